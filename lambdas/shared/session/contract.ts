@@ -1,0 +1,148 @@
+/**
+ * The secure-session contract shared by the state machine (lib/), its task handlers (lambdas/session),
+ * the SMA handler, the validator and the sandbox. Nothing here may ever hold card data: the card
+ * travels only as KMS ciphertext inside the vault, and between stages as an opaque vault reference.
+ */
+
+/** State names of the workflow; the CDK definition and the sandbox overrides key on them. */
+export const STATE = {
+  begin: 'Begin',
+  getKey: 'GetKey',
+  captured: 'CardCaptured',
+  infoInsert: 'InfoInsert',
+  validate: 'Validate',
+  end: 'End',
+  abort: 'Abort',
+  aborted: 'Aborted',
+  abortFailed: 'AbortFailed',
+} as const;
+
+/** Error names that cross the Step Functions boundary (SendTaskFailure / thrown by tasks). */
+export const SESSION_ERROR = {
+  callerHungUp: 'CallerHungUp',
+  recordingPauseFailed: 'RecordingPauseFailed',
+  telephonyFailed: 'TelephonyFailed',
+  requestRefused: 'SessionRequestRefused',
+  vaultUnavailable: 'VaultUnavailable',
+} as const;
+
+export type Outcome = 'accepted' | 'declined';
+export type SessionStatus = 'requested' | 'separating' | 'capturing' | 'validating' | 'accepted' | 'declined' | 'aborted';
+
+/** IVR behaviour for one session; comes from the form. */
+export interface IvrSettings {
+  /** Polly language code, e.g. en-US. */
+  language: string;
+  /** Polly voice id, e.g. Joanna. */
+  voice: string;
+  engine: 'standard' | 'neural';
+  /** Attempts per field before the session ends declined. */
+  attempts: number;
+  /** Seconds the caller has to start and finish a field. */
+  fieldTimeoutSeconds: number;
+  /** Seconds allowed between two keys. */
+  interDigitSeconds: number;
+}
+
+/** StartExecution input: what the agent (or the CLI) asks for. Card data never appears here. */
+export interface SessionRequest {
+  sessionId: string;
+  /** The Chime TransactionId of the call (all legs). */
+  callTransactionId: string;
+  agentId: string;
+  formId: string;
+  /** The form's non-confidential fields as the agent typed them. */
+  fields: Record<string, string>;
+  /** How many parties the call has; a secure session is refused on a conference. */
+  parties?: number;
+}
+
+/** Begin's result, kept at $.session. */
+export interface SessionContext {
+  sessionId: string;
+  callTransactionId: string;
+  /** The payment reference: the idempotency key for the validation service and the result line's first field. */
+  transactionId: string;
+  agentId: string;
+  formId: string;
+  ivr: IvrSettings;
+}
+
+/** GetKey's payload: what the SMA handler is asked to do, plus the task token it completes. */
+export interface GetKeyInput {
+  session: SessionContext;
+  taskToken: string;
+}
+
+/** What the SMA handler sends back with SendTaskSuccess; kept at $.capture. */
+export type CaptureResult =
+  | { status: 'captured'; vaultRef: string; brand: string; last4: string }
+  | { status: 'declined'; reason: string };
+
+export interface InfoInsertInput {
+  session: SessionContext;
+  vaultRef: string;
+  fields: Record<string, string>;
+}
+
+export interface ValidateInput {
+  session: SessionContext;
+  vaultRef: string;
+}
+
+/** Validate's result, kept at $.validation. */
+export interface ValidationResult {
+  outcome: Outcome;
+  details: string;
+  /** `transactionId|ApprovalValue|ApprovalResult\n` */
+  resultLine: string;
+  transactionId: string;
+}
+
+export interface EndInput {
+  session: SessionContext;
+  capture: CaptureResult;
+  validation?: ValidationResult;
+}
+
+export interface AbortInput {
+  session?: SessionContext;
+  request: SessionRequest;
+  /** Step Functions Catch output: { Error, Cause }. */
+  error: { Error?: string; Cause?: string };
+}
+
+/** What End and Abort return: the execution's output, also what the agent sees. */
+export interface SessionOutcome {
+  sessionId: string;
+  transactionId?: string;
+  status: 'accepted' | 'declined' | 'aborted';
+  details: string;
+  resultLine?: string;
+  last4?: string;
+  brand?: string;
+}
+
+/** Arguments of UpdateSipMediaApplicationCall sent to the SMA handler (string → string, ≤ 20 entries). */
+export type CallUpdate =
+  | { op: 'secure-begin'; sessionId: string; ivr: string }
+  | { op: 'secure-end'; sessionId: string; outcome: Outcome | 'aborted'; reference: string };
+
+/** Environment variables the functions read (UPPER_SNAKE); the CDK stack sets them. */
+export const ENV = {
+  sessionTable: 'SESSION_TABLE',
+  vaultTable: 'VAULT_TABLE',
+  vaultKeyArn: 'VAULT_KEY_ARN',
+  vaultTtlSeconds: 'VAULT_TTL_SECONDS',
+  smaId: 'SIP_MEDIA_APPLICATION_ID',
+  agentEndpointType: 'AGENT_ENDPOINT_TYPE',
+  agentEndpointUri: 'AGENT_ENDPOINT_URI',
+  agentVoiceConnectorArn: 'AGENT_VOICE_CONNECTOR_ARN',
+  callerIdNumber: 'CALLER_ID_NUMBER',
+  recordingBucket: 'RECORDING_BUCKET',
+  recordingPrefix: 'RECORDING_PREFIX',
+  validationUrl: 'VALIDATION_URL',
+  cardFieldNames: 'CARD_FIELD_NAMES',
+  formsJson: 'FORMS_JSON',
+  stateMachineArn: 'STATE_MACHINE_ARN',
+} as const;

@@ -1,0 +1,177 @@
+/**
+ * The card vault: transient, envelope-encrypted card data for one secure session.
+ *
+ * Each field is sealed on its own as soon as it is captured (the SMA handler is stateless between
+ * invocations and may not decrypt): a fresh KMS data key per field (encryption context = session id),
+ * AES-256-GCM with the session id and field name as additional authenticated data, the plaintext key
+ * wiped after use. Only the validator opens the item. The item is deleted at End and Abort; the
+ * DynamoDB TTL attribute is only a backstop, so reads also refuse expired items.
+ */
+import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import { VaultCryptoError, VaultItemNotFoundError } from './errors';
+
+export type CardField = 'pan' | 'exp' | 'cvv';
+export const CARD_FIELDS: readonly CardField[] = ['pan', 'exp', 'cvv'];
+
+/** One sealed field as stored: nothing here is readable without the vault key. */
+export interface SealedField {
+  /** KMS-encrypted data key (base64). */
+  k: string;
+  /** GCM nonce, ciphertext and tag (base64). */
+  iv: string;
+  ct: string;
+  tag: string;
+}
+
+export interface VaultDeps {
+  ddb: DynamoDBDocumentClient;
+  kms: KMSClient;
+  tableName: string;
+  keyArn: string;
+  now: () => Date;
+}
+
+export interface OpenedCard {
+  pan: string;
+  exp: string;
+  /** Absent once the validator has sent it: the security code is not kept after authorization. */
+  cvv?: string;
+  params: Record<string, string>;
+}
+
+const aad = (sessionId: string, field: CardField): Buffer => Buffer.from(`secure-ivr:${sessionId}:${field}`, 'utf8');
+const context = (sessionId: string): Record<string, string> => ({ sessionId });
+
+/** Encrypts one field and stores it; returns the session's opaque vault reference. */
+export async function sealField(deps: VaultDeps, sessionId: string, field: CardField, digits: string, ttlSeconds: number): Promise<string> {
+  const { GenerateDataKeyCommand } = await import('@aws-sdk/client-kms');
+  const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+  let key: Uint8Array | undefined;
+  let sealed: SealedField;
+  try {
+    const dk = await deps.kms.send(new GenerateDataKeyCommand({ KeyId: deps.keyArn, KeySpec: 'AES_256', EncryptionContext: context(sessionId) }));
+    if (!dk.Plaintext || !dk.CiphertextBlob) throw new VaultCryptoError('encrypt');
+    key = dk.Plaintext;
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(aad(sessionId, field));
+    const ct = Buffer.concat([cipher.update(digits, 'utf8'), cipher.final()]);
+    sealed = { k: Buffer.from(dk.CiphertextBlob).toString('base64'), iv: iv.toString('base64'), ct: ct.toString('base64'), tag: cipher.getAuthTag().toString('base64') };
+  } catch (err) {
+    if (err instanceof VaultCryptoError) throw err;
+    throw new VaultCryptoError('encrypt');
+  } finally {
+    key?.fill(0);
+  }
+  const nowSeconds = Math.floor(deps.now().getTime() / 1000);
+  const result = await deps.ddb.send(
+    new UpdateCommand({
+      TableName: deps.tableName,
+      Key: { sessionId },
+      UpdateExpression: 'SET #f = :sealed, vaultRef = if_not_exists(vaultRef, :ref), createdAt = if_not_exists(createdAt, :now), expiresAt = if_not_exists(expiresAt, :exp)',
+      ExpressionAttributeNames: { '#f': field },
+      ExpressionAttributeValues: { ':sealed': sealed, ':ref': `vault-${randomUUID()}`, ':now': nowSeconds, ':exp': nowSeconds + ttlSeconds },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  const ref = result.Attributes?.vaultRef;
+  if (typeof ref !== 'string') throw new VaultItemNotFoundError();
+  return ref;
+}
+
+/** Adds the agent's non-confidential form fields to a captured session (the InfoInsert stage). */
+export async function attachParams(deps: VaultDeps, sessionId: string, vaultRef: string, params: Record<string, string>): Promise<void> {
+  const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+  try {
+    await deps.ddb.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: { sessionId },
+        UpdateExpression: 'SET params = :params',
+        ConditionExpression: 'vaultRef = :ref AND expiresAt > :now',
+        ExpressionAttributeValues: { ':params': params, ':ref': vaultRef, ':now': Math.floor(deps.now().getTime() / 1000) },
+      }),
+    );
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ConditionalCheckFailedException') throw new VaultItemNotFoundError();
+    throw err;
+  }
+}
+
+async function openField(deps: VaultDeps, sessionId: string, field: CardField, sealed: SealedField): Promise<string> {
+  const { DecryptCommand } = await import('@aws-sdk/client-kms');
+  let key: Uint8Array | undefined;
+  try {
+    const dk = await deps.kms.send(new DecryptCommand({ KeyId: deps.keyArn, CiphertextBlob: Buffer.from(sealed.k, 'base64'), EncryptionContext: context(sessionId) }));
+    if (!dk.Plaintext) throw new VaultCryptoError('decrypt');
+    key = dk.Plaintext;
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
+    decipher.setAAD(aad(sessionId, field));
+    decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
+    return Buffer.concat([decipher.update(Buffer.from(sealed.ct, 'base64')), decipher.final()]).toString('utf8');
+  } catch {
+    throw new VaultCryptoError('decrypt');
+  } finally {
+    key?.fill(0);
+  }
+}
+
+const isSealed = (v: unknown): v is SealedField =>
+  typeof v === 'object' && v !== null && ['k', 'iv', 'ct', 'tag'].every((p) => typeof (v as Record<string, unknown>)[p] === 'string');
+
+/** Reads and decrypts a session's card data. Only the validator's role may call KMS Decrypt. */
+export async function openCard(deps: VaultDeps, sessionId: string, vaultRef: string): Promise<OpenedCard> {
+  const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: { sessionId }, ConsistentRead: true }));
+  const nowSeconds = Math.floor(deps.now().getTime() / 1000);
+  if (!Item || Item.vaultRef !== vaultRef || typeof Item.expiresAt !== 'number' || Item.expiresAt <= nowSeconds) throw new VaultItemNotFoundError();
+  if (!isSealed(Item.pan) || !isSealed(Item.exp)) throw new VaultItemNotFoundError();
+  const [pan, exp, cvv] = await Promise.all([
+    openField(deps, sessionId, 'pan', Item.pan),
+    openField(deps, sessionId, 'exp', Item.exp),
+    isSealed(Item.cvv) ? openField(deps, sessionId, 'cvv', Item.cvv) : Promise.resolve(undefined),
+  ]);
+  const params: Record<string, string> = {};
+  if (typeof Item.params === 'object' && Item.params !== null) {
+    for (const [k, v] of Object.entries(Item.params as Record<string, unknown>)) if (typeof v === 'string') params[k] = v;
+  }
+  return { pan, exp, ...(cvv === undefined ? {} : { cvv }), params };
+}
+
+/**
+ * Marks the session as submitted to the validation service, once. Returns false when it was already
+ * marked: the payment may have gone through, so it must not be sent again.
+ */
+export async function markSubmitted(deps: VaultDeps, sessionId: string, vaultRef: string): Promise<boolean> {
+  const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+  try {
+    await deps.ddb.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: { sessionId },
+        UpdateExpression: 'SET submittedAt = :now',
+        ConditionExpression: 'vaultRef = :ref AND attribute_not_exists(submittedAt)',
+        ExpressionAttributeValues: { ':now': deps.now().toISOString(), ':ref': vaultRef },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return false;
+    throw err;
+  }
+}
+
+/** Drops the security code as soon as the validation service has answered (PCI DSS 3.3.1). */
+export async function forgetSecurityCode(deps: VaultDeps, sessionId: string): Promise<void> {
+  const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+  await deps.ddb.send(new UpdateCommand({ TableName: deps.tableName, Key: { sessionId }, UpdateExpression: 'REMOVE cvv' }));
+}
+
+/** Deletes everything held for the session. Idempotent: destroying nothing is not an error. */
+export async function destroy(deps: Pick<VaultDeps, 'ddb' | 'tableName'>, sessionId: string): Promise<boolean> {
+  const { DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
+  const result = await deps.ddb.send(new DeleteCommand({ TableName: deps.tableName, Key: { sessionId }, ReturnValues: 'ALL_OLD' }));
+  return result.Attributes !== undefined;
+}
