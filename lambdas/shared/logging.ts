@@ -7,7 +7,8 @@
  * so the no-leak tests can read everything that was logged.
  */
 import { Console } from 'node:console';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync, openSync, writeSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 
@@ -33,7 +34,14 @@ export function createLogger(serviceName: string): Logger {
   const dir = process.env.SECURE_IVR_LOG_DIR;
   if (dir) {
     mkdirSync(dir, { recursive: true });
-    const stream = createWriteStream(join(dir, `${serviceName}.log`), { flags: 'a' });
+    // Synchronous appends: a test or the sandbox can read every line as soon as the call returns.
+    const fd = openSync(join(dir, `${serviceName}.log`), 'a');
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        writeSync(fd, chunk);
+        done();
+      },
+    });
     // Powertools keeps its console on an instance field; pointing it at a file is the supported-by-shape way
     // to capture sandbox logs without touching the global console.
     (logger as unknown as { console: Console }).console = new Console({ stdout: stream, stderr: stream });

@@ -82,7 +82,7 @@ export async function sealField(deps: VaultDeps, sessionId: string, field: CardF
 }
 
 /** Adds the agent's non-confidential form fields to a captured session (the InfoInsert stage). */
-export async function attachParams(deps: VaultDeps, sessionId: string, vaultRef: string, params: Record<string, string>): Promise<void> {
+export async function attachParams(deps: Pick<VaultDeps, 'ddb' | 'tableName' | 'now'>, sessionId: string, vaultRef: string, params: Record<string, string>): Promise<void> {
   const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
   try {
     await deps.ddb.send(

@@ -1,0 +1,44 @@
+/**
+ * Step Functions task: Abort. Whatever failed, the card data is destroyed, the agent is told why, and
+ * — when the call still lives — recording resumes and the agent is called back.
+ */
+import { createLogger } from '../../shared/logging';
+import { documentClient } from '../../shared/clients';
+import type { AbortInput, SessionOutcome } from '../../shared/session/contract';
+import { finishSession, getSession } from '../../shared/session/session-store';
+import { destroy } from '../../shared/vault';
+import { abortReason, formatResultLine } from '../outcome';
+import { stageDeps } from '../stage-deps';
+
+const logger = createLogger('session-abort');
+let deps: ReturnType<typeof stageDeps> | undefined;
+
+export const handler = async (event: AbortInput): Promise<SessionOutcome> => {
+  deps ??= stageDeps(process.env, { sessions: true, vault: true, telephony: true });
+  const sessionId = event.session?.sessionId ?? event.request?.sessionId;
+  const details = abortReason(event.error);
+  const errorName = event.error?.Error ?? 'UnknownError';
+  if (!sessionId) {
+    logger.error('abort without a session id', { error: errorName });
+    return { sessionId: '', status: 'aborted', details };
+  }
+  const destroyed = await destroy({ ddb: await documentClient(), tableName: deps.vaultTable }, sessionId);
+  const transactionId = event.session?.transactionId;
+  const outcome: SessionOutcome = {
+    sessionId,
+    status: 'aborted',
+    details,
+    ...(transactionId ? { transactionId, resultLine: formatResultLine(transactionId, 'aborted', details) } : {}),
+  };
+  const store = await deps.sessions();
+  const record = await getSession(store, sessionId);
+  // Only the session that holds the call's lock releases it; a refused duplicate leaves it alone.
+  if (record && record.callTransactionId) await finishSession(store, record.callTransactionId, outcome);
+  let callAlive: boolean | undefined;
+  const telephonyEngaged = record !== undefined && record.status !== 'requested';
+  if (telephonyEngaged && errorName !== 'CallerHungUp' && event.session) {
+    callAlive = await deps.telephony.finish(event.session, 'aborted', event.session.transactionId).catch(() => false);
+  }
+  logger.warn('session aborted', { sessionId, error: errorName, cardDataDestroyed: destroyed, callAlive });
+  return outcome;
+};

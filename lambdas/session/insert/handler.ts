@@ -1,0 +1,29 @@
+/**
+ * Step Functions task: InfoInsert. Attaches the agent's non-confidential fields to the captured card
+ * data. A caller who hung up after keying the card ends the session here, before anything is sent.
+ */
+import { documentClient } from '../../shared/clients';
+import { createLogger } from '../../shared/logging';
+import type { InfoInsertInput } from '../../shared/session/contract';
+import { getSession } from '../../shared/session/session-store';
+import { attachParams } from '../../shared/vault';
+import { stageDeps } from '../stage-deps';
+
+const logger = createLogger('session-insert');
+let deps: ReturnType<typeof stageDeps> | undefined;
+
+export class CallerHungUpError extends Error {
+  public constructor() {
+    super('The caller hung up after keying the card; nothing was sent for validation.');
+    this.name = 'CallerHungUp';
+  }
+}
+
+export const handler = async (event: InfoInsertInput): Promise<void> => {
+  deps ??= stageDeps(process.env, { sessions: true, vault: true });
+  const { sessionId } = event.session;
+  const record = await getSession(await deps.sessions(), sessionId);
+  if (record?.hungUpAt) throw new CallerHungUpError();
+  await attachParams({ ddb: await documentClient(), tableName: deps.vaultTable, now: deps.now }, sessionId, event.vaultRef, event.fields ?? {});
+  logger.info('form fields attached', { sessionId, fieldCount: Object.keys(event.fields ?? {}).length });
+};

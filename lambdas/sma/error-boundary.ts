@@ -1,0 +1,62 @@
+/**
+ * middy error boundary for the SMA handler. Whatever went wrong, the caller hears an apology and is
+ * given back to the agent, recording is resumed if it was paused, and the session is failed so the
+ * workflow aborts and destroys its data. A malformed event gets no actions and a clear log line.
+ * Only the error's name is logged: a message could, by mistake, quote input.
+ */
+import type middy from '@middy/core';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { actions, findLeg, MalformedSmaEventError, SCHEMA_VERSION, type SmaAction, type SmaEvent, type SmaResponse } from '../shared/sma/contract';
+import { decodeIvr, readState, withoutSession, writeState } from './call-state';
+import { promptsFor } from './prompts';
+import type { IvrConfig } from './ivr';
+
+export interface ErrorBoundaryOptions {
+  logger: Logger;
+  failSession(sessionId: string, error: string, cause: string): Promise<boolean>;
+  /** The agent endpoint, when the configuration can be read. */
+  agentEndpoint(): IvrConfig | undefined;
+  describe(error: unknown): string;
+}
+
+const isEventLike = (v: unknown): v is SmaEvent =>
+  typeof v === 'object' && v !== null && typeof (v as SmaEvent).CallDetails === 'object' && Array.isArray((v as SmaEvent).CallDetails?.Participants);
+
+/** The safe response for an event that failed: end any session, resume recording, back to the agent. */
+export async function recoveryResponse(event: unknown, failSession: ErrorBoundaryOptions['failSession'], ivrConfig: IvrConfig | undefined): Promise<SmaResponse> {
+  if (!isEventLike(event)) return { SchemaVersion: SCHEMA_VERSION, Actions: [] };
+  const state = readState(event.CallDetails.TransactionAttributes);
+  const legA = findLeg(event, 'LEG-A');
+  if (!state.sessionId || !legA || legA.Status === 'Disconnected') return { SchemaVersion: SCHEMA_VERSION, Actions: [], TransactionAttributes: writeState(state) };
+  await failSession(state.sessionId, 'TelephonyFailed', 'the secure IVR hit an internal error').catch(() => false);
+  const ivr = state.ivr ?? decodeIvr(undefined);
+  const list: SmaAction[] = [];
+  if (state.rec === 'paused') list.push(actions.resumeCallRecording(legA.CallId));
+  list.push(actions.speak(legA.CallId, { Text: promptsFor(ivr.language).unavailable, LanguageCode: ivr.language, VoiceId: ivr.voice, Engine: ivr.engine, TextType: 'text' }));
+  const legB = findLeg(event, 'LEG-B');
+  const rec = state.rec === 'paused' ? 'on' : state.rec;
+  if (legB !== undefined && legB.Status !== 'Disconnected' && state.stage === 'separating') {
+    // The agent is still on the line: no prompt was played, just stay bridged.
+    return { SchemaVersion: SCHEMA_VERSION, Actions: [], TransactionAttributes: writeState(withoutSession({ ...state, rec }, 'bridged')) };
+  }
+  if (ivrConfig) {
+    list.push(actions.callAndBridge(ivrConfig.callerIdNumber ?? legA.From ?? '', ivrConfig.agentEndpoint, ivrConfig.agentRingSeconds));
+    return { SchemaVersion: SCHEMA_VERSION, Actions: list, TransactionAttributes: writeState(withoutSession({ ...state, rec }, 'rebridging')) };
+  }
+  // Without a readable configuration there is no agent to call back: keep the caller's leg up with the apology.
+  return { SchemaVersion: SCHEMA_VERSION, Actions: list, TransactionAttributes: writeState(withoutSession({ ...state, rec }, 'ended')) };
+}
+
+export function smaErrorBoundary(options: ErrorBoundaryOptions): middy.MiddlewareObj<unknown, SmaResponse> {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      if (error instanceof MalformedSmaEventError) {
+        options.logger.error('malformed sma event', { problem: error.message });
+      } else {
+        options.logger.error('sma handler failed', { error: options.describe(error) });
+      }
+      request.response = await recoveryResponse(request.event, options.failSession, options.agentEndpoint());
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * SIP media application Lambda: parses the event, lets the secure IVR decide, returns the actions.
+ * Composed with middy; an error boundary turns any unexpected failure into actions that end the IVR
+ * politely and give the caller back to the agent — never an exception, which would make the service
+ * retry the invocation (and, for a card entry, seal the same digits twice).
+ */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { EnvReader } from '../shared/config';
+import { createLogger } from '../shared/logging';
+import { errorName } from '../shared/errors';
+import { ENV, type CaptureResult } from '../shared/session/contract';
+import { parseSmaEvent, SCHEMA_VERSION, type SmaEvent, type SmaResponse, type CallAndBridgeEndpoint } from '../shared/sma/contract';
+import { SecureIvr, type IvrConfig, type IvrDeps } from './ivr';
+import { smaErrorBoundary } from './error-boundary';
+import { writeState } from './call-state';
+
+const logger = createLogger('sma-handler');
+
+interface HandlerConfig {
+  ivr: IvrConfig;
+  sessionTable: string;
+  vaultTable: string;
+  vaultKeyArn: string;
+  vaultTtlSeconds: number;
+}
+
+/** Reads the environment once, naming every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv): HandlerConfig {
+  const r = new EnvReader(env);
+  const type = r.oneOf(ENV.agentEndpointType, ['PSTN', 'AWS'] as const, 'PSTN');
+  const uri = r.required(ENV.agentEndpointUri);
+  const arn = r.optional(ENV.agentVoiceConnectorArn, '');
+  if (type === 'AWS' && !arn) r.problem(`${ENV.agentVoiceConnectorArn} is required when ${ENV.agentEndpointType} is AWS`);
+  const bucket = r.optional(ENV.recordingBucket, '');
+  const prefix = r.optional(ENV.recordingPrefix, '').replace(/^\/+|\/+$/g, '');
+  const endpoint: CallAndBridgeEndpoint = { BridgeEndpointType: type, Uri: uri, ...(arn ? { Arn: arn } : {}) };
+  const callerId = r.optional(ENV.callerIdNumber, '');
+  const config: HandlerConfig = {
+    ivr: {
+      agentEndpoint: endpoint,
+      agentRingSeconds: r.integer('AGENT_RING_SECONDS', 30, 1, 120),
+      ...(callerId ? { callerIdNumber: callerId } : {}),
+      ...(bucket ? { recordingLocation: prefix ? `${bucket}/${prefix}` : bucket } : {}),
+    },
+    sessionTable: r.required(ENV.sessionTable),
+    vaultTable: r.required(ENV.vaultTable),
+    vaultKeyArn: r.required(ENV.vaultKeyArn),
+    vaultTtlSeconds: r.integer(ENV.vaultTtlSeconds, 900, 60, 86_400),
+  };
+  r.done();
+  return config;
+}
+
+let cachedConfig: HandlerConfig | undefined;
+const config = (): HandlerConfig => (cachedConfig ??= loadConfig(process.env));
+
+/** Wires the IVR's ports to the vault, the session table and Step Functions (all loaded lazily). */
+export function liveDeps(cfg: HandlerConfig): IvrDeps {
+  const now = (): Date => new Date();
+  const store = async () => {
+    const [{ documentClient }, store] = await Promise.all([import('../shared/clients'), import('../shared/session/session-store')]);
+    return { deps: { ddb: await documentClient(), tableName: cfg.sessionTable, now }, store };
+  };
+  const report = async (sessionId: string, send: (token: string) => Promise<void>): Promise<boolean> => {
+    const { deps, store: s } = await store();
+    const token = await s.takeTaskToken(deps, sessionId);
+    if (!token) return false;
+    await send(token);
+    return true;
+  };
+  return {
+    now,
+    log: {
+      info: (message, attrs) => logger.info(message, attrs ?? {}),
+      warn: (message, attrs) => logger.warn(message, attrs ?? {}),
+      error: (message, attrs) => logger.error(message, attrs ?? {}),
+    },
+    sealField: async (sessionId, field, digits) => {
+      const [{ documentClient, kmsClient }, vault] = await Promise.all([import('../shared/clients'), import('../shared/vault')]);
+      const deps = { ddb: await documentClient(), kms: await kmsClient(), tableName: cfg.vaultTable, keyArn: cfg.vaultKeyArn, now };
+      return vault.sealField(deps, sessionId, field, digits, cfg.vaultTtlSeconds);
+    },
+    completeCapture: (sessionId, capture: CaptureResult) =>
+      report(sessionId, async (token) => {
+        const [{ sfnClient }, { SendTaskSuccessCommand }] = await Promise.all([import('../shared/clients'), import('@aws-sdk/client-sfn')]);
+        await (await sfnClient()).send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(capture) }));
+      }),
+    failCapture: (sessionId, error, cause) =>
+      report(sessionId, async (token) => {
+        const [{ sfnClient }, { SendTaskFailureCommand }] = await Promise.all([import('../shared/clients'), import('@aws-sdk/client-sfn')]);
+        await (await sfnClient()).send(new SendTaskFailureCommand({ taskToken: token, error, cause }));
+      }),
+    recordProgress: async (sessionId, update) => {
+      const { deps, store: s } = await store();
+      await s.recordProgress(deps, sessionId, update);
+    },
+  };
+}
+
+async function handleEvent(raw: unknown, context: Context): Promise<SmaResponse> {
+  const event: SmaEvent = parseSmaEvent(raw);
+  logger.appendKeys({ callTransactionId: event.CallDetails.TransactionId, requestId: context?.awsRequestId });
+  logger.info('sma event', { eventType: event.InvocationEventType, sequence: event.Sequence, actionType: event.ActionData?.Type });
+  const ivr = new SecureIvr(config().ivr, liveDeps(config()));
+  const { actions, state } = await ivr.handle(event);
+  logger.info('sma response', { actionTypes: actions.map((a) => a.Type), stage: state.stage });
+  return { SchemaVersion: SCHEMA_VERSION, Actions: actions, TransactionAttributes: writeState(state) };
+}
+
+export const handler = middy(handleEvent).use(
+  smaErrorBoundary({
+    logger,
+    failSession: (sessionId, error, cause) => liveDeps(config()).failCapture(sessionId, error, cause),
+    agentEndpoint: () => {
+      try {
+        return config().ivr;
+      } catch {
+        return undefined;
+      }
+    },
+    describe: errorName,
+  }),
+);

@@ -1,0 +1,416 @@
+/**
+ * The secure IVR: turns one SIP media application event into the next actions.
+ *
+ * Separation follows the only documented way: hang up the agent's leg (LEG-B), run the IVR on the
+ * caller's leg (LEG-A), call the agent back afterwards. Recording is paused, and the pause confirmed,
+ * before the first card prompt; if the pause fails no card prompt is ever played. Each field is sealed
+ * into the vault as soon as it is valid, so no card digit outlives the invocation that received it.
+ *
+ * Pure apart from the ports in IvrDeps; actions are built fresh for every invocation.
+ */
+import { actions, findLeg, MAX_ACTIONS_PER_RESPONSE, type SmaAction, type SmaEvent, type CallAndBridgeEndpoint, type SpeechParameters } from '../shared/sma/contract';
+import { checkCardNumber, checkExpiry, checkSecurityCode, detectBrand, lastFour, securityCodeLength, type CardBrand, type FieldCheck } from '../shared/card/card-rules';
+import type { CaptureResult, IvrSettings } from '../shared/session/contract';
+import type { CardField } from '../shared/vault';
+import type { ProgressUpdate } from '../shared/session/session-store';
+import { decodeIvr, readState, withoutSession, writeState, type CallState } from './call-state';
+import { promptsFor } from './prompts';
+
+export interface IvrConfig {
+  agentEndpoint: CallAndBridgeEndpoint;
+  /** Caller id shown to the agent; defaults to the caller's own number. */
+  callerIdNumber?: string;
+  /** Where whole-call recordings go (bucket[/prefix]); no recording when absent. */
+  recordingLocation?: string;
+  /** Seconds to ring the agent. */
+  agentRingSeconds: number;
+}
+
+export interface IvrLog {
+  info(message: string, attrs?: Record<string, unknown>): void;
+  warn(message: string, attrs?: Record<string, unknown>): void;
+  error(message: string, attrs?: Record<string, unknown>): void;
+}
+
+/** The ports the IVR needs; the handler wires them to the vault, the session table and Step Functions. */
+export interface IvrDeps {
+  now(): Date;
+  log: IvrLog;
+  /** Encrypts and stores one field; returns the opaque vault reference. */
+  sealField(sessionId: string, field: CardField, digits: string): Promise<string>;
+  /** Completes GetKey (SendTaskSuccess); false when the token was already used. */
+  completeCapture(sessionId: string, result: CaptureResult): Promise<boolean>;
+  /** Fails GetKey (SendTaskFailure) with an error name the workflow catches. */
+  failCapture(sessionId: string, error: string, cause: string): Promise<boolean>;
+  recordProgress(sessionId: string, update: ProgressUpdate): Promise<void>;
+}
+
+export interface IvrResult {
+  actions: SmaAction[];
+  state: CallState;
+}
+
+const FIELD_ORDER: readonly CardField[] = ['pan', 'exp', 'cvv'];
+const HOLD_MS = 20_000;
+/** Hold rounds before the caller is sent back to the agent even without an outcome (≈ 3 minutes). */
+const MAX_HOLD_ROUNDS = 9;
+/** Room for `*` restarts inside one entry. */
+const MAX_KEYS: Record<CardField, number> = { pan: 40, exp: 12, cvv: 12 };
+
+const SESSION_STAGES = new Set(['separating', 'pausing', 'capturing', 'holding']);
+
+const speech = (ivr: IvrSettings, text: string): SpeechParameters => ({ Text: text, Engine: ivr.engine, LanguageCode: ivr.language, TextType: 'text', VoiceId: ivr.voice });
+
+function result(state: CallState, list: SmaAction[]): IvrResult {
+  if (list.length > MAX_ACTIONS_PER_RESPONSE) throw new Error('IVR built more actions than one response may carry');
+  return { actions: list, state };
+}
+
+/** Digits keyed for one field: `#` ends the entry, `*` starts it again (only what follows the last `*` counts). */
+export function cleanEntry(received: string | undefined): { digits: string; restarted: boolean } {
+  const raw = (received ?? '').replace(/#+$/, '');
+  const star = raw.lastIndexOf('*');
+  return { digits: star >= 0 ? raw.slice(star + 1) : raw, restarted: star >= 0 };
+}
+
+function checkField(field: CardField, digits: string, brand: CardBrand, now: Date): FieldCheck {
+  switch (field) {
+    case 'pan':
+      return checkCardNumber(digits);
+    case 'exp':
+      return checkExpiry(digits, now);
+    case 'cvv':
+      return checkSecurityCode(digits, brand);
+  }
+}
+
+export class SecureIvr {
+  public constructor(
+    private readonly config: IvrConfig,
+    private readonly deps: IvrDeps,
+  ) {}
+
+  public async handle(event: SmaEvent): Promise<IvrResult> {
+    const state = readState(event.CallDetails.TransactionAttributes);
+    const type = event.InvocationEventType;
+    switch (type) {
+      case 'NEW_INBOUND_CALL':
+        return this.bridgeAgent(event, { stage: 'bridging', rec: 'off', tries: 0 }, []);
+      case 'NEW_OUTBOUND_CALL':
+      case 'RINGING':
+      case 'CALL_ANSWERED':
+      case 'DIGITS_RECEIVED':
+        // secure-ivr places no outbound calls and arms no ReceiveDigits listener: nothing to do.
+        return result(state, []);
+      case 'ACTION_INTERRUPTED':
+        // Information only: the service ignores actions returned for it.
+        return result(state, []);
+      case 'ACTION_SUCCESSFUL':
+        return this.onActionSuccessful(event, state);
+      case 'ACTION_FAILED':
+        return this.onActionFailed(event, state);
+      case 'HANGUP':
+        return this.onHangup(event, state);
+      case 'CALL_UPDATE_REQUESTED':
+        return this.onUpdate(event, state);
+      case 'INVALID_LAMBDA_RESPONSE':
+        return this.onInvalidResponse(event, state);
+      default: {
+        const unreachable: never = type;
+        throw new Error(`Unhandled event type ${String(unreachable)}`);
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Bridging
+
+  private bridgeAgent(event: SmaEvent, state: CallState, before: SmaAction[]): IvrResult {
+    const legA = findLeg(event, 'LEG-A');
+    const callerId = this.config.callerIdNumber ?? legA?.From ?? '';
+    return result(state, [...before, actions.callAndBridge(callerId, this.config.agentEndpoint, this.config.agentRingSeconds)]);
+  }
+
+  private legACallId(event: SmaEvent): string {
+    const leg = findLeg(event, 'LEG-A');
+    if (!leg) throw new Error('The event lists no caller leg');
+    return leg.CallId;
+  }
+
+  private legBConnected(event: SmaEvent): string | undefined {
+    const leg = findLeg(event, 'LEG-B');
+    return leg && leg.Status !== 'Disconnected' ? leg.CallId : undefined;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // ACTION_SUCCESSFUL
+
+  private async onActionSuccessful(event: SmaEvent, state: CallState): Promise<IvrResult> {
+    const type = event.ActionData?.Type;
+    switch (type) {
+      case 'CallAndBridge':
+        if (state.stage === 'bridging' && this.config.recordingLocation && state.rec === 'off') {
+          return result({ ...state, stage: 'bridged' }, [actions.startCallRecording(this.legACallId(event), this.config.recordingLocation)]);
+        }
+        return result({ ...state, stage: 'bridged' }, []);
+      case 'StartCallRecording':
+        return result({ ...state, rec: state.rec === 'off' ? 'on' : state.rec }, []);
+      case 'Hangup':
+        return state.stage === 'separating' ? this.afterSeparation(event, state) : result(state, []);
+      case 'PauseCallRecording':
+        if (state.stage !== 'pausing' || !state.sessionId) return result(state, []);
+        await this.deps.recordProgress(state.sessionId, { status: 'capturing', recordingPaused: true });
+        this.deps.log.info('recording paused', { sessionId: state.sessionId });
+        return this.prompt(event, { ...state, rec: 'paused', stage: 'capturing', field: 'pan', tries: 0 }, 'first');
+      case 'SpeakAndGetDigits':
+        return state.stage === 'capturing' ? this.onEntry(event, state, event.ActionData?.ReceivedDigits) : result(state, []);
+      case 'Pause':
+        return state.stage === 'holding' ? this.keepHolding(event, state) : result(state, []);
+      default:
+        return result(state, []);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // ACTION_FAILED
+
+  private async onActionFailed(event: SmaEvent, state: CallState): Promise<IvrResult> {
+    const type = event.ActionData?.Type;
+    const errorType = event.ActionData?.ErrorType ?? 'unknown';
+    switch (type) {
+      case 'CallAndBridge': {
+        this.deps.log.warn('agent leg not answered', { errorType, stage: state.stage });
+        const ivr = state.ivr ?? decodeIvr(undefined);
+        const callId = this.legACallId(event);
+        return result({ ...withoutSession(state, 'ended') }, [actions.speak(callId, speech(ivr, promptsFor(ivr.language).noAgent)), actions.hangup(callId)]);
+      }
+      case 'StartCallRecording':
+        this.deps.log.error('recording start failed', { errorType });
+        return result({ ...state, rec: 'off' }, []);
+      case 'Hangup':
+        if (state.stage !== 'separating') return result(state, []);
+        // The agent is still on the line: no card prompt may be played.
+        return this.failBeforeCapture(event, state, 'TelephonyFailed', 'the agent leg could not be separated from the caller');
+      case 'PauseCallRecording':
+        if (state.stage !== 'pausing') return result(state, []);
+        // Fail closed: recording may still be running, so no card prompt is ever played.
+        this.deps.log.error('recording pause failed', { sessionId: state.sessionId, errorType });
+        return this.failBeforeCapture(event, state, 'RecordingPauseFailed', 'call recording could not be paused, so no card details were requested');
+      case 'SpeakAndGetDigits':
+        return state.stage === 'capturing' ? this.onEntry(event, state, undefined) : result(state, []);
+      case 'ResumeCallRecording':
+        this.deps.log.error('recording resume failed', { sessionId: state.sessionId, errorType });
+        return result({ ...state, rec: 'on' }, []);
+      default:
+        this.deps.log.warn('action failed', { actionType: type, errorType, stage: state.stage });
+        return result(state, []);
+    }
+  }
+
+  /** Ends a session that never reached a card prompt, and gives the caller back to the agent. */
+  private async failBeforeCapture(event: SmaEvent, state: CallState, error: string, cause: string): Promise<IvrResult> {
+    if (state.sessionId) await this.deps.failCapture(state.sessionId, error, cause);
+    const ivr = state.ivr ?? decodeIvr(undefined);
+    const callId = this.legACallId(event);
+    const agentStillThere = this.legBConnected(event) !== undefined;
+    const next = withoutSession(state, agentStillThere ? 'bridged' : 'rebridging');
+    if (agentStillThere) return result(next, []);
+    return this.bridgeAgent(event, next, [actions.speak(callId, speech(ivr, promptsFor(ivr.language).unavailable))]);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // HANGUP
+
+  private async onHangup(event: SmaEvent, state: CallState): Promise<IvrResult> {
+    const tag = (event.ActionData?.Parameters?.ParticipantTag as string | undefined)?.toUpperCase();
+    const legA = findLeg(event, 'LEG-A');
+    const hungUpCallId = event.ActionData?.Parameters?.CallId;
+    const callerLeft = tag === 'LEG-A' || (hungUpCallId !== undefined && hungUpCallId === legA?.CallId) || legA?.Status === 'Disconnected';
+    if (!callerLeft) {
+      if (state.stage === 'separating') return this.afterSeparation(event, state);
+      if (state.stage === 'bridged' && legA) {
+        // The agent ended the call: the caller's leg does not hang up by itself.
+        return result(withoutSession(state, 'ended'), [actions.hangup(legA.CallId)]);
+      }
+      return result(state, []);
+    }
+    if (state.sessionId && SESSION_STAGES.has(state.stage)) {
+      this.deps.log.info('caller hung up during secure session', { sessionId: state.sessionId, stage: state.stage });
+      if (state.stage === 'holding') {
+        await this.deps.recordProgress(state.sessionId, { hungUp: true });
+      } else {
+        await this.deps.failCapture(state.sessionId, 'CallerHungUp', 'the caller hung up before finishing card entry');
+      }
+    }
+    const legB = this.legBConnected(event);
+    return result(withoutSession(state, 'ended'), legB ? [actions.hangup(legB)] : []);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // CALL_UPDATE_REQUESTED: the workflow talking to the call
+
+  private async onUpdate(event: SmaEvent, state: CallState): Promise<IvrResult> {
+    const args = (event.ActionData?.Parameters?.Arguments ?? {}) as Record<string, unknown>;
+    const op = args.op;
+    const sessionId = typeof args.sessionId === 'string' ? args.sessionId : undefined;
+    if (op === 'secure-begin' && sessionId) return this.beginSession(event, state, sessionId, typeof args.ivr === 'string' ? args.ivr : undefined);
+    if (op === 'secure-end' && sessionId) {
+      const outcome = args.outcome === 'accepted' || args.outcome === 'declined' ? args.outcome : 'aborted';
+      return this.endSession(event, state, sessionId, outcome, typeof args.reference === 'string' ? args.reference : '');
+    }
+    this.deps.log.warn('call update ignored', { reason: 'unknown operation or missing session id' });
+    return result(state, []);
+  }
+
+  private async beginSession(event: SmaEvent, state: CallState, sessionId: string, ivrText: string | undefined): Promise<IvrResult> {
+    if (state.sessionId && SESSION_STAGES.has(state.stage)) {
+      if (state.sessionId !== sessionId) await this.deps.failCapture(sessionId, 'TelephonyFailed', 'another secure session is running on this call');
+      return result(state, []);
+    }
+    if (state.stage !== 'bridged' && state.stage !== 'rebridging') {
+      await this.deps.failCapture(sessionId, 'TelephonyFailed', 'the call is not connected to an agent');
+      return result(state, []);
+    }
+    const ivr = decodeIvr(ivrText);
+    const next: CallState = { stage: 'separating', rec: state.rec, sessionId, ivr, tries: 0 };
+    const legB = this.legBConnected(event);
+    this.deps.log.info('secure session begins', { sessionId, recording: state.rec });
+    if (legB) return result(next, [actions.hangup(legB)]);
+    return this.afterSeparation(event, next);
+  }
+
+  /** The agent is off the line: pause recording first, or prompt straight away when nothing records. */
+  private async afterSeparation(event: SmaEvent, state: CallState): Promise<IvrResult> {
+    if (!state.sessionId) return result(state, []);
+    if (state.rec === 'on') return result({ ...state, stage: 'pausing' }, [actions.pauseCallRecording(this.legACallId(event))]);
+    await this.deps.recordProgress(state.sessionId, { status: 'capturing' });
+    return this.prompt(event, { ...state, stage: 'capturing', field: 'pan', tries: 0 }, 'first');
+  }
+
+  private async endSession(event: SmaEvent, state: CallState, sessionId: string, outcome: 'accepted' | 'declined' | 'aborted', reference: string): Promise<IvrResult> {
+    if (state.sessionId !== sessionId || !SESSION_STAGES.has(state.stage)) {
+      this.deps.log.info('session end for a session the call does not hold', { sessionId });
+      return result(state, []);
+    }
+    const ivr = state.ivr ?? decodeIvr(undefined);
+    const prompts = promptsFor(ivr.language);
+    const callId = this.legACallId(event);
+    const text = outcome === 'accepted' ? prompts.accepted(reference) : outcome === 'declined' ? prompts.declined(reference) : prompts.aborted;
+    const before: SmaAction[] = [];
+    if (state.rec === 'paused') before.push(actions.resumeCallRecording(callId));
+    before.push(actions.speak(callId, speech(ivr, text)));
+    if (state.rec === 'paused') await this.deps.recordProgress(sessionId, { recordingResumed: true }).catch(() => undefined);
+    return this.bridgeAgent(event, withoutSession({ ...state, rec: state.rec === 'paused' ? 'on' : state.rec }, 'rebridging'), before);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Card entry
+
+  private prompt(event: SmaEvent, state: CallState, why: 'first' | 'next' | 'retry' | 'restart' | 'no-input'): IvrResult {
+    const ivr = state.ivr ?? decodeIvr(undefined);
+    const prompts = promptsFor(ivr.language);
+    const field = state.field ?? 'pan';
+    const callId = this.legACallId(event);
+    const lead = why === 'first' ? `${prompts.intro} ` : why === 'retry' ? `${prompts.retry[field]} ` : why === 'restart' ? `${prompts.restart} ` : why === 'no-input' ? `${prompts.noInput} ` : '';
+    const text = `${lead}${prompts.ask[field]}`;
+    const min = field === 'cvv' ? securityCodeLength((state.brand ?? 'unknown') as CardBrand) : field === 'exp' ? 4 : 1;
+    return result(state, [
+      actions.speakAndGetDigits(callId, speech(ivr, text), speech(ivr, prompts.noInput), {
+        min,
+        max: MAX_KEYS[field],
+        interDigitMs: ivr.interDigitSeconds * 1000,
+        timeoutMs: ivr.fieldTimeoutSeconds * 1000,
+      }),
+    ]);
+  }
+
+  private async onEntry(event: SmaEvent, state: CallState, received: string | undefined): Promise<IvrResult> {
+    const sessionId = state.sessionId;
+    const field = state.field;
+    if (!sessionId || !field) return result(state, []);
+    const ivr = state.ivr ?? decodeIvr(undefined);
+    const { digits, restarted } = cleanEntry(received);
+    if (digits.length === 0 && restarted) return this.prompt(event, state, 'restart');
+
+    const brand = (state.brand ?? 'unknown') as CardBrand;
+    const check: FieldCheck = digits.length === 0 ? { ok: false, reason: 'no entry before the time limit' } : checkField(field, digits, brand, this.deps.now());
+    if (!check.ok) {
+      const tries = state.tries + 1;
+      this.deps.log.info('card field invalid', { sessionId, field, attempt: tries, reason: check.reason });
+      await this.deps.recordProgress(sessionId, { field: { name: field, progress: { status: 'invalid', attempts: tries } } });
+      if (tries < ivr.attempts) return this.prompt(event, { ...state, tries }, digits.length === 0 ? 'no-input' : 'retry');
+      return this.declineCapture(event, state, `${check.reason} (${tries} attempts)`);
+    }
+
+    const vaultRef = await this.deps.sealField(sessionId, field, digits);
+    const attempts = state.tries + 1;
+    let next: CallState = { ...state, vaultRef, tries: 0 };
+    const update: ProgressUpdate = { field: { name: field, progress: { status: 'captured', attempts } } };
+    if (field === 'pan') {
+      const detected = detectBrand(digits);
+      next = { ...next, brand: detected, last4: lastFour(digits) };
+      update.brand = detected;
+      update.last4 = lastFour(digits);
+    }
+    await this.deps.recordProgress(sessionId, update);
+    this.deps.log.info('card field captured', { sessionId, field, attempts });
+
+    const following = FIELD_ORDER[FIELD_ORDER.indexOf(field) + 1];
+    if (following) return this.prompt(event, { ...next, field: following }, 'next');
+    return this.finishCapture(event, next);
+  }
+
+  private async finishCapture(event: SmaEvent, state: CallState): Promise<IvrResult> {
+    const sessionId = state.sessionId as string;
+    const completed = await this.deps.completeCapture(sessionId, { status: 'captured', vaultRef: state.vaultRef as string, brand: state.brand ?? 'unknown', last4: state.last4 ?? '' });
+    if (!completed) this.deps.log.warn('capture already reported', { sessionId });
+    return this.hold(event, { ...state, field: undefined }, 'captured');
+  }
+
+  private async declineCapture(event: SmaEvent, state: CallState, reason: string): Promise<IvrResult> {
+    const sessionId = state.sessionId as string;
+    await this.deps.completeCapture(sessionId, { status: 'declined', reason: `card details not accepted: ${reason}` });
+    return this.hold(event, { ...state, field: undefined }, 'declined');
+  }
+
+  /** Card entry is over: resume recording and keep the caller on hold until the outcome comes back. */
+  private async hold(event: SmaEvent, state: CallState, why: 'captured' | 'declined'): Promise<IvrResult> {
+    const ivr = state.ivr ?? decodeIvr(undefined);
+    const prompts = promptsFor(ivr.language);
+    const callId = this.legACallId(event);
+    const list: SmaAction[] = [];
+    let rec = state.rec;
+    if (rec === 'paused') {
+      list.push(actions.resumeCallRecording(callId));
+      rec = 'on';
+      await this.deps.recordProgress(state.sessionId as string, { recordingResumed: true, status: 'validating' });
+      this.deps.log.info('recording resumed', { sessionId: state.sessionId });
+    }
+    const lead = why === 'captured' ? prompts.captured : prompts.captureFailed;
+    list.push(actions.speak(callId, speech(ivr, `${lead} ${prompts.hold}`)), actions.pause(callId, HOLD_MS));
+    return result({ ...state, stage: 'holding', rec, tries: 0 }, list);
+  }
+
+  private keepHolding(event: SmaEvent, state: CallState): IvrResult {
+    const callId = this.legACallId(event);
+    if (state.tries + 1 < MAX_HOLD_ROUNDS) return result({ ...state, tries: state.tries + 1 }, [actions.pause(callId, HOLD_MS)]);
+    // The workflow never reported back: do not leave the caller on hold for ever.
+    this.deps.log.error('no outcome from the workflow; returning caller to agent', { sessionId: state.sessionId });
+    const ivr = state.ivr ?? decodeIvr(undefined);
+    return this.bridgeAgent(event, withoutSession(state, 'rebridging'), [actions.speak(callId, speech(ivr, promptsFor(ivr.language).unavailable))]);
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async onInvalidResponse(event: SmaEvent, state: CallState): Promise<IvrResult> {
+    this.deps.log.error('service refused a response', { errorType: event.ErrorType ?? event.ActionData?.ErrorType, stage: state.stage });
+    if (!state.sessionId || !SESSION_STAGES.has(state.stage)) return result(state, []);
+    // Never retry a card prompt that the service refused: end the session and give the caller back.
+    if (state.stage !== 'holding') await this.deps.failCapture(state.sessionId, 'TelephonyFailed', 'the telephony service refused an IVR response');
+    const callId = this.legACallId(event);
+    const resume = state.rec === 'paused' ? [actions.resumeCallRecording(callId)] : [];
+    return this.bridgeAgent(event, withoutSession({ ...state, rec: state.rec === 'paused' ? 'on' : state.rec }, 'rebridging'), resume);
+  }
+}
+
+export { writeState };

@@ -1,0 +1,347 @@
+import { SecureIvr, cleanEntry, type IvrConfig, type IvrDeps } from '../../../lambdas/sma/ivr';
+import { writeState } from '../../../lambdas/sma/call-state';
+import type { SmaAction, SmaEvent, TransactionAttributes } from '../../../lambdas/shared/sma/contract';
+import type { CaptureResult } from '../../../lambdas/shared/session/contract';
+import type { ProgressUpdate } from '../../../lambdas/shared/session/session-store';
+import { AMEX_SENTINEL, CVV_SENTINEL, PAN_SENTINEL, smaFixture } from '../../helpers/fixtures';
+
+const IVR = '["en-US","Joanna","neural",3,20,5]';
+const LEG_A = 'c0ffee00-0000-4000-8000-00000000000a';
+const LEG_B = 'c0ffee00-0000-4000-8000-00000000000b';
+
+interface Recorder {
+  deps: IvrDeps;
+  sealed: Array<{ sessionId: string; field: string; digits: string }>;
+  completed: CaptureResult[];
+  failed: Array<{ error: string; cause: string }>;
+  progress: ProgressUpdate[];
+  logs: Array<{ level: string; message: string; attrs?: Record<string, unknown> }>;
+}
+
+function recorder(options: { sealFails?: boolean; now?: Date } = {}): Recorder {
+  const r: Recorder = { sealed: [], completed: [], failed: [], progress: [], logs: [], deps: undefined as unknown as IvrDeps };
+  const log = (level: string) => (message: string, attrs?: Record<string, unknown>) => void r.logs.push({ level, message, ...(attrs ? { attrs } : {}) });
+  r.deps = {
+    now: () => options.now ?? new Date('2026-11-22T10:00:00Z'),
+    log: { info: log('info'), warn: log('warn'), error: log('error') },
+    sealField: async (sessionId, field, digits) => {
+      if (options.sealFails) throw new Error('kms down');
+      r.sealed.push({ sessionId, field, digits });
+      return 'vault-ref-0001';
+    },
+    completeCapture: async (_sid, result) => {
+      r.completed.push(result);
+      return true;
+    },
+    failCapture: async (_sid, error, cause) => {
+      r.failed.push({ error, cause });
+      return true;
+    },
+    recordProgress: async (_sid, update) => {
+      r.progress.push(update);
+    },
+  };
+  return r;
+}
+
+const config: IvrConfig = { agentEndpoint: { BridgeEndpointType: 'PSTN', Uri: '+15555550100' }, agentRingSeconds: 30, recordingLocation: 'recordings-bucket/calls' };
+const capturing = (field: string, extra: TransactionAttributes = {}): TransactionAttributes => ({ stage: 'capturing', rec: 'paused', tries: '0', sid: 'session-0001', ivr: IVR, field, ...extra });
+const types = (list: SmaAction[]): string[] => list.map((a) => a.Type);
+
+async function run(event: SmaEvent, r = recorder(), cfg: IvrConfig = config) {
+  const out = await new SecureIvr(cfg, r.deps).handle(event);
+  return { ...out, attrs: writeState(out.state), r };
+}
+
+describe('secure IVR: bridging', () => {
+  it('answers an inbound call by bridging the caller to the configured agent endpoint', async () => {
+    // Act
+    const { actions, attrs } = await run(smaFixture('new-inbound-call'));
+    // Assess
+    expect(actions).toEqual([
+      { Type: 'CallAndBridge', Parameters: { CallTimeoutSeconds: 30, CallerIdNumber: '+15105550101', Endpoints: [{ BridgeEndpointType: 'PSTN', Uri: '+15555550100' }] } },
+    ]);
+    expect(attrs.stage).toBe('bridging');
+  });
+
+  it('starts recording the caller leg once the agent answers, when recording is configured', async () => {
+    const { actions } = await run(smaFixture('action-successful-call-and-bridge'));
+    expect(actions).toEqual([{ Type: 'StartCallRecording', Parameters: { CallId: LEG_A, Track: 'BOTH', Destination: { Type: 'S3', Location: 'recordings-bucket/calls' } } }]);
+  });
+
+  it('records nothing when no recording location is configured', async () => {
+    const { actions, attrs } = await run(smaFixture('action-successful-call-and-bridge'), recorder(), { ...config, recordingLocation: undefined });
+    expect(actions).toEqual([]);
+    expect(attrs.stage).toBe('bridged');
+  });
+
+  it('apologises and hangs up when no agent answers', async () => {
+    const { actions } = await run(smaFixture('action-failed-call-and-bridge'));
+    expect(types(actions)).toEqual(['Speak', 'Hangup']);
+    expect(actions[1]).toEqual({ Type: 'Hangup', Parameters: { CallId: LEG_A, SipResponseCode: '0' } });
+  });
+
+  it('marks recording as running once StartCallRecording succeeds, and as off when it fails', async () => {
+    const ok = await run(smaFixture('action-successful-start-recording'));
+    const failed = await run(smaFixture('action-failed-start-recording'));
+    expect(ok.attrs.rec).toBe('on');
+    expect(failed.attrs.rec).toBe('off');
+    expect(failed.r.logs.some((l) => l.level === 'error' && l.message === 'recording start failed')).toBe(true);
+  });
+});
+
+describe('secure IVR: separation and the recording pause (fail closed)', () => {
+  it('hangs up only the agent leg when a secure session is requested, and prompts for nothing yet', async () => {
+    const { actions, attrs } = await run(smaFixture('call-update-secure-begin'));
+    expect(actions).toEqual([{ Type: 'Hangup', Parameters: { CallId: LEG_B, SipResponseCode: '0' } }]);
+    expect(attrs).toMatchObject({ stage: 'separating', sid: 'session-0001' });
+  });
+
+  it('pauses recording, and nothing else, once the agent leg is gone', async () => {
+    const { actions, attrs } = await run(smaFixture('hangup-leg-b-separating'));
+    expect(actions).toEqual([{ Type: 'PauseCallRecording', Parameters: { CallId: LEG_A } }]);
+    expect(attrs.stage).toBe('pausing');
+  });
+
+  it('also accepts ACTION_SUCCESSFUL for the agent hang-up as the end of separation', async () => {
+    const event = smaFixture('hangup-leg-b-separating');
+    event.InvocationEventType = 'ACTION_SUCCESSFUL';
+    const { actions } = await run(event);
+    expect(types(actions)).toEqual(['PauseCallRecording']);
+  });
+
+  it('prompts for the card number in the form language and voice only after the pause succeeded', async () => {
+    const { actions, attrs, r } = await run(smaFixture('action-successful-pause-recording'));
+    expect(types(actions)).toEqual(['SpeakAndGetDigits']);
+    const p = (actions[0] as Extract<SmaAction, { Type: 'SpeakAndGetDigits' }>).Parameters;
+    expect(p).toMatchObject({ CallId: LEG_A, TerminatorDigits: ['#'], Repeat: 1, RepeatDurationInMilliseconds: 20000, InBetweenDigitsDurationInMilliseconds: 5000 });
+    expect(p.SpeechParameters).toMatchObject({ LanguageCode: 'en-US', VoiceId: 'Joanna', Engine: 'neural' });
+    expect(attrs).toMatchObject({ stage: 'capturing', rec: 'paused', field: 'pan' });
+    expect(r.progress).toContainEqual({ status: 'capturing', recordingPaused: true });
+  });
+
+  it('never prompts for card digits when the recording pause fails, fails the session and brings the agent back', async () => {
+    const { actions, attrs, r } = await run(smaFixture('action-failed-pause-recording'));
+    expect(types(actions)).not.toContain('SpeakAndGetDigits');
+    expect(types(actions)).toEqual(['Speak', 'CallAndBridge']);
+    expect(r.failed).toEqual([{ error: 'RecordingPauseFailed', cause: expect.stringContaining('could not be paused') }]);
+    expect(r.logs).toContainEqual(expect.objectContaining({ level: 'error', message: 'recording pause failed' }));
+    expect(attrs.sid).toBeUndefined();
+  });
+
+  it('fails the session without prompting when the agent leg cannot be hung up', async () => {
+    const event = smaFixture('hangup-leg-b-separating');
+    event.InvocationEventType = 'ACTION_FAILED';
+    event.CallDetails.Participants[1]!.Status = 'Connected';
+    const { actions, r } = await run(event);
+    expect(types(actions)).not.toContain('SpeakAndGetDigits');
+    expect(r.failed[0]?.error).toBe('TelephonyFailed');
+  });
+
+  it('skips the pause and prompts at once when the call is not being recorded', async () => {
+    const event = smaFixture('hangup-leg-b-separating', { attrs: { stage: 'separating', rec: 'off', tries: '0', sid: 'session-0001', ivr: IVR } });
+    const { actions } = await run(event);
+    expect(types(actions)).toEqual(['SpeakAndGetDigits']);
+  });
+
+  it('refuses a second session on a call that already runs one', async () => {
+    const event = smaFixture('call-update-secure-begin', { attrs: capturing('pan'), args: { op: 'secure-begin', sessionId: 'session-0002', ivr: IVR } });
+    const { actions, r } = await run(event);
+    expect(actions).toEqual([]);
+    expect(r.failed).toEqual([{ error: 'TelephonyFailed', cause: expect.stringContaining('another secure session') }]);
+  });
+
+  it('refuses a session when no agent is connected to the call', async () => {
+    const event = smaFixture('call-update-secure-begin', { attrs: { stage: 'bridging', rec: 'off', tries: '0' } });
+    const { actions, r } = await run(event);
+    expect(actions).toEqual([]);
+    expect(r.failed[0]?.error).toBe('TelephonyFailed');
+  });
+});
+
+describe('secure IVR: card entry', () => {
+  it('seals a valid card number, keeps only brand and last four in the call attributes, and asks for the expiry', async () => {
+    const { actions, attrs, r } = await run(smaFixture('action-successful-speak-and-get-digits', { digits: `${PAN_SENTINEL}` }));
+    expect(r.sealed).toEqual([{ sessionId: 'session-0001', field: 'pan', digits: PAN_SENTINEL }]);
+    expect(attrs).toMatchObject({ field: 'exp', card: 'visa:1111', vref: 'vault-ref-0001', tries: '0' });
+    expect(JSON.stringify(attrs)).not.toContain(PAN_SENTINEL);
+    expect(JSON.stringify(actions)).not.toContain(PAN_SENTINEL);
+    expect((actions[0] as Extract<SmaAction, { Type: 'SpeakAndGetDigits' }>).Parameters.SpeechParameters.Text).toContain('expiry');
+    expect(r.progress).toContainEqual({ field: { name: 'pan', progress: { status: 'captured', attempts: 1 } }, brand: 'visa', last4: '1111' });
+  });
+
+  it('ignores a trailing # terminator and keeps only what follows the last * restart', async () => {
+    const { r } = await run(smaFixture('action-successful-speak-and-get-digits', { digits: `5555*${PAN_SENTINEL}#` }));
+    expect(r.sealed[0]?.digits).toBe(PAN_SENTINEL);
+  });
+
+  it('restarts the field without using an attempt when the caller presses * and nothing after it', async () => {
+    const { actions, attrs, r } = await run(smaFixture('action-successful-speak-and-get-digits', { digits: '4111*' }));
+    expect(r.sealed).toEqual([]);
+    expect(attrs.tries).toBe('0');
+    expect((actions[0] as Extract<SmaAction, { Type: 'SpeakAndGetDigits' }>).Parameters.SpeechParameters.Text).toMatch(/^Starting again/);
+  });
+
+  it('re-prompts after a card number that fails the Luhn check and counts the attempt', async () => {
+    const { actions, attrs, r } = await run(smaFixture('action-successful-speak-and-get-digits', { digits: '4111111111111112' }));
+    expect(r.sealed).toEqual([]);
+    expect(attrs.tries).toBe('1');
+    expect((actions[0] as Extract<SmaAction, { Type: 'SpeakAndGetDigits' }>).Parameters.SpeechParameters.Text).toMatch(/^That card number was not valid/);
+    expect(JSON.stringify(r.logs)).not.toContain('4111111111111112');
+  });
+
+  it.each([
+    ['too short', '41111111111'],
+    ['too long', '41111111111111111111'],
+  ])('re-prompts a card number that is %s', async (_label, digits) => {
+    const { attrs, r } = await run(smaFixture('action-successful-speak-and-get-digits', { digits }));
+    expect(r.sealed).toEqual([]);
+    expect(attrs.tries).toBe('1');
+  });
+
+  it('counts a timed-out prompt as an attempt and says nothing was received', async () => {
+    const { actions, attrs } = await run(smaFixture('action-failed-speak-and-get-digits'));
+    expect(attrs.tries).toBe('1');
+    expect((actions[0] as Extract<SmaAction, { Type: 'SpeakAndGetDigits' }>).Parameters.SpeechParameters.Text).toMatch(/^We did not receive/);
+  });
+
+  it('ends the session declined with a readable reason after the last attempt, resuming recording', async () => {
+    const event = smaFixture('action-successful-speak-and-get-digits', { attrs: capturing('pan', { tries: '2' }), digits: '1234567890123' });
+    const { actions, attrs, r } = await run(event);
+    expect(r.completed).toEqual([{ status: 'declined', reason: 'card details not accepted: card number failed the check digit (3 attempts)' }]);
+    expect(types(actions)).toEqual(['ResumeCallRecording', 'Speak', 'Pause']);
+    expect(attrs).toMatchObject({ stage: 'holding', rec: 'on' });
+  });
+
+  it('refuses an expiry date in the past and accepts the current month', async () => {
+    const past = await run(smaFixture('action-successful-speak-and-get-digits', { attrs: capturing('exp', { card: 'visa:1111' }), digits: '1026' }));
+    const current = await run(smaFixture('action-successful-speak-and-get-digits', { attrs: capturing('exp', { card: 'visa:1111' }), digits: '1126' }));
+    expect(past.r.sealed).toEqual([]);
+    expect(past.attrs.tries).toBe('1');
+    expect(current.r.sealed).toEqual([{ sessionId: 'session-0001', field: 'exp', digits: '1126' }]);
+    expect(current.attrs.field).toBe('cvv');
+  });
+
+  it('asks for a four-digit security code on American Express and three on other brands', async () => {
+    const amex = await run(smaFixture('action-successful-speak-and-get-digits', { attrs: capturing('cvv', { card: 'amex:0005' }), digits: CVV_SENTINEL }));
+    const visa = await run(smaFixture('action-successful-speak-and-get-digits', { attrs: capturing('cvv', { card: 'visa:1111' }), digits: CVV_SENTINEL }));
+    expect(amex.r.sealed).toEqual([]);
+    expect(visa.r.sealed).toEqual([{ sessionId: 'session-0001', field: 'cvv', digits: CVV_SENTINEL }]);
+  });
+
+  it('detects American Express from the number and sets the security-code prompt minimum to four', async () => {
+    const pan = await run(smaFixture('action-successful-speak-and-get-digits', { digits: AMEX_SENTINEL }));
+    const exp = await run(smaFixture('action-successful-speak-and-get-digits', { attrs: pan.attrs, digits: '1230' }));
+    expect(pan.attrs.card).toBe('amex:0005');
+    expect((exp.actions[0] as Extract<SmaAction, { Type: 'SpeakAndGetDigits' }>).Parameters.MinNumberOfDigits).toBe(4);
+  });
+
+  it('hands the opaque vault reference to the workflow after the last field, then resumes recording and holds the caller', async () => {
+    const event = smaFixture('action-successful-speak-and-get-digits', { attrs: capturing('cvv', { card: 'visa:1111', vref: 'vault-ref-0001' }), digits: CVV_SENTINEL });
+    const { actions, attrs, r } = await run(event);
+    expect(r.completed).toEqual([{ status: 'captured', vaultRef: 'vault-ref-0001', brand: 'visa', last4: '1111' }]);
+    expect(types(actions)).toEqual(['ResumeCallRecording', 'Speak', 'Pause']);
+    expect(attrs).toMatchObject({ stage: 'holding', rec: 'on' });
+    expect(attrs.field).toBeUndefined();
+  });
+
+  it('fails closed when sealing a field fails: the error propagates to the error boundary', async () => {
+    await expect(run(smaFixture('action-successful-speak-and-get-digits', { digits: PAN_SENTINEL }), recorder({ sealFails: true }))).rejects.toThrow('kms down');
+  });
+});
+
+describe('secure IVR: holding and the end of a session', () => {
+  it('tells the caller the outcome with the reference, then calls the agent back', async () => {
+    const { actions, attrs } = await run(smaFixture('call-update-secure-end'));
+    expect(types(actions)).toEqual(['Speak', 'CallAndBridge']);
+    expect((actions[0] as Extract<SmaAction, { Type: 'Speak' }>).Parameters.Text).toContain('S I V - 2 0 2 6');
+    expect(attrs).toEqual({ stage: 'rebridging', rec: 'on', tries: '0' });
+  });
+
+  it('resumes a still-paused recording before anything else when a session is ended early', async () => {
+    const event = smaFixture('call-update-secure-end', { attrs: capturing('exp'), args: { op: 'secure-end', sessionId: 'session-0001', outcome: 'aborted', reference: '' } });
+    const { actions } = await run(event);
+    expect(types(actions)).toEqual(['ResumeCallRecording', 'Speak', 'CallAndBridge']);
+  });
+
+  it('ignores an end for a session the call does not hold', async () => {
+    const event = smaFixture('call-update-secure-end', { args: { op: 'secure-end', sessionId: 'other', outcome: 'accepted', reference: 'X' } });
+    const { actions } = await run(event);
+    expect(actions).toEqual([]);
+  });
+
+  it('keeps the caller on hold while the workflow runs, then gives up after the last round', async () => {
+    const first = await run(smaFixture('action-successful-pause-holding'));
+    const last = await run(smaFixture('action-successful-pause-holding', { attrs: { stage: 'holding', rec: 'on', tries: '8', sid: 'session-0001', ivr: IVR } }));
+    expect(first.actions).toEqual([{ Type: 'Pause', Parameters: { CallId: LEG_A, DurationInMilliseconds: '20000' } }]);
+    expect(first.attrs.tries).toBe('1');
+    expect(types(last.actions)).toEqual(['Speak', 'CallAndBridge']);
+  });
+
+  it('ignores unknown call update operations', async () => {
+    const { actions, r } = await run(smaFixture('call-update-secure-begin', { args: { op: 'transfer' } }));
+    expect(actions).toEqual([]);
+    expect(r.logs).toContainEqual(expect.objectContaining({ level: 'warn', message: 'call update ignored' }));
+  });
+});
+
+describe('secure IVR: hang-ups at every stage', () => {
+  it('hangs up the agent when the caller leaves a normal call, without touching any session', async () => {
+    const { actions, r } = await run(smaFixture('hangup-leg-a-bridged'));
+    expect(actions).toEqual([{ Type: 'Hangup', Parameters: { CallId: LEG_B, SipResponseCode: '0' } }]);
+    expect(r.failed).toEqual([]);
+  });
+
+  it('hangs up the caller when the agent ends a normal call', async () => {
+    const { actions } = await run(smaFixture('hangup-leg-b-bridged'));
+    expect(actions).toEqual([{ Type: 'Hangup', Parameters: { CallId: LEG_A, SipResponseCode: '0' } }]);
+  });
+
+  it.each(['separating', 'pausing', 'capturing'])('fails the workflow with CallerHungUp when the caller hangs up while %s', async (stage) => {
+    const event = smaFixture('hangup-leg-a-capturing', { attrs: { ...capturing('pan'), stage } });
+    const { actions, attrs, r } = await run(event);
+    expect(r.failed).toEqual([{ error: 'CallerHungUp', cause: expect.any(String) }]);
+    expect(actions).toEqual([]);
+    expect(attrs.stage).toBe('ended');
+  });
+
+  it('marks the session hung up when the caller leaves while on hold after entering the card', async () => {
+    const event = smaFixture('hangup-leg-a-capturing', { attrs: { stage: 'holding', rec: 'on', tries: '0', sid: 'session-0001', ivr: IVR } });
+    const { r } = await run(event);
+    expect(r.failed).toEqual([]);
+    expect(r.progress).toEqual([{ hungUp: true }]);
+  });
+});
+
+describe('secure IVR: other events', () => {
+  it.each(['new-outbound-call', 'ringing', 'call-answered', 'digits-received', 'action-interrupted-pause'])('returns no actions for %s', async (name) => {
+    const { actions, r } = await run(smaFixture(name));
+    expect(actions).toEqual([]);
+    expect(r.sealed).toEqual([]);
+  });
+
+  it('ends a session whose response the service refused, resuming recording and calling the agent back', async () => {
+    const { actions, r } = await run(smaFixture('invalid-lambda-response'));
+    expect(r.failed[0]?.error).toBe('TelephonyFailed');
+    expect(types(actions)).toEqual(['ResumeCallRecording', 'CallAndBridge']);
+  });
+
+  it('builds new action objects on every invocation', async () => {
+    const ivr = new SecureIvr(config, recorder().deps);
+    const a = await ivr.handle(smaFixture('new-inbound-call'));
+    (a.actions[0] as Extract<SmaAction, { Type: 'CallAndBridge' }>).Parameters.Endpoints[0].Uri = 'tampered';
+    const b = await ivr.handle(smaFixture('new-inbound-call'));
+    expect((b.actions[0] as Extract<SmaAction, { Type: 'CallAndBridge' }>).Parameters.Endpoints[0].Uri).toBe('+15555550100');
+  });
+});
+
+describe('cleanEntry', () => {
+  it.each([
+    ['1234#', '1234', false],
+    ['12*34', '34', true],
+    ['*', '', true],
+    ['', '', false],
+  ])('turns %j into %j', (raw, digits, restarted) => {
+    expect(cleanEntry(raw)).toEqual({ digits, restarted });
+  });
+});
