@@ -1,0 +1,113 @@
+/**
+ * The card vault: the envelope key that seals card fields (lambdas/shared/vault.ts) and the transient
+ * DynamoDB table that holds the sealed items until End/Abort deletes them (TTL `expiresAt` is a backstop).
+ *
+ * Who may do what is the whole point (P06, P10):
+ * - seal (SMA handler): kms:GenerateDataKey on the vault key + dynamodb:UpdateItem;
+ * - attach (InfoInsert): dynamodb:UpdateItem;
+ * - open (validator): kms:Decrypt on the vault key + dynamodb:GetItem/UpdateItem;
+ * - destroy (End/Abort): dynamodb:DeleteItem.
+ * Every grant names this table or this key; nothing is a wildcard.
+ *
+ * Key policy: the vault key keeps only CDK's default statement for the account root (which delegates to IAM,
+ * so the grants above decide) plus explicit Deny statements: kms:Decrypt is refused to every principal but
+ * the roles given `grantOpen`, kms:GenerateDataKey* to every principal but the roles given `grantSeal` — so an
+ * administrator's IAM policy cannot open card data either. Table encryption at rest uses a separate table key
+ * that is usable only through DynamoDB, so table access never implies use of the vault key.
+ */
+import { Duration, Lazy, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { EncryptedTable } from './encrypted-table';
+
+export interface CardVaultProps {
+  /**
+   * Optional - What happens to the key and table when the stack is deleted. Sealed items are useless
+   * without the key, and items live for minutes, so the default removes both.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class CardVaultGrantError extends Error {
+  public constructor(problem: string) {
+    super(`CardVault: ${problem}`);
+    this.name = 'CardVaultGrantError';
+  }
+}
+
+export class CardVault extends Construct {
+  /** The envelope key (VAULT_KEY_ARN): GenerateDataKey for the SMA handler, Decrypt for the validator. */
+  public readonly key: kms.Key;
+  public readonly table: dynamodb.Table;
+  private readonly store: EncryptedTable;
+  private readonly sealers: string[] = [];
+  private readonly openers: string[] = [];
+
+  public constructor(scope: Construct, id: string, props: CardVaultProps = {}) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+    this.key = new kms.Key(this, 'VaultKey', {
+      description: 'secure-ivr: card vault envelope key (seal: SMA handler only; open: validator only)',
+      enableKeyRotation: true,
+      rotationPeriod: Duration.days(90),
+      removalPolicy,
+    });
+    this.store = new EncryptedTable(this, 'Store', { purpose: 'the card vault', removalPolicy });
+    this.table = this.store.table;
+
+    this.key.addToResourcePolicy(this.denyAllBut('DenyDecryptExceptOpeners', ['kms:Decrypt'], this.openers));
+    this.key.addToResourcePolicy(
+      this.denyAllBut('DenyDataKeysExceptSealers', ['kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:GenerateDataKeyPair', 'kms:GenerateDataKeyPairWithoutPlaintext'], this.sealers),
+    );
+    this.node.addValidation({
+      validate: () => [
+        ...(this.sealers.length === 0 ? ['no function was given grantSeal; card data could never be stored'] : []),
+        ...(this.openers.length === 0 ? ['no function was given grantOpen; card data could never be validated'] : []),
+      ],
+    });
+  }
+
+  /** SMA handler: make a data key per field and write the sealed field. */
+  public grantSeal(fn: lambda.IFunction): void {
+    this.sealers.push(this.roleArnOf(fn));
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['kms:GenerateDataKey'], resourceArns: [this.key.keyArn] });
+    this.store.grantItemActions(fn, ['dynamodb:UpdateItem']);
+  }
+
+  /** InfoInsert: attach the agent's non-confidential fields to the item. */
+  public grantAttach(fn: lambda.IFunction): void {
+    this.store.grantItemActions(fn, ['dynamodb:UpdateItem']);
+  }
+
+  /** Validator: read the item, unwrap its data keys, mark it submitted and drop the security code. */
+  public grantOpen(fn: lambda.IFunction): void {
+    this.openers.push(this.roleArnOf(fn));
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['kms:Decrypt'], resourceArns: [this.key.keyArn] });
+    this.store.grantItemActions(fn, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+  }
+
+  /** End/Abort: delete the item. */
+  public grantDestroy(fn: lambda.IFunction): void {
+    this.store.grantItemActions(fn, ['dynamodb:DeleteItem']);
+  }
+
+  private roleArnOf(fn: lambda.IFunction): string {
+    if (!fn.role) throw new CardVaultGrantError('the function has no role to grant to');
+    return fn.role.roleArn;
+  }
+
+  private denyAllBut(sid: string, actions: string[], allowed: string[]): iam.PolicyStatement {
+    return new iam.PolicyStatement({
+      sid,
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions,
+      resources: ['*'],
+      conditions: { StringNotEquals: { 'aws:PrincipalArn': Lazy.list({ produce: () => allowed }) } },
+    });
+  }
+}

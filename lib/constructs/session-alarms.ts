@@ -1,0 +1,81 @@
+/**
+ * Alarms for failures of the payment controls (P23, PCI DSS 10.7.2): failed or timed-out sessions, errors of
+ * every function, and a recording pause that did not happen (the SMA handler logs
+ * `recording pause failed` and refuses to prompt for card digits, P13). Every alarm notifies a KMS-encrypted
+ * SNS topic; subscribe the operations team to it.
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+export const METRIC_NAMESPACE = 'SecureIvr';
+/** The SMA handler's log message when PauseCallRecording failed (must match lambdas/sma). */
+export const RECORDING_PAUSE_FAILED_MESSAGE = 'recording pause failed';
+
+export interface SessionAlarmsProps {
+  readonly stateMachine: sfn.IStateMachine;
+  /** Functions whose every error raises an alarm, by a readable name (used in the alarm name). */
+  readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /** The SMA handler's log group, where the recording-pause failure is logged. */
+  readonly smaLogGroup: logs.ILogGroup;
+}
+
+export class SessionAlarms extends Construct {
+  public readonly topic: sns.Topic;
+  public readonly alarms: cloudwatch.Alarm[] = [];
+
+  public constructor(scope: Construct, id: string, props: SessionAlarmsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const key = new kms.Key(this, 'TopicKey', { description: 'secure-ivr: alarm topic encryption', enableKeyRotation: true });
+    // CloudWatch alarms publish to an encrypted topic only if they may use its key (this account's alarms only).
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+    this.topic = new sns.Topic(this, 'Topic', { displayName: 'secure-ivr alarms', masterKey: key, enforceSSL: true });
+    const notify = new actions.SnsAction(this.topic);
+
+    const add = (name: string, metric: cloudwatch.IMetric, description: string): void => {
+      const alarm = new cloudwatch.Alarm(this, name, {
+        alarmName: `${stack.stackName}-${name}`,
+        alarmDescription: description,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(notify);
+      this.alarms.push(alarm);
+    };
+
+    const period = Duration.minutes(1);
+    add('ExecutionsFailed', props.stateMachine.metricFailed({ period, statistic: 'Sum' }), 'A secure session execution failed (Abort itself failed or a state errored outside a Catch).');
+    add('ExecutionsTimedOut', props.stateMachine.metricTimedOut({ period, statistic: 'Sum' }), 'A secure session execution timed out.');
+    for (const [name, fn] of Object.entries(props.functions)) {
+      add(`${name}Errors`, fn.metricErrors({ period, statistic: 'Sum' }), `The ${name} function reported an error.`);
+    }
+
+    const pauseFailed = new logs.MetricFilter(this, 'RecordingPauseFailedFilter', {
+      logGroup: props.smaLogGroup,
+      filterPattern: logs.FilterPattern.literal(`{ $.message = "${RECORDING_PAUSE_FAILED_MESSAGE}" }`),
+      metricNamespace: METRIC_NAMESPACE,
+      metricName: 'RecordingPauseFailed',
+      metricValue: '1',
+    });
+    add('RecordingPauseFailed', pauseFailed.metric({ period, statistic: 'Sum' }), 'Call recording could not be paused before card capture; the IVR refused to prompt (fail closed).');
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * Reads and checks the deployment settings from CDK context (`-c key=value` or cdk.json "context") once,
+ * at synth, and names every problem in one error. Also loads the forms configuration (config/forms.json,
+ * or a built-in single card-payment form) and checks it with the same parser the functions use.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Node } from 'constructs';
+import { DEFAULT_IVR, type FormsConfig, parseFormsConfig } from '../lambdas/shared/session/forms';
+import { type CardFieldNames, DEFAULT_CARD_FIELD_NAMES, parseCardFieldNames } from '../lambdas/validator/card-field-names';
+import { SMA_REGIONS } from './constructs/sip-media-application';
+
+export type AgentEndpointType = 'PSTN' | 'AWS';
+
+export interface SecureIvrConfig {
+  readonly account: string;
+  readonly region: string;
+  readonly agentEndpointType: AgentEndpointType;
+  readonly agentEndpointUri: string;
+  readonly agentVoiceConnectorArn?: string;
+  readonly callerIdNumber?: string;
+  readonly validationUrl: string;
+  readonly phoneNumber?: string;
+  readonly language: string;
+  readonly languages: readonly string[];
+  readonly voice: string;
+  readonly captureTimeoutMinutes: number;
+  readonly recordingRetentionDays: number;
+  readonly cardFieldNames: Readonly<CardFieldNames>;
+  readonly forms: FormsConfig;
+}
+
+/** Offline synth works without credentials; `cdk deploy` always has CDK_DEFAULT_ACCOUNT from the profile. */
+export const FALLBACK_ACCOUNT = '123456789012';
+export const FALLBACK_REGION = 'us-east-1';
+export const FORMS_FILE = path.resolve(__dirname, '..', 'config', 'forms.json');
+export const EXAMPLE_SYNTH = 'npx cdk synth -c agentEndpointUri=+15555550100 -c validationUrl=https://pay.example.com/validate';
+
+export class StackConfigError extends Error {
+  public readonly problems: readonly string[];
+  public constructor(problems: string[]) {
+    super(`secure-ivr cannot be synthesized; fix these settings (CDK context, -c key=value):\n  - ${problems.join('\n  - ')}\nExample: ${EXAMPLE_SYNTH}`);
+    this.name = 'StackConfigError';
+    this.problems = problems;
+  }
+}
+
+export interface ReadConfigOptions {
+  /** Forms file to load. @default FORMS_FILE (config/forms.json at the repository root) */
+  readonly formsFile?: string;
+  /** Process environment for CDK_DEFAULT_ACCOUNT/REGION. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+const LANGUAGE = /^[a-z]{2,3}-[A-Z]{2}$/;
+const VOICE_CONNECTOR_ARN = /^arn:aws[a-z-]*:chime:[a-z0-9-]+:\d{12}:vc\/[A-Za-z0-9]+$/;
+
+/** Context from the CLI arrives as strings, from cdk.json typed; both are accepted. */
+function text(node: Node, key: string): string | undefined {
+  const raw: unknown = node.tryGetContext(key);
+  if (raw === undefined || raw === null) return undefined;
+  const value = String(raw).trim();
+  return value === '' ? undefined : value;
+}
+
+function wholeNumber(node: Node, key: string, fallback: number, min: number, max: number, problems: string[]): number {
+  const raw = text(node, key);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    problems.push(`${key} must be a whole number from ${min} to ${max}`);
+    return fallback;
+  }
+  return n;
+}
+
+/** Same parser the validator runs on CARD_FIELD_NAMES, so synth refuses what the function would refuse. */
+function readCardFieldNames(node: Node, problems: string[]): CardFieldNames {
+  const raw: unknown = node.tryGetContext('cardFieldNames');
+  const json = raw === undefined || raw === null ? undefined : typeof raw === 'string' ? raw : JSON.stringify(raw);
+  const parsed = parseCardFieldNames(json, 'cardFieldNames');
+  if (parsed.ok) return parsed.names;
+  problems.push(parsed.problem);
+  return { ...DEFAULT_CARD_FIELD_NAMES };
+}
+
+function readLanguages(node: Node, problems: string[]): string[] | undefined {
+  const raw: unknown = node.tryGetContext('languages');
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const list = Array.isArray(raw) ? raw.map(String) : String(raw).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const bad = list.filter((l) => !LANGUAGE.test(l));
+  if (list.length === 0 || bad.length > 0) problems.push('languages must be a comma-separated list of language codes such as en-US,es-US');
+  return list;
+}
+
+function defaultForms(language: string, voice: string): unknown {
+  return {
+    forms: [
+      {
+        id: 'card-payment',
+        type: 'simple',
+        title: 'Card payment',
+        description: 'Take a card payment: the caller keys card number, expiry and security code on the keypad.',
+        ivr: { ...DEFAULT_IVR, language, voice },
+        fields: [
+          { id: 'customer name', displayName: 'Customer name', required: true },
+          { id: 'charge amount', displayName: 'Amount', required: true, pattern: '^[0-9]{1,7}(\\.[0-9]{2})?$' },
+        ],
+      },
+    ],
+  };
+}
+
+function loadForms(file: string, language: string, voice: string, problems: string[]): FormsConfig {
+  let raw: unknown = defaultForms(language, voice);
+  if (fs.existsSync(file)) {
+    try {
+      raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch {
+      problems.push(`${path.basename(file)} is not valid JSON`);
+      return { forms: [] };
+    }
+  }
+  try {
+    return parseFormsConfig(raw);
+  } catch (err) {
+    problems.push(err instanceof Error ? err.message : 'the forms configuration is invalid');
+    return { forms: [] };
+  }
+}
+
+/** Reads every setting from context; throws one StackConfigError naming every missing or bad value. */
+export function readStackConfig(node: Node, options: ReadConfigOptions = {}): SecureIvrConfig {
+  const env = options.env ?? process.env;
+  const problems: string[] = [];
+  const missing: string[] = [];
+
+  const account = text(node, 'account') ?? env.CDK_DEFAULT_ACCOUNT ?? FALLBACK_ACCOUNT;
+  if (!/^\d{12}$/.test(account)) problems.push('account must be a 12-digit AWS account id');
+  const region = text(node, 'region') ?? env.CDK_DEFAULT_REGION ?? FALLBACK_REGION;
+  if (!(SMA_REGIONS as readonly string[]).includes(region)) problems.push(`region must be ${SMA_REGIONS.join(' or ')} (Chime SDK SIP media applications run only there)`);
+
+  const typeRaw = (text(node, 'agentEndpointType') ?? 'PSTN').toUpperCase();
+  const agentEndpointType: AgentEndpointType = typeRaw === 'AWS' ? 'AWS' : 'PSTN';
+  if (typeRaw !== 'PSTN' && typeRaw !== 'AWS') problems.push('agentEndpointType must be PSTN or AWS');
+
+  const agentEndpointUri = text(node, 'agentEndpointUri');
+  if (agentEndpointUri === undefined) missing.push('agentEndpointUri (the agent leg: an E.164 number for PSTN, the SIP URI user part for AWS)');
+  else if (agentEndpointType === 'PSTN' && !E164.test(agentEndpointUri)) problems.push('agentEndpointUri must be an E.164 number such as +15555550100 when agentEndpointType is PSTN');
+  else if (agentEndpointType === 'AWS' && !/^[A-Za-z0-9+._-]{1,64}$/.test(agentEndpointUri)) problems.push('agentEndpointUri must be a SIP URI user part (letters, digits, + . _ -) when agentEndpointType is AWS');
+
+  const agentVoiceConnectorArn = text(node, 'agentVoiceConnectorArn');
+  if (agentEndpointType === 'AWS' && agentVoiceConnectorArn === undefined) missing.push('agentVoiceConnectorArn (required when agentEndpointType is AWS)');
+  else if (agentVoiceConnectorArn !== undefined && !VOICE_CONNECTOR_ARN.test(agentVoiceConnectorArn)) problems.push('agentVoiceConnectorArn must be a Chime voice connector ARN (arn:aws:chime:<region>:<account>:vc/<id>)');
+
+  const callerIdNumber = text(node, 'callerIdNumber');
+  if (callerIdNumber !== undefined && !E164.test(callerIdNumber)) problems.push('callerIdNumber must be an E.164 number such as +15555550100');
+
+  const validationUrl = text(node, 'validationUrl');
+  if (validationUrl === undefined) missing.push('validationUrl (the merchant validation web service, https://…)');
+  else if (!URL.canParse(validationUrl) || new URL(validationUrl).protocol !== 'https:') problems.push('validationUrl must be an https:// URL');
+
+  const phoneNumber = text(node, 'phoneNumber');
+  if (phoneNumber !== undefined && !E164.test(phoneNumber)) problems.push('phoneNumber must be an E.164 number such as +15555550100');
+
+  const language = text(node, 'language') ?? 'en-US';
+  if (!LANGUAGE.test(language)) problems.push('language must be a language code such as en-US');
+  const voice = text(node, 'voice') ?? 'Joanna';
+  if (!/^[A-Za-z]{2,20}$/.test(voice)) problems.push('voice must be a Polly voice id such as Joanna');
+  const languages = readLanguages(node, problems);
+
+  const captureTimeoutMinutes = wholeNumber(node, 'captureTimeoutMinutes', 10, 1, 30, problems);
+  const recordingRetentionDays = wholeNumber(node, 'recordingRetentionDays', 365, 1, 3650, problems);
+  const cardFieldNames = readCardFieldNames(node, problems);
+  const forms = loadForms(options.formsFile ?? FORMS_FILE, language, voice, problems);
+
+  if (languages !== undefined) {
+    if (!languages.includes(language)) problems.push(`language ${language} is not in languages`);
+    for (const form of forms.forms) {
+      if (!languages.includes(form.ivr.language)) problems.push(`form ${form.id} uses language ${form.ivr.language}, which is not in languages`);
+    }
+  }
+
+  if (missing.length > 0) problems.unshift(`missing context values: ${missing.join(', ')}`);
+  if (problems.length > 0) throw new StackConfigError(problems);
+  return {
+    account,
+    region,
+    agentEndpointType,
+    agentEndpointUri: agentEndpointUri as string,
+    agentVoiceConnectorArn,
+    callerIdNumber,
+    validationUrl: validationUrl as string,
+    phoneNumber,
+    language,
+    languages: languages ?? [language],
+    voice,
+    captureTimeoutMinutes,
+    recordingRetentionDays,
+    cardFieldNames,
+    forms,
+  };
+}

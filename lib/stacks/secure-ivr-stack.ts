@@ -1,0 +1,162 @@
+/**
+ * The secure-ivr stack: wires the card vault, session table, recordings bucket, the SMA and its handler,
+ * the session task functions and state machine, and the alarms. Resources and their secure defaults are
+ * decided in lib/constructs; this file only connects them and grants each function what it needs (P10).
+ */
+import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { ENV } from '../../lambdas/shared/session/contract';
+import { CardVault } from '../constructs/card-vault';
+import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
+import { LogsKey } from '../constructs/logs-key';
+import { PciFunction } from '../constructs/pci-function';
+import { SecureBucket } from '../constructs/secure-bucket';
+import { SessionAlarms } from '../constructs/session-alarms';
+import { type SessionHandlerRole, SessionStateMachine } from '../constructs/session-state-machine';
+import { SessionTable } from '../constructs/session-table';
+import { CHIME_VOICE_PRINCIPAL, SipMediaApplication } from '../constructs/sip-media-application';
+import type { SecureIvrConfig } from '../stack-config';
+
+/** S3 key prefix the SMA handler gives Chime for call recordings. */
+export const RECORDING_PREFIX = 'recordings/';
+
+export interface SecureIvrStackProps extends Omit<StackProps, 'env'> {
+  /** Checked settings (see readStackConfig); account and region become the stack's explicit env. */
+  readonly config: SecureIvrConfig;
+}
+
+export class SecureIvrStack extends Stack {
+  public readonly vault: CardVault;
+  public readonly sessions: SessionTable;
+  public readonly recordings: SecureBucket;
+  public readonly smaHandler: PciFunction;
+  public readonly sipMediaApplication: SipMediaApplication;
+  public readonly session: SessionStateMachine;
+  public readonly functions: Readonly<Record<SessionHandlerRole, PciFunction>>;
+  public readonly alarms: SessionAlarms;
+
+  public constructor(scope: Construct, id: string, props: SecureIvrStackProps) {
+    const { config } = props;
+    super(scope, id, { ...props, env: { account: config.account, region: config.region } });
+
+    const logsKey = new LogsKey(this, 'LogsKey').key;
+    this.sessions = new SessionTable(this, 'SessionTable');
+    this.vault = new CardVault(this, 'CardVault');
+    this.recordings = new SecureBucket(this, 'Recordings', { purpose: 'call recordings', retentionDays: config.recordingRetentionDays });
+    // A fixed name lets the SMA handler's task-token grant name the ARN without a reference (breaks a cycle:
+    // state machine → GetKey → SMA → SMA handler → its policy → state machine).
+    const stateMachineName = `${this.stackName}-Session`;
+    const captureTimeout = Duration.minutes(config.captureTimeoutMinutes);
+    const sessionTable = { [ENV.sessionTable]: this.sessions.table.tableName };
+
+    this.smaHandler = new PciFunction(this, 'SmaHandlerFunction', {
+      entry: 'lambdas/sma/handler.ts',
+      serviceName: 'secure-ivr-sma',
+      description: 'Chime SDK SMA handler: drives the IVR and seals card fields into the vault',
+      logsKey,
+      // Chime retries after 5 s and drops the call at 20 s.
+      timeout: Duration.seconds(5),
+      memorySize: 512,
+      environment: {
+        ...sessionTable,
+        [ENV.vaultTable]: this.vault.table.tableName,
+        [ENV.vaultKeyArn]: this.vault.key.keyArn,
+        // The vault item outlives the longest capture plus validation; End/Abort delete it much sooner.
+        [ENV.vaultTtlSeconds]: String(captureTimeout.toSeconds() + 300),
+        [ENV.agentEndpointType]: config.agentEndpointType,
+        [ENV.agentEndpointUri]: config.agentEndpointUri,
+        ...(config.agentVoiceConnectorArn ? { [ENV.agentVoiceConnectorArn]: config.agentVoiceConnectorArn } : {}),
+        ...(config.callerIdNumber ? { [ENV.callerIdNumber]: config.callerIdNumber } : {}),
+        [ENV.recordingBucket]: this.recordings.bucket.bucketName,
+        [ENV.recordingPrefix]: RECORDING_PREFIX,
+      },
+    });
+    this.sessions.grantReadWrite(this.smaHandler);
+    this.vault.grantSeal(this.smaHandler);
+
+    this.sipMediaApplication = new SipMediaApplication(this, 'SipMediaApplication', {
+      handler: this.smaHandler,
+      name: `${this.stackName}-secure-ivr`,
+      phoneNumber: config.phoneNumber,
+      customResourceLogGroup: config.phoneNumber ? new EncryptedLogGroup(this, 'SipRuleProviderLogs', { encryptionKey: logsKey }).logGroup : undefined,
+    });
+    const smaId = { [ENV.smaId]: this.sipMediaApplication.smaId };
+
+    const task = (name: string, entry: string, environment: Record<string, string>, timeout = Duration.seconds(10)): PciFunction =>
+      new PciFunction(this, name, { entry, serviceName: `secure-ivr-${entry.split('/').slice(-2, -1)[0]}`, logsKey, environment, timeout });
+    const begin = task('BeginFunction', 'lambdas/session/begin/handler.ts', { ...sessionTable, [ENV.formsJson]: JSON.stringify(config.forms) });
+    const getKey = task('GetKeyFunction', 'lambdas/session/get-key/handler.ts', { ...sessionTable, ...smaId });
+    const insert = task('InsertFunction', 'lambdas/session/insert/handler.ts', { [ENV.vaultTable]: this.vault.table.tableName });
+    const validate = task(
+      'ValidatorFunction',
+      'lambdas/validator/handler.ts',
+      {
+        [ENV.validationUrl]: config.validationUrl,
+        [ENV.vaultTable]: this.vault.table.tableName,
+        [ENV.vaultKeyArn]: this.vault.key.keyArn,
+        [ENV.cardFieldNames]: JSON.stringify(config.cardFieldNames),
+      },
+      Duration.seconds(30),
+    );
+    const endEnv = { ...sessionTable, [ENV.vaultTable]: this.vault.table.tableName, ...smaId };
+    const end = task('EndFunction', 'lambdas/session/end/handler.ts', endEnv);
+    const abort = task('AbortFunction', 'lambdas/session/abort/handler.ts', endEnv);
+    this.functions = { begin, getKey, insert, validate, end, abort };
+
+    for (const fn of [begin, getKey, end, abort]) this.sessions.grantReadWrite(fn);
+    this.vault.grantAttach(insert);
+    this.vault.grantOpen(validate);
+    for (const fn of [end, abort]) this.vault.grantDestroy(fn);
+    for (const fn of [getKey, end, abort]) {
+      iam.Grant.addToPrincipal({ grantee: fn, actions: ['chime:UpdateSipMediaApplicationCall'], resourceArns: [this.sipMediaApplication.smaArn] });
+    }
+
+    this.session = new SessionStateMachine(this, 'Session', { functions: this.functions, logsKey, captureTimeout, stateMachineName });
+    this.session.grantTaskResponse(this.smaHandler);
+
+    this.allowChimeRecordings();
+
+    this.alarms = new SessionAlarms(this, 'Alarms', {
+      stateMachine: this.session.stateMachine,
+      functions: { SmaHandler: this.smaHandler, Begin: begin, GetKey: getKey, Insert: insert, Validator: validate, End: end, Abort: abort },
+      smaLogGroup: this.smaHandler.functionLogGroup,
+    });
+
+    new CfnOutput(this, 'SipMediaApplicationId', { value: this.sipMediaApplication.smaId, description: 'Target of the SIP rule for the IVR phone number' });
+    new CfnOutput(this, 'StateMachineArn', { value: this.session.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'Subscribe operations to security-control alarms' });
+    new CfnOutput(this, 'RecordingBucketName', { value: this.recordings.bucket.bucketName });
+  }
+
+  /**
+   * Chime writes call recordings itself, so its service principal needs PutObject on the recordings prefix and
+   * use of the bucket key, both only for this account and (bucket) this SMA. The key policy cannot name the
+   * SMA ARN without a cycle (key → SMA → handler → bucket → key), so it allows any SMA of this account and
+   * region; the bucket policy, which is checked on every write, names the exact SMA.
+   */
+  private allowChimeRecordings(): void {
+    const chime = new iam.ServicePrincipal(CHIME_VOICE_PRINCIPAL);
+    this.recordings.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowChimeRecordingsFromThisSma',
+        principals: [chime],
+        actions: ['s3:PutObject', 's3:PutObjectAcl'],
+        resources: [this.recordings.bucket.arnForObjects(`${RECORDING_PREFIX}*`)],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account, 'aws:SourceArn': this.sipMediaApplication.smaArn } },
+      }),
+    );
+    this.recordings.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowChimeRecordingEncryptionForThisAccountsSmas',
+        principals: [chime],
+        actions: ['kms:GenerateDataKey', 'kms:Encrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'chime', resource: 'sma', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }) },
+        },
+      }),
+    );
+  }
+}
