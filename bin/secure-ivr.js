@@ -1,17 +1,23 @@
 #!/usr/bin/env node
-// Entry point for `npx secure-ivr …` and `npm start`: runs the TypeScript CLI through tsx,
-// with the Node options the local engines need (see sandbox/README in the project README).
+// Entry point for `npx secure-ivr …` and `npm start`: runs the TypeScript CLI through tsx, with the
+// Node options the local engines need. It re-executes Node once with those options.
 'use strict';
 const path = require('node:path');
+const { pathToFileURL } = require('node:url');
 const { spawnSync } = require('node:child_process');
 
-// s3rver's ListObjectsV2 paging uses a DES continuation token, which OpenSSL 3 only has in its legacy provider.
-const needed = ['--openssl-legacy-provider'];
-const missing = needed.filter((flag) => !process.execArgv.includes(flag) && !(process.env.NODE_OPTIONS || '').includes(flag));
-if (missing.length > 0) {
-  const result = spawnSync(process.execPath, [...missing, ...process.execArgv, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+const MARK = 'SECURE_IVR_CLI_CHILD';
+if (process.env[MARK] !== '1') {
+  // tsx makes `import()` of TypeScript work; s3rver's ListObjectsV2 paging uses a DES continuation token,
+  // which OpenSSL 3 only has in its legacy provider.
+  const tsx = pathToFileURL(require.resolve('tsx')).href;
+  const flags = ['--openssl-legacy-provider', '--import', tsx];
+  const result = spawnSync(process.execPath, [...flags, ...process.execArgv, __filename, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    // The SDK's Node 20 notice is known (Lambda runs Node 22); keep CLI output clean.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env, [MARK]: '1' },
+  });
   if (result.signal) process.kill(process.pid, result.signal);
   process.exit(result.status ?? 1);
 }
-require('tsx/cjs');
-require(path.join(__dirname, 'cli.ts'));
+import(pathToFileURL(path.join(__dirname, 'cli.ts')).href);

@@ -17,7 +17,7 @@ export function formatResultLine(transactionId: string, value: string, details: 
   return `${transactionId}|${value}|${cleanDetails(details)}\n`;
 }
 
-export function endOutcome(input: EndInput): SessionOutcome {
+export function endOutcome(input: Pick<EndInput, 'session' | 'capture' | 'validation'>): SessionOutcome {
   const { session, capture, validation } = input;
   const card = capture.status === 'captured' ? { last4: capture.last4, brand: capture.brand } : {};
   if (capture.status !== 'captured') {

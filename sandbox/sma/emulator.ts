@@ -83,6 +83,8 @@ type ActionOutcome = { kind: 'ok'; data?: Partial<ActionData> } | { kind: 'faile
 
 const INTERRUPTIBLE = new Set(['Pause', 'PlayAudio', 'RecordAudio']);
 const MAX_INVOCATIONS = 1000;
+/** Real milliseconds per nominal millisecond of a Pause at the least (20 s hold → 1 s). */
+const PAUSE_MIN_SCALE = 0.05;
 const sleep = (ms: number): Promise<void> => (ms <= 0 ? new Promise((r) => setImmediate(r)) : new Promise((r) => setTimeout(r, ms)));
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 /** An action as the service echoes it back in ActionData. */
@@ -96,6 +98,8 @@ export class EmulatedCall {
   public readonly recordingSpans: RecordingSpan[] = [];
   public recordingKey: string | undefined;
   public status: CallStatus = 'active';
+  /** Wall-clock time (ms since epoch) of the caller's last key press. */
+  public lastKeyAt: number | undefined;
   public attributes: Record<string, string> = {};
 
   private readonly legs: Leg[] = [];
@@ -356,8 +360,8 @@ export class EmulatedCall {
     }
   }
 
-  private async wait(nominalMs: number, interruptible: { stop: boolean }): Promise<void> {
-    const real = nominalMs * this.emulator.timing.scale;
+  private async wait(nominalMs: number, interruptible: { stop: boolean }, minScale = 0): Promise<void> {
+    const real = nominalMs * Math.max(this.emulator.timing.scale, minScale);
     const step = Math.max(real / 20, 1);
     let waited = 0;
     while (waited < real && !interruptible.stop) {
@@ -419,7 +423,9 @@ export class EmulatedCall {
         return { kind: 'leg-hangup', leg };
       }
       case 'Pause':
-        await this.wait(Number(action.Parameters.DurationInMilliseconds), flag);
+        // A pause is a hold: it must last long enough in real time for the workflow to answer even when
+        // everything else runs instantly (it is interruptible, so this costs no latency).
+        await this.wait(Number(action.Parameters.DurationInMilliseconds), flag, PAUSE_MIN_SCALE);
         return flag.stop ? { kind: 'interrupted' } : { kind: 'ok' };
       case 'Speak':
         if (!this.leg(action.Parameters.CallId)?.connected) return { kind: 'failed', errorType: 'InvalidActionParameter', errorMessage: 'Leg not connected' };
@@ -472,6 +478,7 @@ export class EmulatedCall {
         return { kind: 'failed', errorType: 'InvalidDigitsReceived', errorMessage: 'No valid entry before the time limit' };
       }
       this.keys.push({ key, atMs: this.clockMs, agentBridged: this.agentBridged, recording: this.recording });
+      this.lastKeyAt = Date.now();
       if (this.agentBridged || this.recording === 'recording') this.violations.push('a key was pressed while the agent or the recording could hear it');
       this.clockMs += 300;
       if (p.TerminatorDigits.includes(key)) return { kind: 'ok', data: { ReceivedDigits: received } };

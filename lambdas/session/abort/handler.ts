@@ -15,12 +15,12 @@ let deps: ReturnType<typeof stageDeps> | undefined;
 
 export const handler = async (event: AbortInput): Promise<SessionOutcome> => {
   deps ??= stageDeps(process.env, { sessions: true, vault: true, telephony: true });
-  const sessionId = event.session?.sessionId ?? event.request?.sessionId;
+  const sessionId = event.session?.sessionId ?? (typeof event.sessionId === 'string' ? event.sessionId : undefined);
   const details = abortReason(event.error);
   const errorName = event.error?.Error ?? 'UnknownError';
   if (!sessionId) {
     logger.error('abort without a session id', { error: errorName });
-    return { sessionId: '', status: 'aborted', details };
+    return { sessionId: '', status: 'aborted', details, error: errorName };
   }
   const destroyed = await destroy({ ddb: await documentClient(), tableName: deps.vaultTable }, sessionId);
   const transactionId = event.session?.transactionId;
@@ -28,6 +28,7 @@ export const handler = async (event: AbortInput): Promise<SessionOutcome> => {
     sessionId,
     status: 'aborted',
     details,
+    error: errorName,
     ...(transactionId ? { transactionId, resultLine: formatResultLine(transactionId, 'aborted', details) } : {}),
   };
   const store = await deps.sessions();

@@ -99,18 +99,24 @@ export interface ValidationResult {
   transactionId: string;
 }
 
-export interface EndInput {
+/** End's payload: the whole workflow state (request fields at the top level, each stage's result). */
+export type EndInput = SessionRequest & {
   session: SessionContext;
   capture: CaptureResult;
   validation?: ValidationResult;
-}
+};
 
-export interface AbortInput {
+/**
+ * Abort's payload: the whole workflow state as a Catch leaves it — the SessionRequest fields at the top
+ * level, whatever stages completed, and the error.
+ */
+export type AbortInput = SessionRequest & {
   session?: SessionContext;
-  request: SessionRequest;
+  capture?: CaptureResult;
+  validation?: ValidationResult;
   /** Step Functions Catch output: { Error, Cause }. */
   error: { Error?: string; Cause?: string };
-}
+};
 
 /** What End and Abort return: the execution's output, also what the agent sees. */
 export interface SessionOutcome {
@@ -121,6 +127,8 @@ export interface SessionOutcome {
   resultLine?: string;
   last4?: string;
   brand?: string;
+  /** For an abort: the error name that caused it (CallerHungUp, RecordingPauseFailed, …). */
+  error?: string;
 }
 
 /** Arguments of UpdateSipMediaApplicationCall sent to the SMA handler (string → string, ≤ 20 entries). */

@@ -11,6 +11,8 @@ export interface FormField {
   displayName: string;
   required: boolean;
   pattern?: string;
+  /** A sample value, shown as a placeholder and used by scripted calls that give no fields. */
+  example?: string;
 }
 
 export interface FormDefinition {
@@ -99,6 +101,7 @@ export function parseFormsConfig(raw: unknown): FormsConfig {
           displayName: typeof field.displayName === 'string' ? field.displayName : field.id,
           required: field.required === true,
           ...(typeof field.pattern === 'string' ? { pattern: field.pattern } : {}),
+          ...(typeof field.example === 'string' ? { example: field.example } : {}),
         });
       });
     }

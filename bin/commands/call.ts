@@ -1,0 +1,124 @@
+/**
+ * `secure-ivr call`: one whole scripted call through the sandbox. Uses the sandbox already running on
+ * the data directory (npm start) when there is one, otherwise starts one in this process.
+ *
+ * Exit: 0 accepted or declined; 3 aborted because the caller hung up; 2 bad usage (including a request
+ * the session refused, such as a missing form field); 1 any other failure.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs, one, UsageError } from './args';
+import { KEY_PATTERN } from '../../sandbox/sma/caller';
+import { parseFormsConfig } from '../../lambdas/shared/session/forms';
+
+export interface CallSummary {
+  sessionId: string;
+  outcome: 'accepted' | 'declined' | 'aborted' | 'failed';
+  details: string;
+  last4: string | null;
+  transactionId: string | null;
+  resultLine?: string | null;
+  error?: string | null;
+}
+
+export const CALL_USAGE = `Usage: secure-ivr call --keys "<dtmf>" [--field id=value]... [--form id] [--validation-url URL] [--data-dir DIR] [--json]
+
+  --keys            what the caller presses: 0-9 # *; w lets the current prompt time out; h hangs up
+  --field id=value  a form field the agent fills in (repeat); without any, the form's example values
+  --form id         the secure input form (default card-payment)
+  --validation-url  validate against this web service (https://…; http:// only on loopback)
+  --data-dir DIR    where the sandbox keeps its state (default ./.sandbox)
+  --json            print one JSON object instead of the result line`;
+
+export function exitCodeFor(summary: Pick<CallSummary, 'outcome' | 'error'>): number {
+  if (summary.outcome === 'accepted' || summary.outcome === 'declined') return 0;
+  if (summary.outcome === 'aborted' && summary.error === 'CallerHungUp') return 3;
+  if (summary.outcome === 'aborted' && summary.error === 'SessionRequestRefused') return 2;
+  return 1;
+}
+
+function formExamples(formId: string): Record<string, string> {
+  const forms = parseFormsConfig(JSON.parse(readFileSync(join(__dirname, '..', '..', 'config', 'forms.json'), 'utf8')));
+  const form = forms.forms.find((f) => f.id === formId);
+  const fields: Record<string, string> = {};
+  for (const f of form?.fields ?? []) if (f.example !== undefined) fields[f.id] = f.example;
+  return fields;
+}
+
+export async function runCallCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(argv, { keys: { value: true }, field: { value: true, repeat: true }, form: { value: true }, 'validation-url': { value: true }, 'data-dir': { value: true }, json: {}, help: {} });
+    if (args.flags.has('help')) {
+      out.write(`${CALL_USAGE}\n`);
+      return 0;
+    }
+    if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
+    const keys = one(args, 'keys');
+    if (keys === undefined) throw new UsageError('--keys is required');
+    if (!KEY_PATTERN.test(keys)) throw new UsageError('--keys may only hold 0-9 # * w h');
+    if (keys.length > 200) throw new UsageError('--keys is limited to 200 keys');
+    const fields: Record<string, string> = {};
+    for (const pair of args.options.field ?? []) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) throw new UsageError('--field must look like id=value');
+      fields[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+    const validationUrl = one(args, 'validation-url');
+    if (validationUrl !== undefined) {
+      const { validationUrlProblem } = await import('../../lambdas/validator/https-client');
+      const problem = validationUrlProblem(validationUrl);
+      if (problem) throw new UsageError(`--validation-url is refused: ${problem}`);
+    }
+    const formId = one(args, 'form') ?? 'card-payment';
+    const dataDir = resolve(one(args, 'data-dir') ?? '.sandbox');
+    const request = { keys, formId, fields: Object.keys(fields).length > 0 ? fields : formExamples(formId) };
+
+    const summary = await runCall(dataDir, request, validationUrl);
+    if (args.flags.has('json')) {
+      const { resultLine: _line, error: _error, ...shown } = summary;
+      out.write(`${JSON.stringify(shown)}\n`);
+    } else if (summary.resultLine) {
+      out.write(summary.resultLine.endsWith('\n') ? summary.resultLine : `${summary.resultLine}\n`);
+    } else {
+      out.write(`${summary.transactionId ?? summary.sessionId}|${summary.outcome}|${summary.details.replace(/\|/g, ' ')}\n`);
+    }
+    const code = exitCodeFor(summary);
+    if (code === 2) err.write(`secure-ivr call: ${summary.details}\n`);
+    return code;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err.write(`secure-ivr call: ${e.message}\n${CALL_USAGE}\n`);
+      return 2;
+    }
+    err.write(`secure-ivr call: the call could not be run (${e instanceof Error ? `${e.name}: ${e.message}` : 'unknown error'})\n`);
+    return 1;
+  }
+}
+
+async function runCall(dataDir: string, request: { keys: string; formId: string; fields: Record<string, string> }, validationUrl: string | undefined): Promise<CallSummary> {
+  const { findRunningSandbox } = await import('../../sandbox/discovery');
+  const running = validationUrl === undefined ? findRunningSandbox(dataDir) : undefined;
+  if (running) {
+    const response = await fetch(`${running.apiUrl}/calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+    const body = (await response.json()) as CallSummary & { problems?: string[] };
+    if (!response.ok) throw new UsageError((body.problems ?? ['the sandbox refused the call']).join('; '));
+    return body;
+  }
+  const [{ Sandbox }, { runScriptedCall }] = await Promise.all([import('../../sandbox/sandbox'), import('../../sandbox/scripted-call')]);
+  const sandbox = await Sandbox.start({ dataDir, ...(validationUrl ? { validationUrl } : {}) });
+  try {
+    const result = await runScriptedCall(sandbox, request);
+    return {
+      sessionId: result.sessionId,
+      outcome: result.outcome,
+      details: result.details,
+      last4: result.last4 ?? null,
+      transactionId: result.transactionId ?? null,
+      resultLine: result.resultLine ?? null,
+      error: result.error ?? null,
+    };
+  } finally {
+    await sandbox.close();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * `secure-ivr sandbox` (what `npm start` runs): starts the local sandbox, serves its API, prints what
+ * it serves and where it keeps its data, and runs until interrupted.
+ */
+import { resolve } from 'node:path';
+import { parseArgs, one, UsageError } from './args';
+
+export const SANDBOX_USAGE = `Usage: secure-ivr sandbox [--port N] [--data-dir DIR] [--validation-url URL]
+
+  --port N          the sandbox API port on 127.0.0.1 (default 8780; 0 picks a free one)
+  --data-dir DIR    where all state lives: DynamoDB, S3, KMS keys, logs (default ./.sandbox)
+  --validation-url  validate against another web service instead of the built-in one`;
+
+export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  let port: number;
+  let dataDir: string;
+  let validationUrl: string | undefined;
+  try {
+    const args = parseArgs(argv, { port: { value: true }, 'data-dir': { value: true }, 'validation-url': { value: true }, help: {} });
+    if (args.flags.has('help')) {
+      out.write(`${SANDBOX_USAGE}\n`);
+      return 0;
+    }
+    port = Number(one(args, 'port') ?? process.env.SECURE_IVR_PORT ?? '8780');
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number');
+    dataDir = resolve(one(args, 'data-dir') ?? '.sandbox');
+    validationUrl = one(args, 'validation-url');
+  } catch (e) {
+    err.write(`secure-ivr sandbox: ${e instanceof Error ? e.message : 'bad usage'}\n${SANDBOX_USAGE}\n`);
+    return 2;
+  }
+  const [{ Sandbox }, { startApiServer }, discovery] = await Promise.all([import('../../sandbox/sandbox'), import('../../sandbox/api-server'), import('../../sandbox/discovery')]);
+  const running = discovery.findRunningSandbox(dataDir);
+  if (running) {
+    err.write(`secure-ivr sandbox: a sandbox (pid ${running.pid}) already uses ${dataDir} at ${running.apiUrl}\n`);
+    return 1;
+  }
+  const sandbox = await Sandbox.start({ dataDir, ...(validationUrl ? { validationUrl } : {}) });
+  let api;
+  try {
+    api = await startApiServer(sandbox, port);
+  } catch (e) {
+    await sandbox.close();
+    err.write(`secure-ivr sandbox: cannot listen on port ${port} (${e instanceof Error ? e.message : 'error'}); choose another with --port\n`);
+    return 1;
+  }
+  discovery.writeSandboxInfo(dataDir, { pid: process.pid, apiUrl: api.url, startedAt: new Date().toISOString(), validationUrl: sandbox.validationUrl });
+  out.write(
+    [
+      'secure-ivr sandbox is running',
+      `  API                 ${api.url}  (GET /health, POST /calls, GET /sessions/:id)`,
+      `  validation service  ${sandbox.validationUrl}${sandbox.validation ? '  (reference service, self-signed certificate made at start)' : ''}`,
+      `  Step Functions      ${sandbox.sfn.endpoint}  (${sandbox.sfn.stateMachineArn})`,
+      `  DynamoDB            ${sandbox.dynamo.endpoint}`,
+      `  KMS                 ${sandbox.kms.endpoint}`,
+      `  S3                  ${sandbox.s3.endpoint}`,
+      `  Chime SDK Voice     ${sandbox.voice.endpoint}`,
+      `  data                ${dataDir}`,
+      `  logs                ${sandbox.logDir}`,
+      '',
+      'Try:  npx secure-ivr call --keys "4111111111111111#1230#737#"',
+      'Stop: Ctrl+C',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolveStop) => {
+    const stop = (): void => resolveStop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  out.write('stopping the sandbox…\n');
+  discovery.removeSandboxInfo(dataDir);
+  await api.close();
+  await sandbox.close();
+  return 0;
+}

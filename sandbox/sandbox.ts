@@ -1,0 +1,231 @@
+/**
+ * The local sandbox: one process that runs the product's own handlers on local engines, reached by the
+ * real AWS SDK v3 clients through endpoint overrides — dynalite (DynamoDB), s3rver (S3), a loopback KMS,
+ * aws-local-stepfunctions on the CDK-synthesized state machine, the SIP media application emulator and
+ * the reference validation web service over HTTPS with a certificate made at start.
+ *
+ * The handlers read their configuration from process.env, as in Lambda, so one process hosts one
+ * sandbox at a time.
+ */
+import './polyfills';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { startDynamo, startKms, startS3, startStepFunctions, type DynamoEngine, type KmsEngine, type S3Engine, type StepFunctionsEngine } from './engines';
+import { SmaEmulator, type EmulatedCall, type EmulatorFaults } from './sma/emulator';
+import { startVoiceEndpoint, type VoiceEndpoint } from './sma/voice-endpoint';
+import type { KeySource } from './sma/caller';
+import { synthesizeSessionDefinition } from '../lib/session-definition';
+import { makeLocalCertificates } from '../lambdas/validation-service/certificates';
+import { startValidationServer, type RunningValidationServer } from '../lambdas/validation-service/server';
+import type { SessionOutcome, SessionRequest } from '../lambdas/shared/session/contract';
+
+export const SANDBOX_SMA_ID = 'sandbox-sma';
+export const SANDBOX_AGENT_ENDPOINT = '+15555550100';
+export const RECORDING_BUCKET = 'secure-ivr-recordings';
+export const SESSION_TABLE = 'SessionTable';
+export const VAULT_TABLE = 'CardVaultTable';
+const VAULT_KEY_ALIAS = 'alias/secure-ivr-vault';
+
+export interface SandboxOptions {
+  /** Where all state lives (DynamoDB, S3, KMS keys, logs). @default ./.sandbox */
+  dataDir?: string;
+  /** Keep DynamoDB and KMS in memory (tests); S3 and logs still go under dataDir. @default false */
+  ephemeral?: boolean;
+  /** Validate against another service instead of the built-in reference service. */
+  validationUrl?: string;
+  /** Extra CA (PEM) to trust for `validationUrl`. */
+  validationCaPem?: string;
+  /** Real milliseconds per nominal call millisecond in the SMA emulator. @default 0 */
+  timingScale?: number;
+  faults?: EmulatorFaults;
+  /** The forms file. @default config/forms.json */
+  formsFile?: string;
+}
+
+type LambdaModule = { handler: (event: unknown, context: unknown) => Promise<unknown> };
+/** Each handler takes its own event type; the sandbox feeds them JSON as Lambda does. */
+const asModule = (load: () => Promise<unknown>) => (): Promise<LambdaModule> => load() as Promise<LambdaModule>;
+
+const HANDLERS: Record<string, () => Promise<LambdaModule>> = {
+  begin: asModule(() => import('../lambdas/session/begin/handler')),
+  getKey: asModule(() => import('../lambdas/session/get-key/handler')),
+  insert: asModule(() => import('../lambdas/session/insert/handler')),
+  validate: asModule(() => import('../lambdas/validator/handler')),
+  end: asModule(() => import('../lambdas/session/end/handler')),
+  abort: asModule(() => import('../lambdas/session/abort/handler')),
+};
+
+/** Calls a handler as Lambda would: JSON in, JSON out, errors carried by name. */
+async function invokeLambda(load: () => Promise<LambdaModule>, payload: unknown): Promise<unknown> {
+  const { handler } = await load();
+  const context = { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => 30_000 };
+  const result = await handler(JSON.parse(JSON.stringify(payload ?? null)), context);
+  return result === undefined ? null : JSON.parse(JSON.stringify(result));
+}
+
+export interface CallResult {
+  sessionId: string;
+  transactionId?: string;
+  outcome: 'accepted' | 'declined' | 'aborted' | 'failed';
+  details: string;
+  last4?: string;
+  resultLine?: string;
+  /** The error behind an abort (CallerHungUp, SessionRequestRefused, …). */
+  error?: string;
+  executionArn: string;
+  call: EmulatedCall;
+  /** Milliseconds from the caller's last key to the outcome being recorded for the agent. */
+  lastKeyToOutcomeMs?: number;
+}
+
+export interface SessionAsk {
+  formId: string;
+  fields: Record<string, string>;
+  agentId?: string;
+  parties?: number;
+}
+
+export class Sandbox {
+  private sweeper: NodeJS.Timeout | undefined;
+
+  private constructor(
+    public readonly dataDir: string,
+    public readonly logDir: string,
+    public readonly kms: KmsEngine,
+    public readonly dynamo: DynamoEngine,
+    public readonly s3: S3Engine,
+    public readonly sfn: StepFunctionsEngine,
+    public readonly emulator: SmaEmulator,
+    public readonly voice: VoiceEndpoint,
+    public readonly validation: RunningValidationServer | undefined,
+    public readonly validationUrl: string,
+  ) {}
+
+  public static async start(options: SandboxOptions = {}): Promise<Sandbox> {
+    const dataDir = resolve(options.dataDir ?? '.sandbox');
+    const logDir = join(dataDir, 'logs');
+    for (const dir of [dataDir, logDir, join(dataDir, 's3')]) mkdirSync(dir, { recursive: true });
+
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'sandbox',
+      AWS_SECRET_ACCESS_KEY: 'sandbox',
+      SECURE_IVR_LOG_DIR: logDir,
+    });
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+
+    const kms = await startKms({ ...(options.ephemeral ? {} : { dataDir: join(dataDir, 'kms') }), keys: [VAULT_KEY_ALIAS] });
+    const dynamo = await startDynamo({
+      ...(options.ephemeral ? {} : { dataDir: join(dataDir, 'dynamodb') }),
+      tables: [
+        { name: SESSION_TABLE, partitionKey: 'sessionId' },
+        { name: VAULT_TABLE, partitionKey: 'sessionId' },
+      ],
+    });
+    const s3 = await startS3({ dataDir: join(dataDir, 's3'), buckets: [RECORDING_BUCKET] });
+
+    let validation: RunningValidationServer | undefined;
+    let validationUrl = options.validationUrl;
+    let caPem = options.validationCaPem;
+    if (!validationUrl) {
+      const certs = await makeLocalCertificates();
+      validation = await startValidationServer({ tls: { key: certs.keyPem, cert: certs.certPem } });
+      validationUrl = validation.url;
+      caPem = certs.caPem;
+    }
+
+    const { definition, functionIds } = synthesizeSessionDefinition();
+    const sfn = await startStepFunctions({
+      definition,
+      functionRoles: functionIds,
+      waitTimeScale: 0.01,
+      invoke: (role, payload) => {
+        const load = HANDLERS[role];
+        if (!load) throw new Error(`No handler for role ${role}`);
+        return invokeLambda(load, payload);
+      },
+    });
+
+    const smaHandler = (await import('../lambdas/sma/handler')).handler as unknown as (event: unknown, context: unknown) => Promise<unknown>;
+    const emulator = new SmaEmulator({ handler: smaHandler, sipMediaApplicationId: SANDBOX_SMA_ID, timing: { scale: options.timingScale ?? 0 }, faults: options.faults ?? {} });
+    const voice = await startVoiceEndpoint(emulator);
+
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_KMS: kms.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_SFN: sfn.endpoint,
+      AWS_ENDPOINT_URL_CHIME_SDK_VOICE: voice.endpoint,
+      SESSION_TABLE,
+      VAULT_TABLE,
+      VAULT_KEY_ARN: kms.keyArn(VAULT_KEY_ALIAS),
+      VAULT_TTL_SECONDS: '900',
+      SIP_MEDIA_APPLICATION_ID: SANDBOX_SMA_ID,
+      AGENT_ENDPOINT_TYPE: 'PSTN',
+      AGENT_ENDPOINT_URI: SANDBOX_AGENT_ENDPOINT,
+      RECORDING_BUCKET,
+      RECORDING_PREFIX: 'calls',
+      VALIDATION_URL: validationUrl,
+      STATE_MACHINE_ARN: sfn.stateMachineArn,
+      FORMS_FILE: resolve(options.formsFile ?? join(__dirname, '..', 'config', 'forms.json')),
+    });
+    if (caPem) process.env.VALIDATION_CA_PEM = caPem;
+    else delete process.env.VALIDATION_CA_PEM;
+    delete process.env.FORMS_JSON;
+
+    const sandbox = new Sandbox(dataDir, logDir, kms, dynamo, s3, sfn, emulator, voice, validation, validationUrl);
+    // DynamoDB TTL is a backstop in AWS; dynalite has none, so the sandbox sweeps expired items itself.
+    sandbox.sweeper = setInterval(() => {
+      void dynamo.sweepExpired(VAULT_TABLE).catch(() => undefined);
+      void dynamo.sweepExpired(SESSION_TABLE).catch(() => undefined);
+    }, 60_000);
+    sandbox.sweeper.unref();
+    return sandbox;
+  }
+
+  /** A caller dials in and is bridged to the sandbox agent. */
+  public placeCall(caller: KeySource): Promise<EmulatedCall> {
+    return this.emulator.placeCall(caller);
+  }
+
+  /** The agent asks for a secure session on a call, through the real Step Functions client. */
+  public async requestSession(call: EmulatedCall, ask: SessionAsk, sessionId: string = randomUUID()): Promise<{ sessionId: string; executionArn: string }> {
+    const [{ sfnClient }, { startSecureSession }] = await Promise.all([import('../lambdas/shared/clients'), import('../lambdas/shared/session/start-session')]);
+    const request: SessionRequest = { sessionId, callTransactionId: call.transactionId, agentId: ask.agentId ?? 'agent-sandbox', formId: ask.formId, fields: ask.fields, parties: ask.parties ?? 2 };
+    const executionArn = await startSecureSession(await sfnClient(), this.sfn.stateMachineArn, request);
+    return { sessionId, executionArn };
+  }
+
+  /** Waits for a session's workflow to finish and says how it ended. */
+  public async sessionOutcome(executionArn: string, timeoutMs = 120_000): Promise<Omit<CallResult, 'call' | 'executionArn' | 'sessionId'> & { sessionId?: string }> {
+    const done = await this.sfn.waitForExecution(executionArn, timeoutMs);
+    if (done.status !== 'SUCCEEDED' || !done.output) return { outcome: 'failed', details: `the workflow ended ${done.status.toLowerCase()}${done.error ? ` (${done.error})` : ''}` };
+    const out = JSON.parse(done.output) as SessionOutcome;
+    return {
+      sessionId: out.sessionId,
+      outcome: out.status,
+      details: out.details,
+      ...(out.transactionId ? { transactionId: out.transactionId } : {}),
+      ...(out.last4 ? { last4: out.last4 } : {}),
+      ...(out.resultLine ? { resultLine: out.resultLine } : {}),
+      ...(out.error ? { error: out.error } : {}),
+    };
+  }
+
+  /** Every AWS request the sandbox served, per service operation. */
+  public requestCounts(): Record<string, number> {
+    return { ...this.kms.counts(), ...this.dynamo.counts(), ...this.s3.counts(), ...this.sfn.counts(), ...this.voice.counts() };
+  }
+
+  public resetCounts(): void {
+    for (const engine of [this.kms, this.dynamo, this.s3, this.sfn, this.voice]) engine.resetCounts();
+  }
+
+  public async close(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    for (const call of this.emulator.activeCalls()) await call.hangUpCaller().catch(() => undefined);
+    await Promise.allSettled([this.voice.close(), this.sfn.close(), this.validation?.close(), this.s3.close(), this.dynamo.close(), this.kms.close()]);
+  }
+}
