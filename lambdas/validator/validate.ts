@@ -1,0 +1,141 @@
+/**
+ * The Validate stage: opens the session's card data, sends it with the agent's form fields to the
+ * merchant's validation service once, and turns whatever comes back into an accepted / declined
+ * result with a reason fit for the agent's screen.
+ *
+ * The clear card values live only in local variables while the request is built and sent; they are
+ * never logged, never put into an error and never returned. A submission is marked in the vault
+ * before it is sent, so a retried stage never sends the payment a second time, and the security code
+ * is dropped from the vault once the attempt is over, whatever happened.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { errorName, VaultItemNotFoundError } from '../shared/errors';
+import type { Outcome, ValidateInput, ValidationResult } from '../shared/session/contract';
+import { forgetSecurityCode, markSubmitted, openCard, type OpenedCard, type VaultDeps } from '../shared/vault';
+import type { CardFieldNames } from './card-field-names';
+import type { ExchangeResult, ValidationClient } from './https-client';
+import { buildSubmission, cleanDetails, InvalidReplyError, parseReply, resultLine, SubmissionRejectedError, type SubmissionParam } from './xml-contract';
+
+export interface ValidatorDeps {
+  vault: VaultDeps;
+  client: Pick<ValidationClient, 'post'>;
+  cardFieldNames: CardFieldNames;
+  /** Largest reply accepted; the client enforces the same cap while reading. */
+  maxReplyBytes: number;
+  logger: Pick<Logger, 'info' | 'warn'>;
+}
+
+export const DETAILS = {
+  cardGone: 'card data is no longer available (the session expired or was ended); start a new secure session',
+  outcomeUnknown: 'validation outcome unknown - the payment may have been processed; check with the payment gateway before retrying',
+  redirected: 'validation service redirected',
+  invalidReply: 'validation service sent an invalid reply',
+  notSent: 'the payment was not sent',
+} as const;
+
+/** Reason codes written to the log: a machine summary of why the outcome is what it is. */
+type ReasonCode =
+  | 'service-reply'
+  | 'vault-miss'
+  | 'submission-rejected'
+  | 'already-submitted'
+  | 'redirect'
+  | 'http-status'
+  | `invalid-reply:${string}`
+  | `failed:${string}`;
+
+interface Decision {
+  outcome: Outcome;
+  details: string;
+  reason: ReasonCode;
+  httpStatus?: number;
+  attempts?: number;
+}
+
+const declined = (details: string, reason: ReasonCode, extra: Partial<Decision> = {}): Decision => ({ outcome: 'declined', details, reason, ...extra });
+
+/** The agent's form fields first, then the card fields under the configured names. */
+export function submissionParams(card: OpenedCard, names: CardFieldNames): SubmissionParam[] {
+  const reserved = new Set([names.pan, names.exp, names.cvv]);
+  // A form field named like a card field is dropped: only the caller's keypad may supply card data.
+  const params = Object.entries(card.params)
+    .filter(([name]) => !reserved.has(name))
+    .map(([name, value]) => ({ name, value }));
+  params.push({ name: names.pan, value: card.pan }, { name: names.exp, value: card.exp });
+  if (card.cvv !== undefined) params.push({ name: names.cvv, value: card.cvv });
+  return params;
+}
+
+/** Maps what the client got back to an outcome. Never quotes the reply text. */
+export function decide(exchange: ExchangeResult, maxReplyBytes: number): Decision {
+  if (exchange.kind === 'failed') {
+    const { code, reason, attempts } = exchange;
+    const neverReached = code === 'refused' || code === 'dns' || code === 'connect-timeout';
+    const mayHaveBeenProcessed = code === 'timeout' || code === 'connection-lost' || code === 'too-large';
+    const details = neverReached ? `${reason}; ${DETAILS.notSent}` : mayHaveBeenProcessed ? `${reason} - ${DETAILS.outcomeUnknown}` : reason;
+    return declined(details, `failed:${code}`, { attempts });
+  }
+  const { status, body, attempts } = exchange;
+  if (status >= 300 && status < 400) return declined(DETAILS.redirected, 'redirect', { httpStatus: status, attempts });
+  if (status < 200 || status >= 300) return declined(`validation service answered with HTTP status ${status}`, 'http-status', { httpStatus: status, attempts });
+  try {
+    const reply = parseReply(body, maxReplyBytes);
+    return { outcome: reply.outcome, details: reply.details, reason: 'service-reply', httpStatus: status, attempts };
+  } catch (err) {
+    if (err instanceof InvalidReplyError) return declined(`${DETAILS.invalidReply} (${err.code})`, `invalid-reply:${err.code}`, { httpStatus: status, attempts });
+    throw err;
+  }
+}
+
+export async function validateSession(deps: ValidatorDeps, input: ValidateInput): Promise<ValidationResult> {
+  const { sessionId, transactionId } = input.session;
+  const started = deps.vault.now().getTime();
+  const conclude = (decision: Decision): ValidationResult => {
+    deps.logger.info('validation finished', {
+      sessionId,
+      transactionId,
+      outcome: decision.outcome,
+      reasonCode: decision.reason,
+      ...(decision.httpStatus === undefined ? {} : { httpStatus: decision.httpStatus }),
+      ...(decision.attempts === undefined ? {} : { attempts: decision.attempts }),
+      durationMs: deps.vault.now().getTime() - started,
+    });
+    return {
+      outcome: decision.outcome,
+      details: cleanDetails(decision.details),
+      resultLine: resultLine(transactionId, decision.outcome, decision.details),
+      transactionId,
+    };
+  };
+
+  let card: OpenedCard;
+  try {
+    card = await openCard(deps.vault, sessionId, input.vaultRef);
+  } catch (err) {
+    // KMS and DynamoDB failures propagate: the workflow retries the stage or aborts the session.
+    if (err instanceof VaultItemNotFoundError) return conclude(declined(DETAILS.cardGone, 'vault-miss'));
+    throw err;
+  }
+
+  try {
+    let body: string;
+    try {
+      body = buildSubmission(submissionParams(card, deps.cardFieldNames));
+    } catch (err) {
+      if (err instanceof SubmissionRejectedError) {
+        return conclude(declined(`the form field "${err.paramName}" contains control characters and was not sent; correct it and start a new secure session`, 'submission-rejected'));
+      }
+      throw err;
+    }
+    if (!(await markSubmitted(deps.vault, sessionId, input.vaultRef))) return conclude(declined(DETAILS.outcomeUnknown, 'already-submitted'));
+    return conclude(decide(await deps.client.post(body, transactionId), deps.maxReplyBytes));
+  } finally {
+    try {
+      await forgetSecurityCode(deps.vault, sessionId);
+    } catch (err) {
+      // The outcome stands: End and Abort delete the whole item anyway, and failing the stage now
+      // would turn a known outcome into an unknown one on retry.
+      deps.logger.warn('security code could not be dropped from the vault', { sessionId, transactionId, reasonCode: errorName(err) });
+    }
+  }
+}
