@@ -86,8 +86,13 @@ export interface SessionAsk {
   parties?: number;
 }
 
+/** Runs before a stage handler is invoked: lets tests and the soak hold or fail a stage. */
+export type StageHook = (payload: unknown) => Promise<void>;
+
 export class Sandbox {
   private sweeper: NodeJS.Timeout | undefined;
+  /** Hooks by handler role (begin, getKey, insert, validate, end, abort). */
+  public readonly stageHooks: Map<string, StageHook>;
 
   private constructor(
     public readonly dataDir: string,
@@ -100,7 +105,10 @@ export class Sandbox {
     public readonly voice: VoiceEndpoint,
     public readonly validation: RunningValidationServer | undefined,
     public readonly validationUrl: string,
-  ) {}
+    stageHooks: Map<string, StageHook>,
+  ) {
+    this.stageHooks = stageHooks;
+  }
 
   public static async start(options: SandboxOptions = {}): Promise<Sandbox> {
     const dataDir = resolve(options.dataDir ?? '.sandbox');
@@ -136,14 +144,16 @@ export class Sandbox {
       caPem = certs.caPem;
     }
 
+    const stageHooks = new Map<string, StageHook>();
     const { definition, functionIds } = synthesizeSessionDefinition();
     const sfn = await startStepFunctions({
       definition,
       functionRoles: functionIds,
       waitTimeScale: 0.01,
-      invoke: (role, payload) => {
+      invoke: async (role, payload) => {
         const load = HANDLERS[role];
         if (!load) throw new Error(`No handler for role ${role}`);
+        await stageHooks.get(role)?.(payload);
         return invokeLambda(load, payload);
       },
     });
@@ -174,8 +184,10 @@ export class Sandbox {
     if (caPem) process.env.VALIDATION_CA_PEM = caPem;
     else delete process.env.VALIDATION_CA_PEM;
     delete process.env.FORMS_JSON;
+    // The validator keeps its HTTPS client for the life of the process; a new sandbox brings a new service.
+    (await import('../lambdas/validator/handler')).resetValidatorRuntime();
 
-    const sandbox = new Sandbox(dataDir, logDir, kms, dynamo, s3, sfn, emulator, voice, validation, validationUrl);
+    const sandbox = new Sandbox(dataDir, logDir, kms, dynamo, s3, sfn, emulator, voice, validation, validationUrl, stageHooks);
     // DynamoDB TTL is a backstop in AWS; dynalite has none, so the sandbox sweeps expired items itself.
     sandbox.sweeper = setInterval(() => {
       void dynamo.sweepExpired(VAULT_TABLE).catch(() => undefined);

@@ -166,7 +166,12 @@ export async function markSubmitted(deps: VaultDeps, sessionId: string, vaultRef
 /** Drops the security code as soon as the validation service has answered (PCI DSS 3.3.1). */
 export async function forgetSecurityCode(deps: VaultDeps, sessionId: string): Promise<void> {
   const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
-  await deps.ddb.send(new UpdateCommand({ TableName: deps.tableName, Key: { sessionId }, UpdateExpression: 'REMOVE cvv' }));
+  try {
+    // The condition keeps an update from creating an empty item (with no TTL) for a session already destroyed.
+    await deps.ddb.send(new UpdateCommand({ TableName: deps.tableName, Key: { sessionId }, UpdateExpression: 'REMOVE cvv', ConditionExpression: 'attribute_exists(sessionId)' }));
+  } catch (err) {
+    if (!(err instanceof Error && err.name === 'ConditionalCheckFailedException')) throw err;
+  }
 }
 
 /** Deletes everything held for the session. Idempotent: destroying nothing is not an error. */
