@@ -6,24 +6,46 @@ import { documentClient, voiceClient } from '../shared/clients';
 import { ENV } from '../shared/session/contract';
 import type { SessionStoreDeps } from '../shared/session/session-store';
 import { ChimeSmaTelephony, type Telephony } from './telephony';
+import { sessionEvent, type EventDetailValue, type SessionEvent, type SessionEventType } from '../shared/session/events';
+import { emitSafely, eventSinkFor } from '../shared/session/event-sinks';
 
 export interface StageDeps {
   sessions(): Promise<SessionStoreDeps>;
   vaultTable: string;
   telephony: Telephony;
   now: () => Date;
+  /** Emits one session event from this stage (never throws). */
+  emit(
+    type: SessionEventType,
+    base: Pick<SessionEvent, 'sessionId' | 'actor'> & Partial<Pick<SessionEvent, 'callTransactionId' | 'transactionId' | 'requestId'>>,
+    success: boolean,
+    details?: Record<string, EventDetailValue>,
+  ): Promise<void>;
+}
+
+interface StageLogger {
+  info(message: string, attrs: Record<string, unknown>): void;
+  error(message: string, attrs: Record<string, unknown>): void;
 }
 
 /** Builds the stage dependencies; `needs` lists the settings this stage cannot run without. */
-export function stageDeps(env: NodeJS.ProcessEnv, needs: { sessions?: boolean; vault?: boolean; telephony?: boolean }): StageDeps {
+export function stageDeps(
+  env: NodeJS.ProcessEnv,
+  needs: { sessions?: boolean; vault?: boolean; telephony?: boolean },
+  component = 'session-stage',
+  logger?: StageLogger,
+): StageDeps {
   const r = new EnvReader(env);
   const sessionTable = needs.sessions ? r.required(ENV.sessionTable) : '';
   const vaultTable = needs.vault ? r.required(ENV.vaultTable) : '';
   const smaId = needs.telephony ? r.required(ENV.smaId) : '';
   r.done();
   const now = (): Date => new Date();
+  const log: StageLogger = logger ?? { info: () => undefined, error: () => undefined };
+  const sink = eventSinkFor(log, env);
   return {
     now,
+    emit: (type, base, success, details) => emitSafely(sink, sessionEvent(type, { ...base, component }, success, now(), details), log),
     vaultTable,
     sessions: async () => ({ ddb: await documentClient(), tableName: sessionTable, now }),
     telephony: new ChimeSmaTelephony(voiceClient, smaId),

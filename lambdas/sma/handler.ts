@@ -14,8 +14,12 @@ import { parseSmaEvent, SCHEMA_VERSION, type SmaEvent, type SmaResponse, type Ca
 import { SecureIvr, type IvrConfig, type IvrDeps } from './ivr';
 import { smaErrorBoundary } from './error-boundary';
 import { writeState } from './call-state';
+import { sessionEvent } from '../shared/session/events';
+import { emitSafely, eventSinkFor } from '../shared/session/event-sinks';
 
 const logger = createLogger('sma-handler');
+const COMPONENT = 'sma-handler';
+let sink: ReturnType<typeof eventSinkFor> | undefined;
 
 interface HandlerConfig {
   ivr: IvrConfig;
@@ -56,7 +60,7 @@ let cachedConfig: HandlerConfig | undefined;
 const config = (): HandlerConfig => (cachedConfig ??= loadConfig(process.env));
 
 /** Wires the IVR's ports to the vault, the session table and Step Functions (all loaded lazily). */
-export function liveDeps(cfg: HandlerConfig): IvrDeps {
+export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: string; requestId?: string } = {}): IvrDeps {
   const now = (): Date => new Date();
   const store = async () => {
     const [{ documentClient }, store] = await Promise.all([import('../shared/clients'), import('../shared/session/session-store')]);
@@ -95,6 +99,12 @@ export function liveDeps(cfg: HandlerConfig): IvrDeps {
       const { deps, store: s } = await store();
       await s.recordProgress(deps, sessionId, update);
     },
+    emit: async (type, sessionId, success, details) => {
+      sink ??= eventSinkFor(logger);
+      const actor = type === 'caller.hung-up' || type.startsWith('field.') ? { kind: 'caller' as const, id: 'caller' } : { kind: 'system' as const, id: COMPONENT };
+      const event = sessionEvent(type, { sessionId, component: COMPONENT, actor, ...origin }, success, now(), details);
+      await emitSafely(sink, event, logger);
+    },
   };
 }
 
@@ -102,7 +112,7 @@ async function handleEvent(raw: unknown, context: Context): Promise<SmaResponse>
   const event: SmaEvent = parseSmaEvent(raw);
   logger.appendKeys({ callTransactionId: event.CallDetails.TransactionId, requestId: context?.awsRequestId });
   logger.info('sma event', { eventType: event.InvocationEventType, sequence: event.Sequence, actionType: event.ActionData?.Type });
-  const ivr = new SecureIvr(config().ivr, liveDeps(config()));
+  const ivr = new SecureIvr(config().ivr, liveDeps(config(), { callTransactionId: event.CallDetails.TransactionId, ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}) }));
   const { actions, state } = await ivr.handle(event);
   logger.info('sma response', { actionTypes: actions.map((a) => a.Type), stage: state.stage });
   return { SchemaVersion: SCHEMA_VERSION, Actions: actions, TransactionAttributes: writeState(state) };

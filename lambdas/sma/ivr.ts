@@ -13,6 +13,7 @@ import { checkCardNumber, checkExpiry, checkSecurityCode, detectBrand, lastFour,
 import type { CaptureResult, IvrSettings } from '../shared/session/contract';
 import type { CardField } from '../shared/vault';
 import type { ProgressUpdate } from '../shared/session/session-store';
+import type { EventDetailValue, SessionEventType } from '../shared/session/events';
 import { decodeIvr, readState, withoutSession, writeState, type CallState } from './call-state';
 import { promptsFor } from './prompts';
 
@@ -43,6 +44,8 @@ export interface IvrDeps {
   /** Fails GetKey (SendTaskFailure) with an error name the workflow catches. */
   failCapture(sessionId: string, error: string, cause: string): Promise<boolean>;
   recordProgress(sessionId: string, update: ProgressUpdate): Promise<void>;
+  /** One audit/progress event per step; never card data in details. */
+  emit(type: SessionEventType, sessionId: string, success: boolean, details?: Record<string, EventDetailValue>): Promise<void>;
 }
 
 export interface IvrResult {
@@ -160,6 +163,7 @@ export class SecureIvr {
       case 'PauseCallRecording':
         if (state.stage !== 'pausing' || !state.sessionId) return result(state, []);
         await this.deps.recordProgress(state.sessionId, { status: 'capturing', recordingPaused: true });
+        await this.deps.emit('recording.paused', state.sessionId, true);
         this.deps.log.info('recording paused', { sessionId: state.sessionId });
         return this.prompt(event, { ...state, rec: 'paused', stage: 'capturing', field: 'pan', tries: 0 }, 'first');
       case 'SpeakAndGetDigits':
@@ -195,6 +199,7 @@ export class SecureIvr {
         if (state.stage !== 'pausing') return result(state, []);
         // Fail closed: recording may still be running, so no card prompt is ever played.
         this.deps.log.error('recording pause failed', { sessionId: state.sessionId, errorType });
+        if (state.sessionId) await this.deps.emit('recording.pause-failed', state.sessionId, false, { error: errorType });
         return this.failBeforeCapture(event, state, 'RecordingPauseFailed', 'call recording could not be paused, so no card details were requested');
       case 'SpeakAndGetDigits':
         return state.stage === 'capturing' ? this.onEntry(event, state, undefined) : result(state, []);
@@ -236,6 +241,7 @@ export class SecureIvr {
     }
     if (state.sessionId && SESSION_STAGES.has(state.stage)) {
       this.deps.log.info('caller hung up during secure session', { sessionId: state.sessionId, stage: state.stage });
+      await this.deps.emit('caller.hung-up', state.sessionId, true, { stage: state.stage });
       if (state.stage === 'holding') {
         await this.deps.recordProgress(state.sessionId, { hungUp: true });
       } else {
@@ -282,6 +288,7 @@ export class SecureIvr {
   /** The agent is off the line: pause recording first, or prompt straight away when nothing records. */
   private async afterSeparation(event: SmaEvent, state: CallState): Promise<IvrResult> {
     if (!state.sessionId) return result(state, []);
+    await this.deps.emit('agent.separated', state.sessionId, true, { recording: state.rec });
     if (state.rec === 'on') return result({ ...state, stage: 'pausing' }, [actions.pauseCallRecording(this.legACallId(event))]);
     await this.deps.recordProgress(state.sessionId, { status: 'capturing' });
     return this.prompt(event, { ...state, stage: 'capturing', field: 'pan', tries: 0 }, 'first');
@@ -299,14 +306,17 @@ export class SecureIvr {
     const before: SmaAction[] = [];
     if (state.rec === 'paused') before.push(actions.resumeCallRecording(callId));
     before.push(actions.speak(callId, speech(ivr, text)));
-    if (state.rec === 'paused') await this.deps.recordProgress(sessionId, { recordingResumed: true }).catch(() => undefined);
+    if (state.rec === 'paused') {
+      await this.deps.recordProgress(sessionId, { recordingResumed: true }).catch(() => undefined);
+      await this.deps.emit('recording.resumed', sessionId, true);
+    }
     return this.bridgeAgent(event, withoutSession({ ...state, rec: state.rec === 'paused' ? 'on' : state.rec }, 'rebridging'), before);
   }
 
   // -------------------------------------------------------------------------------------------
   // Card entry
 
-  private prompt(event: SmaEvent, state: CallState, why: 'first' | 'next' | 'retry' | 'restart' | 'no-input'): IvrResult {
+  private async prompt(event: SmaEvent, state: CallState, why: 'first' | 'next' | 'retry' | 'restart' | 'no-input'): Promise<IvrResult> {
     const ivr = state.ivr ?? decodeIvr(undefined);
     const prompts = promptsFor(ivr.language);
     const field = state.field ?? 'pan';
@@ -314,6 +324,7 @@ export class SecureIvr {
     const lead = why === 'first' ? `${prompts.intro} ` : why === 'retry' ? `${prompts.retry[field]} ` : why === 'restart' ? `${prompts.restart} ` : why === 'no-input' ? `${prompts.noInput} ` : '';
     const text = `${lead}${prompts.ask[field]}`;
     const min = field === 'cvv' ? securityCodeLength((state.brand ?? 'unknown') as CardBrand) : field === 'exp' ? 4 : 1;
+    if (state.sessionId) await this.deps.emit('field.prompted', state.sessionId, true, { field, attempt: state.tries + 1 });
     return result(state, [
       actions.speakAndGetDigits(callId, speech(ivr, text), speech(ivr, prompts.noInput), {
         min,
@@ -330,13 +341,17 @@ export class SecureIvr {
     if (!sessionId || !field) return result(state, []);
     const ivr = state.ivr ?? decodeIvr(undefined);
     const { digits, restarted } = cleanEntry(received);
-    if (digits.length === 0 && restarted) return this.prompt(event, state, 'restart');
+    if (digits.length === 0 && restarted) {
+      await this.deps.emit('field.restarted', sessionId, true, { field });
+      return this.prompt(event, state, 'restart');
+    }
 
     const brand = (state.brand ?? 'unknown') as CardBrand;
     const check: FieldCheck = digits.length === 0 ? { ok: false, reason: 'no entry before the time limit' } : checkField(field, digits, brand, this.deps.now());
     if (!check.ok) {
       const tries = state.tries + 1;
       this.deps.log.info('card field invalid', { sessionId, field, attempt: tries, reason: check.reason });
+      await this.deps.emit('field.invalid', sessionId, false, { field, attempt: tries, reason: check.reason });
       await this.deps.recordProgress(sessionId, { field: { name: field, progress: { status: 'invalid', attempts: tries } } });
       if (tries < ivr.attempts) return this.prompt(event, { ...state, tries }, digits.length === 0 ? 'no-input' : 'retry');
       return this.declineCapture(event, state, `${check.reason} (${tries} attempts)`);
@@ -354,6 +369,7 @@ export class SecureIvr {
     }
     await this.deps.recordProgress(sessionId, update);
     this.deps.log.info('card field captured', { sessionId, field, attempts });
+    await this.deps.emit('field.captured', sessionId, true, { field, attempts, ...(update.brand ? { brand: update.brand, last4: update.last4 ?? '' } : {}) });
 
     const following = FIELD_ORDER[FIELD_ORDER.indexOf(field) + 1];
     if (following) return this.prompt(event, { ...next, field: following }, 'next');
@@ -364,12 +380,14 @@ export class SecureIvr {
     const sessionId = state.sessionId as string;
     const completed = await this.deps.completeCapture(sessionId, { status: 'captured', vaultRef: state.vaultRef as string, brand: state.brand ?? 'unknown', last4: state.last4 ?? '' });
     if (!completed) this.deps.log.warn('capture already reported', { sessionId });
+    else await this.deps.emit('capture.completed', sessionId, true, { brand: state.brand ?? 'unknown', last4: state.last4 ?? '' });
     return this.hold(event, { ...state, field: undefined }, 'captured');
   }
 
   private async declineCapture(event: SmaEvent, state: CallState, reason: string): Promise<IvrResult> {
     const sessionId = state.sessionId as string;
     await this.deps.completeCapture(sessionId, { status: 'declined', reason: `card details not accepted: ${reason}` });
+    await this.deps.emit('capture.declined', sessionId, false, { reason });
     return this.hold(event, { ...state, field: undefined }, 'declined');
   }
 
@@ -385,6 +403,7 @@ export class SecureIvr {
       rec = 'on';
       await this.deps.recordProgress(state.sessionId as string, { recordingResumed: true, status: 'validating' });
       this.deps.log.info('recording resumed', { sessionId: state.sessionId });
+      await this.deps.emit('recording.resumed', state.sessionId as string, true);
     }
     const lead = why === 'captured' ? prompts.captured : prompts.captureFailed;
     list.push(actions.speak(callId, speech(ivr, `${lead} ${prompts.hold}`)), actions.pause(callId, HOLD_MS));

@@ -11,6 +11,21 @@ import { runScriptedCall } from '../../sandbox/scripted-call';
 import { InteractiveCaller } from '../../sandbox/sma/caller';
 import type { EmulatedCall } from '../../sandbox/sma/emulator';
 import { collectArtifacts, findSentinels } from '../helpers/leak-scan';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** The session's events, in the order written, from every function's log. */
+function eventTypes(sessionId: string): string[] {
+  const events: Array<{ at: string; type: string; seq: number }> = [];
+  let seq = 0;
+  for (const file of readdirSync(sandbox.logDir)) {
+    for (const line of readFileSync(join(sandbox.logDir, file), 'utf8').split('\n')) {
+      if (!line.includes('"session event"')) continue;
+      const { event } = JSON.parse(line) as { event: { sessionId: string; type: string; at: string } };
+      if (event.sessionId === sessionId) events.push({ at: event.at, type: event.type, seq: (seq += 1) });
+    }
+  }
+  return events.sort((a, b) => a.at.localeCompare(b.at) || a.seq - b.seq).map((e) => e.type);
+}
 
 const FIELDS = { 'customer name': 'Joe Smith', 'customer account': '343453422', 'charge amount': '14.55' };
 const VISA = '4111111111111111';
@@ -55,6 +70,10 @@ describe('a secure session end to end', () => {
     expect(result.resultLine).toMatch(/^SIV-\d{8}-[A-Z0-9]{6}\|accepted\|Approved - authorisation code \d{6}\n$/);
     expect(result.call.violations).toEqual([]);
     expect(await vaultItems()).toBe(0);
+    expect(new Set(eventTypes(result.sessionId))).toEqual(
+      new Set(['begin.requested', 'session.begun', 'capture.requested', 'agent.separated', 'recording.paused', 'field.prompted', 'field.captured', 'capture.completed', 'recording.resumed', 'fields.attached', 'outcome', 'data.destroyed', 'session.ended']),
+    );
+    expect(eventTypes(result.sessionId).filter((t) => t === 'field.captured')).toHaveLength(3);
   });
 
   it('pauses the recording for exactly the card prompts and resumes it afterwards', async () => {

@@ -14,7 +14,7 @@ const logger = createLogger('session-abort');
 let deps: ReturnType<typeof stageDeps> | undefined;
 
 export const handler = async (event: AbortInput): Promise<SessionOutcome> => {
-  deps ??= stageDeps(process.env, { sessions: true, vault: true, telephony: true });
+  deps ??= stageDeps(process.env, { sessions: true, vault: true, telephony: true }, 'session-abort', logger);
   const sessionId = event.session?.sessionId ?? (typeof event.sessionId === 'string' ? event.sessionId : undefined);
   const details = abortReason(event.error);
   const errorName = event.error?.Error ?? 'UnknownError';
@@ -41,5 +41,13 @@ export const handler = async (event: AbortInput): Promise<SessionOutcome> => {
     callAlive = await deps.telephony.finish(event.session, 'aborted', event.session.transactionId).catch(() => false);
   }
   logger.warn('session aborted', { sessionId, error: errorName, cardDataDestroyed: destroyed, callAlive });
+  const base = {
+    sessionId,
+    ...(record?.callTransactionId ? { callTransactionId: record.callTransactionId } : {}),
+    ...(transactionId ? { transactionId } : {}),
+    actor: { kind: 'system' as const, id: 'session-abort' },
+  };
+  await deps.emit('data.destroyed', base, true, { destroyed });
+  await deps.emit('session.aborted', base, false, { error: errorName, reason: details, ...(callAlive !== undefined ? { callAlive } : {}) });
   return outcome;
 };

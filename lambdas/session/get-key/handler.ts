@@ -12,11 +12,13 @@ const logger = createLogger('session-get-key');
 let deps: ReturnType<typeof stageDeps> | undefined;
 
 export const handler = async (event: GetKeyInput): Promise<void> => {
-  deps ??= stageDeps(process.env, { sessions: true, telephony: true });
+  deps ??= stageDeps(process.env, { sessions: true, telephony: true }, 'session-get-key', logger);
   if (!event?.session?.sessionId || typeof event.taskToken !== 'string' || event.taskToken.length === 0) {
     throw new Error('GetKey needs the session and a task token; check the state machine definition');
   }
   await saveTaskToken(await deps.sessions(), event.session.sessionId, event.taskToken);
   await deps.telephony.beginCapture(event.session);
   logger.info('card entry requested', { sessionId: event.session.sessionId });
+  const { sessionId, callTransactionId, transactionId, agentId } = event.session;
+  await deps.emit('capture.requested', { sessionId, callTransactionId, transactionId, actor: { kind: 'agent', id: agentId } }, true);
 };

@@ -20,10 +20,12 @@ export class CallerHungUpError extends Error {
 }
 
 export const handler = async (event: InfoInsertInput): Promise<void> => {
-  deps ??= stageDeps(process.env, { sessions: true, vault: true });
+  deps ??= stageDeps(process.env, { sessions: true, vault: true }, 'session-insert', logger);
   const { sessionId } = event.session;
   const record = await getSession(await deps.sessions(), sessionId);
   if (record?.hungUpAt) throw new CallerHungUpError();
   await attachParams({ ddb: await documentClient(), tableName: deps.vaultTable, now: deps.now }, sessionId, event.vaultRef, event.fields ?? {});
   logger.info('form fields attached', { sessionId, fieldCount: Object.keys(event.fields ?? {}).length });
+  const { callTransactionId, transactionId } = event.session;
+  await deps.emit('fields.attached', { sessionId, callTransactionId, transactionId, actor: { kind: 'system', id: 'session-insert' } }, true, { fieldCount: Object.keys(event.fields ?? {}).length });
 };

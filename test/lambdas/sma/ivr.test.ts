@@ -16,10 +16,11 @@ interface Recorder {
   failed: Array<{ error: string; cause: string }>;
   progress: ProgressUpdate[];
   logs: Array<{ level: string; message: string; attrs?: Record<string, unknown> }>;
+  events: Array<{ type: string; success: boolean; details?: Record<string, unknown> }>;
 }
 
 function recorder(options: { sealFails?: boolean; now?: Date } = {}): Recorder {
-  const r: Recorder = { sealed: [], completed: [], failed: [], progress: [], logs: [], deps: undefined as unknown as IvrDeps };
+  const r: Recorder = { sealed: [], completed: [], failed: [], progress: [], logs: [], events: [], deps: undefined as unknown as IvrDeps };
   const log = (level: string) => (message: string, attrs?: Record<string, unknown>) => void r.logs.push({ level, message, ...(attrs ? { attrs } : {}) });
   r.deps = {
     now: () => options.now ?? new Date('2026-11-22T10:00:00Z'),
@@ -39,6 +40,9 @@ function recorder(options: { sealFails?: boolean; now?: Date } = {}): Recorder {
     },
     recordProgress: async (_sid, update) => {
       r.progress.push(update);
+    },
+    emit: async (type, _sid, success, details) => {
+      r.events.push({ type, success, ...(details ? { details } : {}) });
     },
   };
   return r;
@@ -332,6 +336,26 @@ describe('secure IVR: other events', () => {
     (a.actions[0] as Extract<SmaAction, { Type: 'CallAndBridge' }>).Parameters.Endpoints[0].Uri = 'tampered';
     const b = await ivr.handle(smaFixture('new-inbound-call'));
     expect((b.actions[0] as Extract<SmaAction, { Type: 'CallAndBridge' }>).Parameters.Endpoints[0].Uri).toBe('+15555550100');
+  });
+});
+
+describe('secure IVR: one event per step', () => {
+  it('reports the pause, each prompt, each invalid entry and each capture, without the digits', async () => {
+    const paused = await run(smaFixture('action-successful-pause-recording'));
+    const invalid = await run(smaFixture('action-successful-speak-and-get-digits', { digits: '4111111111111112' }));
+    const captured = await run(smaFixture('action-successful-speak-and-get-digits', { digits: PAN_SENTINEL }));
+    expect(paused.r.events).toEqual([
+      { type: 'recording.paused', success: true },
+      { type: 'field.prompted', success: true, details: { field: 'pan', attempt: 1 } },
+    ]);
+    expect(invalid.r.events[0]).toEqual({ type: 'field.invalid', success: false, details: { field: 'pan', attempt: 1, reason: 'card number failed the check digit' } });
+    expect(captured.r.events[0]).toEqual({ type: 'field.captured', success: true, details: { field: 'pan', attempts: 1, brand: 'visa', last4: '1111' } });
+    expect(JSON.stringify([paused.r.events, invalid.r.events, captured.r.events])).not.toMatch(/4111111111111/);
+  });
+
+  it('reports a failed pause as a failure', async () => {
+    const { r } = await run(smaFixture('action-failed-pause-recording'));
+    expect(r.events).toEqual([{ type: 'recording.pause-failed', success: false, details: { error: 'SystemException' } }]);
   });
 });
 

@@ -1,0 +1,27 @@
+/**
+ * Which sinks a function's session events go to, chosen from its environment once per container.
+ * The log sink is always on; the audit trail and the agent's live view add theirs here.
+ */
+import { FanOutEventSink, LogEventSink, type SessionEvent, type SessionEventSink } from './events';
+
+interface SinkLogger {
+  info(message: string, attrs: Record<string, unknown>): void;
+  error(message: string, attrs: Record<string, unknown>): void;
+}
+
+export function eventSinkFor(logger: SinkLogger, _env: NodeJS.ProcessEnv = process.env): SessionEventSink {
+  const sinks: SessionEventSink[] = [new LogEventSink(logger)];
+  return sinks.length === 1 ? (sinks[0] as SessionEventSink) : new FanOutEventSink(sinks);
+}
+
+/**
+ * Emits without letting a sink failure break the call flow; the failure is logged (an alarm watches
+ * for "session event not delivered") with the event type only.
+ */
+export async function emitSafely(sink: SessionEventSink, event: SessionEvent, logger: SinkLogger): Promise<void> {
+  try {
+    await sink.emit(event);
+  } catch (err) {
+    logger.error('session event not delivered', { type: event.type, sessionId: event.sessionId, error: err instanceof Error ? err.name : 'UnknownError' });
+  }
+}
