@@ -1,0 +1,203 @@
+/**
+ * Redacts HTML (an email's text/html part) as a stream without breaking its markup: only text nodes,
+ * attribute values, comments and script/style contents are redacted; tag and attribute names are
+ * passed through byte for byte. A text node or attribute value is decoded (entities, so
+ * `4111&nbsp;1111…` is seen as the card number it shows) before redaction and re-escaped only when
+ * something in it changed, so untouched markup stays identical.
+ *
+ * Limitation (README.md): a number split by a tag (`4111 <b>1111</b> …`) is two texts and not joined.
+ */
+import { MAX_PENDING_LINE, safeCut, type RedactionTally, type Redactor } from './redactor';
+
+/** Longest tag held back while waiting for its `>`; beyond it the `<` is treated as text. */
+const MAX_TAG = 64 * 1024;
+
+const NAMED: Record<string, string> = {
+  nbsp: '\u00a0',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  ndash: '\u2013',
+  mdash: '\u2014',
+  hyphen: '\u2010',
+  dash: '\u2010',
+  ensp: '\u2002',
+  emsp: '\u2003',
+  thinsp: '\u2009',
+};
+
+const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9A-Fa-f]{1,6})|([A-Za-z]{2,8}));?/g;
+
+/**
+ * Stands for an entity this module does not know (`&eacute;`…) while its text is redacted, so the
+ * entity comes back exactly as written instead of being escaped to `&amp;eacute;`.
+ */
+const KEPT = '\ue000';
+
+/** Decodes entities; unknown named ones become KEPT placeholders, their text pushed to `kept`. */
+export function decodeEntities(text: string, kept: string[] = []): string {
+  if (!text.includes('&')) return text;
+  return text.replace(ENTITY, (whole, dec: string | undefined, hex: string | undefined, name: string | undefined) => {
+    if (dec !== undefined || hex !== undefined) {
+      const code = dec !== undefined ? Number(dec) : parseInt(hex ?? '', 16);
+      return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : whole;
+    }
+    const value = NAMED[(name ?? '').toLowerCase()];
+    if (value !== undefined && whole.endsWith(';')) return value;
+    kept.push(whole);
+    return KEPT;
+  });
+}
+
+function count(text: string, ch: string): number {
+  let n = 0;
+  for (let i = text.indexOf(ch); i >= 0; i = text.indexOf(ch, i + 1)) n += 1;
+  return n;
+}
+
+export function escapeHtml(text: string, attribute: boolean): string {
+  let out = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\u00a0/g, '&nbsp;');
+  if (attribute) out = out.replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return out;
+}
+
+type State = { kind: 'data' } | { kind: 'raw'; endTag: string };
+
+export class HtmlRedactionStream {
+  private buffer = '';
+  private state: State = { kind: 'data' };
+
+  public constructor(
+    private readonly redactor: Redactor,
+    private readonly tally: RedactionTally,
+  ) {}
+
+  public write(chunk: string): string {
+    this.buffer += chunk;
+    return this.drain(false);
+  }
+
+  public end(): string {
+    const out = this.drain(true);
+    const rest = this.buffer;
+    this.buffer = '';
+    return out + (this.state.kind === 'raw' ? this.plain(rest) : this.textNode(rest));
+  }
+
+  /** A text node: decode, redact, re-escape only if changed. */
+  private textNode(raw: string, attribute = false): string {
+    if (raw === '') return raw;
+    const kept: string[] = [];
+    const decoded = decodeEntities(raw, kept);
+    const redacted = this.redactor.redact(decoded, this.tally);
+    if (redacted === decoded) return raw;
+    const escaped = escapeHtml(redacted, attribute);
+    if (kept.length === 0) return escaped;
+    // Put unknown entities back; if a rule swallowed a placeholder (or the text had its own), escape them as text.
+    if (count(decoded, KEPT) !== kept.length || count(redacted, KEPT) !== kept.length) return escaped.split(KEPT).join('');
+    let k = 0;
+    return escaped.replace(/\ue000/g, () => kept[k++] ?? '');
+  }
+
+  /** Comments and script/style contents: no entities there, redact as they are. */
+  private plain(raw: string): string {
+    return raw === '' ? raw : this.redactor.redact(raw, this.tally);
+  }
+
+  private drain(final: boolean): string {
+    let out = '';
+    for (;;) {
+      const b = this.buffer;
+      if (this.state.kind === 'raw') {
+        const end = b.toLowerCase().indexOf(this.state.endTag);
+        if (end < 0) {
+          if (b.length > MAX_PENDING_LINE) {
+            const cut = safeCut(b.slice(0, b.length - this.state.endTag.length));
+            out += this.plain(b.slice(0, cut));
+            this.buffer = b.slice(cut);
+          }
+          return out;
+        }
+        out += this.plain(b.slice(0, end));
+        this.buffer = b.slice(end);
+        this.state = { kind: 'data' };
+        continue;
+      }
+      const lt = b.indexOf('<');
+      if (lt < 0) {
+        // Hold the text until its node ends; a partial entity at the end must not be cut either.
+        if (b.length > MAX_PENDING_LINE) {
+          const cut = safeCut(b);
+          out += this.textNode(b.slice(0, cut));
+          this.buffer = b.slice(cut);
+        }
+        return out;
+      }
+      if (lt > 0) {
+        out += this.textNode(b.slice(0, lt));
+        this.buffer = b.slice(lt);
+        continue;
+      }
+      // The buffer starts with '<'.
+      if (b.startsWith('<!--')) {
+        const close = b.indexOf('-->', 4);
+        if (close < 0) {
+          if (!final && b.length <= MAX_PENDING_LINE) return out;
+          out += '<!--' + this.plain(b.slice(4));
+          this.buffer = '';
+          return out;
+        }
+        out += '<!--' + this.plain(b.slice(4, close)) + '-->';
+        this.buffer = b.slice(close + 3);
+        continue;
+      }
+      if (b.length < 4 && !final && '<!--'.startsWith(b)) return out;
+      if (b.length === 1 && !final) return out;
+      // `<` not followed by a tag name, `/`, `!` or `?` is text (as in `a < b`).
+      const tagEnd = b.length > 1 && /[A-Za-z/!?]/.test(b[1] as string) ? findTagEnd(b) : -2;
+      if (tagEnd < 0) {
+        if (tagEnd === -1 && !final && b.length <= MAX_TAG) return out;
+        // Not a tag after all (or an absurd one): treat the '<' as text.
+        out += this.textNode('<');
+        this.buffer = b.slice(1);
+        continue;
+      }
+      const tag = b.slice(0, tagEnd + 1);
+      out += this.rewriteTag(tag);
+      this.buffer = b.slice(tagEnd + 1);
+      const open = /^<(script|style|textarea|title)\b/i.exec(tag);
+      if (open && !tag.endsWith('/>')) this.state = { kind: 'raw', endTag: `</${(open[1] as string).toLowerCase()}` };
+    }
+  }
+
+  /** Redacts attribute values in one tag; names and punctuation are kept as they are. */
+  private rewriteTag(tag: string): string {
+    if (!/^<[A-Za-z]/.test(tag) || !tag.includes('=')) return tag;
+    return tag.replace(/(=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/g, (whole, eq: string, dq?: string, sq?: string, bare?: string) => {
+      if (dq !== undefined) return `${eq}"${this.textNode(dq, true)}"`;
+      if (sq !== undefined) return `${eq}'${this.textNode(sq, true)}'`;
+      if (bare !== undefined) {
+        const redacted = this.textNode(bare, true);
+        return redacted === bare ? whole : `${eq}"${redacted}"`;
+      }
+      return whole;
+    });
+  }
+}
+
+/** Index of the `>` that closes the tag at the start of `text`, skipping quoted values; -1 if not yet (-2: not a tag). */
+function findTagEnd(text: string): number {
+  let quote = 0;
+  for (let i = 1; i < text.length && i <= MAX_TAG; i += 1) {
+    const c = text.charCodeAt(i);
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+    } else if (c === 34 || c === 39) {
+      if (i > 1) quote = c;
+    } else if (c === 62) return i;
+    else if (c === 60 && i === 1) return -2;
+  }
+  return -1;
+}

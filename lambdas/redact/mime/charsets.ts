@@ -1,0 +1,59 @@
+/**
+ * Character sets of email text parts, both ways. Bodies travel as "binary strings" (one char per
+ * byte, latin1) through the MIME layer; a text part is decoded to real text for redaction and encoded
+ * back to its own charset so the rest of the part is unchanged. Charsets we cannot encode back are
+ * handled transparently (byte per char): every ASCII-compatible charset keeps digits, spaces and
+ * dashes as ASCII bytes, so card numbers are still found and masked in place.
+ */
+
+import { TextDecoder } from 'node:util';
+
+export type CharsetKind = 'utf-8' | 'latin1' | 'windows-1252' | 'transparent';
+
+export function charsetKind(label: string | undefined): CharsetKind {
+  const name = (label ?? 'us-ascii').trim().toLowerCase().replace(/^"|"$/g, '');
+  if (name === 'utf-8' || name === 'utf8') return 'utf-8';
+  if (['us-ascii', 'ascii', 'iso-8859-1', 'iso8859-1', 'latin1', 'l1', 'iso_8859-1', 'cp819'].includes(name)) return 'latin1';
+  if (name === 'windows-1252' || name === 'cp1252') return 'windows-1252';
+  return 'transparent';
+}
+
+/** Streaming decoder from bytes (as a binary string) to text. */
+export class TextPartDecoder {
+  private readonly decoder: TextDecoder | undefined;
+
+  public constructor(private readonly kind: CharsetKind) {
+    this.decoder = kind === 'utf-8' ? new TextDecoder('utf-8') : kind === 'windows-1252' ? new TextDecoder('windows-1252') : undefined;
+  }
+
+  public write(bytes: string, final = false): string {
+    if (this.decoder === undefined) return bytes;
+    return this.decoder.decode(Buffer.from(bytes, 'latin1'), { stream: !final });
+  }
+}
+
+const CP1252_EXTRA: Record<number, number> = {};
+{
+  const decoder = new TextDecoder('windows-1252');
+  for (let byte = 0x80; byte <= 0x9f; byte += 1) {
+    const ch = decoder.decode(Uint8Array.of(byte)).charCodeAt(0);
+    if (ch !== byte) CP1252_EXTRA[ch] = byte;
+  }
+}
+
+/**
+ * Text back to bytes (as a binary string). `fallback` renders a character the charset cannot hold
+ * (only text from decoded HTML entities can hit this): a numeric reference for HTML, `?` otherwise.
+ */
+export function encodeText(text: string, kind: CharsetKind, fallback: (code: number) => string): string {
+  if (kind === 'utf-8') return Buffer.from(text, 'utf8').toString('latin1');
+  if (kind === 'transparent' || !/[^\x00-\xff]/.test(text)) return text;
+  let out = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 63;
+    if (code <= 0xff) out += ch;
+    else if (kind === 'windows-1252' && CP1252_EXTRA[code] !== undefined) out += String.fromCharCode(CP1252_EXTRA[code] as number);
+    else out += fallback(code);
+  }
+  return out;
+}

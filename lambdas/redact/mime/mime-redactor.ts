@@ -1,0 +1,292 @@
+/**
+ * Streaming redaction of an email (RFC 5322 / MIME). The message is read line by line and written
+ * back as it goes, so memory stays bounded whatever its size:
+ * - header blocks are passed through, except Subject, which is decoded (RFC 2047), redacted and
+ *   re-encoded only when something changed;
+ * - multipart bodies are followed by their boundaries, nested messages (message/rfc822) are entered;
+ * - text/plain and text/html parts that are not attachments are decoded (transfer encoding, then
+ *   charset), redacted (HTML through the markup-preserving redactor) and encoded back the same way;
+ * - everything else is an attachment: passed through byte for byte and reported (name, type, size).
+ * Preambles and epilogues are redacted as plain text.
+ */
+import { HtmlRedactionStream } from '../html-redactor';
+import { LineRedactionStream, type RedactionTally, type Redactor } from '../redactor';
+import { charsetKind, encodeText, TextPartDecoder, type CharsetKind } from './charsets';
+import { decodeEncodedWords, encodeHeaderField, headerBytesToText, parseStructured } from './headers';
+import { Base64Decoder, Base64Encoder, IdentityCodec, QuotedPrintableDecoder, QuotedPrintableEncoder, transferEncoding, type ByteCodec } from './transfer-encodings';
+
+export interface AttachmentReport {
+  /** The attachment's file name, itself redacted (a name can hold a card number); null when none. */
+  filename: string | null;
+  contentType: string;
+  /** Decoded size in bytes. */
+  size: number;
+}
+
+/** Longest header block held before it is passed through unparsed. */
+const MAX_HEADER_BLOCK = 256 * 1024;
+/** Longest line fragment held while waiting for its line break. */
+const MAX_LINE_FRAGMENT = 1024 * 1024;
+/** Header fields whose text is redacted. */
+const REDACTED_HEADERS = new Set(['subject', 'thread-topic']);
+
+interface TextSink {
+  write(text: string): string;
+  end(): string;
+}
+
+/** One leaf part being rewritten: transfer-decode → charset-decode → redact → encode back. */
+class TextPart {
+  private readonly decoder: ByteCodec;
+  private readonly encoder: ByteCodec;
+  private readonly chars: TextPartDecoder;
+  private readonly sink: TextSink;
+
+  public constructor(
+    encoding: ReturnType<typeof transferEncoding>,
+    private readonly charset: CharsetKind,
+    private readonly html: boolean,
+    redactor: Redactor,
+    tally: RedactionTally,
+    eol: string,
+  ) {
+    this.decoder = encoding === 'base64' ? new Base64Decoder() : encoding === 'quoted-printable' ? new QuotedPrintableDecoder() : new IdentityCodec();
+    this.encoder = encoding === 'base64' ? new Base64Encoder(eol) : encoding === 'quoted-printable' ? new QuotedPrintableEncoder() : new IdentityCodec();
+    this.chars = new TextPartDecoder(charset);
+    this.sink = html ? new HtmlRedactionStream(redactor, tally) : new LineRedactionStream(redactor, tally);
+  }
+
+  public write(raw: string): string {
+    return this.out(this.sink.write(this.chars.write(this.decoder.write(raw))));
+  }
+
+  public end(): string {
+    const text = this.sink.write(this.chars.write(this.decoder.end(), true)) + this.sink.end();
+    return this.out(text) + this.encoder.end();
+  }
+
+  private out(text: string): string {
+    if (text === '') return '';
+    return this.encoder.write(encodeText(text, this.charset, (code) => (this.html ? `&#${code};` : '?')));
+  }
+}
+
+type Body =
+  | { kind: 'text'; part: TextPart }
+  | { kind: 'attachment'; report: AttachmentReport; base64: boolean; b64chars: number }
+  | { kind: 'plain'; stream: LineRedactionStream };
+
+export class MimeRedactionStream {
+  public readonly attachments: AttachmentReport[] = [];
+  private pending = '';
+  /** True while the pending fragment continues a line already passed on (never a boundary). */
+  private midLine = false;
+  private readonly boundaries: string[] = [];
+  private mode: 'headers' | 'body' = 'headers';
+  private headerLines: string[] = [];
+  private headerBytes = 0;
+  private body: Body | undefined;
+  private eol = '\r\n';
+
+  public constructor(
+    private readonly redactor: Redactor,
+    private readonly tally: RedactionTally,
+  ) {}
+
+  /** Takes raw message bytes; returns the redacted bytes ready so far. */
+  public write(chunk: Buffer): Buffer {
+    this.pending += chunk.toString('latin1');
+    const p = this.pending;
+    let out = '';
+    let start = 0;
+    for (;;) {
+      if (this.mode === 'body' && !this.midLine && !p.startsWith('--', start)) {
+        // Inside a body only a line starting with `--` can change anything: hand every line before the
+        // next such line (or before the unfinished last line) to the body in one block.
+        const dash = p.indexOf('\n--', start);
+        const blockEnd = dash >= 0 ? dash + 1 : p.lastIndexOf('\n') + 1;
+        if (blockEnd > start) {
+          out += this.bodyData(p.slice(start, blockEnd));
+          start = blockEnd;
+          continue;
+        }
+      }
+      const nl = p.indexOf('\n', start);
+      if (nl < 0) break;
+      out += this.line(p.slice(start, nl + 1));
+      start = nl + 1;
+    }
+    this.pending = p.slice(start);
+    if (this.pending.length > MAX_LINE_FRAGMENT && this.mode === 'body') {
+      out += this.bodyData(this.pending);
+      this.pending = '';
+      this.midLine = true;
+    }
+    return Buffer.from(out, 'latin1');
+  }
+
+  public end(): Buffer {
+    let out = this.pending === '' ? '' : this.line(this.pending);
+    this.pending = '';
+    if (this.mode === 'headers') out += this.flushHeaders();
+    out += this.finishBody();
+    return Buffer.from(out, 'latin1');
+  }
+
+  private line(raw: string): string {
+    const continued = this.midLine;
+    this.midLine = false;
+    if (this.mode === 'headers') {
+      const bare = raw.replace(/\r?\n$/, '');
+      if (bare === '' || this.headerBytes + raw.length > MAX_HEADER_BLOCK) {
+        const headers = this.flushHeaders();
+        if (bare !== '') return headers + this.bodyData(raw);
+        return headers + raw;
+      }
+      if (this.headerLines.length === 0) this.eol = raw.endsWith('\r\n') ? '\r\n' : '\n';
+      this.headerLines.push(raw);
+      this.headerBytes += raw.length;
+      return '';
+    }
+    if (!continued && raw.startsWith('--') && this.boundaries.length > 0) {
+      const bare = raw.replace(/[ \t]*\r?\n$/, '');
+      for (let depth = this.boundaries.length - 1; depth >= 0; depth -= 1) {
+        const boundary = `--${this.boundaries[depth] as string}`;
+        if (bare === boundary || bare === `${boundary}--`) {
+          const out = this.finishBody();
+          this.boundaries.length = depth + 1;
+          if (bare === boundary) {
+            this.mode = 'headers';
+          } else {
+            // Epilogue of this multipart: plain text until an outer boundary.
+            this.boundaries.length = depth;
+            this.body = { kind: 'plain', stream: new LineRedactionStream(this.redactor, this.tally) };
+          }
+          return out + raw;
+        }
+      }
+    }
+    return this.bodyData(raw);
+  }
+
+  private bodyData(raw: string): string {
+    const body = this.body;
+    if (body === undefined) return raw;
+    switch (body.kind) {
+      case 'text':
+        return body.part.write(raw);
+      case 'plain':
+        return body.stream.write(raw);
+      case 'attachment': {
+        if (body.base64) body.b64chars += countBase64Chars(raw);
+        else body.report.size += raw.length;
+        return raw;
+      }
+    }
+  }
+
+  private finishBody(): string {
+    const body = this.body;
+    this.body = undefined;
+    if (body === undefined) return '';
+    switch (body.kind) {
+      case 'text':
+        return body.part.end();
+      case 'plain':
+        return body.stream.end();
+      case 'attachment':
+        if (body.base64) body.report.size = Math.floor((body.b64chars * 3) / 4);
+        this.attachments.push(body.report);
+        return '';
+    }
+  }
+
+  /** Ends a header block: rewrites redacted fields and decides how the body that follows is handled. */
+  private flushHeaders(): string {
+    const fields = groupFields(this.headerLines);
+    this.headerLines = [];
+    this.headerBytes = 0;
+    this.mode = 'body';
+    let out = '';
+    const values: Record<string, string> = {};
+    for (const field of fields) {
+      const colon = field.indexOf(':');
+      const name = colon > 0 ? field.slice(0, colon).trim() : '';
+      const key = name.toLowerCase();
+      const unfolded = colon > 0 ? field.slice(colon + 1).replace(/\r?\n[ \t]/g, ' ').replace(/\r?\n$/, '').trim() : '';
+      if (key !== '' && values[key] === undefined) values[key] = unfolded;
+      if (REDACTED_HEADERS.has(key)) out += this.redactField(name, unfolded, field);
+      else if (key === 'content-type' || key === 'content-disposition') out += this.redactFileName(field);
+      else out += field;
+    }
+    this.startBody(values);
+    return out;
+  }
+
+  private redactField(name: string, value: string, raw: string): string {
+    const text = decodeEncodedWords(headerBytesToText(value));
+    const redacted = this.redactor.redact(text.replace(/[\r\n]/g, ' '), this.tally);
+    if (redacted === text) return raw;
+    return Buffer.from(encodeHeaderField(name, redacted, this.eol), 'utf8').toString('latin1');
+  }
+
+  /** An attachment's name is shown to the agent: redact the name parameters, never the boundary. */
+  private redactFileName(field: string): string {
+    return field.replace(/(\b(?:file)?name(?:\*\d*)?\*?\s*=\s*)("[^"]*"|[^;\s]+)/gi, (_whole, lead: string, value: string) => lead + this.redactor.redact(value, this.tally));
+  }
+
+  private startBody(headers: Record<string, string>): void {
+    const type = parseStructured(headers['content-type'] ?? 'text/plain');
+    const disposition = parseStructured(headers['content-disposition']);
+    const mediaType = type.value === '' ? 'text/plain' : type.value;
+    const encoding = transferEncoding(headers['content-transfer-encoding']);
+    if (mediaType.startsWith('multipart/') && type.params.boundary) {
+      this.boundaries.push(type.params.boundary);
+      // Preamble: plain text until the first boundary.
+      this.body = { kind: 'plain', stream: new LineRedactionStream(this.redactor, this.tally) };
+      return;
+    }
+    const attachment = disposition.value === 'attachment';
+    if (mediaType === 'message/rfc822' && !attachment && encoding === 'identity') {
+      this.mode = 'headers';
+      return;
+    }
+    if ((mediaType === 'text/plain' || mediaType === 'text/html') && !attachment) {
+      this.body = { kind: 'text', part: new TextPart(encoding, charsetKind(type.params.charset), mediaType === 'text/html', this.redactor, this.tally, this.eol) };
+      return;
+    }
+    const rawName = disposition.params.filename ?? type.params.name;
+    const filename = rawName === undefined ? null : this.redactor.redact(decodeEncodedWords(headerBytesToText(rawName)), {});
+    this.body = { kind: 'attachment', report: { filename, contentType: mediaType, size: 0 }, base64: encoding === 'base64', b64chars: 0 };
+  }
+}
+
+/** Base64 alphabet characters in `text` (padding and line breaks excluded). */
+function countBase64Chars(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 47 && c <= 57) || c === 43) count += 1;
+  }
+  return count;
+}
+
+/** Groups header lines into fields (a field with its continuation lines), keeping the raw text. */
+function groupFields(lines: string[]): string[] {
+  const fields: string[] = [];
+  for (const line of lines) {
+    if ((line.startsWith(' ') || line.startsWith('\t')) && fields.length > 0) fields[fields.length - 1] += line;
+    else fields.push(line);
+  }
+  return fields;
+}
+
+/** True when `text` starts like an email: a header block with at least one usual message header. */
+export function looksLikeEmail(text: string): boolean {
+  const end = text.search(/\r?\n\r?\n/);
+  const block = end < 0 ? text : text.slice(0, end);
+  const lines = block.split(/\r?\n/);
+  if (lines.length === 0 || !/^[A-Za-z0-9-]+:/.test(lines[0] ?? '')) return false;
+  if (!lines.every((l) => /^[A-Za-z0-9-]+:/.test(l) || /^[ \t]/.test(l))) return false;
+  return lines.some((l) => /^(from|to|subject|date|mime-version|content-type|received|message-id|return-path):/i.test(l));
+}

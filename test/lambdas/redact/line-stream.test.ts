@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HtmlRedactionStream } from '../../../lambdas/redact/html-redactor';
+import { loadRedactionConfig, parseRedactionConfig } from '../../../lambdas/redact/redaction-config';
+import { LineRedactionStream, Redactor, safeCut, type RedactionTally } from '../../../lambdas/redact/redactor';
+
+const defaultRedactor = (): Redactor => new Redactor(parseRedactionConfig(readFileSync(join(__dirname, '../../../config/redaction.json'), 'utf8')));
+
+function streamed(redactor: Redactor, text: string, chunkSize: number, maxPending?: number): { out: string; tally: RedactionTally } {
+  const tally: RedactionTally = {};
+  const stream = new LineRedactionStream(redactor, tally, maxPending);
+  let out = '';
+  for (let i = 0; i < text.length; i += chunkSize) out += stream.write(text.slice(i, i + chunkSize));
+  return { out: out + stream.end(), tally };
+}
+
+describe('streaming redaction of chat text', () => {
+  const transcript = readFileSync(join(__dirname, '../../../events/redact/chat-transcript.txt'), 'utf8');
+
+  it('redacts the sample chat transcript: cards and SSN masked, near-misses kept', () => {
+    // Act
+    const { out, tally } = streamed(defaultRedactor(), transcript, 1 << 16);
+    // Assess
+    expect(out).toContain("it's #### #### #### #### exp 12/27");
+    expect(out).toContain('the other one ####-####-####-####');
+    expect(out).toContain('amex #### ###### ##### also works. ssn ###-##-####');
+    expect(out).toContain('order 4471902');
+    expect(out).toContain('+1 555-867-5309');
+    expect(out).toContain('Reference 1234567812345678 is not a card');
+    expect(out).toContain('[2026-11-20 10:03:05]');
+    expect(tally).toEqual({ 'default-card-number': 3, 'us-ssn': 1 });
+  });
+
+  it('gives the same result for every chunk size, so numbers split across chunks are still caught', () => {
+    // Prepare
+    const redactor = defaultRedactor();
+    const whole = streamed(redactor, transcript, transcript.length).out;
+    for (const size of [1, 2, 3, 5, 7, 13, 16, 17, 64]) {
+      // Act
+      const { out } = streamed(redactor, transcript, size);
+      // Assess
+      expect(out).toBe(whole);
+    }
+  });
+
+  it('cuts an endless line at a safe point and still masks a card on each side of the cut', () => {
+    // Prepare: a 1 KB cap forces several cuts inside one line of words and cards
+    const redactor = defaultRedactor();
+    const line = 'word 4111 1111 1111 1111 filler text '.repeat(200);
+    // Act
+    const { out, tally } = streamed(redactor, line, 100, 1024);
+    // Assess
+    expect(out).not.toMatch(/\d/);
+    expect(tally['default-card-number']).toBe(200);
+    expect(out.length).toBe(line.length);
+  });
+
+  it('chooses a cut that is not beside a digit or a separator', () => {
+    // Prepare
+    const text = `${'a'.repeat(50)} b 4111 1111 1111 1111`;
+    // Act
+    const cut = safeCut(text);
+    // Assess
+    expect(text.slice(0, cut)).toBe(`${'a'.repeat(50)} `);
+  });
+});
+
+describe('streaming redaction of HTML', () => {
+  const redactor = new Redactor(loadRedactionConfig({ defaultFilter: { enabled: true }, additionalRules: [] }));
+
+  function html(input: string, chunkSize = input.length): { out: string; tally: RedactionTally } {
+    const tally: RedactionTally = {};
+    const stream = new HtmlRedactionStream(redactor, tally);
+    let out = '';
+    for (let i = 0; i < input.length; i += chunkSize) out += stream.write(input.slice(i, i + chunkSize));
+    return { out: out + stream.end(), tally };
+  }
+
+  it('redacts text nodes, attribute values, comments and scripts but never tags', () => {
+    // Prepare
+    const input =
+      '<div id="c4111111111111111" data-x=4111111111111111 title=\'card 4111 1111 1111 1111\'>Pay with 4111-1111-1111-1111 now</div>' +
+      '<!-- agent pasted 378282246310005 --><script>var p = "5500000000000004";</script><p class=note>ok</p>';
+    // Act
+    const { out, tally } = html(input);
+    // Assess
+    expect(out).toBe(
+      '<div id="c################" data-x="################" title=\'card #### #### #### ####\'>Pay with ####-####-####-#### now</div>' +
+        '<!-- agent pasted ############### --><script>var p = "################";</script><p class=note>ok</p>',
+    );
+    expect(tally['default-card-number']).toBe(6);
+  });
+
+  it('sees through entities between the groups and re-escapes only the text it changed', () => {
+    // Prepare
+    const input = '<p>Caf&eacute; &amp; card 4111&nbsp;1111&#160;1111&#x20;1111 &lt;end&gt;</p><p>untouched &eacute; &amp;</p>';
+    // Act
+    const { out } = html(input);
+    // Assess
+    expect(out).toBe('<p>Caf&eacute; &amp; card ####&nbsp;####&nbsp;#### #### &lt;end&gt;</p><p>untouched &eacute; &amp;</p>');
+  });
+
+  it('gives the same result for every chunk size', () => {
+    // Prepare
+    const input = '<html><body><p style="a:b">x 4111 1111 1111 1111 y</p><a href="/p?c=4111111111111111&amp;z=1">l</a> a < b <!-- 4111111111111111 --></body></html>';
+    const whole = html(input).out;
+    for (const size of [1, 2, 3, 7, 11]) {
+      // Act
+      const { out } = html(input, size);
+      // Assess
+      expect(out).toBe(whole);
+    }
+    expect(whole).not.toContain('4111');
+  });
+});
