@@ -86,6 +86,12 @@ export interface SessionAsk {
   parties?: number;
 }
 
+/** How long one stage handler invocation took in-process (what Lambda would bill, warm). */
+export interface StageTiming {
+  role: string;
+  ms: number;
+}
+
 /** Runs before a stage handler is invoked: lets tests and the soak hold or fail a stage. */
 export type StageHook = (payload: unknown) => Promise<void>;
 
@@ -106,6 +112,8 @@ export class Sandbox {
     public readonly validation: RunningValidationServer | undefined,
     public readonly validationUrl: string,
     stageHooks: Map<string, StageHook>,
+    /** Stage handler durations since start or the last resetCounts. */
+    public readonly stageTimings: StageTiming[],
   ) {
     this.stageHooks = stageHooks;
   }
@@ -145,6 +153,7 @@ export class Sandbox {
     }
 
     const stageHooks = new Map<string, StageHook>();
+    const stageTimings: StageTiming[] = [];
     const { definition, functionIds } = synthesizeSessionDefinition();
     const sfn = await startStepFunctions({
       definition,
@@ -154,7 +163,12 @@ export class Sandbox {
         const load = HANDLERS[role];
         if (!load) throw new Error(`No handler for role ${role}`);
         await stageHooks.get(role)?.(payload);
-        return invokeLambda(load, payload);
+        const started = performance.now();
+        try {
+          return await invokeLambda(load, payload);
+        } finally {
+          if (stageTimings.length < 100_000) stageTimings.push({ role, ms: performance.now() - started });
+        }
       },
     });
 
@@ -187,7 +201,7 @@ export class Sandbox {
     // The validator keeps its HTTPS client for the life of the process; a new sandbox brings a new service.
     (await import('../lambdas/validator/handler')).resetValidatorRuntime();
 
-    const sandbox = new Sandbox(dataDir, logDir, kms, dynamo, s3, sfn, emulator, voice, validation, validationUrl, stageHooks);
+    const sandbox = new Sandbox(dataDir, logDir, kms, dynamo, s3, sfn, emulator, voice, validation, validationUrl, stageHooks, stageTimings);
     // DynamoDB TTL is a backstop in AWS; dynalite has none, so the sandbox sweeps expired items itself.
     sandbox.sweeper = setInterval(() => {
       void dynamo.sweepExpired(VAULT_TABLE).catch(() => undefined);
@@ -233,6 +247,7 @@ export class Sandbox {
 
   public resetCounts(): void {
     for (const engine of [this.kms, this.dynamo, this.s3, this.sfn, this.voice]) engine.resetCounts();
+    this.stageTimings.length = 0;
   }
 
   public async close(): Promise<void> {

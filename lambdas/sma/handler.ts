@@ -111,10 +111,11 @@ export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: strin
 async function handleEvent(raw: unknown, context: Context): Promise<SmaResponse> {
   const event: SmaEvent = parseSmaEvent(raw);
   logger.appendKeys({ callTransactionId: event.CallDetails.TransactionId, requestId: context?.awsRequestId });
-  logger.info('sma event', { eventType: event.InvocationEventType, sequence: event.Sequence, actionType: event.ActionData?.Type });
   const ivr = new SecureIvr(config().ivr, liveDeps(config(), { callTransactionId: event.CallDetails.TransactionId, ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}) }));
   const { actions, state } = await ivr.handle(event);
-  logger.info('sma response', { actionTypes: actions.map((a) => a.Type), stage: state.stage });
+  // One trace line per invocation at DEBUG: session steps are logged at INFO as session events, and the
+  // hot path stays within its latency budget (POWERTOOLS_LOG_LEVEL=DEBUG turns tracing on).
+  logger.debug('sma invocation', { eventType: event.InvocationEventType, sequence: event.Sequence, actionType: event.ActionData?.Type, actionTypes: actions.map((a) => a.Type), stage: state.stage });
   return { SchemaVersion: SCHEMA_VERSION, Actions: actions, TransactionAttributes: writeState(state) };
 }
 

@@ -280,7 +280,7 @@ export class SecureIvr {
     const ivr = decodeIvr(ivrText);
     const next: CallState = { stage: 'separating', rec: state.rec, sessionId, ivr, tries: 0 };
     const legB = this.legBConnected(event);
-    this.deps.log.info('secure session begins', { sessionId, recording: state.rec });
+    // The separation itself is reported as agent.separated once the agent leg is gone.
     if (legB) return result(next, [actions.hangup(legB)]);
     return this.afterSeparation(event, next);
   }

@@ -1,0 +1,84 @@
+/**
+ * `npm run bench`: every benchmark, one after the other, with a printed report and a JSON copy in
+ * bench-results/latest.json. Benchmarks measure; they never pass or fail a build.
+ */
+import '../sandbox/polyfills';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleSizes, initCost } from './lambda-bundles';
+import { benchSandboxCalls } from './sandbox-calls';
+
+const ROOT = join(__dirname, '..');
+const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const line = (text = ''): void => void process.stdout.write(`${text}\n`);
+
+async function optional<T>(name: string, load: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await load();
+  } catch (err) {
+    line(`  (${name} skipped: ${err instanceof Error ? err.message.split('\n')[0] : 'failed'})`);
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const report: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
+
+  line('== SMA handler latency per event (warm, in-process, no AWS call) ==');
+  const child = spawnSync(process.execPath, [...process.execArgv, join(__dirname, 'sma-latency.ts')], { cwd: ROOT, encoding: 'utf8' });
+  const latency = JSON.parse(child.stdout.trim().split('\n').pop() ?? '[]') as Array<{ event: string; p50Us: number; p99Us: number }>;
+  for (const l of latency) line(`  ${l.event.padEnd(36)} p50 ${fmt(l.p50Us).padStart(6)} µs   p99 ${fmt(l.p99Us).padStart(6)} µs`);
+  report.smaLatency = latency;
+
+  line('\n== Lambda bundles (esbuild, ESM, minified, AWS SDK external) ==');
+  const { sizes, outDir } = await bundleSizes();
+  for (const s of sizes) line(`  ${s.name.padEnd(12)} ${fmt(s.bytes / 1024).padStart(7)} KB`);
+  report.bundles = sizes;
+
+  line('\n== SMA handler module init (fresh process, median of 9) ==');
+  const init = initCost(join(outDir, 'sma.mjs'));
+  line(`  SMA handler bundle  ${fmt(init.smaHandlerMs)} ms   one SDK client (DynamoDB) ${fmt(init.oneSdkClientMs)} ms   nothing ${fmt(init.bareMs, 2)} ms`);
+  report.init = init;
+
+  line('\n== Sandbox calls (200 concurrent on this machine) ==');
+  const sandbox = await benchSandboxCalls();
+  line(`  sandbox start                 ${sandbox.startMs} ms`);
+  line(`  one whole call (sequential)   p50 ${sandbox.sequential.p50Ms} ms   p99 ${sandbox.sequential.p99Ms} ms   (${sandbox.sequential.calls} calls)`);
+  line(`  ${sandbox.concurrent.calls} concurrent calls          ${sandbox.concurrent.wallMs} ms wall; outcomes ${JSON.stringify(sandbox.concurrent.outcomes)}; violations ${sandbox.concurrent.violations}`);
+  line(`  last key → outcome recorded   p50 ${sandbox.concurrent.lastKeyToOutcomeP50Ms} ms   p99 ${sandbox.concurrent.lastKeyToOutcomeP99Ms} ms (validation service time included)`);
+  line('\n== AWS requests and cost of one secure session ==');
+  for (const [op, n] of Object.entries(sandbox.perSession.requests).sort()) line(`  ${op.padEnd(40)} ${n}`);
+  line(`  ${'Step Functions state transitions'.padEnd(40)} ${sandbox.perSession.transitions}`);
+  line(`  ${'Lambda invocations (SMA / stages)'.padEnd(40)} ${sandbox.perSession.smaInvocations} / ${sandbox.perSession.stageInvocations}`);
+  line(`  ${'log bytes'.padEnd(40)} ${sandbox.perSession.logBytes}`);
+  for (const c of sandbox.perSession.cost) line(`  $ ${c.item.padEnd(38)} ${fmt(c.quantity, 4).padStart(10)}  $${c.usd.toFixed(8)}`);
+  line(`  => AWS cost per secure session: $${sandbox.perSession.costUsd.toFixed(6)} (telephony minutes excluded)`);
+  report.sandbox = sandbox;
+
+  const redaction = await optional('redaction', async () => (await import('./redact')).benchRedaction());
+  if (redaction) {
+    line('\n== Redaction ==');
+    for (const r of redaction) line(`  ${r.name.padEnd(24)} ${fmt(r.mbPerSecond)} MB/s  (plain regex ${fmt(r.baselineMbPerSecond)} MB/s, ${fmt(r.speedup)}×, ${fmt(r.bytes / 1e6)} MB)`);
+    report.redaction = redaction;
+  }
+
+  const validator = await optional('validator', async () => (await import('./validator')).benchValidator());
+  if (validator) {
+    line('\n== Validator client and reference service (loopback HTTPS) ==');
+    line(`  client   ${fmt(validator.clientRps, 0)} req/s   p99 ${fmt(validator.clientP99Ms, 2)} ms`);
+    line(`  service  ${fmt(validator.serviceRps, 0)} req/s   p99 ${fmt(validator.serviceP99Ms, 2)} ms`);
+    report.validator = validator;
+  }
+
+  mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench-results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  line('\nreport written to bench-results/latest.json');
+  setTimeout(() => process.exit(0), 100).unref();
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
