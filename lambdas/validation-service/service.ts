@@ -5,7 +5,8 @@
  * (handler.ts) only move bytes to and from it.
  *
  * A repeated Idempotency-Key gets the first reply again without a second authorization (remembered
- * in a bounded in-memory LRU), so a client retry can never charge twice while the process lives.
+ * in a bounded in-memory LRU), flagged with `Idempotent-Replayed: true`, so a client retry can never
+ * charge twice while the process lives.
  * Replies never echo card data and never contain `|`.
  */
 import { createHash } from 'node:crypto';
@@ -81,6 +82,8 @@ export interface ServiceOptions {
 
 const XML_HEADERS = { 'Content-Type': 'application/xml; charset=utf-8', 'Cache-Control': 'no-store' } as const;
 const HEADER_SAFE = /^[\x21-\x7e]{1,255}$/;
+/** Set on a reply that repeats an earlier one for the same Idempotency-Key (the name Stripe and others use). */
+export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 function reply(status: number, outcome: Outcome, details: string, extra: Record<string, string> = {}): ValidationHttpResponse {
   return { status, headers: { ...XML_HEADERS, ...extra }, body: buildReply(outcome, details) };
@@ -151,7 +154,8 @@ export async function handleValidationRequest(req: ValidationHttpRequest, gatewa
   const remembered = options.replies.get(key);
   if (remembered) {
     if (remembered.fingerprint !== fingerprint) return reply(409, 'declined', 'Declined - Idempotency-Key reused with a different submission');
-    return remembered.reply;
+    const first = await remembered.reply;
+    return { ...first, headers: { ...first.headers, [REPLAYED_HEADER]: 'true' } };
   }
   // The promise is remembered before it settles, so a concurrent duplicate waits for the same answer.
   const pending = authorize(req.body, key, gateway, settings);

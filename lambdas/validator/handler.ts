@@ -1,7 +1,8 @@
 /**
  * Validate stage Lambda (Step Functions task): adapts the task input to validateSession. Configuration
- * is read and checked once, on the first invocation (so tests can set the environment first), and the
- * HTTPS client with its connection pool lives as long as the execution environment.
+ * is read and checked once, on the first invocation (so tests can set the environment first); the TLS
+ * trust material (CA bundle, client certificate) is fetched from Secrets Manager / SSM once per cold
+ * start; the HTTPS client with its connection pool lives as long as the execution environment.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { EnvReader } from '../shared/config';
@@ -10,6 +11,8 @@ import { createLogger } from '../shared/logging';
 import { ENV, type ValidateInput, type ValidationResult } from '../shared/session/contract';
 import { type CardFieldNames, DEFAULT_CARD_FIELD_NAMES, parseCardFieldNames } from './card-field-names';
 import { createValidationClient, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_TOTAL_TIMEOUT_MS, type ValidationClient, validationUrlProblem } from './https-client';
+import { createSigV4Signer, type Credentials, type RequestSigner } from './request-signer';
+import { loadTrustMaterial, PEM_CERTIFICATE, PEM_PRIVATE_KEY, sdkTrustReaders, type TrustMaterial, type TrustReaders, type TrustSources } from './trust-material';
 import { validateSession } from './validate';
 import { DEFAULT_MAX_REPLY_BYTES } from './xml-contract';
 
@@ -18,6 +21,10 @@ export const VALIDATOR_ENV = {
   caPem: 'VALIDATION_CA_PEM',
   clientCertPem: 'VALIDATION_CLIENT_CERT_PEM',
   clientKeyPem: 'VALIDATION_CLIENT_KEY_PEM',
+  caSecretArn: 'VALIDATION_CA_SECRET_ARN',
+  caParameter: 'VALIDATION_CA_PARAMETER',
+  clientCertSecretArn: 'VALIDATION_CLIENT_CERT_SECRET_ARN',
+  auth: 'VALIDATION_AUTH',
   connectTimeoutMs: 'VALIDATION_CONNECT_TIMEOUT_MS',
   timeoutMs: 'VALIDATION_TIMEOUT_MS',
   maxReplyBytes: 'VALIDATION_MAX_REPLY_BYTES',
@@ -31,13 +38,19 @@ export interface ValidatorConfig {
   caPem?: string;
   clientCertPem?: string;
   clientKeyPem?: string;
+  /** Set only when configured: where the CA bundle / client certificate are fetched from at cold start. */
+  caSecretArn?: string;
+  caParameter?: string;
+  clientCertSecretArn?: string;
+  /** Set only when requests are signed with SigV4 (a function URL with IAM auth). */
+  auth?: 'aws-iam';
   connectTimeoutMs: number;
   timeoutMs: number;
   maxReplyBytes: number;
 }
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----/;
-const PEM_KEY = /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+const PARAMETER = /^(?:arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9_.\-/]+|[A-Za-z0-9_.\-/]{1,2048})$/;
 
 /** Reads and checks the environment; throws one ConfigurationError naming every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv): ValidatorConfig {
@@ -57,11 +70,25 @@ export function loadConfig(env: NodeJS.ProcessEnv): ValidatorConfig {
 
   const caPem = reader.optional(VALIDATOR_ENV.caPem, '');
   if (caPem !== '' && !PEM_CERTIFICATE.test(caPem)) reader.problem(`${VALIDATOR_ENV.caPem} must hold PEM certificates`);
+  const caSecretArn = reader.optional(VALIDATOR_ENV.caSecretArn, '');
+  if (caSecretArn !== '' && !SECRET_ARN.test(caSecretArn)) reader.problem(`${VALIDATOR_ENV.caSecretArn} must be a Secrets Manager secret ARN`);
+  const caParameter = reader.optional(VALIDATOR_ENV.caParameter, '');
+  if (caParameter !== '' && !PARAMETER.test(caParameter)) reader.problem(`${VALIDATOR_ENV.caParameter} must be an SSM parameter name or ARN`);
+  if ([caPem, caSecretArn, caParameter].filter((v) => v !== '').length > 1) {
+    reader.problem(`set at most one of ${VALIDATOR_ENV.caPem}, ${VALIDATOR_ENV.caSecretArn} and ${VALIDATOR_ENV.caParameter}`);
+  }
+
   const clientCertPem = reader.optional(VALIDATOR_ENV.clientCertPem, '');
   const clientKeyPem = reader.optional(VALIDATOR_ENV.clientKeyPem, '');
   if ((clientCertPem === '') !== (clientKeyPem === '')) reader.problem(`${VALIDATOR_ENV.clientCertPem} and ${VALIDATOR_ENV.clientKeyPem} must be set together`);
   if (clientCertPem !== '' && !PEM_CERTIFICATE.test(clientCertPem)) reader.problem(`${VALIDATOR_ENV.clientCertPem} must hold a PEM certificate`);
-  if (clientKeyPem !== '' && !PEM_KEY.test(clientKeyPem)) reader.problem(`${VALIDATOR_ENV.clientKeyPem} must hold a PEM private key`);
+  if (clientKeyPem !== '' && !PEM_PRIVATE_KEY.test(clientKeyPem)) reader.problem(`${VALIDATOR_ENV.clientKeyPem} must hold a PEM private key`);
+  const clientCertSecretArn = reader.optional(VALIDATOR_ENV.clientCertSecretArn, '');
+  if (clientCertSecretArn !== '' && !SECRET_ARN.test(clientCertSecretArn)) reader.problem(`${VALIDATOR_ENV.clientCertSecretArn} must be a Secrets Manager secret ARN`);
+  if (clientCertSecretArn !== '' && clientCertPem !== '') reader.problem(`set either ${VALIDATOR_ENV.clientCertSecretArn} or ${VALIDATOR_ENV.clientCertPem}, not both`);
+
+  const auth = reader.oneOf(VALIDATOR_ENV.auth, ['none', 'aws-iam'] as const, 'none');
+  if (auth === 'aws-iam' && (env.AWS_REGION ?? '').trim() === '') reader.problem(`${VALIDATOR_ENV.auth}=aws-iam needs AWS_REGION (the signing region)`);
 
   const connectTimeoutMs = reader.integer(VALIDATOR_ENV.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 50, 60_000);
   const timeoutMs = reader.integer(VALIDATOR_ENV.timeoutMs, DEFAULT_TOTAL_TIMEOUT_MS, 50, 300_000);
@@ -76,6 +103,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): ValidatorConfig {
     cardFieldNames,
     ...(caPem === '' ? {} : { caPem }),
     ...(clientCertPem === '' ? {} : { clientCertPem, clientKeyPem }),
+    ...(caSecretArn === '' ? {} : { caSecretArn }),
+    ...(caParameter === '' ? {} : { caParameter }),
+    ...(clientCertSecretArn === '' ? {} : { clientCertSecretArn }),
+    ...(auth === 'aws-iam' ? { auth } : {}),
     connectTimeoutMs,
     timeoutMs,
     maxReplyBytes,
@@ -88,32 +119,83 @@ interface Runtime {
   logger: Logger;
 }
 
-let runtime: Runtime | undefined;
+export interface RuntimeDeps {
+  /** Reads secrets and parameters. @default Secrets Manager and SSM through lazily loaded SDK clients */
+  trustReaders?: TrustReaders;
+  /** AWS credentials for SigV4 signing. @default the SDK's default chain (through the KMS client) */
+  credentials?: () => Promise<Credentials>;
+}
 
-function getRuntime(): Runtime {
-  if (!runtime) {
-    const config = loadConfig(process.env);
-    const client = createValidationClient({
-      url: config.validationUrl,
-      connectTimeoutMs: config.connectTimeoutMs,
-      timeoutMs: config.timeoutMs,
-      maxReplyBytes: config.maxReplyBytes,
-      ...(config.caPem ? { caPem: config.caPem } : {}),
-      ...(config.clientCertPem && config.clientKeyPem ? { clientCertPem: config.clientCertPem, clientKeyPem: config.clientKeyPem } : {}),
-    });
-    runtime = { config, client, logger: createLogger('validator') };
+/** The trust material: from the environment (sandbox, tests) or fetched once from Secrets Manager / SSM. */
+async function trustMaterial(config: ValidatorConfig, readers: TrustReaders | undefined): Promise<TrustMaterial> {
+  const sources: TrustSources = {
+    ...(config.caSecretArn ? { caSecretArn: config.caSecretArn } : {}),
+    ...(config.caParameter ? { caParameter: config.caParameter } : {}),
+    ...(config.clientCertSecretArn ? { clientCertSecretArn: config.clientCertSecretArn } : {}),
+  };
+  const fetched = Object.keys(sources).length === 0 ? {} : await loadTrustMaterial(sources, readers ?? sdkTrustReaders(), VALIDATOR_ENV);
+  return {
+    ...(config.caPem ? { caPem: config.caPem } : {}),
+    ...(config.clientCertPem && config.clientKeyPem ? { clientCertPem: config.clientCertPem, clientKeyPem: config.clientKeyPem } : {}),
+    ...fetched,
+  };
+}
+
+async function signerFor(config: ValidatorConfig, deps: RuntimeDeps): Promise<RequestSigner | undefined> {
+  if (config.auth !== 'aws-iam') return undefined;
+  // The KMS client is needed anyway; its resolved provider caches and refreshes the role's credentials.
+  const credentials = deps.credentials ?? ((await kmsClient()).config.credentials as () => Promise<Credentials>);
+  return createSigV4Signer({ region: process.env.AWS_REGION as string, credentials });
+}
+
+/** Builds everything that lives as long as the execution environment. */
+export async function createRuntime(env: NodeJS.ProcessEnv, deps: RuntimeDeps = {}): Promise<Runtime> {
+  const config = loadConfig(env);
+  const logger = createLogger('validator');
+  let trust: TrustMaterial;
+  try {
+    trust = await trustMaterial(config, deps.trustReaders);
+  } catch (err) {
+    logger.error('validator trust material could not be loaded', { reasonCode: err instanceof Error ? err.name : 'UnknownError' });
+    throw err;
   }
+  const signer = await signerFor(config, deps);
+  const client = createValidationClient({
+    url: config.validationUrl,
+    connectTimeoutMs: config.connectTimeoutMs,
+    timeoutMs: config.timeoutMs,
+    maxReplyBytes: config.maxReplyBytes,
+    ...trust,
+    ...(signer ? { signer } : {}),
+  });
+  return { config, client, logger };
+}
+
+let runtime: Promise<Runtime> | undefined;
+let runtimeDeps: RuntimeDeps = {};
+
+function getRuntime(): Promise<Runtime> {
+  // A failed start (a secret not yet readable) is not cached: the next invocation tries again.
+  runtime ??= createRuntime(process.env, runtimeDeps).catch((err: unknown) => {
+    runtime = undefined;
+    throw err;
+  });
   return runtime;
 }
 
-/** Drops the cached configuration and closes pooled connections (a sandbox restart, a test). */
-export function resetValidatorRuntime(): void {
-  runtime?.client.close();
+/** Drops the cached runtime and closes pooled connections (a sandbox restart, a test); tests may inject deps. */
+export function resetValidatorRuntime(deps: RuntimeDeps = {}): void {
+  const previous = runtime;
   runtime = undefined;
+  runtimeDeps = deps;
+  void previous?.then(
+    (r) => r.client.close(),
+    () => undefined,
+  );
 }
 
 export const handler = async (event: ValidateInput): Promise<ValidationResult> => {
-  const { config, client, logger } = getRuntime();
+  const { config, client, logger } = await getRuntime();
   const [ddb, kms] = await Promise.all([documentClient(), kmsClient()]);
   return validateSession(
     {

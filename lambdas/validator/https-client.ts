@@ -9,6 +9,9 @@
  * time. Application data is only written after the handshake, so none of those can have delivered it.
  * Nothing is retried once the service may have seen the request: a payment must not be sent twice.
  *
+ * A service behind IAM authentication (the reference service's function URL) gets each submission
+ * signed once by an injected RequestSigner (SigV4); a signing failure sends nothing.
+ *
  * Connections are kept alive between requests (a TLS handshake per payment would cap throughput). If
  * the service closes an idle connection just as it is reused, the request fails as 'connection-lost'
  * and is not retried: the validator reports the outcome as unknown rather than risk a double charge.
@@ -17,6 +20,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import type { Socket } from 'node:net';
+import type { RequestSigner } from './request-signer';
 import { DEFAULT_MAX_REPLY_BYTES } from './xml-contract';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
@@ -44,6 +48,12 @@ export interface ValidationClientOptions {
   backoffMs?: readonly number[];
   /** Reuse connections between requests. @default true */
   keepAlive?: boolean;
+  /**
+   * Signs each submission (e.g. SigV4 for a function URL with IAM auth); called once per post, so
+   * retries carry the same signature.
+   * @default - unsigned
+   */
+  signer?: RequestSigner;
   /** Injected for tests. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -57,6 +67,7 @@ export type FailureCode =
   | 'too-large'
   | 'connection-lost'
   | 'bad-request'
+  | 'signing'
   | 'network';
 
 export type ExchangeResult =
@@ -68,6 +79,14 @@ export interface ValidationClient {
   post(body: string, idempotencyKey: string): Promise<ExchangeResult>;
   /** Closes pooled connections. */
   close(): void;
+}
+
+/** The CA bundle or the client certificate and key cannot make a TLS context (not PEM, key mismatch). */
+export class TlsMaterialError extends Error {
+  public constructor() {
+    super('The validation service CA bundle or client certificate could not be loaded: check that they are PEM and that the key matches the certificate.');
+    this.name = 'TlsMaterialError';
+  }
 }
 
 /** The configured URL is not one we will send card data to. */
@@ -111,6 +130,7 @@ const REASONS: Record<FailureCode, string> = {
   'too-large': 'validation service sent a reply larger than allowed',
   'connection-lost': 'connection to the validation service was lost before a complete reply',
   'bad-request': 'the request could not be formed (invalid idempotency key)',
+  signing: 'the request could not be signed (no usable AWS credentials)',
   network: 'validation service could not be reached (network error)',
 };
 
@@ -153,18 +173,32 @@ export function createValidationClient(options: ValidationClientOptions): Valida
 
   // One TLS context for the client's lifetime. Passing `ca`/`cert`/`key` to the agent instead would put the
   // whole CA bundle into the agent's pool key, rebuilt on every request (measured ~5x slower).
-  const secureContext = secure
-    ? createSecureContext({
-        minVersion: 'TLSv1.2',
-        // `ca` replaces Node's roots, so the public roots are passed along with the extra bundle.
-        ...(options.caPem ? { ca: [...rootCertificates, options.caPem] } : {}),
-        ...(options.clientCertPem && options.clientKeyPem ? { cert: options.clientCertPem, key: options.clientKeyPem } : {}),
-      })
-    : undefined;
+  let secureContext: ReturnType<typeof createSecureContext> | undefined;
+  try {
+    secureContext = secure
+      ? createSecureContext({
+          minVersion: 'TLSv1.2',
+          // `ca` replaces Node's roots, so the public roots are passed along with the extra bundle.
+          ...(options.caPem ? { ca: [...rootCertificates, options.caPem] } : {}),
+          ...(options.clientCertPem && options.clientKeyPem ? { cert: options.clientCertPem, key: options.clientKeyPem } : {}),
+        })
+      : undefined;
+  } catch {
+    // OpenSSL's message may quote the material; a fixed message says what to check instead.
+    throw new TlsMaterialError();
+  }
   const agent = secure ? new https.Agent({ keepAlive, minVersion: 'TLSv1.2', secureContext }) : new http.Agent({ keepAlive });
   const transport = secure ? https : http;
 
-  function attempt(body: Buffer, idempotencyKey: string, deadlineAt: number): Promise<AttemptResult> {
+  const baseHeaders = (length: number, idempotencyKey: string): Record<string, string> => ({
+    'Content-Type': 'application/xml; charset=utf-8',
+    'Content-Length': String(length),
+    Accept: 'application/xml',
+    'Idempotency-Key': idempotencyKey,
+    'User-Agent': 'secure-ivr-validator',
+  });
+
+  function attempt(body: Buffer, headers: Record<string, string>, deadlineAt: number): Promise<AttemptResult> {
     return new Promise((resolve) => {
       let settled = false;
       let handshakeDone = false;
@@ -182,13 +216,7 @@ export function createValidationClient(options: ValidationClientOptions): Valida
       const req = transport.request(url, {
         method: 'POST',
         agent,
-        headers: {
-          'Content-Type': 'application/xml; charset=utf-8',
-          'Content-Length': String(body.length),
-          Accept: 'application/xml',
-          'Idempotency-Key': idempotencyKey,
-          'User-Agent': 'secure-ivr-validator',
-        },
+        headers,
       });
       // Our own timers end the request; RequestAbandonedError marks the destroy as ours so 'error' ignores it.
       const abandon = (code: FailureCode, neverSent: boolean): void => {
@@ -241,11 +269,19 @@ export function createValidationClient(options: ValidationClientOptions): Valida
     if (!HEADER_SAFE.test(idempotencyKey)) return { kind: 'failed', reason: REASONS['bad-request'], retryable: false, code: 'bad-request', attempts: 0 };
     const body = Buffer.from(xml, 'utf8');
     const deadlineAt = Date.now() + timeoutMs;
+    let headers = baseHeaders(body.length, idempotencyKey);
+    if (options.signer) {
+      try {
+        headers = { ...headers, ...(await options.signer({ method: 'POST', url, headers, body })) };
+      } catch {
+        return { kind: 'failed', reason: REASONS.signing, retryable: false, code: 'signing', attempts: 0 };
+      }
+    }
     let failure: AttemptFailure = { code: 'network', neverSent: false };
     let attempts = 0;
     while (attempts <= retries) {
       attempts += 1;
-      const result = await attempt(body, idempotencyKey, deadlineAt);
+      const result = await attempt(body, headers, deadlineAt);
       if (result.kind === 'reply') return { ...result, attempts };
       failure = result.failure;
       const wait = backoff[attempts - 1] ?? backoff[backoff.length - 1] ?? 0;

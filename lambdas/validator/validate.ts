@@ -70,7 +70,7 @@ export function submissionParams(card: OpenedCard, names: CardFieldNames): Submi
 export function decide(exchange: ExchangeResult, maxReplyBytes: number): Decision {
   if (exchange.kind === 'failed') {
     const { code, reason, attempts } = exchange;
-    const neverReached = code === 'refused' || code === 'dns' || code === 'connect-timeout';
+    const neverReached = code === 'refused' || code === 'dns' || code === 'connect-timeout' || code === 'signing';
     const mayHaveBeenProcessed = code === 'timeout' || code === 'connection-lost' || code === 'too-large';
     const details = neverReached ? `${reason}; ${DETAILS.notSent}` : mayHaveBeenProcessed ? `${reason} - ${DETAILS.outcomeUnknown}` : reason;
     return declined(details, `failed:${code}`, { attempts });

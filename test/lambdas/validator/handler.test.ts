@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConfigurationError } from '../../../lambdas/shared/errors';
 import { startValidationServer } from '../../../lambdas/validation-service/server';
 import { handler, loadConfig, resetValidatorRuntime } from '../../../lambdas/validator/handler';
+import { TrustMaterialError } from '../../../lambdas/validator/trust-material';
 import { testCertificates } from '../../helpers/tls';
 import { fakeVault } from './fake-vault';
 
@@ -160,5 +163,151 @@ describe('handler', () => {
       kmsClass.restore();
       await server.close();
     }
+  });
+});
+
+describe('handler trust material from Secrets Manager and SSM', () => {
+  const saved = { ...process.env };
+  const CA_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:validation-ca-AbC123';
+  const CLIENT_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:validation-client-XyZ789';
+  let logDir: string;
+  const restores: Array<() => void | Promise<void>> = [];
+
+  beforeEach(() => {
+    logDir = mkdtempSync(join(tmpdir(), 'validator-logs-'));
+  });
+
+  afterEach(async () => {
+    resetValidatorRuntime();
+    for (const restore of restores.splice(0).reverse()) await restore();
+    process.env = { ...saved };
+    rmSync(logDir, { recursive: true, force: true });
+  });
+
+  function sessionInput(id: string, ref: string) {
+    return {
+      session: {
+        sessionId: id,
+        callTransactionId: `call-${id}`,
+        transactionId: `txn-${id}`,
+        agentId: 'a',
+        formId: 'f',
+        ivr: { language: 'en-US', voice: 'Joanna', engine: 'neural' as const, attempts: 3, fieldTimeoutSeconds: 20, interDigitSeconds: 5 },
+      },
+      vaultRef: ref,
+    };
+  }
+
+  /** Routes the handler's own vault SDK calls to a fake vault and starts a mutual-TLS reference service. */
+  async function environment(extraEnv: Record<string, string>) {
+    const certs = await testCertificates();
+    const vault = fakeVault(() => new Date());
+    const ddbClass = mockClient(DynamoDBDocumentClient);
+    ddbClass.on(GetCommand).callsFake((input) => vault.deps.ddb.send(new GetCommand(input)));
+    ddbClass.on(UpdateCommand).callsFake((input) => vault.deps.ddb.send(new UpdateCommand(input)));
+    const kmsClass = mockClient(KMSClient);
+    kmsClass.on(DecryptCommand).callsFake((input) => vault.deps.kms.send(new DecryptCommand(input)));
+    const server = await startValidationServer({ tls: { key: certs.keyPem, cert: certs.certPem, clientCaPem: certs.caPem } });
+    restores.push(() => ddbClass.restore(), () => kmsClass.restore(), () => server.close());
+    Object.assign(process.env, {
+      ...BASE_ENV,
+      VALIDATION_URL: server.url,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      SECURE_IVR_LOG_DIR: logDir,
+      ...extraEnv,
+    });
+    return { certs, vault };
+  }
+
+  it('loads the CA and the client certificate from Secrets Manager once per cold start and validates over mutual TLS', async () => {
+    // Prepare
+    const { certs, vault } = await environment({ VALIDATION_CA_SECRET_ARN: CA_ARN, VALIDATION_CLIENT_CERT_SECRET_ARN: CLIENT_ARN });
+    const sm = mockClient(SecretsManagerClient);
+    restores.push(() => sm.restore());
+    sm.on(GetSecretValueCommand, { SecretId: CA_ARN }).resolves({ SecretString: certs.caPem });
+    sm.on(GetSecretValueCommand, { SecretId: CLIENT_ARN }).resolves({ SecretString: JSON.stringify({ certPem: certs.clientCertPem, keyPem: certs.clientKeyPem }) });
+    const refs = [await vault.store('t1', { pan: PAN, exp: '1230', cvv: CVV }), await vault.store('t2', { pan: PAN, exp: '1230', cvv: CVV })];
+
+    // Act
+    const first = await handler(sessionInput('t1', refs[0] as string));
+    const second = await handler(sessionInput('t2', refs[1] as string));
+
+    // Assess
+    expect([first.outcome, second.outcome]).toEqual(['accepted', 'accepted']);
+    expect(sm.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input.SecretId).sort()).toEqual([CA_ARN, CLIENT_ARN].sort());
+    const logged = readFileSync(join(logDir, 'validator.log'), 'utf8');
+    expect(logged).not.toContain(PAN);
+    expect(logged).not.toContain('PRIVATE KEY');
+  });
+
+  it('loads the CA bundle from an SSM SecureString parameter with decryption', async () => {
+    // Prepare
+    const { certs, vault } = await environment({ VALIDATION_CA_PARAMETER: '/secure-ivr/validation-ca' });
+    const ssm = mockClient(SSMClient);
+    restores.push(() => ssm.restore());
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: certs.caPem } });
+    // The service above demands a client certificate: give it through the environment (sandbox style).
+    Object.assign(process.env, { VALIDATION_CLIENT_CERT_PEM: certs.clientCertPem, VALIDATION_CLIENT_KEY_PEM: certs.clientKeyPem });
+    const ref = await vault.store('t3', { pan: PAN, exp: '1230', cvv: CVV });
+
+    // Act
+    const result = await handler(sessionInput('t3', ref));
+
+    // Assess
+    expect(result.outcome).toBe('accepted');
+    expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input)).toEqual([{ Name: '/secure-ivr/validation-ca', WithDecryption: true }]);
+  });
+
+  it('fails the stage without sending when a secret cannot be read, and tries again on the next invocation', async () => {
+    // Prepare
+    const { certs, vault } = await environment({ VALIDATION_CA_SECRET_ARN: CA_ARN, VALIDATION_CLIENT_CERT_SECRET_ARN: CLIENT_ARN });
+    const sm = mockClient(SecretsManagerClient);
+    restores.push(() => sm.restore());
+    let caReads = 0;
+    sm.on(GetSecretValueCommand, { SecretId: CA_ARN }).callsFake(async () => {
+      caReads += 1;
+      // The first read is denied (a policy not yet propagated), later ones succeed.
+      if (caReads === 1) throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+      return { SecretString: certs.caPem };
+    });
+    sm.on(GetSecretValueCommand, { SecretId: CLIENT_ARN }).resolves({ SecretString: JSON.stringify({ certPem: certs.clientCertPem, keyPem: certs.clientKeyPem }) });
+    const ref = await vault.store('t4', { pan: PAN, exp: '1230', cvv: CVV });
+    let failure: unknown;
+
+    // Act
+    try {
+      await handler(sessionInput('t4', ref));
+    } catch (err) {
+      failure = err;
+    }
+    const retried = await handler(sessionInput('t4', ref));
+
+    // Assess
+    expect(failure).toBeInstanceOf(TrustMaterialError);
+    expect((failure as Error).message).toContain('AccessDeniedException');
+    expect(retried.outcome).toBe('accepted');
+    expect(caReads).toBe(2);
+    expect(readFileSync(join(logDir, 'validator.log'), 'utf8')).toContain('"reasonCode":"TrustMaterialError"');
+  });
+
+  it('refuses conflicting trust sources in the configuration', () => {
+    // Act
+    const act = (): unknown => loadConfig({ ...BASE_ENV, VALIDATION_CA_PEM: '-----BEGIN CERTIFICATE-----', VALIDATION_CA_SECRET_ARN: CA_ARN, VALIDATION_CA_PARAMETER: 'bad name!' });
+
+    // Assess
+    expect(act).toThrow(/at most one of VALIDATION_CA_PEM, VALIDATION_CA_SECRET_ARN and VALIDATION_CA_PARAMETER/);
+    expect(act).toThrow(/VALIDATION_CA_PARAMETER must be an SSM parameter name/);
+  });
+
+  it('reads VALIDATION_AUTH=aws-iam and refuses other values', () => {
+    // Act
+    const signed = loadConfig({ ...BASE_ENV, VALIDATION_AUTH: 'aws-iam', AWS_REGION: 'us-east-1' });
+    const bad = (): unknown => loadConfig({ ...BASE_ENV, VALIDATION_AUTH: 'basic' });
+
+    // Assess
+    expect(signed.auth).toBe('aws-iam');
+    expect(bad).toThrow(/VALIDATION_AUTH must be one of none, aws-iam/);
   });
 });

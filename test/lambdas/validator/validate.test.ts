@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DecryptCommand } from '@aws-sdk/client-kms';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { VaultCryptoError } from '../../../lambdas/shared/errors';
@@ -7,7 +9,7 @@ import { type RunningValidationServer, startValidationServer } from '../../../la
 import { DEFAULT_CARD_FIELD_NAMES } from '../../../lambdas/validator/card-field-names';
 import { createValidationClient, type ValidationClient } from '../../../lambdas/validator/https-client';
 import { DETAILS, validateSession, type ValidatorDeps } from '../../../lambdas/validator/validate';
-import { testCertificates, type LocalCertificates } from '../../helpers/tls';
+import { otherCertificates, testCertificates, type LocalCertificates } from '../../helpers/tls';
 import { fakeVault, type FakeVault } from './fake-vault';
 import { replyXml, type Script, startScriptedServer, XML_DECLARATION } from './test-server';
 
@@ -239,6 +241,10 @@ describe('validateSession with a misbehaving service', () => {
     ['no XML declaration', '<outcome value="accepted" details="ok"/>', 'no-declaration'],
     ['a DOCTYPE (XXE)', `${XML_DECLARATION}<!DOCTYPE o [<!ENTITY x SYSTEM "file:///etc/passwd">]><outcome value="accepted" details="&x;"/>`, 'doctype'],
     ['an outcome that is neither accepted nor declined', `${XML_DECLARATION}<outcome value="${PAN}"/>`, 'bad-outcome'],
+    ['entity expansion (billion laughs)', readFileSync(join(__dirname, '../../../events/validation/reply-hostile-entity-expansion.xml'), 'utf8'), 'doctype'],
+    ['an undeclared entity without a DOCTYPE', `${XML_DECLARATION}<outcome value="accepted" details="&lol9;"/>`, 'entity'],
+    ['malformed XML', `${XML_DECLARATION}<outcome value="accepted" details="x">`, 'malformed'],
+    ['the wrong root element', `${XML_DECLARATION}<result value="accepted"/>`, 'wrong-root'],
   ])('declines an invalid reply (%s) without quoting it', async (_label, body, code) => {
     // Act
     const { result } = await outcomeFrom(`m2-${code}`, replyXml(body));
@@ -311,5 +317,48 @@ describe('validateSession with a misbehaving service', () => {
     // Assess
     const entry = logged.find((e) => Array.isArray(e) && (e[1] as { sessionId?: string })?.sessionId === 'm8') as [string, Record<string, unknown>];
     expect(Object.keys(entry[1]).sort()).toEqual(['attempts', 'durationMs', 'httpStatus', 'outcome', 'reasonCode', 'sessionId', 'transactionId']);
+  });
+
+  it('returns a valid declined reply with its details', async () => {
+    // Act
+    const { result } = await outcomeFrom('m9', replyXml(`${XML_DECLARATION}<outcome value="declined" details="Declined - insufficient funds"/>`));
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'declined', details: 'Declined - insufficient funds', resultLine: 'txn-m9|declined|Declined - insufficient funds\n' });
+  });
+});
+
+describe('validateSession and the service certificate', () => {
+  it('declines a self-signed (untrusted) service when its CA is not configured, sending nothing', async () => {
+    // Prepare: the validator trusts only the public roots plus another CA.
+    const vault = fakeVault();
+    const ref = await vault.store('c1', { pan: PAN, exp: EXP, cvv: CVV });
+    const server = await scripted(replyXml(`${XML_DECLARATION}<outcome value="accepted" details="ok"/>`));
+    const client = createValidationClient({ url: server.url, caPem: (await otherCertificates()).caPem, sleep: async () => undefined });
+    cleanups.push(() => client.close());
+
+    // Act
+    const result = await run({ vault: vault.deps, client, cardFieldNames: { ...DEFAULT_CARD_FIELD_NAMES }, maxReplyBytes: 65536, logger }, 'c1', ref);
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'declined', details: 'validation service could not be trusted (TLS certificate or handshake failed)' });
+    expect(server.received).toHaveLength(0);
+    expect(logged).toContainEqual(['validation finished', expect.objectContaining({ sessionId: 'c1', reasonCode: 'failed:tls', attempts: 1 })]);
+  });
+
+  it('validates over mutual TLS when the service demands a client certificate', async () => {
+    // Prepare
+    const vault = fakeVault();
+    const ref = await vault.store('c2', { pan: PAN, exp: EXP, cvv: CVV });
+    const server = await startValidationServer({ tls: { key: certs.keyPem, cert: certs.certPem, clientCaPem: certs.caPem }, gateway: new TestGateway({ authorizationCode: () => '654321' }) });
+    cleanups.push(() => server.close());
+    const client = createValidationClient({ url: server.url, caPem: certs.caPem, clientCertPem: certs.clientCertPem, clientKeyPem: certs.clientKeyPem });
+    cleanups.push(() => client.close());
+
+    // Act
+    const result = await run({ vault: vault.deps, client, cardFieldNames: { ...DEFAULT_CARD_FIELD_NAMES }, maxReplyBytes: 65536, logger }, 'c2', ref);
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'accepted', resultLine: 'txn-c2|accepted|Approved - authorisation code 654321\n' });
   });
 });

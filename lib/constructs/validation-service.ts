@@ -1,0 +1,85 @@
+/**
+ * The reference validation web service (lambdas/validation-service) deployed behind a Lambda function
+ * URL with AuthType AWS_IAM, for trying secure-ivr end to end and for merchants to compare their own
+ * service with (`secure-ivr check-validator`). It runs the TestGateway: only documented test cards
+ * are accepted, nothing is ever charged.
+ *
+ * Why a function URL with IAM auth rather than API Gateway: the only caller is the validator Lambda,
+ * which already holds AWS credentials and signs with SigV4 (VALIDATION_AUTH=aws-iam), so access is one
+ * grant per principal (`grantInvoke`), with no shared secret to store, no authorizer to run, no extra
+ * resource and no per-request API charge. TLS is terminated by the Lambda URL endpoint (TLS 1.2+,
+ * public certificate). A merchant who needs a custom domain or mutual TLS puts their own service
+ * (or API Gateway with a custom domain and mTLS) in front instead.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/shared/session/contract';
+import { type CardFieldNames, DEFAULT_CARD_FIELD_NAMES, parseCardFieldNames } from '../../lambdas/validator/card-field-names';
+import { PciFunction } from './pci-function';
+
+export interface ReferenceValidationServiceProps {
+  /** The customer-managed key for the function's log group (see LogsKey). */
+  readonly logsKey: kms.IKey;
+  /**
+   * Optional - Param names of the card fields; must match the validator's.
+   * @default card number / expiry date / security code
+   */
+  readonly cardFieldNames?: Readonly<CardFieldNames>;
+  /**
+   * Optional - Reserved concurrency: bounds what a misbehaving caller can run up.
+   * @default 10
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * Optional - Function timeout; keep it under the validator's total timeout.
+   * @default Duration.seconds(5)
+   */
+  readonly timeout?: Duration;
+}
+
+export class ReferenceValidationServicePropsError extends Error {
+  public constructor(problems: string[]) {
+    super(`ReferenceValidationService: ${problems.join('; ')}`);
+    this.name = 'ReferenceValidationServicePropsError';
+  }
+}
+
+export class ReferenceValidationService extends Construct {
+  public readonly function: PciFunction;
+  /** AWS_IAM-authenticated URL; callers need `grantInvoke` and must sign with SigV4 (service `lambda`). */
+  public readonly functionUrl: lambda.FunctionUrl;
+  /** The URL the validator posts to. */
+  public readonly url: string;
+
+  public constructor(scope: Construct, id: string, props: ReferenceValidationServiceProps) {
+    super(scope, id);
+    const problems: string[] = [];
+    const names = parseCardFieldNames(JSON.stringify(props.cardFieldNames ?? DEFAULT_CARD_FIELD_NAMES), 'cardFieldNames');
+    if (!names.ok) problems.push(names.problem);
+    const concurrency = props.reservedConcurrentExecutions ?? 10;
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) problems.push('reservedConcurrentExecutions must be a whole number from 1 to 1000');
+    const timeout = props.timeout ?? Duration.seconds(5);
+    if (timeout.toSeconds() < 1 || timeout.toSeconds() > 30) problems.push('timeout must be from 1 to 30 seconds');
+    if (problems.length > 0) throw new ReferenceValidationServicePropsError(problems);
+
+    this.function = new PciFunction(this, 'ReferenceValidationFunction', {
+      entry: 'lambdas/validation-service/handler.ts',
+      serviceName: 'secure-ivr-validation-service',
+      description: 'Reference validation web service (test gateway: documented test cards only, never charges)',
+      logsKey: props.logsKey,
+      timeout,
+      reservedConcurrentExecutions: concurrency,
+      environment: { [ENV.cardFieldNames]: JSON.stringify(names.ok ? names.names : DEFAULT_CARD_FIELD_NAMES) },
+    });
+    this.functionUrl = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM, invokeMode: lambda.InvokeMode.BUFFERED });
+    this.url = this.functionUrl.url;
+  }
+
+  /** Lets a principal call the URL (lambda:InvokeFunctionUrl and, for dual auth, lambda:InvokeFunction via the URL only). */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return this.function.grantInvokeUrl(grantee);
+  }
+}
