@@ -1,0 +1,123 @@
+/**
+ * `secure-ivr audit pull|verify`: the compliance view of the audit trail.
+ *   pull    the events of a time window (optionally one session or one agent's sessions) as JSON lines
+ *           (the stored records, re-verifiable) or CSV, in chain order
+ *   verify  recomputes every chain that has events in the window and reports gaps, reorderings and
+ *           altered records with their stream, position and key
+ * Exit: 0 clean; 1 findings or failure; 2 bad usage.
+ */
+import { parseArgs, one, UsageError, type ParsedArgs } from './args';
+import { openSource, progressReporter, SOURCE_OPTIONS, SOURCE_USAGE } from './audit-source';
+
+export const AUDIT_USAGE = `Usage: secure-ivr audit pull   --from TIME --to TIME [--session ID] [--agent ID] [--format jsonl|csv] [source]
+       secure-ivr audit verify [--from TIME --to TIME] [--chain-table NAME] [--json] [source]
+
+  --from, --to      UTC window: YYYY-MM-DD (to is inclusive) or ISO 8601 time; verify defaults to the last 400 days
+  --session ID      only this session's events
+  --agent ID        only the sessions this agent requested
+  --format          jsonl (default: the stored records, hashes included) or csv
+  --chain-table     the deployed chain-head table: also detects a removed tail (needs dynamodb:GetItem)
+  --json            verify prints one JSON report
+  --quiet           no progress on stderr
+source:
+${SOURCE_USAGE}`;
+
+const OPTIONS = { ...SOURCE_OPTIONS, from: { value: true }, to: { value: true }, session: { value: true }, agent: { value: true }, format: { value: true }, 'chain-table': { value: true }, json: {}, quiet: {}, help: {} } as const;
+
+async function window(args: ParsedArgs, required: boolean): Promise<{ from: Date; to: Date }> {
+  const { parseWindow } = await import('../../lambdas/audit/finance-api');
+  const from = one(args, 'from');
+  const to = one(args, 'to');
+  if (required && (from === undefined || to === undefined)) throw new UsageError('--from and --to are required');
+  const now = new Date();
+  const parsed = parseWindow(from ?? new Date(now.getTime() - 400 * 24 * 3600 * 1000).toISOString(), to, now);
+  if ('problem' in parsed) throw new UsageError(parsed.problem.replace(/^(from|to) /, '--$1 '));
+  return parsed;
+}
+
+export async function runAuditCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  let args: ParsedArgs;
+  let sub: string | undefined;
+  try {
+    args = parseArgs(argv, OPTIONS);
+    if (args.flags.has('help')) {
+      out.write(`${AUDIT_USAGE}\n`);
+      return 0;
+    }
+    [sub] = args.positional;
+    if (sub !== 'pull' && sub !== 'verify') throw new UsageError('say audit pull or audit verify');
+    if (args.positional.length > 1) throw new UsageError(`unexpected argument ${args.positional[1]}`);
+    const format = one(args, 'format') ?? 'jsonl';
+    if (format !== 'jsonl' && format !== 'csv') throw new UsageError('--format must be jsonl or csv');
+  } catch (e) {
+    err.write(`secure-ivr audit: ${e instanceof Error ? e.message : 'bad usage'}\n${AUDIT_USAGE}\n`);
+    return 2;
+  }
+  let opened: Awaited<ReturnType<typeof openSource>> | undefined;
+  try {
+    const win = await window(args, sub === 'pull');
+    opened = await openSource(args);
+    const progress = progressReporter(err, sub === 'pull' ? 'pulling records' : 'verifying records', args.flags.has('quiet'));
+    return sub === 'pull' ? await pull(args, win, opened, out, progress) : await verify(args, win, opened, out, progress);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err.write(`secure-ivr audit: ${e.message}\n${AUDIT_USAGE}\n`);
+      return 2;
+    }
+    err.write(`secure-ivr audit: the audit trail could not be read (${e instanceof Error ? e.name : 'UnknownError'}); check the bucket name, region and credentials\n`);
+    return 1;
+  } finally {
+    await opened?.close();
+  }
+}
+
+type Opened = Awaited<ReturnType<typeof openSource>>;
+
+async function pull(args: ParsedArgs, win: { from: Date; to: Date }, opened: Opened, out: NodeJS.WritableStream, progress: (d: number, t: number) => void): Promise<number> {
+  const { pullRecords, auditCsvRow, AUDIT_CSV_COLUMNS } = await import('../../lambdas/audit/audit-reader');
+  const session = one(args, 'session');
+  const agent = one(args, 'agent');
+  const records = await pullRecords(opened.source, { ...win, ...(session ? { sessionId: session } : {}), ...(agent ? { agentId: agent } : {}) }, progress);
+  if ((one(args, 'format') ?? 'jsonl') === 'csv') {
+    out.write(`${AUDIT_CSV_COLUMNS.join(',')}\r\n`);
+    for (const r of records) out.write(`${auditCsvRow(r)}\r\n`);
+  } else {
+    for (const r of records) out.write(`${JSON.stringify(r)}\n`);
+  }
+  return 0;
+}
+
+async function chainHeads(table: string, streams: string[], region: string | undefined): Promise<Map<string, { seq: number; hash: string }>> {
+  const [{ DynamoDBClient }, { DynamoDBDocumentClient }, { readChainHead }, { mapLimited }] = await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
+    import('@aws-sdk/lib-dynamodb'),
+    import('../../lambdas/audit/audit-writer'),
+    import('../../lambdas/audit/audit-reader'),
+  ]);
+  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ ...(region ? { region } : {}) }));
+  const heads = new Map<string, { seq: number; hash: string }>();
+  await mapLimited(streams, 8, async (s) => {
+    const head = await readChainHead(ddb, table, s);
+    if (head) heads.set(s, { seq: head.seq, hash: head.hash });
+  });
+  return heads;
+}
+
+async function verify(args: ParsedArgs, win: { from: Date; to: Date }, opened: Opened, out: NodeJS.WritableStream, progress: (d: number, t: number) => void): Promise<number> {
+  const { verifyWindow } = await import('../../lambdas/audit/audit-reader');
+  const now = new Date();
+  let report = await verifyWindow(opened.source, win, { now, progress });
+  const table = one(args, 'chain-table');
+  if (table) report = await verifyWindow(opened.source, win, { now, heads: await chainHeads(table, report.streams.map((s) => s.stream), one(args, 'region')) });
+  if (args.flags.has('json')) {
+    out.write(`${JSON.stringify({ source: opened.where, from: win.from.toISOString(), to: win.to.toISOString(), ...report })}\n`);
+  } else {
+    for (const f of report.findings) out.write(`${f.kind.toUpperCase()}  session ${f.stream}  #${f.seq}  ${f.key}  ${f.message}\n`);
+    const open = report.streams.filter((s) => !s.complete).length;
+    out.write(
+      `${report.findings.length === 0 ? 'OK' : 'FAILED'}: ${report.records} records in ${report.streams.length} session chains from ${opened.where}` +
+        `${open > 0 ? ` (${open} still open)` : ''}; ${report.findings.length} problem${report.findings.length === 1 ? '' : 's'}\n`,
+    );
+  }
+  return report.findings.length === 0 ? 0 : 1;
+}

@@ -1,0 +1,152 @@
+/**
+ * Reading the audit trail back for the compliance CLI: list the day partitions in a time window, fetch
+ * the stored records (a few at a time), and hand them to the chain verifier or the pull filter.
+ * Works on any S3 endpoint — the deployed bucket with the caller's credentials, or the sandbox's S3.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { daysBetween, eventDayPrefix, parseEventKey } from './audit-layout';
+import { verifyStreams, type AuditRecord, type StoredRecord, type VerifyReport } from './hash-chain';
+
+export interface ObjectSource {
+  /** Keys under a prefix, with their stored time when known. */
+  list(prefix: string): Promise<Array<{ key: string; storedAt?: Date }>>;
+  /** The object's text. */
+  read(key: string): Promise<string>;
+}
+
+export type ProgressFn = (done: number, total: number) => void;
+
+export function s3ObjectSource(s3: S3Client, bucket: string): ObjectSource {
+  return {
+    async list(prefix) {
+      const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+      const found: Array<{ key: string; storedAt?: Date }> = [];
+      let token: string | undefined;
+      // Bounded: 100,000 pages of 1,000 keys is far beyond one day of sessions.
+      for (let page = 0; page < 100_000; page += 1) {
+        const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+        for (const o of out.Contents ?? []) if (o.Key) found.push({ key: o.Key, ...(o.LastModified ? { storedAt: o.LastModified } : {}) });
+        if (!out.IsTruncated || !out.NextContinuationToken) break;
+        token = out.NextContinuationToken;
+      }
+      return found;
+    },
+    async read(key) {
+      const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+      const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return (await out.Body?.transformToString('utf8')) ?? '';
+    },
+  };
+}
+
+/** Runs `work` over `items` with at most `limit` at once, keeping order in the result. */
+export async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>, progress?: ProgressFn): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  let done = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next;
+      next += 1;
+      out[i] = await work(items[i] as T);
+      done += 1;
+      progress?.(done, items.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
+
+export interface Window {
+  from: Date;
+  to: Date;
+}
+
+/**
+ * Every stored event record of the streams that began in the window's days. A day earlier is included
+ * so a session that started just before `from` is read whole (its stream lives under its first day).
+ */
+export async function readStoredRecords(source: ObjectSource, window: Window, progress?: ProgressFn, concurrency = 16): Promise<StoredRecord[]> {
+  const from = new Date(window.from.getTime() - 24 * 3600 * 1000);
+  const listed: Array<{ key: string; storedAt?: Date }> = [];
+  for (const day of daysBetween(from, window.to)) listed.push(...(await source.list(eventDayPrefix(day))));
+  const located = listed.flatMap((o) => {
+    const where = parseEventKey(o.key);
+    return where ? [{ ...o, ...where }] : [];
+  });
+  return mapLimited(located, concurrency, async (o) => ({ key: o.key, stream: o.stream, seq: o.seq, text: await source.read(o.key), ...(o.storedAt ? { storedAt: o.storedAt } : {}) }), progress);
+}
+
+/** Streams with at least one event inside the window (the whole stream is verified, not a slice). */
+function streamsInWindow(stored: StoredRecord[], window: Window): Set<string> {
+  const keep = new Set<string>();
+  for (const s of stored) {
+    try {
+      const at = Date.parse((JSON.parse(s.text) as AuditRecord).event.at);
+      if (at >= window.from.getTime() && at < window.to.getTime()) keep.add(s.stream);
+    } catch {
+      // An unreadable record keeps its stream in scope so the verifier reports it.
+      keep.add(s.stream);
+    }
+  }
+  return keep;
+}
+
+export async function verifyWindow(
+  source: ObjectSource,
+  window: Window,
+  options: { now: Date; heads?: ReadonlyMap<string, { seq: number; hash: string }>; openGraceMs?: number; progress?: ProgressFn },
+): Promise<VerifyReport> {
+  const stored = await readStoredRecords(source, window, options.progress);
+  const keep = streamsInWindow(stored, window);
+  return verifyStreams(
+    stored.filter((s) => keep.has(s.stream)),
+    { now: options.now, ...(options.heads ? { heads: options.heads } : {}), ...(options.openGraceMs !== undefined ? { openGraceMs: options.openGraceMs } : {}) },
+  );
+}
+
+export interface PullFilter extends Window {
+  sessionId?: string;
+  agentId?: string;
+}
+
+/**
+ * The records an assessor asked for: events inside the window, of one session and/or of the sessions one
+ * agent requested, ordered by stream then position (the chain order).
+ */
+export async function pullRecords(source: ObjectSource, filter: PullFilter, progress?: ProgressFn): Promise<AuditRecord[]> {
+  const stored = await readStoredRecords(source, filter, progress);
+  const records: AuditRecord[] = [];
+  for (const s of stored) {
+    try {
+      records.push(JSON.parse(s.text) as AuditRecord);
+    } catch {
+      // Unreadable objects are `verify`'s business; a pull returns what can be read.
+    }
+  }
+  const agentStreams = new Set(records.filter((r) => r.event.actor?.kind === 'agent' && r.event.actor.id === filter.agentId).map((r) => r.stream));
+  return records
+    .filter((r) => {
+      const at = Date.parse(r.event.at);
+      if (!(at >= filter.from.getTime() && at < filter.to.getTime())) return false;
+      if (filter.sessionId !== undefined && r.event.sessionId !== filter.sessionId) return false;
+      if (filter.agentId !== undefined && !agentStreams.has(r.stream)) return false;
+      return true;
+    })
+    .sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : a.seq - b.seq));
+}
+
+export const AUDIT_CSV_COLUMNS = ['at', 'type', 'sessionId', 'seq', 'success', 'actorKind', 'actorId', 'component', 'requestId', 'transactionId', 'callTransactionId', 'details', 'prev', 'hash'] as const;
+
+/** RFC 4180 field quoting; a leading = + - @ is prefixed so a spreadsheet never runs it as a formula. */
+export function csvField(value: unknown): string {
+  let text = value === undefined || value === null ? '' : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function auditCsvRow(r: AuditRecord): string {
+  const e = r.event;
+  const row = [e.at, e.type, e.sessionId, r.seq, e.success, e.actor?.kind, e.actor?.id, e.component, e.requestId, e.transactionId, e.callTransactionId, e.details ? JSON.stringify(e.details) : '', r.prev, r.hash];
+  return row.map(csvField).join(',');
+}

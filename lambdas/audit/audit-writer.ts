@@ -1,0 +1,118 @@
+/**
+ * The audit-trail sink: appends each session event to its session's hash chain and stores it as one
+ * object in the Object Lock bucket. Several functions write to the same stream, sometimes at once, so
+ * the chain head (last sequence and hash) lives in a DynamoDB item and is advanced with a conditional
+ * update: a writer claims number n+1 only if the head is still at n, otherwise re-reads and tries again.
+ * The object is written after the claim; if that write fails the chain shows a gap at that number,
+ * which `audit verify` reports — the trail never silently hides a lost event.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SessionEvent, SessionEventSink } from '../shared/session/events';
+import { dayOf, eventKey } from './audit-layout';
+import { GENESIS, sealRecord, streamOf, type AuditRecord } from './hash-chain';
+
+export interface AuditWriterDeps {
+  ddb: () => Promise<DynamoDBDocumentClient>;
+  s3: () => Promise<S3Client>;
+  bucket: string;
+  chainTable: string;
+  now: () => Date;
+}
+
+/** Chain heads are kept long enough for `audit verify` to detect a removed tail for a year and a bit. */
+const HEAD_RETENTION_SECONDS = 400 * 24 * 3600;
+/** Writers of one session are few (the SMA handler and one stage at a time); this bounds the retries. */
+const MAX_CLAIMS = 12;
+
+export class AuditChainContendedError extends Error {
+  public constructor() {
+    super('The audit chain head kept moving while this event was appended; the event was not written. Check for a runaway writer.');
+    this.name = 'AuditChainContendedError';
+  }
+}
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
+  day: string;
+}
+
+export async function readChainHead(ddb: DynamoDBDocumentClient, table: string, stream: string): Promise<ChainHead | undefined> {
+  const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { Item } = await ddb.send(new GetCommand({ TableName: table, Key: { stream }, ConsistentRead: true }));
+  if (!Item || typeof Item.seq !== 'number' || typeof Item.hash !== 'string' || typeof Item.day !== 'string') return undefined;
+  return { seq: Item.seq, hash: Item.hash, day: Item.day };
+}
+
+/** Claims the next number of a stream; false when another writer got there first. */
+async function claim(ddb: DynamoDBDocumentClient, table: string, record: AuditRecord, day: string, now: Date): Promise<boolean> {
+  const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { stream: record.stream },
+        UpdateExpression: 'SET seq = :seq, #h = :hash, #d = if_not_exists(#d, :day), updatedAt = :now, expiresAt = :exp',
+        ConditionExpression: record.seq === 1 ? 'attribute_not_exists(seq)' : 'seq = :prevSeq',
+        ExpressionAttributeNames: { '#h': 'hash', '#d': 'day' },
+        ExpressionAttributeValues: {
+          ':seq': record.seq,
+          ':hash': record.hash,
+          ':day': day,
+          ':now': now.toISOString(),
+          ':exp': Math.floor(now.getTime() / 1000) + HEAD_RETENTION_SECONDS,
+          ...(record.seq === 1 ? {} : { ':prevSeq': record.seq - 1 }),
+        },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return false;
+    throw err;
+  }
+}
+
+/** Appends one event to its stream and stores it; returns the sealed record. */
+export async function appendAuditEvent(deps: AuditWriterDeps, event: SessionEvent): Promise<AuditRecord> {
+  const ddb = await deps.ddb();
+  const stream = streamOf(event);
+  for (let attempt = 0; attempt < MAX_CLAIMS; attempt += 1) {
+    const head = await readChainHead(ddb, deps.chainTable, stream);
+    const day = head?.day ?? dayOf(event.at);
+    const record = sealRecord(stream, (head?.seq ?? 0) + 1, head?.hash ?? GENESIS, event);
+    if (!(await claim(ddb, deps.chainTable, record, day, deps.now()))) continue;
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    await (await deps.s3()).send(
+      new PutObjectCommand({
+        Bucket: deps.bucket,
+        Key: eventKey(day, stream, record.seq),
+        Body: `${JSON.stringify(record)}\n`,
+        ContentType: 'application/json',
+        // Object Lock needs an integrity checksum on every write; the bucket's default retention applies.
+        ChecksumAlgorithm: 'SHA256',
+      }),
+    );
+    return record;
+  }
+  throw new AuditChainContendedError();
+}
+
+export class AuditTrailSink implements SessionEventSink {
+  public constructor(private readonly deps: AuditWriterDeps) {}
+
+  public async emit(event: SessionEvent): Promise<void> {
+    await appendAuditEvent(this.deps, event);
+  }
+}
+
+/** The sink for a function whose environment names the audit bucket and chain table. */
+export function auditSinkFor(config: { bucket: string; chainTable: string }): AuditTrailSink {
+  return new AuditTrailSink({
+    ddb: async () => (await import('../shared/clients')).documentClient(),
+    s3: async () => (await import('../shared/clients')).s3Client(),
+    bucket: config.bucket,
+    chainTable: config.chainTable,
+    now: () => new Date(),
+  });
+}

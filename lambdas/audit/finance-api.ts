@@ -1,0 +1,104 @@
+/**
+ * The finance view over HTTP (the sandbox API serves it; an API Gateway route can adapt it the same way):
+ *   GET /api/outcomes?from=…&to=…[&format=csv]   outcome records (JSON with a summary, or CSV)
+ *   GET /finance/ , /finance/<asset>            the finance page (web/finance)
+ * and the role rule behind "finance users can read outcomes and nothing else": a request made as the
+ * finance role is refused (403) on every other route.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { outcomesCsv, readOutcomes, summarizeOutcomes } from './outcomes';
+import type { ObjectSource } from './audit-reader';
+
+export type ApiRole = 'agent' | 'supervisor' | 'finance' | 'compliance';
+export const ROLE_HEADER = 'x-secure-ivr-role';
+
+/** What each restricted role may reach; roles not listed are not restricted here. */
+const ROLE_ROUTES: Partial<Record<ApiRole, Array<{ method: string; path: RegExp }>>> = {
+  finance: [
+    { method: 'GET', path: /^\/api\/outcomes$/ },
+    { method: 'GET', path: /^\/finance\/?$/ },
+    { method: 'GET', path: /^\/finance\/[a-z0-9-]+\.(?:js|css|html)$/ },
+  ],
+};
+
+/** The role a sandbox request claims (loopback only; in AWS the identity comes from IAM or Cognito). */
+export function roleOf(headers: Record<string, string | string[] | undefined>): ApiRole | undefined {
+  const raw = headers[ROLE_HEADER];
+  const v = Array.isArray(raw) ? raw[0] : raw;
+  return v === 'agent' || v === 'supervisor' || v === 'finance' || v === 'compliance' ? v : undefined;
+}
+
+/** True when the role may make this request. */
+export function roleAllows(role: ApiRole | undefined, method: string, path: string): boolean {
+  const routes = role ? ROLE_ROUTES[role] : undefined;
+  if (!routes) return true;
+  return routes.some((r) => r.method === method && r.path.test(path));
+}
+
+export interface FinanceResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+const json = (status: number, body: unknown): FinanceResponse => ({ status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(body) });
+const MAX_WINDOW_DAYS = 400;
+
+/** Parses from/to (ISO dates or times); `to` defaults to now, `from` to 30 days before `to`. */
+export function parseWindow(from: string | null | undefined, to: string | null | undefined, now: Date): { from: Date; to: Date } | { problem: string } {
+  const parse = (s: string, end: boolean): Date | undefined => {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(s)) {
+      const d = new Date(`${s}T00:00:00.000Z`);
+      if (end) d.setUTCDate(d.getUTCDate() + 1);
+      return Number.isNaN(d.getTime()) ? undefined : d;
+    }
+    const t = Date.parse(s);
+    return /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(t) ? new Date(t) : undefined;
+  };
+  const toDate = to ? parse(to, true) : now;
+  if (!toDate) return { problem: 'to must be a date (YYYY-MM-DD) or an ISO 8601 time' };
+  const fromDate = from ? parse(from, false) : new Date(toDate.getTime() - 30 * 24 * 3600 * 1000);
+  if (!fromDate) return { problem: 'from must be a date (YYYY-MM-DD) or an ISO 8601 time' };
+  if (fromDate.getTime() >= toDate.getTime()) return { problem: 'from must be before to' };
+  if (toDate.getTime() - fromDate.getTime() > MAX_WINDOW_DAYS * 24 * 3600 * 1000) return { problem: `the window may span at most ${MAX_WINDOW_DAYS} days` };
+  return { from: fromDate, to: toDate };
+}
+
+const ASSET_TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
+
+/** Serves the finance routes; undefined when the path is not one of them. */
+export async function handleFinanceRequest(
+  req: { method: string; url: URL },
+  deps: { outcomes: () => Promise<ObjectSource>; webDir: string; now: () => Date },
+): Promise<FinanceResponse | undefined> {
+  const { pathname, searchParams } = req.url;
+  if (req.method === 'GET' && pathname === '/api/outcomes') {
+    const window = parseWindow(searchParams.get('from'), searchParams.get('to'), deps.now());
+    if ('problem' in window) return json(400, { error: 'BadRequest', problems: [window.problem] });
+    const records = await readOutcomes(await deps.outcomes(), window);
+    if (searchParams.get('format') === 'csv') {
+      const name = `outcomes-${window.from.toISOString().slice(0, 10)}-${window.to.toISOString().slice(0, 10)}.csv`;
+      return { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' }, body: outcomesCsv(records) };
+    }
+    return json(200, { from: window.from.toISOString(), to: window.to.toISOString(), summary: summarizeOutcomes(records), outcomes: records });
+  }
+  if (req.method === 'GET' && (pathname === '/finance' || pathname === '/finance/')) return asset(deps.webDir, 'index.html');
+  const file = /^\/finance\/([a-z0-9-]+\.(?:js|css|html))$/.exec(pathname);
+  if (req.method === 'GET' && file) return asset(deps.webDir, file[1] as string);
+  return undefined;
+}
+
+async function asset(dir: string, name: string): Promise<FinanceResponse> {
+  try {
+    const body = await readFile(join(dir, name));
+    const type = ASSET_TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream';
+    return {
+      status: 200,
+      headers: { 'content-type': type, 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'self'", 'x-content-type-options': 'nosniff' },
+      body,
+    };
+  } catch {
+    return json(404, { error: 'NotFound', problems: ['no such page'] });
+  }
+}

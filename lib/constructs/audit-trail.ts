@@ -1,0 +1,317 @@
+/**
+ * The tamper-evident audit trail (PCI DSS 10.2, 10.3, 10.5; checklist P16, P19, P20): an S3 bucket with
+ * Object Lock in COMPLIANCE mode (default retention at least a year; nobody, root included, can shorten
+ * it or delete a locked version), versioning, its own rotating CMK, TLS only, public access blocked and
+ * server access logs; a DynamoDB table for each session chain's head; a Glue database with `events` and
+ * `outcomes` tables (partition projection on `day`) and an Athena workgroup whose results are KMS-encrypted.
+ *
+ * Grants: functions that emit session events may only append (`grantAppend`); End/Abort also write finance
+ * outcomes (`grantOutcomeWrite`); `financeRole` can read the outcomes prefix and nothing else;
+ * `auditorRole` reads the whole trail, the chain heads and queries it with Athena. No role may delete.
+ */
+import { Annotations, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as athena from 'aws-cdk-lib/aws-athena';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { AUDIT_ENV } from '../../lambdas/audit/audit-config';
+import { EVENTS_PREFIX, OUTCOMES_PREFIX } from '../../lambdas/audit/audit-layout';
+
+/** PCI DSS 10.5.1: at least twelve months. */
+export const MIN_PCI_RETENTION_DAYS = 365;
+
+export interface AuditTrailProps {
+  /**
+   * Optional - Object Lock (COMPLIANCE) retention of every audit object, in days. Below 365 does not meet
+   * PCI DSS 10.5.1 and is flagged with a warning. It cannot be shortened once objects are written.
+   * @default 365
+   */
+  readonly retentionDays?: number;
+  /**
+   * Optional - Who may assume the finance and auditor roles.
+   * @default - this account (its administrators then delegate with their own IAM policies)
+   */
+  readonly readerPrincipal?: iam.IPrincipal;
+  /**
+   * Optional - Days Athena query results are kept.
+   * @default 30
+   */
+  readonly queryResultRetentionDays?: number;
+}
+
+export class AuditTrailPropsError extends Error {
+  public constructor(problems: string[]) {
+    super(`AuditTrail: ${problems.join('; ')}`);
+    this.name = 'AuditTrailPropsError';
+  }
+}
+
+/** Columns of the event records (lambdas/audit/hash-chain.ts AuditRecord) as Glue sees them. */
+const EVENT_COLUMNS: glue.CfnTable.ColumnProperty[] = [
+  { name: 'v', type: 'int' },
+  { name: 'stream', type: 'string' },
+  { name: 'seq', type: 'bigint' },
+  { name: 'prev', type: 'string' },
+  { name: 'hash', type: 'string' },
+  {
+    name: 'event',
+    type: 'struct<type:string,sessionId:string,callTransactionId:string,transactionId:string,actor:struct<kind:string,id:string>,component:string,requestId:string,at:string,success:boolean,details:map<string,string>>',
+  },
+];
+const OUTCOME_COLUMNS: glue.CfnTable.ColumnProperty[] = ['at', 'sessionId', 'transactionId', 'formId', 'workgroup', 'agentId', 'amount', 'currency', 'brand', 'last4', 'outcome', 'details', 'error'].map((name) => ({ name, type: 'string' }));
+
+export class AuditTrail extends Construct {
+  public readonly bucket: s3.Bucket;
+  public readonly key: kms.Key;
+  public readonly accessLogsBucket: s3.Bucket;
+  public readonly chainTable: dynamodb.Table;
+  public readonly database: glue.CfnDatabase;
+  public readonly eventsTable: glue.CfnTable;
+  public readonly outcomesTable: glue.CfnTable;
+  public readonly workGroup: athena.CfnWorkGroup;
+  public readonly queryResultsBucket: s3.Bucket;
+  public readonly financeRole: iam.Role;
+  public readonly auditorRole: iam.Role;
+  public readonly retentionDays: number;
+
+  public constructor(scope: Construct, id: string, props: AuditTrailProps = {}) {
+    super(scope, id);
+    const retentionDays = props.retentionDays ?? MIN_PCI_RETENTION_DAYS;
+    const resultDays = props.queryResultRetentionDays ?? 30;
+    const problems: string[] = [];
+    if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 36500) problems.push('retentionDays must be a whole number of days from 1 to 36500');
+    if (!Number.isInteger(resultDays) || resultDays < 1) problems.push('queryResultRetentionDays must be a whole number of days, at least 1');
+    if (problems.length > 0) throw new AuditTrailPropsError(problems);
+    if (retentionDays < MIN_PCI_RETENTION_DAYS) Annotations.of(this).addWarningV2('secure-ivr:audit-retention', `Audit retention of ${retentionDays} days is below the 365 days PCI DSS 10.5.1 requires.`);
+    this.retentionDays = retentionDays;
+    const stack = Stack.of(this);
+
+    this.key = new kms.Key(this, 'Key', { description: 'secure-ivr: audit trail and finance outcomes', enableKeyRotation: true, rotationPeriod: Duration.days(365), removalPolicy: RemovalPolicy.RETAIN });
+
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      // S3 server access log delivery supports only SSE-S3 on the target bucket.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ id: 'retention', expiration: Duration.days(Math.max(retentionDays, MIN_PCI_RETENTION_DAYS)), noncurrentVersionExpiration: Duration.days(30) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      objectLockEnabled: true,
+      objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(retentionDays)),
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'audit/',
+      lifecycleRules: [
+        // Three months immediately available at standard cost, then Glacier Instant Retrieval (still instant);
+        // removed once the lock has run out.
+        { id: 'archive', transitions: [{ storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(90) }] },
+        { id: 'retention', expiration: Duration.days(retentionDays + 1), noncurrentVersionExpiration: Duration.days(retentionDays + 1) },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Defence in depth on top of the lock: no principal deletes audit objects or changes a version's lock.
+    // (Bucket-level lock and lifecycle stay with CloudFormation so retention can be raised; COMPLIANCE mode
+    // never lets a written version's retention be shortened anyway.)
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyAuditDeletionAndLockChanges',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectRetention', 's3:PutObjectLegalHold', 's3:BypassGovernanceRetention'],
+        resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
+      }),
+    );
+
+    this.chainTable = new dynamodb.Table(this, 'ChainHeads', {
+      partitionKey: { name: 'stream', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.queryResultsBucket = new s3.Bucket(this, 'QueryResults', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'query-results/',
+      lifecycleRules: [{ id: 'retention', expiration: Duration.days(resultDays), noncurrentVersionExpiration: Duration.days(1) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const databaseName = `${stack.stackName.toLowerCase().replace(/[^a-z0-9_]/g, '_')}_audit`;
+    this.database = new glue.CfnDatabase(this, 'Database', { catalogId: stack.account, databaseInput: { name: databaseName, description: 'secure-ivr audit trail and finance outcomes' } });
+    const table = (cid: string, name: string, prefix: string, columns: glue.CfnTable.ColumnProperty[], description: string): glue.CfnTable => {
+      const location = `s3://${this.bucket.bucketName}/${prefix}`;
+      const t = new glue.CfnTable(this, cid, {
+        catalogId: stack.account,
+        databaseName,
+        tableInput: {
+          name,
+          description,
+          tableType: 'EXTERNAL_TABLE',
+          partitionKeys: [{ name: 'day', type: 'string' }],
+          parameters: {
+            classification: 'json',
+            'projection.enabled': 'true',
+            'projection.day.type': 'date',
+            'projection.day.format': 'yyyy-MM-dd',
+            'projection.day.range': '2024-01-01,NOW',
+            'projection.day.interval': '1',
+            'projection.day.interval.unit': 'DAYS',
+            'storage.location.template': `${location}day=\${day}/`,
+          },
+          storageDescriptor: {
+            columns,
+            location,
+            inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+            outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+            serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe', parameters: { 'ignore.malformed.json': 'true', 'case.insensitive': 'false' } },
+          },
+        },
+      });
+      t.addDependency(this.database);
+      return t;
+    };
+    this.eventsTable = table('EventsTable', 'events', EVENTS_PREFIX, EVENT_COLUMNS, 'One hash-chained session event per row (verify chains with secure-ivr audit verify)');
+    this.outcomesTable = table('OutcomesTable', 'outcomes', OUTCOMES_PREFIX, OUTCOME_COLUMNS, 'One payment outcome per secure session');
+
+    this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
+      name: `${stack.stackName}-audit`,
+      description: 'Ad-hoc queries over the secure-ivr audit trail',
+      state: 'ENABLED',
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        resultConfiguration: {
+          outputLocation: `s3://${this.queryResultsBucket.bucketName}/results/`,
+          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: this.key.keyArn },
+        },
+      },
+    });
+
+    const readers = props.readerPrincipal ?? new iam.AccountRootPrincipal();
+    this.financeRole = new iam.Role(this, 'FinanceRole', { assumedBy: readers, description: 'secure-ivr finance: read payment outcomes, nothing else' });
+    this.auditorRole = new iam.Role(this, 'AuditorRole', { assumedBy: readers, description: 'secure-ivr compliance: read and verify the audit trail' });
+    this.grantReadPrefix(this.financeRole, OUTCOMES_PREFIX, 'FinanceOutcomesRead');
+    this.grantReadPrefix(this.auditorRole, '', 'AuditorTrailRead');
+    this.acknowledgePrefix(this, OUTCOMES_PREFIX, 'P20, 10.3.1: finance reads every outcome object (one per session) and nothing else in the bucket.');
+    this.acknowledgePrefix(this, '', 'P20, 10.3.1: the compliance role reads the whole audit trail to verify it; read-only, no delete.');
+    new iam.ManagedPolicy(this, 'AuditorQueryPolicy', {
+      roles: [this.auditorRole],
+      statements: [
+        new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.chainTable.tableArn] }),
+        new iam.PolicyStatement({
+          actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
+          resources: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: this.workGroup.name })],
+        }),
+        new iam.PolicyStatement({
+          actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
+          resources: [
+            stack.formatArn({ service: 'glue', resource: 'catalog' }),
+            stack.formatArn({ service: 'glue', resource: 'database', resourceName: databaseName }),
+            stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${databaseName}/*` }),
+          ],
+        }),
+        new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:GetBucketLocation', 's3:ListBucket'], resources: [this.queryResultsBucket.bucketArn, this.queryResultsBucket.arnForObjects('results/*')] }),
+      ],
+    });
+    // The reader policies are children of this construct, not of the roles they attach to.
+    Validations.of(this).acknowledge(
+      { id: `AwsSolutions-IAM5[Resource::arn:aws:glue:${stack.region}:${stack.account}:table/${databaseName}/*]`, reason: 'P20, 10.3.1: read-only Glue metadata of the two audit tables in this database.' },
+      { id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.queryResultsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/results/*]`, reason: 'P20: Athena writes and reads its own query results under results/ in the dedicated results bucket.' },
+    );
+    this.acknowledge();
+  }
+
+  /** Read-only access to one prefix (or the whole bucket for ''), through its own managed policy. */
+  private grantReadPrefix(role: iam.Role, prefix: string, id: string): void {
+    new iam.ManagedPolicy(this, `${id}Policy`, {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [this.bucket.arnForObjects(`${prefix}*`)] }),
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [this.bucket.bucketArn],
+          ...(prefix ? { conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } } } : {}),
+        }),
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [this.key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      ],
+    });
+  }
+
+  /** Sets AUDIT_BUCKET / AUDIT_CHAIN_TABLE and lets the function append events (never read or delete them). */
+  public grantAppend(fn: iam.IGrantable & { addEnvironment(key: string, value: string): unknown }): void {
+    fn.addEnvironment(AUDIT_ENV.bucket, this.bucket.bucketName);
+    fn.addEnvironment(AUDIT_ENV.chainTable, this.chainTable.tableName);
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['s3:PutObject'], resourceArns: [this.bucket.arnForObjects(`${EVENTS_PREFIX}*`)] });
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resourceArns: [this.chainTable.tableArn] });
+    this.grantKeyForWrites(fn);
+    this.acknowledgePrefix(fn.grantPrincipal, EVENTS_PREFIX, 'P16, P20: the function may only put new event objects under events/ (keys are per session and sequence, so the prefix needs a wildcard); it cannot read, overwrite a locked version or delete.');
+  }
+
+  /** Lets End/Abort write finance outcome records. */
+  public grantOutcomeWrite(fn: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['s3:PutObject'], resourceArns: [this.bucket.arnForObjects(`${OUTCOMES_PREFIX}*`)] });
+    this.grantKeyForWrites(fn);
+    this.acknowledgePrefix(fn.grantPrincipal, OUTCOMES_PREFIX, 'P16, P20: End/Abort may only put outcome objects under outcomes/ (one key per session, so the prefix needs a wildcard).');
+  }
+
+  /** The IAM5 finding for `<bucket>/<prefix>*`, acknowledged on the principal that holds it. */
+  private acknowledgePrefix(principal: iam.IPrincipal | Construct, prefix: string, reason: string): void {
+    if (!Construct.isConstruct(principal)) return;
+    const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
+    Validations.of(principal).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}*]`, reason });
+  }
+
+  private grantKeyForWrites(fn: iam.IGrantable): void {
+    const region = Stack.of(this).region;
+    iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt', 'kms:Encrypt'],
+      resourceArns: [this.key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': [`s3.${region}.amazonaws.com`, `dynamodb.${region}.amazonaws.com`] } },
+    });
+  }
+
+  private acknowledge(): void {
+    Validations.of(this.accessLogsBucket).acknowledge(
+      { id: 'AwsSolutions-S1', reason: 'P20: this is the access-log target itself; logging it to itself would loop.' },
+      { id: 'PCI.DSS.321-S3BucketLoggingEnabled', reason: 'P20: this is the access-log target itself; logging it to itself would loop.' },
+      { id: 'PCI.DSS.321-S3DefaultEncryptionKMS', reason: 'P18: S3 server access log delivery supports only SSE-S3 on the target bucket; it holds request metadata, never card data.' },
+      { id: 'PCI.DSS.321-S3BucketReplicationEnabled', reason: 'P20: access logs stay in one region with versioning and a year-long lifecycle.' },
+    );
+    Validations.of(this.bucket).acknowledge({
+      id: 'PCI.DSS.321-S3BucketReplicationEnabled',
+      reason: 'P20: Object Lock COMPLIANCE plus versioning make the trail immutable in place; cross-region replication is an open decision in pci.md.',
+    });
+    Validations.of(this.queryResultsBucket).acknowledge({ id: 'PCI.DSS.321-S3BucketReplicationEnabled', reason: 'P20: Athena results are transient copies, expired after the configured days.' });
+  }
+}

@@ -1,0 +1,74 @@
+/** The audit trail's infrastructure (P16, P19, P20): WORM storage, encryption, logging, Athena, least-privilege roles. */
+import { Match } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { buildStack, REQUIRED_CONTEXT, identityStatements, grantsAction, logicalId } from './helpers';
+import { AuditTrail, AuditTrailPropsError } from '../../lib/constructs/audit-trail';
+
+describe('the audit trail', () => {
+  const { stack, template } = buildStack();
+  const bucketId = logicalId(stack.audit.bucket);
+
+  it('keeps events under Object Lock in COMPLIANCE mode for a year by default, versioned, KMS-encrypted and access-logged', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } } },
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } })] },
+      LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+    });
+  });
+
+  it('takes a longer retention from context and refuses one under a year', () => {
+    const longer = buildStack({ ...REQUIRED_CONTEXT, auditRetentionDays: 2555 }).template;
+    longer.hasResourceProperties('AWS::S3::Bucket', { ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } } } });
+    expect(() => buildStack({ ...REQUIRED_CONTEXT, auditRetentionDays: 30 })).toThrow(/auditRetentionDays must be a whole number from 365 to 3650/);
+  });
+
+  it('refuses a retention that is not a whole number of days in the construct', () => {
+    expect(() => new AuditTrail(new Stack(new App(), 'S'), 'A', { retentionDays: 0.5 })).toThrow(AuditTrailPropsError);
+  });
+
+  it('denies every principal deleting audit objects or changing their lock', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Principal: { AWS: '*' }, Action: Match.arrayWith(['s3:BypassGovernanceRetention', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectRetention']) })]) },
+    });
+  });
+
+  it('defines Glue tables over events and outcomes and an Athena workgroup with KMS-encrypted results', () => {
+    template.resourceCountIs('AWS::Glue::Database', 1);
+    template.hasResourceProperties('AWS::Glue::Table', { TableInput: Match.objectLike({ Name: 'events', Parameters: Match.objectLike({ 'projection.enabled': 'true', 'projection.day.type': 'date' }) }) });
+    template.hasResourceProperties('AWS::Glue::Table', { TableInput: Match.objectLike({ Name: 'outcomes' }) });
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      WorkGroupConfiguration: Match.objectLike({ EnforceWorkGroupConfiguration: true, ResultConfiguration: Match.objectLike({ EncryptionConfiguration: { EncryptionOption: 'SSE_KMS', KmsKey: Match.anyValue() } }) }),
+    });
+  });
+
+  it('lets every event-emitting function append events and read/advance chain heads, and nothing more on the bucket', () => {
+    const statements = identityStatements(template);
+    const roleIds = [stack.smaHandler, stack.functions.begin, stack.functions.getKey, stack.functions.insert, stack.functions.end, stack.functions.abort].map((f) => logicalId(f.role as never));
+    for (const role of roleIds) {
+      const onBucket = statements.filter((s) => s.roles.includes(role) && JSON.stringify(s.statement.Resource ?? '').includes(bucketId));
+      expect(onBucket.flatMap((s) => [s.statement.Action].flat())).toEqual(expect.arrayContaining(['s3:PutObject']));
+      expect(onBucket.some((s) => grantsAction(s.statement, 's3:GetObject') || grantsAction(s.statement, 's3:DeleteObject'))).toBe(false);
+    }
+    expect(statements.some((s) => s.roles.includes(logicalId(stack.functions.validate.role as never)) && JSON.stringify(s.statement.Resource ?? '').includes(bucketId))).toBe(false);
+  });
+
+  it('gives the finance role read access to the outcomes prefix and nothing else', () => {
+    const finance = logicalId(stack.audit.financeRole);
+    const statements = identityStatements(template).filter((s) => s.roles.includes(finance)).map((s) => s.statement);
+    expect(statements.flatMap((s) => [s.Action].flat()).sort()).toEqual(['kms:Decrypt', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
+    const resources = JSON.stringify(statements.map((s) => s.Resource));
+    expect(resources).toContain('/outcomes/*');
+    expect(resources).not.toContain('/events/');
+    expect(JSON.stringify(statements.find((s) => [s.Action].flat().includes('s3:ListBucket'))?.Condition)).toContain('outcomes/*');
+  });
+
+  it('sets the audit bucket and chain table on the functions that write the trail', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ AUDIT_BUCKET: { Ref: bucketId }, AUDIT_CHAIN_TABLE: { Ref: logicalId(stack.audit.chainTable) } }) },
+    });
+  });
+});
