@@ -1,15 +1,31 @@
 /**
- * The sandbox's own HTTP API on loopback: health, scripted calls (what `secure-ivr call` uses when a
- * sandbox is already running) and the agent's view of a session. Request bodies are bounded and
- * checked; every refusal is a JSON error with a reason.
+ * The sandbox's own HTTP API on loopback:
+ * - health, scripted calls (what `secure-ivr call` uses when a sandbox is already running) and the raw
+ *   session record;
+ * - the agent API (`/api/*`, the same routes and handlers as the AWS HTTP API) behind a local sign-in
+ *   (`POST /auth/sign-in`), and its WebSocket (`/api/ws?token=`) fed by the session functions' push sink;
+ * - the agent console (`/console/`) and the caller keypad page (`/keypad/`) with their sandbox-only
+ *   controls (`/sandbox/*`: place a call as the caller, press keys, conference a party in).
+ * Request bodies are bounded and checked; every refusal is a JSON error with a reason.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { WebSocketServer } from 'ws';
 import type { Sandbox } from './sandbox';
 import { runScriptedCall } from './scripted-call';
 import { KEY_PATTERN } from './sma/caller';
 import { getSession } from '../lambdas/shared/session/session-store';
 import { documentClient } from '../lambdas/shared/clients';
+import type { AgentService } from '../lambdas/agent-api/agent-service';
+import { isAgentRoute, routeAgentRequest } from '../lambdas/agent-api/routes';
+import { liveAgentService, loadSecureInputConfig } from '../lambdas/agent-api/runtime';
+import { PUSH_ENV, registerLocalPushHub } from '../lambdas/agent-api/push-sink';
+import { LocalAuth } from './agent/local-auth';
+import { SandboxInteractions } from './agent/interactions';
+import { LocalPushHub } from './agent/push-hub';
+import { loadWebAssets, type WebAsset } from './agent/web-assets';
+import { handleFinanceRequest, roleAllows, roleOf } from '../lambdas/audit/finance-api';
 
 const MAX_BODY = 16 * 1024;
 
@@ -21,13 +37,35 @@ export interface CallRequestBody {
 
 export interface ApiServer {
   url: string;
+  consoleUrl: string;
+  keypadUrl: string;
+  /** The agent side, for tests: interactions and the push hub. */
+  interactions: SandboxInteractions;
+  pushHub: LocalPushHub;
   close(): Promise<void>;
 }
 
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+} as const;
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+function sendAsset(res: ServerResponse, asset: WebAsset): void {
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'content-type': asset.type,
+    'content-length': asset.body.length,
+    // Embeddable in a desktop on loopback; scripts and connections only from the sandbox itself.
+    'content-security-policy': "default-src 'self'; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; img-src 'self' data:; style-src 'self'; frame-ancestors 'self' http://127.0.0.1:* http://localhost:*",
+  });
+  res.end(asset.body);
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -38,6 +76,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY) throw new RangeError('request body too large');
     chunks.push(chunk as Buffer);
   }
+  if (size === 0) return undefined;
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
@@ -53,12 +92,100 @@ export function checkCallRequest(body: unknown): { ok: true; value: Required<Cal
   return { ok: true, value: { keys: b.keys as string, formId: (b.formId as string | undefined) ?? 'card-payment', fields: (b.fields as Record<string, string> | undefined) ?? {} } };
 }
 
+const bearer = (req: IncomingMessage): string | undefined => {
+  const h = req.headers.authorization;
+  return typeof h === 'string' && h.startsWith('Bearer ') ? h.slice(7) : undefined;
+};
+
 export async function startApiServer(sandbox: Sandbox, port: number, host = '127.0.0.1'): Promise<ApiServer> {
+  // Session functions run in this process: their push sink publishes to this server's hub.
+  process.env[PUSH_ENV.target] = 'local';
+  const config = await loadSecureInputConfig(process.env);
+  const sessionStore = async () => ({ ddb: await documentClient(), tableName: process.env.SESSION_TABLE ?? '', now: () => new Date() });
+  const pushHub = new LocalPushHub(async (sessionId) => (await getSession(await sessionStore(), sessionId))?.agentId);
+  registerLocalPushHub(pushHub);
+  const interactions = new SandboxInteractions(sandbox.emulator);
+  const service: AgentService = liveAgentService(process.env, config, { interactions, onSessionStarted: (agentId, sessionId) => pushHub.sessionStarted(agentId, sessionId) });
+  const auth = new LocalAuth(config);
+  const assets = await loadWebAssets();
+
+  const sandboxRoutes = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
+    const method = req.method ?? 'GET';
+    const path = url.pathname;
+    if (method === 'POST' && path === '/auth/sign-in') {
+      const body = (await readJson(req)) as { username?: unknown } | undefined;
+      const signed = auth.signIn(body?.username);
+      if (!signed) send(res, 401, { error: 'unauthenticated', reason: 'No such user in the secure input configuration', problems: [] });
+      else send(res, 200, { ...signed, me: service.me({ userId: signed.userId }) });
+      return true;
+    }
+    if (method === 'GET' && path === '/auth/users') {
+      send(res, 200, { users: auth.users() });
+      return true;
+    }
+    if (method === 'POST' && path === '/sandbox/caller/calls') {
+      const body = (await readJson(req)) as { agentId?: unknown } | undefined;
+      const agentId = typeof body?.agentId === 'string' && auth.users().some((u) => u.id === body.agentId) ? body.agentId : undefined;
+      const call = await interactions.placeCall(agentId);
+      send(res, 201, { interactionId: call.transactionId, agentId: agentId ?? null });
+      return true;
+    }
+    const caller = /^\/sandbox\/caller\/calls\/([A-Za-z0-9-]{1,64})(\/keys|\/hangup)?$/.exec(path);
+    if (caller) {
+      const id = caller[1] as string;
+      if (method === 'GET' && !caller[2]) {
+        const view = interactions.callerView(id);
+        if (view) send(res, 200, view);
+        else send(res, 404, { error: 'not-found', reason: 'no such keypad call', problems: [] });
+        return true;
+      }
+      if (method === 'POST' && caller[2] === '/keys') {
+        const body = (await readJson(req)) as { keys?: unknown } | undefined;
+        const keys = body?.keys;
+        if (typeof keys !== 'string' || keys.length === 0 || keys.length > 40 || !/^[0-9#*]+$/.test(keys)) {
+          send(res, 400, { error: 'bad-request', reason: 'keys must be 1 to 40 of 0-9 # *', problems: [] });
+        } else if (!interactions.press(id, keys)) send(res, 409, { error: 'not-connected', reason: 'the call is over', problems: [] });
+        else send(res, 202, { pressed: keys.length });
+        return true;
+      }
+      if (method === 'POST' && caller[2] === '/hangup') {
+        send(res, interactions.press(id, 'h') ? 202 : 409, { hungUp: true });
+        return true;
+      }
+    }
+    const parties = /^\/sandbox\/calls\/([A-Za-z0-9-]{1,64})\/parties$/.exec(path);
+    if (parties && (method === 'POST' || method === 'DELETE')) {
+      const count = interactions.changeParties(parties[1] as string, method === 'POST' ? 1 : -1);
+      if (count === undefined) send(res, 404, { error: 'not-found', reason: 'no such active call', problems: [] });
+      else send(res, 200, { parties: count });
+      return true;
+    }
+    return false;
+  };
+
+  const financeDeps = {
+    outcomes: async () => (await import('../lambdas/audit/audit-reader')).s3ObjectSource(await (await import('../lambdas/shared/clients')).s3Client(), (await import('./sandbox')).AUDIT_BUCKET),
+    webDir: join(__dirname, '..', 'web', 'finance'),
+    now: () => new Date(),
+  };
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       try {
+        // Finance: outcomes and the finance page (web/finance); a finance-role request reaches nothing else.
+        if (!roleAllows(roleOf(req.headers), req.method ?? 'GET', url.pathname)) return send(res, 403, { error: 'Forbidden', problems: ['the finance role may read payment outcomes only'] });
+        const finance = await handleFinanceRequest({ method: req.method ?? 'GET', url }, financeDeps);
+        if (finance) {
+          res.writeHead(finance.status, { ...finance.headers, 'content-length': Buffer.byteLength(finance.body) });
+          return res.end(finance.body);
+        }
         if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok', activeCalls: sandbox.emulator.activeCalls().length });
+        if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/console' || url.pathname === '/keypad')) {
+          res.writeHead(302, { location: url.pathname === '/keypad' ? '/keypad/' : '/console/' });
+          return res.end();
+        }
+        const asset = req.method === 'GET' ? assets.get(url.pathname) : undefined;
+        if (asset) return sendAsset(res, asset);
         if (req.method === 'POST' && url.pathname === '/calls') {
           const checked = checkCallRequest(await readJson(req));
           if (!checked.ok) return send(res, 400, { error: 'BadRequest', problems: checked.problems });
@@ -75,8 +202,15 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
         }
         const session = /^\/sessions\/([A-Za-z0-9._:+-]{1,128})$/.exec(url.pathname);
         if (req.method === 'GET' && session) {
-          const record = await getSession({ ddb: await documentClient(), tableName: process.env.SESSION_TABLE ?? '', now: () => new Date() }, session[1] as string);
+          const record = await getSession(await sessionStore(), session[1] as string);
           return record ? send(res, 200, record) : send(res, 404, { error: 'NotFound', problems: ['no such session'] });
+        }
+        if (await sandboxRoutes(req, res, url)) return;
+        if (isAgentRoute(url.pathname)) {
+          const body = req.method === 'POST' ? await readJson(req) : undefined;
+          const agent = await auth.verify(bearer(req));
+          const result = await routeAgentRequest(service, { method: req.method ?? 'GET', path: url.pathname, agent, body });
+          return send(res, result.status, result.body);
         }
         return send(res, 404, { error: 'NotFound', problems: [`${req.method} ${url.pathname} is not served`] });
       } catch (err) {
@@ -87,10 +221,42 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
       }
     })();
   });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  server.on('upgrade', (req, socket, head) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const agent = url.pathname === '/api/ws' ? await auth.verify(url.searchParams.get('token') ?? undefined) : undefined;
+      if (!agent) {
+        socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        pushHub.add(agent.userId, ws);
+        ws.on('message', () => ws.send(JSON.stringify({ type: 'pong' })));
+        ws.send(JSON.stringify({ type: 'hello', userId: agent.userId }));
+      });
+    })();
+  });
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
   });
   const { port: bound } = server.address() as AddressInfo;
-  return { url: `http://${host}:${bound}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  const url = `http://${host}:${bound}`;
+  return {
+    url,
+    consoleUrl: `${url}/console/`,
+    keypadUrl: `${url}/keypad/`,
+    interactions,
+    pushHub,
+    close: async () => {
+      pushHub.closeAll();
+      registerLocalPushHub(undefined);
+      wss.close();
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

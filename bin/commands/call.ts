@@ -38,7 +38,7 @@ export function exitCodeFor(summary: Pick<CallSummary, 'outcome' | 'error'>): nu
 }
 
 function formExamples(formId: string): Record<string, string> {
-  const forms = parseFormsConfig(JSON.parse(readFileSync(join(__dirname, '..', '..', 'config', 'forms.json'), 'utf8')));
+  const forms = parseFormsConfig(JSON.parse(readFileSync(join(__dirname, '..', '..', 'config', 'secure-ivr.json'), 'utf8')));
   const form = forms.forms.find((f) => f.id === formId);
   const fields: Record<string, string> = {};
   for (const f of form?.fields ?? []) if (f.example !== undefined) fields[f.id] = f.example;

@@ -48,7 +48,9 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
   out.write(
     [
       'secure-ivr sandbox is running',
-      `  API                 ${api.url}  (GET /health, POST /calls, GET /sessions/:id)`,
+      `  API                 ${api.url}  (GET /health, POST /calls, GET /sessions/:id, agent API /api/*)`,
+      `  agent console       ${api.consoleUrl}  (sign in as alice; embeddable as an iframe)`,
+      `  caller keypad       ${api.keypadUrl}  (play the caller in a second window)`,
       `  validation service  ${sandbox.validationUrl}${sandbox.validation ? '  (reference service, self-signed certificate made at start)' : ''}`,
       `  Step Functions      ${sandbox.sfn.endpoint}  (${sandbox.sfn.stateMachineArn})`,
       `  DynamoDB            ${sandbox.dynamo.endpoint}`,

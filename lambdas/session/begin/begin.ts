@@ -1,10 +1,11 @@
 /**
- * Begin: checks the agent's request server-side and opens the session. Refusals are
+ * Begin: checks the agent's request server-side (rights, form assignment, party count, fields) and
+ * opens the session. Refusals are
  * SessionRequestRefusedError with a reason the agent can read (they name fields, never values).
  */
 import { randomBytes } from 'node:crypto';
 import type { SessionContext, SessionRequest } from '../../shared/session/contract';
-import { checkFieldValues, type FormsConfig } from '../../shared/session/forms';
+import { checkFieldValues, initiateRefusal, type FormsConfig } from '../../shared/session/forms';
 import { createSession, SessionAlreadyRunningError, type SessionStoreDeps } from '../../shared/session/session-store';
 
 export class SessionRequestRefusedError extends Error {
@@ -42,7 +43,13 @@ export function checkRequest(raw: unknown, forms: FormsConfig): { request?: Sess
   if (request.parties !== undefined && request.parties > 2) problems.push('secure input is not available on a conference call');
   const form = forms.forms.find((f) => f.id === request.formId);
   if (!form) problems.push(`form ${request.formId} does not exist`);
-  else problems.push(...checkFieldValues(form, request.fields));
+  else {
+    // Defence in depth: the agent API checks the same rights first; a request that reaches Step Functions
+    // some other way is held to them too whenever the configuration assigns forms to workgroups.
+    const refusal = forms.workgroups ? initiateRefusal(forms, request.agentId, form.id) : undefined;
+    if (refusal) problems.push(refusal.reason);
+    problems.push(...checkFieldValues(form, request.fields));
+  }
   return { request, problems };
 }
 

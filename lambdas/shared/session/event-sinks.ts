@@ -3,14 +3,20 @@
  * The log sink is always on; the audit trail and the agent's live view add theirs here.
  */
 import { FanOutEventSink, LogEventSink, type SessionEvent, type SessionEventSink } from './events';
+import { readAuditConfig } from '../../audit/audit-config';
+import { auditSinkFor } from '../../audit/audit-writer';
+import { agentPushSinks } from '../../agent-api/push-sink';
 
 interface SinkLogger {
   info(message: string, attrs: Record<string, unknown>): void;
   error(message: string, attrs: Record<string, unknown>): void;
 }
 
-export function eventSinkFor(logger: SinkLogger, _env: NodeJS.ProcessEnv = process.env): SessionEventSink {
+export function eventSinkFor(logger: SinkLogger, env: NodeJS.ProcessEnv = process.env): SessionEventSink {
   const sinks: SessionEventSink[] = [new LogEventSink(logger)];
+  const audit = readAuditConfig(env);
+  if (audit) sinks.push(auditSinkFor(audit));
+  sinks.push(...agentPushSinks(env));
   return sinks.length === 1 ? (sinks[0] as SessionEventSink) : new FanOutEventSink(sinks);
 }
 

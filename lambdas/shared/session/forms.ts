@@ -1,7 +1,9 @@
 /**
- * Secure input forms: what an agent fills in (non-confidential fields) and how the IVR behaves.
- * Parsed once from JSON (config/forms.json, passed to functions as FORMS_JSON) and checked with every
- * problem named; field values typed by agents are checked against the form before a session starts.
+ * Secure input configuration: the forms an agent fills in (non-confidential fields) and how the IVR
+ * behaves, the workgroups forms are assigned to, and who holds the secure input rights.
+ * Parsed once from JSON (config/secure-ivr.json; FORMS_JSON / the agent API's SSM parameter in AWS) and
+ * checked with every problem named; field values typed by agents are checked against the form before a
+ * session starts, and an agent's access is worked out here so the agent API and Begin agree.
  */
 import { luhnValid } from '../card/card-rules';
 import type { IvrSettings } from './contract';
@@ -15,16 +17,60 @@ export interface FormField {
   example?: string;
 }
 
+/** The card fields the IVR collects, in the order it asks for them. */
+export const CARD_FIELDS = ['pan', 'exp', 'cvv'] as const;
+export type CardFieldName = (typeof CARD_FIELDS)[number];
+
 export interface FormDefinition {
   id: string;
   type: 'simple' | 'custom';
   title: string;
   description: string;
   ivr: IvrSettings;
+  /** Card fields the caller keys (today always card number, expiry, security code). */
+  cardFields: CardFieldName[];
   fields: FormField[];
+  /** Free name → value pairs for integrations (shown to nobody, passed to nothing card-related). */
+  customAttributes: Record<string, string>;
+}
+
+/** Rights, as in the contact-center administrator's vocabulary. */
+export const RIGHTS = ['secureInput', 'initiateSecureInput', 'superviseSecureInput'] as const;
+export type Right = (typeof RIGHTS)[number];
+
+export interface Workgroup {
+  id: string;
+  name: string;
+  /** Form ids assigned to the workgroup. */
+  forms: string[];
+  /** User ids. */
+  members: string[];
+  /** Rights every member holds. */
+  rights: Right[];
+}
+
+export interface UserEntry {
+  id: string;
+  name: string;
+  /** Rights this user holds on their own, on top of their workgroups'. */
+  rights: Right[];
 }
 
 export interface FormsConfig {
+  forms: FormDefinition[];
+  /** Absent in a forms-only file: then Begin checks no rights (the agent API refuses everyone). */
+  workgroups?: Workgroup[];
+  users?: UserEntry[];
+}
+
+/** What one signed-in user may do. */
+export interface AgentAccess {
+  userId: string;
+  known: boolean;
+  name: string;
+  rights: Set<Right>;
+  workgroups: string[];
+  /** Forms assigned to any of the user's workgroups, in configuration order. */
   forms: FormDefinition[];
 }
 
@@ -69,7 +115,7 @@ export function parseFormsConfig(raw: unknown): FormsConfig {
     const where = `forms[${i}]`;
     if (!isRecord(f)) {
       problems.push(`${where} must be an object`);
-      return { id: '', type: 'simple', title: '', description: '', ivr: { ...DEFAULT_IVR }, fields: [] };
+      return { id: '', type: 'simple', title: '', description: '', ivr: { ...DEFAULT_IVR }, cardFields: [...CARD_FIELDS], fields: [], customAttributes: {} };
     }
     const id = typeof f.id === 'string' ? f.id : '';
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(id)) problems.push(`${where}.id must be lower-case letters, digits and dashes`);
@@ -111,11 +157,144 @@ export function parseFormsConfig(raw: unknown): FormsConfig {
       title: typeof f.title === 'string' ? f.title : '',
       description: typeof f.description === 'string' ? f.description : '',
       ivr: checkIvr(where, f.ivr, problems),
+      cardFields: checkCardFields(where, isRecord(f.ivr) ? f.ivr.cardFields : undefined, problems),
       fields,
+      customAttributes: checkAttributes(where, f.customAttributes, problems),
     };
   });
+  const config: FormsConfig = { forms };
+  if (raw.workgroups !== undefined || raw.users !== undefined) {
+    const users = checkUsers(raw.users, problems);
+    config.users = users;
+    config.workgroups = checkWorkgroups(raw.workgroups, ids, new Set(users.map((u) => u.id)), problems);
+  }
+  for (const key of Object.keys(raw)) if (!['forms', 'workgroups', 'users', '$schema'].includes(key)) problems.push(`"${key}" is not a known setting`);
   if (problems.length > 0) throw new FormsConfigError(problems);
-  return { forms };
+  return config;
+}
+
+function checkCardFields(where: string, raw: unknown, problems: string[]): CardFieldName[] {
+  if (raw === undefined) return [...CARD_FIELDS];
+  // The IVR asks for all three in this order; other sets would need a change to the IVR, so they are refused.
+  if (!Array.isArray(raw) || raw.length !== CARD_FIELDS.length || raw.some((v, i) => v !== CARD_FIELDS[i])) {
+    problems.push(`${where}.ivr.cardFields must be ["pan", "exp", "cvv"]: the IVR collects card number, expiry and security code`);
+  }
+  return [...CARD_FIELDS];
+}
+
+function checkAttributes(where: string, raw: unknown, problems: string[]): Record<string, string> {
+  if (raw === undefined) return {};
+  if (!isRecord(raw) || Object.values(raw).some((v) => typeof v !== 'string')) {
+    problems.push(`${where}.customAttributes must map names to text`);
+    return {};
+  }
+  if (Object.keys(raw).length > 20) problems.push(`${where}.customAttributes may hold at most 20 entries`);
+  return { ...(raw as Record<string, string>) };
+}
+
+const USER_ID = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
+
+function checkRights(where: string, raw: unknown, problems: string[]): Right[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    problems.push(`${where}.rights must be a list`);
+    return [];
+  }
+  const rights: Right[] = [];
+  raw.forEach((r, i) => {
+    if (typeof r === 'string' && (RIGHTS as readonly string[]).includes(r)) rights.push(r as Right);
+    else problems.push(`${where}.rights[${i}] must be one of ${RIGHTS.join(', ')}`);
+  });
+  return rights;
+}
+
+function checkUsers(raw: unknown, problems: string[]): UserEntry[] {
+  if (!Array.isArray(raw)) {
+    problems.push('"users" must be a list when workgroups are configured');
+    return [];
+  }
+  const seen = new Set<string>();
+  const users: UserEntry[] = [];
+  raw.forEach((u, i) => {
+    const where = `users[${i}]`;
+    if (!isRecord(u) || typeof u.id !== 'string' || !USER_ID.test(u.id)) {
+      problems.push(`${where}.id must be a user name (letters, digits, . _ @ -)`);
+      return;
+    }
+    if (seen.has(u.id)) problems.push(`${where}.id "${u.id}" is used twice`);
+    seen.add(u.id);
+    users.push({ id: u.id, name: typeof u.name === 'string' && u.name.trim() !== '' ? u.name : u.id, rights: checkRights(where, u.rights, problems) });
+  });
+  return users;
+}
+
+function checkWorkgroups(raw: unknown, formIds: Set<string>, userIds: Set<string>, problems: string[]): Workgroup[] {
+  if (!Array.isArray(raw)) {
+    problems.push('"workgroups" must be a list');
+    return [];
+  }
+  const seen = new Set<string>();
+  const groups: Workgroup[] = [];
+  raw.forEach((g, i) => {
+    const where = `workgroups[${i}]`;
+    if (!isRecord(g) || typeof g.id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(g.id)) {
+      problems.push(`${where}.id must be lower-case letters, digits and dashes`);
+      return;
+    }
+    if (seen.has(g.id)) problems.push(`${where}.id "${g.id}" is used twice`);
+    seen.add(g.id);
+    const list = (name: 'forms' | 'members', known: Set<string>, what: string): string[] => {
+      const v = g[name];
+      if (v === undefined) return [];
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+        problems.push(`${where}.${name} must be a list of ${what} ids`);
+        return [];
+      }
+      for (const x of v as string[]) if (!known.has(x)) problems.push(`${where}.${name} names ${what} "${x}", which is not defined`);
+      return [...(v as string[])];
+    };
+    groups.push({
+      id: g.id,
+      name: typeof g.name === 'string' && g.name.trim() !== '' ? g.name : g.id,
+      forms: list('forms', formIds, 'form'),
+      members: list('members', userIds, 'user'),
+      rights: checkRights(where, g.rights, problems),
+    });
+  });
+  return groups;
+}
+
+/**
+ * What a user may do: rights come from the user entry and every workgroup they belong to (as an
+ * administrator grants them to a workgroup or to a single user); forms come from their workgroups.
+ */
+export function agentAccess(config: FormsConfig, userId: string): AgentAccess {
+  const user = config.users?.find((u) => u.id === userId);
+  const groups = (config.workgroups ?? []).filter((g) => g.members.includes(userId));
+  const rights = new Set<Right>(user?.rights ?? []);
+  for (const g of groups) for (const r of g.rights) rights.add(r);
+  const formIds = new Set(groups.flatMap((g) => g.forms));
+  return {
+    userId,
+    known: user !== undefined,
+    name: user?.name ?? userId,
+    rights,
+    workgroups: groups.map((g) => g.id),
+    forms: config.forms.filter((f) => formIds.has(f.id)),
+  };
+}
+
+/**
+ * Why this user may not start a session with this form, or undefined when they may. Only meaningful
+ * when the configuration has workgroups; a forms-only configuration grants nothing to check.
+ */
+export function initiateRefusal(config: FormsConfig, userId: string, formId: string): { code: 'no-right' | 'form-not-assigned'; reason: string } | undefined {
+  const access = agentAccess(config, userId);
+  if (!access.rights.has('secureInput') || !access.rights.has('initiateSecureInput')) {
+    return { code: 'no-right', reason: 'you do not hold the Secure Input and Initiate Secure Input rights; ask your administrator' };
+  }
+  if (!access.forms.some((f) => f.id === formId)) return { code: 'form-not-assigned', reason: `form ${formId} is not assigned to any of your workgroups` };
+  return undefined;
 }
 
 export const MAX_FIELD_LENGTH = 200;

@@ -1,0 +1,45 @@
+/**
+ * Why the agent API refused a request: a stable code the console can switch on, the HTTP status it maps
+ * to, and a reason an agent can read. Reasons name fields and forms, never values the agent typed.
+ */
+
+export const REFUSALS = {
+  unauthenticated: 401,
+  'bad-request': 400,
+  'no-right': 403,
+  'form-not-assigned': 403,
+  'not-your-session': 403,
+  'not-your-interaction': 403,
+  'unknown-session': 404,
+  'unknown-interaction': 404,
+  conference: 409,
+  'session-running': 409,
+  'not-connected': 409,
+  'not-cancellable': 409,
+  'not-retryable': 409,
+  'not-capturing': 409,
+  'not-finished': 409,
+  'invalid-fields': 422,
+} as const;
+export type RefusalCode = keyof typeof REFUSALS;
+
+export class AgentRequestRefusedError extends Error {
+  public readonly status: number;
+
+  public constructor(
+    public readonly code: RefusalCode,
+    reason: string,
+    public readonly problems: string[] = [],
+  ) {
+    super(reason);
+    this.name = 'AgentRequestRefusedError';
+    this.status = REFUSALS[code];
+  }
+}
+
+/** The body of every refusal: `{ error: code, reason, problems }`. */
+export interface RefusalBody {
+  error: RefusalCode | 'not-found' | 'internal-error';
+  reason: string;
+  problems: string[];
+}

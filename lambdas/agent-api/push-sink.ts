@@ -1,0 +1,107 @@
+/**
+ * The agent's live view as a session event sink. Each event becomes zero or more push messages
+ * (push.ts) that a publisher delivers to the session's agent:
+ * - `local` (sandbox): an in-process hub the sandbox's WebSocket server registers on globalThis;
+ * - `websocket` (AWS): API Gateway WebSocket connections of the agent, found in the connections table,
+ *   reached with PostToConnection; gone connections are removed.
+ * Nothing is loaded until the first event, so functions that never push pay nothing at start.
+ */
+import type { SessionEvent, SessionEventSink } from '../shared/session/events';
+import { toPushes, type AgentPush } from './push';
+
+export const PUSH_ENV = {
+  target: 'AGENT_PUSH_TARGET',
+  connectionsTable: 'AGENT_CONNECTIONS_TABLE',
+  managementEndpoint: 'AGENT_WS_MANAGEMENT_ENDPOINT',
+  sessionTable: 'SESSION_TABLE',
+} as const;
+
+export interface PushPublisher {
+  publish(sessionId: string, messages: AgentPush[]): Promise<void>;
+}
+
+export class AgentPushSink implements SessionEventSink {
+  public constructor(private readonly publisher: PushPublisher) {}
+
+  public async emit(event: SessionEvent): Promise<void> {
+    const messages = toPushes(event);
+    if (messages.length > 0) await this.publisher.publish(event.sessionId, messages);
+  }
+}
+
+/** The in-process hub the sandbox registers; the sink finds it at publish time. */
+export const LOCAL_PUSH_HUB = Symbol.for('secure-ivr.agent-push-hub');
+type HubHolder = { [LOCAL_PUSH_HUB]?: PushPublisher };
+
+export function registerLocalPushHub(hub: PushPublisher | undefined): void {
+  (globalThis as HubHolder)[LOCAL_PUSH_HUB] = hub;
+}
+
+class LocalPublisher implements PushPublisher {
+  public async publish(sessionId: string, messages: AgentPush[]): Promise<void> {
+    await (globalThis as HubHolder)[LOCAL_PUSH_HUB]?.publish(sessionId, messages);
+  }
+}
+
+/**
+ * Connections table item (an EncryptedTable keyed by `sessionId`): one per agent, keyed `agent#<userId>`,
+ * holding the set of that agent's open WebSocket connection ids.
+ */
+export const agentTopic = (userId: string): string => `agent#${userId}`;
+
+export class WebSocketPublisher implements PushPublisher {
+  private readonly owners = new Map<string, string>();
+
+  public constructor(private readonly settings: { connectionsTable: string; sessionTable: string; managementEndpoint: string }) {}
+
+  public async publish(sessionId: string, messages: AgentPush[]): Promise<void> {
+    const [{ documentClient }, ddbLib, api] = await Promise.all([
+      import('../shared/clients'),
+      import('@aws-sdk/lib-dynamodb'),
+      import('@aws-sdk/client-apigatewaymanagementapi'),
+    ]);
+    const ddb = await documentClient();
+    let owner = this.owners.get(sessionId);
+    if (!owner) {
+      const { Item } = await ddb.send(new ddbLib.GetCommand({ TableName: this.settings.sessionTable, Key: { sessionId }, ProjectionExpression: 'agentId' }));
+      if (typeof Item?.agentId !== 'string') return;
+      owner = Item.agentId;
+      if (this.owners.size > 1000) this.owners.clear();
+      this.owners.set(sessionId, owner);
+    }
+    const key = { sessionId: agentTopic(owner) };
+    const { Item } = await ddb.send(new ddbLib.GetCommand({ TableName: this.settings.connectionsTable, Key: key }));
+    const connections = Item?.connections instanceof Set ? [...(Item.connections as Set<string>)] : [];
+    if (connections.length === 0) return;
+    const client = new api.ApiGatewayManagementApiClient({ endpoint: this.settings.managementEndpoint });
+    await Promise.all(
+      connections.map(async (connectionId) => {
+        for (const message of messages) {
+          try {
+            await client.send(new api.PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(message)) }));
+          } catch (err) {
+            if (err instanceof Error && err.name === 'GoneException') {
+              await ddb.send(new ddbLib.UpdateCommand({ TableName: this.settings.connectionsTable, Key: key, UpdateExpression: 'DELETE connections :c', ExpressionAttributeValues: { ':c': new Set([connectionId]) } }));
+              return;
+            }
+            throw err;
+          }
+        }
+      }),
+    );
+  }
+}
+
+/** The push sinks a function's environment asks for (none unless AGENT_PUSH_TARGET is set). */
+export function agentPushSinks(env: NodeJS.ProcessEnv): SessionEventSink[] {
+  const target = env[PUSH_ENV.target];
+  if (target === 'local') return [new AgentPushSink(new LocalPublisher())];
+  if (target === 'websocket') {
+    const connectionsTable = env[PUSH_ENV.connectionsTable];
+    const managementEndpoint = env[PUSH_ENV.managementEndpoint];
+    const sessionTable = env[PUSH_ENV.sessionTable];
+    if (!connectionsTable || !managementEndpoint || !sessionTable) return [];
+    return [new AgentPushSink(new WebSocketPublisher({ connectionsTable, managementEndpoint, sessionTable }))];
+  }
+  return [];
+}

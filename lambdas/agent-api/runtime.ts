@@ -1,0 +1,84 @@
+/**
+ * Wires the agent API to AWS (or to the sandbox's engines, through the same SDK clients): the secure
+ * input configuration, the session table, Step Functions and the Chime SMA. Read once per container.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { EnvReader } from '../shared/config';
+import { documentClient, sfnClient, voiceClient } from '../shared/clients';
+import { ENV } from '../shared/session/contract';
+import { parseFormsConfig, type FormsConfig } from '../shared/session/forms';
+import { startSecureSession } from '../shared/session/start-session';
+import type { SessionStoreDeps } from '../shared/session/session-store';
+import { AgentService } from './agent-service';
+import type { InteractionDirectory } from './interactions';
+
+export const AGENT_ENV = {
+  /** SSM parameter holding config/secure-ivr.json (AWS). */
+  configParameter: 'SECURE_INPUT_CONFIG_PARAMETER',
+  /** The configuration inline (tests) or FORMS_FILE (sandbox). */
+  configJson: 'SECURE_INPUT_CONFIG_JSON',
+  userPoolId: 'USER_POOL_ID',
+  userPoolClientIds: 'USER_POOL_CLIENT_IDS',
+  allowedOrigin: 'ALLOWED_ORIGIN',
+} as const;
+
+/** Loads and checks the configuration: SSM parameter in AWS, inline JSON, or the sandbox's FORMS_FILE. */
+export async function loadSecureInputConfig(env: NodeJS.ProcessEnv): Promise<FormsConfig> {
+  let text = env[AGENT_ENV.configJson];
+  const parameter = env[AGENT_ENV.configParameter];
+  if (!text && parameter) {
+    const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
+    const out = await new SSMClient({ maxAttempts: 3 }).send(new GetParameterCommand({ Name: parameter }));
+    text = out.Parameter?.Value;
+  }
+  if (!text && env.FORMS_FILE) text = readFileSync(env.FORMS_FILE, 'utf8');
+  if (!text) throw new Error(`Neither ${AGENT_ENV.configParameter} nor ${AGENT_ENV.configJson} is set: the agent API has no secure input configuration`);
+  return parseFormsConfig(JSON.parse(text));
+}
+
+export interface RuntimeOptions {
+  interactions: InteractionDirectory;
+  onSessionStarted?(agentId: string, sessionId: string): void;
+}
+
+export function liveAgentService(env: NodeJS.ProcessEnv, config: FormsConfig, options: RuntimeOptions): AgentService {
+  const r = new EnvReader(env);
+  const tableName = r.required(ENV.sessionTable);
+  const stateMachineArn = r.required(ENV.stateMachineArn);
+  const smaId = r.required(ENV.smaId);
+  r.done();
+  const now = (): Date => new Date();
+  return new AgentService({
+    config,
+    store: {
+      // The store wants a client now; this one resolves the (lazily built, cached) client per request.
+      ddb: { send: async (command: unknown) => (await documentClient()).send(command as never) } as unknown as SessionStoreDeps['ddb'],
+      tableName,
+      now,
+    },
+    workflow: {
+      start: async (request) => startSecureSession(await sfnClient(), stateMachineArn, request),
+      fail: async (taskToken, error, cause) => {
+        const { SendTaskFailureCommand } = await import('@aws-sdk/client-sfn');
+        await (await sfnClient()).send(new SendTaskFailureCommand({ taskToken, error, cause }));
+      },
+    },
+    calls: {
+      update: async (callTransactionId, args) => {
+        const { UpdateSipMediaApplicationCallCommand } = await import('@aws-sdk/client-chime-sdk-voice');
+        try {
+          await (await voiceClient()).send(new UpdateSipMediaApplicationCallCommand({ SipMediaApplicationId: smaId, TransactionId: callTransactionId, Arguments: args }));
+          return true;
+        } catch (err) {
+          if (err instanceof Error && err.name === 'NotFoundException') return false;
+          throw err;
+        }
+      },
+    },
+    interactions: options.interactions,
+    newId: () => randomUUID(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    ...(options.onSessionStarted ? { onSessionStarted: options.onSessionStarted } : {}),
+  });
+}

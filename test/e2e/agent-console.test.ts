@@ -1,0 +1,200 @@
+/**
+ * End to end in a real browser (playwright-core driving Debian's Chromium, headless) against a sandbox
+ * started here: an agent works the console while a second page plays the caller on the keypad.
+ * Screenshots of every step go to test-artifacts/screenshots/. Without Chromium these tests fail.
+ */
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { Sandbox } from '../../sandbox/sandbox';
+import { startApiServer, type ApiServer } from '../../sandbox/api-server';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
+const VISA = '4111111111111111';
+const DECLINE = '4000000000000002';
+const UI_TIMEOUT = 15_000;
+
+let sandbox: Sandbox;
+let api: ApiServer;
+let context: BrowserContext;
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function agentPage(): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(api.consoleUrl);
+  await page.getByLabel('Agent').selectOption('alice');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('Signed in as Alice Agent').waitFor({ timeout: UI_TIMEOUT });
+  return page;
+}
+
+async function callerPage(): Promise<{ page: Page; callId: string }> {
+  const page = await context.newPage();
+  await page.goto(api.keypadUrl);
+  await page.getByLabel('Call the agent').selectOption('alice');
+  await page.getByRole('button', { name: 'Call' }).click();
+  await page.getByText('Talking to the agent.').waitFor({ timeout: UI_TIMEOUT });
+  const callId = (await page.locator('body').getAttribute('data-call-id')) ?? '';
+  return { page, callId };
+}
+
+async function openCall(agent: Page, callId: string): Promise<void> {
+  await agent.getByRole('button', { name: 'Refresh' }).click();
+  await agent.locator(`button[data-interaction="${callId}"]`).click();
+  await agent.getByRole('button', { name: 'Secure Input' }).waitFor({ timeout: UI_TIMEOUT });
+}
+
+async function sendToIvr(agent: Page): Promise<void> {
+  await agent.getByRole('button', { name: 'Secure Input' }).click();
+  await agent.getByRole('radio', { name: /Card payment/ }).check();
+  await agent.getByRole('button', { name: 'OK' }).click();
+  await agent.getByLabel('Customer name (required)').fill('Joe Smith');
+  await agent.getByLabel('Customer account (required)').fill('343453422');
+  await agent.getByLabel('Amount (required)').fill('14.55');
+  await agent.getByRole('button', { name: 'Send to IVR' }).click();
+}
+
+async function key(caller: Page, keys: string, prompt: RegExp): Promise<void> {
+  await caller.getByText(prompt).last().waitFor({ timeout: UI_TIMEOUT });
+  await caller.keyboard.type(keys);
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser tests cannot run. Install it with "apt-get install -y chromium" (.ci/run does this on a fresh machine).`);
+  }
+  mkdirSync(SHOTS, { recursive: true });
+  sandbox = await Sandbox.start({ dataDir: mkdtempSync(join(tmpdir(), 'e2e-console-')), ephemeral: true });
+  api = await startApiServer(sandbox, 0);
+  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'e2e-chromium-')), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1200, height: 900 },
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await context?.close();
+  await api?.close();
+  await sandbox?.close();
+});
+
+describe('the agent console with a caller on the keypad page', () => {
+  it('completes a payment: masked live progress, then "Operation successful", with call controls disabled meanwhile', async () => {
+    // Prepare
+    const agent = await agentPage();
+    await shot(agent, '01-payment-signed-in');
+    const { page: caller, callId } = await callerPage();
+    await openCall(agent, callId);
+    await shot(agent, '02-payment-call-selected');
+    // Act
+    await sendToIvr(agent);
+    await agent.getByText('Waiting for caller to complete input…').waitFor({ timeout: UI_TIMEOUT });
+    const transferDisabled = await agent.getByRole('button', { name: 'Transfer' }).isDisabled();
+    const conferenceDisabled = await agent.getByRole('button', { name: 'Conference' }).isDisabled();
+    await shot(agent, '03-payment-waiting');
+    await key(caller, `${VISA}#`, /enter your card number/);
+    await agent.locator('tr[data-field="pan"] .masked').getByText('•••• •••• •••• 1111').waitFor({ timeout: UI_TIMEOUT });
+    await shot(agent, '04-payment-card-number-masked');
+    await shot(caller, '04-payment-caller-keypad');
+    await key(caller, '1230#', /expiry date/);
+    await key(caller, '737#', /security code/);
+    await agent.getByText('Operation successful — card validated').waitFor({ timeout: UI_TIMEOUT });
+    await shot(agent, '05-payment-outcome');
+    const agentHtml = await agent.content();
+    await agent.getByRole('button', { name: 'Close' }).click();
+    await agent.getByText(/Used 1 time: 1 accepted/).waitFor({ timeout: UI_TIMEOUT });
+    await shot(agent, '06-payment-closed-history');
+    // Assess
+    expect(transferDisabled).toBe(true);
+    expect(conferenceDisabled).toBe(true);
+    expect(await agent.getByRole('button', { name: 'Transfer' }).isDisabled()).toBe(false);
+    expect(agentHtml).not.toContain(VISA);
+    expect(agentHtml).not.toContain('1230');
+    await agent.close();
+    await caller.close();
+  });
+
+  it('retries after a decline and then succeeds', async () => {
+    // Prepare
+    const agent = await agentPage();
+    const { page: caller, callId } = await callerPage();
+    await openCall(agent, callId);
+    // Act
+    await sendToIvr(agent);
+    await key(caller, `${DECLINE}#`, /enter your card number/);
+    await key(caller, '1230#', /expiry date/);
+    await key(caller, '737#', /security code/);
+    await agent.getByText('Declined', { exact: true }).waitFor({ timeout: UI_TIMEOUT });
+    await agent.locator('#outcome-details').getByText(/do not honour/).waitFor({ timeout: UI_TIMEOUT });
+    await shot(agent, '11-retry-declined');
+    await agent.getByRole('button', { name: 'Retry' }).click();
+    await agent.getByText('Waiting for caller to complete input…').waitFor({ timeout: UI_TIMEOUT });
+    await shot(agent, '12-retry-waiting-again');
+    await caller.getByText(/Your payment could not be accepted/).waitFor({ timeout: UI_TIMEOUT });
+    await caller.locator('#prompts li', { hasText: /enter your card number/ }).nth(1).waitFor({ timeout: UI_TIMEOUT });
+    await caller.keyboard.type(`${VISA}#`);
+    await key(caller, '1230#', /expiry date/);
+    await key(caller, '737#', /security code/);
+    await agent.getByText('Operation successful — card validated').waitFor({ timeout: UI_TIMEOUT });
+    await shot(agent, '13-retry-accepted');
+    // Assess
+    await agent.getByRole('button', { name: 'Close' }).click();
+    await agent.getByText(/Used 2 times: 1 accepted, 1 declined/).waitFor({ timeout: UI_TIMEOUT });
+    await shot(agent, '14-retry-history');
+    expect(await agent.getByText(/Used 2 times/).count()).toBe(1);
+    await agent.close();
+    await caller.close();
+  });
+
+  it('cancels mid-entry: the agent sees "Cancelled" and the caller is returned to the agent', async () => {
+    // Prepare
+    const agent = await agentPage();
+    const { page: caller, callId } = await callerPage();
+    await openCall(agent, callId);
+    await sendToIvr(agent);
+    await key(caller, '4111', /enter your card number/);
+    await shot(caller, '21-cancel-caller-mid-entry');
+    // Act
+    await agent.getByRole('button', { name: 'Cancel secure input' }).click();
+    await agent.getByText('Cancelled — no payment was taken').waitFor({ timeout: UI_TIMEOUT });
+    await shot(agent, '22-cancel-agent-outcome');
+    // The caller's entry in progress ends with # (the IVR cannot interrupt it); those keys are dropped.
+    await caller.keyboard.type('#');
+    await caller.getByText(/could not complete your payment/).waitFor({ timeout: UI_TIMEOUT });
+    await caller.getByText('Talking to the agent.').waitFor({ timeout: UI_TIMEOUT });
+    await shot(caller, '23-cancel-caller-back-with-agent');
+    // Assess
+    const call = sandbox.emulator.call(callId);
+    expect(call?.agentBridged).toBe(true);
+    expect(call?.recordingState).toBe('recording');
+    expect(await sandbox.dynamo.scanAll('CardVaultTable')).toHaveLength(0);
+    await agent.close();
+    await caller.close();
+  });
+
+  it('refuses secure input on a conference call with a clear reason', async () => {
+    // Prepare
+    const agent = await agentPage();
+    const { page: caller, callId } = await callerPage();
+    await openCall(agent, callId);
+    await agent.getByRole('button', { name: 'Conference' }).click();
+    await agent.getByText(/3 parties/).first().waitFor({ timeout: UI_TIMEOUT });
+    // Act
+    await sendToIvr(agent);
+    const alert = agent.locator('#fill-error');
+    await alert.getByText(/not available on a conference call/).waitFor({ timeout: UI_TIMEOUT });
+    await shot(agent, '31-conference-refused');
+    // Assess
+    expect(await alert.getAttribute('role')).toBe('alert');
+    expect(sandbox.emulator.call(callId)?.agentBridged).toBe(true);
+    await agent.close();
+    await caller.close();
+  });
+});
