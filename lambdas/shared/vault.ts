@@ -44,8 +44,14 @@ export interface OpenedCard {
 const aad = (sessionId: string, field: CardField): Buffer => Buffer.from(`secure-ivr:${sessionId}:${field}`, 'utf8');
 const context = (sessionId: string): Record<string, string> => ({ sessionId });
 
-/** Encrypts one field and stores it; returns the session's opaque vault reference. */
-export async function sealField(deps: VaultDeps, sessionId: string, field: CardField, digits: string, ttlSeconds: number): Promise<string> {
+/**
+ * Encrypts one field and stores it; returns the session's opaque vault reference. Pass `expectedVaultRef`
+ * (the reference the earlier fields got) for every field after the first: the write then only lands in
+ * that live item. Without it, a late duplicate SMA invocation (the service retries an event whose answer
+ * missed the deadline) re-created the item — holding a sealed security code — after End or Abort had
+ * destroyed it (found by the soak); now it fails with VaultItemNotFoundError instead.
+ */
+export async function sealField(deps: VaultDeps, sessionId: string, field: CardField, digits: string, ttlSeconds: number, expectedVaultRef?: string): Promise<string> {
   const { GenerateDataKeyCommand } = await import('@aws-sdk/client-kms');
   const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
   let key: Uint8Array | undefined;
@@ -66,16 +72,23 @@ export async function sealField(deps: VaultDeps, sessionId: string, field: CardF
     key?.fill(0);
   }
   const nowSeconds = Math.floor(deps.now().getTime() / 1000);
-  const result = await deps.ddb.send(
-    new UpdateCommand({
-      TableName: deps.tableName,
-      Key: { sessionId },
-      UpdateExpression: 'SET #f = :sealed, vaultRef = if_not_exists(vaultRef, :ref), createdAt = if_not_exists(createdAt, :now), expiresAt = if_not_exists(expiresAt, :exp)',
-      ExpressionAttributeNames: { '#f': field },
-      ExpressionAttributeValues: { ':sealed': sealed, ':ref': `vault-${randomUUID()}`, ':now': nowSeconds, ':exp': nowSeconds + ttlSeconds },
-      ReturnValues: 'ALL_NEW',
-    }),
-  );
+  let result;
+  try {
+    result = await deps.ddb.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: { sessionId },
+        UpdateExpression: 'SET #f = :sealed, vaultRef = if_not_exists(vaultRef, :ref), createdAt = if_not_exists(createdAt, :now), expiresAt = if_not_exists(expiresAt, :exp)',
+        ...(expectedVaultRef !== undefined ? { ConditionExpression: 'vaultRef = :expected' } : {}),
+        ExpressionAttributeNames: { '#f': field },
+        ExpressionAttributeValues: { ':sealed': sealed, ':ref': `vault-${randomUUID()}`, ':now': nowSeconds, ':exp': nowSeconds + ttlSeconds, ...(expectedVaultRef !== undefined ? { ':expected': expectedVaultRef } : {}) },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ConditionalCheckFailedException') throw new VaultItemNotFoundError();
+    throw err;
+  }
   const ref = result.Attributes?.vaultRef;
   if (typeof ref !== 'string') throw new VaultItemNotFoundError();
   return ref;

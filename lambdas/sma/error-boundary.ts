@@ -6,7 +6,7 @@
  */
 import type middy from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { actions, findLeg, MalformedSmaEventError, SCHEMA_VERSION, type SmaAction, type SmaEvent, type SmaResponse } from '../shared/sma/contract';
+import { actions, findLeg, MalformedSmaEventError, SCHEMA_VERSION, type Participant, type SmaAction, type SmaEvent, type SmaResponse } from '../shared/sma/contract';
 import { decodeIvr, readState, withoutSession, writeState } from './call-state';
 import { promptsFor } from './prompts';
 import type { IvrConfig } from './ivr';
@@ -19,12 +19,27 @@ export interface ErrorBoundaryOptions {
   describe(error: unknown): string;
 }
 
-const isEventLike = (v: unknown): v is SmaEvent =>
-  typeof v === 'object' && v !== null && typeof (v as SmaEvent).CallDetails === 'object' && Array.isArray((v as SmaEvent).CallDetails?.Participants);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The parts of a possibly malformed event the recovery may rely on: participants that are objects with a
+ * string CallId, and only string attributes. Anything else would make the recovery throw or answer with a
+ * response the service refuses (found by test/fuzz).
+ */
+function usableEvent(v: unknown): SmaEvent | undefined {
+  if (!isRecord(v) || !isRecord(v.CallDetails) || !Array.isArray(v.CallDetails.Participants)) return undefined;
+  const details = v.CallDetails;
+  const participants = (details.Participants as unknown[]).filter((p): p is Participant => isRecord(p) && typeof p.CallId === 'string' && p.CallId !== '');
+  const attrs = isRecord(details.TransactionAttributes)
+    ? Object.fromEntries(Object.entries(details.TransactionAttributes).filter((e): e is [string, string] => typeof e[1] === 'string'))
+    : undefined;
+  return { ...(v as unknown as SmaEvent), CallDetails: { ...(details as unknown as SmaEvent['CallDetails']), Participants: participants, ...(attrs ? { TransactionAttributes: attrs } : { TransactionAttributes: undefined }) } };
+}
 
 /** The safe response for an event that failed: end any session, resume recording, back to the agent. */
-export async function recoveryResponse(event: unknown, failSession: ErrorBoundaryOptions['failSession'], ivrConfig: IvrConfig | undefined): Promise<SmaResponse> {
-  if (!isEventLike(event)) return { SchemaVersion: SCHEMA_VERSION, Actions: [] };
+export async function recoveryResponse(raw: unknown, failSession: ErrorBoundaryOptions['failSession'], ivrConfig: IvrConfig | undefined): Promise<SmaResponse> {
+  const event = usableEvent(raw);
+  if (!event) return { SchemaVersion: SCHEMA_VERSION, Actions: [] };
   const state = readState(event.CallDetails.TransactionAttributes);
   const legA = findLeg(event, 'LEG-A');
   if (!state.sessionId || !legA || legA.Status === 'Disconnected') return { SchemaVersion: SCHEMA_VERSION, Actions: [], TransactionAttributes: writeState(state) };

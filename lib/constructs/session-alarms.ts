@@ -18,6 +18,8 @@ import { Construct } from 'constructs';
 export const METRIC_NAMESPACE = 'SecureIvr';
 /** The SMA handler's log message when PauseCallRecording failed (must match lambdas/sma). */
 export const RECORDING_PAUSE_FAILED_MESSAGE = 'recording pause failed';
+/** The error name the SMA handler logs when the vault's KMS call failed (lambdas/shared/errors VaultCryptoError). */
+export const VAULT_KEY_FAILURE_ERROR = 'VaultCryptoError';
 
 export interface SessionAlarmsProps {
   readonly stateMachine: sfn.IStateMachine;
@@ -77,5 +79,16 @@ export class SessionAlarms extends Construct {
       metricValue: '1',
     });
     add('RecordingPauseFailed', pauseFailed.metric({ period, statistic: 'Sum' }), 'Call recording could not be paused before card capture; the IVR refused to prompt (fail closed).');
+
+    // KMS failures (P23, 10.7.2): the validator's Decrypt failures surface as Validator errors, but the SMA
+    // handler's error boundary catches a failed GenerateDataKey (no Lambda error), so watch for it in its log.
+    const vaultKeyFailed = new logs.MetricFilter(this, 'VaultKeyFailedFilter', {
+      logGroup: props.smaLogGroup,
+      filterPattern: logs.FilterPattern.literal(`{ $.error = "${VAULT_KEY_FAILURE_ERROR}" }`),
+      metricNamespace: METRIC_NAMESPACE,
+      metricName: 'VaultKeyFailed',
+      metricValue: '1',
+    });
+    add('VaultKeyFailed', vaultKeyFailed.metric({ period, statistic: 'Sum' }), 'The vault KMS key could not encrypt card data (KMS error or throttling); the card capture was aborted.');
   }
 }
