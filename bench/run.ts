@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const sandbox = await benchSandboxCalls();
   line(`  sandbox start                 ${sandbox.startMs} ms`);
   line(`  one whole call (sequential)   p50 ${sandbox.sequential.p50Ms} ms   p99 ${sandbox.sequential.p99Ms} ms   (${sandbox.sequential.calls} calls)`);
-  line(`  ${sandbox.concurrent.calls} concurrent calls          ${sandbox.concurrent.wallMs} ms wall; outcomes ${JSON.stringify(sandbox.concurrent.outcomes)}; violations ${sandbox.concurrent.violations}`);
+  line(`  ${sandbox.concurrent.calls} calls, ${sandbox.concurrent.concurrency} at once at human pace   ${sandbox.concurrent.wallMs} ms wall; outcomes ${JSON.stringify(sandbox.concurrent.outcomes)}; violations ${sandbox.concurrent.violations}`);
   line(`  last key → outcome recorded   p50 ${sandbox.concurrent.lastKeyToOutcomeP50Ms} ms   p99 ${sandbox.concurrent.lastKeyToOutcomeP99Ms} ms (validation service time included)`);
   line('\n== AWS requests and cost of one secure session ==');
   for (const [op, n] of Object.entries(sandbox.perSession.requests).sort()) line(`  ${op.padEnd(40)} ${n}`);

@@ -7,6 +7,8 @@ Commands:
   sandbox   run the local sandbox (what npm start does)
   call      run one scripted call through the sandbox
   redact    redact card numbers from a chat message or email on stdin
+  audit     pull or verify the hash-chained audit trail (compliance)
+  outcomes  payment outcomes for a time window as CSV or JSON (finance)
 
 Run secure-ivr <command> --help for a command's options.`;
 
@@ -15,6 +17,9 @@ type Command = (argv: string[], out: NodeJS.WritableStream, err: NodeJS.Writable
 const COMMANDS: Record<string, () => Promise<Command>> = {
   sandbox: async () => (await import('./commands/sandbox')).runSandboxCommand,
   call: async () => (await import('./commands/call')).runCallCommand,
+  'check-validator': async () => (await import('./commands/check-validator')).runCheckValidatorCommand,
+  audit: async () => (await import('./commands/audit')).runAuditCommand,
+  outcomes: async () => (await import('./commands/outcomes')).runOutcomesCommand,
   redact: async () => {
     const { runRedactCommand } = await import('./commands/redact');
     return (argv, out, err) => runRedactCommand(argv, { stdin: process.stdin, stdout: out, stderr: err });

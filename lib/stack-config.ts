@@ -1,6 +1,6 @@
 /**
  * Reads and checks the deployment settings from CDK context (`-c key=value` or cdk.json "context") once,
- * at synth, and names every problem in one error. Also loads the forms configuration (config/forms.json,
+ * at synth, and names every problem in one error. Also loads the secure input configuration (config/secure-ivr.json,
  * or a built-in single card-payment form) and checks it with the same parser the functions use.
  */
 import * as fs from 'node:fs';
@@ -9,6 +9,7 @@ import type { Node } from 'constructs';
 import { DEFAULT_IVR, type FormsConfig, parseFormsConfig } from '../lambdas/shared/session/forms';
 import { type CardFieldNames, DEFAULT_CARD_FIELD_NAMES, parseCardFieldNames } from '../lambdas/validator/card-field-names';
 import { SMA_REGIONS } from './constructs/sip-media-application';
+import { COMPLETE_SECRET_ARN, KMS_KEY_ARN, PARAMETER_NAME } from './constructs/validator-trust';
 
 export type AgentEndpointType = 'PSTN' | 'AWS';
 
@@ -19,13 +20,23 @@ export interface SecureIvrConfig {
   readonly agentEndpointUri: string;
   readonly agentVoiceConnectorArn?: string;
   readonly callerIdNumber?: string;
-  readonly validationUrl: string;
+  /** The merchant's validation service; absent only when deployReferenceService is on (the validator then uses it). */
+  readonly validationUrl?: string;
+  /** Deploy the reference validation service (test gateway) behind an IAM-authenticated function URL. */
+  readonly deployReferenceService: boolean;
+  /** Where the validator's private CA bundle / client certificate are (see ValidatorTrust). */
+  readonly validationCaSecretArn?: string;
+  readonly validationCaParameter?: string;
+  readonly validationClientCertSecretArn?: string;
+  readonly validationSecretsKeyArn?: string;
   readonly phoneNumber?: string;
   readonly language: string;
   readonly languages: readonly string[];
   readonly voice: string;
   readonly captureTimeoutMinutes: number;
   readonly recordingRetentionDays: number;
+  /** Object Lock (COMPLIANCE) retention of audit events and outcomes; at least 365 (PCI DSS 10.5.1). */
+  readonly auditRetentionDays: number;
   readonly cardFieldNames: Readonly<CardFieldNames>;
   readonly forms: FormsConfig;
 }
@@ -33,7 +44,7 @@ export interface SecureIvrConfig {
 /** Offline synth works without credentials; `cdk deploy` always has CDK_DEFAULT_ACCOUNT from the profile. */
 export const FALLBACK_ACCOUNT = '123456789012';
 export const FALLBACK_REGION = 'us-east-1';
-export const FORMS_FILE = path.resolve(__dirname, '..', 'config', 'forms.json');
+export const FORMS_FILE = path.resolve(__dirname, '..', 'config', 'secure-ivr.json');
 export const EXAMPLE_SYNTH = 'npx cdk synth -c agentEndpointUri=+15555550100 -c validationUrl=https://pay.example.com/validate';
 
 export class StackConfigError extends Error {
@@ -46,7 +57,7 @@ export class StackConfigError extends Error {
 }
 
 export interface ReadConfigOptions {
-  /** Forms file to load. @default FORMS_FILE (config/forms.json at the repository root) */
+  /** Secure input configuration to load. @default FORMS_FILE (config/secure-ivr.json at the repository root) */
   readonly formsFile?: string;
   /** Process environment for CDK_DEFAULT_ACCOUNT/REGION. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -157,9 +168,23 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
   const callerIdNumber = text(node, 'callerIdNumber');
   if (callerIdNumber !== undefined && !E164.test(callerIdNumber)) problems.push('callerIdNumber must be an E.164 number such as +15555550100');
 
+  const deployReferenceServiceRaw = (text(node, 'deployReferenceService') ?? 'false').toLowerCase();
+  const deployReferenceService = deployReferenceServiceRaw === 'true';
+  if (deployReferenceServiceRaw !== 'true' && deployReferenceServiceRaw !== 'false') problems.push('deployReferenceService must be true or false');
   const validationUrl = text(node, 'validationUrl');
-  if (validationUrl === undefined) missing.push('validationUrl (the merchant validation web service, https://…)');
-  else if (!URL.canParse(validationUrl) || new URL(validationUrl).protocol !== 'https:') problems.push('validationUrl must be an https:// URL');
+  if (validationUrl === undefined && !deployReferenceService) missing.push('validationUrl (the merchant validation web service, https://…)');
+  else if (validationUrl !== undefined && (!URL.canParse(validationUrl) || new URL(validationUrl).protocol !== 'https:')) problems.push('validationUrl must be an https:// URL');
+
+  const validationCaSecretArn = text(node, 'validationCaSecretArn');
+  const validationCaParameter = text(node, 'validationCaParameter');
+  const validationClientCertSecretArn = text(node, 'validationClientCertSecretArn');
+  const validationSecretsKeyArn = text(node, 'validationSecretsKeyArn');
+  for (const [key, value] of [['validationCaSecretArn', validationCaSecretArn], ['validationClientCertSecretArn', validationClientCertSecretArn]] as const) {
+    if (value !== undefined && !COMPLETE_SECRET_ARN.test(value)) problems.push(`${key} must be a complete Secrets Manager secret ARN (ending in the 6-character suffix)`);
+  }
+  if (validationCaParameter !== undefined && !PARAMETER_NAME.test(validationCaParameter)) problems.push('validationCaParameter must be an SSM parameter name such as /secure-ivr/validation-ca');
+  if (validationCaSecretArn !== undefined && validationCaParameter !== undefined) problems.push('give validationCaSecretArn or validationCaParameter, not both');
+  if (validationSecretsKeyArn !== undefined && !KMS_KEY_ARN.test(validationSecretsKeyArn)) problems.push('validationSecretsKeyArn must be a KMS key ARN');
 
   const phoneNumber = text(node, 'phoneNumber');
   if (phoneNumber !== undefined && !E164.test(phoneNumber)) problems.push('phoneNumber must be an E.164 number such as +15555550100');
@@ -172,6 +197,7 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
 
   const captureTimeoutMinutes = wholeNumber(node, 'captureTimeoutMinutes', 10, 1, 30, problems);
   const recordingRetentionDays = wholeNumber(node, 'recordingRetentionDays', 365, 1, 3650, problems);
+  const auditRetentionDays = wholeNumber(node, 'auditRetentionDays', 365, 365, 3650, problems);
   const cardFieldNames = readCardFieldNames(node, problems);
   const forms = loadForms(options.formsFile ?? FORMS_FILE, language, voice, problems);
 
@@ -191,13 +217,19 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
     agentEndpointUri: agentEndpointUri as string,
     agentVoiceConnectorArn,
     callerIdNumber,
-    validationUrl: validationUrl as string,
+    validationUrl,
+    deployReferenceService,
+    validationCaSecretArn,
+    validationCaParameter,
+    validationClientCertSecretArn,
+    validationSecretsKeyArn,
     phoneNumber,
     language,
     languages: languages ?? [language],
     voice,
     captureTimeoutMinutes,
     recordingRetentionDays,
+    auditRetentionDays,
     cardFieldNames,
     forms,
   };

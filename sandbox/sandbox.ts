@@ -19,10 +19,14 @@ import { synthesizeSessionDefinition } from '../lib/session-definition';
 import { makeLocalCertificates } from '../lambdas/validation-service/certificates';
 import { startValidationServer, type RunningValidationServer } from '../lambdas/validation-service/server';
 import type { SessionOutcome, SessionRequest } from '../lambdas/shared/session/contract';
+import { CallRecorder } from './recording/call-recording';
 
 export const SANDBOX_SMA_ID = 'sandbox-sma';
 export const SANDBOX_AGENT_ENDPOINT = '+15555550100';
 export const RECORDING_BUCKET = 'secure-ivr-recordings';
+/** The audit trail (hash-chained events) and finance outcomes; Object Lock is deploy-only (CDK asserts it). */
+export const AUDIT_BUCKET = 'secure-ivr-audit';
+export const AUDIT_CHAIN_TABLE = 'AuditChainTable';
 export const SESSION_TABLE = 'SessionTable';
 export const VAULT_TABLE = 'CardVaultTable';
 const VAULT_KEY_ALIAS = 'alias/secure-ivr-vault';
@@ -39,7 +43,7 @@ export interface SandboxOptions {
   /** Real milliseconds per nominal call millisecond in the SMA emulator. @default 0 */
   timingScale?: number;
   faults?: EmulatorFaults;
-  /** The forms file. @default config/forms.json */
+  /** The secure input configuration (forms, workgroups, rights). @default config/secure-ivr.json */
   formsFile?: string;
 }
 
@@ -97,6 +101,8 @@ export type StageHook = (payload: unknown) => Promise<void>;
 
 export class Sandbox {
   private sweeper: NodeJS.Timeout | undefined;
+  /** Writes each call's recording (WAV) to S3 when the call ends. */
+  public recorder: CallRecorder | undefined;
   /** Hooks by handler role (begin, getKey, insert, validate, end, abort). */
   public readonly stageHooks: Map<string, StageHook>;
 
@@ -138,9 +144,10 @@ export class Sandbox {
       tables: [
         { name: SESSION_TABLE, partitionKey: 'sessionId' },
         { name: VAULT_TABLE, partitionKey: 'sessionId' },
+        { name: AUDIT_CHAIN_TABLE, partitionKey: 'stream' },
       ],
     });
-    const s3 = await startS3({ dataDir: join(dataDir, 's3'), buckets: [RECORDING_BUCKET] });
+    const s3 = await startS3({ dataDir: join(dataDir, 's3'), buckets: [RECORDING_BUCKET, AUDIT_BUCKET] });
 
     let validation: RunningValidationServer | undefined;
     let validationUrl = options.validationUrl;
@@ -190,10 +197,12 @@ export class Sandbox {
       AGENT_ENDPOINT_TYPE: 'PSTN',
       AGENT_ENDPOINT_URI: SANDBOX_AGENT_ENDPOINT,
       RECORDING_BUCKET,
+      AUDIT_BUCKET,
+      AUDIT_CHAIN_TABLE,
       RECORDING_PREFIX: 'calls',
       VALIDATION_URL: validationUrl,
       STATE_MACHINE_ARN: sfn.stateMachineArn,
-      FORMS_FILE: resolve(options.formsFile ?? join(__dirname, '..', 'config', 'forms.json')),
+      FORMS_FILE: resolve(options.formsFile ?? join(__dirname, '..', 'config', 'secure-ivr.json')),
     });
     if (caPem) process.env.VALIDATION_CA_PEM = caPem;
     else delete process.env.VALIDATION_CA_PEM;
@@ -202,6 +211,9 @@ export class Sandbox {
     (await import('../lambdas/validator/handler')).resetValidatorRuntime();
 
     const sandbox = new Sandbox(dataDir, logDir, kms, dynamo, s3, sfn, emulator, voice, validation, validationUrl, stageHooks, stageTimings);
+    const recorder = new CallRecorder(async () => (await import('../lambdas/shared/clients')).s3Client());
+    emulator.onCallEnded((call) => recorder.onCallEnded(call));
+    sandbox.recorder = recorder;
     // DynamoDB TTL is a backstop in AWS; dynalite has none, so the sandbox sweeps expired items itself.
     sandbox.sweeper = setInterval(() => {
       void dynamo.sweepExpired(VAULT_TABLE).catch(() => undefined);
@@ -253,6 +265,7 @@ export class Sandbox {
   public async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     for (const call of this.emulator.activeCalls()) await call.hangUpCaller().catch(() => undefined);
+    await this.recorder?.flush();
     await Promise.allSettled([this.voice.close(), this.sfn.close(), this.validation?.close(), this.s3.close(), this.dynamo.close(), this.kms.close()]);
   }
 }

@@ -8,7 +8,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { EnvReader } from '../shared/config';
 import { createLogger } from '../shared/logging';
-import { errorName } from '../shared/errors';
+import { errorName, VaultItemNotFoundError } from '../shared/errors';
 import { ENV, type CaptureResult } from '../shared/session/contract';
 import { parseSmaEvent, SCHEMA_VERSION, type SmaEvent, type SmaResponse, type CallAndBridgeEndpoint } from '../shared/sma/contract';
 import { SecureIvr, type IvrConfig, type IvrDeps } from './ivr';
@@ -18,6 +18,8 @@ import { sessionEvent } from '../shared/session/events';
 import { emitSafely, eventSinkFor } from '../shared/session/event-sinks';
 
 const logger = createLogger('sma-handler');
+/** Session statuses after which no card field may be sealed any more. */
+const FINISHED_STATUSES: ReadonlySet<string> = new Set(['accepted', 'declined', 'aborted']);
 const COMPONENT = 'sma-handler';
 let sink: ReturnType<typeof eventSinkFor> | undefined;
 
@@ -80,10 +82,18 @@ export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: strin
       warn: (message, attrs) => logger.warn(message, attrs ?? {}),
       error: (message, attrs) => logger.error(message, attrs ?? {}),
     },
-    sealField: async (sessionId, field, digits) => {
+    sealField: async (sessionId, field, digits, expectedVaultRef) => {
+      if (expectedVaultRef === undefined) {
+        // The first field creates the vault item. A late retry of its event (the service re-delivers an event
+        // whose answer missed the deadline) must not re-create it after End/Abort destroyed it (soak finding).
+        // Best effort: if the session cannot be read, the seal goes ahead (the vault TTL is the backstop).
+        const { deps, store: s } = await store();
+        const session = await s.getSession(deps, sessionId).catch(() => undefined);
+        if (session && FINISHED_STATUSES.has(session.status)) throw new VaultItemNotFoundError();
+      }
       const [{ documentClient, kmsClient }, vault] = await Promise.all([import('../shared/clients'), import('../shared/vault')]);
       const deps = { ddb: await documentClient(), kms: await kmsClient(), tableName: cfg.vaultTable, keyArn: cfg.vaultKeyArn, now };
-      return vault.sealField(deps, sessionId, field, digits, cfg.vaultTtlSeconds);
+      return vault.sealField(deps, sessionId, field, digits, cfg.vaultTtlSeconds, expectedVaultRef);
     },
     completeCapture: (sessionId, capture: CaptureResult) =>
       report(sessionId, async (token) => {

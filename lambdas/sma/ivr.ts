@@ -38,7 +38,8 @@ export interface IvrDeps {
   now(): Date;
   log: IvrLog;
   /** Encrypts and stores one field; returns the opaque vault reference. */
-  sealField(sessionId: string, field: CardField, digits: string): Promise<string>;
+  /** `expectedVaultRef`: the item the earlier fields were sealed into; the seal must not land anywhere else. */
+  sealField(sessionId: string, field: CardField, digits: string, expectedVaultRef?: string): Promise<string>;
   /** Completes GetKey (SendTaskSuccess); false when the token was already used. */
   completeCapture(sessionId: string, result: CaptureResult): Promise<boolean>;
   /** Fails GetKey (SendTaskFailure) with an error name the workflow catches. */
@@ -264,8 +265,25 @@ export class SecureIvr {
       const outcome = args.outcome === 'accepted' || args.outcome === 'declined' ? args.outcome : 'aborted';
       return this.endSession(event, state, sessionId, outcome, typeof args.reference === 'string' ? args.reference : '');
     }
+    if (op === 'secure-reenter' && sessionId) return this.reenter(event, state, sessionId, args.field);
     this.deps.log.warn('call update ignored', { reason: 'unknown operation or missing session id' });
     return result(state, []);
+  }
+
+  /**
+   * The agent asks the caller to key a field again (one already captured, or the one being keyed). The
+   * service lets a running SpeakAndGetDigits finish first, so the new prompt follows the current entry,
+   * whose digits are then never delivered. Fields after it are asked again in order.
+   */
+  private async reenter(event: SmaEvent, state: CallState, sessionId: string, rawField: unknown): Promise<IvrResult> {
+    const field = FIELD_ORDER.find((f) => f === rawField);
+    const current = state.field ? FIELD_ORDER.indexOf(state.field) : -1;
+    if (state.sessionId !== sessionId || state.stage !== 'capturing' || !field || FIELD_ORDER.indexOf(field) > current) {
+      this.deps.log.info('re-entry request ignored', { sessionId, stage: state.stage });
+      return result(state, []);
+    }
+    await this.deps.emit('field.restarted', sessionId, true, { field, reason: 'agent asked for the field again' });
+    return this.prompt(event, { ...state, field, tries: 0 }, 'restart');
   }
 
   private async beginSession(event: SmaEvent, state: CallState, sessionId: string, ivrText: string | undefined): Promise<IvrResult> {
@@ -351,13 +369,13 @@ export class SecureIvr {
     if (!check.ok) {
       const tries = state.tries + 1;
       this.deps.log.info('card field invalid', { sessionId, field, attempt: tries, reason: check.reason });
-      await this.deps.emit('field.invalid', sessionId, false, { field, attempt: tries, reason: check.reason });
+      await this.deps.emit('field.invalid', sessionId, false, { field, attempt: tries, reason: check.reason, digitsEntered: digits.length });
       await this.deps.recordProgress(sessionId, { field: { name: field, progress: { status: 'invalid', attempts: tries } } });
       if (tries < ivr.attempts) return this.prompt(event, { ...state, tries }, digits.length === 0 ? 'no-input' : 'retry');
       return this.declineCapture(event, state, `${check.reason} (${tries} attempts)`);
     }
 
-    const vaultRef = await this.deps.sealField(sessionId, field, digits);
+    const vaultRef = await this.deps.sealField(sessionId, field, digits, state.vaultRef);
     const attempts = state.tries + 1;
     let next: CallState = { ...state, vaultRef, tries: 0 };
     const update: ProgressUpdate = { field: { name: field, progress: { status: 'captured', attempts } } };
@@ -367,18 +385,30 @@ export class SecureIvr {
       update.brand = detected;
       update.last4 = lastFour(digits);
     }
+    const following = FIELD_ORDER[FIELD_ORDER.indexOf(field) + 1];
+    const captured = { field, attempts, digitsEntered: digits.length, ...(update.brand ? { brand: update.brand, last4: update.last4 ?? '' } : {}) };
+    if (!following) return this.finishCapture(event, next, update, captured);
     await this.deps.recordProgress(sessionId, update);
     this.deps.log.info('card field captured', { sessionId, field, attempts });
-    await this.deps.emit('field.captured', sessionId, true, { field, attempts, ...(update.brand ? { brand: update.brand, last4: update.last4 ?? '' } : {}) });
-
-    const following = FIELD_ORDER[FIELD_ORDER.indexOf(field) + 1];
-    if (following) return this.prompt(event, { ...next, field: following }, 'next');
-    return this.finishCapture(event, next);
+    // The agent's live view shows how many digits were keyed (a count, never the digits themselves).
+    await this.deps.emit('field.captured', sessionId, true, captured);
+    return this.prompt(event, { ...next, field: following }, 'next');
   }
 
-  private async finishCapture(event: SmaEvent, state: CallState): Promise<IvrResult> {
+  /** Progress written once card entry ends: the last field, recording resumed, validating. */
+  private endOfEntryProgress(state: CallState, update: ProgressUpdate = {}): ProgressUpdate {
+    return { ...update, status: 'validating', ...(state.rec === 'paused' ? { recordingResumed: true } : {}) };
+  }
+
+  private async finishCapture(event: SmaEvent, state: CallState, update: ProgressUpdate, captured: Record<string, EventDetailValue>): Promise<IvrResult> {
     const sessionId = state.sessionId as string;
-    const completed = await this.deps.completeCapture(sessionId, { status: 'captured', vaultRef: state.vaultRef as string, brand: state.brand ?? 'unknown', last4: state.last4 ?? '' });
+    // The workflow waits on this token: hand it over first, and write the agent's progress alongside.
+    const [completed] = await Promise.all([
+      this.deps.completeCapture(sessionId, { status: 'captured', vaultRef: state.vaultRef as string, brand: state.brand ?? 'unknown', last4: state.last4 ?? '' }),
+      this.deps.recordProgress(sessionId, this.endOfEntryProgress(state, update)),
+    ]);
+    this.deps.log.info('card field captured', { sessionId, field: state.field, attempts: captured.attempts });
+    await this.deps.emit('field.captured', sessionId, true, captured);
     if (!completed) this.deps.log.warn('capture already reported', { sessionId });
     else await this.deps.emit('capture.completed', sessionId, true, { brand: state.brand ?? 'unknown', last4: state.last4 ?? '' });
     return this.hold(event, { ...state, field: undefined }, 'captured');
@@ -386,7 +416,10 @@ export class SecureIvr {
 
   private async declineCapture(event: SmaEvent, state: CallState, reason: string): Promise<IvrResult> {
     const sessionId = state.sessionId as string;
-    await this.deps.completeCapture(sessionId, { status: 'declined', reason: `card details not accepted: ${reason}` });
+    await Promise.all([
+      this.deps.completeCapture(sessionId, { status: 'declined', reason: `card details not accepted: ${reason}` }),
+      this.deps.recordProgress(sessionId, this.endOfEntryProgress(state)),
+    ]);
     await this.deps.emit('capture.declined', sessionId, false, { reason });
     return this.hold(event, { ...state, field: undefined }, 'declined');
   }
@@ -401,7 +434,6 @@ export class SecureIvr {
     if (rec === 'paused') {
       list.push(actions.resumeCallRecording(callId));
       rec = 'on';
-      await this.deps.recordProgress(state.sessionId as string, { recordingResumed: true, status: 'validating' });
       this.deps.log.info('recording resumed', { sessionId: state.sessionId });
       await this.deps.emit('recording.resumed', state.sessionId as string, true);
     }

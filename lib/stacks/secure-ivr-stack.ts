@@ -7,6 +7,7 @@ import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/session/contract';
+import { AuditTrail } from '../constructs/audit-trail';
 import { CardVault } from '../constructs/card-vault';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { LogsKey } from '../constructs/logs-key';
@@ -15,6 +16,8 @@ import { SecureBucket } from '../constructs/secure-bucket';
 import { SessionAlarms } from '../constructs/session-alarms';
 import { type SessionHandlerRole, SessionStateMachine } from '../constructs/session-state-machine';
 import { SessionTable } from '../constructs/session-table';
+import { ReferenceValidationService } from '../constructs/validation-service';
+import { ValidatorTrust } from '../constructs/validator-trust';
 import { CHIME_VOICE_PRINCIPAL, SipMediaApplication } from '../constructs/sip-media-application';
 import type { SecureIvrConfig } from '../stack-config';
 
@@ -35,6 +38,10 @@ export class SecureIvrStack extends Stack {
   public readonly session: SessionStateMachine;
   public readonly functions: Readonly<Record<SessionHandlerRole, PciFunction>>;
   public readonly alarms: SessionAlarms;
+  /** Hash-chained audit events and finance outcomes (Object Lock), with Glue/Athena and reader roles. */
+  public readonly audit: AuditTrail;
+  /** Only with context deployReferenceService=true. */
+  public readonly referenceService?: ReferenceValidationService;
 
   public constructor(scope: Construct, id: string, props: SecureIvrStackProps) {
     const { config } = props;
@@ -88,11 +95,23 @@ export class SecureIvrStack extends Stack {
     const begin = task('BeginFunction', 'lambdas/session/begin/handler.ts', { ...sessionTable, [ENV.formsJson]: JSON.stringify(config.forms) });
     const getKey = task('GetKeyFunction', 'lambdas/session/get-key/handler.ts', { ...sessionTable, ...smaId });
     const insert = task('InsertFunction', 'lambdas/session/insert/handler.ts', { [ENV.vaultTable]: this.vault.table.tableName });
+    // Opt-in: a merchant normally points the validator at their own service. Without a validationUrl the
+    // validator uses the reference service and signs its requests for the IAM-authenticated URL.
+    this.referenceService = config.deployReferenceService ? new ReferenceValidationService(this, 'ReferenceValidationService', { logsKey, cardFieldNames: config.cardFieldNames }) : undefined;
+    const useReference = config.validationUrl === undefined && this.referenceService !== undefined;
+    const validatorTrust = new ValidatorTrust(this, 'ValidatorTrust', {
+      caSecretArn: config.validationCaSecretArn,
+      caParameterName: config.validationCaParameter,
+      clientCertSecretArn: config.validationClientCertSecretArn,
+      encryptionKeyArn: config.validationSecretsKeyArn,
+    });
     const validate = task(
       'ValidatorFunction',
       'lambdas/validator/handler.ts',
       {
-        [ENV.validationUrl]: config.validationUrl,
+        [ENV.validationUrl]: config.validationUrl ?? this.referenceService?.url ?? '',
+        ...validatorTrust.environment,
+        ...(useReference ? { VALIDATION_AUTH: 'aws-iam' } : {}),
         [ENV.vaultTable]: this.vault.table.tableName,
         [ENV.vaultKeyArn]: this.vault.key.keyArn,
         [ENV.cardFieldNames]: JSON.stringify(config.cardFieldNames),
@@ -107,7 +126,12 @@ export class SecureIvrStack extends Stack {
     for (const fn of [begin, getKey, end, abort]) this.sessions.grantReadWrite(fn);
     this.vault.grantAttach(insert);
     this.vault.grantOpen(validate);
+    validatorTrust.grantRead(validate);
+    if (useReference) this.referenceService?.grantInvoke(validate);
     for (const fn of [end, abort]) this.vault.grantDestroy(fn);
+    this.audit = new AuditTrail(this, 'AuditTrail', { retentionDays: config.auditRetentionDays });
+    for (const fn of [this.smaHandler, begin, getKey, insert, end, abort]) this.audit.grantAppend(fn);
+    for (const fn of [end, abort]) this.audit.grantOutcomeWrite(fn);
     for (const fn of [getKey, end, abort]) {
       iam.Grant.addToPrincipal({ grantee: fn, actions: ['chime:UpdateSipMediaApplicationCall'], resourceArns: [this.sipMediaApplication.smaArn] });
     }
@@ -127,6 +151,14 @@ export class SecureIvrStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: this.session.stateMachine.stateMachineArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'Subscribe operations to security-control alarms' });
     new CfnOutput(this, 'RecordingBucketName', { value: this.recordings.bucket.bucketName });
+    new CfnOutput(this, 'AuditBucketName', { value: this.audit.bucket.bucketName, description: 'secure-ivr audit pull|verify --bucket / secure-ivr outcomes --bucket' });
+    new CfnOutput(this, 'AuditChainTableName', { value: this.audit.chainTable.tableName, description: 'secure-ivr audit verify --chain-table' });
+    new CfnOutput(this, 'FinanceRoleArn', { value: this.audit.financeRole.roleArn, description: 'Assume to read payment outcomes (and nothing else)' });
+    new CfnOutput(this, 'AuditorRoleArn', { value: this.audit.auditorRole.roleArn, description: 'Assume to pull, verify and query the audit trail' });
+    new CfnOutput(this, 'AuditWorkGroup', { value: this.audit.workGroup.name });
+    if (this.referenceService) {
+      new CfnOutput(this, 'ReferenceValidationServiceUrl', { value: this.referenceService.url, description: 'Reference validation service (test cards only; IAM auth, SigV4 service lambda)' });
+    }
   }
 
   /**

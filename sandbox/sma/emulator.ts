@@ -29,6 +29,20 @@ export interface EmulatorFaults {
   agentNoAnswer?: boolean;
   /** CallAndBridge fails only when calling the agent back after a session. */
   agentNoAnswerOnRebridge?: boolean;
+  /**
+   * Share (0–1) of invocations whose answer arrives after the deadline: the handler ran (its side effects
+   * happened) but the service gives up on it and retries the same event once.
+   */
+  slowInvocationRate?: number;
+  /** How long a slow invocation takes in real ms. @default deadlineMs + 100 */
+  handlerDelayMs?: number;
+  /**
+   * Share (0–1) of invocations whose answer the service never gets (a Lambda error seen by the service, a
+   * lost response): the same event is delivered again at once and the retry's answer is used.
+   */
+  duplicateInvocationRate?: number;
+  /** Random source in [0, 1) for the rates, so a seeded soak is repeatable. @default Math.random */
+  random?: () => number;
 }
 
 export interface EmulatorOptions {
@@ -96,11 +110,15 @@ export class EmulatedCall {
   public readonly violations: string[] = [];
   public readonly keys: KeyPress[] = [];
   public readonly recordingSpans: RecordingSpan[] = [];
+  /** Invocation faults that happened: injected `slow`/`duplicate`, or a natural `deadline` miss. */
+  public readonly injected: Array<'slow' | 'duplicate' | 'deadline'> = [];
   public recordingKey: string | undefined;
   public status: CallStatus = 'active';
   /** Wall-clock time (ms since epoch) of the caller's last key press. */
   public lastKeyAt: number | undefined;
   public attributes: Record<string, string> = {};
+  /** Faults for this call only, over the emulator's (soak runs give each call its own). */
+  public faults: EmulatorFaults = {};
 
   private readonly legs: Leg[] = [];
   private sequence = 0;
@@ -198,6 +216,10 @@ export class EmulatedCall {
 
   // ------------------------------------------------------------------ internals
 
+  private get activeFaults(): EmulatorFaults {
+    return { ...this.emulator.faults, ...this.faults };
+  }
+
   private get legA(): Leg {
     return this.legs[0] as Leg;
   }
@@ -259,16 +281,28 @@ export class EmulatedCall {
     const event = this.buildEvent(type, actionData, extra);
     let response: unknown;
     let answered = false;
+    const faults = this.activeFaults;
+    const random = faults.random ?? Math.random;
     for (let attempt = 0; attempt < 2 && !answered; attempt += 1) {
       const started = Date.now();
       const record: Invocation = { event: clone(event), durationMs: 0 };
       this.invocations.push(record);
+      // Injected faults hit only the first attempt, so the documented retry can recover.
+      const slow = attempt === 0 && (faults.slowInvocationRate ?? 0) > 0 && random() < (faults.slowInvocationRate ?? 0);
+      const lost = attempt === 0 && !slow && (faults.duplicateInvocationRate ?? 0) > 0 && random() < (faults.duplicateInvocationRate ?? 0);
       try {
         response = await this.emulator.invoke(clone(event));
         record.response = clone(response);
+        if (slow) await sleep(Math.max(0, (faults.handlerDelayMs ?? this.emulator.deadlineMs + 100) - (Date.now() - started)));
         record.durationMs = Date.now() - started;
-        answered = record.durationMs <= this.emulator.deadlineMs;
-        if (!answered) record.error = 'deadline exceeded';
+        answered = record.durationMs <= this.emulator.deadlineMs && !lost;
+        if (lost) {
+          record.error = 'answer lost (injected)';
+          this.injected.push('duplicate');
+        } else if (!answered) {
+          record.error = 'deadline exceeded';
+          this.injected.push(slow ? 'slow' : 'deadline');
+        }
       } catch (err) {
         record.durationMs = Date.now() - started;
         record.error = err instanceof Error ? err.name : 'UnknownError';
@@ -402,7 +436,7 @@ export class EmulatedCall {
   }
 
   private async execute(action: SmaAction, flag: { stop: boolean }): Promise<ActionOutcome> {
-    const faults = this.emulator.faults;
+    const faults = this.activeFaults;
     switch (action.Type) {
       case 'CallAndBridge': {
         await this.wait(2000, { stop: false });
@@ -480,7 +514,8 @@ export class EmulatedCall {
       this.keys.push({ key, atMs: this.clockMs, agentBridged: this.agentBridged, recording: this.recording });
       this.lastKeyAt = Date.now();
       if (this.agentBridged || this.recording === 'recording') this.violations.push('a key was pressed while the agent or the recording could hear it');
-      this.clockMs += 300;
+      // A person takes about 300 ms per key.
+      await this.wait(300, { stop: false });
       if (p.TerminatorDigits.includes(key)) return { kind: 'ok', data: { ReceivedDigits: received } };
       received += key;
       if (received.length >= p.MaxNumberOfDigits) return { kind: 'ok', data: { ReceivedDigits: received } };
@@ -564,7 +599,8 @@ export class SmaEmulator {
   public readonly sipMediaApplicationId: string;
   public readonly accountId: string;
   public readonly region: string;
-  public readonly deadlineMs: number;
+  /** Writable so a soak can scale the documented 5 s down (the semantics stay: one retry, then a drop). */
+  public deadlineMs: number;
   public readonly timing: EmulatorTiming;
   public faults: EmulatorFaults;
   private readonly calls = new Map<string, EmulatedCall>();
@@ -584,8 +620,9 @@ export class SmaEmulator {
   }
 
   /** A caller dials in: NEW_INBOUND_CALL is delivered and the handler's actions run. */
-  public async placeCall(caller: KeySource, from = '+15105550101', to = '+12065551212'): Promise<EmulatedCall> {
+  public async placeCall(caller: KeySource, from = '+15105550101', to = '+12065551212', faults: EmulatorFaults = {}): Promise<EmulatedCall> {
     const call = new EmulatedCall(this, caller, from, to);
+    call.faults = faults;
     this.calls.set(call.transactionId, call);
     await call.start();
     return call;

@@ -71,7 +71,7 @@ describe('a secure session end to end', () => {
     expect(result.call.violations).toEqual([]);
     expect(await vaultItems()).toBe(0);
     expect(new Set(eventTypes(result.sessionId))).toEqual(
-      new Set(['begin.requested', 'session.begun', 'capture.requested', 'agent.separated', 'recording.paused', 'field.prompted', 'field.captured', 'capture.completed', 'recording.resumed', 'fields.attached', 'outcome', 'data.destroyed', 'session.ended']),
+      new Set(['begin.requested', 'session.begun', 'capture.requested', 'agent.separated', 'recording.paused', 'field.prompted', 'field.captured', 'capture.completed', 'recording.resumed', 'fields.attached', 'submitted', 'outcome', 'data.destroyed', 'session.ended']),
     );
     expect(eventTypes(result.sessionId).filter((t) => t === 'field.captured')).toHaveLength(3);
   });

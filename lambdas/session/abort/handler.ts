@@ -8,6 +8,7 @@ import type { AbortInput, SessionOutcome } from '../../shared/session/contract';
 import { finishSession, getSession } from '../../shared/session/session-store';
 import { destroy } from '../../shared/vault';
 import { abortReason, formatResultLine } from '../outcome';
+import { recordOutcomeSafely } from '../../audit/outcomes';
 import { stageDeps } from '../stage-deps';
 
 const logger = createLogger('session-abort');
@@ -49,5 +50,6 @@ export const handler = async (event: AbortInput): Promise<SessionOutcome> => {
   };
   await deps.emit('data.destroyed', base, true, { destroyed });
   await deps.emit('session.aborted', base, false, { error: errorName, reason: details, ...(callAlive !== undefined ? { callAlive } : {}) });
+  await recordOutcomeSafely(process.env, { outcome, at: deps.now(), formId: event.session?.formId ?? record?.formId ?? event.formId, agentId: event.session?.agentId ?? record?.agentId ?? event.agentId, workgroup: (event.session as { workgroup?: unknown } | undefined)?.workgroup ?? (event as { workgroup?: unknown }).workgroup, fields: event.fields }, logger);
   return outcome;
 };

@@ -8,6 +8,7 @@ import type { EndInput, SessionOutcome } from '../../shared/session/contract';
 import { finishSession } from '../../shared/session/session-store';
 import { destroy } from '../../shared/vault';
 import { endOutcome } from '../outcome';
+import { recordOutcomeSafely } from '../../audit/outcomes';
 import { stageDeps } from '../stage-deps';
 
 const logger = createLogger('session-end');
@@ -16,13 +17,27 @@ let deps: ReturnType<typeof stageDeps> | undefined;
 export const handler = async (event: EndInput): Promise<SessionOutcome> => {
   deps ??= stageDeps(process.env, { sessions: true, vault: true, telephony: true }, 'session-end', logger);
   const outcome = endOutcome(event);
-  const destroyed = await destroy({ ddb: await documentClient(), tableName: deps.vaultTable }, event.session.sessionId);
-  await finishSession(await deps.sessions(), event.session.callTransactionId, outcome);
-  const callAlive = await deps.telephony.finish(event.session, outcome.status === 'aborted' ? 'aborted' : outcome.status, event.session.transactionId);
+  // Independent steps run together: the agent's outcome, the card data's destruction and the caller's
+  // announcement. A telephony failure is raised only after the other two are done.
+  const stage = deps;
+  const [destroyedResult, finished, telephony] = await Promise.allSettled([
+    documentClient().then((ddb) => destroy({ ddb, tableName: stage.vaultTable }, event.session.sessionId)),
+    stage.sessions().then((store) => finishSession(store, event.session.callTransactionId, outcome)),
+    stage.telephony.finish(event.session, outcome.status === 'aborted' ? 'aborted' : outcome.status, event.session.transactionId),
+  ]);
+  if (destroyedResult.status === 'rejected') throw destroyedResult.reason;
+  if (finished.status === 'rejected') throw finished.reason;
+  if (telephony.status === 'rejected') throw telephony.reason;
+  const destroyed = destroyedResult.value;
+  const callAlive = telephony.value;
   logger.info('session ended', { sessionId: outcome.sessionId, transactionId: outcome.transactionId, status: outcome.status, cardDataDestroyed: destroyed, callAlive });
   const base = { sessionId: outcome.sessionId, callTransactionId: event.session.callTransactionId, transactionId: event.session.transactionId, actor: { kind: 'system' as const, id: 'session-end' } };
+  // The validator emits no events of its own: a validation result in End's input is the record that the
+  // card data was submitted to the merchant's service and a reply (or a failure turned decline) came back.
+  if (event.validation) await deps.emit('submitted', base, true, { stage: 'validate', outcome: event.validation.outcome });
   await deps.emit('outcome', base, outcome.status === 'accepted', { outcome: outcome.status, details: outcome.details, ...(outcome.last4 ? { last4: outcome.last4, brand: outcome.brand ?? 'unknown' } : {}) });
   await deps.emit('data.destroyed', base, true, { destroyed });
   await deps.emit('session.ended', base, true, { outcome: outcome.status, callAlive });
+  await recordOutcomeSafely(process.env, { outcome, at: deps.now(), formId: event.session.formId, agentId: event.session.agentId, workgroup: (event.session as { workgroup?: unknown }).workgroup ?? (event as { workgroup?: unknown }).workgroup, fields: event.fields }, logger);
   return outcome;
 };

@@ -22,9 +22,14 @@ export class CallerHungUpError extends Error {
 export const handler = async (event: InfoInsertInput): Promise<void> => {
   deps ??= stageDeps(process.env, { sessions: true, vault: true }, 'session-insert', logger);
   const { sessionId } = event.session;
-  const record = await getSession(await deps.sessions(), sessionId);
+  const stage = deps;
+  // The fields are non-confidential, so they are attached while the hang-up check runs; a caller who
+  // has gone still ends the session here, and Abort destroys the item with its fields.
+  const [record] = await Promise.all([
+    stage.sessions().then((store) => getSession(store, sessionId)),
+    documentClient().then((ddb) => attachParams({ ddb, tableName: stage.vaultTable, now: stage.now }, sessionId, event.vaultRef, event.fields ?? {})),
+  ]);
   if (record?.hungUpAt) throw new CallerHungUpError();
-  await attachParams({ ddb: await documentClient(), tableName: deps.vaultTable, now: deps.now }, sessionId, event.vaultRef, event.fields ?? {});
   logger.info('form fields attached', { sessionId, fieldCount: Object.keys(event.fields ?? {}).length });
   const { callTransactionId, transactionId } = event.session;
   await deps.emit('fields.attached', { sessionId, callTransactionId, transactionId, actor: { kind: 'system', id: 'session-insert' } }, true, { fieldCount: Object.keys(event.fields ?? {}).length });

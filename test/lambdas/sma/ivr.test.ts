@@ -348,8 +348,8 @@ describe('secure IVR: one event per step', () => {
       { type: 'recording.paused', success: true },
       { type: 'field.prompted', success: true, details: { field: 'pan', attempt: 1 } },
     ]);
-    expect(invalid.r.events[0]).toEqual({ type: 'field.invalid', success: false, details: { field: 'pan', attempt: 1, reason: 'card number failed the check digit' } });
-    expect(captured.r.events[0]).toEqual({ type: 'field.captured', success: true, details: { field: 'pan', attempts: 1, brand: 'visa', last4: '1111' } });
+    expect(invalid.r.events[0]).toEqual({ type: 'field.invalid', success: false, details: { field: 'pan', attempt: 1, reason: 'card number failed the check digit', digitsEntered: 16 } });
+    expect(captured.r.events[0]).toEqual({ type: 'field.captured', success: true, details: { field: 'pan', attempts: 1, digitsEntered: 16, brand: 'visa', last4: '1111' } });
     expect(JSON.stringify([paused.r.events, invalid.r.events, captured.r.events])).not.toMatch(/4111111111111/);
   });
 
