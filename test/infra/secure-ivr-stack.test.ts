@@ -46,13 +46,13 @@ describe('SecureIvrStack', () => {
     expect(new Set(roles).size).toBe(roles.length);
   });
 
-  it('turns on rotation for every KMS key and keeps separate keys for logs, vault, tables, recordings and alarms', () => {
+  it('turns on rotation for every KMS key and keeps separate keys for logs, vault, tables, recordings, audit and alarms', () => {
     // Prepare
     const { template } = buildStack();
     // Act
     const keys = Object.values(template.findResources('AWS::KMS::Key'));
     // Assess
-    expect(keys).toHaveLength(6);
+    expect(keys).toHaveLength(7);
     for (const key of keys) expect(key.Properties.EnableKeyRotation).toBe(true);
   });
 
@@ -148,9 +148,17 @@ describe('SecureIvrStack', () => {
     const { stack, template } = buildStack();
     // Act
     const tables = template.findResources('AWS::DynamoDB::Table');
-    // Assess
-    expect(Object.keys(tables).sort()).toEqual([logicalId(stack.sessions.table), logicalId(stack.vault.table)].sort());
-    for (const table of Object.values(tables)) {
+    const sessionTables = [logicalId(stack.sessions.table), logicalId(stack.vault.table)];
+    // Assess: the audit trail's chain-head table is the only other one, and shares the protections.
+    expect(Object.keys(tables)).toEqual(expect.arrayContaining(sessionTables));
+    expect(Object.keys(tables)).toHaveLength(3);
+    for (const [id, table] of Object.entries(tables)) {
+      expect(table.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: expect.anything() },
+      });
+      if (!sessionTables.includes(id)) continue;
       expect(table.Properties).toMatchObject({
         KeySchema: [{ AttributeName: 'sessionId', KeyType: 'HASH' }],
         BillingMode: 'PAY_PER_REQUEST',
@@ -168,7 +176,8 @@ describe('SecureIvrStack', () => {
     const buckets = template.findResources('AWS::S3::Bucket');
     const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
     // Assess
-    expect(Object.keys(buckets)).toHaveLength(2);
+    // Recordings and the audit trail, each with its access-log bucket, and the Athena results bucket.
+    expect(Object.keys(buckets)).toHaveLength(5);
     for (const [id, bucket] of Object.entries(buckets)) {
       expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
       expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
