@@ -45,24 +45,29 @@ export async function readChainHead(ddb: DynamoDBDocumentClient, table: string, 
   return { seq: Item.seq, hash: Item.hash, day: Item.day };
 }
 
-/** Claims the next number of a stream; false when another writer got there first. */
-async function claim(ddb: DynamoDBDocumentClient, table: string, record: AuditRecord, day: string, now: Date): Promise<boolean> {
+/**
+ * Claims the numbers of `records` (consecutive, one stream) in one conditional update that moves the
+ * head from the number before the first to the last; false when another writer got there first.
+ */
+async function claim(ddb: DynamoDBDocumentClient, table: string, records: AuditRecord[], day: string, now: Date): Promise<boolean> {
   const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+  const first = records[0] as AuditRecord;
+  const last = records[records.length - 1] as AuditRecord;
   try {
     await ddb.send(
       new UpdateCommand({
         TableName: table,
-        Key: { stream: record.stream },
+        Key: { stream: first.stream },
         UpdateExpression: 'SET seq = :seq, #h = :hash, #d = if_not_exists(#d, :day), updatedAt = :now, expiresAt = :exp',
-        ConditionExpression: record.seq === 1 ? 'attribute_not_exists(seq)' : 'seq = :prevSeq',
+        ConditionExpression: first.seq === 1 ? 'attribute_not_exists(seq)' : 'seq = :prevSeq',
         ExpressionAttributeNames: { '#h': 'hash', '#d': 'day' },
         ExpressionAttributeValues: {
-          ':seq': record.seq,
-          ':hash': record.hash,
+          ':seq': last.seq,
+          ':hash': last.hash,
           ':day': day,
           ':now': now.toISOString(),
           ':exp': Math.floor(now.getTime() / 1000) + HEAD_RETENTION_SECONDS,
-          ...(record.seq === 1 ? {} : { ':prevSeq': record.seq - 1 }),
+          ...(first.seq === 1 ? {} : { ':prevSeq': first.seq - 1 }),
         },
       }),
     );
@@ -73,29 +78,62 @@ async function claim(ddb: DynamoDBDocumentClient, table: string, record: AuditRe
   }
 }
 
-/** Appends one event to its stream and stores it; returns the sealed record. */
-export async function appendAuditEvent(deps: AuditWriterDeps, event: SessionEvent): Promise<AuditRecord> {
-  const ddb = await deps.ddb();
-  const stream = streamOf(event);
+/** Appends one stream's events, in order, as consecutive links; stores them once claimed. */
+async function appendToStream(deps: AuditWriterDeps, ddb: DynamoDBDocumentClient, stream: string, events: SessionEvent[]): Promise<AuditRecord[]> {
   for (let attempt = 0; attempt < MAX_CLAIMS; attempt += 1) {
     const head = await readChainHead(ddb, deps.chainTable, stream);
-    const day = head?.day ?? dayOf(event.at);
-    const record = sealRecord(stream, (head?.seq ?? 0) + 1, head?.hash ?? GENESIS, event);
-    if (!(await claim(ddb, deps.chainTable, record, day, deps.now()))) continue;
-    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
-    await (await deps.s3()).send(
-      new PutObjectCommand({
-        Bucket: deps.bucket,
-        Key: eventKey(day, stream, record.seq),
-        Body: `${JSON.stringify(record)}\n`,
-        ContentType: 'application/json',
-        // Object Lock needs an integrity checksum on every write; the bucket's default retention applies.
-        ChecksumAlgorithm: 'SHA256',
-      }),
+    const day = head?.day ?? dayOf((events[0] as SessionEvent).at);
+    const records: AuditRecord[] = [];
+    let seq = head?.seq ?? 0;
+    let prev = head?.hash ?? GENESIS;
+    for (const event of events) {
+      const record = sealRecord(stream, (seq += 1), prev, event);
+      records.push(record);
+      prev = record.hash;
+    }
+    if (!(await claim(ddb, deps.chainTable, records, day, deps.now()))) continue;
+    const [{ PutObjectCommand }, s3] = await Promise.all([import('@aws-sdk/client-s3'), deps.s3()]);
+    await Promise.all(
+      records.map((record) =>
+        s3.send(
+          new PutObjectCommand({
+            Bucket: deps.bucket,
+            Key: eventKey(day, stream, record.seq),
+            Body: `${JSON.stringify(record)}\n`,
+            ContentType: 'application/json',
+            // Object Lock needs an integrity checksum on every write; the bucket's default retention applies.
+            ChecksumAlgorithm: 'SHA256',
+          }),
+        ),
+      ),
     );
-    return record;
+    return records;
   }
   throw new AuditChainContendedError();
+}
+
+/**
+ * Appends events to their streams' chains: per stream, one head read and one conditional update for
+ * the whole batch, then the objects written together. Streams keep the order the events came in.
+ */
+export async function appendAuditEvents(deps: AuditWriterDeps, events: SessionEvent[]): Promise<AuditRecord[]> {
+  if (events.length === 0) return [];
+  const ddb = await deps.ddb();
+  const byStream = new Map<string, SessionEvent[]>();
+  for (const event of events) {
+    const stream = streamOf(event);
+    const list = byStream.get(stream) ?? [];
+    list.push(event);
+    byStream.set(stream, list);
+  }
+  const written = await Promise.all([...byStream].map(([stream, list]) => appendToStream(deps, ddb, stream, list)));
+  return written.flat();
+}
+
+/** Appends one event to its stream and stores it; returns the sealed record. */
+export async function appendAuditEvent(deps: AuditWriterDeps, event: SessionEvent): Promise<AuditRecord> {
+  const [record] = await appendAuditEvents(deps, [event]);
+  return record as AuditRecord;
 }
 
 export class AuditTrailSink implements SessionEventSink {
@@ -103,6 +141,10 @@ export class AuditTrailSink implements SessionEventSink {
 
   public async emit(event: SessionEvent): Promise<void> {
     await appendAuditEvent(this.deps, event);
+  }
+
+  public async emitBatch(events: SessionEvent[]): Promise<void> {
+    await appendAuditEvents(this.deps, events);
   }
 }
 

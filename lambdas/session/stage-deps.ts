@@ -15,13 +15,12 @@ export interface StageDeps {
   telephony: Telephony;
   now: () => Date;
   /** Emits one session event from this stage (never throws). */
-  emit(
-    type: SessionEventType,
-    base: Pick<SessionEvent, 'sessionId' | 'actor'> & Partial<Pick<SessionEvent, 'callTransactionId' | 'transactionId' | 'requestId'>>,
-    success: boolean,
-    details?: Record<string, EventDetailValue>,
-  ): Promise<void>;
+  emit(type: SessionEventType, base: EventBase, success: boolean, details?: Record<string, EventDetailValue>): Promise<void>;
+  /** Emits several events of this stage together, in order (one audit-chain step; never throws). */
+  emitAll(events: Array<{ type: SessionEventType; success: boolean; details?: Record<string, EventDetailValue> }>, base: EventBase): Promise<void>;
 }
+
+type EventBase = Pick<SessionEvent, 'sessionId' | 'actor'> & Partial<Pick<SessionEvent, 'callTransactionId' | 'transactionId' | 'requestId'>>;
 
 interface StageLogger {
   info(message: string, attrs: Record<string, unknown>): void;
@@ -46,6 +45,12 @@ export function stageDeps(
   return {
     now,
     emit: (type, base, success, details) => emitSafely(sink, sessionEvent(type, { ...base, component }, success, now(), details), log),
+    emitAll: (events, base) =>
+      emitSafely(
+        sink,
+        events.map((e) => sessionEvent(e.type, { ...base, component }, e.success, now(), e.details)),
+        log,
+      ),
     vaultTable,
     sessions: async () => ({ ddb: await documentClient(), tableName: sessionTable, now }),
     telephony: new ChimeSmaTelephony(voiceClient, smaId),

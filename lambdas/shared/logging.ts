@@ -13,11 +13,16 @@ import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 
 const REDACTED_KEYS = new Set(['receiveddigits', 'digits', 'pan', 'cardnumber', 'card', 'cvv', 'cvc', 'securitycode', 'expiry', 'plaintext', 'body', 'payload', 'input', 'output']);
-const DIGIT_RUN = /\d(?:[ -]?\d){11,18}/g;
+/**
+ * A UUID (call, transaction and session ids) is matched whole first so that its digit groups are left
+ * alone; any other run of 12–19 digits, spaced or dashed, is treated as a card number.
+ */
+const DIGIT_RUN = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d(?:[ -]?\d){11,18}/gi;
 
 /** Masks digit runs long enough to be a card number, keeping the last four. */
 export function maskDigitRuns(text: string): string {
   return text.replace(DIGIT_RUN, (run) => {
+    if (run.length === 36 && run[8] === '-' && run[13] === '-') return run;
     const digits = run.replace(/\D/g, '');
     return `[card …${digits.slice(-4)}]`;
   });

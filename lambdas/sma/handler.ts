@@ -14,7 +14,7 @@ import { parseSmaEvent, SCHEMA_VERSION, type SmaEvent, type SmaResponse, type Ca
 import { SecureIvr, type IvrConfig, type IvrDeps } from './ivr';
 import { smaErrorBoundary } from './error-boundary';
 import { writeState } from './call-state';
-import { sessionEvent } from '../shared/session/events';
+import { EventBuffer, sessionEvent } from '../shared/session/events';
 import { emitSafely, eventSinkFor } from '../shared/session/event-sinks';
 
 const logger = createLogger('sma-handler');
@@ -62,7 +62,7 @@ let cachedConfig: HandlerConfig | undefined;
 const config = (): HandlerConfig => (cachedConfig ??= loadConfig(process.env));
 
 /** Wires the IVR's ports to the vault, the session table and Step Functions (all loaded lazily). */
-export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: string; requestId?: string } = {}): IvrDeps {
+export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: string; requestId?: string } = {}, buffer?: EventBuffer): IvrDeps {
   const now = (): Date => new Date();
   const store = async () => {
     const [{ documentClient }, store] = await Promise.all([import('../shared/clients'), import('../shared/session/session-store')]);
@@ -77,10 +77,12 @@ export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: strin
   };
   return {
     now,
+    // The call and request ids go on each line rather than through appendKeys, which is shared by every
+    // invocation in the process (the sandbox runs many calls in one).
     log: {
-      info: (message, attrs) => logger.info(message, attrs ?? {}),
-      warn: (message, attrs) => logger.warn(message, attrs ?? {}),
-      error: (message, attrs) => logger.error(message, attrs ?? {}),
+      info: (message, attrs) => logger.info(message, { ...origin, ...attrs }),
+      warn: (message, attrs) => logger.warn(message, { ...origin, ...attrs }),
+      error: (message, attrs) => logger.error(message, { ...origin, ...attrs }),
     },
     sealField: async (sessionId, field, digits, expectedVaultRef) => {
       if (expectedVaultRef === undefined) {
@@ -113,19 +115,31 @@ export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: strin
       sink ??= eventSinkFor(logger);
       const actor = type === 'caller.hung-up' || type.startsWith('field.') ? { kind: 'caller' as const, id: 'caller' } : { kind: 'system' as const, id: COMPONENT };
       const event = sessionEvent(type, { sessionId, component: COMPONENT, actor, ...origin }, success, now(), details);
-      await emitSafely(sink, event, logger);
+      if (buffer) buffer.add(event);
+      else await emitSafely(sink, event, logger);
     },
   };
 }
 
 async function handleEvent(raw: unknown, context: Context): Promise<SmaResponse> {
   const event: SmaEvent = parseSmaEvent(raw);
-  logger.appendKeys({ callTransactionId: event.CallDetails.TransactionId, requestId: context?.awsRequestId });
-  const ivr = new SecureIvr(config().ivr, liveDeps(config(), { callTransactionId: event.CallDetails.TransactionId, ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}) }));
-  const { actions, state } = await ivr.handle(event);
+  // The invocation's session events are delivered together at its end: one audit-chain step per
+  // invocation, not one per event. They are delivered even when the IVR fails part-way.
+  const events = new EventBuffer();
+  const ivr = new SecureIvr(config().ivr, liveDeps(config(), { callTransactionId: event.CallDetails.TransactionId, ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}) }, events));
+  let outcome;
+  try {
+    outcome = await ivr.handle(event);
+  } finally {
+    if (events.size > 0) {
+      sink ??= eventSinkFor(logger);
+      await emitSafely(sink, events.drain(), logger);
+    }
+  }
+  const { actions, state } = outcome;
   // One trace line per invocation at DEBUG: session steps are logged at INFO as session events, and the
   // hot path stays within its latency budget (POWERTOOLS_LOG_LEVEL=DEBUG turns tracing on).
-  logger.debug('sma invocation', { eventType: event.InvocationEventType, sequence: event.Sequence, actionType: event.ActionData?.Type, actionTypes: actions.map((a) => a.Type), stage: state.stage });
+  logger.debug('sma invocation', { callTransactionId: event.CallDetails.TransactionId, eventType: event.InvocationEventType, sequence: event.Sequence, actionType: event.ActionData?.Type, actionTypes: actions.map((a) => a.Type), stage: state.stage });
   return { SchemaVersion: SCHEMA_VERSION, Actions: actions, TransactionAttributes: writeState(state) };
 }
 

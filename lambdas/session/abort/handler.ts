@@ -48,8 +48,13 @@ export const handler = async (event: AbortInput): Promise<SessionOutcome> => {
     ...(transactionId ? { transactionId } : {}),
     actor: { kind: 'system' as const, id: 'session-abort' },
   };
-  await deps.emit('data.destroyed', base, true, { destroyed });
-  await deps.emit('session.aborted', base, false, { error: errorName, reason: details, ...(callAlive !== undefined ? { callAlive } : {}) });
+  await deps.emitAll(
+    [
+      { type: 'data.destroyed', success: true, details: { destroyed } },
+      { type: 'session.aborted', success: false, details: { error: errorName, reason: details, ...(callAlive !== undefined ? { callAlive } : {}) } },
+    ],
+    base,
+  );
   await recordOutcomeSafely(process.env, { outcome, at: deps.now(), formId: event.session?.formId ?? record?.formId ?? event.formId, agentId: event.session?.agentId ?? record?.agentId ?? event.agentId, workgroup: (event.session as { workgroup?: unknown } | undefined)?.workgroup ?? (event as { workgroup?: unknown }).workgroup, fields: event.fields }, logger);
   return outcome;
 };

@@ -34,10 +34,15 @@ export const handler = async (event: EndInput): Promise<SessionOutcome> => {
   const base = { sessionId: outcome.sessionId, callTransactionId: event.session.callTransactionId, transactionId: event.session.transactionId, actor: { kind: 'system' as const, id: 'session-end' } };
   // The validator emits no events of its own: a validation result in End's input is the record that the
   // card data was submitted to the merchant's service and a reply (or a failure turned decline) came back.
-  if (event.validation) await deps.emit('submitted', base, true, { stage: 'validate', outcome: event.validation.outcome });
-  await deps.emit('outcome', base, outcome.status === 'accepted', { outcome: outcome.status, details: outcome.details, ...(outcome.last4 ? { last4: outcome.last4, brand: outcome.brand ?? 'unknown' } : {}) });
-  await deps.emit('data.destroyed', base, true, { destroyed });
-  await deps.emit('session.ended', base, true, { outcome: outcome.status, callAlive });
+  await deps.emitAll(
+    [
+      ...(event.validation ? [{ type: 'submitted' as const, success: true, details: { stage: 'validate', outcome: event.validation.outcome } }] : []),
+      { type: 'outcome', success: outcome.status === 'accepted', details: { outcome: outcome.status, details: outcome.details, ...(outcome.last4 ? { last4: outcome.last4, brand: outcome.brand ?? 'unknown' } : {}) } },
+      { type: 'data.destroyed', success: true, details: { destroyed } },
+      { type: 'session.ended', success: true, details: { outcome: outcome.status, callAlive } },
+    ],
+    base,
+  );
   await recordOutcomeSafely(process.env, { outcome, at: deps.now(), formId: event.session.formId, agentId: event.session.agentId, workgroup: (event.session as { workgroup?: unknown }).workgroup ?? (event as { workgroup?: unknown }).workgroup, fields: event.fields }, logger);
   return outcome;
 };

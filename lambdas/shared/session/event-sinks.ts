@@ -2,7 +2,7 @@
  * Which sinks a function's session events go to, chosen from its environment once per container.
  * The log sink is always on; the audit trail and the agent's live view add theirs here.
  */
-import { FanOutEventSink, LogEventSink, type SessionEvent, type SessionEventSink } from './events';
+import { emitInOrder, FanOutEventSink, LogEventSink, type SessionEvent, type SessionEventSink } from './events';
 import { readAuditConfig } from '../../audit/audit-config';
 import { auditSinkFor } from '../../audit/audit-writer';
 import { agentPushSinks } from '../../agent-api/push-sink';
@@ -22,12 +22,13 @@ export function eventSinkFor(logger: SinkLogger, env: NodeJS.ProcessEnv = proces
 
 /**
  * Emits without letting a sink failure break the call flow; the failure is logged (an alarm watches
- * for "session event not delivered") with the event type only.
+ * for "session event not delivered") with the event types only.
  */
-export async function emitSafely(sink: SessionEventSink, event: SessionEvent, logger: SinkLogger): Promise<void> {
+export async function emitSafely(sink: SessionEventSink, events: SessionEvent | SessionEvent[], logger: SinkLogger): Promise<void> {
+  const list = Array.isArray(events) ? events : [events];
   try {
-    await sink.emit(event);
+    await emitInOrder(sink, list);
   } catch (err) {
-    logger.error('session event not delivered', { type: event.type, sessionId: event.sessionId, error: err instanceof Error ? err.name : 'UnknownError' });
+    logger.error('session event not delivered', { types: list.map((e) => e.type), sessionId: list[0]?.sessionId, error: err instanceof Error ? err.name : 'UnknownError' });
   }
 }

@@ -54,6 +54,15 @@ export interface SessionEvent {
 
 export interface SessionEventSink {
   emit(event: SessionEvent): Promise<void>;
+  /** Several events of one invocation at once, in order; sinks that can write them together do. */
+  emitBatch?(events: SessionEvent[]): Promise<void>;
+}
+
+/** Sends events in order: as one batch where the sink supports it, one by one otherwise. */
+export async function emitInOrder(sink: SessionEventSink, events: SessionEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  if (sink.emitBatch) return sink.emitBatch(events);
+  for (const event of events) await sink.emit(event);
 }
 
 /** Keys a detail may use; anything else is dropped so a careless caller cannot leak a value. */
@@ -126,9 +135,39 @@ export class LogEventSink implements SessionEventSink {
 export class FanOutEventSink implements SessionEventSink {
   public constructor(private readonly sinks: SessionEventSink[]) {}
 
-  public async emit(event: SessionEvent): Promise<void> {
-    const results = await Promise.allSettled(this.sinks.map((s) => s.emit(event)));
+  public emit(event: SessionEvent): Promise<void> {
+    return this.emitBatch([event]);
+  }
+
+  public async emitBatch(events: SessionEvent[]): Promise<void> {
+    const results = await Promise.allSettled(this.sinks.map((s) => emitInOrder(s, events)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+}
+
+/**
+ * Collects one invocation's events and delivers them together when it ends: an audit trail then
+ * advances its chain once per invocation instead of once per event.
+ */
+export class EventBuffer {
+  private readonly pending: SessionEvent[] = [];
+
+  public add(event: SessionEvent): void {
+    this.pending.push(event);
+  }
+
+  public get size(): number {
+    return this.pending.length;
+  }
+
+  /** Takes every collected event, in order, and empties the buffer. */
+  public drain(): SessionEvent[] {
+    return this.pending.splice(0);
+  }
+
+  /** Hands every collected event to the sink, in order, and empties the buffer. */
+  public async flush(sink: SessionEventSink): Promise<void> {
+    await emitInOrder(sink, this.drain());
   }
 }

@@ -1,0 +1,31 @@
+import { maskDigitRuns, redactingReplacer } from '../../../lambdas/shared/logging';
+
+describe('log redaction', () => {
+  it.each([
+    ['4111111111111111', '[card …1111]'],
+    ['pan 4111 1111 1111 1111 ok', 'pan [card …1111] ok'],
+    ['card=4111-1111-1111-1111;', 'card=[card …1111];'],
+    ['378282246310005', '[card …0005]'],
+  ])('masks a card-length digit run in %j', (text, masked) => {
+    expect(maskDigitRuns(text)).toBe(masked);
+  });
+
+  it('leaves call, transaction and session ids (UUIDs) alone, even when they hold long digit groups', () => {
+    const id = '7ab1d2c3-0000-4000-8000-000000000001';
+    expect(maskDigitRuns(`call ${id} ended`)).toBe(`call ${id} ended`);
+  });
+
+  it('still masks a card number that follows a UUID', () => {
+    expect(maskDigitRuns('7ab1d2c3-0000-4000-8000-000000000001 4111111111111111')).toBe('7ab1d2c3-0000-4000-8000-000000000001 [card …1111]');
+  });
+
+  it('keeps short numbers such as amounts, counts and last four digits', () => {
+    expect(maskDigitRuns('amount 14.55, attempt 3, last4 1111, sequence 12345678901')).toBe('amount 14.55, attempt 3, last4 1111, sequence 12345678901');
+  });
+
+  it('redacts values under keys that can carry digits, whatever they hold', () => {
+    expect(redactingReplacer('ReceivedDigits', '123')).toBe('[REDACTED]');
+    expect(redactingReplacer('cvv', 737)).toBe('[REDACTED]');
+    expect(redactingReplacer('stage', 'capturing')).toBe('capturing');
+  });
+});
