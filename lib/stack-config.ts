@@ -39,6 +39,10 @@ export interface SecureIvrConfig {
   readonly auditRetentionDays: number;
   readonly cardFieldNames: Readonly<CardFieldNames>;
   readonly forms: FormsConfig;
+  /** CCaaS desktop origins (https://host[:port]) allowed to embed the agent console (CSP frame-ancestors). */
+  readonly consoleEmbeddingOrigins: readonly string[];
+  /** Set the account's API Gateway CloudWatch Logs role (WebSocket access logging needs one). */
+  readonly apiGatewayAccountRole: boolean;
 }
 
 /** Offline synth works without credentials; `cdk deploy` always has CDK_DEFAULT_ACCOUNT from the profile. */
@@ -102,6 +106,15 @@ function readLanguages(node: Node, problems: string[]): string[] | undefined {
   const list = Array.isArray(raw) ? raw.map(String) : String(raw).split(',').map((s) => s.trim()).filter((s) => s !== '');
   const bad = list.filter((l) => !LANGUAGE.test(l));
   if (list.length === 0 || bad.length > 0) problems.push('languages must be a comma-separated list of language codes such as en-US,es-US');
+  return list;
+}
+
+/** consoleEmbeddingOrigins: a comma-separated list (or a JSON list in cdk.json) of https origins. */
+function readOrigins(node: Node, problems: string[]): string[] {
+  const raw: unknown = node.tryGetContext('consoleEmbeddingOrigins');
+  if (raw === undefined || raw === null || raw === '') return [];
+  const list = Array.isArray(raw) ? raw.map(String) : String(raw).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (list.some((o) => !/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o))) problems.push('consoleEmbeddingOrigins must be a comma-separated list of https://host[:port] origins (no paths)');
   return list;
 }
 
@@ -200,6 +213,9 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
   const auditRetentionDays = wholeNumber(node, 'auditRetentionDays', 365, 365, 3650, problems);
   const cardFieldNames = readCardFieldNames(node, problems);
   const forms = loadForms(options.formsFile ?? FORMS_FILE, language, voice, problems);
+  const consoleEmbeddingOrigins = readOrigins(node, problems);
+  const apiGatewayAccountRoleRaw = (text(node, 'apiGatewayAccountRole') ?? 'true').toLowerCase();
+  if (apiGatewayAccountRoleRaw !== 'true' && apiGatewayAccountRoleRaw !== 'false') problems.push('apiGatewayAccountRole must be true or false');
 
   if (languages !== undefined) {
     if (!languages.includes(language)) problems.push(`language ${language} is not in languages`);
@@ -232,5 +248,7 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
     auditRetentionDays,
     cardFieldNames,
     forms,
+    consoleEmbeddingOrigins,
+    apiGatewayAccountRole: apiGatewayAccountRoleRaw !== 'false',
   };
 }

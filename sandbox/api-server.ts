@@ -17,6 +17,7 @@ import { runScriptedCall } from './scripted-call';
 import { KEY_PATTERN } from './sma/caller';
 import { getSession } from '../lambdas/shared/session/session-store';
 import { documentClient } from '../lambdas/shared/clients';
+import { exampleFields } from '../lambdas/shared/session/forms';
 import type { AgentService } from '../lambdas/agent-api/agent-service';
 import { isAgentRoute, routeAgentRequest } from '../lambdas/agent-api/routes';
 import { liveAgentService, loadSecureInputConfig } from '../lambdas/agent-api/runtime';
@@ -25,9 +26,23 @@ import { LocalAuth } from './agent/local-auth';
 import { SandboxInteractions } from './agent/interactions';
 import { LocalPushHub } from './agent/push-hub';
 import { loadWebAssets, type WebAsset } from './agent/web-assets';
-import { handleFinanceRequest, roleAllows, roleOf } from '../lambdas/audit/finance-api';
+import { financeOnlyRefusal, handleFinanceRequest, roleAllows, roleOf } from '../lambdas/audit/finance-api';
 
 const MAX_BODY = 16 * 1024;
+/** The redaction route takes whole emails; the service itself refuses anything over its own limit. */
+const MAX_REDACT_BODY = 32 * 1024 * 1024;
+
+/** Reads a raw request body up to `limit` bytes (RangeError beyond). */
+async function readRaw(req: IncomingMessage, limit: number): Promise<Buffer> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new RangeError('request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
 
 export interface CallRequestBody {
   keys: string;
@@ -104,7 +119,7 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
   const sessionStore = async () => ({ ddb: await documentClient(), tableName: process.env.SESSION_TABLE ?? '', now: () => new Date() });
   const pushHub = new LocalPushHub(async (sessionId) => (await getSession(await sessionStore(), sessionId))?.agentId);
   registerLocalPushHub(pushHub);
-  const interactions = new SandboxInteractions(sandbox.emulator);
+  const interactions = new SandboxInteractions(sandbox.emulator, { timingScale: sandbox.interactiveTimingScale });
   const service: AgentService = liveAgentService(process.env, config, { interactions, onSessionStarted: (agentId, sessionId) => pushHub.sessionStarted(agentId, sessionId) });
   const auth = new LocalAuth(config);
   const assets = await loadWebAssets();
@@ -172,13 +187,16 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       try {
-        // Finance: outcomes and the finance page (web/finance); a finance-role request reaches nothing else.
-        if (!roleAllows(roleOf(req.headers), req.method ?? 'GET', url.pathname)) return send(res, 403, { error: 'Forbidden', problems: ['the finance role may read payment outcomes only'] });
-        const finance = await handleFinanceRequest({ method: req.method ?? 'GET', url }, financeDeps);
-        if (finance) {
-          res.writeHead(finance.status, { ...finance.headers, 'content-length': Buffer.byteLength(finance.body) });
-          return res.end(finance.body);
-        }
+        // The caller's identity and role come from the signed token only (a finance user's token carries
+        // viewOutcomes); a finance user reaches the outcomes API and the finance page and nothing else.
+        const identity = await auth.verify(bearer(req));
+        const writeFinance = (finance: { status: number; headers: Record<string, string>; body: string | Buffer }): void => {
+          res.writeHead(finance.status, { ...SECURITY_HEADERS, ...finance.headers, 'content-length': Buffer.byteLength(finance.body) });
+          res.end(finance.body);
+        };
+        if (!roleAllows(roleOf(identity), req.method ?? 'GET', url.pathname)) return writeFinance(financeOnlyRefusal());
+        const finance = await handleFinanceRequest({ method: req.method ?? 'GET', url, identity }, financeDeps);
+        if (finance) return writeFinance(finance);
         if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok', activeCalls: sandbox.emulator.activeCalls().length });
         if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/console' || url.pathname === '/keypad')) {
           res.writeHead(302, { location: url.pathname === '/keypad' ? '/keypad/' : '/console/' });
@@ -186,10 +204,20 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
         }
         const asset = req.method === 'GET' ? assets.get(url.pathname) : undefined;
         if (asset) return sendAsset(res, asset);
+        if (url.pathname === '/redact') {
+          // The same handler the redaction Lambda's function URL runs (lambdas/redact/http.ts).
+          const { redactHttp } = await import('../lambdas/redact/http');
+          const body = req.method === 'POST' ? await readRaw(req, MAX_REDACT_BODY) : undefined;
+          const out = await redactHttp({ method: req.method ?? 'GET', headers: req.headers as Record<string, string | undefined>, body });
+          res.writeHead(out.status, { ...SECURITY_HEADERS, ...out.headers });
+          return res.end(out.body);
+        }
         if (req.method === 'POST' && url.pathname === '/calls') {
           const checked = checkCallRequest(await readJson(req));
           if (!checked.ok) return send(res, 400, { error: 'BadRequest', problems: checked.problems });
-          const result = await runScriptedCall(sandbox, checked.value);
+          // Like `secure-ivr call`: no fields means the form's example values.
+          const ask = Object.keys(checked.value.fields).length > 0 ? checked.value : { ...checked.value, fields: exampleFields(await loadSecureInputConfig(process.env), checked.value.formId) };
+          const result = await runScriptedCall(sandbox, ask);
           return send(res, 200, {
             sessionId: result.sessionId,
             outcome: result.outcome,
@@ -208,8 +236,7 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
         if (await sandboxRoutes(req, res, url)) return;
         if (isAgentRoute(url.pathname)) {
           const body = req.method === 'POST' ? await readJson(req) : undefined;
-          const agent = await auth.verify(bearer(req));
-          const result = await routeAgentRequest(service, { method: req.method ?? 'GET', path: url.pathname, agent, body });
+          const result = await routeAgentRequest(service, { method: req.method ?? 'GET', path: url.pathname, agent: identity, body });
           return send(res, result.status, result.body);
         }
         return send(res, 404, { error: 'NotFound', problems: [`${req.method} ${url.pathname} is not served`] });
@@ -229,6 +256,11 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
       const agent = url.pathname === '/api/ws' ? await auth.verify(url.searchParams.get('token') ?? undefined) : undefined;
       if (!agent) {
         socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+        return;
+      }
+      // Pushes are session progress for agents; a finance user reads outcomes only.
+      if (roleOf(agent) === 'finance') {
+        socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {

@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startDynamo, startKms, startS3, startStepFunctions, type DynamoEngine, type KmsEngine, type S3Engine, type StepFunctionsEngine } from './engines';
-import { SmaEmulator, type EmulatedCall, type EmulatorFaults } from './sma/emulator';
+import { checkTimingScale, SmaEmulator, type EmulatedCall, type EmulatorFaults, type PlaceCallOptions } from './sma/emulator';
 import { startVoiceEndpoint, type VoiceEndpoint } from './sma/voice-endpoint';
 import type { KeySource } from './sma/caller';
 import { synthesizeSessionDefinition } from '../lib/session-definition';
@@ -40,8 +40,14 @@ export interface SandboxOptions {
   validationUrl?: string;
   /** Extra CA (PEM) to trust for `validationUrl`. */
   validationCaPem?: string;
-  /** Real milliseconds per nominal call millisecond in the SMA emulator. @default 0 */
+  /** Real milliseconds per nominal call millisecond in the SMA emulator (scripted calls). @default 0 */
   timingScale?: number;
+  /**
+   * The same for interactive calls, placed by a person on the keypad page: 1 plays prompts and times out
+   * keys as on a phone. `secure-ivr sandbox` defaults it to 1 (--timing-scale).
+   * @default timingScale
+   */
+  interactiveTimingScale?: number;
   faults?: EmulatorFaults;
   /** The secure input configuration (forms, workgroups, rights). @default config/secure-ivr.json */
   formsFile?: string;
@@ -105,6 +111,8 @@ export class Sandbox {
   public recorder: CallRecorder | undefined;
   /** Hooks by handler role (begin, getKey, insert, validate, end, abort). */
   public readonly stageHooks: Map<string, StageHook>;
+  /** Timing scale of calls a person places on the keypad page (see SandboxOptions.interactiveTimingScale). */
+  public interactiveTimingScale = 0;
 
   private constructor(
     public readonly dataDir: string,
@@ -125,6 +133,9 @@ export class Sandbox {
   }
 
   public static async start(options: SandboxOptions = {}): Promise<Sandbox> {
+    // Checked before any engine starts, so a bad scale leaves nothing running.
+    const scriptedScale = checkTimingScale(options.timingScale ?? 0);
+    const interactiveScale = checkTimingScale(options.interactiveTimingScale ?? scriptedScale);
     const dataDir = resolve(options.dataDir ?? '.sandbox');
     const logDir = join(dataDir, 'logs');
     for (const dir of [dataDir, logDir, join(dataDir, 's3')]) mkdirSync(dir, { recursive: true });
@@ -180,7 +191,7 @@ export class Sandbox {
     });
 
     const smaHandler = (await import('../lambdas/sma/handler')).handler as unknown as (event: unknown, context: unknown) => Promise<unknown>;
-    const emulator = new SmaEmulator({ handler: smaHandler, sipMediaApplicationId: SANDBOX_SMA_ID, timing: { scale: options.timingScale ?? 0 }, faults: options.faults ?? {} });
+    const emulator = new SmaEmulator({ handler: smaHandler, sipMediaApplicationId: SANDBOX_SMA_ID, timing: { scale: scriptedScale }, faults: options.faults ?? {} });
     const voice = await startVoiceEndpoint(emulator);
 
     Object.assign(process.env, {
@@ -206,7 +217,9 @@ export class Sandbox {
     });
     if (caPem) process.env.VALIDATION_CA_PEM = caPem;
     else delete process.env.VALIDATION_CA_PEM;
-    delete process.env.FORMS_JSON;
+    // Begin and the agent API read the configuration file; a parameter or inline JSON left over would win.
+    delete process.env.SECURE_INPUT_CONFIG_PARAMETER;
+    delete process.env.SECURE_INPUT_CONFIG_JSON;
     // The validator keeps its HTTPS client for the life of the process; a new sandbox brings a new service.
     (await import('../lambdas/validator/handler')).resetValidatorRuntime();
 
@@ -214,6 +227,7 @@ export class Sandbox {
     const recorder = new CallRecorder(async () => (await import('../lambdas/shared/clients')).s3Client());
     emulator.onCallEnded((call) => recorder.onCallEnded(call));
     sandbox.recorder = recorder;
+    sandbox.interactiveTimingScale = interactiveScale;
     // DynamoDB TTL is a backstop in AWS; dynalite has none, so the sandbox sweeps expired items itself.
     sandbox.sweeper = setInterval(() => {
       void dynamo.sweepExpired(VAULT_TABLE).catch(() => undefined);
@@ -223,9 +237,9 @@ export class Sandbox {
     return sandbox;
   }
 
-  /** A caller dials in and is bridged to the sandbox agent. */
-  public placeCall(caller: KeySource): Promise<EmulatedCall> {
-    return this.emulator.placeCall(caller);
+  /** A caller dials in and is bridged to the sandbox agent (at the emulator's timing unless `options` say). */
+  public placeCall(caller: KeySource, options: PlaceCallOptions = {}): Promise<EmulatedCall> {
+    return this.emulator.placeCall(caller, undefined, undefined, {}, options);
   }
 
   /** The agent asks for a secure session on a call, through the real Step Functions client. */

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, one, UsageError } from './args';
 import { KEY_PATTERN } from '../../sandbox/sma/caller';
-import { parseFormsConfig } from '../../lambdas/shared/session/forms';
+import { exampleFields, parseFormsConfig } from '../../lambdas/shared/session/forms';
 
 export interface CallSummary {
   sessionId: string;
@@ -38,11 +38,7 @@ export function exitCodeFor(summary: Pick<CallSummary, 'outcome' | 'error'>): nu
 }
 
 function formExamples(formId: string): Record<string, string> {
-  const forms = parseFormsConfig(JSON.parse(readFileSync(join(__dirname, '..', '..', 'config', 'secure-ivr.json'), 'utf8')));
-  const form = forms.forms.find((f) => f.id === formId);
-  const fields: Record<string, string> = {};
-  for (const f of form?.fields ?? []) if (f.example !== undefined) fields[f.id] = f.example;
-  return fields;
+  return exampleFields(parseFormsConfig(JSON.parse(readFileSync(join(__dirname, '..', '..', 'config', 'secure-ivr.json'), 'utf8'))), formId);
 }
 
 export async function runCallCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {

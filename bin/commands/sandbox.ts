@@ -5,18 +5,30 @@
 import { resolve } from 'node:path';
 import { parseArgs, one, UsageError } from './args';
 
-export const SANDBOX_USAGE = `Usage: secure-ivr sandbox [--port N] [--data-dir DIR] [--validation-url URL]
+export const SANDBOX_USAGE = `Usage: secure-ivr sandbox [--port N] [--data-dir DIR] [--validation-url URL] [--timing-scale N]
 
   --port N          the sandbox API port on 127.0.0.1 (default 8780; 0 picks a free one)
   --data-dir DIR    where all state lives: DynamoDB, S3, KMS keys, logs (default ./.sandbox)
-  --validation-url  validate against another web service instead of the built-in one`;
+  --validation-url  validate against another web service instead of the built-in one
+  --timing-scale N  timing of calls placed on the keypad page: 1 is real time, prompts and key
+                    time-outs as on a phone (default 1); 0 runs them instantly. Scripted calls
+                    (secure-ivr call) always run instantly`;
+
+/** Parses --timing-scale: a number from 0 to 10. */
+export function parseTimingScale(raw: string | undefined): number {
+  if (raw === undefined) return 1;
+  const scale = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(scale) || scale < 0 || scale > 10) throw new UsageError('--timing-scale must be a number from 0 (instant) to 10 (1 is real time)');
+  return scale;
+}
 
 export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   let port: number;
   let dataDir: string;
   let validationUrl: string | undefined;
+  let interactiveTimingScale: number;
   try {
-    const args = parseArgs(argv, { port: { value: true }, 'data-dir': { value: true }, 'validation-url': { value: true }, help: {} });
+    const args = parseArgs(argv, { port: { value: true }, 'data-dir': { value: true }, 'validation-url': { value: true }, 'timing-scale': { value: true }, help: {} });
     if (args.flags.has('help')) {
       out.write(`${SANDBOX_USAGE}\n`);
       return 0;
@@ -25,6 +37,7 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number');
     dataDir = resolve(one(args, 'data-dir') ?? '.sandbox');
     validationUrl = one(args, 'validation-url');
+    interactiveTimingScale = parseTimingScale(one(args, 'timing-scale'));
   } catch (e) {
     err.write(`secure-ivr sandbox: ${e instanceof Error ? e.message : 'bad usage'}\n${SANDBOX_USAGE}\n`);
     return 2;
@@ -35,7 +48,7 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
     err.write(`secure-ivr sandbox: a sandbox (pid ${running.pid}) already uses ${dataDir} at ${running.apiUrl}\n`);
     return 1;
   }
-  const sandbox = await Sandbox.start({ dataDir, ...(validationUrl ? { validationUrl } : {}) });
+  const sandbox = await Sandbox.start({ dataDir, interactiveTimingScale, ...(validationUrl ? { validationUrl } : {}) });
   let api;
   try {
     api = await startApiServer(sandbox, port);
@@ -50,7 +63,7 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
       'secure-ivr sandbox is running',
       `  API                 ${api.url}  (GET /health, POST /calls, GET /sessions/:id, agent API /api/*)`,
       `  agent console       ${api.consoleUrl}  (sign in as alice; embeddable as an iframe)`,
-      `  caller keypad       ${api.keypadUrl}  (play the caller in a second window)`,
+      `  caller keypad       ${api.keypadUrl}  (play the caller in a second window; timing scale ${interactiveTimingScale})`,
       `  validation service  ${sandbox.validationUrl}${sandbox.validation ? '  (reference service, self-signed certificate made at start)' : ''}`,
       `  Step Functions      ${sandbox.sfn.endpoint}  (${sandbox.sfn.stateMachineArn})`,
       `  DynamoDB            ${sandbox.dynamo.endpoint}`,

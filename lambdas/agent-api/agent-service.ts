@@ -6,14 +6,16 @@
  * Pure apart from its ports (session table, workflow, telephony, interaction directory, clock), so the
  * AWS handlers and the sandbox run the same checks.
  */
-import type { SessionRequest, SessionStatus } from '../shared/session/contract';
-import { agentAccess, checkFieldValues, initiateRefusal, type FormDefinition, type FormsConfig, type Right } from '../shared/session/forms';
+import type { CallUpdate, SessionRequest, SessionStatus } from '../shared/session/contract';
+import { agentAccess, checkFieldValues, initiateRefusal, type FormDefinition, type FormsConfig, type Right, type TokenRight } from '../shared/session/forms';
 import { getSession, takeTaskToken, type SessionRecord, type SessionStoreDeps } from '../shared/session/session-store';
 import { AgentRequestRefusedError } from './errors';
 import type { InteractionDirectory, InteractionInfo } from './interactions';
 
 export interface AgentIdentity {
   userId: string;
+  /** Rights the verified token carries (Cognito groups, e.g. viewOutcomes); never taken from anything else. */
+  tokenRights?: readonly TokenRight[];
 }
 
 /** The workflow: StartExecution, and failing GetKey's task token to cancel. */
@@ -224,7 +226,8 @@ export class AgentService {
     const { record, request } = await this.ownSession(agent, sessionId, false);
     if (record.status !== 'capturing') throw new AgentRequestRefusedError('not-capturing', 'The caller is not keying card details now, so there is nothing to re-enter');
     if (!record.progress?.[field]) throw new AgentRequestRefusedError('not-capturing', `The caller has not reached the ${CARD_FIELD_LABEL[field].toLowerCase()} yet`);
-    const sent = await this.deps.calls.update(record.callTransactionId, { op: 'secure-reenter', sessionId, field });
+    const update: CallUpdate = { op: 'secure-reenter', sessionId, field };
+    const sent = await this.deps.calls.update(record.callTransactionId, update);
     if (!sent) throw new AgentRequestRefusedError('not-connected', 'The call is no longer connected');
     return this.view(record, request);
   }

@@ -1,9 +1,10 @@
 /**
  * Who is calling the agent API. In AWS the HTTP API's JWT authorizer has already verified the Cognito
  * token and hands over its claims; the WebSocket $connect authorizer verifies the token itself against
- * the user pool's JWKS. The sandbox signs its own HS256 tokens (sandbox/agent/local-auth.ts).
+ * the user pool's JWKS. The sandbox signs its own HS256 tokens (sandbox/agent/local-auth.ts). Rights a
+ * token carries (the finance user's viewOutcomes, as a Cognito group) come only from the verified claims.
  */
-import { jwksResolver, userIdFromClaims, verifyJwt, type KeyResolver } from './jwt';
+import { jwksResolver, tokenRightsFromClaims, userIdFromClaims, verifyJwt, type KeyResolver } from './jwt';
 import type { AgentIdentity } from './agent-service';
 
 export interface CognitoSettings {
@@ -32,11 +33,16 @@ export async function verifyCognitoToken(token: string, settings: CognitoSetting
   if (claims.token_use !== 'id' && claims.token_use !== 'access') throw new Error('token_use is neither id nor access');
   const userId = userIdFromClaims(claims);
   if (!userId) throw new Error('the token names no user');
-  return { userId };
+  return identityOf(userId, claims);
+}
+
+function identityOf(userId: string, claims: Record<string, unknown>): AgentIdentity {
+  const tokenRights = tokenRightsFromClaims(claims);
+  return tokenRights.length > 0 ? { userId, tokenRights } : { userId };
 }
 
 /** The agent named by claims an API Gateway JWT authorizer already verified. */
 export function identityFromClaims(claims: Record<string, unknown> | undefined): AgentIdentity | undefined {
   const userId = claims ? userIdFromClaims(claims) : undefined;
-  return userId ? { userId } : undefined;
+  return userId && claims ? identityOf(userId, claims) : undefined;
 }

@@ -5,6 +5,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createLogger } from '../shared/logging';
+import { financeOnlyRefusal, roleOf } from '../audit/finance-api';
 import { identityFromClaims } from './auth';
 import type { AgentService } from './agent-service';
 import { DeclaredInteractions } from './interactions';
@@ -41,6 +42,11 @@ async function handle(event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<A
     return json(tooLarge ? 413 : 400, { error: 'bad-request', reason: tooLarge ? 'the body is larger than 16 KB' : 'the body is not valid JSON', problems: [] }, origin);
   }
   const agent = identityFromClaims(event.requestContext.authorizer?.jwt?.claims as Record<string, unknown> | undefined);
+  // A finance user (viewOutcomes in the verified token) reads outcomes through the finance function only.
+  if (roleOf(agent) === 'finance') {
+    const refused = financeOnlyRefusal();
+    return { statusCode: refused.status, headers: { ...refused.headers, ...(origin ? { 'access-control-allow-origin': origin } : {}) }, body: String(refused.body) };
+  }
   try {
     const result = await routeAgentRequest(await service, { method: event.requestContext.http.method, path: event.rawPath, agent, body });
     logger.info('agent request', { method: event.requestContext.http.method, route: event.routeKey, status: result.status, agentId: agent?.userId });

@@ -4,6 +4,7 @@
  * Every check names what failed, never the token.
  */
 import { createHmac, createPublicKey, createVerify, timingSafeEqual, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { TOKEN_RIGHTS, type TokenRight } from '../shared/session/forms';
 
 export class TokenInvalidError extends Error {
   public constructor(problem: string) {
@@ -86,6 +87,19 @@ export function userIdFromClaims(claims: Record<string, unknown>): string | unde
     if (typeof v === 'string' && v.length > 0 && v.length <= 128) return v;
   }
   return undefined;
+}
+
+/**
+ * The token rights (TOKEN_RIGHTS) a token's `cognito:groups` claim names. A verified token gives it as a
+ * list; API Gateway's HTTP API JWT authorizer hands claims over flattened, so a list arrives as the text
+ * "[groupA groupB]". Both are read; anything else counts as no group.
+ */
+export function tokenRightsFromClaims(claims: Record<string, unknown>): TokenRight[] {
+  const raw = claims['cognito:groups'];
+  let groups: string[] = [];
+  if (Array.isArray(raw)) groups = raw.filter((g): g is string => typeof g === 'string');
+  else if (typeof raw === 'string' && raw.length <= 2048) groups = raw.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter((g) => g !== '');
+  return TOKEN_RIGHTS.filter((r) => groups.includes(r));
 }
 
 /** Keys from a JWKS document (RSA only), by key id. */

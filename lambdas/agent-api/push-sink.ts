@@ -20,12 +20,43 @@ export interface PushPublisher {
   publish(sessionId: string, messages: AgentPush[]): Promise<void>;
 }
 
-export class AgentPushSink implements SessionEventSink {
-  public constructor(private readonly publisher: PushPublisher) {}
+/** A push is a courtesy to the agent's screen: it must never hold up the caller's IVR for long. */
+export const PUSH_TIME_LIMIT_MS = 1000;
 
-  public async emit(event: SessionEvent): Promise<void> {
-    const messages = toPushes(event);
-    if (messages.length > 0) await this.publisher.publish(event.sessionId, messages);
+export class PushTimedOutError extends Error {
+  public constructor() {
+    super(`Pushing progress to the agent took longer than ${PUSH_TIME_LIMIT_MS} ms; the agent's screen catches up from the session record.`);
+    this.name = 'PushTimedOutError';
+  }
+}
+
+export class AgentPushSink implements SessionEventSink {
+  public constructor(
+    private readonly publisher: PushPublisher,
+    private readonly timeLimitMs = PUSH_TIME_LIMIT_MS,
+  ) {}
+
+  public emit(event: SessionEvent): Promise<void> {
+    return this.emitBatch([event]);
+  }
+
+  /** One publish per session for all of an invocation's events, bounded in time. */
+  public async emitBatch(events: SessionEvent[]): Promise<void> {
+    const bySession = new Map<string, AgentPush[]>();
+    for (const event of events) {
+      const messages = toPushes(event);
+      if (messages.length > 0) bySession.set(event.sessionId, [...(bySession.get(event.sessionId) ?? []), ...messages]);
+    }
+    if (bySession.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new PushTimedOutError()), this.timeLimitMs);
+    });
+    try {
+      await Promise.race([Promise.all([...bySession].map(([sessionId, messages]) => this.publisher.publish(sessionId, messages))), limit]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
@@ -51,6 +82,8 @@ export const agentTopic = (userId: string): string => `agent#${userId}`;
 
 export class WebSocketPublisher implements PushPublisher {
   private readonly owners = new Map<string, string>();
+  /** Built once per container: a client per publish would repeat its set-up on every IVR step. */
+  private client: import('@aws-sdk/client-apigatewaymanagementapi').ApiGatewayManagementApiClient | undefined;
 
   public constructor(private readonly settings: { connectionsTable: string; sessionTable: string; managementEndpoint: string }) {}
 
@@ -73,7 +106,8 @@ export class WebSocketPublisher implements PushPublisher {
     const { Item } = await ddb.send(new ddbLib.GetCommand({ TableName: this.settings.connectionsTable, Key: key }));
     const connections = Item?.connections instanceof Set ? [...(Item.connections as Set<string>)] : [];
     if (connections.length === 0) return;
-    const client = new api.ApiGatewayManagementApiClient({ endpoint: this.settings.managementEndpoint });
+    this.client ??= new api.ApiGatewayManagementApiClient({ endpoint: this.settings.managementEndpoint });
+    const client = this.client;
     await Promise.all(
       connections.map(async (connectionId) => {
         for (const message of messages) {

@@ -3,39 +3,27 @@
  * input configuration, the session table, Step Functions and the Chime SMA. Read once per container.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { EnvReader } from '../shared/config';
 import { documentClient, sfnClient, voiceClient } from '../shared/clients';
 import { ENV } from '../shared/session/contract';
-import { parseFormsConfig, type FormsConfig } from '../shared/session/forms';
+import type { FormsConfig } from '../shared/session/forms';
 import { startSecureSession } from '../shared/session/start-session';
 import type { SessionStoreDeps } from '../shared/session/session-store';
 import { AgentService } from './agent-service';
 import type { InteractionDirectory } from './interactions';
 
 export const AGENT_ENV = {
-  /** SSM parameter holding config/secure-ivr.json (AWS). */
-  configParameter: 'SECURE_INPUT_CONFIG_PARAMETER',
+  /** SSM parameter holding config/secure-ivr.json (AWS); Begin reads the same one. */
+  configParameter: ENV.secureInputConfigParameter,
   /** The configuration inline (tests) or FORMS_FILE (sandbox). */
-  configJson: 'SECURE_INPUT_CONFIG_JSON',
+  configJson: ENV.secureInputConfigJson,
   userPoolId: 'USER_POOL_ID',
   userPoolClientIds: 'USER_POOL_CLIENT_IDS',
   allowedOrigin: 'ALLOWED_ORIGIN',
 } as const;
 
-/** Loads and checks the configuration: SSM parameter in AWS, inline JSON, or the sandbox's FORMS_FILE. */
-export async function loadSecureInputConfig(env: NodeJS.ProcessEnv): Promise<FormsConfig> {
-  let text = env[AGENT_ENV.configJson];
-  const parameter = env[AGENT_ENV.configParameter];
-  if (!text && parameter) {
-    const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
-    const out = await new SSMClient({ maxAttempts: 3 }).send(new GetParameterCommand({ Name: parameter }));
-    text = out.Parameter?.Value;
-  }
-  if (!text && env.FORMS_FILE) text = readFileSync(env.FORMS_FILE, 'utf8');
-  if (!text) throw new Error(`Neither ${AGENT_ENV.configParameter} nor ${AGENT_ENV.configJson} is set: the agent API has no secure input configuration`);
-  return parseFormsConfig(JSON.parse(text));
-}
+/** The loader Begin uses too (lambdas/shared/session/config-source.ts), re-exported for the API's adapters. */
+export { loadSecureInputConfig } from '../shared/session/config-source';
 
 export interface RuntimeOptions {
   interactions: InteractionDirectory;

@@ -3,15 +3,16 @@
  *   GET /api/outcomes?from=…&to=…[&format=csv]   outcome records (JSON with a summary, or CSV)
  *   GET /finance/ , /finance/<asset>            the finance page (web/finance)
  * and the role rule behind "finance users can read outcomes and nothing else": a request made as the
- * finance role is refused (403) on every other route.
+ * finance role is refused (403) on every other route, and only the finance role reads outcomes. The role
+ * comes from the verified sign-in token (its viewOutcomes right, a Cognito group), never from a header.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { outcomesCsv, readOutcomes, summarizeOutcomes } from './outcomes';
 import type { ObjectSource } from './audit-reader';
+import type { AgentIdentity } from '../agent-api/agent-service';
 
-export type ApiRole = 'agent' | 'supervisor' | 'finance' | 'compliance';
-export const ROLE_HEADER = 'x-secure-ivr-role';
+export type ApiRole = 'agent' | 'finance';
 
 /** What each restricted role may reach; roles not listed are not restricted here. */
 const ROLE_ROUTES: Partial<Record<ApiRole, Array<{ method: string; path: RegExp }>>> = {
@@ -22,12 +23,26 @@ const ROLE_ROUTES: Partial<Record<ApiRole, Array<{ method: string; path: RegExp 
   ],
 };
 
-/** The role a sandbox request claims (loopback only; in AWS the identity comes from IAM or Cognito). */
-export function roleOf(headers: Record<string, string | string[] | undefined>): ApiRole | undefined {
-  const raw = headers[ROLE_HEADER];
-  const v = Array.isArray(raw) ? raw[0] : raw;
-  return v === 'agent' || v === 'supervisor' || v === 'finance' || v === 'compliance' ? v : undefined;
+/** The role of a signed-in caller, from its verified token: finance when the token carries viewOutcomes. */
+export function roleOf(identity: AgentIdentity | undefined): ApiRole | undefined {
+  if (!identity) return undefined;
+  return identity.tokenRights?.includes('viewOutcomes') ? 'finance' : 'agent';
 }
+
+/** Why this caller may not read outcomes (401 without a token, 403 for anyone but finance), or undefined. */
+export function outcomesRefusal(identity: AgentIdentity | undefined): FinanceResponse | undefined {
+  if (!identity) return json(401, { error: 'unauthenticated', reason: 'Sign in first', problems: [] });
+  if (roleOf(identity) !== 'finance') return json(403, { error: 'no-right', reason: 'payment outcomes are for finance users (the viewOutcomes right)', problems: [] });
+  return undefined;
+}
+
+/** The refusal a finance user gets anywhere but the finance routes. */
+export function financeOnlyRefusal(): FinanceResponse {
+  return json(403, { error: 'no-right', reason: 'a finance user may read payment outcomes only', problems: ['the finance role may read payment outcomes only'] });
+}
+
+/** True for the outcomes API route (which needs a finance token). */
+export const isOutcomesRoute = (path: string): boolean => path === '/api/outcomes';
 
 /** True when the role may make this request. */
 export function roleAllows(role: ApiRole | undefined, method: string, path: string): boolean {
@@ -67,13 +82,18 @@ export function parseWindow(from: string | null | undefined, to: string | null |
 
 const ASSET_TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
 
-/** Serves the finance routes; undefined when the path is not one of them. */
+/**
+ * Serves the finance routes; undefined when the path is not one of them. Outcomes need a finance token
+ * (`identity` is what the adapter verified); the page itself holds no data and is served to anyone.
+ */
 export async function handleFinanceRequest(
-  req: { method: string; url: URL },
-  deps: { outcomes: () => Promise<ObjectSource>; webDir: string; now: () => Date },
+  req: { method: string; url: URL; identity: AgentIdentity | undefined },
+  deps: { outcomes: () => Promise<ObjectSource>; webDir?: string; now: () => Date },
 ): Promise<FinanceResponse | undefined> {
   const { pathname, searchParams } = req.url;
-  if (req.method === 'GET' && pathname === '/api/outcomes') {
+  if (req.method === 'GET' && isOutcomesRoute(pathname)) {
+    const refused = outcomesRefusal(req.identity);
+    if (refused) return refused;
     const window = parseWindow(searchParams.get('from'), searchParams.get('to'), deps.now());
     if ('problem' in window) return json(400, { error: 'BadRequest', problems: [window.problem] });
     const records = await readOutcomes(await deps.outcomes(), window);
@@ -83,6 +103,7 @@ export async function handleFinanceRequest(
     }
     return json(200, { from: window.from.toISOString(), to: window.to.toISOString(), summary: summarizeOutcomes(records), outcomes: records });
   }
+  if (deps.webDir === undefined) return undefined;
   if (req.method === 'GET' && (pathname === '/finance' || pathname === '/finance/')) return asset(deps.webDir, 'index.html');
   const file = /^\/finance\/([a-z0-9-]+\.(?:js|css|html))$/.exec(pathname);
   if (req.method === 'GET' && file) return asset(deps.webDir, file[1] as string);

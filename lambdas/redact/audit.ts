@@ -47,7 +47,8 @@ export function s3AuditSink(client: () => Promise<S3Client>, bucket: string): Au
       const { PutObjectCommand } = await import('@aws-sdk/client-s3');
       const day = event.at.slice(0, 10).replace(/-/g, '/');
       await (await client()).send(
-        new PutObjectCommand({ Bucket: bucket, Key: `redaction-audit/${day}/${event.id}.json`, Body: JSON.stringify(event), ContentType: 'application/json' }),
+        // The audit bucket has Object Lock, which needs an integrity checksum on every write.
+        new PutObjectCommand({ Bucket: bucket, Key: `redaction-audit/${day}/${event.id}.json`, Body: JSON.stringify(event), ContentType: 'application/json', ChecksumAlgorithm: 'SHA256' }),
       );
     },
   };

@@ -40,6 +40,8 @@ export function endOutcome(input: Pick<EndInput, 'session' | 'capture' | 'valida
 }
 
 const ABORT_REASONS: Record<string, string> = {
+  // The agent API fails GetKey's task token with this name (AGENT_CANCELLED) when the agent cancels.
+  AgentCancelled: 'cancelled by the agent; no payment was taken',
   CallerHungUp: 'caller hung up; no payment was taken',
   RecordingPauseFailed: 'call recording could not be paused, so no card details were requested',
   TelephonyFailed: 'the call could not be switched to the secure IVR',

@@ -2,10 +2,13 @@
  * The agent API: an HTTP API (JWT authorizer on a Cognito user pool, created here unless one is given)
  * serving lambdas/agent-api/http-handler.ts, and a WebSocket API whose $connect is guarded by a Lambda
  * authorizer verifying the same Cognito tokens. The secure input configuration (forms, workgroups,
- * rights) is an SSM parameter the API loads at start. `bindPushSink` lets a session function push
- * progress to agents' WebSockets.
+ * rights) is an SSM parameter the API and Begin load at start (`bindConfigReader`). `bindPushSink` lets a
+ * session function push progress to agents' WebSockets; `addOutcomesRoute` serves finance users (the
+ * Cognito group viewOutcomes) their payment outcomes. Both APIs write access logs to encrypted, year-long
+ * log groups.
  */
 import { CfnElement, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as apigwv1 from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as integrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -19,6 +22,9 @@ import { ENV } from '../../lambdas/shared/session/contract';
 import type { FormsConfig } from '../../lambdas/shared/session/forms';
 import { PUSH_ENV } from '../../lambdas/agent-api/push-sink';
 import { AGENT_ENV } from '../../lambdas/agent-api/runtime';
+import { TOKEN_RIGHTS } from '../../lambdas/shared/session/forms';
+import type { AuditTrail } from './audit-trail';
+import { EncryptedLogGroup } from './encrypted-log-group';
 import { EncryptedTable } from './encrypted-table';
 import { PciFunction } from './pci-function';
 import type { SessionTable } from './session-table';
@@ -41,7 +47,28 @@ export interface AgentApiProps {
    * @default - none (the console reaches the API through its own CloudFront distribution)
    */
   readonly allowedOrigins?: string[];
+  /**
+   * Optional - Set this account's API Gateway CloudWatch Logs role (account-wide, per region), which WebSocket
+   * access logging needs. Turn off when the account already has one. The role and the setting are retained
+   * when the stack is deleted, so other APIs of the account keep logging.
+   * @default true
+   */
+  readonly setAccountCloudWatchRole?: boolean;
 }
+
+/** The access log line of both APIs: who, what, when, result — never bodies or query strings (the token rides in ?token=). */
+const ACCESS_LOG_FORMAT = apigwv1.AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTime',
+    ip: '$context.identity.sourceIp',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    connectionId: '$context.connectionId',
+    integrationError: '$context.integrationErrorMessage',
+    user: '$context.authorizer.principalId',
+  }),
+);
 
 export class AgentApi extends Construct {
   public readonly httpApi: apigw.HttpApi;
@@ -52,10 +79,18 @@ export class AgentApi extends Construct {
   public readonly configParameter: ssm.StringParameter;
   public readonly connections: EncryptedTable;
   public readonly apiFunction: PciFunction;
+  /** Access logs of the HTTP API's $default stage and of the WebSocket API's live stage. */
+  public readonly httpAccessLogs: EncryptedLogGroup;
+  public readonly webSocketAccessLogs: EncryptedLogGroup;
+  /** Set by addOutcomesRoute. */
+  public financeFunction?: PciFunction;
+  private readonly logsKey: kms.IKey;
+  private readonly httpAuthorizer: authorizers.HttpJwtAuthorizer;
 
   public constructor(scope: Construct, id: string, props: AgentApiProps) {
     super(scope, id);
     const region = Stack.of(this).region;
+    this.logsKey = props.logsKey;
 
     this.userPool =
       props.userPool ??
@@ -69,6 +104,17 @@ export class AgentApi extends Construct {
         deletionProtection: true,
         removalPolicy: RemovalPolicy.RETAIN,
       });
+    if (!props.userPool) {
+      // A right a token carries is a user pool group of the same name (cognito:groups); members are added by
+      // the administrator. An existing pool brings its own groups.
+      for (const right of TOKEN_RIGHTS) {
+        new cognito.CfnUserPoolGroup(this, `${right[0]?.toUpperCase()}${right.slice(1)}Group`, {
+          userPoolId: this.userPool.userPoolId,
+          groupName: right,
+          description: 'secure-ivr finance users: read payment outcomes and nothing else',
+        });
+      }
+    }
     this.userPoolClient = new cognito.UserPoolClient(this, 'ConsoleClient', {
       userPool: this.userPool,
       generateSecret: false,
@@ -98,27 +144,35 @@ export class AgentApi extends Construct {
         [ENV.sessionTable]: props.sessions.table.tableName,
         [ENV.stateMachineArn]: props.stateMachineArn,
         [ENV.smaId]: props.sipMediaApplicationId,
-        [AGENT_ENV.configParameter]: this.configParameter.parameterName,
         ...(props.allowedOrigins?.[0] ? { [AGENT_ENV.allowedOrigin]: props.allowedOrigins[0] } : {}),
       },
     });
     props.sessions.grantReadWrite(this.apiFunction);
-    this.configParameter.grantRead(this.apiFunction);
+    this.bindConfigReader(this.apiFunction);
     iam.Grant.addToPrincipal({ grantee: this.apiFunction, actions: ['states:StartExecution'], resourceArns: [props.stateMachineArn] });
     // Cancel fails GetKey's task token; SendTaskFailure has no resource-level permission.
     iam.Grant.addToPrincipal({ grantee: this.apiFunction, actions: ['states:SendTaskFailure'], resourceArns: ['*'] });
     iam.Grant.addToPrincipal({ grantee: this.apiFunction, actions: ['chime:UpdateSipMediaApplicationCall'], resourceArns: [props.sipMediaApplicationArn] });
 
     const issuer = `https://cognito-idp.${region}.amazonaws.com/${this.userPool.userPoolId}`;
+    this.httpAuthorizer = new authorizers.HttpJwtAuthorizer('CognitoJwt', issuer, { jwtAudience: [this.userPoolClient.userPoolClientId] });
     this.httpApi = new apigw.HttpApi(this, 'AgentHttpApi', {
       description: 'secure-ivr agent API',
-      createDefaultStage: true,
-      defaultAuthorizer: new authorizers.HttpJwtAuthorizer('CognitoJwt', issuer, { jwtAudience: [this.userPoolClient.userPoolClientId] }),
+      // The $default stage is created below, with access logging.
+      createDefaultStage: false,
+      defaultAuthorizer: this.httpAuthorizer,
       ...(props.allowedOrigins && props.allowedOrigins.length > 0
         ? { corsPreflight: { allowOrigins: props.allowedOrigins, allowHeaders: ['authorization', 'content-type'], allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST], maxAge: Duration.hours(1) } }
         : {}),
     });
     this.httpApi.addRoutes({ path: '/api/{proxy+}', methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST], integration: new integrations.HttpLambdaIntegration('AgentApiIntegration', this.apiFunction) });
+    this.httpAccessLogs = new EncryptedLogGroup(this, 'HttpAccessLogs', { encryptionKey: props.logsKey });
+    new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(this.httpAccessLogs.logGroup), format: ACCESS_LOG_FORMAT },
+    });
 
     const wsFunction = new PciFunction(this, 'AgentSocketFunction', {
       entry: 'lambdas/agent-api/ws-handler.ts',
@@ -145,20 +199,69 @@ export class AgentApi extends Construct {
       disconnectRouteOptions: { integration: socketIntegration },
       defaultRouteOptions: { integration: socketIntegration },
     });
-    this.webSocketStage = new apigw.WebSocketStage(this, 'LiveStage', { webSocketApi: this.webSocketApi, stageName: 'live', autoDeploy: true });
+    this.webSocketAccessLogs = new EncryptedLogGroup(this, 'WebSocketAccessLogs', { encryptionKey: props.logsKey });
+    this.webSocketStage = new apigw.WebSocketStage(this, 'LiveStage', {
+      webSocketApi: this.webSocketApi,
+      stageName: 'live',
+      autoDeploy: true,
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(this.webSocketAccessLogs.logGroup), format: ACCESS_LOG_FORMAT },
+    });
+    if (props.setAccountCloudWatchRole !== false) this.setAccountCloudWatchRole();
 
     Validations.of(this.apiFunction).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'P10: states:SendTaskFailure (cancel) has no resource-level permission; xray likewise.',
     });
     Validations.of(this).acknowledge(
-      { id: 'AwsSolutions-APIG1', reason: 'P18: API Gateway access logging is a deployment choice (log group retention and KMS); function logs record every request with the route and agent.' },
       { id: 'AwsSolutions-APIG4', reason: 'P24: The HTTP API has a JWT authorizer on every route; the WebSocket authorizes $connect (the only route that opens a connection).' },
       { id: 'AwsSolutions-COG2', reason: 'P24: MFA is optional in the default pool so a contact center can enforce it through its federated identity provider.' },
       { id: 'AwsSolutions-COG8', reason: 'P24: the Cognito Plus feature plan (threat protection) is a per-deployment, paid choice.' },
       { id: 'AwsSolutions-COG3', reason: 'P24: Cognito threat protection is a paid feature chosen per deployment.' },
       { id: 'PCI.DSS.321-IAMNoInlinePolicy', reason: 'P10: one least-privilege inline policy per function role.' },
     );
+  }
+
+  /**
+   * WebSocket access logging needs the account's API Gateway CloudWatch role (HTTP APIs do not). This is
+   * what CDK's RestApi does by default: AWS's managed push-to-logs policy on a role API Gateway assumes.
+   */
+  private setAccountCloudWatchRole(): void {
+    const role = new iam.Role(this, 'ApiGatewayCloudWatchRole', {
+      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      description: 'secure-ivr: lets API Gateway write access logs to CloudWatch Logs (account setting)',
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
+    });
+    role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    const account = new apigwv1.CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
+    account.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.webSocketStage.node.addDependency(account);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason: 'P18: the account-wide API Gateway logging role must be able to write any API’s log groups; only API Gateway can assume it and it holds no data access.',
+    });
+  }
+
+  /** Lets a function read the secure input configuration: sets its parameter name and grants GetParameter on exactly that parameter. */
+  public bindConfigReader(fn: lambda.Function): void {
+    fn.addEnvironment(ENV.secureInputConfigParameter, this.configParameter.parameterName);
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['ssm:GetParameter'], resourceArns: [this.configParameter.parameterArn] });
+  }
+
+  /**
+   * Serves GET /api/outcomes to finance users (a token in the viewOutcomes group) from a function of its
+   * own that may read the outcome records and nothing else; agents get 403 there.
+   */
+  public addOutcomesRoute(audit: AuditTrail): PciFunction {
+    const fn = new PciFunction(this, 'FinanceApiFunction', {
+      entry: 'lambdas/audit/finance-handler.ts',
+      serviceName: 'secure-ivr-finance-api',
+      description: 'Finance API: payment outcomes for finance users (viewOutcomes), nothing else',
+      logsKey: this.logsKey,
+    });
+    audit.grantOutcomeRead(fn);
+    this.httpApi.addRoutes({ path: '/api/outcomes', methods: [apigw.HttpMethod.GET], integration: new integrations.HttpLambdaIntegration('FinanceApiIntegration', fn) });
+    this.financeFunction = fn;
+    return fn;
   }
 
   /** URL the console opens for pushes (wss://…/live). */

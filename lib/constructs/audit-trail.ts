@@ -193,7 +193,7 @@ export class AuditTrail extends Construct {
           },
         },
       });
-      t.addDependency(this.database);
+      t.addResourceDependency(this.database);
       return t;
     };
     this.eventsTable = table('EventsTable', 'events', EVENTS_PREFIX, EVENT_COLUMNS, 'One hash-chained session event per row (verify chains with secure-ivr audit verify)');
@@ -277,11 +277,40 @@ export class AuditTrail extends Construct {
     this.acknowledgePrefix(fn.grantPrincipal, EVENTS_PREFIX, 'P16, P20: the function may only put new event objects under events/ (keys are per session and sequence, so the prefix needs a wildcard); it cannot read, overwrite a locked version or delete.');
   }
 
+  /**
+   * Lets a function put new objects under one prefix of the trail (and nothing else): e.g. the
+   * redaction service's `redaction-audit/` records. `reason` goes on the finding's acknowledgment.
+   */
+  public grantPrefixWrite(fn: iam.IGrantable, prefix: string, reason: string): void {
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['s3:PutObject'], resourceArns: [this.bucket.arnForObjects(`${prefix}*`)] });
+    this.grantKeyForWrites(fn);
+    this.acknowledgePrefix(fn.grantPrincipal, prefix, reason);
+  }
+
   /** Lets End/Abort write finance outcome records. */
   public grantOutcomeWrite(fn: iam.IGrantable): void {
     iam.Grant.addToPrincipal({ grantee: fn, actions: ['s3:PutObject'], resourceArns: [this.bucket.arnForObjects(`${OUTCOMES_PREFIX}*`)] });
     this.grantKeyForWrites(fn);
     this.acknowledgePrefix(fn.grantPrincipal, OUTCOMES_PREFIX, 'P16, P20: End/Abort may only put outcome objects under outcomes/ (one key per session, so the prefix needs a wildcard).');
+  }
+
+  /**
+   * Lets a function (the finance API) read outcome records: AUDIT_BUCKET set, GetObject under outcomes/,
+   * ListBucket for that prefix only, and Decrypt through S3. No audit events, no writes.
+   */
+  public grantOutcomeRead(fn: iam.IGrantable & { addEnvironment(key: string, value: string): unknown }): void {
+    fn.addEnvironment(AUDIT_ENV.bucket, this.bucket.bucketName);
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['s3:GetObject'], resourceArns: [this.bucket.arnForObjects(`${OUTCOMES_PREFIX}*`)] });
+    fn.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${OUTCOMES_PREFIX}*`] } } }),
+    );
+    iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['kms:Decrypt'],
+      resourceArns: [this.key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+    });
+    this.acknowledgePrefix(fn.grantPrincipal, OUTCOMES_PREFIX, 'P20, 10.3.1: the finance API reads outcome objects (one per session) and nothing else in the bucket.');
   }
 
   /** The IAM5 finding for `<bucket>/<prefix>*`, acknowledged on the principal that holds it. */

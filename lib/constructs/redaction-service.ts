@@ -14,29 +14,31 @@
  * The redaction configuration is checked at synth time with the same loader the function runs, so a
  * refused expression fails `cdk synth`, not the first chat message.
  */
-import * as path from 'node:path';
-import { Duration, RemovalPolicy, Stack, ArnFormat } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import defaultConfig from '../../config/redaction.json';
 import { loadRedactionConfig, RedactionConfigError, type RedactionConfigDocument } from '../../lambdas/redact/redaction-config';
 import { REQUEST_DETAIL_TYPE, REQUEST_SOURCE } from '../../lambdas/redact/redaction-service';
+import { PciFunction } from './pci-function';
 
-const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 /** PCI DSS 10.5.1: at least twelve months of log history. */
 const MIN_LOG_RETENTION_DAYS = 365;
+/** Where redaction audit records go in the audit bucket (lambdas/redact/audit.ts). */
+const AUDIT_PREFIX = 'redaction-audit/';
 /** Lambda allows 4 KB of environment in all; keep room for the rest. */
 const MAX_CONFIG_ENV_BYTES = 3500;
 
 export interface RedactionServiceProps {
+  /** The customer-managed key for the function's log group (the stack's LogsKey). */
+  readonly logsKey: kms.IKey;
   /**
    * Optional - The redaction configuration (defaultFilter, additionalRules), checked at synth time.
    * @default - config/redaction.json
@@ -48,6 +50,12 @@ export interface RedactionServiceProps {
    * @default - audit events go to the function's log only
    */
   readonly auditBucket?: s3.IBucket;
+  /**
+   * Optional - Grants the function its audit writes under `redaction-audit/` when the bucket's owner
+   * scopes them itself (the stack passes the audit trail's prefix grant).
+   * @default - `auditBucket.grantPut` on `redaction-audit/*`
+   */
+  readonly grantAuditWrite?: (grantee: iam.IGrantable, prefix: string) => void;
   /**
    * Optional - The bus whose redaction requests invoke the function.
    * @default - the account's default event bus
@@ -73,11 +81,6 @@ export interface RedactionServiceProps {
    * @default Duration.seconds(60)
    */
   readonly timeout?: Duration;
-  /**
-   * Optional - What happens to the log group and its key when the stack is deleted.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
 }
 
 export class RedactionServicePropsError extends Error {
@@ -88,14 +91,13 @@ export class RedactionServicePropsError extends Error {
 }
 
 export class RedactionService extends Construct {
-  public readonly function: NodejsFunction;
+  public readonly function: PciFunction;
   /** The synchronous route (AWS_IAM auth); give callers access with `grantInvokeUrl`. */
   public readonly functionUrl: lambda.FunctionUrl;
   public readonly rule: events.Rule;
   public readonly logGroup: logs.LogGroup;
-  public readonly logsKey: kms.Key;
 
-  public constructor(scope: Construct, id: string, props: RedactionServiceProps = {}) {
+  public constructor(scope: Construct, id: string, props: RedactionServiceProps) {
     super(scope, id);
     const problems: string[] = [];
     const config = props.config ?? (defaultConfig as RedactionConfigDocument);
@@ -111,68 +113,30 @@ export class RedactionService extends Construct {
     if (retention < MIN_LOG_RETENTION_DAYS) problems.push(`logRetention must be at least ${MIN_LOG_RETENTION_DAYS} days (PCI DSS 10.5.1)`);
     if (problems.length > 0) throw new RedactionServicePropsError(problems);
 
-    const stack = Stack.of(this);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    this.logsKey = new kms.Key(this, 'LogsKey', {
-      description: 'secure-ivr: redaction service log encryption',
-      enableKeyRotation: true,
-      removalPolicy,
-    });
-    this.logsKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchLogsForThisAccountsLogGroups',
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-        },
-      }),
-    );
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', { encryptionKey: this.logsKey, retention, removalPolicy });
-
-    const role = new iam.Role(this, 'FunctionRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'secure-ivr redaction: execution role of the redaction function',
-    });
     const eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
     const resultBus = props.resultBus ?? eventBus;
 
-    this.function = new NodejsFunction(this, 'RedactionFunction', {
-      entry: path.join(PROJECT_ROOT, 'lambdas/redact/handler.ts'),
-      handler: 'handler',
+    // The project's PCI function: Node 22 on arm64, own role, own KMS-encrypted log group, no log events.
+    this.function = new PciFunction(this, 'RedactionFunction', {
+      entry: 'lambdas/redact/handler.ts',
+      serviceName: 'secure-ivr-redaction',
       description: 'secure-ivr: redacts card numbers (and configured expressions) from chat and email text',
-      runtime: lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
+      logsKey: props.logsKey,
+      logRetention: retention,
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.seconds(60),
-      role,
-      logGroup: this.logGroup,
-      tracing: lambda.Tracing.ACTIVE,
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'redaction',
         REDACTION_CONFIG: configJson,
         ...(props.auditBucket ? { AUDIT_BUCKET: props.auditBucket.bucketName } : {}),
       },
-      // Results of asynchronous (EventBridge) invocations are the redacted events.
-      onSuccess: new destinations.EventBridgeDestination(resultBus),
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(1),
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: false,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        externalModules: ['@aws-sdk/*'],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
     });
-    this.logGroup.grantWrite(role);
-    props.auditBucket?.grantPut(role, 'redaction-audit/*');
+    this.logGroup = this.function.functionLogGroup;
+    // Results of asynchronous (EventBridge) invocations are the redacted events.
+    this.function.configureAsyncInvoke({ onSuccess: new destinations.EventBridgeDestination(resultBus), retryAttempts: 2, maxEventAge: Duration.hours(1) });
+    if (props.auditBucket) {
+      if (props.grantAuditWrite) props.grantAuditWrite(this.function.functionRole, AUDIT_PREFIX);
+      else props.auditBucket.grantPut(this.function.functionRole, `${AUDIT_PREFIX}*`);
+    }
 
     this.functionUrl = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
 

@@ -28,6 +28,24 @@ export interface SecureBucketProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Optional - Expire current objects after `retentionDays`. Off for content that must stay as long as it is
+   * deployed (the console's files); old versions still expire after a day.
+   * @default true
+   */
+  readonly expireObjects?: boolean;
+  /**
+   * Optional - A fixed bucket name, for a bucket others must name before it exists (CloudFront's origin, to
+   * break the key → distribution → bucket → key cycle).
+   * @default - a generated name
+   */
+  readonly bucketName?: string;
+  /**
+   * Optional - Object ownership. ACLs stay disabled unless a writer needs them: CloudFront standard logging
+   * delivers with an ACL, so its log bucket uses BUCKET_OWNER_PREFERRED.
+   * @default s3.ObjectOwnership.BUCKET_OWNER_ENFORCED
+   */
+  readonly objectOwnership?: s3.ObjectOwnership;
 }
 
 export class SecureBucketPropsError extends Error {
@@ -56,6 +74,7 @@ export class SecureBucket extends Construct {
     });
     this.accessLogsBucket = props.serverAccessLogsBucket ?? this.createAccessLogsBucket(retentionDays, removalPolicy);
     this.bucket = new s3.Bucket(this, 'Bucket', {
+      bucketName: props.bucketName,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
@@ -63,13 +82,13 @@ export class SecureBucket extends Construct {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.key,
       bucketKeyEnabled: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      objectOwnership: props.objectOwnership ?? s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: this.accessLogsBucket,
-      serverAccessLogsPrefix: 'access/',
+      serverAccessLogsPrefix: props.serverAccessLogsBucket ? `access/${id}/` : 'access/',
       lifecycleRules: [
         {
           id: 'retention',
-          expiration: Duration.days(retentionDays),
+          expiration: props.expireObjects === false ? undefined : Duration.days(retentionDays),
           noncurrentVersionExpiration: Duration.days(1),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },

@@ -1,13 +1,17 @@
 /**
  * The secure-ivr stack: wires the card vault, session table, recordings bucket, the SMA and its handler,
- * the session task functions and state machine, and the alarms. Resources and their secure defaults are
+ * the session task functions and state machine, the alarms, the audit trail, and the agent experience:
+ * the agent API (HTTP + WebSocket, Cognito JWT), the finance outcomes route and the console on CloudFront. Resources and their secure defaults are
  * decided in lib/constructs; this file only connects them and grants each function what it needs (P10).
  */
 import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/session/contract';
+import { AgentApi } from '../constructs/agent-api';
+import { AgentConsole } from '../constructs/agent-console';
 import { AuditTrail } from '../constructs/audit-trail';
+import { RedactionService } from '../constructs/redaction-service';
 import { CardVault } from '../constructs/card-vault';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { LogsKey } from '../constructs/logs-key';
@@ -40,6 +44,12 @@ export class SecureIvrStack extends Stack {
   public readonly alarms: SessionAlarms;
   /** Hash-chained audit events and finance outcomes (Object Lock), with Glue/Athena and reader roles. */
   public readonly audit: AuditTrail;
+  /** Card-number redaction for chat and email pipelines (EventBridge and an IAM-authenticated URL). */
+  public readonly redaction: RedactionService;
+  /** The agent API (HTTP + WebSocket) and the finance outcomes route. */
+  public readonly agentApi: AgentApi;
+  /** The agent console (and finance page) on S3 + CloudFront. */
+  public readonly agentConsole: AgentConsole;
   /** Only with context deployReferenceService=true. */
   public readonly referenceService?: ReferenceValidationService;
 
@@ -92,7 +102,8 @@ export class SecureIvrStack extends Stack {
 
     const task = (name: string, entry: string, environment: Record<string, string>, timeout = Duration.seconds(10)): PciFunction =>
       new PciFunction(this, name, { entry, serviceName: `secure-ivr-${entry.split('/').slice(-2, -1)[0]}`, logsKey, environment, timeout });
-    const begin = task('BeginFunction', 'lambdas/session/begin/handler.ts', { ...sessionTable, [ENV.formsJson]: JSON.stringify(config.forms) });
+    // Begin reads the secure input configuration from the agent API's SSM parameter (bindConfigReader below).
+    const begin = task('BeginFunction', 'lambdas/session/begin/handler.ts', { ...sessionTable });
     const getKey = task('GetKeyFunction', 'lambdas/session/get-key/handler.ts', { ...sessionTable, ...smaId });
     const insert = task('InsertFunction', 'lambdas/session/insert/handler.ts', { [ENV.vaultTable]: this.vault.table.tableName });
     // Opt-in: a merchant normally points the validator at their own service. Without a validationUrl the
@@ -141,6 +152,30 @@ export class SecureIvrStack extends Stack {
 
     this.allowChimeRecordings();
 
+    this.agentApi = new AgentApi(this, 'AgentApi', {
+      config: config.forms,
+      sessions: this.sessions,
+      // By name, like the SMA handler's grant: the API is wired before and apart from the state machine.
+      stateMachineArn: this.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      sipMediaApplicationId: this.sipMediaApplication.smaId,
+      sipMediaApplicationArn: this.sipMediaApplication.smaArn,
+      logsKey,
+      setAccountCloudWatchRole: config.apiGatewayAccountRole,
+    });
+    this.agentApi.bindConfigReader(begin);
+    // Every function that emits session events pushes the agent's live, masked progress.
+    for (const fn of [this.smaHandler, begin, getKey, insert, end, abort]) this.agentApi.bindPushSink(fn, this.sessions);
+    this.agentApi.addOutcomesRoute(this.audit);
+    this.agentConsole = new AgentConsole(this, 'AgentConsole', { api: this.agentApi, logsKey, embeddingOrigins: [...config.consoleEmbeddingOrigins] });
+
+    // Redaction audit objects (counts and rule ids only) join the tamper-evident trail.
+    this.redaction = new RedactionService(this, 'Redaction', {
+      logsKey,
+      auditBucket: this.audit.bucket,
+      grantAuditWrite: (grantee, prefix) =>
+        this.audit.grantPrefixWrite(grantee, prefix, 'P16, P20: the redaction function may only put new records (counts and rule ids, never matched text) under redaction-audit/; one key per redaction, so the prefix needs a wildcard.'),
+    });
+
     this.alarms = new SessionAlarms(this, 'Alarms', {
       stateMachine: this.session.stateMachine,
       functions: { SmaHandler: this.smaHandler, Begin: begin, GetKey: getKey, Insert: insert, Validator: validate, End: end, Abort: abort },
@@ -149,6 +184,7 @@ export class SecureIvrStack extends Stack {
 
     new CfnOutput(this, 'SipMediaApplicationId', { value: this.sipMediaApplication.smaId, description: 'Target of the SIP rule for the IVR phone number' });
     new CfnOutput(this, 'StateMachineArn', { value: this.session.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'RedactionUrl', { value: this.redaction.functionUrl.url, description: 'Synchronous redaction route (IAM auth); EventBridge: source secure-ivr.redaction' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'Subscribe operations to security-control alarms' });
     new CfnOutput(this, 'RecordingBucketName', { value: this.recordings.bucket.bucketName });
     new CfnOutput(this, 'AuditBucketName', { value: this.audit.bucket.bucketName, description: 'secure-ivr audit pull|verify --bucket / secure-ivr outcomes --bucket' });
@@ -156,6 +192,10 @@ export class SecureIvrStack extends Stack {
     new CfnOutput(this, 'FinanceRoleArn', { value: this.audit.financeRole.roleArn, description: 'Assume to read payment outcomes (and nothing else)' });
     new CfnOutput(this, 'AuditorRoleArn', { value: this.audit.auditorRole.roleArn, description: 'Assume to pull, verify and query the audit trail' });
     new CfnOutput(this, 'AuditWorkGroup', { value: this.audit.workGroup.name });
+    new CfnOutput(this, 'AgentConsoleUrl', { value: `https://${this.agentConsole.distribution.distributionDomainName}/console/`, description: 'The agent console (embed with ?embedded=1); the finance page is /finance/index.html' });
+    new CfnOutput(this, 'AgentUserPoolId', { value: this.agentApi.userPool.userPoolId, description: 'Add agents here; finance users also to the viewOutcomes group' });
+    new CfnOutput(this, 'AgentUserPoolClientId', { value: this.agentApi.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'AgentWebSocketUrl', { value: this.agentApi.webSocketUrl });
     if (this.referenceService) {
       new CfnOutput(this, 'ReferenceValidationServiceUrl', { value: this.referenceService.url, description: 'Reference validation service (test cards only; IAM auth, SigV4 service lambda)' });
     }

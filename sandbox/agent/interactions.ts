@@ -30,12 +30,16 @@ const MAX_PROMPTS = 50;
 export class SandboxInteractions implements InteractionDirectory {
   private readonly meta = new Map<string, CallMeta>();
 
-  public constructor(private readonly emulator: SmaEmulator) {}
+  public constructor(
+    private readonly emulator: SmaEmulator,
+    /** Timing of keypad calls (a person: 1 = real time, so prompts time out as on a phone). @default the emulator's */
+    private readonly options: { timingScale?: number } = {},
+  ) {}
 
   /** A person at the keypad page calls in; the call is delivered to `agentId`. */
   public async placeCall(agentId: string | undefined): Promise<EmulatedCall> {
     const caller = new InteractiveCaller();
-    const call = await this.emulator.placeCall(caller);
+    const call = await this.emulator.placeCall(caller, undefined, undefined, {}, this.options.timingScale === undefined ? {} : { timingScale: this.options.timingScale });
     this.meta.set(call.transactionId, { ...(agentId ? { agentId } : {}), extraParties: 0, caller, startedAt: new Date().toISOString() });
     return call;
   }

@@ -1,12 +1,14 @@
 /**
  * The sandbox's sign-in: any user defined in the secure input configuration signs in by name (no
  * password — it is a loopback sandbox) and gets an HS256 token signed with a key made at start, so a
- * token never outlives the sandbox that issued it. The agent API verifies it like a Cognito token.
+ * token never outlives the sandbox that issued it. The agent API verifies it like a Cognito token. Like a
+ * Cognito user pool group, the token carries the user's token rights (viewOutcomes for a finance user) in
+ * `cognito:groups`, so the server reads the finance role from the signature-checked token only.
  */
 import { randomBytes } from 'node:crypto';
 import type { AgentIdentity } from '../../lambdas/agent-api/agent-service';
-import { signHs256, verifyJwt } from '../../lambdas/agent-api/jwt';
-import type { FormsConfig } from '../../lambdas/shared/session/forms';
+import { signHs256, tokenRightsFromClaims, verifyJwt } from '../../lambdas/agent-api/jwt';
+import { agentAccess, tokenRightsOf, type FormsConfig } from '../../lambdas/shared/session/forms';
 
 const TOKEN_SECONDS = 8 * 3600;
 export const LOCAL_ISSUER = 'secure-ivr-sandbox';
@@ -24,7 +26,9 @@ export class LocalAuth {
     if (typeof username !== 'string' || !this.config.users?.some((u) => u.id === username)) return undefined;
     const iat = Math.floor(this.now().getTime() / 1000);
     const exp = iat + TOKEN_SECONDS;
-    return { token: signHs256({ sub: username, iss: LOCAL_ISSUER, iat, exp, token_use: 'access' }, this.key), userId: username, expiresAt: new Date(exp * 1000).toISOString() };
+    const groups = tokenRightsOf(agentAccess(this.config, username).rights);
+    const claims = { sub: username, iss: LOCAL_ISSUER, iat, exp, token_use: 'access', ...(groups.length > 0 ? { 'cognito:groups': groups } : {}) };
+    return { token: signHs256(claims, this.key), userId: username, expiresAt: new Date(exp * 1000).toISOString() };
   }
 
   public users(): Array<{ id: string; name: string }> {
@@ -36,7 +40,9 @@ export class LocalAuth {
     if (!token) return undefined;
     try {
       const claims = await verifyJwt(token, { keys: async ({ alg }) => (alg === 'HS256' ? { alg, key: this.key } : undefined), now: this.now, issuer: LOCAL_ISSUER });
-      return typeof claims.sub === 'string' ? { userId: claims.sub } : undefined;
+      if (typeof claims.sub !== 'string') return undefined;
+      const tokenRights = tokenRightsFromClaims(claims);
+      return tokenRights.length > 0 ? { userId: claims.sub, tokenRights } : { userId: claims.sub };
     } catch {
       return undefined;
     }

@@ -22,6 +22,29 @@ export interface EmulatorTiming {
   scale: number;
 }
 
+/** Per-call options of SmaEmulator.placeCall. */
+export interface PlaceCallOptions {
+  /**
+   * Real milliseconds per nominal millisecond for this call only, over the emulator's timing: a person at
+   * a keypad needs 1 (prompts and key time-outs as on a phone) while scripted calls run instantly (0).
+   * @default the emulator's timing.scale
+   */
+  timingScale?: number;
+}
+
+export class EmulatorTimingError extends Error {
+  public constructor() {
+    super('timingScale must be a finite number from 0 (instant) to 10; 1 is real time');
+    this.name = 'EmulatorTimingError';
+  }
+}
+
+/** Checks a timing scale: finite, 0 to 10. */
+export function checkTimingScale(scale: number): number {
+  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale < 0 || scale > 10) throw new EmulatorTimingError();
+  return scale;
+}
+
 export interface EmulatorFaults {
   /** PauseCallRecording fails (to prove the fail-closed path). */
   pauseRecordingFails?: boolean;
@@ -119,6 +142,8 @@ export class EmulatedCall {
   public attributes: Record<string, string> = {};
   /** Faults for this call only, over the emulator's (soak runs give each call its own). */
   public faults: EmulatorFaults = {};
+  /** Timing for this call only (see PlaceCallOptions.timingScale); undefined follows the emulator. */
+  public timingScale: number | undefined;
 
   private readonly legs: Leg[] = [];
   private sequence = 0;
@@ -149,6 +174,11 @@ export class EmulatedCall {
 
   public get callerConnected(): boolean {
     return this.legA.connected;
+  }
+
+  /** Real milliseconds per nominal millisecond this call runs at. */
+  public get scale(): number {
+    return this.timingScale ?? this.emulator.timing.scale;
   }
 
   /** Milliseconds of call time (nominal, independent of the timing scale). */
@@ -395,7 +425,7 @@ export class EmulatedCall {
   }
 
   private async wait(nominalMs: number, interruptible: { stop: boolean }, minScale = 0): Promise<void> {
-    const real = nominalMs * Math.max(this.emulator.timing.scale, minScale);
+    const real = nominalMs * Math.max(this.scale, minScale);
     const step = Math.max(real / 20, 1);
     let waited = 0;
     while (waited < real && !interruptible.stop) {
@@ -523,7 +553,7 @@ export class EmulatedCall {
   }
 
   private async nextKey(timeoutMs: number): Promise<CallerKey> {
-    const scale = this.emulator.timing.scale;
+    const scale = this.scale;
     if (scale <= 0) return this.caller.next();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<CallerKey>((resolve) => {
@@ -620,9 +650,11 @@ export class SmaEmulator {
   }
 
   /** A caller dials in: NEW_INBOUND_CALL is delivered and the handler's actions run. */
-  public async placeCall(caller: KeySource, from = '+15105550101', to = '+12065551212', faults: EmulatorFaults = {}): Promise<EmulatedCall> {
+  public async placeCall(caller: KeySource, from = '+15105550101', to = '+12065551212', faults: EmulatorFaults = {}, options: PlaceCallOptions = {}): Promise<EmulatedCall> {
+    const timingScale = options.timingScale === undefined ? undefined : checkTimingScale(options.timingScale);
     const call = new EmulatedCall(this, caller, from, to);
     call.faults = faults;
+    call.timingScale = timingScale;
     this.calls.set(call.transactionId, call);
     await call.start();
     return call;

@@ -92,3 +92,26 @@ describe('push messages from session events', () => {
     expect(toPushes(sessionEvent('data.destroyed', base, true, at, { destroyed: true }))).toEqual([]);
   });
 });
+
+describe('agent push sink: batching and its time limit', () => {
+  const { AgentPushSink, PushTimedOutError } = jest.requireActual('../../lambdas/agent-api/push-sink') as typeof import('../../lambdas/agent-api/push-sink');
+  const { sessionEvent } = jest.requireActual('../../lambdas/shared/session/events') as typeof import('../../lambdas/shared/session/events');
+  const at = new Date('2026-11-22T10:00:00Z');
+  const base = { sessionId: 's-1', component: 'sma-handler', actor: { kind: 'caller' as const, id: 'caller' } };
+
+  it("publishes one invocation's events to the agent in a single call", async () => {
+    const published: Array<{ sessionId: string; count: number }> = [];
+    const sink = new AgentPushSink({ publish: async (sessionId, messages) => void published.push({ sessionId, count: messages.length }) });
+    await sink.emitBatch([
+      sessionEvent('field.captured', base, true, at, { field: 'pan', attempts: 1, digitsEntered: 16, brand: 'visa', last4: '1111' }),
+      sessionEvent('field.prompted', base, true, at, { field: 'exp', attempt: 1 }),
+    ]);
+    expect(published).toHaveLength(1);
+    expect(published[0]?.count).toBeGreaterThanOrEqual(2);
+  });
+
+  it('gives up on a push that takes longer than its limit instead of holding up the IVR', async () => {
+    const sink = new AgentPushSink({ publish: () => new Promise(() => undefined) }, 20);
+    await expect(sink.emit(sessionEvent('field.prompted', base, true, at, { field: 'pan', attempt: 1 }))).rejects.toBeInstanceOf(PushTimedOutError);
+  });
+});

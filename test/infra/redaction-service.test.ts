@@ -5,11 +5,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RedactionService, RedactionServicePropsError, type RedactionServiceProps } from '../../lib/constructs/redaction-service';
+import { LogsKey } from '../../lib/constructs/logs-key';
 
-function build(props: RedactionServiceProps = {}, extra?: (stack: Stack, service: RedactionService) => void): Template {
+type Props = Omit<RedactionServiceProps, 'logsKey'>;
+const logsKeyOf = (stack: Stack) => new LogsKey(stack, 'LogsKey').key;
+
+function build(props: Props = {}, extra?: (stack: Stack, service: RedactionService) => void): Template {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'RedactionTest', { env: { account: '111122223333', region: 'eu-west-1' } });
-  const service = new RedactionService(stack, 'Redaction', props);
+  const service = new RedactionService(stack, 'Redaction', { ...props, logsKey: logsKeyOf(stack) });
   extra?.(stack, service);
   return Template.fromStack(stack);
 }
@@ -24,15 +28,15 @@ describe('RedactionService construct', () => {
       Architectures: ['arm64'],
       Handler: 'index.handler',
       TracingConfig: { Mode: 'Active' },
-      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'redaction', REDACTION_CONFIG: Match.stringLikeRegexp('"us-ssn"') }) },
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'secure-ivr-redaction', REDACTION_CONFIG: Match.stringLikeRegexp('"us-ssn"') }) },
     });
   });
 
-  it('gives the function its own KMS-encrypted log group kept a year, with a rotating key', () => {
+  it("gives the function its own log group kept a year, encrypted with the stack's rotating logs key", () => {
     // Act
     const template = build();
     // Assess
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('RedactionLogsKey'), 'Arn'] }) });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('^LogsKey'), 'Arn'] }) });
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'AllowCloudWatchLogsForThisAccountsLogGroups', Principal: { Service: 'logs.eu-west-1.amazonaws.com' } })]) },
@@ -75,7 +79,7 @@ describe('RedactionService construct', () => {
       const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
       const stack = new Stack(app, 'WithBucket', { env: { account: '111122223333', region: 'eu-west-1' } });
       const bucket = new s3.Bucket(stack, 'Audit');
-      new RedactionService(stack, 'Redaction', { auditBucket: bucket });
+      new RedactionService(stack, 'Redaction', { auditBucket: bucket, logsKey: logsKeyOf(stack) });
       return Template.fromStack(stack);
     })();
     // Assess
@@ -99,7 +103,7 @@ describe('RedactionService construct', () => {
     const custom = (() => {
       const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
       const stack = new Stack(app, 'Buses', { env: { account: '111122223333', region: 'eu-west-1' } });
-      new RedactionService(stack, 'Redaction', { eventBus: new events.EventBus(stack, 'In'), resultBus: new events.EventBus(stack, 'Out') });
+      new RedactionService(stack, 'Redaction', { eventBus: new events.EventBus(stack, 'In'), resultBus: new events.EventBus(stack, 'Out'), logsKey: logsKeyOf(stack) });
       return Template.fromStack(stack);
     })();
     // Assess
@@ -110,7 +114,7 @@ describe('RedactionService construct', () => {
 
   it('fails synth on a hostile configuration or a short log retention, naming every problem', () => {
     // Prepare
-    const props: RedactionServiceProps = {
+    const props: Props = {
       config: { defaultFilter: { enabled: true }, additionalRules: [{ id: 'evil', pattern: '(a+)+$' }] },
       logRetention: logs.RetentionDays.ONE_MONTH,
     };

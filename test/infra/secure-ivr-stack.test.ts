@@ -9,9 +9,21 @@ describe('SecureIvrStack', () => {
     // Prepare
     const { stack, template } = buildStack();
     // Act
-    const permissions = template.findResources('AWS::Lambda::Permission');
-    // Assess
-    expect(Object.keys(permissions)).toHaveLength(1);
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
+    const intoSma = permissions.filter((p) => JSON.stringify(p.Properties.FunctionName).includes(`"${logicalId(stack.smaHandler)}"`));
+    // Assess: every other permission lets API Gateway invoke an agent-API function through this stack's two
+    // APIs, or the redaction rule invoke the redaction function.
+    expect(intoSma).toHaveLength(1);
+    const apis = [logicalId(stack.agentApi.httpApi), logicalId(stack.agentApi.webSocketApi)];
+    for (const p of permissions.filter((x) => !intoSma.includes(x))) {
+      if (p.Properties.Principal === 'events.amazonaws.com') {
+        expect(p.Properties.FunctionName).toEqual({ 'Fn::GetAtt': [logicalId(stack.redaction.function), 'Arn'] });
+        expect(p.Properties.SourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.redaction.rule), 'Arn'] });
+        continue;
+      }
+      expect(p.Properties.Principal).toBe('apigateway.amazonaws.com');
+      expect(apis.some((api) => JSON.stringify(p.Properties.SourceArn).includes(`"${api}"`))).toBe(true);
+    }
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       FunctionName: { 'Fn::GetAtt': [logicalId(stack.smaHandler), 'Arn'] },
@@ -23,11 +35,18 @@ describe('SecureIvrStack', () => {
 
   it('runs every function on nodejs22.x ARM with active tracing and without raw-event logging', () => {
     // Prepare
-    const { template } = buildStack();
+    const { stack, template } = buildStack();
     // Act
-    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    // Assess
-    expect(functions).toHaveLength(7);
+    const all = Object.values(template.findResources('AWS::Lambda::Function'));
+    // Exemption: CDK's BucketDeployment function (Python, chosen by CDK) copies the console's static files at
+    // deploy. It never touches card data (P24); it runs as the console's deployment role and logs to an
+    // encrypted log group (both pinned below and in agent-api.test.ts).
+    const isDeployment = (fn: (typeof all)[number]) => JSON.stringify(fn.Properties.Role).includes(`"${logicalId(stack.agentConsole.deploymentRole)}"`);
+    const functions = all.filter((fn) => !isDeployment(fn));
+    // Assess: the SMA handler, six session tasks, the agent API, its WebSocket handler and authorizer, the finance API.
+    expect(all.filter(isDeployment)).toHaveLength(1);
+    expect(all.filter(isDeployment)[0]?.Properties).toMatchObject({ Architectures: ['arm64'], LoggingConfig: { LogGroup: { Ref: logicalId(stack.agentConsole.deploymentLogs.logGroup) } } });
+    expect(functions).toHaveLength(12);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -46,13 +65,13 @@ describe('SecureIvrStack', () => {
     expect(new Set(roles).size).toBe(roles.length);
   });
 
-  it('turns on rotation for every KMS key and keeps separate keys for logs, vault, tables, recordings, audit and alarms', () => {
+  it('turns on rotation for every KMS key and keeps separate keys for logs, vault, tables, recordings, audit, alarms, connections and the console', () => {
     // Prepare
     const { template } = buildStack();
     // Act
     const keys = Object.values(template.findResources('AWS::KMS::Key'));
-    // Assess
-    expect(keys).toHaveLength(7);
+    // Assess: the first seven, plus the agent connections table, the console bucket and the console's CDN-log bucket.
+    expect(keys).toHaveLength(10);
     for (const key of keys) expect(key.Properties.EnableKeyRotation).toBe(true);
   });
 
@@ -103,6 +122,18 @@ describe('SecureIvrStack', () => {
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
   });
 
+  it('attaches an AWS managed policy only to the API Gateway logging role, which only API Gateway may assume', () => {
+    // Prepare
+    const { template } = buildStack();
+    // Act: managed policies are not in identityStatements, so the wildcard test above cannot see them.
+    const withManaged = Object.entries(template.findResources('AWS::IAM::Role')).filter(([, role]) => (role.Properties.ManagedPolicyArns ?? []).length > 0);
+    // Assess
+    expect(withManaged.map(([id]) => id)).toEqual([expect.stringMatching(/^AgentApiApiGatewayCloudWatchRole/)]);
+    const role = withManaged[0]?.[1].Properties;
+    expect(JSON.stringify(role.ManagedPolicyArns)).toContain('service-role/AmazonAPIGatewayPushToCloudWatchLogs');
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([expect.objectContaining({ Principal: { Service: 'apigateway.amazonaws.com' } })]);
+  });
+
   it('gives the function roles no way to delete or weaken their logs', () => {
     // Prepare
     const { stack, template } = buildStack();
@@ -121,8 +152,8 @@ describe('SecureIvrStack', () => {
     const { stack, template } = buildStack();
     // Act
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-    // Assess
-    expect(groups).toHaveLength(8);
+    // Assess: one per function (12, the console deployment's included), the state machine's, and the HTTP and WebSocket API access logs.
+    expect(groups).toHaveLength(16);
     for (const group of groups) {
       expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^LogsKey/), 'Arn'] });
       expect(group.Properties.RetentionInDays).toBeGreaterThanOrEqual(365);
@@ -149,9 +180,9 @@ describe('SecureIvrStack', () => {
     // Act
     const tables = template.findResources('AWS::DynamoDB::Table');
     const sessionTables = [logicalId(stack.sessions.table), logicalId(stack.vault.table)];
-    // Assess: the audit trail's chain-head table is the only other one, and shares the protections.
-    expect(Object.keys(tables)).toEqual(expect.arrayContaining(sessionTables));
-    expect(Object.keys(tables)).toHaveLength(3);
+    // Assess: the audit trail's chain-head table and the agent WebSocket connections table are the only others, and share the protections.
+    expect(Object.keys(tables)).toEqual(expect.arrayContaining([...sessionTables, logicalId(stack.audit.chainTable), logicalId(stack.agentApi.connections.table)]));
+    expect(Object.keys(tables)).toHaveLength(4);
     for (const [id, table] of Object.entries(tables)) {
       expect(table.Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
@@ -169,16 +200,23 @@ describe('SecureIvrStack', () => {
     }
   });
 
-  it('blocks public access, versions and KMS- or S3-encrypts every bucket and denies non-TLS requests', () => {
+  it('blocks public access, versions and KMS-encrypts every bucket (access-log targets: SSE-S3) and denies non-TLS requests', () => {
     // Prepare
-    const { template } = buildStack();
+    const { stack, template } = buildStack();
     // Act
     const buckets = template.findResources('AWS::S3::Bucket');
     const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
+    // Exemption: S3 server access log delivery supports only SSE-S3 on its target, so the three access-log buckets
+    // (recordings, audit trail, console) are S3-encrypted; they hold request metadata, never card data.
+    const accessLogTargets = [stack.recordings.accessLogsBucket, stack.audit.accessLogsBucket, stack.agentConsole.site.accessLogsBucket].map((b) => logicalId(b));
     // Assess
-    // Recordings and the audit trail, each with its access-log bucket, and the Athena results bucket.
-    expect(Object.keys(buckets)).toHaveLength(5);
+    // Recordings, the audit trail, the console and its CDN logs (the last shares the console's access-log bucket), and the Athena results bucket.
+    expect(Object.keys(buckets)).toHaveLength(8);
+    expect(Object.keys(buckets)).toEqual(expect.arrayContaining(accessLogTargets));
     for (const [id, bucket] of Object.entries(buckets)) {
+      const encryption = bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault;
+      expect([id, encryption.SSEAlgorithm]).toEqual([id, accessLogTargets.includes(id) ? 'AES256' : 'aws:kms']);
+      if (!accessLogTargets.includes(id)) expect([id, bucket.Properties.LoggingConfiguration?.DestinationBucketName]).toEqual([id, expect.anything()]);
       expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
       expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
       const policy = policies.find((p) => p.Properties.Bucket.Ref === id);
@@ -255,7 +293,50 @@ describe('SecureIvrStack', () => {
     expect(env(stack.smaHandler)).toMatchObject({ [ENV.agentEndpointType]: 'PSTN', [ENV.agentEndpointUri]: '+15555550100', [ENV.callerIdNumber]: '+15555550111', [ENV.vaultTtlSeconds]: '900' });
     expect(env(stack.smaHandler)).not.toHaveProperty(ENV.agentVoiceConnectorArn);
     expect(env(stack.functions.validate)).toMatchObject({ [ENV.validationUrl]: 'https://pay.example.com/validate', [ENV.cardFieldNames]: '{"pan":"pan","exp":"expiry date","cvv":"security code"}' });
-    expect(JSON.parse(env(stack.functions.begin)[ENV.formsJson] as string).forms.length).toBeGreaterThan(0);
+    expect(env(stack.functions.begin)).toMatchObject({ [ENV.secureInputConfigParameter]: { Ref: logicalId(stack.agentApi.configParameter) } });
+    expect(env(stack.functions.begin)).not.toHaveProperty('FORMS_JSON');
+  });
+
+  it('lets Begin read exactly the secure input configuration parameter, which holds the checked configuration', () => {
+    // Prepare
+    const { stack, template } = buildStack();
+    const beginRole = logicalId(stack.functions.begin.functionRole);
+    // Act
+    const ssm = identityStatements(template).filter(({ roles, statement }) => roles.includes(beginRole) && asList(statement.Action).some((a) => a.startsWith('ssm:')));
+    const parameter = template.toJSON().Resources[logicalId(stack.agentApi.configParameter)].Properties;
+    // Assess
+    expect(ssm.map(({ statement }) => [statement.Action, statement.Resource])).toEqual([
+      ['ssm:GetParameter', { 'Fn::Join': ['', ['arn:aws:ssm:us-east-1:123456789012:parameter/', { Ref: logicalId(stack.agentApi.configParameter) }]] }],
+    ]);
+    expect(JSON.parse(parameter.Value).forms.map((f: { id: string }) => f.id)).toEqual(['card-payment', 'card-verify']);
+  });
+
+  it('serves payment outcomes from a finance function that may read the outcomes prefix and nothing else', () => {
+    // Prepare
+    const { stack, template } = buildStack();
+    const financeRole = logicalId((stack.agentApi.financeFunction as NonNullable<typeof stack.agentApi.financeFunction>).functionRole);
+    // Act
+    const statements = identityStatements(template).filter(({ roles }) => roles.includes(financeRole)).map(({ statement }) => statement);
+    // Assess
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /api/outcomes', AuthorizationType: 'JWT' });
+    const s3 = statements.filter((st) => asList(st.Action).some((a) => a.startsWith('s3:')));
+    expect(s3).toEqual([
+      expect.objectContaining({ Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.audit.bucket), 'Arn'] }, '/outcomes/*']] } }),
+      expect.objectContaining({ Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': ['outcomes/*'] } } }),
+    ]);
+    expect(statements.flatMap((st) => asList(st.Action)).filter((a) => /^(s3:Put|s3:Delete|dynamodb:|states:|chime:)/.test(a))).toEqual([]);
+  });
+
+  it('wires the agent console to the agent API and every event-emitting function to the agents\u2019 pushes', () => {
+    // Prepare
+    const { stack, template } = buildStack();
+    const env = (fn: { node: { defaultChild?: unknown } }): Record<string, unknown> => template.toJSON().Resources[logicalId(fn as never)].Properties.Environment.Variables;
+    // Act
+    const pushing = [stack.smaHandler, stack.functions.begin, stack.functions.getKey, stack.functions.insert, stack.functions.end, stack.functions.abort].map((fn) => env(fn).AGENT_PUSH_TARGET);
+    // Assess
+    expect(pushing).toEqual(Array(6).fill('websocket'));
+    expect(env(stack.functions.validate)).not.toHaveProperty('AGENT_PUSH_TARGET');
+    template.hasOutput('AgentConsoleUrl', {});
   });
 
   it('creates no SIP rule without a phone number and a Create/DeleteSipRule-only custom resource with one', () => {
@@ -272,5 +353,18 @@ describe('SecureIvrStack', () => {
       .flatMap(({ statement }) => asList(statement.Action))
       .filter((a) => a.startsWith('chime:'));
     expect(new Set(chimeActions)).toEqual(new Set(['chime:CreateSipRule', 'chime:DeleteSipRule', 'chime:UpdateSipRule', 'chime:UpdateSipMediaApplicationCall']));
+  });
+
+  it('lets the CCaaS desktops named in context embed the console, and leaves the API Gateway account role to the account when told', () => {
+    // Act
+    const { template } = buildStack({ ...REQUIRED_CONTEXT, consoleEmbeddingOrigins: 'https://desk.example.com,https://cc.example.net:8443', apiGatewayAccountRole: 'false' });
+    // Assess
+    const csp = Object.values(template.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0]?.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy;
+    expect(JSON.stringify(csp)).toContain("frame-ancestors 'self' https://desk.example.com https://cc.example.net:8443");
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+  });
+
+  it('refuses an embedding origin that is not https://host at synth', () => {
+    expect(() => buildStack({ ...REQUIRED_CONTEXT, consoleEmbeddingOrigins: 'desk.example.com/console' })).toThrow(/consoleEmbeddingOrigins must be/);
   });
 });

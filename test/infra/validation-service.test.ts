@@ -29,7 +29,9 @@ describe('ReferenceValidationService in the stack', () => {
 
     // Assess
     expect(stack.referenceService).toBeUndefined();
-    template.resourceCountIs('AWS::Lambda::Url', 0);
+    // The only function URL is the redaction service's.
+    template.resourceCountIs('AWS::Lambda::Url', 1);
+    template.hasResourceProperties('AWS::Lambda::Url', { TargetFunctionArn: { 'Fn::GetAtt': [logicalId(stack.redaction.function), 'Arn'] } });
     expect(JSON.stringify(template.toJSON())).not.toContain('secure-ivr-validation-service');
   });
 
@@ -37,8 +39,8 @@ describe('ReferenceValidationService in the stack', () => {
     // Act
     const { template, stack } = buildStack({ ...REQUIRED_CONTEXT, deployReferenceService: 'true' });
 
-    // Assess
-    template.resourceCountIs('AWS::Lambda::Url', 1);
+    // Assess: the reference service's URL beside the redaction service's.
+    template.resourceCountIs('AWS::Lambda::Url', 2);
     template.hasResourceProperties('AWS::Lambda::Url', {
       AuthType: 'AWS_IAM',
       InvokeMode: 'BUFFERED',
@@ -163,7 +165,9 @@ describe('validator trust material', () => {
 
     // Assess
     expect(validatorEnv(template)).toMatchObject({ VALIDATION_CA_PARAMETER: '/secure-ivr/validation-ca' });
-    const ssm = identityStatements(template).filter(({ statement }) => asList(statement.Action).some((a) => a.startsWith('ssm:')));
+    // Begin and the agent API read the secure input configuration parameter (pinned in secure-ivr-stack.test.ts); only trust material counts here.
+    const configParameter = logicalId(stack.agentApi.configParameter);
+    const ssm = identityStatements(template).filter(({ statement }) => asList(statement.Action).some((a) => a.startsWith('ssm:')) && !JSON.stringify(statement.Resource).includes(`"${configParameter}"`));
     expect(ssm).toHaveLength(1);
     expect(ssm[0]?.roles).toEqual([logicalId(stack.functions.validate.functionRole)]);
     expect(ssm[0]?.statement.Action).toBe('ssm:GetParameter');
@@ -172,10 +176,13 @@ describe('validator trust material', () => {
 
   it('grants no secret, parameter or key access when no trust material is configured', () => {
     // Act
-    const { template } = buildStack();
+    const { template, stack } = buildStack();
 
-    // Assess
-    const found = identityStatements(template).filter(({ statement }) => asList(statement.Action).some((a) => a.startsWith('secretsmanager:') || a.startsWith('ssm:')));
+    // Assess: the secure input configuration parameter (Begin, agent API) is not trust material.
+    const configParameter = logicalId(stack.agentApi.configParameter);
+    const found = identityStatements(template).filter(
+      ({ statement }) => asList(statement.Action).some((a) => a.startsWith('secretsmanager:') || a.startsWith('ssm:')) && !JSON.stringify(statement.Resource).includes(`"${configParameter}"`),
+    );
     expect(found).toEqual([]);
     expect(validatorEnv(template)).not.toHaveProperty('VALIDATION_CA_SECRET_ARN');
   });

@@ -1,6 +1,7 @@
 // The finance page: reads GET /api/outcomes for a window and shows totals, acceptance rate, a per-day
 // chart, declines by reason and every session; "Download CSV" asks the same endpoint for format=csv.
-// Text is set with textContent only, never as HTML.
+// Text is set with textContent only, never as HTML. Outcomes need a finance user's sign-in token (sent as
+// a bearer token): from the identity provider's redirect (#id_token=…, AWS) or the sandbox's local sign-in.
 'use strict';
 (function () {
   var $ = function (id) { return document.getElementById(id); };
@@ -77,14 +78,71 @@
       rows.appendChild(tr);
     });
   }
+  var TOKEN_KEY = 'secure-ivr-finance-token';
+  var hash = new URLSearchParams(window.location.hash.slice(1));
+  var token = hash.get('id_token') || hash.get('access_token') || sessionStorage.getItem(TOKEN_KEY);
+  if (hash.get('id_token') || hash.get('access_token')) history.replaceState(null, '', window.location.pathname);
+
+  function authorized(url, accept) {
+    return fetch(url, { headers: { accept: accept, authorization: 'Bearer ' + token } }).then(function (res) {
+      if (res.status === 401) { signOut(); throw new Error('sign in first'); }
+      if (!res.ok) return res.json().then(function (body) { throw new Error(body.reason || (body.problems || ['request failed']).join('; ')); });
+      return res;
+    });
+  }
+  function signOut() {
+    token = null;
+    sessionStorage.removeItem(TOKEN_KEY);
+    showSignIn();
+  }
+  function showSignIn() {
+    $('sign-in').hidden = false;
+    $('who').textContent = '';
+    // The sandbox lists its configured users; in AWS the identity provider signs finance users in.
+    fetch('/auth/users').then(function (res) { return res.ok ? res.json() : { users: [] }; }).then(function (body) {
+      var select = $('username');
+      select.replaceChildren();
+      body.users.forEach(function (u) { var o = document.createElement('option'); o.value = u.id; o.textContent = u.name; select.appendChild(o); });
+      if (!body.users.length) $('status').textContent = 'Sign in through your identity provider to see payment outcomes.';
+    }).catch(function () { $('status').textContent = 'Sign in through your identity provider to see payment outcomes.'; });
+  }
+  $('sign-in').addEventListener('submit', function (e) {
+    e.preventDefault();
+    fetch('/auth/sign-in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: $('username').value }) })
+      .then(function (res) { return res.json().then(function (body) { if (!res.ok) throw new Error(body.reason || 'sign-in failed'); return body; }); })
+      .then(function (body) {
+        token = body.token;
+        sessionStorage.setItem(TOKEN_KEY, token);
+        $('sign-in').hidden = true;
+        $('who').textContent = 'Signed in as ' + body.userId;
+        load();
+      })
+      .catch(function (err) { $('status').textContent = 'Sign-in failed: ' + err.message; });
+  });
+
   function load() {
     $('status').textContent = '';
-    $('csv').setAttribute('href', query('csv'));
-    fetch(query(), { headers: { accept: 'application/json' }, credentials: 'same-origin' })
-      .then(function (res) { return res.json().then(function (body) { if (!res.ok) throw new Error((body.problems || ['request failed']).join('; ')); return body; }); })
+    if (!token) { showSignIn(); return; }
+    authorized(query(), 'application/json')
+      .then(function (res) { return res.json(); })
       .then(show)
       .catch(function (e) { $('status').textContent = 'Outcomes could not be loaded: ' + e.message; });
   }
+  $('csv').addEventListener('click', function () {
+    if (!token) { showSignIn(); return; }
+    authorized(query('csv'), 'text/csv')
+      .then(function (res) { return res.blob(); })
+      .then(function (blob) {
+        var a = document.createElement('a');
+        a.href = URL.createObjectURL(blob);
+        a.download = 'outcomes-' + $('from').value + '-' + $('to').value + '.csv';
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(function () { URL.revokeObjectURL(a.href); }, 1000);
+      })
+      .catch(function (e) { $('status').textContent = 'The CSV could not be downloaded: ' + e.message; });
+  });
   $('window').addEventListener('submit', function (e) { e.preventDefault(); load(); });
   load();
 })();

@@ -1,11 +1,12 @@
 /**
  * Begin: checks the agent's request server-side (rights, form assignment, party count, fields) and
- * opens the session. Refusals are
+ * opens the session, naming the workgroup the form was started under (finance outcomes report it).
+ * Refusals are
  * SessionRequestRefusedError with a reason the agent can read (they name fields, never values).
  */
 import { randomBytes } from 'node:crypto';
 import type { SessionContext, SessionRequest } from '../../shared/session/contract';
-import { checkFieldValues, initiateRefusal, type FormsConfig } from '../../shared/session/forms';
+import { checkFieldValues, initiateRefusal, workgroupFor, type FormsConfig } from '../../shared/session/forms';
 import { createSession, SessionAlreadyRunningError, type SessionStoreDeps } from '../../shared/session/session-store';
 
 export class SessionRequestRefusedError extends Error {
@@ -58,12 +59,14 @@ export async function beginSession(deps: SessionStoreDeps, forms: FormsConfig, r
   if (!request || problems.length > 0) throw new SessionRequestRefusedError(`Secure session refused: ${problems.join('; ')}`);
   const form = forms.forms.find((f) => f.id === request.formId);
   if (!form) throw new SessionRequestRefusedError('Secure session refused: unknown form');
+  const workgroup = workgroupFor(forms, request.agentId, form.id);
   const context: SessionContext = {
     sessionId: request.sessionId,
     callTransactionId: request.callTransactionId,
     transactionId: newTransactionId(deps.now()),
     agentId: request.agentId,
     formId: form.id,
+    ...(workgroup ? { workgroup } : {}),
     ivr: { ...form.ivr },
   };
   try {

@@ -1,24 +1,19 @@
-/** Step Functions task: Begin. */
-import { readFileSync } from 'node:fs';
+/**
+ * Step Functions task: Begin. The secure input configuration comes from the same loader the agent API
+ * uses (SSM parameter in AWS, the file in the sandbox), read once per container.
+ */
 import { createLogger } from '../../shared/logging';
-import { ENV, type SessionContext } from '../../shared/session/contract';
-import { parseFormsConfig, type FormsConfig } from '../../shared/session/forms';
+import type { SessionContext } from '../../shared/session/contract';
+import { cachedSecureInputConfig, loadSecureInputConfig } from '../../shared/session/config-source';
 import { stageDeps } from '../stage-deps';
 import { beginSession } from './begin';
 
 const logger = createLogger('session-begin');
-let forms: FormsConfig | undefined;
+const secureInputConfig = cachedSecureInputConfig(() => loadSecureInputConfig(process.env));
 let deps: ReturnType<typeof stageDeps> | undefined;
 
-/** FORMS_JSON holds the forms (set by the stack); FORMS_FILE names a file instead (sandbox). */
-export function loadForms(env: NodeJS.ProcessEnv): FormsConfig {
-  const text = env[ENV.formsJson] ?? (env.FORMS_FILE ? readFileSync(env.FORMS_FILE, 'utf8') : undefined);
-  if (!text) throw new Error(`${ENV.formsJson} is not set: the function has no forms to check requests against`);
-  return parseFormsConfig(JSON.parse(text));
-}
-
 export const handler = async (event: unknown): Promise<SessionContext> => {
-  forms ??= loadForms(process.env);
+  const forms = await secureInputConfig();
   deps ??= stageDeps(process.env, { sessions: true }, 'session-begin', logger);
   const request = (typeof event === 'object' && event !== null ? event : {}) as Partial<Record<'sessionId' | 'agentId' | 'callTransactionId' | 'formId', unknown>>;
   const text = (v: unknown): string | undefined => (typeof v === 'string' && v.length <= 128 ? v : undefined);
@@ -27,16 +22,17 @@ export const handler = async (event: unknown): Promise<SessionContext> => {
     actor: { kind: 'agent' as const, id: text(request.agentId) ?? 'unknown' },
     ...(text(request.callTransactionId) ? { callTransactionId: text(request.callTransactionId) } : {}),
   };
-  await deps.emit('begin.requested', base, true, { formId: text(request.formId) ?? 'unknown' });
+  const requested = { type: 'begin.requested' as const, success: true, details: { formId: text(request.formId) ?? 'unknown' } };
+  // The request and its result are recorded together, once Begin knows the result (one audit step).
   try {
     const context = await beginSession(await deps.sessions(), forms, event);
     logger.info('session begun', { sessionId: context.sessionId, transactionId: context.transactionId, formId: context.formId, agentId: context.agentId });
-    await deps.emit('session.begun', { ...base, transactionId: context.transactionId }, true, { formId: context.formId });
+    await deps.emitAll([requested, { type: 'session.begun', success: true, details: { formId: context.formId } }], { ...base, transactionId: context.transactionId });
     return context;
   } catch (err) {
     const refused = err instanceof Error && err.name === 'SessionRequestRefused';
     logger.warn('session not begun', { error: err instanceof Error ? err.name : 'UnknownError', reason: refused ? err.message : undefined });
-    await deps.emit('begin.refused', base, false, { reason: refused ? err.message : `internal error (${err instanceof Error ? err.name : 'UnknownError'})` });
+    await deps.emitAll([requested, { type: 'begin.refused', success: false, details: { reason: refused ? err.message : `internal error (${err instanceof Error ? err.name : 'UnknownError'})` } }], base);
     throw err;
   }
 };

@@ -65,6 +65,11 @@ export interface SessionContext {
   transactionId: string;
   agentId: string;
   formId: string;
+  /**
+   * The agent's workgroup the form was started under (the first of the agent's workgroups the form is
+   * assigned to); absent when the configuration has no workgroups. Finance outcomes report it.
+   */
+  workgroup?: string;
   ivr: IvrSettings;
 }
 
@@ -134,7 +139,9 @@ export interface SessionOutcome {
 /** Arguments of UpdateSipMediaApplicationCall sent to the SMA handler (string → string, ≤ 20 entries). */
 export type CallUpdate =
   | { op: 'secure-begin'; sessionId: string; ivr: string }
-  | { op: 'secure-end'; sessionId: string; outcome: Outcome | 'aborted'; reference: string };
+  | { op: 'secure-end'; sessionId: string; outcome: Outcome | 'aborted'; reference: string }
+  /** The agent asks the caller to key one card field again (the agent API's re-enter). */
+  | { op: 'secure-reenter'; sessionId: string; field: 'pan' | 'exp' | 'cvv' };
 
 /** Environment variables the functions read (UPPER_SNAKE); the CDK stack sets them. */
 export const ENV = {
@@ -151,6 +158,11 @@ export const ENV = {
   recordingPrefix: 'RECORDING_PREFIX',
   validationUrl: 'VALIDATION_URL',
   cardFieldNames: 'CARD_FIELD_NAMES',
-  formsJson: 'FORMS_JSON',
+  /** SSM parameter name holding the secure input configuration (config/secure-ivr.json), read by Begin and the agent API. */
+  secureInputConfigParameter: 'SECURE_INPUT_CONFIG_PARAMETER',
+  /** The configuration inline (tests only); wins over the parameter. */
+  secureInputConfigJson: 'SECURE_INPUT_CONFIG_JSON',
+  /** A configuration file (the sandbox). */
+  secureInputConfigFile: 'FORMS_FILE',
   stateMachineArn: 'STATE_MACHINE_ARN',
 } as const;

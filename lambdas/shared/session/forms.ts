@@ -1,7 +1,7 @@
 /**
  * Secure input configuration: the forms an agent fills in (non-confidential fields) and how the IVR
  * behaves, the workgroups forms are assigned to, and who holds the secure input rights.
- * Parsed once from JSON (config/secure-ivr.json; FORMS_JSON / the agent API's SSM parameter in AWS) and
+ * Parsed once from JSON (config/secure-ivr.json; in AWS the SSM parameter Begin and the agent API read, see config-source.ts) and
  * checked with every problem named; field values typed by agents are checked against the form before a
  * session starts, and an agent's access is worked out here so the agent API and Begin agree.
  */
@@ -34,9 +34,20 @@ export interface FormDefinition {
   customAttributes: Record<string, string>;
 }
 
-/** Rights, as in the contact-center administrator's vocabulary. */
-export const RIGHTS = ['secureInput', 'initiateSecureInput', 'superviseSecureInput'] as const;
+/**
+ * Rights, as in the contact-center administrator's vocabulary. `viewOutcomes` makes a finance user: they
+ * read payment outcomes and nothing else, so it is never combined with an agent right.
+ */
+export const RIGHTS = ['secureInput', 'initiateSecureInput', 'superviseSecureInput', 'viewOutcomes'] as const;
 export type Right = (typeof RIGHTS)[number];
+
+/**
+ * Rights the signed sign-in token itself carries, as Cognito groups of the same name (`cognito:groups`):
+ * the server trusts them only from a verified token, never from a request header or body. The sandbox's
+ * local sign-in puts a configured user's token rights into its token; in AWS the user pool group does.
+ */
+export const TOKEN_RIGHTS = ['viewOutcomes'] as const satisfies readonly Right[];
+export type TokenRight = (typeof TOKEN_RIGHTS)[number];
 
 export interface Workgroup {
   id: string;
@@ -169,6 +180,7 @@ export function parseFormsConfig(raw: unknown): FormsConfig {
     config.workgroups = checkWorkgroups(raw.workgroups, ids, new Set(users.map((u) => u.id)), problems);
   }
   for (const key of Object.keys(raw)) if (!['forms', 'workgroups', 'users', '$schema'].includes(key)) problems.push(`"${key}" is not a known setting`);
+  if (problems.length === 0) problems.push(...financeSeparationProblems(config));
   if (problems.length > 0) throw new FormsConfigError(problems);
   return config;
 }
@@ -284,6 +296,32 @@ export function agentAccess(config: FormsConfig, userId: string): AgentAccess {
   };
 }
 
+/** Finance users read outcomes and nothing else: a user whose rights mix viewOutcomes with an agent right is refused. */
+function financeSeparationProblems(config: FormsConfig): string[] {
+  const problems: string[] = [];
+  for (const user of config.users ?? []) {
+    const rights = agentAccess(config, user.id).rights;
+    if (!rights.has('viewOutcomes')) continue;
+    const mixed = [...rights].filter((r) => r !== 'viewOutcomes');
+    if (mixed.length > 0) problems.push(`user "${user.id}" holds viewOutcomes together with ${mixed.join(', ')}; a finance user may read outcomes and nothing else, so use a separate user`);
+  }
+  return problems;
+}
+
+/** The rights among `rights` that a sign-in token carries (see TOKEN_RIGHTS). */
+export function tokenRightsOf(rights: Iterable<Right>): TokenRight[] {
+  const held = new Set(rights);
+  return TOKEN_RIGHTS.filter((r) => held.has(r));
+}
+
+/**
+ * The workgroup a session with this form is started under: the first of the user's workgroups (in
+ * configuration order) that has the form assigned. Undefined without workgroups or without such a group.
+ */
+export function workgroupFor(config: FormsConfig, userId: string, formId: string): string | undefined {
+  return (config.workgroups ?? []).find((g) => g.members.includes(userId) && g.forms.includes(formId))?.id;
+}
+
 /**
  * Why this user may not start a session with this form, or undefined when they may. Only meaningful
  * when the configuration has workgroups; a forms-only configuration grants nothing to check.
@@ -295,6 +333,13 @@ export function initiateRefusal(config: FormsConfig, userId: string, formId: str
   }
   if (!access.forms.some((f) => f.id === formId)) return { code: 'form-not-assigned', reason: `form ${formId} is not assigned to any of your workgroups` };
   return undefined;
+}
+
+/** A form's example values (for scripted calls that give no fields); empty for an unknown form. */
+export function exampleFields(config: FormsConfig, formId: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const f of config.forms.find((form) => form.id === formId)?.fields ?? []) if (f.example !== undefined) fields[f.id] = f.example;
+  return fields;
 }
 
 export const MAX_FIELD_LENGTH = 200;

@@ -1,5 +1,6 @@
 import { abortReason, cleanDetails, endOutcome, formatResultLine } from '../../../lambdas/session/outcome';
-import type { SessionContext } from '../../../lambdas/shared/session/contract';
+import type { CallUpdate, SessionContext } from '../../../lambdas/shared/session/contract';
+import { AGENT_CANCELLED } from '../../../lambdas/agent-api/agent-service';
 
 const session: SessionContext = {
   sessionId: 's-1',
@@ -42,6 +43,7 @@ describe('Abort reasons', () => {
     ['CallerHungUp', 'caller hung up; no payment was taken'],
     ['RecordingPauseFailed', 'call recording could not be paused, so no card details were requested'],
     ['States.Timeout', 'the secure session timed out'],
+    ['AgentCancelled', 'cancelled by the agent; no payment was taken'],
   ])('explains %s', (name, text) => {
     expect(abortReason({ Error: name, Cause: 'anything' })).toBe(text);
   });
@@ -50,8 +52,22 @@ describe('Abort reasons', () => {
     expect(abortReason({ Error: 'SessionRequestRefused', Cause: JSON.stringify({ errorMessage: 'Secure session refused: Amount is required' }) })).toBe('Secure session refused: Amount is required');
   });
 
+  it('explains a cancel under the very error name the agent API fails the session with', () => {
+    expect(abortReason({ Error: AGENT_CANCELLED, Cause: 'the agent cancelled the secure session' })).toBe('cancelled by the agent; no payment was taken');
+  });
+
   it('never quotes the cause of an unexpected error', () => {
     const reason = abortReason({ Error: 'Lambda.Unknown', Cause: 'card 4111111111111111 leaked' });
     expect(reason).toBe('secure session failed (Lambda.Unknown)');
+  });
+});
+
+describe('call updates', () => {
+  it('include the agent\u2019s re-enter request, which the SMA handler acts on', () => {
+    // Prepare: typed as the contract's CallUpdate (tsc fails if the variant is missing)
+    const update: CallUpdate = { op: 'secure-reenter', sessionId: 's-1', field: 'exp' };
+    // Assess: every value is a string, as UpdateSipMediaApplicationCall Arguments must be
+    expect(Object.values(update).every((v) => typeof v === 'string')).toBe(true);
+    expect(update.op).toBe('secure-reenter');
   });
 });

@@ -1,0 +1,104 @@
+/**
+ * Per-call timing in the SMA emulator: a call placed with its own timing scale (a person at the keypad page:
+ * 1, real time) lets a digit prompt time out as on a phone, while calls at the emulator's default (scripted:
+ * 0, instant) wait for their scripted keys. The keypad's interactions place their calls at the scale given.
+ */
+import { Writable } from 'node:stream';
+import { checkTimingScale, EmulatorTimingError, SmaEmulator, type EmulatedCall } from '../../sandbox/sma/emulator';
+import { InteractiveCaller } from '../../sandbox/sma/caller';
+import { SandboxInteractions } from '../../sandbox/agent/interactions';
+import { parseTimingScale, runSandboxCommand } from '../../bin/commands/sandbox';
+import type { SmaEvent } from '../../lambdas/shared/sma/contract';
+
+/** Asks for digits on the caller leg with a 50 ms limit; hangs up when the entry fails. */
+async function promptHandler(raw: unknown): Promise<unknown> {
+  const event = raw as SmaEvent;
+  const callId = event.CallDetails.Participants[0]?.CallId ?? '';
+  const speech = { Text: 'x', Engine: 'neural', LanguageCode: 'en-US', TextType: 'text', VoiceId: 'Joanna' };
+  if (event.InvocationEventType === 'NEW_INBOUND_CALL') {
+    return {
+      SchemaVersion: '1.0',
+      Actions: [
+        {
+          Type: 'SpeakAndGetDigits',
+          Parameters: { CallId: callId, SpeechParameters: speech, FailureSpeechParameters: speech, MinNumberOfDigits: 1, MaxNumberOfDigits: 4, TerminatorDigits: ['#'], InBetweenDigitsDurationInMilliseconds: 50, Repeat: 1, RepeatDurationInMilliseconds: 50 },
+        },
+      ],
+    };
+  }
+  if (event.InvocationEventType === 'ACTION_FAILED') return { SchemaVersion: '1.0', Actions: [{ Type: 'Hangup', Parameters: { CallId: callId, ParticipantTag: 'LEG-A', SipResponseCode: '0' } }] };
+  return { SchemaVersion: '1.0', Actions: [] };
+}
+
+const types = (call: EmulatedCall): string[] => call.invocations.map((i) => i.event.InvocationEventType);
+
+describe('per-call timing in the SMA emulator', () => {
+  it('times out a real-time call\u2019s prompt while an instant call keeps waiting for its keys', async () => {
+    // Prepare
+    const emulator = new SmaEmulator({ handler: promptHandler, sipMediaApplicationId: 'sma' });
+    // Act
+    const instant = await emulator.placeCall(new InteractiveCaller());
+    const person = await emulator.placeCall(new InteractiveCaller(), undefined, undefined, {}, { timingScale: 1 });
+    await person.waitFor((c) => c.status !== 'active', 10_000).catch(() => undefined);
+    // Assess
+    expect([instant.scale, person.scale]).toEqual([0, 1]);
+    expect(types(person)).toEqual(['NEW_INBOUND_CALL', 'ACTION_FAILED', 'HANGUP']);
+    expect(person.invocations[1]?.event.ActionData?.ErrorType).toBe('InvalidDigitsReceived');
+    expect(person.status).toBe('ended');
+    expect(types(instant)).toEqual(['NEW_INBOUND_CALL']);
+    expect(instant.status).toBe('active');
+    await instant.hangUpCaller();
+  });
+
+  it('follows the emulator\u2019s timing when the call gives none', async () => {
+    // Prepare
+    const emulator = new SmaEmulator({ handler: promptHandler, sipMediaApplicationId: 'sma', timing: { scale: 0.5 } });
+    // Act
+    const call = await emulator.placeCall(new InteractiveCaller());
+    // Assess
+    expect([call.timingScale, call.scale]).toEqual([undefined, 0.5]);
+    await call.hangUpCaller();
+  });
+
+  it('refuses a timing scale that is negative, not finite or absurdly slow', async () => {
+    // Prepare
+    const emulator = new SmaEmulator({ handler: promptHandler, sipMediaApplicationId: 'sma' });
+    // Act / Assess
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, 11]) expect(() => checkTimingScale(bad)).toThrow(EmulatorTimingError);
+    await expect(emulator.placeCall(new InteractiveCaller(), undefined, undefined, {}, { timingScale: -0.5 })).rejects.toBeInstanceOf(EmulatorTimingError);
+    expect(emulator.allCalls()).toHaveLength(0);
+  });
+
+  it('places keypad calls at the interactive scale it was given', async () => {
+    // Prepare
+    const emulator = new SmaEmulator({ handler: promptHandler, sipMediaApplicationId: 'sma' });
+    const keypad = new SandboxInteractions(emulator, { timingScale: 1 });
+    const scriptedLike = new SandboxInteractions(emulator);
+    // Act
+    const person = await keypad.placeCall('alice');
+    const other = await scriptedLike.placeCall('alice');
+    // Assess
+    expect([person.scale, other.scale]).toEqual([1, 0]);
+    for (const call of [person, other]) if (call.status === 'active') await call.hangUpCaller();
+  });
+});
+
+describe('secure-ivr sandbox --timing-scale', () => {
+  it('defaults interactive calls to real time and reads a given scale', () => {
+    expect(parseTimingScale(undefined)).toBe(1);
+    expect(parseTimingScale('0')).toBe(0);
+    expect(parseTimingScale('0.25')).toBe(0.25);
+  });
+
+  it('refuses a scale that is not a number from 0 to 10 before starting anything', async () => {
+    // Prepare
+    const err: string[] = [];
+    const sink = (to: string[]) => new Writable({ write: (c: Buffer, _e, done) => (to.push(c.toString()), done()) });
+    // Act
+    const code = await runSandboxCommand(['--timing-scale', 'fast'], sink([]), sink(err));
+    // Assess
+    expect(code).toBe(2);
+    expect(err.join('')).toContain('--timing-scale must be a number from 0');
+    expect(() => parseTimingScale('-1')).toThrow(/--timing-scale/);
+  });
+});
