@@ -11,6 +11,7 @@ import { agentAccess, checkFieldValues, initiateRefusal, type FormDefinition, ty
 import { getSession, takeTaskToken, type SessionRecord, type SessionStoreDeps } from '../shared/session/session-store';
 import { AgentRequestRefusedError } from './errors';
 import type { InteractionDirectory, InteractionInfo } from './interactions';
+import { dynamoLib } from '../shared/sdk';
 
 export interface AgentIdentity {
   userId: string;
@@ -236,7 +237,7 @@ export class AgentService {
   public async end(agent: AgentIdentity, sessionId: string): Promise<SessionView> {
     const { record, request } = await this.ownSession(agent, sessionId, false);
     if (!FINISHED.has(record.status)) throw new AgentRequestRefusedError('not-finished', 'The secure session is still running; cancel it to end it now');
-    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { UpdateCommand } = await dynamoLib();
     await this.deps.store.ddb.send(
       new UpdateCommand({
         TableName: this.deps.store.tableName,
@@ -254,7 +255,7 @@ export class AgentService {
     if (!ID.test(interactionId)) throw new AgentRequestRefusedError('bad-request', 'the interaction id is not valid');
     const access = this.requireRight(agent, 'secureInput');
     const supervisor = access.rights.has('superviseSecureInput');
-    const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { GetCommand } = await dynamoLib();
     const { Item } = await this.deps.store.ddb.send(new GetCommand({ TableName: this.deps.store.tableName, Key: { sessionId: interactionKey(interactionId) }, ConsistentRead: true }));
     const ids = Array.isArray(Item?.sessionIds) ? (Item.sessionIds as unknown[]).filter((v): v is string => typeof v === 'string') : [];
     const info = await this.deps.interactions.describe(interactionId);
@@ -309,13 +310,13 @@ export class AgentService {
   }
 
   private async lockHeld(interactionId: string): Promise<boolean> {
-    const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { GetCommand } = await dynamoLib();
     const { Item } = await this.deps.store.ddb.send(new GetCommand({ TableName: this.deps.store.tableName, Key: { sessionId: lockKey(interactionId) }, ConsistentRead: true }));
     return typeof Item?.activeSessionId === 'string' && Number(Item.expiresAt) > Math.floor(this.deps.store.now().getTime() / 1000);
   }
 
   private async saveRequest(sessionId: string, agentId: string, body: StartBody, retryOf: string | undefined): Promise<void> {
-    const { PutCommand, UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { PutCommand, UpdateCommand } = await dynamoLib();
     const now = this.deps.store.now();
     const expiresAt = Math.floor(now.getTime() / 1000) + REQUEST_RETENTION_SECONDS;
     await this.deps.store.ddb.send(
@@ -336,7 +337,7 @@ export class AgentService {
   }
 
   private async readRequest(sessionId: string): Promise<{ fields: Record<string, string>; retryOf?: string; closedAt?: string } | undefined> {
-    const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { GetCommand } = await dynamoLib();
     const { Item } = await this.deps.store.ddb.send(new GetCommand({ TableName: this.deps.store.tableName, Key: { sessionId: requestKey(sessionId) } }));
     if (!Item) return undefined;
     return {
@@ -366,7 +367,7 @@ export class AgentService {
   }
 
   private async requestItem(sessionId: string): Promise<{ interactionId: string; agentId: string; formId: string; createdAt?: string }> {
-    const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { GetCommand } = await dynamoLib();
     const { Item } = await this.deps.store.ddb.send(new GetCommand({ TableName: this.deps.store.tableName, Key: { sessionId: requestKey(sessionId) } }));
     return { interactionId: String(Item?.interactionId ?? ''), agentId: String(Item?.agentId ?? ''), formId: String(Item?.formId ?? ''), ...(typeof Item?.createdAt === 'string' ? { createdAt: Item.createdAt } : {}) };
   }

@@ -8,6 +8,8 @@
  */
 import type { SessionEvent, SessionEventSink } from '../shared/session/events';
 import { toPushes, type AgentPush } from './push';
+import { dynamoLib } from '../shared/sdk';
+import { documentClient } from '../shared/clients';
 
 export const PUSH_ENV = {
   target: 'AGENT_PUSH_TARGET',
@@ -80,6 +82,9 @@ class LocalPublisher implements PushPublisher {
  */
 export const agentTopic = (userId: string): string => `agent#${userId}`;
 
+/** Loaded once, on the first push. */
+let managementApi: Promise<typeof import('@aws-sdk/client-apigatewaymanagementapi')> | undefined;
+
 export class WebSocketPublisher implements PushPublisher {
   private readonly owners = new Map<string, string>();
   /** Built once per container: a client per publish would repeat its set-up on every IVR step. */
@@ -88,11 +93,7 @@ export class WebSocketPublisher implements PushPublisher {
   public constructor(private readonly settings: { connectionsTable: string; sessionTable: string; managementEndpoint: string }) {}
 
   public async publish(sessionId: string, messages: AgentPush[]): Promise<void> {
-    const [{ documentClient }, ddbLib, api] = await Promise.all([
-      import('../shared/clients'),
-      import('@aws-sdk/lib-dynamodb'),
-      import('@aws-sdk/client-apigatewaymanagementapi'),
-    ]);
+    const [ddbLib, api] = await Promise.all([dynamoLib(), (managementApi ??= import('@aws-sdk/client-apigatewaymanagementapi'))]);
     const ddb = await documentClient();
     let owner = this.owners.get(sessionId);
     if (!owner) {

@@ -11,6 +11,7 @@ import { startSecureSession } from '../shared/session/start-session';
 import type { SessionStoreDeps } from '../shared/session/session-store';
 import { AgentService } from './agent-service';
 import type { InteractionDirectory } from './interactions';
+import { sfnSdk, voiceSdk } from '../shared/sdk';
 
 export const AGENT_ENV = {
   /** SSM parameter holding config/secure-ivr.json (AWS); Begin reads the same one. */
@@ -48,13 +49,13 @@ export function liveAgentService(env: NodeJS.ProcessEnv, config: FormsConfig, op
     workflow: {
       start: async (request) => startSecureSession(await sfnClient(), stateMachineArn, request),
       fail: async (taskToken, error, cause) => {
-        const { SendTaskFailureCommand } = await import('@aws-sdk/client-sfn');
+        const { SendTaskFailureCommand } = await sfnSdk();
         await (await sfnClient()).send(new SendTaskFailureCommand({ taskToken, error, cause }));
       },
     },
     calls: {
       update: async (callTransactionId, args) => {
-        const { UpdateSipMediaApplicationCallCommand } = await import('@aws-sdk/client-chime-sdk-voice');
+        const { UpdateSipMediaApplicationCallCommand } = await voiceSdk();
         try {
           await (await voiceClient()).send(new UpdateSipMediaApplicationCallCommand({ SipMediaApplicationId: smaId, TransactionId: callTransactionId, Arguments: args }));
           return true;

@@ -7,6 +7,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createLogger } from '../shared/logging';
 import { documentClient } from '../shared/clients';
 import { agentTopic, PUSH_ENV } from './push-sink';
+import { dynamoLib } from '../shared/sdk';
 
 const logger = createLogger('agent-ws');
 /** A connection lives at most 2 hours in API Gateway; the item follows it. */
@@ -22,7 +23,7 @@ export const handler = async (event: WsEvent): Promise<APIGatewayProxyResult> =>
   const { routeKey, connectionId } = event.requestContext;
   const userId = event.requestContext.authorizer?.userId;
   const ddb = await documentClient();
-  const lib = await import('@aws-sdk/lib-dynamodb');
+  const lib = await dynamoLib();
   if (routeKey === '$connect') {
     if (!userId) return { statusCode: 401, body: 'unauthenticated' };
     await ddb.send(

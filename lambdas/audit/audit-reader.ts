@@ -6,6 +6,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { daysBetween, eventDayPrefix, parseEventKey } from './audit-layout';
 import { verifyStreams, type AuditRecord, type StoredRecord, type VerifyReport } from './hash-chain';
+import { s3Sdk } from '../shared/sdk';
 
 export interface ObjectSource {
   /** Keys under a prefix, with their stored time when known. */
@@ -19,7 +20,7 @@ export type ProgressFn = (done: number, total: number) => void;
 export function s3ObjectSource(s3: S3Client, bucket: string): ObjectSource {
   return {
     async list(prefix) {
-      const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+      const { ListObjectsV2Command } = await s3Sdk();
       const found: Array<{ key: string; storedAt?: Date }> = [];
       let token: string | undefined;
       // Bounded: 100,000 pages of 1,000 keys is far beyond one day of sessions.
@@ -32,7 +33,7 @@ export function s3ObjectSource(s3: S3Client, bucket: string): ObjectSource {
       return found;
     },
     async read(key) {
-      const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+      const { GetObjectCommand } = await s3Sdk();
       const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       return (await out.Body?.transformToString('utf8')) ?? '';
     },

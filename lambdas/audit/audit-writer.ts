@@ -11,6 +11,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SessionEvent, SessionEventSink } from '../shared/session/events';
 import { dayOf, eventKey } from './audit-layout';
 import { GENESIS, sealRecord, streamOf, type AuditRecord } from './hash-chain';
+import { dynamoLib, s3Sdk } from '../shared/sdk';
+import { documentClient, s3Client } from '../shared/clients';
 
 export interface AuditWriterDeps {
   ddb: () => Promise<DynamoDBDocumentClient>;
@@ -39,7 +41,7 @@ export interface ChainHead {
 }
 
 export async function readChainHead(ddb: DynamoDBDocumentClient, table: string, stream: string): Promise<ChainHead | undefined> {
-  const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { GetCommand } = await dynamoLib();
   const { Item } = await ddb.send(new GetCommand({ TableName: table, Key: { stream }, ConsistentRead: true }));
   if (!Item || typeof Item.seq !== 'number' || typeof Item.hash !== 'string' || typeof Item.day !== 'string') return undefined;
   return { seq: Item.seq, hash: Item.hash, day: Item.day };
@@ -50,7 +52,7 @@ export async function readChainHead(ddb: DynamoDBDocumentClient, table: string, 
  * head from the number before the first to the last; false when another writer got there first.
  */
 async function claim(ddb: DynamoDBDocumentClient, table: string, records: AuditRecord[], day: string, now: Date): Promise<boolean> {
-  const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { UpdateCommand } = await dynamoLib();
   const first = records[0] as AuditRecord;
   const last = records[records.length - 1] as AuditRecord;
   try {
@@ -92,7 +94,7 @@ async function appendToStream(deps: AuditWriterDeps, ddb: DynamoDBDocumentClient
       prev = record.hash;
     }
     if (!(await claim(ddb, deps.chainTable, records, day, deps.now()))) continue;
-    const [{ PutObjectCommand }, s3] = await Promise.all([import('@aws-sdk/client-s3'), deps.s3()]);
+    const [{ PutObjectCommand }, s3] = await Promise.all([s3Sdk(), deps.s3()]);
     await Promise.all(
       records.map((record) =>
         s3.send(
@@ -151,8 +153,8 @@ export class AuditTrailSink implements SessionEventSink {
 /** The sink for a function whose environment names the audit bucket and chain table. */
 export function auditSinkFor(config: { bucket: string; chainTable: string }): AuditTrailSink {
   return new AuditTrailSink({
-    ddb: async () => (await import('../shared/clients')).documentClient(),
-    s3: async () => (await import('../shared/clients')).s3Client(),
+    ddb: documentClient,
+    s3: s3Client,
     bucket: config.bucket,
     chainTable: config.chainTable,
     now: () => new Date(),

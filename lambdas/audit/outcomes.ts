@@ -9,6 +9,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SessionOutcome } from '../shared/session/contract';
 import { csvField, mapLimited, type ObjectSource, type ProgressFn } from './audit-reader';
 import { daysBetween, outcomeDayPrefix, outcomeKey } from './audit-layout';
+import { s3Sdk } from '../shared/sdk';
+import { readAuditConfig } from './audit-config';
+import { s3Client } from '../shared/clients';
 
 export interface OutcomeRecord {
   v: 1;
@@ -80,7 +83,7 @@ export function buildOutcomeRecord(src: OutcomeSource): OutcomeRecord {
 }
 
 export async function writeOutcomeRecord(s3: S3Client, bucket: string, record: OutcomeRecord): Promise<string> {
-  const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+  const { PutObjectCommand } = await s3Sdk();
   const key = outcomeKey(record.at.slice(0, 10), record.sessionId.replace(/[^A-Za-z0-9._:-]/g, '_').slice(0, 128) || 'unknown');
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${JSON.stringify(record)}\n`, ContentType: 'application/json', ChecksumAlgorithm: 'SHA256' }));
   return key;
@@ -188,10 +191,8 @@ export async function recordOutcomeSafely(
   logger: { error(message: string, attrs: Record<string, unknown>): void },
 ): Promise<void> {
   try {
-    const { readAuditConfig } = await import('./audit-config');
     const config = readAuditConfig(env);
     if (!config) return;
-    const { s3Client } = await import('../shared/clients');
     await writeOutcomeRecord(await s3Client(), config.bucket, buildOutcomeRecord(src));
   } catch (err) {
     // An alarm watches this line; the audit trail still holds the outcome event.

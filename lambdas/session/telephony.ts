@@ -6,6 +6,7 @@
 import type { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
 import type { CallUpdate, Outcome, SessionContext } from '../shared/session/contract';
 import { encodeIvr } from '../sma/call-state';
+import { voiceSdk } from '../shared/sdk';
 
 export interface Telephony {
   /** Separate the caller from the agent and start card entry for the session. */
@@ -41,7 +42,7 @@ export class ChimeSmaTelephony implements Telephony {
   }
 
   private async update(transactionId: string, args: CallUpdate): Promise<boolean> {
-    const { UpdateSipMediaApplicationCallCommand } = await import('@aws-sdk/client-chime-sdk-voice');
+    const { UpdateSipMediaApplicationCallCommand } = await voiceSdk();
     try {
       await (await this.client()).send(
         new UpdateSipMediaApplicationCallCommand({ SipMediaApplicationId: this.sipMediaApplicationId, TransactionId: transactionId, Arguments: { ...args } }),

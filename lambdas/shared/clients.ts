@@ -10,6 +10,7 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { dynamoLib, dynamoSdk, kmsSdk, s3Sdk, sfnSdk, voiceSdk } from './sdk';
 
 interface Cached<T> {
   key: string;
@@ -41,24 +42,24 @@ const common = { maxAttempts: 3 } as const;
 
 export function documentClient(): Promise<DynamoDBDocumentClient> {
   return cached('dynamodb', async () => {
-    const [{ DynamoDBClient }, { DynamoDBDocumentClient: Doc }] = await Promise.all([import('@aws-sdk/client-dynamodb'), import('@aws-sdk/lib-dynamodb')]);
+    const [{ DynamoDBClient }, { DynamoDBDocumentClient: Doc }] = await Promise.all([dynamoSdk(), dynamoLib()]);
     return Doc.from(new DynamoDBClient({ ...common }), { marshallOptions: { removeUndefinedValues: true } });
   });
 }
 
 export function kmsClient(): Promise<KMSClient> {
-  return cached('kms', async () => new (await import('@aws-sdk/client-kms')).KMSClient({ ...common }));
+  return cached('kms', async () => new (await kmsSdk()).KMSClient({ ...common }));
 }
 
 export function sfnClient(): Promise<SFNClient> {
-  return cached('sfn', async () => new (await import('@aws-sdk/client-sfn')).SFNClient({ ...common }));
+  return cached('sfn', async () => new (await sfnSdk()).SFNClient({ ...common }));
 }
 
 export function voiceClient(): Promise<ChimeSDKVoiceClient> {
-  return cached('voice', async () => new (await import('@aws-sdk/client-chime-sdk-voice')).ChimeSDKVoiceClient({ ...common }));
+  return cached('voice', async () => new (await voiceSdk()).ChimeSDKVoiceClient({ ...common }));
 }
 
 export function s3Client(): Promise<S3Client> {
   // Local S3 engines serve buckets by path, not by virtual host.
-  return cached('s3', async (endpoint) => new (await import('@aws-sdk/client-s3')).S3Client({ ...common, forcePathStyle: endpoint !== undefined }));
+  return cached('s3', async (endpoint) => new (await s3Sdk()).S3Client({ ...common, forcePathStyle: endpoint !== undefined }));
 }

@@ -11,6 +11,7 @@ import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { VaultCryptoError, VaultItemNotFoundError } from './errors';
+import { dynamoLib, kmsSdk } from './sdk';
 
 export type CardField = 'pan' | 'exp' | 'cvv';
 export const CARD_FIELDS: readonly CardField[] = ['pan', 'exp', 'cvv'];
@@ -52,8 +53,8 @@ const context = (sessionId: string): Record<string, string> => ({ sessionId });
  * destroyed it (found by the soak); now it fails with VaultItemNotFoundError instead.
  */
 export async function sealField(deps: VaultDeps, sessionId: string, field: CardField, digits: string, ttlSeconds: number, expectedVaultRef?: string): Promise<string> {
-  const { GenerateDataKeyCommand } = await import('@aws-sdk/client-kms');
-  const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { GenerateDataKeyCommand } = await kmsSdk();
+  const { UpdateCommand } = await dynamoLib();
   let key: Uint8Array | undefined;
   let sealed: SealedField;
   try {
@@ -96,7 +97,7 @@ export async function sealField(deps: VaultDeps, sessionId: string, field: CardF
 
 /** Adds the agent's non-confidential form fields to a captured session (the InfoInsert stage). */
 export async function attachParams(deps: Pick<VaultDeps, 'ddb' | 'tableName' | 'now'>, sessionId: string, vaultRef: string, params: Record<string, string>): Promise<void> {
-  const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { UpdateCommand } = await dynamoLib();
   try {
     await deps.ddb.send(
       new UpdateCommand({
@@ -114,7 +115,7 @@ export async function attachParams(deps: Pick<VaultDeps, 'ddb' | 'tableName' | '
 }
 
 async function openField(deps: VaultDeps, sessionId: string, field: CardField, sealed: SealedField): Promise<string> {
-  const { DecryptCommand } = await import('@aws-sdk/client-kms');
+  const { DecryptCommand } = await kmsSdk();
   let key: Uint8Array | undefined;
   try {
     const dk = await deps.kms.send(new DecryptCommand({ KeyId: deps.keyArn, CiphertextBlob: Buffer.from(sealed.k, 'base64'), EncryptionContext: context(sessionId) }));
@@ -136,7 +137,7 @@ const isSealed = (v: unknown): v is SealedField =>
 
 /** Reads and decrypts a session's card data. Only the validator's role may call KMS Decrypt. */
 export async function openCard(deps: VaultDeps, sessionId: string, vaultRef: string): Promise<OpenedCard> {
-  const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { GetCommand } = await dynamoLib();
   const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: { sessionId }, ConsistentRead: true }));
   const nowSeconds = Math.floor(deps.now().getTime() / 1000);
   if (!Item || Item.vaultRef !== vaultRef || typeof Item.expiresAt !== 'number' || Item.expiresAt <= nowSeconds) throw new VaultItemNotFoundError();
@@ -158,7 +159,7 @@ export async function openCard(deps: VaultDeps, sessionId: string, vaultRef: str
  * marked: the payment may have gone through, so it must not be sent again.
  */
 export async function markSubmitted(deps: VaultDeps, sessionId: string, vaultRef: string): Promise<boolean> {
-  const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { UpdateCommand } = await dynamoLib();
   try {
     await deps.ddb.send(
       new UpdateCommand({
@@ -178,7 +179,7 @@ export async function markSubmitted(deps: VaultDeps, sessionId: string, vaultRef
 
 /** Drops the security code as soon as the validation service has answered (PCI DSS 3.3.1). */
 export async function forgetSecurityCode(deps: VaultDeps, sessionId: string): Promise<void> {
-  const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { UpdateCommand } = await dynamoLib();
   try {
     // The condition keeps an update from creating an empty item (with no TTL) for a session already destroyed.
     await deps.ddb.send(new UpdateCommand({ TableName: deps.tableName, Key: { sessionId }, UpdateExpression: 'REMOVE cvv', ConditionExpression: 'attribute_exists(sessionId)' }));
@@ -189,7 +190,7 @@ export async function forgetSecurityCode(deps: VaultDeps, sessionId: string): Pr
 
 /** Deletes everything held for the session. Idempotent: destroying nothing is not an error. */
 export async function destroy(deps: Pick<VaultDeps, 'ddb' | 'tableName'>, sessionId: string): Promise<boolean> {
-  const { DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { DeleteCommand } = await dynamoLib();
   const result = await deps.ddb.send(new DeleteCommand({ TableName: deps.tableName, Key: { sessionId }, ReturnValues: 'ALL_OLD' }));
   return result.Attributes !== undefined;
 }

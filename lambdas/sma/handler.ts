@@ -16,6 +16,10 @@ import { smaErrorBoundary } from './error-boundary';
 import { writeState } from './call-state';
 import { EventBuffer, sessionEvent } from '../shared/session/events';
 import { emitSafely, eventSinkFor } from '../shared/session/event-sinks';
+import { sfnSdk } from '../shared/sdk';
+import { documentClient, kmsClient, sfnClient } from '../shared/clients';
+import * as sessionStore from '../shared/session/session-store';
+import * as vault from '../shared/vault';
 
 const logger = createLogger('sma-handler');
 /** Session statuses after which no card field may be sealed any more. */
@@ -65,8 +69,7 @@ const config = (): HandlerConfig => (cachedConfig ??= loadConfig(process.env));
 export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: string; requestId?: string } = {}, buffer?: EventBuffer): IvrDeps {
   const now = (): Date => new Date();
   const store = async () => {
-    const [{ documentClient }, store] = await Promise.all([import('../shared/clients'), import('../shared/session/session-store')]);
-    return { deps: { ddb: await documentClient(), tableName: cfg.sessionTable, now }, store };
+    return { deps: { ddb: await documentClient(), tableName: cfg.sessionTable, now }, store: sessionStore };
   };
   const report = async (sessionId: string, send: (token: string) => Promise<void>): Promise<boolean> => {
     const { deps, store: s } = await store();
@@ -93,18 +96,17 @@ export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: strin
         const session = await s.getSession(deps, sessionId).catch(() => undefined);
         if (session && FINISHED_STATUSES.has(session.status)) throw new VaultItemNotFoundError();
       }
-      const [{ documentClient, kmsClient }, vault] = await Promise.all([import('../shared/clients'), import('../shared/vault')]);
       const deps = { ddb: await documentClient(), kms: await kmsClient(), tableName: cfg.vaultTable, keyArn: cfg.vaultKeyArn, now };
       return vault.sealField(deps, sessionId, field, digits, cfg.vaultTtlSeconds, expectedVaultRef);
     },
     completeCapture: (sessionId, capture: CaptureResult) =>
       report(sessionId, async (token) => {
-        const [{ sfnClient }, { SendTaskSuccessCommand }] = await Promise.all([import('../shared/clients'), import('@aws-sdk/client-sfn')]);
+        const { SendTaskSuccessCommand } = await sfnSdk();
         await (await sfnClient()).send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(capture) }));
       }),
     failCapture: (sessionId, error, cause) =>
       report(sessionId, async (token) => {
-        const [{ sfnClient }, { SendTaskFailureCommand }] = await Promise.all([import('../shared/clients'), import('@aws-sdk/client-sfn')]);
+        const { SendTaskFailureCommand } = await sfnSdk();
         await (await sfnClient()).send(new SendTaskFailureCommand({ taskToken: token, error, cause }));
       }),
     recordProgress: async (sessionId, update) => {

@@ -6,6 +6,7 @@
  *
  * Errors name the setting that points at the bad material, never the material itself (a private key).
  */
+import { ssmSdk } from '../shared/sdk';
 
 export interface TrustSources {
   /** Secret whose SecretString is the CA bundle (PEM), or JSON `{"caPem":"…"}`. */
@@ -114,7 +115,7 @@ export function sdkTrustReaders(): TrustReaders {
       return out.SecretString;
     },
     async parameterValue(name) {
-      const [{ ssmClient }, { GetParameterCommand }] = await Promise.all([import('./aws-clients'), import('@aws-sdk/client-ssm')]);
+      const [{ ssmClient }, { GetParameterCommand }] = await Promise.all([import('./aws-clients'), ssmSdk()]);
       const out = await (await ssmClient()).send(new GetParameterCommand({ Name: name, WithDecryption: true }));
       return out.Parameter?.Value;
     },

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { ENV } from './contract';
 import { parseFormsConfig, type FormsConfig } from './forms';
+import { ssmSdk } from '../sdk';
 
 export class SecureInputConfigMissingError extends Error {
   public constructor() {
@@ -30,7 +31,7 @@ export interface ConfigSourcePorts {
 }
 
 async function ssmParameter(name: string): Promise<string | undefined> {
-  const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
+  const { SSMClient, GetParameterCommand } = await ssmSdk();
   const out = await new SSMClient({ maxAttempts: 3 }).send(new GetParameterCommand({ Name: name }));
   return out.Parameter?.Value;
 }

@@ -5,6 +5,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SessionContext, SessionOutcome, SessionRequest, SessionStatus } from './contract';
+import { dynamoLib } from '../sdk';
 
 export interface SessionStoreDeps {
   ddb: DynamoDBDocumentClient;
@@ -55,7 +56,7 @@ const isConditionFailure = (err: unknown): boolean => err instanceof Error && er
 
 /** Takes the call's lock for a session, then writes the session item. */
 export async function createSession(deps: SessionStoreDeps, request: SessionRequest, context: SessionContext): Promise<void> {
-  const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { PutCommand } = await dynamoLib();
   const now = deps.now();
   try {
     await deps.ddb.send(
@@ -86,7 +87,7 @@ export async function createSession(deps: SessionStoreDeps, request: SessionRequ
 }
 
 export async function getSession(deps: SessionStoreDeps, sessionId: string): Promise<SessionRecord | undefined> {
-  const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { GetCommand } = await dynamoLib();
   const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: { sessionId }, ConsistentRead: true }));
   if (!Item || typeof Item.status !== 'string') return undefined;
   const { taskToken: _hidden, expiresAt: _ttl, ...record } = Item;
@@ -95,7 +96,7 @@ export async function getSession(deps: SessionStoreDeps, sessionId: string): Pro
 
 /** Keeps GetKey's task token and moves the session to its next status. */
 export async function saveTaskToken(deps: SessionStoreDeps, sessionId: string, taskToken: string): Promise<void> {
-  const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { UpdateCommand } = await dynamoLib();
   await deps.ddb.send(
     new UpdateCommand({
       TableName: deps.tableName,
@@ -110,7 +111,7 @@ export async function saveTaskToken(deps: SessionStoreDeps, sessionId: string, t
 
 /** Removes and returns the task token; undefined when it was already taken (a duplicate event). */
 export async function takeTaskToken(deps: SessionStoreDeps, sessionId: string): Promise<string | undefined> {
-  const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { UpdateCommand } = await dynamoLib();
   try {
     const result = await deps.ddb.send(
       new UpdateCommand({
@@ -142,7 +143,7 @@ export interface ProgressUpdate {
 
 /** Records what the agent may see about progress: statuses, attempts, brand and last four. */
 export async function recordProgress(deps: SessionStoreDeps, sessionId: string, update: ProgressUpdate): Promise<void> {
-  const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { UpdateCommand } = await dynamoLib();
   const now = deps.now().toISOString();
   const sets = ['updatedAt = :now'];
   const names: Record<string, string> = {};
@@ -182,7 +183,7 @@ export async function recordProgress(deps: SessionStoreDeps, sessionId: string, 
 
 /** Writes the final outcome and releases the call's lock (only if this session holds it). */
 export async function finishSession(deps: SessionStoreDeps, callTransactionId: string, outcome: SessionOutcome): Promise<void> {
-  const { UpdateCommand, DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { UpdateCommand, DeleteCommand } = await dynamoLib();
   await deps.ddb.send(
     new UpdateCommand({
       TableName: deps.tableName,
