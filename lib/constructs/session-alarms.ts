@@ -18,6 +18,8 @@ import { Construct } from 'constructs';
 export const METRIC_NAMESPACE = 'SecureIvr';
 /** The SMA handler's log message when PauseCallRecording failed (must match lambdas/sma). */
 export const RECORDING_PAUSE_FAILED_MESSAGE = 'recording pause failed';
+/** What functions log when an audit event or a finance outcome record could not be written (lambdas/). */
+export const AUDIT_WRITE_FAILED_MESSAGES = ['session event not delivered', 'outcome record not written'] as const;
 /** The error name the SMA handler logs when the vault's KMS call failed (lambdas/shared/errors VaultCryptoError). */
 export const VAULT_KEY_FAILURE_ERROR = 'VaultCryptoError';
 
@@ -27,6 +29,12 @@ export interface SessionAlarmsProps {
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
   /** The SMA handler's log group, where the recording-pause failure is logged. */
   readonly smaLogGroup: logs.ILogGroup;
+  /**
+   * Optional - Log groups of the functions that write audit events and outcome records; a failed write
+   * there raises the AuditWriteFailed alarm (PCI DSS 10.7.2: audit logging is a critical control).
+   * @default - no audit-write alarm
+   */
+  readonly auditWriterLogGroups?: readonly logs.ILogGroup[];
 }
 
 export class SessionAlarms extends Construct {
@@ -90,5 +98,23 @@ export class SessionAlarms extends Construct {
       metricValue: '1',
     });
     add('VaultKeyFailed', vaultKeyFailed.metric({ period, statistic: 'Sum' }), 'The vault KMS key could not encrypt card data (KMS error or throttling); the card capture was aborted.');
+
+    // A session goes on when its audit write fails (the caller must not pay for it), so the failure is
+    // only visible in the log: every writer's group feeds one metric and one alarm.
+    const writers = props.auditWriterLogGroups ?? [];
+    if (writers.length > 0) {
+      const pattern = AUDIT_WRITE_FAILED_MESSAGES.map((m) => `$.message = "${m}"`).join(' || ');
+      writers.forEach((logGroup, i) => {
+        new logs.MetricFilter(this, `AuditWriteFailedFilter${i}`, {
+          logGroup,
+          filterPattern: logs.FilterPattern.literal(`{ ${pattern} }`),
+          metricNamespace: METRIC_NAMESPACE,
+          metricName: 'AuditWriteFailed',
+          metricValue: '1',
+        });
+      });
+      const metric = new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: 'AuditWriteFailed', period, statistic: 'Sum' });
+      add('AuditWriteFailed', metric, 'An audit event or finance outcome record could not be written; the trail has a gap until it is investigated (audit verify names it).');
+    }
   }
 }

@@ -180,6 +180,7 @@ export class SecureIvrStack extends Stack {
       stateMachine: this.session.stateMachine,
       functions: { SmaHandler: this.smaHandler, Begin: begin, GetKey: getKey, Insert: insert, Validator: validate, End: end, Abort: abort },
       smaLogGroup: this.smaHandler.functionLogGroup,
+      auditWriterLogGroups: [this.smaHandler, begin, getKey, insert, end, abort].map((fn) => fn.functionLogGroup),
     });
 
     new CfnOutput(this, 'SipMediaApplicationId', { value: this.sipMediaApplication.smaId, description: 'Target of the SIP rule for the IVR phone number' });

@@ -283,6 +283,19 @@ describe('SecureIvrStack', () => {
     template.hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '{ $.message = "recording pause failed" }', MetricTransformations: [Match.objectLike({ MetricName: 'RecordingPauseFailed' })] });
   });
 
+  it('raises one alarm when any function fails to write an audit event or outcome record', () => {
+    // Prepare
+    const { stack, template } = buildStack();
+    // Act
+    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')).filter((f) => f.Properties.MetricTransformations[0].MetricName === 'AuditWriteFailed');
+    const watched = filters.map((f) => f.Properties.LogGroupName.Ref as string).sort();
+    // Assess: the SMA handler and the five emitting stages, each watched for both messages.
+    const writers = [stack.smaHandler, ...(['begin', 'getKey', 'insert', 'end', 'abort'] as const).map((r) => stack.functions[r])];
+    expect(watched).toEqual(writers.map((fn) => logicalId(fn.functionLogGroup)).sort());
+    for (const f of filters) expect(f.Properties.FilterPattern).toBe('{ $.message = "session event not delivered" || $.message = "outcome record not written" }');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'SecureIvr', MetricName: 'AuditWriteFailed', AlarmActions: [Match.anyValue()] });
+  });
+
   it('passes the configured settings to the functions under the shared env names', () => {
     // Prepare
     const { stack, template } = buildStack({ ...REQUIRED_CONTEXT, callerIdNumber: '+15555550111', cardFieldNames: '{"pan":"pan"}' });
