@@ -177,6 +177,20 @@ describe('failures are contained', () => {
     expect(await vaultItems()).toBe(0);
   });
 
+  it('keeps an approved payment approved when the session fails after the validation service answered', async () => {
+    // End fails (as a DynamoDB outage would make it); the workflow aborts with the validation already in hand.
+    sandbox.stageHooks.set('end', async () => {
+      throw Object.assign(new Error('injected'), { name: 'InternalServerError' });
+    });
+    const result = await call(`${VISA}#${EXPIRY}#737#`);
+    expect(result).toMatchObject({ outcome: 'accepted', error: 'InternalServerError', last4: '1111' });
+    expect(result.details).toMatch(/^Approved - authorisation code \d{6}; the session then closed with an error: /);
+    expect(result.resultLine).toMatch(/\|accepted\|Approved/);
+    expect(await vaultItems()).toBe(0);
+    // The caller heard the outcome and the agent was called back.
+    expect(result.call.invocations.some((i) => i.event.InvocationEventType === 'CALL_UPDATE_REQUESTED' && JSON.stringify(i.event.ActionData).includes('"outcome":"accepted"'))).toBe(true);
+  });
+
   it('refuses a secure session on a conference call before touching the call', async () => {
     const result = await call(`${VISA}#`, { parties: 3 });
     expect(result).toMatchObject({ outcome: 'aborted', error: 'SessionRequestRefused' });

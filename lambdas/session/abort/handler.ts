@@ -7,7 +7,7 @@ import { documentClient } from '../../shared/clients';
 import type { AbortInput, SessionOutcome } from '../../shared/session/contract';
 import { finishSession, getSession } from '../../shared/session/session-store';
 import { destroy } from '../../shared/vault';
-import { abortReason, formatResultLine } from '../outcome';
+import { abortReason, cleanDetails, formatResultLine } from '../outcome';
 import { recordOutcomeSafely } from '../../audit/outcomes';
 import { stageDeps } from '../stage-deps';
 
@@ -25,12 +25,19 @@ export const handler = async (event: AbortInput): Promise<SessionOutcome> => {
   }
   const destroyed = await destroy({ ddb: await documentClient(), tableName: deps.vaultTable }, sessionId);
   const transactionId = event.session?.transactionId;
+  // A failure after the validation service answered (End failed) must not hide the payment's outcome:
+  // the agent, the caller and finance get the decision, with the failure added to its details.
+  const decided = event.validation;
+  const status: SessionOutcome['status'] = decided ? decided.outcome : 'aborted';
+  const shownDetails = decided ? cleanDetails(`${decided.details}; the session then closed with an error: ${details}`) : details;
+  const card = event.capture?.status === 'captured' ? { last4: event.capture.last4, brand: event.capture.brand } : {};
   const outcome: SessionOutcome = {
     sessionId,
-    status: 'aborted',
-    details,
+    status,
+    details: shownDetails,
     error: errorName,
-    ...(transactionId ? { transactionId, resultLine: formatResultLine(transactionId, 'aborted', details) } : {}),
+    ...(decided ? card : {}),
+    ...(transactionId ? { transactionId, resultLine: formatResultLine(transactionId, status, shownDetails) } : {}),
   };
   const store = await deps.sessions();
   const record = await getSession(store, sessionId);
@@ -39,7 +46,7 @@ export const handler = async (event: AbortInput): Promise<SessionOutcome> => {
   let callAlive: boolean | undefined;
   const telephonyEngaged = record !== undefined && record.status !== 'requested';
   if (telephonyEngaged && errorName !== 'CallerHungUp' && event.session) {
-    callAlive = await deps.telephony.finish(event.session, 'aborted', event.session.transactionId).catch(() => false);
+    callAlive = await deps.telephony.finish(event.session, status, event.session.transactionId).catch(() => false);
   }
   logger.warn('session aborted', { sessionId, error: errorName, cardDataDestroyed: destroyed, callAlive });
   const base = {
@@ -50,6 +57,7 @@ export const handler = async (event: AbortInput): Promise<SessionOutcome> => {
   };
   await deps.emitAll(
     [
+      ...(decided ? [{ type: 'outcome' as const, success: decided.outcome === 'accepted', details: { outcome: decided.outcome, details: shownDetails } }] : []),
       { type: 'data.destroyed', success: true, details: { destroyed } },
       { type: 'session.aborted', success: false, details: { error: errorName, reason: details, ...(callAlive !== undefined ? { callAlive } : {}) } },
     ],
