@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { Node } from 'constructs';
 import { DEFAULT_IVR, type FormsConfig, parseFormsConfig } from '../lambdas/shared/session/forms';
 import { type CardFieldNames, DEFAULT_CARD_FIELD_NAMES, parseCardFieldNames } from '../lambdas/validator/card-field-names';
+import { cognitoDomainPrefixProblems } from './constructs/agent-api';
 import { SMA_REGIONS } from './constructs/sip-media-application';
 import { COMPLETE_SECRET_ARN, KMS_KEY_ARN, PARAMETER_NAME } from './constructs/validator-trust';
 
@@ -43,6 +44,8 @@ export interface SecureIvrConfig {
   readonly consoleEmbeddingOrigins: readonly string[];
   /** Set the account's API Gateway CloudWatch Logs role (WebSocket access logging needs one). */
   readonly apiGatewayAccountRole: boolean;
+  /** The agents' hosted sign-in page's Cognito prefix domain; absent means `<stack name>-<account>` (AgentApi). */
+  readonly cognitoDomainPrefix?: string;
 }
 
 /** Offline synth works without credentials; `cdk deploy` always has CDK_DEFAULT_ACCOUNT from the profile. */
@@ -216,6 +219,8 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
   const consoleEmbeddingOrigins = readOrigins(node, problems);
   const apiGatewayAccountRoleRaw = (text(node, 'apiGatewayAccountRole') ?? 'true').toLowerCase();
   if (apiGatewayAccountRoleRaw !== 'true' && apiGatewayAccountRoleRaw !== 'false') problems.push('apiGatewayAccountRole must be true or false');
+  const cognitoDomainPrefix = text(node, 'cognitoDomainPrefix');
+  if (cognitoDomainPrefix !== undefined) problems.push(...cognitoDomainPrefixProblems(cognitoDomainPrefix));
 
   if (languages !== undefined) {
     if (!languages.includes(language)) problems.push(`language ${language} is not in languages`);
@@ -250,5 +255,6 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
     forms,
     consoleEmbeddingOrigins,
     apiGatewayAccountRole: apiGatewayAccountRoleRaw !== 'false',
+    ...(cognitoDomainPrefix !== undefined ? { cognitoDomainPrefix } : {}),
   };
 }

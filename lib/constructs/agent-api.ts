@@ -6,8 +6,15 @@
  * session function push progress to agents' WebSockets; `addOutcomesRoute` serves finance users (the
  * Cognito group viewOutcomes) their payment outcomes. Both APIs write access logs to encrypted, year-long
  * log groups.
+ *
+ * Direct sign-in to the console: a Cognito hosted UI domain (prefix domain unless one is given) and a public
+ * app client (no secret) that allows only the authorization code flow — the console adds PKCE. Its callback
+ * and sign-out URLs are the console's own URL, which exists only once the console's distribution does, so
+ * the console registers it with `bindConsoleSignIn` (resolved lazily at synth). That leaves no cycle: the
+ * client references the distribution, and nothing the distribution references (the HTTP API's endpoint, the
+ * WebSocket API's id, the hosted UI domain) references the client.
  */
-import { CfnElement, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnElement, Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigwv1 from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -54,6 +61,61 @@ export interface AgentApiProps {
    * @default true
    */
   readonly setAccountCloudWatchRole?: boolean;
+  /**
+   * Optional - The hosted UI's Cognito prefix domain (`https://<prefix>.auth.<region>.amazoncognito.com`):
+   * 1-63 lower-case letters, digits and dashes, without "aws", "amazon" or "cognito". Prefixes are unique
+   * per region across all AWS accounts.
+   * @default `<stack name>-<account>`, lower case, reserved words removed
+   */
+  readonly cognitoDomainPrefix?: string;
+  /**
+   * Optional - The hosted UI base URL the given `userPool` already has (`https://auth.example.com` or a
+   * prefix domain's URL); no domain is created then (a pool has at most one prefix domain).
+   * @default - a Cognito prefix domain is created (see cognitoDomainPrefix)
+   */
+  readonly hostedUiUrl?: string;
+}
+
+export class AgentApiPropsError extends Error {
+  public constructor(problems: string[]) {
+    super(`AgentApi: ${problems.join('; ')}`);
+    this.name = 'AgentApiPropsError';
+  }
+}
+
+/** What the console needs to sign an agent in through the hosted UI (served to it in /config.json as `signIn`). */
+export interface ConsoleSignInSettings {
+  readonly mode: 'cognito';
+  /** Hosted UI base URL, no trailing slash. */
+  readonly domain: string;
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly logoutUri: string;
+  readonly scopes: readonly string[];
+}
+
+/** The scopes the console asks for: openid gives the id token the API accepts; email and profile its name. */
+export const CONSOLE_SCOPES = [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE] as const;
+const COGNITO_RESERVED = ['aws', 'amazon', 'cognito'];
+const HTTPS_ORIGIN = /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
+
+/** Problems with a Cognito prefix domain (Cognito's own rules); empty when it is fine. Unresolved tokens pass. */
+export function cognitoDomainPrefixProblems(prefix: string, name = 'cognitoDomainPrefix'): string[] {
+  if (Token.isUnresolved(prefix)) return [];
+  const problems: string[] = [];
+  if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix)) problems.push(`${name} must be 1-63 lower-case letters, digits and dashes, not starting or ending with a dash`);
+  if (COGNITO_RESERVED.some((w) => prefix.toLowerCase().includes(w))) problems.push(`${name} must not contain ${COGNITO_RESERVED.join(', ')} (reserved by Cognito)`);
+  return problems;
+}
+
+/** `<stack name>-<account>` as a valid prefix: lower case, reserved words and other characters dropped, at most 63 characters. */
+export function defaultCognitoDomainPrefix(stackName: string, account: string): string {
+  let name = stackName.toLowerCase();
+  for (const word of COGNITO_RESERVED) name = name.split(word).join('');
+  name = name.replace(/[^a-z0-9-]+/g, '-').replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '');
+  const suffix = account.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const head = name.slice(0, Math.max(0, 62 - suffix.length)).replace(/-+$/, '');
+  return [head, suffix].filter((p) => p !== '').join('-') || 'secure-ivr';
 }
 
 /** The access log line of both APIs: who, what, when, result — never bodies or query strings (the token rides in ?token=). */
@@ -84,13 +146,27 @@ export class AgentApi extends Construct {
   public readonly webSocketAccessLogs: EncryptedLogGroup;
   /** Set by addOutcomesRoute. */
   public financeFunction?: PciFunction;
+  /** The hosted UI prefix domain (absent when `hostedUiUrl` names an existing one). */
+  public readonly userPoolDomain?: cognito.UserPoolDomain;
+  /** The hosted UI base URL (`https://…`, no trailing slash); the console's CSP allows it for the token request. */
+  public readonly hostedUiUrl: string;
+  /** Console URLs registered with bindConsoleSignIn: the client's callback and sign-out URLs. */
+  private readonly consoleUrls: string[] = [];
   private readonly logsKey: kms.IKey;
   private readonly httpAuthorizer: authorizers.HttpJwtAuthorizer;
 
   public constructor(scope: Construct, id: string, props: AgentApiProps) {
     super(scope, id);
-    const region = Stack.of(this).region;
+    const stack = Stack.of(this);
+    const region = stack.region;
     this.logsKey = props.logsKey;
+    const problems: string[] = [];
+    if (props.hostedUiUrl !== undefined && !Token.isUnresolved(props.hostedUiUrl) && !HTTPS_ORIGIN.test(props.hostedUiUrl)) problems.push('hostedUiUrl must be https://host[:port] with no path');
+    if (props.hostedUiUrl !== undefined && props.cognitoDomainPrefix !== undefined) problems.push('give cognitoDomainPrefix or hostedUiUrl, not both');
+    if (props.hostedUiUrl === undefined && props.cognitoDomainPrefix === undefined && Token.isUnresolved(stack.account)) problems.push('cognitoDomainPrefix is required when the stack has no explicit account');
+    const domainPrefix = props.cognitoDomainPrefix ?? (Token.isUnresolved(stack.account) ? '' : defaultCognitoDomainPrefix(stack.stackName, stack.account));
+    if (props.hostedUiUrl === undefined && domainPrefix !== '') problems.push(...cognitoDomainPrefixProblems(domainPrefix));
+    if (problems.length > 0) throw new AgentApiPropsError(problems);
 
     this.userPool =
       props.userPool ??
@@ -115,14 +191,30 @@ export class AgentApi extends Construct {
         });
       }
     }
+    if (props.hostedUiUrl === undefined) {
+      this.userPoolDomain = new cognito.UserPoolDomain(this, 'HostedUiDomain', { userPool: this.userPool, cognitoDomain: { domainPrefix } });
+      this.hostedUiUrl = this.userPoolDomain.baseUrl();
+    } else this.hostedUiUrl = props.hostedUiUrl;
+    // A public client (a browser page keeps no secret): the code flow only, PKCE added by the console.
+    // Callback and sign-out URLs are the bound consoles' URLs, filled in at synth (see bindConsoleSignIn).
+    const consoleUrls = Lazy.list({ produce: () => this.consoleUrls });
     this.userPoolClient = new cognito.UserPoolClient(this, 'ConsoleClient', {
       userPool: this.userPool,
       generateSecret: false,
       authFlows: { userSrp: true },
-      oAuth: { flows: { authorizationCodeGrant: true }, scopes: [cognito.OAuthScope.OPENID] },
+      oAuth: {
+        flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+        scopes: [...CONSOLE_SCOPES],
+        callbackUrls: consoleUrls,
+        logoutUrls: consoleUrls,
+      },
       accessTokenValidity: Duration.hours(8),
       idTokenValidity: Duration.hours(8),
       preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+    });
+    this.userPoolClient.node.addValidation({
+      validate: () => (this.consoleUrls.length === 0 ? ['AgentApi: no console URL is registered for hosted sign-in; the console calls bindConsoleSignIn(url) (AgentConsole does)'] : []),
     });
 
     const text = JSON.stringify(props.config);
@@ -262,6 +354,23 @@ export class AgentApi extends Construct {
     this.httpApi.addRoutes({ path: '/api/outcomes', methods: [apigw.HttpMethod.GET], integration: new integrations.HttpLambdaIntegration('FinanceApiIntegration', fn) });
     this.financeFunction = fn;
     return fn;
+  }
+
+  /**
+   * Registers a console URL (`https://<distribution domain>/console/`) as the app client's callback and
+   * sign-out URL, and returns what that console needs to sign agents in (its /config.json `signIn`).
+   */
+  public bindConsoleSignIn(consoleUrl: string): ConsoleSignInSettings {
+    if (!Token.isUnresolved(consoleUrl) && !/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/[^\s#?]*$/.test(consoleUrl)) throw new AgentApiPropsError(['the console URL must be an https:// URL without query or fragment']);
+    this.consoleUrls.push(consoleUrl);
+    return {
+      mode: 'cognito',
+      domain: this.hostedUiUrl,
+      clientId: this.userPoolClient.userPoolClientId,
+      redirectUri: consoleUrl,
+      logoutUri: consoleUrl,
+      scopes: CONSOLE_SCOPES.map((s) => s.scopeName),
+    };
   }
 
   /** URL the console opens for pushes (wss://…/live). */

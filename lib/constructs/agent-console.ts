@@ -4,7 +4,11 @@
  * reads (origin access control; the bucket and key policies name the distribution). Viewers must use HTTPS;
  * responses carry security headers, with `frame-ancestors` listing the CCaaS desktops that may embed the
  * console; CloudFront writes access logs to their own encrypted bucket. `/api/*` goes to the agent HTTP API
- * so the console calls it on its own origin; the console learns the WebSocket URL from /config.json.
+ * so the console calls it on its own origin; the console learns the WebSocket URL and its sign-in settings
+ * from /config.json. A viewer-request CloudFront Function serves `index.html` for a path ending in `/`, so
+ * the console's URL is `https://<distribution>/console/` — also the Cognito callback and sign-out URL the
+ * console registers with the agent API (`bindConsoleSignIn`). /config.json is `Source.jsonData`, whose
+ * deploy-time values (distribution domain, client id, hosted UI domain) the deployment resolves.
  *
  * Deploying the files: CDK's BucketDeployment (a CloudFormation custom resource that copies the synth-time
  * asset into the bucket and invalidates the distribution) — kept because it is the only way that ships the
@@ -121,11 +125,13 @@ export class AgentConsole extends Construct {
 
     const frameAncestors = ["'self'", ...(props.embeddingOrigins ?? [])].join(' ');
     const socketOrigin = `wss://${props.api.webSocketApi.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
+    // The code-for-token exchange is a fetch from the console to the hosted UI domain.
+    const signInOrigin = props.api.hostedUiUrl;
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'ConsoleHeaders', {
       comment: 'secure-ivr console: CSP (embeddable only by the configured desktops), HSTS, nosniff, no referrer',
       securityHeadersBehavior: {
         contentSecurityPolicy: {
-          contentSecurityPolicy: `default-src 'self'; script-src 'self'; connect-src 'self' ${socketOrigin}; img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors ${frameAncestors}`,
+          contentSecurityPolicy: `default-src 'self'; script-src 'self'; connect-src 'self' ${socketOrigin} ${signInOrigin}; img-src 'self' data:; style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors ${frameAncestors}`,
           override: true,
         },
         contentTypeOptions: { override: true },
@@ -140,6 +146,14 @@ export class AgentConsole extends Construct {
       bucketRegionalDomainName: `${bucketName}.s3.${stack.region}.${stack.urlSuffix}`,
     });
     const apiDomain = Fn.select(2, Fn.split('/', props.api.httpApi.apiEndpoint));
+    // S3 (through origin access control) has no index documents: /console/ becomes /console/index.html here.
+    const indexPages = new cloudfront.Function(this, 'IndexPages', {
+      comment: 'secure-ivr console: serve index.html for paths ending in /',
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      code: cloudfront.FunctionCode.fromInline(
+        "function handler(event) { var request = event.request; if (request.uri.length > 1 && request.uri.endsWith('/')) { request.uri += 'index.html'; } return request; }",
+      ),
+    });
     this.distribution = new cloudfront.Distribution(this, 'ConsoleDistribution', {
       comment: 'secure-ivr agent console',
       defaultRootObject: 'console/index.html',
@@ -150,6 +164,7 @@ export class AgentConsole extends Construct {
         origin: origins.S3BucketOrigin.withOriginAccessControl(originBucket, { originAccessLevels: [cloudfront.AccessLevel.READ] }),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
         responseHeadersPolicy: headers,
+        functionAssociations: [{ function: indexPages, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
       },
       additionalBehaviors: {
         '/api/*': {
@@ -173,7 +188,10 @@ export class AgentConsole extends Construct {
     // CDK's grants to the deployment function go to this immutable view and are dropped; the policy below is the whole access.
     const sealedRole = this.deploymentRole.withoutPolicyUpdates();
     const files = preBound(deploy.Source.asset(buildConsole()), this, sealedRole);
-    const settings = preBound(deploy.Source.jsonData('config.json', { webSocketUrl: props.api.webSocketUrl }), this, sealedRole);
+    // Registers this console as the app client's callback; the settings carry deploy-time values, which
+    // jsonData resolves in the deployment (no cycle: nothing the distribution uses refers to the client).
+    const signIn = props.api.bindConsoleSignIn(this.consoleUrl);
+    const settings = preBound(deploy.Source.jsonData('config.json', { webSocketUrl: props.api.webSocketUrl, signIn }), this, sealedRole);
     const policy = new iam.Policy(this, 'DeploymentPolicy', {
       roles: [this.deploymentRole],
       statements: [
@@ -206,6 +224,11 @@ export class AgentConsole extends Construct {
     // The custom resource must not run before its role may do the work.
     this.deployment.node.addDependency(policy);
     this.acknowledge();
+  }
+
+  /** `https://<distribution domain>/console/`: where agents open the console, and the sign-in callback. */
+  public get consoleUrl(): string {
+    return `https://${this.distribution.distributionDomainName}/console/`;
   }
 
   /** `arn:aws:cloudfront::<account>:distribution/<id>`. */

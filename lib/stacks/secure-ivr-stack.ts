@@ -161,6 +161,7 @@ export class SecureIvrStack extends Stack {
       sipMediaApplicationArn: this.sipMediaApplication.smaArn,
       logsKey,
       setAccountCloudWatchRole: config.apiGatewayAccountRole,
+      cognitoDomainPrefix: config.cognitoDomainPrefix,
     });
     this.agentApi.bindConfigReader(begin);
     // Every function that emits session events pushes the agent's live, masked progress.
@@ -193,7 +194,8 @@ export class SecureIvrStack extends Stack {
     new CfnOutput(this, 'FinanceRoleArn', { value: this.audit.financeRole.roleArn, description: 'Assume to read payment outcomes (and nothing else)' });
     new CfnOutput(this, 'AuditorRoleArn', { value: this.audit.auditorRole.roleArn, description: 'Assume to pull, verify and query the audit trail' });
     new CfnOutput(this, 'AuditWorkGroup', { value: this.audit.workGroup.name });
-    new CfnOutput(this, 'AgentConsoleUrl', { value: `https://${this.agentConsole.distribution.distributionDomainName}/console/`, description: 'The agent console (embed with ?embedded=1); the finance page is /finance/index.html' });
+    new CfnOutput(this, 'AgentConsoleUrl', { value: this.agentConsole.consoleUrl, description: 'The agent console (embed with ?embedded=1; opened directly, agents sign in on the hosted UI); the finance page is /finance/index.html' });
+    new CfnOutput(this, 'AgentSignInUrl', { value: this.agentApi.hostedUiUrl, description: 'Cognito hosted UI where agents sign in to the console (authorization code + PKCE)' });
     new CfnOutput(this, 'AgentUserPoolId', { value: this.agentApi.userPool.userPoolId, description: 'Add agents here; finance users also to the viewOutcomes group' });
     new CfnOutput(this, 'AgentUserPoolClientId', { value: this.agentApi.userPoolClient.userPoolClientId });
     new CfnOutput(this, 'AgentWebSocketUrl', { value: this.agentApi.webSocketUrl });

@@ -3,7 +3,9 @@
  * the fields (checked here with the server's own rules, and again by the server) → Send to IVR →
  * live masked progress → outcome → Close, Retry or Cancel. Transfer and conference are disabled while
  * a session runs. Embedded in a desktop as an iframe it announces its events with postMessage
- * (types in web/README.md) and accepts a token and the current call from its host.
+ * (types in web/README.md) and accepts a token and the current call from its host. Opened directly in
+ * AWS it signs the agent in through the Cognito hosted UI (authorization code + PKCE, ./sign-in.ts); the
+ * sandbox keeps its local user picker.
  */
 import type { AgentPush } from '../../lambdas/agent-api/push';
 import type { FormView, InteractionHistory, SessionView } from '../../lambdas/agent-api/agent-service';
@@ -11,6 +13,7 @@ import type { InteractionInfo } from '../../lambdas/agent-api/interactions';
 import { checkFieldValues, type FormDefinition } from '../../lambdas/shared/session/forms';
 import { AgentApi, ApiRefusal } from './api';
 import { brandName, maskedValue, progressText, type FieldProgress } from './masking';
+import { beginSignIn, completeSignIn, logoutUrl, parseSignInConfig, readCallback, SignInConfigError, SignInError, type SignInConfig, withoutCallbackParams } from './sign-in';
 
 interface Me {
   userId: string;
@@ -51,6 +54,8 @@ let running: Running | undefined;
 let disconnect: (() => void) | undefined;
 let pollTimer: number | undefined;
 let listTimer: number | undefined;
+/** From /config.json; the sandbox serves none, which means its local sign-in. */
+let signIn: SignInConfig = { mode: 'local' };
 
 // ------------------------------------------------------------------ embedding (postMessage)
 
@@ -134,8 +139,45 @@ $('sign-in-form').addEventListener('submit', (e) => {
 
 $('sign-out').addEventListener('click', () => {
   sessionStorage.removeItem('secure-ivr-token');
-  window.location.reload();
+  api.setToken(undefined);
+  disconnect?.();
+  // Signed in through the hosted UI: end the Cognito session too, or Sign in would come straight back.
+  if (signIn.mode === 'cognito' && !embedded) window.location.assign(logoutUrl(signIn));
+  else window.location.reload();
 });
+
+$('hosted-sign-in-button').addEventListener('click', () => {
+  if (signIn.mode !== 'cognito') return;
+  const config = signIn;
+  const button = $<HTMLButtonElement>('hosted-sign-in-button');
+  button.disabled = true;
+  $('sign-in-error').textContent = '';
+  void beginSignIn(config, { storage: sessionStorage, crypto: window.crypto }, window.location.search)
+    .then((url) => window.location.assign(url))
+    .catch(() => {
+      button.disabled = false;
+      $('sign-in-error').textContent = 'Sign-in could not start in this browser (session storage or Web Crypto unavailable).';
+    });
+});
+
+/** Hosted sign-in: shows the button (or, embedded, says the desktop signs in) and finishes a redirect back here. Returns the id token if one was just obtained. */
+async function prepareHostedSignIn(config: Extract<SignInConfig, { mode: 'cognito' }>): Promise<string | undefined> {
+  $('sign-in-form').hidden = true;
+  $('hosted-sign-in').hidden = embedded;
+  if (embedded) $('sign-in-error').textContent = 'Your desktop signs you in.';
+  const callback = readCallback(window.location.search);
+  if (!callback) return undefined;
+  // The code is single-use, but it should not linger in the address bar, history or a bookmark.
+  history.replaceState(null, '', window.location.pathname + withoutCallbackParams(window.location.search));
+  try {
+    const tokens = await completeSignIn(config, callback, { storage: sessionStorage, fetch: (url, init) => fetch(url, init) });
+    if (tokens.returnTo) history.replaceState(null, '', window.location.pathname + tokens.returnTo);
+    return tokens.idToken;
+  } catch (err) {
+    $('sign-in-error').textContent = err instanceof SignInError ? err.message : 'Sign-in failed; press Sign in again.';
+    return undefined;
+  }
+}
 
 // ------------------------------------------------------------------ calls
 
@@ -581,11 +623,19 @@ $('retry-session').addEventListener('click', () => {
 void (async () => {
   const hashToken = new URLSearchParams(window.location.hash.slice(1)).get('id_token') ?? new URLSearchParams(window.location.hash.slice(1)).get('access_token');
   if (hashToken) history.replaceState(null, '', window.location.pathname + window.location.search);
-  const saved = hashToken ?? sessionStorage.getItem('secure-ivr-token');
-  const deployed = (await fetch('/config.json').then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined)) as { webSocketUrl?: unknown } | undefined;
+  const deployed = (await fetch('/config.json').then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined)) as { webSocketUrl?: unknown; signIn?: unknown } | undefined;
   if (typeof deployed?.webSocketUrl === 'string') api.setSocketUrl(deployed.webSocketUrl);
-  await loadUsers();
+  try {
+    signIn = parseSignInConfig(deployed?.signIn);
+  } catch (err) {
+    $('sign-in-form').hidden = true;
+    $('sign-in-error').textContent = err instanceof SignInConfigError ? `${err.message}. Ask your administrator.` : 'Sign-in is not configured.';
+  }
+  let fresh: string | undefined;
+  if (signIn.mode === 'cognito') fresh = await prepareHostedSignIn(signIn);
+  else if (!$('sign-in-form').hidden) await loadUsers();
+  const saved = hashToken ?? fresh ?? sessionStorage.getItem('secure-ivr-token');
   if (saved) await useToken(saved);
-  const interaction = params.get('interaction');
+  const interaction = new URLSearchParams(window.location.search).get('interaction');
   if (interaction && me) await selectInteraction(interaction);
 })();
