@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { Sandbox } from './sandbox';
-import { runScriptedCall } from './scripted-call';
+import { runScriptedCall, summarizeCall } from './scripted-call';
 import { KEY_PATTERN } from './sma/caller';
 import { getSession } from '../lambdas/shared/session/session-store';
 import { documentClient } from '../lambdas/shared/clients';
@@ -217,16 +217,7 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
           if (!checked.ok) return send(res, 400, { error: 'BadRequest', problems: checked.problems });
           // Like `secure-ivr call`: no fields means the form's example values.
           const ask = Object.keys(checked.value.fields).length > 0 ? checked.value : { ...checked.value, fields: exampleFields(await loadSecureInputConfig(process.env), checked.value.formId) };
-          const result = await runScriptedCall(sandbox, ask);
-          return send(res, 200, {
-            sessionId: result.sessionId,
-            outcome: result.outcome,
-            details: result.details,
-            last4: result.last4 ?? null,
-            transactionId: result.transactionId ?? null,
-            resultLine: result.resultLine ?? null,
-            error: result.error ?? null,
-          });
+          return send(res, 200, summarizeCall(await runScriptedCall(sandbox, ask)));
         }
         const session = /^\/sessions\/([A-Za-z0-9._:+-]{1,128})$/.exec(url.pathname);
         if (req.method === 'GET' && session) {

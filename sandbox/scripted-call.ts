@@ -35,3 +35,26 @@ export async function runScriptedCall(sandbox: Sandbox, options: ScriptedCallOpt
     ...(lastKey !== undefined ? { lastKeyToOutcomeMs: outcomeAt - lastKey } : {}),
   };
 }
+
+/** What a scripted call reports to whoever ran it (the CLI's --json and the sandbox API): no card data. */
+export interface CallSummary {
+  sessionId: string;
+  outcome: CallResult['outcome'];
+  details: string;
+  last4: string | null;
+  transactionId: string | null;
+  resultLine: string | null;
+  error: string | null;
+}
+
+export function summarizeCall(result: CallResult): CallSummary {
+  return {
+    sessionId: result.sessionId,
+    outcome: result.outcome,
+    details: result.details,
+    last4: result.last4 ?? null,
+    transactionId: result.transactionId ?? null,
+    resultLine: result.resultLine ?? null,
+    error: result.error ?? null,
+  };
+}

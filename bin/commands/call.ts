@@ -10,16 +10,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs, one, UsageError } from './args';
 import { KEY_PATTERN } from '../../sandbox/sma/caller';
 import { exampleFields, parseFormsConfig } from '../../lambdas/shared/session/forms';
-
-export interface CallSummary {
-  sessionId: string;
-  outcome: 'accepted' | 'declined' | 'aborted' | 'failed';
-  details: string;
-  last4: string | null;
-  transactionId: string | null;
-  resultLine?: string | null;
-  error?: string | null;
-}
+import type { CallSummary } from '../../sandbox/scripted-call';
 
 export const CALL_USAGE = `Usage: secure-ivr call --keys "<dtmf>" [--field id=value]... [--form id] [--validation-url URL] [--data-dir DIR] [--json]
 
@@ -101,19 +92,10 @@ async function runCall(dataDir: string, request: { keys: string; formId: string;
     if (!response.ok) throw new UsageError((body.problems ?? ['the sandbox refused the call']).join('; '));
     return body;
   }
-  const [{ Sandbox }, { runScriptedCall }] = await Promise.all([import('../../sandbox/sandbox'), import('../../sandbox/scripted-call')]);
+  const [{ Sandbox }, { runScriptedCall, summarizeCall }] = await Promise.all([import('../../sandbox/sandbox'), import('../../sandbox/scripted-call')]);
   const sandbox = await Sandbox.start({ dataDir, ...(validationUrl ? { validationUrl } : {}) });
   try {
-    const result = await runScriptedCall(sandbox, request);
-    return {
-      sessionId: result.sessionId,
-      outcome: result.outcome,
-      details: result.details,
-      last4: result.last4 ?? null,
-      transactionId: result.transactionId ?? null,
-      resultLine: result.resultLine ?? null,
-      error: result.error ?? null,
-    };
+    return summarizeCall(await runScriptedCall(sandbox, request));
   } finally {
     await sandbox.close();
   }

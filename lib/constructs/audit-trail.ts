@@ -18,6 +18,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { AUDIT_ENV } from '../../lambdas/audit/audit-config';
+import { createAccessLogsBucket } from './secure-bucket';
 import { EVENTS_PREFIX, OUTCOMES_PREFIX } from '../../lambdas/audit/audit-layout';
 
 /** PCI DSS 10.5.1: at least twelve months. */
@@ -91,17 +92,7 @@ export class AuditTrail extends Construct {
 
     this.key = new kms.Key(this, 'Key', { description: 'secure-ivr: audit trail and finance outcomes', enableKeyRotation: true, rotationPeriod: Duration.days(365), removalPolicy: RemovalPolicy.RETAIN });
 
-    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
-      // S3 server access log delivery supports only SSE-S3 on the target bucket.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ id: 'retention', expiration: Duration.days(Math.max(retentionDays, MIN_PCI_RETENTION_DAYS)), noncurrentVersionExpiration: Duration.days(30) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.accessLogsBucket = createAccessLogsBucket(this, 'AccessLogs', Math.max(retentionDays, MIN_PCI_RETENTION_DAYS), RemovalPolicy.RETAIN);
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -331,12 +322,6 @@ export class AuditTrail extends Construct {
   }
 
   private acknowledge(): void {
-    Validations.of(this.accessLogsBucket).acknowledge(
-      { id: 'AwsSolutions-S1', reason: 'P20: this is the access-log target itself; logging it to itself would loop.' },
-      { id: 'PCI.DSS.321-S3BucketLoggingEnabled', reason: 'P20: this is the access-log target itself; logging it to itself would loop.' },
-      { id: 'PCI.DSS.321-S3DefaultEncryptionKMS', reason: 'P18: S3 server access log delivery supports only SSE-S3 on the target bucket; it holds request metadata, never card data.' },
-      { id: 'PCI.DSS.321-S3BucketReplicationEnabled', reason: 'P20: access logs stay in one region with versioning and a year-long lifecycle.' },
-    );
     Validations.of(this.bucket).acknowledge({
       id: 'PCI.DSS.321-S3BucketReplicationEnabled',
       reason: 'P20: Object Lock COMPLIANCE plus versioning make the trail immutable in place; cross-region replication is an open decision in pci.md.',

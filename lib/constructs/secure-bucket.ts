@@ -72,7 +72,7 @@ export class SecureBucket extends Construct {
       rotationPeriod: Duration.days(365),
       removalPolicy,
     });
-    this.accessLogsBucket = props.serverAccessLogsBucket ?? this.createAccessLogsBucket(retentionDays, removalPolicy);
+    this.accessLogsBucket = props.serverAccessLogsBucket ?? createAccessLogsBucket(this, 'AccessLogs', retentionDays, removalPolicy);
     this.bucket = new s3.Bucket(this, 'Bucket', {
       bucketName: props.bucketName,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -100,25 +100,28 @@ export class SecureBucket extends Construct {
       reason: 'P20: open decision in pci.md; a replica would be one more copy of call audio in scope. Versioning plus retention lifecycle covers accidental loss.',
     });
   }
+}
 
-  private createAccessLogsBucket(retentionDays: number, removalPolicy: RemovalPolicy): s3.Bucket {
-    const bucket = new s3.Bucket(this, 'AccessLogs', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      versioned: true,
-      // S3 server access log delivery supports only SSE-S3 on the target bucket.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ id: 'retention', expiration: Duration.days(Math.max(retentionDays, 365)), noncurrentVersionExpiration: Duration.days(30) }],
-      removalPolicy,
-    });
-    Validations.of(bucket).acknowledge(
-      { id: 'AwsSolutions-S1', reason: 'P20: this is the access-log target itself; logging it to itself would loop.' },
-      { id: 'PCI.DSS.321-S3BucketLoggingEnabled', reason: 'P20: this is the access-log target itself; logging it to itself would loop.' },
-      { id: 'PCI.DSS.321-S3DefaultEncryptionKMS', reason: 'P18: S3 server access log delivery supports only SSE-S3 on the target bucket; it holds request metadata, never card data.' },
-      { id: 'PCI.DSS.321-S3BucketReplicationEnabled', reason: 'P20: open decision in pci.md; access logs stay in one region with versioning and a year-long lifecycle.' },
-    );
-    return bucket;
-  }
+/**
+ * The server-access-log target for a card-data or audit bucket: private, TLS only, versioned, kept at
+ * least a year. S3 log delivery supports only SSE-S3 on the target, which the findings acknowledge.
+ */
+export function createAccessLogsBucket(scope: Construct, id: string, retentionDays: number, removalPolicy: RemovalPolicy): s3.Bucket {
+  const bucket = new s3.Bucket(scope, id, {
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    minimumTLSVersion: 1.2,
+    versioned: true,
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    lifecycleRules: [{ id: 'retention', expiration: Duration.days(Math.max(retentionDays, 365)), noncurrentVersionExpiration: Duration.days(30) }],
+    removalPolicy,
+  });
+  Validations.of(bucket).acknowledge(
+    { id: 'AwsSolutions-S1', reason: 'P20: this is the access-log target itself; logging it to itself would loop.' },
+    { id: 'PCI.DSS.321-S3BucketLoggingEnabled', reason: 'P20: this is the access-log target itself; logging it to itself would loop.' },
+    { id: 'PCI.DSS.321-S3DefaultEncryptionKMS', reason: 'P18: S3 server access log delivery supports only SSE-S3 on the target bucket; it holds request metadata, never card data.' },
+    { id: 'PCI.DSS.321-S3BucketReplicationEnabled', reason: 'P20: open decision in pci.md; access logs stay in one region with versioning and a year-long lifecycle.' },
+  );
+  return bucket;
 }
