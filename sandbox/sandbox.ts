@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startDynamo, startKms, startS3, startStepFunctions, type DynamoEngine, type KmsEngine, type S3Engine, type StepFunctionsEngine } from './engines';
+import { startS3Process } from './engines/s3-process';
 import { checkTimingScale, SmaEmulator, type EmulatedCall, type EmulatorFaults, type PlaceCallOptions } from './sma/emulator';
 import { startVoiceEndpoint, type VoiceEndpoint } from './sma/voice-endpoint';
 import type { KeySource } from './sma/caller';
@@ -51,6 +52,11 @@ export interface SandboxOptions {
   faults?: EmulatorFaults;
   /** The secure input configuration (forms, workgroups, rights). @default config/secure-ivr.json */
   formsFile?: string;
+  /**
+   * Run the S3 engine (s3rver: recordings, audit events) in its own process, on the machine's other
+   * core. The CLI and the benchmarks do; in-process is simpler for tests. @default false
+   */
+  s3InChildProcess?: boolean;
 }
 
 type LambdaModule = { handler: (event: unknown, context: unknown) => Promise<unknown> };
@@ -158,7 +164,8 @@ export class Sandbox {
         { name: AUDIT_CHAIN_TABLE, partitionKey: 'stream' },
       ],
     });
-    const s3 = await startS3({ dataDir: join(dataDir, 's3'), buckets: [RECORDING_BUCKET, AUDIT_BUCKET] });
+    const s3Options = { dataDir: join(dataDir, 's3'), buckets: [RECORDING_BUCKET, AUDIT_BUCKET] };
+    const s3 = options.s3InChildProcess ? await startS3Process(s3Options) : await startS3(s3Options);
 
     let validation: RunningValidationServer | undefined;
     let validationUrl = options.validationUrl;

@@ -6,6 +6,7 @@
  * The object is written after the claim; if that write fails the chain shows a gap at that number,
  * which `audit verify` reports — the trail never silently hides a lost event.
  */
+import { createHash } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SessionEvent, SessionEventSink } from '../shared/session/events';
@@ -96,18 +97,20 @@ async function appendToStream(deps: AuditWriterDeps, ddb: DynamoDBDocumentClient
     if (!(await claim(ddb, deps.chainTable, records, day, deps.now()))) continue;
     const [{ PutObjectCommand }, s3] = await Promise.all([s3Sdk(), deps.s3()]);
     await Promise.all(
-      records.map((record) =>
-        s3.send(
+      records.map((record) => {
+        const body = `${JSON.stringify(record)}\n`;
+        return s3.send(
           new PutObjectCommand({
             Bucket: deps.bucket,
             Key: eventKey(day, stream, record.seq),
-            Body: `${JSON.stringify(record)}\n`,
+            Body: body,
             ContentType: 'application/json',
-            // Object Lock needs an integrity checksum on every write; the bucket's default retention applies.
-            ChecksumAlgorithm: 'SHA256',
+            // Object Lock needs an integrity checksum on every write (the bucket's default retention applies).
+            // Given precomputed, it travels as a header: no aws-chunked body with a trailing checksum.
+            ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
           }),
-        ),
-      ),
+        );
+      }),
     );
     return records;
   }

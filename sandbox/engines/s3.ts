@@ -20,6 +20,8 @@ export interface S3EngineOptions {
   dataDir: string;
   buckets: string[];
   port?: number;
+  /** Told of every request's operation as it is counted (the child-process host forwards these). */
+  onCount?: (operation: string) => void;
   /** Access key ids the engine accepts, besides s3rver's own `S3RVER`. @default ['sandbox', AWS_ACCESS_KEY_ID] */
   accessKeyIds?: string[];
 }
@@ -136,6 +138,7 @@ export async function startS3(options: S3EngineOptions): Promise<S3Engine> {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const operation = `s3:${s3Operation(req.method ?? 'GET', req.url ?? '/', req.headers)}`;
     counter.add(operation);
+    options.onCount?.(operation);
     const injected = faults.take(operation);
     if (injected !== undefined) {
       req.resume();
