@@ -32,7 +32,7 @@ export interface SandboxBench {
 
 export async function benchSandboxCalls(options: { sequential?: number; concurrent?: number; rampMs?: number; scale?: number } = {}): Promise<SandboxBench> {
   const t0 = Date.now();
-  const sandbox = await Sandbox.start({ dataDir: mkdtempSync(join(tmpdir(), 'bench-sandbox-')), ephemeral: true, s3InChildProcess: true });
+  const sandbox = await Sandbox.start({ dataDir: mkdtempSync(join(tmpdir(), 'bench-sandbox-')), ephemeral: true, storageInChildProcesses: true });
   const startMs = Date.now() - t0;
   try {
     for (let i = 0; i < 3; i += 1) await runScriptedCall(sandbox, { keys: KEYS, formId: 'card-payment', fields: FIELDS });

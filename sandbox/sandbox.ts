@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startDynamo, startKms, startS3, startStepFunctions, type DynamoEngine, type KmsEngine, type S3Engine, type StepFunctionsEngine } from './engines';
-import { startS3Process } from './engines/s3-process';
+import { startDynamoProcess, startS3Process } from './engines/engine-process';
 import { checkTimingScale, SmaEmulator, type EmulatedCall, type EmulatorFaults, type PlaceCallOptions } from './sma/emulator';
 import { startVoiceEndpoint, type VoiceEndpoint } from './sma/voice-endpoint';
 import type { KeySource } from './sma/caller';
@@ -53,10 +53,11 @@ export interface SandboxOptions {
   /** The secure input configuration (forms, workgroups, rights). @default config/secure-ivr.json */
   formsFile?: string;
   /**
-   * Run the S3 engine (s3rver: recordings, audit events) in its own process, on the machine's other
-   * core. The CLI and the benchmarks do; in-process is simpler for tests. @default false
+   * Run the storage engines (s3rver: recordings and audit events; dynalite: sessions, vault, chain
+   * heads) in their own processes, on the machine's other core. The CLI and the benchmarks do;
+   * in-process is simpler for tests. @default false
    */
-  s3InChildProcess?: boolean;
+  storageInChildProcesses?: boolean;
 }
 
 type LambdaModule = { handler: (event: unknown, context: unknown) => Promise<unknown> };
@@ -156,16 +157,17 @@ export class Sandbox {
     delete process.env.AWS_PROFILE;
 
     const kms = await startKms({ ...(options.ephemeral ? {} : { dataDir: join(dataDir, 'kms') }), keys: [VAULT_KEY_ALIAS] });
-    const dynamo = await startDynamo({
+    const dynamoOptions = {
       ...(options.ephemeral ? {} : { dataDir: join(dataDir, 'dynamodb') }),
       tables: [
         { name: SESSION_TABLE, partitionKey: 'sessionId' },
         { name: VAULT_TABLE, partitionKey: 'sessionId' },
         { name: AUDIT_CHAIN_TABLE, partitionKey: 'stream' },
       ],
-    });
+    };
+    const dynamo = options.storageInChildProcesses ? await startDynamoProcess(dynamoOptions) : await startDynamo(dynamoOptions);
     const s3Options = { dataDir: join(dataDir, 's3'), buckets: [RECORDING_BUCKET, AUDIT_BUCKET] };
-    const s3 = options.s3InChildProcess ? await startS3Process(s3Options) : await startS3(s3Options);
+    const s3 = options.storageInChildProcesses ? await startS3Process(s3Options) : await startS3(s3Options);
 
     let validation: RunningValidationServer | undefined;
     let validationUrl = options.validationUrl;

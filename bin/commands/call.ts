@@ -93,7 +93,7 @@ async function runCall(dataDir: string, request: { keys: string; formId: string;
     return body;
   }
   const [{ Sandbox }, { runScriptedCall, summarizeCall }] = await Promise.all([import('../../sandbox/sandbox'), import('../../sandbox/scripted-call')]);
-  const sandbox = await Sandbox.start({ s3InChildProcess: true, dataDir, ...(validationUrl ? { validationUrl } : {}) });
+  const sandbox = await Sandbox.start({ storageInChildProcesses: true, dataDir, ...(validationUrl ? { validationUrl } : {}) });
   try {
     return summarizeCall(await runScriptedCall(sandbox, request));
   } finally {

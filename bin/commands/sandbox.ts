@@ -48,7 +48,7 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
     err.write(`secure-ivr sandbox: a sandbox (pid ${running.pid}) already uses ${dataDir} at ${running.apiUrl}\n`);
     return 1;
   }
-  const sandbox = await Sandbox.start({ s3InChildProcess: true, dataDir, interactiveTimingScale, ...(validationUrl ? { validationUrl } : {}) });
+  const sandbox = await Sandbox.start({ storageInChildProcesses: true, dataDir, interactiveTimingScale, ...(validationUrl ? { validationUrl } : {}) });
   let api;
   try {
     api = await startApiServer(sandbox, port);

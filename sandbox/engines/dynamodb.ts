@@ -26,6 +26,8 @@ export interface DynamoEngineOptions {
   dataDir?: string;
   tables: TableSpec[];
   port?: number;
+  /** Told of every request's operation as it is counted (the child-process host forwards these). */
+  onCount?: (operation: string) => void;
 }
 
 export type RawItem = Record<string, AttributeValue>;
@@ -69,6 +71,7 @@ export async function startDynamo(options: DynamoEngineOptions): Promise<DynamoE
       const target = String(req.headers['x-amz-target'] ?? '');
       const operation = `dynamodb:${target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : 'Unknown'}`;
       counter.add(operation);
+      options.onCount?.(operation);
       const injected = faults.take(operation);
       if (injected !== undefined) {
         req.resume();
