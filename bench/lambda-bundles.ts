@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const LAMBDA_ENTRIES: Record<string, string> = {
-  sma: 'lambdas/sma/handler.ts',
+  sma: 'lambdas/telephony/chime-sma/handler.ts',
   begin: 'lambdas/session/begin/handler.ts',
   getKey: 'lambdas/session/get-key/handler.ts',
-  insert: 'lambdas/session/insert/handler.ts',
-  validator: 'lambdas/validator/handler.ts',
+  insert: 'lambdas/session/info-insert/handler.ts',
+  validator: 'lambdas/session/validate/handler.ts',
   end: 'lambdas/session/end/handler.ts',
   abort: 'lambdas/session/abort/handler.ts',
 };

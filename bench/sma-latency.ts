@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     AGENT_ENDPOINT_URI: '+15555550100',
     RECORDING_BUCKET: 'recordings',
   });
-  const { handler } = await import('../lambdas/sma/handler');
+  const { handler } = await import('../lambdas/telephony/chime-sma/handler');
   const invoke = handler as unknown as (event: unknown, context: unknown) => Promise<unknown>;
   const context = { awsRequestId: 'bench' };
   const results: EventLatency[] = [];

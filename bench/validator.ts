@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { makeLocalCertificates } from '../lambdas/validation-service/certificates';
 import { startValidationServer } from '../lambdas/validation-service/server';
 import { createValidationClient } from '../lambdas/validator/https-client';
-import { decide } from '../lambdas/validator/validate';
+import { decide } from '../lambdas/session/validate/validate';
 import { buildSubmission, XML_DECLARATION } from '../lambdas/validator/xml-contract';
 
 export interface ValidatorBenchResult {

@@ -67,8 +67,8 @@ const asModule = (load: () => Promise<unknown>) => (): Promise<LambdaModule> => 
 const HANDLERS: Record<string, () => Promise<LambdaModule>> = {
   begin: asModule(() => import('../lambdas/session/begin/handler')),
   getKey: asModule(() => import('../lambdas/session/get-key/handler')),
-  insert: asModule(() => import('../lambdas/session/insert/handler')),
-  validate: asModule(() => import('../lambdas/validator/handler')),
+  insert: asModule(() => import('../lambdas/session/info-insert/handler')),
+  validate: asModule(() => import('../lambdas/session/validate/handler')),
   end: asModule(() => import('../lambdas/session/end/handler')),
   abort: asModule(() => import('../lambdas/session/abort/handler')),
 };
@@ -199,7 +199,7 @@ export class Sandbox {
       },
     });
 
-    const smaHandler = (await import('../lambdas/sma/handler')).handler as unknown as (event: unknown, context: unknown) => Promise<unknown>;
+    const smaHandler = (await import('../lambdas/telephony/chime-sma/handler')).handler as unknown as (event: unknown, context: unknown) => Promise<unknown>;
     const emulator = new SmaEmulator({ handler: smaHandler, sipMediaApplicationId: SANDBOX_SMA_ID, timing: { scale: scriptedScale }, faults: options.faults ?? {} });
     const voice = await startVoiceEndpoint(emulator);
 
@@ -230,7 +230,7 @@ export class Sandbox {
     delete process.env.SECURE_INPUT_CONFIG_PARAMETER;
     delete process.env.SECURE_INPUT_CONFIG_JSON;
     // The validator keeps its HTTPS client for the life of the process; a new sandbox brings a new service.
-    (await import('../lambdas/validator/handler')).resetValidatorRuntime();
+    (await import('../lambdas/session/validate/handler')).resetValidatorRuntime();
 
     const sandbox = new Sandbox(dataDir, logDir, kms, dynamo, s3, sfn, emulator, voice, validation, validationUrl, stageHooks, stageTimings);
     const recorder = new CallRecorder(async () => (await import('../lambdas/shared/clients')).s3Client());

@@ -5,7 +5,8 @@ import { EnvReader } from '../shared/config';
 import { documentClient, voiceClient } from '../shared/clients';
 import { ENV } from '../shared/session/contract';
 import type { SessionStoreDeps } from '../shared/session/session-store';
-import { ChimeSmaTelephony, type Telephony } from './telephony';
+import { ChimeSmaTelephony } from '../telephony/chime-sma/sma-telephony';
+import type { Telephony } from '../telephony/port';
 import { sessionEvent, type EventDetailValue, type SessionEvent, type SessionEventType } from '../shared/session/events';
 import { emitSafely, eventSinkFor } from '../shared/session/event-sinks';
 

@@ -16,7 +16,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 export const METRIC_NAMESPACE = 'SecureIvr';
-/** The SMA handler's log message when PauseCallRecording failed (must match lambdas/sma). */
+/** The SMA handler's log message when PauseCallRecording failed (must match lambdas/telephony/chime-sma). */
 export const RECORDING_PAUSE_FAILED_MESSAGE = 'recording pause failed';
 /** What functions log when an audit event or a finance outcome record could not be written (lambdas/). */
 export const AUDIT_WRITE_FAILED_MESSAGES = ['session event not delivered', 'outcome record not written'] as const;

@@ -12,7 +12,7 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
-/** Environment variable names the validator reads (lambdas/validator/handler.ts VALIDATOR_ENV). */
+/** Environment variable names the validator reads (lambdas/session/validate/handler.ts VALIDATOR_ENV). */
 export const VALIDATOR_TRUST_ENV = {
   caSecretArn: 'VALIDATION_CA_SECRET_ARN',
   caParameter: 'VALIDATION_CA_PARAMETER',

@@ -68,7 +68,7 @@ export class SecureIvrStack extends Stack {
     const sessionTable = { [ENV.sessionTable]: this.sessions.table.tableName };
 
     this.smaHandler = new PciFunction(this, 'SmaHandlerFunction', {
-      entry: 'lambdas/sma/handler.ts',
+      entry: 'lambdas/telephony/chime-sma/handler.ts',
       serviceName: 'secure-ivr-sma',
       description: 'Chime SDK SMA handler: drives the IVR and seals card fields into the vault',
       logsKey,
@@ -105,7 +105,7 @@ export class SecureIvrStack extends Stack {
     // Begin reads the secure input configuration from the agent API's SSM parameter (bindConfigReader below).
     const begin = task('BeginFunction', 'lambdas/session/begin/handler.ts', { ...sessionTable });
     const getKey = task('GetKeyFunction', 'lambdas/session/get-key/handler.ts', { ...sessionTable, ...smaId });
-    const insert = task('InsertFunction', 'lambdas/session/insert/handler.ts', { [ENV.vaultTable]: this.vault.table.tableName });
+    const insert = task('InsertFunction', 'lambdas/session/info-insert/handler.ts', { [ENV.vaultTable]: this.vault.table.tableName });
     // Opt-in: a merchant normally points the validator at their own service. Without a validationUrl the
     // validator uses the reference service and signs its requests for the IAM-authenticated URL.
     this.referenceService = config.deployReferenceService ? new ReferenceValidationService(this, 'ReferenceValidationService', { logsKey, cardFieldNames: config.cardFieldNames }) : undefined;
@@ -118,7 +118,7 @@ export class SecureIvrStack extends Stack {
     });
     const validate = task(
       'ValidatorFunction',
-      'lambdas/validator/handler.ts',
+      'lambdas/session/validate/handler.ts',
       {
         [ENV.validationUrl]: config.validationUrl ?? this.referenceService?.url ?? '',
         ...validatorTrust.environment,

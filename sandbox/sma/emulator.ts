@@ -11,7 +11,7 @@
  * bridged or while recording runs is recorded as a violation, and so is a key pressed in either state.
  */
 import { randomUUID } from 'node:crypto';
-import type { SmaAction, SmaEvent, InvocationEventType, ActionData, Participant } from '../../lambdas/shared/sma/contract';
+import type { SmaAction, SmaEvent, InvocationEventType, ActionData, Participant } from '../../lambdas/telephony/chime-sma/contract';
 import { checkResponse } from './response-check';
 import type { CallerKey, KeySource } from './caller';
 

@@ -2,7 +2,7 @@
  * What the SIP media application service would refuse in a Lambda response: the emulator answers such
  * a response with INVALID_LAMBDA_RESPONSE, as the service does.
  */
-import { MAX_ACTIONS_PER_RESPONSE, MAX_TRANSACTION_ATTRIBUTES, SCHEMA_VERSION, type SmaAction } from '../../lambdas/shared/sma/contract';
+import { MAX_ACTIONS_PER_RESPONSE, MAX_TRANSACTION_ATTRIBUTES, SCHEMA_VERSION, type SmaAction } from '../../lambdas/telephony/chime-sma/contract';
 
 const CALL_ID_REQUIRED = new Set(['Speak', 'SpeakAndGetDigits', 'Pause', 'StartCallRecording', 'PauseCallRecording', 'ResumeCallRecording', 'StopCallRecording']);
 const KNOWN = new Set(['CallAndBridge', 'Hangup', 'Pause', 'Speak', 'SpeakAndGetDigits', 'StartCallRecording', 'PauseCallRecording', 'ResumeCallRecording', 'StopCallRecording', 'PlayAudio', 'PlayAudioAndGetDigits', 'ReceiveDigits', 'SendDigits', 'RecordAudio', 'VoiceFocus', 'JoinChimeMeeting', 'ModifyChimeMeetingAttendees']);

@@ -55,7 +55,7 @@ async function invoke(event: unknown): Promise<{ response?: unknown; threw?: str
 }
 
 beforeAll(async () => {
-  handler = (await import('../../lambdas/sma/handler')).handler as unknown as Handler;
+  handler = (await import('../../lambdas/telephony/chime-sma/handler')).handler as unknown as Handler;
 });
 
 beforeEach(() => {

@@ -1,7 +1,7 @@
 /** Loads SMA event fixtures from events/ and lets a test adjust them without touching the files. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SmaEvent, TransactionAttributes } from '../../lambdas/shared/sma/contract';
+import type { SmaEvent, TransactionAttributes } from '../../lambdas/telephony/chime-sma/contract';
 
 export const PAN_SENTINEL = '4111111111111111';
 export const AMEX_SENTINEL = '378282246310005';

@@ -8,7 +8,7 @@ import { checkTimingScale, EmulatorTimingError, SmaEmulator, type EmulatedCall }
 import { InteractiveCaller } from '../../sandbox/sma/caller';
 import { SandboxInteractions } from '../../sandbox/agent/interactions';
 import { parseTimingScale, runSandboxCommand } from '../../bin/commands/sandbox';
-import type { SmaEvent } from '../../lambdas/shared/sma/contract';
+import type { SmaEvent } from '../../lambdas/telephony/chime-sma/contract';
 
 /** Asks for digits on the caller leg with a 50 ms limit; hangs up when the entry fails. */
 async function promptHandler(raw: unknown): Promise<unknown> {

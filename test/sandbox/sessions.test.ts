@@ -218,7 +218,7 @@ describe('failures are contained', () => {
 
   it('turns an unreachable validation service into a decline with a reason, never a crash', async () => {
     const saved = process.env.VALIDATION_URL;
-    const validator = await import('../../lambdas/validator/handler');
+    const validator = await import('../../lambdas/session/validate/handler');
     process.env.VALIDATION_URL = 'https://127.0.0.1:9/validate';
     validator.resetValidatorRuntime();
     try {

@@ -31,7 +31,7 @@ let handler: Handler;
 const cvvEvent = () => smaFixture('action-successful-speak-and-get-digits', { digits: '737', attrs: { stage: 'capturing', rec: 'paused', tries: '0', sid: 'session-0001', ivr: '["en-US","Joanna","neural",3,20,5]', field: 'cvv', card: 'visa:1111', vref: 'vault-ref-0001' } });
 
 beforeAll(async () => {
-  handler = (await import('../../lambdas/sma/handler')).handler as unknown as Handler;
+  handler = (await import('../../lambdas/telephony/chime-sma/handler')).handler as unknown as Handler;
 });
 
 beforeEach(() => {

@@ -5,16 +5,16 @@
  * start; the HTTPS client with its connection pool lives as long as the execution environment.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { EnvReader } from '../shared/config';
-import { documentClient, kmsClient } from '../shared/clients';
-import { createLogger } from '../shared/logging';
-import { ENV, type ValidateInput, type ValidationResult } from '../shared/session/contract';
-import { type CardFieldNames, DEFAULT_CARD_FIELD_NAMES, parseCardFieldNames } from './card-field-names';
-import { createValidationClient, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_TOTAL_TIMEOUT_MS, type ValidationClient, validationUrlProblem } from './https-client';
-import { createSigV4Signer, type Credentials, type RequestSigner } from './request-signer';
-import { loadTrustMaterial, PEM_CERTIFICATE, PEM_PRIVATE_KEY, sdkTrustReaders, type TrustMaterial, type TrustReaders, type TrustSources } from './trust-material';
+import { EnvReader } from '../../shared/config';
+import { documentClient, kmsClient } from '../../shared/clients';
+import { createLogger } from '../../shared/logging';
+import { ENV, type ValidateInput, type ValidationResult } from '../../shared/session/contract';
+import { type CardFieldNames, DEFAULT_CARD_FIELD_NAMES, parseCardFieldNames } from '../../validator/card-field-names';
+import { createValidationClient, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_TOTAL_TIMEOUT_MS, type ValidationClient, validationUrlProblem } from '../../validator/https-client';
+import { createSigV4Signer, type Credentials, type RequestSigner } from '../../validator/request-signer';
+import { loadTrustMaterial, PEM_CERTIFICATE, PEM_PRIVATE_KEY, sdkTrustReaders, type TrustMaterial, type TrustReaders, type TrustSources } from '../../validator/trust-material';
 import { validateSession } from './validate';
-import { DEFAULT_MAX_REPLY_BYTES } from './xml-contract';
+import { DEFAULT_MAX_REPLY_BYTES } from '../../validator/xml-contract';
 
 /** Validator settings beyond the shared ENV names. */
 export const VALIDATOR_ENV = {

@@ -6,12 +6,12 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ConfigurationError } from '../../../lambdas/shared/errors';
-import { startValidationServer } from '../../../lambdas/validation-service/server';
-import { handler, loadConfig, resetValidatorRuntime } from '../../../lambdas/validator/handler';
-import { TrustMaterialError } from '../../../lambdas/validator/trust-material';
-import { testCertificates } from '../../helpers/tls';
-import { fakeVault } from './fake-vault';
+import { ConfigurationError } from '../../../../lambdas/shared/errors';
+import { startValidationServer } from '../../../../lambdas/validation-service/server';
+import { handler, loadConfig, resetValidatorRuntime } from '../../../../lambdas/session/validate/handler';
+import { TrustMaterialError } from '../../../../lambdas/validator/trust-material';
+import { testCertificates } from '../../../helpers/tls';
+import { fakeVault } from '../../validator/fake-vault';
 
 const PAN = '4111111111111111';
 const CVV = '737';

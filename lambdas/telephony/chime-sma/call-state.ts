@@ -2,10 +2,10 @@
  * The call's state as kept in TransactionAttributes between SMA invocations (≤ 10 string keys, never
  * card data: at most the brand and last four once the number is captured).
  */
-import type { IvrSettings } from '../shared/session/contract';
-import type { CardField } from '../shared/vault';
-import type { TransactionAttributes } from '../shared/sma/contract';
-import { DEFAULT_IVR } from '../shared/session/forms';
+import type { IvrSettings } from '../../shared/session/contract';
+import type { CardField } from '../../shared/vault';
+import type { TransactionAttributes } from './contract';
+import { DEFAULT_IVR } from '../../shared/session/forms';
 
 export type Stage =
   /** Calling the agent for the first time. */

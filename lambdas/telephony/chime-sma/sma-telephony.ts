@@ -1,30 +1,12 @@
 /**
- * The telephony port the session stages talk to, and its first adapter: the Chime SDK SIP media
- * application, reached with UpdateSipMediaApplicationCall (the SMA handler receives it as
- * CALL_UPDATE_REQUESTED). A second adapter (Amazon Connect) implements the same interface.
+ * The Chime SDK SIP media application adapter of the telephony port, reached with
+ * UpdateSipMediaApplicationCall (the SMA handler receives it as CALL_UPDATE_REQUESTED).
  */
 import type { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
-import type { CallUpdate, Outcome, SessionContext } from '../shared/session/contract';
-import { encodeIvr } from '../sma/call-state';
-import { voiceSdk } from '../shared/sdk';
-
-export interface Telephony {
-  /** Separate the caller from the agent and start card entry for the session. */
-  beginCapture(session: SessionContext): Promise<void>;
-  /**
-   * Tell the caller the outcome, resume recording and bring the agent back.
-   * Resolves false when the call no longer exists (the caller hung up).
-   */
-  finish(session: Pick<SessionContext, 'sessionId' | 'callTransactionId'>, outcome: Outcome | 'aborted', reference: string): Promise<boolean>;
-}
-
-/** The call could not be reached or refused the request. */
-export class TelephonyFailedError extends Error {
-  public constructor(what: string) {
-    super(`The telephony service could not ${what}. Check that the call is still connected and the SIP media application id is right.`);
-    this.name = 'TelephonyFailedError';
-  }
-}
+import type { CallUpdate, Outcome, SessionContext } from '../../shared/session/contract';
+import { voiceSdk } from '../../shared/sdk';
+import { type Telephony, TelephonyFailedError } from '../port';
+import { encodeIvr } from './call-state';
 
 export class ChimeSmaTelephony implements Telephony {
   public constructor(

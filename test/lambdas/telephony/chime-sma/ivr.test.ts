@@ -1,9 +1,9 @@
-import { SecureIvr, cleanEntry, type IvrConfig, type IvrDeps } from '../../../lambdas/sma/ivr';
-import { writeState } from '../../../lambdas/sma/call-state';
-import type { SmaAction, SmaEvent, TransactionAttributes } from '../../../lambdas/shared/sma/contract';
-import type { CaptureResult } from '../../../lambdas/shared/session/contract';
-import type { ProgressUpdate } from '../../../lambdas/shared/session/session-store';
-import { AMEX_SENTINEL, CVV_SENTINEL, PAN_SENTINEL, smaFixture } from '../../helpers/fixtures';
+import { SecureIvr, cleanEntry, type IvrConfig, type IvrDeps } from '../../../../lambdas/telephony/chime-sma/ivr';
+import { writeState } from '../../../../lambdas/telephony/chime-sma/call-state';
+import type { SmaAction, SmaEvent, TransactionAttributes } from '../../../../lambdas/telephony/chime-sma/contract';
+import type { CaptureResult } from '../../../../lambdas/shared/session/contract';
+import type { ProgressUpdate } from '../../../../lambdas/shared/session/session-store';
+import { AMEX_SENTINEL, CVV_SENTINEL, PAN_SENTINEL, smaFixture } from '../../../helpers/fixtures';
 
 const IVR = '["en-US","Joanna","neural",3,20,5]';
 const LEG_A = 'c0ffee00-0000-4000-8000-00000000000a';

@@ -9,12 +9,12 @@
  * is dropped from the vault once the attempt is over, whatever happened.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { errorName, VaultItemNotFoundError } from '../shared/errors';
-import type { Outcome, ValidateInput, ValidationResult } from '../shared/session/contract';
-import { forgetSecurityCode, markSubmitted, openCard, type OpenedCard, type VaultDeps } from '../shared/vault';
-import type { CardFieldNames } from './card-field-names';
-import type { ExchangeResult, ValidationClient } from './https-client';
-import { buildSubmission, cleanDetails, InvalidReplyError, parseReply, resultLine, SubmissionRejectedError, type SubmissionParam } from './xml-contract';
+import { errorName, VaultItemNotFoundError } from '../../shared/errors';
+import type { Outcome, ValidateInput, ValidationResult } from '../../shared/session/contract';
+import { forgetSecurityCode, markSubmitted, openCard, type OpenedCard, type VaultDeps } from '../../shared/vault';
+import type { CardFieldNames } from '../../validator/card-field-names';
+import type { ExchangeResult, ValidationClient } from '../../validator/https-client';
+import { buildSubmission, cleanDetails, InvalidReplyError, parseReply, resultLine, SubmissionRejectedError, type SubmissionParam } from '../../validator/xml-contract';
 
 export interface ValidatorDeps {
   vault: VaultDeps;

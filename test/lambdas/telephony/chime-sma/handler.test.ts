@@ -6,8 +6,8 @@ import 'aws-sdk-client-mock-jest';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { KMSClient, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import type { SmaResponse } from '../../../lambdas/shared/sma/contract';
-import { CVV_SENTINEL, PAN_SENTINEL, smaFixture } from '../../helpers/fixtures';
+import type { SmaResponse } from '../../../../lambdas/telephony/chime-sma/contract';
+import { CVV_SENTINEL, PAN_SENTINEL, smaFixture } from '../../../helpers/fixtures';
 
 const logDir = mkdtempSync(join(tmpdir(), 'sma-logs-'));
 Object.assign(process.env, {
@@ -33,7 +33,7 @@ const context = { awsRequestId: 'req-1' };
 const allLogs = (): string => readdirSync(logDir).map((f) => readFileSync(join(logDir, f), 'utf8')).join('\n');
 
 beforeAll(async () => {
-  handler = (await import('../../../lambdas/sma/handler')).handler as unknown as Handler;
+  handler = (await import('../../../../lambdas/telephony/chime-sma/handler')).handler as unknown as Handler;
 });
 
 beforeEach(() => {

@@ -8,12 +8,12 @@
  *
  * Pure apart from the ports in IvrDeps; actions are built fresh for every invocation.
  */
-import { actions, findLeg, MAX_ACTIONS_PER_RESPONSE, type SmaAction, type SmaEvent, type CallAndBridgeEndpoint, type SpeechParameters } from '../shared/sma/contract';
-import { checkCardNumber, checkExpiry, checkSecurityCode, detectBrand, lastFour, securityCodeLength, type CardBrand, type FieldCheck } from '../shared/card/card-rules';
-import type { CaptureResult, IvrSettings } from '../shared/session/contract';
-import type { CardField } from '../shared/vault';
-import type { ProgressUpdate } from '../shared/session/session-store';
-import type { EventDetailValue, SessionEventType } from '../shared/session/events';
+import { actions, findLeg, MAX_ACTIONS_PER_RESPONSE, type SmaAction, type SmaEvent, type CallAndBridgeEndpoint, type SpeechParameters } from './contract';
+import { checkCardNumber, checkExpiry, checkSecurityCode, detectBrand, lastFour, securityCodeLength, type CardBrand, type FieldCheck } from '../../shared/card/card-rules';
+import type { CaptureResult, IvrSettings } from '../../shared/session/contract';
+import type { CardField } from '../../shared/vault';
+import type { ProgressUpdate } from '../../shared/session/session-store';
+import type { EventDetailValue, SessionEventType } from '../../shared/session/events';
 import { decodeIvr, readState, withoutSession, writeState, type CallState } from './call-state';
 import { promptsFor } from './prompts';
 

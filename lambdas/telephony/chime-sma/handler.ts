@@ -6,20 +6,20 @@
  */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { EnvReader } from '../shared/config';
-import { createLogger } from '../shared/logging';
-import { errorName, VaultItemNotFoundError } from '../shared/errors';
-import { ENV, type CaptureResult } from '../shared/session/contract';
-import { parseSmaEvent, SCHEMA_VERSION, type SmaEvent, type SmaResponse, type CallAndBridgeEndpoint } from '../shared/sma/contract';
+import { EnvReader } from '../../shared/config';
+import { createLogger } from '../../shared/logging';
+import { errorName, VaultItemNotFoundError } from '../../shared/errors';
+import { ENV, type CaptureResult } from '../../shared/session/contract';
+import { parseSmaEvent, SCHEMA_VERSION, type SmaEvent, type SmaResponse, type CallAndBridgeEndpoint } from './contract';
 import { SecureIvr, type IvrConfig, type IvrDeps } from './ivr';
 import { smaErrorBoundary } from './error-boundary';
 import { writeState } from './call-state';
-import { EventBuffer, sessionEvent } from '../shared/session/events';
-import { emitSafely, eventSinkFor } from '../shared/session/event-sinks';
-import { sfnSdk } from '../shared/sdk';
-import { documentClient, kmsClient, sfnClient } from '../shared/clients';
-import * as sessionStore from '../shared/session/session-store';
-import * as vault from '../shared/vault';
+import { EventBuffer, sessionEvent } from '../../shared/session/events';
+import { emitSafely, eventSinkFor } from '../../shared/session/event-sinks';
+import { sfnSdk } from '../../shared/sdk';
+import { documentClient, kmsClient, sfnClient } from '../../shared/clients';
+import * as sessionStore from '../../shared/session/session-store';
+import * as vault from '../../shared/vault';
 
 const logger = createLogger('sma-handler');
 /** Session statuses after which no card field may be sealed any more. */

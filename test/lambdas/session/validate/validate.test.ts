@@ -2,16 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DecryptCommand } from '@aws-sdk/client-kms';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { VaultCryptoError } from '../../../lambdas/shared/errors';
-import type { SessionContext, ValidationResult } from '../../../lambdas/shared/session/contract';
-import { type AuthorizationRequest, TestGateway } from '../../../lambdas/validation-service/gateway';
-import { type RunningValidationServer, startValidationServer } from '../../../lambdas/validation-service/server';
-import { DEFAULT_CARD_FIELD_NAMES } from '../../../lambdas/validator/card-field-names';
-import { createValidationClient, type ValidationClient } from '../../../lambdas/validator/https-client';
-import { DETAILS, validateSession, type ValidatorDeps } from '../../../lambdas/validator/validate';
-import { otherCertificates, testCertificates, type LocalCertificates } from '../../helpers/tls';
-import { fakeVault, type FakeVault } from './fake-vault';
-import { replyXml, type Script, startScriptedServer, XML_DECLARATION } from './test-server';
+import { VaultCryptoError } from '../../../../lambdas/shared/errors';
+import type { SessionContext, ValidationResult } from '../../../../lambdas/shared/session/contract';
+import { type AuthorizationRequest, TestGateway } from '../../../../lambdas/validation-service/gateway';
+import { type RunningValidationServer, startValidationServer } from '../../../../lambdas/validation-service/server';
+import { DEFAULT_CARD_FIELD_NAMES } from '../../../../lambdas/validator/card-field-names';
+import { createValidationClient, type ValidationClient } from '../../../../lambdas/validator/https-client';
+import { DETAILS, validateSession, type ValidatorDeps } from '../../../../lambdas/session/validate/validate';
+import { otherCertificates, testCertificates, type LocalCertificates } from '../../../helpers/tls';
+import { fakeVault, type FakeVault } from '../../validator/fake-vault';
+import { replyXml, type Script, startScriptedServer, XML_DECLARATION } from '../../validator/test-server';
 
 const PAN = '4111111111111111';
 const CVV = '737';
@@ -241,7 +241,7 @@ describe('validateSession with a misbehaving service', () => {
     ['no XML declaration', '<outcome value="accepted" details="ok"/>', 'no-declaration'],
     ['a DOCTYPE (XXE)', `${XML_DECLARATION}<!DOCTYPE o [<!ENTITY x SYSTEM "file:///etc/passwd">]><outcome value="accepted" details="&x;"/>`, 'doctype'],
     ['an outcome that is neither accepted nor declined', `${XML_DECLARATION}<outcome value="${PAN}"/>`, 'bad-outcome'],
-    ['entity expansion (billion laughs)', readFileSync(join(__dirname, '../../../events/validation/reply-hostile-entity-expansion.xml'), 'utf8'), 'doctype'],
+    ['entity expansion (billion laughs)', readFileSync(join(__dirname, '../../../../events/validation/reply-hostile-entity-expansion.xml'), 'utf8'), 'doctype'],
     ['an undeclared entity without a DOCTYPE', `${XML_DECLARATION}<outcome value="accepted" details="&lol9;"/>`, 'entity'],
     ['malformed XML', `${XML_DECLARATION}<outcome value="accepted" details="x">`, 'malformed'],
     ['the wrong root element', `${XML_DECLARATION}<result value="accepted"/>`, 'wrong-root'],
