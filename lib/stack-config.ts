@@ -9,7 +9,7 @@ import type { Node } from 'constructs';
 import { DEFAULT_IVR, type FormsConfig, parseFormsConfig } from '../lambdas/shared/session/forms';
 import { type CardFieldNames, DEFAULT_CARD_FIELD_NAMES, parseCardFieldNames } from '../lambdas/validator/card-field-names';
 import { cognitoDomainPrefixProblems } from './constructs/agent-api';
-import { SMA_REGIONS } from './constructs/sip-media-application';
+import { regionProblem } from './constructs/sip-media-application';
 import { COMPLETE_SECRET_ARN, KMS_KEY_ARN, PARAMETER_NAME } from './constructs/validator-trust';
 
 export type AgentEndpointType = 'PSTN' | 'AWS';
@@ -166,7 +166,8 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
   const account = text(node, 'account') ?? env.CDK_DEFAULT_ACCOUNT ?? FALLBACK_ACCOUNT;
   if (!/^\d{12}$/.test(account)) problems.push('account must be a 12-digit AWS account id');
   const region = text(node, 'region') ?? env.CDK_DEFAULT_REGION ?? FALLBACK_REGION;
-  if (!(SMA_REGIONS as readonly string[]).includes(region)) problems.push(`region must be ${SMA_REGIONS.join(' or ')} (Chime SDK SIP media applications run only there)`);
+  const badRegion = regionProblem(region);
+  if (badRegion) problems.push(badRegion);
 
   const typeRaw = (text(node, 'agentEndpointType') ?? 'PSTN').toUpperCase();
   const agentEndpointType: AgentEndpointType = typeRaw === 'AWS' ? 'AWS' : 'PSTN';

@@ -96,7 +96,7 @@ export class SecureIvrStack extends Stack {
       handler: this.smaHandler,
       name: `${this.stackName}-secure-ivr`,
       phoneNumber: config.phoneNumber,
-      customResourceLogGroup: config.phoneNumber ? new EncryptedLogGroup(this, 'SipRuleProviderLogs', { encryptionKey: logsKey }).logGroup : undefined,
+      logsKey,
     });
     const smaId = { [ENV.smaId]: this.sipMediaApplication.smaId };
 
