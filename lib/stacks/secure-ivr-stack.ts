@@ -4,7 +4,7 @@
  * the agent API (HTTP + WebSocket, Cognito JWT), the finance outcomes route and the console on CloudFront. Resources and their secure defaults are
  * decided in lib/constructs; this file only connects them and grants each function what it needs (P10).
  */
-import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/session/contract';
@@ -56,6 +56,13 @@ export class SecureIvrStack extends Stack {
   public constructor(scope: Construct, id: string, props: SecureIvrStackProps) {
     const { config } = props;
     super(scope, id, { ...props, env: { account: config.account, region: config.region } });
+    if (config.placeholderAccount) {
+      // Offline synth: the account is baked into names (console bucket, Cognito domain, ARNs). Say so.
+      Annotations.of(this).addWarningV2(
+        'secure-ivr:placeholderAccount',
+        `No AWS account was given (no credentials, no -c account=…): the placeholder account ${config.account} is baked into resource names and ARNs. This template is for review only; deploy with credentials for the target account (npx cdk deploy), or synth with -c account=<12 digits>.`,
+      );
+    }
 
     const logsKey = new LogsKey(this, 'LogsKey').key;
     this.sessions = new SessionTable(this, 'SessionTable');
@@ -108,7 +115,7 @@ export class SecureIvrStack extends Stack {
     const insert = task('InsertFunction', 'lambdas/session/info-insert/handler.ts', { [ENV.vaultTable]: this.vault.table.tableName });
     // Opt-in: a merchant normally points the validator at their own service. Without a validationUrl the
     // validator uses the reference service and signs its requests for the IAM-authenticated URL.
-    this.referenceService = config.deployReferenceService ? new ReferenceValidationService(this, 'ReferenceValidationService', { logsKey, cardFieldNames: config.cardFieldNames }) : undefined;
+    this.referenceService = config.deployReferenceService ? new ReferenceValidationService(this, 'ReferenceValidationService', { logsKey, cardFieldNames: config.cardFieldNames, reservedConcurrentExecutions: config.referenceServiceConcurrency }) : undefined;
     const useReference = config.validationUrl === undefined && this.referenceService !== undefined;
     const validatorTrust = new ValidatorTrust(this, 'ValidatorTrust', {
       caSecretArn: config.validationCaSecretArn,
@@ -151,6 +158,7 @@ export class SecureIvrStack extends Stack {
     this.session.grantTaskResponse(this.smaHandler);
 
     this.allowChimeRecordings();
+    this.grantAuditorQueries();
 
     this.agentApi = new AgentApi(this, 'AgentApi', {
       config: config.forms,
@@ -205,6 +213,40 @@ export class SecureIvrStack extends Stack {
   }
 
   /**
+   * What `secure-ivr audit verify --chain-table` and Athena need beyond the trail's own reader grants: the
+   * chain-head table is encrypted with the audit key (DynamoDB decrypts with the caller's permission), and
+   * Athena writes SSE-KMS query results with the caller's permission (GenerateDataKey) and reads the source
+   * bucket's location. Both key uses are held to the two services.
+   */
+  private grantAuditorQueries(): void {
+    const region = this.region;
+    new iam.ManagedPolicy(this, 'AuditorKeyAndAthenaPolicy', {
+      description: 'secure-ivr compliance: audit key through DynamoDB (chain heads) and S3 (Athena results)',
+      roles: [this.audit.auditorRole],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ReadChainHeadsAndResultsWithTheAuditKey',
+          actions: ['kms:Decrypt', 'kms:DescribeKey'],
+          resources: [this.audit.key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': [`dynamodb.${region}.amazonaws.com`, `s3.${region}.amazonaws.com`] } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'WriteAthenaResultsWithTheAuditKey',
+          actions: ['kms:GenerateDataKey'],
+          resources: [this.audit.key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
+        }),
+        new iam.PolicyStatement({ sid: 'AthenaReadsTheTrailBucketLocation', actions: ['s3:GetBucketLocation'], resources: [this.audit.bucket.bucketArn] }),
+        new iam.PolicyStatement({
+          sid: 'AthenaMultipartResults',
+          actions: ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:ListBucketMultipartUploads'],
+          resources: [this.audit.queryResultsBucket.bucketArn, this.audit.queryResultsBucket.arnForObjects('results/*')],
+        }),
+      ],
+    });
+  }
+
+  /**
    * Chime writes call recordings itself, so its service principal needs PutObject on the recordings prefix and
    * use of the bucket key, both only for this account and (bucket) this SMA. The key policy cannot name the
    * SMA ARN without a cycle (key → SMA → handler → bucket → key), so it allows any SMA of this account and
@@ -225,7 +267,8 @@ export class SecureIvrStack extends Stack {
       new iam.PolicyStatement({
         sid: 'AllowChimeRecordingEncryptionForThisAccountsSmas',
         principals: [chime],
-        actions: ['kms:GenerateDataKey', 'kms:Encrypt'],
+        // Decrypt: S3 multipart uploads (how a long recording arrives) read back the data key of each part.
+        actions: ['kms:GenerateDataKey', 'kms:Encrypt', 'kms:Decrypt'],
         resources: ['*'],
         conditions: {
           StringEquals: { 'aws:SourceAccount': this.account },
