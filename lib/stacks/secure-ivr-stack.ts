@@ -4,7 +4,7 @@
  * the agent API (HTTP + WebSocket, Cognito JWT), the finance outcomes route and the console on CloudFront. Resources and their secure defaults are
  * decided in lib/constructs; this file only connects them and grants each function what it needs (P10).
  */
-import { Annotations, ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnElement, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/session/contract';
@@ -220,7 +220,7 @@ export class SecureIvrStack extends Stack {
    */
   private grantAuditorQueries(): void {
     const region = this.region;
-    new iam.ManagedPolicy(this, 'AuditorKeyAndAthenaPolicy', {
+    const policy = new iam.ManagedPolicy(this, 'AuditorKeyAndAthenaPolicy', {
       description: 'secure-ivr compliance: audit key through DynamoDB (chain heads) and S3 (Athena results)',
       roles: [this.audit.auditorRole],
       statements: [
@@ -243,6 +243,10 @@ export class SecureIvrStack extends Stack {
           resources: [this.audit.queryResultsBucket.bucketArn, this.audit.queryResultsBucket.arnForObjects('results/*')],
         }),
       ],
+    });
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.audit.queryResultsBucket.node.defaultChild as CfnElement)}.Arn>/results/*]`,
+      reason: 'P20: Athena\u2019s multipart writes of query results, under results/ in the dedicated results bucket only.',
     });
   }
 

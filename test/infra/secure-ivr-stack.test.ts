@@ -261,7 +261,7 @@ describe('SecureIvrStack', () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Principal: { Service: 'voiceconnector.chime.amazonaws.com' },
-            Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+            Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
             Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': 'arn:aws:chime:us-east-1:123456789012:sma/*' } },
           }),
         ]),
