@@ -15,6 +15,7 @@ import { RedactionService } from '../constructs/redaction-service';
 import { CardVault } from '../constructs/card-vault';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { LogsKey } from '../constructs/logs-key';
+import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { PciFunction } from '../constructs/pci-function';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { SessionAlarms } from '../constructs/session-alarms';
@@ -50,6 +51,8 @@ export class SecureIvrStack extends Stack {
   public readonly agentApi: AgentApi;
   /** The agent console (and finance page) on S3 + CloudFront. */
   public readonly agentConsole: AgentConsole;
+  /** Sessions, outcomes, capture time, validation latency, audit writes and the alarms on one page. */
+  public readonly dashboard: OperationsDashboard;
   /** Only with context deployReferenceService=true. */
   public readonly referenceService?: ReferenceValidationService;
 
@@ -192,9 +195,21 @@ export class SecureIvrStack extends Stack {
       auditWriterLogGroups: [this.smaHandler, begin, getKey, insert, end, abort].map((fn) => fn.functionLogGroup),
     });
 
+    this.dashboard = new OperationsDashboard(this, 'Operations', {
+      services: {
+        begin: begin.serviceName,
+        sma: this.smaHandler.serviceName,
+        validate: validate.serviceName,
+        outcomes: [end.serviceName, abort.serviceName],
+        auditWriters: [this.smaHandler, begin, getKey, insert, end, abort].map((fn) => fn.serviceName),
+      },
+      alarms: this.alarms.alarms,
+    });
+
     new CfnOutput(this, 'SipMediaApplicationId', { value: this.sipMediaApplication.smaId, description: 'Target of the SIP rule for the IVR phone number' });
     new CfnOutput(this, 'StateMachineArn', { value: this.session.stateMachine.stateMachineArn });
     new CfnOutput(this, 'RedactionUrl', { value: this.redaction.functionUrl.url, description: 'Synchronous redaction route (IAM auth); EventBridge: source secure-ivr.redaction' });
+    new CfnOutput(this, 'OperationsDashboardName', { value: this.dashboard.dashboard.dashboardName, description: 'CloudWatch dashboard: sessions, outcomes, capture time, validation latency, audit writes, alarms' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'Subscribe operations to security-control alarms' });
     new CfnOutput(this, 'RecordingBucketName', { value: this.recordings.bucket.bucketName });
     new CfnOutput(this, 'AuditBucketName', { value: this.audit.bucket.bucketName, description: 'secure-ivr audit pull|verify --bucket / secure-ivr outcomes --bucket' });

@@ -5,6 +5,7 @@
  * CloudFront log delivery into the KMS bucket, and the placeholder-account warning of an offline synth.
  */
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { METRIC, METRICS_NAMESPACE } from '../../lambdas/shared/metrics';
 import { asList, buildStack, grantsAction, identityStatements, logicalId, REQUIRED_CONTEXT, type Statement } from './helpers';
 
 const keyStatements = (template: ReturnType<typeof buildStack>['template'], keyId: string): Statement[] =>
@@ -107,5 +108,22 @@ describe('deploy readiness', () => {
     // Assess
     Annotations.fromStack(offline.stack).hasWarning('/SecureIvrTest', Match.stringLikeRegexp('placeholder account 123456789012 is baked into resource names'));
     Annotations.fromStack(withAccount.stack).hasNoWarning('/SecureIvrTest', Match.stringLikeRegexp('placeholder account'));
+  });
+
+  it('has an operations dashboard with every metric the functions emit (outcomes incl. unknown) and every security alarm', () => {
+    // Prepare
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    // Act
+    const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
+    // Assess
+    expect(dashboards).toHaveLength(1);
+    for (const name of Object.values(METRIC)) expect(body).toContain(`\\"${name}\\"`);
+    expect(body).toContain(`\\"${METRICS_NAMESPACE}\\"`);
+    for (const alarm of stack.alarms.alarms) expect(body).toContain(`"${logicalId(alarm)}"`);
+    // Dimension values are service names: no digits, so never a card digit.
+    const services = [...body.matchAll(/\\"service\\",\\"([^\\]+)\\"/g)].map((m) => m[1]);
+    expect(new Set(services)).toEqual(new Set(['secure-ivr-begin', 'secure-ivr-sma', 'secure-ivr-validate', 'secure-ivr-end', 'secure-ivr-abort', 'secure-ivr-get-key', 'secure-ivr-info-insert']));
+    for (const service of services) expect(service).not.toMatch(/\d/);
+    template.hasOutput('OperationsDashboardName', {});
   });
 });
