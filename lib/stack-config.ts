@@ -9,7 +9,7 @@ import type { Node } from 'constructs';
 import { DEFAULT_IVR, type FormsConfig, parseFormsConfig } from '../lambdas/shared/session/forms';
 import { type CardFieldNames, DEFAULT_CARD_FIELD_NAMES, parseCardFieldNames } from '../lambdas/validator/card-field-names';
 import { cognitoDomainPrefixProblems } from './constructs/agent-api';
-import { regionProblem } from './constructs/sip-media-application';
+import { regionProblem } from './regions';
 import { COMPLETE_SECRET_ARN, KMS_KEY_ARN, PARAMETER_NAME } from './constructs/validator-trust';
 
 export type AgentEndpointType = 'PSTN' | 'AWS';
