@@ -1,6 +1,6 @@
 import { abortOutcome, abortReason, endOutcome, NO_VALIDATION_REPLY } from '../../../lambdas/session/outcome';
 import type { CallUpdate, SessionContext } from '../../../lambdas/shared/session/contract';
-import { AGENT_CANCELLED } from '../../../lambdas/agent-api/agent-service';
+import { SESSION_ERROR } from '../../../lambdas/shared/session/contract';
 
 const session: SessionContext = {
   sessionId: 's-1',
@@ -94,7 +94,7 @@ describe('Abort reasons', () => {
   });
 
   it('explains a cancel under the very error name the agent API fails the session with', () => {
-    expect(abortReason({ Error: AGENT_CANCELLED, Cause: 'the agent cancelled the secure session' })).toBe('cancelled by the agent; no payment was taken');
+    expect(abortReason({ Error: SESSION_ERROR.agentCancelled, Cause: 'the agent cancelled the secure session' })).toBe('cancelled by the agent; no payment was taken');
   });
 
   it('never quotes the cause of an unexpected error', () => {
