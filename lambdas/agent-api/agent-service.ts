@@ -49,7 +49,6 @@ export interface AgentServiceDeps {
   calls: CallUpdatePort;
   interactions: InteractionDirectory;
   newId(): string;
-  sleep(ms: number): Promise<void>;
   /** Told when a session starts (the sandbox's push hub learns the owner without a table read). */
   onSessionStarted?(agentId: string, sessionId: string): void;
 }
@@ -57,9 +56,6 @@ export interface AgentServiceDeps {
 const FINISHED = new Set<SessionStatus>(['accepted', 'declined', 'aborted']);
 const CARD_FIELD_LABEL = { pan: 'Card number', exp: 'Expiry date', cvv: 'Security code' } as const;
 type CardField = keyof typeof CARD_FIELD_LABEL;
-/** How long a retry waits for the agent to be back on the call (≈ 6 s). */
-const RECONNECT_WAIT_ROUNDS = 40;
-const RECONNECT_WAIT_MS = 150;
 
 export interface StartBody {
   interactionId: string;
@@ -162,7 +158,9 @@ export class AgentService {
     if (info.agentId !== undefined && info.agentId !== agent.userId) throw new AgentRequestRefusedError('not-your-interaction', 'Secure input refused: this call is not connected to you');
     // While a session runs the agent is off the line, so "running" is checked before "connected".
     if (await callLockHeld(this.deps.store, body.interactionId)) throw new AgentRequestRefusedError('session-running', 'Secure input refused: a secure session is already running on this call; wait for it to end or cancel it');
-    if (info.connected === false) throw new AgentRequestRefusedError('not-connected', 'Secure input refused: the call is not connected; secure input needs a caller on the line with you');
+    // A retry may find the agent still being called back after the previous session: only a caller gone refuses it.
+    const notConnected = retryOf === undefined ? info.connected === false : info.callerConnected === false;
+    if (notConnected) throw new AgentRequestRefusedError('not-connected', 'Secure input refused: the call is not connected; secure input needs a caller on the line with you');
     const parties = Math.max(info.parties ?? 2, body.parties ?? 2);
     if (parties > 2) throw new AgentRequestRefusedError('conference', `Secure input refused: secure input is not available on a conference call (${parties} parties); remove the other parties first`);
     const problems = checkFieldValues(form, body.fields);
@@ -212,17 +210,16 @@ export class AgentService {
     return { ...this.view(record, request), status: record.status, running: true, cancelRequested: true };
   }
 
-  /** A new session with the same form and fields after a decline or an abort. */
+  /**
+   * A new session with the same form and fields after a decline or an abort. A retry usually follows the
+   * outcome at once, while the agent is still being called back: it is recorded and started without
+   * waiting here, and the telephony adapter holds the new session until the agent is bridged again.
+   */
   public async retry(agent: AgentIdentity, sessionId: string, raw: unknown): Promise<SessionView> {
     const { record, request } = await this.ownSession(agent, sessionId, false);
     if (!FINISHED.has(record.status)) throw new AgentRequestRefusedError('not-retryable', 'The secure session is still running; cancel it first');
     if (record.status === 'accepted') throw new AgentRequestRefusedError('not-retryable', 'The payment was accepted; start a new secure input instead of retrying');
     const override = typeof raw === 'object' && raw !== null && 'fields' in raw ? (raw as { fields: unknown }).fields : undefined;
-    // Retry usually follows the outcome at once, while the IVR is still telling the caller and calling the agent back.
-    for (let round = 0; round < RECONNECT_WAIT_ROUNDS; round += 1) {
-      if ((await this.deps.interactions.describe(record.callTransactionId))?.connected !== false) break;
-      await this.deps.sleep(RECONNECT_WAIT_MS);
-    }
     return this.startSession(agent, { interactionId: record.callTransactionId, formId: record.formId, fields: override ?? request?.fields ?? {} }, sessionId);
   }
 
