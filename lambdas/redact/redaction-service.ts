@@ -3,7 +3,7 @@
  * (EventBridge detail, HTTP JSON body), and one function that redacts a request and writes its audit
  * event. Handlers (handler.ts, http.ts) only adapt events to it.
  */
-import { maskCardNumbers } from './card-scanner';
+import { maskCardNumbers } from '../shared/card/card-detector';
 import type { AuditSink, RedactionAuditEvent } from './audit';
 import { looksLikeEmail, MimeRedactionStream, type AttachmentReport } from './mime/mime-redactor';
 import { HtmlRedactionStream } from './html-redactor';

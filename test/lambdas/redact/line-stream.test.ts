@@ -21,14 +21,14 @@ describe('streaming redaction of chat text', () => {
     // Act
     const { out, tally } = streamed(defaultRedactor(), transcript, 1 << 16);
     // Assess
-    expect(out).toContain("it's #### #### #### #### exp 12/27");
+    expect(out).toContain("it's #### #### #### #### exp ##/##");
     expect(out).toContain('the other one ####-####-####-####');
     expect(out).toContain('amex #### ###### ##### also works. ssn ###-##-####');
     expect(out).toContain('order 4471902');
     expect(out).toContain('+1 555-867-5309');
     expect(out).toContain('Reference 1234567812345678 is not a card');
     expect(out).toContain('[2026-11-20 10:03:05]');
-    expect(tally).toEqual({ 'default-card-number': 3, 'us-ssn': 1 });
+    expect(tally).toEqual({ 'default-card-number': 3, 'card-expiry-security-code': 1, 'us-ssn': 1 });
   });
 
   it('gives the same result for every chunk size, so numbers split across chunks are still caught', () => {
