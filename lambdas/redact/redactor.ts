@@ -117,6 +117,11 @@ export class Redactor {
     return applyMask(text, found.ranges);
   }
 
+  /** True when additional rules are configured. */
+  public hasRules(): boolean {
+    return this.config.rules.length > 0;
+  }
+
   /** Applies the additional rules only. */
   public applyRules(text: string, tally: RedactionTally): string {
     let out = text;
