@@ -48,7 +48,7 @@ describe('deploy readiness', () => {
     expect(fn(plain)).not.toHaveProperty('ReservedConcurrentExecutions');
     expect(fn(reserved).ReservedConcurrentExecutions).toBe(5);
     expect(() => buildStack({ ...REQUIRED_CONTEXT, deployReferenceService: 'true', referenceServiceConcurrency: '0' })).toThrow(/referenceServiceConcurrency must be a whole number from 1 to 1000/);
-  });
+  }, 300_000);
 
   it('lets the auditor decrypt the chain-head table and Athena results, and encrypt Athena results, only through DynamoDB and S3', () => {
     // Prepare
@@ -93,7 +93,7 @@ describe('deploy readiness', () => {
     const b = buildStack({ ...REQUIRED_CONTEXT, agentEndpointType: 'AWS', agentEndpointUri: 'agent-desk', agentVoiceConnectorArn: arn });
     // Assess
     expect(b.template.toJSON().Resources[logicalId(b.stack.smaHandler)].Properties.Environment.Variables).toMatchObject({ AGENT_VOICE_CONNECTOR_ARN: arn });
-  });
+  }, 300_000);
 
   it('refuses an agent ARN that is neither vc/ nor vcg/ with a message naming both', () => {
     expect(() => buildStack({ ...REQUIRED_CONTEXT, agentEndpointType: 'AWS', agentEndpointUri: 'agent-desk', agentVoiceConnectorArn: 'arn:aws:chime:us-east-1:123456789012:sma/abc' })).toThrow(
@@ -108,7 +108,7 @@ describe('deploy readiness', () => {
     // Assess
     Annotations.fromStack(offline.stack).hasWarning('/SecureIvrTest', Match.stringLikeRegexp('placeholder account 123456789012 is baked into resource names'));
     Annotations.fromStack(withAccount.stack).hasNoWarning('/SecureIvrTest', Match.stringLikeRegexp('placeholder account'));
-  });
+  }, 300_000);
 
   it('has an operations dashboard with every metric the functions emit (outcomes incl. unknown) and every security alarm', () => {
     // Prepare

@@ -62,7 +62,8 @@ describe('regions and template validation', () => {
     } finally {
       engine.free();
     }
-  });
+    // One whole-stack synth plus eight validator runs: generous on a busy machine.
+  }, 300_000);
 
   it('turns validator findings into synth errors (cdk.json sets validateAgainstDefaultRules)', () => {
     // Prepare: a template the validator refuses (the SMA type in us-west-2), with cdk.json's flags
