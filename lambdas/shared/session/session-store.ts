@@ -47,6 +47,8 @@ export interface SessionRecord {
   hungUpAt?: string;
   recordingPausedAt?: string;
   recordingResumedAt?: string;
+  /** When GetKey asked the call for card entry (the start of the capture-time metric). */
+  captureRequestedAt?: string;
 }
 
 /** Another session already holds the call. */
@@ -110,7 +112,7 @@ export async function saveTaskToken(deps: SessionStoreDeps, sessionId: string, t
     new UpdateCommand({
       TableName: deps.tableName,
       Key: { sessionId },
-      UpdateExpression: 'SET taskToken = :t, #s = :s, updatedAt = :now',
+      UpdateExpression: 'SET taskToken = :t, #s = :s, updatedAt = :now, captureRequestedAt = :now',
       ConditionExpression: 'attribute_exists(sessionId)',
       ExpressionAttributeNames: { '#s': 'status' },
       ExpressionAttributeValues: { ':t': taskToken, ':s': 'separating', ':now': deps.now().toISOString() },
