@@ -174,7 +174,7 @@ describe('SecureIvrStack', () => {
     });
   });
 
-  it('keeps the vault and session tables on-demand, point-in-time recoverable, KMS-encrypted with TTL on expiresAt', () => {
+  it('keeps the vault and session tables on-demand, KMS-encrypted with TTL on expiresAt, and every table but the vault point-in-time recoverable', () => {
     // Prepare
     const { stack, template } = buildStack();
     // Act
@@ -184,9 +184,11 @@ describe('SecureIvrStack', () => {
     expect(Object.keys(tables)).toEqual(expect.arrayContaining([...sessionTables, logicalId(stack.audit.chainTable), logicalId(stack.agentApi.connections.table)]));
     expect(Object.keys(tables)).toHaveLength(4);
     for (const [id, table] of Object.entries(tables)) {
+      // The vault alone has no backups: deleted card data must not stay restorable (review item 4, P01/P03).
+      const recoverable = id !== logicalId(stack.vault.table);
       expect(table.Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: recoverable },
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: expect.anything() },
       });
       if (!sessionTables.includes(id)) continue;
@@ -194,7 +196,6 @@ describe('SecureIvrStack', () => {
         KeySchema: [{ AttributeName: 'sessionId', KeyType: 'HASH' }],
         BillingMode: 'PAY_PER_REQUEST',
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: expect.anything() },
       });
     }
