@@ -152,13 +152,18 @@ export class AgentService {
     if (refusal) throw new AgentRequestRefusedError(refusal.code, `Secure input refused: ${refusal.reason}`);
     const form = this.deps.config.forms.find((f) => f.id === body.formId) as FormDefinition;
 
+    // Who answered the call, whether they are still on it and how many parties it has come from the server
+    // (the IVR's record of the bridge); a call whose owner or party count the server cannot tell is refused.
     const info = await this.deps.interactions.describe(body.interactionId);
     if (!info) throw new AgentRequestRefusedError('unknown-interaction', 'Secure input refused: there is no such call');
-    if (info.agentId !== undefined && info.agentId !== agent.userId) throw new AgentRequestRefusedError('not-your-interaction', 'Secure input refused: this call is not connected to you');
+    if (info.agentId === undefined) throw new AgentRequestRefusedError('owner-unknown', 'Secure input refused: the server cannot tell which agent answered this call; ask your administrator to register your endpoint');
+    if (info.agentId !== agent.userId) throw new AgentRequestRefusedError('not-your-interaction', 'Secure input refused: this call is not connected to you');
     // While a session runs the agent is off the line, so "running" is checked before "connected".
     if (await this.lockHeld(body.interactionId)) throw new AgentRequestRefusedError('session-running', 'Secure input refused: a secure session is already running on this call; wait for it to end or cancel it');
-    if (info.connected === false) throw new AgentRequestRefusedError('not-connected', 'Secure input refused: the call is not connected; secure input needs a caller on the line with you');
-    const parties = Math.max(info.parties ?? 2, body.parties ?? 2);
+    if (info.connected !== true) throw new AgentRequestRefusedError('not-connected', 'Secure input refused: the call is not connected; secure input needs a caller on the line with you');
+    if (info.parties === undefined) throw new AgentRequestRefusedError('conference', 'Secure input refused: the server cannot tell how many parties are on this call');
+    // The desktop may only make this stricter (it can report a conference the server cannot see), never looser.
+    const parties = Math.max(info.parties, body.parties ?? 0);
     if (parties > 2) throw new AgentRequestRefusedError('conference', `Secure input refused: secure input is not available on a conference call (${parties} parties); remove the other parties first`);
     const problems = checkFieldValues(form, body.fields);
     if (problems.length > 0) throw new AgentRequestRefusedError('invalid-fields', 'Secure input refused: check the form fields', problems);
@@ -259,6 +264,7 @@ export class AgentService {
     const { Item } = await this.deps.store.ddb.send(new GetCommand({ TableName: this.deps.store.tableName, Key: { sessionId: interactionKey(interactionId) }, ConsistentRead: true }));
     const ids = Array.isArray(Item?.sessionIds) ? (Item.sessionIds as unknown[]).filter((v): v is string => typeof v === 'string') : [];
     const info = await this.deps.interactions.describe(interactionId);
+    if (!supervisor && info?.agentId !== undefined && info.agentId !== agent.userId) throw new AgentRequestRefusedError('not-your-interaction', 'Only supervisors may see secure input on other agents\u2019 calls');
     const sessions: SessionView[] = [];
     for (const id of ids.slice(-50)) {
       const record = await getSession(this.deps.store, id);
