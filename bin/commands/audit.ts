@@ -2,8 +2,9 @@
  * `secure-ivr audit pull|verify`: the compliance view of the audit trail.
  *   pull    the events of a time window (optionally one session or one agent's sessions) as JSON lines
  *           (the stored records, re-verifiable) or CSV, in chain order
- *   verify  recomputes every chain that has events in the window and reports gaps, reorderings and
- *           altered records with their stream, position and key
+ *   verify  recomputes every chain that has events in the window and reports gaps, reorderings,
+ *           altered records and overwritten keys (more than one object version) with their stream,
+ *           position and key; with the chain-head table, sessions whose objects are all gone
  * Exit: 0 clean; 1 findings or failure; 2 bad usage.
  */
 import { parseArgs, one, UsageError, type ParsedArgs } from './args';
@@ -16,7 +17,7 @@ export const AUDIT_USAGE = `Usage: secure-ivr audit pull   --from TIME --to TIME
   --session ID      only this session's events
   --agent ID        only the sessions this agent requested
   --format          jsonl (default: the stored records, hashes included) or csv
-  --chain-table     the deployed chain-head table: also detects a removed tail (needs dynamodb:GetItem)
+  --chain-table     the deployed chain-head table: also detects a removed tail or a whole removed session (needs dynamodb:Scan)
   --json            verify prints one JSON report
   --quiet           no progress on stderr
 source:
@@ -87,28 +88,29 @@ async function pull(args: ParsedArgs, win: { from: Date; to: Date }, opened: Ope
   return 0;
 }
 
-async function chainHeads(table: string, streams: string[], region: string | undefined): Promise<Map<string, { seq: number; hash: string }>> {
-  const [{ DynamoDBClient }, { DynamoDBDocumentClient }, { readChainHead }, { mapLimited }] = await Promise.all([
+/** Every chain head of the window's days (a day earlier too, like the objects): to catch removed tails and sessions. */
+async function chainHeads(table: string, win: { from: Date; to: Date }, region: string | undefined): Promise<Map<string, { seq: number; hash: string }>> {
+  const [{ DynamoDBClient }, { DynamoDBDocumentClient }, { listChainHeads }] = await Promise.all([
     import('@aws-sdk/client-dynamodb'),
     import('@aws-sdk/lib-dynamodb'),
     import('../../lambdas/audit/audit-writer'),
-    import('../../lambdas/audit/audit-reader'),
   ]);
   const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ ...(region ? { region } : {}) }));
-  const heads = new Map<string, { seq: number; hash: string }>();
-  await mapLimited(streams, 8, async (s) => {
-    const head = await readChainHead(ddb, table, s);
-    if (head) heads.set(s, { seq: head.seq, hash: head.hash });
-  });
-  return heads;
+  try {
+    const fromDay = new Date(win.from.getTime() - 24 * 3600 * 1000).toISOString().slice(0, 10);
+    const heads = await listChainHeads(ddb, table, fromDay, win.to.toISOString().slice(0, 10));
+    return new Map([...heads].map(([stream, h]) => [stream, { seq: h.seq, hash: h.hash }]));
+  } finally {
+    ddb.destroy();
+  }
 }
 
 async function verify(args: ParsedArgs, win: { from: Date; to: Date }, opened: Opened, out: NodeJS.WritableStream, progress: (d: number, t: number) => void): Promise<number> {
   const { verifyWindow } = await import('../../lambdas/audit/audit-reader');
   const now = new Date();
-  let report = await verifyWindow(opened.source, win, { now, progress });
   const table = one(args, 'chain-table');
-  if (table) report = await verifyWindow(opened.source, win, { now, heads: await chainHeads(table, report.streams.map((s) => s.stream), one(args, 'region')) });
+  const heads = table ? await chainHeads(table, win, one(args, 'region')) : undefined;
+  const report = await verifyWindow(opened.source, win, { now, progress, ...(heads ? { heads } : {}) });
   if (args.flags.has('json')) {
     out.write(`${JSON.stringify({ source: opened.where, from: win.from.toISOString(), to: win.to.toISOString(), ...report })}\n`);
   } else {

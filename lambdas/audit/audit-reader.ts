@@ -5,7 +5,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { daysBetween, eventDayPrefix, parseEventKey } from './audit-layout';
-import { verifyStreams, type AuditRecord, type StoredRecord, type VerifyReport } from './hash-chain';
+import { verifyStreams, type AuditRecord, type Finding, type StoredRecord, type VerifyReport } from './hash-chain';
 import { s3Sdk } from '../shared/sdk';
 
 export interface ObjectSource {
@@ -13,6 +13,8 @@ export interface ObjectSource {
   list(prefix: string): Promise<Array<{ key: string; storedAt?: Date }>>;
   /** The object's text. */
   read(key: string): Promise<string>;
+  /** How many versions (delete markers included) each key under a prefix has; absent where the store cannot say. */
+  listVersions?(prefix: string): Promise<Array<{ key: string; versions: number }>>;
 }
 
 export type ProgressFn = (done: number, total: number) => void;
@@ -31,6 +33,20 @@ export function s3ObjectSource(s3: S3Client, bucket: string): ObjectSource {
         token = out.NextContinuationToken;
       }
       return found;
+    },
+    async listVersions(prefix) {
+      const { ListObjectVersionsCommand } = await s3Sdk();
+      const counts = new Map<string, number>();
+      let keyMarker: string | undefined;
+      let versionMarker: string | undefined;
+      for (let page = 0; page < 100_000; page += 1) {
+        const out = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(versionMarker ? { VersionIdMarker: versionMarker } : {}) }));
+        for (const v of [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])]) if (v.Key) counts.set(v.Key, (counts.get(v.Key) ?? 0) + 1);
+        if (!out.IsTruncated) break;
+        keyMarker = out.NextKeyMarker;
+        versionMarker = out.NextVersionIdMarker;
+      }
+      return [...counts].map(([key, versions]) => ({ key, versions }));
     },
     async read(key) {
       const { GetObjectCommand } = await s3Sdk();
@@ -75,7 +91,15 @@ export async function readStoredRecords(source: ObjectSource, window: Window, pr
     const where = parseEventKey(o.key);
     return where ? [{ ...o, ...where }] : [];
   });
-  return mapLimited(located, concurrency, async (o) => ({ key: o.key, stream: o.stream, seq: o.seq, text: await source.read(o.key), ...(o.storedAt ? { storedAt: o.storedAt } : {}) }), progress);
+  const objects = await mapLimited(located, concurrency, async (o) => ({ ...o, text: await source.read(o.key) }), progress);
+  return objects.flatMap((o) => splitBatch(o.key, o.stream, o.seq, o.text, o.storedAt));
+}
+
+/** One stored object (a batch of JSON lines named by its first number) as the records it holds. */
+export function splitBatch(key: string, stream: string, firstSeq: number, text: string, storedAt?: Date): StoredRecord[] {
+  const lines = text.split('\n').filter((line, i, all) => line !== '' || i < all.length - 1);
+  if (lines.length === 0) lines.push('');
+  return lines.map((line, i) => ({ key, stream, seq: firstSeq + i, text: line, ...(storedAt ? { storedAt } : {}) }));
 }
 
 /** Streams with at least one event inside the window (the whole stream is verified, not a slice). */
@@ -100,10 +124,29 @@ export async function verifyWindow(
 ): Promise<VerifyReport> {
   const stored = await readStoredRecords(source, window, options.progress);
   const keep = streamsInWindow(stored, window);
-  return verifyStreams(
+  // A head whose session has no object at all is in scope too: that is a session removed whole.
+  for (const stream of options.heads?.keys() ?? []) if (!stored.some((s) => s.stream === stream)) keep.add(stream);
+  const report = verifyStreams(
     stored.filter((s) => keep.has(s.stream)),
     { now: options.now, ...(options.heads ? { heads: options.heads } : {}), ...(options.openGraceMs !== undefined ? { openGraceMs: options.openGraceMs } : {}) },
   );
+  report.findings.push(...(await overwrittenKeys(source, window, keep)));
+  return report;
+}
+
+/** Keys with more than one version: in a write-once trail, each is an overwrite (or a deletion). */
+async function overwrittenKeys(source: ObjectSource, window: Window, streams: ReadonlySet<string>): Promise<Finding[]> {
+  if (!source.listVersions) return [];
+  const findings: Finding[] = [];
+  const from = new Date(window.from.getTime() - 24 * 3600 * 1000);
+  for (const day of daysBetween(from, window.to)) {
+    for (const { key, versions } of await source.listVersions(eventDayPrefix(day))) {
+      const where = parseEventKey(key);
+      if (versions <= 1 || !where || !streams.has(where.stream)) continue;
+      findings.push({ kind: 'overwritten', stream: where.stream, seq: where.seq, key, message: `the object has ${versions} versions: it was written over after it was first stored` });
+    }
+  }
+  return findings;
 }
 
 export interface PullFilter extends Window {
