@@ -4,7 +4,9 @@
  * Works on any S3 endpoint — the deployed bucket with the caller's credentials, or the sandbox's S3.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { daysBetween, eventDayPrefix, parseEventKey } from './audit-layout';
+import { daysBetween, digestDayPrefix, eventDayPrefix, parseEventKey } from './audit-layout';
+import { hourOf, verifyDigests, type DigestReport, type StoredDigest } from './digest-chain';
+import type { KeyObject } from 'node:crypto';
 import { verifyStreams, type AuditRecord, type Finding, type StoredRecord, type VerifyReport } from './hash-chain';
 import { s3Sdk } from '../shared/sdk';
 
@@ -193,4 +195,32 @@ export function auditCsvRow(r: AuditRecord): string {
   const e = r.event;
   const row = [e.at, e.type, e.sessionId, r.seq, e.success, e.actor?.kind, e.actor?.id, e.component, e.requestId, e.transactionId, e.callTransactionId, e.details ? JSON.stringify(e.details) : '', r.prev, r.hash];
   return row.map(csvField).join(',');
+}
+
+/** The stored hourly digests of the window's days. */
+export async function readDigests(source: ObjectSource, window: Window): Promise<StoredDigest[]> {
+  const found: StoredDigest[] = [];
+  for (const day of daysBetween(window.from, window.to)) {
+    for (const o of await source.list(digestDayPrefix(day))) {
+      const hour = /([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2})\.json$/.exec(o.key)?.[1];
+      if (hour) found.push({ key: o.key, hour, text: await source.read(o.key) });
+    }
+  }
+  return found;
+}
+
+/**
+ * Checks the signed digests of a window against the trail: signatures, the digest chain, hours without a
+ * digest, and sessions removed, rewritten, back-dated or never covered. `fromHour`: the first hour a digest
+ * is due for (digests were switched on then, or the window's start).
+ */
+export async function verifyDigestWindow(source: ObjectSource, window: Window, options: { publicKey: KeyObject; now: Date; fromHour?: string; lateMs?: number }): Promise<DigestReport> {
+  const [digests, stored] = await Promise.all([readDigests(source, window), readStoredRecords(source, window)]);
+  const keep = streamsInWindow(stored, window);
+  return verifyDigests(digests, stored.filter((s) => keep.has(s.stream)), {
+    publicKey: options.publicKey,
+    now: options.now,
+    fromHour: options.fromHour ?? hourOf(window.from),
+    ...(options.lateMs !== undefined ? { lateMs: options.lateMs } : {}),
+  });
 }
