@@ -188,10 +188,11 @@ export class AgentConsole extends Construct {
     // CDK's grants to the deployment function go to this immutable view and are dropped; the policy below is the whole access.
     const sealedRole = this.deploymentRole.withoutPolicyUpdates();
     const files = preBound(deploy.Source.asset(buildConsole()), this, sealedRole);
+    // embeddingOrigins: the desktops whose frames the console takes a token and a call from (web/src/embedding.ts).
     // Registers this console as the app client's callback; the settings carry deploy-time values, which
     // jsonData resolves in the deployment (no cycle: nothing the distribution uses refers to the client).
     const signIn = props.api.bindConsoleSignIn(this.consoleUrl);
-    const settings = preBound(deploy.Source.jsonData('config.json', { webSocketUrl: props.api.webSocketUrl, signIn }), this, sealedRole);
+    const settings = preBound(deploy.Source.jsonData('config.json', { webSocketUrl: props.api.webSocketUrl, signIn, embeddingOrigins: props.embeddingOrigins ?? [] }), this, sealedRole);
     const policy = new iam.Policy(this, 'DeploymentPolicy', {
       roles: [this.deploymentRole],
       statements: [

@@ -15,7 +15,7 @@ import { checkFieldValues, type FormDefinition } from '../../lambdas/shared/sess
 import { AgentApi, ApiRefusal } from './api';
 import { startSignIn, TOKEN_KEY, type SignInPanel } from './console-sign-in';
 import { $ } from './dom';
-import { startEmbedding } from './embedding';
+import { parseOrigins, startEmbedding } from './embedding';
 import { brandName } from './masking';
 import { renderSession, resetRenderedStep } from './session-render';
 import { initialView, reduce, screen, type CardFieldId, type LoosePush, type ViewInput, type ViewState } from './session-view';
@@ -519,7 +519,8 @@ $('retry-session').addEventListener('click', () => void retry());
 void (async () => {
   const deployed = (await fetch('/config.json')
     .then((r) => (r.ok ? r.json() : undefined))
-    .catch(() => undefined)) as { webSocketUrl?: unknown; signIn?: unknown } | undefined;
+    .catch(() => undefined)) as { webSocketUrl?: unknown; signIn?: unknown; embeddingOrigins?: unknown } | undefined;
+  embedding.allow(parseOrigins(deployed?.embeddingOrigins));
   if (typeof deployed?.webSocketUrl === 'string') api.setSocketUrl(deployed.webSocketUrl);
   panel = await startSignIn(api, deployed, embedding.embedded, (token) => void useToken(token));
   const saved = panel.initialToken();

@@ -1,6 +1,13 @@
 /**
  * The console embedded in a CCaaS desktop (an iframe): it announces its events to the host with
  * postMessage (types in web/README.md) and accepts a token and the current call from the host.
+ *
+ * Who counts as the host: only the window that frames the console (`window.parent`, never an opener or
+ * another frame), and only when its origin is on the server-side allow-list (`embeddingOrigins` in
+ * /config.json: the deployment's `consoleEmbeddingOrigins`; the console's own origin is always allowed).
+ * A console that is not framed takes no host messages at all, whatever `?parentOrigin=` says, so a page
+ * that opens it in a popup cannot sign it in as someone else. Announcements go to the host's origin only
+ * — `?parentOrigin=` or the referrer's origin when allowed, else the origin of the first accepted message.
  */
 
 export interface HostMessages {
@@ -11,34 +18,75 @@ export interface HostMessages {
 export interface Embedding {
   readonly embedded: boolean;
   announce(type: string, detail: Record<string, unknown>): void;
+  /** The server's allow-list arrived: messages held until now are judged, later ones at once. */
+  allow(origins: readonly string[]): void;
+}
+
+/** Why a host message is refused, or undefined when it is accepted. Pure, for the unit tests. */
+export function refusalOf(m: { embedded: boolean; fromParent: boolean; origin: string; allowed: ReadonlySet<string>; data: unknown }): string | undefined {
+  if (!m.embedded) return 'the console is not framed';
+  if (!m.fromParent) return 'the sender is not the framing window';
+  if (!m.allowed.has(m.origin)) return 'the sender origin is not on the allow-list';
+  if (typeof m.data !== 'object' || m.data === null) return 'the message is not an object';
+  return undefined;
+}
+
+/** Only exact `scheme://host[:port]` origins are listed (no paths, no wildcards). */
+export function parseOrigins(raw: unknown): string[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.filter((o): o is string => typeof o === 'string' && /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o));
 }
 
 export function startEmbedding(win: Window, doc: Document, host: HostMessages): Embedding {
   const params = new URLSearchParams(win.location.search);
   const embedded = win.parent !== win;
-  const parentOrigin = ((): string | undefined => {
-    const explicit = params.get('parentOrigin');
-    if (explicit) return explicit;
-    if (!embedded || !doc.referrer) return undefined;
+  let allowed: Set<string> | undefined;
+  let parentOrigin: string | undefined;
+  let refused = 0;
+  const held: MessageEvent[] = [];
+
+  const referrerOrigin = (): string | undefined => {
+    if (!doc.referrer) return undefined;
     try {
       return new URL(doc.referrer).origin;
     } catch {
       return undefined;
     }
-  })();
+  };
 
-  win.addEventListener('message', (e: MessageEvent) => {
-    if (!parentOrigin || e.origin !== parentOrigin || typeof e.data !== 'object' || e.data === null) return;
+  const judge = (e: MessageEvent): void => {
+    const why = refusalOf({ embedded, fromParent: e.source === win.parent && e.source !== win, origin: e.origin, allowed: allowed ?? new Set(), data: e.data });
+    if (why) {
+      refused += 1;
+      // Visible to the desktop's engineers and the browser tests; says nothing of the message itself.
+      doc.body.dataset.hostMessagesRefused = String(refused);
+      return;
+    }
+    parentOrigin ??= e.origin;
     const data = e.data as { type?: unknown; token?: unknown; interactionId?: unknown; parties?: unknown };
     if (data.type === 'secure-input.set-token' && typeof data.token === 'string') host.setToken(data.token);
     if (data.type === 'secure-input.select-interaction' && typeof data.interactionId === 'string') host.selectInteraction(data.interactionId, typeof data.parties === 'number' ? data.parties : undefined);
+  };
+
+  win.addEventListener('message', (e: MessageEvent) => {
+    if (allowed === undefined) held.push(e);
+    else judge(e);
   });
 
   return {
     embedded,
-    /** Tells the hosting desktop what happened; never to an unknown origin (messages name calls and outcomes). */
+    allow(origins) {
+      allowed = new Set([win.location.origin, ...origins]);
+      if (embedded) {
+        const explicit = params.get('parentOrigin');
+        const candidate = explicit ?? referrerOrigin();
+        if (candidate && allowed.has(candidate)) parentOrigin = candidate;
+      }
+      for (const e of held.splice(0)) judge(e);
+    },
+    /** Tells the hosting desktop what happened; never to an origin not allowed (messages name calls and outcomes). */
     announce(type, detail) {
-      if (!embedded || !parentOrigin) return;
+      if (!embedded || !parentOrigin || !allowed?.has(parentOrigin)) return;
       win.parent.postMessage({ source: 'secure-ivr-console', version: 1, type, ...detail }, parentOrigin);
     },
   };
