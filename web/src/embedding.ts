@@ -37,13 +37,32 @@ export function parseOrigins(raw: unknown): string[] {
   return raw.filter((o): o is string => typeof o === 'string' && /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o));
 }
 
-export function startEmbedding(win: Window, doc: Document, host: HostMessages): Embedding {
+/** The parts of window and document this module uses (so it also type-checks and tests without the DOM library). */
+interface MessageTarget {
+  postMessage(message: unknown, targetOrigin: string): void;
+}
+interface HostMessageEvent {
+  readonly origin: string;
+  readonly source: unknown;
+  readonly data: unknown;
+}
+export interface EmbeddingWindow {
+  readonly location: { readonly search: string; readonly origin: string };
+  readonly parent: MessageTarget;
+  addEventListener(type: 'message', listener: (e: HostMessageEvent) => void): void;
+}
+export interface EmbeddingDocument {
+  readonly referrer: string;
+  readonly body: { readonly dataset: Record<string, string | undefined> };
+}
+
+export function startEmbedding(win: EmbeddingWindow, doc: EmbeddingDocument, host: HostMessages): Embedding {
   const params = new URLSearchParams(win.location.search);
-  const embedded = win.parent !== win;
+  const embedded = (win.parent as unknown) !== win;
   let allowed: Set<string> | undefined;
   let parentOrigin: string | undefined;
   let refused = 0;
-  const held: MessageEvent[] = [];
+  const held: HostMessageEvent[] = [];
 
   const referrerOrigin = (): string | undefined => {
     if (!doc.referrer) return undefined;
@@ -54,7 +73,7 @@ export function startEmbedding(win: Window, doc: Document, host: HostMessages): 
     }
   };
 
-  const judge = (e: MessageEvent): void => {
+  const judge = (e: HostMessageEvent): void => {
     const why = refusalOf({ embedded, fromParent: e.source === win.parent && e.source !== win, origin: e.origin, allowed: allowed ?? new Set(), data: e.data });
     if (why) {
       refused += 1;
@@ -68,7 +87,7 @@ export function startEmbedding(win: Window, doc: Document, host: HostMessages): 
     if (data.type === 'secure-input.select-interaction' && typeof data.interactionId === 'string') host.selectInteraction(data.interactionId, typeof data.parties === 'number' ? data.parties : undefined);
   };
 
-  win.addEventListener('message', (e: MessageEvent) => {
+  win.addEventListener('message', (e) => {
     if (allowed === undefined) held.push(e);
     else judge(e);
   });

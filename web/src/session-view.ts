@@ -121,6 +121,8 @@ export type ViewInput =
 export const initialView = (): ViewState => ({ seq: 0, callerBack: false, retry: 'idle' });
 
 const FIELD_ORDER: CardFieldId[] = ['pan', 'exp', 'cvv'];
+/** How servers before the `unknown` outcome worded a request that was sent but got no reply. */
+export const UNKNOWN_DECLINE = /no reply from the validation service|payment status unknown|outcome unknown/i;
 const UNKNOWN_DETAILS = 'payment status unknown: check with the gateway before taking another payment';
 
 const STAGE_TEXT: Record<string, string> = {
@@ -144,7 +146,7 @@ const BACK_STAGES = new Set(['agent-reconnected', 'caller-returned', 'reconnecte
 function outcomeStatus(status: unknown, details: string): OutcomeStatus {
   if (status === 'accepted' || status === 'declined' || status === 'aborted' || status === 'unknown') {
     // Older servers report "no reply" as declined; the card may have been charged all the same.
-    if (status === 'declined' && /^no reply from the validation service|^payment status unknown/i.test(details)) return 'unknown';
+    if (status === 'declined' && UNKNOWN_DECLINE.test(details)) return 'unknown';
     return status;
   }
   return 'aborted';
