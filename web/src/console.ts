@@ -18,7 +18,7 @@ import { $ } from './dom';
 import { parseOrigins, startEmbedding } from './embedding';
 import { brandName } from './masking';
 import { renderSession, resetRenderedStep } from './session-render';
-import { initialView, reduce, screen, type CardFieldId, type LoosePush, type ViewInput, type ViewState } from './session-view';
+import { initialView, reduce, screen, UNKNOWN_DECLINE, type CardFieldId, type LoosePush, type ViewInput, type ViewState } from './session-view';
 
 interface Me {
   userId: string;
@@ -194,8 +194,14 @@ async function selectInteraction(interactionId: string, parties?: number): Promi
   await loadHistory();
 }
 
+/** A past session's result as the console names it (an older server's "no reply" decline is unknown). */
+function historyStatus(s: SessionView): string {
+  if (s.running) return 'running';
+  return s.status === 'declined' && UNKNOWN_DECLINE.test(s.details ?? '') ? 'unknown' : s.status;
+}
+
 function historyLine(s: SessionView): string {
-  const parts = [new Date(s.createdAt).toLocaleTimeString(), s.formId, s.running ? 'running' : s.status];
+  const parts = [new Date(s.createdAt).toLocaleTimeString(), s.formId, historyStatus(s)];
   if (s.last4) parts.push(`${brandName(s.brand)} •••• ${s.last4}`);
   if (s.details) parts.push(s.details);
   if (s.transactionId) parts.push(`ref ${s.transactionId}`);
@@ -210,8 +216,8 @@ async function loadHistory(): Promise<void> {
     const h = await api.request<InteractionHistory>('GET', `/api/interactions/${encodeURIComponent(id)}`);
     if (view.call?.interactionId !== id) return;
     dispatch({ type: 'call.state', interactionId: id, askedAt, ...(h.connected !== undefined ? { connected: h.connected } : {}), ...(h.parties !== undefined ? { parties: h.parties } : {}) });
-    const o = h.outcomes as InteractionHistory['outcomes'] & { unknown?: number };
-    const counts = [`${o.accepted} accepted`, `${o.declined} declined`, ...(o.unknown ? [`${o.unknown} unknown`] : []), `${o.aborted} cancelled or stopped`, ...(o.running ? [`${o.running} running`] : [])];
+    const count = (status: string): number => h.sessions.filter((s) => historyStatus(s) === status).length;
+    const counts = [`${count('accepted')} accepted`, `${count('declined')} declined`, ...(count('unknown') ? [`${count('unknown')} unknown`] : []), `${count('aborted')} cancelled or stopped`, ...(count('running') ? [`${count('running')} running`] : [])];
     $('history-summary').textContent = `Used ${h.secureInputUses} time${h.secureInputUses === 1 ? '' : 's'}: ${counts.join(', ')}.`;
     $('history').replaceChildren(
       ...h.sessions.map((s) => {
@@ -221,6 +227,9 @@ async function loadHistory(): Promise<void> {
       }),
     );
   } catch (err) {
+    // While the agent's own session is being opened its record may not exist yet, and the server then
+    // refuses the history as if the call were someone else's: keep what is shown until the next answer.
+    if (err instanceof ApiRefusal && err.refusal.error === 'not-your-interaction' && view.session?.interactionId === id) return;
     $('history-summary').textContent = err instanceof ApiRefusal ? err.refusal.reason : 'History unavailable';
   }
 }
