@@ -203,6 +203,9 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
           res.end(finance.body);
         };
         if (!roleAllows(roleOf(identity), req.method ?? 'GET', url.pathname)) return writeFinance(financeOnlyRefusal());
+        // Bundled scripts first: the finance page's script is built from web/src like the console's.
+        const bundled = req.method === 'GET' ? assets.get(url.pathname) : undefined;
+        if (bundled) return sendAsset(res, bundled);
         const finance = await handleFinanceRequest({ method: req.method ?? 'GET', url, identity }, financeDeps);
         if (finance) return writeFinance(finance);
         if (req.method === 'GET' && url.pathname === '/config.json') return send(res, 200, { signIn: { mode: 'local' }, embeddingOrigins: options.embeddingOrigins ?? [] });
