@@ -359,7 +359,6 @@ describe('the keypad page', () => {
     // Assess
     expect(counted).toBe('Keys pressed: 5');
     expect(statuses.slice(statuses.indexOf('Talking to the agent.'))).not.toContain('Connecting…');
-    expect(statuses).toContain('Automated payment line — you will be put back through to the agent.');
     expect(await caller.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     expect(await caller.locator('#agent').evaluate((el: { getBoundingClientRect(): { right: number } }) => el.getBoundingClientRect().right)).toBeLessThanOrEqual(390);
     await agent.close();

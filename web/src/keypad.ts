@@ -2,6 +2,8 @@
  * The caller's side in the sandbox: call an agent, read what the IVR says, press keys. The page never
  * shows the keys pressed (only how many), as a phone keypad would not.
  */
+import { callerStatus } from './keypad-status';
+
 interface CallerView {
   interactionId: string;
   status: 'active' | 'ended' | 'dropped';
@@ -33,16 +35,7 @@ async function loadAgents(): Promise<void> {
 function render(view: CallerView): void {
   if (view.interactionId !== callId) return;
   if (view.agentOnLine) talked = true;
-  const status =
-    view.status !== 'active'
-      ? 'Call ended.'
-      : view.agentOnLine
-        ? 'Talking to the agent.'
-        : view.recording === 'paused'
-          ? 'Secure payment line — the agent cannot hear you and recording is paused.'
-          : talked
-            ? 'Automated payment line — you will be put back through to the agent.'
-            : 'Connecting…';
+  const status = callerStatus(view, talked);
   if ($('call-status').textContent !== status) $('call-status').textContent = status;
   const list = $('prompts');
   if (list.children.length !== view.prompts.length) {
