@@ -452,7 +452,9 @@ function watchSession(sessionId: string): void {
 }
 
 function started(v: SessionView, formId: string, fields: Record<string, string>, retryOf?: string): void {
-  dispatch({ type: 'session.started', view: { sessionId: v.sessionId, interactionId: v.interactionId, progress: v.progress }, formId, fields });
+  // A server that answers a retry before the new session has its progress gets the form's fields as waiting.
+  const progress = Array.isArray(v.progress) ? v.progress : (view.session?.progress ?? []).map((p) => ({ field: p.field, label: p.label, state: 'waiting' as const, attempts: 0 }));
+  dispatch({ type: 'session.started', view: { sessionId: v.sessionId, interactionId: v.interactionId ?? view.call?.interactionId ?? '', progress }, formId, fields });
   embedding.announce('secure-input.started', { sessionId: v.sessionId, interactionId: v.interactionId, formId, ...(retryOf ? { retryOf } : {}) });
   watchSession(v.sessionId);
   void loadHistory();
