@@ -109,6 +109,17 @@ describe('Retry', () => {
     expect(hungUpAfter.summary).toBe('Caller •••1234 · call ended');
   });
 
+  it('is never offered once the server says the caller left the call', () => {
+    // Prepare
+    const state = declinedSession();
+    // Act
+    const shown = screen(reduce(state, { type: 'call.state', interactionId: CALL, askedAt: state.seq, connected: false, callerConnected: false }));
+    // Assess
+    expect(shown.retry.shown).toBe(false);
+    expect(shown.summary).toBe('Caller •••1234 · call ended');
+    expect(shown.callerLine).toMatch(/hung up/);
+  });
+
   it('is not offered after an acceptance, and an empty call list (AWS) says nothing about the call', () => {
     // Prepare
     let state = fold([{ type: 'call.selected', interactionId: CALL }, started(), outcome('accepted', 'approved', { transactionId: 'T-9', last4: '1111', brand: 'visa' })]);

@@ -178,7 +178,7 @@ async function refreshInteractions(): Promise<void> {
   );
   $('no-calls').hidden = interactions.length > 0;
   const current = interactions.find((i) => i.interactionId === selected);
-  if (current) dispatch({ type: 'call.state', interactionId: current.interactionId, askedAt, ...(current.connected !== undefined ? { connected: current.connected } : {}), ...(current.parties !== undefined ? { parties: current.parties } : {}), ...(current.caller ? { caller: current.caller } : {}) });
+  if (current) dispatch({ type: 'call.state', interactionId: current.interactionId, askedAt, ...(current.connected !== undefined ? { connected: current.connected } : {}), ...(current.callerConnected !== undefined ? { callerConnected: current.callerConnected } : {}), ...(current.parties !== undefined ? { parties: current.parties } : {}), ...(current.caller ? { caller: current.caller } : {}) });
   dispatch({ type: 'calls.listed', askedAt, interactionIds: interactions.map((i) => i.interactionId) });
 }
 

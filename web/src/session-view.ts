@@ -104,7 +104,7 @@ export type LoosePush = AgentPush | { type: string; sessionId?: string; stage?: 
 export type ViewInput =
   | { type: 'call.selected'; interactionId: string; declaredParties?: number }
   /** The server's answer about the call; `askedAt` is `state.seq` when the request was sent. */
-  | { type: 'call.state'; interactionId: string; askedAt: number; connected?: boolean; parties?: number; caller?: string }
+  | { type: 'call.state'; interactionId: string; askedAt: number; connected?: boolean; callerConnected?: boolean; parties?: number; caller?: string }
   /** The agent's list of live calls (sandbox: complete; AWS: empty, which tells nothing). */
   | { type: 'calls.listed'; askedAt: number; interactionIds: string[] }
   | { type: 'session.started'; view: StartedView; formId: string; fields: Record<string, string> }
@@ -248,6 +248,11 @@ export function reduce(prev: ViewState, input: ViewInput): ViewState {
         ...(input.caller !== undefined ? { caller: input.caller } : {}),
         cannotTell: input.connected === undefined,
       };
+      // The server says the caller has left the call: it has ended, whatever the agent's side shows.
+      if (input.callerConnected === false) {
+        next.ended = true;
+        next.connected = false;
+      }
       // A "connected" asked for after the outcome means the caller is back; an older answer does not.
       const back = input.connected === true && state.session?.phase === 'finished' && state.outcomeAt !== undefined && input.askedAt >= state.outcomeAt;
       return { ...state, call: next, callerBack: state.callerBack || back };
