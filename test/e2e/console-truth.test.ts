@@ -80,7 +80,12 @@ async function sendToIvr(agent: Page): Promise<void> {
     await shot(agent, 'failed-send-to-ivr');
     throw err;
   });
-  if (why) throw new Error(`Send to IVR was refused: ${why}`);
+  if (why) {
+    await shot(agent, 'failed-send-to-ivr');
+    const fields = await agent.locator('#fields input').evaluateAll((inputs: Array<{ name: string; value: string; getAttribute(n: string): string | null }>) => inputs.map((i) => `${i.name}=${i.value} invalid=${i.getAttribute('aria-invalid')}`));
+    const problems = await agent.locator('#fields .field-error, #fill-problems li').allTextContents();
+    throw new Error(`Send to IVR was refused: ${why} (${fields.join('; ')}) ${problems.join(' | ')}`);
+  }
 }
 
 /** Waits for the newest prompt matching `prompt` (the `nth` one spoken on this call), then keys. */

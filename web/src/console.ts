@@ -161,21 +161,34 @@ async function refreshInteractions(): Promise<void> {
   }
   const selected = view.call?.interactionId;
   const running = view.session && view.session.phase !== 'finished' ? view.session.interactionId : undefined;
-  $('interactions').replaceChildren(
-    ...interactions.map((i) => {
-      const li = document.createElement('li');
-      const b = document.createElement('button');
+  // Rows are kept and only their text changes: no flicker, no re-announcement, no button swapped under a click.
+  const list = $('interactions');
+  const existing = new Map([...list.querySelectorAll<HTMLButtonElement>('button.call')].map((b) => [b.dataset.interaction ?? '', b]));
+  const rows = interactions.map((i) => {
+    let b = existing.get(i.interactionId);
+    if (!b) {
+      b = document.createElement('button');
       b.type = 'button';
       b.className = 'call';
       b.dataset.interaction = i.interactionId;
-      b.setAttribute('aria-current', String(i.interactionId === selected));
-      const state = running === i.interactionId ? 'in secure IVR' : i.connected ? 'connected' : 'not connected';
-      b.textContent = `Caller ${i.caller ?? ''} · ${state} · ${i.parties ?? '?'} ${i.parties === 1 ? 'party' : 'parties'}`;
       b.addEventListener('click', () => void selectInteraction(i.interactionId));
-      li.append(b);
-      return li;
-    }),
-  );
+    }
+    b.setAttribute('aria-current', String(i.interactionId === selected));
+    const state = running === i.interactionId ? 'in secure IVR' : i.connected ? 'connected' : 'not connected';
+    const text = `Caller ${i.caller ?? ''} · ${state} · ${i.parties ?? '?'} ${i.parties === 1 ? 'party' : 'parties'}`;
+    if (b.textContent !== text) b.textContent = text;
+    return b;
+  });
+  const same = rows.length === list.children.length && rows.every((b, k) => list.children[k]?.firstElementChild === b);
+  if (!same) {
+    list.replaceChildren(
+      ...rows.map((b) => {
+        const li = b.parentElement?.tagName === 'LI' ? b.parentElement : document.createElement('li');
+        li.append(b);
+        return li;
+      }),
+    );
+  }
   $('no-calls').hidden = interactions.length > 0;
   const current = interactions.find((i) => i.interactionId === selected);
   if (current) dispatch({ type: 'call.state', interactionId: current.interactionId, askedAt, ...(current.connected !== undefined ? { connected: current.connected } : {}), ...(current.callerConnected !== undefined ? { callerConnected: current.callerConnected } : {}), ...(current.parties !== undefined ? { parties: current.parties } : {}), ...(current.caller ? { caller: current.caller } : {}) });
