@@ -214,7 +214,9 @@ function historyStatus(s: SessionView): string {
 }
 
 function historyLine(s: SessionView): string {
-  const parts = [new Date(s.createdAt).toLocaleTimeString(), s.formId, historyStatus(s)];
+  const words: Record<string, string> = { aborted: 'not completed', unknown: 'status unknown' };
+  const status = historyStatus(s);
+  const parts = [new Date(s.createdAt).toLocaleTimeString(), s.formId, words[status] ?? status];
   if (s.last4) parts.push(`${brandName(s.brand)} •••• ${s.last4}`);
   if (s.details) parts.push(s.details);
   if (s.transactionId) parts.push(`ref ${s.transactionId}`);
@@ -261,7 +263,12 @@ function renderControls(busy: boolean): void {
   }
   const parties = view.call?.parties ?? view.declaredParties;
   $('unconference').hidden = !(parties !== undefined && parties > 2);
-  $('controls-note').textContent = busy ? 'Transfer and conference are unavailable while secure input runs.' : !me?.canInitiate ? 'You may not start secure input (Initiate Secure Input right missing).' : '';
+  const running = view.session !== undefined && view.session.phase !== 'finished';
+  $('controls-note').textContent = busy
+    ? running
+      ? 'Transfer and conference are unavailable while secure input runs.'
+      : 'Transfer and conference are unavailable until the caller is back with you.'
+    : !me?.canInitiate ? 'You may not start secure input (Initiate Secure Input right missing).' : '';
   const key = String(busy);
   if (key !== lastControls) {
     lastControls = key;
