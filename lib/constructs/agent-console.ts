@@ -71,8 +71,9 @@ export function buildConsole(root = WEB_ROOT): string {
   esbuild.buildSync({ entryPoints: [join(root, 'src', 'console.ts')], bundle: true, format: 'esm', target: 'es2022', platform: 'browser', outfile: join(out, 'assets', 'console.js'), legalComments: 'none', minify: true, logLevel: 'silent' });
   copyFileSync(join(root, 'console.html'), join(out, 'console', 'index.html'));
   copyFileSync(join(root, 'styles.css'), join(out, 'assets', 'styles.css'));
-  // The finance page (plain files, no build step): CloudFront serves it at /finance/index.html.
+  // The finance page: its HTML and CSS as they are, its script bundled with Chart.js; CloudFront serves it at /finance/index.html.
   for (const file of readdirSync(join(root, 'finance'))) copyFileSync(join(root, 'finance', file), join(out, 'finance', file));
+  esbuild.buildSync({ entryPoints: [join(root, 'src', 'finance.ts')], bundle: true, format: 'esm', target: 'es2022', platform: 'browser', outfile: join(out, 'finance', 'finance.js'), legalComments: 'none', minify: true, logLevel: 'silent' });
   writeFileSync(join(out, 'README.txt'), 'Built by lib/constructs/agent-console.ts at synth.\n');
   return out;
 }
@@ -196,10 +197,11 @@ export class AgentConsole extends Construct {
     // CDK's grants to the deployment function go to this immutable view and are dropped; the policy below is the whole access.
     const sealedRole = this.deploymentRole.withoutPolicyUpdates();
     const files = preBound(deploy.Source.asset(buildConsole()), this, sealedRole);
+    // embeddingOrigins: the desktops whose frames the console takes a token and a call from (web/src/embedding.ts).
     // Registers this console as the app client's callback; the settings carry deploy-time values, which
     // jsonData resolves in the deployment (no cycle: nothing the distribution uses refers to the client).
     const signIn = props.api.bindConsoleSignIn(this.consoleUrl);
-    const settings = preBound(deploy.Source.jsonData('config.json', { webSocketUrl: props.api.webSocketUrl, signIn }), this, sealedRole);
+    const settings = preBound(deploy.Source.jsonData('config.json', { webSocketUrl: props.api.webSocketUrl, signIn, embeddingOrigins: props.embeddingOrigins ?? [] }), this, sealedRole);
     const policy = new iam.Policy(this, 'DeploymentPolicy', {
       roles: [this.deploymentRole],
       statements: [

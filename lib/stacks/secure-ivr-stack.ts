@@ -150,7 +150,7 @@ export class SecureIvrStack extends Stack {
     validatorTrust.grantRead(validate);
     if (useReference) this.referenceService?.grantInvoke(validate);
     for (const fn of [end, abort]) this.vault.grantDestroy(fn);
-    this.audit = new AuditTrail(this, 'AuditTrail', { retentionDays: config.auditRetentionDays });
+    this.audit = new AuditTrail(this, 'AuditTrail', { retentionDays: config.auditRetentionDays, logsKey });
     for (const fn of [this.smaHandler, begin, getKey, insert, end, abort]) this.audit.grantAppend(fn);
     for (const fn of [end, abort]) this.audit.grantOutcomeWrite(fn);
     for (const fn of [getKey, end, abort]) {

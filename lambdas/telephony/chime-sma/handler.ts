@@ -121,6 +121,11 @@ export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: strin
       const { deps, store: s } = await store();
       await s.recordProgress(deps, sessionId, update);
     },
+    recordAgentLeg: async (callTransactionId, leg) => {
+      const { deps, store: s } = await store();
+      if (leg) await s.recordCallAgent(deps, { callTransactionId, agentLegCallId: leg.callId, parties: leg.parties, ...(leg.endpoint ? { endpoint: leg.endpoint } : {}), ...(leg.agentHeader ? { agentHeader: leg.agentHeader } : {}) });
+      else await s.recordCallAgentGone(deps, callTransactionId, undefined);
+    },
     emit: async (type, sessionId, success, details) => {
       sink ??= eventSinkFor(logger);
       const actor = type === 'caller.hung-up' || type.startsWith('field.') ? { kind: 'caller' as const, id: 'caller' } : { kind: 'system' as const, id: COMPONENT };

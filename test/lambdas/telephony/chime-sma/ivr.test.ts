@@ -41,6 +41,7 @@ function recorder(options: { sealFails?: boolean; now?: Date } = {}): Recorder {
     recordProgress: async (_sid, update) => {
       r.progress.push(update);
     },
+    recordAgentLeg: async () => undefined,
     emit: async (type, _sid, success, details) => {
       r.events.push({ type, success, ...(details ? { details } : {}) });
     },
