@@ -71,7 +71,8 @@ function render(): void {
   renderControls(shown.busy);
   if (stepChanged && shown.step) {
     const target = shown.step === 'waiting' ? $('cancel-session') : $('close-session');
-    window.setTimeout(() => target.focus(), 0);
+    // At once, not on a timer: a late focus would pull the caret away from whatever the agent is typing in.
+    target.focus();
   }
   // After an outcome, ask the server about the call until the caller is back (or gone).
   const waitingForCaller = shown.step === 'outcome' && !view.callerBack && view.call?.hungUp !== true && view.call?.ended !== true && view.call?.cannotTell !== true;

@@ -29,7 +29,9 @@ export function startFormDialog(hooks: { onSend(formId: string, fields: Record<s
     resetRenderedStep();
     if (step) {
       const container = $(step === 'choose-form' ? 'form-choices' : 'fields');
-      window.setTimeout(() => container.querySelector<HTMLElement>('input, button, select')?.focus(), 0);
+      // At once (the step is visible now): a focus on a timer could land after the agent began typing
+      // and send the rest of their text into the first field.
+      container.querySelector<HTMLElement>('input, button, select')?.focus();
     }
   }
 
