@@ -86,7 +86,12 @@ export function buildOutcomeRecord(src: OutcomeSource): OutcomeRecord {
 export async function writeOutcomeRecord(s3: S3Client, bucket: string, record: OutcomeRecord): Promise<string> {
   const { PutObjectCommand } = await s3Sdk();
   const key = outcomeKey(record.at.slice(0, 10), record.sessionId.replace(/[^A-Za-z0-9._:-]/g, '_').slice(0, 128) || 'unknown');
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${JSON.stringify(record)}\n`, ContentType: 'application/json', ChecksumAlgorithm: 'SHA256' }));
+  try {
+    // Write once (the bucket policy refuses anything else): a repeated End finds its outcome already there.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${JSON.stringify(record)}\n`, ContentType: 'application/json', ChecksumAlgorithm: 'SHA256', IfNoneMatch: '*' }));
+  } catch (err) {
+    if (!(err instanceof Error && err.name === 'PreconditionFailed')) throw err;
+  }
   return key;
 }
 
