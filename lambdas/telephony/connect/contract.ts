@@ -50,6 +50,8 @@ export const PARAM = {
   field: 'Field',
   /** `$.StoredCustomerInput`: Encryption SDK ciphertext (base64), or `Timeout`. */
   entry: 'CustomerEntry',
+  /** `$.External.state`: the capture state the last function answered with (never card data). */
+  state: 'CaptureState',
 } as const;
 
 /** The stored value Connect writes when the caller keyed nothing before the time limit. */
@@ -71,6 +73,8 @@ export interface FlowResponse {
   prompt: string;
   /** The form whose branch of the flow runs (voice, timeouts); set once claimed. */
   formId: string;
+  /** The capture state the flow hands back on the next call (encodeCaptureState); empty when no session. */
+  state: string;
 }
 
 /** The capture function's answer to one field also says whether it was accepted. */
