@@ -57,7 +57,11 @@ export async function onFlowKeyEvent(event: CustomResourceEvent<FlowKeyPropertie
     );
   } catch (err) {
     // Without its private key the new security key is useless: take it back before failing.
-    await deps.connect.send(new DisassociateSecurityKeyCommand({ InstanceId: instanceId, AssociationId: keyId })).catch(() => undefined);
+    try {
+      await deps.connect.send(new DisassociateSecurityKeyCommand({ InstanceId: instanceId, AssociationId: keyId }));
+    } catch {
+      // Best effort: the failure reported is the secret's.
+    }
     throw err;
   }
   return { PhysicalResourceId: `flowkey|${instanceId}|${keyId}`, Data: {
