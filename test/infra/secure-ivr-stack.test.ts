@@ -270,7 +270,7 @@ describe('SecureIvrStack', () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Principal: { Service: 'voiceconnector.chime.amazonaws.com' },
-            Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+            Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
             Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': 'arn:aws:chime:us-east-1:123456789012:sma/*' } },
           }),
         ]),
@@ -361,20 +361,20 @@ describe('SecureIvrStack', () => {
     template.hasOutput('AgentConsoleUrl', {});
   });
 
-  it('creates no SIP rule without a phone number and a Create/DeleteSipRule-only custom resource with one', () => {
+  it('creates no SIP rule without a phone number and a SIP-rule custom resource, limited to the SIP-rule actions, with one', () => {
     // Prepare
     const without = sharedStack();
     // Act
     const withRule = sharedStack({ ...REQUIRED_CONTEXT, phoneNumber: '+15555550199' });
     // Assess
-    expect(Object.keys(without.template.findResources('Custom::AWS'))).toHaveLength(0);
-    const rule = Object.values(withRule.template.findResources('Custom::AWS'));
+    expect(Object.keys(without.template.findResources('Custom::SipRule'))).toHaveLength(0);
+    const rule = Object.values(withRule.template.findResources('Custom::SipRule'));
     expect(rule).toHaveLength(1);
-    expect(JSON.stringify(rule[0]?.Properties.Create)).toContain('+15555550199');
+    expect(rule[0]?.Properties).toMatchObject({ PhoneNumber: '+15555550199', AwsRegion: 'us-east-1', SipMediaApplicationId: { 'Fn::GetAtt': [logicalId(withRule.stack.sipMediaApplication.sma), 'SipMediaApplicationId'] } });
     const chimeActions = identityStatements(withRule.template)
       .flatMap(({ statement }) => asList(statement.Action))
       .filter((a) => a.startsWith('chime:'));
-    expect(new Set(chimeActions)).toEqual(new Set(['chime:CreateSipRule', 'chime:DeleteSipRule', 'chime:UpdateSipRule', 'chime:UpdateSipMediaApplicationCall']));
+    expect(new Set(chimeActions)).toEqual(new Set(['chime:CreateSipRule', 'chime:GetSipRule', 'chime:ListSipRules', 'chime:DeleteSipRule', 'chime:UpdateSipRule', 'chime:UpdateSipMediaApplicationCall']));
   });
 
   it('lets the CCaaS desktops named in context embed the console, and leaves the API Gateway account role to the account when told', () => {

@@ -47,6 +47,8 @@ export interface SessionRecord {
   hungUpAt?: string;
   recordingPausedAt?: string;
   recordingResumedAt?: string;
+  /** When GetKey asked the call for card entry (the start of the capture-time metric). */
+  captureRequestedAt?: string;
 }
 
 /** Another session already holds the call. */
@@ -110,7 +112,7 @@ export async function saveTaskToken(deps: SessionStoreDeps, sessionId: string, t
     new UpdateCommand({
       TableName: deps.tableName,
       Key: { sessionId },
-      UpdateExpression: 'SET taskToken = :t, #s = :s, updatedAt = :now',
+      UpdateExpression: 'SET taskToken = :t, #s = :s, updatedAt = :now, captureRequestedAt = :now',
       ConditionExpression: 'attribute_exists(sessionId)',
       ExpressionAttributeNames: { '#s': 'status' },
       ExpressionAttributeValues: { ':t': taskToken, ':s': 'separating', ':now': deps.now().toISOString() },
@@ -120,22 +122,28 @@ export async function saveTaskToken(deps: SessionStoreDeps, sessionId: string, t
 
 /** Removes and returns the task token; undefined when it was already taken (a duplicate event). */
 export async function takeTaskToken(deps: SessionStoreDeps, sessionId: string): Promise<string | undefined> {
+  return (await takeTaskTokenTimed(deps, sessionId)).token;
+}
+
+/** takeTaskToken, plus when GetKey asked for card entry (same single update; for the capture-time metric). */
+export async function takeTaskTokenTimed(deps: SessionStoreDeps, sessionId: string): Promise<{ token?: string; captureRequestedAt?: string }> {
   const { UpdateCommand } = await dynamoLib();
   try {
     const result = await deps.ddb.send(
       new UpdateCommand({
         TableName: deps.tableName,
         Key: { sessionId },
-        UpdateExpression: 'REMOVE taskToken SET updatedAt = :now',
+        UpdateExpression: 'REMOVE taskToken, captureRequestedAt SET updatedAt = :now',
         ConditionExpression: 'attribute_exists(taskToken)',
         ExpressionAttributeValues: { ':now': deps.now().toISOString() },
         ReturnValues: 'UPDATED_OLD',
       }),
     );
     const token = result.Attributes?.taskToken;
-    return typeof token === 'string' ? token : undefined;
+    const requested = result.Attributes?.captureRequestedAt;
+    return { ...(typeof token === 'string' ? { token } : {}), ...(typeof requested === 'string' ? { captureRequestedAt: requested } : {}) };
   } catch (err) {
-    if (isConditionFailure(err)) return undefined;
+    if (isConditionFailure(err)) return {};
     throw err;
   }
 }

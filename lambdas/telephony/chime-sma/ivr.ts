@@ -19,7 +19,10 @@ import { promptsFor } from './prompts';
 
 export interface IvrConfig {
   agentEndpoint: CallAndBridgeEndpoint;
-  /** Caller id shown to the agent; defaults to the caller's own number. */
+  /**
+   * Caller id on the agent leg; defaults to the number the caller dialled (ours: always a valid caller id,
+   * unlike a withheld or foreign caller number, which carriers may refuse and CallAndBridge then fails).
+   */
   callerIdNumber?: string;
   /** Where whole-call recordings go (bucket[/prefix]); no recording when absent. */
   recordingLocation?: string;
@@ -147,7 +150,7 @@ export class SecureIvr {
 
   private bridgeAgent(event: SmaEvent, state: CallState, before: SmaAction[]): IvrResult {
     const legA = findLeg(event, 'LEG-A');
-    const callerId = this.config.callerIdNumber ?? legA?.From ?? '';
+    const callerId = this.config.callerIdNumber ?? legA?.To ?? '';
     return result(state, [...before, actions.callAndBridge(callerId, this.config.agentEndpoint, this.config.agentRingSeconds)]);
   }
 
