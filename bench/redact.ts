@@ -16,7 +16,8 @@
  *   committed. Ours streams them as the Lambda and CLI do (64 KiB chunks, MIME parsed). The peers are
  *   not streaming or MIME-aware and are 2–4 orders of magnitude slower, so they run on the first
  *   PEER_SAMPLE bytes of the same files (the MB/s is per byte they actually processed).
- * Three timed runs each (after a warm-up); min / median / max are printed, since the machine is shared.
+ * Three timed runs each (after a warm-up); min / median / max are printed, of wall time and of the
+ * process's CPU time (the machine is shared: the load average is printed with the figures).
  *
  * Run alone: `npx tsx bench/redact.ts`; `npm run bench` (bench/run.ts) calls benchRedaction().
  */
@@ -77,8 +78,11 @@ export interface RedactorRow {
   missedCategories: Record<string, number>;
   falsePositiveCategories: Record<string, number>;
   chatMbPerSecond?: Spread;
+  /** MB per second of this process's CPU time (less disturbed by other work on a shared machine). */
+  chatMbPerCpuSecond?: Spread;
   chatBytes?: number;
   mimeMbPerSecond?: Spread;
+  mimeMbPerCpuSecond?: Spread;
   mimeBytes?: number;
 }
 
@@ -87,6 +91,7 @@ export interface RedactionBenchReport {
   chatFileBytes: number;
   mimeFileBytes: number;
   loadAverage: number[];
+  cpus: number;
   rows: RedactorRow[];
 }
 
@@ -279,16 +284,20 @@ function spread(values: number[]): Spread {
   return { min: round(sorted[0] ?? 0), median: round(sorted[Math.floor(sorted.length / 2)] ?? 0), max: round(sorted[sorted.length - 1] ?? 0) };
 }
 
-function throughput(run: () => number): Spread {
+function throughput(run: () => number): { wall: Spread; cpu: Spread } {
   run(); // warm-up: let the JIT settle before timing
-  const rates: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < RUNS; r += 1) {
+    const cpuStart = process.cpuUsage();
     const start = process.hrtime.bigint();
     const bytes = run();
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    rates.push(bytes / 1e6 / seconds);
+    const used = process.cpuUsage(cpuStart);
+    wall.push(bytes / 1e6 / seconds);
+    cpu.push(bytes / 1e6 / ((used.user + used.system) / 1e6));
   }
-  return spread(rates);
+  return { wall: spread(wall), cpu: spread(cpu) };
 }
 
 function score(contender: Contender, corpus: CorpusEntry[]): RedactorRow {
@@ -348,8 +357,12 @@ export async function benchRedaction(): Promise<RedactionBenchReport> {
       const row = score(contender, corpus);
       let chatBytes = 0;
       let mimeBytes = 0;
-      row.chatMbPerSecond = throughput(() => (chatBytes = contender.chat(chat)));
-      row.mimeMbPerSecond = throughput(() => (mimeBytes = contender.mime(raw)));
+      const chatRate = throughput(() => (chatBytes = contender.chat(chat)));
+      const mimeRate = throughput(() => (mimeBytes = contender.mime(raw)));
+      row.chatMbPerSecond = chatRate.wall;
+      row.chatMbPerCpuSecond = chatRate.cpu;
+      row.mimeMbPerSecond = mimeRate.wall;
+      row.mimeMbPerCpuSecond = mimeRate.cpu;
       row.chatBytes = chatBytes;
       row.mimeBytes = mimeBytes;
       rows.push(row);
@@ -358,12 +371,13 @@ export async function benchRedaction(): Promise<RedactionBenchReport> {
     }
   }
   const cards = corpus.filter((e) => e.kind === 'card').reduce((n, e) => n + e.cards.length, 0);
-  const { loadavg } = await import('node:os');
+  const { loadavg, cpus } = await import('node:os');
   return {
     corpus: { entries: corpus.length, cards, nearMisses: corpus.filter((e) => e.kind === 'near-miss').length },
     chatFileBytes: chat.length,
     mimeFileBytes: raw.length,
     loadAverage: loadavg().map((n) => Math.round(n * 100) / 100),
+    cpus: cpus().length,
     rows,
   };
 }
@@ -375,12 +389,23 @@ const sp = (s: Spread | undefined): string => (s ? `${s.median.toFixed(1)} (${s.
 export function formatRedactionReport(report: RedactionBenchReport): string[] {
   const lines: string[] = [];
   lines.push(`  corpus: ${report.corpus.entries} lines, ${report.corpus.cards} card numbers, ${report.corpus.nearMisses} near misses (events/redact/redaction-corpus.jsonl)`);
-  lines.push(`  large files: chat ${(report.chatFileBytes / 1e6).toFixed(1)} MB, MIME ${(report.mimeFileBytes / 1e6).toFixed(1)} MB; ${RUNS} timed runs, median (min–max) MB/s; load average ${report.loadAverage.join(' ')} on ${(globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? '?'} cores`);
-  const header = ['redactor', 'recall', 'precision', 'F1', 'near misses untouched', 'chat MB/s', 'MIME MB/s'];
+  lines.push(`  large files: chat ${(report.chatFileBytes / 1e6).toFixed(1)} MB, MIME ${(report.mimeFileBytes / 1e6).toFixed(1)} MB; ${RUNS} timed runs, median (min–max) MB/s of wall time and of this process's CPU time`);
+  lines.push(`  machine: ${report.cpus} cores, load average ${report.loadAverage.join(' ')} during the run (a shared machine: wall-time figures shrink with the load)`);
+  const header = ['redactor', 'recall', 'precision', 'F1', 'near misses untouched', 'chat MB/s wall', 'chat MB/s CPU', 'MIME MB/s wall', 'MIME MB/s CPU'];
   const body = report.rows.map((r) =>
     r.unavailable !== undefined
-      ? [r.name, `could not run: ${r.unavailable}`, '', '', '', '', '']
-      : [r.name, `${f3(r.recall)} (${r.caught}/${r.cards})`, `${f3(r.precision)} (${r.falsePositives} FP)`, f3(r.f1), `${(r.nearMissesUntouched * 100).toFixed(1)} %`, sp(r.chatMbPerSecond), sp(r.mimeMbPerSecond)],
+      ? [r.name, `could not run: ${r.unavailable}`, '', '', '', '', '', '', '']
+      : [
+          r.name,
+          `${f3(r.recall)} (${r.caught}/${r.cards})`,
+          `${f3(r.precision)} (${r.falsePositives} FP)`,
+          f3(r.f1),
+          `${(r.nearMissesUntouched * 100).toFixed(1)} %`,
+          sp(r.chatMbPerSecond),
+          sp(r.chatMbPerCpuSecond),
+          sp(r.mimeMbPerSecond),
+          sp(r.mimeMbPerCpuSecond),
+        ],
   );
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
   const fmt = (cells: string[]): string => `  ${cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ')}`;
