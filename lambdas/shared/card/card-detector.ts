@@ -276,16 +276,19 @@ export interface ScanCost {
   parserSteps: number;
 }
 
+const EMPTY = new Int32Array(0);
+
 /** Called for each card number found; return `true` to stop scanning. */
 type OnCard = (match: CardMatchDetail) => boolean | void;
 
 class Scanner {
   // One run of digit groups: per digit its value and where it is written; per group its first digit.
   // Typed arrays reused across runs (grown when a run is longer); counts say how much is in use.
-  private dVal = new Int32Array(64);
-  private dStart = new Int32Array(64);
-  private dEnd = new Int32Array(64);
-  private gFirst = new Int32Array(64);
+  // Allocated on the first digit: most texts scanned (a chat line, an HTML text node) hold none.
+  private dVal = EMPTY;
+  private dStart = EMPTY;
+  private dEnd = EMPTY;
+  private gFirst = EMPTY;
   private dCount = 0;
   private gCount = 0;
   /** Characters just before the run's first digit and just after its last, for the unknown-brand rule. */
@@ -408,7 +411,7 @@ class Scanner {
   private pushDigit(value: number, start: number, end: number, newGroup: boolean): void {
     if (this.dCount === this.dVal.length) {
       const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
-        const b = new Int32Array(a.length * 2);
+        const b = new Int32Array(Math.max(64, a.length * 2));
         b.set(a);
         return b;
       };
