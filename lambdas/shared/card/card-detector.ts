@@ -18,7 +18,8 @@
  *   its brand's lengths (brand from card-rules.ts) and which passes Luhn (card-rules.ts); a number of
  *   an unknown brand counts only when it stands alone as 16 digits typed 4-4-4-4 or unbroken. In one
  *   run of groups, the longest such window from the leftmost group wins, then the search goes on
- *   after it.
+ *   after it. A window that is only part of its run must be grouped like one number (regularWindow);
+ *   the digits of a valid IBAN and postal tracking runs (20+ digits from a 9, in fours) are skipped.
  *
  * Linear time: a card needs at least 13 consecutive characters that are digits, separators or
  * markup, so plain text is sampled every 13th character and only the neighbourhood of a sample that
