@@ -79,8 +79,8 @@ export interface ContactEvent {
 }
 
 export interface ContactFaults {
-  /** UpdateContactRecordingBehavior fails (the suspension could not be made). */
-  recordingChangeFails?: boolean;
+  /** An UpdateContactRecordingBehavior that would suspend a running track fails (resuming still works). */
+  recordingSuspendFails?: boolean;
   /** UpdateContactMediaStreamingBehavior fails. */
   mediaStreamingChangeFails?: boolean;
   /** The caller hangs up just before the first action that passes this test runs. */
@@ -532,7 +532,7 @@ export class ConnectEmulator {
           if (next === undefined) return this.fail(contact, run, `no branch for the result of ${action.Identifier}`);
         }
       } else {
-        if (log) log.Error = step.type;
+        if (log && !log.Error) log.Error = `${step.type} (${step.detail})`;
         next = (t.Errors ?? []).find((e) => e.ErrorType === step.type)?.NextAction ?? (t.Errors ?? []).find((e) => e.ErrorType === 'NoMatchingError')?.NextAction;
         if (next === undefined) return this.fail(contact, run, `${action.Type} ${action.Identifier} failed (${step.detail}) with no error branch`);
       }
@@ -594,8 +594,9 @@ export class ConnectEmulator {
         return { kind: 'next' };
       }
       case 'UpdateContactRecordingBehavior': {
-        if (contact.faults.recordingChangeFails) return { kind: 'error', type: 'NoMatchingError', detail: 'the recording behavior could not be changed' };
         const behavior = p.RecordingBehavior as { RecordedParticipants: string[]; IVRRecordingBehavior?: string };
+        const suspends = (behavior.RecordedParticipants.length === 0 && contact.recording.AGENT === 'recording') || (behavior.IVRRecordingBehavior === 'Disabled' && contact.recording.IVR === 'recording');
+        if (contact.faults.recordingSuspendFails && suspends) return { kind: 'error', type: 'NoMatchingError', detail: 'the recording could not be suspended' };
         contact.recordedParticipants = [...behavior.RecordedParticipants];
         // Suspending keeps the recording (silence fills the gap); only a track that ran can be suspended.
         const agentTrack = behavior.RecordedParticipants.length > 0;

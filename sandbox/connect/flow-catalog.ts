@@ -215,7 +215,7 @@ export const ACTIONS: Record<string, ActionSpec> = {
     page: 'interactions-invokelambdafunction',
     parameters: {
       LambdaFunctionARN: req(str()),
-      InvocationTimeLimitSeconds: req(str({ statik: true, values: ['1', '2', '3', '4', '5', '6', '7', '8'], what: 'a whole number from 1 to 8' })),
+      InvocationTimeLimitSeconds: req(str({ statik: true, values: ['1', '2', '3', '4', '5', '6', '7', '8'] })),
       InvocationType: opt(str({ values: ['SYNCHRONOUS', 'ASYNCHRONOUS'] })),
       LambdaInvocationAttributes: opt({ kind: 'string-map' }),
       ResponseValidation: opt({ kind: 'object', fields: { ResponseType: req(str({ values: ['STRING_MAP', 'JSON'], statik: true })) } }),
