@@ -203,11 +203,19 @@ export const ACTIONS: Record<string, ActionSpec> = {
     errors: { allowed: ['NoMatchingError'] },
     conditions: 'none',
   },
-  /** contact-actions-updatecontacttexttospeechvoice (UI: Set voice) */
+  /**
+   * contact-actions-updatecontacttexttospeechvoice (UI: Set voice): the current page lets voice and
+   * engine be dynamic, adds TextToSpeechStyle, and requires the NoMatchingError branch (an invalid voice
+   * or engine is an error).
+   */
   UpdateContactTextToSpeechVoice: {
     page: 'contact-actions-updatecontacttexttospeechvoice',
-    parameters: { TextToSpeechVoice: req(str({ statik: true })), TextToSpeechEngine: opt(str({ values: ['standard', 'neural', 'generative', 'long-form'], statik: true })) },
-    errors: { allowed: [] },
+    parameters: {
+      TextToSpeechVoice: req(str()),
+      TextToSpeechEngine: opt(str({ pattern: /^(standard|neural|generative|long-form)$/i, what: 'a Polly engine (standard, neural, generative, long-form)' })),
+      TextToSpeechStyle: opt(str({ values: ['None', 'Conversational', 'Newscaster'] })),
+    },
+    errors: { allowed: ['NoMatchingError'], required: ['NoMatchingError'] },
     conditions: 'none',
   },
   /** interactions-invokelambdafunction (UI: Invoke AWS Lambda function) */
