@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { Sandbox } from './sandbox';
-import { runScriptedCall, summarizeCall } from './scripted-call';
+import { runAnyScriptedCall, summarizeCall } from './scripted-call';
 import { KEY_PATTERN } from './sma/caller';
 import { getSession } from '../lambdas/shared/session/session-store';
 import { documentClient } from '../lambdas/shared/clients';
@@ -197,7 +197,7 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
         if (!roleAllows(roleOf(identity), req.method ?? 'GET', url.pathname)) return writeFinance(financeOnlyRefusal());
         const finance = await handleFinanceRequest({ method: req.method ?? 'GET', url, identity }, financeDeps);
         if (finance) return writeFinance(finance);
-        if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok', activeCalls: sandbox.emulator.activeCalls().length });
+        if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok', telephony: sandbox.connect ? 'connect' : 'chime', activeCalls: sandbox.emulator.activeCalls().length + (sandbox.connect?.emulator.activeContacts().length ?? 0) });
         if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/console' || url.pathname === '/keypad')) {
           res.writeHead(302, { location: url.pathname === '/keypad' ? '/keypad/' : '/console/' });
           return res.end();
@@ -217,7 +217,7 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
           if (!checked.ok) return send(res, 400, { error: 'BadRequest', problems: checked.problems });
           // Like `secure-ivr call`: no fields means the form's example values.
           const ask = Object.keys(checked.value.fields).length > 0 ? checked.value : { ...checked.value, fields: exampleFields(await loadSecureInputConfig(process.env), checked.value.formId) };
-          return send(res, 200, summarizeCall(await runScriptedCall(sandbox, ask)));
+          return send(res, 200, summarizeCall(await runAnyScriptedCall(sandbox, ask)));
         }
         const session = /^\/sessions\/([A-Za-z0-9._:+-]{1,128})$/.exec(url.pathname);
         if (req.method === 'GET' && session) {
