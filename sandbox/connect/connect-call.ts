@@ -7,7 +7,7 @@
 import type { CallResult, Sandbox, SessionAsk } from '../sandbox';
 import { ScriptedCaller } from '../sma/caller';
 import type { ConnectSandbox } from './connect-sandbox';
-import type { ConnectContact, ContactOptions } from './emulator';
+import type { ConnectContact, ContactOptions, ParticipantState } from './emulator';
 
 export interface ConnectCallOptions extends SessionAsk {
   keys: string;
@@ -20,7 +20,14 @@ export interface ConnectCallOptions extends SessionAsk {
   during?: (contact: ConnectContact, sessionId: string) => Promise<void>;
 }
 
-export type ConnectCallResult = Omit<CallResult, 'call' | 'executionArn'> & { executionArn?: string; contact: ConnectContact; flow: string };
+export type ConnectCallResult = Omit<CallResult, 'call' | 'executionArn'> & {
+  executionArn?: string;
+  contact: ConnectContact;
+  /** How the transfer flow ended: returned (the caller back with the agent), disconnected, failed. */
+  flow: string;
+  /** The agent's state when the flow ended (connected = off hold, talking with the caller again). */
+  agentAtFlowEnd: ParticipantState;
+};
 
 export async function runConnectScriptedCall(sandbox: Sandbox, connect: ConnectSandbox, options: ConnectCallOptions): Promise<ConnectCallResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
@@ -33,11 +40,12 @@ export async function runConnectScriptedCall(sandbox: Sandbox, connect: ConnectS
   if (options.during) await options.during(contact, sessionId);
   const flowState = await flow;
   const outcomeAt = Date.now();
+  const agentAtFlowEnd = contact.agent;
   const execution = sessionId ? sandbox.sfn.executions().find((e) => e.name === sessionId) : undefined;
   // Back with the agent (or gone): the customer ends the call.
   if (contact.status === 'active') contact.hangUpCaller();
   if (!execution) {
-    return { sessionId, outcome: 'aborted', details: 'no secure session was started on this transfer', contact, flow: flowState };
+    return { sessionId, outcome: 'aborted', details: 'no secure session was started on this transfer', contact, flow: flowState, agentAtFlowEnd };
   }
   const ended = await sandbox.sessionOutcome(execution.executionArn, timeoutMs);
   return {
@@ -46,6 +54,7 @@ export async function runConnectScriptedCall(sandbox: Sandbox, connect: ConnectS
     executionArn: execution.executionArn,
     contact,
     flow: flowState,
+    agentAtFlowEnd,
     ...(contact.lastKeyAt !== undefined ? { lastKeyToOutcomeMs: outcomeAt - contact.lastKeyAt } : {}),
   };
 }

@@ -87,6 +87,8 @@ export interface ContactFaults {
   hangUpBefore?: (action: FlowAction, contact: ConnectContact) => boolean;
   /** The agent hangs up just before the first action that passes this test runs. */
   agentHangsUpBefore?: (action: FlowAction, contact: ConnectContact) => boolean;
+  /** Awaited before each action runs (tests act at an exact point of the flow: cancel, hang up, …). */
+  beforeAction?: (action: FlowAction, contact: ConnectContact) => Promise<void> | void;
 }
 
 export interface ContactOptions {
@@ -508,6 +510,7 @@ export class ConnectEmulator {
     let external: Record<string, unknown> = {};
     let stored: string | undefined;
     for (let steps = 0; current && steps < MAX_STEPS; steps += 1) {
+      await contact.faults.beforeAction?.(current, contact);
       if (contact.faults.hangUpBefore?.(current, contact)) contact.hangUpCaller();
       if (contact.faults.agentHangsUpBefore?.(current, contact)) contact.hangUpAgent();
       if (contact.status !== 'active' || run.state !== 'running') return;
