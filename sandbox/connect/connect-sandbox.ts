@@ -46,6 +46,8 @@ type FlowFunction = (raw: unknown, context?: unknown) => Promise<unknown>;
 export class ConnectSandbox {
   /** The flow key the flow encrypts to (the certificate in the flow) and the secret holds. */
   public securityKey!: FlowSecurityKeyMaterial;
+  /** Contact events on their way to their EventBridge target. */
+  public readonly deliveries = new Set<Promise<void>>();
 
   private constructor(
     public readonly emulator: ConnectEmulator,
@@ -66,6 +68,17 @@ export class ConnectSandbox {
     const handlers = (await import('../../lambdas/telephony/connect/handler')) as unknown as Record<'claim' | 'capture' | 'status', FlowFunction>;
     for (const fn of ['claim', 'capture', 'status'] as const) emulator.addFunction(CONNECT_FUNCTIONS[fn], handlers[fn] as ConnectLambdaHandler);
     const sandbox = new ConnectSandbox(emulator, secrets, secretArn, options.forms);
+    // Contact events go to EventBridge; the rule's target is the hang-up function (asynchronous, as there).
+    const { handler: contactEvents } = await import('../../lambdas/telephony/connect/contact-event-handler');
+    emulator.onContactEvent((event) => {
+      if (event.detail.eventType !== 'DISCONNECTED') return;
+      const delivery = contactEvents(JSON.parse(JSON.stringify(event))).then(
+        () => undefined,
+        () => undefined,
+      );
+      sandbox.deliveries.add(delivery);
+      void delivery.finally(() => sandbox.deliveries.delete(delivery));
+    });
     await sandbox.useKey(await makeFlowSecurityKey());
     return sandbox;
   }
@@ -120,6 +133,7 @@ export class ConnectSandbox {
 
   public async close(): Promise<void> {
     for (const contact of this.emulator.activeContacts()) contact.hangUpCaller();
+    await Promise.all([...this.deliveries]);
     await this.secrets.close();
   }
 }

@@ -177,16 +177,16 @@ describe('secure sessions on Amazon Connect', () => {
 
 describe('a caller hanging up on Amazon Connect', () => {
   it.each([
-    ['before the claim', 'claim'],
-    ['while recording is being suspended', 'recording-off'],
-    ['at the card number prompt', 'pan'],
-    ['before the expiry is checked', 'exp-check'],
-    ['while the outcome is awaited', 'status'],
-  ])('%s: the session ends, nothing is kept', async (_label, suffix) => {
+    ['before the claim: no session starts', 'claim', { outcome: 'aborted', details: 'no secure session was started on this transfer' }],
+    ['while recording is being suspended: card entry ends as CallerHungUp', 'recording-off', { outcome: 'aborted', error: 'CallerHungUp' }],
+    ['at the card number prompt: card entry ends as CallerHungUp', 'pan', { outcome: 'aborted', error: 'CallerHungUp' }],
+    ['before the expiry is checked: card entry ends as CallerHungUp', 'exp-check', { outcome: 'aborted', error: 'CallerHungUp' }],
+    ['while the outcome is awaited: the session still completes', 'status', { outcome: 'accepted' }],
+  ])('%s; nothing is kept', async (_label, suffix, expected) => {
     const result = await call(GOOD, { contact: { faults: { hangUpBefore: at(suffix) } } });
 
     expect(result.contact.status).toBe('ended');
-    expect(['aborted', 'accepted', 'declined']).toContain(result.outcome);
+    expect(result).toMatchObject(expected);
     expect(sandbox.sfn.executions().filter((e) => e.status === 'RUNNING')).toEqual([]);
     expect(await vaultItems()).toBe(0);
   });
@@ -210,7 +210,7 @@ describe('a caller hanging up on Amazon Connect', () => {
     const result = await call(GOOD);
 
     expect(result.contact.status).toBe('ended');
-    expect(['accepted', 'aborted']).toContain(result.outcome);
+    expect(result.outcome).toBe('accepted');
     expect(await vaultItems()).toBe(0);
   });
 });
@@ -224,7 +224,7 @@ describe('the flow security key on Amazon Connect', () => {
       const result = await call(GOOD);
 
       expect(result.outcome).toBe('aborted');
-      expect(result.error).toMatch(/FlowKey|TelephonyFailed/);
+      expect(result).toMatchObject({ error: 'FlowKeyFailed', details: 'secure session failed (FlowKeyFailed)' });
       expect(result.contact.prompts.filter((p) => p.storesInput)).toHaveLength(1);
       expect(await vaultItems()).toBe(0);
     } finally {
@@ -232,14 +232,16 @@ describe('the flow security key on Amazon Connect', () => {
     }
   });
 
-  it('an expired flow certificate: Connect will not encrypt, the session aborts, nothing stored', async () => {
+  it('an expired flow certificate: Connect will not encrypt, no field reaches the capture function, the session aborts, nothing stored', async () => {
     const good = sandbox.connect!.securityKey;
     const expired = await makeFlowSecurityKey({ keyId: 'expired-key', days: 1, notBefore: new Date(Date.now() - 3 * 86_400_000) });
     await sandbox.connect!.useKey(expired);
     try {
       const result = await call(GOOD);
 
-      expect(result.outcome).toBe('aborted');
+      // Connect gives the flow no reason for a failed input block, so the capture function can only say the
+      // prompt failed (TelephonyFailed); the reason is in what the emulator saw (a flow log would hold it).
+      expect(result).toMatchObject({ outcome: 'aborted', error: 'TelephonyFailed' });
       expect(result.contact.lambdaCalls.filter((c) => c.event.Details.Parameters.Operation === 'field')).toEqual([]);
       expect(await vaultItems()).toBe(0);
     } finally {
