@@ -16,6 +16,10 @@ export interface ConnectCallOptions extends SessionAsk {
   contact?: ContactOptions;
   /** Skip the agent's request (a transfer nobody asked for). @default false */
   noRequest?: boolean;
+  /** The session id the agent's request uses. @default a new UUID */
+  sessionId?: string;
+  /** Runs once the contact exists, before the request and the transfer (soaks arm their faults here). */
+  onContact?: (contact: ConnectContact) => void;
   /** Runs once the flow is under way (a test cancels or hangs up from here). */
   during?: (contact: ConnectContact, sessionId: string) => Promise<void>;
 }
@@ -32,9 +36,10 @@ export type ConnectCallResult = Omit<CallResult, 'call' | 'executionArn'> & {
 export async function runConnectScriptedCall(sandbox: Sandbox, connect: ConnectSandbox, options: ConnectCallOptions): Promise<ConnectCallResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const contact = connect.placeCall(new ScriptedCaller(options.keys), options.contact ?? {});
+  options.onContact?.(contact);
   let sessionId = '';
   if (!options.noRequest) {
-    sessionId = await connect.leavePendingRequest(contact, { agentId: options.agentId ?? 'agent-sandbox', formId: options.formId, fields: options.fields, parties: options.parties ?? 2 });
+    sessionId = await connect.leavePendingRequest(contact, { agentId: options.agentId ?? 'agent-sandbox', formId: options.formId, fields: options.fields, parties: options.parties ?? 2 }, options.sessionId);
   }
   const flow = connect.pressQuickConnect(contact);
   if (options.during) await options.during(contact, sessionId);
