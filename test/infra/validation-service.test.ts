@@ -17,7 +17,7 @@ const CLIENT_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:secu
 const SECRETS_KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 function validatorEnv(template: Template): Record<string, unknown> {
-  const fns = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'secure-ivr-validator' } } } });
+  const fns = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'secure-ivr-validate' } } } });
   const [fn] = Object.values(fns);
   return fn?.Properties.Environment.Variables as Record<string, unknown>;
 }

@@ -64,10 +64,27 @@ function secretsClient(): Promise<SecretsManagerClient> {
   return (secrets ??= import('@aws-sdk/client-secrets-manager').then(({ SecretsManagerClient: Client }) => new Client({ maxAttempts: 3 })));
 }
 
+/** The current key and, while a rotation settles, the previous one (AWSPREVIOUS: contacts still in the old flow). */
 async function readFlowKeys(secretArn: string): Promise<FlowKey[]> {
   const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  const { SecretString } = await (await secretsClient()).send(new GetSecretValueCommand({ SecretId: secretArn }));
-  return (await storedInput()).parseFlowKeys(SecretString ?? '');
+  const { parseFlowKeys } = await storedInput();
+  const client = await secretsClient();
+  const [current, previous] = await Promise.all([
+    client.send(new GetSecretValueCommand({ SecretId: secretArn, VersionStage: 'AWSCURRENT' })),
+    client.send(new GetSecretValueCommand({ SecretId: secretArn, VersionStage: 'AWSPREVIOUS' })).catch((err: unknown) => {
+      if (err instanceof Error && err.name === 'ResourceNotFoundException') return undefined;
+      throw err;
+    }),
+  ]);
+  const keys = parseFlowKeys(current.SecretString ?? '');
+  if (previous?.SecretString) {
+    try {
+      keys.push(...parseFlowKeys(previous.SecretString).filter((k) => !keys.some((c) => c.keyId === k.keyId)));
+    } catch {
+      // The first version is CDK's placeholder, not a key: only the current key counts then.
+    }
+  }
+  return keys;
 }
 
 /** Opens a stored value with the cached keys; on a miss, reads the secret again once (rotation). */
