@@ -16,7 +16,7 @@ import { documentClient, sfnClient } from '../../shared/clients';
 import { dynamoLib, sfnSdk } from '../../shared/sdk';
 import { sessionEvent } from '../../shared/session/events';
 import { emitSafely, eventSinkFor } from '../../shared/session/event-sinks';
-import { recordProgress, takeTaskToken, type SessionStoreDeps } from '../../shared/session/session-store';
+import { getSession, recordProgress, takeTaskToken, type SessionStoreDeps } from '../../shared/session/session-store';
 import { callKeyOf } from './contract';
 import { connectCallId } from './connect-telephony';
 
@@ -33,6 +33,14 @@ export interface HangUpDeps {
   activeSession(store: SessionStoreDeps, callId: string): Promise<string | undefined>;
   failCapture(taskToken: string): Promise<void>;
   emit(sessionId: string, callId: string, stage: string): Promise<void>;
+  /**
+   * How long to wait for a session that is still being opened when the caller leaves (the claim
+   * function starts it while the caller is already in the flow; Begin takes the call's lock and GetKey
+   * leaves its token a moment later).
+   */
+  openingWaitMs: number;
+  sleep(ms: number): Promise<void>;
+  now(): number;
 }
 
 export type HangUpResult = 'ignored' | 'no-session' | 'capture-ended' | 'recorded';
@@ -49,19 +57,31 @@ export async function onContactEvent(raw: unknown, deps: HangUpDeps): Promise<Ha
   const initial = optional(detail.initialContactId);
   const callId = connectCallId(callKeyOf({ contactId: detail.contactId, ...(previous ? { previousContactId: previous } : {}), ...(initial ? { initialContactId: initial } : {}) }));
   const store = await deps.store();
-  const sessionId = await deps.activeSession(store, callId);
-  if (!sessionId) return 'no-session';
-  const token = await takeTaskToken(store, sessionId);
-  if (token) {
-    await deps.failCapture(token);
-    await deps.emit(sessionId, callId, 'capturing');
-    return 'capture-ended';
+  // Only a transferred contact (the secure flow is a transfer) can have a session still being opened.
+  const deadline = deps.now() + (previous ? deps.openingWaitMs : 0);
+  for (;;) {
+    const sessionId = await deps.activeSession(store, callId);
+    if (sessionId) {
+      const token = await takeTaskToken(store, sessionId);
+      if (token) {
+        await deps.failCapture(token);
+        await deps.emit(sessionId, callId, 'capturing');
+        return 'capture-ended';
+      }
+      const status = (await getSession(store, sessionId))?.status;
+      if (status !== undefined && status !== 'requested') {
+        // Card entry is over: the session runs on; End finds nobody to tell.
+        await recordProgress(store, sessionId, { hungUp: true });
+        await deps.emit(sessionId, callId, 'after-capture');
+        return 'recorded';
+      }
+    }
+    if (deps.now() >= deadline) return 'no-session';
+    await deps.sleep(POLL_MS);
   }
-  // Card entry is over (or not begun): the session runs on; End finds nobody to tell.
-  await recordProgress(store, sessionId, { hungUp: true });
-  await deps.emit(sessionId, callId, 'after-capture');
-  return 'recorded';
 }
+
+const POLL_MS = 200;
 
 const logger = createLogger('connect-contact-events');
 
@@ -82,6 +102,9 @@ export function liveHangUpDeps(env: NodeJS.ProcessEnv = process.env): HangUpDeps
       const { SendTaskFailureCommand } = await sfnSdk();
       await (await sfnClient()).send(new SendTaskFailureCommand({ taskToken, error: 'CallerHungUp', cause: 'the caller hung up before finishing card entry' }));
     },
+    openingWaitMs: Number(env.CONNECT_HANGUP_OPENING_WAIT_MS ?? '10000'),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => Date.now(),
     emit: (sessionId, callId, stage) => emitSafely(sink, sessionEvent('caller.hung-up', { sessionId, callTransactionId: callId, component: 'connect-contact-events', actor: { kind: 'caller', id: 'caller' } }, true, new Date(), { stage }), logger),
   };
 }
