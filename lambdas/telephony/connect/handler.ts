@@ -1,6 +1,6 @@
 /**
- * The Lambda functions the secure-input flow invokes (one deployment each, same module): `claim`,
- * `capture` and `status`. Each parses Connect's ContactFlowEvent, lets ConnectSession decide and returns
+ * The Lambda functions the secure-input flow invokes (one deployment each): `claim` and `status` here,
+ * `capture` in capture-handler.ts (the only one that carries the Encryption SDK and reads the flow key). Each parses Connect's ContactFlowEvent, lets ConnectSession decide and returns
  * the flat string map the flow reads at `$.External`. Any unexpected failure becomes an answer that ends
  * card entry politely (and fails the session), never an exception that leaves the caller in the flow
  * without a prompt; logs carry error names only.
@@ -13,7 +13,7 @@ import { emitSafely, eventSinkFor } from '../../shared/session/event-sinks';
 import { promptsFor } from '../capture/prompts';
 import { decodeCaptureState, type ConnectCaptureState } from './capture-state';
 import { ConnectSession } from './connect-session';
-import { callKeyOf, OPERATION, PARAM, parseConnectEvent, type FlowResponse } from './contract';
+import { callKeyOf, PARAM, parseConnectEvent, type FlowResponse } from './contract';
 import { connectCallId } from './connect-telephony';
 import { liveConnectDeps, loadConnectConfig, type ConnectFunction, type ConnectFunctionConfig } from './runtime';
 
@@ -39,12 +39,20 @@ function stateOf(parameters: Record<string, string>): ConnectCaptureState | unde
   }
 }
 
-async function run(fn: ConnectFunction, raw: unknown, context: Context | undefined, decide: (session: ConnectSession, event: ReturnType<typeof parseConnectEvent>) => Promise<FlowResponse>): Promise<FlowResponse> {
+/** Runs one flow function: config, event, ConnectSession, events delivered at the end, a safe answer on failure. */
+export async function runFlowFunction(
+  fn: ConnectFunction,
+  raw: unknown,
+  context: Context | undefined,
+  decide: (session: ConnectSession, event: ReturnType<typeof parseConnectEvent>) => Promise<FlowResponse>,
+  decrypt?: (storedInput: string, now: Date, cfg: ConnectFunctionConfig) => Promise<string>,
+): Promise<FlowResponse> {
   const cfg = configFor(fn);
   const event = parseConnectEvent(raw);
   const callId = connectCallId(callKeyOf(event));
   const buffer = new EventBuffer();
-  const session = new ConnectSession(liveConnectDeps(cfg, logger, `connect-${fn}`, { callTransactionId: callId, ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}) }, buffer));
+  const origin = { callTransactionId: callId, ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}) };
+  const session = new ConnectSession(liveConnectDeps(cfg, logger, `connect-${fn}`, origin, buffer, decrypt ? (value, now) => decrypt(value, now, cfg) : undefined));
   try {
     return await decide(session, event);
   } catch (err) {
@@ -61,24 +69,6 @@ async function run(fn: ConnectFunction, raw: unknown, context: Context | undefin
 }
 
 export const claim = (raw: unknown, context?: Context): Promise<FlowResponse> =>
-  run('claim', raw, context, (session, event) => session.claim(connectCallId(callKeyOf(event)), event.channel));
+  runFlowFunction('claim', raw, context, (session, event) => session.claim(connectCallId(callKeyOf(event)), event.channel));
 
-export const capture = (raw: unknown, context?: Context): Promise<FlowResponse> =>
-  run('capture', raw, context, async (session, event) => {
-    const operation = event.parameters[PARAM.operation];
-    const state = decodeCaptureState(event.parameters[PARAM.state]);
-    switch (operation) {
-      case OPERATION.recordingSuspended:
-        return session.onRecordingSuspended(state);
-      case OPERATION.recordingFailed:
-        return session.onRecordingFailed(state);
-      case OPERATION.field:
-        return session.onField(state, event.parameters[PARAM.field] ?? '', event.parameters[PARAM.entry]);
-      case OPERATION.inputFailed:
-        return session.onInputFailed(state);
-      default:
-        return session.onInputFailed(state);
-    }
-  });
-
-export const status = (raw: unknown, context?: Context): Promise<FlowResponse> => run('status', raw, context, (session, event) => session.status(decodeCaptureState(event.parameters[PARAM.state])));
+export const status = (raw: unknown, context?: Context): Promise<FlowResponse> => runFlowFunction('status', raw, context, (session, event) => session.status(decodeCaptureState(event.parameters[PARAM.state])));

@@ -34,3 +34,14 @@ export async function takePendingRequest(deps: SessionStoreDeps, callId: string)
   const request = Attributes.request as SessionRequest | undefined;
   return request && typeof request.sessionId === 'string' && request.callTransactionId === callId ? request : undefined;
 }
+
+/**
+ * How the agent API starts a session: on a Connect call the request waits for the flow's claim function
+ * (the agent transfers the caller with the Secure Input quick connect); on any other call it starts at once.
+ * Returns the execution ARN, or `pending:<call id>` for a request left for the flow.
+ */
+export async function startOrLeaveForFlow(deps: SessionStoreDeps, request: SessionRequest, start: (request: SessionRequest) => Promise<string>): Promise<string> {
+  if (!request.callTransactionId.startsWith('connect:')) return start(request);
+  await putPendingRequest(deps, request);
+  return `pending:${request.callTransactionId}`;
+}

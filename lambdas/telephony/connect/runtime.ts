@@ -6,7 +6,6 @@
  * does not open (the key was rotated).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { EnvReader } from '../../shared/config';
 import { VaultItemNotFoundError } from '../../shared/errors';
 import { ENV, type CaptureResult, type IvrSettings } from '../../shared/session/contract';
@@ -20,10 +19,7 @@ import * as vault from '../../shared/vault';
 import { CONNECT_ENV } from './contract';
 import type { ConnectSessionDeps } from './connect-session';
 import { takePendingRequest } from './pending-requests';
-import type { FlowKey } from './stored-input';
 
-// The Encryption SDK is loaded only by the function that decrypts (the capture function).
-const storedInput = (): Promise<typeof import('./stored-input')> => import('./stored-input');
 
 export interface ConnectFunctionConfig {
   sessionTable: string;
@@ -55,61 +51,23 @@ export function loadConnectConfig(env: NodeJS.ProcessEnv, fn: ConnectFunction): 
 
 const FINISHED_STATUSES: ReadonlySet<string> = new Set(['accepted', 'declined', 'aborted', 'unknown']);
 
-// Container-wide caches: the configuration loader and the flow keys.
+// Container-wide cache of the secure input configuration.
 const secureInputConfig = cachedSecureInputConfig(() => loadSecureInputConfig(process.env));
-let flowKeys: Promise<FlowKey[]> | undefined;
-let secrets: Promise<SecretsManagerClient> | undefined;
 
-function secretsClient(): Promise<SecretsManagerClient> {
-  return (secrets ??= import('@aws-sdk/client-secrets-manager').then(({ SecretsManagerClient: Client }) => new Client({ maxAttempts: 3 })));
-}
-
-/** The current key and, while a rotation settles, the previous one (AWSPREVIOUS: contacts still in the old flow). */
-async function readFlowKeys(secretArn: string): Promise<FlowKey[]> {
-  const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  const { parseFlowKeys } = await storedInput();
-  const client = await secretsClient();
-  const [current, previous] = await Promise.all([
-    client.send(new GetSecretValueCommand({ SecretId: secretArn, VersionStage: 'AWSCURRENT' })),
-    client.send(new GetSecretValueCommand({ SecretId: secretArn, VersionStage: 'AWSPREVIOUS' })).catch((err: unknown) => {
-      if (err instanceof Error && err.name === 'ResourceNotFoundException') return undefined;
-      throw err;
-    }),
-  ]);
-  const keys = parseFlowKeys(current.SecretString ?? '');
-  if (previous?.SecretString) {
-    try {
-      keys.push(...parseFlowKeys(previous.SecretString).filter((k) => !keys.some((c) => c.keyId === k.keyId)));
-    } catch {
-      // The first version is CDK's placeholder, not a key: only the current key counts then.
-    }
-  }
-  return keys;
-}
-
-/** Opens a stored value with the cached keys; on a miss, reads the secret again once (rotation). */
-export async function openStoredInput(secretArn: string, value: string, now: Date): Promise<string> {
-  const { decryptStoredInput } = await storedInput();
-  const cached = (flowKeys ??= readFlowKeys(secretArn));
-  try {
-    return await decryptStoredInput(value, await cached, now);
-  } catch (err) {
-    if (!(err instanceof Error) || err.name !== 'StoredInputDecryptError') {
-      if (flowKeys === cached) flowKeys = undefined;
-      throw err;
-    }
-    flowKeys = readFlowKeys(secretArn);
-    return decryptStoredInput(value, await flowKeys, now);
-  }
-}
-
-/** Forgets the cached keys (tests and the sandbox, which rotate keys within one process). */
-export function forgetFlowKeys(): void {
-  flowKeys = undefined;
-  secrets = undefined;
-}
-
-export function liveConnectDeps(cfg: ConnectFunctionConfig, logger: Logger, component: string, origin: { callTransactionId?: string; requestId?: string }, buffer: EventBuffer): ConnectSessionDeps {
+/**
+ * `decrypt`: how stored input is opened — only the capture function has one (flow-keys.ts), so the claim and
+ * status bundles carry no Encryption SDK.
+ */
+export function liveConnectDeps(
+  cfg: ConnectFunctionConfig,
+  logger: Logger,
+  component: string,
+  origin: { callTransactionId?: string; requestId?: string },
+  buffer: EventBuffer,
+  decrypt: (storedInput: string, now: Date) => Promise<string> = async () => {
+    throw new Error('This function does not decrypt stored input.');
+  },
+): ConnectSessionDeps {
   const now = (): Date => new Date();
   const store = async (): Promise<sessionStore.SessionStoreDeps> => ({ ddb: await documentClient(), tableName: cfg.sessionTable, now });
   const report = async (sessionId: string, send: (token: string) => Promise<void>): Promise<boolean> => {
@@ -159,6 +117,6 @@ export function liveConnectDeps(cfg: ConnectFunctionConfig, logger: Logger, comp
     },
     getSession: async (sessionId) => sessionStore.getSession(await store(), sessionId),
     formIvr: async (formId): Promise<IvrSettings | undefined> => (await secureInputConfig()).forms.find((f) => f.id === formId)?.ivr,
-    decrypt: (storedInput) => openStoredInput(cfg.flowKeySecretArn, storedInput, now()),
+    decrypt: (storedInput) => decrypt(storedInput, now()),
   };
 }

@@ -7,7 +7,11 @@
  * The clear value is returned to the caller (the capture function) and kept nowhere; errors name the
  * failure, never the value or the ciphertext.
  */
-import { buildClient, CommitmentPolicy, RawRsaKeyringNode } from '@aws-crypto/client-node';
+// The decrypt client and the RSA keyring alone: the whole client-node would also bundle the KMS and
+// DynamoDB keyrings and their SDK clients.
+import { buildDecrypt } from '@aws-crypto/decrypt-node';
+import { CommitmentPolicy } from '@aws-crypto/material-management-node';
+import { RawRsaKeyringNode } from '@aws-crypto/raw-rsa-keyring-node';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 
 export const KEY_NAMESPACE = 'AmazonConnect';
@@ -47,7 +51,7 @@ export class FlowKeyUnreadableError extends Error {
   }
 }
 
-const client = buildClient(CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
+const client = buildDecrypt(CommitmentPolicy.FORBID_ENCRYPT_ALLOW_DECRYPT);
 
 function keyringFor(key: FlowKey): RawRsaKeyringNode {
   return new RawRsaKeyringNode({ keyName: key.keyId, keyNamespace: KEY_NAMESPACE, rsaKey: { privateKey: key.privateKeyPem }, oaepHash: 'sha512' });
