@@ -10,6 +10,7 @@
  * function starts the same Step Functions session.
  */
 import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
 import { buildSecureInputFlow } from '../../lib/connect/secure-input-flow';
 import type { FormDefinition } from '../../lambdas/shared/session/forms';
 import type { SessionRequest } from '../../lambdas/shared/session/contract';
@@ -41,7 +42,7 @@ export interface ConnectSandboxOptions {
   lambdaLimitScale?: number;
 }
 
-type FlowFunction = (raw: unknown, context?: unknown) => Promise<unknown>;
+type FlowFunction = (raw: unknown, context?: Context) => Promise<unknown>;
 
 export class ConnectSandbox {
   /** The flow key the flow encrypts to (the certificate in the flow) and the secret holds. */
@@ -65,8 +66,16 @@ export class ConnectSandbox {
       [CONNECT_ENV.connectInstanceArn]: CONNECT_INSTANCE_ARN,
     });
     const emulator = new ConnectEmulator({ instanceArn: CONNECT_INSTANCE_ARN, timingScale: options.timingScale, lambdaLimitScale: options.lambdaLimitScale ?? 1 });
-    const handlers = (await import('../../lambdas/telephony/connect/handler')) as unknown as Record<'claim' | 'capture' | 'status', FlowFunction>;
-    for (const fn of ['claim', 'capture', 'status'] as const) emulator.addFunction(CONNECT_FUNCTIONS[fn], handlers[fn] as ConnectLambdaHandler);
+    // The functions' deployed entry points (what the stack's NodejsFunctions bundle), one per ARN.
+    const [claim, capture, status] = await Promise.all([
+      import('../../lambdas/telephony/connect/claim-handler'),
+      import('../../lambdas/telephony/connect/capture-handler'),
+      import('../../lambdas/telephony/connect/status-handler'),
+    ]);
+    const entry = (fn: FlowFunction): ConnectLambdaHandler => fn as ConnectLambdaHandler;
+    emulator.addFunction(CONNECT_FUNCTIONS.claim, entry(claim.handler));
+    emulator.addFunction(CONNECT_FUNCTIONS.capture, entry(capture.handler));
+    emulator.addFunction(CONNECT_FUNCTIONS.status, entry(status.handler));
     const sandbox = new ConnectSandbox(emulator, secrets, secretArn, options.forms);
     // Contact events go to EventBridge; the rule's target is the hang-up function (asynchronous, as there).
     const { handler: contactEvents } = await import('../../lambdas/telephony/connect/contact-event-handler');
@@ -94,7 +103,7 @@ export class ConnectSandbox {
     // The secret names the flow's key id; a test may give it another private key (a wrong flow key).
     const secret: FlowKeySecret = { keys: [{ keyId: key.keyId, privateKeyPem: secretKey.privateKeyPem, notAfter: key.notAfter.toISOString() }] };
     this.secrets.put(FLOW_KEY_SECRET_NAME, JSON.stringify(secret));
-    (await import('../../lambdas/telephony/connect/runtime')).forgetFlowKeys();
+    (await import('../../lambdas/telephony/connect/flow-keys')).forgetFlowKeys();
     const flow = buildSecureInputFlow({ forms: this.forms, functions: CONNECT_FUNCTIONS, securityKey: { keyId: key.keyId, certificatePem: key.certificatePem } });
     this.emulator.addFlow(SECURE_INPUT_FLOW_ARN, JSON.stringify(flow), SECURE_INPUT_QUEUE);
     this.securityKey = key;

@@ -169,6 +169,11 @@ export class ConnectContact {
     return this.timingScale ?? this.instance.timingScale;
   }
 
+  /** The input action collecting keys now, if any (the keypad page shows the IVR is listening). */
+  public get awaitingInput(): string | undefined {
+    return this.collecting?.actionId;
+  }
+
   public get inFlow(): boolean {
     return this.flowRuns.some((r) => r.state === 'running');
   }
@@ -319,6 +324,7 @@ export class ConnectContact {
         } else live.push(k);
       },
     };
+    this.changed();
     try {
       for (;;) {
         if (this.customer === 'disconnected') return undefined;

@@ -5,7 +5,7 @@
  * AWS_ENDPOINT_URL_SECRETS_MANAGER. Secrets live in memory only (the flow key is remade at every start).
  */
 import { randomUUID } from 'node:crypto';
-import { AwsServiceError, requiredString, startAwsJsonServer } from '../engines/aws-json-server';
+import { AwsServiceError, optionalString, requiredString, startAwsJsonServer } from '../engines/aws-json-server';
 import type { FaultInjection, RequestCounter } from '../engines/request-counter';
 
 export interface SecretsEngine extends RequestCounter, FaultInjection {
@@ -21,6 +21,8 @@ interface Secret {
   value: string;
   versionId: string;
   createdAt: number;
+  /** The version before the current one (stage AWSPREVIOUS), as a rotation leaves it. */
+  previous?: { value: string; versionId: string; createdAt: number };
 }
 
 export async function startSecretsEngine(options: { region?: string; accountId?: string } = {}): Promise<SecretsEngine> {
@@ -34,7 +36,14 @@ export async function startSecretsEngine(options: { region?: string; accountId?:
   };
   const put = (name: string, value: string): Secret => {
     const existing = secrets.get(name);
-    const secret: Secret = { arn: existing?.arn ?? `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}-${randomUUID().slice(0, 6)}`, name, value, versionId: randomUUID(), createdAt: Date.now() / 1000 };
+    const secret: Secret = {
+      arn: existing?.arn ?? `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}-${randomUUID().slice(0, 6)}`,
+      name,
+      value,
+      versionId: randomUUID(),
+      createdAt: Date.now() / 1000,
+      ...(existing ? { previous: { value: existing.value, versionId: existing.versionId, createdAt: existing.createdAt } } : {}),
+    };
     secrets.set(name, secret);
     return secret;
   };
@@ -45,7 +54,10 @@ export async function startSecretsEngine(options: { region?: string; accountId?:
     operations: {
       GetSecretValue: (body) => {
         const s = find(requiredString(body, 'SecretId'));
-        return { ARN: s.arn, Name: s.name, SecretString: s.value, VersionId: s.versionId, VersionStages: ['AWSCURRENT'], CreatedDate: s.createdAt };
+        const stage = optionalString(body, 'VersionStage') ?? 'AWSCURRENT';
+        if (stage === 'AWSCURRENT') return { ARN: s.arn, Name: s.name, SecretString: s.value, VersionId: s.versionId, VersionStages: ['AWSCURRENT'], CreatedDate: s.createdAt };
+        if (stage === 'AWSPREVIOUS' && s.previous) return { ARN: s.arn, Name: s.name, SecretString: s.previous.value, VersionId: s.previous.versionId, VersionStages: ['AWSPREVIOUS'], CreatedDate: s.previous.createdAt };
+        throw new AwsServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value for staging label: " + (stage === 'AWSPREVIOUS' ? 'AWSPREVIOUS' : 'the given label'));
       },
       PutSecretValue: (body) => {
         const s = put(find(requiredString(body, 'SecretId')).name, requiredString(body, 'SecretString'));
