@@ -17,7 +17,7 @@ import { checkTimingScale, SmaEmulator, type EmulatedCall, type EmulatorFaults, 
 import { startVoiceEndpoint, type VoiceEndpoint } from './sma/voice-endpoint';
 import type { KeySource } from './sma/caller';
 import { synthesizeSessionDefinition } from '../lib/session-definition';
-import { makeLocalCertificates } from '../lambdas/validation-service/certificates';
+import { makeLocalCertificates } from './tls/certificates';
 import { startValidationServer, type RunningValidationServer } from '../lambdas/validation-service/server';
 import type { SessionOutcome, SessionRequest } from '../lambdas/shared/session/contract';
 import { CallRecorder } from './recording/call-recording';

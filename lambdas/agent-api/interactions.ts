@@ -9,6 +9,8 @@ export interface InteractionInfo {
   interactionId: string;
   /** True when caller and agent are connected; undefined when unknown. */
   connected?: boolean;
+  /** True while the caller is on the line (the agent may be away: separated, or being called back). */
+  callerConnected?: boolean;
   /** Parties on the call (caller, agent, anyone conferenced in); undefined when unknown. */
   parties?: number;
   /** The agent the call was delivered to, when known. */

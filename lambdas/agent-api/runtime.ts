@@ -70,7 +70,6 @@ export function liveAgentService(env: NodeJS.ProcessEnv, config: FormsConfig, op
     },
     interactions: options.interactions,
     newId: () => randomUUID(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     ...(options.onSessionStarted ? { onSessionStarted: options.onSessionStarted } : {}),
   });
 }

@@ -80,6 +80,8 @@ export class ConnectSecureInput extends Construct {
   public readonly agentApplication: appintegrations.CfnApplication;
   /** The flow functions (claim, capture, status). */
   public readonly flowFunctions: readonly PciFunction[];
+  /** Ends a session whose caller hung up inside the flow (contact events, DISCONNECTED). */
+  public readonly contactEventsFunction: PciFunction;
   private readonly flowKeySecretKey: kms.Key;
 
   public constructor(scope: Construct, id: string, props: ConnectSecureInputProps) {
@@ -131,6 +133,16 @@ export class ConnectSecureInput extends Construct {
     this.flowFunctions.forEach((f, i) => {
       f.addPermission('InvokeFromConnectInstance', { principal: new iam.ServicePrincipal('connect.amazonaws.com'), sourceArn: instanceArn, sourceAccount: stack.account, action: 'lambda:InvokeFunction' });
       new connect.CfnIntegrationAssociation(this, `LambdaIntegration${i}`, { instanceId: instanceArn, integrationType: 'LAMBDA_FUNCTION', integrationArn: f.functionArn });
+    });
+
+    // ----- a caller who hangs up inside the flow (no function runs then): contact events
+    this.contactEventsFunction = fn('ContactEventsFunction', 'lambdas/telephony/connect/contact-events.ts', 'Connect: fails the session of a caller who hung up inside the secure flow', { ...sessionTable }, Duration.seconds(10));
+    props.sessions.grantReadWrite(this.contactEventsFunction);
+    props.grantTaskResponse(this.contactEventsFunction);
+    new events.Rule(this, 'CallerHungUp', {
+      description: 'secure-ivr: DISCONNECTED contact events of the instance',
+      eventPattern: { source: ['aws.connect'], detailType: ['Amazon Connect Contact Event'], detail: { instanceArn: [instanceArn], eventType: ['DISCONNECTED'] } },
+      targets: [new targets.LambdaFunction(this.contactEventsFunction)],
     });
 
     // ----- the flow key

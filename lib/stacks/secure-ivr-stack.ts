@@ -230,7 +230,7 @@ export class SecureIvrStack extends Stack {
       defaultLanguage: config.language,
     });
     this.agentApi.bindConfigReader(secureInput.claimFunction);
-    for (const fn of secureInput.flowFunctions) {
+    for (const fn of [...secureInput.flowFunctions, secureInput.contactEventsFunction]) {
       this.audit.grantAppend(fn);
       this.agentApi.bindPushSink(fn, this.sessions);
     }

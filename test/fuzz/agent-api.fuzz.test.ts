@@ -27,7 +27,6 @@ const service = new AgentService({
   calls: { update: async () => true },
   interactions: new DeclaredInteractions(),
   newId: () => `fuzz-${(ids += 1)}`,
-  sleep: async () => undefined,
 });
 const PATHS = ['/api/me', '/api/forms', '/api/interactions', '/api/interactions/call-1', '/api/sessions', '/api/sessions/fuzz-1', '/api/sessions/fuzz-1/cancel', '/api/sessions/fuzz-1/retry', '/api/sessions/fuzz-1/reenter', '/api/sessions/fuzz-1/end', '/api/nope', '/api/sessions/../me', `/api/sessions/${'a'.repeat(200)}`];
 const GOOD_START = { interactionId: 'call-1', formId: 'card-payment', fields: { 'customer name': 'Joe Smith', 'customer account': '343453422', 'charge amount': '14.55' }, parties: 2 };

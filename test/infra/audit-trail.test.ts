@@ -1,11 +1,11 @@
 /** The audit trail's infrastructure (P16, P19, P20): WORM storage, encryption, logging, Athena, least-privilege roles. */
 import { Match } from 'aws-cdk-lib/assertions';
 import { App, Stack } from 'aws-cdk-lib';
-import { buildStack, REQUIRED_CONTEXT, identityStatements, grantsAction, logicalId } from './helpers';
+import { sharedStack, REQUIRED_CONTEXT, identityStatements, grantsAction, logicalId } from './helpers';
 import { AuditTrail, AuditTrailPropsError } from '../../lib/constructs/audit-trail';
 
 describe('the audit trail', () => {
-  const { stack, template } = buildStack();
+  const { stack, template } = sharedStack();
   const bucketId = logicalId(stack.audit.bucket);
 
   it('keeps events under Object Lock in COMPLIANCE mode for a year by default, versioned, KMS-encrypted and access-logged', () => {
@@ -20,9 +20,9 @@ describe('the audit trail', () => {
   });
 
   it('takes a longer retention from context and refuses one under a year', () => {
-    const longer = buildStack({ ...REQUIRED_CONTEXT, auditRetentionDays: 2555 }).template;
+    const longer = sharedStack({ ...REQUIRED_CONTEXT, auditRetentionDays: 2555 }).template;
     longer.hasResourceProperties('AWS::S3::Bucket', { ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } } } });
-    expect(() => buildStack({ ...REQUIRED_CONTEXT, auditRetentionDays: 30 })).toThrow(/auditRetentionDays must be a whole number from 365 to 3650/);
+    expect(() => sharedStack({ ...REQUIRED_CONTEXT, auditRetentionDays: 30 })).toThrow(/auditRetentionDays must be a whole number from 365 to 3650/);
   });
 
   it('refuses a retention that is not a whole number of days in the construct', () => {

@@ -101,6 +101,13 @@ describe('Connect secure input (telephony=both)', () => {
     expect(rolesWith('kms:Encrypt')).toEqual([]);
   });
 
+  it('routes the instance\'s DISCONNECTED contact events to the function that ends a hung-up caller\'s session', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.connect'], 'detail-type': ['Amazon Connect Contact Event'], detail: { instanceArn: [INSTANCE], eventType: ['DISCONNECTED'] } },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(secureInput.contactEventsFunction), 'Arn'] } })],
+    });
+  });
+
   it('tells the stages which adapters exist, so each session reaches its own', () => {
     for (const fn of [stack.functions.getKey, stack.functions.end, stack.functions.abort]) {
       template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: Match.absent(), Environment: { Variables: Match.objectLike({ TELEPHONY_ADAPTERS: 'both' }) }, Handler: Match.anyValue() });

@@ -1,4 +1,8 @@
-/** Builds the secure-ivr stack for infrastructure tests: a fresh App each time, bundling skipped, fixed env. */
+/**
+ * Builds the secure-ivr stack for infrastructure tests: bundling skipped, fixed env. buildStack makes a
+ * fresh App each time; sharedStack synthesizes each context once per test file (jest gives every file
+ * its own module registry) for the many assertions that only read the template.
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
@@ -29,6 +33,19 @@ export function buildStack(context: Record<string, unknown> = REQUIRED_CONTEXT):
   const config = readStackConfig(app.node, { env: {} });
   const stack = new SecureIvrStack(app, 'SecureIvrTest', { config });
   return { app, stack, template: Template.fromStack(stack) };
+}
+
+const shared = new Map<string, Built>();
+
+/** The stack for `context`, synthesized on first use and shared by the file's tests; never mutate it. */
+export function sharedStack(context: Record<string, unknown> = REQUIRED_CONTEXT): Built {
+  const key = JSON.stringify(context);
+  let built = shared.get(key);
+  if (!built) {
+    built = buildStack(context);
+    shared.set(key, built);
+  }
+  return built;
 }
 
 export function logicalId(construct: IConstruct): string {

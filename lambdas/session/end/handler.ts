@@ -23,7 +23,7 @@ export const handler = async (event: EndInput): Promise<SessionOutcome> => {
   const [destroyedResult, finished, telephony] = await Promise.allSettled([
     documentClient().then((ddb) => destroy({ ddb, tableName: stage.vaultTable }, event.session.sessionId)),
     stage.sessions().then((store) => finishSession(store, event.session.callTransactionId, outcome)),
-    stage.telephony.finish(event.session, outcome.status === 'aborted' ? 'aborted' : outcome.status, event.session.transactionId),
+    stage.telephony.finish(event.session, outcome.status, event.session.transactionId),
   ]);
   if (destroyedResult.status === 'rejected') throw destroyedResult.reason;
   if (finished.status === 'rejected') throw finished.reason;

@@ -14,7 +14,8 @@ import type { Outcome, ValidateInput, ValidationResult } from '../../shared/sess
 import { forgetSecurityCode, markSubmitted, openCard, type OpenedCard, type VaultDeps } from '../../shared/vault';
 import type { CardFieldNames } from '../../validator/card-field-names';
 import type { ExchangeResult, ValidationClient } from '../../validator/https-client';
-import { buildSubmission, cleanDetails, InvalidReplyError, parseReply, resultLine, SubmissionRejectedError, type SubmissionParam } from '../../validator/xml-contract';
+import { cleanDetails } from '../../shared/session/result-line';
+import { buildSubmission, InvalidReplyError, parseReply, SubmissionRejectedError, type SubmissionParam } from '../../validator/xml-contract';
 
 export interface ValidatorDeps {
   vault: VaultDeps;
@@ -103,7 +104,6 @@ export async function validateSession(deps: ValidatorDeps, input: ValidateInput)
     return {
       outcome: decision.outcome,
       details: cleanDetails(decision.details),
-      resultLine: resultLine(transactionId, decision.outcome, decision.details),
       transactionId,
     };
   };

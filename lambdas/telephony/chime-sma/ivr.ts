@@ -119,6 +119,8 @@ export class SecureIvr {
     const type = event.ActionData?.Type;
     switch (type) {
       case 'CallAndBridge':
+        // A session asked for while the agent was being called back (an agent's retry) starts now.
+        if (state.stage === 'rebridging' && state.sessionId) return this.separate(event, { ...state, stage: 'bridged' }, state.sessionId, state.ivr ?? decodeIvr(undefined));
         if (state.stage === 'bridging' && this.config.recordingLocation && state.rec === 'off') {
           return result({ ...state, stage: 'bridged' }, [actions.startCallRecording(this.legACallId(event), this.config.recordingLocation)]);
         }
@@ -151,6 +153,7 @@ export class SecureIvr {
     switch (type) {
       case 'CallAndBridge': {
         this.deps.log.warn('agent leg not answered', { errorType, stage: state.stage });
+        if (state.stage === 'rebridging' && state.sessionId) await this.deps.failCapture(state.sessionId, 'TelephonyFailed', 'the agent could not be called back to start the secure session');
         const ivr = state.ivr ?? decodeIvr(undefined);
         const callId = this.legACallId(event);
         return result({ ...withoutSession(state, 'ended') }, [actions.speak(callId, speech(ivr, promptsFor(ivr.language).noAgent)), actions.hangup(callId)]);
@@ -206,7 +209,7 @@ export class SecureIvr {
       }
       return result(state, []);
     }
-    if (state.sessionId && SESSION_STAGES.has(state.stage)) {
+    if (state.sessionId && (SESSION_STAGES.has(state.stage) || state.stage === 'rebridging')) {
       this.deps.log.info('caller hung up during secure session', { sessionId: state.sessionId, stage: state.stage });
       await this.deps.emit('caller.hung-up', state.sessionId, true, { stage: state.stage });
       if (state.stage === 'holding') {
@@ -257,11 +260,26 @@ export class SecureIvr {
       if (state.sessionId !== sessionId) await this.deps.failCapture(sessionId, 'TelephonyFailed', 'another secure session is running on this call');
       return result(state, []);
     }
-    if (state.stage !== 'bridged' && state.stage !== 'rebridging') {
+    if (state.stage === 'rebridging') {
+      if (state.sessionId && state.sessionId !== sessionId) {
+        await this.deps.failCapture(sessionId, 'TelephonyFailed', 'another secure session is waiting for this call');
+        return result(state, []);
+      }
+      // The agent is being called back after a session (an agent's retry follows an outcome at once):
+      // the session waits in the call's state and starts once the agent is bridged again, so the agent
+      // leg is never bridged while the caller keys card digits.
+      this.deps.log.info('secure session waits for the agent to be called back', { sessionId });
+      return result({ ...state, sessionId, ivr: decodeIvr(ivrText) }, []);
+    }
+    if (state.stage !== 'bridged') {
       await this.deps.failCapture(sessionId, 'TelephonyFailed', 'the call is not connected to an agent');
       return result(state, []);
     }
-    const ivr = decodeIvr(ivrText);
+    return this.separate(event, state, sessionId, decodeIvr(ivrText));
+  }
+
+  /** Hangs up the agent's leg so the IVR can run on the caller's leg alone. */
+  private async separate(event: SmaEvent, state: CallState, sessionId: string, ivr: IvrSettings): Promise<IvrResult> {
     const next: CallState = { stage: 'separating', rec: state.rec, sessionId, ivr, tries: 0 };
     const legB = this.legBConnected(event);
     // The separation itself is reported as agent.separated once the agent leg is gone.
@@ -279,6 +297,11 @@ export class SecureIvr {
   }
 
   private async endSession(event: SmaEvent, state: CallState, sessionId: string, outcome: 'accepted' | 'declined' | 'aborted', reference: string): Promise<IvrResult> {
+    if (state.stage === 'rebridging' && state.sessionId === sessionId) {
+      // The session ended (cancelled, timed out) while it waited for the agent: it never starts.
+      this.deps.log.info('waiting secure session dropped', { sessionId });
+      return result(withoutSession(state, 'rebridging'), []);
+    }
     if (state.sessionId !== sessionId || !SESSION_STAGES.has(state.stage)) {
       this.deps.log.info('session end for a session the call does not hold', { sessionId });
       return result(state, []);

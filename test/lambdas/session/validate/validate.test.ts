@@ -102,7 +102,6 @@ describe('validateSession against the reference service', () => {
     expect(result).toEqual({
       outcome: 'accepted',
       details: 'Approved - authorisation code 123456',
-      resultLine: 'txn-s1|accepted|Approved - authorisation code 123456\n',
       transactionId: 'txn-s1',
     });
     expect(gateway.requests).toEqual([{ pan: PAN, exp: EXP, cvv: CVV, amount: '12.50', reference: 'txn-s1' }]);
@@ -134,7 +133,7 @@ describe('validateSession against the reference service', () => {
 
     // Assess
     expect(result.outcome).toBe('declined');
-    expect(result.resultLine).toBe('txn-s3|declined|Declined - do not honour\n');
+    expect(result.details).toBe('Declined - do not honour');
   });
 
   it('does not post a second time when the stage runs again for the same session', async () => {
@@ -228,12 +227,11 @@ describe('validateSession with a misbehaving service', () => {
     return { result, server, vault };
   }
 
-  it('strips | and CR/LF from the details on the result line', async () => {
+  it('strips | and CR/LF from the details', async () => {
     // Act
     const { result } = await outcomeFrom('m1', replyXml(`${XML_DECLARATION}<outcome value="accepted" details="code|42&#13;&#10;ok|"/>`));
 
     // Assess
-    expect(result.resultLine).toBe('txn-m1|accepted|code42ok\n');
     expect(result.details).toBe('code42ok');
   });
 
@@ -324,7 +322,7 @@ describe('validateSession with a misbehaving service', () => {
     const { result } = await outcomeFrom('m9', replyXml(`${XML_DECLARATION}<outcome value="declined" details="Declined - insufficient funds"/>`));
 
     // Assess
-    expect(result).toMatchObject({ outcome: 'declined', details: 'Declined - insufficient funds', resultLine: 'txn-m9|declined|Declined - insufficient funds\n' });
+    expect(result).toMatchObject({ outcome: 'declined', details: 'Declined - insufficient funds' });
   });
 });
 
@@ -359,6 +357,6 @@ describe('validateSession and the service certificate', () => {
     const result = await run({ vault: vault.deps, client, cardFieldNames: { ...DEFAULT_CARD_FIELD_NAMES }, maxReplyBytes: 65536, logger }, 'c2', ref);
 
     // Assess
-    expect(result).toMatchObject({ outcome: 'accepted', resultLine: 'txn-c2|accepted|Approved - authorisation code 654321\n' });
+    expect(result).toMatchObject({ outcome: 'accepted', details: 'Approved - authorisation code 654321' });
   });
 });

@@ -163,6 +163,53 @@ describe('secure IVR: separation and the recording pause (fail closed)', () => {
   });
 });
 
+describe('secure IVR: a session asked for while the agent is being called back (an agent\u2019s retry)', () => {
+  const rebridging: TransactionAttributes = { stage: 'rebridging', rec: 'on', tries: '0' };
+  const waiting: TransactionAttributes = { ...rebridging, sid: 'session-0002', ivr: IVR };
+
+  it('keeps the session waiting in the call\u2019s state and prompts for nothing', async () => {
+    const event = smaFixture('call-update-secure-begin', { attrs: rebridging, args: { op: 'secure-begin', sessionId: 'session-0002', ivr: IVR } });
+    const { actions, attrs, r } = await run(event);
+    expect(actions).toEqual([]);
+    expect(attrs).toEqual(waiting);
+    expect(r.failed).toEqual([]);
+  });
+
+  it('separates the agent as soon as the agent is bridged again, so no card prompt ever plays while the agent is on the line', async () => {
+    const { actions, attrs } = await run(smaFixture('action-successful-call-and-bridge', { attrs: waiting }));
+    expect(actions).toEqual([{ Type: 'Hangup', Parameters: { CallId: LEG_B, SipResponseCode: '0' } }]);
+    expect(attrs).toMatchObject({ stage: 'separating', sid: 'session-0002', ivr: IVR });
+  });
+
+  it('fails the waiting session when the agent cannot be called back', async () => {
+    const { r } = await run(smaFixture('action-failed-call-and-bridge', { attrs: waiting }));
+    expect(r.failed).toEqual([{ error: 'TelephonyFailed', cause: expect.stringContaining('called back') }]);
+  });
+
+  it('fails the waiting session with CallerHungUp when the caller leaves', async () => {
+    const { r, attrs } = await run(smaFixture('hangup-leg-a-bridged', { attrs: waiting }));
+    expect(r.failed).toEqual([{ error: 'CallerHungUp', cause: expect.any(String) }]);
+    expect(attrs.stage).toBe('ended');
+  });
+
+  it('drops a waiting session that ended (cancelled, timed out) before the agent came back', async () => {
+    const event = smaFixture('call-update-secure-end', { attrs: waiting, args: { op: 'secure-end', sessionId: 'session-0002', outcome: 'aborted', reference: 'X' } });
+    const { actions, attrs } = await run(event);
+    const bridged = await run(smaFixture('action-successful-call-and-bridge', { attrs }));
+    expect(actions).toEqual([]);
+    expect(attrs).toEqual(rebridging);
+    expect(types(bridged.actions)).not.toContain('Hangup');
+    expect(bridged.attrs.stage).toBe('bridged');
+  });
+
+  it('refuses a second session while one is already waiting', async () => {
+    const event = smaFixture('call-update-secure-begin', { attrs: waiting, args: { op: 'secure-begin', sessionId: 'session-0003', ivr: IVR } });
+    const { attrs, r } = await run(event);
+    expect(r.failed).toEqual([{ error: 'TelephonyFailed', cause: expect.stringContaining('waiting') }]);
+    expect(attrs.sid).toBe('session-0002');
+  });
+});
+
 describe('secure IVR: card entry', () => {
   it('seals a valid card number, keeps only brand and last four in the call attributes, and asks for the expiry', async () => {
     const { actions, attrs, r } = await run(smaFixture('action-successful-speak-and-get-digits', { digits: `${PAN_SENTINEL}` }));
