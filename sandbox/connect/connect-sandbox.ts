@@ -78,7 +78,7 @@ export class ConnectSandbox {
     emulator.addFunction(CONNECT_FUNCTIONS.status, entry(status.handler));
     const sandbox = new ConnectSandbox(emulator, secrets, secretArn, options.forms);
     // Contact events go to EventBridge; the rule's target is the hang-up function (asynchronous, as there).
-    const { handler: contactEvents } = await import('../../lambdas/telephony/connect/contact-event-handler');
+    const { handler: contactEvents } = await import('../../lambdas/telephony/connect/contact-events');
     emulator.onContactEvent((event) => {
       if (event.detail.eventType !== 'DISCONNECTED') return;
       const delivery = contactEvents(JSON.parse(JSON.stringify(event))).then(
@@ -119,11 +119,21 @@ export class ConnectSandbox {
     return connectCallId(contact.initialContactId);
   }
 
-  /** The agent's Send to IVR on Connect: a pending request the flow's claim function takes. */
+  /**
+   * The agent's Send to IVR on Connect, as the agent API does it: the agent's request is kept (and the
+   * call's history names the session, which the hang-up function reads) and the pending request waits
+   * for the flow's claim function.
+   */
   public async leavePendingRequest(contact: ConnectContact, ask: Omit<SessionRequest, 'sessionId' | 'callTransactionId'>, sessionId: string = randomUUID()): Promise<string> {
-    const [{ putPendingRequest }, { documentClient }] = await Promise.all([import('../../lambdas/telephony/connect/pending-requests'), import('../../lambdas/shared/clients')]);
+    const [{ putPendingRequest }, { saveAgentRequest }, { documentClient }] = await Promise.all([
+      import('../../lambdas/telephony/connect/pending-requests'),
+      import('../../lambdas/shared/session/session-store'),
+      import('../../lambdas/shared/clients'),
+    ]);
     const store = { ddb: await documentClient(), tableName: process.env.SESSION_TABLE ?? '', now: () => new Date() };
-    await putPendingRequest(store, { ...ask, sessionId, callTransactionId: this.callId(contact) });
+    const callTransactionId = this.callId(contact);
+    await saveAgentRequest(store, { sessionId, agentId: ask.agentId, callTransactionId, formId: ask.formId, fields: ask.fields });
+    await putPendingRequest(store, { ...ask, sessionId, callTransactionId });
     return sessionId;
   }
 
