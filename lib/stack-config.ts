@@ -178,8 +178,8 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
   if (!/^\d{12}$/.test(account)) problems.push('account must be a 12-digit AWS account id');
   const region = text(node, 'region') ?? env.CDK_DEFAULT_REGION ?? FALLBACK_REGION;
   const telephony = readTelephony(node, problems);
-  // Chime SDK SIP media applications run only in some regions; a Connect-only stack is not bound to them.
-  const badRegion = telephony === 'connect' ? undefined : regionProblem(region);
+  // The Chime SIP media application is part of every deployment today (telephony=connect too), so its region rule holds.
+  const badRegion = regionProblem(region);
   if (badRegion) problems.push(badRegion);
 
   const typeRaw = (text(node, 'agentEndpointType') ?? 'PSTN').toUpperCase();

@@ -199,7 +199,6 @@ export class SecureIvrStack extends Stack {
       auditWriterLogGroups: [this.smaHandler, begin, getKey, insert, end, abort].map((fn) => fn.functionLogGroup),
     });
 
-    if (config.connect) this.connect = this.addConnect(config, stateMachineName, captureTimeout, logsKey, [getKey, end, abort]);
     this.dashboard = new OperationsDashboard(this, 'Operations', {
       services: {
         begin: begin.serviceName,
@@ -210,6 +209,8 @@ export class SecureIvrStack extends Stack {
       },
       alarms: this.alarms.alarms,
     });
+
+    if (config.connect) this.connect = this.addConnect(config, stateMachineName, captureTimeout, logsKey, [getKey, end, abort]);
 
     new CfnOutput(this, 'SipMediaApplicationId', { value: this.sipMediaApplication.smaId, description: 'Target of the SIP rule for the IVR phone number' });
     new CfnOutput(this, 'StateMachineArn', { value: this.session.stateMachine.stateMachineArn });
