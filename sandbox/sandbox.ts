@@ -60,6 +60,11 @@ export interface SandboxOptions {
    * in-process is simpler for tests. @default false
    */
   storageInChildProcesses?: boolean;
+  /**
+   * The telephony scripted calls and the keypad page use: the Chime SIP media application emulator, or
+   * the Amazon Connect flow emulator running the stack's secure-input flow. @default 'chime'
+   */
+  telephony?: 'chime' | 'connect';
 }
 
 type LambdaModule = { handler: (event: unknown, context: unknown) => Promise<unknown> };
@@ -137,6 +142,8 @@ export class Sandbox {
   public readonly stageHooks: Map<string, StageHook>;
   /** Timing scale of calls a person places on the keypad page (see SandboxOptions.interactiveTimingScale). */
   public interactiveTimingScale = 0;
+  /** The Amazon Connect telephony, when the sandbox runs with `telephony: 'connect'`. */
+  public connect: import('./connect/connect-sandbox').ConnectSandbox | undefined;
 
   private constructor(
     public readonly dataDir: string,
@@ -236,6 +243,8 @@ export class Sandbox {
       VAULT_KEY_ARN: kms.keyArn(VAULT_KEY_ALIAS),
       VAULT_TTL_SECONDS: '900',
       SIP_MEDIA_APPLICATION_ID: SANDBOX_SMA_ID,
+      // Sessions pick their adapter by call id; Connect call ids exist only when its telephony runs.
+      TELEPHONY_ADAPTERS: options.telephony === 'connect' ? 'both' : 'chime',
       AGENT_ENDPOINT_TYPE: 'PSTN',
       AGENT_ENDPOINT_URI: SANDBOX_AGENT_ENDPOINT,
       RECORDING_BUCKET,
@@ -269,6 +278,11 @@ export class Sandbox {
       void sandbox.digestEndedHours().catch(() => undefined);
     }, 60_000);
     sandbox.sweeper.unref();
+    if (options.telephony === 'connect') {
+      const [{ ConnectSandbox }, { parseFormsConfig }, { readFileSync }] = await Promise.all([import('./connect/connect-sandbox'), import('../lambdas/shared/session/forms'), import('node:fs')]);
+      const { forms } = parseFormsConfig(JSON.parse(readFileSync(process.env.FORMS_FILE ?? '', 'utf8')));
+      sandbox.connect = await ConnectSandbox.start({ forms, timingScale: scriptedScale });
+    }
     return sandbox;
   }
 
@@ -303,17 +317,19 @@ export class Sandbox {
 
   /** Every AWS request the sandbox served, per service operation. */
   public requestCounts(): Record<string, number> {
-    return { ...this.kms.counts(), ...this.dynamo.counts(), ...this.s3.counts(), ...this.sfn.counts(), ...this.voice.counts() };
+    return { ...this.kms.counts(), ...this.dynamo.counts(), ...this.s3.counts(), ...this.sfn.counts(), ...this.voice.counts(), ...(this.connect?.counts() ?? {}) };
   }
 
   public resetCounts(): void {
     for (const engine of [this.kms, this.dynamo, this.s3, this.sfn, this.voice]) engine.resetCounts();
+    this.connect?.resetCounts();
     this.stageTimings.length = 0;
   }
 
   public async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     for (const call of this.emulator.activeCalls()) await call.hangUpCaller().catch(() => undefined);
+    await this.connect?.close();
     await this.recorder?.flush();
     await Promise.allSettled([this.voice.close(), this.sfn.close(), this.validation?.close(), this.s3.close(), this.dynamo.close(), this.kms.close()]);
   }
