@@ -17,15 +17,20 @@ export const STATE = {
   abortFailed: 'AbortFailed',
 } as const;
 
-/** Error names that cross the Step Functions boundary (SendTaskFailure / thrown by tasks). */
+/**
+ * Error names that cross the Step Functions boundary (SendTaskFailure, or thrown by a task), the one
+ * list every sender and reader refers to. Abort explains them, the agent sees them as an outcome's
+ * `error`, the CLI maps them to exit codes. A class thrown under one of these names is named after it
+ * (lambdas/shared/errors.ts).
+ */
 export const SESSION_ERROR = {
   agentCancelled: 'AgentCancelled',
   callerHungUp: 'CallerHungUp',
   recordingPauseFailed: 'RecordingPauseFailed',
   telephonyFailed: 'TelephonyFailed',
   requestRefused: 'SessionRequestRefused',
-  vaultUnavailable: 'VaultUnavailable',
 } as const;
+export type SessionErrorName = (typeof SESSION_ERROR)[keyof typeof SESSION_ERROR];
 
 /** What the validation service decided. */
 export type Outcome = 'accepted' | 'declined';

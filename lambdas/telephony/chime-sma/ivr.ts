@@ -10,7 +10,7 @@
  */
 import { actions, findLeg, MAX_ACTIONS_PER_RESPONSE, type SmaAction, type SmaEvent, type CallAndBridgeEndpoint, type SpeechParameters } from './contract';
 import { checkCardNumber, checkExpiry, checkSecurityCode, detectBrand, lastFour, securityCodeLength, type CardBrand, type FieldCheck } from '../../shared/card/card-rules';
-import type { CaptureResult, IvrSettings } from '../../shared/session/contract';
+import { type CaptureResult, type IvrSettings, SESSION_ERROR, type SessionErrorName } from '../../shared/session/contract';
 import type { CardField } from '../../shared/vault';
 import type { ProgressUpdate } from '../../shared/session/session-store';
 import type { EventDetailValue, SessionEventType } from '../../shared/session/events';
@@ -43,7 +43,7 @@ export interface IvrDeps {
   /** Completes GetKey (SendTaskSuccess); false when the token was already used. */
   completeCapture(sessionId: string, result: CaptureResult): Promise<boolean>;
   /** Fails GetKey (SendTaskFailure) with an error name the workflow catches. */
-  failCapture(sessionId: string, error: string, cause: string): Promise<boolean>;
+  failCapture(sessionId: string, error: SessionErrorName, cause: string): Promise<boolean>;
   recordProgress(sessionId: string, update: ProgressUpdate): Promise<void>;
   /** One audit/progress event per step; never card data in details. */
   emit(type: SessionEventType, sessionId: string, success: boolean, details?: Record<string, EventDetailValue>): Promise<void>;
@@ -187,7 +187,7 @@ export class SecureIvr {
     switch (type) {
       case 'CallAndBridge': {
         this.deps.log.warn('agent leg not answered', { errorType, stage: state.stage });
-        if (state.stage === 'rebridging' && state.sessionId) await this.deps.failCapture(state.sessionId, 'TelephonyFailed', 'the agent could not be called back to start the secure session');
+        if (state.stage === 'rebridging' && state.sessionId) await this.deps.failCapture(state.sessionId, SESSION_ERROR.telephonyFailed, 'the agent could not be called back to start the secure session');
         const ivr = state.ivr ?? decodeIvr(undefined);
         const callId = this.legACallId(event);
         return result({ ...withoutSession(state, 'ended') }, [actions.speak(callId, speech(ivr, promptsFor(ivr.language).noAgent)), actions.hangup(callId)]);
@@ -198,13 +198,13 @@ export class SecureIvr {
       case 'Hangup':
         if (state.stage !== 'separating') return result(state, []);
         // The agent is still on the line: no card prompt may be played.
-        return this.failBeforeCapture(event, state, 'TelephonyFailed', 'the agent leg could not be separated from the caller');
+        return this.failBeforeCapture(event, state, SESSION_ERROR.telephonyFailed, 'the agent leg could not be separated from the caller');
       case 'PauseCallRecording':
         if (state.stage !== 'pausing') return result(state, []);
         // Fail closed: recording may still be running, so no card prompt is ever played.
         this.deps.log.error('recording pause failed', { sessionId: state.sessionId, errorType });
         if (state.sessionId) await this.deps.emit('recording.pause-failed', state.sessionId, false, { error: errorType });
-        return this.failBeforeCapture(event, state, 'RecordingPauseFailed', 'call recording could not be paused, so no card details were requested');
+        return this.failBeforeCapture(event, state, SESSION_ERROR.recordingPauseFailed, 'call recording could not be paused, so no card details were requested');
       case 'SpeakAndGetDigits':
         return state.stage === 'capturing' ? this.onEntry(event, state, undefined) : result(state, []);
       case 'ResumeCallRecording':
@@ -217,7 +217,7 @@ export class SecureIvr {
   }
 
   /** Ends a session that never reached a card prompt, and gives the caller back to the agent. */
-  private async failBeforeCapture(event: SmaEvent, state: CallState, error: string, cause: string): Promise<IvrResult> {
+  private async failBeforeCapture(event: SmaEvent, state: CallState, error: SessionErrorName, cause: string): Promise<IvrResult> {
     if (state.sessionId) await this.deps.failCapture(state.sessionId, error, cause);
     const ivr = state.ivr ?? decodeIvr(undefined);
     const callId = this.legACallId(event);
@@ -249,7 +249,7 @@ export class SecureIvr {
       if (state.stage === 'holding') {
         await this.deps.recordProgress(state.sessionId, { hungUp: true });
       } else {
-        await this.deps.failCapture(state.sessionId, 'CallerHungUp', 'the caller hung up before finishing card entry');
+        await this.deps.failCapture(state.sessionId, SESSION_ERROR.callerHungUp, 'the caller hung up before finishing card entry');
       }
     }
     const legB = this.legBConnected(event);
@@ -291,12 +291,12 @@ export class SecureIvr {
 
   private async beginSession(event: SmaEvent, state: CallState, sessionId: string, ivrText: string | undefined): Promise<IvrResult> {
     if (state.sessionId && SESSION_STAGES.has(state.stage)) {
-      if (state.sessionId !== sessionId) await this.deps.failCapture(sessionId, 'TelephonyFailed', 'another secure session is running on this call');
+      if (state.sessionId !== sessionId) await this.deps.failCapture(sessionId, SESSION_ERROR.telephonyFailed, 'another secure session is running on this call');
       return result(state, []);
     }
     if (state.stage === 'rebridging') {
       if (state.sessionId && state.sessionId !== sessionId) {
-        await this.deps.failCapture(sessionId, 'TelephonyFailed', 'another secure session is waiting for this call');
+        await this.deps.failCapture(sessionId, SESSION_ERROR.telephonyFailed, 'another secure session is waiting for this call');
         return result(state, []);
       }
       // The agent is being called back after a session (an agent's retry follows an outcome at once):
@@ -306,7 +306,7 @@ export class SecureIvr {
       return result({ ...state, sessionId, ivr: decodeIvr(ivrText) }, []);
     }
     if (state.stage !== 'bridged') {
-      await this.deps.failCapture(sessionId, 'TelephonyFailed', 'the call is not connected to an agent');
+      await this.deps.failCapture(sessionId, SESSION_ERROR.telephonyFailed, 'the call is not connected to an agent');
       return result(state, []);
     }
     return this.separate(event, state, sessionId, decodeIvr(ivrText));
@@ -480,7 +480,7 @@ export class SecureIvr {
     this.deps.log.error('service refused a response', { errorType: event.ErrorType ?? event.ActionData?.ErrorType, stage: state.stage });
     if (!state.sessionId || !SESSION_STAGES.has(state.stage)) return result(state, []);
     // Never retry a card prompt that the service refused: end the session and give the caller back.
-    if (state.stage !== 'holding') await this.deps.failCapture(state.sessionId, 'TelephonyFailed', 'the telephony service refused an IVR response');
+    if (state.stage !== 'holding') await this.deps.failCapture(state.sessionId, SESSION_ERROR.telephonyFailed, 'the telephony service refused an IVR response');
     const callId = this.legACallId(event);
     const resume = state.rec === 'paused' ? [actions.resumeCallRecording(callId)] : [];
     return this.bridgeAgent(event, withoutSession({ ...state, rec: state.rec === 'paused' ? 'on' : state.rec }, 'rebridging'), resume);
