@@ -3,6 +3,7 @@
  * the SMA handler, the validator and the sandbox. Nothing here may ever hold card data: the card
  * travels only as KMS ciphertext inside the vault, and between stages as an opaque vault reference.
  */
+import type { CardField } from '../card/card-fields';
 
 /** State names of the workflow; the CDK definition and the sandbox overrides key on them. */
 export const STATE = {
@@ -150,7 +151,7 @@ export type CallUpdate =
   | { op: 'secure-begin'; sessionId: string; ivr: string }
   | { op: 'secure-end'; sessionId: string; outcome: FinalStatus; reference: string }
   /** The agent asks the caller to key one card field again (the agent API's re-enter). */
-  | { op: 'secure-reenter'; sessionId: string; field: 'pan' | 'exp' | 'cvv' };
+  | { op: 'secure-reenter'; sessionId: string; field: CardField };
 
 /** Environment variables the functions read (UPPER_SNAKE); the CDK stack sets them. */
 export const ENV = {

@@ -7,6 +7,7 @@
  */
 import { luhnValid } from '../card/card-rules';
 import type { IvrSettings } from './contract';
+import { CARD_FIELDS, type CardField } from '../card/card-fields';
 
 export interface FormField {
   id: string;
@@ -18,8 +19,6 @@ export interface FormField {
 }
 
 /** The card fields the IVR collects, in the order it asks for them. */
-export const CARD_FIELDS = ['pan', 'exp', 'cvv'] as const;
-export type CardFieldName = (typeof CARD_FIELDS)[number];
 
 export interface FormDefinition {
   id: string;
@@ -28,7 +27,7 @@ export interface FormDefinition {
   description: string;
   ivr: IvrSettings;
   /** Card fields the caller keys (today always card number, expiry, security code). */
-  cardFields: CardFieldName[];
+  cardFields: CardField[];
   fields: FormField[];
   /** Free name → value pairs for integrations (shown to nobody, passed to nothing card-related). */
   customAttributes: Record<string, string>;
@@ -185,7 +184,7 @@ export function parseFormsConfig(raw: unknown): FormsConfig {
   return config;
 }
 
-function checkCardFields(where: string, raw: unknown, problems: string[]): CardFieldName[] {
+function checkCardFields(where: string, raw: unknown, problems: string[]): CardField[] {
   if (raw === undefined) return [...CARD_FIELDS];
   // The IVR asks for all three in this order; other sets would need a change to the IVR, so they are refused.
   if (!Array.isArray(raw) || raw.length !== CARD_FIELDS.length || raw.some((v, i) => v !== CARD_FIELDS[i])) {

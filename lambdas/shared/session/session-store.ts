@@ -13,6 +13,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SessionContext, SessionOutcome, SessionRequest, SessionStatus } from './contract';
 import { dynamoLib } from '../sdk';
+import type { CardField } from '../card/card-fields';
 
 export interface SessionStoreDeps {
   ddb: DynamoDBDocumentClient;
@@ -39,7 +40,7 @@ export interface SessionRecord {
   status: SessionStatus;
   createdAt: string;
   updatedAt: string;
-  progress?: Partial<Record<'pan' | 'exp' | 'cvv', FieldProgress>>;
+  progress?: Partial<Record<CardField, FieldProgress>>;
   brand?: string;
   last4?: string;
   details?: string;
@@ -142,7 +143,7 @@ export async function takeTaskToken(deps: SessionStoreDeps, sessionId: string): 
 
 export interface ProgressUpdate {
   status?: SessionStatus;
-  field?: { name: 'pan' | 'exp' | 'cvv'; progress: FieldProgress };
+  field?: { name: CardField; progress: FieldProgress };
   brand?: string;
   last4?: string;
   hungUp?: boolean;

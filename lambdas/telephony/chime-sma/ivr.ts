@@ -11,7 +11,7 @@
 import { actions, findLeg, MAX_ACTIONS_PER_RESPONSE, type SmaAction, type SmaEvent, type CallAndBridgeEndpoint, type SpeechParameters } from './contract';
 import { checkCardNumber, checkExpiry, checkSecurityCode, detectBrand, lastFour, securityCodeLength, type CardBrand, type FieldCheck } from '../../shared/card/card-rules';
 import { type CaptureResult, type IvrSettings, SESSION_ERROR, type SessionErrorName } from '../../shared/session/contract';
-import type { CardField } from '../../shared/vault';
+import { CARD_FIELDS, type CardField } from '../../shared/card/card-fields';
 import type { ProgressUpdate } from '../../shared/session/session-store';
 import type { EventDetailValue, SessionEventType } from '../../shared/session/events';
 import { decodeIvr, readState, withoutSession, writeState, type CallState } from './call-state';
@@ -54,7 +54,8 @@ export interface IvrResult {
   state: CallState;
 }
 
-const FIELD_ORDER: readonly CardField[] = ['pan', 'exp', 'cvv'];
+/** The IVR asks for the fields in the list's order. */
+const FIELD_ORDER: readonly CardField[] = CARD_FIELDS;
 const HOLD_MS = 20_000;
 /** Hold rounds before the caller is sent back to the agent even without an outcome (≈ 3 minutes). */
 const MAX_HOLD_ROUNDS = 9;

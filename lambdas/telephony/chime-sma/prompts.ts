@@ -2,7 +2,7 @@
  * What the IVR says, per language. Polly speaks it with the form's language code and voice; a language
  * without its own texts falls back to English. Texts never include digits the caller keyed.
  */
-import type { CardField } from '../../shared/vault';
+import type { CardField } from '../../shared/card/card-fields';
 
 export interface PromptSet {
   ask: Record<CardField, string>;
