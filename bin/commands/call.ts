@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, one, UsageError } from './args';
 import { KEY_PATTERN } from '../../sandbox/sma/caller';
-import { exampleFields, parseFormsConfig } from '../../lambdas/shared/session/forms';
+import { exampleFields } from '../../lambdas/shared/session/forms';
+import { parseFormsConfig } from '../../lambdas/shared/session/forms-config';
 import { SESSION_ERROR } from '../../lambdas/shared/session/contract';
 import type { CallSummary } from '../../sandbox/scripted-call';
 

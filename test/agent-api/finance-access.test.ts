@@ -8,7 +8,8 @@ import { s3Client } from '../../lambdas/shared/clients';
 import { writeOutcomeRecord } from '../../lambdas/audit/outcomes';
 import { signHs256, tokenRightsFromClaims } from '../../lambdas/agent-api/jwt';
 import { identityFromClaims } from '../../lambdas/agent-api/auth';
-import { FormsConfigError, parseFormsConfig } from '../../lambdas/shared/session/forms';
+import { FormsConfigError } from '../../lambdas/shared/session/forms';
+import { parseFormsConfig } from '../../lambdas/shared/session/forms-config';
 import { AUDIT_BUCKET } from '../../sandbox/sandbox';
 import { startAgentSandbox, type AgentSandbox } from './agent-sandbox';
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkRequest, newTransactionId } from '../../../lambdas/session/begin/begin';
-import { parseFormsConfig, FormsConfigError } from '../../../lambdas/shared/session/forms';
+import { FormsConfigError } from '../../../lambdas/shared/session/forms';
+import { parseFormsConfig } from '../../../lambdas/shared/session/forms-config';
 import { PAN_SENTINEL } from '../../helpers/fixtures';
 
 const forms = parseFormsConfig(JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'config', 'forms.json'), 'utf8')));
