@@ -51,8 +51,6 @@ export type AgentPush =
       at: string;
     };
 
-export const PUSH_TYPES = ['session.stage', 'field.progress', 'card.captured', 'caller.hung-up', 'session.outcome'] as const;
-
 const FIELDS = new Set<PushField>(CARD_FIELDS);
 /** Free text from events can quote what a service said; a card-length digit run never passes. */
 const clean = (text: unknown): string => String(text ?? '').replace(/\d{12,19}/g, '[card]').slice(0, 200);

@@ -8,7 +8,6 @@
 
 export const EVENTS_PREFIX = 'events/';
 export const OUTCOMES_PREFIX = 'outcomes/';
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export const dayOf = (iso: string): string => iso.slice(0, 10);
 
@@ -48,4 +47,3 @@ export function daysBetween(from: Date, to: Date, maxDays = 3660): string[] {
   return days;
 }
 
-export const isDay = (s: string): boolean => DAY.test(s);

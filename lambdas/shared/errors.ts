@@ -57,11 +57,6 @@ export class SessionRequestRefused extends Error {
   }
 }
 
-/** Narrows an unknown caught value to an Error without trusting its message. */
-export function assertIsError(value: unknown): asserts value is Error {
-  if (!(value instanceof Error)) throw new Error('A non-Error value was thrown');
-}
-
 /** A failure's name only: safe to log and to pass on, since names never carry input. */
 export function errorName(value: unknown): string {
   return value instanceof Error ? value.name : 'UnknownError';
