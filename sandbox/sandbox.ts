@@ -167,7 +167,12 @@ export class Sandbox {
       ],
     };
     const dynamo = options.storageInChildProcesses ? await startDynamoProcess(dynamoOptions) : await startDynamo(dynamoOptions);
-    const s3Options = { dataDir: join(dataDir, 's3'), buckets: [RECORDING_BUCKET, AUDIT_BUCKET] };
+    // The audit bucket's policy in AWS requires If-None-Match on every write: the local S3 plays it too.
+    const s3Options = {
+      dataDir: join(dataDir, 's3'),
+      buckets: [RECORDING_BUCKET, AUDIT_BUCKET],
+      conditionalWritesOnly: ['events/', 'outcomes/', 'digests/'].map((prefix) => ({ bucket: AUDIT_BUCKET, prefix })),
+    };
     const s3 = options.storageInChildProcesses ? await startS3Process(s3Options) : await startS3(s3Options);
 
     let validation: RunningValidationServer | undefined;

@@ -152,15 +152,21 @@ export class AgentService {
     if (refusal) throw new AgentRequestRefusedError(refusal.code, `Secure input refused: ${refusal.reason}`);
     const form = this.deps.config.forms.find((f) => f.id === body.formId) as FormDefinition;
 
+    // Who answered the call, whether they are still on it and how many parties it has come from the server
+    // (the IVR's record of the bridge); a call whose owner or party count the server cannot tell is refused.
     const info = await this.deps.interactions.describe(body.interactionId);
     if (!info) throw new AgentRequestRefusedError('unknown-interaction', 'Secure input refused: there is no such call');
-    if (info.agentId !== undefined && info.agentId !== agent.userId) throw new AgentRequestRefusedError('not-your-interaction', 'Secure input refused: this call is not connected to you');
+    if (info.agentId === undefined) throw new AgentRequestRefusedError('owner-unknown', 'Secure input refused: the server cannot tell which agent answered this call; ask your administrator to register your endpoint');
+    if (info.agentId !== agent.userId) throw new AgentRequestRefusedError('not-your-interaction', 'Secure input refused: this call is not connected to you');
     // While a session runs the agent is off the line, so "running" is checked before "connected".
     if (await callLockHeld(this.deps.store, body.interactionId)) throw new AgentRequestRefusedError('session-running', 'Secure input refused: a secure session is already running on this call; wait for it to end or cancel it');
     // A retry may find the agent still being called back after the previous session: only a caller gone refuses it.
-    const notConnected = retryOf === undefined ? info.connected === false : info.callerConnected === false;
+    // A new session needs the server to know the agent is on the line.
+    const notConnected = retryOf === undefined ? info.connected !== true : info.callerConnected === false;
     if (notConnected) throw new AgentRequestRefusedError('not-connected', 'Secure input refused: the call is not connected; secure input needs a caller on the line with you');
-    const parties = Math.max(info.parties ?? 2, body.parties ?? 2);
+    if (info.parties === undefined) throw new AgentRequestRefusedError('conference', 'Secure input refused: the server cannot tell how many parties are on this call');
+    // The desktop may only make this stricter (it can report a conference the server cannot see), never looser.
+    const parties = Math.max(info.parties, body.parties ?? 0);
     if (parties > 2) throw new AgentRequestRefusedError('conference', `Secure input refused: secure input is not available on a conference call (${parties} parties); remove the other parties first`);
     const problems = checkFieldValues(form, body.fields);
     if (problems.length > 0) throw new AgentRequestRefusedError('invalid-fields', 'Secure input refused: check the form fields', problems);
@@ -250,6 +256,7 @@ export class AgentService {
     const supervisor = access.rights.has('superviseSecureInput');
     const ids = await sessionIdsOnCall(this.deps.store, interactionId);
     const info = await this.deps.interactions.describe(interactionId);
+    if (!supervisor && info?.agentId !== undefined && info.agentId !== agent.userId) throw new AgentRequestRefusedError('not-your-interaction', 'Only supervisors may see secure input on other agents\u2019 calls');
     const sessions: SessionView[] = [];
     for (const id of ids.slice(-50)) {
       const record = await getSession(this.deps.store, id);

@@ -53,8 +53,8 @@ describe('finance outcome records', () => {
     // Act
     const csv = outcomesCsv([base({ details: '=HYPERLINK("x"), ok', transactionId: 'SIV-1' })]);
     // Assess
-    expect(csv.split('\r\n')[0]).toBe('time,form,workgroup,agent,amount,currency,brand,last4,outcome,details,transactionId,sessionId');
-    expect(csv.split('\r\n')[1]).toBe('2026-11-20T10:00:00.000Z,card-payment,,alice,,,,,accepted,"\'=HYPERLINK(""x""), ok",SIV-1,s');
+    expect(csv.split('\r\n')[0]).toBe('time,form,workgroup,agent,amount,currency,brand,last4,outcome,details,transactionId,sessionId,result,category');
+    expect(csv.split('\r\n')[1]).toBe('2026-11-20T10:00:00.000Z,card-payment,,alice,,,,,accepted,"\'=HYPERLINK(""x""), ok",SIV-1,s,accepted,accepted');
   });
 });
 

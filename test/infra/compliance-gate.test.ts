@@ -112,16 +112,18 @@ describe('compliance gate: what the packs miss', () => {
     }
   });
 
-  it('encrypts every DynamoDB table with a customer-managed key and keeps point-in-time recovery on (P05, P07)', () => {
+  it('encrypts every DynamoDB table with a customer-managed key and keeps point-in-time recovery on for all but the vault (P05, P07, P01)', () => {
     // Prepare
-    const { template } = sharedStack();
+    const { stack, template } = sharedStack();
     // Act
     const tables = Object.entries(template.findResources('AWS::DynamoDB::Table'));
     // Assess
     expect(tables.length).toBeGreaterThanOrEqual(2);
     for (const [id, table] of tables) {
       expect([id, table.Properties.SSESpecification]).toEqual([id, { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: expect.anything() }]);
-      expect([id, table.Properties.PointInTimeRecoverySpecification]).toEqual([id, expect.objectContaining({ PointInTimeRecoveryEnabled: true })]);
+      // Deleted card data must not stay restorable from the vault's backups (review item 4).
+      const recoverable = id !== logicalId(stack.vault.table);
+      expect([id, table.Properties.PointInTimeRecoverySpecification]).toEqual([id, expect.objectContaining({ PointInTimeRecoveryEnabled: recoverable })]);
     }
   });
 });

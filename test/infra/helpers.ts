@@ -27,10 +27,16 @@ export function newApp(context: Record<string, unknown> = {}): App {
   return new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context } });
 }
 
-export function buildStack(context: Record<string, unknown> = REQUIRED_CONTEXT): Built {
+export interface BuildOptions {
+  /** Synthesize as offline synth does, with no account at all (the placeholder-account warning). @default false */
+  readonly withoutAccount?: boolean;
+}
+
+export function buildStack(context: Record<string, unknown> = REQUIRED_CONTEXT, options: BuildOptions = {}): Built {
   const app = newApp(context);
-  // An empty env keeps the developer's CDK_DEFAULT_* out of the result.
-  const config = readStackConfig(app.node, { env: {} });
+  // A fixed env keeps the developer's CDK_DEFAULT_* out of the result; the account is given (the same one
+  // offline synth falls back to) so that the placeholder warning appears only where a test asks for it.
+  const config = readStackConfig(app.node, { env: options.withoutAccount ? {} : { CDK_DEFAULT_ACCOUNT: '123456789012' } });
   const stack = new SecureIvrStack(app, 'SecureIvrTest', { config });
   return { app, stack, template: Template.fromStack(stack) };
 }

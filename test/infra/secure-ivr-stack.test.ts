@@ -17,8 +17,11 @@ describe('SecureIvrStack', () => {
     const apis = [logicalId(stack.agentApi.httpApi), logicalId(stack.agentApi.webSocketApi)];
     for (const p of permissions.filter((x) => !intoSma.includes(x))) {
       if (p.Properties.Principal === 'events.amazonaws.com') {
-        expect(p.Properties.FunctionName).toEqual({ 'Fn::GetAtt': [logicalId(stack.redaction.function), 'Arn'] });
-        expect(p.Properties.SourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.redaction.rule), 'Arn'] });
+        // The redaction rule, or the audit trail's hourly digest schedule.
+        const digest = JSON.stringify(p.Properties.FunctionName).includes(`"${logicalId(stack.audit.digestFunction as never)}"`);
+        expect(p.Properties.FunctionName).toEqual({ 'Fn::GetAtt': [logicalId(digest ? (stack.audit.digestFunction as never) : stack.redaction.function), 'Arn'] });
+        if (!digest) expect(p.Properties.SourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.redaction.rule), 'Arn'] });
+        else expect(JSON.stringify(p.Properties.SourceArn)).toContain('AuditTrailDigestSchedule');
         continue;
       }
       expect(p.Properties.Principal).toBe('apigateway.amazonaws.com');
@@ -46,7 +49,8 @@ describe('SecureIvrStack', () => {
     // Assess: the SMA handler, six session tasks, the agent API, its WebSocket handler and authorizer, the finance API.
     expect(all.filter(isDeployment)).toHaveLength(1);
     expect(all.filter(isDeployment)[0]?.Properties).toMatchObject({ Architectures: ['arm64'], LoggingConfig: { LogGroup: { Ref: logicalId(stack.agentConsole.deploymentLogs.logGroup) } } });
-    expect(functions).toHaveLength(12);
+    // 12, plus the audit trail's hourly digest function.
+    expect(functions).toHaveLength(13);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -70,9 +74,13 @@ describe('SecureIvrStack', () => {
     const { template } = sharedStack();
     // Act
     const keys = Object.values(template.findResources('AWS::KMS::Key'));
-    // Assess: the first seven, plus the agent connections table, the console bucket and the console's CDN-log bucket.
-    expect(keys).toHaveLength(10);
-    for (const key of keys) expect(key.Properties.EnableKeyRotation).toBe(true);
+    // Assess: the first seven, plus the agent connections table, the console bucket, the console's CDN-log bucket,
+    // and the audit digest signing key (asymmetric: KMS cannot rotate those; every symmetric key rotates).
+    expect(keys).toHaveLength(11);
+    for (const key of keys) {
+      if (key.Properties.KeySpec === 'ECC_NIST_P256') expect(key.Properties.KeyUsage).toBe('SIGN_VERIFY');
+      else expect(key.Properties.EnableKeyRotation).toBe(true);
+    }
   });
 
   it('lets only the SMA handler role make vault data keys and only the validator role decrypt with the vault key', () => {
@@ -152,8 +160,8 @@ describe('SecureIvrStack', () => {
     const { stack, template } = sharedStack();
     // Act
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-    // Assess: one per function (12, the console deployment's included), the state machine's, and the HTTP and WebSocket API access logs.
-    expect(groups).toHaveLength(16);
+    // Assess: one per function (13, the console deployment's and the audit digest's included), the state machine's, and the HTTP and WebSocket API access logs.
+    expect(groups).toHaveLength(17);
     for (const group of groups) {
       expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^LogsKey/), 'Arn'] });
       expect(group.Properties.RetentionInDays).toBeGreaterThanOrEqual(365);
@@ -174,7 +182,7 @@ describe('SecureIvrStack', () => {
     });
   });
 
-  it('keeps the vault and session tables on-demand, point-in-time recoverable, KMS-encrypted with TTL on expiresAt', () => {
+  it('keeps the vault and session tables on-demand, KMS-encrypted with TTL on expiresAt, and every table but the vault point-in-time recoverable', () => {
     // Prepare
     const { stack, template } = sharedStack();
     // Act
@@ -184,9 +192,11 @@ describe('SecureIvrStack', () => {
     expect(Object.keys(tables)).toEqual(expect.arrayContaining([...sessionTables, logicalId(stack.audit.chainTable), logicalId(stack.agentApi.connections.table)]));
     expect(Object.keys(tables)).toHaveLength(4);
     for (const [id, table] of Object.entries(tables)) {
+      // The vault alone has no backups: deleted card data must not stay restorable (review item 4, P01/P03).
+      const recoverable = id !== logicalId(stack.vault.table);
       expect(table.Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: recoverable },
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: expect.anything() },
       });
       if (!sessionTables.includes(id)) continue;
@@ -194,7 +204,6 @@ describe('SecureIvrStack', () => {
         KeySchema: [{ AttributeName: 'sessionId', KeyType: 'HASH' }],
         BillingMode: 'PAY_PER_REQUEST',
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: expect.anything() },
       });
     }
@@ -261,7 +270,7 @@ describe('SecureIvrStack', () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Principal: { Service: 'voiceconnector.chime.amazonaws.com' },
-            Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+            Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
             Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': 'arn:aws:chime:us-east-1:123456789012:sma/*' } },
           }),
         ]),
@@ -352,20 +361,20 @@ describe('SecureIvrStack', () => {
     template.hasOutput('AgentConsoleUrl', {});
   });
 
-  it('creates no SIP rule without a phone number and a Create/DeleteSipRule-only custom resource with one', () => {
+  it('creates no SIP rule without a phone number and a SIP-rule custom resource, limited to the SIP-rule actions, with one', () => {
     // Prepare
     const without = sharedStack();
     // Act
     const withRule = sharedStack({ ...REQUIRED_CONTEXT, phoneNumber: '+15555550199' });
     // Assess
-    expect(Object.keys(without.template.findResources('Custom::AWS'))).toHaveLength(0);
-    const rule = Object.values(withRule.template.findResources('Custom::AWS'));
+    expect(Object.keys(without.template.findResources('Custom::SipRule'))).toHaveLength(0);
+    const rule = Object.values(withRule.template.findResources('Custom::SipRule'));
     expect(rule).toHaveLength(1);
-    expect(JSON.stringify(rule[0]?.Properties.Create)).toContain('+15555550199');
+    expect(rule[0]?.Properties).toMatchObject({ PhoneNumber: '+15555550199', AwsRegion: 'us-east-1', SipMediaApplicationId: { 'Fn::GetAtt': [logicalId(withRule.stack.sipMediaApplication.sma), 'SipMediaApplicationId'] } });
     const chimeActions = identityStatements(withRule.template)
       .flatMap(({ statement }) => asList(statement.Action))
       .filter((a) => a.startsWith('chime:'));
-    expect(new Set(chimeActions)).toEqual(new Set(['chime:CreateSipRule', 'chime:DeleteSipRule', 'chime:UpdateSipRule', 'chime:UpdateSipMediaApplicationCall']));
+    expect(new Set(chimeActions)).toEqual(new Set(['chime:CreateSipRule', 'chime:GetSipRule', 'chime:ListSipRules', 'chime:DeleteSipRule', 'chime:UpdateSipRule', 'chime:UpdateSipMediaApplicationCall']));
   });
 
   it('lets the CCaaS desktops named in context embed the console, and leaves the API Gateway account role to the account when told', () => {

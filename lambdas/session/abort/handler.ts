@@ -10,9 +10,11 @@ import { destroy } from '../../shared/vault';
 import { abortOutcome, abortReason } from '../outcome';
 import { recordOutcomeSafely } from '../../audit/outcomes';
 import { stageDeps } from '../stage-deps';
+import { metricsForService, outcomeMetric } from '../../shared/metrics';
 
 const logger = createLogger('session-abort');
 let deps: ReturnType<typeof stageDeps> | undefined;
+const metrics = metricsForService();
 
 export const handler = async (event: AbortInput): Promise<SessionOutcome> => {
   deps ??= stageDeps(process.env, { sessions: true, vault: true, telephony: true }, 'session-abort', logger);
@@ -36,6 +38,7 @@ export const handler = async (event: AbortInput): Promise<SessionOutcome> => {
   if (telephonyEngaged && errorName !== SESSION_ERROR.callerHungUp && event.session) {
     callAlive = await deps.telephony.finish(event.session, status, event.session.transactionId).catch(() => false);
   }
+  metrics.count(outcomeMetric(status));
   logger.warn('session aborted', { sessionId, error: errorName, cardDataDestroyed: destroyed, callAlive });
   const base = {
     sessionId,

@@ -36,6 +36,11 @@ const PATTERN_MEANING: Record<string, string> = {
   '\\S': 'is required and must not be blank',
 };
 
+/** Patterns of list items whose problem is said of the whole list (`users[0].endpoints must be …`). */
+const LIST_PATTERN_MEANING: Record<string, string> = {
+  '^(?:\\+[1-9][0-9]{6,14}|[A-Za-z0-9._-]{1,36})$': 'must be a list of E.164 numbers or SIP user parts',
+};
+
 /** `/forms/0/ivr/attempts` → `forms[0].ivr.attempts`; a top-level setting is quoted (`"forms"`). */
 export function settingName(instancePath: string, child?: string): string {
   const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
@@ -58,8 +63,11 @@ function problemText(error: ErrorObject): string {
       return `"${String(params.missingProperty)}" is required when "${String(params.property)}" is set`;
     case 'additionalProperties':
       return `${settingName(error.instancePath, String(params.additionalProperty))} is not a known setting`;
-    case 'pattern':
+    case 'pattern': {
+      const ofList = LIST_PATTERN_MEANING[String(params.pattern)];
+      if (ofList !== undefined) return `${settingName(error.instancePath.replace(/\/\d+$/, ''))} ${ofList}`;
       return `${where} ${PATTERN_MEANING[String(params.pattern)] ?? 'does not have the expected form'}`;
+    }
     case 'enum':
       return `${where} must be one of ${(params.allowedValues as unknown[]).join(', ')}`;
     case 'const': {
@@ -146,6 +154,16 @@ function crossReferenceProblems(raw: Record<string, unknown>): string[] {
   duplicates(raw.workgroups, (i) => `workgroups[${i}]`, problems);
   const formIds = new Set(records(raw.forms).map((f) => text(f.id)).filter((id) => id !== undefined));
   const userIds = new Set(records(raw.users).map((u) => text(u.id)).filter((id) => id !== undefined));
+  // An endpoint reaches one user: the call owner is decided by it.
+  const owners = new Map<string, string>();
+  for (const user of records(raw.users)) {
+    const id = text(user.id) ?? '';
+    for (const endpoint of new Set(Array.isArray(user.endpoints) ? user.endpoints.filter((e): e is string => typeof e === 'string') : [])) {
+      const owner = owners.get(endpoint);
+      if (owner !== undefined && owner !== id) problems.push(`users "${owner}" and "${id}" share an agent endpoint; each endpoint must reach one user`);
+      owners.set(endpoint, id);
+    }
+  }
   (Array.isArray(raw.workgroups) ? raw.workgroups : []).forEach((group, i) => {
     if (!isRecord(group)) return;
     const check = (name: 'forms' | 'members', known: Set<string | undefined>, what: string): void => {
@@ -174,7 +192,7 @@ function financeSeparationProblems(config: FormsConfig): string[] {
 // The shapes below are what the schema has already accepted; the builders only fill in defaults.
 interface RawField { id: string; displayName?: string; required?: boolean; pattern?: string; example?: string }
 interface RawForm { id: string; type: 'simple' | 'custom'; title: string; description?: string; ivr?: Partial<IvrSettings>; fields: RawField[]; customAttributes?: Record<string, string> }
-interface RawConfig { forms: RawForm[]; workgroups?: Array<{ id: string; name?: string; forms?: string[]; members?: string[]; rights?: Right[] }>; users?: Array<{ id: string; name?: string; rights?: Right[] }> }
+interface RawConfig { forms: RawForm[]; workgroups?: Array<{ id: string; name?: string; forms?: string[]; members?: string[]; rights?: Right[] }>; users?: Array<{ id: string; name?: string; rights?: Right[]; endpoints?: string[] }> }
 
 const named = (name: string | undefined, id: string): string => (name !== undefined && name.trim() !== '' ? name : id);
 
@@ -198,7 +216,7 @@ function build(raw: RawConfig): FormsConfig {
     }),
   );
   const config: FormsConfig = { forms };
-  if (raw.users !== undefined) config.users = raw.users.map((u): UserEntry => ({ id: u.id, name: named(u.name, u.id), rights: [...(u.rights ?? [])] }));
+  if (raw.users !== undefined) config.users = raw.users.map((u): UserEntry => ({ id: u.id, name: named(u.name, u.id), rights: [...(u.rights ?? [])], ...(u.endpoints ? { endpoints: [...new Set(u.endpoints)] } : {}) }));
   if (raw.workgroups !== undefined) {
     config.workgroups = raw.workgroups.map((g): Workgroup => ({ id: g.id, name: named(g.name, g.id), forms: [...(g.forms ?? [])], members: [...(g.members ?? [])], rights: [...(g.rights ?? [])] }));
   }

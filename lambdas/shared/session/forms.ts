@@ -64,6 +64,11 @@ export interface UserEntry {
   name: string;
   /** Rights this user holds on their own, on top of their workgroups'. */
   rights: Right[];
+  /**
+   * The agent endpoints (E.164 numbers or SIP user parts) that reach this user alone: when the IVR's bridge
+   * answers on one of them, the call belongs to this user (security review item 6).
+   */
+  endpoints?: string[];
 }
 
 export interface FormsConfig {

@@ -48,6 +48,8 @@ export interface SessionRecord {
   hungUpAt?: string;
   recordingPausedAt?: string;
   recordingResumedAt?: string;
+  /** When GetKey asked the call for card entry (the start of the capture-time metric). */
+  captureRequestedAt?: string;
 }
 
 /** Another session already holds the call. */
@@ -111,7 +113,7 @@ export async function saveTaskToken(deps: SessionStoreDeps, sessionId: string, t
     new UpdateCommand({
       TableName: deps.tableName,
       Key: { sessionId },
-      UpdateExpression: 'SET taskToken = :t, #s = :s, updatedAt = :now',
+      UpdateExpression: 'SET taskToken = :t, #s = :s, updatedAt = :now, captureRequestedAt = :now',
       ConditionExpression: 'attribute_exists(sessionId)',
       ExpressionAttributeNames: { '#s': 'status' },
       ExpressionAttributeValues: { ':t': taskToken, ':s': 'separating', ':now': deps.now().toISOString() },
@@ -362,4 +364,70 @@ export async function sessionOwner(deps: Pick<SessionStoreDeps, 'ddb' | 'tableNa
   const { GetCommand } = await dynamoLib();
   const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: { sessionId }, ProjectionExpression: 'agentId' }));
   return typeof Item?.agentId === 'string' ? Item.agentId : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who answered the call (security review item 6): the IVR writes it when the bridge to the agent answers,
+// the agent API reads it before letting anyone act on the call. Never written from anything a client sends.
+
+/** The agent leg the IVR bridged, as the telephony service reported it. */
+export interface CallAgentRecord {
+  callTransactionId: string;
+  /** The bridged leg (LEG-B) call id. */
+  agentLegCallId: string;
+  /** The endpoint the bridge reached (LEG-B `To`: a number or SIP user part). */
+  endpoint?: string;
+  /** The agent the answering side named (SIP header `x-secure-ivr-agent` on an AWS endpoint), if any. */
+  agentHeader?: string;
+  /** Legs connected when the bridge answered (caller + agent = 2). */
+  parties: number;
+  /** False once the agent leg hung up outside a secure session. */
+  connected: boolean;
+  answeredAt: string;
+  updatedAt: string;
+}
+
+/** A separate item from the call's session lock (`call#<id>`), which finishSession deletes. */
+const callAgentKey = (callTransactionId: string): string => `call#${callTransactionId}#agent`;
+/** As long as a call may last (SMA calls are capped well below a day). */
+const CALL_AGENT_SECONDS = 24 * 3600;
+
+/** Records the agent leg that answered the bridge (each re-bridge replaces it). */
+export async function recordCallAgent(deps: SessionStoreDeps, record: Omit<CallAgentRecord, 'answeredAt' | 'updatedAt' | 'connected'>): Promise<void> {
+  const { PutCommand } = await dynamoLib();
+  const now = deps.now();
+  await deps.ddb.send(
+    new PutCommand({
+      TableName: deps.tableName,
+      Item: { ...record, sessionId: callAgentKey(record.callTransactionId), connected: true, answeredAt: now.toISOString(), updatedAt: now.toISOString(), expiresAt: seconds(now) + CALL_AGENT_SECONDS },
+    }),
+  );
+}
+
+/** Marks the agent leg gone (only the leg recorded: a later bridge is not undone by an old leg's hang-up). */
+export async function recordCallAgentGone(deps: SessionStoreDeps, callTransactionId: string, agentLegCallId: string | undefined): Promise<void> {
+  const { UpdateCommand } = await dynamoLib();
+  try {
+    await deps.ddb.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: { sessionId: callAgentKey(callTransactionId) },
+        UpdateExpression: 'SET #c = :f, updatedAt = :now',
+        ConditionExpression: agentLegCallId === undefined ? 'attribute_exists(sessionId)' : 'agentLegCallId = :leg',
+        ExpressionAttributeNames: { '#c': 'connected' },
+        ExpressionAttributeValues: { ':f': false, ':now': deps.now().toISOString(), ...(agentLegCallId === undefined ? {} : { ':leg': agentLegCallId }) },
+      }),
+    );
+  } catch (err) {
+    if (!isConditionFailure(err)) throw err;
+  }
+}
+
+/** The call's agent leg record, or undefined when no bridge to an agent was ever recorded (or it expired). */
+export async function getCallAgent(deps: SessionStoreDeps, callTransactionId: string): Promise<CallAgentRecord | undefined> {
+  const { GetCommand } = await dynamoLib();
+  const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: { sessionId: callAgentKey(callTransactionId) }, ConsistentRead: true }));
+  if (!Item || typeof Item.agentLegCallId !== 'string' || !(Number(Item.expiresAt) > seconds(deps.now()))) return undefined;
+  const { sessionId: _key, expiresAt: _ttl, ...record } = Item;
+  return record as CallAgentRecord;
 }

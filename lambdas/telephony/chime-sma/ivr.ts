@@ -19,7 +19,10 @@ import { promptsFor } from './prompts';
 
 export interface IvrConfig {
   agentEndpoint: CallAndBridgeEndpoint;
-  /** Caller id shown to the agent; defaults to the caller's own number. */
+  /**
+   * Caller id on the agent leg; defaults to the number the caller dialled (ours: always a valid caller id,
+   * unlike a withheld or foreign caller number, which carriers may refuse and CallAndBridge then fails).
+   */
   callerIdNumber?: string;
   /** Where whole-call recordings go (bucket[/prefix]); no recording when absent. */
   recordingLocation?: string;
@@ -45,9 +48,25 @@ export interface IvrDeps {
   /** Fails GetKey (SendTaskFailure) with an error name the workflow catches. */
   failCapture(sessionId: string, error: SessionErrorName, cause: string): Promise<boolean>;
   recordProgress(sessionId: string, update: ProgressUpdate): Promise<void>;
+  /**
+   * The bridge to an agent answered (or the agent leg left): the server's record of who is on the call, which
+   * the agent API checks before anyone acts on it (security review item 6).
+   */
+  recordAgentLeg(callTransactionId: string, leg: AgentLeg | undefined): Promise<void>;
   /** One audit/progress event per step; never card data in details. */
   emit(type: SessionEventType, sessionId: string, success: boolean, details?: Record<string, EventDetailValue>): Promise<void>;
 }
+
+/** The answered agent leg as the event reports it; undefined when the agent leg is gone. */
+export interface AgentLeg {
+  callId: string;
+  endpoint?: string;
+  agentHeader?: string;
+  parties: number;
+}
+
+/** The SIP header an AWS (Voice Connector) endpoint's SBC may set to name the agent who answered. */
+export const AGENT_SIP_HEADER = 'x-secure-ivr-agent';
 
 export interface IvrResult {
   actions: SmaAction[];
@@ -132,7 +151,7 @@ export class SecureIvr {
 
   private bridgeAgent(event: SmaEvent, state: CallState, before: SmaAction[]): IvrResult {
     const legA = findLeg(event, 'LEG-A');
-    const callerId = this.config.callerIdNumber ?? legA?.From ?? '';
+    const callerId = this.config.callerIdNumber ?? legA?.To ?? '';
     return result(state, [...before, actions.callAndBridge(callerId, this.config.agentEndpoint, this.config.agentRingSeconds)]);
   }
 
@@ -140,6 +159,18 @@ export class SecureIvr {
     const leg = findLeg(event, 'LEG-A');
     if (!leg) throw new Error('The event lists no caller leg');
     return leg.CallId;
+  }
+
+  private answeredLeg(event: SmaEvent): AgentLeg | undefined {
+    const leg = findLeg(event, 'LEG-B');
+    if (!leg || leg.Status === 'Disconnected') return undefined;
+    const header = Object.entries(leg.SipHeaders ?? {}).find(([name]) => name.toLowerCase() === AGENT_SIP_HEADER)?.[1];
+    return {
+      callId: leg.CallId,
+      ...(leg.To ? { endpoint: leg.To } : {}),
+      ...(header ? { agentHeader: header } : {}),
+      parties: event.CallDetails.Participants.filter((p) => p.Status !== 'Disconnected').length,
+    };
   }
 
   private legBConnected(event: SmaEvent): string | undefined {
@@ -154,6 +185,7 @@ export class SecureIvr {
     const type = event.ActionData?.Type;
     switch (type) {
       case 'CallAndBridge':
+        await this.deps.recordAgentLeg(event.CallDetails.TransactionId, this.answeredLeg(event));
         // A session asked for while the agent was being called back (an agent's retry) starts now.
         if (state.stage === 'rebridging' && state.sessionId) return this.separate(event, { ...state, stage: 'bridged' }, state.sessionId, state.ivr ?? decodeIvr(undefined));
         if (state.stage === 'bridging' && this.config.recordingLocation && state.rec === 'off') {
@@ -240,6 +272,7 @@ export class SecureIvr {
       if (state.stage === 'separating') return this.afterSeparation(event, state);
       if (state.stage === 'bridged' && legA) {
         // The agent ended the call: the caller's leg does not hang up by itself.
+        await this.deps.recordAgentLeg(event.CallDetails.TransactionId, undefined);
         return result(withoutSession(state, 'ended'), [actions.hangup(legA.CallId)]);
       }
       return result(state, []);

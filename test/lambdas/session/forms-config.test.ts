@@ -41,6 +41,8 @@ describe('the configuration is checked by its JSON schema', () => {
     ['fields that are not a list', { forms: [{ ...form, fields: {} }] }, ['forms[0].fields must be a list']],
     ['too many custom attributes', { forms: [{ ...form, customAttributes: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])) }] }, ['forms[0].customAttributes may hold at most 20 entries']],
     ['workgroups without users', { forms: [form], workgroups: [] }, ['"users" is required when "workgroups" is set']],
+    ['a bad agent endpoint', { forms: [form], workgroups: [], users: [{ id: 'ann', endpoints: ['+1555', 'sip:a@b c'] }] }, ['users[0].endpoints must be a list of E.164 numbers or SIP user parts']],
+    ['an agent endpoint shared by two users', { forms: [form], workgroups: [], users: [{ id: 'ann', endpoints: ['+15555550100'] }, { id: 'bob', endpoints: ['+15555550100'] }] }, ['users "ann" and "bob" share an agent endpoint', 'each endpoint must reach one user']],
     ['an unknown right', { forms: [form], workgroups: [], users: [{ id: 'ann', rights: ['admin'] }] }, [expect.stringMatching(/^users\[0\]\.rights\[0\] must be one of secureInput, /)]],
   ])('refuses %s with a line naming the setting', (_name, raw, expected) => {
     expect(problemsOf(raw)).toEqual(expected);

@@ -41,6 +41,7 @@ function recorder(options: { sealFails?: boolean; now?: Date } = {}): Recorder {
     recordProgress: async (_sid, update) => {
       r.progress.push(update);
     },
+    recordAgentLeg: async () => undefined,
     emit: async (type, _sid, success, details) => {
       r.events.push({ type, success, ...(details ? { details } : {}) });
     },
@@ -63,9 +64,22 @@ describe('secure IVR: bridging', () => {
     const { actions, attrs } = await run(smaFixture('new-inbound-call'));
     // Assess
     expect(actions).toEqual([
-      { Type: 'CallAndBridge', Parameters: { CallTimeoutSeconds: 30, CallerIdNumber: '+15105550101', Endpoints: [{ BridgeEndpointType: 'PSTN', Uri: '+15555550100' }] } },
+      { Type: 'CallAndBridge', Parameters: { CallTimeoutSeconds: 30, CallerIdNumber: '+12065551212', Endpoints: [{ BridgeEndpointType: 'PSTN', Uri: '+15555550100' }] } },
     ]);
     expect(attrs.stage).toBe('bridging');
+  });
+
+  it('shows the agent the number the caller dialled, not the caller\u2019s own (possibly withheld) number, unless callerIdNumber is set', async () => {
+    // Prepare: a caller who withheld their number
+    const event = smaFixture('new-inbound-call');
+    const legA = event.CallDetails.Participants[0] as { From?: string };
+    legA.From = 'anonymous';
+    // Act
+    const dialled = await run(event);
+    const overridden = await run(smaFixture('new-inbound-call'), recorder(), { ...config, callerIdNumber: '+15555550111' });
+    // Assess
+    expect(dialled.actions[0]).toMatchObject({ Type: 'CallAndBridge', Parameters: { CallerIdNumber: '+12065551212' } });
+    expect(overridden.actions[0]).toMatchObject({ Type: 'CallAndBridge', Parameters: { CallerIdNumber: '+15555550111' } });
   });
 
   it('starts recording the caller leg once the agent answers, when recording is configured', async () => {
