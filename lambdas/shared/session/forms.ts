@@ -7,7 +7,7 @@
  * so the agent API and Begin agree. No schema validator is loaded here: the SMA handler and the token
  * checks import this module and stay small.
  */
-import { luhnValid } from '../card/card-rules';
+import { containsCardNumber } from '../card/card-detector';
 import type { IvrSettings } from './contract';
 import type { CardField } from '../card/card-fields';
 
@@ -153,16 +153,6 @@ export function exampleFields(config: FormsConfig, formId: string): Record<strin
 }
 
 export const MAX_FIELD_LENGTH = 200;
-const CARD_LIKE = /\d(?:[ -]?\d){12,18}/g;
-
-/** True when text holds a digit run that passes Luhn: a card number typed where it must never be. */
-export function looksLikeCardNumber(text: string): boolean {
-  for (const match of text.matchAll(CARD_LIKE)) {
-    if (luhnValid(match[0].replace(/\D/g, ''))) return true;
-  }
-  return false;
-}
-
 /**
  * Checks the agent's field values against the form. Problems name the field, never its value.
  */
@@ -179,7 +169,7 @@ export function checkFieldValues(form: FormDefinition, values: Record<string, st
     if (typeof value !== 'string') problems.push(`${field.displayName} must be text`);
     else if (value.length > MAX_FIELD_LENGTH) problems.push(`${field.displayName} is longer than ${MAX_FIELD_LENGTH} characters`);
     else if (/[\u0000-\u001f\u007f]/.test(value)) problems.push(`${field.displayName} contains control characters`);
-    else if (looksLikeCardNumber(value)) problems.push(`${field.displayName} looks like a card number; card details are taken only from the caller's keypad`);
+    else if (containsCardNumber(value)) problems.push(`${field.displayName} looks like a card number; card details are taken only from the caller's keypad`);
     else if (field.pattern !== undefined && !new RegExp(field.pattern).test(value)) problems.push(`${field.displayName} is not in the expected format`);
   }
   return problems;

@@ -29,6 +29,17 @@ describe('Begin: checking the agent request', () => {
     expect(problems).toEqual(expect.arrayContaining(['field "extra" is not on form card-payment', 'Customer name is required', 'Customer account is required', 'Amount is required']));
   });
 
+  it('refuses a card number in disguise (full-width digits, dotted groups) with the shared card detector', () => {
+    // Prepare: 4111 1111 1111 1111 in full-width digits, and the same number grouped with dots
+    const fullWidth = '\uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11';
+    // Act
+    const disguised = checkRequest({ ...valid, fields: { ...valid.fields, 'customer name': `Joe ${fullWidth}` } }, forms).problems;
+    const dotted = checkRequest({ ...valid, fields: { ...valid.fields, 'customer name': 'Joe 4111.1111.1111.1111' } }, forms).problems;
+    // Assess
+    expect(disguised).toEqual(["Customer name looks like a card number; card details are taken only from the caller's keypad"]);
+    expect(dotted).toEqual(disguised);
+  });
+
   it('refuses a field that does not match its pattern without quoting the value', () => {
     const { problems } = checkRequest({ ...valid, fields: { ...valid.fields, 'charge amount': 'ten dollars' } }, forms);
     expect(problems).toEqual(['Amount is not in the expected format']);
