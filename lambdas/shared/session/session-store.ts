@@ -7,6 +7,7 @@
  * | `call#<callId>`         | the call's lock: which session holds the call (one at a time)          | Begin, End, Abort     |
  * | `request#<sessionId>`   | the agent's request: form fields (non-confidential), retry link, close, cancel request | agent API, GetKey reads |
  * | `interaction#<callId>`  | the session ids started on a call, for history                         | agent API             |
+ * | `call#<callId>#agent`   | the call's owner: the agent leg that answered the bridge, parties      | SMA adapter; agent API reads |
  *
  * Never card data. The task token is kept here, out of TransactionAttributes, and taken exactly once.
  */
