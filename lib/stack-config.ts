@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node } from 'constructs';
-import { DEFAULT_IVR, type FormsConfig, parseFormsConfig } from '../lambdas/shared/session/forms';
+import { DEFAULT_IVR, type FormsConfig } from '../lambdas/shared/session/forms';
+import { parseFormsConfig } from '../lambdas/shared/session/forms-config';
 import { type CardFieldNames, DEFAULT_CARD_FIELD_NAMES, parseCardFieldNames } from '../lambdas/validator/card-field-names';
 import { cognitoDomainPrefixProblems } from './constructs/agent-api';
 import { regionProblem } from './regions';

@@ -21,6 +21,7 @@ import { makeLocalCertificates } from './tls/certificates';
 import { startValidationServer, type RunningValidationServer } from '../lambdas/validation-service/server';
 import type { SessionOutcome, SessionRequest } from '../lambdas/shared/session/contract';
 import { CallRecorder } from './recording/call-recording';
+import { createValidateHandler, type ValidateHandler } from '../lambdas/session/validate/handler';
 
 export const SANDBOX_SMA_ID = 'sandbox-sma';
 export const SANDBOX_AGENT_ENDPOINT = '+15555550100';
@@ -75,7 +76,6 @@ const HANDLERS: Record<string, () => Promise<LambdaModule>> = {
   begin: asModule(() => import('../lambdas/session/begin/handler')),
   getKey: asModule(() => import('../lambdas/session/get-key/handler')),
   insert: asModule(() => import('../lambdas/session/info-insert/handler')),
-  validate: asModule(() => import('../lambdas/session/validate/handler')),
   end: asModule(() => import('../lambdas/session/end/handler')),
   abort: asModule(() => import('../lambdas/session/abort/handler')),
 };
@@ -138,6 +138,7 @@ export class Sandbox {
   }
   /** Writes each call's recording (WAV) to S3 when the call ends. */
   public recorder: CallRecorder | undefined;
+  private validators: { current: ValidateHandler } | undefined;
   /** Hooks by handler role (begin, getKey, insert, validate, end, abort). */
   public readonly stageHooks: Map<string, StageHook>;
   /** Timing scale of calls a person places on the keypad page (see SandboxOptions.interactiveTimingScale). */
@@ -208,6 +209,9 @@ export class Sandbox {
       caPem = certs.caPem;
     }
 
+    // The Validate stage runs on the sandbox's own handler instance (its HTTPS pool lives and dies with
+    // this sandbox); restartValidator() makes a new one after the validation settings changed.
+    const validators: { current: ValidateHandler } = { current: createValidateHandler() };
     const stageHooks = new Map<string, StageHook>();
     const stageTimings: StageTiming[] = [];
     const { definition, functionIds } = synthesizeSessionDefinition();
@@ -216,7 +220,7 @@ export class Sandbox {
       functionRoles: functionIds,
       waitTimeScale: 0.01,
       invoke: async (role, payload) => {
-        const load = HANDLERS[role];
+        const load = role === 'validate' ? async (): Promise<LambdaModule> => ({ handler: validators.current as LambdaModule['handler'] }) : HANDLERS[role];
         if (!load) throw new Error(`No handler for role ${role}`);
         await stageHooks.get(role)?.(payload);
         const started = performance.now();
@@ -261,13 +265,12 @@ export class Sandbox {
     // Begin and the agent API read the configuration file; a parameter or inline JSON left over would win.
     delete process.env.SECURE_INPUT_CONFIG_PARAMETER;
     delete process.env.SECURE_INPUT_CONFIG_JSON;
-    // The validator keeps its HTTPS client for the life of the process; a new sandbox brings a new service.
-    (await import('../lambdas/session/validate/handler')).resetValidatorRuntime();
 
     const sandbox = new Sandbox(dataDir, logDir, kms, dynamo, s3, sfn, emulator, voice, validation, validationUrl, stageHooks, stageTimings);
     const recorder = new CallRecorder(async () => (await import('../lambdas/shared/clients')).s3Client());
     emulator.onCallEnded((call) => recorder.onCallEnded(call));
     sandbox.recorder = recorder;
+    sandbox.validators = validators;
     sandbox.interactiveTimingScale = interactiveScale;
     // DynamoDB TTL is a backstop in AWS; dynalite has none, so the sandbox sweeps expired items itself.
     // The hourly audit digests (an EventBridge schedule in AWS): each hour that ends while the sandbox runs.
@@ -326,8 +329,17 @@ export class Sandbox {
     this.stageTimings.length = 0;
   }
 
+  /** Makes the Validate stage read its settings (VALIDATION_URL, CA, …) from the environment again. */
+  public async restartValidator(): Promise<void> {
+    if (!this.validators) return;
+    const previous = this.validators.current;
+    this.validators.current = createValidateHandler();
+    await previous.close();
+  }
+
   public async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    await this.validators?.current.close();
     for (const call of this.emulator.activeCalls()) await call.hangUpCaller().catch(() => undefined);
     await this.connect?.close();
     await this.recorder?.flush();

@@ -9,7 +9,9 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, one, UsageError } from './args';
 import { KEY_PATTERN } from '../../sandbox/sma/caller';
-import { exampleFields, parseFormsConfig } from '../../lambdas/shared/session/forms';
+import { exampleFields } from '../../lambdas/shared/session/forms';
+import { parseFormsConfig } from '../../lambdas/shared/session/forms-config';
+import { SESSION_ERROR } from '../../lambdas/shared/session/contract';
 import type { CallSummary } from '../../sandbox/scripted-call';
 
 export const CALL_USAGE = `Usage: secure-ivr call --keys "<dtmf>" [--field id=value]... [--form id] [--validation-url URL] [--data-dir DIR] [--telephony chime|connect] [--json]
@@ -25,8 +27,8 @@ export const CALL_USAGE = `Usage: secure-ivr call --keys "<dtmf>" [--field id=va
 
 export function exitCodeFor(summary: Pick<CallSummary, 'outcome' | 'error'>): number {
   if (summary.outcome === 'accepted' || summary.outcome === 'declined') return 0;
-  if (summary.outcome === 'aborted' && summary.error === 'CallerHungUp') return 3;
-  if (summary.outcome === 'aborted' && summary.error === 'SessionRequestRefused') return 2;
+  if (summary.outcome === 'aborted' && summary.error === SESSION_ERROR.callerHungUp) return 3;
+  if (summary.outcome === 'aborted' && summary.error === SESSION_ERROR.requestRefused) return 2;
   return 1;
 }
 

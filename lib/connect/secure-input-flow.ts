@@ -10,7 +10,7 @@
  * outcome; the outcome told; recording back on; the agent off hold; the caller back with the agent.
  */
 import type { FormDefinition } from '../../lambdas/shared/session/forms';
-import type { CardField } from '../../lambdas/shared/vault';
+import { CARD_FIELDS, type CardField } from '../../lambdas/shared/card/card-fields';
 import { MAX_KEYS } from '../../lambdas/telephony/capture/card-capture';
 import { promptsFor } from '../../lambdas/telephony/capture/prompts';
 import { FLOW_INVOCATION_LIMIT_SECONDS, OPERATION, PARAM, type NextStep } from '../../lambdas/telephony/connect/contract';
@@ -76,7 +76,7 @@ export const FLOW_ACTION = {
   end: 'return-to-agent',
 } as const;
 
-const FIELDS: readonly CardField[] = ['pan', 'exp', 'cvv'];
+const FIELDS: readonly CardField[] = CARD_FIELDS;
 /** The flow's prompt for the next field is whatever the last function answered. */
 const NEXT_PROMPT = '$.External.prompt';
 const NEXT_STEP = '$.External.next';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildFlow, compare, equals, flowContent, flowProblems, FlowDefinitionError, MAX_FLOW_CONTENT_CHARS, messageParticipant, disconnectParticipant, transitionTargets, type FlowAction, type FlowDocument } from '../../lib/connect/flow-language';
 import { buildSecureInputFlow, FLOW_ACTION, type SecureInputFlowProps } from '../../lib/connect/secure-input-flow';
-import { parseFormsConfig } from '../../lambdas/shared/session/forms';
+import { parseFormsConfig } from '../../lambdas/shared/session/forms-config';
 import { MAX_KEYS } from '../../lambdas/telephony/capture/card-capture';
 
 const forms = parseFormsConfig(JSON.parse(readFileSync(join(__dirname, '..', '..', 'config', 'forms.json'), 'utf8'))).forms;

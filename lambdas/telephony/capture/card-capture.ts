@@ -9,12 +9,12 @@
  */
 import { checkCardNumber, checkExpiry, checkSecurityCode, detectBrand, lastFour, securityCodeLength, type CardBrand, type FieldCheck } from '../../shared/card/card-rules';
 import type { CaptureResult, IvrSettings } from '../../shared/session/contract';
-import type { CardField } from '../../shared/vault';
+import { CARD_FIELDS, type CardField } from '../../shared/card/card-fields';
 import type { ProgressUpdate } from '../../shared/session/session-store';
 import type { EventDetailValue, SessionEventType } from '../../shared/session/events';
 import { promptsFor } from './prompts';
 
-export const FIELD_ORDER: readonly CardField[] = ['pan', 'exp', 'cvv'];
+export const FIELD_ORDER: readonly CardField[] = CARD_FIELDS;
 /** Keys accepted for one entry: room for `*` restarts inside it. */
 export const MAX_KEYS: Record<CardField, number> = { pan: 40, exp: 12, cvv: 12 };
 

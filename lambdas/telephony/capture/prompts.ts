@@ -3,7 +3,7 @@
  * SpeakAndGetDigits, Connect with its flow's prompts). Polly speaks it with the form's language code and
  * voice; a language without its own texts falls back to English. Texts never include digits the caller keyed.
  */
-import type { CardField } from '../../shared/vault';
+import type { CardField } from '../../shared/card/card-fields';
 
 export interface PromptSet {
   ask: Record<CardField, string>;

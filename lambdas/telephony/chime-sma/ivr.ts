@@ -9,7 +9,7 @@
  * Pure apart from the ports in IvrDeps; actions are built fresh for every invocation.
  */
 import { actions, findLeg, MAX_ACTIONS_PER_RESPONSE, type SmaAction, type SmaEvent, type CallAndBridgeEndpoint, type SpeechParameters } from './contract';
-import type { IvrSettings } from '../../shared/session/contract';
+import { type IvrSettings, SESSION_ERROR, type SessionErrorName } from '../../shared/session/contract';
 import { decodeIvr, readState, withoutSession, writeState, type CallState } from './call-state';
 import { outcomeText, promptsFor } from '../capture/prompts';
 import { CardCapture, FIELD_ORDER, type CaptureDeps, type CaptureLog, type CaptureState, type EntryResult, type PromptReason } from '../capture/card-capture';
@@ -32,7 +32,7 @@ export type IvrLog = CaptureLog;
 /** The ports the IVR needs: card entry's (the shared capture module) plus failing GetKey. */
 export interface IvrDeps extends CaptureDeps {
   /** Fails GetKey (SendTaskFailure) with an error name the workflow catches. */
-  failCapture(sessionId: string, error: string, cause: string): Promise<boolean>;
+  failCapture(sessionId: string, error: SessionErrorName, cause: string): Promise<boolean>;
   /**
    * The bridge to an agent answered (or the agent leg left): the server's record of who is on the call, which
    * the agent API checks before anyone acts on it (security review item 6).
@@ -185,7 +185,7 @@ export class SecureIvr {
     switch (type) {
       case 'CallAndBridge': {
         this.deps.log.warn('agent leg not answered', { errorType, stage: state.stage });
-        if (state.stage === 'rebridging' && state.sessionId) await this.deps.failCapture(state.sessionId, 'TelephonyFailed', 'the agent could not be called back to start the secure session');
+        if (state.stage === 'rebridging' && state.sessionId) await this.deps.failCapture(state.sessionId, SESSION_ERROR.telephonyFailed, 'the agent could not be called back to start the secure session');
         const ivr = state.ivr ?? decodeIvr(undefined);
         const callId = this.legACallId(event);
         return result({ ...withoutSession(state, 'ended') }, [actions.speak(callId, speech(ivr, promptsFor(ivr.language).noAgent)), actions.hangup(callId)]);
@@ -196,13 +196,13 @@ export class SecureIvr {
       case 'Hangup':
         if (state.stage !== 'separating') return result(state, []);
         // The agent is still on the line: no card prompt may be played.
-        return this.failBeforeCapture(event, state, 'TelephonyFailed', 'the agent leg could not be separated from the caller');
+        return this.failBeforeCapture(event, state, SESSION_ERROR.telephonyFailed, 'the agent leg could not be separated from the caller');
       case 'PauseCallRecording':
         if (state.stage !== 'pausing') return result(state, []);
         // Fail closed: recording may still be running, so no card prompt is ever played.
         this.deps.log.error('recording pause failed', { sessionId: state.sessionId, errorType });
         if (state.sessionId) await this.deps.emit('recording.pause-failed', state.sessionId, false, { error: errorType });
-        return this.failBeforeCapture(event, state, 'RecordingPauseFailed', 'call recording could not be paused, so no card details were requested');
+        return this.failBeforeCapture(event, state, SESSION_ERROR.recordingPauseFailed, 'call recording could not be paused, so no card details were requested');
       case 'SpeakAndGetDigits':
         return state.stage === 'capturing' ? this.onEntry(event, state, undefined) : result(state, []);
       case 'ResumeCallRecording':
@@ -215,7 +215,7 @@ export class SecureIvr {
   }
 
   /** Ends a session that never reached a card prompt, and gives the caller back to the agent. */
-  private async failBeforeCapture(event: SmaEvent, state: CallState, error: string, cause: string): Promise<IvrResult> {
+  private async failBeforeCapture(event: SmaEvent, state: CallState, error: SessionErrorName, cause: string): Promise<IvrResult> {
     if (state.sessionId) await this.deps.failCapture(state.sessionId, error, cause);
     const ivr = state.ivr ?? decodeIvr(undefined);
     const callId = this.legACallId(event);
@@ -248,7 +248,7 @@ export class SecureIvr {
       if (state.stage === 'holding') {
         await this.deps.recordProgress(state.sessionId, { hungUp: true });
       } else {
-        await this.deps.failCapture(state.sessionId, 'CallerHungUp', 'the caller hung up before finishing card entry');
+        await this.deps.failCapture(state.sessionId, SESSION_ERROR.callerHungUp, 'the caller hung up before finishing card entry');
       }
     }
     const legB = this.legBConnected(event);
@@ -290,12 +290,12 @@ export class SecureIvr {
 
   private async beginSession(event: SmaEvent, state: CallState, sessionId: string, ivrText: string | undefined): Promise<IvrResult> {
     if (state.sessionId && SESSION_STAGES.has(state.stage)) {
-      if (state.sessionId !== sessionId) await this.deps.failCapture(sessionId, 'TelephonyFailed', 'another secure session is running on this call');
+      if (state.sessionId !== sessionId) await this.deps.failCapture(sessionId, SESSION_ERROR.telephonyFailed, 'another secure session is running on this call');
       return result(state, []);
     }
     if (state.stage === 'rebridging') {
       if (state.sessionId && state.sessionId !== sessionId) {
-        await this.deps.failCapture(sessionId, 'TelephonyFailed', 'another secure session is waiting for this call');
+        await this.deps.failCapture(sessionId, SESSION_ERROR.telephonyFailed, 'another secure session is waiting for this call');
         return result(state, []);
       }
       // The agent is being called back after a session (an agent's retry follows an outcome at once):
@@ -305,7 +305,7 @@ export class SecureIvr {
       return result({ ...state, sessionId, ivr: decodeIvr(ivrText) }, []);
     }
     if (state.stage !== 'bridged') {
-      await this.deps.failCapture(sessionId, 'TelephonyFailed', 'the call is not connected to an agent');
+      await this.deps.failCapture(sessionId, SESSION_ERROR.telephonyFailed, 'the call is not connected to an agent');
       return result(state, []);
     }
     return this.separate(event, state, sessionId, decodeIvr(ivrText));
@@ -416,7 +416,7 @@ export class SecureIvr {
     this.deps.log.error('service refused a response', { errorType: event.ErrorType ?? event.ActionData?.ErrorType, stage: state.stage });
     if (!state.sessionId || !SESSION_STAGES.has(state.stage)) return result(state, []);
     // Never retry a card prompt that the service refused: end the session and give the caller back.
-    if (state.stage !== 'holding') await this.deps.failCapture(state.sessionId, 'TelephonyFailed', 'the telephony service refused an IVR response');
+    if (state.stage !== 'holding') await this.deps.failCapture(state.sessionId, SESSION_ERROR.telephonyFailed, 'the telephony service refused an IVR response');
     const callId = this.legACallId(event);
     const resume = state.rec === 'paused' ? [actions.resumeCallRecording(callId)] : [];
     return this.bridgeAgent(event, withoutSession({ ...state, rec: state.rec === 'paused' ? 'on' : state.rec }, 'rebridging'), resume);

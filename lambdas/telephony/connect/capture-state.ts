@@ -6,7 +6,7 @@
  */
 import type { CaptureState } from '../capture/card-capture';
 import type { IvrSettings } from '../../shared/session/contract';
-import type { CardField } from '../../shared/vault';
+import { CARD_FIELDS, type CardField } from '../../shared/card/card-fields';
 
 export interface ConnectCaptureState extends CaptureState {
   /** When entry ended and the caller started waiting for the outcome (ms since the epoch). */
@@ -21,7 +21,7 @@ export class CaptureStateError extends Error {
   }
 }
 
-const FIELDS: readonly CardField[] = ['pan', 'exp', 'cvv'];
+const FIELDS: readonly CardField[] = CARD_FIELDS;
 const ID = /^[A-Za-z0-9._:+-]{1,128}$/;
 
 export function encodeCaptureState(s: ConnectCaptureState): string {

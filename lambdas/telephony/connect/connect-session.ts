@@ -7,8 +7,8 @@
  * Pure apart from its ports. The clear digits of a field exist only inside onField, between the
  * decryption and the seal; answers carry only the next step, the text to say and the capture state.
  */
-import type { CardField } from '../../shared/vault';
-import type { IvrSettings, SessionRequest } from '../../shared/session/contract';
+import type { CardField } from '../../shared/card/card-fields';
+import { type IvrSettings, SESSION_ERROR, type SessionRequest } from '../../shared/session/contract';
 import type { SessionRecord } from '../../shared/session/session-store';
 import { CardCapture, type CaptureDeps, type EntryResult } from '../capture/card-capture';
 import { outcomeText, promptsFor } from '../capture/prompts';
@@ -23,8 +23,8 @@ const CLAIM_WAIT_MS = 6_000;
 
 /** Error names the flow's functions fail GetKey with (the Abort stage reports them). */
 export const CONNECT_ERROR = {
-  recordingPauseFailed: 'RecordingPauseFailed',
-  telephonyFailed: 'TelephonyFailed',
+  recordingPauseFailed: SESSION_ERROR.recordingPauseFailed,
+  telephonyFailed: SESSION_ERROR.telephonyFailed,
   flowKeyFailed: 'FlowKeyFailed',
 } as const;
 

@@ -6,7 +6,7 @@
  */
 import { createLogger } from '../../shared/logging';
 import { EnvReader } from '../../shared/config';
-import { ENV } from '../../shared/session/contract';
+import { ENV, SESSION_ERROR } from '../../shared/session/contract';
 import { sessionEvent, type SessionEvent } from '../../shared/session/events';
 import { emitSafely, eventSinkFor } from '../../shared/session/event-sinks';
 import type { SessionRecord } from '../../shared/session/session-store';
@@ -48,7 +48,7 @@ export async function onContactEvent(detail: ContactEventDetail, deps: HangUpDep
     const session = await deps.getSession(latest);
     if (!session || !TAKING_CARD.has(session.status)) continue;
     await deps.recordHangUp(latest);
-    const failed = await deps.failCapture(latest, 'CallerHungUp', 'the caller hung up during the secure input flow');
+    const failed = await deps.failCapture(latest, SESSION_ERROR.callerHungUp, 'the caller hung up during the secure input flow');
     await deps.emit(sessionEvent('caller.hung-up', { sessionId: latest, callTransactionId: callId, component: 'connect-contact-events', actor: { kind: 'caller', id: 'caller' } }, true, deps.now(), { stage: session.status }));
     if (failed) ended.push(latest);
   }
