@@ -282,7 +282,7 @@ export class Sandbox {
     }, 60_000);
     sandbox.sweeper.unref();
     if (options.telephony === 'connect') {
-      const [{ ConnectSandbox }, { parseFormsConfig }, { readFileSync }] = await Promise.all([import('./connect/connect-sandbox'), import('../lambdas/shared/session/forms'), import('node:fs')]);
+      const [{ ConnectSandbox }, { parseFormsConfig }, { readFileSync }] = await Promise.all([import('./connect/connect-sandbox'), import('../lambdas/shared/session/forms-config'), import('node:fs')]);
       const { forms } = parseFormsConfig(JSON.parse(readFileSync(process.env.FORMS_FILE ?? '', 'utf8')));
       sandbox.connect = await ConnectSandbox.start({ forms, timingScale: scriptedScale });
     }
