@@ -31,6 +31,7 @@ class World {
   public written: unknown[] = [];
   public started: SessionRequest[] = [];
   public executionEnded = false;
+  public hungUpCalls = new Set<string>();
   /** What the workflow does when started (Begin + GetKey), unless a test says otherwise. */
   public onStart = (request: SessionRequest): void => {
     this.sessions.set(request.sessionId, { sessionId: request.sessionId, callTransactionId: request.callTransactionId, agentId: request.agentId, formId: request.formId, transactionId: 'SIV-20261129-ABCDEF', status: 'separating', createdAt: '', updatedAt: '' });
@@ -62,6 +63,7 @@ class World {
       emit: async (type, sessionId, success, details) => {
         this.written.push({ type, sessionId, success, details });
       },
+      callHungUp: async (callId) => this.hungUpCalls.has(callId),
       takePendingRequest: async (callId) => {
         const r = this.pending.get(callId);
         this.pending.delete(callId);
@@ -130,6 +132,18 @@ describe('ConnectSession.claim', () => {
     const answer = await new ConnectSession(world.deps()).claim(CALL, 'VOICE');
     expect(answer.next).toBe('refused');
     expect(answer.prompt).toMatch(/not available/);
+  });
+
+  it('fails the session it opened when the caller hung up meanwhile (no flow waits for the answer any more)', async () => {
+    // Prepare: the contact events marked the call while Begin and GetKey were opening the session
+    const world = new World();
+    world.pending.set(CALL, request);
+    world.hungUpCalls.add(CALL);
+    // Act
+    const answer = await new ConnectSession(world.deps()).claim(CALL, 'VOICE');
+    // Assess: the session ends at once as a hang-up instead of waiting for card entry
+    expect(answer.next).toBe('refused');
+    expect(world.failed.map((f) => f.error)).toEqual(['CallerHungUp']);
   });
 
   it('gives up after its bounded wait when the session never becomes ready, and fails it', async () => {
