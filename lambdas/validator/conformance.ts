@@ -194,6 +194,9 @@ const CODE_REASON: Record<InvalidXmlCode, string> = {
   'unexpected-content': '<outcome> has content or attributes beyond value and details',
   'bad-outcome': 'the outcome value is neither accepted nor declined',
   'bad-param': 'the reply is not an outcome',
+  'bad-declaration': 'the XML declaration is not version 1.0 (with at most encoding and standalone)',
+  'bad-character': 'the reply holds a character or character reference XML 1.0 does not allow (such as &#0; or a lone surrogate)',
+  'content-after-root': 'there is content after the <outcome> element',
 };
 
 interface ReplyVerdict {

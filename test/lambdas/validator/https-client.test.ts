@@ -89,7 +89,13 @@ describe('validation URL policy', () => {
   it('never switches certificate verification off in the validator sources', () => {
     // Prepare
     const dir = join(__dirname, '../../../lambdas/validator');
-    const sources = ['https-client.ts', 'handler.ts', 'validate.ts', 'xml-contract.ts', 'trust-material.ts', 'request-signer.ts', 'conformance.ts'].map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+    const stage = join(__dirname, '../../../lambdas/session/validate');
+    const sources = [
+      ...['https-client.ts', 'xml-contract.ts', 'trust-material.ts', 'request-signer.ts', 'conformance.ts'].map((f) => join(dir, f)),
+      ...['handler.ts', 'validate.ts'].map((f) => join(stage, f)),
+    ]
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
 
     // Act
     const disabled = /rejectUnauthorized\s*:\s*false|NODE_TLS_REJECT_UNAUTHORIZED/.test(sources);
