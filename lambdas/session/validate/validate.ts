@@ -7,6 +7,10 @@
  * never logged, never put into an error and never returned. A submission is marked in the vault
  * before it is sent, so a retried stage never sends the payment a second time, and the security code
  * is dropped from the vault once the attempt is over, whatever happened.
+ *
+ * The service's details are untrusted: while the card data is still in memory, every echo of it (in
+ * any script, spacing or character reference) is masked, and the result says how many places were
+ * masked so the audit trail can record it (a count, never the text).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { errorName, VaultItemNotFoundError } from '../../shared/errors';
@@ -14,6 +18,7 @@ import type { Outcome, ValidateInput, ValidationResult } from '../../shared/sess
 import { forgetSecurityCode, markSubmitted, openCard, type OpenedCard, type VaultDeps } from '../../shared/vault';
 import type { CardFieldNames } from '../../validator/card-field-names';
 import type { ExchangeResult, ValidationClient } from '../../validator/https-client';
+import { maskEchoedCardData } from '../../validator/details-guard';
 import { buildSubmission, cleanDetails, InvalidReplyError, parseReply, resultLine, SubmissionRejectedError, type SubmissionParam } from '../../validator/xml-contract';
 
 export interface ValidatorDeps {
@@ -50,6 +55,8 @@ interface Decision {
   reason: ReasonCode;
   httpStatus?: number;
   attempts?: number;
+  /** Places in the service's details where card data was masked. */
+  detailsMasked?: number;
 }
 
 const declined = (details: string, reason: ReasonCode, extra: Partial<Decision> = {}): Decision => ({ outcome: 'declined', details, reason, ...extra });
@@ -98,6 +105,7 @@ export async function validateSession(deps: ValidatorDeps, input: ValidateInput)
       reasonCode: decision.reason,
       ...(decision.httpStatus === undefined ? {} : { httpStatus: decision.httpStatus }),
       ...(decision.attempts === undefined ? {} : { attempts: decision.attempts }),
+      ...(decision.detailsMasked ? { detailsMasked: decision.detailsMasked } : {}),
       durationMs: deps.vault.now().getTime() - started,
     });
     return {
@@ -105,6 +113,7 @@ export async function validateSession(deps: ValidatorDeps, input: ValidateInput)
       details: cleanDetails(decision.details),
       resultLine: resultLine(transactionId, decision.outcome, decision.details),
       transactionId,
+      detailsMasked: decision.detailsMasked ?? 0,
     };
   };
 
@@ -128,7 +137,10 @@ export async function validateSession(deps: ValidatorDeps, input: ValidateInput)
       throw err;
     }
     if (!(await markSubmitted(deps.vault, sessionId, input.vaultRef))) return conclude(declined(DETAILS.outcomeUnknown, 'already-submitted'));
-    return conclude(decide(await deps.client.post(body, transactionId), deps.maxReplyBytes));
+    const decision = decide(await deps.client.post(body, transactionId), deps.maxReplyBytes);
+    if (decision.reason !== 'service-reply') return conclude(decision);
+    const guarded = maskEchoedCardData(decision.details, card);
+    return conclude({ ...decision, details: guarded.text, detailsMasked: guarded.masked });
   } finally {
     try {
       await forgetSecurityCode(deps.vault, sessionId);

@@ -102,6 +102,8 @@ export interface ValidationResult {
   /** `transactionId|ApprovalValue|ApprovalResult\n` */
   resultLine: string;
   transactionId: string;
+  /** Places in the service's details where the validator masked card data (a count, never the text). */
+  detailsMasked?: number;
 }
 
 /** End's payload: the whole workflow state (request fields at the top level, each stage's result). */

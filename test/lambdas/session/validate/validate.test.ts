@@ -104,6 +104,7 @@ describe('validateSession against the reference service', () => {
       details: 'Approved - authorisation code 123456',
       resultLine: 'txn-s1|accepted|Approved - authorisation code 123456\n',
       transactionId: 'txn-s1',
+      detailsMasked: 0,
     });
     expect(gateway.requests).toEqual([{ pan: PAN, exp: EXP, cvv: CVV, amount: '12.50', reference: 'txn-s1' }]);
   });
@@ -325,6 +326,63 @@ describe('validateSession with a misbehaving service', () => {
 
     // Assess
     expect(result).toMatchObject({ outcome: 'declined', details: 'Declined - insufficient funds', resultLine: 'txn-m9|declined|Declined - insufficient funds\n' });
+  });
+});
+
+describe('security review 1: card data echoed back by the validation service in disguise', () => {
+  async function echo(id: string, details: string) {
+    const vault = fakeVault();
+    const ref = await vault.store(id, { pan: PAN, exp: EXP, cvv: CVV });
+    const server = await scripted(replyXml(`${XML_DECLARATION}<outcome value="accepted" details="${details}"/>`));
+    return run(depsFor(vault, server.url), id, ref);
+  }
+
+  /** The card's digits as a reader could recover them: any script, character references, any separators. */
+  const recover = (text: string): string =>
+    text
+      .replace(/&#x([0-9a-f]+);/gi, (_m, h: string) => String.fromCodePoint(Number.parseInt(h, 16)))
+      .replace(/&#([0-9]+);/g, (_m, d: string) => String.fromCodePoint(Number(d)))
+      .normalize('NFKC')
+      .replace(/[\u0660-\u0669]/g, (d) => String((d.codePointAt(0) as number) - 0x660))
+      .replace(/\D/g, '');
+
+  it.each([
+    ['dots', '4111.1111.1111.1111'],
+    ['slashes', '4111/1111/1111/1111'],
+    ['double spaces', '4111  1111  1111  1111'],
+    ['no-break spaces', '4111&#160;1111&#160;1111&#160;1111'],
+    ['zero-width spaces', PAN.split('').join('&#8203;')],
+    ['full-width digits', '４１１１１１１１１１１１１１１１'],
+    ['Arabic-Indic digits', '٤١١١١١١١١١١١١١١١'],
+    ['character references decoded by the parser', PAN.split('').map((d) => `&#${d.charCodeAt(0)};`).join('')],
+    ['character references left as text (double escaped)', PAN.split('').map((d) => `&amp;#${d.charCodeAt(0)};`).join('')],
+  ])('masks a card number echoed with %s before it reaches the result line, and counts it', async (_label, disguised) => {
+    // Act
+    const result = await echo(`e-${_label.replace(/\W/g, '')}`, `Approved for ${disguised} - code 015158`);
+
+    // Assess
+    expect(recover(result.details)).not.toContain('111111');
+    expect(recover(result.resultLine)).not.toContain('111111');
+    expect(result.details).toContain('Approved for');
+    expect(result.details).toContain('015158');
+    expect(result.detailsMasked).toBe(1);
+  });
+
+  it('masks the expiry and the security code echoed in the details', async () => {
+    // Act
+    const result = await echo('e-exp-cvv', 'Approved exp 12/30 cvv 7&#160;3&#160;7');
+
+    // Assess
+    expect(result.details).toBe('Approved exp ##### cvv #####');
+    expect(result.detailsMasked).toBe(2);
+  });
+
+  it('reports nothing masked for clean details', async () => {
+    // Act
+    const result = await echo('e-clean', 'Approved - authorisation code 015158');
+
+    // Assess
+    expect(result).toMatchObject({ details: 'Approved - authorisation code 015158', detailsMasked: 0 });
   });
 });
 
