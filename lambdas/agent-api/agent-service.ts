@@ -44,7 +44,7 @@ export interface AgentServiceDeps {
 
 /** The error name a cancel fails GetKey with; Abort reports it. */
 export const AGENT_CANCELLED = 'AgentCancelled';
-const FINISHED = new Set<SessionStatus>(['accepted', 'declined', 'aborted']);
+const FINISHED = new Set<SessionStatus>(['accepted', 'declined', 'unknown', 'aborted']);
 const CARD_FIELD_LABEL = { pan: 'Card number', exp: 'Expiry date', cvv: 'Security code' } as const;
 type CardField = keyof typeof CARD_FIELD_LABEL;
 /** How long a cancel waits for GetKey to hand its token over (the workflow is still in Begin). */
@@ -97,7 +97,7 @@ export interface InteractionHistory {
   connected?: boolean;
   parties?: number;
   secureInputUses: number;
-  outcomes: { accepted: number; declined: number; aborted: number; running: number };
+  outcomes: { accepted: number; declined: number; unknown: number; aborted: number; running: number };
   sessions: SessionView[];
 }
 
@@ -146,7 +146,7 @@ export class AgentService {
     return this.deps.interactions.listFor(agent.userId);
   }
 
-  public async startSession(agent: AgentIdentity, raw: unknown, retryOf?: string): Promise<SessionView> {
+  public async startSession(agent: AgentIdentity, raw: unknown, retryOf?: string, resend = false): Promise<SessionView> {
     const body = this.checkStartBody(raw);
     const refusal = this.deps.config.workgroups ? initiateRefusal(this.deps.config, agent.userId, body.formId) : { code: 'no-right' as const, reason: 'no workgroups are configured, so nobody may start secure input' };
     if (refusal) throw new AgentRequestRefusedError(refusal.code, `Secure input refused: ${refusal.reason}`);
@@ -166,7 +166,7 @@ export class AgentService {
     const sessionId = this.deps.newId();
     await this.saveRequest(sessionId, agent.userId, body, retryOf);
     this.deps.onSessionStarted?.(agent.userId, sessionId);
-    await this.deps.workflow.start({ sessionId, callTransactionId: body.interactionId, agentId: agent.userId, formId: form.id, fields: { ...body.fields }, parties });
+    await this.deps.workflow.start({ sessionId, callTransactionId: body.interactionId, agentId: agent.userId, formId: form.id, fields: { ...body.fields }, parties, ...(resend && retryOf ? { resendOf: retryOf } : {}) });
     const now = this.deps.store.now().toISOString();
     return {
       sessionId,
@@ -206,18 +206,28 @@ export class AgentService {
     throw new AgentRequestRefusedError('not-cancellable', 'The secure session is still being opened; try cancelling again in a moment');
   }
 
-  /** A new session with the same form and fields after a decline or an abort. */
+  /**
+   * A new session with the same form and fields after a decline or an abort. After an unknown outcome
+   * the card may have been charged, so only a resend (`{"resend": true}`) is allowed: the same form
+   * fields under the same payment reference, which the validation service sees as the same
+   * Idempotency-Key and so cannot charge twice. Enforced here and again by Begin.
+   */
   public async retry(agent: AgentIdentity, sessionId: string, raw: unknown): Promise<SessionView> {
     const { record, request } = await this.ownSession(agent, sessionId, false);
     if (!FINISHED.has(record.status)) throw new AgentRequestRefusedError('not-retryable', 'The secure session is still running; cancel it first');
     if (record.status === 'accepted') throw new AgentRequestRefusedError('not-retryable', 'The payment was accepted; start a new secure input instead of retrying');
-    const override = typeof raw === 'object' && raw !== null && 'fields' in raw ? (raw as { fields: unknown }).fields : undefined;
+    const resend = typeof raw === 'object' && raw !== null && (raw as { resend?: unknown }).resend === true;
+    if (record.status === 'unknown' && !resend) {
+      throw new AgentRequestRefusedError('outcome-unknown', 'The payment status is unknown: check with the gateway before taking another payment. Only a resend with the same payment reference is allowed');
+    }
+    if (resend && record.status !== 'unknown') throw new AgentRequestRefusedError('not-retryable', 'Only a session whose payment status is unknown can be resent; use retry for a new payment');
+    const override = resend ? undefined : typeof raw === 'object' && raw !== null && 'fields' in raw ? (raw as { fields: unknown }).fields : undefined;
     // Retry usually follows the outcome at once, while the IVR is still telling the caller and calling the agent back.
     for (let round = 0; round < RECONNECT_WAIT_ROUNDS; round += 1) {
       if ((await this.deps.interactions.describe(record.callTransactionId))?.connected !== false) break;
       await this.deps.sleep(CANCEL_WAIT_MS);
     }
-    return this.startSession(agent, { interactionId: record.callTransactionId, formId: record.formId, fields: override ?? request?.fields ?? {} }, sessionId);
+    return this.startSession(agent, { interactionId: record.callTransactionId, formId: record.formId, fields: override ?? request?.fields ?? {} }, sessionId, resend);
   }
 
   /** Asks the caller to key one card field again (the one being keyed or one already captured). */
@@ -267,9 +277,9 @@ export class AgentService {
       sessions.push(this.view(record, await this.readRequest(id)));
     }
     if (!supervisor && ids.length > 0 && sessions.length === 0) throw new AgentRequestRefusedError('not-your-interaction', 'Only supervisors may see secure input on other agents\u2019 calls');
-    const outcomes = { accepted: 0, declined: 0, aborted: 0, running: 0 };
+    const outcomes = { accepted: 0, declined: 0, unknown: 0, aborted: 0, running: 0 };
     for (const s of sessions) {
-      if (s.status === 'accepted' || s.status === 'declined' || s.status === 'aborted') outcomes[s.status] += 1;
+      if (s.status === 'accepted' || s.status === 'declined' || s.status === 'unknown' || s.status === 'aborted') outcomes[s.status] += 1;
       else outcomes.running += 1;
     }
     return {

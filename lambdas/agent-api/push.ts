@@ -41,7 +41,7 @@ export type AgentPush =
   | {
       type: 'session.outcome';
       sessionId: string;
-      status: 'accepted' | 'declined' | 'aborted';
+      status: 'accepted' | 'declined' | 'unknown' | 'aborted';
       details: string;
       transactionId?: string;
       brand?: string;
@@ -105,7 +105,7 @@ export function toPushes(event: SessionEvent): AgentPush[] {
   }
   if (event.type === 'caller.hung-up') out.push({ type: 'caller.hung-up', sessionId, at });
   if (event.type === 'outcome') {
-    const status = d.outcome === 'accepted' || d.outcome === 'declined' ? d.outcome : 'aborted';
+    const status = d.outcome === 'accepted' || d.outcome === 'declined' || d.outcome === 'unknown' ? d.outcome : 'aborted';
     out.push({
       type: 'session.outcome',
       sessionId,

@@ -10,7 +10,7 @@
  * Replies never echo card data and never contain `|`.
  */
 import { createHash } from 'node:crypto';
-import type { Outcome } from '../shared/session/contract';
+import type { WireOutcome } from '../shared/session/contract';
 import { DEFAULT_CARD_FIELD_NAMES, type CardFieldNames } from '../validator/card-field-names';
 import { buildReply, DEFAULT_MAX_REPLY_BYTES, InvalidSubmissionError, parseSubmission } from '../validator/xml-contract';
 import { GatewayUnavailableError, type PaymentGateway } from './gateway';
@@ -85,7 +85,7 @@ const HEADER_SAFE = /^[\x21-\x7e]{1,255}$/;
 /** Set on a reply that repeats an earlier one for the same Idempotency-Key (the name Stripe and others use). */
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
-function reply(status: number, outcome: Outcome, details: string, extra: Record<string, string> = {}): ValidationHttpResponse {
+function reply(status: number, outcome: WireOutcome, details: string, extra: Record<string, string> = {}): ValidationHttpResponse {
   return { status, headers: { ...XML_HEADERS, ...extra }, body: buildReply(outcome, details) };
 }
 

@@ -13,7 +13,7 @@
  * message; never the text they were given, which may hold card data.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import type { Outcome } from '../shared/session/contract';
+import type { Outcome, WireOutcome } from '../shared/session/contract';
 
 export const DEFAULT_MAX_REPLY_BYTES = 64 * 1024;
 /** Longest ApprovalResult put on the result line; the desktop shows it in one line. */
@@ -27,7 +27,7 @@ export interface SubmissionParam {
 }
 
 export interface ValidationReply {
-  outcome: Outcome;
+  outcome: WireOutcome;
   details: string;
 }
 
@@ -115,7 +115,7 @@ export function buildSubmission(params: readonly SubmissionParam[]): string {
 }
 
 /** Builds a reply document (used by the reference service and by tests). */
-export function buildReply(outcome: Outcome, details: string): string {
+export function buildReply(outcome: WireOutcome, details: string): string {
   const safe = details.replace(/[\u0000-\u001f\u007f-\u009f|]/g, ' ');
   return `${XML_DECLARATION}<outcome value="${outcome}" details="${escapeXmlAttribute(safe)}"/>`;
 }
@@ -282,7 +282,7 @@ function attributesOnly(element: Record<string, unknown>, allowed: readonly stri
   return attributes;
 }
 
-const isOutcome = (v: unknown): v is Outcome => v === 'accepted' || v === 'declined';
+const isOutcome = (v: unknown): v is WireOutcome => v === 'accepted' || v === 'declined';
 
 /**
  * Parses and checks a reply. Returns the outcome and the details as sent (entities decoded); throws

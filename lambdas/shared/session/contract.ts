@@ -26,8 +26,17 @@ export const SESSION_ERROR = {
   vaultUnavailable: 'VaultUnavailable',
 } as const;
 
-export type Outcome = 'accepted' | 'declined';
-export type SessionStatus = 'requested' | 'separating' | 'capturing' | 'validating' | 'accepted' | 'declined' | 'aborted';
+/** What the validation service's reply says (the XML contract's two values). */
+export type WireOutcome = 'accepted' | 'declined';
+/**
+ * A payment's outcome. `unknown`: the request was sent and no usable answer came back (a timeout, a
+ * reset, an HTTP 5xx, or a stage run again after sending), so the card may have been charged. It is
+ * never reported as a decline and never retried with a new payment reference.
+ */
+export type Outcome = WireOutcome | 'unknown';
+/** What the agent, finance and the caller are told about an unknown outcome. */
+export const OUTCOME_UNKNOWN_TEXT = 'payment status unknown: check with the gateway before taking another payment';
+export type SessionStatus = 'requested' | 'separating' | 'capturing' | 'validating' | 'accepted' | 'declined' | 'unknown' | 'aborted';
 
 /** IVR behaviour for one session; comes from the form. */
 export interface IvrSettings {
@@ -55,6 +64,12 @@ export interface SessionRequest {
   fields: Record<string, string>;
   /** How many parties the call has; a secure session is refused on a conference. */
   parties?: number;
+  /**
+   * Set by the agent API only when the agent resends a session whose outcome is unknown: the new session
+   * reuses that session's payment reference, so the validation service sees the same Idempotency-Key
+   * and cannot charge twice. Begin checks it against the earlier session.
+   */
+  resendOf?: string;
 }
 
 /** Begin's result, kept at $.session. */
@@ -129,7 +144,7 @@ export type AbortInput = SessionRequest & {
 export interface SessionOutcome {
   sessionId: string;
   transactionId?: string;
-  status: 'accepted' | 'declined' | 'aborted';
+  status: Outcome | 'aborted';
   details: string;
   resultLine?: string;
   last4?: string;

@@ -10,7 +10,7 @@
  */
 import { actions, findLeg, MAX_ACTIONS_PER_RESPONSE, type SmaAction, type SmaEvent, type CallAndBridgeEndpoint, type SpeechParameters } from './contract';
 import { checkCardNumber, checkExpiry, checkSecurityCode, detectBrand, lastFour, securityCodeLength, type CardBrand, type FieldCheck } from '../../shared/card/card-rules';
-import type { CaptureResult, IvrSettings } from '../../shared/session/contract';
+import type { CaptureResult, IvrSettings, Outcome } from '../../shared/session/contract';
 import type { CardField } from '../../shared/vault';
 import type { ProgressUpdate } from '../../shared/session/session-store';
 import type { EventDetailValue, SessionEventType } from '../../shared/session/events';
@@ -262,7 +262,7 @@ export class SecureIvr {
     const sessionId = typeof args.sessionId === 'string' ? args.sessionId : undefined;
     if (op === 'secure-begin' && sessionId) return this.beginSession(event, state, sessionId, typeof args.ivr === 'string' ? args.ivr : undefined);
     if (op === 'secure-end' && sessionId) {
-      const outcome = args.outcome === 'accepted' || args.outcome === 'declined' ? args.outcome : 'aborted';
+      const outcome = args.outcome === 'accepted' || args.outcome === 'declined' || args.outcome === 'unknown' ? args.outcome : 'aborted';
       return this.endSession(event, state, sessionId, outcome, typeof args.reference === 'string' ? args.reference : '');
     }
     if (op === 'secure-reenter' && sessionId) return this.reenter(event, state, sessionId, args.field);
@@ -312,7 +312,7 @@ export class SecureIvr {
     return this.prompt(event, { ...state, stage: 'capturing', field: 'pan', tries: 0 }, 'first');
   }
 
-  private async endSession(event: SmaEvent, state: CallState, sessionId: string, outcome: 'accepted' | 'declined' | 'aborted', reference: string): Promise<IvrResult> {
+  private async endSession(event: SmaEvent, state: CallState, sessionId: string, outcome: Outcome | 'aborted', reference: string): Promise<IvrResult> {
     if (state.sessionId !== sessionId || !SESSION_STAGES.has(state.stage)) {
       this.deps.log.info('session end for a session the call does not hold', { sessionId });
       return result(state, []);
@@ -320,7 +320,7 @@ export class SecureIvr {
     const ivr = state.ivr ?? decodeIvr(undefined);
     const prompts = promptsFor(ivr.language);
     const callId = this.legACallId(event);
-    const text = outcome === 'accepted' ? prompts.accepted(reference) : outcome === 'declined' ? prompts.declined(reference) : prompts.aborted;
+    const text = outcome === 'aborted' ? prompts.aborted : prompts[outcome](reference);
     const before: SmaAction[] = [];
     if (state.rec === 'paused') before.push(actions.resumeCallRecording(callId));
     before.push(actions.speak(callId, speech(ivr, text)));

@@ -14,6 +14,8 @@ export interface PromptSet {
   hold: string;
   accepted: (reference: string) => string;
   declined: (reference: string) => string;
+  /** The payment was sent and its result could not be confirmed. */
+  unknown: (reference: string) => string;
   aborted: string;
   captureFailed: string;
   unavailable: string;
@@ -40,6 +42,7 @@ const english: PromptSet = {
   hold: 'Please hold while we check your card.',
   accepted: (ref) => `Your payment was accepted. Your reference is ${spell(ref)}. Returning you to your agent.`,
   declined: (ref) => `Your payment could not be accepted. Your reference is ${spell(ref)}. Returning you to your agent.`,
+  unknown: (ref) => `We could not confirm whether your payment went through. Your reference is ${spell(ref)}. Your agent will check it before taking any other payment. Returning you to your agent.`,
   aborted: 'We could not complete your payment. Returning you to your agent.',
   captureFailed: 'We could not take your card details.',
   unavailable: 'Secure payment is not available right now. Returning you to your agent.',
@@ -60,6 +63,7 @@ const spanish: PromptSet = {
   hold: 'Espere un momento mientras comprobamos su tarjeta.',
   accepted: (ref) => `Su pago ha sido aceptado. Su referencia es ${spell(ref)}. Le devolvemos con su agente.`,
   declined: (ref) => `No hemos podido aceptar su pago. Su referencia es ${spell(ref)}. Le devolvemos con su agente.`,
+  unknown: (ref) => `No hemos podido confirmar si su pago se ha realizado. Su referencia es ${spell(ref)}. Su agente lo comprobará antes de cobrar otro pago. Le devolvemos con su agente.`,
   aborted: 'No hemos podido completar su pago. Le devolvemos con su agente.',
   captureFailed: 'No hemos podido tomar los datos de su tarjeta.',
   unavailable: 'El pago seguro no está disponible en este momento. Le devolvemos con su agente.',
@@ -80,6 +84,7 @@ const french: PromptSet = {
   hold: 'Veuillez patienter pendant que nous vérifions votre carte.',
   accepted: (ref) => `Votre paiement est accepté. Votre référence est ${spell(ref)}. Nous vous remettons en relation avec votre conseiller.`,
   declined: (ref) => `Votre paiement n’a pas pu être accepté. Votre référence est ${spell(ref)}. Nous vous remettons en relation avec votre conseiller.`,
+  unknown: (ref) => `Nous n’avons pas pu confirmer votre paiement. Votre référence est ${spell(ref)}. Votre conseiller le vérifiera avant tout autre paiement. Nous vous remettons en relation avec votre conseiller.`,
   aborted: 'Nous n’avons pas pu terminer votre paiement. Nous vous remettons en relation avec votre conseiller.',
   captureFailed: 'Nous n’avons pas pu relever les données de votre carte.',
   unavailable: 'Le paiement sécurisé n’est pas disponible pour le moment. Nous vous remettons en relation avec votre conseiller.',
@@ -100,6 +105,7 @@ const german: PromptSet = {
   hold: 'Bitte warten Sie, während wir Ihre Karte prüfen.',
   accepted: (ref) => `Ihre Zahlung wurde angenommen. Ihre Referenz ist ${spell(ref)}. Wir verbinden Sie wieder mit Ihrem Berater.`,
   declined: (ref) => `Ihre Zahlung konnte nicht angenommen werden. Ihre Referenz ist ${spell(ref)}. Wir verbinden Sie wieder mit Ihrem Berater.`,
+  unknown: (ref) => `Wir konnten nicht bestätigen, ob Ihre Zahlung erfolgt ist. Ihre Referenz ist ${spell(ref)}. Ihr Berater prüft dies, bevor eine weitere Zahlung erfolgt. Wir verbinden Sie wieder mit Ihrem Berater.`,
   aborted: 'Wir konnten Ihre Zahlung nicht abschließen. Wir verbinden Sie wieder mit Ihrem Berater.',
   captureFailed: 'Wir konnten Ihre Kartendaten nicht aufnehmen.',
   unavailable: 'Die sichere Zahlung ist gerade nicht verfügbar. Wir verbinden Sie wieder mit Ihrem Berater.',

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkRequest, newTransactionId } from '../../../lambdas/session/begin/begin';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { beginSession, checkRequest, newTransactionId } from '../../../lambdas/session/begin/begin';
 import { parseFormsConfig, FormsConfigError } from '../../../lambdas/shared/session/forms';
 import { PAN_SENTINEL } from '../../helpers/fixtures';
 
@@ -53,8 +56,63 @@ describe('Begin: checking the agent request', () => {
 describe('payment reference', () => {
   it('is dated and uses only unambiguous characters', () => {
     const ref = newTransactionId(new Date('2026-11-22T10:00:00Z'));
-    expect(ref).toMatch(/^SIV-20261122-[A-HJ-NP-Z2-9]{6}$/);
+    expect(ref).toMatch(/^SIV-20261122-[A-HJ-NP-Z2-9]{13}$/);
     expect(newTransactionId(new Date())).not.toBe(ref);
+  });
+
+  it('carries at least 64 random bits (security review 3: references must not collide)', () => {
+    // Prepare
+    const ref = newTransactionId(new Date('2026-11-22T10:00:00Z'));
+
+    // Act
+    const randomChars = ref.split('-')[2] as string;
+
+    // Assess: 32 symbols carry 5 bits each.
+    expect(randomChars.length * Math.log2(32)).toBeGreaterThanOrEqual(64);
+  });
+});
+
+describe('security review 3: Begin reserves a unique payment reference with a conditional write', () => {
+  const ddb = mockClient(DynamoDBDocumentClient);
+  const store = { ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), tableName: 'sessions', now: () => new Date('2026-11-22T10:00:00Z') };
+  const workgroupless = { ...forms, workgroups: undefined };
+  const taken = Object.assign(new Error('taken'), { name: 'ConditionalCheckFailedException' });
+
+  beforeEach(() => ddb.reset());
+
+  it('takes another reference when the first one is already reserved', async () => {
+    // Prepare
+    const refs = ['SIV-20261122-AAAAAAAAAAAAA', 'SIV-20261122-BBBBBBBBBBBBB'];
+    ddb.on(PutCommand).resolves({});
+    ddb.on(PutCommand, { Item: { sessionId: 'ref#SIV-20261122-AAAAAAAAAAAAA' } }).rejects(taken);
+
+    // Act
+    const context = await beginSession(store, workgroupless, valid, () => refs.shift() as string);
+
+    // Assess
+    expect(context.transactionId).toBe('SIV-20261122-BBBBBBBBBBBBB');
+    const reserved = ddb.commandCalls(PutCommand).map((c) => c.args[0].input).filter((i) => String(i.Item?.sessionId).startsWith('ref#'));
+    expect(reserved).toHaveLength(2);
+    expect(reserved[1]).toMatchObject({ ConditionExpression: 'attribute_not_exists(sessionId)', Item: { sessionId: 'ref#SIV-20261122-BBBBBBBBBBBBB', referenceOf: 's-1' } });
+  });
+
+  it('resends an unknown outcome under the earlier session\'s reference, and refuses any other resend', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({});
+    const earlier = { sessionId: 's-0', callTransactionId: 'call-1', agentId: 'agent-7', formId: 'card-payment', transactionId: 'SIV-20261122-CCCCCCCCCCCCC', status: 'unknown' };
+    ddb.on(GetCommand, { Key: { sessionId: 's-0' } }).resolves({ Item: earlier });
+    ddb.on(GetCommand, { Key: { sessionId: 's-declined' } }).resolves({ Item: { ...earlier, sessionId: 's-declined', status: 'declined' } });
+    ddb.on(GetCommand, { Key: { sessionId: 's-other-call' } }).resolves({ Item: { ...earlier, sessionId: 's-other-call', callTransactionId: 'call-2' } });
+    ddb.on(PutCommand).resolves({});
+
+    // Act
+    const resent = await beginSession(store, workgroupless, { ...valid, resendOf: 's-0' });
+    const refusals = await Promise.all(['s-declined', 's-other-call', 's-missing'].map((id) => beginSession(store, workgroupless, { ...valid, sessionId: `s-${id}`, resendOf: id }).catch((e: Error) => e.name)));
+
+    // Assess
+    expect(resent.transactionId).toBe('SIV-20261122-CCCCCCCCCCCCC');
+    expect(ddb.commandCalls(PutCommand).some((c) => String(c.args[0].input.Item?.sessionId) === 'ref#SIV-20261122-CCCCCCCCCCCCC')).toBe(false);
+    expect(refusals).toEqual(['SessionRequestRefused', 'SessionRequestRefused', 'SessionRequestRefused']);
   });
 });
 

@@ -151,7 +151,7 @@ describe('validateSession against the reference service', () => {
 
     // Assess
     expect(gateway.requests).toHaveLength(1);
-    expect(again).toMatchObject({ outcome: 'declined', details: DETAILS.outcomeUnknown });
+    expect(again).toMatchObject({ outcome: 'unknown', details: DETAILS.outcomeUnknown });
   });
 
   it('sends the card under configured field names, and a form field named like a card field is dropped', async () => {
@@ -254,12 +254,21 @@ describe('validateSession with a misbehaving service', () => {
     expect(result).toMatchObject({ outcome: 'declined', details: `${DETAILS.invalidReply} (${code})` });
   });
 
-  it('declines a 500 naming the status code', async () => {
+  it('reports a 500 as an unknown outcome naming the status code (the service may have charged the card)', async () => {
     // Act
     const { result } = await outcomeFrom('m3', replyXml(`${XML_DECLARATION}<outcome value="accepted"/>`, 500));
 
     // Assess
-    expect(result).toMatchObject({ outcome: 'declined', details: 'validation service answered with HTTP status 500' });
+    expect(result).toMatchObject({ outcome: 'unknown', details: `${DETAILS.outcomeUnknown} (validation service answered with HTTP status 500)` });
+    expect(result.resultLine).toBe(`txn-m3|unknown|${DETAILS.outcomeUnknown} (validation service answered with HTTP status 500)\n`);
+  });
+
+  it('declines a 4xx naming the status code: the service refused the request', async () => {
+    // Act
+    const { result } = await outcomeFrom('m3b', replyXml(`${XML_DECLARATION}<outcome value="declined" details="bad"/>`, 422));
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'declined', details: 'validation service answered with HTTP status 422' });
   });
 
   it('declines a redirect without following it', async () => {
@@ -274,14 +283,14 @@ describe('validateSession with a misbehaving service', () => {
     expect(server.received).toHaveLength(1);
   });
 
-  it('declines a slow service as an unknown outcome, and still drops the security code', async () => {
+  it('reports a slow service as an unknown outcome, never a decline, and still drops the security code', async () => {
     // Act
     const { result, vault } = await outcomeFrom('m5', () => undefined, 200);
 
     // Assess
-    expect(result.outcome).toBe('declined');
+    expect(result.outcome).toBe('unknown');
     expect(result.details).toContain('did not answer in time');
-    expect(result.details).toContain('may have been processed');
+    expect(result.details).toContain('payment status unknown: check with the gateway before taking another payment');
     expect(vault.items.get('m5')).not.toHaveProperty('cvv');
   });
 
@@ -383,6 +392,41 @@ describe('security review 1: card data echoed back by the validation service in 
 
     // Assess
     expect(result).toMatchObject({ details: 'Approved - authorisation code 015158', detailsMasked: 0 });
+  });
+});
+
+describe('security review 3: an outcome that may have charged the card is unknown, never declined', () => {
+  async function outcomeFrom(id: string, script: Script) {
+    const vault = fakeVault();
+    const ref = await vault.store(id, { pan: PAN, exp: EXP, cvv: CVV });
+    const server = await scripted(script);
+    return { result: await run(depsFor(vault, server.url), id, ref), server };
+  }
+
+  it('reports a connection reset after the request was sent as unknown, without sending it again', async () => {
+    // Act
+    const { result, server } = await outcomeFrom('u1', (_req, res) => res.socket?.destroy());
+
+    // Assess
+    expect(result.outcome).toBe('unknown');
+    expect(result.details).toContain(DETAILS.outcomeUnknown);
+    expect(server.received).toHaveLength(1);
+  });
+
+  it.each([502, 503, 504])('reports HTTP %s as unknown', async (status) => {
+    // Act
+    const { result } = await outcomeFrom(`u2-${status}`, replyXml('', status));
+
+    // Assess
+    expect(result.outcome).toBe('unknown');
+  });
+
+  it('keeps a malformed 200 reply a decline, as the contract says', async () => {
+    // Act
+    const { result } = await outcomeFrom('u3', replyXml('OK accepted'));
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'declined', details: `${DETAILS.invalidReply} (no-declaration)` });
   });
 });
 
