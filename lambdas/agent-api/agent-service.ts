@@ -10,6 +10,7 @@ import type { CallUpdate, SessionRequest, SessionStatus } from '../shared/sessio
 import { agentAccess, checkFieldValues, initiateRefusal, type FormDefinition, type FormsConfig, type Right, type TokenRight } from '../shared/session/forms';
 import { getSession, takeTaskToken, type SessionRecord, type SessionStoreDeps } from '../shared/session/session-store';
 import { AgentRequestRefusedError } from './errors';
+import { isInteractionId, isSessionId } from '../shared/session/ids';
 import type { InteractionDirectory, InteractionInfo } from './interactions';
 import { dynamoLib } from '../shared/sdk';
 
@@ -104,7 +105,6 @@ export interface InteractionHistory {
 const requestKey = (sessionId: string): string => `request#${sessionId}`;
 const interactionKey = (interactionId: string): string => `interaction#${interactionId}`;
 const lockKey = (interactionId: string): string => `call#${interactionId}`;
-const ID = /^[A-Za-z0-9._:+-]{1,128}$/;
 
 export function formView(form: FormDefinition): FormView {
   return {
@@ -262,7 +262,7 @@ export class AgentService {
 
   /** How often secure input was used on a call and how each use ended. Own calls, or any with the supervise right. */
   public async history(agent: AgentIdentity, interactionId: string): Promise<InteractionHistory> {
-    if (!ID.test(interactionId)) throw new AgentRequestRefusedError('bad-request', 'the interaction id is not valid');
+    if (!isInteractionId(interactionId)) throw new AgentRequestRefusedError('bad-request', 'the interaction id is not valid');
     const access = this.requireRight(agent, 'secureInput');
     const supervisor = access.rights.has('superviseSecureInput');
     const { GetCommand } = await dynamoLib();
@@ -310,7 +310,7 @@ export class AgentService {
     const problems: string[] = [];
     if (typeof raw !== 'object' || raw === null) throw new AgentRequestRefusedError('bad-request', 'the body must be a JSON object');
     const b = raw as Record<string, unknown>;
-    if (typeof b.interactionId !== 'string' || !ID.test(b.interactionId)) problems.push('interactionId is missing or not a valid id');
+    if (!isInteractionId(b.interactionId)) problems.push('interactionId is missing or not a valid id');
     if (typeof b.formId !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(b.formId)) problems.push('formId is missing or not a valid form id');
     const fields = b.fields ?? {};
     if (typeof fields !== 'object' || fields === null || Array.isArray(fields) || Object.values(fields).some((v) => typeof v !== 'string')) problems.push('fields must map field ids to text');
@@ -359,7 +359,7 @@ export class AgentService {
 
   /** The session, if this agent started it (or supervises); a session still being opened may not be in the table yet. */
   private async ownSession(agent: AgentIdentity, sessionId: string, allowSupervisor: boolean): Promise<{ record: SessionRecord; request: Awaited<ReturnType<AgentService['readRequest']>> }> {
-    if (!ID.test(sessionId)) throw new AgentRequestRefusedError('bad-request', 'the session id is not valid');
+    if (!isSessionId(sessionId)) throw new AgentRequestRefusedError('bad-request', 'the session id is not valid');
     const access = this.requireRight(agent, 'secureInput');
     const request = await this.readRequest(sessionId);
     let record = await getSession(this.deps.store, sessionId);

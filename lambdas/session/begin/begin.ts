@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SessionContext, SessionRequest } from '../../shared/session/contract';
 import { checkFieldValues, initiateRefusal, workgroupFor, type FormsConfig } from '../../shared/session/forms';
+import { isInteractionId, isSessionId, isUserId } from '../../shared/session/ids';
 import { createSession, getSession, reservePaymentReference, SessionAlreadyRunningError, type SessionStoreDeps } from '../../shared/session/session-store';
 
 export class SessionRequestRefusedError extends Error {
@@ -16,7 +17,7 @@ export class SessionRequestRefusedError extends Error {
   }
 }
 
-const ID = /^[A-Za-z0-9._:+-]{1,128}$/;
+const FORM_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const REFERENCE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
 /** Random symbols in a reference: 13 of 32 carry 65 bits, so references do not collide by chance. */
@@ -70,15 +71,16 @@ export function checkRequest(raw: unknown, forms: FormsConfig): { request?: Sess
   const problems: string[] = [];
   if (typeof raw !== 'object' || raw === null) return { problems: ['the request is not an object'] };
   const r = raw as Record<string, unknown>;
-  for (const key of ['sessionId', 'callTransactionId', 'agentId', 'formId'] as const) {
-    if (typeof r[key] !== 'string' || !ID.test(r[key] as string)) problems.push(`${key} is missing or not a valid id`);
-  }
+  if (!isSessionId(r.sessionId)) problems.push('sessionId is missing or not a valid id');
+  if (!isInteractionId(r.callTransactionId)) problems.push('callTransactionId is missing or not a valid id');
+  if (!isUserId(r.agentId)) problems.push('agentId is missing or not a valid id');
+  if (typeof r.formId !== 'string' || !FORM_ID.test(r.formId)) problems.push('formId is missing or not a valid id');
   const fields = r.fields;
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields) || Object.values(fields).some((v) => typeof v !== 'string')) {
     problems.push('fields must map field ids to text');
   }
   if (r.parties !== undefined && (typeof r.parties !== 'number' || !Number.isInteger(r.parties))) problems.push('parties must be a whole number');
-  if (r.resendOf !== undefined && (typeof r.resendOf !== 'string' || !ID.test(r.resendOf))) problems.push('resendOf is not a valid session id');
+  if (r.resendOf !== undefined && !isSessionId(r.resendOf)) problems.push('resendOf is not a valid session id');
   if (problems.length > 0) return { problems };
   const request = r as unknown as SessionRequest;
   if (request.parties !== undefined && request.parties > 2) problems.push('secure input is not available on a conference call');

@@ -9,8 +9,8 @@ import { PAN_SENTINEL } from '../../helpers/fixtures';
 
 const forms = parseFormsConfig(JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'config', 'forms.json'), 'utf8')));
 const valid = {
-  sessionId: 's-1',
-  callTransactionId: 'call-1',
+  sessionId: '00000000-0000-4000-8000-000000000001',
+  callTransactionId: 'ca110000-0000-4000-8000-000000000001',
   agentId: 'agent-7',
   formId: 'card-payment',
   fields: { 'customer name': 'Joe Smith', 'customer account': '343453422', 'charge amount': '14.55' },
@@ -38,8 +38,16 @@ describe('Begin: checking the agent request', () => {
 
   it('refuses a card number typed into a form field, and does not repeat it', () => {
     const { problems } = checkRequest({ ...valid, fields: { ...valid.fields, 'customer name': `Joe ${PAN_SENTINEL}` } }, forms);
-    expect(problems).toEqual(["Customer name looks like a card number; card details are taken only from the caller's keypad"]);
+    expect(problems).toEqual(["Customer name looks like card details; card details are taken only from the caller's keypad"]);
     expect(JSON.stringify(problems)).not.toContain(PAN_SENTINEL);
+  });
+
+  it('security review 2: refuses ids outside their documented format, such as a dotted card number as the call id', () => {
+    // Act
+    const problems = checkRequest({ ...valid, callTransactionId: '4111.1111.1111.1111', agentId: '4111.1111.1111.1111' }, forms).problems;
+
+    // Assess
+    expect(problems).toEqual(['callTransactionId is missing or not a valid id', 'agentId is missing or not a valid id']);
   });
 
   it('refuses an unknown form and malformed ids', () => {
@@ -93,21 +101,21 @@ describe('security review 3: Begin reserves a unique payment reference with a co
     expect(context.transactionId).toBe('SIV-20261122-BBBBBBBBBBBBB');
     const reserved = ddb.commandCalls(PutCommand).map((c) => c.args[0].input).filter((i) => String(i.Item?.sessionId).startsWith('ref#'));
     expect(reserved).toHaveLength(2);
-    expect(reserved[1]).toMatchObject({ ConditionExpression: 'attribute_not_exists(sessionId)', Item: { sessionId: 'ref#SIV-20261122-BBBBBBBBBBBBB', referenceOf: 's-1' } });
+    expect(reserved[1]).toMatchObject({ ConditionExpression: 'attribute_not_exists(sessionId)', Item: { sessionId: 'ref#SIV-20261122-BBBBBBBBBBBBB', referenceOf: '00000000-0000-4000-8000-000000000001' } });
   });
 
   it('resends an unknown outcome under the earlier session\'s reference, and refuses any other resend', async () => {
     // Prepare
     ddb.on(GetCommand).resolves({});
-    const earlier = { sessionId: 's-0', callTransactionId: 'call-1', agentId: 'agent-7', formId: 'card-payment', transactionId: 'SIV-20261122-CCCCCCCCCCCCC', status: 'unknown' };
-    ddb.on(GetCommand, { Key: { sessionId: 's-0' } }).resolves({ Item: earlier });
-    ddb.on(GetCommand, { Key: { sessionId: 's-declined' } }).resolves({ Item: { ...earlier, sessionId: 's-declined', status: 'declined' } });
-    ddb.on(GetCommand, { Key: { sessionId: 's-other-call' } }).resolves({ Item: { ...earlier, sessionId: 's-other-call', callTransactionId: 'call-2' } });
+    const earlier = { sessionId: '00000000-0000-4000-8000-000000000010', callTransactionId: 'ca110000-0000-4000-8000-000000000001', agentId: 'agent-7', formId: 'card-payment', transactionId: 'SIV-20261122-CCCCCCCCCCCCC', status: 'unknown' };
+    ddb.on(GetCommand, { Key: { sessionId: '00000000-0000-4000-8000-000000000010' } }).resolves({ Item: earlier });
+    ddb.on(GetCommand, { Key: { sessionId: '00000000-0000-4000-8000-000000000011' } }).resolves({ Item: { ...earlier, sessionId: '00000000-0000-4000-8000-000000000011', status: 'declined' } });
+    ddb.on(GetCommand, { Key: { sessionId: '00000000-0000-4000-8000-000000000012' } }).resolves({ Item: { ...earlier, sessionId: '00000000-0000-4000-8000-000000000012', callTransactionId: 'ca110000-0000-4000-8000-000000000002' } });
     ddb.on(PutCommand).resolves({});
 
     // Act
-    const resent = await beginSession(store, workgroupless, { ...valid, resendOf: 's-0' });
-    const refusals = await Promise.all(['s-declined', 's-other-call', 's-missing'].map((id) => beginSession(store, workgroupless, { ...valid, sessionId: `s-${id}`, resendOf: id }).catch((e: Error) => e.name)));
+    const resent = await beginSession(store, workgroupless, { ...valid, resendOf: '00000000-0000-4000-8000-000000000010' });
+    const refusals = await Promise.all(['00000000-0000-4000-8000-000000000011', '00000000-0000-4000-8000-000000000012', '00000000-0000-4000-8000-000000000013'].map((id) => beginSession(store, workgroupless, { ...valid, sessionId: id.replace(/^0/, '1'), resendOf: id }).catch((e: Error) => e.name)));
 
     // Assess
     expect(resent.transactionId).toBe('SIV-20261122-CCCCCCCCCCCCC');
