@@ -7,6 +7,7 @@
  * A message carries counts and the last four at most — never a digit the caller keyed otherwise.
  */
 import type { SessionEvent } from '../shared/session/events';
+import { maskCardNumbers } from '../shared/card/card-detector';
 
 export const PUSH_STAGES = [
   'requested',
@@ -53,8 +54,8 @@ export type AgentPush =
 export const PUSH_TYPES = ['session.stage', 'field.progress', 'card.captured', 'caller.hung-up', 'session.outcome'] as const;
 
 const FIELDS = new Set<PushField>(['pan', 'exp', 'cvv']);
-/** Free text from events can quote what a service said; a card-length digit run never passes. */
-const clean = (text: unknown): string => String(text ?? '').replace(/\d{12,19}/g, '[card]').slice(0, 200);
+/** Free text from events can quote what a service said; no card number (shared detector) or card-length digit run passes. */
+const clean = (text: unknown): string => maskCardNumbers(String(text ?? '')).text.replace(/\d{12,19}/g, '[card]').slice(0, 200);
 const LAST4 = /^\d{4}$/;
 
 const STAGE_OF: Partial<Record<SessionEvent['type'], PushStage>> = {

@@ -7,11 +7,12 @@
  *
  * What is compared: the details' digits, normalised, against the submitted card number (whole, even
  * with letters between its groups, and any 6 or more of its consecutive digits), the expiry (MMYY and
- * MM20YY) and the security code; then any remaining digit run that passes the Luhn check as a card
- * number. Every match is replaced, separators included, by `#`. The count of masked places is returned
+ * MM20YY) and the security code, each replaced (separators included) by `#`; then any other card
+ * number the shared detector finds (lambdas/shared/card/card-detector.ts: Luhn, brand lengths, any
+ * digits and separators), its digits replaced by `#`. The count of masked places is returned
  * for the audit trail; the text that was masked never is.
  */
-import { detectBrand, luhnValid } from '../shared/card/card-rules';
+import { digitValue, maskCardNumbers } from '../shared/card/card-detector';
 
 export interface SubmittedCard {
   pan: string;
@@ -29,29 +30,14 @@ export interface GuardedDetails {
 
 /** The shortest piece of the card number that counts as an echo of it. */
 export const MIN_ECHOED_PAN_DIGITS = 6;
-const CARD_MIN = 12;
-const CARD_MAX = 19;
 
-const ND = /\p{Nd}/u;
 const LETTER = /\p{L}/u;
-const DIGIT_VALUES = new Map<string, string>();
 const CHAR_REFERENCE = /&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));/y;
 
 /** The value of a Unicode decimal digit (general category Nd), or undefined for any other character. */
 export function decimalDigitValue(ch: string): string | undefined {
-  if (ch >= '0' && ch <= '9') return ch;
-  if (ch.charCodeAt(0) < 0x80 || !ND.test(ch)) return undefined;
-  const known = DIGIT_VALUES.get(ch);
-  if (known !== undefined) return known;
-  // Unicode encodes every set of decimal digits as a contiguous 0–9 range, so the distance from the
-  // start of the contiguous Nd block, modulo 10, is the value (blocks of sets sit back to back).
-  const cp = ch.codePointAt(0) as number;
-  let start = cp;
-  while (start > 0 && cp - start < 100 && ND.test(String.fromCodePoint(start - 1))) start -= 1;
-  const value = String((cp - start) % 10);
-  // Bounded: Unicode has a few hundred decimal digits.
-  DIGIT_VALUES.set(ch, value);
-  return value;
+  const value = digitValue(ch.codePointAt(0) as number);
+  return value < 0 ? undefined : String(value);
 }
 
 interface DigitScan {
@@ -112,40 +98,6 @@ function markAll(marks: Uint8Array, haystack: string, needle: string, offset: nu
   for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + 1)) marks.fill(1, offset + at, offset + at + needle.length);
 }
 
-/**
- * Marks card numbers by Luhn inside one run of digits: the whole run, or a branded 13–19 digit window.
- * Per-parity prefix sums make each window's check O(1), so a long hostile run costs linear time.
- */
-function markLuhn(marks: Uint8Array, run: string, offset: number): void {
-  if (run.length >= CARD_MIN && run.length <= CARD_MAX && luhnValid(run)) {
-    marks.fill(1, offset, offset + run.length);
-    return;
-  }
-  if (run.length <= CARD_MAX) return;
-  const n = run.length;
-  // plain[p][k] / doubled[p][k]: sums over positions < k with parity p of the digit / its Luhn double.
-  const plain = [new Int32Array(n + 1), new Int32Array(n + 1)] as const;
-  const doubled = [new Int32Array(n + 1), new Int32Array(n + 1)] as const;
-  for (let i = 0; i < n; i += 1) {
-    const d = run.charCodeAt(i) - 48;
-    const dd = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    for (const p of [0, 1] as const) {
-      plain[p][i + 1] = (plain[p][i] as number) + (i % 2 === p ? d : 0);
-      doubled[p][i + 1] = (doubled[p][i] as number) + (i % 2 === p ? dd : 0);
-    }
-  }
-  for (let from = 0; from + 13 <= n; from += 1) {
-    for (let len = 13; len <= CARD_MAX && from + len <= n; len += 1) {
-      const to = from + len;
-      // The last digit is not doubled; every other one going left is.
-      const keep = plain[(to - 1) % 2] as Int32Array;
-      const dbl = doubled[to % 2] as Int32Array;
-      const sum = (keep[to] as number) - (keep[from] as number) + (dbl[to] as number) - (dbl[from] as number);
-      if (sum % 10 === 0 && detectBrand(run.slice(from, to)) !== 'unknown') marks.fill(1, offset + from, offset + to);
-    }
-  }
-}
-
 /** Masks every echo of the submitted card data (and any other Luhn-valid card number) in reply details. */
 export function maskEchoedCardData(details: string, card: SubmittedCard): GuardedDetails {
   const scan = scanDigits(details);
@@ -171,7 +123,6 @@ export function maskEchoedCardData(details: string, card: SubmittedCard): Guarde
     }
     for (const form of exp) markAll(marks, run, form, from);
     markAll(marks, run, cvv, from);
-    markLuhn(marks, run, from);
     from = to;
   }
 
@@ -187,7 +138,6 @@ export function maskEchoedCardData(details: string, card: SubmittedCard): Guarde
     spans.push([scan.starts[i] as number, scan.ends[j] as number]);
     i = j + 1;
   }
-  if (spans.length === 0) return { text: details, masked: 0 };
   const parts: string[] = [];
   let at = 0;
   for (const [start, end] of spans) {
@@ -196,5 +146,7 @@ export function maskEchoedCardData(details: string, card: SubmittedCard): Guarde
     at = Math.max(at, end);
   }
   parts.push(details.slice(at));
-  return { text: parts.join(''), masked: spans.length };
+  // Then any other card number, found by the product's one detector (Luhn, brand lengths, any disguise).
+  const rest = maskCardNumbers(parts.join(''));
+  return { text: rest.text, masked: spans.length + rest.count };
 }

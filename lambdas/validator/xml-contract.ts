@@ -13,6 +13,7 @@
  * message; never the text they were given, which may hold card data.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { maskCardNumbers } from '../shared/card/card-detector';
 import type { Outcome, WireOutcome } from '../shared/session/contract';
 
 export const DEFAULT_MAX_REPLY_BYTES = 64 * 1024;
@@ -316,23 +317,20 @@ export function parseSubmission(body: string, maxBytes: number = DEFAULT_MAX_REP
   });
 }
 
-// Any run of 12–19 digits, spaces or dashes allowed between them: a service that echoes a card
-// number in its details must not get it onto the agent's screen.
-const DIGIT_RUN = /\d(?:[ -]?\d){11,18}/g;
-
 /**
  * Details as shown to the agent and put on the result line: no `|` (the line's separator), no CR, LF or
- * other control characters, no card-number-like digit runs, at most RESULT_DETAILS_MAX_CHARS characters.
+ * other control characters, no card number in any disguise (the shared detector's digits become `#`),
+ * at most RESULT_DETAILS_MAX_CHARS characters.
  */
 export function cleanDetails(details: string, maxChars: number = RESULT_DETAILS_MAX_CHARS): string {
   const clean = details
     .replace(/[|\r\n]/g, '')
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
-    .replace(DIGIT_RUN, '[number removed]')
     .trim();
+  const masked = maskCardNumbers(clean).text;
   // Array.from keeps surrogate pairs whole when cutting.
-  const chars = Array.from(clean);
-  return chars.length > maxChars ? chars.slice(0, maxChars).join('') : clean;
+  const chars = Array.from(masked);
+  return chars.length > maxChars ? chars.slice(0, maxChars).join('') : masked;
 }
 
 /** `transactionId|ApprovalValue|ApprovalResult\n`, with every field free of `|`, CR and LF. */

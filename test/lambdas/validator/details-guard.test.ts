@@ -64,7 +64,7 @@ describe('security review 1: the validator masks card data a validation service 
 
     // Assess
     expect(recoverableDigits(guarded.text)).toBe('');
-    expect(guarded).toEqual({ text: 'Use ################### instead', masked: 1 });
+    expect(guarded).toEqual({ text: 'Use ####.####.####.#### instead', masked: 1 });
   });
 
   it('masks a branded Luhn-valid card number inside a longer run of digits', () => {
