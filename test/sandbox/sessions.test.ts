@@ -67,7 +67,7 @@ describe('a secure session end to end', () => {
   it('accepts a valid Visa card, returns the result line and leaves no card data behind', async () => {
     const result = await call(`${VISA}#${EXPIRY}#737#`);
     expect(result).toMatchObject({ outcome: 'accepted', last4: '1111' });
-    expect(result.resultLine).toMatch(/^SIV-\d{8}-[A-Z0-9]{6}\|accepted\|Approved - authorisation code \d{6}\n$/);
+    expect(result.resultLine).toMatch(/^SIV-\d{8}-[A-Z0-9]{13}\|accepted\|Approved - authorisation code \d{6}\n$/);
     expect(result.call.violations).toEqual([]);
     expect(await vaultItems()).toBe(0);
     expect(new Set(eventTypes(result.sessionId))).toEqual(
