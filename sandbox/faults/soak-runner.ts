@@ -51,7 +51,7 @@ export interface SoakReport {
   wallMs: number;
   deadlineMs: number;
   validationTimeoutMs: number;
-  /** Final state of each call's session: accepted | declined | aborted | failed (workflow failed). */
+  /** Final state of each call's session: accepted | declined | unknown | aborted | failed (workflow failed). */
   byOutcome: Record<string, number>;
   /** Fault kind → outcome → calls. */
   byFault: Record<string, Record<string, number>>;
@@ -68,14 +68,17 @@ export interface SoakReport {
   stuckSessions: number;
   vaultItemsLeft: number;
   incompleteAuditChains: number;
+  /** Sentinel card data found in any artifact, normalised (any separators, digits of any script, references). */
   cardDigitsFound: number;
+  /** Calls whose card the gateway approved more than once (a payment charged twice). */
+  doubleCharges: number;
   /** Card prompts or key presses the agent or the recording could hear. */
   cardSafetyViolations: number;
   /** Details behind the non-zero must-be-zero columns (bounded). */
   problems: string[];
 }
 
-export const MUST_BE_ZERO = ['stuckSessions', 'vaultItemsLeft', 'incompleteAuditChains', 'cardDigitsFound', 'cardSafetyViolations'] as const;
+export const MUST_BE_ZERO = ['stuckSessions', 'vaultItemsLeft', 'incompleteAuditChains', 'cardDigitsFound', 'doubleCharges', 'cardSafetyViolations'] as const;
 
 export const percentiles = (values: number[]): Percentiles => {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
@@ -122,6 +125,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         return plan.malformed ? { kind: 'malformed', variant: plan.malformed } : undefined;
       case 'validation-reset':
         return { kind: 'reset' };
+      case 'validation-echo-disguised':
+        return plan.echo ? { kind: 'echo-disguised', disguise: plan.echo } : undefined;
       default:
         return undefined;
     }
@@ -202,6 +207,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const hits = findSentinels(artifacts, { long: Object.values(SOAK_CARDS), short: [SOAK_EXPIRY, SOAK_CVV, SOAK_CVV_AMEX] });
     problems.push(...hits.slice(0, 10).map((h) => `card data: ${h}`));
 
+    const chargesPerAccount = new Map<string, number>();
+    for (const charge of service.charges()) chargesPerAccount.set(charge.account, (chargesPerAccount.get(charge.account) ?? 0) + 1);
+    const doubleCharged = [...chargesPerAccount.entries()].filter(([, n]) => n > 1);
+    problems.push(...doubleCharged.slice(0, 10).map(([account, n]) => `double charge: ${account} approved ${n} times`));
+
     const violations = allCalls.flatMap((c) => c.violations.filter((v) => CARD_SAFETY.test(v)).map((v) => `${c.transactionId}: ${v}`));
     problems.push(...violations.slice(0, 10));
     for (const r of results.filter((x) => x.result === undefined).slice(0, 10)) problems.push(`call ${r.plan.index} (${r.plan.fault}) did not complete: ${r.error ?? 'unknown'}`);
@@ -236,6 +246,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       vaultItemsLeft: vault.length,
       incompleteAuditChains: incomplete.count,
       cardDigitsFound: hits.length,
+      doubleCharges: doubleCharged.length,
       cardSafetyViolations: violations.length,
       problems,
     };

@@ -72,7 +72,11 @@ function result(state: CallState, list: SmaAction[]): IvrResult {
 
 /** Digits keyed for one field: `#` ends the entry, `*` starts it again (only what follows the last `*` counts). */
 export function cleanEntry(received: string | undefined): { digits: string; restarted: boolean } {
-  const raw = (received ?? '').replace(/#+$/, '');
+  const text = received ?? '';
+  // A scan from the end: linear whatever the keys (a `/#+$/` regex backtracks on `###…x`).
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x23 /* # */) end -= 1;
+  const raw = text.slice(0, end);
   const star = raw.lastIndexOf('*');
   return { digits: star >= 0 ? raw.slice(star + 1) : raw, restarted: star >= 0 };
 }
@@ -154,11 +158,12 @@ export class SecureIvr {
     switch (type) {
       case 'CallAndBridge':
         if (state.stage === 'bridging' && this.config.recordingLocation && state.rec === 'off') {
-          return result({ ...state, stage: 'bridged' }, [actions.startCallRecording(this.legACallId(event), this.config.recordingLocation)]);
+          return result({ ...state, stage: 'bridged', rec: 'starting' }, [actions.startCallRecording(this.legACallId(event), this.config.recordingLocation)]);
         }
         return result({ ...state, stage: 'bridged' }, []);
       case 'StartCallRecording':
-        return result({ ...state, rec: state.rec === 'off' ? 'on' : state.rec }, []);
+        // A pause confirmed meanwhile stays in force: the late answer only says the recording exists.
+        return result({ ...state, rec: state.rec === 'off' || state.rec === 'starting' ? 'on' : state.rec }, []);
       case 'Hangup':
         return state.stage === 'separating' ? this.afterSeparation(event, state) : result(state, []);
       case 'PauseCallRecording':
@@ -191,7 +196,8 @@ export class SecureIvr {
       }
       case 'StartCallRecording':
         this.deps.log.error('recording start failed', { errorType });
-        return result({ ...state, rec: 'off' }, []);
+        // Only a start still in flight becomes off; a session pausing meanwhile fails closed on its own.
+        return result({ ...state, rec: state.rec === 'starting' ? 'off' : state.rec }, []);
       case 'Hangup':
         if (state.stage !== 'separating') return result(state, []);
         // The agent is still on the line: no card prompt may be played.
@@ -307,7 +313,8 @@ export class SecureIvr {
   private async afterSeparation(event: SmaEvent, state: CallState): Promise<IvrResult> {
     if (!state.sessionId) return result(state, []);
     await this.deps.emit('agent.separated', state.sessionId, true, { recording: state.rec });
-    if (state.rec === 'on') return result({ ...state, stage: 'pausing' }, [actions.pauseCallRecording(this.legACallId(event))]);
+    // A start still in flight counts as recording: never prompt before a pause is confirmed.
+    if (state.rec === 'on' || state.rec === 'starting') return result({ ...state, stage: 'pausing' }, [actions.pauseCallRecording(this.legACallId(event))]);
     await this.deps.recordProgress(state.sessionId, { status: 'capturing' });
     return this.prompt(event, { ...state, stage: 'capturing', field: 'pan', tries: 0 }, 'first');
   }
@@ -360,8 +367,11 @@ export class SecureIvr {
     const ivr = state.ivr ?? decodeIvr(undefined);
     const { digits, restarted } = cleanEntry(received);
     if (digits.length === 0 && restarted) {
-      await this.deps.emit('field.restarted', sessionId, true, { field });
-      return this.prompt(event, state, 'restart');
+      // An entry of only `*` uses an attempt like any other: restarts are bounded by the field's attempts.
+      const tries = state.tries + 1;
+      await this.deps.emit('field.restarted', sessionId, true, { field, attempt: tries });
+      if (tries < ivr.attempts) return this.prompt(event, { ...state, tries }, 'restart');
+      return this.declineCapture(event, state, `the entry was restarted without digits (${tries} attempts)`);
     }
 
     const brand = (state.brand ?? 'unknown') as CardBrand;
