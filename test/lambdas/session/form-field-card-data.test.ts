@@ -55,3 +55,39 @@ describe('security review 2: form fields refuse card data in any disguise', () =
     expect(problems).toEqual([]);
   });
 });
+
+describe('security review 9: form field patterns go through the redaction rules\' safety checker', () => {
+  const formWith = (pattern: string): unknown => ({ forms: [{ id: 'f', type: 'simple', title: 'F', fields: [{ id: 'name', displayName: 'Name', pattern }] }] });
+
+  it.each([
+    ['nested quantifiers (catastrophic backtracking)', '^([A-Za-z]+ ?)+$'],
+    ['overlapping alternatives under a quantifier', '^(a|a)*$'],
+    ['a pattern that matches empty text', '^.*$'],
+  ])('refuses a pattern with %s, naming the field', (_label, pattern) => {
+    // Act
+    let message = '';
+    try {
+      parseFormsConfig(formWith(pattern));
+    } catch (err) {
+      message = (err as Error).message;
+    }
+
+    // Assess
+    expect(message).toContain('forms[0].fields[0].pattern');
+  });
+
+  it('checks values with a safe pattern, in linear time, as RegExp would', () => {
+    // Prepare
+    const config = parseFormsConfig(formWith('^[A-Z][a-z]+( [A-Z][a-z]+)?$'));
+    const safeForm = config.forms[0];
+    if (!safeForm) throw new Error('no form');
+
+    // Act
+    const good = checkFieldValues(safeForm, { name: 'Joe Smith' });
+    const bad = checkFieldValues(safeForm, { name: `${'a'.repeat(150)}!` });
+
+    // Assess
+    expect(good).toEqual([]);
+    expect(bad).toEqual(['Name is not in the expected format']);
+  });
+});
