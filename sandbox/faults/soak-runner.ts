@@ -18,6 +18,7 @@ import { streamOf, verifyStreams, type AuditRecord } from '../../lambdas/audit/h
 import { startFaultyValidationServer, type RequestFault } from './faulty-validation-server';
 import { planCalls, SOAK_CARDS, SOAK_CVV, SOAK_CVV_AMEX, SOAK_EXPIRY, type CallPlan, type FaultKind } from './fault-plan';
 import { seededRandom } from './seeded-random';
+import { isTombstone } from '../../lambdas/shared/vault';
 
 export interface SoakOptions {
   calls?: number;
@@ -192,7 +193,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const stuckSessions = running.length + sandbox.sfn.pendingTaskTokens();
     for (const e of running.slice(0, 10)) problems.push(`stuck: execution ${e.name} still RUNNING`);
 
-    const vault = await sandbox.dynamo.scanAll(VAULT_TABLE);
+    // End and Abort leave tombstones (no card data) that refuse late seals; anything else is left card data.
+    const vault = (await sandbox.dynamo.scanAll(VAULT_TABLE)).filter((item) => !isTombstone(item));
     for (const item of vault.slice(0, 20)) problems.push(`vault item left for session ${item.sessionId?.S ?? '?'} (attributes ${Object.keys(item).sort().join(' ')}): ${bySession.get(item.sessionId?.S ?? '') ?? 'unknown'}`);
 
     const incomplete = await auditProblems(results.filter((r) => r.result !== undefined).map((r) => r.sessionId), started);

@@ -7,6 +7,7 @@
 import WebSocket from 'ws';
 import type { AgentPush } from '../../lambdas/agent-api/push';
 import { DECLINE, FIELDS, pushStrings, startAgentSandbox, VISA, type AgentSandbox } from './agent-sandbox';
+import { isTombstone } from '../../lambdas/shared/vault';
 
 let s: AgentSandbox;
 let alice: string;
@@ -32,7 +33,7 @@ async function waitForPush(sessionId: string, test: (p: AgentPush, index: number
   }
   throw new Error('the awaited push never came');
 }
-const vaultItems = async (): Promise<number> => (await s.sandbox.dynamo.scanAll('CardVaultTable')).length;
+const vaultItems = async (): Promise<number> => (await s.sandbox.dynamo.scanAll('CardVaultTable')).filter((item) => !isTombstone(item)).length;
 
 async function startSession(interactionId: string): Promise<string> {
   const res = await s.call('POST', '/api/sessions', { interactionId, formId: 'card-payment', fields: FIELDS }, alice);
