@@ -105,8 +105,8 @@ const AWS_FAULTS: Readonly<Record<'kms' | 'dynamodb', readonly AwsFaultSpec[]>> 
     { operation: 'dynamodb:PutItem', stage: 'getKey', errorTypes: ['ProvisionedThroughputExceededException', 'InternalServerError'] },
     { operation: 'dynamodb:UpdateItem', stage: 'insert', errorTypes: ['ProvisionedThroughputExceededException', 'InternalServerError'] },
     { operation: 'dynamodb:GetItem', stage: 'validate', errorTypes: ['ProvisionedThroughputExceededException', 'InternalServerError'] },
-    { operation: 'dynamodb:DeleteItem', stage: 'end', errorTypes: ['ProvisionedThroughputExceededException', 'InternalServerError'] },
-    { operation: 'dynamodb:DeleteItem', stage: 'abort', errorTypes: ['ProvisionedThroughputExceededException', 'InternalServerError'] },
+    { operation: 'dynamodb:PutItem', stage: 'end', errorTypes: ['ProvisionedThroughputExceededException', 'InternalServerError'] },
+    { operation: 'dynamodb:PutItem', stage: 'abort', errorTypes: ['ProvisionedThroughputExceededException', 'InternalServerError'] },
     { operation: 'dynamodb:UpdateItem', stage: 'begin', errorTypes: ['ProvisionedThroughputExceededException', 'InternalServerError'] },
   ],
 };
