@@ -84,6 +84,7 @@ export function formatReport(r: SoakReport): string {
   for (const [stage, p] of Object.entries(r.stageMs)) out.push(`| ${stage.padEnd(16)} | ${pct(p).split(' ').filter(Boolean).map((v) => v.padStart(7)).join(' | ')} |`);
   out.push(`| ${'last key→outcome'.padEnd(16)} | ${pct(r.lastKeyToOutcomeMs).split(' ').filter(Boolean).map((v) => v.padStart(7)).join(' | ')} |`);
   out.push('');
+  out.push(`sessions whose audit records masked card data in the service's details: ${r.detailsMaskedSessions}`);
   out.push(`dropped calls: ${r.droppedCalls}; SMA invocation faults: ${JSON.stringify(r.smaInvocationFaults)}; validation faults served: ${JSON.stringify(r.validationFaultsServed)}`);
   out.push('');
   out.push('| must be zero                             | found |');

@@ -71,6 +71,8 @@ export interface SoakReport {
   incompleteAuditChains: number;
   /** Sentinel card data found in any artifact, normalised (any separators, digits of any script, references). */
   cardDigitsFound: number;
+  /** Sessions whose audit trail records that the validator masked card data in the service's details. */
+  detailsMaskedSessions: number;
   /** Calls whose card the gateway approved more than once (a payment charged twice). */
   doubleCharges: number;
   /** Card prompts or key presses the agent or the recording could hear. */
@@ -249,6 +251,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       incompleteAuditChains: incomplete.count,
       cardDigitsFound: hits.length,
       doubleCharges: doubleCharged.length,
+      detailsMaskedSessions: incomplete.detailsMasked,
       cardSafetyViolations: violations.length,
       problems,
     };
@@ -327,7 +330,7 @@ function lastType(stored: Array<{ stream: string; seq: number; text: string }>, 
   }
 }
 
-async function auditProblems(sessionIds: string[], since: number): Promise<{ count: number; details: Array<{ sessionId: string; text: string }> }> {
+async function auditProblems(sessionIds: string[], since: number): Promise<{ count: number; details: Array<{ sessionId: string; text: string }>; detailsMasked: number }> {
   const { s3Client } = await import('../../lambdas/shared/clients');
   const source = s3ObjectSource(await s3Client(), AUDIT_BUCKET);
   const stored = await readStoredRecords(source, { from: new Date(since - 3600_000), to: new Date(Date.now() + 60_000) });
@@ -335,9 +338,11 @@ async function auditProblems(sessionIds: string[], since: number): Promise<{ cou
   const bad = new Map<string, string>();
   for (const f of report.findings) if (!bad.has(f.stream)) bad.set(f.stream, `audit chain of ${f.stream}: ${f.kind} at ${f.seq}${f.kind === 'incomplete' ? ` after ${lastType(stored, f.stream)}` : ''}`);
   const types = new Map<string, Set<string>>();
+  let detailsMasked = 0;
   for (const s of stored) {
     try {
       const r = JSON.parse(s.text) as AuditRecord;
+      if (r.event.type === 'submitted' && Number(r.event.details?.detailsMasked ?? 0) > 0) detailsMasked += 1;
       const set = types.get(s.stream) ?? new Set<string>();
       set.add(r.event.type);
       types.set(s.stream, set);
@@ -351,5 +356,5 @@ async function auditProblems(sessionIds: string[], since: number): Promise<{ cou
     if (!seen) bad.set(stream, `audit chain of ${stream}: no events`);
     else if (!seen.has('data.destroyed') && !bad.has(stream)) bad.set(stream, `audit chain of ${stream}: no data.destroyed event`);
   }
-  return { count: bad.size, details: [...bad.entries()].map(([stream, text]) => ({ sessionId: stream, text })) };
+  return { count: bad.size, details: [...bad.entries()].map(([stream, text]) => ({ sessionId: stream, text })), detailsMasked };
 }
