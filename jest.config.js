@@ -1,5 +1,23 @@
-/** Jest runs the TypeScript sources directly (transpile only; `npm run typecheck` checks types). */
-module.exports = {
+/**
+ * Jest runs the TypeScript sources directly (transpile only; `npm run typecheck` checks types).
+ * Two projects: `unit` (pure modules, handlers with mocks or an in-process engine, CDK synthesis) for fast
+ * feedback, and `integration` (the sandbox, local engines in child processes, the browser, the CLI, soak).
+ * `npm test` runs both; `npm run test:unit` / `npm run test:integration` run one.
+ */
+const INTEGRATION = [
+  '<rootDir>/test/agent-api/authorization.test.ts',
+  '<rootDir>/test/agent-api/finance-access.test.ts',
+  '<rootDir>/test/agent-api/session-lifecycle.test.ts',
+  '<rootDir>/test/audit/session-trail.test.ts',
+  '<rootDir>/test/cli/',
+  '<rootDir>/test/e2e/',
+  '<rootDir>/test/fuzz/agent-api.fuzz.test.ts',
+  '<rootDir>/test/sandbox/',
+  '<rootDir>/test/soak/',
+  '<rootDir>/test/web/console-build.test.ts',
+];
+
+const shared = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
@@ -9,5 +27,14 @@ module.exports = {
   // middy 6 ships ESM only: let ts-jest turn it into CommonJS for jest's module system.
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   setupFiles: ['<rootDir>/test/setup/polyfills.ts'],
+};
+
+const escape = (path) => path.replace('<rootDir>', '<rootDir>').replace(/[.]/g, '\\.');
+
+module.exports = {
   testTimeout: 30000,
+  projects: [
+    { ...shared, displayName: 'unit', testPathIgnorePatterns: ['/node_modules/', ...INTEGRATION.map(escape)] },
+    { ...shared, displayName: 'integration', testMatch: INTEGRATION.map((p) => (p.endsWith('/') ? `${p}**/*.test.ts` : p)) },
+  ],
 };

@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const EVENTS = ['new-inbound-call', 'action-successful-call-and-bridge', 'action-successful-start-recording', 'call-update-secure-begin', 'ringing', 'hangup-leg-a-bridged', 'action-interrupted-pause'];
+// The bridge's answer is not here: it records the answered agent leg in the session table (review item 6).
+const EVENTS = ['new-inbound-call', 'action-successful-start-recording', 'call-update-secure-begin', 'ringing', 'hangup-leg-a-bridged', 'action-interrupted-pause'];
 const WARMUP = 2_000;
 const SAMPLES = 20_000;
 

@@ -11,7 +11,7 @@
  */
 import https from 'node:https';
 import { Worker } from 'node:worker_threads';
-import { makeLocalCertificates } from '../lambdas/validation-service/certificates';
+import { makeLocalCertificates } from '../sandbox/tls/certificates';
 import { startValidationServer } from '../lambdas/validation-service/server';
 import { createValidationClient } from '../lambdas/validator/https-client';
 import { decide } from '../lambdas/session/validate/validate';

@@ -9,6 +9,7 @@ Commands:
   redact    redact card numbers from a chat message or email on stdin
   audit     pull or verify the hash-chained audit trail (compliance)
   outcomes  payment outcomes for a time window as CSV or JSON (finance)
+  doctor    read-only preflight of the target AWS account before the first cdk deploy
 
 Run secure-ivr <command> --help for a command's options.`;
 
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   'check-validator': async () => (await import('./commands/check-validator')).runCheckValidatorCommand,
   audit: async () => (await import('./commands/audit')).runAuditCommand,
   outcomes: async () => (await import('./commands/outcomes')).runOutcomesCommand,
+  doctor: async () => (await import('./commands/doctor')).runDoctorCommand,
   redact: async () => {
     const { runRedactCommand } = await import('./commands/redact');
     return (argv, out, err) => runRedactCommand(argv, { stdin: process.stdin, stdout: out, stderr: err });

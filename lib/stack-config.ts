@@ -9,13 +9,15 @@ import type { Node } from 'constructs';
 import { DEFAULT_IVR, type FormsConfig, parseFormsConfig } from '../lambdas/shared/session/forms';
 import { type CardFieldNames, DEFAULT_CARD_FIELD_NAMES, parseCardFieldNames } from '../lambdas/validator/card-field-names';
 import { cognitoDomainPrefixProblems } from './constructs/agent-api';
-import { SMA_REGIONS } from './constructs/sip-media-application';
+import { regionProblem } from './regions';
 import { COMPLETE_SECRET_ARN, KMS_KEY_ARN, PARAMETER_NAME } from './constructs/validator-trust';
 
 export type AgentEndpointType = 'PSTN' | 'AWS';
 
 export interface SecureIvrConfig {
   readonly account: string;
+  /** True when no account was given (context or CDK_DEFAULT_ACCOUNT): FALLBACK_ACCOUNT stands in, for offline synth only. */
+  readonly placeholderAccount?: boolean;
   readonly region: string;
   readonly agentEndpointType: AgentEndpointType;
   readonly agentEndpointUri: string;
@@ -25,6 +27,8 @@ export interface SecureIvrConfig {
   readonly validationUrl?: string;
   /** Deploy the reference validation service (test gateway) behind an IAM-authenticated function URL. */
   readonly deployReferenceService: boolean;
+  /** Reserved concurrency of the reference service; absent means none (accounts with a quota of 10 cannot reserve). */
+  readonly referenceServiceConcurrency?: number;
   /** Where the validator's private CA bundle / client certificate are (see ValidatorTrust). */
   readonly validationCaSecretArn?: string;
   readonly validationCaParameter?: string;
@@ -72,7 +76,8 @@ export interface ReadConfigOptions {
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 const LANGUAGE = /^[a-z]{2,3}-[A-Z]{2}$/;
-const VOICE_CONNECTOR_ARN = /^arn:aws[a-z-]*:chime:[a-z0-9-]+:\d{12}:vc\/[A-Za-z0-9]+$/;
+/** A Voice Connector (`vc/…`) or Voice Connector group (`vcg/…`): CallAndBridge takes either as an AWS endpoint. */
+const VOICE_CONNECTOR_ARN = /^arn:aws[a-z-]*:chime:[a-z0-9-]+:\d{12}:vcg?\/[A-Za-z0-9-]+$/;
 
 /** Context from the CLI arrives as strings, from cdk.json typed; both are accepted. */
 function text(node: Node, key: string): string | undefined {
@@ -163,10 +168,12 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
   const problems: string[] = [];
   const missing: string[] = [];
 
-  const account = text(node, 'account') ?? env.CDK_DEFAULT_ACCOUNT ?? FALLBACK_ACCOUNT;
+  const givenAccount = text(node, 'account') ?? env.CDK_DEFAULT_ACCOUNT;
+  const account = givenAccount ?? FALLBACK_ACCOUNT;
   if (!/^\d{12}$/.test(account)) problems.push('account must be a 12-digit AWS account id');
   const region = text(node, 'region') ?? env.CDK_DEFAULT_REGION ?? FALLBACK_REGION;
-  if (!(SMA_REGIONS as readonly string[]).includes(region)) problems.push(`region must be ${SMA_REGIONS.join(' or ')} (Chime SDK SIP media applications run only there)`);
+  const badRegion = regionProblem(region);
+  if (badRegion) problems.push(badRegion);
 
   const typeRaw = (text(node, 'agentEndpointType') ?? 'PSTN').toUpperCase();
   const agentEndpointType: AgentEndpointType = typeRaw === 'AWS' ? 'AWS' : 'PSTN';
@@ -179,7 +186,7 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
 
   const agentVoiceConnectorArn = text(node, 'agentVoiceConnectorArn');
   if (agentEndpointType === 'AWS' && agentVoiceConnectorArn === undefined) missing.push('agentVoiceConnectorArn (required when agentEndpointType is AWS)');
-  else if (agentVoiceConnectorArn !== undefined && !VOICE_CONNECTOR_ARN.test(agentVoiceConnectorArn)) problems.push('agentVoiceConnectorArn must be a Chime voice connector ARN (arn:aws:chime:<region>:<account>:vc/<id>)');
+  else if (agentVoiceConnectorArn !== undefined && !VOICE_CONNECTOR_ARN.test(agentVoiceConnectorArn)) problems.push('agentVoiceConnectorArn must be a Chime SDK Voice Connector or Voice Connector group ARN (arn:aws:chime:<region>:<account>:vc/<id> or …:vcg/<id>)');
 
   const callerIdNumber = text(node, 'callerIdNumber');
   if (callerIdNumber !== undefined && !E164.test(callerIdNumber)) problems.push('callerIdNumber must be an E.164 number such as +15555550100');
@@ -187,6 +194,7 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
   const deployReferenceServiceRaw = (text(node, 'deployReferenceService') ?? 'false').toLowerCase();
   const deployReferenceService = deployReferenceServiceRaw === 'true';
   if (deployReferenceServiceRaw !== 'true' && deployReferenceServiceRaw !== 'false') problems.push('deployReferenceService must be true or false');
+  const referenceServiceConcurrency = text(node, 'referenceServiceConcurrency') === undefined ? undefined : wholeNumber(node, 'referenceServiceConcurrency', 1, 1, 1000, problems);
   const validationUrl = text(node, 'validationUrl');
   if (validationUrl === undefined && !deployReferenceService) missing.push('validationUrl (the merchant validation web service, https://…)');
   else if (validationUrl !== undefined && (!URL.canParse(validationUrl) || new URL(validationUrl).protocol !== 'https:')) problems.push('validationUrl must be an https:// URL');
@@ -233,6 +241,7 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
   if (problems.length > 0) throw new StackConfigError(problems);
   return {
     account,
+    ...(givenAccount === undefined ? { placeholderAccount: true } : {}),
     region,
     agentEndpointType,
     agentEndpointUri: agentEndpointUri as string,
@@ -240,6 +249,7 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
     callerIdNumber,
     validationUrl,
     deployReferenceService,
+    ...(referenceServiceConcurrency !== undefined ? { referenceServiceConcurrency } : {}),
     validationCaSecretArn,
     validationCaParameter,
     validationClientCertSecretArn,

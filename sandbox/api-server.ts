@@ -112,7 +112,15 @@ const bearer = (req: IncomingMessage): string | undefined => {
   return typeof h === 'string' && h.startsWith('Bearer ') ? h.slice(7) : undefined;
 };
 
-export async function startApiServer(sandbox: Sandbox, port: number, host = '127.0.0.1'): Promise<ApiServer> {
+export interface ApiServerOptions {
+  /**
+   * Desktop origins (besides the sandbox's own) whose frames may hand the console a token and a call —
+   * the sandbox's counterpart of the stack's `consoleEmbeddingOrigins`, served to the console in /config.json.
+   */
+  embeddingOrigins?: string[];
+}
+
+export async function startApiServer(sandbox: Sandbox, port: number, host = '127.0.0.1', options: ApiServerOptions = {}): Promise<ApiServer> {
   // Session functions run in this process: their push sink publishes to this server's hub.
   process.env[PUSH_ENV.target] = 'local';
   const config = await loadSecureInputConfig(process.env);
@@ -195,8 +203,12 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
           res.end(finance.body);
         };
         if (!roleAllows(roleOf(identity), req.method ?? 'GET', url.pathname)) return writeFinance(financeOnlyRefusal());
+        // Bundled scripts first: the finance page's script is built from web/src like the console's.
+        const bundled = req.method === 'GET' ? assets.get(url.pathname) : undefined;
+        if (bundled) return sendAsset(res, bundled);
         const finance = await handleFinanceRequest({ method: req.method ?? 'GET', url, identity }, financeDeps);
         if (finance) return writeFinance(finance);
+        if (req.method === 'GET' && url.pathname === '/config.json') return send(res, 200, { signIn: { mode: 'local' }, embeddingOrigins: options.embeddingOrigins ?? [] });
         if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok', activeCalls: sandbox.emulator.activeCalls().length });
         if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/console' || url.pathname === '/keypad')) {
           res.writeHead(302, { location: url.pathname === '/keypad' ? '/keypad/' : '/console/' });

@@ -17,7 +17,7 @@ import { checkTimingScale, SmaEmulator, type EmulatedCall, type EmulatorFaults, 
 import { startVoiceEndpoint, type VoiceEndpoint } from './sma/voice-endpoint';
 import type { KeySource } from './sma/caller';
 import { synthesizeSessionDefinition } from '../lib/session-definition';
-import { makeLocalCertificates } from '../lambdas/validation-service/certificates';
+import { makeLocalCertificates } from './tls/certificates';
 import { startValidationServer, type RunningValidationServer } from '../lambdas/validation-service/server';
 import type { SessionOutcome, SessionRequest } from '../lambdas/shared/session/contract';
 import { CallRecorder } from './recording/call-recording';
@@ -166,7 +166,12 @@ export class Sandbox {
       ],
     };
     const dynamo = options.storageInChildProcesses ? await startDynamoProcess(dynamoOptions) : await startDynamo(dynamoOptions);
-    const s3Options = { dataDir: join(dataDir, 's3'), buckets: [RECORDING_BUCKET, AUDIT_BUCKET] };
+    // The audit bucket's policy in AWS requires If-None-Match on every write: the local S3 plays it too.
+    const s3Options = {
+      dataDir: join(dataDir, 's3'),
+      buckets: [RECORDING_BUCKET, AUDIT_BUCKET],
+      conditionalWritesOnly: ['events/', 'outcomes/', 'digests/'].map((prefix) => ({ bucket: AUDIT_BUCKET, prefix })),
+    };
     const s3 = options.storageInChildProcesses ? await startS3Process(s3Options) : await startS3(s3Options);
 
     let validation: RunningValidationServer | undefined;

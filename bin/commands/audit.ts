@@ -2,27 +2,32 @@
  * `secure-ivr audit pull|verify`: the compliance view of the audit trail.
  *   pull    the events of a time window (optionally one session or one agent's sessions) as JSON lines
  *           (the stored records, re-verifiable) or CSV, in chain order
- *   verify  recomputes every chain that has events in the window and reports gaps, reorderings and
- *           altered records with their stream, position and key
+ *   verify  recomputes every chain that has events in the window and reports gaps, reorderings,
+ *           altered records and overwritten keys (more than one object version) with their stream,
+ *           position and key; with the chain-head table, sessions whose objects are all gone
  * Exit: 0 clean; 1 findings or failure; 2 bad usage.
  */
 import { parseArgs, one, UsageError, type ParsedArgs } from './args';
 import { openSource, progressReporter, SOURCE_OPTIONS, SOURCE_USAGE } from './audit-source';
 
 export const AUDIT_USAGE = `Usage: secure-ivr audit pull   --from TIME --to TIME [--session ID] [--agent ID] [--format jsonl|csv] [source]
-       secure-ivr audit verify [--from TIME --to TIME] [--chain-table NAME] [--json] [source]
+       secure-ivr audit verify [--from TIME --to TIME] [--chain-table NAME] [--digest-key KEY [--digests-since HOUR]] [--json] [source]
 
   --from, --to      UTC window: YYYY-MM-DD (to is inclusive) or ISO 8601 time; verify defaults to the last 400 days
   --session ID      only this session's events
   --agent ID        only the sessions this agent requested
   --format          jsonl (default: the stored records, hashes included) or csv
-  --chain-table     the deployed chain-head table: also detects a removed tail (needs dynamodb:GetItem)
+  --chain-table     the deployed chain-head table: also detects a removed tail or a whole removed session (needs dynamodb:Scan)
+  --digest-key KEY  the digest signing key (ARN or alias): also checks the signed hourly digests — signatures,
+                    the digest chain, and sessions removed, rewritten, back-dated or covered by no digest
+                    (needs kms:GetPublicKey; the public key then verifies offline)
+  --digests-since   the first hour (YYYY-MM-DDTHH, UTC) a digest is due for (default: the window's start)
   --json            verify prints one JSON report
   --quiet           no progress on stderr
 source:
 ${SOURCE_USAGE}`;
 
-const OPTIONS = { ...SOURCE_OPTIONS, from: { value: true }, to: { value: true }, session: { value: true }, agent: { value: true }, format: { value: true }, 'chain-table': { value: true }, json: {}, quiet: {}, help: {} } as const;
+const OPTIONS = { ...SOURCE_OPTIONS, from: { value: true }, to: { value: true }, session: { value: true }, agent: { value: true }, format: { value: true }, 'chain-table': { value: true }, 'digest-key': { value: true }, 'digests-since': { value: true }, json: {}, quiet: {}, help: {} } as const;
 
 async function window(args: ParsedArgs, required: boolean): Promise<{ from: Date; to: Date }> {
   const { parseWindow } = await import('../../lambdas/audit/finance-api');
@@ -87,36 +92,64 @@ async function pull(args: ParsedArgs, win: { from: Date; to: Date }, opened: Ope
   return 0;
 }
 
-async function chainHeads(table: string, streams: string[], region: string | undefined): Promise<Map<string, { seq: number; hash: string }>> {
-  const [{ DynamoDBClient }, { DynamoDBDocumentClient }, { readChainHead }, { mapLimited }] = await Promise.all([
+/** Every chain head of the window's days (a day earlier too, like the objects): to catch removed tails and sessions. */
+async function chainHeads(table: string, win: { from: Date; to: Date }, region: string | undefined): Promise<Map<string, { seq: number; hash: string }>> {
+  const [{ DynamoDBClient }, { DynamoDBDocumentClient }, { listChainHeads }] = await Promise.all([
     import('@aws-sdk/client-dynamodb'),
     import('@aws-sdk/lib-dynamodb'),
     import('../../lambdas/audit/audit-writer'),
-    import('../../lambdas/audit/audit-reader'),
   ]);
   const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ ...(region ? { region } : {}) }));
-  const heads = new Map<string, { seq: number; hash: string }>();
-  await mapLimited(streams, 8, async (s) => {
-    const head = await readChainHead(ddb, table, s);
-    if (head) heads.set(s, { seq: head.seq, hash: head.hash });
-  });
-  return heads;
+  try {
+    const fromDay = new Date(win.from.getTime() - 24 * 3600 * 1000).toISOString().slice(0, 10);
+    const heads = await listChainHeads(ddb, table, fromDay, win.to.toISOString().slice(0, 10));
+    return new Map([...heads].map(([stream, h]) => [stream, { seq: h.seq, hash: h.hash }]));
+  } finally {
+    ddb.destroy();
+  }
+}
+
+/** The digest key's public half (DER), fetched once with the caller's credentials. */
+async function digestPublicKey(keyId: string, region: string | undefined): Promise<Uint8Array> {
+  const { KMSClient, GetPublicKeyCommand } = await import('@aws-sdk/client-kms');
+  // AWS_ENDPOINT_URL_KMS reaches a local KMS (the sandbox's) with the same code.
+  const kms = new KMSClient({ ...(region ? { region } : {}) });
+  try {
+    const out = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
+    if (!out.PublicKey) throw new UsageError('the digest key has no public key; is it the SIGN_VERIFY digest key?');
+    return out.PublicKey;
+  } finally {
+    kms.destroy();
+  }
 }
 
 async function verify(args: ParsedArgs, win: { from: Date; to: Date }, opened: Opened, out: NodeJS.WritableStream, progress: (d: number, t: number) => void): Promise<number> {
   const { verifyWindow } = await import('../../lambdas/audit/audit-reader');
   const now = new Date();
-  let report = await verifyWindow(opened.source, win, { now, progress });
   const table = one(args, 'chain-table');
-  if (table) report = await verifyWindow(opened.source, win, { now, heads: await chainHeads(table, report.streams.map((s) => s.stream), one(args, 'region')) });
+  const heads = table ? await chainHeads(table, win, one(args, 'region')) : undefined;
+  const report = await verifyWindow(opened.source, win, { now, progress, ...(heads ? { heads } : {}) });
+  const digestKey = one(args, 'digest-key');
+  let digests: { digests: number; coveredStreams: number } | undefined;
+  if (digestKey) {
+    const since = one(args, 'digests-since');
+    const [{ verifyDigestWindow }, { isHour, publicKeyFromDer }] = await Promise.all([import('../../lambdas/audit/audit-reader'), import('../../lambdas/audit/digest-chain')]);
+    if (since !== undefined && !isHour(since)) throw new UsageError('--digests-since must be YYYY-MM-DDTHH (UTC)');
+    const publicKey = publicKeyFromDer(await digestPublicKey(digestKey, one(args, 'region')));
+    const checked = await verifyDigestWindow(opened.source, win, { publicKey, now, ...(since ? { fromHour: since } : {}) });
+    report.findings.push(...checked.findings);
+    digests = { digests: checked.digests, coveredStreams: checked.coveredStreams };
+  }
   if (args.flags.has('json')) {
-    out.write(`${JSON.stringify({ source: opened.where, from: win.from.toISOString(), to: win.to.toISOString(), ...report })}\n`);
+    out.write(`${JSON.stringify({ source: opened.where, from: win.from.toISOString(), to: win.to.toISOString(), ...report, ...(digests ? { digests } : {}) })}\n`);
   } else {
     for (const f of report.findings) out.write(`${f.kind.toUpperCase()}  session ${f.stream}  #${f.seq}  ${f.key}  ${f.message}\n`);
     const open = report.streams.filter((s) => !s.complete).length;
     out.write(
       `${report.findings.length === 0 ? 'OK' : 'FAILED'}: ${report.records} records in ${report.streams.length} session chains from ${opened.where}` +
-        `${open > 0 ? ` (${open} still open)` : ''}; ${report.findings.length} problem${report.findings.length === 1 ? '' : 's'}\n`,
+        `${open > 0 ? ` (${open} still open)` : ''}` +
+        `${digests ? `; ${digests.digests} signed digests, ${digests.coveredStreams} sessions covered` : '; digests not checked (pass --digest-key)'}` +
+        `; ${report.findings.length} problem${report.findings.length === 1 ? '' : 's'}\n`,
     );
   }
   return report.findings.length === 0 ? 0 : 1;

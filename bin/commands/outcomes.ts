@@ -42,8 +42,9 @@ export async function runOutcomesCommand(argv: string[], out: NodeJS.WritableStr
   try {
     opened = await openSource(args);
     const { readOutcomes, outcomesCsv, summarizeOutcomes } = await import('../../lambdas/audit/outcomes');
+    const { summarizeCategories } = await import('../../lambdas/audit/outcome-categories');
     const records = await readOutcomes(opened.source, win, progressReporter(err, 'reading outcomes', args.flags.has('quiet')));
-    if ((one(args, 'format') ?? 'csv') === 'json') out.write(`${JSON.stringify({ from: win.from.toISOString(), to: win.to.toISOString(), summary: summarizeOutcomes(records), outcomes: records }, null, 2)}\n`);
+    if ((one(args, 'format') ?? 'csv') === 'json') out.write(`${JSON.stringify({ from: win.from.toISOString(), to: win.to.toISOString(), summary: { ...summarizeOutcomes(records), ...summarizeCategories(records) }, outcomes: records }, null, 2)}\n`);
     else out.write(outcomesCsv(records));
     return 0;
   } catch (e) {

@@ -3,16 +3,28 @@
  * form's fields, cancelling it, retrying it, asking the caller to key a field again, closing it, and the
  * per-interaction history supervisors read. Every refusal is an AgentRequestRefusedError with a code.
  *
- * Pure apart from its ports (session table, workflow, telephony, interaction directory, clock), so the
- * AWS handlers and the sandbox run the same checks.
+ * Pure apart from its ports (the session store in lambdas/shared/session/session-store.ts, workflow,
+ * telephony, interaction directory, clock), so the AWS handlers and the sandbox run the same checks.
+ * It sends no AWS command itself.
  */
-import type { CallUpdate, SessionRequest, SessionStatus } from '../shared/session/contract';
+import { type CallUpdate, SESSION_ERROR, type SessionRequest, type SessionStatus } from '../shared/session/contract';
 import { agentAccess, checkFieldValues, initiateRefusal, type FormDefinition, type FormsConfig, type Right, type TokenRight } from '../shared/session/forms';
-import { getSession, takeTaskToken, type SessionRecord, type SessionStoreDeps } from '../shared/session/session-store';
+import {
+  type AgentRequestRecord,
+  callLockHeld,
+  closeAgentRequest,
+  getAgentRequest,
+  getSession,
+  requestCancel,
+  saveAgentRequest,
+  sessionIdsOnCall,
+  takeTaskToken,
+  type SessionRecord,
+  type SessionStoreDeps,
+} from '../shared/session/session-store';
 import { AgentRequestRefusedError } from './errors';
 import { isInteractionId, isSessionId } from '../shared/session/ids';
 import type { InteractionDirectory, InteractionInfo } from './interactions';
-import { dynamoLib } from '../shared/sdk';
 
 export interface AgentIdentity {
   userId: string;
@@ -38,23 +50,13 @@ export interface AgentServiceDeps {
   calls: CallUpdatePort;
   interactions: InteractionDirectory;
   newId(): string;
-  sleep(ms: number): Promise<void>;
   /** Told when a session starts (the sandbox's push hub learns the owner without a table read). */
   onSessionStarted?(agentId: string, sessionId: string): void;
 }
 
-/** The error name a cancel fails GetKey with; Abort reports it. */
-export const AGENT_CANCELLED = 'AgentCancelled';
 const FINISHED = new Set<SessionStatus>(['accepted', 'declined', 'unknown', 'aborted']);
 const CARD_FIELD_LABEL = { pan: 'Card number', exp: 'Expiry date', cvv: 'Security code' } as const;
 type CardField = keyof typeof CARD_FIELD_LABEL;
-/** How long a cancel waits for GetKey to hand its token over (the workflow is still in Begin). */
-const CANCEL_WAIT_ROUNDS = 40;
-const CANCEL_WAIT_MS = 150;
-/** How long a retry waits for the agent to be back on the call (≈ 6 s). */
-const RECONNECT_WAIT_ROUNDS = 40;
-/** Kept for retry and history; only non-confidential form fields. */
-const REQUEST_RETENTION_SECONDS = 90 * 24 * 3600;
 
 export interface StartBody {
   interactionId: string;
@@ -91,6 +93,8 @@ export interface SessionView {
   resultLine?: string;
   retryOf?: string;
   closed?: boolean;
+  /** The agent asked to cancel and the session has not ended yet; the outcome follows on the push channel. */
+  cancelRequested?: boolean;
 }
 
 export interface InteractionHistory {
@@ -102,9 +106,6 @@ export interface InteractionHistory {
   sessions: SessionView[];
 }
 
-const requestKey = (sessionId: string): string => `request#${sessionId}`;
-const interactionKey = (interactionId: string): string => `interaction#${interactionId}`;
-const lockKey = (interactionId: string): string => `call#${interactionId}`;
 
 export function formView(form: FormDefinition): FormView {
   return {
@@ -152,19 +153,27 @@ export class AgentService {
     if (refusal) throw new AgentRequestRefusedError(refusal.code, `Secure input refused: ${refusal.reason}`);
     const form = this.deps.config.forms.find((f) => f.id === body.formId) as FormDefinition;
 
+    // Who answered the call, whether they are still on it and how many parties it has come from the server
+    // (the IVR's record of the bridge); a call whose owner or party count the server cannot tell is refused.
     const info = await this.deps.interactions.describe(body.interactionId);
     if (!info) throw new AgentRequestRefusedError('unknown-interaction', 'Secure input refused: there is no such call');
-    if (info.agentId !== undefined && info.agentId !== agent.userId) throw new AgentRequestRefusedError('not-your-interaction', 'Secure input refused: this call is not connected to you');
+    if (info.agentId === undefined) throw new AgentRequestRefusedError('owner-unknown', 'Secure input refused: the server cannot tell which agent answered this call; ask your administrator to register your endpoint');
+    if (info.agentId !== agent.userId) throw new AgentRequestRefusedError('not-your-interaction', 'Secure input refused: this call is not connected to you');
     // While a session runs the agent is off the line, so "running" is checked before "connected".
-    if (await this.lockHeld(body.interactionId)) throw new AgentRequestRefusedError('session-running', 'Secure input refused: a secure session is already running on this call; wait for it to end or cancel it');
-    if (info.connected === false) throw new AgentRequestRefusedError('not-connected', 'Secure input refused: the call is not connected; secure input needs a caller on the line with you');
-    const parties = Math.max(info.parties ?? 2, body.parties ?? 2);
+    if (await callLockHeld(this.deps.store, body.interactionId)) throw new AgentRequestRefusedError('session-running', 'Secure input refused: a secure session is already running on this call; wait for it to end or cancel it');
+    // A retry may find the agent still being called back after the previous session: only a caller gone refuses it.
+    // A new session needs the server to know the agent is on the line.
+    const notConnected = retryOf === undefined ? info.connected !== true : info.callerConnected === false;
+    if (notConnected) throw new AgentRequestRefusedError('not-connected', 'Secure input refused: the call is not connected; secure input needs a caller on the line with you');
+    if (info.parties === undefined) throw new AgentRequestRefusedError('conference', 'Secure input refused: the server cannot tell how many parties are on this call');
+    // The desktop may only make this stricter (it can report a conference the server cannot see), never looser.
+    const parties = Math.max(info.parties, body.parties ?? 0);
     if (parties > 2) throw new AgentRequestRefusedError('conference', `Secure input refused: secure input is not available on a conference call (${parties} parties); remove the other parties first`);
     const problems = checkFieldValues(form, body.fields);
     if (problems.length > 0) throw new AgentRequestRefusedError('invalid-fields', 'Secure input refused: check the form fields', problems);
 
     const sessionId = this.deps.newId();
-    await this.saveRequest(sessionId, agent.userId, body, retryOf);
+    await saveAgentRequest(this.deps.store, { sessionId, agentId: agent.userId, callTransactionId: body.interactionId, formId: body.formId, fields: body.fields, ...(retryOf ? { retryOf } : {}) });
     this.deps.onSessionStarted?.(agent.userId, sessionId);
     await this.deps.workflow.start({ sessionId, callTransactionId: body.interactionId, agentId: agent.userId, formId: form.id, fields: { ...body.fields }, parties, ...(resend && retryOf ? { resendOf: retryOf } : {}) });
     const now = this.deps.store.now().toISOString();
@@ -187,30 +196,33 @@ export class AgentService {
     return this.view(record, request);
   }
 
-  /** Ends a running session before the card is submitted: GetKey fails, Abort destroys the data and brings the agent back. */
+  /**
+   * Ends a running session before the card is submitted: GetKey fails, Abort destroys the data and brings
+   * the agent back; the outcome reaches the agent on the push channel. The wish is recorded first and the
+   * token taken second, while GetKey stores its token first and reads the wish second: so whichever of the
+   * two comes last fails the token, and a cancel during Begin needs no waiting here.
+   */
   public async cancel(agent: AgentIdentity, sessionId: string): Promise<SessionView> {
-    let { record, request } = await this.ownSession(agent, sessionId, false);
-    for (let round = 0; round < CANCEL_WAIT_ROUNDS; round += 1) {
-      if (FINISHED.has(record.status)) throw new AgentRequestRefusedError('not-cancellable', 'The secure session has already ended');
-      if (record.status === 'validating') throw new AgentRequestRefusedError('not-cancellable', 'The card details were already submitted for validation; wait for the outcome');
-      const token = await takeTaskToken(this.deps.store, sessionId);
-      if (token) {
-        await this.deps.workflow.fail(token, AGENT_CANCELLED, 'the agent cancelled the secure session');
-        return { ...this.view(record, request), status: record.status, running: true };
-      }
-      // Before GetKey has stored its token the session is still being opened: wait for it.
-      if (record.status !== 'requested') throw new AgentRequestRefusedError('not-cancellable', 'The card details were already submitted for validation; wait for the outcome');
-      await this.deps.sleep(CANCEL_WAIT_MS);
-      ({ record, request } = await this.ownSession(agent, sessionId, false));
-    }
-    throw new AgentRequestRefusedError('not-cancellable', 'The secure session is still being opened; try cancelling again in a moment');
+    const { record, request } = await this.ownSession(agent, sessionId, false);
+    if (FINISHED.has(record.status)) throw new AgentRequestRefusedError('not-cancellable', 'The secure session has already ended');
+    if (record.status === 'validating') throw new AgentRequestRefusedError('not-cancellable', 'The card details were already submitted for validation; wait for the outcome');
+    const recorded = await requestCancel(this.deps.store, sessionId);
+    const token = await takeTaskToken(this.deps.store, sessionId);
+    if (token) await this.deps.workflow.fail(token, SESSION_ERROR.agentCancelled, 'the agent cancelled the secure session');
+    // No token and past Begin: the caller's entry already completed it, so the card is being submitted.
+    else if (record.status !== 'requested') throw new AgentRequestRefusedError('not-cancellable', 'The card details were already submitted for validation; wait for the outcome');
+    // A session started without the agent API (the CLI) has no request to record the wish on.
+    else if (!recorded) throw new AgentRequestRefusedError('not-cancellable', 'The secure session is still being opened; try cancelling again in a moment');
+    return { ...this.view(record, request), status: record.status, running: true, cancelRequested: true };
   }
 
   /**
-   * A new session with the same form and fields after a decline or an abort. After an unknown outcome
-   * the card may have been charged, so only a resend (`{"resend": true}`) is allowed: the same form
-   * fields under the same payment reference, which the validation service sees as the same
-   * Idempotency-Key and so cannot charge twice. Enforced here and again by Begin.
+   * A new session with the same form and fields after a decline or an abort. A retry usually follows the
+   * outcome at once, while the agent is still being called back: it is recorded and started without
+   * waiting here, and the telephony adapter holds the new session until the agent is bridged again.
+   * After an unknown outcome the card may have been charged, so only a resend (`{"resend": true}`) is
+   * allowed: the same form fields under the same payment reference, which the validation service sees
+   * as the same Idempotency-Key and so cannot charge twice. Enforced here and again by Begin.
    */
   public async retry(agent: AgentIdentity, sessionId: string, raw: unknown): Promise<SessionView> {
     const { record, request } = await this.ownSession(agent, sessionId, false);
@@ -222,11 +234,6 @@ export class AgentService {
     }
     if (resend && record.status !== 'unknown') throw new AgentRequestRefusedError('not-retryable', 'Only a session whose payment status is unknown can be resent; use retry for a new payment');
     const override = resend ? undefined : typeof raw === 'object' && raw !== null && 'fields' in raw ? (raw as { fields: unknown }).fields : undefined;
-    // Retry usually follows the outcome at once, while the IVR is still telling the caller and calling the agent back.
-    for (let round = 0; round < RECONNECT_WAIT_ROUNDS; round += 1) {
-      if ((await this.deps.interactions.describe(record.callTransactionId))?.connected !== false) break;
-      await this.deps.sleep(CANCEL_WAIT_MS);
-    }
     return this.startSession(agent, { interactionId: record.callTransactionId, formId: record.formId, fields: override ?? request?.fields ?? {} }, sessionId, resend);
   }
 
@@ -247,16 +254,7 @@ export class AgentService {
   public async end(agent: AgentIdentity, sessionId: string): Promise<SessionView> {
     const { record, request } = await this.ownSession(agent, sessionId, false);
     if (!FINISHED.has(record.status)) throw new AgentRequestRefusedError('not-finished', 'The secure session is still running; cancel it to end it now');
-    const { UpdateCommand } = await dynamoLib();
-    await this.deps.store.ddb.send(
-      new UpdateCommand({
-        TableName: this.deps.store.tableName,
-        Key: { sessionId: requestKey(sessionId) },
-        UpdateExpression: 'SET closedAt = :now',
-        ConditionExpression: 'attribute_exists(sessionId)',
-        ExpressionAttributeValues: { ':now': this.deps.store.now().toISOString() },
-      }),
-    );
+    await closeAgentRequest(this.deps.store, sessionId);
     return { ...this.view(record, request), closed: true };
   }
 
@@ -265,16 +263,15 @@ export class AgentService {
     if (!isInteractionId(interactionId)) throw new AgentRequestRefusedError('bad-request', 'the interaction id is not valid');
     const access = this.requireRight(agent, 'secureInput');
     const supervisor = access.rights.has('superviseSecureInput');
-    const { GetCommand } = await dynamoLib();
-    const { Item } = await this.deps.store.ddb.send(new GetCommand({ TableName: this.deps.store.tableName, Key: { sessionId: interactionKey(interactionId) }, ConsistentRead: true }));
-    const ids = Array.isArray(Item?.sessionIds) ? (Item.sessionIds as unknown[]).filter((v): v is string => typeof v === 'string') : [];
+    const ids = await sessionIdsOnCall(this.deps.store, interactionId);
     const info = await this.deps.interactions.describe(interactionId);
+    if (!supervisor && info?.agentId !== undefined && info.agentId !== agent.userId) throw new AgentRequestRefusedError('not-your-interaction', 'Only supervisors may see secure input on other agents\u2019 calls');
     const sessions: SessionView[] = [];
     for (const id of ids.slice(-50)) {
       const record = await getSession(this.deps.store, id);
       if (!record) continue;
       if (!supervisor && record.agentId !== agent.userId) continue;
-      sessions.push(this.view(record, await this.readRequest(id)));
+      sessions.push(this.view(record, await getAgentRequest(this.deps.store, id)));
     }
     if (!supervisor && ids.length > 0 && sessions.length === 0) throw new AgentRequestRefusedError('not-your-interaction', 'Only supervisors may see secure input on other agents\u2019 calls');
     const outcomes = { accepted: 0, declined: 0, unknown: 0, aborted: 0, running: 0 };
@@ -319,55 +316,16 @@ export class AgentService {
     return { interactionId: b.interactionId as string, formId: b.formId as string, fields: fields as Record<string, string>, ...(typeof b.parties === 'number' ? { parties: b.parties } : {}) };
   }
 
-  private async lockHeld(interactionId: string): Promise<boolean> {
-    const { GetCommand } = await dynamoLib();
-    const { Item } = await this.deps.store.ddb.send(new GetCommand({ TableName: this.deps.store.tableName, Key: { sessionId: lockKey(interactionId) }, ConsistentRead: true }));
-    return typeof Item?.activeSessionId === 'string' && Number(Item.expiresAt) > Math.floor(this.deps.store.now().getTime() / 1000);
-  }
-
-  private async saveRequest(sessionId: string, agentId: string, body: StartBody, retryOf: string | undefined): Promise<void> {
-    const { PutCommand, UpdateCommand } = await dynamoLib();
-    const now = this.deps.store.now();
-    const expiresAt = Math.floor(now.getTime() / 1000) + REQUEST_RETENTION_SECONDS;
-    await this.deps.store.ddb.send(
-      new PutCommand({
-        TableName: this.deps.store.tableName,
-        Item: { sessionId: requestKey(sessionId), agentId, interactionId: body.interactionId, formId: body.formId, fields: body.fields, ...(retryOf ? { retryOf } : {}), createdAt: now.toISOString(), expiresAt },
-        ConditionExpression: 'attribute_not_exists(sessionId)',
-      }),
-    );
-    await this.deps.store.ddb.send(
-      new UpdateCommand({
-        TableName: this.deps.store.tableName,
-        Key: { sessionId: interactionKey(body.interactionId) },
-        UpdateExpression: 'SET sessionIds = list_append(if_not_exists(sessionIds, :empty), :id), expiresAt = :exp, updatedAt = :now',
-        ExpressionAttributeValues: { ':empty': [], ':id': [sessionId], ':exp': expiresAt, ':now': now.toISOString() },
-      }),
-    );
-  }
-
-  private async readRequest(sessionId: string): Promise<{ fields: Record<string, string>; retryOf?: string; closedAt?: string } | undefined> {
-    const { GetCommand } = await dynamoLib();
-    const { Item } = await this.deps.store.ddb.send(new GetCommand({ TableName: this.deps.store.tableName, Key: { sessionId: requestKey(sessionId) } }));
-    if (!Item) return undefined;
-    return {
-      fields: (Item.fields ?? {}) as Record<string, string>,
-      ...(typeof Item.retryOf === 'string' ? { retryOf: Item.retryOf } : {}),
-      ...(typeof Item.closedAt === 'string' ? { closedAt: Item.closedAt } : {}),
-    };
-  }
-
   /** The session, if this agent started it (or supervises); a session still being opened may not be in the table yet. */
-  private async ownSession(agent: AgentIdentity, sessionId: string, allowSupervisor: boolean): Promise<{ record: SessionRecord; request: Awaited<ReturnType<AgentService['readRequest']>> }> {
+  private async ownSession(agent: AgentIdentity, sessionId: string, allowSupervisor: boolean): Promise<{ record: SessionRecord; request: AgentRequestRecord | undefined }> {
     if (!isSessionId(sessionId)) throw new AgentRequestRefusedError('bad-request', 'the session id is not valid');
     const access = this.requireRight(agent, 'secureInput');
-    const request = await this.readRequest(sessionId);
+    const request = await getAgentRequest(this.deps.store, sessionId);
     let record = await getSession(this.deps.store, sessionId);
     if (!record && request) {
       // Begin has not written the session yet: report it as requested.
       const now = this.deps.store.now().toISOString();
-      const item = await this.requestItem(sessionId);
-      record = { sessionId, callTransactionId: item.interactionId, agentId: item.agentId, formId: item.formId, status: 'requested', createdAt: item.createdAt ?? now, updatedAt: now };
+      record = { sessionId, callTransactionId: request.callTransactionId, agentId: request.agentId, formId: request.formId, status: 'requested', createdAt: request.createdAt ?? now, updatedAt: now };
     }
     if (!record) throw new AgentRequestRefusedError('unknown-session', 'There is no such secure session');
     if (record.agentId !== agent.userId && !(allowSupervisor && access.rights.has('superviseSecureInput'))) {
@@ -376,13 +334,7 @@ export class AgentService {
     return { record, request };
   }
 
-  private async requestItem(sessionId: string): Promise<{ interactionId: string; agentId: string; formId: string; createdAt?: string }> {
-    const { GetCommand } = await dynamoLib();
-    const { Item } = await this.deps.store.ddb.send(new GetCommand({ TableName: this.deps.store.tableName, Key: { sessionId: requestKey(sessionId) } }));
-    return { interactionId: String(Item?.interactionId ?? ''), agentId: String(Item?.agentId ?? ''), formId: String(Item?.formId ?? ''), ...(typeof Item?.createdAt === 'string' ? { createdAt: Item.createdAt } : {}) };
-  }
-
-  private view(record: SessionRecord, request: { retryOf?: string; closedAt?: string } | undefined): SessionView {
+  private view(record: SessionRecord, request: Pick<AgentRequestRecord, 'retryOf' | 'closedAt' | 'cancelRequestedAt'> | undefined): SessionView {
     const form = this.deps.config.forms.find((f) => f.id === record.formId);
     const fields: CardField[] = form?.cardFields ?? ['pan', 'exp', 'cvv'];
     return {
@@ -405,6 +357,7 @@ export class AgentService {
       ...(record.resultLine ? { resultLine: record.resultLine } : {}),
       ...(request?.retryOf ? { retryOf: request.retryOf } : {}),
       ...(request?.closedAt ? { closed: true } : {}),
+      ...(request?.cancelRequestedAt && !FINISHED.has(record.status) ? { cancelRequested: true } : {}),
     };
   }
 }

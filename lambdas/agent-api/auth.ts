@@ -1,11 +1,17 @@
 /**
  * Who is calling the agent API. In AWS the HTTP API's JWT authorizer has already verified the Cognito
- * token and hands over its claims; the WebSocket $connect authorizer verifies the token itself against
- * the user pool's JWKS. The sandbox signs its own HS256 tokens (sandbox/agent/local-auth.ts). Rights a
- * token carries (the finance user's viewOutcomes, as a Cognito group) come only from the verified claims.
+ * token and hands over its claims; the WebSocket $connect authorizer verifies the token itself with
+ * aws-jwt-verify against the user pool's key set. The key set is fetched once and cached; a token naming an
+ * unknown key id may trigger one refetch (key rotation), after which further unknown ids wait out a penalty
+ * period instead of fetching again, so a flood of forged tokens cannot turn into a flood of fetches. The
+ * sandbox signs its own RS256 tokens and preloads its key set (sandbox/agent/local-auth.ts). Rights a token
+ * carries (the finance user's viewOutcomes, as a Cognito group) come only from the verified claims.
  */
-import { jwksResolver, tokenRightsFromClaims, userIdFromClaims, verifyJwt, type KeyResolver } from './jwt';
+import { CognitoJwtVerifier } from 'aws-jwt-verify';
+import type { Fetcher } from 'aws-jwt-verify/https';
+import { SimpleJwksCache, SimplePenaltyBox } from 'aws-jwt-verify/jwk';
 import type { AgentIdentity } from './agent-service';
+import { TokenInvalidError, tokenRightsFromClaims, userIdFromClaims } from './jwt';
 
 export interface CognitoSettings {
   region: string;
@@ -13,26 +19,58 @@ export interface CognitoSettings {
   clientIds: string[];
 }
 
-export function cognitoIssuer(s: CognitoSettings): string {
+/** How long unknown key ids wait after a refetch that did not find them (aws-jwt-verify's penalty box). */
+const UNKNOWN_KEY_PENALTY_SECONDS = 10;
+const JWKS_TIMEOUT_MS = 3000;
+const MAX_JWKS_BYTES = 64 * 1024;
+
+export class JwksFetchError extends Error {
+  public constructor(problem: string) {
+    super(`The user pool's key set could not be read: ${problem}. Try again; check the pool id if it persists.`);
+    this.name = 'JwksFetchError';
+  }
+}
+
+/** Fetches the key set with a time limit and a size limit (aws-jwt-verify's Fetcher interface). */
+export class BoundedJwksFetcher implements Fetcher {
+  public async fetch(uri: string): Promise<ArrayBuffer> {
+    const res = await fetch(uri, { signal: AbortSignal.timeout(JWKS_TIMEOUT_MS), redirect: 'error' });
+    if (!res.ok) throw new JwksFetchError(`HTTP ${res.status}`);
+    const body = await res.arrayBuffer();
+    if (body.byteLength > MAX_JWKS_BYTES) throw new JwksFetchError('the response is too large');
+    return body;
+  }
+}
+
+export function cognitoIssuer(s: Pick<CognitoSettings, 'region' | 'userPoolId'>): string {
   return `https://cognito-idp.${s.region}.amazonaws.com/${s.userPoolId}`;
 }
 
-export function cognitoKeys(s: CognitoSettings, fetchJson: (url: string) => Promise<unknown> = defaultFetch): KeyResolver {
-  return jwksResolver(async () => (await fetchJson(`${cognitoIssuer(s)}/.well-known/jwks.json`)) as { keys: [] });
+export type TokenVerifier = (token: string) => Promise<AgentIdentity>;
+
+/** A verifier for the pool's id and access tokens issued to one of `clientIds` (RS256, signature, issuer, expiry). */
+export function cognitoTokenVerifier(settings: CognitoSettings, fetcher: Fetcher = new BoundedJwksFetcher()): TokenVerifier {
+  const verifier = CognitoJwtVerifier.create(
+    { userPoolId: settings.userPoolId, tokenUse: null, clientId: settings.clientIds },
+    { jwksCache: new SimpleJwksCache({ fetcher, penaltyBox: new SimplePenaltyBox({ waitSeconds: UNKNOWN_KEY_PENALTY_SECONDS }) }) },
+  );
+  return async (token) => {
+    let claims: Record<string, unknown>;
+    try {
+      claims = (await verifier.verify(token)) as unknown as Record<string, unknown>;
+    } catch (err) {
+      // aws-jwt-verify names the failed check in its error's name; the token itself is never reported.
+      throw new TokenInvalidError(`it failed the check ${err instanceof Error ? err.name : 'UnknownError'}`);
+    }
+    if (claims.token_use !== 'id' && claims.token_use !== 'access') throw new TokenInvalidError('it is neither an id nor an access token');
+    return identityFromVerifiedClaims(claims);
+  };
 }
 
-async function defaultFetch(url: string): Promise<unknown> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-  if (!res.ok) throw new Error(`JWKS request failed with HTTP ${res.status}`);
-  return res.json();
-}
-
-/** Verifies a Cognito token (id or access) and returns the agent it names. */
-export async function verifyCognitoToken(token: string, settings: CognitoSettings, keys: KeyResolver, now: () => Date = () => new Date()): Promise<AgentIdentity> {
-  const claims = await verifyJwt(token, { keys, now, issuer: cognitoIssuer(settings), clientIds: settings.clientIds });
-  if (claims.token_use !== 'id' && claims.token_use !== 'access') throw new Error('token_use is neither id nor access');
+/** The agent named by claims that have passed verification (a token that names no user is refused). */
+export function identityFromVerifiedClaims(claims: Record<string, unknown>): AgentIdentity {
   const userId = userIdFromClaims(claims);
-  if (!userId) throw new Error('the token names no user');
+  if (!userId) throw new TokenInvalidError('it names no user');
   return identityOf(userId, claims);
 }
 

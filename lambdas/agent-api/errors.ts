@@ -10,6 +10,8 @@ export const REFUSALS = {
   'form-not-assigned': 403,
   'not-your-session': 403,
   'not-your-interaction': 403,
+  /** The server cannot tell which agent answered the call, so nobody may act on it. */
+  'owner-unknown': 403,
   'unknown-session': 404,
   'unknown-interaction': 404,
   conference: 409,

@@ -8,9 +8,9 @@ import { createLogger } from '../shared/logging';
 import { financeOnlyRefusal, roleOf } from '../audit/finance-api';
 import { identityFromClaims } from './auth';
 import type { AgentService } from './agent-service';
-import { DeclaredInteractions } from './interactions';
+import { StoredInteractions } from './interactions';
 import { routeAgentRequest } from './routes';
-import { AGENT_ENV, liveAgentService, loadSecureInputConfig } from './runtime';
+import { AGENT_ENV, liveAgentService, liveSessionStore, loadSecureInputConfig } from './runtime';
 
 const logger = createLogger('agent-api');
 const MAX_BODY = 16 * 1024;
@@ -33,7 +33,8 @@ export function parseBody(event: Pick<APIGatewayProxyEventV2WithJWTAuthorizer, '
 
 async function handle(event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> {
   const origin = process.env[AGENT_ENV.allowedOrigin];
-  service ??= loadSecureInputConfig(process.env).then((config) => liveAgentService(process.env, config, { interactions: new DeclaredInteractions() }));
+  // Calls are bound to the agent who answered them by the IVR's record in the session table (review item 6).
+  service ??= loadSecureInputConfig(process.env).then((config) => liveAgentService(process.env, config, { interactions: new StoredInteractions(config, liveSessionStore(process.env)) }));
   let body: unknown;
   try {
     body = parseBody(event);

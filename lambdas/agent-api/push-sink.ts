@@ -10,6 +10,7 @@ import type { SessionEvent, SessionEventSink } from '../shared/session/events';
 import { toPushes, type AgentPush } from './push';
 import { dynamoLib } from '../shared/sdk';
 import { documentClient } from '../shared/clients';
+import { sessionOwner } from '../shared/session/session-store';
 
 export const PUSH_ENV = {
   target: 'AGENT_PUSH_TARGET',
@@ -97,9 +98,8 @@ export class WebSocketPublisher implements PushPublisher {
     const ddb = await documentClient();
     let owner = this.owners.get(sessionId);
     if (!owner) {
-      const { Item } = await ddb.send(new ddbLib.GetCommand({ TableName: this.settings.sessionTable, Key: { sessionId }, ProjectionExpression: 'agentId' }));
-      if (typeof Item?.agentId !== 'string') return;
-      owner = Item.agentId;
+      owner = await sessionOwner({ ddb, tableName: this.settings.sessionTable }, sessionId);
+      if (owner === undefined) return;
       if (this.owners.size > 1000) this.owners.clear();
       this.owners.set(sessionId, owner);
     }

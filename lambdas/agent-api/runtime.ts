@@ -31,6 +31,15 @@ export interface RuntimeOptions {
   onSessionStarted?(agentId: string, sessionId: string): void;
 }
 
+/** The session table through the (lazily built, cached) document client, resolved per request. */
+export function liveSessionStore(env: NodeJS.ProcessEnv): SessionStoreDeps {
+  return {
+    ddb: { send: async (command: unknown) => (await documentClient()).send(command as never) } as unknown as SessionStoreDeps['ddb'],
+    tableName: env[ENV.sessionTable] ?? '',
+    now: () => new Date(),
+  };
+}
+
 export function liveAgentService(env: NodeJS.ProcessEnv, config: FormsConfig, options: RuntimeOptions): AgentService {
   const r = new EnvReader(env);
   const tableName = r.required(ENV.sessionTable);
@@ -40,12 +49,7 @@ export function liveAgentService(env: NodeJS.ProcessEnv, config: FormsConfig, op
   const now = (): Date => new Date();
   return new AgentService({
     config,
-    store: {
-      // The store wants a client now; this one resolves the (lazily built, cached) client per request.
-      ddb: { send: async (command: unknown) => (await documentClient()).send(command as never) } as unknown as SessionStoreDeps['ddb'],
-      tableName,
-      now,
-    },
+    store: { ...liveSessionStore(env), tableName, now },
     workflow: {
       start: async (request) => startSecureSession(await sfnClient(), stateMachineArn, request),
       fail: async (taskToken, error, cause) => {
@@ -67,7 +71,6 @@ export function liveAgentService(env: NodeJS.ProcessEnv, config: FormsConfig, op
     },
     interactions: options.interactions,
     newId: () => randomUUID(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     ...(options.onSessionStarted ? { onSessionStarted: options.onSessionStarted } : {}),
   });
 }

@@ -1,13 +1,25 @@
 /**
  * The audit bucket's layout, shared by the writers, the CLI and the Glue tables (Hive-style `day=`
  * partitions so Athena can project them):
- *   events/day=YYYY-MM-DD/stream=<session>/<seq, 8 digits>.json   one hash-chained event each
+ *   events/day=YYYY-MM-DD/stream=<session>/<seq, 8 digits>.json   one batch of hash-chained events (JSON
+ *                                                                 lines), named by its first number
+ *   digests/day=YYYY-MM-DD/<YYYY-MM-DDTHH>.json                   the signed hourly digest of the heads
  *   outcomes/day=YYYY-MM-DD/<session>.json                        one finance outcome per session
  * A stream stays under the day its first event was written, so a session crossing midnight is one chain.
  */
 
 export const EVENTS_PREFIX = 'events/';
 export const OUTCOMES_PREFIX = 'outcomes/';
+export const DIGESTS_PREFIX = 'digests/';
+
+/** The digest of an hour (`YYYY-MM-DDTHH`), filed under its day. */
+export function digestKey(hour: string): string {
+  return `${DIGESTS_PREFIX}day=${hour.slice(0, 10)}/${hour}.json`;
+}
+
+export function digestDayPrefix(day: string): string {
+  return `${DIGESTS_PREFIX}day=${day}/`;
+}
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export const dayOf = (iso: string): string => iso.slice(0, 10);

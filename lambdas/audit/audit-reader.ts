@@ -4,8 +4,10 @@
  * Works on any S3 endpoint — the deployed bucket with the caller's credentials, or the sandbox's S3.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { daysBetween, eventDayPrefix, parseEventKey } from './audit-layout';
-import { verifyStreams, type AuditRecord, type StoredRecord, type VerifyReport } from './hash-chain';
+import { daysBetween, digestDayPrefix, eventDayPrefix, parseEventKey } from './audit-layout';
+import { hourOf, verifyDigests, type DigestReport, type StoredDigest } from './digest-chain';
+import type { KeyObject } from 'node:crypto';
+import { verifyStreams, type AuditRecord, type Finding, type StoredRecord, type VerifyReport } from './hash-chain';
 import { s3Sdk } from '../shared/sdk';
 
 export interface ObjectSource {
@@ -13,6 +15,8 @@ export interface ObjectSource {
   list(prefix: string): Promise<Array<{ key: string; storedAt?: Date }>>;
   /** The object's text. */
   read(key: string): Promise<string>;
+  /** How many versions (delete markers included) each key under a prefix has; absent where the store cannot say. */
+  listVersions?(prefix: string): Promise<Array<{ key: string; versions: number }>>;
 }
 
 export type ProgressFn = (done: number, total: number) => void;
@@ -31,6 +35,20 @@ export function s3ObjectSource(s3: S3Client, bucket: string): ObjectSource {
         token = out.NextContinuationToken;
       }
       return found;
+    },
+    async listVersions(prefix) {
+      const { ListObjectVersionsCommand } = await s3Sdk();
+      const counts = new Map<string, number>();
+      let keyMarker: string | undefined;
+      let versionMarker: string | undefined;
+      for (let page = 0; page < 100_000; page += 1) {
+        const out = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(versionMarker ? { VersionIdMarker: versionMarker } : {}) }));
+        for (const v of [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])]) if (v.Key) counts.set(v.Key, (counts.get(v.Key) ?? 0) + 1);
+        if (!out.IsTruncated) break;
+        keyMarker = out.NextKeyMarker;
+        versionMarker = out.NextVersionIdMarker;
+      }
+      return [...counts].map(([key, versions]) => ({ key, versions }));
     },
     async read(key) {
       const { GetObjectCommand } = await s3Sdk();
@@ -75,7 +93,15 @@ export async function readStoredRecords(source: ObjectSource, window: Window, pr
     const where = parseEventKey(o.key);
     return where ? [{ ...o, ...where }] : [];
   });
-  return mapLimited(located, concurrency, async (o) => ({ key: o.key, stream: o.stream, seq: o.seq, text: await source.read(o.key), ...(o.storedAt ? { storedAt: o.storedAt } : {}) }), progress);
+  const objects = await mapLimited(located, concurrency, async (o) => ({ ...o, text: await source.read(o.key) }), progress);
+  return objects.flatMap((o) => splitBatch(o.key, o.stream, o.seq, o.text, o.storedAt));
+}
+
+/** One stored object (a batch of JSON lines named by its first number) as the records it holds. */
+export function splitBatch(key: string, stream: string, firstSeq: number, text: string, storedAt?: Date): StoredRecord[] {
+  const lines = text.split('\n').filter((line, i, all) => line !== '' || i < all.length - 1);
+  if (lines.length === 0) lines.push('');
+  return lines.map((line, i) => ({ key, stream, seq: firstSeq + i, text: line, ...(storedAt ? { storedAt } : {}) }));
 }
 
 /** Streams with at least one event inside the window (the whole stream is verified, not a slice). */
@@ -100,10 +126,29 @@ export async function verifyWindow(
 ): Promise<VerifyReport> {
   const stored = await readStoredRecords(source, window, options.progress);
   const keep = streamsInWindow(stored, window);
-  return verifyStreams(
+  // A head whose session has no object at all is in scope too: that is a session removed whole.
+  for (const stream of options.heads?.keys() ?? []) if (!stored.some((s) => s.stream === stream)) keep.add(stream);
+  const report = verifyStreams(
     stored.filter((s) => keep.has(s.stream)),
     { now: options.now, ...(options.heads ? { heads: options.heads } : {}), ...(options.openGraceMs !== undefined ? { openGraceMs: options.openGraceMs } : {}) },
   );
+  report.findings.push(...(await overwrittenKeys(source, window, keep)));
+  return report;
+}
+
+/** Keys with more than one version: in a write-once trail, each is an overwrite (or a deletion). */
+async function overwrittenKeys(source: ObjectSource, window: Window, streams: ReadonlySet<string>): Promise<Finding[]> {
+  if (!source.listVersions) return [];
+  const findings: Finding[] = [];
+  const from = new Date(window.from.getTime() - 24 * 3600 * 1000);
+  for (const day of daysBetween(from, window.to)) {
+    for (const { key, versions } of await source.listVersions(eventDayPrefix(day))) {
+      const where = parseEventKey(key);
+      if (versions <= 1 || !where || !streams.has(where.stream)) continue;
+      findings.push({ kind: 'overwritten', stream: where.stream, seq: where.seq, key, message: `the object has ${versions} versions: it was written over after it was first stored` });
+    }
+  }
+  return findings;
 }
 
 export interface PullFilter extends Window {
@@ -150,4 +195,32 @@ export function auditCsvRow(r: AuditRecord): string {
   const e = r.event;
   const row = [e.at, e.type, e.sessionId, r.seq, e.success, e.actor?.kind, e.actor?.id, e.component, e.requestId, e.transactionId, e.callTransactionId, e.details ? JSON.stringify(e.details) : '', r.prev, r.hash];
   return row.map(csvField).join(',');
+}
+
+/** The stored hourly digests of the window's days. */
+export async function readDigests(source: ObjectSource, window: Window): Promise<StoredDigest[]> {
+  const found: StoredDigest[] = [];
+  for (const day of daysBetween(window.from, window.to)) {
+    for (const o of await source.list(digestDayPrefix(day))) {
+      const hour = /([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2})\.json$/.exec(o.key)?.[1];
+      if (hour) found.push({ key: o.key, hour, text: await source.read(o.key) });
+    }
+  }
+  return found;
+}
+
+/**
+ * Checks the signed digests of a window against the trail: signatures, the digest chain, hours without a
+ * digest, and sessions removed, rewritten, back-dated or never covered. `fromHour`: the first hour a digest
+ * is due for (digests were switched on then, or the window's start).
+ */
+export async function verifyDigestWindow(source: ObjectSource, window: Window, options: { publicKey: KeyObject; now: Date; fromHour?: string; lateMs?: number }): Promise<DigestReport> {
+  const [digests, stored] = await Promise.all([readDigests(source, window), readStoredRecords(source, window)]);
+  const keep = streamsInWindow(stored, window);
+  return verifyDigests(digests, stored.filter((s) => keep.has(s.stream)), {
+    publicKey: options.publicKey,
+    now: options.now,
+    fromHour: options.fromHour ?? hourOf(window.from),
+    ...(options.lateMs !== undefined ? { lateMs: options.lateMs } : {}),
+  });
 }

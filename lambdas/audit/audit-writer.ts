@@ -1,10 +1,12 @@
 /**
- * The audit-trail sink: appends each session event to its session's hash chain and stores it as one
- * object in the Object Lock bucket. Several functions write to the same stream, sometimes at once, so
- * the chain head (last sequence and hash) lives in a DynamoDB item and is advanced with a conditional
- * update: a writer claims number n+1 only if the head is still at n, otherwise re-reads and tries again.
- * The object is written after the claim; if that write fails the chain shows a gap at that number,
- * which `audit verify` reports — the trail never silently hides a lost event.
+ * The audit-trail sink: appends each invocation's session events to their session's hash chain and stores
+ * them as ONE object per stream and batch (JSON lines, keyed by the batch's first number) in the Object Lock
+ * bucket. Several functions write to the same stream, sometimes at once, so the chain head (last sequence
+ * and hash) lives in a DynamoDB item and is advanced with a conditional update: a writer claims numbers
+ * n+1… only if the head is still at n, otherwise re-reads and tries again. The object is written after the
+ * claim, with `If-None-Match: *` (which the bucket policy requires): not even a writer can replace an object
+ * already there. If that write fails the chain shows a gap at those numbers, which `audit verify` reports —
+ * the trail never silently hides a lost event.
  */
 import { createHash } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -35,6 +37,14 @@ export class AuditChainContendedError extends Error {
   }
 }
 
+/** The batch's key already holds an object: someone wrote there outside the chain (or rewrote it). */
+export class AuditObjectExistsError extends Error {
+  public constructor() {
+    super('An audit object already exists where this batch belongs; nothing was overwritten. Run audit verify on the session.');
+    this.name = 'AuditObjectExistsError';
+  }
+}
+
 export interface ChainHead {
   seq: number;
   hash: string;
@@ -46,6 +56,30 @@ export async function readChainHead(ddb: DynamoDBDocumentClient, table: string, 
   const { Item } = await ddb.send(new GetCommand({ TableName: table, Key: { stream }, ConsistentRead: true }));
   if (!Item || typeof Item.seq !== 'number' || typeof Item.hash !== 'string' || typeof Item.day !== 'string') return undefined;
   return { seq: Item.seq, hash: Item.hash, day: Item.day };
+}
+
+/** Every chain head whose stream began on a day from `fromDay` to `toDay` (a paged Scan; for `audit verify`). */
+export async function listChainHeads(ddb: DynamoDBDocumentClient, table: string, fromDay: string, toDay: string): Promise<Map<string, ChainHead>> {
+  const { ScanCommand } = await dynamoLib();
+  const heads = new Map<string, ChainHead>();
+  let start: Record<string, unknown> | undefined;
+  for (let page = 0; page < 100_000; page += 1) {
+    const out = await ddb.send(
+      new ScanCommand({
+        TableName: table,
+        FilterExpression: '#d BETWEEN :from AND :to',
+        ExpressionAttributeNames: { '#d': 'day' },
+        ExpressionAttributeValues: { ':from': fromDay, ':to': toDay },
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const item of out.Items ?? []) {
+      if (typeof item.stream === 'string' && typeof item.seq === 'number' && typeof item.hash === 'string' && typeof item.day === 'string') heads.set(item.stream, { seq: item.seq, hash: item.hash, day: item.day });
+    }
+    if (!out.LastEvaluatedKey) break;
+    start = out.LastEvaluatedKey;
+  }
+  return heads;
 }
 
 /**
@@ -96,30 +130,33 @@ async function appendToStream(deps: AuditWriterDeps, ddb: DynamoDBDocumentClient
     }
     if (!(await claim(ddb, deps.chainTable, records, day, deps.now()))) continue;
     const [{ PutObjectCommand }, s3] = await Promise.all([s3Sdk(), deps.s3()]);
-    await Promise.all(
-      records.map((record) => {
-        const body = `${JSON.stringify(record)}\n`;
-        return s3.send(
-          new PutObjectCommand({
-            Bucket: deps.bucket,
-            Key: eventKey(day, stream, record.seq),
-            Body: body,
-            ContentType: 'application/json',
-            // Object Lock needs an integrity checksum on every write (the bucket's default retention applies).
-            // Given precomputed, it travels as a header: no aws-chunked body with a trailing checksum.
-            ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
-          }),
-        );
-      }),
-    );
+    const body = records.map((record) => `${JSON.stringify(record)}\n`).join('');
+    try {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: deps.bucket,
+          Key: eventKey(day, stream, (records[0] as AuditRecord).seq),
+          Body: body,
+          ContentType: 'application/x-ndjson',
+          // Write once: the bucket policy refuses a PutObject without it, and S3 refuses it on an existing key.
+          IfNoneMatch: '*',
+          // Object Lock needs an integrity checksum on every write (the bucket's default retention applies).
+          // Given precomputed, it travels as a header: no aws-chunked body with a trailing checksum.
+          ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
+        }),
+      );
+    } catch (err) {
+      if (err instanceof Error && (err.name === 'PreconditionFailed' || err.name === 'ConditionalRequestConflict')) throw new AuditObjectExistsError();
+      throw err;
+    }
     return records;
   }
   throw new AuditChainContendedError();
 }
 
 /**
- * Appends events to their streams' chains: per stream, one head read and one conditional update for
- * the whole batch, then the objects written together. Streams keep the order the events came in.
+ * Appends events to their streams' chains: per stream, one head read, one conditional update and one
+ * object for the whole batch. Streams keep the order the events came in.
  */
 export async function appendAuditEvents(deps: AuditWriterDeps, events: SessionEvent[]): Promise<AuditRecord[]> {
   if (events.length === 0) return [];

@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { outcomesCsv, readOutcomes, summarizeOutcomes } from './outcomes';
+import { summarizeCategories } from './outcome-categories';
 import type { ObjectSource } from './audit-reader';
 import type { AgentIdentity } from '../agent-api/agent-service';
 
@@ -101,7 +102,7 @@ export async function handleFinanceRequest(
       const name = `outcomes-${window.from.toISOString().slice(0, 10)}-${window.to.toISOString().slice(0, 10)}.csv`;
       return { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' }, body: outcomesCsv(records) };
     }
-    return json(200, { from: window.from.toISOString(), to: window.to.toISOString(), summary: summarizeOutcomes(records), outcomes: records });
+    return json(200, { from: window.from.toISOString(), to: window.to.toISOString(), summary: { ...summarizeOutcomes(records), ...summarizeCategories(records) }, outcomes: records });
   }
   if (deps.webDir === undefined) return undefined;
   if (req.method === 'GET' && (pathname === '/finance' || pathname === '/finance/')) return asset(deps.webDir, 'index.html');

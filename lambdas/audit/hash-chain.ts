@@ -62,7 +62,26 @@ export interface StoredRecord {
   storedAt?: Date;
 }
 
-export type FindingKind = 'altered' | 'unreadable' | 'misplaced' | 'gap' | 'reordered' | 'broken-link' | 'incomplete' | 'truncated';
+export type FindingKind =
+  | 'altered'
+  | 'unreadable'
+  | 'misplaced'
+  | 'gap'
+  | 'reordered'
+  | 'broken-link'
+  | 'incomplete'
+  | 'truncated'
+  /** A key holds more than one version (or a delete marker): it was written over. */
+  | 'overwritten'
+  /** The writer's chain head names a session none of whose objects exist. */
+  | 'vanished'
+  /** Signed digests (digest-chain.ts): a bad signature, a broken or missing link, a session no digest covers… */
+  | 'digest-forged'
+  | 'digest-missing'
+  | 'digest-mismatch'
+  | 'uncovered'
+  | 'back-dated'
+  | 'removed';
 
 export interface Finding {
   kind: FindingKind;
@@ -180,5 +199,8 @@ export function verifyStreams(stored: StoredRecord[], options: VerifyOptions): V
   }
   const findings: Finding[] = [];
   const streams = [...byStream.keys()].sort().map((stream) => verifyStream(stream, byStream.get(stream) ?? [], options, findings));
+  for (const [stream, head] of [...(options.heads ?? new Map<string, { seq: number; hash: string }>())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (!byStream.has(stream)) findings.push({ kind: 'vanished', stream, seq: 1, key: '', message: `the writer's chain head is at ${head.seq} but no object of the session exists: the whole session was removed` });
+  }
   return { streams, records: stored.length, findings };
 }

@@ -15,6 +15,7 @@ import { daysBetween, outcomeDayPrefix, outcomeKey } from './audit-layout';
 import { s3Sdk } from '../shared/sdk';
 import { readAuditConfig } from './audit-config';
 import { s3Client } from '../shared/clients';
+import { categoryOf, resultOf } from './outcome-categories';
 
 export interface OutcomeRecord {
   v: 1;
@@ -88,7 +89,12 @@ export function buildOutcomeRecord(src: OutcomeSource): OutcomeRecord {
 export async function writeOutcomeRecord(s3: S3Client, bucket: string, record: OutcomeRecord): Promise<string> {
   const { PutObjectCommand } = await s3Sdk();
   const key = outcomeKey(record.at.slice(0, 10), record.sessionId.replace(/[^A-Za-z0-9._:-]/g, '_').slice(0, 128) || 'unknown');
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${JSON.stringify(record)}\n`, ContentType: 'application/json', ChecksumAlgorithm: 'SHA256' }));
+  try {
+    // Write once (the bucket policy refuses anything else): a repeated End finds its outcome already there.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${JSON.stringify(record)}\n`, ContentType: 'application/json', ChecksumAlgorithm: 'SHA256', IfNoneMatch: '*' }));
+  } catch (err) {
+    if (!(err instanceof Error && err.name === 'PreconditionFailed')) throw err;
+  }
   return key;
 }
 
@@ -110,12 +116,12 @@ export async function readOutcomes(source: ObjectSource, window: { from: Date; t
   return records.sort((a, b) => a.at.localeCompare(b.at) || a.sessionId.localeCompare(b.sessionId));
 }
 
-/** `gatewayCheck` is `required` for an unknown outcome: the payment must be looked up at the gateway. */
-export const OUTCOME_CSV_COLUMNS = ['time', 'form', 'workgroup', 'agent', 'amount', 'currency', 'brand', 'last4', 'outcome', 'details', 'transactionId', 'sessionId', 'gatewayCheck'] as const;
+/** `result` and `category` (outcome-categories.ts) keep declines, sessions not completed and unknown outcomes apart. */
+export const OUTCOME_CSV_COLUMNS = ['time', 'form', 'workgroup', 'agent', 'amount', 'currency', 'brand', 'last4', 'outcome', 'details', 'transactionId', 'sessionId', 'result', 'category'] as const;
 
 export function outcomesCsv(records: OutcomeRecord[]): string {
   const lines = [OUTCOME_CSV_COLUMNS.join(',')];
-  for (const r of records) lines.push([r.at, r.formId, r.workgroup, r.agentId, r.amount, r.currency, r.brand, r.last4, r.outcome, r.details, r.transactionId, r.sessionId, r.outcome === 'unknown' ? 'required' : ''].map(csvField).join(','));
+  for (const r of records) lines.push([r.at, r.formId, r.workgroup, r.agentId, r.amount, r.currency, r.brand, r.last4, r.outcome, r.details, r.transactionId, r.sessionId, resultOf(r), categoryOf(r)].map(csvField).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }
 

@@ -5,9 +5,15 @@
  * `4111&nbsp;1111…` is seen as the card number it shows) before redaction and re-escaped only when
  * something in it changed, so untouched markup stays identical.
  *
- * Limitation (README.md): a number split by a tag (`4111 <b>1111</b> …`) is two texts and not joined.
+ * Card numbers are looked for across text nodes: consecutive text and tags are collected into a
+ * segment, which is cut only at a tag that can never stand inside a number (a table cell, a list
+ * item, … — see `tagJoinsNumbers`), at comments and scripts; the card detector reads the segment as
+ * written (inline tags like `<b>`/`<span>`/`<wbr>`, `<br>`, character references) and masks the
+ * digits where they are written. Additional rules then run on each decoded text node.
  */
-import { MAX_PENDING_LINE, safeCut, type RedactionTally, type Redactor } from './redactor';
+import { tagJoinsNumbers } from '../shared/card/card-detector';
+import { CARD_CONTEXT_ID, DEFAULT_FILTER_ID } from './redaction-config';
+import { addToTally, applyMask, MAX_PENDING_LINE, safeCut, type MaskRanges, type RedactionTally, type Redactor } from './redactor';
 
 /** Longest tag held back while waiting for its `>`; beyond it the `<` is treated as text. */
 const MAX_TAG = 64 * 1024;
@@ -65,9 +71,17 @@ export function escapeHtml(text: string, attribute: boolean): string {
 
 type State = { kind: 'data' } | { kind: 'raw'; endTag: string };
 
+interface SegmentItem {
+  kind: 'text' | 'tag';
+  raw: string;
+}
+
 export class HtmlRedactionStream {
   private buffer = '';
   private state: State = { kind: 'data' };
+  /** Text nodes and number-joining tags not yet redacted, in order. */
+  private segment: SegmentItem[] = [];
+  private segmentLength = 0;
 
   public constructor(
     private readonly redactor: Redactor,
@@ -80,10 +94,66 @@ export class HtmlRedactionStream {
   }
 
   public end(): string {
-    const out = this.drain(true);
+    let out = this.drain(true);
     const rest = this.buffer;
     this.buffer = '';
-    return out + (this.state.kind === 'raw' ? this.plain(rest) : this.textNode(rest));
+    if (this.state.kind === 'raw') out += this.flush() + this.plain(rest);
+    else out += this.text(rest) + this.flush();
+    return out;
+  }
+
+  /** Adds a text node to the segment; returns output when the segment had to be flushed. */
+  private text(raw: string): string {
+    if (raw === '') return '';
+    this.segment.push({ kind: 'text', raw });
+    this.segmentLength += raw.length;
+    return this.segmentLength > MAX_PENDING_LINE ? this.flush() : '';
+  }
+
+  /** Redacts the segment: card numbers across its texts and tags, then the rules on each text node. */
+  private flush(): string {
+    if (this.segment.length === 0) return '';
+    const items = this.segment;
+    this.segment = [];
+    this.segmentLength = 0;
+    const whole = items.map((item) => item.raw).join('');
+    const found = this.redactor.cardMask(whole);
+    addToTally(this.tally, DEFAULT_FILTER_ID, found.cards);
+    addToTally(this.tally, CARD_CONTEXT_ID, found.context);
+    let out = '';
+    let offset = 0;
+    let r = 0;
+    for (const item of items) {
+      const end = offset + item.raw.length;
+      const local: MaskRanges = [];
+      while (r < found.ranges.length && (found.ranges[r] as [number, number])[0] < end) {
+        const [a, b] = found.ranges[r] as [number, number];
+        local.push([a - offset, b - offset]);
+        r += 1;
+      }
+      const masked = applyMask(item.raw, local);
+      out += item.kind === 'text' ? this.rulesOnText(masked) : masked;
+      offset = end;
+    }
+    return out;
+  }
+
+  /** The additional rules on one text node: decode, apply, re-escape only if changed. */
+  private rulesOnText(raw: string): string {
+    if (!this.redactor.hasRules()) return raw;
+    const kept: string[] = [];
+    const decoded = decodeEntities(raw, kept);
+    const redacted = this.redactor.applyRules(decoded, this.tally);
+    return redacted === decoded ? raw : this.reescape(redacted, decoded, kept, false);
+  }
+
+  private reescape(redacted: string, decoded: string, kept: string[], attribute: boolean): string {
+    const escaped = escapeHtml(redacted, attribute);
+    if (kept.length === 0) return escaped;
+    // Put unknown entities back; if a rule swallowed a placeholder (or the text had its own), escape them as text.
+    if (count(decoded, KEPT) !== kept.length || count(redacted, KEPT) !== kept.length) return escaped.split(KEPT).join('');
+    let k = 0;
+    return escaped.replace(/\ue000/g, () => kept[k++] ?? '');
   }
 
   /** A text node: decode, redact, re-escape only if changed. */
@@ -93,12 +163,7 @@ export class HtmlRedactionStream {
     const decoded = decodeEntities(raw, kept);
     const redacted = this.redactor.redact(decoded, this.tally);
     if (redacted === decoded) return raw;
-    const escaped = escapeHtml(redacted, attribute);
-    if (kept.length === 0) return escaped;
-    // Put unknown entities back; if a rule swallowed a placeholder (or the text had its own), escape them as text.
-    if (count(decoded, KEPT) !== kept.length || count(redacted, KEPT) !== kept.length) return escaped.split(KEPT).join('');
-    let k = 0;
-    return escaped.replace(/\ue000/g, () => kept[k++] ?? '');
+    return this.reescape(redacted, decoded, kept, attribute);
   }
 
   /** Comments and script/style contents: no entities there, redact as they are. */
@@ -130,13 +195,13 @@ export class HtmlRedactionStream {
         // Hold the text until its node ends; a partial entity at the end must not be cut either.
         if (b.length > MAX_PENDING_LINE) {
           const cut = safeCut(b);
-          out += this.textNode(b.slice(0, cut));
+          out += this.text(b.slice(0, cut));
           this.buffer = b.slice(cut);
         }
         return out;
       }
       if (lt > 0) {
-        out += this.textNode(b.slice(0, lt));
+        out += this.text(b.slice(0, lt));
         this.buffer = b.slice(lt);
         continue;
       }
@@ -145,11 +210,11 @@ export class HtmlRedactionStream {
         const close = b.indexOf('-->', 4);
         if (close < 0) {
           if (!final && b.length <= MAX_PENDING_LINE) return out;
-          out += '<!--' + this.plain(b.slice(4));
+          out += this.flush() + '<!--' + this.plain(b.slice(4));
           this.buffer = '';
           return out;
         }
-        out += '<!--' + this.plain(b.slice(4, close)) + '-->';
+        out += this.flush() + '<!--' + this.plain(b.slice(4, close)) + '-->';
         this.buffer = b.slice(close + 3);
         continue;
       }
@@ -160,12 +225,16 @@ export class HtmlRedactionStream {
       if (tagEnd < 0) {
         if (tagEnd === -1 && !final && b.length <= MAX_TAG) return out;
         // Not a tag after all (or an absurd one): treat the '<' as text.
-        out += this.textNode('<');
+        out += this.text('<');
         this.buffer = b.slice(1);
         continue;
       }
       const tag = b.slice(0, tagEnd + 1);
-      out += this.rewriteTag(tag);
+      if (tagJoinsNumbers(tag, true)) {
+        const rewritten = this.rewriteTag(tag);
+        this.segment.push({ kind: 'tag', raw: rewritten });
+        this.segmentLength += rewritten.length;
+      } else out += this.flush() + this.rewriteTag(tag);
       this.buffer = b.slice(tagEnd + 1);
       const open = /^<(script|style|textarea|title)\b/i.exec(tag);
       if (open && !tag.endsWith('/>')) this.state = { kind: 'raw', endTag: `</${(open[1] as string).toLowerCase()}` };

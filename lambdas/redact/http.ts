@@ -7,6 +7,7 @@
  * counts in `x-redaction-total` / `x-redaction-counts` headers. Errors answer JSON `{ error, problems? }`
  * and never echo the request.
  */
+import { ConversationError, parseJsonLines, toJsonLines } from './conversation';
 import { RedactionConfigError } from './redaction-config';
 import { createRedactionDeps } from './redaction-deps';
 import { MAX_MESSAGE_BYTES, parseRedactionRequest, redactRequest, RedactionRequestError, type RedactionDeps, type RedactionRequest } from './redaction-service';
@@ -58,6 +59,26 @@ export async function redactHttp(req: HttpRequest, deps: RedactionDeps = (defaul
       const result = await redactRequest(parseRedactionRequest(raw), 'http', deps);
       return json(200, result);
     }
+    if (mediaType === 'application/x-ndjson') {
+      let messages;
+      try {
+        messages = parseJsonLines(text);
+      } catch (error) {
+        if (error instanceof ConversationError) return json(400, { error: 'The conversation is invalid.', problems: error.problems });
+        throw error;
+      }
+      const result = await redactRequest({ channel: 'chat', contentType: 'application/x-ndjson', messages }, 'http', deps);
+      return {
+        status: 200,
+        headers: {
+          'content-type': 'application/x-ndjson; charset=utf-8',
+          'cache-control': 'no-store',
+          'x-redaction-total': String(result.redaction.total),
+          'x-redaction-counts': JSON.stringify(result.redaction.counts),
+        },
+        body: toJsonLines(result.messages ?? []),
+      };
+    }
     if (mediaType === 'text/plain' || mediaType === 'text/html' || mediaType === 'message/rfc822') {
       const request: RedactionRequest =
         mediaType === 'message/rfc822'
@@ -76,7 +97,7 @@ export async function redactHttp(req: HttpRequest, deps: RedactionDeps = (defaul
         body: out,
       };
     }
-    return json(415, { error: 'Send application/json (a RedactionRequest), text/plain, text/html or message/rfc822.' });
+    return json(415, { error: 'Send application/json (a RedactionRequest), text/plain, text/html, message/rfc822 or application/x-ndjson (a conversation).' });
   } catch (error) {
     if (error instanceof RedactionRequestError) return json(400, { error: 'The redaction request is invalid.', problems: error.problems });
     if (error instanceof RedactionConfigError) return json(500, { error: 'The redaction service is misconfigured.' });

@@ -9,6 +9,11 @@ import { compilePattern, type CompiledPattern } from './pattern/pattern-matcher'
 
 /** Id under which the default card-number filter is counted in audit events. */
 export const DEFAULT_FILTER_ID = 'default-card-number';
+/** Id under which expiry dates and security codes next to a card number are counted. */
+export const CARD_CONTEXT_ID = 'card-expiry-security-code';
+/** Default window within which consecutive chat messages of one participant are read together. */
+export const DEFAULT_CONVERSATION_WINDOW_SECONDS = 120;
+const MAX_CONVERSATION_WINDOW_SECONDS = 3600;
 
 export type ReplacementConfig = { strategy: 'mask-digits' } | { strategy: 'mask-all' } | { strategy: 'fixed'; text: string };
 
@@ -29,8 +34,14 @@ export interface RedactionRuleConfig {
 export interface RedactionConfigDocument {
   /** Free text for people reading the file. */
   $comment?: string | string[];
-  /** The seed's "Redact Using Default Expression": card numbers masked with `#`. */
-  defaultFilter: { enabled: boolean };
+  /**
+   * The seed's "Redact Using Default Expression": card numbers masked with `#`.
+   * `expiryAndSecurityCode` (@default true): also mask an expiry date or security code written next
+   * to a card number.
+   */
+  defaultFilter: { enabled: boolean; expiryAndSecurityCode?: boolean };
+  /** Chat transcripts: messages of one participant this close together are read as one text. @default { windowSeconds: 120 } */
+  conversation?: { windowSeconds: number };
   /** The seed's "Additional Redaction Expression"s, applied in order after the default filter. */
   additionalRules: RedactionRuleConfig[];
 }
@@ -43,6 +54,9 @@ export interface CompiledRule {
 
 export interface RedactionConfig {
   defaultFilter: boolean;
+  /** Mask expiry dates and security codes next to a card number (only with the default filter). */
+  cardContext: boolean;
+  conversationWindowSeconds: number;
   rules: CompiledRule[];
 }
 
@@ -66,13 +80,27 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function loadRedactionConfig(raw: unknown): RedactionConfig {
   const problems: string[] = [];
   if (!isRecord(raw)) throw new RedactionConfigError(['the configuration must be a JSON object']);
-  const known = new Set(['$comment', 'defaultFilter', 'additionalRules']);
+  const known = new Set(['$comment', 'defaultFilter', 'conversation', 'additionalRules']);
   for (const key of Object.keys(raw)) if (!known.has(key)) problems.push(`unknown setting "${key.slice(0, 40)}"`);
 
   let defaultFilter = true;
+  let cardContext = true;
   if (raw.defaultFilter !== undefined) {
-    if (!isRecord(raw.defaultFilter) || typeof raw.defaultFilter.enabled !== 'boolean') problems.push('defaultFilter must be { "enabled": true | false }');
-    else defaultFilter = raw.defaultFilter.enabled;
+    const f = raw.defaultFilter;
+    if (!isRecord(f) || typeof f.enabled !== 'boolean') problems.push('defaultFilter must be { "enabled": true | false, "expiryAndSecurityCode"?: true | false }');
+    else {
+      defaultFilter = f.enabled;
+      for (const key of Object.keys(f)) if (key !== 'enabled' && key !== 'expiryAndSecurityCode') problems.push(`unknown defaultFilter setting "${key.slice(0, 40)}"`);
+      if (f.expiryAndSecurityCode !== undefined && typeof f.expiryAndSecurityCode !== 'boolean') problems.push('defaultFilter.expiryAndSecurityCode must be true or false');
+      else if (f.expiryAndSecurityCode === false) cardContext = false;
+    }
+  }
+  let conversationWindowSeconds = DEFAULT_CONVERSATION_WINDOW_SECONDS;
+  if (raw.conversation !== undefined) {
+    const c = raw.conversation;
+    if (!isRecord(c) || typeof c.windowSeconds !== 'number' || !Number.isFinite(c.windowSeconds) || c.windowSeconds < 0 || c.windowSeconds > MAX_CONVERSATION_WINDOW_SECONDS) {
+      problems.push(`conversation must be { "windowSeconds": 0 to ${MAX_CONVERSATION_WINDOW_SECONDS} }`);
+    } else conversationWindowSeconds = c.windowSeconds;
   }
 
   const rules: CompiledRule[] = [];
@@ -80,14 +108,14 @@ export function loadRedactionConfig(raw: unknown): RedactionConfig {
   if (!Array.isArray(rulesRaw)) problems.push('additionalRules must be a list');
   else {
     if (rulesRaw.length > MAX_RULES) problems.push(`at most ${MAX_RULES} additional rules are supported`);
-    const seen = new Set<string>([DEFAULT_FILTER_ID]);
+    const seen = new Set<string>([DEFAULT_FILTER_ID, CARD_CONTEXT_ID]);
     rulesRaw.forEach((rule: unknown, index) => {
       const compiled = loadRule(rule, index, seen, problems);
       if (compiled) rules.push(compiled);
     });
   }
   if (problems.length > 0) throw new RedactionConfigError(problems);
-  return { defaultFilter, rules };
+  return { defaultFilter, cardContext: defaultFilter && cardContext, conversationWindowSeconds, rules };
 }
 
 function loadRule(rule: unknown, index: number, seen: Set<string>, problems: string[]): CompiledRule | undefined {

@@ -3,7 +3,8 @@
  * (EventBridge detail, HTTP JSON body), and one function that redacts a request and writes its audit
  * event. Handlers (handler.ts, http.ts) only adapt events to it.
  */
-import { maskCardNumbers } from './card-scanner';
+import { maskCardNumbers } from '../shared/card/card-detector';
+import { ConversationError, parseConversation, redactConversation, type ConversationMessage } from './conversation';
 import type { AuditSink, RedactionAuditEvent } from './audit';
 import { looksLikeEmail, MimeRedactionStream, type AttachmentReport } from './mime/mime-redactor';
 import { HtmlRedactionStream } from './html-redactor';
@@ -13,7 +14,8 @@ import { tallyTotal, type RedactionTally, type Redactor } from './redactor';
 export const REQUEST_SOURCE = 'secure-ivr.redaction';
 export const REQUEST_DETAIL_TYPE = 'Redaction Requested';
 
-export type RedactionContentType = 'text/plain' | 'text/html' | 'message/rfc822';
+/** `application/x-ndjson`: a chat transcript as messages `{ participant, time, text }` (conversation.ts). */
+export type RedactionContentType = 'text/plain' | 'text/html' | 'message/rfc822' | 'application/x-ndjson';
 
 /** The detail of a redaction request event, and the body of the HTTP route. */
 export interface RedactionRequest {
@@ -24,6 +26,8 @@ export interface RedactionRequest {
   text?: string;
   /** The raw RFC 5322 message for message/rfc822. */
   mime?: string;
+  /** The messages of a chat transcript for application/x-ndjson (one participant's split numbers are joined). */
+  messages?: ConversationMessage[];
   /** How `mime` is carried in JSON: base64 keeps 8-bit messages byte-exact. @default 'utf8' */
   mimeEncoding?: 'utf8' | 'base64';
   /** The caller's reference (conversation or message id), echoed back and audited. */
@@ -36,6 +40,7 @@ export interface RedactionResult {
   contentType: RedactionContentType;
   text?: string;
   mime?: string;
+  messages?: ConversationMessage[];
   mimeEncoding?: 'utf8' | 'base64';
   correlationId?: string;
   redaction: { total: number; counts: RedactionTally; attachments: AttachmentReport[] };
@@ -52,7 +57,7 @@ export class RedactionRequestError extends Error {
 /** Largest message accepted in one request (Lambda's synchronous payload limit is 6 MB). */
 export const MAX_MESSAGE_BYTES = 6 * 1024 * 1024;
 
-const CONTENT_TYPES: readonly RedactionContentType[] = ['text/plain', 'text/html', 'message/rfc822'];
+const CONTENT_TYPES: readonly RedactionContentType[] = ['text/plain', 'text/html', 'message/rfc822', 'application/x-ndjson'];
 
 export function parseRedactionRequest(raw: unknown): RedactionRequest {
   const problems: string[] = [];
@@ -62,7 +67,19 @@ export function parseRedactionRequest(raw: unknown): RedactionRequest {
   const channel = r.channel === 'email' ? 'email' : 'chat';
   if (r.contentType !== undefined && !CONTENT_TYPES.includes(r.contentType as RedactionContentType)) problems.push(`contentType must be one of ${CONTENT_TYPES.join(', ')}`);
   const contentType = (r.contentType as RedactionContentType | undefined) ?? (channel === 'email' && r.mime !== undefined ? 'message/rfc822' : 'text/plain');
-  if (contentType === 'message/rfc822') {
+  let messages: ConversationMessage[] | undefined;
+  if (contentType === 'application/x-ndjson') {
+    if (!Array.isArray(r.messages)) problems.push('messages must be a list of { participant, time, text } for application/x-ndjson');
+    else {
+      try {
+        messages = parseConversation(r.messages, (i) => `messages[${i}]`);
+      } catch (error) {
+        if (!(error instanceof ConversationError)) throw error;
+        problems.push(...error.problems);
+      }
+    }
+    if (r.text !== undefined || r.mime !== undefined) problems.push('text and mime must be absent for application/x-ndjson (use messages)');
+  } else if (contentType === 'message/rfc822') {
     if (typeof r.mime !== 'string') problems.push('mime must be the raw message text for message/rfc822');
     if (r.text !== undefined) problems.push('text must be absent for message/rfc822 (use mime)');
   } else {
@@ -73,7 +90,7 @@ export function parseRedactionRequest(raw: unknown): RedactionRequest {
   if (r.correlationId !== undefined && (typeof r.correlationId !== 'string' || !/^[\w.:@/-]{1,128}$/.test(r.correlationId))) {
     problems.push('correlationId must be 1–128 letters, digits or . _ : @ / -');
   }
-  const size = typeof r.text === 'string' ? r.text.length : typeof r.mime === 'string' ? r.mime.length : 0;
+  const size = typeof r.text === 'string' ? r.text.length : typeof r.mime === 'string' ? r.mime.length : (messages ?? []).reduce((n, m) => n + m.text.length, 0);
   if (size > MAX_MESSAGE_BYTES) problems.push(`the message is larger than ${MAX_MESSAGE_BYTES} bytes`);
   if (problems.length > 0) throw new RedactionRequestError(problems);
   return {
@@ -81,6 +98,7 @@ export function parseRedactionRequest(raw: unknown): RedactionRequest {
     contentType,
     ...(typeof r.text === 'string' ? { text: r.text } : {}),
     ...(typeof r.mime === 'string' ? { mime: r.mime } : {}),
+    ...(messages !== undefined ? { messages } : {}),
     ...(r.mimeEncoding !== undefined ? { mimeEncoding: r.mimeEncoding as 'utf8' | 'base64' } : {}),
     ...(typeof r.correlationId === 'string' ? { correlationId: maskCardNumbers(r.correlationId).text } : {}),
   };
@@ -94,7 +112,10 @@ export interface RedactionDeps {
 }
 
 /** Redacts one message in memory (requests are bounded); streams are used inside for MIME parsing. */
-export function redactMessageBody(redactor: Redactor, request: RedactionRequest, tally: RedactionTally): { text?: string; mime?: string; attachments: AttachmentReport[] } {
+export function redactMessageBody(redactor: Redactor, request: RedactionRequest, tally: RedactionTally): { text?: string; mime?: string; messages?: ConversationMessage[]; attachments: AttachmentReport[] } {
+  if (request.contentType === 'application/x-ndjson') {
+    return { messages: redactConversation(request.messages ?? [], redactor, tally), attachments: [] };
+  }
   if (request.contentType === 'message/rfc822') {
     const bytes = Buffer.from(request.mime ?? '', request.mimeEncoding === 'base64' ? 'base64' : 'utf8');
     const stream = new MimeRedactionStream(redactor, tally);
@@ -117,6 +138,7 @@ export async function redactRequest(request: RedactionRequest, source: Redaction
     contentType,
     ...(body.text !== undefined ? { text: body.text } : {}),
     ...(body.mime !== undefined ? { mime: body.mime, mimeEncoding: request.mimeEncoding ?? 'utf8' } : {}),
+    ...(body.messages !== undefined ? { messages: body.messages } : {}),
     ...(request.correlationId !== undefined ? { correlationId: request.correlationId } : {}),
     redaction: { total: tallyTotal(tally), counts: tally, attachments: body.attachments },
   };
@@ -128,14 +150,18 @@ export async function redactRequest(request: RedactionRequest, source: Redaction
     channel: request.channel,
     contentType,
     ...(request.correlationId !== undefined ? { correlationId: request.correlationId } : {}),
-    bytesIn: (request.text ?? request.mime ?? '').length,
-    bytesOut: (body.text ?? body.mime ?? '').length,
+    bytesIn: request.messages ? textLength(request.messages) : (request.text ?? request.mime ?? '').length,
+    bytesOut: body.messages ? textLength(body.messages) : (body.text ?? body.mime ?? '').length,
     counts: { ...tally },
     total: result.redaction.total,
     rules: deps.redactor.ruleIds(),
     attachments: body.attachments,
   });
   return result;
+}
+
+function textLength(messages: readonly ConversationMessage[]): number {
+  return messages.reduce((n, m) => n + m.text.length, 0);
 }
 
 /** For callers that do not say what they send (the CLI): an email when it starts like one. */

@@ -1,10 +1,13 @@
 /**
- * Applies a loaded redaction configuration to text: the default card filter first, then each
- * additional rule in configuration order, each on the previous one's output. Counts per rule id go
- * into a tally the caller owns; the matched text is never kept or returned anywhere else.
+ * Applies a loaded redaction configuration to text: the card-number detector first (shared with
+ * the rest of the product: lambdas/shared/card/card-detector.ts) together with the expiry dates
+ * and security codes written next to each card (card-context.ts), then each additional rule in
+ * configuration order, each on the previous one's output. Counts per rule id go into a tally the
+ * caller owns; the matched text is never kept or returned anywhere else.
  */
-import { isCardSeparator, maskCardNumbers, maskDigits } from './card-scanner';
-import { DEFAULT_FILTER_ID, type CompiledRule, type RedactionConfig, type ReplacementConfig } from './redaction-config';
+import { findCardNumberDetails, isGapCharacter, digitValue } from '../shared/card/card-detector';
+import { cardContextDigits } from './card-context';
+import { CARD_CONTEXT_ID, DEFAULT_FILTER_ID, type CompiledRule, type RedactionConfig, type ReplacementConfig } from './redaction-config';
 
 /** Matches per rule id, for audit events. */
 export type RedactionTally = Record<string, number>;
@@ -15,6 +18,11 @@ export function addToTally(tally: RedactionTally, id: string, count: number): vo
 
 export function tallyTotal(tally: RedactionTally): number {
   return Object.values(tally).reduce((sum, n) => sum + n, 0);
+}
+
+/** Replaces every decimal digit (any script) of `text` with `#`, leaving all other characters as they are. */
+export function maskDigits(text: string): string {
+  return text.replace(/\p{Nd}/gu, '#');
 }
 
 function replace(match: string, replacement: ReplacementConfig): string {
@@ -41,24 +49,89 @@ function applyRule(text: string, rule: CompiledRule, tally: RedactionTally): str
   return parts.join('');
 }
 
+/** Sorted, non-overlapping [start, end) ranges of `text` to replace, one `#` per range. */
+export type MaskRanges = Array<[number, number]>;
+
+/** Replaces each range with one `#` (a range is one digit, whatever its width or encoding). */
+export function applyMask(text: string, ranges: MaskRanges): string {
+  if (ranges.length === 0) return text;
+  const parts: string[] = [];
+  let last = 0;
+  for (const [start, end] of ranges) {
+    if (start < last) continue;
+    parts.push(text.slice(last, start), '#');
+    last = end;
+  }
+  parts.push(text.slice(last));
+  return parts.join('');
+}
+
+export interface CardMaskResult {
+  ranges: MaskRanges;
+  cards: number;
+  /** Expiry dates and security codes found next to the cards. */
+  context: number;
+}
+
 export class Redactor {
   public constructor(private readonly config: RedactionConfig) {}
 
   /** Rule ids this redactor can report, in the order they run. */
   public ruleIds(): string[] {
-    return [...(this.config.defaultFilter ? [DEFAULT_FILTER_ID] : []), ...this.config.rules.map((r) => r.id)];
+    const card = this.config.defaultFilter ? [DEFAULT_FILTER_ID, ...(this.config.cardContext ? [CARD_CONTEXT_ID] : [])] : [];
+    return [...card, ...this.config.rules.map((r) => r.id)];
   }
 
-  /** Redacts a whole text (matches never span a line break). */
-  public redact(text: string, tally: RedactionTally): string {
+  /** Seconds within which consecutive chat messages of one participant are read as one text. */
+  public get conversationWindowSeconds(): number {
+    return this.config.conversationWindowSeconds;
+  }
+
+  /**
+   * Where the card numbers (and, when configured, their expiry dates and security codes) are
+   * written in `text`: one range per digit. Numbers may run across line breaks.
+   */
+  public cardMask(text: string): CardMaskResult {
+    if (!this.config.defaultFilter) return { ranges: [], cards: 0, context: 0 };
+    const cards = findCardNumberDetails(text, { lineBreaks: true });
+    if (cards.length === 0) return { ranges: [], cards: 0, context: 0 };
+    const ranges: MaskRanges = [];
+    let context = 0;
+    cards.forEach((card, i) => {
+      for (let d = 0; d < card.digitStarts.length; d += 1) ranges.push([card.digitStarts[d] as number, card.digitEnds[d] as number]);
+      if (this.config.cardContext) {
+        const found = cardContextDigits(text, card.start, card.end, i > 0 ? (cards[i - 1]?.end ?? 0) : 0, cards[i + 1]?.start ?? text.length);
+        ranges.push(...found.ranges);
+        context += found.items;
+      }
+    });
+    if (context > 0) ranges.sort((a, b) => a[0] - b[0]);
+    return { ranges, cards: cards.length, context };
+  }
+
+  /** Masks card numbers (and their expiry and code) only, counting them. */
+  public redactCards(text: string, tally: RedactionTally): string {
+    const found = this.cardMask(text);
+    addToTally(tally, DEFAULT_FILTER_ID, found.cards);
+    addToTally(tally, CARD_CONTEXT_ID, found.context);
+    return applyMask(text, found.ranges);
+  }
+
+  /** True when additional rules are configured. */
+  public hasRules(): boolean {
+    return this.config.rules.length > 0;
+  }
+
+  /** Applies the additional rules only. */
+  public applyRules(text: string, tally: RedactionTally): string {
     let out = text;
-    if (this.config.defaultFilter) {
-      const masked = maskCardNumbers(out);
-      addToTally(tally, DEFAULT_FILTER_ID, masked.count);
-      out = masked.text;
-    }
     for (const rule of this.config.rules) out = applyRule(out, rule, tally);
     return out;
+  }
+
+  /** Redacts a whole text: cards (across line breaks too), then the additional rules (line by line). */
+  public redact(text: string, tally: RedactionTally): string {
+    return this.applyRules(this.redactCards(text, tally), tally);
   }
 }
 
@@ -72,13 +145,10 @@ export const MAX_PENDING_LINE = 1024 * 1024;
  */
 export function safeCut(text: string): number {
   const from = Math.floor(text.length / 2);
-  const digit = (i: number): boolean => {
-    const c = text.charCodeAt(i);
-    return c >= 48 && c <= 57;
-  };
+  const digit = (i: number): boolean => digitish(text.charCodeAt(i));
   for (let i = text.length - 2; i > from; i -= 1) {
     const c = text.charCodeAt(i);
-    if ((c === 32 || c === 9) && !digit(i - 1) && !digit(i + 1) && !isCardSeparator(text.charCodeAt(i - 1)) && !isCardSeparator(text.charCodeAt(i + 1))) return i + 1;
+    if ((c === 32 || c === 9) && !digit(i - 1) && !digit(i + 1) && !isGapCharacter(text.charCodeAt(i - 1)) && !isGapCharacter(text.charCodeAt(i + 1))) return i + 1;
   }
   let run = 0;
   for (let i = text.length - 1; i > from; i -= 1) {
@@ -88,9 +158,44 @@ export function safeCut(text: string): number {
   return text.length;
 }
 
+/** A character that may be (the end or start of) a digit as written: a digit, a reference, a tag, a surrogate. */
+function digitish(c: number): boolean {
+  return digitValue(c) >= 0 || c === 0x3b || c === 0x3e || c === 0x26 || c === 0x3c || c === 0x25 || (c >= 0xd800 && c <= 0xdfff);
+}
+
+/** Line breaks looked at, from the end, for a place where no number can continue. */
+const MAX_CUT_SEARCH = 64;
+
 /**
- * Redacts a text that arrives in chunks: complete lines are redacted as they arrive and the unfinished
- * last line is carried over, so a card number split across chunk boundaries is still found.
+ * Offset just after a line break of `text` where it can be cut without cutting a number that runs
+ * across lines: the last non-gap character before the break is not a digit, or the first one after
+ * it (quote markers skipped) is not. -1 when none of the last lines qualifies.
+ */
+export function lineJoinCut(text: string): number {
+  let nl = text.lastIndexOf('\n');
+  for (let tries = 0; nl >= 0 && tries < MAX_CUT_SEARCH; tries += 1, nl = nl > 0 ? text.lastIndexOf('\n', nl - 1) : -1) {
+    let j = nl - 1;
+    let skipped = 0;
+    while (j >= 0 && skipped <= 260 && isGapCharacter(text.charCodeAt(j))) {
+      j -= 1;
+      skipped += 1;
+    }
+    if (j < 0 || skipped > 260 || !digitish(text.charCodeAt(j))) return nl + 1;
+    let k = nl + 1;
+    skipped = 0;
+    while (k < text.length && skipped <= 260 && (isGapCharacter(text.charCodeAt(k)) || text.charCodeAt(k) === 0x3e)) {
+      k += 1;
+      skipped += 1;
+    }
+    if (k < text.length && (skipped > 260 || !digitish(text.charCodeAt(k)))) return nl + 1;
+  }
+  return -1;
+}
+
+/**
+ * Redacts a text that arrives in chunks: complete lines are redacted as they arrive, except the last
+ * lines that a number could still run across into the next chunk (lineJoinCut), which are carried
+ * over with the unfinished last line.
  */
 export class LineRedactionStream {
   private pending = '';
@@ -103,16 +208,16 @@ export class LineRedactionStream {
 
   public write(chunk: string): string {
     this.pending += chunk;
-    const nl = this.pending.lastIndexOf('\n');
     let out = '';
-    if (nl >= 0) {
-      out = this.redactor.redact(this.pending.slice(0, nl + 1), this.tally);
-      this.pending = this.pending.slice(nl + 1);
+    const cut = lineJoinCut(this.pending);
+    if (cut > 0) {
+      out = this.redactor.redact(this.pending.slice(0, cut), this.tally);
+      this.pending = this.pending.slice(cut);
     }
     while (this.pending.length > this.maxPending) {
-      const cut = safeCut(this.pending);
-      out += this.redactor.redact(this.pending.slice(0, cut), this.tally);
-      this.pending = this.pending.slice(cut);
+      const at = safeCut(this.pending);
+      out += this.redactor.redact(this.pending.slice(0, at), this.tally);
+      this.pending = this.pending.slice(at);
     }
     return out;
   }

@@ -1,50 +1,75 @@
 /**
- * How a session ends, in words the agent can read: the result line for the desktop and the reason
- * for an abort. Reasons come from error names only; a Step Functions Cause is quoted only for our
- * own refusal, whose message is built from field names.
+ * How a session ends, in words the agent can read: the one outcome module End and Abort share. It
+ * turns the workflow's state into a SessionOutcome (status, cleaned details, result line, last four)
+ * and explains an abort. Reasons come from error names only; a Step Functions Cause is quoted only for
+ * our own refusal, whose message is built from field names.
  */
-import type { AbortInput, EndInput, SessionOutcome } from '../shared/session/contract';
+import type { AbortInput, EndInput, FinalStatus, SessionOutcome } from '../shared/session/contract';
+import { SESSION_ERROR } from '../shared/session/contract';
+import { cleanDetails, resultLine } from '../shared/session/result-line';
 
-const MAX_DETAILS = 200;
+/** Details said when End has a captured card but no validation result in its input. */
+export const NO_VALIDATION_REPLY = 'no reply from the validation service';
 
-/** Removes what the result line reserves (`|`, CR, LF) and caps the length. */
-export function cleanDetails(text: string): string {
-  return text.replace(/[|\r\n]/g, ' ').replace(/\s+/g, ' ').trim().slice(0, MAX_DETAILS);
+interface OutcomeParts {
+  sessionId: string;
+  transactionId?: string;
+  status: FinalStatus;
+  details: string;
+  card?: { last4: string; brand: string };
+  error?: string;
 }
 
-/** `transactionId|ApprovalValue|ApprovalResult\n` */
-export function formatResultLine(transactionId: string, value: string, details: string): string {
-  return `${transactionId}|${value}|${cleanDetails(details)}\n`;
+/** The one place a SessionOutcome is assembled: details cleaned once, the result line built from them. */
+function outcomeOf(parts: OutcomeParts): SessionOutcome {
+  const details = cleanDetails(parts.details);
+  return {
+    sessionId: parts.sessionId,
+    ...(parts.transactionId !== undefined ? { transactionId: parts.transactionId } : {}),
+    status: parts.status,
+    details,
+    ...(parts.error !== undefined ? { error: parts.error } : {}),
+    ...(parts.transactionId !== undefined ? { resultLine: resultLine(parts.transactionId, parts.status, details) } : {}),
+    ...(parts.card ?? {}),
+  };
 }
 
 export function endOutcome(input: Pick<EndInput, 'session' | 'capture' | 'validation'>): SessionOutcome {
   const { session, capture, validation } = input;
-  const card = capture.status === 'captured' ? { last4: capture.last4, brand: capture.brand } : {};
-  if (capture.status !== 'captured') {
-    const details = cleanDetails(capture.reason);
-    return { sessionId: session.sessionId, transactionId: session.transactionId, status: 'declined', details, resultLine: formatResultLine(session.transactionId, 'declined', details) };
-  }
-  if (!validation) {
-    const details = 'no reply from the validation service';
-    return { sessionId: session.sessionId, transactionId: session.transactionId, status: 'declined', details, resultLine: formatResultLine(session.transactionId, 'declined', details), ...card };
-  }
-  const details = cleanDetails(validation.details);
-  return {
-    sessionId: session.sessionId,
-    transactionId: session.transactionId,
-    status: validation.outcome,
-    details,
-    resultLine: formatResultLine(session.transactionId, validation.outcome, details),
-    ...card,
-  };
+  const base = { sessionId: session.sessionId, transactionId: session.transactionId };
+  if (capture.status !== 'captured') return outcomeOf({ ...base, status: 'declined', details: capture.reason });
+  const card = { last4: capture.last4, brand: capture.brand };
+  if (!validation) return outcomeOf({ ...base, status: 'declined', details: NO_VALIDATION_REPLY, card });
+  return outcomeOf({ ...base, status: validation.outcome, details: validation.details, card });
+}
+
+/**
+ * Abort's outcome. A failure after the validation service answered (End failed) must not hide the
+ * payment's decision: the agent, the caller and finance get it, with the failure added to its details.
+ */
+export function abortOutcome(input: Pick<AbortInput, 'session' | 'capture' | 'validation' | 'error'>, sessionId: string): SessionOutcome {
+  const reason = abortReason(input.error);
+  const error = input.error?.Error ?? 'UnknownError';
+  const transactionId = input.session?.transactionId;
+  const decided = input.validation;
+  if (!decided) return outcomeOf({ sessionId, ...(transactionId ? { transactionId } : {}), status: 'aborted', details: reason, error });
+  const card = input.capture?.status === 'captured' ? { last4: input.capture.last4, brand: input.capture.brand } : undefined;
+  return outcomeOf({
+    sessionId,
+    ...(transactionId ? { transactionId } : {}),
+    status: decided.outcome,
+    details: `${decided.details}; the session then closed with an error: ${reason}`,
+    error,
+    ...(card ? { card } : {}),
+  });
 }
 
 const ABORT_REASONS: Record<string, string> = {
-  // The agent API fails GetKey's task token with this name (AGENT_CANCELLED) when the agent cancels.
-  AgentCancelled: 'cancelled by the agent; no payment was taken',
-  CallerHungUp: 'caller hung up; no payment was taken',
-  RecordingPauseFailed: 'call recording could not be paused, so no card details were requested',
-  TelephonyFailed: 'the call could not be switched to the secure IVR',
+  // The agent API fails GetKey's task token with this name when the agent cancels.
+  [SESSION_ERROR.agentCancelled]: 'cancelled by the agent; no payment was taken',
+  [SESSION_ERROR.callerHungUp]: 'caller hung up; no payment was taken',
+  [SESSION_ERROR.recordingPauseFailed]: 'call recording could not be paused, so no card details were requested',
+  [SESSION_ERROR.telephonyFailed]: 'the call could not be switched to the secure IVR',
   'States.Timeout': 'the secure session timed out',
   VaultCryptoError: 'card data could not be protected; no payment was taken',
   VaultItemNotFoundError: 'card data was no longer available',
@@ -53,7 +78,7 @@ const ABORT_REASONS: Record<string, string> = {
 
 export function abortReason(error: AbortInput['error']): string {
   const name = error?.Error ?? 'UnknownError';
-  if (name === 'SessionRequestRefused' && typeof error.Cause === 'string') {
+  if (name === SESSION_ERROR.requestRefused && typeof error.Cause === 'string') {
     try {
       const parsed = JSON.parse(error.Cause) as { errorMessage?: unknown };
       if (typeof parsed.errorMessage === 'string') return cleanDetails(parsed.errorMessage);

@@ -27,6 +27,17 @@ export class VaultCryptoError extends Error {
   }
 }
 
+/**
+ * The agent cancelled before the caller reached card entry; GetKey fails with it so Abort explains the
+ * cancel the same way whoever noticed it. Its name is the wire name SESSION_ERROR.agentCancelled.
+ */
+export class AgentCancelled extends Error {
+  public constructor() {
+    super('The agent cancelled the secure session before card entry began.');
+    this.name = 'AgentCancelled';
+  }
+}
+
 /** Narrows an unknown caught value to an Error without trusting its message. */
 export function assertIsError(value: unknown): asserts value is Error {
   if (!(value instanceof Error)) throw new Error('A non-Error value was thrown');

@@ -1,7 +1,7 @@
 /**
  * The XML contract between secure-ivr and the merchant's validation web service, both directions:
- * the submission (`<params><param name value/>…</params>`), the reply (`<outcome value details/>`)
- * and the result line shown to the desktop (`transactionId|ApprovalValue|ApprovalResult\n`).
+ * the submission (`<params><param name value/>…</params>`) and the reply (`<outcome value details/>`).
+ * The result line shown to the desktop is built from the reply in lambdas/shared/session/result-line.ts.
  *
  * Replies, and submissions when the reference service reads them, are untrusted: a DOCTYPE (and with
  * it every custom entity) is refused before the parser sees the text, the size is capped, the text is
@@ -13,12 +13,9 @@
  * message; never the text they were given, which may hold card data.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { maskCardNumbers } from '../shared/card/card-detector';
-import type { Outcome, WireOutcome } from '../shared/session/contract';
+import type { WireOutcome } from '../shared/session/contract';
 
 export const DEFAULT_MAX_REPLY_BYTES = 64 * 1024;
-/** Longest ApprovalResult put on the result line; the desktop shows it in one line. */
-export const RESULT_DETAILS_MAX_CHARS = 200;
 
 export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 
@@ -287,7 +284,8 @@ const isOutcome = (v: unknown): v is WireOutcome => v === 'accepted' || v === 'd
 
 /**
  * Parses and checks a reply. Returns the outcome and the details as sent (entities decoded); throws
- * InvalidReplyError with a machine code for anything else. The caller cleans details for display.
+ * InvalidReplyError with a machine code for anything else. The caller cleans details for display
+ * (lambdas/shared/session/result-line.ts).
  */
 export function parseReply(body: string, maxBytes: number = DEFAULT_MAX_REPLY_BYTES): ValidationReply {
   const fail = (code: InvalidXmlCode): Error => new InvalidReplyError(code);
@@ -315,26 +313,4 @@ export function parseSubmission(body: string, maxBytes: number = DEFAULT_MAX_REP
     if (typeof name !== 'string' || name === '' || typeof value !== 'string') throw fail('bad-param');
     return { name, value };
   });
-}
-
-/**
- * Details as shown to the agent and put on the result line: no `|` (the line's separator), no CR, LF or
- * other control characters, no card number in any disguise (the shared detector's digits become `#`),
- * at most RESULT_DETAILS_MAX_CHARS characters.
- */
-export function cleanDetails(details: string, maxChars: number = RESULT_DETAILS_MAX_CHARS): string {
-  const clean = details
-    .replace(/[|\r\n]/g, '')
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
-    .trim();
-  const masked = maskCardNumbers(clean).text;
-  // Array.from keeps surrogate pairs whole when cutting.
-  const chars = Array.from(masked);
-  return chars.length > maxChars ? chars.slice(0, maxChars).join('') : masked;
-}
-
-/** `transactionId|ApprovalValue|ApprovalResult\n`, with every field free of `|`, CR and LF. */
-export function resultLine(transactionId: string, outcome: Outcome, details: string): string {
-  const id = transactionId.replace(/[|\r\n]/g, '');
-  return `${id}|${outcome}|${cleanDetails(details)}\n`;
 }

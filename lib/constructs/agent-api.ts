@@ -174,7 +174,8 @@ export class AgentApi extends Construct {
         selfSignUpEnabled: false,
         signInAliases: { username: true, email: true },
         passwordPolicy: { minLength: 14, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true, tempPasswordValidity: Duration.days(3) },
-        mfa: cognito.Mfa.OPTIONAL,
+        // Every console user signs in with a TOTP app as the second factor; SMS is not offered (review item 10).
+        mfa: cognito.Mfa.REQUIRED,
         mfaSecondFactor: { otp: true, sms: false },
         accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
         deletionProtection: true,
@@ -208,8 +209,9 @@ export class AgentApi extends Construct {
         callbackUrls: consoleUrls,
         logoutUrls: consoleUrls,
       },
-      accessTokenValidity: Duration.hours(8),
-      idTokenValidity: Duration.hours(8),
+      // A token taken from a desktop is good for an hour at most; the console signs in again after that.
+      accessTokenValidity: Duration.minutes(60),
+      idTokenValidity: Duration.minutes(60),
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
     });

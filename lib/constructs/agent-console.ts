@@ -22,7 +22,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Annotations, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -71,8 +71,9 @@ export function buildConsole(root = WEB_ROOT): string {
   esbuild.buildSync({ entryPoints: [join(root, 'src', 'console.ts')], bundle: true, format: 'esm', target: 'es2022', platform: 'browser', outfile: join(out, 'assets', 'console.js'), legalComments: 'none', minify: true, logLevel: 'silent' });
   copyFileSync(join(root, 'console.html'), join(out, 'console', 'index.html'));
   copyFileSync(join(root, 'styles.css'), join(out, 'assets', 'styles.css'));
-  // The finance page (plain files, no build step): CloudFront serves it at /finance/index.html.
+  // The finance page: its HTML and CSS as they are, its script bundled with Chart.js; CloudFront serves it at /finance/index.html.
   for (const file of readdirSync(join(root, 'finance'))) copyFileSync(join(root, 'finance', file), join(out, 'finance', file));
+  esbuild.buildSync({ entryPoints: [join(root, 'src', 'finance.ts')], bundle: true, format: 'esm', target: 'es2022', platform: 'browser', outfile: join(out, 'finance', 'finance.js'), legalComments: 'none', minify: true, logLevel: 'silent' });
   writeFileSync(join(out, 'README.txt'), 'Built by lib/constructs/agent-console.ts at synth.\n');
   return out;
 }
@@ -104,22 +105,24 @@ export class AgentConsole extends Construct {
     if (problems.length > 0) throw new AgentConsolePropsError(problems);
 
     // Static files only; old builds (non-current versions) expire after a day, the deployed one stays.
-    this.site = new SecureBucket(this, 'Site', { purpose: 'agent console files (static, no card data)', bucketName, expireObjects: false });
+    // Named, so a retained bucket from a failed first deploy would block the retry ("already exists"):
+    // retained on update and delete, removed when the create itself rolls back.
+    this.site = new SecureBucket(this, 'Site', { purpose: 'agent console files (static, no card data)', bucketName, expireObjects: false, removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
     // CloudFront standard logging writes with an ACL (awslogsdelivery), so this bucket keeps ACLs enabled.
     this.cdnLogs = new SecureBucket(this, 'CdnLogs', {
       purpose: 'agent console CloudFront access logs',
       serverAccessLogsBucket: this.site.accessLogsBucket,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
     });
-    // The log delivery service encrypts with the log bucket's key; it cannot name the distribution here
-    // (distribution → log bucket → key would close a cycle), so it is held to this account.
+    // CloudFront standard (legacy) logging: AWS's published key-policy statement for the log delivery
+    // service, as is. Legacy delivery does not present aws:SourceAccount/SourceArn, so a condition on them
+    // would silently drop every log file; the bucket policy (ACL-based delivery) is what scopes the writes.
     this.cdnLogs.key.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'AllowCloudFrontLogDeliveryForThisAccount',
+        sid: 'AllowCloudFrontStandardLogDelivery',
         principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        actions: ['kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     );
 
@@ -127,7 +130,10 @@ export class AgentConsole extends Construct {
     const socketOrigin = `wss://${props.api.webSocketApi.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`;
     // The code-for-token exchange is a fetch from the console to the hosted UI domain.
     const signInOrigin = props.api.hostedUiUrl;
+    // CloudFront names are global to the account: the region keeps two regions' stacks of one name apart.
+    const cdnName = (suffix: string, max: number): string => `${stack.stackName}-${stack.region}-${suffix}`.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, max);
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'ConsoleHeaders', {
+      responseHeadersPolicyName: cdnName('console-headers', 128),
       comment: 'secure-ivr console: CSP (embeddable only by the configured desktops), HSTS, nosniff, no referrer',
       securityHeadersBehavior: {
         contentSecurityPolicy: {
@@ -161,7 +167,10 @@ export class AgentConsole extends Construct {
       logBucket: this.cdnLogs.bucket,
       logFilePrefix: 'cloudfront/',
       defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(originBucket, { originAccessLevels: [cloudfront.AccessLevel.READ] }),
+        origin: origins.S3BucketOrigin.withOriginAccessControl(originBucket, {
+          originAccessLevels: [cloudfront.AccessLevel.READ],
+          originAccessControl: new cloudfront.S3OriginAccessControl(this, 'ConsoleOriginAccess', { originAccessControlName: cdnName('console-oac', 64) }),
+        }),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
         responseHeadersPolicy: headers,
         functionAssociations: [{ function: indexPages, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
@@ -188,10 +197,11 @@ export class AgentConsole extends Construct {
     // CDK's grants to the deployment function go to this immutable view and are dropped; the policy below is the whole access.
     const sealedRole = this.deploymentRole.withoutPolicyUpdates();
     const files = preBound(deploy.Source.asset(buildConsole()), this, sealedRole);
+    // embeddingOrigins: the desktops whose frames the console takes a token and a call from (web/src/embedding.ts).
     // Registers this console as the app client's callback; the settings carry deploy-time values, which
     // jsonData resolves in the deployment (no cycle: nothing the distribution uses refers to the client).
     const signIn = props.api.bindConsoleSignIn(this.consoleUrl);
-    const settings = preBound(deploy.Source.jsonData('config.json', { webSocketUrl: props.api.webSocketUrl, signIn }), this, sealedRole);
+    const settings = preBound(deploy.Source.jsonData('config.json', { webSocketUrl: props.api.webSocketUrl, signIn, embeddingOrigins: props.embeddingOrigins ?? [] }), this, sealedRole);
     const policy = new iam.Policy(this, 'DeploymentPolicy', {
       roles: [this.deploymentRole],
       statements: [

@@ -8,8 +8,17 @@
  * Grants: functions that emit session events may only append (`grantAppend`); End/Abort also write finance
  * outcomes (`grantOutcomeWrite`); `financeRole` can read the outcomes prefix and nothing else;
  * `auditorRole` reads the whole trail, the chain heads and queries it with Athena. No role may delete.
+ *
+ * Write once (security review item 5): the bucket policy refuses every PutObject that does not carry
+ * `If-None-Match` (condition key `s3:if-none-match`), so no writer, however privileged its IAM policy, can
+ * replace an object — a rewrite would only ever add a version, which `audit verify` reports. Given `logsKey`,
+ * an hourly digest function (EventBridge schedule) signs the session heads written each hour plus the hash of
+ * the previous digest with an asymmetric KMS key (ECC_NIST_P256, SIGN_VERIFY) that only it may sign with, as
+ * CloudTrail's log file integrity validation does; the auditor role may fetch the public key to verify offline.
  */
 import { Annotations, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as glue from 'aws-cdk-lib/aws-glue';
@@ -19,7 +28,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { AUDIT_ENV } from '../../lambdas/audit/audit-config';
 import { createAccessLogsBucket } from './secure-bucket';
-import { EVENTS_PREFIX, OUTCOMES_PREFIX } from '../../lambdas/audit/audit-layout';
+import { DIGESTS_PREFIX, EVENTS_PREFIX, OUTCOMES_PREFIX } from '../../lambdas/audit/audit-layout';
+import { PciFunction } from './pci-function';
+
+/** AUDIT_DIGEST_KEY_ARN, read by lambdas/audit/digest-handler.ts (kept here so synth need not load the handler). */
+const DIGEST_KEY_ENV = 'AUDIT_DIGEST_KEY_ARN';
 
 /** PCI DSS 10.5.1: at least twelve months. */
 export const MIN_PCI_RETENTION_DAYS = 365;
@@ -41,6 +54,12 @@ export interface AuditTrailProps {
    * @default 30
    */
   readonly queryResultRetentionDays?: number;
+  /**
+   * Optional - The logs key for the hourly digest function's log group. Given, the signed hourly digests are
+   * switched on (digest key, function, schedule); the secure-ivr stack always gives it.
+   * @default - no digests
+   */
+  readonly logsKey?: kms.IKey;
 }
 
 export class AuditTrailPropsError extends Error {
@@ -77,6 +96,10 @@ export class AuditTrail extends Construct {
   public readonly financeRole: iam.Role;
   public readonly auditorRole: iam.Role;
   public readonly retentionDays: number;
+  /** The asymmetric digest signing key (only the digest function may kms:Sign), when digests are on. */
+  public readonly digestKey?: kms.Key;
+  /** The hourly digest function, when digests are on. */
+  public readonly digestFunction?: PciFunction;
 
   public constructor(scope: Construct, id: string, props: AuditTrailProps = {}) {
     super(scope, id);
@@ -125,6 +148,18 @@ export class AuditTrail extends Construct {
         principals: [new iam.AnyPrincipal()],
         actions: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectRetention', 's3:PutObjectLegalHold', 's3:BypassGovernanceRetention'],
         resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
+      }),
+    );
+
+    // Write once: a PutObject without If-None-Match is refused for everyone (S3 then refuses an existing key).
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyAuditWritesWithoutIfNoneMatch',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects('*')],
+        conditions: { Null: { 's3:if-none-match': 'true' } },
       }),
     );
 
@@ -214,7 +249,9 @@ export class AuditTrail extends Construct {
     new iam.ManagedPolicy(this, 'AuditorQueryPolicy', {
       roles: [this.auditorRole],
       statements: [
-        new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [this.chainTable.tableArn] }),
+        // Scan: `audit verify --chain-table` lists every head of the window to find sessions removed whole.
+        new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Scan'], resources: [this.chainTable.tableArn] }),
+        new iam.PolicyStatement({ actions: ['s3:ListBucketVersions'], resources: [this.bucket.bucketArn] }),
         new iam.PolicyStatement({
           actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
           resources: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: this.workGroup.name })],
@@ -235,7 +272,69 @@ export class AuditTrail extends Construct {
       { id: `AwsSolutions-IAM5[Resource::arn:aws:glue:${stack.region}:${stack.account}:table/${databaseName}/*]`, reason: 'P20, 10.3.1: read-only Glue metadata of the two audit tables in this database.' },
       { id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.queryResultsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/results/*]`, reason: 'P20: Athena writes and reads its own query results under results/ in the dedicated results bucket.' },
     );
+    if (props.logsKey) {
+      const digest = this.createDigests(props.logsKey);
+      this.digestKey = digest.key;
+      this.digestFunction = digest.fn;
+    }
     this.acknowledge();
+  }
+
+  /** The digest key, the hourly digest function and its schedule; the auditor may read the public key. */
+  private createDigests(logsKey: kms.IKey): { key: kms.Key; fn: PciFunction } {
+    const key = new kms.Key(this, 'DigestKey', {
+      description: 'secure-ivr: signs the hourly audit digests (kms:Sign only by the digest function)',
+      keySpec: kms.KeySpec.ECC_NIST_P256,
+      keyUsage: kms.KeyUsage.SIGN_VERIFY,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const fn = new PciFunction(this, 'DigestFunction', {
+      entry: 'lambdas/audit/digest-handler.ts',
+      serviceName: 'secure-ivr-audit-digest',
+      description: 'Signs the hourly digest of the audit trail (session heads written in the hour + previous digest)',
+      logsKey,
+      timeout: Duration.minutes(5),
+      memorySize: 512,
+      reservedConcurrentExecutions: 1,
+      environment: { [AUDIT_ENV.bucket]: this.bucket.bucketName, [DIGEST_KEY_ENV]: key.keyArn },
+    });
+    const role = fn.functionRole;
+    // Nobody but the digest function's role signs; the function's own grant binds it to its code.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenySignExceptDigestFunction',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:Sign'],
+        resources: ['*'],
+        conditions: { StringNotEquals: { 'aws:PrincipalArn': role.roleArn } },
+      }),
+    );
+    new iam.ManagedPolicy(this, 'DigestSignPolicy', {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({ actions: ['kms:Sign'], resources: [key.keyArn], conditions: { ArnEquals: { 'lambda:SourceFunctionArn': fn.functionArn } } }),
+      ],
+    });
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['s3:GetObject'], resourceArns: [this.bucket.arnForObjects(`${EVENTS_PREFIX}*`), this.bucket.arnForObjects(`${DIGESTS_PREFIX}*`)] });
+    iam.Grant.addToPrincipal({ grantee: fn, actions: ['s3:PutObject'], resourceArns: [this.bucket.arnForObjects(`${DIGESTS_PREFIX}*`)] });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${EVENTS_PREFIX}*`, `${DIGESTS_PREFIX}*`] } } }));
+    this.grantKeyForWrites(fn);
+    new events.Rule(this, 'DigestSchedule', {
+      description: 'secure-ivr: sign the audit digest of the hour that just ended',
+      schedule: events.Schedule.cron({ minute: '5' }),
+      targets: [new targets.LambdaFunction(fn, { retryAttempts: 4 })],
+    });
+    const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
+    Validations.of(role).acknowledge(
+      { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${EVENTS_PREFIX}*]`, reason: 'P20, 10.3.4: the digest function reads the event objects of the hour to sign their heads; read-only.' },
+      { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${DIGESTS_PREFIX}*]`, reason: 'P20, 10.3.4: the digest function reads the previous digest and writes new digests only (If-None-Match, no overwrite).' },
+    );
+    new iam.ManagedPolicy(this, 'AuditorDigestKeyPolicy', {
+      roles: [this.auditorRole],
+      statements: [new iam.PolicyStatement({ actions: ['kms:GetPublicKey', 'kms:Verify'], resources: [key.keyArn] })],
+    });
+    return { key, fn };
   }
 
   /** Read-only access to one prefix (or the whole bucket for ''), through its own managed policy. */

@@ -11,12 +11,23 @@
  * Every grant names this table or this key; nothing is a wildcard.
  *
  * Key policy: the vault key keeps only CDK's default statement for the account root (which delegates to IAM,
- * so the grants above decide) plus explicit Deny statements: kms:Decrypt is refused to every principal but
- * the roles given `grantOpen`, kms:GenerateDataKey* to every principal but the roles given `grantSeal` — so an
- * administrator's IAM policy cannot open card data either. Table encryption at rest uses a separate table key
- * that is usable only through DynamoDB, so table access never implies use of the vault key.
+ * so the grants above decide) plus explicit Deny statements that no IAM policy can override:
+ * - kms:ReEncrypt*, kms:Encrypt and kms:CreateGrant are refused to every principal, so an administrator cannot
+ *   move a sealed field's data key under a key of their own, nor grant themselves use of this one;
+ * - kms:Decrypt is refused to every principal but the roles given `grantOpen`, kms:GenerateDataKey* to every
+ *   principal but the roles given `grantSeal` (the IVR handler, and the Connect capture function when deployed).
+ * The grants themselves hold only when the call comes from the function's own code: KMS cannot check
+ * `lambda:SourceFunctionArn` in a key (resource) policy, so it is a condition of each identity grant, which is
+ * the strongest binding AWS offers for Lambda callers; credentials of the role used anywhere else get nothing.
+ * They also require the vault's encryption context (`sessionId`, nothing else) and, for sealing, AES-256 keys.
+ * The grants are separate managed policies because the function ARN in them would otherwise make the
+ * function depend on itself through its role's default policy.
+ *
+ * The table has no point-in-time recovery (P01, P03): a "destroyed" item must not stay restorable for 35 days.
+ * Table encryption at rest uses a separate table key that is usable only through DynamoDB, so table access
+ * never implies use of the vault key.
  */
-import { Duration, Lazy, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -57,8 +68,23 @@ export class CardVault extends Construct {
       rotationPeriod: Duration.days(90),
       removalPolicy,
     });
-    this.store = new EncryptedTable(this, 'Store', { purpose: 'the card vault', removalPolicy });
+    this.store = new EncryptedTable(this, 'Store', { purpose: 'the card vault', removalPolicy, pointInTimeRecovery: false });
     this.table = this.store.table;
+    Validations.of(this.table).acknowledge({
+      id: 'AwsSolutions-DDB3',
+      reason:
+        'P01, P03: the vault holds sealed card data for minutes and End/Abort delete it; point-in-time recovery would keep deleted card data restorable for 35 days, against PCI DSS 3.3.1.',
+    });
+
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyKeyMovingToEveryone',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:ReEncrypt*', 'kms:Encrypt', 'kms:CreateGrant'],
+        resources: ['*'],
+      }),
+    );
 
     this.key.addToResourcePolicy(this.denyAllBut('DenyDecryptExceptOpeners', ['kms:Decrypt'], this.openers));
     this.key.addToResourcePolicy(
@@ -72,10 +98,14 @@ export class CardVault extends Construct {
     });
   }
 
-  /** SMA handler: make a data key per field and write the sealed field. */
+  /**
+   * A capturing function (the SMA handler; the Connect capture function): make an AES-256 data key per field,
+   * from the function's own code only, and write the sealed field. Each call adds the function's role to the
+   * key policy's sealer exception; nothing else needs editing.
+   */
   public grantSeal(fn: lambda.IFunction): void {
     this.sealers.push(this.roleArnOf(fn));
-    iam.Grant.addToPrincipal({ grantee: fn, actions: ['kms:GenerateDataKey'], resourceArns: [this.key.keyArn] });
+    this.grantKeyUse(fn, 'Seal', 'kms:GenerateDataKey', { StringEquals: { 'kms:DataKeySpec': 'AES_256' } });
     this.store.grantItemActions(fn, ['dynamodb:UpdateItem']);
   }
 
@@ -87,7 +117,7 @@ export class CardVault extends Construct {
   /** Validator: read the item, unwrap its data keys, mark it submitted and drop the security code. */
   public grantOpen(fn: lambda.IFunction): void {
     this.openers.push(this.roleArnOf(fn));
-    iam.Grant.addToPrincipal({ grantee: fn, actions: ['kms:Decrypt'], resourceArns: [this.key.keyArn] });
+    this.grantKeyUse(fn, 'Open', 'kms:Decrypt', {});
     this.store.grantItemActions(fn, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
   }
 
@@ -99,6 +129,28 @@ export class CardVault extends Construct {
   private roleArnOf(fn: lambda.IFunction): string {
     if (!fn.role) throw new CardVaultGrantError('the function has no role to grant to');
     return fn.role.roleArn;
+  }
+
+  /** One vault-key action for one function's code, with the vault's encryption context, as its own managed policy. */
+  private grantKeyUse(fn: lambda.IFunction, purpose: string, action: string, extra: Record<string, Record<string, unknown>>): void {
+    const role = fn.role;
+    if (!role) throw new CardVaultGrantError('the function has no role to grant to');
+    new iam.ManagedPolicy(this, `${purpose}${fn.node.id}Policy`, {
+      description: `secure-ivr: ${action} on the card vault key, only from the function's own code`,
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: [action],
+          resources: [this.key.keyArn],
+          conditions: {
+            ArnEquals: { 'lambda:SourceFunctionArn': fn.functionArn },
+            ...extra,
+            'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['sessionId'] },
+            Null: { 'kms:EncryptionContext:sessionId': 'false' },
+          },
+        }),
+      ],
+    });
   }
 
   private denyAllBut(sid: string, actions: string[], allowed: string[]): iam.PolicyStatement {

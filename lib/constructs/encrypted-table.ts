@@ -1,5 +1,5 @@
 /**
- * A transient-item DynamoDB table keyed by `sessionId`: on-demand, point-in-time recovery, TTL backstop on
+ * A transient-item DynamoDB table keyed by `sessionId`: on-demand, point-in-time recovery (unless turned off), TTL backstop on
  * `expiresAt`, and server-side encryption with its own rotating CMK. Item-level grants are explicit action
  * lists on this one table; the table key is usable by a grantee only through DynamoDB (kms:ViaService), so
  * table access never turns into general use of a key (P06, P10).
@@ -26,6 +26,12 @@ export interface EncryptedTableProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Optional - Point-in-time recovery. Turn it off only for data that must become unrecoverable when deleted
+   * (the card vault, P01/P03: a backup would keep "destroyed" card data restorable for 35 days).
+   * @default true
+   */
+  readonly pointInTimeRecovery?: boolean;
 }
 
 export class EncryptedTable extends Construct {
@@ -46,7 +52,7 @@ export class EncryptedTable extends Construct {
       partitionKey: { name: TABLE_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: TABLE_TTL_ATTRIBUTE,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true },
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.tableKey,
       removalPolicy,

@@ -71,6 +71,8 @@ export class PciFunction extends NodejsFunction {
   public readonly functionLogGroup: logs.LogGroup;
   /** The function's own role; grants land here and nowhere else. */
   public readonly functionRole: iam.Role;
+  /** POWERTOOLS_SERVICE_NAME: the `service` dimension of the function's metrics. */
+  public readonly serviceName: string;
 
   public constructor(scope: Construct, id: string, props: PciFunctionProps) {
     const problems = FORBIDDEN_ENV.filter((name) => props.environment?.[name] !== undefined).map((name) => `environment must not set ${name}`);
@@ -113,6 +115,7 @@ export class PciFunction extends NodejsFunction {
     });
     this.functionLogGroup = logGroup;
     this.functionRole = role;
+    this.serviceName = props.serviceName;
     // Lambda writes to its own group only; no CreateLogGroup, no retention or policy changes (P18).
     logGroup.grantWrite(role);
 

@@ -7,7 +7,7 @@
  * No card data ever enters the execution (P03): the state carries the session context and an opaque vault
  * reference. Logs still go out at level ALL with execution data excluded (P22) to an encrypted log group.
  */
-import { ArnFormat, CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -117,6 +117,8 @@ export class SessionStateMachine extends Construct {
     this.logGroup = new EncryptedLogGroup(this, 'ExecutionLogs', {
       encryptionKey: props.logsKey,
       logGroupName: props.stateMachineName ? `/aws/vendedlogs/states/${props.stateMachineName}` : undefined,
+      // A named group retained after a failed first deploy would make the retry fail ("already exists").
+      ...(props.stateMachineName ? { removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE } : {}),
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,

@@ -3,27 +3,28 @@
  * connector service of this account and this SMA may call the handler, P11) and, when a phone number is
  * configured, the SIP rule that routes that number to the SMA.
  *
- * CloudFormation has no SIP-rule type, so the rule is made by an AwsCustomResource calling ChimeSDKVoice
- * CreateSipRule/DeleteSipRule. Without a phone number, create the rule by hand after deploy:
- *   aws chime-sdk-voice create-sip-rule --name <name> --trigger-type TO_PHONE_NUMBER --trigger-value <+E.164> \
+ * CloudFormation has no SIP-rule type, so the rule is a custom resource (lambdas/custom-resources/sip-rule)
+ * behind the CDK provider framework: it updates in place or replaces the rule for a new number, disables
+ * the rule before deleting it, and ignores the rollback delete of a create that failed, so neither a
+ * rollback nor `cdk destroy` ends stuck. Without a phone number, create the rule by hand after deploy:
+ *   aws chime-sdk-voice create-sip-rule --name <name> --trigger-type ToPhoneNumber --trigger-value <+E.164> \
  *     --target-applications SipMediaApplicationId=<SipMediaApplicationId output>,Priority=1,AwsRegion=<region>
  */
-import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnElement, CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as chime from 'aws-cdk-lib/aws-chime';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { EncryptedLogGroup } from './encrypted-log-group';
+import { PciFunction } from './pci-function';
 
 /** The service principal Chime SDK PSTN audio uses to invoke SMA handlers and write recordings. */
 export const CHIME_VOICE_PRINCIPAL = 'voiceconnector.chime.amazonaws.com';
 
-/** Construct id of the stack-level provider function that every AwsCustomResource shares. */
-const AWS_CUSTOM_RESOURCE_PROVIDER_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
-
-/** Regions where SIP media applications can run. */
-export const SMA_REGIONS = ['us-east-1', 'us-west-2'] as const;
+export { PHONE_NUMBER_SMA_REGIONS, regionProblem, SMA_REGIONS } from '../regions';
+import { regionProblem } from '../regions';
 
 export interface SipMediaApplicationProps {
   /** The SMA handler. */
@@ -36,10 +37,10 @@ export interface SipMediaApplicationProps {
    */
   readonly phoneNumber?: string;
   /**
-   * Optional - Log group for the SIP-rule custom resource's provider function. Required with `phoneNumber`.
+   * Optional - Key for the SIP-rule functions' log groups (see LogsKey). Required with `phoneNumber`.
    * @default - none
    */
-  readonly customResourceLogGroup?: logs.ILogGroup;
+  readonly logsKey?: kms.IKey;
 }
 
 export class SipMediaApplicationPropsError extends Error {
@@ -55,14 +56,18 @@ export class SipMediaApplication extends Construct {
   public readonly smaId: string;
   /** arn:<partition>:chime:<region>:<account>:sma/<id> — the aws:SourceArn Chime presents. */
   public readonly smaArn: string;
-  public readonly sipRule?: cr.AwsCustomResource;
+  /** The SIP rule (Custom::SipRule) when a phone number is configured; its Ref is the SIP rule id. */
+  public readonly sipRule?: CustomResource;
+  /** The custom resource's handler when a phone number is configured. */
+  public readonly sipRuleFunction?: PciFunction;
 
   public constructor(scope: Construct, id: string, props: SipMediaApplicationProps) {
     const stack = Stack.of(scope);
     const problems: string[] = [];
-    if (!stack.region || !(SMA_REGIONS as readonly string[]).includes(stack.region)) problems.push(`the stack region must be one of ${SMA_REGIONS.join(', ')}`);
+    const badRegion = regionProblem(stack.region);
+    if (badRegion) problems.push(`the stack ${badRegion}`);
     if (props.phoneNumber !== undefined && !/^\+[1-9]\d{6,14}$/.test(props.phoneNumber)) problems.push('phoneNumber must be in E.164 form, e.g. +15555550100');
-    if (props.phoneNumber !== undefined && props.customResourceLogGroup === undefined) problems.push('customResourceLogGroup is required with phoneNumber');
+    if (props.phoneNumber !== undefined && props.logsKey === undefined) problems.push('logsKey is required with phoneNumber');
     if (problems.length > 0) throw new SipMediaApplicationPropsError(problems);
     super(scope, id);
 
@@ -82,59 +87,66 @@ export class SipMediaApplication extends Construct {
       sourceArn: this.smaArn,
     });
 
-    if (props.phoneNumber !== undefined) this.sipRule = this.createSipRule(props.name, props.phoneNumber, props.customResourceLogGroup as logs.ILogGroup);
+    if (props.phoneNumber !== undefined) {
+      const { rule, fn } = this.createSipRule(props.name, props.phoneNumber, props.logsKey as kms.IKey);
+      this.sipRule = rule;
+      this.sipRuleFunction = fn;
+    }
   }
 
-  private createSipRule(name: string, phoneNumber: string, logGroup: logs.ILogGroup): cr.AwsCustomResource {
-    const region = Stack.of(this).region;
-    const rule = new cr.AwsCustomResource(this, 'SipRule', {
-      onCreate: {
-        service: 'ChimeSDKVoice',
-        action: 'createSipRule',
-        parameters: {
-          Name: `${name}-rule`,
-          TriggerType: 'TO_PHONE_NUMBER',
-          TriggerValue: phoneNumber,
-          Disabled: false,
-          TargetApplications: [{ SipMediaApplicationId: this.smaId, Priority: 1, AwsRegion: region }],
-        },
-        physicalResourceId: cr.PhysicalResourceId.fromResponse('SipRule.SipRuleId'),
-      },
-      onDelete: {
-        service: 'ChimeSDKVoice',
-        action: 'deleteSipRule',
-        parameters: { SipRuleId: new cr.PhysicalResourceIdReference() },
-      },
-      policy: cr.AwsCustomResourcePolicy.fromStatements([
-        new iam.PolicyStatement({ actions: ['chime:CreateSipRule', 'chime:DeleteSipRule', 'chime:UpdateSipRule'], resources: ['*'] }),
-      ]),
-      logGroup,
-      installLatestAwsSdk: false,
+  private createSipRule(smaName: string, phoneNumber: string, logsKey: kms.IKey): { rule: CustomResource; fn: PciFunction } {
+    const stack = Stack.of(this);
+    const fn = new PciFunction(this, 'SipRuleFunction', {
+      entry: 'lambdas/custom-resources/sip-rule/handler.ts',
+      serviceName: 'secure-ivr-sip-rule',
+      description: 'Deploy time only: creates, updates and (disable, then delete) deletes the IVR number\u2019s SIP rule',
+      logsKey,
+      // Delete may wait for the service between disable and delete.
+      timeout: Duration.minutes(2),
     });
-    Validations.of(rule).acknowledge(
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'P10: Chime SDK Voice SIP-rule actions have no resource-level permissions; the actions are limited to Create/Delete/UpdateSipRule.',
-      },
-      {
-        id: 'PCI.DSS.321-IAMNoInlinePolicy',
-        reason: 'P10: the custom resource policy only holds the three SIP-rule actions and is bound to the provider role.',
-      },
+    // SIP rules have no resource-level permissions in IAM (the actions take "*").
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ManageTheIvrSipRule',
+        actions: ['chime:CreateSipRule', 'chime:GetSipRule', 'chime:UpdateSipRule', 'chime:DeleteSipRule', 'chime:ListSipRules'],
+        resources: ['*'],
+      }),
     );
-    // The provider function is a stack-level singleton that AwsCustomResource creates with fixed settings.
-    const provider = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER_ID);
-    if (provider) {
-      Validations.of(provider).acknowledge(
-        {
-          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-          reason: 'P10: the CDK AwsCustomResource provider role always carries the basic execution policy; the function runs only at deploy time and never sees card data.',
-        },
-        {
-          id: 'PCI.DSS.321-LambdaInsideVPC',
-          reason: 'P10: the deploy-time SIP-rule provider only calls the Chime SDK Voice API; it has no inbound path and never handles card data.',
-        },
+    const provider = new cr.Provider(this, 'SipRuleProvider', {
+      onEventHandler: fn,
+      logGroup: new EncryptedLogGroup(this, 'SipRuleProviderLogs', { encryptionKey: logsKey }).logGroup,
+    });
+    const rule = new CustomResource(this, 'SipRule', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::SipRule',
+      properties: {
+        // The number is in the name so that a new number's rule never collides with the old one's name.
+        Name: `${smaName}-${phoneNumber.slice(1)}`.slice(0, 256),
+        PhoneNumber: phoneNumber,
+        SipMediaApplicationId: this.smaId,
+        AwsRegion: stack.region,
+      },
+    });
+    Validations.of(fn.functionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'P10: Chime SDK Voice SIP-rule actions have no resource-level permissions; the role holds only the five SIP-rule actions (and X-Ray).',
+    });
+    Validations.of(fn).acknowledge(
+      { id: 'PCI.DSS.321-LambdaConcurrency', reason: 'P10: deploy-time custom resource; runs a handful of times per deploy, never on a call.' },
+      { id: 'PCI.DSS.321-LambdaDLQ', reason: 'P10: deploy-time custom resource; CloudFormation reports its failure and rolls the deploy back.' },
+    );
+    const framework = provider.node.tryFindChild('framework-onEvent');
+    if (framework) {
+      Validations.of(framework).acknowledge(
+        { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'P10: the CDK provider framework\u2019s role carries the basic execution policy; it runs only at deploy time and never sees card data.' },
+        { id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`, reason: 'P10: the provider framework may invoke only the SIP-rule function (and its versions).' },
+        { id: 'AwsSolutions-L1', reason: 'P24: the provider framework\u2019s runtime is chosen by CDK; it relays CloudFormation events at deploy time only.' },
+        { id: 'PCI.DSS.321-LambdaInsideVPC', reason: 'P10: deploy-time provider framework; it calls Lambda and the CloudFormation response URL, never card data.' },
+        { id: 'PCI.DSS.321-LambdaConcurrency', reason: 'P10: deploy-time provider framework; never on a call.' },
+        { id: 'PCI.DSS.321-LambdaDLQ', reason: 'P10: deploy-time provider framework; CloudFormation reports its failure.' },
+        { id: 'PCI.DSS.321-IAMNoInlinePolicy', reason: 'P10: the framework role\u2019s inline policy only invokes the SIP-rule function.' },
       );
     }
-    return rule;
+    return { rule, fn };
   }
 }

@@ -29,8 +29,10 @@ export interface ReferenceValidationServiceProps {
    */
   readonly cardFieldNames?: Readonly<CardFieldNames>;
   /**
-   * Optional - Reserved concurrency: bounds what a misbehaving caller can run up.
-   * @default 10
+   * Optional - Reserved concurrency: bounds what a misbehaving caller can run up. Off by default: reserving
+   * takes from the account's unreserved pool, and accounts with a concurrency quota of 10 (new accounts)
+   * cannot reserve any, so the deploy would fail.
+   * @default - unreserved
    */
   readonly reservedConcurrentExecutions?: number;
   /**
@@ -59,8 +61,8 @@ export class ReferenceValidationService extends Construct {
     const problems: string[] = [];
     const names = parseCardFieldNames(JSON.stringify(props.cardFieldNames ?? DEFAULT_CARD_FIELD_NAMES), 'cardFieldNames');
     if (!names.ok) problems.push(names.problem);
-    const concurrency = props.reservedConcurrentExecutions ?? 10;
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) problems.push('reservedConcurrentExecutions must be a whole number from 1 to 1000');
+    const concurrency = props.reservedConcurrentExecutions;
+    if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000)) problems.push('reservedConcurrentExecutions must be a whole number from 1 to 1000');
     const timeout = props.timeout ?? Duration.seconds(5);
     if (timeout.toSeconds() < 1 || timeout.toSeconds() > 30) problems.push('timeout must be from 1 to 30 seconds');
     if (problems.length > 0) throw new ReferenceValidationServicePropsError(problems);

@@ -4,7 +4,7 @@
  * the agent API (HTTP + WebSocket, Cognito JWT), the finance outcomes route and the console on CloudFront. Resources and their secure defaults are
  * decided in lib/constructs; this file only connects them and grants each function what it needs (P10).
  */
-import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnElement, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/session/contract';
@@ -15,6 +15,7 @@ import { RedactionService } from '../constructs/redaction-service';
 import { CardVault } from '../constructs/card-vault';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { LogsKey } from '../constructs/logs-key';
+import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { PciFunction } from '../constructs/pci-function';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { SessionAlarms } from '../constructs/session-alarms';
@@ -50,12 +51,21 @@ export class SecureIvrStack extends Stack {
   public readonly agentApi: AgentApi;
   /** The agent console (and finance page) on S3 + CloudFront. */
   public readonly agentConsole: AgentConsole;
+  /** Sessions, outcomes, capture time, validation latency, audit writes and the alarms on one page. */
+  public readonly dashboard: OperationsDashboard;
   /** Only with context deployReferenceService=true. */
   public readonly referenceService?: ReferenceValidationService;
 
   public constructor(scope: Construct, id: string, props: SecureIvrStackProps) {
     const { config } = props;
     super(scope, id, { ...props, env: { account: config.account, region: config.region } });
+    if (config.placeholderAccount) {
+      // Offline synth: the account is baked into names (console bucket, Cognito domain, ARNs). Say so.
+      Annotations.of(this).addWarningV2(
+        'secure-ivr:placeholderAccount',
+        `No AWS account was given (no credentials, no -c account=…): the placeholder account ${config.account} is baked into resource names and ARNs. This template is for review only; deploy with credentials for the target account (npx cdk deploy), or synth with -c account=<12 digits>.`,
+      );
+    }
 
     const logsKey = new LogsKey(this, 'LogsKey').key;
     this.sessions = new SessionTable(this, 'SessionTable');
@@ -96,7 +106,7 @@ export class SecureIvrStack extends Stack {
       handler: this.smaHandler,
       name: `${this.stackName}-secure-ivr`,
       phoneNumber: config.phoneNumber,
-      customResourceLogGroup: config.phoneNumber ? new EncryptedLogGroup(this, 'SipRuleProviderLogs', { encryptionKey: logsKey }).logGroup : undefined,
+      logsKey,
     });
     const smaId = { [ENV.smaId]: this.sipMediaApplication.smaId };
 
@@ -108,7 +118,7 @@ export class SecureIvrStack extends Stack {
     const insert = task('InsertFunction', 'lambdas/session/info-insert/handler.ts', { [ENV.vaultTable]: this.vault.table.tableName });
     // Opt-in: a merchant normally points the validator at their own service. Without a validationUrl the
     // validator uses the reference service and signs its requests for the IAM-authenticated URL.
-    this.referenceService = config.deployReferenceService ? new ReferenceValidationService(this, 'ReferenceValidationService', { logsKey, cardFieldNames: config.cardFieldNames }) : undefined;
+    this.referenceService = config.deployReferenceService ? new ReferenceValidationService(this, 'ReferenceValidationService', { logsKey, cardFieldNames: config.cardFieldNames, reservedConcurrentExecutions: config.referenceServiceConcurrency }) : undefined;
     const useReference = config.validationUrl === undefined && this.referenceService !== undefined;
     const validatorTrust = new ValidatorTrust(this, 'ValidatorTrust', {
       caSecretArn: config.validationCaSecretArn,
@@ -140,7 +150,7 @@ export class SecureIvrStack extends Stack {
     validatorTrust.grantRead(validate);
     if (useReference) this.referenceService?.grantInvoke(validate);
     for (const fn of [end, abort]) this.vault.grantDestroy(fn);
-    this.audit = new AuditTrail(this, 'AuditTrail', { retentionDays: config.auditRetentionDays });
+    this.audit = new AuditTrail(this, 'AuditTrail', { retentionDays: config.auditRetentionDays, logsKey });
     for (const fn of [this.smaHandler, begin, getKey, insert, end, abort]) this.audit.grantAppend(fn);
     for (const fn of [end, abort]) this.audit.grantOutcomeWrite(fn);
     for (const fn of [getKey, end, abort]) {
@@ -151,6 +161,7 @@ export class SecureIvrStack extends Stack {
     this.session.grantTaskResponse(this.smaHandler);
 
     this.allowChimeRecordings();
+    this.grantAuditorQueries();
 
     this.agentApi = new AgentApi(this, 'AgentApi', {
       config: config.forms,
@@ -184,9 +195,21 @@ export class SecureIvrStack extends Stack {
       auditWriterLogGroups: [this.smaHandler, begin, getKey, insert, end, abort].map((fn) => fn.functionLogGroup),
     });
 
+    this.dashboard = new OperationsDashboard(this, 'Operations', {
+      services: {
+        begin: begin.serviceName,
+        sma: this.smaHandler.serviceName,
+        validate: validate.serviceName,
+        outcomes: [end.serviceName, abort.serviceName],
+        auditWriters: [this.smaHandler, begin, getKey, insert, end, abort].map((fn) => fn.serviceName),
+      },
+      alarms: this.alarms.alarms,
+    });
+
     new CfnOutput(this, 'SipMediaApplicationId', { value: this.sipMediaApplication.smaId, description: 'Target of the SIP rule for the IVR phone number' });
     new CfnOutput(this, 'StateMachineArn', { value: this.session.stateMachine.stateMachineArn });
     new CfnOutput(this, 'RedactionUrl', { value: this.redaction.functionUrl.url, description: 'Synchronous redaction route (IAM auth); EventBridge: source secure-ivr.redaction' });
+    new CfnOutput(this, 'OperationsDashboardName', { value: this.dashboard.dashboard.dashboardName, description: 'CloudWatch dashboard: sessions, outcomes, capture time, validation latency, audit writes, alarms' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'Subscribe operations to security-control alarms' });
     new CfnOutput(this, 'RecordingBucketName', { value: this.recordings.bucket.bucketName });
     new CfnOutput(this, 'AuditBucketName', { value: this.audit.bucket.bucketName, description: 'secure-ivr audit pull|verify --bucket / secure-ivr outcomes --bucket' });
@@ -202,6 +225,44 @@ export class SecureIvrStack extends Stack {
     if (this.referenceService) {
       new CfnOutput(this, 'ReferenceValidationServiceUrl', { value: this.referenceService.url, description: 'Reference validation service (test cards only; IAM auth, SigV4 service lambda)' });
     }
+  }
+
+  /**
+   * What `secure-ivr audit verify --chain-table` and Athena need beyond the trail's own reader grants: the
+   * chain-head table is encrypted with the audit key (DynamoDB decrypts with the caller's permission), and
+   * Athena writes SSE-KMS query results with the caller's permission (GenerateDataKey) and reads the source
+   * bucket's location. Both key uses are held to the two services.
+   */
+  private grantAuditorQueries(): void {
+    const region = this.region;
+    const policy = new iam.ManagedPolicy(this, 'AuditorKeyAndAthenaPolicy', {
+      description: 'secure-ivr compliance: audit key through DynamoDB (chain heads) and S3 (Athena results)',
+      roles: [this.audit.auditorRole],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ReadChainHeadsAndResultsWithTheAuditKey',
+          actions: ['kms:Decrypt', 'kms:DescribeKey'],
+          resources: [this.audit.key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': [`dynamodb.${region}.amazonaws.com`, `s3.${region}.amazonaws.com`] } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'WriteAthenaResultsWithTheAuditKey',
+          actions: ['kms:GenerateDataKey'],
+          resources: [this.audit.key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } },
+        }),
+        new iam.PolicyStatement({ sid: 'AthenaReadsTheTrailBucketLocation', actions: ['s3:GetBucketLocation'], resources: [this.audit.bucket.bucketArn] }),
+        new iam.PolicyStatement({
+          sid: 'AthenaMultipartResults',
+          actions: ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:ListBucketMultipartUploads'],
+          resources: [this.audit.queryResultsBucket.bucketArn, this.audit.queryResultsBucket.arnForObjects('results/*')],
+        }),
+      ],
+    });
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.audit.queryResultsBucket.node.defaultChild as CfnElement)}.Arn>/results/*]`,
+      reason: 'P20: Athena\u2019s multipart writes of query results, under results/ in the dedicated results bucket only.',
+    });
   }
 
   /**
@@ -225,7 +286,8 @@ export class SecureIvrStack extends Stack {
       new iam.PolicyStatement({
         sid: 'AllowChimeRecordingEncryptionForThisAccountsSmas',
         principals: [chime],
-        actions: ['kms:GenerateDataKey', 'kms:Encrypt'],
+        // Decrypt: S3 multipart uploads (how a long recording arrives) read back the data key of each part.
+        actions: ['kms:GenerateDataKey', 'kms:Encrypt', 'kms:Decrypt'],
         resources: ['*'],
         conditions: {
           StringEquals: { 'aws:SourceAccount': this.account },

@@ -112,6 +112,7 @@ export class SandboxInteractions implements InteractionDirectory {
     return {
       interactionId: call.transactionId,
       connected: call.status === 'active' && call.callerConnected && call.agentBridged,
+      callerConnected: call.status === 'active' && call.callerConnected,
       parties: this.partiesOf(call, meta),
       ...(meta?.agentId ? { agentId: meta.agentId } : {}),
       startedAt: meta?.startedAt ?? new Date(Date.now() - call.realDurationMs).toISOString(),

@@ -1,6 +1,7 @@
 /**
- * The agent console and the caller keypad page (web/), built with esbuild in memory when the sandbox
- * starts — no build output is written or committed. HTML and CSS are served as they are.
+ * The agent console, the caller keypad page and the finance page's script (web/), built with esbuild in
+ * memory when the sandbox starts — no build output is written or committed. HTML and CSS are served as
+ * they are (the finance page's HTML and CSS by lambdas/audit/finance-api.ts, its script from here).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,11 +19,14 @@ const STATIC: Record<string, { file: string; type: string }> = {
   '/assets/styles.css': { file: 'styles.css', type: 'text/css; charset=utf-8' },
 };
 
-/** Bundles the two pages' scripts (TypeScript) into ES modules. */
+/** Where each bundled script is served (the finance page loads its script beside itself). */
+export const SCRIPT_PATHS: Record<string, string> = { console: '/assets/console.js', keypad: '/assets/keypad.js', finance: '/finance/finance.js' };
+
+/** Bundles the pages' scripts (TypeScript, with Chart.js for the finance page) into ES modules. */
 export async function bundleWebScripts(root = WEB_ROOT): Promise<Record<string, Buffer>> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
-    entryPoints: { console: join(root, 'src', 'console.ts'), keypad: join(root, 'src', 'keypad.ts') },
+    entryPoints: { console: join(root, 'src', 'console.ts'), keypad: join(root, 'src', 'keypad.ts'), finance: join(root, 'src', 'finance.ts') },
     bundle: true,
     format: 'esm',
     target: 'es2022',
@@ -34,7 +38,10 @@ export async function bundleWebScripts(root = WEB_ROOT): Promise<Record<string, 
     logLevel: 'silent',
   });
   const out: Record<string, Buffer> = {};
-  for (const file of result.outputFiles) out[`/assets/${file.path.split('/').pop()}`] = Buffer.from(file.contents);
+  for (const file of result.outputFiles) {
+    const name = (file.path.split('/').pop() ?? '').replace(/\.js$/, '');
+    out[SCRIPT_PATHS[name] ?? `/assets/${name}.js`] = Buffer.from(file.contents);
+  }
   return out;
 }
 

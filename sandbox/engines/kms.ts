@@ -1,7 +1,9 @@
 /**
  * A local KMS endpoint for the sandbox (there is no KMS emulator on npm or Debian): the KMS JSON 1.1
  * protocol on loopback, enough of it for envelope encryption — GenerateDataKey(WithoutPlaintext),
- * Encrypt, Decrypt, DescribeKey, CreateKey — reached by the real `KMSClient` via endpoint override.
+ * Encrypt, Decrypt, DescribeKey, CreateKey — and for the audit trail's signed digests — Sign, Verify and
+ * GetPublicKey on ECC_NIST_P256 SIGN_VERIFY keys (real ECDSA with node:crypto, DER signatures as KMS gives
+ * them) — reached by the real `KMSClient` via endpoint override.
  *
  * Each key id gets its own 256-bit master key, kept in memory or, with `dataDir`, in a 0600 file so a
  * restarted sandbox can still open the items it sealed. A ciphertext blob is AES-256-GCM under the
@@ -9,7 +11,7 @@
  * names its key, so Decrypt needs no KeyId and a wrong context fails as `InvalidCiphertextException`,
  * as in AWS. This is a development stand-in, not a security boundary: the key file is plain.
  */
-import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign as ecSign, verify as ecVerify, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AwsServiceError, optionalString, requiredString, startAwsJsonServer } from './aws-json-server';
@@ -20,6 +22,8 @@ export interface KmsEngineOptions {
   dataDir?: string;
   /** Key ids/ARNs/aliases that exist from the start. When given, no other key is created on first use. */
   keys?: string[];
+  /** Asymmetric ECC_NIST_P256 SIGN_VERIFY keys that exist from the start (the audit digest key). */
+  signingKeys?: string[];
   port?: number;
   region?: string;
   accountId?: string;
@@ -41,12 +45,17 @@ interface MasterKey {
   createdAt: number;
   enabled: boolean;
   description: string;
+  /** Present on an asymmetric SIGN_VERIFY key (material is then unused). */
+  signing?: KeyObject;
 }
 
 interface StoredKeys {
   version: 1;
-  keys: Array<{ id: string; arn: string; material: string; createdAt: number; description: string }>;
+  keys: Array<{ id: string; arn: string; material: string; createdAt: number; description: string; signingPem?: string }>;
 }
+
+const ECDSA = 'ECDSA_SHA_256';
+const MAX_SIGN_MESSAGE_BYTES = 4096;
 
 const BLOB_MAGIC = Buffer.from('SIK1', 'ascii');
 const IV_BYTES = 12;
@@ -96,7 +105,14 @@ export async function startKms(options: KmsEngineOptions = {}): Promise<KmsEngin
     if (keyFile === undefined) return;
     const stored: StoredKeys = {
       version: 1,
-      keys: [...keys.values()].map((k) => ({ id: k.id, arn: k.arn, material: k.material.toString('base64'), createdAt: k.createdAt, description: k.description })),
+      keys: [...keys.values()].map((k) => ({
+        id: k.id,
+        arn: k.arn,
+        material: k.material.toString('base64'),
+        createdAt: k.createdAt,
+        description: k.description,
+        ...(k.signing ? { signingPem: k.signing.export({ format: 'pem', type: 'pkcs8' }).toString() } : {}),
+      })),
     };
     // Write then rename, so a crash never leaves a half-written key file behind.
     const temp = `${keyFile}.${process.pid}.tmp`;
@@ -104,8 +120,9 @@ export async function startKms(options: KmsEngineOptions = {}): Promise<KmsEngin
     renameSync(temp, keyFile);
   };
 
-  const create = (id: string, arn: string, description = ''): MasterKey => {
+  const create = (id: string, arn: string, description = '', signing = false): MasterKey => {
     const key: MasterKey = { id, arn, material: randomBytes(32), createdAt: Math.floor(Date.now() / 1000), enabled: true, description };
+    if (signing) key.signing = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
     keys.set(id, key);
     persist();
     return key;
@@ -122,7 +139,15 @@ export async function startKms(options: KmsEngineOptions = {}): Promise<KmsEngin
     if (text !== undefined) {
       const stored = JSON.parse(text) as StoredKeys;
       for (const k of stored.keys) {
-        keys.set(k.id, { id: k.id, arn: k.arn, material: Buffer.from(k.material, 'base64'), createdAt: k.createdAt, enabled: true, description: k.description });
+        keys.set(k.id, {
+          id: k.id,
+          arn: k.arn,
+          material: Buffer.from(k.material, 'base64'),
+          createdAt: k.createdAt,
+          enabled: true,
+          description: k.description,
+          ...(k.signingPem ? { signing: createPrivateKey(k.signingPem) } : {}),
+        });
       }
     }
   }
@@ -130,6 +155,30 @@ export async function startKms(options: KmsEngineOptions = {}): Promise<KmsEngin
     const { id, arn } = resolveRef(keyRef);
     if (!keys.has(id)) create(id, arn);
   }
+  for (const keyRef of options.signingKeys ?? []) {
+    const { id, arn } = resolveRef(keyRef);
+    if (!keys.get(id)?.signing) create(id, arn, 'audit digest signing key', true);
+  }
+
+  const wrongUsage = (): AwsServiceError => new AwsServiceError('InvalidKeyUsageException', 'The key usage does not allow this operation.');
+  /** A symmetric key for encryption operations (an asymmetric key refuses them, as in AWS). */
+  const symmetric = (key: MasterKey): MasterKey => {
+    if (key.signing) throw wrongUsage();
+    return key;
+  };
+  const signingKey = (keyRef: string): { key: MasterKey; privateKey: KeyObject } => {
+    const key = useKey(keyRef, false);
+    if (!key.signing) throw wrongUsage();
+    return { key, privateKey: key.signing };
+  };
+  const signInput = (body: Record<string, unknown>): Buffer => {
+    if (optionalString(body, 'SigningAlgorithm') !== ECDSA) throw new AwsServiceError('ValidationException', 'SigningAlgorithm must be ECDSA_SHA_256 for this key.');
+    const type = optionalString(body, 'MessageType') ?? 'RAW';
+    if (type !== 'RAW') throw new AwsServiceError('ValidationException', 'The local engine signs RAW messages only.');
+    const message = readBlob(body, 'Message');
+    if (message.length < 1 || message.length > MAX_SIGN_MESSAGE_BYTES) throw new AwsServiceError('ValidationException', 'Message must be 1 to 4096 bytes.');
+    return message;
+  };
 
   /** The key to use for a request; created on first use unless the key set was fixed. */
   const useKey = (keyRef: string, mayCreate: boolean, requireEnabled = true): MasterKey => {
@@ -190,7 +239,7 @@ export async function startKms(options: KmsEngineOptions = {}): Promise<KmsEngin
   };
 
   const generate = (body: Record<string, unknown>, withPlaintext: boolean): Record<string, unknown> => {
-    const key = useKey(requiredString(body, 'KeyId'), true);
+    const key = symmetric(useKey(requiredString(body, 'KeyId'), true));
     const plaintext = randomBytes(dataKeyBytes(body));
     const blob = seal(key, plaintext, readContext(body));
     const result: Record<string, unknown> = { KeyId: key.arn, CiphertextBlob: blob.toString('base64') };
@@ -207,10 +256,9 @@ export async function startKms(options: KmsEngineOptions = {}): Promise<KmsEngin
     Enabled: key.enabled,
     KeyState: key.enabled ? 'Enabled' : 'Disabled',
     Description: key.description,
-    KeyUsage: 'ENCRYPT_DECRYPT',
-    KeySpec: 'SYMMETRIC_DEFAULT',
-    CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT',
-    EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
+    ...(key.signing
+      ? { KeyUsage: 'SIGN_VERIFY', KeySpec: 'ECC_NIST_P256', CustomerMasterKeySpec: 'ECC_NIST_P256', SigningAlgorithms: [ECDSA] }
+      : { KeyUsage: 'ENCRYPT_DECRYPT', KeySpec: 'SYMMETRIC_DEFAULT', CustomerMasterKeySpec: 'SYMMETRIC_DEFAULT', EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] }),
     KeyManager: 'CUSTOMER',
     Origin: 'AWS_KMS',
     MultiRegion: false,
@@ -225,7 +273,7 @@ export async function startKms(options: KmsEngineOptions = {}): Promise<KmsEngin
       GenerateDataKey: (body) => generate(body, true),
       GenerateDataKeyWithoutPlaintext: (body) => generate(body, false),
       Encrypt: (body) => {
-        const key = useKey(requiredString(body, 'KeyId'), true);
+        const key = symmetric(useKey(requiredString(body, 'KeyId'), true));
         const plaintext = readBlob(body, 'Plaintext');
         if (plaintext.length < 1 || plaintext.length > MAX_PLAINTEXT_BYTES) throw new AwsServiceError('ValidationException', 'Plaintext must be 1 to 4096 bytes.');
         return { KeyId: key.arn, CiphertextBlob: seal(key, plaintext, readContext(body)).toString('base64'), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
@@ -239,7 +287,27 @@ export async function startKms(options: KmsEngineOptions = {}): Promise<KmsEngin
       DescribeKey: (body) => ({ KeyMetadata: metadata(useKey(requiredString(body, 'KeyId'), true, false)) }),
       CreateKey: (body) => {
         const id = randomUUID();
-        return { KeyMetadata: metadata(create(id, resolveRef(id).arn, optionalString(body, 'Description') ?? '')) };
+        const spec = optionalString(body, 'KeySpec') ?? 'SYMMETRIC_DEFAULT';
+        const usage = optionalString(body, 'KeyUsage') ?? 'ENCRYPT_DECRYPT';
+        const signing = spec === 'ECC_NIST_P256' && usage === 'SIGN_VERIFY';
+        if (!signing && (spec !== 'SYMMETRIC_DEFAULT' || usage !== 'ENCRYPT_DECRYPT')) throw new AwsServiceError('UnsupportedOperationException', 'The local engine makes SYMMETRIC_DEFAULT or ECC_NIST_P256 SIGN_VERIFY keys only.');
+        return { KeyMetadata: metadata(create(id, resolveRef(id).arn, optionalString(body, 'Description') ?? '', signing)) };
+      },
+      Sign: (body) => {
+        const { key, privateKey } = signingKey(requiredString(body, 'KeyId'));
+        const signature = ecSign('sha256', signInput(body), privateKey);
+        return { KeyId: key.arn, Signature: signature.toString('base64'), SigningAlgorithm: ECDSA };
+      },
+      Verify: (body) => {
+        const { key, privateKey } = signingKey(requiredString(body, 'KeyId'));
+        const ok = ecVerify('sha256', signInput(body), createPublicKey(privateKey), readBlob(body, 'Signature'));
+        if (!ok) throw new AwsServiceError('KMSInvalidSignatureException', 'The signature is not valid for this message and key.');
+        return { KeyId: key.arn, SignatureValid: true, SigningAlgorithm: ECDSA };
+      },
+      GetPublicKey: (body) => {
+        const { key, privateKey } = signingKey(requiredString(body, 'KeyId'));
+        const der = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+        return { KeyId: key.arn, PublicKey: der.toString('base64'), KeySpec: 'ECC_NIST_P256', CustomerMasterKeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: [ECDSA] };
       },
     },
   });

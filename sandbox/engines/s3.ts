@@ -6,6 +6,12 @@
  * s3rver does not verify SigV4 signatures but does require a known access key id, so the sandbox's
  * access key ids are registered with it. ListObjectsV2 paging needs `--openssl-legacy-provider` on
  * Node 20 (s3rver's continuation token uses DES); `listAllObjects` reads the store directly instead.
+ *
+ * s3rver ignores `If-None-Match: *` (it overwrites), so the front in this file gives it S3's semantics: a
+ * conditional PutObject on a key that exists answers 412 PreconditionFailed, and a second one racing for the
+ * same key 409 ConditionalRequestConflict. For the prefixes in `conditionalWritesOnly` it also plays the
+ * deployed bucket policy: a PutObject without `If-None-Match` is 403 AccessDenied. Objects are never
+ * versioned here, so ListObjectVersions (which s3rver lacks) lists each object as its one, latest version.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +30,8 @@ export interface S3EngineOptions {
   onCount?: (operation: string) => void;
   /** Access key ids the engine accepts, besides s3rver's own `S3RVER`. @default ['sandbox', AWS_ACCESS_KEY_ID] */
   accessKeyIds?: string[];
+  /** Where a PutObject must carry `If-None-Match: *` (the audit bucket's policy in AWS). @default none */
+  conditionalWritesOnly?: Array<{ bucket: string; prefix: string }>;
 }
 
 export interface StoredObject {
@@ -67,6 +75,7 @@ export function s3Operation(method: string, url: string, headers: IncomingMessag
     switch (method) {
       case 'GET':
         if (q.has('uploads')) return 'ListMultipartUploads';
+        if (q.has('versions')) return 'ListObjectVersions';
         return q.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
       case 'PUT':
         return 'CreateBucket';
@@ -102,9 +111,22 @@ export function s3Operation(method: string, url: string, headers: IncomingMessag
 }
 
 function sendFault(res: ServerResponse, errorType: string): void {
-  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${errorType.replace(/[^A-Za-z0-9.]/g, '')}</Code><Message>Injected fault from the local engine.</Message><RequestId>${randomUUID()}</RequestId></Error>`;
-  res.writeHead(statusForErrorType(errorType), { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+  sendError(res, statusForErrorType(errorType), errorType, 'Injected fault from the local engine.');
+}
+
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code.replace(/[^A-Za-z0-9.]/g, '')}</Code><Message>${message}</Message><RequestId>${randomUUID()}</RequestId></Error>`;
+  res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
   res.end(body);
+}
+
+const xmlText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Bucket and key of a path-style object request. */
+function objectOf(url: string): { bucket: string; key: string } {
+  const { pathname } = new URL(url, 'http://localhost');
+  const [, bucket = '', ...keyParts] = pathname.split('/');
+  return { bucket: decodeURIComponent(bucket), key: decodeURIComponent(keyParts.join('/')) };
 }
 
 async function readAll(stream: NodeJS.ReadableStream | null): Promise<Buffer> {
@@ -145,8 +167,79 @@ export async function startS3(options: S3EngineOptions): Promise<S3Engine> {
       sendFault(res, injected);
       return;
     }
+    if (operation === 's3:ListObjectVersions') {
+      void listVersions(req.url ?? '/', res);
+      return;
+    }
+    if (operation === 's3:PutObject' || operation === 's3:CopyObject') {
+      void conditionalPut(req, res, operation);
+      return;
+    }
     serve(req, res);
   });
+
+  /** S3's If-None-Match semantics (and, where configured, the bucket policy that requires them). */
+  const inFlight = new Set<string>();
+  const conditionalPut = async (req: IncomingMessage, res: ServerResponse, operation: string): Promise<void> => {
+    const { bucket, key } = objectOf(req.url ?? '/');
+    const ifNoneMatch = req.headers['if-none-match'];
+    const guarded = (options.conditionalWritesOnly ?? []).some((g) => g.bucket === bucket && key.startsWith(g.prefix));
+    if (guarded && (ifNoneMatch === undefined || operation === 's3:CopyObject')) {
+      req.resume();
+      sendError(res, 403, 'AccessDenied', 'Access Denied: writes here must carry If-None-Match (bucket policy).');
+      return;
+    }
+    if (ifNoneMatch === undefined) {
+      serve(req, res);
+      return;
+    }
+    const id = `${bucket}/${key}`;
+    if (ifNoneMatch !== '*') {
+      req.resume();
+      sendError(res, 501, 'NotImplemented', 'If-None-Match takes only *.');
+      return;
+    }
+    if (inFlight.has(id)) {
+      req.resume();
+      sendError(res, 409, 'ConditionalRequestConflict', 'A conflicting conditional operation is in progress against this resource.');
+      return;
+    }
+    inFlight.add(id);
+    const release = (): void => {
+      inFlight.delete(id);
+    };
+    try {
+      if (await s3rver.store.existsObject(bucket, key)) {
+        release();
+        req.resume();
+        sendError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+        return;
+      }
+    } catch {
+      // An unknown bucket: s3rver answers NoSuchBucket itself.
+    }
+    res.once('finish', release);
+    res.once('close', release);
+    serve(req, res);
+  };
+
+  /** ListObjectVersions over an unversioned store: every object is its own latest version. */
+  const listVersions = async (url: string, res: ServerResponse): Promise<void> => {
+    const { pathname, searchParams } = new URL(url, 'http://localhost');
+    const bucket = decodeURIComponent(pathname.split('/')[1] ?? '');
+    const prefix = searchParams.get('prefix') ?? '';
+    try {
+      const { objects } = await s3rver.store.listObjects(bucket, { prefix, maxKeys: 100_000 });
+      const versions = objects
+        .map((o) => `<Version><Key>${xmlText(o.key)}</Key><VersionId>null</VersionId><IsLatest>true</IsLatest><LastModified>${new Date(o.metadata['last-modified'] ?? Date.now()).toISOString()}</LastModified><Size>${o.metadata['content-length'] ?? '0'}</Size></Version>`)
+        .join('');
+      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xmlText(bucket)}</Name><Prefix>${xmlText(prefix)}</Prefix><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker><MaxKeys>100000</MaxKeys><IsTruncated>false</IsTruncated>${versions}</ListVersionsResult>`;
+      res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    } catch {
+      sendError(res, 404, 'NoSuchBucket', 'The specified bucket does not exist');
+    }
+  };
 
   const listAllObjects = async (): Promise<StoredObject[]> => {
     const found: StoredObject[] = [];

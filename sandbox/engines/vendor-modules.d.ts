@@ -35,6 +35,7 @@ declare module 's3rver' {
     listBuckets(): Promise<Array<{ name: string }>>;
     listObjects(bucket: string, options: { maxKeys?: number; prefix?: string }): Promise<{ objects: S3rverStoredObject[]; isTruncated: boolean }>;
     getObject(bucket: string, key: string): Promise<S3rverStoredObject | null>;
+    existsObject(bucket: string, key: string): Promise<boolean>;
   }
   class S3rver {
     public constructor(options?: S3rverOptions);

@@ -14,7 +14,7 @@
 import https from 'node:https';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { IncomingHttpHeaders, RequestListener } from 'node:http';
-import { makeLocalCertificates } from '../../lambdas/validation-service/certificates';
+import { makeLocalCertificates } from '../tls/certificates';
 import { TestGateway, type PaymentGateway } from '../../lambdas/validation-service/gateway';
 import { handleValidationRequest, ReplyCache } from '../../lambdas/validation-service/service';
 import { buildReply, parseReply, parseSubmission, XML_DECLARATION } from '../../lambdas/validator/xml-contract';

@@ -6,7 +6,8 @@
  */
 import { s3Client } from '../../lambdas/shared/clients';
 import { writeOutcomeRecord } from '../../lambdas/audit/outcomes';
-import { signHs256, tokenRightsFromClaims } from '../../lambdas/agent-api/jwt';
+import { tokenRightsFromClaims } from '../../lambdas/agent-api/jwt';
+import { rsaSigner, signHs256ForTest, signRs256 } from '../helpers/rs256';
 import { identityFromClaims } from '../../lambdas/agent-api/auth';
 import { FormsConfigError, parseFormsConfig } from '../../lambdas/shared/session/forms';
 import { AUDIT_BUCKET } from '../../sandbox/sandbox';
@@ -125,11 +126,14 @@ describe('everyone else', () => {
   it('cannot forge the group: a token signed with another key is not accepted', async () => {
     // Prepare
     const now = Math.floor(Date.now() / 1000);
-    const forged = signHs256({ sub: 'alice', iss: 'secure-ivr-sandbox', iat: now, exp: now + 600, 'cognito:groups': ['viewOutcomes'] }, Buffer.alloc(32, 7));
+    const claims = { sub: 'alice', iss: 'secure-ivr-sandbox', iat: now, exp: now + 600, 'cognito:groups': ['viewOutcomes'] };
+    const forged = signRs256(claims, rsaSigner('attacker'));
+    const hs256 = signHs256ForTest(claims, Buffer.alloc(32, 7));
     // Act
     const res = await get(`/api/outcomes?from=${TODAY}&to=${TODAY}`, bearer(forged));
+    const confused = await get(`/api/outcomes?from=${TODAY}&to=${TODAY}`, bearer(hs256));
     // Assess
-    expect(res.status).toBe(401);
+    expect([res.status, confused.status]).toEqual([401, 401]);
   });
 
   it('keeps agents on the agent API as before', async () => {

@@ -116,6 +116,26 @@ describe('cancelling mid-entry', () => {
     expect((caller.body.prompts as string[]).some((p) => /could not complete your payment/.test(p))).toBe(true);
   });
 
+  it('records a cancel sent while the session is still opening and answers at once; the outcome comes on the push channel', async () => {
+    // Prepare
+    const id = await s.placeCall('alice');
+    const call = s.sandbox.emulator.call(id);
+    if (!call) throw new Error('no call');
+    const sessionId = await startSession(id);
+    // Act: no wait for GetKey; the request is recorded and whichever stage holds the session honours it
+    const cancel = await s.call('POST', `/api/sessions/${sessionId}/cancel`, undefined, alice);
+    await waitForPush(sessionId, (p) => p.type === 'session.outcome');
+    const view = await s.waitForSession(alice, sessionId, (v) => v.running === false);
+    await call.waitFor((c) => c.agentBridged, 10_000);
+    // Assess
+    expect(cancel).toMatchObject({ status: 202, body: { cancelRequested: true, running: true } });
+    expect(view).toMatchObject({ status: 'aborted' });
+    expect(view.cancelRequested).toBeUndefined();
+    expect(pushesFor(sessionId).find((p) => p.type === 'session.outcome')).toMatchObject({ status: 'aborted', error: 'AgentCancelled' });
+    expect(call.violations).toEqual([]);
+    expect(await vaultItems()).toBe(0);
+  });
+
   it('refuses to cancel a session that has already ended', async () => {
     // Prepare
     const id = await s.placeCall('alice');

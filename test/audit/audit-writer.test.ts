@@ -2,7 +2,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { appendAuditEvents, type AuditWriterDeps } from '../../lambdas/audit/audit-writer';
+import { appendAuditEvents, AuditObjectExistsError, type AuditWriterDeps } from '../../lambdas/audit/audit-writer';
+import { splitBatch } from '../../lambdas/audit/audit-reader';
+import { parseEventKey } from '../../lambdas/audit/audit-layout';
 import { verifyStreams, type StoredRecord } from '../../lambdas/audit/hash-chain';
 import { sessionEvent, type SessionEvent, type SessionEventType } from '../../lambdas/shared/session/events';
 
@@ -27,14 +29,16 @@ function store() {
     heads.set(stream, { seq: values[':seq'] as number, hash: values[':hash'] as string, day: head?.day ?? (values[':day'] as string) });
     return {};
   });
-  s3Mock.on(PutObjectCommand).callsFake(async (input: { Key: string; Body: string }) => {
+  // S3's conditional write: If-None-Match: * on an existing key is refused.
+  s3Mock.on(PutObjectCommand).callsFake(async (input: { Key: string; Body: string; IfNoneMatch?: string }) => {
+    if (input.IfNoneMatch === '*' && objects.has(input.Key)) throw Object.assign(new Error('precondition'), { name: 'PreconditionFailed' });
     objects.set(input.Key, input.Body);
     return {};
   });
   const stored = (): StoredRecord[] =>
-    [...objects].map(([key, text]) => {
-      const record = JSON.parse(text) as { stream: string; seq: number };
-      return { key, stream: record.stream, seq: record.seq, text };
+    [...objects].flatMap(([key, text]) => {
+      const at = parseEventKey(key) as { stream: string; seq: number };
+      return splitBatch(key, at.stream, at.seq, text);
     });
   return { heads, objects, stored, updates: () => updates };
 }
@@ -53,6 +57,31 @@ const event = (type: SessionEventType, sessionId = 's-1'): SessionEvent =>
 beforeEach(() => {
   ddbMock.reset();
   s3Mock.reset();
+});
+
+describe('audit writer: one write-once object per batch (review item 5)', () => {
+  it('stores an invocation batch as ONE object, written with If-None-Match: *', async () => {
+    // Prepare
+    const s = store();
+    // Act
+    await appendAuditEvents(deps, [event('begin.requested'), event('session.begun'), event('capture.requested')]);
+    // Assess
+    const puts = s3Mock.commandCalls(PutObjectCommand);
+    expect(puts).toHaveLength(1);
+    expect(puts[0]?.args[0].input).toMatchObject({ Key: 'events/day=2026-11-22/stream=s-1/00000001.json', IfNoneMatch: '*' });
+    expect(String(puts[0]?.args[0].input.Body).trim().split('\n')).toHaveLength(3);
+  });
+
+  it('attack: a batch whose key is already taken overwrites nothing and fails loudly', async () => {
+    // Prepare: someone put an object where the next batch belongs.
+    const s = store();
+    s.objects.set('events/day=2026-11-22/stream=s-1/00000001.json', 'planted\n');
+    // Act
+    const err = await appendAuditEvents(deps, [event('begin.requested')]).catch((e: unknown) => e);
+    // Assess
+    expect(err).toBeInstanceOf(AuditObjectExistsError);
+    expect(s.objects.get('events/day=2026-11-22/stream=s-1/00000001.json')).toBe('planted\n');
+  });
 });
 
 describe('audit writer: batches', () => {

@@ -43,9 +43,9 @@ describe('secure-ivr outcomes', () => {
     // Assess
     expect(code).toBe(0);
     expect(out.split('\r\n')).toEqual([
-      'time,form,workgroup,agent,amount,currency,brand,last4,outcome,details,transactionId,sessionId,gatewayCheck',
-      '2026-11-20T10:00:00.000Z,card-payment,payments,alice,14.55,USD,visa,1111,accepted,Approved,SIV-1,s-1,',
-      '2026-11-20T11:00:00.000Z,card-payment,payments,alice,14.55,USD,visa,0002,declined,Declined - do not honour,SIV-2,s-2,',
+      'time,form,workgroup,agent,amount,currency,brand,last4,outcome,details,transactionId,sessionId,result,category',
+      '2026-11-20T10:00:00.000Z,card-payment,payments,alice,14.55,USD,visa,1111,accepted,Approved,SIV-1,s-1,accepted,accepted',
+      '2026-11-20T11:00:00.000Z,card-payment,payments,alice,14.55,USD,visa,0002,declined,Declined - do not honour,SIV-2,s-2,declined,gateway-declined',
       '',
     ]);
   });

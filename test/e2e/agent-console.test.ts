@@ -15,7 +15,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 const VISA = '4111111111111111';
 const DECLINE = '4000000000000002';
-const UI_TIMEOUT = 15_000;
+/** Generous: under CPU load a step can take many seconds; tests wait on DOM states, never on time. */
+const UI_TIMEOUT = 90_000;
+const TEST_TIMEOUT = 300_000;
 
 let sandbox: Sandbox;
 let api: ApiServer;
@@ -78,7 +80,7 @@ beforeAll(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1200, height: 900 },
   });
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   await context?.close();
@@ -120,7 +122,7 @@ describe('the agent console with a caller on the keypad page', () => {
     expect(agentHtml).not.toContain('1230');
     await agent.close();
     await caller.close();
-  });
+  }, TEST_TIMEOUT);
 
   it('retries after a decline and then succeeds', async () => {
     // Prepare
@@ -133,8 +135,12 @@ describe('the agent console with a caller on the keypad page', () => {
     await key(caller, '1230#', /expiry date/);
     await key(caller, '737#', /security code/);
     await agent.getByText('Declined', { exact: true }).waitFor({ timeout: UI_TIMEOUT });
-    await agent.locator('#outcome-details').getByText(/do not honour/).waitFor({ timeout: UI_TIMEOUT });
+    await agent.locator('#outcome-lines').getByText(/do not honour/).waitFor({ timeout: UI_TIMEOUT });
     await shot(agent, '11-retry-declined');
+    // Retry is offered once the caller is back on the line with the agent.
+    await agent.locator('#retry-session:enabled').waitFor({ timeout: UI_TIMEOUT });
+    await agent.getByText('The caller is back with you.').waitFor({ timeout: UI_TIMEOUT });
+    await shot(agent, '11b-retry-caller-back');
     await agent.getByRole('button', { name: 'Retry' }).click();
     await agent.getByText('Waiting for caller to complete input…').waitFor({ timeout: UI_TIMEOUT });
     await shot(agent, '12-retry-waiting-again');
@@ -152,7 +158,7 @@ describe('the agent console with a caller on the keypad page', () => {
     expect(await agent.getByText(/Used 2 times/).count()).toBe(1);
     await agent.close();
     await caller.close();
-  });
+  }, TEST_TIMEOUT);
 
   it('cancels mid-entry: the agent sees "Cancelled" and the caller is returned to the agent', async () => {
     // Prepare
@@ -178,7 +184,7 @@ describe('the agent console with a caller on the keypad page', () => {
     expect((await sandbox.dynamo.scanAll('CardVaultTable')).filter((item) => !isTombstone(item))).toHaveLength(0);
     await agent.close();
     await caller.close();
-  });
+  }, TEST_TIMEOUT);
 
   it('refuses secure input on a conference call with a clear reason', async () => {
     // Prepare
@@ -197,5 +203,5 @@ describe('the agent console with a caller on the keypad page', () => {
     expect(sandbox.emulator.call(callId)?.agentBridged).toBe(true);
     await agent.close();
     await caller.close();
-  });
+  }, TEST_TIMEOUT);
 });

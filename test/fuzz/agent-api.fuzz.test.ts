@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AgentService } from '../../lambdas/agent-api/agent-service';
-import { DeclaredInteractions } from '../../lambdas/agent-api/interactions';
+import type { InteractionDirectory } from '../../lambdas/agent-api/interactions';
 import { routeAgentRequest } from '../../lambdas/agent-api/routes';
 import { parseBody } from '../../lambdas/agent-api/http-handler';
 import { parseFormsConfig } from '../../lambdas/shared/session/forms';
@@ -25,9 +25,9 @@ const service = new AgentService({
   store: { ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } })), tableName: 'SessionTable', now: () => new Date('2026-11-21T10:00:00Z') } as never,
   workflow: { start: async () => 'arn:aws:states:us-east-1:123456789012:execution:x:y', fail: async () => undefined },
   calls: { update: async () => true },
-  interactions: new DeclaredInteractions(),
+  // The server's record says alice answered every call (two parties, connected), so starts reach the field checks.
+  interactions: { describe: async (interactionId) => ({ interactionId, agentId: 'alice', connected: true, parties: 2 }), listFor: async () => [] } satisfies InteractionDirectory,
   newId: () => `fuzz-${(ids += 1)}`,
-  sleep: async () => undefined,
 });
 const PATHS = ['/api/me', '/api/forms', '/api/interactions', '/api/interactions/ca110000-0000-4000-8000-000000000001', '/api/sessions', '/api/sessions/fuzz-1', '/api/sessions/fuzz-1/cancel', '/api/sessions/fuzz-1/retry', '/api/sessions/fuzz-1/reenter', '/api/sessions/fuzz-1/end', '/api/nope', '/api/sessions/../me', `/api/sessions/${'a'.repeat(200)}`];
 const GOOD_START = { interactionId: 'ca110000-0000-4000-8000-000000000001', formId: 'card-payment', fields: { 'customer name': 'Joe Smith', 'customer account': '343453422', 'charge amount': '14.55' }, parties: 2 };

@@ -3,7 +3,7 @@
  * generation is the slow part, so it is made once and shared), plus a second, unrelated set for
  * "not trusted" cases. Reuses the sandbox's generator so tests exercise the certificates it serves.
  */
-import { type LocalCertificates, makeLocalCertificates } from '../../lambdas/validation-service/certificates';
+import { type LocalCertificates, makeLocalCertificates } from '../../sandbox/tls/certificates';
 
 export type { LocalCertificates };
 

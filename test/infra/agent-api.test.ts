@@ -57,6 +57,26 @@ describe('agent API', () => {
     built.template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'viewOutcomes' });
   });
 
+  it('attack (review item 10): a console user cannot sign in with a password alone; MFA is required and TOTP is the only factor', () => {
+    // Act
+    const pool = Object.values(built.template.findResources('AWS::Cognito::UserPool'))[0]?.Properties;
+    // Assess: ON (not OPTIONAL), software token only, never SMS.
+    expect(pool.MfaConfiguration).toBe('ON');
+    expect(pool.EnabledMfas).toEqual(['SOFTWARE_TOKEN_MFA']);
+    expect(pool.SmsConfiguration).toBeUndefined();
+  });
+
+  it('attack (review item 10): a stolen console token is good for at most 60 minutes (access and id tokens)', () => {
+    // Act
+    const client = Object.values(built.template.findResources('AWS::Cognito::UserPoolClient'))[0]?.Properties;
+    const minutes = (value: number, unit: string): number => (unit === 'hours' ? value * 60 : unit === 'minutes' ? value : unit === 'seconds' ? value / 60 : value * 1440);
+    // Assess
+    expect(client.TokenValidityUnits).toBeDefined();
+    expect(minutes(client.AccessTokenValidity, client.TokenValidityUnits.AccessToken)).toBeLessThanOrEqual(60);
+    expect(minutes(client.IdTokenValidity, client.TokenValidityUnits.IdToken)).toBeLessThanOrEqual(60);
+    expect(client.EnableTokenRevocation).toBe(true);
+  });
+
   it('writes HTTP and WebSocket access logs to KMS-encrypted log groups kept at least a year', () => {
     // Prepare
     const resources = built.template.toJSON().Resources;

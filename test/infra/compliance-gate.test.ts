@@ -5,7 +5,7 @@
  * and the Chime-invoke permission as the only way into the SMA handler.
  */
 import { Match } from 'aws-cdk-lib/assertions';
-import { asList, buildStack, identityStatements, logicalId } from './helpers';
+import { asList, sharedStack, identityStatements, logicalId } from './helpers';
 
 /**
  * Actions that take no resource ARN (X-Ray, vended log delivery, task-token callbacks). The console's file
@@ -32,7 +32,7 @@ const STAR_RESOURCE_ACTIONS = new Set([
 describe('compliance gate: what the packs miss', () => {
   it('alarms through the encrypted topic when the vault key fails in the SMA handler (P23)', () => {
     // Prepare
-    const { stack, template } = buildStack();
+    const { stack, template } = sharedStack();
     // Act
     const filters = template.findResources('AWS::Logs::MetricFilter', { Properties: { FilterPattern: '{ $.error = "VaultCryptoError" }' } });
     // Assess
@@ -47,7 +47,7 @@ describe('compliance gate: what the packs miss', () => {
 
   it('uses the vault key for card data only, apart from the logs and audit keys, all rotating (P07)', () => {
     // Prepare
-    const { stack, template } = buildStack();
+    const { stack, template } = sharedStack();
     const vaultKey = logicalId(stack.vault.key);
     const json = template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>;
     // Act
@@ -65,7 +65,7 @@ describe('compliance gate: what the packs miss', () => {
 
   it('grants Resource "*" only for actions that have no resource to name (P10)', () => {
     // Prepare
-    const { template } = buildStack();
+    const { template } = sharedStack();
     // Act
     const wide = identityStatements(template)
       .filter(({ statement }) => statement.Effect === 'Allow' && asList(statement.Resource).includes('*'))
@@ -77,7 +77,7 @@ describe('compliance gate: what the packs miss', () => {
 
   it('puts no secret, password or private key in any function environment (P08)', () => {
     // Prepare
-    const { template } = buildStack();
+    const { template } = sharedStack();
     // Act
     const env = Object.values(template.findResources('AWS::Lambda::Function')).flatMap((fn) => Object.entries((fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>));
     // Assess
@@ -88,7 +88,7 @@ describe('compliance gate: what the packs miss', () => {
 
   it('lets nothing but the Chime voice connector invoke the SMA handler (P11)', () => {
     // Prepare
-    const { stack, template } = buildStack();
+    const { stack, template } = sharedStack();
     // Act
     const intoSma = Object.values(template.findResources('AWS::Lambda::Permission')).filter((p) => JSON.stringify(p.Properties.FunctionName).includes(logicalId(stack.smaHandler)));
     // Assess
@@ -98,7 +98,7 @@ describe('compliance gate: what the packs miss', () => {
 
   it('blocks public access, versions and denies non-TLS access on every bucket, whatever constructs add (P09, P20)', () => {
     // Prepare
-    const { template } = buildStack();
+    const { template } = sharedStack();
     // Act
     const buckets = Object.entries(template.findResources('AWS::S3::Bucket'));
     const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
@@ -112,16 +112,18 @@ describe('compliance gate: what the packs miss', () => {
     }
   });
 
-  it('encrypts every DynamoDB table with a customer-managed key and keeps point-in-time recovery on (P05, P07)', () => {
+  it('encrypts every DynamoDB table with a customer-managed key and keeps point-in-time recovery on for all but the vault (P05, P07, P01)', () => {
     // Prepare
-    const { template } = buildStack();
+    const { stack, template } = sharedStack();
     // Act
     const tables = Object.entries(template.findResources('AWS::DynamoDB::Table'));
     // Assess
     expect(tables.length).toBeGreaterThanOrEqual(2);
     for (const [id, table] of tables) {
       expect([id, table.Properties.SSESpecification]).toEqual([id, { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: expect.anything() }]);
-      expect([id, table.Properties.PointInTimeRecoverySpecification]).toEqual([id, expect.objectContaining({ PointInTimeRecoveryEnabled: true })]);
+      // Deleted card data must not stay restorable from the vault's backups (review item 4).
+      const recoverable = id !== logicalId(stack.vault.table);
+      expect([id, table.Properties.PointInTimeRecoverySpecification]).toEqual([id, expect.objectContaining({ PointInTimeRecoveryEnabled: recoverable })]);
     }
   });
 });

@@ -2,7 +2,7 @@
 import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks, PCIDSS321Checks } from 'cdk-nag';
-import { buildStack, REQUIRED_CONTEXT } from './helpers';
+import { sharedStack, REQUIRED_CONTEXT } from './helpers';
 
 const VARIANTS: [string, Record<string, unknown>][] = [
   ['the default PSTN deployment', REQUIRED_CONTEXT],
@@ -29,7 +29,7 @@ function acknowledgments(root: IConstruct): { path: string; id: string; reason: 
 describe('compliance gate', () => {
   it.each(VARIANTS)('leaves no unacknowledged AwsSolutions finding for %s', (_name, context) => {
     // Prepare
-    const { app } = buildStack(context);
+    const { app } = sharedStack(context);
     // Act
     const report = new AwsSolutionsChecks().validateScope(app);
     // Assess
@@ -38,7 +38,7 @@ describe('compliance gate', () => {
 
   it.each(VARIANTS)('leaves no unacknowledged PCI DSS 3.2.1 finding for %s', (_name, context) => {
     // Prepare
-    const { app } = buildStack(context);
+    const { app } = sharedStack(context);
     // Act
     const report = new PCIDSS321Checks().validateScope(app);
     // Assess
@@ -47,7 +47,7 @@ describe('compliance gate', () => {
 
   it.each(VARIANTS)('cites a pci.md checklist id in every acknowledgment reason for %s', (_name, context) => {
     // Prepare
-    const { app } = buildStack(context);
+    const { app } = sharedStack(context);
     // Act
     const acks = acknowledgments(app);
     // Assess

@@ -14,9 +14,9 @@ import { SessionTable } from '../../lib/constructs/session-table';
 import { readStackConfig, StackConfigError } from '../../lib/stack-config';
 import { parseFormsConfig } from '../../lambdas/shared/session/forms';
 import { parseSignInConfig } from '../../web/src/sign-in';
-import { buildStack, CDK_JSON_CONTEXT, logicalId, newApp, REQUIRED_CONTEXT } from './helpers';
+import { sharedStack, CDK_JSON_CONTEXT, logicalId, newApp, REQUIRED_CONTEXT } from './helpers';
 
-const built = buildStack();
+const built = sharedStack();
 const resources = built.template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
 const clientId = logicalId(built.stack.agentApi.userPoolClient);
 const distributionId = logicalId(built.stack.agentConsole.distribution);
@@ -67,7 +67,7 @@ describe('hosted UI domain', () => {
 
   it('uses the cognitoDomainPrefix context value when one is given', () => {
     // Act
-    const { template } = buildStack({ ...REQUIRED_CONTEXT, cognitoDomainPrefix: 'acme-agents' });
+    const { template } = sharedStack({ ...REQUIRED_CONTEXT, cognitoDomainPrefix: 'acme-agents' });
     // Assess
     template.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'acme-agents' });
   });

@@ -1,4 +1,8 @@
-/** Builds the secure-ivr stack for infrastructure tests: a fresh App each time, bundling skipped, fixed env. */
+/**
+ * Builds the secure-ivr stack for infrastructure tests: bundling skipped, fixed env. buildStack makes a
+ * fresh App each time; sharedStack synthesizes each context once per test file (jest gives every file
+ * its own module registry) for the many assertions that only read the template.
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
@@ -23,12 +27,31 @@ export function newApp(context: Record<string, unknown> = {}): App {
   return new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context } });
 }
 
-export function buildStack(context: Record<string, unknown> = REQUIRED_CONTEXT): Built {
+export interface BuildOptions {
+  /** Synthesize as offline synth does, with no account at all (the placeholder-account warning). @default false */
+  readonly withoutAccount?: boolean;
+}
+
+export function buildStack(context: Record<string, unknown> = REQUIRED_CONTEXT, options: BuildOptions = {}): Built {
   const app = newApp(context);
-  // An empty env keeps the developer's CDK_DEFAULT_* out of the result.
-  const config = readStackConfig(app.node, { env: {} });
+  // A fixed env keeps the developer's CDK_DEFAULT_* out of the result; the account is given (the same one
+  // offline synth falls back to) so that the placeholder warning appears only where a test asks for it.
+  const config = readStackConfig(app.node, { env: options.withoutAccount ? {} : { CDK_DEFAULT_ACCOUNT: '123456789012' } });
   const stack = new SecureIvrStack(app, 'SecureIvrTest', { config });
   return { app, stack, template: Template.fromStack(stack) };
+}
+
+const shared = new Map<string, Built>();
+
+/** The stack for `context`, synthesized on first use and shared by the file's tests; never mutate it. */
+export function sharedStack(context: Record<string, unknown> = REQUIRED_CONTEXT): Built {
+  const key = JSON.stringify(context);
+  let built = shared.get(key);
+  if (!built) {
+    built = buildStack(context);
+    shared.set(key, built);
+  }
+  return built;
 }
 
 export function logicalId(construct: IConstruct): string {

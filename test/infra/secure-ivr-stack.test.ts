@@ -2,12 +2,12 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { ENV } from '../../lambdas/shared/session/contract';
 import { RECORDING_PREFIX } from '../../lib/stacks/secure-ivr-stack';
-import { asList, buildStack, grantsAction, identityStatements, logicalId, namesResource, REQUIRED_CONTEXT, type Statement } from './helpers';
+import { asList, sharedStack, grantsAction, identityStatements, logicalId, namesResource, REQUIRED_CONTEXT, type Statement } from './helpers';
 
 describe('SecureIvrStack', () => {
   it('lets only the Chime voice connector service of this account and SMA invoke the SMA handler', () => {
     // Prepare
-    const { stack, template } = buildStack();
+    const { stack, template } = sharedStack();
     // Act
     const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
     const intoSma = permissions.filter((p) => JSON.stringify(p.Properties.FunctionName).includes(`"${logicalId(stack.smaHandler)}"`));
@@ -17,8 +17,11 @@ describe('SecureIvrStack', () => {
     const apis = [logicalId(stack.agentApi.httpApi), logicalId(stack.agentApi.webSocketApi)];
     for (const p of permissions.filter((x) => !intoSma.includes(x))) {
       if (p.Properties.Principal === 'events.amazonaws.com') {
-        expect(p.Properties.FunctionName).toEqual({ 'Fn::GetAtt': [logicalId(stack.redaction.function), 'Arn'] });
-        expect(p.Properties.SourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.redaction.rule), 'Arn'] });
+        // The redaction rule, or the audit trail's hourly digest schedule.
+        const digest = JSON.stringify(p.Properties.FunctionName).includes(`"${logicalId(stack.audit.digestFunction as never)}"`);
+        expect(p.Properties.FunctionName).toEqual({ 'Fn::GetAtt': [logicalId(digest ? (stack.audit.digestFunction as never) : stack.redaction.function), 'Arn'] });
+        if (!digest) expect(p.Properties.SourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.redaction.rule), 'Arn'] });
+        else expect(JSON.stringify(p.Properties.SourceArn)).toContain('AuditTrailDigestSchedule');
         continue;
       }
       expect(p.Properties.Principal).toBe('apigateway.amazonaws.com');
@@ -35,7 +38,7 @@ describe('SecureIvrStack', () => {
 
   it('runs every function on nodejs22.x ARM with active tracing and without raw-event logging', () => {
     // Prepare
-    const { stack, template } = buildStack();
+    const { stack, template } = sharedStack();
     // Act
     const all = Object.values(template.findResources('AWS::Lambda::Function'));
     // Exemption: CDK's BucketDeployment function (Python, chosen by CDK) copies the console's static files at
@@ -46,7 +49,8 @@ describe('SecureIvrStack', () => {
     // Assess: the SMA handler, six session tasks, the agent API, its WebSocket handler and authorizer, the finance API.
     expect(all.filter(isDeployment)).toHaveLength(1);
     expect(all.filter(isDeployment)[0]?.Properties).toMatchObject({ Architectures: ['arm64'], LoggingConfig: { LogGroup: { Ref: logicalId(stack.agentConsole.deploymentLogs.logGroup) } } });
-    expect(functions).toHaveLength(12);
+    // 12, plus the audit trail's hourly digest function.
+    expect(functions).toHaveLength(13);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -58,7 +62,7 @@ describe('SecureIvrStack', () => {
 
   it('gives every function its own role', () => {
     // Prepare
-    const { template } = buildStack();
+    const { template } = sharedStack();
     // Act
     const roles = Object.values(template.findResources('AWS::Lambda::Function')).map((fn) => JSON.stringify(fn.Properties.Role));
     // Assess
@@ -67,17 +71,21 @@ describe('SecureIvrStack', () => {
 
   it('turns on rotation for every KMS key and keeps separate keys for logs, vault, tables, recordings, audit, alarms, connections and the console', () => {
     // Prepare
-    const { template } = buildStack();
+    const { template } = sharedStack();
     // Act
     const keys = Object.values(template.findResources('AWS::KMS::Key'));
-    // Assess: the first seven, plus the agent connections table, the console bucket and the console's CDN-log bucket.
-    expect(keys).toHaveLength(10);
-    for (const key of keys) expect(key.Properties.EnableKeyRotation).toBe(true);
+    // Assess: the first seven, plus the agent connections table, the console bucket, the console's CDN-log bucket,
+    // and the audit digest signing key (asymmetric: KMS cannot rotate those; every symmetric key rotates).
+    expect(keys).toHaveLength(11);
+    for (const key of keys) {
+      if (key.Properties.KeySpec === 'ECC_NIST_P256') expect(key.Properties.KeyUsage).toBe('SIGN_VERIFY');
+      else expect(key.Properties.EnableKeyRotation).toBe(true);
+    }
   });
 
   it('lets only the SMA handler role make vault data keys and only the validator role decrypt with the vault key', () => {
     // Prepare
-    const { stack, template } = buildStack();
+    const { stack, template } = sharedStack();
     const vaultKey = logicalId(stack.vault.key);
     const rolesWith = (action: string): string[] =>
       identityStatements(template)
@@ -94,7 +102,7 @@ describe('SecureIvrStack', () => {
 
   it('denies vault decryption and data keys in the key policy to every principal but the validator and SMA roles', () => {
     // Prepare
-    const { stack, template } = buildStack();
+    const { stack, template } = sharedStack();
     // Act
     const policy = template.toJSON().Resources[logicalId(stack.vault.key)].Properties.KeyPolicy.Statement as Statement[];
     // Assess
@@ -114,7 +122,7 @@ describe('SecureIvrStack', () => {
 
   it('grants no wildcard or service-wide actions in any identity policy', () => {
     // Prepare
-    const { template } = buildStack();
+    const { template } = sharedStack();
     // Act
     const actions = identityStatements(template).flatMap(({ statement }) => asList(statement.Action));
     // Assess
@@ -124,7 +132,7 @@ describe('SecureIvrStack', () => {
 
   it('attaches an AWS managed policy only to the API Gateway logging role, which only API Gateway may assume', () => {
     // Prepare
-    const { template } = buildStack();
+    const { template } = sharedStack();
     // Act: managed policies are not in identityStatements, so the wildcard test above cannot see them.
     const withManaged = Object.entries(template.findResources('AWS::IAM::Role')).filter(([, role]) => (role.Properties.ManagedPolicyArns ?? []).length > 0);
     // Assess
@@ -136,7 +144,7 @@ describe('SecureIvrStack', () => {
 
   it('gives the function roles no way to delete or weaken their logs', () => {
     // Prepare
-    const { stack, template } = buildStack();
+    const { stack, template } = sharedStack();
     const functionRoles = new Set([stack.smaHandler, ...Object.values(stack.functions)].map((fn) => logicalId(fn.functionRole)));
     // Act
     const logActions = identityStatements(template)
@@ -149,11 +157,11 @@ describe('SecureIvrStack', () => {
 
   it('encrypts every log group with the logs key, keeps it at least 365 days and masks card data', () => {
     // Prepare
-    const { stack, template } = buildStack();
+    const { stack, template } = sharedStack();
     // Act
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-    // Assess: one per function (12, the console deployment's included), the state machine's, and the HTTP and WebSocket API access logs.
-    expect(groups).toHaveLength(16);
+    // Assess: one per function (13, the console deployment's and the audit digest's included), the state machine's, and the HTTP and WebSocket API access logs.
+    expect(groups).toHaveLength(17);
     for (const group of groups) {
       expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^LogsKey/), 'Arn'] });
       expect(group.Properties.RetentionInDays).toBeGreaterThanOrEqual(365);
@@ -165,7 +173,7 @@ describe('SecureIvrStack', () => {
 
   it('logs the state machine at level ALL without execution data and traces it', () => {
     // Prepare
-    const { template } = buildStack();
+    const { template } = sharedStack();
     // Act / Assess
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
@@ -174,9 +182,9 @@ describe('SecureIvrStack', () => {
     });
   });
 
-  it('keeps the vault and session tables on-demand, point-in-time recoverable, KMS-encrypted with TTL on expiresAt', () => {
+  it('keeps the vault and session tables on-demand, KMS-encrypted with TTL on expiresAt, and every table but the vault point-in-time recoverable', () => {
     // Prepare
-    const { stack, template } = buildStack();
+    const { stack, template } = sharedStack();
     // Act
     const tables = template.findResources('AWS::DynamoDB::Table');
     const sessionTables = [logicalId(stack.sessions.table), logicalId(stack.vault.table)];
@@ -184,9 +192,11 @@ describe('SecureIvrStack', () => {
     expect(Object.keys(tables)).toEqual(expect.arrayContaining([...sessionTables, logicalId(stack.audit.chainTable), logicalId(stack.agentApi.connections.table)]));
     expect(Object.keys(tables)).toHaveLength(4);
     for (const [id, table] of Object.entries(tables)) {
+      // The vault alone has no backups: deleted card data must not stay restorable (review item 4, P01/P03).
+      const recoverable = id !== logicalId(stack.vault.table);
       expect(table.Properties).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: recoverable },
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: expect.anything() },
       });
       if (!sessionTables.includes(id)) continue;
@@ -194,7 +204,6 @@ describe('SecureIvrStack', () => {
         KeySchema: [{ AttributeName: 'sessionId', KeyType: 'HASH' }],
         BillingMode: 'PAY_PER_REQUEST',
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: expect.anything() },
       });
     }
@@ -202,7 +211,7 @@ describe('SecureIvrStack', () => {
 
   it('blocks public access, versions and KMS-encrypts every bucket (access-log targets: SSE-S3) and denies non-TLS requests', () => {
     // Prepare
-    const { stack, template } = buildStack();
+    const { stack, template } = sharedStack();
     // Act
     const buckets = template.findResources('AWS::S3::Bucket');
     const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
@@ -228,7 +237,7 @@ describe('SecureIvrStack', () => {
 
   it('lets Chime write recordings only for this account and this SMA, and encrypts them with the recordings key', () => {
     // Prepare
-    const { stack, template } = buildStack();
+    const { stack, template } = sharedStack();
     // Act
     const recordings = template.toJSON().Resources[logicalId(stack.recordings.bucket)];
     // Assess
@@ -261,7 +270,7 @@ describe('SecureIvrStack', () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Principal: { Service: 'voiceconnector.chime.amazonaws.com' },
-            Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+            Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
             Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': 'arn:aws:chime:us-east-1:123456789012:sma/*' } },
           }),
         ]),
@@ -271,7 +280,7 @@ describe('SecureIvrStack', () => {
 
   it('sends every alarm to a KMS-encrypted topic, including the recording-pause failure', () => {
     // Prepare
-    const { template } = buildStack();
+    const { template } = sharedStack();
     // Act
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     // Assess
@@ -285,7 +294,7 @@ describe('SecureIvrStack', () => {
 
   it('raises one alarm when any function fails to write an audit event or outcome record', () => {
     // Prepare
-    const { stack, template } = buildStack();
+    const { stack, template } = sharedStack();
     // Act
     const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')).filter((f) => f.Properties.MetricTransformations[0].MetricName === 'AuditWriteFailed');
     const watched = filters.map((f) => f.Properties.LogGroupName.Ref as string).sort();
@@ -298,7 +307,7 @@ describe('SecureIvrStack', () => {
 
   it('passes the configured settings to the functions under the shared env names', () => {
     // Prepare
-    const { stack, template } = buildStack({ ...REQUIRED_CONTEXT, callerIdNumber: '+15555550111', cardFieldNames: '{"pan":"pan"}' });
+    const { stack, template } = sharedStack({ ...REQUIRED_CONTEXT, callerIdNumber: '+15555550111', cardFieldNames: '{"pan":"pan"}' });
     // Act
     const env = (fn: { node: { defaultChild?: unknown } }): Record<string, unknown> =>
       template.toJSON().Resources[logicalId(fn as never)].Properties.Environment.Variables;
@@ -312,7 +321,7 @@ describe('SecureIvrStack', () => {
 
   it('lets Begin read exactly the secure input configuration parameter, which holds the checked configuration', () => {
     // Prepare
-    const { stack, template } = buildStack();
+    const { stack, template } = sharedStack();
     const beginRole = logicalId(stack.functions.begin.functionRole);
     // Act
     const ssm = identityStatements(template).filter(({ roles, statement }) => roles.includes(beginRole) && asList(statement.Action).some((a) => a.startsWith('ssm:')));
@@ -326,7 +335,7 @@ describe('SecureIvrStack', () => {
 
   it('serves payment outcomes from a finance function that may read the outcomes prefix and nothing else', () => {
     // Prepare
-    const { stack, template } = buildStack();
+    const { stack, template } = sharedStack();
     const financeRole = logicalId((stack.agentApi.financeFunction as NonNullable<typeof stack.agentApi.financeFunction>).functionRole);
     // Act
     const statements = identityStatements(template).filter(({ roles }) => roles.includes(financeRole)).map(({ statement }) => statement);
@@ -342,7 +351,7 @@ describe('SecureIvrStack', () => {
 
   it('wires the agent console to the agent API and every event-emitting function to the agents\u2019 pushes', () => {
     // Prepare
-    const { stack, template } = buildStack();
+    const { stack, template } = sharedStack();
     const env = (fn: { node: { defaultChild?: unknown } }): Record<string, unknown> => template.toJSON().Resources[logicalId(fn as never)].Properties.Environment.Variables;
     // Act
     const pushing = [stack.smaHandler, stack.functions.begin, stack.functions.getKey, stack.functions.insert, stack.functions.end, stack.functions.abort].map((fn) => env(fn).AGENT_PUSH_TARGET);
@@ -352,25 +361,25 @@ describe('SecureIvrStack', () => {
     template.hasOutput('AgentConsoleUrl', {});
   });
 
-  it('creates no SIP rule without a phone number and a Create/DeleteSipRule-only custom resource with one', () => {
+  it('creates no SIP rule without a phone number and a SIP-rule custom resource, limited to the SIP-rule actions, with one', () => {
     // Prepare
-    const without = buildStack();
+    const without = sharedStack();
     // Act
-    const withRule = buildStack({ ...REQUIRED_CONTEXT, phoneNumber: '+15555550199' });
+    const withRule = sharedStack({ ...REQUIRED_CONTEXT, phoneNumber: '+15555550199' });
     // Assess
-    expect(Object.keys(without.template.findResources('Custom::AWS'))).toHaveLength(0);
-    const rule = Object.values(withRule.template.findResources('Custom::AWS'));
+    expect(Object.keys(without.template.findResources('Custom::SipRule'))).toHaveLength(0);
+    const rule = Object.values(withRule.template.findResources('Custom::SipRule'));
     expect(rule).toHaveLength(1);
-    expect(JSON.stringify(rule[0]?.Properties.Create)).toContain('+15555550199');
+    expect(rule[0]?.Properties).toMatchObject({ PhoneNumber: '+15555550199', AwsRegion: 'us-east-1', SipMediaApplicationId: { 'Fn::GetAtt': [logicalId(withRule.stack.sipMediaApplication.sma), 'SipMediaApplicationId'] } });
     const chimeActions = identityStatements(withRule.template)
       .flatMap(({ statement }) => asList(statement.Action))
       .filter((a) => a.startsWith('chime:'));
-    expect(new Set(chimeActions)).toEqual(new Set(['chime:CreateSipRule', 'chime:DeleteSipRule', 'chime:UpdateSipRule', 'chime:UpdateSipMediaApplicationCall']));
+    expect(new Set(chimeActions)).toEqual(new Set(['chime:CreateSipRule', 'chime:GetSipRule', 'chime:ListSipRules', 'chime:DeleteSipRule', 'chime:UpdateSipRule', 'chime:UpdateSipMediaApplicationCall']));
   });
 
   it('lets the CCaaS desktops named in context embed the console, and leaves the API Gateway account role to the account when told', () => {
     // Act
-    const { template } = buildStack({ ...REQUIRED_CONTEXT, consoleEmbeddingOrigins: 'https://desk.example.com,https://cc.example.net:8443', apiGatewayAccountRole: 'false' });
+    const { template } = sharedStack({ ...REQUIRED_CONTEXT, consoleEmbeddingOrigins: 'https://desk.example.com,https://cc.example.net:8443', apiGatewayAccountRole: 'false' });
     // Assess
     const csp = Object.values(template.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0]?.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy;
     expect(JSON.stringify(csp)).toContain("frame-ancestors 'self' https://desk.example.com https://cc.example.net:8443");
@@ -378,6 +387,6 @@ describe('SecureIvrStack', () => {
   });
 
   it('refuses an embedding origin that is not https://host at synth', () => {
-    expect(() => buildStack({ ...REQUIRED_CONTEXT, consoleEmbeddingOrigins: 'desk.example.com/console' })).toThrow(/consoleEmbeddingOrigins must be/);
+    expect(() => sharedStack({ ...REQUIRED_CONTEXT, consoleEmbeddingOrigins: 'desk.example.com/console' })).toThrow(/consoleEmbeddingOrigins must be/);
   });
 });

@@ -59,13 +59,13 @@ describe('readStackConfig', () => {
 
   it('uses documented defaults and CDK_DEFAULT_* for the environment', () => {
     // Prepare
-    const env = { CDK_DEFAULT_ACCOUNT: '111122223333', CDK_DEFAULT_REGION: 'us-west-2' };
+    const env = { CDK_DEFAULT_ACCOUNT: '111122223333', CDK_DEFAULT_REGION: 'us-east-1' };
     // Act
     const config = read(REQUIRED_CONTEXT, env);
     // Assess
     expect(config).toMatchObject({
       account: '111122223333',
-      region: 'us-west-2',
+      region: 'us-east-1',
       agentEndpointType: 'PSTN',
       language: 'en-US',
       voice: 'Joanna',

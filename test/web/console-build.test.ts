@@ -15,9 +15,10 @@ describe('web pages', () => {
     expect(() => execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', join(ROOT, 'web', 'tsconfig.json')], { stdio: 'pipe' })).not.toThrow();
   }, 60_000);
 
-  it('bundle into the console and keypad modules', async () => {
+  it('bundle into the console, keypad and finance modules', async () => {
     const out = await bundleWebScripts();
-    expect(Object.keys(out).sort()).toEqual(['/assets/console.js', '/assets/keypad.js']);
+    expect(Object.keys(out).sort()).toEqual(['/assets/console.js', '/assets/keypad.js', '/finance/finance.js']);
+    expect(out['/finance/finance.js']?.toString()).toContain('gateway-declined');
     expect(out['/assets/console.js']?.toString()).toContain('secure-input.outcome');
   });
 });

@@ -23,6 +23,8 @@ export class ApiRefusal extends Error {
 export class AgentApi {
   private token: string | undefined;
   private socketUrl: string | undefined;
+  /** Called when a request made with a token is refused as unauthenticated (expired, or the sandbox restarted). */
+  public onUnauthorized: ((refusal: Refusal) => void) | undefined;
 
   public constructor(private readonly base = '') {}
 
@@ -48,7 +50,9 @@ export class AgentApi {
     const data = (await res.json().catch(() => ({}))) as unknown;
     if (!res.ok) {
       const r = data as Partial<Refusal> & { problems?: string[] };
-      throw new ApiRefusal(res.status, { error: String(r.error ?? 'error'), reason: String(r.reason ?? `HTTP ${res.status}`), problems: Array.isArray(r.problems) ? r.problems.map(String) : [] });
+      const refusal: Refusal = { error: String(r.error ?? 'error'), reason: String(r.reason ?? `HTTP ${res.status}`), problems: Array.isArray(r.problems) ? r.problems.map(String) : [] };
+      if (res.status === 401 && this.token !== undefined && this.onUnauthorized) this.onUnauthorized(refusal);
+      throw new ApiRefusal(res.status, refusal);
     }
     return data as T;
   }

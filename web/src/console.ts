@@ -2,18 +2,23 @@
  * The agent console: sign in, pick a call, Secure Input → choose a form (only those assigned) → fill
  * the fields (checked here with the server's own rules, and again by the server) → Send to IVR →
  * live masked progress → outcome → Close, Retry or Cancel. Transfer and conference are disabled while
- * a session runs. Embedded in a desktop as an iframe it announces its events with postMessage
- * (types in web/README.md) and accepts a token and the current call from its host. Opened directly in
- * AWS it signs the agent in through the Cognito hosted UI (authorization code + PKCE, ./sign-in.ts); the
- * sandbox keeps its local user picker.
+ * a session runs.
+ *
+ * This module wires the parts together: ./console-sign-in.ts (sign-in panel), ./embedding.ts (the
+ * desktop host's postMessage channel), ./session-view.ts (the pure view model: call state and session
+ * events in, what the screen shows out) and ./session-render.ts (writes that screen into the page). It
+ * owns the network calls and timers, and turns each answer and push into a view-model input.
  */
-import type { AgentPush } from '../../lambdas/agent-api/push';
 import type { FormView, InteractionHistory, SessionView } from '../../lambdas/agent-api/agent-service';
 import type { InteractionInfo } from '../../lambdas/agent-api/interactions';
 import { checkFieldValues, type FormDefinition } from '../../lambdas/shared/session/forms';
 import { AgentApi, ApiRefusal } from './api';
-import { brandName, maskedValue, progressText, type FieldProgress } from './masking';
-import { beginSignIn, completeSignIn, logoutUrl, parseSignInConfig, readCallback, SignInConfigError, SignInError, type SignInConfig, withoutCallbackParams } from './sign-in';
+import { startSignIn, TOKEN_KEY, type SignInPanel } from './console-sign-in';
+import { $ } from './dom';
+import { parseOrigins, startEmbedding } from './embedding';
+import { brandName } from './masking';
+import { renderSession, resetRenderedStep } from './session-render';
+import { initialView, reduce, screen, UNKNOWN_DECLINE, type CardFieldId, type LoosePush, type ViewInput, type ViewState } from './session-view';
 
 interface Me {
   userId: string;
@@ -24,245 +29,251 @@ interface Me {
   canSupervise: boolean;
 }
 
-interface Running {
-  sessionId: string;
-  interactionId: string;
-  formId: string;
-  fields: Record<string, string>;
-  status: string;
-  finished: boolean;
-  progress: Map<string, FieldProgress>;
-  brand?: string;
-  last4?: string;
-  cancelling: boolean;
-}
-
-const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`missing #${id}`);
-  return el as T;
-};
-
 const api = new AgentApi();
 let me: Me | undefined;
 let forms: FormView[] = [];
-let interactions: InteractionInfo[] = [];
-let selected: string | undefined;
-let declaredParties: number | undefined;
 let chosenForm: FormView | undefined;
-let running: Running | undefined;
+let view: ViewState = initialView();
 let disconnect: (() => void) | undefined;
-let pollTimer: number | undefined;
+let sessionTimer: number | undefined;
+let callTimer: number | undefined;
 let listTimer: number | undefined;
-/** From /config.json; the sandbox serves none, which means its local sign-in. */
-let signIn: SignInConfig = { mode: 'local' };
+let panel: SignInPanel | undefined;
 
-// ------------------------------------------------------------------ embedding (postMessage)
+const embedding = startEmbedding(window, document, {
+  setToken: (token) => void useToken(token),
+  selectInteraction: (interactionId, parties) => void selectInteraction(interactionId, parties),
+});
 
-const params = new URLSearchParams(window.location.search);
-const embedded = window.parent !== window;
-const parentOrigin = ((): string | undefined => {
-  const explicit = params.get('parentOrigin');
-  if (explicit) return explicit;
-  if (!embedded || !document.referrer) return undefined;
-  try {
-    return new URL(document.referrer).origin;
-  } catch {
-    return undefined;
+// ------------------------------------------------------------------ the view model loop
+
+function dispatch(input: ViewInput): void {
+  const before = view;
+  view = reduce(view, input);
+  const s = view.session;
+  const finishedNow = s?.phase === 'finished' && (before.session?.sessionId !== s.sessionId || before.session.phase !== 'finished');
+  render();
+  if (finishedNow && s?.outcome) {
+    const o = s.outcome;
+    window.clearInterval(sessionTimer);
+    embedding.announce('secure-input.outcome', {
+      sessionId: s.sessionId,
+      status: o.status,
+      details: o.cancelled ? 'cancelled by the agent' : o.details,
+      ...(o.transactionId ? { transactionId: o.transactionId } : {}),
+      ...(o.error ? { error: o.error } : {}),
+    });
+    void loadHistory();
   }
-})();
-
-/** Tells the hosting desktop what happened; never to an unknown origin (messages name calls and outcomes). */
-function announce(type: string, detail: Record<string, unknown>): void {
-  if (!embedded || !parentOrigin) return;
-  window.parent.postMessage({ source: 'secure-ivr-console', version: 1, type, ...detail }, parentOrigin);
 }
 
-window.addEventListener('message', (e: MessageEvent) => {
-  if (!parentOrigin || e.origin !== parentOrigin || typeof e.data !== 'object' || e.data === null) return;
-  const data = e.data as { type?: unknown; token?: unknown; interactionId?: unknown; parties?: unknown };
-  if (data.type === 'secure-input.set-token' && typeof data.token === 'string') void useToken(data.token);
-  if (data.type === 'secure-input.select-interaction' && typeof data.interactionId === 'string') {
-    declaredParties = typeof data.parties === 'number' ? data.parties : undefined;
-    void selectInteraction(data.interactionId);
+function render(): void {
+  const shown = screen(view);
+  const stepChanged = renderSession(shown, { onReenter: (field) => void reenter(field) });
+  renderControls(shown.busy);
+  if (stepChanged && shown.step) {
+    const target = shown.step === 'waiting' ? $('cancel-session') : $('close-session');
+    window.setTimeout(() => target.focus(), 0);
   }
-});
+  // After an outcome, ask the server about the call until the caller is back (or gone).
+  const waitingForCaller = shown.step === 'outcome' && !view.callerBack && view.call?.hungUp !== true && view.call?.ended !== true && view.call?.cannotTell !== true;
+  if (waitingForCaller && callTimer === undefined) callTimer = window.setInterval(() => void loadHistory(), 1000);
+  if (!waitingForCaller && callTimer !== undefined) {
+    window.clearInterval(callTimer);
+    callTimer = undefined;
+  }
+}
+
+function onPush(message: LoosePush): void {
+  dispatch({ type: 'push', message });
+  const s = view.session;
+  if (!s || message.sessionId !== s.sessionId) return;
+  if (message.type === 'field.progress') {
+    const m = message as Extract<LoosePush, { type: 'field.progress' }>;
+    embedding.announce('secure-input.progress', { sessionId: s.sessionId, field: m.field, state: m.state, ...(m.digitsEntered !== undefined ? { digitsEntered: m.digitsEntered } : {}) });
+  }
+  if (message.type === 'card.captured') {
+    const m = message as Extract<LoosePush, { type: 'card.captured' }>;
+    embedding.announce('secure-input.card-captured', { sessionId: s.sessionId, brand: m.brand, last4: m.last4 });
+  }
+}
 
 // ------------------------------------------------------------------ sign-in
 
-async function loadUsers(): Promise<void> {
-  const select = $<HTMLSelectElement>('username');
-  try {
-    const { users } = await api.request<{ users: Array<{ id: string; name: string }> }>('GET', '/auth/users');
-    select.replaceChildren(...users.map((u) => new Option(`${u.name} (${u.id})`, u.id)));
-  } catch {
-    $('sign-in-error').textContent = 'Local sign-in is not available here; your desktop signs you in.';
-  }
+function signedOut(reason: string): void {
+  api.setToken(undefined);
+  disconnect?.();
+  disconnect = undefined;
+  window.clearInterval(listTimer);
+  window.clearInterval(sessionTimer);
+  me = undefined;
+  panel?.showSignedOut(reason);
 }
+
+api.onUnauthorized = () => {
+  if (me) signedOut('You were signed out: your sign-in has expired or the service was restarted. Sign in again to continue.');
+};
 
 async function useToken(token: string): Promise<void> {
   api.setToken(token);
-  sessionStorage.setItem('secure-ivr-token', token);
+  sessionStorage.setItem(TOKEN_KEY, token);
   try {
     me = await api.request<Me>('GET', '/api/me');
   } catch (err) {
     api.setToken(undefined);
-    sessionStorage.removeItem('secure-ivr-token');
-    $('sign-in-error').textContent = err instanceof ApiRefusal ? err.refusal.reason : 'Sign-in failed';
+    sessionStorage.removeItem(TOKEN_KEY);
+    panel?.showError(err instanceof ApiRefusal && err.status !== 401 ? err.refusal.reason : 'Your sign-in is no longer valid; sign in again.');
     return;
   }
   $('who').textContent = `Signed in as ${me.name} · ${me.workgroups.join(', ') || 'no workgroup'}`;
   $('sign-in').hidden = true;
   $('workspace').hidden = false;
   $('sign-out').hidden = false;
+  panel?.showError('');
+  // Focus lands on the first thing to read, not on <body>.
+  $('calls-title').focus();
   disconnect?.();
   disconnect = api.connect(onPush, (up) => {
     document.body.dataset.push = up ? 'connected' : 'disconnected';
   });
-  announce('secure-input.ready', { userId: me.userId });
+  embedding.announce('secure-input.ready', { userId: me.userId });
   await refreshInteractions();
   window.clearInterval(listTimer);
   listTimer = window.setInterval(() => void refreshInteractions(), 3000);
 }
 
-$('sign-in-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  void (async () => {
-    try {
-      const { token } = await api.request<{ token: string }>('POST', '/auth/sign-in', { username: $<HTMLSelectElement>('username').value });
-      await useToken(token);
-    } catch (err) {
-      $('sign-in-error').textContent = err instanceof ApiRefusal ? err.refusal.reason : 'Sign-in failed';
-    }
-  })();
-});
-
 $('sign-out').addEventListener('click', () => {
-  sessionStorage.removeItem('secure-ivr-token');
   api.setToken(undefined);
   disconnect?.();
-  // Signed in through the hosted UI: end the Cognito session too, or Sign in would come straight back.
-  if (signIn.mode === 'cognito' && !embedded) window.location.assign(logoutUrl(signIn));
-  else window.location.reload();
+  panel?.signOut();
 });
-
-$('hosted-sign-in-button').addEventListener('click', () => {
-  if (signIn.mode !== 'cognito') return;
-  const config = signIn;
-  const button = $<HTMLButtonElement>('hosted-sign-in-button');
-  button.disabled = true;
-  $('sign-in-error').textContent = '';
-  void beginSignIn(config, { storage: sessionStorage, crypto: window.crypto }, window.location.search)
-    .then((url) => window.location.assign(url))
-    .catch(() => {
-      button.disabled = false;
-      $('sign-in-error').textContent = 'Sign-in could not start in this browser (session storage or Web Crypto unavailable).';
-    });
-});
-
-/** Hosted sign-in: shows the button (or, embedded, says the desktop signs in) and finishes a redirect back here. Returns the id token if one was just obtained. */
-async function prepareHostedSignIn(config: Extract<SignInConfig, { mode: 'cognito' }>): Promise<string | undefined> {
-  $('sign-in-form').hidden = true;
-  $('hosted-sign-in').hidden = embedded;
-  if (embedded) $('sign-in-error').textContent = 'Your desktop signs you in.';
-  const callback = readCallback(window.location.search);
-  if (!callback) return undefined;
-  // The code is single-use, but it should not linger in the address bar, history or a bookmark.
-  history.replaceState(null, '', window.location.pathname + withoutCallbackParams(window.location.search));
-  try {
-    const tokens = await completeSignIn(config, callback, { storage: sessionStorage, fetch: (url, init) => fetch(url, init) });
-    if (tokens.returnTo) history.replaceState(null, '', window.location.pathname + tokens.returnTo);
-    return tokens.idToken;
-  } catch (err) {
-    $('sign-in-error').textContent = err instanceof SignInError ? err.message : 'Sign-in failed; press Sign in again.';
-    return undefined;
-  }
-}
 
 // ------------------------------------------------------------------ calls
 
+let interactions: InteractionInfo[] = [];
+
 async function refreshInteractions(): Promise<void> {
+  const askedAt = view.seq;
   try {
     interactions = (await api.request<{ interactions: InteractionInfo[] }>('GET', '/api/interactions')).interactions;
   } catch {
     return;
   }
+  const selected = view.call?.interactionId;
+  const running = view.session && view.session.phase !== 'finished' ? view.session.interactionId : undefined;
+  // Rows are kept and only their text changes: no flicker, no re-announcement, no button swapped under a click.
   const list = $('interactions');
-  list.replaceChildren(
-    ...interactions.map((i) => {
-      const li = document.createElement('li');
-      const b = document.createElement('button');
+  const existing = new Map([...list.querySelectorAll<HTMLButtonElement>('button.call')].map((b) => [b.dataset.interaction ?? '', b]));
+  const rows = interactions.map((i) => {
+    let b = existing.get(i.interactionId);
+    if (!b) {
+      b = document.createElement('button');
       b.type = 'button';
       b.className = 'call';
       b.dataset.interaction = i.interactionId;
-      b.setAttribute('aria-current', String(i.interactionId === selected));
-      const busy = running !== undefined && !running.finished && running.interactionId === i.interactionId;
-      b.textContent = `Caller ${i.caller ?? ''} · ${busy ? 'in secure IVR' : i.connected ? 'connected' : 'not connected'} · ${i.parties ?? '?'} ${i.parties === 1 ? 'party' : 'parties'}`;
       b.addEventListener('click', () => void selectInteraction(i.interactionId));
-      li.append(b);
-      return li;
-    }),
-  );
+    }
+    b.setAttribute('aria-current', String(i.interactionId === selected));
+    const state = running === i.interactionId ? 'in secure IVR' : i.connected ? 'connected' : 'not connected';
+    const text = `Caller ${i.caller ?? ''} · ${state} · ${i.parties ?? '?'} ${i.parties === 1 ? 'party' : 'parties'}`;
+    if (b.textContent !== text) b.textContent = text;
+    return b;
+  });
+  const same = rows.length === list.children.length && rows.every((b, k) => list.children[k]?.firstElementChild === b);
+  if (!same) {
+    list.replaceChildren(
+      ...rows.map((b) => {
+        const li = b.parentElement?.tagName === 'LI' ? b.parentElement : document.createElement('li');
+        li.append(b);
+        return li;
+      }),
+    );
+  }
   $('no-calls').hidden = interactions.length > 0;
-  if (selected) renderSummary();
+  const current = interactions.find((i) => i.interactionId === selected);
+  if (current) dispatch({ type: 'call.state', interactionId: current.interactionId, askedAt, ...(current.connected !== undefined ? { connected: current.connected } : {}), ...(current.callerConnected !== undefined ? { callerConnected: current.callerConnected } : {}), ...(current.parties !== undefined ? { parties: current.parties } : {}), ...(current.caller ? { caller: current.caller } : {}) });
+  dispatch({ type: 'calls.listed', askedAt, interactionIds: interactions.map((i) => i.interactionId) });
 }
 
-function currentInteraction(): InteractionInfo | undefined {
-  return interactions.find((i) => i.interactionId === selected);
-}
+$('refresh-calls').addEventListener('click', () => void refreshInteractions());
 
-function renderSummary(): void {
-  const i = currentInteraction();
-  const parties = i?.parties ?? declaredParties;
-  const inSecureIvr = running !== undefined && !running.finished && running.interactionId === selected;
-  const line = inSecureIvr ? 'caller in the secure IVR' : i?.connected ? 'connected to you' : 'not connected';
-  $('interaction-summary').textContent = i
-    ? `Caller ${i.caller ?? ''} · ${line} · ${parties ?? '?'} ${parties === 1 ? 'party' : 'parties'}${parties && parties > 2 ? ' (conference)' : ''}`
-    : `Interaction ${selected ?? ''}`;
-  $('unconference').hidden = !(parties && parties > 2);
-  renderControls();
-}
-
-async function selectInteraction(interactionId: string): Promise<void> {
-  selected = interactionId;
+async function selectInteraction(interactionId: string, parties?: number): Promise<void> {
   $('interaction').hidden = false;
-  $('interaction-title').textContent = 'Call';
   $('call-error').textContent = '';
-  renderSummary();
+  dispatch({ type: 'call.selected', interactionId, ...(parties !== undefined ? { declaredParties: parties } : {}) });
+  const known = interactions.find((i) => i.interactionId === interactionId);
+  if (known) dispatch({ type: 'call.state', interactionId, askedAt: view.seq, ...(known.connected !== undefined ? { connected: known.connected } : {}), ...(known.parties !== undefined ? { parties: known.parties } : {}), ...(known.caller ? { caller: known.caller } : {}) });
   for (const b of document.querySelectorAll<HTMLButtonElement>('button.call')) b.setAttribute('aria-current', String(b.dataset.interaction === interactionId));
   await loadHistory();
 }
 
+/** A past session's result as the console names it (an older server's "no reply" decline is unknown). */
+function historyStatus(s: SessionView): string {
+  if (s.running) return 'running';
+  return s.status === 'declined' && UNKNOWN_DECLINE.test(s.details ?? '') ? 'unknown' : s.status;
+}
+
+function historyLine(s: SessionView): string {
+  const words: Record<string, string> = { aborted: 'not completed', unknown: 'status unknown' };
+  const status = historyStatus(s);
+  const parts = [new Date(s.createdAt).toLocaleTimeString(), s.formId, words[status] ?? status];
+  if (s.last4) parts.push(`${brandName(s.brand)} •••• ${s.last4}`);
+  if (s.details) parts.push(s.details);
+  if (s.transactionId) parts.push(`ref ${s.transactionId}`);
+  return parts.join(' · ');
+}
+
 async function loadHistory(): Promise<void> {
-  if (!selected) return;
+  const id = view.call?.interactionId;
+  if (!id) return;
+  const askedAt = view.seq;
   try {
-    const h = await api.request<InteractionHistory>('GET', `/api/interactions/${encodeURIComponent(selected)}`);
-    $('history-summary').textContent = `Used ${h.secureInputUses} time${h.secureInputUses === 1 ? '' : 's'}: ${h.outcomes.accepted} accepted, ${h.outcomes.declined} declined, ${h.outcomes.aborted} cancelled or stopped${h.outcomes.running ? `, ${h.outcomes.running} running` : ''}.`;
+    const h = await api.request<InteractionHistory>('GET', `/api/interactions/${encodeURIComponent(id)}`);
+    if (view.call?.interactionId !== id) return;
+    dispatch({ type: 'call.state', interactionId: id, askedAt, ...(h.connected !== undefined ? { connected: h.connected } : {}), ...(h.parties !== undefined ? { parties: h.parties } : {}) });
+    const count = (status: string): number => h.sessions.filter((s) => historyStatus(s) === status).length;
+    const counts = [`${count('accepted')} accepted`, `${count('declined')} declined`, ...(count('unknown') ? [`${count('unknown')} unknown`] : []), `${count('aborted')} cancelled or stopped`, ...(count('running') ? [`${count('running')} running`] : [])];
+    $('history-summary').textContent = `Used ${h.secureInputUses} time${h.secureInputUses === 1 ? '' : 's'}: ${counts.join(', ')}.`;
     $('history').replaceChildren(
       ...h.sessions.map((s) => {
         const li = document.createElement('li');
-        li.textContent = `${new Date(s.createdAt).toLocaleTimeString()} · ${s.formId} · ${s.status}${s.last4 ? ` · ${brandName(s.brand)} •••• ${s.last4}` : ''}${s.details ? ` · ${s.details}` : ''}${s.transactionId ? ` · ref ${s.transactionId}` : ''}`;
+        li.textContent = historyLine(s);
         return li;
       }),
     );
   } catch (err) {
+    // While the agent's own session is being opened its record may not exist yet, and the server then
+    // refuses the history as if the call were someone else's: keep what is shown until the next answer.
+    if (err instanceof ApiRefusal && err.refusal.error === 'not-your-interaction' && view.session?.interactionId === id) return;
     $('history-summary').textContent = err instanceof ApiRefusal ? err.refusal.reason : 'History unavailable';
   }
 }
 
 /** Transfer and conference are not offered while a secure session runs (the Secure Input button neither). */
-function renderControls(): void {
-  const busy = running !== undefined && !running.finished;
+let lastControls = '';
+function renderControls(busy: boolean): void {
   const secure = $<HTMLButtonElement>('secure-input');
-  secure.disabled = busy || !me?.canInitiate;
+  const sessionOpen = view.session !== undefined;
+  secure.disabled = busy || sessionOpen || !me?.canInitiate || view.call?.hungUp === true || view.call?.ended === true;
   secure.title = !me?.canInitiate ? 'You do not hold the Initiate Secure Input right' : busy ? 'A secure session is running' : '';
   for (const id of ['transfer', 'conference', 'unconference']) {
     const b = $<HTMLButtonElement>(id);
     b.disabled = busy;
     b.setAttribute('aria-disabled', String(busy));
   }
-  $('controls-note').textContent = busy ? 'Transfer and conference are unavailable while secure input runs.' : !me?.canInitiate ? 'You may not start secure input (Initiate Secure Input right missing).' : '';
-  announce('secure-input.controls', { transferEnabled: !busy, conferenceEnabled: !busy });
+  const parties = view.call?.parties ?? view.declaredParties;
+  $('unconference').hidden = !(parties !== undefined && parties > 2);
+  const running = view.session !== undefined && view.session.phase !== 'finished';
+  $('controls-note').textContent = busy
+    ? running
+      ? 'Transfer and conference are unavailable while secure input runs.'
+      : 'Transfer and conference are unavailable until the caller is back with you.'
+    : !me?.canInitiate ? 'You may not start secure input (Initiate Secure Input right missing).' : '';
+  const key = String(busy);
+  if (key !== lastControls) {
+    lastControls = key;
+    embedding.announce('secure-input.controls', { transferEnabled: !busy, conferenceEnabled: !busy });
+  }
 }
 
 $('transfer').addEventListener('click', () => {
@@ -270,9 +281,10 @@ $('transfer').addEventListener('click', () => {
 });
 
 async function changeParties(method: 'POST' | 'DELETE'): Promise<void> {
-  if (!selected) return;
+  const id = view.call?.interactionId;
+  if (!id) return;
   try {
-    const { parties } = await api.request<{ parties: number }>(method, `/sandbox/calls/${encodeURIComponent(selected)}/parties`);
+    const { parties } = await api.request<{ parties: number }>(method, `/sandbox/calls/${encodeURIComponent(id)}/parties`);
     $('controls-note').textContent = parties > 2 ? `Conference: ${parties} parties on the call.` : `${parties} parties on the call.`;
   } catch (err) {
     $('call-error').textContent = err instanceof ApiRefusal ? err.refusal.reason : 'Conference is not available here';
@@ -282,30 +294,28 @@ async function changeParties(method: 'POST' | 'DELETE'): Promise<void> {
 $('conference').addEventListener('click', () => void changeParties('POST'));
 $('unconference').addEventListener('click', () => void changeParties('DELETE'));
 
-// ------------------------------------------------------------------ the secure input dialog
+// ------------------------------------------------------------------ choosing and filling the form
 
-type Step = 'choose-form' | 'fill-form' | 'waiting' | 'outcome';
+type FormStep = 'choose-form' | 'fill-form';
 
-function showStep(step: Step | undefined): void {
+function showFormStep(step: FormStep | undefined): void {
   $('dialog').hidden = step === undefined;
   for (const s of ['choose-form', 'fill-form', 'waiting', 'outcome'] as const) $(s).hidden = s !== step;
-  const focusTarget: Record<Step, string> = { 'choose-form': 'form-choices', 'fill-form': 'fields', waiting: 'cancel-session', outcome: 'close-session' };
+  resetRenderedStep();
   if (step) {
-    const container = $(focusTarget[step]);
-    const target = container.matches('button') ? container : container.querySelector<HTMLElement>('input, button, select');
-    window.setTimeout(() => target?.focus(), 0);
+    const container = $(step === 'choose-form' ? 'form-choices' : 'fields');
+    window.setTimeout(() => container.querySelector<HTMLElement>('input, button, select')?.focus(), 0);
   }
 }
 
 function closeDialog(): void {
-  showStep(undefined);
+  showFormStep(undefined);
   $('secure-input').focus();
 }
 
 for (const b of document.querySelectorAll<HTMLButtonElement>('[data-close]')) b.addEventListener('click', closeDialog);
 $('dialog').addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' && !$('choose-form').hidden) closeDialog();
-  if (e.key === 'Escape' && !$('fill-form').hidden) closeDialog();
+  if (e.key === 'Escape' && (!$('choose-form').hidden || !$('fill-form').hidden)) closeDialog();
 });
 
 $('secure-input').addEventListener('click', () => {
@@ -329,7 +339,6 @@ $('secure-input').addEventListener('click', () => {
         input.id = `form-${f.id}`;
         input.value = f.id;
         input.checked = i === 0;
-        input.style.minWidth = 'auto';
         const label = document.createElement('label');
         label.htmlFor = input.id;
         label.textContent = f.title;
@@ -341,7 +350,7 @@ $('secure-input').addEventListener('click', () => {
         return div;
       }),
     );
-    showStep('choose-form');
+    showFormStep('choose-form');
   })();
 });
 
@@ -351,7 +360,7 @@ $('choose-form').addEventListener('submit', (e) => {
   chosenForm = forms.find((f) => f.id === id);
   if (!chosenForm) return;
   renderFields(chosenForm, {});
-  showStep('fill-form');
+  showFormStep('fill-form');
 });
 
 function renderFields(form: FormView, values: Record<string, string>): void {
@@ -378,8 +387,12 @@ function renderFields(form: FormView, values: Record<string, string>): void {
       hint.className = 'hint';
       hint.id = `${id}-hint`;
       hint.textContent = f.example ? `For example ${f.example}` : '';
-      input.setAttribute('aria-describedby', hint.id);
-      wrap.append(label, input, hint);
+      // Each field's own error sits under it and is part of its description.
+      const error = document.createElement('p');
+      error.className = 'field-error';
+      error.id = `${id}-error`;
+      input.setAttribute('aria-describedby', `${hint.id} ${error.id}`);
+      wrap.append(label, input, hint, error);
       return wrap;
     }),
   );
@@ -406,235 +419,142 @@ function readFields(): Record<string, string> {
 
 function showProblems(reason: string, problems: string[]): void {
   $('fill-error').textContent = reason;
+  const unplaced: string[] = [];
+  const byInput = new Map<HTMLInputElement, string[]>();
+  const inputs = [...$('fields').querySelectorAll<HTMLInputElement>('input[data-field]')];
+  for (const p of problems) {
+    const input = inputs.find((i) => {
+      const field = chosenForm?.fields.find((f) => f.id === i.dataset.field);
+      return field !== undefined && p.startsWith(field.displayName);
+    });
+    if (input) byInput.set(input, [...(byInput.get(input) ?? []), p]);
+    else unplaced.push(p);
+  }
+  for (const input of inputs) {
+    const own = byInput.get(input) ?? [];
+    input.setAttribute('aria-invalid', String(own.length > 0));
+    const error = document.getElementById(`${input.id}-error`);
+    if (error) error.textContent = own.join('; ');
+  }
   $('fill-problems').replaceChildren(
-    ...problems.map((p) => {
+    ...unplaced.map((p) => {
       const li = document.createElement('li');
       li.textContent = p;
       return li;
     }),
   );
-  if (!chosenForm) return;
-  for (const input of $('fields').querySelectorAll<HTMLInputElement>('input[data-field]')) {
-    const field = chosenForm.fields.find((f) => f.id === input.dataset.field);
-    const bad = field !== undefined && problems.some((p) => p.startsWith(field.displayName));
-    input.setAttribute('aria-invalid', String(bad));
-  }
   $('fields').querySelector<HTMLInputElement>('input[aria-invalid="true"]')?.focus();
 }
 
 $('fill-form').addEventListener('submit', (e) => {
   e.preventDefault();
-  if (!chosenForm || !selected) return;
+  if (!chosenForm || !view.call) return;
   const fields = readFields();
   const problems = checkFieldValues(asDefinition(chosenForm), fields);
   if (problems.length > 0) return showProblems('Check the form fields', problems);
   void start(chosenForm.id, fields);
 });
 
-async function start(formId: string, fields: Record<string, string>, retryOf?: string): Promise<void> {
-  if (!selected) return;
+// ------------------------------------------------------------------ the secure session
+
+function watchSession(sessionId: string): void {
+  window.clearInterval(sessionTimer);
+  let rounds = 0;
+  // Pushes drive the screen; this poll only catches an outcome whose push was lost.
+  sessionTimer = window.setInterval(() => {
+    rounds += 1;
+    if (view.session?.sessionId !== sessionId || view.session.phase === 'finished' || rounds > 600) return window.clearInterval(sessionTimer);
+    void api
+      .request<SessionView>('GET', `/api/sessions/${encodeURIComponent(sessionId)}`)
+      .then((v) => dispatch({ type: 'session.polled', view: { sessionId: v.sessionId, status: v.status, running: v.running, ...(v.details !== undefined ? { details: v.details } : {}), ...(v.transactionId ? { transactionId: v.transactionId } : {}), ...(v.last4 ? { last4: v.last4, brand: v.brand } : {}) } }))
+      .catch(() => undefined);
+  }, 2000);
+}
+
+function started(v: SessionView, formId: string, fields: Record<string, string>, retryOf?: string): void {
+  // A server that answers a retry before the new session has its progress gets the form's fields as waiting.
+  const progress = Array.isArray(v.progress) ? v.progress : (view.session?.progress ?? []).map((p) => ({ field: p.field, label: p.label, state: 'waiting' as const, attempts: 0 }));
+  dispatch({ type: 'session.started', view: { sessionId: v.sessionId, interactionId: v.interactionId ?? view.call?.interactionId ?? '', progress }, formId, fields });
+  embedding.announce('secure-input.started', { sessionId: v.sessionId, interactionId: v.interactionId, formId, ...(retryOf ? { retryOf } : {}) });
+  watchSession(v.sessionId);
+  void loadHistory();
+}
+
+async function start(formId: string, fields: Record<string, string>): Promise<void> {
+  const interactionId = view.call?.interactionId;
+  if (!interactionId) return;
   const send = $<HTMLButtonElement>('send');
   send.disabled = true;
   try {
-    const view = retryOf
-      ? await api.request<SessionView>('POST', `/api/sessions/${encodeURIComponent(retryOf)}/retry`, {})
-      : await api.request<SessionView>('POST', '/api/sessions', { interactionId: selected, formId, fields, ...(declaredParties ? { parties: declaredParties } : {}) });
-    running = { sessionId: view.sessionId, interactionId: view.interactionId, formId, fields, status: view.status, finished: false, progress: new Map(), cancelling: false };
-    for (const p of view.progress) running.progress.set(p.field, { field: p.field, label: p.label, state: p.state, attempts: p.attempts });
-    announce('secure-input.started', { sessionId: view.sessionId, interactionId: view.interactionId, formId, ...(retryOf ? { retryOf } : {}) });
-    $('stage').textContent = 'Moving the caller to the secure IVR…';
-    renderProgress();
-    renderControls();
-    showStep('waiting');
-    startPolling();
+    const v = await api.request<SessionView>('POST', '/api/sessions', { interactionId, formId, fields, ...(view.declaredParties ? { parties: view.declaredParties } : {}) });
+    started(v, formId, fields);
   } catch (err) {
     const refusal = err instanceof ApiRefusal ? err.refusal : { error: 'error', reason: 'The request failed; try again', problems: [] };
-    announce('secure-input.refused', { interactionId: selected, code: refusal.error, reason: refusal.reason });
-    if (retryOf || $('fill-form').hidden) {
-      $('outcome-details').textContent = refusal.reason;
-    } else showProblems(refusal.reason, refusal.problems);
+    embedding.announce('secure-input.refused', { interactionId, code: refusal.error, reason: refusal.reason });
+    showProblems(refusal.reason, refusal.problems);
   } finally {
     send.disabled = false;
   }
 }
 
-// ------------------------------------------------------------------ live progress
-
-const STAGE_TEXT: Record<string, string> = {
-  requested: 'Request received…',
-  started: 'Secure session opened…',
-  separating: 'Moving the caller to the secure IVR…',
-  'agent-separated': 'You are off the line; the caller is in the secure IVR.',
-  'recording-paused': 'Call recording paused.',
-  capturing: 'Caller is keying card details.',
-  'card-captured': 'Card details captured; validating…',
-  'capture-declined': 'Card entry did not succeed.',
-  'recording-resumed': 'Call recording resumed.',
-  validating: 'Validating the card…',
-  ended: 'Secure session ended.',
-};
-
-function onPush(message: AgentPush): void {
-  if (!running || message.sessionId !== running.sessionId) return;
-  switch (message.type) {
-    case 'session.stage':
-      $('stage').textContent = STAGE_TEXT[message.stage] ?? '';
-      if (message.stage === 'capturing') running.status = 'capturing';
-      if (message.stage === 'card-captured' || message.stage === 'validating') running.status = 'validating';
-      break;
-    case 'field.progress': {
-      const p = running.progress.get(message.field);
-      if (!p) break;
-      p.state = message.state;
-      if (message.attempt !== undefined) p.attempts = message.attempt;
-      if (message.digitsEntered !== undefined) p.digitsEntered = message.digitsEntered;
-      else if (message.state === 'prompted' || message.state === 'restarted') delete p.digitsEntered;
-      if (message.reason !== undefined) p.reason = message.reason;
-      if (message.state === 'prompted') running.status = 'capturing';
-      announce('secure-input.progress', { sessionId: message.sessionId, field: message.field, state: message.state, ...(message.digitsEntered !== undefined ? { digitsEntered: message.digitsEntered } : {}) });
-      break;
-    }
-    case 'card.captured':
-      running.brand = message.brand;
-      running.last4 = message.last4;
-      announce('secure-input.card-captured', { sessionId: message.sessionId, brand: message.brand, last4: message.last4 });
-      break;
-    case 'caller.hung-up':
-      $('stage').textContent = 'The caller hung up.';
-      break;
-    case 'session.outcome':
-      finish(message.status, message.details, message.transactionId, message.error, message.last4 ?? running.last4, message.brand ?? running.brand);
-      return;
-  }
-  renderProgress();
-}
-
-function renderProgress(): void {
-  if (!running) return;
-  const r = running;
-  $('progress').replaceChildren(
-    ...[...r.progress.values()].map((p) => {
-      const tr = document.createElement('tr');
-      tr.dataset.field = p.field;
-      const th = document.createElement('th');
-      th.scope = 'row';
-      th.textContent = p.label;
-      const state = document.createElement('td');
-      state.className = `state-${p.state}`;
-      state.textContent = progressText(p);
-      const masked = document.createElement('td');
-      masked.className = 'masked';
-      masked.textContent = maskedValue(p, r.last4) + (p.field === 'pan' && p.state === 'captured' && r.brand ? ` (${brandName(r.brand)})` : '');
-      const act = document.createElement('td');
-      if (p.state !== 'waiting' && !r.finished && r.status === 'capturing') {
-        const b = document.createElement('button');
-        b.type = 'button';
-        b.textContent = 'Ask to re-enter';
-        b.setAttribute('aria-label', `Ask the caller to re-enter the ${p.label.toLowerCase()}`);
-        b.addEventListener('click', () => void reenter(p.field));
-        act.append(b);
-      }
-      tr.append(th, state, masked, act);
-      return tr;
-    }),
-  );
-}
-
-async function reenter(field: string): Promise<void> {
-  if (!running) return;
+async function retry(): Promise<void> {
+  const s = view.session;
+  if (!s || s.phase !== 'finished' || view.retry === 'starting') return;
+  dispatch({ type: 'retry.requested' });
   try {
-    await api.request('POST', `/api/sessions/${encodeURIComponent(running.sessionId)}/reenter`, { field });
-    $('stage').textContent = 'The caller will be asked for that field again once they finish the current entry.';
+    const v = await api.request<SessionView>('POST', `/api/sessions/${encodeURIComponent(s.sessionId)}/retry`, {});
+    started(v, s.formId, s.fields, s.sessionId);
   } catch (err) {
-    $('stage').textContent = err instanceof ApiRefusal ? err.refusal.reason : 'Could not ask for re-entry';
+    const refusal = err instanceof ApiRefusal ? err.refusal : { error: 'error', reason: 'The retry could not start; try again', problems: [] };
+    embedding.announce('secure-input.refused', { interactionId: s.interactionId, code: refusal.error, reason: refusal.reason });
+    dispatch({ type: 'retry.refused', reason: refusal.reason });
   }
 }
 
-function startPolling(): void {
-  window.clearInterval(pollTimer);
-  let rounds = 0;
-  pollTimer = window.setInterval(() => {
-    rounds += 1;
-    if (!running || running.finished || rounds > 600) return window.clearInterval(pollTimer);
-    const id = running.sessionId;
-    void api
-      .request<SessionView>('GET', `/api/sessions/${encodeURIComponent(id)}`)
-      .then((view) => {
-        if (!running || running.sessionId !== id || running.finished) return;
-        if (view.status === 'capturing' || view.status === 'validating') running.status = view.status;
-        if (!view.running) finish(view.status as 'accepted' | 'declined' | 'aborted', view.details ?? '', view.transactionId, undefined, view.last4, view.brand);
-      })
-      .catch(() => undefined);
-  }, 2000);
+async function reenter(field: CardFieldId): Promise<void> {
+  const s = view.session;
+  if (!s) return;
+  dispatch({ type: 'reenter.requested', field });
+  try {
+    await api.request('POST', `/api/sessions/${encodeURIComponent(s.sessionId)}/reenter`, { field });
+  } catch (err) {
+    dispatch({ type: 'reenter.refused', reason: err instanceof ApiRefusal ? err.refusal.reason : 'Could not ask for re-entry' });
+  }
 }
 
 $('cancel-session').addEventListener('click', () => {
-  if (!running || running.finished) return;
-  const r = running;
-  r.cancelling = true;
-  $('stage').textContent = 'Cancelling… the caller is told once their current entry ends.';
-  void api.request('POST', `/api/sessions/${encodeURIComponent(r.sessionId)}/cancel`).catch((err: unknown) => {
-    r.cancelling = false;
-    $('stage').textContent = err instanceof ApiRefusal ? err.refusal.reason : 'Could not cancel';
+  const s = view.session;
+  if (!s || s.phase !== 'running') return;
+  dispatch({ type: 'cancel.requested' });
+  void api.request('POST', `/api/sessions/${encodeURIComponent(s.sessionId)}/cancel`).catch((err: unknown) => {
+    dispatch({ type: 'cancel.refused', reason: err instanceof ApiRefusal ? err.refusal.reason : 'Could not cancel' });
   });
 });
 
-function finish(status: 'accepted' | 'declined' | 'aborted', details: string, transactionId: string | undefined, error: string | undefined, last4: string | undefined, brand: string | undefined): void {
-  if (!running || running.finished) return;
-  running.finished = true;
-  running.status = status;
-  window.clearInterval(pollTimer);
-  const text = $('outcome-text');
-  const cancelled = error === 'AgentCancelled' || (running.cancelling && status === 'aborted');
-  text.className = `outcome ${status === 'accepted' ? 'ok' : 'bad'}`;
-  text.textContent =
-    status === 'accepted' ? 'Operation successful — card validated' : status === 'declined' ? 'Declined' : cancelled ? 'Cancelled — no payment was taken' : 'Stopped — no payment was taken';
-  const card = last4 ? `${brandName(brand)} •••• ${last4}. ` : '';
-  $('outcome-details').textContent = `${card}${cancelled ? 'You cancelled the secure session; the caller is back with you.' : details}${transactionId ? ` Reference ${transactionId}.` : ''}`;
-  $<HTMLButtonElement>('retry-session').hidden = status === 'accepted';
-  $<HTMLButtonElement>('dismiss-session').hidden = status === 'accepted';
-  announce('secure-input.outcome', { sessionId: running.sessionId, status, details: cancelled ? 'cancelled by the agent' : details, ...(transactionId ? { transactionId } : {}), ...(error ? { error } : {}) });
-  renderControls();
-  showStep('outcome');
-  void loadHistory();
-}
-
 async function endSession(): Promise<void> {
-  if (!running) return closeDialog();
-  const id = running.sessionId;
-  await api.request('POST', `/api/sessions/${encodeURIComponent(id)}/end`).catch(() => undefined);
-  announce('secure-input.closed', { sessionId: id });
-  running = undefined;
-  renderControls();
+  const s = view.session;
+  if (!s) return closeDialog();
+  await api.request('POST', `/api/sessions/${encodeURIComponent(s.sessionId)}/end`).catch(() => undefined);
+  embedding.announce('secure-input.closed', { sessionId: s.sessionId });
+  dispatch({ type: 'session.closed' });
   closeDialog();
   void loadHistory();
 }
 
 $('close-session').addEventListener('click', () => void endSession());
 $('dismiss-session').addEventListener('click', () => void endSession());
-$('retry-session').addEventListener('click', () => {
-  if (!running) return;
-  const { sessionId, formId, fields } = running;
-  void start(formId, fields, sessionId);
-});
+$('retry-session').addEventListener('click', () => void retry());
 
 // ------------------------------------------------------------------ start
 
 void (async () => {
-  const hashToken = new URLSearchParams(window.location.hash.slice(1)).get('id_token') ?? new URLSearchParams(window.location.hash.slice(1)).get('access_token');
-  if (hashToken) history.replaceState(null, '', window.location.pathname + window.location.search);
-  const deployed = (await fetch('/config.json').then((r) => (r.ok ? r.json() : undefined)).catch(() => undefined)) as { webSocketUrl?: unknown; signIn?: unknown } | undefined;
+  const deployed = (await fetch('/config.json')
+    .then((r) => (r.ok ? r.json() : undefined))
+    .catch(() => undefined)) as { webSocketUrl?: unknown; signIn?: unknown; embeddingOrigins?: unknown } | undefined;
+  embedding.allow(parseOrigins(deployed?.embeddingOrigins));
   if (typeof deployed?.webSocketUrl === 'string') api.setSocketUrl(deployed.webSocketUrl);
-  try {
-    signIn = parseSignInConfig(deployed?.signIn);
-  } catch (err) {
-    $('sign-in-form').hidden = true;
-    $('sign-in-error').textContent = err instanceof SignInConfigError ? `${err.message}. Ask your administrator.` : 'Sign-in is not configured.';
-  }
-  let fresh: string | undefined;
-  if (signIn.mode === 'cognito') fresh = await prepareHostedSignIn(signIn);
-  else if (!$('sign-in-form').hidden) await loadUsers();
-  const saved = hashToken ?? fresh ?? sessionStorage.getItem('secure-ivr-token');
+  panel = await startSignIn(api, deployed, embedding.embedded, (token) => void useToken(token));
+  const saved = panel.initialToken();
   if (saved) await useToken(saved);
   const interaction = new URLSearchParams(window.location.search).get('interaction');
   if (interaction && me) await selectInteraction(interaction);

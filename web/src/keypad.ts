@@ -2,6 +2,8 @@
  * The caller's side in the sandbox: call an agent, read what the IVR says, press keys. The page never
  * shows the keys pressed (only how many), as a phone keypad would not.
  */
+import { callerStatus } from './keypad-status';
+
 interface CallerView {
   interactionId: string;
   status: 'active' | 'ended' | 'dropped';
@@ -15,6 +17,10 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getEl
 let callId: string | undefined;
 let timer: number | undefined;
 let queue: Promise<unknown> = Promise.resolve();
+/** Keys pressed on this page during the call: shown at once, not after the server's next answer. */
+let pressed = 0;
+/** The caller has talked to the agent on this call (so "not with the agent" is the payment line, not a new call). */
+let talked = false;
 
 async function post(path: string, body?: unknown): Promise<Response> {
   return fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
@@ -27,16 +33,10 @@ async function loadAgents(): Promise<void> {
 }
 
 function render(view: CallerView): void {
-  const status =
-    view.status !== 'active'
-      ? 'Call ended.'
-      : view.agentOnLine
-        ? 'Talking to the agent.'
-        : view.recording === 'paused'
-          ? 'Secure payment line — the agent cannot hear you and recording is paused.'
-          : 'Connecting…';
-  $('call-status').textContent = status;
-  $('keys-pressed').textContent = `Keys pressed: ${view.keysPressed}`;
+  if (view.interactionId !== callId) return;
+  if (view.agentOnLine) talked = true;
+  const status = callerStatus(view, talked);
+  if ($('call-status').textContent !== status) $('call-status').textContent = status;
   const list = $('prompts');
   if (list.children.length !== view.prompts.length) {
     list.replaceChildren(
@@ -49,7 +49,17 @@ function render(view: CallerView): void {
   }
   const over = view.status !== 'active';
   for (const b of document.querySelectorAll<HTMLButtonElement>('[data-key], #hang-up')) b.disabled = over;
-  if (over) window.clearInterval(timer);
+  if (over) {
+    // The call is over: the caller may place another one.
+    window.clearInterval(timer);
+    callId = undefined;
+    delete document.body.dataset.callId;
+    $<HTMLButtonElement>('call').disabled = false;
+  }
+}
+
+function showPressed(): void {
+  $('keys-pressed').textContent = `Keys pressed: ${pressed}`;
 }
 
 async function refresh(): Promise<void> {
@@ -61,6 +71,8 @@ async function refresh(): Promise<void> {
 function press(key: string): void {
   if (!callId) return;
   const id = callId;
+  pressed += 1;
+  showPressed();
   // Keys go one at a time and in order, as tones would.
   queue = queue.then(async () => {
     const res = await post(`/sandbox/caller/calls/${id}/keys`, { keys: key });
@@ -79,6 +91,11 @@ $('dial').addEventListener('submit', (e) => {
     }
     callId = ((await res.json()) as { interactionId: string }).interactionId;
     document.body.dataset.callId = callId;
+    pressed = 0;
+    talked = false;
+    showPressed();
+    $('prompts').replaceChildren();
+    $('keypad-error').textContent = '';
     $('phone').hidden = false;
     $<HTMLButtonElement>('call').disabled = true;
     await refresh();

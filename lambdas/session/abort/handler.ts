@@ -4,50 +4,41 @@
  */
 import { createLogger } from '../../shared/logging';
 import { documentClient } from '../../shared/clients';
-import type { AbortInput, SessionOutcome } from '../../shared/session/contract';
+import { type AbortInput, SESSION_ERROR, type SessionOutcome } from '../../shared/session/contract';
 import { finishSession, getSession } from '../../shared/session/session-store';
 import { destroy } from '../../shared/vault';
-import { abortReason, cleanDetails, formatResultLine } from '../outcome';
+import { abortOutcome, abortReason } from '../outcome';
 import { recordOutcomeSafely } from '../../audit/outcomes';
 import { stageDeps } from '../stage-deps';
+import { metricsForService, outcomeMetric } from '../../shared/metrics';
 
 const logger = createLogger('session-abort');
 let deps: ReturnType<typeof stageDeps> | undefined;
+const metrics = metricsForService();
 
 export const handler = async (event: AbortInput): Promise<SessionOutcome> => {
   deps ??= stageDeps(process.env, { sessions: true, vault: true, telephony: true }, 'session-abort', logger);
   const sessionId = event.session?.sessionId ?? (typeof event.sessionId === 'string' ? event.sessionId : undefined);
-  const details = abortReason(event.error);
-  const errorName = event.error?.Error ?? 'UnknownError';
+  const outcome = abortOutcome(event, sessionId ?? '');
+  const errorName = outcome.error ?? 'UnknownError';
   if (!sessionId) {
     logger.error('abort without a session id', { error: errorName });
-    return { sessionId: '', status: 'aborted', details, error: errorName };
+    return outcome;
   }
   const destroyed = await destroy({ ddb: await documentClient(), tableName: deps.vaultTable }, sessionId);
-  const transactionId = event.session?.transactionId;
-  // A failure after the validation service answered (End failed) must not hide the payment's outcome:
-  // the agent, the caller and finance get the decision, with the failure added to its details.
+  const transactionId = outcome.transactionId;
   const decided = event.validation;
-  const status: SessionOutcome['status'] = decided ? decided.outcome : 'aborted';
-  const shownDetails = decided ? cleanDetails(`${decided.details}; the session then closed with an error: ${details}`) : details;
-  const card = event.capture?.status === 'captured' ? { last4: event.capture.last4, brand: event.capture.brand } : {};
-  const outcome: SessionOutcome = {
-    sessionId,
-    status,
-    details: shownDetails,
-    error: errorName,
-    ...(decided ? card : {}),
-    ...(transactionId ? { transactionId, resultLine: formatResultLine(transactionId, status, shownDetails) } : {}),
-  };
+  const status = outcome.status;
   const store = await deps.sessions();
   const record = await getSession(store, sessionId);
   // Only the session that holds the call's lock releases it; a refused duplicate leaves it alone.
   if (record && record.callTransactionId) await finishSession(store, record.callTransactionId, outcome);
   let callAlive: boolean | undefined;
   const telephonyEngaged = record !== undefined && record.status !== 'requested';
-  if (telephonyEngaged && errorName !== 'CallerHungUp' && event.session) {
+  if (telephonyEngaged && errorName !== SESSION_ERROR.callerHungUp && event.session) {
     callAlive = await deps.telephony.finish(event.session, status, event.session.transactionId).catch(() => false);
   }
+  metrics.count(outcomeMetric(status));
   logger.warn('session aborted', { sessionId, error: errorName, cardDataDestroyed: destroyed, callAlive });
   const base = {
     sessionId,
@@ -57,9 +48,9 @@ export const handler = async (event: AbortInput): Promise<SessionOutcome> => {
   };
   await deps.emitAll(
     [
-      ...(decided ? [{ type: 'outcome' as const, success: decided.outcome === 'accepted', details: { outcome: decided.outcome, details: shownDetails } }] : []),
+      ...(decided ? [{ type: 'outcome' as const, success: decided.outcome === 'accepted', details: { outcome: decided.outcome, details: outcome.details } }] : []),
       { type: 'data.destroyed', success: true, details: { destroyed } },
-      { type: 'session.aborted', success: false, details: { error: errorName, reason: details, ...(callAlive !== undefined ? { callAlive } : {}) } },
+      { type: 'session.aborted', success: false, details: { error: errorName, reason: abortReason(event.error), ...(callAlive !== undefined ? { callAlive } : {}) } },
     ],
     base,
   );

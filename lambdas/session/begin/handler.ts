@@ -6,9 +6,11 @@ import { createLogger } from '../../shared/logging';
 import type { SessionContext } from '../../shared/session/contract';
 import { cachedSecureInputConfig, loadSecureInputConfig } from '../../shared/session/config-source';
 import { stageDeps } from '../stage-deps';
+import { METRIC, metricsForService } from '../../shared/metrics';
 import { beginSession } from './begin';
 
 const logger = createLogger('session-begin');
+const metrics = metricsForService();
 const secureInputConfig = cachedSecureInputConfig(() => loadSecureInputConfig(process.env));
 let deps: ReturnType<typeof stageDeps> | undefined;
 
@@ -26,6 +28,7 @@ export const handler = async (event: unknown): Promise<SessionContext> => {
   // The request and its result are recorded together, once Begin knows the result (one audit step).
   try {
     const context = await beginSession(await deps.sessions(), forms, event);
+    metrics.count(METRIC.sessionsStarted);
     logger.info('session begun', { sessionId: context.sessionId, transactionId: context.transactionId, formId: context.formId, agentId: context.agentId });
     await deps.emitAll([requested, { type: 'session.begun', success: true, details: { formId: context.formId } }], { ...base, transactionId: context.transactionId });
     return context;

@@ -10,8 +10,10 @@ import { destroy } from '../../shared/vault';
 import { endOutcome } from '../outcome';
 import { recordOutcomeSafely } from '../../audit/outcomes';
 import { stageDeps } from '../stage-deps';
+import { metricsForService, outcomeMetric } from '../../shared/metrics';
 
 const logger = createLogger('session-end');
+const metrics = metricsForService();
 let deps: ReturnType<typeof stageDeps> | undefined;
 
 export const handler = async (event: EndInput): Promise<SessionOutcome> => {
@@ -23,13 +25,14 @@ export const handler = async (event: EndInput): Promise<SessionOutcome> => {
   const [destroyedResult, finished, telephony] = await Promise.allSettled([
     documentClient().then((ddb) => destroy({ ddb, tableName: stage.vaultTable }, event.session.sessionId)),
     stage.sessions().then((store) => finishSession(store, event.session.callTransactionId, outcome)),
-    stage.telephony.finish(event.session, outcome.status === 'aborted' ? 'aborted' : outcome.status, event.session.transactionId),
+    stage.telephony.finish(event.session, outcome.status, event.session.transactionId),
   ]);
   if (destroyedResult.status === 'rejected') throw destroyedResult.reason;
   if (finished.status === 'rejected') throw finished.reason;
   if (telephony.status === 'rejected') throw telephony.reason;
   const destroyed = destroyedResult.value;
   const callAlive = telephony.value;
+  metrics.count(outcomeMetric(outcome.status));
   logger.info('session ended', { sessionId: outcome.sessionId, transactionId: outcome.transactionId, status: outcome.status, cardDataDestroyed: destroyed, callAlive });
   const base = { sessionId: outcome.sessionId, callTransactionId: event.session.callTransactionId, transactionId: event.session.transactionId, actor: { kind: 'system' as const, id: 'session-end' } };
   // The validator emits no events of its own: a validation result in End's input is the record that the

@@ -2,10 +2,14 @@
  * Step Functions task: GetKey (waitForTaskToken). Keeps the task token with the session, then asks the
  * call to separate the agent and start card entry. The SMA handler completes the token with an opaque
  * vault reference once all fields are captured (or fails it when the caller hangs up).
+ *
+ * It honours the agent's cancel recorded while the session was being opened (keepTaskToken): the
+ * caller is never separated from the agent for a session the agent already cancelled.
  */
 import { createLogger } from '../../shared/logging';
 import type { GetKeyInput } from '../../shared/session/contract';
-import { saveTaskToken } from '../../shared/session/session-store';
+import { AgentCancelled } from '../../shared/errors';
+import { keepTaskToken } from '../../shared/session/session-store';
 import { stageDeps } from '../stage-deps';
 
 const logger = createLogger('session-get-key');
@@ -16,7 +20,13 @@ export const handler = async (event: GetKeyInput): Promise<void> => {
   if (!event?.session?.sessionId || typeof event.taskToken !== 'string' || event.taskToken.length === 0) {
     throw new Error('GetKey needs the session and a task token; check the state machine definition');
   }
-  await saveTaskToken(await deps.sessions(), event.session.sessionId, event.taskToken);
+  const kept = await keepTaskToken(await deps.sessions(), event.session.sessionId, event.taskToken);
+  if (kept !== 'kept') {
+    logger.info('cancelled before card entry', { sessionId: event.session.sessionId });
+    // Whoever takes the token fails it; when the agent API took it, the task is failed already.
+    if (kept === 'cancel') throw new AgentCancelled();
+    return;
+  }
   await deps.telephony.beginCapture(event.session);
   logger.info('card entry requested', { sessionId: event.session.sessionId });
   const { sessionId, callTransactionId, transactionId, agentId } = event.session;

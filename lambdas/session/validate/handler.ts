@@ -14,6 +14,9 @@ import { createValidationClient, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_TOTAL_TIMEO
 import { createSigV4Signer, type Credentials, type RequestSigner } from '../../validator/request-signer';
 import { loadTrustMaterial, PEM_CERTIFICATE, PEM_PRIVATE_KEY, sdkTrustReaders, type TrustMaterial, type TrustReaders, type TrustSources } from '../../validator/trust-material';
 import { validateSession } from './validate';
+import { METRIC, metricsForService } from '../../shared/metrics';
+
+const validationMetrics = metricsForService();
 import { DEFAULT_MAX_REPLY_BYTES } from '../../validator/xml-contract';
 
 /** Validator settings beyond the shared ENV names. */
@@ -197,14 +200,19 @@ export function resetValidatorRuntime(deps: RuntimeDeps = {}): void {
 export const handler = async (event: ValidateInput): Promise<ValidationResult> => {
   const { config, client, logger } = await getRuntime();
   const [ddb, kms] = await Promise.all([documentClient(), kmsClient()]);
-  return validateSession(
-    {
-      vault: { ddb, kms, tableName: config.vaultTable, keyArn: config.vaultKeyArn, now: () => new Date() },
-      client,
-      cardFieldNames: config.cardFieldNames,
-      maxReplyBytes: config.maxReplyBytes,
-      logger,
-    },
-    event,
-  );
+  const started = performance.now();
+  try {
+    return await validateSession(
+      {
+        vault: { ddb, kms, tableName: config.vaultTable, keyArn: config.vaultKeyArn, now: () => new Date() },
+        client,
+        cardFieldNames: config.cardFieldNames,
+        maxReplyBytes: config.maxReplyBytes,
+        logger,
+      },
+      event,
+    );
+  } finally {
+    validationMetrics.milliseconds(METRIC.validationLatency, performance.now() - started);
+  }
 };

@@ -19,7 +19,8 @@ import { forgetSecurityCode, markSubmitted, openCard, type OpenedCard, type Vaul
 import type { CardFieldNames } from '../../validator/card-field-names';
 import type { ExchangeResult, ValidationClient } from '../../validator/https-client';
 import { maskEchoedCardData } from '../../validator/details-guard';
-import { buildSubmission, cleanDetails, InvalidReplyError, parseReply, resultLine, SubmissionRejectedError, type SubmissionParam } from '../../validator/xml-contract';
+import { cleanDetails } from '../../shared/session/result-line';
+import { buildSubmission, InvalidReplyError, parseReply, SubmissionRejectedError, type SubmissionParam } from '../../validator/xml-contract';
 
 export interface ValidatorDeps {
   vault: VaultDeps;
@@ -123,7 +124,6 @@ export async function validateSession(deps: ValidatorDeps, input: ValidateInput)
     return {
       outcome: decision.outcome,
       details: cleanDetails(decision.details),
-      resultLine: resultLine(transactionId, decision.outcome, decision.details),
       transactionId,
       detailsMasked: decision.detailsMasked ?? 0,
     };

@@ -140,6 +140,20 @@ export function digitValue(cp: number): number {
   return ASTRAL_DIGIT.get(cp) ?? -1;
 }
 
+/** True for a character that may stand between two digit groups on its own (spaces, dashes, line breaks, …). */
+export function isGapCharacter(code: number): boolean {
+  const k = CLASS[code];
+  return k === K_SEP || k === K_EOL;
+}
+
+/**
+ * True when the whole of `tag` (`<b>`, `</span>`, `<br/>`) is a tag that may stand inside a number;
+ * a tag for which this is false always ends a number, so text may be cut before it.
+ */
+export function tagJoinsNumbers(tag: string, lineBreaks = false): boolean {
+  return tag.charCodeAt(0) === 0x3c && parseTag(tag, 0, lineBreaks) === tag.length;
+}
+
 function isSeparatorCodePoint(cp: number): boolean {
   return cp < 0x10000 && CLASS[cp] === K_SEP;
 }

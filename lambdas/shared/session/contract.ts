@@ -19,6 +19,7 @@ export const STATE = {
 
 /** Error names that cross the Step Functions boundary (SendTaskFailure / thrown by tasks). */
 export const SESSION_ERROR = {
+  agentCancelled: 'AgentCancelled',
   callerHungUp: 'CallerHungUp',
   recordingPauseFailed: 'RecordingPauseFailed',
   telephonyFailed: 'TelephonyFailed',
@@ -36,6 +37,8 @@ export type WireOutcome = 'accepted' | 'declined';
 export type Outcome = WireOutcome | 'unknown';
 /** What the agent, finance and the caller are told about an unknown outcome. */
 export const OUTCOME_UNKNOWN_TEXT = 'payment status unknown: check with the gateway before taking another payment';
+/** How a session finished: an outcome, or aborted before one was made. */
+export type FinalStatus = Outcome | 'aborted';
 export type SessionStatus = 'requested' | 'separating' | 'capturing' | 'validating' | 'accepted' | 'declined' | 'unknown' | 'aborted';
 
 /** IVR behaviour for one session; comes from the form. */
@@ -113,9 +116,8 @@ export interface ValidateInput {
 /** Validate's result, kept at $.validation. */
 export interface ValidationResult {
   outcome: Outcome;
+  /** Already cleaned (lambdas/shared/session/result-line.ts); End builds the result line from it. */
   details: string;
-  /** `transactionId|ApprovalValue|ApprovalResult\n` */
-  resultLine: string;
   transactionId: string;
   /** Places in the service's details where the validator masked card data (a count, never the text). */
   detailsMasked?: number;
@@ -144,8 +146,9 @@ export type AbortInput = SessionRequest & {
 export interface SessionOutcome {
   sessionId: string;
   transactionId?: string;
-  status: Outcome | 'aborted';
+  status: FinalStatus;
   details: string;
+  /** `transactionId|ApprovalValue|ApprovalResult\n`, built by lambdas/shared/session/result-line.ts. */
   resultLine?: string;
   last4?: string;
   brand?: string;
@@ -156,7 +159,7 @@ export interface SessionOutcome {
 /** Arguments of UpdateSipMediaApplicationCall sent to the SMA handler (string → string, ≤ 20 entries). */
 export type CallUpdate =
   | { op: 'secure-begin'; sessionId: string; ivr: string }
-  | { op: 'secure-end'; sessionId: string; outcome: Outcome | 'aborted'; reference: string }
+  | { op: 'secure-end'; sessionId: string; outcome: FinalStatus; reference: string }
   /** The agent asks the caller to key one card field again (the agent API's re-enter). */
   | { op: 'secure-reenter'; sessionId: string; field: 'pan' | 'exp' | 'cvv' };
 

@@ -6,6 +6,7 @@ import { emitInOrder, FanOutEventSink, LogEventSink, type SessionEvent, type Ses
 import { readAuditConfig } from '../../audit/audit-config';
 import { auditSinkFor } from '../../audit/audit-writer';
 import { agentPushSinks } from '../../agent-api/push-sink';
+import { METRIC, metricsForService, type OperationalMetrics } from '../metrics';
 
 interface SinkLogger {
   info(message: string, attrs: Record<string, unknown>): void;
@@ -15,9 +16,26 @@ interface SinkLogger {
 export function eventSinkFor(logger: SinkLogger, env: NodeJS.ProcessEnv = process.env): SessionEventSink {
   const sinks: SessionEventSink[] = [new LogEventSink(logger)];
   const audit = readAuditConfig(env);
-  if (audit) sinks.push(auditSinkFor(audit));
+  if (audit) sinks.push(countedAuditSink(auditSinkFor(audit), metricsForService(env)));
   sinks.push(...agentPushSinks(env));
   return sinks.length === 1 ? (sinks[0] as SessionEventSink) : new FanOutEventSink(sinks);
+}
+
+/** Counts audit-trail writes (one per event) and failed writes, for the operations dashboard. */
+function countedAuditSink(sink: SessionEventSink, metrics: OperationalMetrics): SessionEventSink {
+  const counted = async (n: number, write: () => Promise<void>): Promise<void> => {
+    try {
+      await write();
+      metrics.count(METRIC.auditWrites, n);
+    } catch (err) {
+      metrics.count(METRIC.auditWriteFailures, n);
+      throw err;
+    }
+  };
+  return {
+    emit: (event) => counted(1, () => sink.emit(event)),
+    ...(sink.emitBatch ? { emitBatch: (events: SessionEvent[]) => counted(events.length, () => (sink.emitBatch as (e: SessionEvent[]) => Promise<void>)(events)) } : {}),
+  };
 }
 
 /**

@@ -66,6 +66,11 @@ export interface UserEntry {
   name: string;
   /** Rights this user holds on their own, on top of their workgroups'. */
   rights: Right[];
+  /**
+   * The agent endpoints (E.164 numbers or SIP user parts) that reach this user alone: when the IVR's bridge
+   * answers on one of them, the call belongs to this user (security review item 6).
+   */
+  endpoints?: string[];
 }
 
 export interface FormsConfig {
@@ -219,6 +224,17 @@ function checkRights(where: string, raw: unknown, problems: string[]): Right[] {
   return rights;
 }
 
+const AGENT_ENDPOINT = /^(?:\+[1-9][0-9]{6,14}|[A-Za-z0-9._-]{1,36})$/;
+
+function checkEndpoints(where: string, raw: unknown, problems: string[]): string[] | undefined {
+  if (raw === undefined) return undefined;
+  if (!Array.isArray(raw) || raw.some((e) => typeof e !== 'string' || !AGENT_ENDPOINT.test(e))) {
+    problems.push(`${where}.endpoints must be a list of E.164 numbers or SIP user parts`);
+    return undefined;
+  }
+  return [...new Set(raw as string[])];
+}
+
 function checkUsers(raw: unknown, problems: string[]): UserEntry[] {
   if (!Array.isArray(raw)) {
     problems.push('"users" must be a list when workgroups are configured');
@@ -234,8 +250,16 @@ function checkUsers(raw: unknown, problems: string[]): UserEntry[] {
     }
     if (seen.has(u.id)) problems.push(`${where}.id "${u.id}" is used twice`);
     seen.add(u.id);
-    users.push({ id: u.id, name: typeof u.name === 'string' && u.name.trim() !== '' ? u.name : u.id, rights: checkRights(where, u.rights, problems) });
+    const endpoints = checkEndpoints(where, u.endpoints, problems);
+    users.push({ id: u.id, name: typeof u.name === 'string' && u.name.trim() !== '' ? u.name : u.id, rights: checkRights(where, u.rights, problems), ...(endpoints ? { endpoints } : {}) });
   });
+  const owners = new Map<string, string>();
+  for (const user of users) {
+    for (const endpoint of user.endpoints ?? []) {
+      if (owners.has(endpoint)) problems.push(`users "${owners.get(endpoint)}" and "${user.id}" share an agent endpoint; each endpoint must reach one user`);
+      owners.set(endpoint, user.id);
+    }
+  }
   return users;
 }
 

@@ -1,7 +1,14 @@
 /**
- * The session table: one item per secure session (status, progress, outcome — never card data) and
- * one lock item per call so a call never has two sessions at once. The task token that GetKey waits
- * on is kept here, out of TransactionAttributes, and taken exactly once.
+ * The session table's one repository: every key of the table is read and written here, nowhere else.
+ *
+ * | key                     | item                                                                 | written by            |
+ * |-------------------------|----------------------------------------------------------------------|-----------------------|
+ * | `<sessionId>`           | the session: status, progress, outcome, GetKey's task token           | Begin, GetKey, SMA, End, Abort |
+ * | `call#<callId>`         | the call's lock: which session holds the call (one at a time)          | Begin, End, Abort     |
+ * | `request#<sessionId>`   | the agent's request: form fields (non-confidential), retry link, close, cancel request | agent API, GetKey reads |
+ * | `interaction#<callId>`  | the session ids started on a call, for history                         | agent API             |
+ *
+ * Never card data. The task token is kept here, out of TransactionAttributes, and taken exactly once.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SessionContext, SessionOutcome, SessionRequest, SessionStatus } from './contract';
@@ -40,6 +47,8 @@ export interface SessionRecord {
   hungUpAt?: string;
   recordingPausedAt?: string;
   recordingResumedAt?: string;
+  /** When GetKey asked the call for card entry (the start of the capture-time metric). */
+  captureRequestedAt?: string;
 }
 
 /** Another session already holds the call. */
@@ -51,6 +60,8 @@ export class SessionAlreadyRunningError extends Error {
 }
 
 const lockKey = (callTransactionId: string): string => `call#${callTransactionId}`;
+const requestKey = (sessionId: string): string => `request#${sessionId}`;
+const interactionKey = (callTransactionId: string): string => `interaction#${callTransactionId}`;
 const seconds = (d: Date): number => Math.floor(d.getTime() / 1000);
 const isConditionFailure = (err: unknown): boolean => err instanceof Error && err.name === 'ConditionalCheckFailedException';
 
@@ -126,7 +137,7 @@ export async function saveTaskToken(deps: SessionStoreDeps, sessionId: string, t
     new UpdateCommand({
       TableName: deps.tableName,
       Key: { sessionId },
-      UpdateExpression: 'SET taskToken = :t, #s = :s, updatedAt = :now',
+      UpdateExpression: 'SET taskToken = :t, #s = :s, updatedAt = :now, captureRequestedAt = :now',
       ConditionExpression: 'attribute_exists(sessionId)',
       ExpressionAttributeNames: { '#s': 'status' },
       ExpressionAttributeValues: { ':t': taskToken, ':s': 'separating', ':now': deps.now().toISOString() },
@@ -231,4 +242,216 @@ export async function finishSession(deps: SessionStoreDeps, callTransactionId: s
   } catch (err) {
     if (!isConditionFailure(err)) throw err;
   }
+}
+
+/** Agent requests and history stay as long as the sessions they explain. */
+const REQUEST_RETENTION_SECONDS = SESSION_RETENTION_SECONDS;
+
+/** What the agent asked for; only non-confidential form fields. */
+export interface AgentRequestRecord {
+  sessionId: string;
+  agentId: string;
+  /** The call the session runs on (the Chime TransactionId; the agent API calls it the interaction id). */
+  callTransactionId: string;
+  formId: string;
+  fields: Record<string, string>;
+  retryOf?: string;
+  createdAt?: string;
+  closedAt?: string;
+  /** Set when the agent asked to cancel; GetKey honours it if the session has not reached the caller yet. */
+  cancelRequestedAt?: string;
+}
+
+/** Keeps the agent's request and adds the session to the call's history. */
+export async function saveAgentRequest(deps: SessionStoreDeps, request: Omit<AgentRequestRecord, 'createdAt' | 'closedAt' | 'cancelRequestedAt'>): Promise<void> {
+  const { PutCommand, UpdateCommand } = await dynamoLib();
+  const now = deps.now();
+  const expiresAt = seconds(now) + REQUEST_RETENTION_SECONDS;
+  await deps.ddb.send(
+    new PutCommand({
+      TableName: deps.tableName,
+      Item: {
+        sessionId: requestKey(request.sessionId),
+        agentId: request.agentId,
+        interactionId: request.callTransactionId,
+        formId: request.formId,
+        fields: request.fields,
+        ...(request.retryOf ? { retryOf: request.retryOf } : {}),
+        createdAt: now.toISOString(),
+        expiresAt,
+      },
+      ConditionExpression: 'attribute_not_exists(sessionId)',
+    }),
+  );
+  await deps.ddb.send(
+    new UpdateCommand({
+      TableName: deps.tableName,
+      Key: { sessionId: interactionKey(request.callTransactionId) },
+      UpdateExpression: 'SET sessionIds = list_append(if_not_exists(sessionIds, :empty), :id), expiresAt = :exp, updatedAt = :now',
+      ExpressionAttributeValues: { ':empty': [], ':id': [request.sessionId], ':exp': expiresAt, ':now': now.toISOString() },
+    }),
+  );
+}
+
+/** The agent's request for a session, or undefined when the agent API never saw it. */
+export async function getAgentRequest(deps: SessionStoreDeps, sessionId: string): Promise<AgentRequestRecord | undefined> {
+  const { GetCommand } = await dynamoLib();
+  const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: { sessionId: requestKey(sessionId) }, ConsistentRead: true }));
+  if (!Item) return undefined;
+  const text = (key: string): string | undefined => (typeof Item[key] === 'string' ? (Item[key] as string) : undefined);
+  const optional = (key: keyof AgentRequestRecord, value: string | undefined) => (value === undefined ? {} : { [key]: value });
+  return {
+    sessionId,
+    agentId: text('agentId') ?? '',
+    callTransactionId: text('interactionId') ?? '',
+    formId: text('formId') ?? '',
+    fields: (Item.fields ?? {}) as Record<string, string>,
+    ...optional('retryOf', text('retryOf')),
+    ...optional('createdAt', text('createdAt')),
+    ...optional('closedAt', text('closedAt')),
+    ...optional('cancelRequestedAt', text('cancelRequestedAt')),
+  };
+}
+
+/** Marks the agent's request closed (the agent read the outcome). */
+export async function closeAgentRequest(deps: SessionStoreDeps, sessionId: string): Promise<void> {
+  const { UpdateCommand } = await dynamoLib();
+  await deps.ddb.send(
+    new UpdateCommand({
+      TableName: deps.tableName,
+      Key: { sessionId: requestKey(sessionId) },
+      UpdateExpression: 'SET closedAt = :now',
+      ConditionExpression: 'attribute_exists(sessionId)',
+      ExpressionAttributeValues: { ':now': deps.now().toISOString() },
+    }),
+  );
+}
+
+/**
+ * Records the agent's wish to cancel. The stage that holds the session honours it: whoever holds
+ * GetKey's task token (the agent API now, or GetKey once it has stored the token) fails it.
+ * Returns false when the agent API never saw the session.
+ */
+export async function requestCancel(deps: SessionStoreDeps, sessionId: string): Promise<boolean> {
+  const { UpdateCommand } = await dynamoLib();
+  try {
+    await deps.ddb.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: { sessionId: requestKey(sessionId) },
+        UpdateExpression: 'SET cancelRequestedAt = if_not_exists(cancelRequestedAt, :now)',
+        ConditionExpression: 'attribute_exists(sessionId)',
+        ExpressionAttributeValues: { ':now': deps.now().toISOString() },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailure(err)) return false;
+    throw err;
+  }
+}
+
+/** True when the agent asked to cancel this session. */
+export async function cancelRequested(deps: SessionStoreDeps, sessionId: string): Promise<boolean> {
+  return (await getAgentRequest(deps, sessionId))?.cancelRequestedAt !== undefined;
+}
+
+/**
+ * GetKey's side of a cancel. Stores the task token first and reads the agent's wish second (the agent
+ * API records the wish first and takes the token second), so whichever comes last sees the other:
+ * - `kept`: no cancel; card entry may begin;
+ * - `cancel`: the agent cancelled and GetKey took the token back, so GetKey must fail its task;
+ * - `cancelled`: the agent cancelled and the agent API already took the token and failed the task.
+ */
+export async function keepTaskToken(deps: SessionStoreDeps, sessionId: string, taskToken: string): Promise<'kept' | 'cancel' | 'cancelled'> {
+  await saveTaskToken(deps, sessionId, taskToken);
+  if (!(await cancelRequested(deps, sessionId))) return 'kept';
+  return (await takeTaskToken(deps, sessionId)) === undefined ? 'cancelled' : 'cancel';
+}
+
+/** The session ids started on a call, oldest first. */
+export async function sessionIdsOnCall(deps: SessionStoreDeps, callTransactionId: string): Promise<string[]> {
+  const { GetCommand } = await dynamoLib();
+  const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: { sessionId: interactionKey(callTransactionId) }, ConsistentRead: true }));
+  return Array.isArray(Item?.sessionIds) ? (Item.sessionIds as unknown[]).filter((v): v is string => typeof v === 'string') : [];
+}
+
+/** True while a session holds the call's lock (an expired lock does not count). */
+export async function callLockHeld(deps: SessionStoreDeps, callTransactionId: string): Promise<boolean> {
+  const { GetCommand } = await dynamoLib();
+  const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: { sessionId: lockKey(callTransactionId) }, ConsistentRead: true }));
+  return typeof Item?.activeSessionId === 'string' && Number(Item.expiresAt) > seconds(deps.now());
+}
+
+/** The agent who started a session (read by the push channel to route a message), or undefined. */
+export async function sessionOwner(deps: Pick<SessionStoreDeps, 'ddb' | 'tableName'>, sessionId: string): Promise<string | undefined> {
+  const { GetCommand } = await dynamoLib();
+  const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: { sessionId }, ProjectionExpression: 'agentId' }));
+  return typeof Item?.agentId === 'string' ? Item.agentId : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who answered the call (security review item 6): the IVR writes it when the bridge to the agent answers,
+// the agent API reads it before letting anyone act on the call. Never written from anything a client sends.
+
+/** The agent leg the IVR bridged, as the telephony service reported it. */
+export interface CallAgentRecord {
+  callTransactionId: string;
+  /** The bridged leg (LEG-B) call id. */
+  agentLegCallId: string;
+  /** The endpoint the bridge reached (LEG-B `To`: a number or SIP user part). */
+  endpoint?: string;
+  /** The agent the answering side named (SIP header `x-secure-ivr-agent` on an AWS endpoint), if any. */
+  agentHeader?: string;
+  /** Legs connected when the bridge answered (caller + agent = 2). */
+  parties: number;
+  /** False once the agent leg hung up outside a secure session. */
+  connected: boolean;
+  answeredAt: string;
+  updatedAt: string;
+}
+
+/** A separate item from the call's session lock (`call#<id>`), which finishSession deletes. */
+const callAgentKey = (callTransactionId: string): string => `call#${callTransactionId}#agent`;
+/** As long as a call may last (SMA calls are capped well below a day). */
+const CALL_AGENT_SECONDS = 24 * 3600;
+
+/** Records the agent leg that answered the bridge (each re-bridge replaces it). */
+export async function recordCallAgent(deps: SessionStoreDeps, record: Omit<CallAgentRecord, 'answeredAt' | 'updatedAt' | 'connected'>): Promise<void> {
+  const { PutCommand } = await dynamoLib();
+  const now = deps.now();
+  await deps.ddb.send(
+    new PutCommand({
+      TableName: deps.tableName,
+      Item: { ...record, sessionId: callAgentKey(record.callTransactionId), connected: true, answeredAt: now.toISOString(), updatedAt: now.toISOString(), expiresAt: seconds(now) + CALL_AGENT_SECONDS },
+    }),
+  );
+}
+
+/** Marks the agent leg gone (only the leg recorded: a later bridge is not undone by an old leg's hang-up). */
+export async function recordCallAgentGone(deps: SessionStoreDeps, callTransactionId: string, agentLegCallId: string | undefined): Promise<void> {
+  const { UpdateCommand } = await dynamoLib();
+  try {
+    await deps.ddb.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: { sessionId: callAgentKey(callTransactionId) },
+        UpdateExpression: 'SET #c = :f, updatedAt = :now',
+        ConditionExpression: agentLegCallId === undefined ? 'attribute_exists(sessionId)' : 'agentLegCallId = :leg',
+        ExpressionAttributeNames: { '#c': 'connected' },
+        ExpressionAttributeValues: { ':f': false, ':now': deps.now().toISOString(), ...(agentLegCallId === undefined ? {} : { ':leg': agentLegCallId }) },
+      }),
+    );
+  } catch (err) {
+    if (!isConditionFailure(err)) throw err;
+  }
+}
+
+/** The call's agent leg record, or undefined when no bridge to an agent was ever recorded (or it expired). */
+export async function getCallAgent(deps: SessionStoreDeps, callTransactionId: string): Promise<CallAgentRecord | undefined> {
+  const { GetCommand } = await dynamoLib();
+  const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: { sessionId: callAgentKey(callTransactionId) }, ConsistentRead: true }));
+  if (!Item || typeof Item.agentLegCallId !== 'string' || !(Number(Item.expiresAt) > seconds(deps.now()))) return undefined;
+  const { sessionId: _key, expiresAt: _ttl, ...record } = Item;
+  return record as CallAgentRecord;
 }

@@ -55,7 +55,7 @@ export async function recoveryResponse(raw: unknown, failSession: ErrorBoundaryO
     return { SchemaVersion: SCHEMA_VERSION, Actions: [], TransactionAttributes: writeState(withoutSession({ ...state, rec }, 'bridged')) };
   }
   if (ivrConfig) {
-    list.push(actions.callAndBridge(ivrConfig.callerIdNumber ?? legA.From ?? '', ivrConfig.agentEndpoint, ivrConfig.agentRingSeconds));
+    list.push(actions.callAndBridge(ivrConfig.callerIdNumber ?? legA.To ?? '', ivrConfig.agentEndpoint, ivrConfig.agentRingSeconds));
     return { SchemaVersion: SCHEMA_VERSION, Actions: list, TransactionAttributes: writeState(withoutSession({ ...state, rec }, 'rebridging')) };
   }
   // Without a readable configuration there is no agent to call back: keep the caller's leg up with the apology.

@@ -20,8 +20,10 @@ import { sfnSdk } from '../../shared/sdk';
 import { documentClient, kmsClient, sfnClient } from '../../shared/clients';
 import * as sessionStore from '../../shared/session/session-store';
 import * as vault from '../../shared/vault';
+import { METRIC, metricsForService } from '../../shared/metrics';
 
 const logger = createLogger('sma-handler');
+const metrics = metricsForService();
 /** Session statuses after which no card field may be sealed any more. */
 const FINISHED_STATUSES: ReadonlySet<string> = new Set(['accepted', 'declined', 'aborted']);
 const COMPONENT = 'sma-handler';
@@ -99,11 +101,19 @@ export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: strin
       const deps = { ddb: await documentClient(), kms: await kmsClient(), tableName: cfg.vaultTable, keyArn: cfg.vaultKeyArn, now };
       return vault.sealField(deps, sessionId, field, digits, cfg.vaultTtlSeconds, expectedVaultRef);
     },
-    completeCapture: (sessionId, capture: CaptureResult) =>
-      report(sessionId, async (token) => {
-        const { SendTaskSuccessCommand } = await sfnSdk();
-        await (await sfnClient()).send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(capture) }));
-      }),
+    completeCapture: async (sessionId, capture: CaptureResult) => {
+      // Read beside the token hand-over (no added latency): when GetKey asked for card entry.
+      const [sent, record] = await Promise.all([
+        report(sessionId, async (token) => {
+          const { SendTaskSuccessCommand } = await sfnSdk();
+          await (await sfnClient()).send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(capture) }));
+        }),
+        store().then(({ deps, store: s }) => s.getSession(deps, sessionId)).catch(() => undefined),
+      ]);
+      const requestedAt = Date.parse(record?.captureRequestedAt ?? '');
+      if (sent && Number.isFinite(requestedAt)) metrics.milliseconds(METRIC.captureTime, now().getTime() - requestedAt);
+      return sent;
+    },
     failCapture: (sessionId, error, cause) =>
       report(sessionId, async (token) => {
         const { SendTaskFailureCommand } = await sfnSdk();
@@ -112,6 +122,11 @@ export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: strin
     recordProgress: async (sessionId, update) => {
       const { deps, store: s } = await store();
       await s.recordProgress(deps, sessionId, update);
+    },
+    recordAgentLeg: async (callTransactionId, leg) => {
+      const { deps, store: s } = await store();
+      if (leg) await s.recordCallAgent(deps, { callTransactionId, agentLegCallId: leg.callId, parties: leg.parties, ...(leg.endpoint ? { endpoint: leg.endpoint } : {}), ...(leg.agentHeader ? { agentHeader: leg.agentHeader } : {}) });
+      else await s.recordCallAgentGone(deps, callTransactionId, undefined);
     },
     emit: async (type, sessionId, success, details) => {
       sink ??= eventSinkFor(logger);

@@ -19,7 +19,10 @@ import { promptsFor } from './prompts';
 
 export interface IvrConfig {
   agentEndpoint: CallAndBridgeEndpoint;
-  /** Caller id shown to the agent; defaults to the caller's own number. */
+  /**
+   * Caller id on the agent leg; defaults to the number the caller dialled (ours: always a valid caller id,
+   * unlike a withheld or foreign caller number, which carriers may refuse and CallAndBridge then fails).
+   */
   callerIdNumber?: string;
   /** Where whole-call recordings go (bucket[/prefix]); no recording when absent. */
   recordingLocation?: string;
@@ -45,9 +48,25 @@ export interface IvrDeps {
   /** Fails GetKey (SendTaskFailure) with an error name the workflow catches. */
   failCapture(sessionId: string, error: string, cause: string): Promise<boolean>;
   recordProgress(sessionId: string, update: ProgressUpdate): Promise<void>;
+  /**
+   * The bridge to an agent answered (or the agent leg left): the server's record of who is on the call, which
+   * the agent API checks before anyone acts on it (security review item 6).
+   */
+  recordAgentLeg(callTransactionId: string, leg: AgentLeg | undefined): Promise<void>;
   /** One audit/progress event per step; never card data in details. */
   emit(type: SessionEventType, sessionId: string, success: boolean, details?: Record<string, EventDetailValue>): Promise<void>;
 }
+
+/** The answered agent leg as the event reports it; undefined when the agent leg is gone. */
+export interface AgentLeg {
+  callId: string;
+  endpoint?: string;
+  agentHeader?: string;
+  parties: number;
+}
+
+/** The SIP header an AWS (Voice Connector) endpoint's SBC may set to name the agent who answered. */
+export const AGENT_SIP_HEADER = 'x-secure-ivr-agent';
 
 export interface IvrResult {
   actions: SmaAction[];
@@ -135,7 +154,7 @@ export class SecureIvr {
 
   private bridgeAgent(event: SmaEvent, state: CallState, before: SmaAction[]): IvrResult {
     const legA = findLeg(event, 'LEG-A');
-    const callerId = this.config.callerIdNumber ?? legA?.From ?? '';
+    const callerId = this.config.callerIdNumber ?? legA?.To ?? '';
     return result(state, [...before, actions.callAndBridge(callerId, this.config.agentEndpoint, this.config.agentRingSeconds)]);
   }
 
@@ -143,6 +162,18 @@ export class SecureIvr {
     const leg = findLeg(event, 'LEG-A');
     if (!leg) throw new Error('The event lists no caller leg');
     return leg.CallId;
+  }
+
+  private answeredLeg(event: SmaEvent): AgentLeg | undefined {
+    const leg = findLeg(event, 'LEG-B');
+    if (!leg || leg.Status === 'Disconnected') return undefined;
+    const header = Object.entries(leg.SipHeaders ?? {}).find(([name]) => name.toLowerCase() === AGENT_SIP_HEADER)?.[1];
+    return {
+      callId: leg.CallId,
+      ...(leg.To ? { endpoint: leg.To } : {}),
+      ...(header ? { agentHeader: header } : {}),
+      parties: event.CallDetails.Participants.filter((p) => p.Status !== 'Disconnected').length,
+    };
   }
 
   private legBConnected(event: SmaEvent): string | undefined {
@@ -157,6 +188,9 @@ export class SecureIvr {
     const type = event.ActionData?.Type;
     switch (type) {
       case 'CallAndBridge':
+        await this.deps.recordAgentLeg(event.CallDetails.TransactionId, this.answeredLeg(event));
+        // A session asked for while the agent was being called back (an agent's retry) starts now.
+        if (state.stage === 'rebridging' && state.sessionId) return this.separate(event, { ...state, stage: 'bridged' }, state.sessionId, state.ivr ?? decodeIvr(undefined));
         if (state.stage === 'bridging' && this.config.recordingLocation && state.rec === 'off') {
           return result({ ...state, stage: 'bridged', rec: 'starting' }, [actions.startCallRecording(this.legACallId(event), this.config.recordingLocation)]);
         }
@@ -190,6 +224,7 @@ export class SecureIvr {
     switch (type) {
       case 'CallAndBridge': {
         this.deps.log.warn('agent leg not answered', { errorType, stage: state.stage });
+        if (state.stage === 'rebridging' && state.sessionId) await this.deps.failCapture(state.sessionId, 'TelephonyFailed', 'the agent could not be called back to start the secure session');
         const ivr = state.ivr ?? decodeIvr(undefined);
         const callId = this.legACallId(event);
         return result({ ...withoutSession(state, 'ended') }, [actions.speak(callId, speech(ivr, promptsFor(ivr.language).noAgent)), actions.hangup(callId)]);
@@ -242,11 +277,12 @@ export class SecureIvr {
       if (state.stage === 'separating') return this.afterSeparation(event, state);
       if (state.stage === 'bridged' && legA) {
         // The agent ended the call: the caller's leg does not hang up by itself.
+        await this.deps.recordAgentLeg(event.CallDetails.TransactionId, undefined);
         return result(withoutSession(state, 'ended'), [actions.hangup(legA.CallId)]);
       }
       return result(state, []);
     }
-    if (state.sessionId && SESSION_STAGES.has(state.stage)) {
+    if (state.sessionId && (SESSION_STAGES.has(state.stage) || state.stage === 'rebridging')) {
       this.deps.log.info('caller hung up during secure session', { sessionId: state.sessionId, stage: state.stage });
       await this.deps.emit('caller.hung-up', state.sessionId, true, { stage: state.stage });
       if (state.stage === 'holding') {
@@ -297,11 +333,26 @@ export class SecureIvr {
       if (state.sessionId !== sessionId) await this.deps.failCapture(sessionId, 'TelephonyFailed', 'another secure session is running on this call');
       return result(state, []);
     }
-    if (state.stage !== 'bridged' && state.stage !== 'rebridging') {
+    if (state.stage === 'rebridging') {
+      if (state.sessionId && state.sessionId !== sessionId) {
+        await this.deps.failCapture(sessionId, 'TelephonyFailed', 'another secure session is waiting for this call');
+        return result(state, []);
+      }
+      // The agent is being called back after a session (an agent's retry follows an outcome at once):
+      // the session waits in the call's state and starts once the agent is bridged again, so the agent
+      // leg is never bridged while the caller keys card digits.
+      this.deps.log.info('secure session waits for the agent to be called back', { sessionId });
+      return result({ ...state, sessionId, ivr: decodeIvr(ivrText) }, []);
+    }
+    if (state.stage !== 'bridged') {
       await this.deps.failCapture(sessionId, 'TelephonyFailed', 'the call is not connected to an agent');
       return result(state, []);
     }
-    const ivr = decodeIvr(ivrText);
+    return this.separate(event, state, sessionId, decodeIvr(ivrText));
+  }
+
+  /** Hangs up the agent's leg so the IVR can run on the caller's leg alone. */
+  private async separate(event: SmaEvent, state: CallState, sessionId: string, ivr: IvrSettings): Promise<IvrResult> {
     const next: CallState = { stage: 'separating', rec: state.rec, sessionId, ivr, tries: 0 };
     const legB = this.legBConnected(event);
     // The separation itself is reported as agent.separated once the agent leg is gone.
@@ -320,6 +371,11 @@ export class SecureIvr {
   }
 
   private async endSession(event: SmaEvent, state: CallState, sessionId: string, outcome: Outcome | 'aborted', reference: string): Promise<IvrResult> {
+    if (state.stage === 'rebridging' && state.sessionId === sessionId) {
+      // The session ended (cancelled, timed out) while it waited for the agent: it never starts.
+      this.deps.log.info('waiting secure session dropped', { sessionId });
+      return result(withoutSession(state, 'rebridging'), []);
+    }
     if (state.sessionId !== sessionId || !SESSION_STAGES.has(state.stage)) {
       this.deps.log.info('session end for a session the call does not hold', { sessionId });
       return result(state, []);

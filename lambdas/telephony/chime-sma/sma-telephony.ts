@@ -3,7 +3,7 @@
  * UpdateSipMediaApplicationCall (the SMA handler receives it as CALL_UPDATE_REQUESTED).
  */
 import type { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
-import type { CallUpdate, Outcome, SessionContext } from '../../shared/session/contract';
+import type { CallUpdate, FinalStatus, SessionContext } from '../../shared/session/contract';
 import { voiceSdk } from '../../shared/sdk';
 import { type Telephony, TelephonyFailedError } from '../port';
 import { encodeIvr } from './call-state';
@@ -19,8 +19,8 @@ export class ChimeSmaTelephony implements Telephony {
     if (!sent) throw new TelephonyFailedError('find the call to start card entry');
   }
 
-  public finish(session: Pick<SessionContext, 'sessionId' | 'callTransactionId'>, outcome: Outcome | 'aborted', reference: string): Promise<boolean> {
-    return this.update(session.callTransactionId, { op: 'secure-end', sessionId: session.sessionId, outcome, reference });
+  public finish(session: Pick<SessionContext, 'sessionId' | 'callTransactionId'>, outcome: FinalStatus, transactionId: string): Promise<boolean> {
+    return this.update(session.callTransactionId, { op: 'secure-end', sessionId: session.sessionId, outcome, reference: transactionId });
   }
 
   private async update(transactionId: string, args: CallUpdate): Promise<boolean> {

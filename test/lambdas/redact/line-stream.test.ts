@@ -21,14 +21,14 @@ describe('streaming redaction of chat text', () => {
     // Act
     const { out, tally } = streamed(defaultRedactor(), transcript, 1 << 16);
     // Assess
-    expect(out).toContain("it's #### #### #### #### exp 12/27");
+    expect(out).toContain("it's #### #### #### #### exp ##/##");
     expect(out).toContain('the other one ####-####-####-####');
     expect(out).toContain('amex #### ###### ##### also works. ssn ###-##-####');
     expect(out).toContain('order 4471902');
     expect(out).toContain('+1 555-867-5309');
     expect(out).toContain('Reference 1234567812345678 is not a card');
     expect(out).toContain('[2026-11-20 10:03:05]');
-    expect(tally).toEqual({ 'default-card-number': 3, 'us-ssn': 1 });
+    expect(tally).toEqual({ 'default-card-number': 3, 'card-expiry-security-code': 1, 'us-ssn': 1 });
   });
 
   it('gives the same result for every chunk size, so numbers split across chunks are still caught', () => {
@@ -91,13 +91,13 @@ describe('streaming redaction of HTML', () => {
     expect(tally['default-card-number']).toBe(6);
   });
 
-  it('sees through entities between the groups and re-escapes only the text it changed', () => {
+  it('sees through entities between the groups and keeps every character reference as written', () => {
     // Prepare
     const input = '<p>Caf&eacute; &amp; card 4111&nbsp;1111&#160;1111&#x20;1111 &lt;end&gt;</p><p>untouched &eacute; &amp;</p>';
     // Act
     const { out } = html(input);
     // Assess
-    expect(out).toBe('<p>Caf&eacute; &amp; card ####&nbsp;####&nbsp;#### #### &lt;end&gt;</p><p>untouched &eacute; &amp;</p>');
+    expect(out).toBe('<p>Caf&eacute; &amp; card ####&nbsp;####&#160;####&#x20;#### &lt;end&gt;</p><p>untouched &eacute; &amp;</p>');
   });
 
   it('gives the same result for every chunk size', () => {

@@ -29,9 +29,9 @@ describe('secure-ivr redact', () => {
     const { code, stdout, stderr } = await run([], transcript, 10);
     // Assess
     expect(code).toBe(0);
-    expect(stdout.toString('utf8')).toContain("it's #### #### #### #### exp 12/27");
+    expect(stdout.toString('utf8')).toContain("it's #### #### #### #### exp ##/##");
     expect(stdout.toString('utf8')).toContain('order 4471902');
-    expect(stderr).toBe('secure-ivr redact: 4 redaction(s) (default-card-number: 3, us-ssn: 1)\n');
+    expect(stderr).toBe('secure-ivr redact: 5 redaction(s) (default-card-number: 3, card-expiry-security-code: 1, us-ssn: 1)\n');
     expect(stdout.toString('utf8') + stderr).not.toContain('4111 1111 1111 1111');
   });
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_FILTER_ID, loadRedactionConfig, parseRedactionConfig, RedactionConfigError } from '../../../lambdas/redact/redaction-config';
+import { CARD_CONTEXT_ID, DEFAULT_FILTER_ID, loadRedactionConfig, parseRedactionConfig, RedactionConfigError } from '../../../lambdas/redact/redaction-config';
 import { Redactor, type RedactionTally } from '../../../lambdas/redact/redactor';
 
 const CONFIG_PATH = join(__dirname, '../../../config/redaction.json');
@@ -25,7 +25,7 @@ describe('redaction configuration', () => {
     // Assess
     expect(out).toBe('card #### #### #### ####, ssn ###-##-####, order 4471902, phone 555-867-5309');
     expect(tally).toEqual({ [DEFAULT_FILTER_ID]: 1, 'us-ssn': 1 });
-    expect(redactor.ruleIds()).toEqual([DEFAULT_FILTER_ID, 'us-ssn']);
+    expect(redactor.ruleIds()).toEqual([DEFAULT_FILTER_ID, CARD_CONTEXT_ID, 'us-ssn']);
   });
 
   it('keeps additional rules working when the default filter is switched off', () => {
@@ -66,7 +66,7 @@ describe('redaction configuration', () => {
     // Act
     const redactor = new Redactor(loadRedactionConfig(doc));
     // Assess
-    expect(redactor.ruleIds()).toEqual([DEFAULT_FILTER_ID]);
+    expect(redactor.ruleIds()).toEqual([DEFAULT_FILTER_ID, CARD_CONTEXT_ID]);
     expect(() => loadRedactionConfig({ ...doc, additionalRules: [{ id: 'off', pattern: '(a+)+', enabled: false }] })).toThrow(RedactionConfigError);
   });
 
@@ -114,7 +114,7 @@ describe('redaction configuration', () => {
     expect(error.problems).toEqual(
       expect.arrayContaining([
         'unknown setting "extra"',
-        'defaultFilter must be { "enabled": true | false }',
+        'defaultFilter must be { "enabled": true | false, "expiryAndSecurityCode"?: true | false }',
         'additional rule #1 needs an id of lower-case letters, digits and dashes (at most 64)',
         'rule "dup" uses an id that is already taken',
         'rule "fix": a fixed replacement needs text of at most 64 characters without digits or line breaks',

@@ -55,7 +55,7 @@ describe('redaction service', () => {
         bytesOut: 48,
         counts: { 'default-card-number': 1, 'us-ssn': 1 },
         total: 2,
-        rules: ['default-card-number', 'us-ssn'],
+        rules: ['default-card-number', 'card-expiry-security-code', 'us-ssn'],
         attachments: [],
       },
     ]);
@@ -148,7 +148,7 @@ describe('HTTP route (redactHttp)', () => {
     // Assess
     expect(response.status).toBe(200);
     expect(response.body).toContain('Please charge my Visa #### #### #### ####');
-    expect(response.headers['x-redaction-total']).toBe('9');
+    expect(response.headers['x-redaction-total']).toBe('10');
   });
 
   const refusals: Array<[string, Parameters<typeof redactHttp>[0], number]> = [

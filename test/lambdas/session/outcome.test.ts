@@ -1,6 +1,6 @@
-import { abortReason, cleanDetails, endOutcome, formatResultLine } from '../../../lambdas/session/outcome';
+import { abortOutcome, abortReason, endOutcome, NO_VALIDATION_REPLY } from '../../../lambdas/session/outcome';
 import type { CallUpdate, SessionContext } from '../../../lambdas/shared/session/contract';
-import { AGENT_CANCELLED } from '../../../lambdas/agent-api/agent-service';
+import { SESSION_ERROR } from '../../../lambdas/shared/session/contract';
 
 const session: SessionContext = {
   sessionId: 's-1',
@@ -11,22 +11,12 @@ const session: SessionContext = {
   ivr: { language: 'en-US', voice: 'Joanna', engine: 'neural', attempts: 3, fieldTimeoutSeconds: 20, interDigitSeconds: 5 },
 };
 
-describe('result line', () => {
-  it('is transactionId|ApprovalValue|ApprovalResult with a newline, pipes and line breaks removed from the details', () => {
-    expect(formatResultLine('SIV-1', 'accepted', 'ok|auth 123\r\nthanks')).toBe('SIV-1|accepted|ok auth 123 thanks\n');
-  });
-
-  it('caps the details at 200 characters', () => {
-    expect(cleanDetails('x'.repeat(500))).toHaveLength(200);
-  });
-});
-
 describe('End outcome', () => {
   it('reports an accepted validation with the last four digits', () => {
     const outcome = endOutcome({
       session,
       capture: { status: 'captured', vaultRef: 'v', brand: 'visa', last4: '1111' },
-      validation: { outcome: 'accepted', details: 'Approved', resultLine: '', transactionId: session.transactionId },
+      validation: { outcome: 'accepted', details: 'Approved', transactionId: session.transactionId },
     });
     expect(outcome).toEqual({ sessionId: 's-1', transactionId: 'SIV-20261122-ABCDEF', status: 'accepted', details: 'Approved', resultLine: 'SIV-20261122-ABCDEF|accepted|Approved\n', last4: '1111', brand: 'visa' });
   });
@@ -35,6 +25,57 @@ describe('End outcome', () => {
     const outcome = endOutcome({ session, capture: { status: 'declined', reason: 'card details not accepted: card has expired (3 attempts)' } });
     expect(outcome.status).toBe('declined');
     expect(outcome.resultLine).toBe('SIV-20261122-ABCDEF|declined|card details not accepted: card has expired (3 attempts)\n');
+  });
+});
+
+describe('End outcome details', () => {
+  it('cleans the validation details once, with the same cleaner the result line uses', () => {
+    const outcome = endOutcome({
+      session,
+      capture: { status: 'captured', vaultRef: 'v', brand: 'visa', last4: '1111' },
+      validation: { outcome: 'declined', details: 'Declined|do not\r\nhonour', transactionId: session.transactionId },
+    });
+    expect(outcome.details).toBe('Declineddo nothonour');
+    expect(outcome.resultLine).toBe(`${session.transactionId}|declined|Declineddo nothonour\n`);
+  });
+
+  it('reports a captured card with no validation result as declined, keeping the last four', () => {
+    const outcome = endOutcome({ session, capture: { status: 'captured', vaultRef: 'v', brand: 'visa', last4: '1111' } });
+    expect(outcome).toMatchObject({ status: 'declined', details: NO_VALIDATION_REPLY, last4: '1111' });
+  });
+});
+
+describe('Abort outcome', () => {
+  it('is aborted with the reason and the error name when no decision was made', () => {
+    const outcome = abortOutcome({ session, error: { Error: 'CallerHungUp', Cause: 'x' } }, 's-1');
+    expect(outcome).toEqual({
+      sessionId: 's-1',
+      transactionId: session.transactionId,
+      status: 'aborted',
+      details: 'caller hung up; no payment was taken',
+      error: 'CallerHungUp',
+      resultLine: `${session.transactionId}|aborted|caller hung up; no payment was taken\n`,
+    });
+  });
+
+  it('keeps the validation service\u2019s decision and the last four when End failed after it answered', () => {
+    const outcome = abortOutcome(
+      {
+        session,
+        capture: { status: 'captured', vaultRef: 'v', brand: 'visa', last4: '1111' },
+        validation: { outcome: 'accepted', details: 'Approved', transactionId: session.transactionId },
+        error: { Error: 'Lambda.Unknown' },
+      },
+      's-1',
+    );
+    expect(outcome).toMatchObject({ status: 'accepted', last4: '1111', error: 'Lambda.Unknown' });
+    expect(outcome.details).toBe('Approved; the session then closed with an error: secure session failed (Lambda.Unknown)');
+    expect(outcome.resultLine).toBe(`${session.transactionId}|accepted|${outcome.details}\n`);
+  });
+
+  it('has no result line when the session never got a payment reference', () => {
+    const outcome = abortOutcome({ error: { Error: 'SessionRequestRefused', Cause: '{"errorMessage":"refused"}' } }, 's-2');
+    expect(outcome).toEqual({ sessionId: 's-2', status: 'aborted', details: 'refused', error: 'SessionRequestRefused' });
   });
 });
 
@@ -53,7 +94,7 @@ describe('Abort reasons', () => {
   });
 
   it('explains a cancel under the very error name the agent API fails the session with', () => {
-    expect(abortReason({ Error: AGENT_CANCELLED, Cause: 'the agent cancelled the secure session' })).toBe('cancelled by the agent; no payment was taken');
+    expect(abortReason({ Error: SESSION_ERROR.agentCancelled, Cause: 'the agent cancelled the secure session' })).toBe('cancelled by the agent; no payment was taken');
   });
 
   it('never quotes the cause of an unexpected error', () => {

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import https from 'node:https';
-import { makeLocalCertificates } from '../../../lambdas/validation-service/certificates';
+import { makeLocalCertificates } from '../../../sandbox/tls/certificates';
 import { TestGateway } from '../../../lambdas/validation-service/gateway';
 import { startValidationServer } from '../../../lambdas/validation-service/server';
 import { createValidationClient } from '../../../lambdas/validator/https-client';

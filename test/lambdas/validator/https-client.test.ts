@@ -88,14 +88,9 @@ describe('validation URL policy', () => {
 
   it('never switches certificate verification off in the validator sources', () => {
     // Prepare
-    const dir = join(__dirname, '../../../lambdas/validator');
-    const stage = join(__dirname, '../../../lambdas/session/validate');
-    const sources = [
-      ...['https-client.ts', 'xml-contract.ts', 'trust-material.ts', 'request-signer.ts', 'conformance.ts'].map((f) => join(dir, f)),
-      ...['handler.ts', 'validate.ts'].map((f) => join(stage, f)),
-    ]
-      .map((f) => readFileSync(f, 'utf8'))
-      .join('\n');
+    const lambdas = join(__dirname, '../../../lambdas');
+    const files = ['validator/https-client.ts', 'session/validate/handler.ts', 'session/validate/validate.ts', 'validator/xml-contract.ts', 'validator/trust-material.ts', 'validator/request-signer.ts', 'validator/conformance.ts'];
+    const sources = files.map((f) => readFileSync(join(lambdas, f), 'utf8')).join('\n');
 
     // Act
     const disabled = /rejectUnauthorized\s*:\s*false|NODE_TLS_REJECT_UNAUTHORIZED/.test(sources);

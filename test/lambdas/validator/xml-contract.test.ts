@@ -1,12 +1,10 @@
 import {
   buildReply,
   buildSubmission,
-  cleanDetails,
   InvalidReplyError,
   InvalidSubmissionError,
   parseReply,
   parseSubmission,
-  resultLine,
   SubmissionRejectedError,
 } from '../../../lambdas/validator/xml-contract';
 
@@ -315,43 +313,5 @@ describe('buildReply', () => {
     // Assess
     expect(back.outcome).toBe('accepted');
     expect(back.details).toBe('Approved   code "42" <ok>  ');
-  });
-});
-
-describe('resultLine', () => {
-  it('joins transaction id, outcome and details with | and ends with a newline', () => {
-    // Act
-    const line = resultLine('T-1', 'accepted', 'Approved - authorisation code 123456');
-
-    // Assess
-    expect(line).toBe('T-1|accepted|Approved - authorisation code 123456\n');
-  });
-
-  it('removes every |, CR and LF from the details so the line keeps three fields', () => {
-    // Act
-    const line = resultLine('T-1', 'declined', 'a|b\r\nc|d\n');
-
-    // Assess
-    expect(line).toBe('T-1|declined|abcd\n');
-    expect(line.split('|')).toHaveLength(3);
-    expect(line.indexOf('\n')).toBe(line.length - 1);
-  });
-
-  it('caps the details at 200 characters', () => {
-    // Act
-    const line = resultLine('T-1', 'declined', 'x'.repeat(1000));
-
-    // Assess
-    expect(line).toBe(`T-1|declined|${'x'.repeat(200)}\n`);
-  });
-
-  it('removes card-number-like digit runs a service might echo', () => {
-    // Act
-    const details = cleanDetails(`Declined card ${PAN} and 4111 1111 1111 1111, code 123456`);
-
-    // Assess
-    expect(details).not.toMatch(/\d{12}/);
-    expect(details).not.toContain('4111 1111');
-    expect(details).toContain('code 123456');
   });
 });

@@ -99,3 +99,63 @@ describe('local S3 engine', () => {
     expect(names).toEqual(cases.map((c) => c[3]));
   });
 });
+
+describe('local S3 engine: conditional writes (review item 5)', () => {
+  let dataDir: string;
+  let engine: S3Engine;
+  let s3: S3Client;
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 's3-engine-'));
+    engine = await startS3({ dataDir, buckets: [BUCKET], conditionalWritesOnly: [{ bucket: BUCKET, prefix: 'events/' }] });
+    s3 = new S3Client({ endpoint: engine.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' }, maxAttempts: 1 });
+  });
+
+  afterEach(async () => {
+    s3.destroy();
+    await engine.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('attack: an If-None-Match write cannot replace an existing object (412), and the original stays', async () => {
+    // Prepare
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'events/1.json', Body: 'original', IfNoneMatch: '*' }));
+    // Act
+    const err = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'events/1.json', Body: 'rewritten', IfNoneMatch: '*' })).catch((e: unknown) => e as { name: string; $metadata: { httpStatusCode: number } });
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'events/1.json' }));
+    // Assess
+    expect(err).toMatchObject({ name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+    expect(await got.Body!.transformToString()).toBe('original');
+  });
+
+  it('attack: a plain overwrite where the bucket policy requires If-None-Match is AccessDenied; elsewhere it is allowed', async () => {
+    // Prepare
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'events/2.json', Body: 'original', IfNoneMatch: '*' }));
+    // Act
+    const err = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'events/2.json', Body: 'rewritten' })).catch((e: unknown) => e as { name: string });
+    const elsewhere = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'other/2.json', Body: 'x' }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'events/2.json' }));
+    // Assess
+    expect(err).toMatchObject({ name: 'AccessDenied' });
+    expect(elsewhere.$metadata.httpStatusCode).toBe(200);
+    expect(await got.Body!.transformToString()).toBe('original');
+  });
+
+  it('lets only one of two racing conditional writes of a new key win', async () => {
+    // Act
+    const results = await Promise.allSettled([1, 2, 3].map((n) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'events/3.json', Body: `writer ${n}`, IfNoneMatch: '*' }))));
+    // Assess
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  it('lists every object as its single latest version (ListObjectVersions)', async () => {
+    // Prepare
+    const { ListObjectVersionsCommand } = await import('@aws-sdk/client-s3');
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'events/a.json', Body: 'a', IfNoneMatch: '*' }));
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'other/b.json', Body: 'b' }));
+    // Act
+    const out = await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: 'events/' }));
+    // Assess
+    expect(out.Versions?.map((v) => [v.Key, v.IsLatest])).toEqual([['events/a.json', true]]);
+  });
+});

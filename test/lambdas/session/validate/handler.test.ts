@@ -147,7 +147,7 @@ describe('handler', () => {
 
       // Assess
       expect(result.outcome).toBe('accepted');
-      expect(result.resultLine).toMatch(/^txn-h1\|accepted\|Approved - authorisation code \d{6}\n$/);
+      expect(result.details).toMatch(/^Approved - authorisation code \d{6}$/);
       const logFile = join(logDir, 'validator.log');
       let text = '';
       for (let i = 0; i < 100 && !text.includes('validation finished'); i += 1) {

@@ -12,6 +12,7 @@ import { DETAILS, validateSession, type ValidatorDeps } from '../../../../lambda
 import { otherCertificates, testCertificates, type LocalCertificates } from '../../../helpers/tls';
 import { fakeVault, type FakeVault } from '../../validator/fake-vault';
 import { replyXml, type Script, startScriptedServer, XML_DECLARATION } from '../../validator/test-server';
+import { resultLine } from '../../../../lambdas/shared/session/result-line';
 
 const PAN = '4111111111111111';
 const CVV = '737';
@@ -102,7 +103,6 @@ describe('validateSession against the reference service', () => {
     expect(result).toEqual({
       outcome: 'accepted',
       details: 'Approved - authorisation code 123456',
-      resultLine: 'txn-s1|accepted|Approved - authorisation code 123456\n',
       transactionId: 'txn-s1',
       detailsMasked: 0,
     });
@@ -135,7 +135,7 @@ describe('validateSession against the reference service', () => {
 
     // Assess
     expect(result.outcome).toBe('declined');
-    expect(result.resultLine).toBe('txn-s3|declined|Declined - do not honour\n');
+    expect(result.details).toBe('Declined - do not honour');
   });
 
   it('does not post a second time when the stage runs again for the same session', async () => {
@@ -229,12 +229,11 @@ describe('validateSession with a misbehaving service', () => {
     return { result, server, vault };
   }
 
-  it('strips | and CR/LF from the details on the result line', async () => {
+  it('strips | and CR/LF from the details', async () => {
     // Act
     const { result } = await outcomeFrom('m1', replyXml(`${XML_DECLARATION}<outcome value="accepted" details="code|42&#13;&#10;ok|"/>`));
 
     // Assess
-    expect(result.resultLine).toBe('txn-m1|accepted|code42ok\n');
     expect(result.details).toBe('code42ok');
   });
 
@@ -260,7 +259,7 @@ describe('validateSession with a misbehaving service', () => {
 
     // Assess
     expect(result).toMatchObject({ outcome: 'unknown', details: `${DETAILS.outcomeUnknown} (validation service answered with HTTP status 500)` });
-    expect(result.resultLine).toBe(`txn-m3|unknown|${DETAILS.outcomeUnknown} (validation service answered with HTTP status 500)\n`);
+    expect(resultLine(result.transactionId, result.outcome, result.details)).toBe(`txn-m3|unknown|${DETAILS.outcomeUnknown} (validation service answered with HTTP status 500)\n`);
   });
 
   it('declines a 4xx naming the status code: the service refused the request', async () => {
@@ -334,7 +333,7 @@ describe('validateSession with a misbehaving service', () => {
     const { result } = await outcomeFrom('m9', replyXml(`${XML_DECLARATION}<outcome value="declined" details="Declined - insufficient funds"/>`));
 
     // Assess
-    expect(result).toMatchObject({ outcome: 'declined', details: 'Declined - insufficient funds', resultLine: 'txn-m9|declined|Declined - insufficient funds\n' });
+    expect(result).toMatchObject({ outcome: 'declined', details: 'Declined - insufficient funds' });
   });
 });
 
@@ -371,7 +370,7 @@ describe('security review 1: card data echoed back by the validation service in 
 
     // Assess
     expect(recover(result.details)).not.toContain('111111');
-    expect(recover(result.resultLine)).not.toContain('111111');
+    expect(recover(resultLine(result.transactionId, result.outcome, result.details))).not.toContain('111111');
     expect(result.details).toContain('Approved for');
     expect(result.details).toContain('015158');
     expect(result.detailsMasked).toBe(1);
@@ -461,6 +460,6 @@ describe('validateSession and the service certificate', () => {
     const result = await run({ vault: vault.deps, client, cardFieldNames: { ...DEFAULT_CARD_FIELD_NAMES }, maxReplyBytes: 65536, logger }, 'c2', ref);
 
     // Assess
-    expect(result).toMatchObject({ outcome: 'accepted', resultLine: 'txn-c2|accepted|Approved - authorisation code 654321\n' });
+    expect(result).toMatchObject({ outcome: 'accepted', details: 'Approved - authorisation code 654321' });
   });
 });

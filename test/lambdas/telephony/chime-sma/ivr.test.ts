@@ -41,6 +41,7 @@ function recorder(options: { sealFails?: boolean; now?: Date } = {}): Recorder {
     recordProgress: async (_sid, update) => {
       r.progress.push(update);
     },
+    recordAgentLeg: async () => undefined,
     emit: async (type, _sid, success, details) => {
       r.events.push({ type, success, ...(details ? { details } : {}) });
     },
@@ -63,9 +64,22 @@ describe('secure IVR: bridging', () => {
     const { actions, attrs } = await run(smaFixture('new-inbound-call'));
     // Assess
     expect(actions).toEqual([
-      { Type: 'CallAndBridge', Parameters: { CallTimeoutSeconds: 30, CallerIdNumber: '+15105550101', Endpoints: [{ BridgeEndpointType: 'PSTN', Uri: '+15555550100' }] } },
+      { Type: 'CallAndBridge', Parameters: { CallTimeoutSeconds: 30, CallerIdNumber: '+12065551212', Endpoints: [{ BridgeEndpointType: 'PSTN', Uri: '+15555550100' }] } },
     ]);
     expect(attrs.stage).toBe('bridging');
+  });
+
+  it('shows the agent the number the caller dialled, not the caller\u2019s own (possibly withheld) number, unless callerIdNumber is set', async () => {
+    // Prepare: a caller who withheld their number
+    const event = smaFixture('new-inbound-call');
+    const legA = event.CallDetails.Participants[0] as { From?: string };
+    legA.From = 'anonymous';
+    // Act
+    const dialled = await run(event);
+    const overridden = await run(smaFixture('new-inbound-call'), recorder(), { ...config, callerIdNumber: '+15555550111' });
+    // Assess
+    expect(dialled.actions[0]).toMatchObject({ Type: 'CallAndBridge', Parameters: { CallerIdNumber: '+12065551212' } });
+    expect(overridden.actions[0]).toMatchObject({ Type: 'CallAndBridge', Parameters: { CallerIdNumber: '+15555550111' } });
   });
 
   it('starts recording the caller leg once the agent answers, when recording is configured', async () => {
@@ -187,6 +201,53 @@ describe('secure IVR: separation and the recording pause (fail closed)', () => {
     const { actions, r } = await run(event);
     expect(actions).toEqual([]);
     expect(r.failed[0]?.error).toBe('TelephonyFailed');
+  });
+});
+
+describe('secure IVR: a session asked for while the agent is being called back (an agent\u2019s retry)', () => {
+  const rebridging: TransactionAttributes = { stage: 'rebridging', rec: 'on', tries: '0' };
+  const waiting: TransactionAttributes = { ...rebridging, sid: 'session-0002', ivr: IVR };
+
+  it('keeps the session waiting in the call\u2019s state and prompts for nothing', async () => {
+    const event = smaFixture('call-update-secure-begin', { attrs: rebridging, args: { op: 'secure-begin', sessionId: 'session-0002', ivr: IVR } });
+    const { actions, attrs, r } = await run(event);
+    expect(actions).toEqual([]);
+    expect(attrs).toEqual(waiting);
+    expect(r.failed).toEqual([]);
+  });
+
+  it('separates the agent as soon as the agent is bridged again, so no card prompt ever plays while the agent is on the line', async () => {
+    const { actions, attrs } = await run(smaFixture('action-successful-call-and-bridge', { attrs: waiting }));
+    expect(actions).toEqual([{ Type: 'Hangup', Parameters: { CallId: LEG_B, SipResponseCode: '0' } }]);
+    expect(attrs).toMatchObject({ stage: 'separating', sid: 'session-0002', ivr: IVR });
+  });
+
+  it('fails the waiting session when the agent cannot be called back', async () => {
+    const { r } = await run(smaFixture('action-failed-call-and-bridge', { attrs: waiting }));
+    expect(r.failed).toEqual([{ error: 'TelephonyFailed', cause: expect.stringContaining('called back') }]);
+  });
+
+  it('fails the waiting session with CallerHungUp when the caller leaves', async () => {
+    const { r, attrs } = await run(smaFixture('hangup-leg-a-bridged', { attrs: waiting }));
+    expect(r.failed).toEqual([{ error: 'CallerHungUp', cause: expect.any(String) }]);
+    expect(attrs.stage).toBe('ended');
+  });
+
+  it('drops a waiting session that ended (cancelled, timed out) before the agent came back', async () => {
+    const event = smaFixture('call-update-secure-end', { attrs: waiting, args: { op: 'secure-end', sessionId: 'session-0002', outcome: 'aborted', reference: 'X' } });
+    const { actions, attrs } = await run(event);
+    const bridged = await run(smaFixture('action-successful-call-and-bridge', { attrs }));
+    expect(actions).toEqual([]);
+    expect(attrs).toEqual(rebridging);
+    expect(types(bridged.actions)).not.toContain('Hangup');
+    expect(bridged.attrs.stage).toBe('bridged');
+  });
+
+  it('refuses a second session while one is already waiting', async () => {
+    const event = smaFixture('call-update-secure-begin', { attrs: waiting, args: { op: 'secure-begin', sessionId: 'session-0003', ivr: IVR } });
+    const { attrs, r } = await run(event);
+    expect(r.failed).toEqual([{ error: 'TelephonyFailed', cause: expect.stringContaining('waiting') }]);
+    expect(attrs.sid).toBe('session-0002');
   });
 });
 

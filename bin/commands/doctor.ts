@@ -1,0 +1,332 @@
+/**
+ * `npx secure-ivr doctor [--region R] [--profile P] [--phone-number N] [--validation-url URL] [--validation-ca FILE]`
+ *
+ * Read-only preflight of the target account before the first `cdk deploy`, with the user's own
+ * credentials: each check prints pass, fail or skipped, and what to do. Nothing is created or changed
+ * (GetCallerIdentity, DescribeStacks, GetParameter, ListSipMediaApplications, GetPhoneNumber and the
+ * check-validator submissions of the well-known test card). Exit status 0 only when no check failed.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { type CheckResult, type ConformanceOptions, type ConformanceReport, runConformance } from '../../lambdas/validator/conformance';
+import { regionProblem, SMA_REGIONS } from '../../lib/regions';
+
+/** aws-cdk-lib 2.276's synthesized assets need this bootstrap version (manifest requiresBootstrapStackVersion). */
+export const MIN_BOOTSTRAP_VERSION = 8;
+export const BOOTSTRAP_STACK = 'CDKToolkit';
+export const BOOTSTRAP_VERSION_PARAMETER = '/cdk-bootstrap/hnb659fds/version';
+/** package.json engines. */
+export const MIN_NODE = [20, 19] as const;
+
+export type DoctorStatus = 'pass' | 'fail' | 'skipped';
+
+export interface DoctorCheck {
+  id: 'node' | 'credentials' | 'bootstrap' | 'region' | 'sip-media-applications' | 'phone-number' | 'validation-url';
+  title: string;
+  status: DoctorStatus;
+  /** What was found. */
+  detail: string;
+  /** What to do (for fail and skipped). */
+  action?: string;
+}
+
+/** The one SDK method doctor uses of each client, so tests and the CLI pass real clients alike. */
+interface Sender {
+  send(command: unknown): Promise<unknown>;
+}
+
+export interface DoctorClients {
+  sts: Sender;
+  cloudFormation: Sender;
+  ssm: Sender;
+  voice: Sender;
+}
+
+export interface DoctorOptions {
+  region: string;
+  clients: DoctorClients;
+  phoneNumber?: string;
+  validationUrl?: string;
+  validationCaPem?: string;
+  /** `process.version` by default. */
+  nodeVersion?: string;
+  /** The check-validator run (lambdas/validator/conformance.ts) by default. */
+  conformance?: (options: ConformanceOptions) => Promise<ConformanceReport>;
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** Error name and, for AWS errors, the HTTP status: never the message, which may echo request values. */
+function awsError(err: unknown): { name: string; status?: number } {
+  const e = err as { name?: unknown; $metadata?: { httpStatusCode?: number } };
+  return { name: typeof e?.name === 'string' ? e.name : 'UnknownError', status: e?.$metadata?.httpStatusCode };
+}
+
+const DENIED = /AccessDenied|Forbidden|UnauthorizedOperation|NotAuthorized/;
+
+export function checkNode(version: string): DoctorCheck {
+  const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
+  const ok = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
+  return ok
+    ? { id: 'node', title: 'Node.js version', status: 'pass', detail: `${version} (needs ${MIN_NODE.join('.')} or later; the functions run on Lambda nodejs22.x)` }
+    : { id: 'node', title: 'Node.js version', status: 'fail', detail: `${version} is older than ${MIN_NODE.join('.')}`, action: `install Node.js ${MIN_NODE.join('.')} or later (22 recommended) and run npm ci again` };
+}
+
+export function checkRegion(region: string): DoctorCheck {
+  const problem = regionProblem(region);
+  return problem === undefined
+    ? { id: 'region', title: 'Region supports every resource type', status: 'pass', detail: `${region}: SIP media applications with Chime SDK phone numbers and every CloudFormation type of the stack` }
+    : { id: 'region', title: 'Region supports every resource type', status: 'fail', detail: `${region}: ${problem}`, action: `deploy to ${SMA_REGIONS.join(' or ')} (--region and cdk -c region=…)` };
+}
+
+async function checkCredentials(clients: DoctorClients): Promise<{ check: DoctorCheck; account?: string }> {
+  const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+  try {
+    const id = (await clients.sts.send(new GetCallerIdentityCommand({}))) as { Account?: string; Arn?: string };
+    return { account: id.Account, check: { id: 'credentials', title: 'Credentials and account', status: 'pass', detail: `account ${id.Account ?? '?'} as ${id.Arn ?? '?'}` } };
+  } catch (err) {
+    const { name } = awsError(err);
+    return {
+      check: {
+        id: 'credentials',
+        title: 'Credentials and account',
+        status: 'fail',
+        detail: `STS GetCallerIdentity failed (${name})`,
+        action: 'sign in for the target account (aws sso login --profile P, or AWS_PROFILE / access keys), then run doctor again with --profile P',
+      },
+    };
+  }
+}
+
+async function checkBootstrap(clients: DoctorClients, region: string): Promise<DoctorCheck> {
+  const title = 'CDK bootstrap stack and version';
+  const action = `run: npx cdk bootstrap aws://<account>/${region}`;
+  const { DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+  let status: string | undefined;
+  try {
+    const out = (await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: BOOTSTRAP_STACK }))) as { Stacks?: { StackStatus?: string }[] };
+    status = out.Stacks?.[0]?.StackStatus;
+  } catch (err) {
+    const { name } = awsError(err);
+    if (name === 'ValidationError') return { id: 'bootstrap', title, status: 'fail', detail: `no ${BOOTSTRAP_STACK} stack in ${region}`, action };
+    return { id: 'bootstrap', title, status: 'fail', detail: `CloudFormation DescribeStacks failed (${name})`, action: DENIED.test(name) ? 'allow cloudformation:DescribeStacks for this principal, or ask an administrator to check the bootstrap' : action };
+  }
+  if (status === undefined || !/_COMPLETE$/.test(status) || /^(ROLLBACK|DELETE)_COMPLETE$/.test(status)) {
+    return { id: 'bootstrap', title, status: 'fail', detail: `${BOOTSTRAP_STACK} is ${status ?? 'in an unknown state'}`, action: `fix or delete the ${BOOTSTRAP_STACK} stack, then ${action}` };
+  }
+  const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
+  try {
+    const out = (await clients.ssm.send(new GetParameterCommand({ Name: BOOTSTRAP_VERSION_PARAMETER }))) as { Parameter?: { Value?: string } };
+    const version = Number(out.Parameter?.Value);
+    if (!Number.isInteger(version) || version < MIN_BOOTSTRAP_VERSION) {
+      return { id: 'bootstrap', title, status: 'fail', detail: `bootstrap version ${out.Parameter?.Value ?? '?'} is older than ${MIN_BOOTSTRAP_VERSION}`, action: `update it: ${action}` };
+    }
+    return { id: 'bootstrap', title, status: 'pass', detail: `${BOOTSTRAP_STACK} ${status}, version ${version} (needs ${MIN_BOOTSTRAP_VERSION}+)` };
+  } catch (err) {
+    const { name } = awsError(err);
+    return { id: 'bootstrap', title, status: 'fail', detail: `${BOOTSTRAP_VERSION_PARAMETER} unreadable (${name})`, action: name === 'ParameterNotFound' ? `re-run ${action}` : `allow ssm:GetParameter on ${BOOTSTRAP_VERSION_PARAMETER}` };
+  }
+}
+
+async function checkSipMediaApplications(clients: DoctorClients, region: string): Promise<DoctorCheck> {
+  const title = 'SIP media applications usable by this account';
+  const { ListSipMediaApplicationsCommand } = await import('@aws-sdk/client-chime-sdk-voice');
+  try {
+    const out = (await clients.voice.send(new ListSipMediaApplicationsCommand({ MaxResults: 99 }))) as { SipMediaApplications?: unknown[]; NextToken?: string };
+    const n = out.SipMediaApplications?.length ?? 0;
+    if (n === 0) {
+      return {
+        id: 'sip-media-applications',
+        title,
+        status: 'pass',
+        detail: `Chime SDK Voice answers in ${region}; this account has no SIP media application yet`,
+        action: 'Chime SDK PSTN audio is closed to new customers since 2026-10-29: if the first deploy fails creating the SIP media application, the account is not an existing PSTN audio customer (use an account that is, or ask AWS Support)',
+      };
+    }
+    return { id: 'sip-media-applications', title, status: 'pass', detail: `this account already uses SIP media applications in ${region} (${n}${out.NextToken ? '+' : ''})` };
+  } catch (err) {
+    const { name } = awsError(err);
+    return {
+      id: 'sip-media-applications',
+      title,
+      status: 'fail',
+      detail: `ChimeSDKVoice ListSipMediaApplications failed (${name})`,
+      action: DENIED.test(name)
+        ? 'allow chime:ListSipMediaApplications, chime:CreateSipMediaApplication and the SIP-rule actions for the deploying principal; an account that never used PSTN audio cannot start after 2026-10-29'
+        : 'check that Chime SDK Voice is reachable in this region and retry',
+    };
+  }
+}
+
+async function checkPhoneNumber(clients: DoctorClients, phoneNumber: string | undefined): Promise<DoctorCheck> {
+  const title = 'Phone number: in the inventory, right product type, no SIP rule';
+  if (phoneNumber === undefined) return { id: 'phone-number', title, status: 'skipped', detail: 'no --phone-number given', action: 'give --phone-number +E.164 (the number you will pass as -c phoneNumber=…)' };
+  if (!E164.test(phoneNumber)) return { id: 'phone-number', title, status: 'fail', detail: 'the phone number is not in E.164 form', action: 'write it as +<country><number>, e.g. +15555550100' };
+  const { GetPhoneNumberCommand } = await import('@aws-sdk/client-chime-sdk-voice');
+  let number: { ProductType?: string; Status?: string; Associations?: { Name?: string; Value?: string }[] } | undefined;
+  try {
+    number = ((await clients.voice.send(new GetPhoneNumberCommand({ PhoneNumberId: phoneNumber }))) as { PhoneNumber?: typeof number }).PhoneNumber;
+  } catch (err) {
+    const { name } = awsError(err);
+    if (name === 'NotFoundException') {
+      return { id: 'phone-number', title, status: 'fail', detail: 'the number is not in this account\u2019s Chime SDK inventory', action: 'order one (Chime SDK console > Phone number management > Orders, product type SIP media application dial-in) or port yours in, then run doctor again' };
+    }
+    return { id: 'phone-number', title, status: 'fail', detail: `ChimeSDKVoice GetPhoneNumber failed (${name})`, action: DENIED.test(name) ? 'allow chime:GetPhoneNumber for this principal' : 'retry' };
+  }
+  if (number?.ProductType !== 'SipMediaApplicationDialIn') {
+    return {
+      id: 'phone-number',
+      title,
+      status: 'fail',
+      detail: `product type is ${number?.ProductType ?? 'unknown'}, not SipMediaApplicationDialIn`,
+      action: `convert it: aws chime-sdk-voice update-phone-number --phone-number-id ${phoneNumber} --product-type SipMediaApplicationDialIn (first remove it from any Voice Connector)`,
+    };
+  }
+  const rule = number.Associations?.find((a) => a.Name === 'SipRuleId');
+  if (rule) {
+    return {
+      id: 'phone-number',
+      title,
+      status: 'fail',
+      detail: `already routed by SIP rule ${rule.Value ?? '?'}`,
+      action: 'disable and delete that rule (aws chime-sdk-voice update-sip-rule … --disabled, then delete-sip-rule), or choose another number',
+    };
+  }
+  return { id: 'phone-number', title, status: 'pass', detail: `${phoneNumber}: SipMediaApplicationDialIn, ${number.Status ?? 'status unknown'}, no SIP rule` };
+}
+
+async function checkValidationUrl(options: DoctorOptions): Promise<DoctorCheck> {
+  const title = 'Validation URL passes the check-validator checks';
+  if (options.validationUrl === undefined) {
+    return { id: 'validation-url', title, status: 'skipped', detail: 'no --validation-url given', action: 'give --validation-url https://… (the URL you will pass as -c validationUrl=…), or run npx secure-ivr check-validator URL' };
+  }
+  const run = options.conformance ?? runConformance;
+  const report = await run({ url: options.validationUrl, ...(options.validationCaPem ? { caPem: options.validationCaPem } : {}) });
+  const failed = report.checks.filter((c: CheckResult) => c.status !== 'pass');
+  return failed.length === 0
+    ? { id: 'validation-url', title, status: 'pass', detail: `all ${report.checks.length} checks passed` }
+    : {
+        id: 'validation-url',
+        title,
+        status: 'fail',
+        detail: `${failed.length} of ${report.checks.length} checks did not pass: ${failed.map((c) => c.id).join(', ')}`,
+        action: `run npx secure-ivr check-validator ${options.validationUrl} for each check\u2019s reason`,
+      };
+}
+
+/** Runs every check in order; AWS checks after failed credentials are skipped, not failed twice. */
+export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [checkNode(options.nodeVersion ?? process.version)];
+  const credentials = await checkCredentials(options.clients);
+  checks.push(credentials.check, checkRegion(options.region));
+  if (credentials.check.status !== 'pass') {
+    const skip = (id: DoctorCheck['id'], title: string): DoctorCheck => ({ id, title, status: 'skipped', detail: 'needs working credentials', action: 'fix the credentials check first' });
+    checks.push(skip('bootstrap', 'CDK bootstrap stack and version'), skip('sip-media-applications', 'SIP media applications usable by this account'), skip('phone-number', 'Phone number: in the inventory, right product type, no SIP rule'));
+  } else {
+    checks.push(await checkBootstrap(options.clients, options.region), await checkSipMediaApplications(options.clients, options.region), await checkPhoneNumber(options.clients, options.phoneNumber));
+  }
+  checks.push(await checkValidationUrl(options));
+  return checks;
+}
+
+const USAGE = `Usage: secure-ivr doctor [--region R] [--profile P] [--phone-number N] [--validation-url URL] [--validation-ca FILE]
+
+Read-only checks of the target account before the first cdk deploy, with your own credentials:
+Node.js version, credentials and account, CDK bootstrap stack and version, region, SIP media
+applications usable by this account, the phone number (inventory, product type, no SIP rule) and the
+validation URL (the check-validator checks). Nothing is created or changed.
+
+Options:
+  --region R            target region (default: AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1)
+  --profile P           named AWS profile (default: AWS_PROFILE or the default chain)
+  --phone-number N      the IVR's number in E.164 form, as for -c phoneNumber=
+  --validation-url URL  the merchant validation service, as for -c validationUrl=
+  --validation-ca FILE  extra trusted CA certificates (PEM) for a validation service with a private CA
+  --help                this text
+
+Exit status: 0 when no check failed (skipped checks do not fail), 1 when one did, 2 for bad usage.`;
+
+const MARK: Record<DoctorStatus, string> = { pass: 'pass', fail: 'FAIL', skipped: 'skipped' };
+
+export function formatReport(checks: readonly DoctorCheck[]): string {
+  const lines = checks.map((c) => `${MARK[c.status].padEnd(8)}${c.title}: ${c.detail}${c.action ? `\n        -> ${c.action}` : ''}`);
+  const failed = checks.filter((c) => c.status === 'fail');
+  const skipped = checks.filter((c) => c.status === 'skipped').length;
+  const summary = failed.length === 0 ? `\nready to deploy: no check failed (${skipped} skipped)\n` : `\n${failed.length} check(s) failed: ${failed.map((c) => c.id).join(', ')}\n`;
+  return `${lines.join('\n')}\n${summary}`;
+}
+
+export interface DoctorCommandDeps {
+  /** Builds the SDK clients for a region and profile (real clients by default; tests point them at local endpoints). */
+  clientsFor?: (region: string, profile: string | undefined) => Promise<DoctorClients>;
+  env?: NodeJS.ProcessEnv;
+  nodeVersion?: string;
+}
+
+async function defaultClients(region: string, profile: string | undefined): Promise<DoctorClients> {
+  const [{ STSClient }, { CloudFormationClient }, { SSMClient }, { ChimeSDKVoiceClient }] = await Promise.all([
+    import('@aws-sdk/client-sts'),
+    import('@aws-sdk/client-cloudformation'),
+    import('@aws-sdk/client-ssm'),
+    import('@aws-sdk/client-chime-sdk-voice'),
+  ]);
+  const config = { region, ...(profile ? { profile } : {}) };
+  return { sts: new STSClient(config), cloudFormation: new CloudFormationClient(config), ssm: new SSMClient(config), voice: new ChimeSDKVoiceClient(config) };
+}
+
+export async function runDoctorCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream, deps: DoctorCommandDeps = {}): Promise<number> {
+  let values: { region?: string; profile?: string; 'phone-number'?: string; 'validation-url'?: string; 'validation-ca'?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        region: { type: 'string' },
+        profile: { type: 'string' },
+        'phone-number': { type: 'string' },
+        'validation-url': { type: 'string' },
+        'validation-ca': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    // parseArgs throws TypeErrors with a code (ERR_PARSE_ARGS_*); its message names the option, not a value.
+    const message = typeof (e as { message?: unknown })?.message === 'string' ? ((e as { message: string }).message.split('\n')[0] as string) : 'bad arguments';
+    err.write(`secure-ivr doctor: ${message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (values.help) {
+    out.write(`${USAGE}\n`);
+    return 0;
+  }
+  const url = values['validation-url'];
+  if (url !== undefined && (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))) {
+    err.write('secure-ivr doctor: --validation-url must be an absolute https:// URL\n');
+    return 2;
+  }
+  let caPem: string | undefined;
+  if (values['validation-ca'] !== undefined) {
+    try {
+      caPem = await readFile(values['validation-ca'], 'utf8');
+    } catch {
+      err.write('secure-ivr doctor: cannot read the --validation-ca file\n');
+      return 2;
+    }
+  }
+  const env = deps.env ?? process.env;
+  const profile = values.profile ?? env.AWS_PROFILE;
+  const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const clients = await (deps.clientsFor ?? defaultClients)(region, profile);
+  err.write(`secure-ivr doctor: checking ${region}${profile ? ` with profile ${profile}` : ''} (read-only)\n`);
+  const checks = await runDoctor({
+    region,
+    clients,
+    ...(values['phone-number'] !== undefined ? { phoneNumber: values['phone-number'] } : {}),
+    ...(url !== undefined ? { validationUrl: url } : {}),
+    ...(caPem !== undefined ? { validationCaPem: caPem } : {}),
+    ...(deps.nodeVersion !== undefined ? { nodeVersion: deps.nodeVersion } : {}),
+  });
+  out.write(formatReport(checks));
+  return checks.some((c) => c.status === 'fail') ? 1 : 0;
+}

@@ -1,0 +1,191 @@
+/**
+ * The rest of the card: an expiry date or a security code written next to a card number the
+ * detector found ("4111… exp 12/30 cvv 737", "security code is 737", "4111… 12/30 737"). PCI DSS
+ * forbids keeping the security code after authorisation, so it is masked with the number. A number
+ * with no card number near it is never touched: a lone "737" stays.
+ *
+ * Looks only at a bounded window on each side of each card (AFTER_WINDOW / BEFORE_WINDOW
+ * characters, on the card's own line, never past another card), so the cost stays linear and the
+ * result does not depend on how a stream was cut into chunks. A number with no keyword counts only
+ * when nothing but spaces and `, ; : / . -` stand between it and the card (or its expiry).
+ * Digits of every script count (the detector's digitValue).
+ */
+import { digitValue } from '../shared/card/card-detector';
+
+/** Characters after a card number searched for its expiry and security code. */
+export const AFTER_WINDOW = 80;
+/** Characters before a card number searched (only with a keyword: "cvv 737, card 4111…"). */
+export const BEFORE_WINDOW = 60;
+
+const EXPIRY_WORDS = new Set(['exp', 'expiry', 'expires', 'expire', 'expiration', 'expiring', 'valid', 'thru', 'through', 'until', 'end', 'ablauf', 'gültig', 'vence', 'mm', 'yy', 'mmyy', 'date']);
+const CODE_WORDS = new Set(['cvv', 'cvv2', 'cvc', 'cvc2', 'cid', 'csc', 'cav2', 'ccv', 'security', 'sec', 'code', 'verification', 'pin', 'cvn', 'digits', 'back']);
+/** Small words that may stand between a card, its expiry and its code without breaking the chain. */
+const FILLER_WORDS = new Set(['and', 'is', 'my', 'the', 'its', 'it', 's', 'with', 'on', 'of', 'a', 'date', 'number', 'no', 'nr', 'num', 'at', 'are', 'und', 'et', 'y']);
+
+interface Token {
+  kind: 'num' | 'word' | 'sep';
+  start: number;
+  end: number;
+  /** For numbers: ASCII digits; for words: lower-case text; for separators: the text. */
+  value: string;
+  /** For numbers: where each digit is written. */
+  digitStarts?: number[];
+  digitEnds?: number[];
+}
+
+function tokenise(text: string, from: number, to: number): Token[] {
+  const tokens: Token[] = [];
+  let i = from;
+  while (i < to) {
+    const cp = text.codePointAt(i) as number;
+    const width = cp > 0xffff ? 2 : 1;
+    if (digitValue(cp) >= 0) {
+      const start = i;
+      let value = '';
+      const digitStarts: number[] = [];
+      const digitEnds: number[] = [];
+      while (i < to) {
+        const c = text.codePointAt(i) as number;
+        const v = digitValue(c);
+        if (v < 0) break;
+        const w = c > 0xffff ? 2 : 1;
+        value += String(v);
+        digitStarts.push(i);
+        digitEnds.push(i + w);
+        i += w;
+      }
+      tokens.push({ kind: 'num', start, end: i, value, digitStarts, digitEnds });
+    } else if (/\p{L}/u.test(String.fromCodePoint(cp))) {
+      const start = i;
+      while (i < to) {
+        const c = text.codePointAt(i) as number;
+        if (!/[\p{L}\p{M}]/u.test(String.fromCodePoint(c)) && !(c >= 48 && c <= 57 && i > start)) break;
+        i += c > 0xffff ? 2 : 1;
+      }
+      tokens.push({ kind: 'word', start, end: i, value: text.slice(start, i).toLowerCase() });
+    } else {
+      const start = i;
+      i += width;
+      tokens.push({ kind: 'sep', start, end: i, value: text.slice(start, i) });
+    }
+  }
+  return tokens;
+}
+
+const isMonth = (v: string): boolean => (v.length === 1 || v.length === 2) && Number(v) >= 1 && Number(v) <= 12;
+const isYear = (v: string): boolean => v.length === 2 || (v.length === 4 && v.startsWith('20'));
+const isMmYy = (v: string): boolean => v.length === 4 && isMonth(v.slice(0, 2)) && v.slice(0, 2) !== '00';
+const isCode = (v: string): boolean => v.length === 3 || v.length === 4;
+
+/** Separator text between two tokens, spaces dropped: '/', '-', '.', '' … */
+function joiner(tokens: Token[], from: number, to: number): string | undefined {
+  let s = '';
+  for (let t = from; t < to; t += 1) {
+    const tok = tokens[t] as Token;
+    if (tok.kind !== 'sep') return undefined;
+    if (!/^\s$/u.test(tok.value)) s += tok.value;
+  }
+  return s;
+}
+
+/**
+ * Offsets [start, end) of the digits of expiry dates and security codes written next to a card
+ * number found at [cardStart, cardEnd). `limitBefore`/`limitAfter` keep the search off other cards.
+ */
+export function cardContextDigits(text: string, cardStart: number, cardEnd: number, limitBefore = 0, limitAfter = text.length): { ranges: Array<[number, number]>; items: number } {
+  const out: Array<[number, number]> = [];
+  let items = 0;
+  const mask = (tok: Token, counts = true): void => {
+    if (counts) items += 1;
+    tok.digitStarts?.forEach((s, k) => out.push([s, tok.digitEnds?.[k] as number]));
+  };
+
+  // After the card: expiry and code, either with a keyword or right after the card (fillers only).
+  const after = tokenise(text, cardEnd, Math.min(limitAfter, cardEnd + AFTER_WINDOW));
+  let adjacent = true; // nothing but separators, fillers and keywords since the card (or its expiry)
+  let expiryWord = false;
+  let codeWord = false;
+  let sawExpiry = false;
+  let sawCode = false;
+  for (let t = 0; t < after.length; t += 1) {
+    const tok = after[t] as Token;
+    if (tok.kind === 'sep') {
+      // Only the card's own line: the result must not depend on where a stream was cut into lines.
+      if (/[\n\r\u2028\u2029\u0085]/.test(tok.value)) break;
+      if (!/^[\s,;:/.\-\u2013\u2014]$/u.test(tok.value)) adjacent = false;
+      continue;
+    }
+    if (tok.kind === 'word') {
+      if (EXPIRY_WORDS.has(tok.value)) expiryWord = true;
+      else if (CODE_WORDS.has(tok.value)) codeWord = true;
+      else if (!FILLER_WORDS.has(tok.value)) {
+        adjacent = false;
+        expiryWord = false;
+        codeWord = false;
+      }
+      continue;
+    }
+    // A number: MM/YY or MM/YYYY (two numbers joined by / - . or a space)?
+    const next = after.findIndex((x, k) => k > t && x.kind !== 'sep');
+    const second = next >= 0 ? (after[next] as Token) : undefined;
+    const glue = next >= 0 ? joiner(after, t + 1, next) : undefined;
+    if (!sawExpiry && second?.kind === 'num' && isMonth(tok.value) && isYear(second.value) && glue !== undefined && ['/', '-', '.', '', '\\'].includes(glue) && (glue !== '' || expiryWord)) {
+      if (adjacent || expiryWord) {
+        mask(tok);
+        mask(second, false);
+        sawExpiry = true;
+        expiryWord = false;
+        t = next;
+        continue;
+      }
+    }
+    if (!sawExpiry && expiryWord && isMmYy(tok.value)) {
+      mask(tok);
+      sawExpiry = true;
+      expiryWord = false;
+      continue;
+    }
+    if (!sawCode && isCode(tok.value) && (codeWord || adjacent)) {
+      mask(tok);
+      sawCode = true;
+      codeWord = false;
+      continue;
+    }
+    // Any other number ends the card's neighbourhood.
+    break;
+  }
+
+  // Before the card: only a number announced by a keyword ("cvv 737, card 4111…").
+  const before = tokenise(text, Math.max(limitBefore, cardStart - BEFORE_WINDOW), cardStart);
+  let lineStart = 0;
+  before.forEach((tok, k) => {
+    if (tok.kind === 'sep' && /[\n\r\u2028\u2029\u0085]/.test(tok.value)) lineStart = k + 1;
+  });
+  for (let t = lineStart; t < before.length; t += 1) {
+    const tok = before[t] as Token;
+    if (tok.kind !== 'word') continue;
+    const isCodeWord = CODE_WORDS.has(tok.value);
+    const isExpiryWord = EXPIRY_WORDS.has(tok.value);
+    if (!isCodeWord && !isExpiryWord) continue;
+    // The first number after the keyword, with only separators, fillers or keywords between.
+    for (let u = t + 1; u < before.length; u += 1) {
+      const x = before[u] as Token;
+      if (x.kind === 'sep') continue;
+      if (x.kind === 'word') {
+        if (FILLER_WORDS.has(x.value) || CODE_WORDS.has(x.value) || EXPIRY_WORDS.has(x.value)) continue;
+        break;
+      }
+      const n2 = before.findIndex((y, k) => k > u && y.kind !== 'sep');
+      const second = n2 >= 0 ? (before[n2] as Token) : undefined;
+      const glue = n2 >= 0 ? joiner(before, u + 1, n2) : undefined;
+      if (isExpiryWord && second?.kind === 'num' && isMonth(x.value) && isYear(second.value) && glue !== undefined && ['/', '-', '.'].includes(glue)) {
+        mask(x);
+        mask(second, false);
+      } else if (isExpiryWord && isMmYy(x.value)) mask(x);
+      else if (isCodeWord && isCode(x.value)) mask(x);
+      break;
+    }
+  }
+  out.sort((a, b) => a[0] - b[0]);
+  return { ranges: out, items };
+}

@@ -1,0 +1,203 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { runRedactCommand } from '../../../bin/commands/redact';
+import { ConversationError, parseJsonLines, redactConversation, type ConversationMessage } from '../../../lambdas/redact/conversation';
+import { redactHttp } from '../../../lambdas/redact/http';
+import { loadRedactionConfig, parseRedactionConfig } from '../../../lambdas/redact/redaction-config';
+import { parseRedactionRequest, redactRequest, RedactionRequestError, type RedactionDeps } from '../../../lambdas/redact/redaction-service';
+import { Redactor, type RedactionTally } from '../../../lambdas/redact/redactor';
+
+const EVENTS = join(__dirname, '../../../events/redact');
+const redactor = new Redactor(parseRedactionConfig(readFileSync(join(__dirname, '../../../config/redaction.json'), 'utf8')));
+const at = (s: number): string => new Date(Date.UTC(2026, 10, 20, 10, 0, s)).toISOString();
+
+async function cli(argv: string[], input: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => out.push(c));
+  stderr.on('data', (c: Buffer) => err.push(c));
+  const code = await runRedactCommand(argv, { stdin: Readable.from([Buffer.from(input)]), stdout, stderr });
+  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+}
+
+describe('conversations: numbers split over one participant’s messages', () => {
+  it('masks every part of a number typed over two messages, even with the agent speaking in between', () => {
+    // Prepare
+    const messages: ConversationMessage[] = [
+      { participant: 'customer', time: at(0), text: 'card 4111 1111' },
+      { participant: 'agent', time: at(5), text: 'go on' },
+      { participant: 'customer', time: at(10), text: '1111 1111 thanks' },
+    ];
+    const tally: RedactionTally = {};
+    // Act
+    const out = redactConversation(messages, redactor, tally);
+    // Assess
+    expect(out.map((m) => m.text)).toEqual(['card #### ####', 'go on', '#### #### thanks']);
+    expect(tally['default-card-number']).toBe(1);
+  });
+
+  it('masks a number typed over four messages and the expiry and code sent after it', () => {
+    // Prepare
+    const parts = ['5555', '5555', '5555', '4444', 'exp 12/30', 'cvv 737'];
+    const messages = parts.map((text, i) => ({ participant: 'c', time: 1_795_000_000 + i * 3, text }));
+    // Act
+    const out = redactConversation(messages, redactor, {});
+    // Assess
+    expect(out.map((m) => m.text)).toEqual(['####', '####', '####', '####', 'exp ##/##', 'cvv ###']);
+  });
+
+  it('does not join messages further apart than the window, nor messages of different participants', () => {
+    // Prepare
+    const messages: ConversationMessage[] = [
+      { participant: 'customer', time: at(0), text: '4111 1111' },
+      { participant: 'customer', time: at(0) .replace('10:00', '10:10'), text: '1111 1111' },
+      { participant: 'a', time: at(0), text: '4111 1111' },
+      { participant: 'b', time: at(1), text: '1111 1111' },
+    ];
+    // Act
+    const out = redactConversation(messages, redactor, {});
+    // Assess
+    expect(out.map((m) => m.text)).toEqual(['4111 1111', '1111 1111', '4111 1111', '1111 1111']);
+  });
+
+  it('takes the window from the configuration, and a wider one joins more', () => {
+    // Prepare
+    const messages: ConversationMessage[] = [
+      { participant: 'c', time: 0, text: '4111 1111' },
+      { participant: 'c', time: 300, text: '1111 1111' },
+    ];
+    const wide = new Redactor(loadRedactionConfig({ defaultFilter: { enabled: true }, conversation: { windowSeconds: 600 }, additionalRules: [] }));
+    // Act / Assess
+    expect(redactConversation(messages, redactor, {}).map((m) => m.text)).toEqual(['4111 1111', '1111 1111']);
+    expect(redactConversation(messages, wide, {}).map((m) => m.text)).toEqual(['#### ####', '#### ####']);
+  });
+
+  it('keeps a lone security code and near misses in messages with no card near them', () => {
+    // Prepare
+    const messages: ConversationMessage[] = [
+      { participant: 'agent', time: 0, text: 'the branch code is 737' },
+      { participant: 'agent', time: 5, text: 'order 1234567812345678, phone 555-867-5309' },
+    ];
+    // Act
+    const out = redactConversation(messages, redactor, {});
+    // Assess
+    expect(out).toEqual(messages);
+  });
+
+  it('refuses a bad line with its line number and no content: not JSON, no participant, bad time, no text', () => {
+    // Prepare
+    const input = ['{"participant":"a","time":0,"text":"ok"}', '{not json 4111111111111111', '{"time":0,"text":"x"}', '{"participant":"a","time":"yesterday","text":"x"}', '{"participant":"a","time":0}'].join('\n');
+    // Act
+    let error: unknown;
+    try {
+      parseJsonLines(input);
+    } catch (e) {
+      error = e;
+    }
+    // Assess: a JSON problem is reported first, without any content
+    expect(error).toBeInstanceOf(ConversationError);
+    expect((error as ConversationError).problems).toEqual(['line 2 is not valid JSON']);
+    expect(() => parseJsonLines(input.split('\n').filter((_l, i) => i !== 1).join('\n'))).toThrow(
+      new ConversationError(['line 2: participant must be non-empty text', 'line 3: time must be an ISO 8601 date-time or epoch seconds', 'line 4: text must be text']),
+    );
+    expect((error as Error).message).not.toContain('4111');
+  });
+});
+
+describe('secure-ivr redact --conversation', () => {
+  it('redacts the sample transcript: a card split over messages, its expiry and code; keeps other fields and near misses', async () => {
+    // Prepare
+    const input = readFileSync(join(EVENTS, 'conversation.jsonl'), 'utf8');
+    // Act
+    const { code, stdout, stderr } = await cli(['--conversation'], input);
+    // Assess
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as ConversationMessage);
+    expect(lines).toHaveLength(9);
+    expect(lines[2]).toEqual({ participant: 'customer', time: '2026-11-20T10:03:20Z', text: "it's quicker, here: #### ####", channelId: 'web-1' });
+    expect(lines[4]?.text).toBe('#### ####');
+    expect(lines[5]?.text).toBe('exp ##/## cvv ###');
+    expect(lines[6]?.text).toContain('order 1234567812345678');
+    expect(lines[6]?.text).toContain('Code 737 is our branch');
+    expect(lines[7]?.text).toBe('5555 5555');
+    expect(stderr).toBe('secure-ivr redact: 3 redaction(s) (default-card-number: 1, card-expiry-security-code: 2)\n');
+  });
+
+  it('joins more with a wider --window', async () => {
+    // Prepare
+    const input = readFileSync(join(EVENTS, 'conversation.jsonl'), 'utf8');
+    // Act
+    const { code, stdout } = await cli(['--conversation', '--window', '1800'], input);
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toContain('"text":"#### ####"');
+    expect(stdout).toContain('#### #### (a new message');
+  });
+
+  it('exits 2 naming the bad line and writes nothing', async () => {
+    // Act
+    const { code, stdout, stderr } = await cli(['--conversation'], '{"participant":"a","time":0,"text":"4111 1111 1111 1111"}\n[1,2]\n');
+    // Assess
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('line 2 must be an object');
+    expect(stderr).not.toContain('4111');
+  });
+
+  it('refuses --window without --conversation and a window out of range', async () => {
+    expect((await cli(['--window', '10'], '')).code).toBe(2);
+    expect((await cli(['--conversation', '--window', '-1'], '')).code).toBe(2);
+  });
+});
+
+describe('the redaction service in conversation mode', () => {
+  const deps = (): RedactionDeps => ({ redactor, audit: { write: async () => undefined }, clock: () => new Date(0), newId: () => 'id' });
+
+  it('redacts messages[] of an application/x-ndjson request and counts one card for a split number', async () => {
+    // Prepare
+    const request = parseRedactionRequest({
+      channel: 'chat',
+      contentType: 'application/x-ndjson',
+      messages: [
+        { participant: 'c', time: 0, text: '4111 1111' },
+        { participant: 'c', time: 20, text: '1111 1111' },
+      ],
+    });
+    // Act
+    const result = await redactRequest(request, 'eventbridge', deps());
+    // Assess
+    expect(result.messages?.map((m) => m.text)).toEqual(['#### ####', '#### ####']);
+    expect(result.redaction.counts).toEqual({ 'default-card-number': 1 });
+    expect(JSON.stringify(result)).not.toContain('1111');
+  });
+
+  it('refuses a conversation request whose messages break the contract, naming each', () => {
+    // Act / Assess
+    expect(() => parseRedactionRequest({ channel: 'chat', contentType: 'application/x-ndjson', messages: [{ participant: '', time: 'x', text: 1 }] })).toThrow(RedactionRequestError);
+    expect(() => parseRedactionRequest({ channel: 'chat', contentType: 'application/x-ndjson', text: 'x' })).toThrow(/messages must be a list/);
+  });
+
+  it('answers an application/x-ndjson body over HTTP in kind', async () => {
+    // Act
+    const response = await redactHttp(
+      { method: 'POST', headers: { 'Content-Type': 'application/x-ndjson' }, body: '{"participant":"c","time":0,"text":"4111 1111"}\n{"participant":"c","time":1,"text":"1111 1111"}\n' },
+      deps(),
+    );
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('application/x-ndjson; charset=utf-8');
+    expect(response.body).toBe('{"participant":"c","time":0,"text":"#### ####"}\n{"participant":"c","time":1,"text":"#### ####"}\n');
+    expect(response.headers['x-redaction-total']).toBe('1');
+  });
+
+  it('answers 400 with the line number for a bad HTTP conversation body', async () => {
+    // Act
+    const response = await redactHttp({ method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: 'nope 4111111111111111\n' }, deps());
+    // Assess
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.body)).toEqual({ error: 'The conversation is invalid.', problems: ['line 1 is not valid JSON'] });
+  });
+});
