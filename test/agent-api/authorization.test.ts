@@ -162,7 +162,7 @@ describe('sessions of other agents and supervisors', () => {
   });
 
   it('answers 404 for a session that does not exist', async () => {
-    const res = await s.call('GET', '/api/sessions/no-such-session', undefined, alice);
+    const res = await s.call('GET', '/api/sessions/00000000-0000-4000-8000-0000000000ff', undefined, alice);
     expect(res).toMatchObject({ status: 404, body: { error: 'unknown-session' } });
   });
 });
