@@ -72,6 +72,18 @@ async function main(): Promise<void> {
     report.validator = validator;
   }
 
+  const connect = await optional('connect capture', async () => (await import('./connect-capture')).benchConnectCapture());
+  if (connect) {
+    line('\n== Amazon Connect capture function (per field: decrypt + check + seal on the local KMS/DynamoDB engines) ==');
+    for (const r of connect.perField) line(`  run ${r.run}   p50 ${fmt(r.p50Ms)} ms   p99 ${fmt(r.p99Ms)} ms   (decrypt alone p50 ${fmt(r.decryptP50Ms)} ms, RSA-4096)`);
+    for (const b of connect.bundles) line(`  ${b.name.padEnd(16)} ${fmt(b.bytes / 1024).padStart(7)} KB`);
+    line(`  capture bundle cold init ${fmt(connect.captureInitMs)} ms (nothing: ${fmt(connect.bareInitMs, 2)} ms)`);
+    line('  AWS requests our Connect functions add to one session:');
+    for (const [op, n] of Object.entries(connect.requestsPerSession)) line(`    ${op.padEnd(50)} ${n}`);
+    line(`  => our Connect functions' cost per session: $${connect.ourCostPerSessionUsd.toFixed(6)} (plus the shared stages; Connect's own per-minute charges not counted)`);
+    report.connect = connect;
+  }
+
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench-results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   line('\nreport written to bench-results/latest.json');

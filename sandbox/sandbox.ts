@@ -31,6 +31,8 @@ export const AUDIT_CHAIN_TABLE = 'AuditChainTable';
 export const SESSION_TABLE = 'SessionTable';
 export const VAULT_TABLE = 'CardVaultTable';
 const VAULT_KEY_ALIAS = 'alias/secure-ivr-vault';
+/** The audit digest signing key (ECC P-256); `secure-ivr audit verify --digest-key` names it. */
+export const DIGEST_KEY_ALIAS = 'alias/secure-ivr-audit-digest';
 
 export interface SandboxOptions {
   /** Where all state lives (DynamoDB, S3, KMS keys, logs). @default ./.sandbox */
@@ -114,6 +116,21 @@ export type StageHook = (payload: unknown) => Promise<void>;
 
 export class Sandbox {
   private sweeper: NodeJS.Timeout | undefined;
+  private nextDigestHour: string | undefined;
+
+  /** Signs the audit digest of every hour that ended since the last one (the digest function's own code). */
+  public async digestEndedHours(now: Date = new Date()): Promise<string[]> {
+    const { handler } = await import('../lambdas/audit/digest-handler');
+    const current = now.toISOString().slice(0, 13);
+    const written: string[] = [];
+    while (this.nextDigestHour !== undefined && this.nextDigestHour < current) {
+      const hour = this.nextDigestHour;
+      await handler({ time: now.toISOString(), hour });
+      written.push(hour);
+      this.nextDigestHour = new Date(new Date(`${hour}:00:00.000Z`).getTime() + 3600 * 1000).toISOString().slice(0, 13);
+    }
+    return written;
+  }
   /** Writes each call's recording (WAV) to S3 when the call ends. */
   public recorder: CallRecorder | undefined;
   /** Hooks by handler role (begin, getKey, insert, validate, end, abort). */
@@ -156,7 +173,7 @@ export class Sandbox {
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
 
-    const kms = await startKms({ ...(options.ephemeral ? {} : { dataDir: join(dataDir, 'kms') }), keys: [VAULT_KEY_ALIAS] });
+    const kms = await startKms({ ...(options.ephemeral ? {} : { dataDir: join(dataDir, 'kms') }), keys: [VAULT_KEY_ALIAS], signingKeys: [DIGEST_KEY_ALIAS] });
     const dynamoOptions = {
       ...(options.ephemeral ? {} : { dataDir: join(dataDir, 'dynamodb') }),
       tables: [
@@ -223,6 +240,7 @@ export class Sandbox {
       AGENT_ENDPOINT_URI: SANDBOX_AGENT_ENDPOINT,
       RECORDING_BUCKET,
       AUDIT_BUCKET,
+      AUDIT_DIGEST_KEY_ARN: kms.keyArn(DIGEST_KEY_ALIAS),
       AUDIT_CHAIN_TABLE,
       RECORDING_PREFIX: 'calls',
       VALIDATION_URL: validationUrl,
@@ -243,9 +261,12 @@ export class Sandbox {
     sandbox.recorder = recorder;
     sandbox.interactiveTimingScale = interactiveScale;
     // DynamoDB TTL is a backstop in AWS; dynalite has none, so the sandbox sweeps expired items itself.
+    // The hourly audit digests (an EventBridge schedule in AWS): each hour that ends while the sandbox runs.
+    sandbox.nextDigestHour = new Date().toISOString().slice(0, 13);
     sandbox.sweeper = setInterval(() => {
       void dynamo.sweepExpired(VAULT_TABLE).catch(() => undefined);
       void dynamo.sweepExpired(SESSION_TABLE).catch(() => undefined);
+      void sandbox.digestEndedHours().catch(() => undefined);
     }, 60_000);
     sandbox.sweeper.unref();
     return sandbox;

@@ -185,4 +185,6 @@ export const ENV = {
   /** A configuration file (the sandbox). */
   secureInputConfigFile: 'FORMS_FILE',
   stateMachineArn: 'STATE_MACHINE_ARN',
+  /** Which telephony adapters the deployment has: chime (default), connect or both. */
+  telephonyAdapters: 'TELEPHONY_ADAPTERS',
 } as const;

@@ -147,22 +147,28 @@ export async function saveTaskToken(deps: SessionStoreDeps, sessionId: string, t
 
 /** Removes and returns the task token; undefined when it was already taken (a duplicate event). */
 export async function takeTaskToken(deps: SessionStoreDeps, sessionId: string): Promise<string | undefined> {
+  return (await takeTaskTokenTimed(deps, sessionId)).token;
+}
+
+/** takeTaskToken, plus when GetKey asked for card entry (same single update; for the capture-time metric). */
+export async function takeTaskTokenTimed(deps: SessionStoreDeps, sessionId: string): Promise<{ token?: string; captureRequestedAt?: string }> {
   const { UpdateCommand } = await dynamoLib();
   try {
     const result = await deps.ddb.send(
       new UpdateCommand({
         TableName: deps.tableName,
         Key: { sessionId },
-        UpdateExpression: 'REMOVE taskToken SET updatedAt = :now',
+        UpdateExpression: 'REMOVE taskToken, captureRequestedAt SET updatedAt = :now',
         ConditionExpression: 'attribute_exists(taskToken)',
         ExpressionAttributeValues: { ':now': deps.now().toISOString() },
         ReturnValues: 'UPDATED_OLD',
       }),
     );
     const token = result.Attributes?.taskToken;
-    return typeof token === 'string' ? token : undefined;
+    const requested = result.Attributes?.captureRequestedAt;
+    return { ...(typeof token === 'string' ? { token } : {}), ...(typeof requested === 'string' ? { captureRequestedAt: requested } : {}) };
   } catch (err) {
-    if (isConditionFailure(err)) return undefined;
+    if (isConditionFailure(err)) return {};
     throw err;
   }
 }

@@ -8,7 +8,7 @@ import type middy from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { actions, findLeg, MalformedSmaEventError, SCHEMA_VERSION, type Participant, type SmaAction, type SmaEvent, type SmaResponse } from './contract';
 import { decodeIvr, readState, withoutSession, writeState } from './call-state';
-import { promptsFor } from './prompts';
+import { promptsFor } from '../capture/prompts';
 import type { IvrConfig } from './ivr';
 
 export interface ErrorBoundaryOptions {

@@ -102,17 +102,15 @@ export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: strin
       return vault.sealField(deps, sessionId, field, digits, cfg.vaultTtlSeconds, expectedVaultRef);
     },
     completeCapture: async (sessionId, capture: CaptureResult) => {
-      // Read beside the token hand-over (no added latency): when GetKey asked for card entry.
-      const [sent, record] = await Promise.all([
-        report(sessionId, async (token) => {
-          const { SendTaskSuccessCommand } = await sfnSdk();
-          await (await sfnClient()).send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(capture) }));
-        }),
-        store().then(({ deps, store: s }) => s.getSession(deps, sessionId)).catch(() => undefined),
-      ]);
-      const requestedAt = Date.parse(record?.captureRequestedAt ?? '');
-      if (sent && Number.isFinite(requestedAt)) metrics.milliseconds(METRIC.captureTime, now().getTime() - requestedAt);
-      return sent;
+      // Like report(), but the same single update also returns when GetKey asked for card entry.
+      const { deps, store: s } = await store();
+      const taken = await s.takeTaskTokenTimed(deps, sessionId);
+      if (!taken.token) return false;
+      const { SendTaskSuccessCommand } = await sfnSdk();
+      await (await sfnClient()).send(new SendTaskSuccessCommand({ taskToken: taken.token, output: JSON.stringify(capture) }));
+      const requestedAt = Date.parse(taken.captureRequestedAt ?? '');
+      if (Number.isFinite(requestedAt)) metrics.milliseconds(METRIC.captureTime, now().getTime() - requestedAt);
+      return true;
     },
     failCapture: (sessionId, error, cause) =>
       report(sessionId, async (token) => {
@@ -124,9 +122,14 @@ export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: strin
       await s.recordProgress(deps, sessionId, update);
     },
     recordAgentLeg: async (callTransactionId, leg) => {
-      const { deps, store: s } = await store();
-      if (leg) await s.recordCallAgent(deps, { callTransactionId, agentLegCallId: leg.callId, parties: leg.parties, ...(leg.endpoint ? { endpoint: leg.endpoint } : {}), ...(leg.agentHeader ? { agentHeader: leg.agentHeader } : {}) });
-      else await s.recordCallAgentGone(deps, callTransactionId, undefined);
+      // Never breaks the call: without the record the agent API refuses secure input on it (fails closed).
+      try {
+        const { deps, store: s } = await store();
+        if (leg) await s.recordCallAgent(deps, { callTransactionId, agentLegCallId: leg.callId, parties: leg.parties, ...(leg.endpoint ? { endpoint: leg.endpoint } : {}), ...(leg.agentHeader ? { agentHeader: leg.agentHeader } : {}) });
+        else await s.recordCallAgentGone(deps, callTransactionId, undefined);
+      } catch (err) {
+        logger.warn('answered agent leg not recorded; secure input stays refused on this call', { ...origin, error: errorName(err) });
+      }
     },
     emit: async (type, sessionId, success, details) => {
       sink ??= eventSinkFor(logger);
