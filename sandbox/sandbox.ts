@@ -91,7 +91,7 @@ async function invokeLambda(load: () => Promise<LambdaModule>, payload: unknown)
 export interface CallResult {
   sessionId: string;
   transactionId?: string;
-  outcome: 'accepted' | 'declined' | 'aborted' | 'failed';
+  outcome: 'accepted' | 'declined' | 'unknown' | 'aborted' | 'failed';
   details: string;
   last4?: string;
   resultLine?: string;

@@ -2,8 +2,9 @@
  * `secure-ivr call`: one whole scripted call through the sandbox. Uses the sandbox already running on
  * the data directory (npm start) when there is one, otherwise starts one in this process.
  *
- * Exit: 0 accepted or declined; 3 aborted because the caller hung up; 2 bad usage (including a request
- * the session refused, such as a missing form field); 1 any other failure.
+ * Exit: 0 accepted or declined; 4 outcome unknown (the payment was sent and not confirmed: check with
+ * the gateway before taking another payment); 3 aborted because the caller hung up; 2 bad usage
+ * (including a request the session refused, such as a missing form field); 1 any other failure.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -25,8 +26,12 @@ export const CALL_USAGE = `Usage: secure-ivr call --keys "<dtmf>" [--field id=va
                     a running sandbox uses the telephony it was started with
   --json            print one JSON object instead of the result line`;
 
+/** Exit status of a call whose payment was sent but not confirmed. */
+export const EXIT_OUTCOME_UNKNOWN = 4;
+
 export function exitCodeFor(summary: Pick<CallSummary, 'outcome' | 'error'>): number {
   if (summary.outcome === 'accepted' || summary.outcome === 'declined') return 0;
+  if (summary.outcome === 'unknown') return EXIT_OUTCOME_UNKNOWN;
   if (summary.outcome === 'aborted' && summary.error === SESSION_ERROR.callerHungUp) return 3;
   if (summary.outcome === 'aborted' && summary.error === SESSION_ERROR.requestRefused) return 2;
   return 1;
@@ -78,6 +83,7 @@ export async function runCallCommand(argv: string[], out: NodeJS.WritableStream,
     }
     const code = exitCodeFor(summary);
     if (code === 2) err.write(`secure-ivr call: ${summary.details}\n`);
+    if (code === EXIT_OUTCOME_UNKNOWN) err.write('secure-ivr call: payment status unknown: check with the gateway before taking another payment\n');
     return code;
   } catch (e) {
     if (e instanceof UsageError) {

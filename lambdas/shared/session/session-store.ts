@@ -67,6 +67,31 @@ const interactionKey = (callTransactionId: string): string => `interaction#${cal
 const seconds = (d: Date): number => Math.floor(d.getTime() / 1000);
 const isConditionFailure = (err: unknown): boolean => err instanceof Error && err.name === 'ConditionalCheckFailedException';
 
+/** How long a payment reference stays reserved (longer than any finance window). */
+const REFERENCE_RETENTION_SECONDS = 400 * 24 * 3600;
+
+/**
+ * Reserves a payment reference for a session with a conditional write, so no two sessions ever share
+ * one (it is the validation service's Idempotency-Key). False when another session holds it already.
+ */
+export async function reservePaymentReference(deps: SessionStoreDeps, reference: string, sessionId: string): Promise<boolean> {
+  const { PutCommand } = await dynamoLib();
+  const now = deps.now();
+  try {
+    await deps.ddb.send(
+      new PutCommand({
+        TableName: deps.tableName,
+        Item: { sessionId: `ref#${reference}`, referenceOf: sessionId, createdAt: now.toISOString(), expiresAt: seconds(now) + REFERENCE_RETENTION_SECONDS },
+        ConditionExpression: 'attribute_not_exists(sessionId)',
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailure(err)) return false;
+    throw err;
+  }
+}
+
 /** Takes the call's lock for a session, then writes the session item. */
 export async function createSession(deps: SessionStoreDeps, request: SessionRequest, context: SessionContext): Promise<void> {
   const { PutCommand } = await dynamoLib();

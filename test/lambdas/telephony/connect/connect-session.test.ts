@@ -201,13 +201,13 @@ describe('ConnectSession card entry', () => {
     expect(answer.prompt).toMatch(/^We did not receive your entry\./);
   });
 
-  it('restarts a field on a lone * (keys after the last * count) without counting an attempt', async () => {
+  it('restarts a field on a lone * (keys after the last * count), counting an attempt (security review 9)', async () => {
     const world = new World();
     const { session, state } = await claimed(world);
     const restart = await session.onField(state, 'pan', await encryptAsConnect('4111*', KEY_ID, material.certificatePem));
     expect(restart).toMatchObject({ next: 'pan', result: 'restart' });
     expect(restart.prompt).toMatch(/^Starting again\./);
-    expect(decodeCaptureState(restart.state).tries).toBe(0);
+    expect(decodeCaptureState(restart.state).tries).toBe(1);
     const after = await session.onField(state, 'pan', await encryptAsConnect(`4111*${PAN_SENTINEL}`, KEY_ID, material.certificatePem));
     expect(after).toMatchObject({ next: 'exp', result: 'valid' });
     expect(world.sealed).toEqual([{ sessionId: 'sess-1', field: 'pan', length: 16 }]);
