@@ -155,6 +155,10 @@ export class ActionExecutor {
       }
       call.observer.keyPressed(key, call.clockMs, call.agentBridged, true);
       call.lastKeyAt = Date.now();
+      const last = p.TerminatorDigits.includes(key) || received.length + 1 >= p.MaxNumberOfDigits;
+      // The entry is complete: further keys are no longer collected by this prompt.
+      if (last) call.setCollecting(false);
+      call.notify();
       // A person takes about 300 ms per key.
       await this.wait(300, { stop: false });
       if (p.TerminatorDigits.includes(key)) return { kind: 'ok', data: { ReceivedDigits: received } };

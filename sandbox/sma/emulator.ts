@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SmaAction, SmaEvent, InvocationEventType, ActionData, Participant } from '../../lambdas/telephony/chime-sma/contract';
 import { checkResponse } from './response-check';
-import type { KeySource } from './caller';
+import type { CallerKey, KeySource } from './caller';
 import { CallObserver, type KeyPress, type RecordingSpan, type RecordingState } from './call-observer';
 import { clone, deliverWithRetry, type Invocation, type InvocationFault } from './invocation-delivery';
 import { ActionExecutor, type ActionContext, type ActionOutcome, type Leg } from './action-executor';
@@ -120,6 +120,10 @@ export class EmulatedCall {
   public faults: EmulatorFaults = {};
   /** Timing for this call only (see PlaceCallOptions.timingScale); undefined follows the emulator. */
   public timingScale: number | undefined;
+  /** Whether a digit-collecting action listens for the caller's keys now. */
+  public collectingDigits = false;
+  /** How many digit-collecting actions have opened on this call (a test waits for the next prompt with it). */
+  public digitPrompts = 0;
 
   private readonly legs: Leg[] = [];
   private sequence = 0;
@@ -178,6 +182,7 @@ export class EmulatedCall {
       setCollecting: (open: boolean) => this.setCollecting(open),
     };
     this.executor = new ActionExecutor(context);
+    caller.attach?.({ keyOutsidePrompt: (key) => this.keyOutsidePrompt(key) });
   }
 
   // ------------------------------------------------------------------ public view
@@ -430,8 +435,24 @@ export class EmulatedCall {
   }
 
   /** Digit collection opens or closes; the caller's keys outside it are not kept (see the caller). */
-  private setCollecting(_open: boolean): void {
-    // Type-ahead stays as it was: keys wait for the next prompt.
+  private setCollecting(open: boolean): void {
+    if (!open && !this.collectingDigits) return;
+    this.collectingDigits = open;
+    (this.caller as { setCollecting?: (open: boolean) => void }).setCollecting?.(open);
+    if (open) this.digitPrompts += 1;
+    this.notify();
+  }
+
+  /**
+   * A key pressed while no prompt collects digits: on a real call it reaches whoever is bridged and the
+   * recording when it runs, and no later prompt receives it.
+   */
+  private keyOutsidePrompt(key: CallerKey): void {
+    if (this.status !== 'active' || !this.legA.connected) return;
+    this.observer.keyPressed(key, this.clockMs, this.agentBridged, false);
+    this.lastKeyAt = Date.now();
+    this.emulator.callerKeyedOutsidePrompt(this);
+    this.notify();
   }
 
   private async callerHangsUp(): Promise<void> {
@@ -497,6 +518,7 @@ export class SmaEmulator {
   public faults: EmulatorFaults;
   private readonly calls = new Map<string, EmulatedCall>();
   private readonly endListeners: Array<(call: EmulatedCall) => void> = [];
+  private readonly keyingListeners: Array<(call: EmulatedCall) => void> = [];
 
   public constructor(private readonly options: EmulatorOptions) {
     this.sipMediaApplicationId = options.sipMediaApplicationId;
@@ -545,6 +567,16 @@ export class SmaEmulator {
 
   public onCallEnded(listener: (call: EmulatedCall) => void): void {
     this.endListeners.push(listener);
+  }
+
+  /** Called with the call whenever its caller presses a key outside a prompt (never with the key). */
+  public onKeysOutsidePrompt(listener: (call: EmulatedCall) => void): void {
+    this.keyingListeners.push(listener);
+  }
+
+  /** @internal called by a call when its caller keys outside a prompt. */
+  public callerKeyedOutsidePrompt(call: EmulatedCall): void {
+    for (const l of this.keyingListeners) l(call);
   }
 
   /** @internal called by a call when it ends. */
