@@ -18,6 +18,7 @@ import { startVoiceEndpoint, type VoiceEndpoint } from './sma/voice-endpoint';
 import type { KeySource } from './sma/caller';
 import { synthesizeSessionDefinition } from '../lib/session-definition';
 import { makeLocalCertificates } from './tls/certificates';
+import { recoverAfterRestart, type RecoveryReport } from './restart-recovery';
 import { startValidationServer, type RunningValidationServer } from '../lambdas/validation-service/server';
 import type { SessionOutcome, SessionRequest } from '../lambdas/shared/session/contract';
 import { CallRecorder } from './recording/call-recording';
@@ -120,6 +121,8 @@ export class Sandbox {
   public readonly stageHooks: Map<string, StageHook>;
   /** Timing scale of calls a person places on the keypad page (see SandboxOptions.interactiveTimingScale). */
   public interactiveTimingScale = 0;
+  /** What start-up closed that a previous run (stopped mid-call) had left open. */
+  public recovery: RecoveryReport = { sessionsAborted: 0, vaultItemsDestroyed: 0, expiredSwept: 0 };
 
   private constructor(
     public readonly dataDir: string,
@@ -248,6 +251,8 @@ export class Sandbox {
       void dynamo.sweepExpired(SESSION_TABLE).catch(() => undefined);
     }, 60_000);
     sandbox.sweeper.unref();
+    // A previous run stopped mid-call (Ctrl-C) left open sessions and sealed vault items behind: close them now.
+    sandbox.recovery = await recoverAfterRestart(dynamo, await (await import('../lambdas/shared/clients')).documentClient(), { session: SESSION_TABLE, vault: VAULT_TABLE });
     return sandbox;
   }
 
