@@ -15,7 +15,7 @@ export interface KeySource {
    * Told by the call when a digit-collecting action opens and closes, and who hears a key pressed while
    * none is open. A source without it (a script) only ever keys into prompts.
    */
-  attach?(listener: KeyListener): void;
+  listenOutsidePrompts?(listener: KeyListener): void;
 }
 
 /** The call's side of a keypad that can be pressed at any time. */
@@ -57,7 +57,7 @@ export class InteractiveCaller implements KeySource {
   private listener: KeyListener | undefined;
   private collecting = false;
 
-  public attach(listener: KeyListener): void {
+  public listenOutsidePrompts(listener: KeyListener): void {
     this.listener = listener;
   }
 

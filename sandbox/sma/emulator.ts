@@ -182,7 +182,7 @@ export class EmulatedCall {
       setCollecting: (open: boolean) => this.setCollecting(open),
     };
     this.executor = new ActionExecutor(context);
-    caller.attach?.({ keyOutsidePrompt: (key) => this.keyOutsidePrompt(key) });
+    caller.listenOutsidePrompts?.({ keyOutsidePrompt: (key) => this.keyOutsidePrompt(key) });
   }
 
   // ------------------------------------------------------------------ public view

@@ -5,19 +5,19 @@
  * a session runs.
  *
  * This module wires the parts together: ./console-sign-in.ts (sign-in panel), ./embedding.ts (the
- * desktop host's postMessage channel), ./session-view.ts (the pure view model: call state and session
+ * desktop host's postMessage channel), ./form-dialog.ts (choosing and filling the form), ./session-view.ts (the pure view model: call state and session
  * events in, what the screen shows out) and ./session-render.ts (writes that screen into the page). It
  * owns the network calls and timers, and turns each answer and push into a view-model input.
  */
 import type { FormView, InteractionHistory, SessionView } from '../../lambdas/agent-api/agent-service';
 import type { InteractionInfo } from '../../lambdas/agent-api/interactions';
-import { checkFieldValues, type FormDefinition } from '../../lambdas/shared/session/forms';
 import { AgentApi, ApiRefusal } from './api';
 import { startSignIn, TOKEN_KEY, type SignInPanel } from './console-sign-in';
 import { $ } from './dom';
 import { parseOrigins, startEmbedding } from './embedding';
+import { startFormDialog } from './form-dialog';
 import { brandName } from './masking';
-import { renderSession, resetRenderedStep } from './session-render';
+import { renderSession } from './session-render';
 import { initialView, reduce, screen, UNKNOWN_DECLINE, type CardFieldId, type LoosePush, type ViewInput, type ViewState } from './session-view';
 
 interface Me {
@@ -31,8 +31,6 @@ interface Me {
 
 const api = new AgentApi();
 let me: Me | undefined;
-let forms: FormView[] = [];
-let chosenForm: FormView | undefined;
 let view: ViewState = initialView();
 let disconnect: (() => void) | undefined;
 let sessionTimer: number | undefined;
@@ -73,7 +71,8 @@ function render(): void {
   renderControls(shown.busy);
   if (stepChanged && shown.step) {
     const target = shown.step === 'waiting' ? $('cancel-session') : $('close-session');
-    window.setTimeout(() => target.focus(), 0);
+    // At once, not on a timer: a late focus would pull the caret away from whatever the agent is typing in.
+    target.focus();
   }
   // After an outcome, ask the server about the call until the caller is back (or gone).
   const waitingForCaller = shown.step === 'outcome' && !view.callerBack && view.call?.hungUp !== true && view.call?.ended !== true && view.call?.cannotTell !== true;
@@ -294,165 +293,22 @@ async function changeParties(method: 'POST' | 'DELETE'): Promise<void> {
 $('conference').addEventListener('click', () => void changeParties('POST'));
 $('unconference').addEventListener('click', () => void changeParties('DELETE'));
 
-// ------------------------------------------------------------------ choosing and filling the form
+// ------------------------------------------------------------------ the Secure Input dialog
 
-type FormStep = 'choose-form' | 'fill-form';
-
-function showFormStep(step: FormStep | undefined): void {
-  $('dialog').hidden = step === undefined;
-  for (const s of ['choose-form', 'fill-form', 'waiting', 'outcome'] as const) $(s).hidden = s !== step;
-  resetRenderedStep();
-  if (step) {
-    const container = $(step === 'choose-form' ? 'form-choices' : 'fields');
-    window.setTimeout(() => container.querySelector<HTMLElement>('input, button, select')?.focus(), 0);
-  }
-}
-
-function closeDialog(): void {
-  showFormStep(undefined);
-  $('secure-input').focus();
-}
-
-for (const b of document.querySelectorAll<HTMLButtonElement>('[data-close]')) b.addEventListener('click', closeDialog);
-$('dialog').addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' && (!$('choose-form').hidden || !$('fill-form').hidden)) closeDialog();
+const dialog = startFormDialog({
+  onSend: (formId, fields) => void start(formId, fields),
+  onClose: () => $('secure-input').focus(),
 });
 
 $('secure-input').addEventListener('click', () => {
   void (async () => {
     $('call-error').textContent = '';
     try {
-      forms = (await api.request<{ forms: FormView[] }>('GET', '/api/forms')).forms;
+      dialog.open((await api.request<{ forms: FormView[] }>('GET', '/api/forms')).forms);
     } catch (err) {
       $('call-error').textContent = err instanceof ApiRefusal ? err.refusal.reason : 'Forms unavailable';
-      return;
     }
-    $('dialog-title').textContent = 'Select a Secure Input form';
-    $('dialog-description').textContent = forms.length === 0 ? 'No form is assigned to your workgroups.' : '';
-    $('form-choices').replaceChildren(
-      ...forms.map((f, i) => {
-        const div = document.createElement('div');
-        div.className = 'choice';
-        const input = document.createElement('input');
-        input.type = 'radio';
-        input.name = 'form';
-        input.id = `form-${f.id}`;
-        input.value = f.id;
-        input.checked = i === 0;
-        const label = document.createElement('label');
-        label.htmlFor = input.id;
-        label.textContent = f.title;
-        const p = document.createElement('p');
-        p.className = 'hint';
-        p.textContent = f.description;
-        label.append(p);
-        div.append(input, label);
-        return div;
-      }),
-    );
-    showFormStep('choose-form');
   })();
-});
-
-$('choose-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  const id = document.querySelector<HTMLInputElement>('input[name="form"]:checked')?.value;
-  chosenForm = forms.find((f) => f.id === id);
-  if (!chosenForm) return;
-  renderFields(chosenForm, {});
-  showFormStep('fill-form');
-});
-
-function renderFields(form: FormView, values: Record<string, string>): void {
-  $('dialog-title').textContent = form.title;
-  $('dialog-description').textContent = form.description;
-  $('fill-error').textContent = '';
-  $('fill-problems').replaceChildren();
-  $('fields').replaceChildren(
-    ...form.fields.map((f, i) => {
-      const wrap = document.createElement('div');
-      const id = `field-${i}`;
-      const label = document.createElement('label');
-      label.htmlFor = id;
-      label.textContent = `${f.displayName}${f.required ? ' (required)' : ''}`;
-      const input = document.createElement('input');
-      input.id = id;
-      input.name = f.id;
-      input.dataset.field = f.id;
-      input.required = f.required;
-      input.autocomplete = 'off';
-      input.value = values[f.id] ?? '';
-      if (f.example) input.placeholder = f.example;
-      const hint = document.createElement('p');
-      hint.className = 'hint';
-      hint.id = `${id}-hint`;
-      hint.textContent = f.example ? `For example ${f.example}` : '';
-      // Each field's own error sits under it and is part of its description.
-      const error = document.createElement('p');
-      error.className = 'field-error';
-      error.id = `${id}-error`;
-      input.setAttribute('aria-describedby', `${hint.id} ${error.id}`);
-      wrap.append(label, input, hint, error);
-      return wrap;
-    }),
-  );
-}
-
-function asDefinition(form: FormView): FormDefinition {
-  return {
-    id: form.id,
-    type: form.type,
-    title: form.title,
-    description: form.description,
-    ivr: { language: form.language, voice: '', engine: 'neural', attempts: 1, fieldTimeoutSeconds: 5, interDigitSeconds: 1 },
-    cardFields: form.cardFields.map((c) => c.id),
-    fields: form.fields.map((f) => ({ id: f.id, displayName: f.displayName, required: f.required, ...(f.pattern ? { pattern: f.pattern } : {}) })),
-    customAttributes: {},
-  };
-}
-
-function readFields(): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const input of $('fields').querySelectorAll<HTMLInputElement>('input[data-field]')) if (input.value.trim() !== '') values[input.dataset.field as string] = input.value.trim();
-  return values;
-}
-
-function showProblems(reason: string, problems: string[]): void {
-  $('fill-error').textContent = reason;
-  const unplaced: string[] = [];
-  const byInput = new Map<HTMLInputElement, string[]>();
-  const inputs = [...$('fields').querySelectorAll<HTMLInputElement>('input[data-field]')];
-  for (const p of problems) {
-    const input = inputs.find((i) => {
-      const field = chosenForm?.fields.find((f) => f.id === i.dataset.field);
-      return field !== undefined && p.startsWith(field.displayName);
-    });
-    if (input) byInput.set(input, [...(byInput.get(input) ?? []), p]);
-    else unplaced.push(p);
-  }
-  for (const input of inputs) {
-    const own = byInput.get(input) ?? [];
-    input.setAttribute('aria-invalid', String(own.length > 0));
-    const error = document.getElementById(`${input.id}-error`);
-    if (error) error.textContent = own.join('; ');
-  }
-  $('fill-problems').replaceChildren(
-    ...unplaced.map((p) => {
-      const li = document.createElement('li');
-      li.textContent = p;
-      return li;
-    }),
-  );
-  $('fields').querySelector<HTMLInputElement>('input[aria-invalid="true"]')?.focus();
-}
-
-$('fill-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  if (!chosenForm || !view.call) return;
-  const fields = readFields();
-  const problems = checkFieldValues(asDefinition(chosenForm), fields);
-  if (problems.length > 0) return showProblems('Check the form fields', problems);
-  void start(chosenForm.id, fields);
 });
 
 // ------------------------------------------------------------------ the secure session
@@ -491,7 +347,7 @@ async function start(formId: string, fields: Record<string, string>): Promise<vo
   } catch (err) {
     const refusal = err instanceof ApiRefusal ? err.refusal : { error: 'error', reason: 'The request failed; try again', problems: [] };
     embedding.announce('secure-input.refused', { interactionId, code: refusal.error, reason: refusal.reason });
-    showProblems(refusal.reason, refusal.problems);
+    dialog.showProblems(refusal.reason, refusal.problems);
   } finally {
     send.disabled = false;
   }
@@ -533,11 +389,11 @@ $('cancel-session').addEventListener('click', () => {
 
 async function endSession(): Promise<void> {
   const s = view.session;
-  if (!s) return closeDialog();
+  if (!s) return dialog.close();
   await api.request('POST', `/api/sessions/${encodeURIComponent(s.sessionId)}/end`).catch(() => undefined);
   embedding.announce('secure-input.closed', { sessionId: s.sessionId });
   dispatch({ type: 'session.closed' });
-  closeDialog();
+  dialog.close();
   void loadHistory();
 }
 
