@@ -344,12 +344,18 @@ export async function cancelRequested(deps: SessionStoreDeps, sessionId: string)
  * API records the wish first and takes the token second), so whichever comes last sees the other:
  * - `kept`: no cancel; card entry may begin;
  * - `cancel`: the agent cancelled and GetKey took the token back, so GetKey must fail its task;
- * - `cancelled`: the agent cancelled and the agent API already took the token and failed the task.
+ * - `cancelled`: the agent cancelled (or the caller hung up) and the other side already took the token
+ *   and failed the task;
+ * - `hung-up`: the caller hung up before card entry began and GetKey took the token back.
  */
-export async function keepTaskToken(deps: SessionStoreDeps, sessionId: string, taskToken: string): Promise<'kept' | 'cancel' | 'cancelled'> {
+export async function keepTaskToken(deps: SessionStoreDeps, sessionId: string, taskToken: string): Promise<'kept' | 'cancel' | 'cancelled' | 'hung-up'> {
   await saveTaskToken(deps, sessionId, taskToken);
-  if (!(await cancelRequested(deps, sessionId))) return 'kept';
-  return (await takeTaskToken(deps, sessionId)) === undefined ? 'cancelled' : 'cancel';
+  // A hang-up recorded before the token was kept (Connect's contact events record it, then look for a
+  // token) is GetKey's to honour, in the same order as the agent's cancel.
+  const [cancel, session] = await Promise.all([cancelRequested(deps, sessionId), getSession(deps, sessionId)]);
+  if (!cancel && session?.hungUpAt === undefined) return 'kept';
+  if ((await takeTaskToken(deps, sessionId)) === undefined) return 'cancelled';
+  return cancel ? 'cancel' : 'hung-up';
 }
 
 /** The session ids started on a call, oldest first. */

@@ -9,7 +9,7 @@ import { ConnectEmulator } from '../../../sandbox/connect/emulator';
 import { buildSecureInputFlow } from '../../../lib/connect/secure-input-flow';
 import { CONNECT_FUNCTIONS } from '../../../sandbox/connect/connect-sandbox';
 import { makeFlowSecurityKey, type FlowSecurityKeyMaterial } from '../../../sandbox/connect/stored-input-encryption';
-import { parseFormsConfig } from '../../../lambdas/shared/session/forms';
+import { parseFormsConfig } from '../../../lambdas/shared/session/forms-config';
 import { readFileSync } from 'node:fs';
 import { FORMS_FILE } from '../../../lib/stack-config';
 
