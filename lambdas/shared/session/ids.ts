@@ -4,8 +4,8 @@
  * finance records, so a free-form id would be a way to smuggle card data past every other check
  * (a "call id" of `4111.1111.1111.1111`).
  *
- * - interaction id: the telephony service's id for the call — a Chime SDK TransactionId or an Amazon
- *   Connect ContactId, both UUIDs;
+ * - interaction id: the telephony service's id for the call — a Chime SDK TransactionId (a UUID) or, on
+ *   Amazon Connect, `connect:` and the agent's ContactId (a UUID);
  * - session id: a UUID the agent API (or the CLI) makes;
  * - user id: a configured user name (letters, digits, `. _ @ -`), never one holding a card number.
  */
@@ -14,6 +14,8 @@ import { containsCardNumber } from '../card/card-detector';
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const USER_ID = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 
-export const isInteractionId = (v: unknown): v is string => typeof v === 'string' && UUID.test(v);
+const CONNECT_CALL = /^connect:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export const isInteractionId = (v: unknown): v is string => typeof v === 'string' && (UUID.test(v) || CONNECT_CALL.test(v));
 export const isSessionId = (v: unknown): v is string => typeof v === 'string' && UUID.test(v);
 export const isUserId = (v: unknown): v is string => typeof v === 'string' && USER_ID.test(v) && !containsCardNumber(v);
