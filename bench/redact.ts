@@ -1,35 +1,98 @@
 /**
- * Redaction throughput: MB/s of the redaction library on a large generated chat log (≥ 50 MB) and a
- * large MIME email (≥ 20 MB), against a plain single-regular-expression baseline doing the same job
- * the seed describes (one expression for card numbers, Luhn in the replace callback, digits → `#`).
- * Both sides get the same text; the library streams it in 64 KiB chunks as the Lambda and CLI do.
- * For the email the baseline runs over the raw message: it is MIME-blind (it would miss a card in a
- * quoted-printable or base64 part and may mask digits inside an attachment), while the library parses,
- * decodes, redacts and re-encodes each part — the email row compares cost, not equal work.
+ * Redaction benchmark, side by side: secure-ivr's redactor and two redactors from npm — `redact-pii`
+ * (SyncRedactor) and `@openredaction/openredaction` (OpenRedaction.detect) — each in its default
+ * configuration, on the same labelled corpus (events/redact/redaction-corpus.jsonl, written by
+ * scripts/redaction-corpus/generate-corpus.ts) and the same generated large files.
  *
- * Run alone: `npx tsx bench/redact.ts` (prints a table); `bench/run.ts` calls benchRedaction().
+ * Per redactor:
+ * - recall on card numbers: a card counts as caught when no 7 or more consecutive digits of it are
+ *   left in the output (digits of every script read as digits, so full-width leftovers count);
+ * - precision on near misses: TP / (TP + FP), where a false positive is a near-miss line the
+ *   redactor reports or marks as a card (ours: the card filter counted something; redact-pii: its
+ *   CREDIT_CARD_NUMBER token; openredaction: a CREDIT_CARD detection). Also the share of near-miss
+ *   lines left byte-identical (the peers also redact phone numbers and more, by design);
+ * - F1;
+ * - MB/s on a large chat log (~50 MB) and a large MIME email (~20 MB), generated here and never
+ *   committed. Ours streams them as the Lambda and CLI do (64 KiB chunks, MIME parsed). The peers are
+ *   not streaming or MIME-aware and are 2–4 orders of magnitude slower, so they run on the first
+ *   PEER_SAMPLE bytes of the same files (the MB/s is per byte they actually processed).
+ * Three timed runs each (after a warm-up); min / median / max are printed, of wall time and of the
+ * process's CPU time (the machine is shared: the load average is printed with the figures).
+ *
+ * Run alone: `npx tsx bench/redact.ts`; `npm run bench` (bench/run.ts) calls benchRedaction().
  */
-import { luhnValid } from '../lambdas/shared/card/card-rules';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { normaliseDigits } from '../lambdas/shared/card/card-detector';
+import { HtmlRedactionStream } from '../lambdas/redact/html-redactor';
 import { MimeRedactionStream } from '../lambdas/redact/mime/mime-redactor';
 import { loadRedactionConfig } from '../lambdas/redact/redaction-config';
 import { LineRedactionStream, Redactor, type RedactionTally } from '../lambdas/redact/redactor';
+import defaultConfig from '../config/redaction.json';
+import { LAYOUTS, makeCardNumber } from '../scripts/redaction-corpus/card-layouts';
 
-export interface RedactionBenchRow {
-  name: string;
-  mbPerSecond: number;
-  baselineMbPerSecond: number;
-  speedup: number;
-  bytes: number;
+const CORPUS = join(__dirname, '../events/redact/redaction-corpus.jsonl');
+const CHUNK = 64 * 1024;
+const CHAT_BYTES = 50 * 1024 * 1024;
+const EMAIL_TEXT_BYTES = 14 * 1024 * 1024;
+const PEER_SAMPLE = 256 * 1024;
+const RUNS = 3;
+
+interface CorpusEntry {
+  id: string;
+  kind: 'card' | 'near-miss';
+  category: string;
+  text: string;
+  cards: string[];
+  html?: boolean;
 }
 
-const CHUNK = 64 * 1024;
-const CHAT_BYTES = 52 * 1024 * 1024;
-const EMAIL_TEXT_BYTES = 16 * 1024 * 1024;
+/** One redactor under test: redacts a corpus line and says whether it flagged a card in it. */
+interface Contender {
+  name: string;
+  /** Why it could not run, when it could not. */
+  unavailable?: string;
+  line(entry: CorpusEntry): { out: string; flaggedCard: boolean };
+  /** Redacts a large text as a whole (chat) or a raw message (MIME); returns bytes processed. */
+  chat(text: string): number;
+  mime(raw: Buffer): number;
+}
 
-/** The plain baseline: one regular expression for card numbers, Luhn-checked in the callback. */
-const BASELINE_CARD = /\b(?:\d[ -]?){12,18}\d\b/g;
-function baselineRedact(text: string): string {
-  return text.replace(BASELINE_CARD, (match) => (luhnValid(match.replace(/[ -]/g, '')) ? match.replace(/\d/g, '#') : match));
+export interface Spread {
+  min: number;
+  median: number;
+  max: number;
+}
+
+export interface RedactorRow {
+  name: string;
+  unavailable?: string;
+  cards: number;
+  caught: number;
+  recall: number;
+  nearMisses: number;
+  falsePositives: number;
+  precision: number;
+  f1: number;
+  nearMissesUntouched: number;
+  missedCategories: Record<string, number>;
+  falsePositiveCategories: Record<string, number>;
+  chatMbPerSecond?: Spread;
+  /** MB per second of this process's CPU time (less disturbed by other work on a shared machine). */
+  chatMbPerCpuSecond?: Spread;
+  chatBytes?: number;
+  mimeMbPerSecond?: Spread;
+  mimeMbPerCpuSecond?: Spread;
+  mimeBytes?: number;
+}
+
+export interface RedactionBenchReport {
+  corpus: { entries: number; cards: number; nearMisses: number };
+  chatFileBytes: number;
+  mimeFileBytes: number;
+  loadAverage: number[];
+  cpus: number;
+  rows: RedactorRow[];
 }
 
 /** Deterministic pseudo-random numbers so every run sees the same text. */
@@ -41,7 +104,6 @@ function rng(seed: number): () => number {
   };
 }
 
-const CARDS = ['4111 1111 1111 1111', '5500-0000-0000-0004', '378282246310005', '3782 822463 10005', '6011000990139424'];
 const LINES = [
   'Hi, I need help with order {order} placed on 2026-{mm}-{dd}.',
   'Sure! Can you confirm the phone number on the account?',
@@ -54,15 +116,20 @@ const LINES = [
   'No, that is all. Have a nice day :)',
 ];
 
-function chatLog(bytes: number): string {
-  const rand = rng(42);
+/** A chat log: timestamps, order numbers, phone numbers, and card numbers in many layouts. */
+export function chatLog(bytes: number, seed = 42): string {
+  const rand = rng(seed);
   const pad = (n: number, w: number): string => String(n).padStart(w, '0');
+  const plainLayouts = LAYOUTS.filter((l) => !l.lineBreaks && !l.html);
+  const cards = Array.from({ length: 64 }, () => {
+    const layout = plainLayouts[Math.floor(rand() * plainLayouts.length)] ?? (plainLayouts[0] as (typeof plainLayouts)[number]);
+    return layout.render(makeCardNumber(rand), rand);
+  });
   const parts: string[] = [];
   let size = 0;
   for (let i = 0; size < bytes; i += 1) {
     const template = LINES[i % LINES.length] as string;
-    // About one line in 50 carries a card number, the rest are near-misses and chatter.
-    const card = rand() < 0.15 ? (CARDS[Math.floor(rand() * CARDS.length)] as string) : 'on file';
+    const card = rand() < 0.15 ? (cards[Math.floor(rand() * cards.length)] as string) : 'on file';
     const line =
       `[2026-11-${pad(1 + (i % 28), 2)} ${pad(i % 24, 2)}:${pad(i % 60, 2)}:${pad((i * 7) % 60, 2)}] ${i % 2 === 0 ? 'customer' : 'agent'}: ` +
       template
@@ -78,9 +145,10 @@ function chatLog(bytes: number): string {
   return parts.join('');
 }
 
-function email(textBytes: number): string {
-  const body = chatLog(textBytes).replace(/\n/g, '\r\n');
-  const html = `<html><body>${chatLog(textBytes / 4)
+/** A large MIME email: a text part, an HTML part and a base64 attachment. */
+export function mimeEmail(textBytes: number): string {
+  const body = chatLog(textBytes, 7).replace(/\n/g, '\r\n');
+  const html = `<html><body>${chatLog(textBytes / 4, 9)
     .split('\n')
     .map((l) => `<p class="line">${l.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`)
     .join('\r\n')}</body></html>`;
@@ -113,66 +181,255 @@ function email(textBytes: number): string {
   ].join('\r\n');
 }
 
-function seconds(run: () => void): number {
-  const start = process.hrtime.bigint();
-  run();
-  return Number(process.hrtime.bigint() - start) / 1e9;
+/** True when 7 or more consecutive digits of `card` are still in `out`. */
+export function cardSurvives(out: string, card: string): boolean {
+  const digits = normaliseDigits(out).digits;
+  for (let i = 0; i + 7 <= card.length; i += 1) if (digits.includes(card.slice(i, i + 7))) return true;
+  return false;
 }
 
-/** Best of three: the machine is shared, the best run is the least disturbed one. */
-function best(run: () => void): number {
-  return Math.min(seconds(run), seconds(run), seconds(run));
+function ours(): Contender {
+  const redactor = new Redactor(loadRedactionConfig(defaultConfig));
+  return {
+    name: 'secure-ivr',
+    line: (entry) => {
+      const tally: RedactionTally = {};
+      let out: string;
+      if (entry.html) {
+        const stream = new HtmlRedactionStream(redactor, tally);
+        out = stream.write(entry.text) + stream.end();
+      } else out = redactor.redact(entry.text, tally);
+      return { out, flaggedCard: (tally['default-card-number'] ?? 0) > 0 };
+    },
+    chat: (text) => {
+      const stream = new LineRedactionStream(redactor, {});
+      for (let i = 0; i < text.length; i += CHUNK) stream.write(text.slice(i, i + CHUNK));
+      stream.end();
+      return text.length;
+    },
+    mime: (raw) => {
+      const stream = new MimeRedactionStream(redactor, {});
+      for (let i = 0; i < raw.length; i += CHUNK) stream.write(raw.subarray(i, i + CHUNK));
+      stream.end();
+      return raw.length;
+    },
+  };
 }
 
-export async function benchRedaction(): Promise<RedactionBenchRow[]> {
-  const redactor = new Redactor(loadRedactionConfig({ defaultFilter: { enabled: true }, additionalRules: [] }));
-  const rows: RedactionBenchRow[] = [];
+async function redactPii(): Promise<Contender> {
+  const name = 'redact-pii 3.4.0';
+  try {
+    const { SyncRedactor } = await import('redact-pii');
+    const redactor = new SyncRedactor();
+    return {
+      name,
+      line: (entry) => {
+        const out = redactor.redact(entry.text);
+        return { out, flaggedCard: out.includes('CREDIT_CARD_NUMBER') };
+      },
+      chat: (text) => {
+        const sample = text.slice(0, PEER_SAMPLE);
+        redactor.redact(sample);
+        return sample.length;
+      },
+      mime: (raw) => {
+        const sample = raw.subarray(0, PEER_SAMPLE).toString('latin1');
+        redactor.redact(sample);
+        return sample.length;
+      },
+    };
+  } catch (error) {
+    return unavailable(name, error);
+  }
+}
 
+async function openRedaction(): Promise<Contender> {
+  const name = '@openredaction/openredaction 1.0.4';
+  try {
+    const { OpenRedaction } = await import('@openredaction/openredaction');
+    const detector = new OpenRedaction();
+    return {
+      name,
+      line: (entry) => {
+        const result = detector.detect(entry.text);
+        return { out: result.redacted, flaggedCard: result.detections.some((d) => /CARD/i.test(d.type)) };
+      },
+      chat: (text) => {
+        const sample = text.slice(0, PEER_SAMPLE);
+        detector.detect(sample);
+        return sample.length;
+      },
+      mime: (raw) => {
+        const sample = raw.subarray(0, PEER_SAMPLE).toString('latin1');
+        detector.detect(sample);
+        return sample.length;
+      },
+    };
+  } catch (error) {
+    return unavailable(name, error);
+  }
+}
+
+function unavailable(name: string, error: unknown): Contender {
+  const reason = error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : 'failed to load';
+  const fail = (): never => {
+    throw new Error(reason);
+  };
+  return { name, unavailable: reason, line: fail, chat: fail, mime: fail };
+}
+
+function spread(values: number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  const round = (n: number): number => Math.round(n * 100) / 100;
+  return { min: round(sorted[0] ?? 0), median: round(sorted[Math.floor(sorted.length / 2)] ?? 0), max: round(sorted[sorted.length - 1] ?? 0) };
+}
+
+function throughput(run: () => number): { wall: Spread; cpu: Spread } {
+  run(); // warm-up: let the JIT settle before timing
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let r = 0; r < RUNS; r += 1) {
+    const cpuStart = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    const bytes = run();
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const used = process.cpuUsage(cpuStart);
+    wall.push(bytes / 1e6 / seconds);
+    cpu.push(bytes / 1e6 / ((used.user + used.system) / 1e6));
+  }
+  return { wall: spread(wall), cpu: spread(cpu) };
+}
+
+function score(contender: Contender, corpus: CorpusEntry[]): RedactorRow {
+  const row: RedactorRow = {
+    name: contender.name,
+    cards: 0,
+    caught: 0,
+    recall: 0,
+    nearMisses: 0,
+    falsePositives: 0,
+    precision: 0,
+    f1: 0,
+    nearMissesUntouched: 0,
+    missedCategories: {},
+    falsePositiveCategories: {},
+  };
+  let untouched = 0;
+  for (const entry of corpus) {
+    const { out, flaggedCard } = contender.line(entry);
+    if (entry.kind === 'card') {
+      for (const card of entry.cards) {
+        row.cards += 1;
+        if (!cardSurvives(out, card)) row.caught += 1;
+        else row.missedCategories[entry.category] = (row.missedCategories[entry.category] ?? 0) + 1;
+      }
+    } else {
+      row.nearMisses += 1;
+      if (flaggedCard) {
+        row.falsePositives += 1;
+        row.falsePositiveCategories[entry.category] = (row.falsePositiveCategories[entry.category] ?? 0) + 1;
+      }
+      if (out === entry.text) untouched += 1;
+    }
+  }
+  row.recall = row.caught / Math.max(row.cards, 1);
+  row.precision = row.caught / Math.max(row.caught + row.falsePositives, 1);
+  row.f1 = (2 * row.precision * row.recall) / Math.max(row.precision + row.recall, 1e-9);
+  row.nearMissesUntouched = untouched / Math.max(row.nearMisses, 1);
+  return row;
+}
+
+export async function benchRedaction(): Promise<RedactionBenchReport> {
+  const corpus = readFileSync(CORPUS, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as CorpusEntry);
+  const contenders = [ours(), await redactPii(), await openRedaction()];
   const chat = chatLog(CHAT_BYTES);
-  const chatRun = (): void => {
-    const tally: RedactionTally = {};
-    const stream = new LineRedactionStream(redactor, tally);
-    for (let i = 0; i < chat.length; i += CHUNK) stream.write(chat.slice(i, i + CHUNK));
-    stream.end();
+  const raw = Buffer.from(mimeEmail(EMAIL_TEXT_BYTES), 'utf8');
+  const rows: RedactorRow[] = [];
+  for (const contender of contenders) {
+    if (contender.unavailable !== undefined) {
+      rows.push({ ...score({ ...contender, line: () => ({ out: '', flaggedCard: false }) }, []), unavailable: contender.unavailable });
+      continue;
+    }
+    try {
+      const row = score(contender, corpus);
+      let chatBytes = 0;
+      let mimeBytes = 0;
+      const chatRate = throughput(() => (chatBytes = contender.chat(chat)));
+      const mimeRate = throughput(() => (mimeBytes = contender.mime(raw)));
+      row.chatMbPerSecond = chatRate.wall;
+      row.chatMbPerCpuSecond = chatRate.cpu;
+      row.mimeMbPerSecond = mimeRate.wall;
+      row.mimeMbPerCpuSecond = mimeRate.cpu;
+      row.chatBytes = chatBytes;
+      row.mimeBytes = mimeBytes;
+      rows.push(row);
+    } catch (error) {
+      rows.push({ ...score({ ...contender, line: () => ({ out: '', flaggedCard: false }) }, []), unavailable: `failed while running: ${error instanceof Error ? error.message : 'unknown error'}` });
+    }
+  }
+  const cards = corpus.filter((e) => e.kind === 'card').reduce((n, e) => n + e.cards.length, 0);
+  const { loadavg, cpus } = await import('node:os');
+  return {
+    corpus: { entries: corpus.length, cards, nearMisses: corpus.filter((e) => e.kind === 'near-miss').length },
+    chatFileBytes: chat.length,
+    mimeFileBytes: raw.length,
+    loadAverage: loadavg().map((n) => Math.round(n * 100) / 100),
+    cpus: cpus().length,
+    rows,
   };
-  chatRun(); // warm-up: let the JIT settle before timing
-  const chatMb = chat.length / 1e6;
-  const chatTime = best(chatRun);
-  const chatBase = best(() => baselineRedact(chat));
-  rows.push(row('chat log, default card filter', chat.length, chatMb / chatTime, chatMb / chatBase));
-
-  const raw = Buffer.from(email(EMAIL_TEXT_BYTES), 'utf8');
-  const rawText = raw.toString('latin1');
-  const emailRun = (): void => {
-    const stream = new MimeRedactionStream(redactor, {});
-    for (let i = 0; i < raw.length; i += CHUNK) stream.write(raw.subarray(i, i + CHUNK));
-    stream.end();
-  };
-  emailRun();
-  const emailMb = raw.length / 1e6;
-  const emailTime = best(emailRun);
-  const emailBase = best(() => baselineRedact(rawText));
-  rows.push(row('email (MIME: text, HTML, attachment)', raw.length, emailMb / emailTime, emailMb / emailBase));
-  return rows;
 }
 
-function row(name: string, bytes: number, mbPerSecond: number, baselineMbPerSecond: number): RedactionBenchRow {
-  const round = (n: number): number => Math.round(n * 10) / 10;
-  return { name, bytes, mbPerSecond: round(mbPerSecond), baselineMbPerSecond: round(baselineMbPerSecond), speedup: round(mbPerSecond / baselineMbPerSecond) };
-}
+const f3 = (n: number): string => n.toFixed(4);
+const sp = (s: Spread | undefined): string => (s ? `${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)})` : 'n/a');
 
-function printTable(rows: RedactionBenchRow[]): void {
-  const header = ['case', 'MB', 'MB/s', 'baseline MB/s', 'speedup'];
-  const body = rows.map((r) => [r.name, (r.bytes / 1e6).toFixed(1), r.mbPerSecond.toFixed(1), r.baselineMbPerSecond.toFixed(1), `${r.speedup.toFixed(1)}×`]);
+/** The report as printed by `npm run bench`. */
+export function formatRedactionReport(report: RedactionBenchReport): string[] {
+  const lines: string[] = [];
+  lines.push(`  corpus: ${report.corpus.entries} lines, ${report.corpus.cards} card numbers, ${report.corpus.nearMisses} near misses (events/redact/redaction-corpus.jsonl)`);
+  lines.push(`  large files: chat ${(report.chatFileBytes / 1e6).toFixed(1)} MB, MIME ${(report.mimeFileBytes / 1e6).toFixed(1)} MB; ${RUNS} timed runs, median (min–max) MB/s of wall time and of this process's CPU time`);
+  lines.push(`  machine: ${report.cpus} cores, load average ${report.loadAverage.join(' ')} during the run (a shared machine: wall-time figures shrink with the load)`);
+  const header = ['redactor', 'recall', 'precision', 'F1', 'near misses untouched', 'chat MB/s wall', 'chat MB/s CPU', 'MIME MB/s wall', 'MIME MB/s CPU'];
+  const body = report.rows.map((r) =>
+    r.unavailable !== undefined
+      ? [r.name, `could not run: ${r.unavailable}`, '', '', '', '', '', '', '']
+      : [
+          r.name,
+          `${f3(r.recall)} (${r.caught}/${r.cards})`,
+          `${f3(r.precision)} (${r.falsePositives} FP)`,
+          f3(r.f1),
+          `${(r.nearMissesUntouched * 100).toFixed(1)} %`,
+          sp(r.chatMbPerSecond),
+          sp(r.chatMbPerCpuSecond),
+          sp(r.mimeMbPerSecond),
+          sp(r.mimeMbPerCpuSecond),
+        ],
+  );
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
-  console.log(line(header));
-  body.forEach((b) => console.log(line(b)));
+  const fmt = (cells: string[]): string => `  ${cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ')}`;
+  lines.push(fmt(header));
+  for (const b of body) lines.push(fmt(b));
+  for (const r of report.rows) {
+    if (r.unavailable !== undefined) continue;
+    if (r.chatBytes !== undefined && r.chatBytes < report.chatFileBytes) lines.push(`  ${r.name}: throughput measured on the first ${(r.chatBytes / 1024).toFixed(0)} KiB of each file (not streaming; too slow for the whole file)`);
+    const missed = Object.entries(r.missedCategories).sort((a, b) => b[1] - a[1]);
+    if (missed.length > 0) lines.push(`  ${r.name} misses: ${missed.map(([c, n]) => `${c} ${n}`).join('; ')}`);
+    const fps = Object.entries(r.falsePositiveCategories).sort((a, b) => b[1] - a[1]);
+    if (fps.length > 0) lines.push(`  ${r.name} false positives: ${fps.map(([c, n]) => `${c} ${n}`).join('; ')}`);
+  }
+  return lines;
 }
 
 if (process.argv[1] !== undefined && /bench[\\/]redact\.ts$/.test(process.argv[1])) {
-  benchRedaction().then(printTable, (error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  benchRedaction().then(
+    (report) => {
+      for (const line of formatRedactionReport(report)) console.log(line);
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -26,6 +26,13 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const report: Record<string, unknown> = { at: new Date().toISOString(), node: process.version };
 
+  // `npm run bench -- redaction`: only the redaction comparison (a short run).
+  if (process.argv.slice(2).includes('redaction')) {
+    await redactionSection(report);
+    finish(report);
+    return;
+  }
+
   line('== SMA handler latency per event (warm, in-process, no AWS call) ==');
   const child = spawnSync(process.execPath, [...process.execArgv, join(__dirname, 'sma-latency.ts')], { cwd: ROOT, encoding: 'utf8' });
   const latency = JSON.parse(child.stdout.trim().split('\n').pop() ?? '[]') as Array<{ event: string; p50Us: number; p99Us: number }>;
@@ -57,12 +64,7 @@ async function main(): Promise<void> {
   line(`  => AWS cost per secure session: $${sandbox.perSession.costUsd.toFixed(6)} (telephony minutes excluded)`);
   report.sandbox = sandbox;
 
-  const redaction = await optional('redaction', async () => (await import('./redact')).benchRedaction());
-  if (redaction) {
-    line('\n== Redaction ==');
-    for (const r of redaction) line(`  ${r.name.padEnd(24)} ${fmt(r.mbPerSecond)} MB/s  (plain regex ${fmt(r.baselineMbPerSecond)} MB/s, ${fmt(r.speedup)}×, ${fmt(r.bytes / 1e6)} MB)`);
-    report.redaction = redaction;
-  }
+  await redactionSection(report);
 
   const validator = await optional('validator', async () => (await import('./validator')).benchValidator());
   if (validator) {
@@ -72,6 +74,32 @@ async function main(): Promise<void> {
     report.validator = validator;
   }
 
+  const connect = await optional('connect capture', async () => (await import('./connect-capture')).benchConnectCapture());
+  if (connect) {
+    line('\n== Amazon Connect capture function (per field: decrypt + check + seal on the local KMS/DynamoDB engines) ==');
+    for (const r of connect.perField) line(`  run ${r.run}   p50 ${fmt(r.p50Ms)} ms   p99 ${fmt(r.p99Ms)} ms   (decrypt alone p50 ${fmt(r.decryptP50Ms)} ms, RSA-4096)`);
+    for (const b of connect.bundles) line(`  ${b.name.padEnd(16)} ${fmt(b.bytes / 1024).padStart(7)} KB`);
+    line(`  capture bundle cold init ${fmt(connect.captureInitMs)} ms (nothing: ${fmt(connect.bareInitMs, 2)} ms)`);
+    line('  AWS requests our Connect functions add to one session:');
+    for (const [op, n] of Object.entries(connect.requestsPerSession)) line(`    ${op.padEnd(50)} ${n}`);
+    line(`  => our Connect functions' cost per session: $${connect.ourCostPerSessionUsd.toFixed(6)} (plus the shared stages; Connect's own per-minute charges not counted)`);
+    report.connect = connect;
+  }
+
+  finish(report);
+}
+
+async function redactionSection(report: Record<string, unknown>): Promise<void> {
+  const redact = await import('./redact');
+  const redaction = await optional('redaction', async () => redact.benchRedaction());
+  if (redaction) {
+    line('\n== Redaction: secure-ivr and two npm redactors on the same corpus and files ==');
+    for (const l of redact.formatRedactionReport(redaction)) line(l);
+    report.redaction = redaction;
+  }
+}
+
+function finish(report: Record<string, unknown>): void {
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench-results', 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   line('\nreport written to bench-results/latest.json');

@@ -7,7 +7,7 @@ import '../sandbox/polyfills';
 import { FAULT_KINDS, FaultListError, parseFaultList } from '../sandbox/faults/fault-plan';
 import { MUST_BE_ZERO, runSoak, type Percentiles, type SoakReport } from '../sandbox/faults/soak-runner';
 
-const USAGE = `usage: npm run soak -- [--calls N] [--concurrency C] [--faults all|none|<kind,group,...>] [--seed S] [--fault-rate R] [--deadline-ms D]
+const USAGE = `usage: npm run soak -- [--calls N] [--concurrency C] [--faults all|none|<kind,group,...>] [--seed S] [--fault-rate R] [--deadline-ms D] [--telephony chime|connect]
   fault kinds: ${FAULT_KINDS.join(', ')}
   groups: validation, hangup, aws, sma, telephony`;
 
@@ -18,8 +18,8 @@ class SoakArgumentError extends Error {
   }
 }
 
-function parseArgs(argv: string[]): { calls: number; concurrency: number; faults: string; seed: number; faultRate: number; deadlineMs: number } {
-  const out = { calls: 200, concurrency: 50, faults: 'all', seed: 1, faultRate: 0.7, deadlineMs: 5000 };
+function parseArgs(argv: string[]): { calls: number; concurrency: number; faults: string; seed: number; faultRate: number; deadlineMs: number; telephony: 'chime' | 'connect' } {
+  const out = { calls: 200, concurrency: 50, faults: 'all', seed: 1, faultRate: 0.7, deadlineMs: 5000, telephony: 'chime' as 'chime' | 'connect' };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i] as string;
     if (flag === '--help' || flag === '-h') throw new SoakArgumentError('secure-ivr soak');
@@ -47,6 +47,10 @@ function parseArgs(argv: string[]): { calls: number; concurrency: number; faults
       case '--deadline-ms':
         out.deadlineMs = int(200, 5000);
         break;
+      case '--telephony':
+        if (value !== 'chime' && value !== 'connect') throw new SoakArgumentError('--telephony must be chime or connect');
+        out.telephony = value;
+        break;
       case '--fault-rate': {
         const r = Number(value);
         if (!(r >= 0 && r <= 1)) throw new SoakArgumentError('--fault-rate must be between 0 and 1');
@@ -66,7 +70,7 @@ const pct = (p: Percentiles): string => `${ms(p.p50).padStart(7)} ${ms(p.p99).pa
 export function formatReport(r: SoakReport): string {
   const out: string[] = [];
   const states = ['accepted', 'declined', 'aborted', 'failed', 'harness-error'];
-  out.push(`secure-ivr soak: ${r.calls} calls, ${r.concurrency} at once, seed ${r.seed}, ${(r.wallMs / 1000).toFixed(1)} s`);
+  out.push(`secure-ivr soak${r.telephony === 'connect' ? ' (Amazon Connect)' : ''}: ${r.calls} calls, ${r.concurrency} at once, seed ${r.seed}, ${(r.wallMs / 1000).toFixed(1)} s`);
   out.push(
     r.deadlineMs === 5000
       ? `(SMA deadline 5000 ms as in AWS — one retry, then the call drops; validator time limit scaled to ${r.validationTimeoutMs} ms)`
@@ -117,6 +121,7 @@ async function main(): Promise<void> {
     seed: args.seed,
     faultRate: args.faultRate,
     deadlineMs: args.deadlineMs,
+    telephony: args.telephony,
     progress: (done, total, outcomes) => {
       if (done % step === 0 || done === total) process.stderr.write(`[soak] ${done}/${total} calls done ${JSON.stringify(outcomes)} ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     },

@@ -6,11 +6,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node } from 'constructs';
-import { DEFAULT_IVR, type FormsConfig, parseFormsConfig } from '../lambdas/shared/session/forms';
+import { DEFAULT_IVR, type FormsConfig } from '../lambdas/shared/session/forms';
+import { parseFormsConfig } from '../lambdas/shared/session/forms-config';
 import { type CardFieldNames, DEFAULT_CARD_FIELD_NAMES, parseCardFieldNames } from '../lambdas/validator/card-field-names';
 import { cognitoDomainPrefixProblems } from './constructs/agent-api';
 import { regionProblem } from './regions';
 import { COMPLETE_SECRET_ARN, KMS_KEY_ARN, PARAMETER_NAME } from './constructs/validator-trust';
+import { readConnectConfig, readTelephony, type ConnectConfig, type TelephonyChoice } from './connect/connect-config';
 
 export type AgentEndpointType = 'PSTN' | 'AWS';
 
@@ -56,6 +58,10 @@ export interface SecureIvrConfig {
   readonly apiGatewayAccountRole: boolean;
   /** The agents' hosted sign-in page's Cognito prefix domain; absent means `<stack name>-<account>` (AgentApi). */
   readonly cognitoDomainPrefix?: string;
+  /** Which telephony carries calls: the Chime SMA (default), Amazon Connect, or both. */
+  readonly telephony: TelephonyChoice;
+  /** Present when telephony is connect or both. */
+  readonly connect?: ConnectConfig;
 }
 
 /** Offline synth works without credentials; `cdk deploy` always has CDK_DEFAULT_ACCOUNT from the profile. */
@@ -178,6 +184,8 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
   const account = givenAccount ?? FALLBACK_ACCOUNT;
   if (!/^\d{12}$/.test(account)) problems.push('account must be a 12-digit AWS account id');
   const region = text(node, 'region') ?? env.CDK_DEFAULT_REGION ?? FALLBACK_REGION;
+  const telephony = readTelephony(node, problems);
+  // The Chime SIP media application is part of every deployment today (telephony=connect too), so its region rule holds.
   const badRegion = regionProblem(region);
   if (badRegion) problems.push(badRegion);
 
@@ -186,8 +194,10 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
   if (typeRaw !== 'PSTN' && typeRaw !== 'AWS') problems.push('agentEndpointType must be PSTN or AWS');
 
   const agentEndpointUri = text(node, 'agentEndpointUri');
-  if (agentEndpointUri === undefined) missing.push('agentEndpointUri (the agent leg: an E.164 number for PSTN, the SIP URI user part for AWS)');
-  else if (agentEndpointType === 'PSTN' && !E164.test(agentEndpointUri)) problems.push('agentEndpointUri must be an E.164 number such as +15555550100 when agentEndpointType is PSTN');
+  if (agentEndpointUri === undefined && telephony !== 'connect') missing.push('agentEndpointUri (the agent leg: an E.164 number for PSTN, the SIP URI user part for AWS)');
+  else if (agentEndpointUri === undefined) {
+    // Connect only: no agent leg to call back.
+  } else if (agentEndpointType === 'PSTN' && !E164.test(agentEndpointUri)) problems.push('agentEndpointUri must be an E.164 number such as +15555550100 when agentEndpointType is PSTN');
   else if (agentEndpointType === 'AWS' && !/^[A-Za-z0-9+._-]{1,64}$/.test(agentEndpointUri)) problems.push('agentEndpointUri must be a SIP URI user part (letters, digits, + . _ -) when agentEndpointType is AWS');
 
   const agentVoiceConnectorArn = text(node, 'agentVoiceConnectorArn');
@@ -253,6 +263,8 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
     }
   }
 
+  const connect = readConnectConfig(node, telephony, { account, region }, problems);
+
   if (missing.length > 0) problems.unshift(`missing context values: ${missing.join(', ')}`);
   if (problems.length > 0) throw new StackConfigError(problems);
   return {
@@ -260,7 +272,7 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
     ...(givenAccount === undefined ? { placeholderAccount: true } : {}),
     region,
     agentEndpointType,
-    agentEndpointUri: agentEndpointUri as string,
+    agentEndpointUri: agentEndpointUri ?? '',
     agentVoiceConnectorArn,
     callerIdNumber,
     validationUrl,
@@ -285,5 +297,7 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
     consoleEmbeddingOrigins,
     apiGatewayAccountRole: apiGatewayAccountRoleRaw !== 'false',
     ...(cognitoDomainPrefix !== undefined ? { cognitoDomainPrefix } : {}),
+    telephony,
+    ...(connect ? { connect } : {}),
   };
 }

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { Sandbox } from './sandbox';
-import { runScriptedCall, summarizeCall } from './scripted-call';
+import { runAnyScriptedCall, summarizeCall } from './scripted-call';
 import { KEY_PATTERN } from './sma/caller';
 import { getSession } from '../lambdas/shared/session/session-store';
 import { documentClient } from '../lambdas/shared/clients';
@@ -24,6 +24,8 @@ import { liveAgentService, loadSecureInputConfig } from '../lambdas/agent-api/ru
 import { PUSH_ENV, registerLocalPushHub } from '../lambdas/agent-api/push-sink';
 import { LocalAuth } from './agent/local-auth';
 import { SandboxInteractions } from './agent/interactions';
+import { ConnectInteractions } from './connect/interactions';
+import type { InteractionDirectory } from '../lambdas/agent-api/interactions';
 import { LocalPushHub } from './agent/push-hub';
 import { loadWebAssets, type WebAsset } from './agent/web-assets';
 import { financeOnlyRefusal, handleFinanceRequest, roleAllows, roleOf } from '../lambdas/audit/finance-api';
@@ -128,7 +130,16 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
   const pushHub = new LocalPushHub(async (sessionId) => (await getSession(await sessionStore(), sessionId))?.agentId);
   registerLocalPushHub(pushHub);
   const interactions = new SandboxInteractions(sandbox.emulator, { timingScale: sandbox.interactiveTimingScale });
-  const service: AgentService = liveAgentService(process.env, config, { interactions, onSessionStarted: (agentId, sessionId) => pushHub.sessionStarted(agentId, sessionId) });
+  // With Connect telephony the keypad page places Connect contacts (ids `connect:<contact id>`).
+  const connectCalls = sandbox.connect ? new ConnectInteractions(sandbox.connect, { timingScale: sandbox.interactiveTimingScale }) : undefined;
+  const isConnectId = (id: string): boolean => connectCalls !== undefined && id.startsWith('connect:');
+  const directory: InteractionDirectory = connectCalls
+    ? {
+        describe: (id) => (isConnectId(id) ? connectCalls.describe(id) : interactions.describe(id)),
+        listFor: async (agentId) => [...(await connectCalls.listFor(agentId)), ...(await interactions.listFor(agentId))],
+      }
+    : interactions;
+  const service: AgentService = liveAgentService(process.env, config, { interactions: directory, onSessionStarted: (agentId, sessionId) => pushHub.sessionStarted(agentId, sessionId) });
   const auth = new LocalAuth(config);
   const assets = await loadWebAssets();
 
@@ -149,15 +160,16 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
     if (method === 'POST' && path === '/sandbox/caller/calls') {
       const body = (await readJson(req)) as { agentId?: unknown } | undefined;
       const agentId = typeof body?.agentId === 'string' && auth.users().some((u) => u.id === body.agentId) ? body.agentId : undefined;
-      const call = await interactions.placeCall(agentId);
-      send(res, 201, { interactionId: call.transactionId, agentId: agentId ?? null });
+      const interactionId = connectCalls ? connectCalls.placeCall(agentId).interactionId : (await interactions.placeCall(agentId)).transactionId;
+      send(res, 201, { interactionId, agentId: agentId ?? null, telephony: connectCalls ? 'connect' : 'chime' });
       return true;
     }
-    const caller = /^\/sandbox\/caller\/calls\/([A-Za-z0-9-]{1,64})(\/keys|\/hangup)?$/.exec(path);
+    const caller = /^\/sandbox\/caller\/calls\/((?:connect(?::|%3A))?[A-Za-z0-9-]{1,64})(\/keys|\/hangup)?$/.exec(path);
     if (caller) {
-      const id = caller[1] as string;
+      const id = decodeURIComponent(caller[1] as string);
+      const calls = isConnectId(id) && connectCalls ? connectCalls : interactions;
       if (method === 'GET' && !caller[2]) {
-        const view = interactions.callerView(id);
+        const view = calls.callerView(id);
         if (view) send(res, 200, view);
         else send(res, 404, { error: 'not-found', reason: 'no such keypad call', problems: [] });
         return true;
@@ -167,14 +179,23 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
         const keys = body?.keys;
         if (typeof keys !== 'string' || keys.length === 0 || keys.length > 40 || !/^[0-9#*]+$/.test(keys)) {
           send(res, 400, { error: 'bad-request', reason: 'keys must be 1 to 40 of 0-9 # *', problems: [] });
-        } else if (!interactions.press(id, keys)) send(res, 409, { error: 'not-connected', reason: 'the call is over', problems: [] });
+        } else if (!calls.press(id, keys)) send(res, 409, { error: 'not-connected', reason: 'the call is over', problems: [] });
         else send(res, 202, { pressed: keys.length });
         return true;
       }
       if (method === 'POST' && caller[2] === '/hangup') {
-        send(res, interactions.press(id, 'h') ? 202 : 409, { hungUp: true });
+        send(res, calls.press(id, 'h') ? 202 : 409, { hungUp: true });
         return true;
       }
+    }
+    // The agent's "Secure Input" quick connect on a Connect contact (in AWS: the CCP or Streams addConnection).
+    const quick = /^\/sandbox\/calls\/(connect(?::|%3A)[A-Za-z0-9-]{1,64})\/quick-connect$/.exec(path);
+    if (quick && method === 'POST') {
+      const id = decodeURIComponent(quick[1] as string);
+      if (!connectCalls) send(res, 404, { error: 'not-found', reason: 'the sandbox does not run Amazon Connect telephony (start it with --telephony connect)', problems: [] });
+      else if (!connectCalls.quickConnect(id)) send(res, 409, { error: 'not-connected', reason: 'the contact is over or already in the secure-input flow', problems: [] });
+      else send(res, 202, { transferred: true });
+      return true;
     }
     const parties = /^\/sandbox\/calls\/([A-Za-z0-9-]{1,64})\/parties$/.exec(path);
     if (parties && (method === 'POST' || method === 'DELETE')) {
@@ -209,7 +230,7 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
         const finance = await handleFinanceRequest({ method: req.method ?? 'GET', url, identity }, financeDeps);
         if (finance) return writeFinance(finance);
         if (req.method === 'GET' && url.pathname === '/config.json') return send(res, 200, { signIn: { mode: 'local' }, embeddingOrigins: options.embeddingOrigins ?? [] });
-        if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok', activeCalls: sandbox.emulator.activeCalls().length });
+        if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok', telephony: sandbox.connect ? 'connect' : 'chime', activeCalls: sandbox.emulator.activeCalls().length + (sandbox.connect?.emulator.activeContacts().length ?? 0) });
         if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/console' || url.pathname === '/keypad')) {
           res.writeHead(302, { location: url.pathname === '/keypad' ? '/keypad/' : '/console/' });
           return res.end();
@@ -229,7 +250,7 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
           if (!checked.ok) return send(res, 400, { error: 'BadRequest', problems: checked.problems });
           // Like `secure-ivr call`: no fields means the form's example values.
           const ask = Object.keys(checked.value.fields).length > 0 ? checked.value : { ...checked.value, fields: exampleFields(await loadSecureInputConfig(process.env), checked.value.formId) };
-          return send(res, 200, summarizeCall(await runScriptedCall(sandbox, ask)));
+          return send(res, 200, summarizeCall(await runAnyScriptedCall(sandbox, ask)));
         }
         const session = /^\/sessions\/([A-Za-z0-9._:+-]{1,128})$/.exec(url.pathname);
         if (req.method === 'GET' && session) {

@@ -10,6 +10,8 @@ export interface SandboxInfo {
   apiUrl: string;
   startedAt: string;
   validationUrl: string;
+  /** The telephony the sandbox runs (absent: chime, as before the Connect telephony existed). */
+  telephony?: 'chime' | 'connect';
 }
 
 const file = (dataDir: string): string => join(dataDir, 'sandbox.json');

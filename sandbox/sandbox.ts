@@ -21,6 +21,7 @@ import { makeLocalCertificates } from './tls/certificates';
 import { startValidationServer, type RunningValidationServer } from '../lambdas/validation-service/server';
 import type { SessionOutcome, SessionRequest } from '../lambdas/shared/session/contract';
 import { CallRecorder } from './recording/call-recording';
+import { createValidateHandler, type ValidateHandler } from '../lambdas/session/validate/handler';
 
 export const SANDBOX_SMA_ID = 'sandbox-sma';
 export const SANDBOX_AGENT_ENDPOINT = '+15555550100';
@@ -31,6 +32,8 @@ export const AUDIT_CHAIN_TABLE = 'AuditChainTable';
 export const SESSION_TABLE = 'SessionTable';
 export const VAULT_TABLE = 'CardVaultTable';
 const VAULT_KEY_ALIAS = 'alias/secure-ivr-vault';
+/** The audit digest signing key (ECC P-256); `secure-ivr audit verify --digest-key` names it. */
+export const DIGEST_KEY_ALIAS = 'alias/secure-ivr-audit-digest';
 
 export interface SandboxOptions {
   /** Where all state lives (DynamoDB, S3, KMS keys, logs). @default ./.sandbox */
@@ -58,6 +61,11 @@ export interface SandboxOptions {
    * in-process is simpler for tests. @default false
    */
   storageInChildProcesses?: boolean;
+  /**
+   * The telephony scripted calls and the keypad page use: the Chime SIP media application emulator, or
+   * the Amazon Connect flow emulator running the stack's secure-input flow. @default 'chime'
+   */
+  telephony?: 'chime' | 'connect';
 }
 
 type LambdaModule = { handler: (event: unknown, context: unknown) => Promise<unknown> };
@@ -68,7 +76,6 @@ const HANDLERS: Record<string, () => Promise<LambdaModule>> = {
   begin: asModule(() => import('../lambdas/session/begin/handler')),
   getKey: asModule(() => import('../lambdas/session/get-key/handler')),
   insert: asModule(() => import('../lambdas/session/info-insert/handler')),
-  validate: asModule(() => import('../lambdas/session/validate/handler')),
   end: asModule(() => import('../lambdas/session/end/handler')),
   abort: asModule(() => import('../lambdas/session/abort/handler')),
 };
@@ -114,12 +121,30 @@ export type StageHook = (payload: unknown) => Promise<void>;
 
 export class Sandbox {
   private sweeper: NodeJS.Timeout | undefined;
+  private nextDigestHour: string | undefined;
+
+  /** Signs the audit digest of every hour that ended since the last one (the digest function's own code). */
+  public async digestEndedHours(now: Date = new Date()): Promise<string[]> {
+    const { handler } = await import('../lambdas/audit/digest-handler');
+    const current = now.toISOString().slice(0, 13);
+    const written: string[] = [];
+    while (this.nextDigestHour !== undefined && this.nextDigestHour < current) {
+      const hour = this.nextDigestHour;
+      await handler({ time: now.toISOString(), hour });
+      written.push(hour);
+      this.nextDigestHour = new Date(new Date(`${hour}:00:00.000Z`).getTime() + 3600 * 1000).toISOString().slice(0, 13);
+    }
+    return written;
+  }
   /** Writes each call's recording (WAV) to S3 when the call ends. */
   public recorder: CallRecorder | undefined;
+  private validators: { current: ValidateHandler } | undefined;
   /** Hooks by handler role (begin, getKey, insert, validate, end, abort). */
   public readonly stageHooks: Map<string, StageHook>;
   /** Timing scale of calls a person places on the keypad page (see SandboxOptions.interactiveTimingScale). */
   public interactiveTimingScale = 0;
+  /** The Amazon Connect telephony, when the sandbox runs with `telephony: 'connect'`. */
+  public connect: import('./connect/connect-sandbox').ConnectSandbox | undefined;
 
   private constructor(
     public readonly dataDir: string,
@@ -156,7 +181,7 @@ export class Sandbox {
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
 
-    const kms = await startKms({ ...(options.ephemeral ? {} : { dataDir: join(dataDir, 'kms') }), keys: [VAULT_KEY_ALIAS] });
+    const kms = await startKms({ ...(options.ephemeral ? {} : { dataDir: join(dataDir, 'kms') }), keys: [VAULT_KEY_ALIAS], signingKeys: [DIGEST_KEY_ALIAS] });
     const dynamoOptions = {
       ...(options.ephemeral ? {} : { dataDir: join(dataDir, 'dynamodb') }),
       tables: [
@@ -184,6 +209,9 @@ export class Sandbox {
       caPem = certs.caPem;
     }
 
+    // The Validate stage runs on the sandbox's own handler instance (its HTTPS pool lives and dies with
+    // this sandbox); restartValidator() makes a new one after the validation settings changed.
+    const validators: { current: ValidateHandler } = { current: createValidateHandler() };
     const stageHooks = new Map<string, StageHook>();
     const stageTimings: StageTiming[] = [];
     const { definition, functionIds } = synthesizeSessionDefinition();
@@ -192,7 +220,7 @@ export class Sandbox {
       functionRoles: functionIds,
       waitTimeScale: 0.01,
       invoke: async (role, payload) => {
-        const load = HANDLERS[role];
+        const load = role === 'validate' ? async (): Promise<LambdaModule> => ({ handler: validators.current as LambdaModule['handler'] }) : HANDLERS[role];
         if (!load) throw new Error(`No handler for role ${role}`);
         await stageHooks.get(role)?.(payload);
         const started = performance.now();
@@ -219,10 +247,13 @@ export class Sandbox {
       VAULT_KEY_ARN: kms.keyArn(VAULT_KEY_ALIAS),
       VAULT_TTL_SECONDS: '900',
       SIP_MEDIA_APPLICATION_ID: SANDBOX_SMA_ID,
+      // Sessions pick their adapter by call id; Connect call ids exist only when its telephony runs.
+      TELEPHONY_ADAPTERS: options.telephony === 'connect' ? 'both' : 'chime',
       AGENT_ENDPOINT_TYPE: 'PSTN',
       AGENT_ENDPOINT_URI: SANDBOX_AGENT_ENDPOINT,
       RECORDING_BUCKET,
       AUDIT_BUCKET,
+      AUDIT_DIGEST_KEY_ARN: kms.keyArn(DIGEST_KEY_ALIAS),
       AUDIT_CHAIN_TABLE,
       RECORDING_PREFIX: 'calls',
       VALIDATION_URL: validationUrl,
@@ -234,20 +265,27 @@ export class Sandbox {
     // Begin and the agent API read the configuration file; a parameter or inline JSON left over would win.
     delete process.env.SECURE_INPUT_CONFIG_PARAMETER;
     delete process.env.SECURE_INPUT_CONFIG_JSON;
-    // The validator keeps its HTTPS client for the life of the process; a new sandbox brings a new service.
-    (await import('../lambdas/session/validate/handler')).resetValidatorRuntime();
 
     const sandbox = new Sandbox(dataDir, logDir, kms, dynamo, s3, sfn, emulator, voice, validation, validationUrl, stageHooks, stageTimings);
     const recorder = new CallRecorder(async () => (await import('../lambdas/shared/clients')).s3Client());
     emulator.onCallEnded((call) => recorder.onCallEnded(call));
     sandbox.recorder = recorder;
+    sandbox.validators = validators;
     sandbox.interactiveTimingScale = interactiveScale;
     // DynamoDB TTL is a backstop in AWS; dynalite has none, so the sandbox sweeps expired items itself.
+    // The hourly audit digests (an EventBridge schedule in AWS): each hour that ends while the sandbox runs.
+    sandbox.nextDigestHour = new Date().toISOString().slice(0, 13);
     sandbox.sweeper = setInterval(() => {
       void dynamo.sweepExpired(VAULT_TABLE).catch(() => undefined);
       void dynamo.sweepExpired(SESSION_TABLE).catch(() => undefined);
+      void sandbox.digestEndedHours().catch(() => undefined);
     }, 60_000);
     sandbox.sweeper.unref();
+    if (options.telephony === 'connect') {
+      const [{ ConnectSandbox }, { parseFormsConfig }, { readFileSync }] = await Promise.all([import('./connect/connect-sandbox'), import('../lambdas/shared/session/forms-config'), import('node:fs')]);
+      const { forms } = parseFormsConfig(JSON.parse(readFileSync(process.env.FORMS_FILE ?? '', 'utf8')));
+      sandbox.connect = await ConnectSandbox.start({ forms, timingScale: scriptedScale });
+    }
     return sandbox;
   }
 
@@ -282,17 +320,28 @@ export class Sandbox {
 
   /** Every AWS request the sandbox served, per service operation. */
   public requestCounts(): Record<string, number> {
-    return { ...this.kms.counts(), ...this.dynamo.counts(), ...this.s3.counts(), ...this.sfn.counts(), ...this.voice.counts() };
+    return { ...this.kms.counts(), ...this.dynamo.counts(), ...this.s3.counts(), ...this.sfn.counts(), ...this.voice.counts(), ...(this.connect?.counts() ?? {}) };
   }
 
   public resetCounts(): void {
     for (const engine of [this.kms, this.dynamo, this.s3, this.sfn, this.voice]) engine.resetCounts();
+    this.connect?.resetCounts();
     this.stageTimings.length = 0;
+  }
+
+  /** Makes the Validate stage read its settings (VALIDATION_URL, CA, …) from the environment again. */
+  public async restartValidator(): Promise<void> {
+    if (!this.validators) return;
+    const previous = this.validators.current;
+    this.validators.current = createValidateHandler();
+    await previous.close();
   }
 
   public async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
+    await this.validators?.current.close();
     for (const call of this.emulator.activeCalls()) await call.hangUpCaller().catch(() => undefined);
+    await this.connect?.close();
     await this.recorder?.flush();
     await Promise.allSettled([this.voice.close(), this.sfn.close(), this.validation?.close(), this.s3.close(), this.dynamo.close(), this.kms.close()]);
   }

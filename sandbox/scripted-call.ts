@@ -47,7 +47,14 @@ export interface CallSummary {
   error: string | null;
 }
 
-export function summarizeCall(result: CallResult): CallSummary {
+/** A scripted call on whichever telephony the sandbox runs (Chime SMA, or Amazon Connect). */
+export async function runAnyScriptedCall(sandbox: Sandbox, options: ScriptedCallOptions): Promise<Omit<CallResult, 'call' | 'executionArn'>> {
+  if (!sandbox.connect) return runScriptedCall(sandbox, options);
+  const { runConnectScriptedCall } = await import('./connect/connect-call');
+  return runConnectScriptedCall(sandbox, sandbox.connect, options);
+}
+
+export function summarizeCall(result: Omit<CallResult, 'call' | 'executionArn'>): CallSummary {
   return {
     sessionId: result.sessionId,
     outcome: result.outcome,

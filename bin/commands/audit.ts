@@ -123,6 +123,24 @@ async function digestPublicKey(keyId: string, region: string | undefined): Promi
   }
 }
 
+/** The sandbox's digest key, read from its data directory by a private local KMS for this command. */
+async function sandboxDigestPublicKey(keyId: string, args: ParsedArgs): Promise<Uint8Array> {
+  const [{ join, resolve }, { startKms }, { KMSClient, GetPublicKeyCommand }] = await Promise.all([import('node:path'), import('../../sandbox/engines/kms'), import('@aws-sdk/client-kms')]);
+  const engine = await startKms({ dataDir: join(resolve(one(args, 'data-dir') ?? '.sandbox'), 'kms'), keys: [] });
+  const kms = new KMSClient({ region: 'us-east-1', endpoint: engine.endpoint, credentials: { accessKeyId: 'sandbox-reader', secretAccessKey: 'sandbox-reader' } });
+  try {
+    const out = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
+    if (!out.PublicKey) throw new UsageError('the digest key has no public key; is it the SIGN_VERIFY digest key?');
+    return out.PublicKey;
+  } catch (e) {
+    if (e instanceof Error && e.name === 'NotFoundException') throw new UsageError('the sandbox has no such digest key (it is alias/secure-ivr-audit-digest)');
+    throw e;
+  } finally {
+    kms.destroy();
+    await engine.close();
+  }
+}
+
 async function verify(args: ParsedArgs, win: { from: Date; to: Date }, opened: Opened, out: NodeJS.WritableStream, progress: (d: number, t: number) => void): Promise<number> {
   const { verifyWindow } = await import('../../lambdas/audit/audit-reader');
   const now = new Date();
@@ -135,7 +153,7 @@ async function verify(args: ParsedArgs, win: { from: Date; to: Date }, opened: O
     const since = one(args, 'digests-since');
     const [{ verifyDigestWindow }, { isHour, publicKeyFromDer }] = await Promise.all([import('../../lambdas/audit/audit-reader'), import('../../lambdas/audit/digest-chain')]);
     if (since !== undefined && !isHour(since)) throw new UsageError('--digests-since must be YYYY-MM-DDTHH (UTC)');
-    const publicKey = publicKeyFromDer(await digestPublicKey(digestKey, one(args, 'region')));
+    const publicKey = publicKeyFromDer(opened.sandbox ? await sandboxDigestPublicKey(digestKey, args) : await digestPublicKey(digestKey, one(args, 'region')));
     const checked = await verifyDigestWindow(opened.source, win, { publicKey, now, ...(since ? { fromHour: since } : {}) });
     report.findings.push(...checked.findings);
     digests = { digests: checked.digests, coveredStreams: checked.coveredStreams };

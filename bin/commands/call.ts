@@ -9,22 +9,26 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, one, UsageError } from './args';
 import { KEY_PATTERN } from '../../sandbox/sma/caller';
-import { exampleFields, parseFormsConfig } from '../../lambdas/shared/session/forms';
+import { exampleFields } from '../../lambdas/shared/session/forms';
+import { parseFormsConfig } from '../../lambdas/shared/session/forms-config';
+import { SESSION_ERROR } from '../../lambdas/shared/session/contract';
 import type { CallSummary } from '../../sandbox/scripted-call';
 
-export const CALL_USAGE = `Usage: secure-ivr call --keys "<dtmf>" [--field id=value]... [--form id] [--validation-url URL] [--data-dir DIR] [--json]
+export const CALL_USAGE = `Usage: secure-ivr call --keys "<dtmf>" [--field id=value]... [--form id] [--validation-url URL] [--data-dir DIR] [--telephony chime|connect] [--json]
 
   --keys            what the caller presses: 0-9 # *; w lets the current prompt time out; h hangs up
   --field id=value  a form field the agent fills in (repeat); without any, the form's example values
   --form id         the secure input form (default card-payment)
   --validation-url  validate against this web service (https://…; http:// only on loopback)
   --data-dir DIR    where the sandbox keeps its state (default ./.sandbox)
+  --telephony T     chime (SIP media application, default) or connect (Amazon Connect flow emulator);
+                    a running sandbox uses the telephony it was started with
   --json            print one JSON object instead of the result line`;
 
 export function exitCodeFor(summary: Pick<CallSummary, 'outcome' | 'error'>): number {
   if (summary.outcome === 'accepted' || summary.outcome === 'declined') return 0;
-  if (summary.outcome === 'aborted' && summary.error === 'CallerHungUp') return 3;
-  if (summary.outcome === 'aborted' && summary.error === 'SessionRequestRefused') return 2;
+  if (summary.outcome === 'aborted' && summary.error === SESSION_ERROR.callerHungUp) return 3;
+  if (summary.outcome === 'aborted' && summary.error === SESSION_ERROR.requestRefused) return 2;
   return 1;
 }
 
@@ -35,7 +39,7 @@ function formExamples(formId: string): Record<string, string> {
 export async function runCallCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   let args;
   try {
-    args = parseArgs(argv, { keys: { value: true }, field: { value: true, repeat: true }, form: { value: true }, 'validation-url': { value: true }, 'data-dir': { value: true }, json: {}, help: {} });
+    args = parseArgs(argv, { keys: { value: true }, field: { value: true, repeat: true }, form: { value: true }, 'validation-url': { value: true }, 'data-dir': { value: true }, telephony: { value: true }, json: {}, help: {} });
     if (args.flags.has('help')) {
       out.write(`${CALL_USAGE}\n`);
       return 0;
@@ -57,11 +61,13 @@ export async function runCallCommand(argv: string[], out: NodeJS.WritableStream,
       const problem = validationUrlProblem(validationUrl);
       if (problem) throw new UsageError(`--validation-url is refused: ${problem}`);
     }
+    const telephony = one(args, 'telephony') ?? 'chime';
+    if (telephony !== 'chime' && telephony !== 'connect') throw new UsageError('--telephony must be chime or connect');
     const formId = one(args, 'form') ?? 'card-payment';
     const dataDir = resolve(one(args, 'data-dir') ?? '.sandbox');
     const request = { keys, formId, fields: Object.keys(fields).length > 0 ? fields : formExamples(formId) };
 
-    const summary = await runCall(dataDir, request, validationUrl);
+    const summary = await runCall(dataDir, request, validationUrl, telephony);
     if (args.flags.has('json')) {
       const { resultLine: _line, error: _error, ...shown } = summary;
       out.write(`${JSON.stringify(shown)}\n`);
@@ -83,19 +89,20 @@ export async function runCallCommand(argv: string[], out: NodeJS.WritableStream,
   }
 }
 
-async function runCall(dataDir: string, request: { keys: string; formId: string; fields: Record<string, string> }, validationUrl: string | undefined): Promise<CallSummary> {
+async function runCall(dataDir: string, request: { keys: string; formId: string; fields: Record<string, string> }, validationUrl: string | undefined, telephony: 'chime' | 'connect'): Promise<CallSummary> {
   const { findRunningSandbox } = await import('../../sandbox/discovery');
   const running = validationUrl === undefined ? findRunningSandbox(dataDir) : undefined;
+  if (running && (running.telephony ?? 'chime') !== telephony) throw new UsageError(`the sandbox running on ${dataDir} uses ${running.telephony ?? 'chime'} telephony; stop it or give --telephony ${running.telephony ?? 'chime'}`);
   if (running) {
     const response = await fetch(`${running.apiUrl}/calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
     const body = (await response.json()) as CallSummary & { problems?: string[] };
     if (!response.ok) throw new UsageError((body.problems ?? ['the sandbox refused the call']).join('; '));
     return body;
   }
-  const [{ Sandbox }, { runScriptedCall, summarizeCall }] = await Promise.all([import('../../sandbox/sandbox'), import('../../sandbox/scripted-call')]);
-  const sandbox = await Sandbox.start({ storageInChildProcesses: true, dataDir, ...(validationUrl ? { validationUrl } : {}) });
+  const [{ Sandbox }, { runAnyScriptedCall, summarizeCall }] = await Promise.all([import('../../sandbox/sandbox'), import('../../sandbox/scripted-call')]);
+  const sandbox = await Sandbox.start({ storageInChildProcesses: true, dataDir, telephony, ...(validationUrl ? { validationUrl } : {}) });
   try {
-    return summarizeCall(await runScriptedCall(sandbox, request));
+    return summarizeCall(await runAnyScriptedCall(sandbox, request));
   } finally {
     await sandbox.close();
   }

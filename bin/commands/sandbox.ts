@@ -5,14 +5,16 @@
 import { resolve } from 'node:path';
 import { parseArgs, one, UsageError } from './args';
 
-export const SANDBOX_USAGE = `Usage: secure-ivr sandbox [--port N] [--data-dir DIR] [--validation-url URL] [--timing-scale N]
+export const SANDBOX_USAGE = `Usage: secure-ivr sandbox [--port N] [--data-dir DIR] [--validation-url URL] [--timing-scale N] [--telephony chime|connect]
 
   --port N          the sandbox API port on 127.0.0.1 (default 8780; 0 picks a free one)
   --data-dir DIR    where all state lives: DynamoDB, S3, KMS keys, logs (default ./.sandbox)
   --validation-url  validate against another web service instead of the built-in one
   --timing-scale N  timing of calls placed on the keypad page: 1 is real time, prompts and key
                     time-outs as on a phone (default 1); 0 runs them instantly. Scripted calls
-                    (secure-ivr call) always run instantly`;
+                    (secure-ivr call) always run instantly
+  --telephony T     chime: the SIP media application emulator (default); connect: the Amazon Connect
+                    flow emulator running the stack's secure-input flow (agent on hold, quick connect)`;
 
 /** Parses --timing-scale: a number from 0 to 10. */
 export function parseTimingScale(raw: string | undefined): number {
@@ -27,8 +29,9 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
   let dataDir: string;
   let validationUrl: string | undefined;
   let interactiveTimingScale: number;
+  let telephony: 'chime' | 'connect';
   try {
-    const args = parseArgs(argv, { port: { value: true }, 'data-dir': { value: true }, 'validation-url': { value: true }, 'timing-scale': { value: true }, help: {} });
+    const args = parseArgs(argv, { port: { value: true }, 'data-dir': { value: true }, 'validation-url': { value: true }, 'timing-scale': { value: true }, telephony: { value: true }, help: {} });
     if (args.flags.has('help')) {
       out.write(`${SANDBOX_USAGE}\n`);
       return 0;
@@ -38,6 +41,9 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
     dataDir = resolve(one(args, 'data-dir') ?? '.sandbox');
     validationUrl = one(args, 'validation-url');
     interactiveTimingScale = parseTimingScale(one(args, 'timing-scale'));
+    const chosen = one(args, 'telephony') ?? 'chime';
+    if (chosen !== 'chime' && chosen !== 'connect') throw new UsageError('--telephony must be chime or connect');
+    telephony = chosen;
   } catch (e) {
     err.write(`secure-ivr sandbox: ${e instanceof Error ? e.message : 'bad usage'}\n${SANDBOX_USAGE}\n`);
     return 2;
@@ -48,7 +54,7 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
     err.write(`secure-ivr sandbox: a sandbox (pid ${running.pid}) already uses ${dataDir} at ${running.apiUrl}\n`);
     return 1;
   }
-  const sandbox = await Sandbox.start({ storageInChildProcesses: true, dataDir, interactiveTimingScale, ...(validationUrl ? { validationUrl } : {}) });
+  const sandbox = await Sandbox.start({ storageInChildProcesses: true, dataDir, interactiveTimingScale, telephony, ...(validationUrl ? { validationUrl } : {}) });
   let api;
   try {
     api = await startApiServer(sandbox, port);
@@ -57,7 +63,7 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
     err.write(`secure-ivr sandbox: cannot listen on port ${port} (${e instanceof Error ? e.message : 'error'}); choose another with --port\n`);
     return 1;
   }
-  discovery.writeSandboxInfo(dataDir, { pid: process.pid, apiUrl: api.url, startedAt: new Date().toISOString(), validationUrl: sandbox.validationUrl });
+  discovery.writeSandboxInfo(dataDir, { pid: process.pid, apiUrl: api.url, startedAt: new Date().toISOString(), validationUrl: sandbox.validationUrl, telephony });
   out.write(
     [
       'secure-ivr sandbox is running',
@@ -70,10 +76,11 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
       `  KMS                 ${sandbox.kms.endpoint}`,
       `  S3                  ${sandbox.s3.endpoint}`,
       `  Chime SDK Voice     ${sandbox.voice.endpoint}`,
+      ...(sandbox.connect ? [`  Amazon Connect      flow emulator, instance ${sandbox.connect.emulator.instanceArn}`, `  Secrets Manager     ${sandbox.connect.secrets.endpoint}  (flow key ${sandbox.connect.securityKey.keyId}, made at start)`] : []),
       `  data                ${dataDir}`,
       `  logs                ${sandbox.logDir}`,
       '',
-      'Try:  npx secure-ivr call --keys "4111111111111111#1230#737#"',
+      `Try:  npx secure-ivr call --keys "4111111111111111#1230#737#"${sandbox.connect ? ' --telephony connect' : ''}`,
       'Stop: Ctrl+C',
       '',
     ].join('\n'),

@@ -22,6 +22,7 @@ import {
   type SessionRecord,
   type SessionStoreDeps,
 } from '../shared/session/session-store';
+import { CARD_FIELD_LABELS, CARD_FIELDS, type CardField, isCardField } from '../shared/card/card-fields';
 import { AgentRequestRefusedError } from './errors';
 import type { InteractionDirectory, InteractionInfo } from './interactions';
 
@@ -54,8 +55,6 @@ export interface AgentServiceDeps {
 }
 
 const FINISHED = new Set<SessionStatus>(['accepted', 'declined', 'aborted']);
-const CARD_FIELD_LABEL = { pan: 'Card number', exp: 'Expiry date', cvv: 'Security code' } as const;
-type CardField = keyof typeof CARD_FIELD_LABEL;
 
 export interface StartBody {
   interactionId: string;
@@ -114,7 +113,7 @@ export function formView(form: FormDefinition): FormView {
     title: form.title,
     description: form.description,
     language: form.ivr.language,
-    cardFields: form.cardFields.map((id) => ({ id, label: CARD_FIELD_LABEL[id] })),
+    cardFields: form.cardFields.map((id) => ({ id, label: CARD_FIELD_LABELS[id] })),
     fields: form.fields.map((f) => ({ id: f.id, displayName: f.displayName, required: f.required, ...(f.pattern ? { pattern: f.pattern } : {}), ...(f.example ? { example: f.example } : {}) })),
   };
 }
@@ -186,7 +185,7 @@ export class AgentService {
       running: true,
       createdAt: now,
       updatedAt: now,
-      progress: form.cardFields.map((field) => ({ field, label: CARD_FIELD_LABEL[field], state: 'waiting', attempts: 0 })),
+      progress: form.cardFields.map((field) => ({ field, label: CARD_FIELD_LABELS[field], state: 'waiting', attempts: 0 })),
       ...(retryOf ? { retryOf } : {}),
     };
   }
@@ -232,10 +231,10 @@ export class AgentService {
   /** Asks the caller to key one card field again (the one being keyed or one already captured). */
   public async reenter(agent: AgentIdentity, sessionId: string, raw: unknown): Promise<SessionView> {
     const field = typeof raw === 'object' && raw !== null ? (raw as { field?: unknown }).field : undefined;
-    if (field !== 'pan' && field !== 'exp' && field !== 'cvv') throw new AgentRequestRefusedError('bad-request', 'field must be pan, exp or cvv');
+    if (!isCardField(field)) throw new AgentRequestRefusedError('bad-request', 'field must be pan, exp or cvv');
     const { record, request } = await this.ownSession(agent, sessionId, false);
     if (record.status !== 'capturing') throw new AgentRequestRefusedError('not-capturing', 'The caller is not keying card details now, so there is nothing to re-enter');
-    if (!record.progress?.[field]) throw new AgentRequestRefusedError('not-capturing', `The caller has not reached the ${CARD_FIELD_LABEL[field].toLowerCase()} yet`);
+    if (!record.progress?.[field]) throw new AgentRequestRefusedError('not-capturing', `The caller has not reached the ${CARD_FIELD_LABELS[field].toLowerCase()} yet`);
     const update: CallUpdate = { op: 'secure-reenter', sessionId, field };
     const sent = await this.deps.calls.update(record.callTransactionId, update);
     if (!sent) throw new AgentRequestRefusedError('not-connected', 'The call is no longer connected');
@@ -328,7 +327,7 @@ export class AgentService {
 
   private view(record: SessionRecord, request: Pick<AgentRequestRecord, 'retryOf' | 'closedAt' | 'cancelRequestedAt'> | undefined): SessionView {
     const form = this.deps.config.forms.find((f) => f.id === record.formId);
-    const fields: CardField[] = form?.cardFields ?? ['pan', 'exp', 'cvv'];
+    const fields: readonly CardField[] = form?.cardFields ?? CARD_FIELDS;
     return {
       sessionId: record.sessionId,
       interactionId: record.callTransactionId,
@@ -341,7 +340,7 @@ export class AgentService {
       updatedAt: record.updatedAt,
       progress: fields.map((field) => {
         const p = record.progress?.[field];
-        return { field, label: CARD_FIELD_LABEL[field], state: p?.status ?? 'waiting', attempts: p?.attempts ?? 0 };
+        return { field, label: CARD_FIELD_LABELS[field], state: p?.status ?? 'waiting', attempts: p?.attempts ?? 0 };
       }),
       ...(record.brand ? { brand: record.brand } : {}),
       ...(record.last4 && /^\d{4}$/.test(record.last4) ? { last4: record.last4 } : {}),

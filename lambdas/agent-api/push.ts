@@ -7,6 +7,7 @@
  * A message carries counts and the last four at most — never a digit the caller keyed otherwise.
  */
 import type { SessionEvent } from '../shared/session/events';
+import { CARD_FIELDS, type CardField } from '../shared/card/card-fields';
 
 export const PUSH_STAGES = [
   'requested',
@@ -22,7 +23,7 @@ export const PUSH_STAGES = [
   'ended',
 ] as const;
 export type PushStage = (typeof PUSH_STAGES)[number];
-export type PushField = 'pan' | 'exp' | 'cvv';
+export type PushField = CardField;
 
 export type AgentPush =
   | { type: 'session.stage'; sessionId: string; stage: PushStage; at: string }
@@ -50,9 +51,7 @@ export type AgentPush =
       at: string;
     };
 
-export const PUSH_TYPES = ['session.stage', 'field.progress', 'card.captured', 'caller.hung-up', 'session.outcome'] as const;
-
-const FIELDS = new Set<PushField>(['pan', 'exp', 'cvv']);
+const FIELDS = new Set<PushField>(CARD_FIELDS);
 /** Free text from events can quote what a service said; a card-length digit run never passes. */
 const clean = (text: unknown): string => String(text ?? '').replace(/\d{12,19}/g, '[card]').slice(0, 200);
 const LAST4 = /^\d{4}$/;

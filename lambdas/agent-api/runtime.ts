@@ -12,6 +12,7 @@ import type { SessionStoreDeps } from '../shared/session/session-store';
 import { AgentService } from './agent-service';
 import type { InteractionDirectory } from './interactions';
 import { sfnSdk, voiceSdk } from '../shared/sdk';
+import { startOrLeaveForFlow } from '../telephony/connect/pending-requests';
 
 export const AGENT_ENV = {
   /** SSM parameter holding config/secure-ivr.json (AWS); Begin reads the same one. */
@@ -47,11 +48,13 @@ export function liveAgentService(env: NodeJS.ProcessEnv, config: FormsConfig, op
   const smaId = r.required(ENV.smaId);
   r.done();
   const now = (): Date => new Date();
+  const store: SessionStoreDeps = { ...liveSessionStore(env), tableName, now };
   return new AgentService({
     config,
-    store: { ...liveSessionStore(env), tableName, now },
+    store,
     workflow: {
-      start: async (request) => startSecureSession(await sfnClient(), stateMachineArn, request),
+      // On an Amazon Connect call the session starts when the secure flow claims the request.
+      start: (request) => startOrLeaveForFlow(store, request, async (r) => startSecureSession(await sfnClient(), stateMachineArn, r)),
       fail: async (taskToken, error, cause) => {
         const { SendTaskFailureCommand } = await sfnSdk();
         await (await sfnClient()).send(new SendTaskFailureCommand({ taskToken, error, cause }));

@@ -20,7 +20,6 @@ export function digestKey(hour: string): string {
 export function digestDayPrefix(day: string): string {
   return `${DIGESTS_PREFIX}day=${day}/`;
 }
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export const dayOf = (iso: string): string => iso.slice(0, 10);
 
@@ -60,4 +59,3 @@ export function daysBetween(from: Date, to: Date, maxDays = 3660): string[] {
   return days;
 }
 
-export const isDay = (s: string): boolean => DAY.test(s);

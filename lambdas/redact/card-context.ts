@@ -33,6 +33,12 @@ interface Token {
   digitEnds?: number[];
 }
 
+/** A letter or combining mark (ASCII answered without a regular expression). */
+function isLetter(cp: number): boolean {
+  if (cp < 128) return ((cp | 0x20) >= 97 && (cp | 0x20) <= 122);
+  return /[\p{L}\p{M}]/u.test(String.fromCodePoint(cp));
+}
+
 function tokenise(text: string, from: number, to: number): Token[] {
   const tokens: Token[] = [];
   let i = from;
@@ -55,11 +61,11 @@ function tokenise(text: string, from: number, to: number): Token[] {
         i += w;
       }
       tokens.push({ kind: 'num', start, end: i, value, digitStarts, digitEnds });
-    } else if (/\p{L}/u.test(String.fromCodePoint(cp))) {
+    } else if (isLetter(cp)) {
       const start = i;
       while (i < to) {
         const c = text.codePointAt(i) as number;
-        if (!/[\p{L}\p{M}]/u.test(String.fromCodePoint(c)) && !(c >= 48 && c <= 57 && i > start)) break;
+        if (!isLetter(c) && !(c >= 48 && c <= 57 && i > start)) break;
         i += c > 0xffff ? 2 : 1;
       }
       tokens.push({ kind: 'word', start, end: i, value: text.slice(start, i).toLowerCase() });

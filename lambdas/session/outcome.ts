@@ -4,7 +4,7 @@
  * and explains an abort. Reasons come from error names only; a Step Functions Cause is quoted only for
  * our own refusal, whose message is built from field names.
  */
-import type { AbortInput, EndInput, FinalStatus, SessionOutcome } from '../shared/session/contract';
+import type { AbortInput, EndInput, FinalStatus, SessionErrorName, SessionOutcome } from '../shared/session/contract';
 import { SESSION_ERROR } from '../shared/session/contract';
 import { cleanDetails, resultLine } from '../shared/session/result-line';
 
@@ -64,13 +64,21 @@ export function abortOutcome(input: Pick<AbortInput, 'session' | 'capture' | 'va
   });
 }
 
-const ABORT_REASONS: Record<string, string> = {
-  // The agent API fails GetKey's task token with this name when the agent cancels.
+/** A reason for every name in SESSION_ERROR (the compiler checks none is missing). */
+const SESSION_ERROR_REASONS: Record<SessionErrorName, string> = {
+  // The agent API (or GetKey) fails the task with this name when the agent cancels.
   [SESSION_ERROR.agentCancelled]: 'cancelled by the agent; no payment was taken',
   [SESSION_ERROR.callerHungUp]: 'caller hung up; no payment was taken',
   [SESSION_ERROR.recordingPauseFailed]: 'call recording could not be paused, so no card details were requested',
   [SESSION_ERROR.telephonyFailed]: 'the call could not be switched to the secure IVR',
+  // Quoted from the Cause when it carries our message (abortReason); this is for a Cause that does not.
+  [SESSION_ERROR.requestRefused]: 'the secure session request was refused',
+};
+
+const ABORT_REASONS: Record<string, string> = {
+  ...SESSION_ERROR_REASONS,
   'States.Timeout': 'the secure session timed out',
+  // Class names of errors a task may throw (lambdas/shared/errors.ts, lambdas/telephony/port.ts).
   VaultCryptoError: 'card data could not be protected; no payment was taken',
   VaultItemNotFoundError: 'card data was no longer available',
   TelephonyFailedError: 'the call could not be switched to the secure IVR',

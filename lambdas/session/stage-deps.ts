@@ -7,6 +7,7 @@ import { ENV } from '../shared/session/contract';
 import type { SessionStoreDeps } from '../shared/session/session-store';
 import { ChimeSmaTelephony } from '../telephony/chime-sma/sma-telephony';
 import type { Telephony } from '../telephony/port';
+import { ConnectTelephony, TelephonyRouter } from '../telephony/connect/connect-telephony';
 import { sessionEvent, type EventDetailValue, type SessionEvent, type SessionEventType } from '../shared/session/events';
 import { emitSafely, eventSinkFor } from '../shared/session/event-sinks';
 
@@ -38,11 +39,13 @@ export function stageDeps(
   const r = new EnvReader(env);
   const sessionTable = needs.sessions ? r.required(ENV.sessionTable) : '';
   const vaultTable = needs.vault ? r.required(ENV.vaultTable) : '';
-  const smaId = needs.telephony ? r.required(ENV.smaId) : '';
+  const adapters = r.oneOf(ENV.telephonyAdapters, ['chime', 'connect', 'both'] as const, 'chime');
+  const smaId = needs.telephony && adapters !== 'connect' ? r.required(ENV.smaId) : '';
   r.done();
   const now = (): Date => new Date();
   const log: StageLogger = logger ?? { info: () => undefined, error: () => undefined };
   const sink = eventSinkFor(log, env);
+  const sessions = async (): Promise<SessionStoreDeps> => ({ ddb: await documentClient(), tableName: sessionTable, now });
   return {
     now,
     emit: (type, base, success, details) => emitSafely(sink, sessionEvent(type, { ...base, component }, success, now(), details), log),
@@ -53,7 +56,8 @@ export function stageDeps(
         log,
       ),
     vaultTable,
-    sessions: async () => ({ ddb: await documentClient(), tableName: sessionTable, now }),
-    telephony: new ChimeSmaTelephony(voiceClient, smaId),
+    sessions,
+    // Each session's call id says which adapter carries it (Connect call ids start with "connect:").
+    telephony: new TelephonyRouter(adapters !== 'connect' ? new ChimeSmaTelephony(voiceClient, smaId) : undefined, adapters !== 'chime' ? new ConnectTelephony(sessions) : undefined),
   };
 }

@@ -1,7 +1,10 @@
 /**
- * Error classes shared by the handlers. Messages say what went wrong and what to do next and never
- * contain input values: an input may be card data.
+ * Error classes shared by the handlers. Every class's `.name` is its class name, set as a literal (a
+ * minifier renames classes); the ones that cross the Step Functions boundary are named after their entry
+ * in SESSION_ERROR. Messages say what went wrong and what to do next and never contain input values: an
+ * input may be card data.
  */
+import { SESSION_ERROR } from './session/contract';
 
 /** Lambda configuration is missing or wrong; raised once, at start-up, naming every problem. */
 export class ConfigurationError extends Error {
@@ -34,13 +37,24 @@ export class VaultCryptoError extends Error {
 export class AgentCancelled extends Error {
   public constructor() {
     super('The agent cancelled the secure session before card entry began.');
-    this.name = 'AgentCancelled';
+    this.name = SESSION_ERROR.agentCancelled;
   }
 }
 
-/** Narrows an unknown caught value to an Error without trusting its message. */
-export function assertIsError(value: unknown): asserts value is Error {
-  if (!(value instanceof Error)) throw new Error('A non-Error value was thrown');
+/** The caller hung up after keying the card; InfoInsert ends the session before anything is sent. */
+export class CallerHungUp extends Error {
+  public constructor() {
+    super('The caller hung up after keying the card; nothing was sent for validation.');
+    this.name = SESSION_ERROR.callerHungUp;
+  }
+}
+
+/** Begin refused the agent's request; the reason names fields and forms, never values. */
+export class SessionRequestRefused extends Error {
+  public constructor(reason: string) {
+    super(reason);
+    this.name = SESSION_ERROR.requestRefused;
+  }
 }
 
 /** A failure's name only: safe to log and to pass on, since names never carry input. */

@@ -12,9 +12,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { VaultCryptoError, VaultItemNotFoundError } from './errors';
 import { dynamoLib, kmsSdk } from './sdk';
+import { CARD_FIELDS, type CardField } from './card/card-fields';
 
-export type CardField = 'pan' | 'exp' | 'cvv';
-export const CARD_FIELDS: readonly CardField[] = ['pan', 'exp', 'cvv'];
 
 /** One sealed field as stored: nothing here is readable without the vault key. */
 export interface SealedField {

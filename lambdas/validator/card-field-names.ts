@@ -3,12 +3,9 @@
  * services name them differently, so they are configurable (CARD_FIELD_NAMES, JSON
  * `{"pan":"…","exp":"…","cvv":"…"}`); the validator and the reference service read the same setting.
  */
+import { CARD_FIELDS, type CardField } from '../shared/card/card-fields';
 
-export interface CardFieldNames {
-  pan: string;
-  exp: string;
-  cvv: string;
-}
+export type CardFieldNames = Record<CardField, string>;
 
 export const DEFAULT_CARD_FIELD_NAMES: Readonly<CardFieldNames> = { pan: 'card number', exp: 'expiry date', cvv: 'security code' };
 
@@ -28,7 +25,7 @@ export function parseCardFieldNames(raw: string | undefined, setting = 'CARD_FIE
   const unknownKeys = Object.keys(record).filter((k) => k !== 'pan' && k !== 'exp' && k !== 'cvv');
   if (unknownKeys.length > 0) return { ok: false, problem: `${setting} may only have the keys pan, exp and cvv` };
   const names = { ...DEFAULT_CARD_FIELD_NAMES };
-  for (const key of ['pan', 'exp', 'cvv'] as const) {
+  for (const key of CARD_FIELDS) {
     const value = record[key];
     if (value === undefined) continue;
     if (typeof value !== 'string' || value.trim() === '' || value.length > 100 || /[\u0000-\u001f\u007f-\u009f]/.test(value)) {

@@ -145,7 +145,12 @@ interface AttemptFailure {
 type AttemptResult = { kind: 'reply'; status: number; body: string } | { kind: 'failed'; failure: AttemptFailure };
 
 /** Marks a request destroyed by our own timers or caps, so its error event is not classified again. */
-class RequestAbandonedError extends Error {}
+class RequestAbandonedError extends Error {
+  public constructor() {
+    super('The request was abandoned before a reply came.');
+    this.name = 'RequestAbandonedError';
+  }
+}
 
 function classify(err: unknown, handshakeDone: boolean): AttemptFailure {
   const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : '';

@@ -6,6 +6,7 @@
  */
 import { Annotations, ArnFormat, CfnElement, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/session/contract';
 import { AgentApi } from '../constructs/agent-api';
@@ -24,6 +25,7 @@ import { SessionTable } from '../constructs/session-table';
 import { ReferenceValidationService } from '../constructs/validation-service';
 import { ValidatorTrust } from '../constructs/validator-trust';
 import { CHIME_VOICE_PRINCIPAL, SipMediaApplication } from '../constructs/sip-media-application';
+import { ConnectSecureInput } from '../constructs/connect-secure-input';
 import type { SecureIvrConfig } from '../stack-config';
 
 /** S3 key prefix the SMA handler gives Chime for call recordings. */
@@ -55,6 +57,8 @@ export class SecureIvrStack extends Stack {
   public readonly dashboard: OperationsDashboard;
   /** Only with context deployReferenceService=true. */
   public readonly referenceService?: ReferenceValidationService;
+  /** Only with context telephony=connect|both: secure input on the Amazon Connect instance. */
+  public readonly connect?: ConnectSecureInput;
 
   public constructor(scope: Construct, id: string, props: SecureIvrStackProps) {
     const { config } = props;
@@ -206,6 +210,8 @@ export class SecureIvrStack extends Stack {
       alarms: this.alarms.alarms,
     });
 
+    if (config.connect) this.connect = this.addConnect(config, stateMachineName, captureTimeout, logsKey, [getKey, end, abort]);
+
     new CfnOutput(this, 'SipMediaApplicationId', { value: this.sipMediaApplication.smaId, description: 'Target of the SIP rule for the IVR phone number' });
     new CfnOutput(this, 'StateMachineArn', { value: this.session.stateMachine.stateMachineArn });
     new CfnOutput(this, 'RedactionUrl', { value: this.redaction.functionUrl.url, description: 'Synchronous redaction route (IAM auth); EventBridge: source secure-ivr.redaction' });
@@ -225,6 +231,38 @@ export class SecureIvrStack extends Stack {
     if (this.referenceService) {
       new CfnOutput(this, 'ReferenceValidationServiceUrl', { value: this.referenceService.url, description: 'Reference validation service (test cards only; IAM auth, SigV4 service lambda)' });
     }
+  }
+
+  /** Secure input on the Connect instance: its own construct, wired to the same session, vault, audit and console. */
+  private addConnect(config: SecureIvrConfig, stateMachineName: string, captureTimeout: Duration, logsKey: kms.IKey, telephonyStages: PciFunction[]): ConnectSecureInput {
+    const connect = config.connect as NonNullable<SecureIvrConfig['connect']>;
+    const secureInput = new ConnectSecureInput(this, 'ConnectSecureInput', {
+      instanceArn: connect.instanceArn,
+      forms: config.forms,
+      agentQueues: connect.agentQueues,
+      sessions: this.sessions,
+      vault: this.vault,
+      stateMachineArn: this.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      grantTaskResponse: (fn) => this.session.grantTaskResponse(fn),
+      logsKey,
+      vaultTtlSeconds: captureTimeout.toSeconds() + 300,
+      consoleUrl: this.agentConsole.consoleUrl,
+      flowKeyGeneration: connect.flowKeyGeneration,
+      flowKeyValidDays: connect.flowKeyValidDays,
+      flowKeyAlarmDays: connect.flowKeyAlarmDays,
+      defaultLanguage: config.language,
+    });
+    this.agentApi.bindConfigReader(secureInput.claimFunction);
+    for (const fn of [...secureInput.flowFunctions, secureInput.contactEventsFunction]) {
+      this.audit.grantAppend(fn);
+      this.agentApi.bindPushSink(fn, this.sessions);
+    }
+    secureInput.addAlarmTopic(this.alarms.topic);
+    // The stages pick the adapter per session from its call id.
+    for (const fn of telephonyStages) fn.addEnvironment(ENV.telephonyAdapters, config.telephony);
+    new CfnOutput(this, 'ConnectSecureInputFlowArn', { value: secureInput.contactFlow.attrContactFlowArn, description: 'The QUEUE_TRANSFER flow behind the Secure Input quick connect' });
+    new CfnOutput(this, 'ConnectQuickConnectArn', { value: secureInput.quickConnect.attrQuickConnectArn, description: 'Secure Input quick connect (agents transfer the caller with it)' });
+    return secureInput;
   }
 
   /**

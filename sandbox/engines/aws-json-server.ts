@@ -119,6 +119,9 @@ export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise
       else res.destroy();
     });
   });
+  // Idle keep-alive sockets outlive any pause between a pooled client's requests (see dynamodb.ts).
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 61_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

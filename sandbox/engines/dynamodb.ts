@@ -62,6 +62,11 @@ export async function startDynamo(options: DynamoEngineOptions): Promise<DynamoE
   const faults = new FaultPlan('dynamodb');
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDir === undefined ? {} : { path: options.dataDir }) });
 
+  // Keep idle keep-alive sockets open longer than any pause between a client's requests: a server that
+  // closes a socket just as a pooled client reuses it makes the client see ECONNRESET under load.
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 61_000;
+
   // Put the counter and the fault plan in front of dynalite's own request handler.
   const [serve] = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   if (!serve) throw new Error('dynalite did not register a request handler; check the dynalite version.');

@@ -36,6 +36,8 @@ export interface SoakOptions {
   progress?: (done: number, total: number, outcomes: Record<string, number>) => void;
   /** Keep the sandbox data directory here. @default a new temp dir */
   dataDir?: string;
+  /** The telephony the calls run on. @default 'chime' */
+  telephony?: 'chime' | 'connect';
 }
 
 export interface Percentiles {
@@ -45,6 +47,8 @@ export interface Percentiles {
 }
 
 export interface SoakReport {
+  /** The telephony the calls ran on (absent: chime). */
+  telephony?: 'chime' | 'connect';
   calls: number;
   concurrency: number;
   seed: number;
@@ -108,7 +112,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const seed = options.seed ?? 1;
   const deadlineMs = options.deadlineMs ?? 5000;
   const validationTimeoutMs = options.validationTimeoutMs ?? 1000;
-  const plans = planCalls({ calls, seed, kinds: options.kinds, ...(options.faultRate !== undefined ? { faultRate: options.faultRate } : {}) });
+  // SMA invocation faults have no Connect counterpart (see sandbox/connect/soak-call.ts).
+  const kinds = options.telephony === 'connect' ? options.kinds.filter((k) => k !== 'sma-duplicate' && k !== 'sma-slow') : options.kinds;
+  const plans = planCalls({ calls, seed, kinds, ...(options.faultRate !== undefined ? { faultRate: options.faultRate } : {}) });
   const byAccount = new Map(plans.map((p) => [p.account, p]));
   const rnd = seededRandom(seed ^ 0x5eed);
 
@@ -136,7 +142,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   process.env.VALIDATION_TIMEOUT_MS = String(validationTimeoutMs);
   process.env.VALIDATION_CONNECT_TIMEOUT_MS = String(Math.min(500, validationTimeoutMs));
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'soak-sandbox-'));
-  const sandbox = await Sandbox.start({ dataDir, ephemeral: true, validationUrl: service.url, validationCaPem: service.caPem });
+  const sandbox = await Sandbox.start({ dataDir, ephemeral: true, validationUrl: service.url, validationCaPem: service.caPem, telephony: options.telephony ?? 'chime' });
+  const { runPlannedConnectCall } = await import('../connect/soak-call');
   const started = Date.now();
   try {
     sandbox.emulator.deadlineMs = deadlineMs;
@@ -153,7 +160,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       });
     }
 
-    const results: Array<{ plan: CallPlan; result: CallResult | undefined; error?: string; sessionId: string; call?: EmulatedCall }> = [];
+    const results: Array<{ plan: CallPlan; result: Omit<CallResult, 'call' | 'executionArn'> | undefined; error?: string; sessionId: string; call?: EmulatedCall }> = [];
     const outcomes: Record<string, number> = {};
     let next = 0;
     const lane = async (): Promise<void> => {
@@ -161,7 +168,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         const plan = plans[next] as CallPlan;
         next += 1;
         const sessionId = randomUUID();
-        const ran = await runPlannedCall(sandbox, plan, sessionId, sessionHooks, { deadlineMs, random: () => rnd.next(), armTls: () => service.armConnectionFault('tls-wrong-cert', 3) }).catch(
+        const armTls = (): void => service.armConnectionFault('tls-wrong-cert', 3);
+        const planned = sandbox.connect
+          ? runPlannedConnectCall(sandbox, plan, sessionId, sessionHooks, { fields: FIELDS(plan.account), armTls }).then((r) => ({ result: r.result, call: undefined }))
+          : runPlannedCall(sandbox, plan, sessionId, sessionHooks, { deadlineMs, random: () => rnd.next(), armTls });
+        const ran = await planned.catch(
           (err: unknown) => ({ result: undefined, call: undefined, error: err instanceof Error ? err.message : String(err) }),
         );
         results.push({ plan, sessionId, ...ran });
@@ -176,6 +187,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const settleBy = Date.now() + (options.settleMs ?? 30_000);
     while ((sandbox.sfn.runningCount() > 0 || sandbox.sfn.pendingTaskTokens() > 0) && Date.now() < settleBy) await sleep(100);
     for (const call of sandbox.emulator.activeCalls()) await withTimeout(call.hangUpCaller(), 5000);
+    for (const contact of sandbox.connect?.emulator.activeContacts() ?? []) contact.hangUpCaller();
     await sandbox.recorder?.flush();
     const wallMs = Date.now() - started;
     const problems: string[] = [];
@@ -202,7 +214,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const hits = findSentinels(artifacts, { long: Object.values(SOAK_CARDS), short: [SOAK_EXPIRY, SOAK_CVV, SOAK_CVV_AMEX] });
     problems.push(...hits.slice(0, 10).map((h) => `card data: ${h}`));
 
-    const violations = allCalls.flatMap((c) => c.violations.filter((v) => CARD_SAFETY.test(v)).map((v) => `${c.transactionId}: ${v}`));
+    const violations = [
+      ...allCalls.flatMap((c) => c.violations.filter((v) => CARD_SAFETY.test(v)).map((v) => `${c.transactionId}: ${v}`)),
+      // Every violation the Connect emulator records is about card safety (prompts, keys, logging).
+      ...(sandbox.connect?.emulator.contacts() ?? []).flatMap((c) => c.violations.map((v) => `${c.initialContactId}: ${v}`)),
+    ];
     problems.push(...violations.slice(0, 10));
     for (const r of results.filter((x) => x.result === undefined).slice(0, 10)) problems.push(`call ${r.plan.index} (${r.plan.fault}) did not complete: ${r.error ?? 'unknown'}`);
 
@@ -219,6 +235,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     stageMs.smaHandler = percentiles(allCalls.flatMap((c) => c.invocations.filter((i) => i.error === undefined).map((i) => i.durationMs)));
 
     return {
+      ...(sandbox.connect ? { telephony: 'connect' as const } : {}),
       calls,
       concurrency,
       seed,

@@ -182,7 +182,7 @@ describe('an agent acts only on their own calls (review item 6, deployed handler
 describe('agent endpoints in the configuration', () => {
   it('refuses an endpoint shared by two users (a call on it would have no single owner) and one that is not a number or SIP user', () => {
     // Prepare
-    const { parseFormsConfig } = require('../../lambdas/shared/session/forms') as typeof import('../../lambdas/shared/session/forms');
+    const { parseFormsConfig } = require('../../lambdas/shared/session/forms-config') as typeof import('../../lambdas/shared/session/forms-config');
     const shared = { ...CONFIG, users: [{ id: 'alice', endpoints: [ALICE_DESK] }, { id: 'dave', endpoints: [ALICE_DESK] }] };
     const bad = { ...CONFIG, users: [{ id: 'alice', endpoints: ['sip:alice@evil example'] }, { id: 'dave' }] };
     // Act / Assess

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { agentAccess, FormsConfigError, initiateRefusal, parseFormsConfig, RIGHTS } from '../../lambdas/shared/session/forms';
+import { agentAccess, FormsConfigError, initiateRefusal, RIGHTS } from '../../lambdas/shared/session/forms';
+import { parseFormsConfig } from '../../lambdas/shared/session/forms-config';
 import { sessionEvent } from '../../lambdas/shared/session/events';
 import { toPushes } from '../../lambdas/agent-api/push';
 

@@ -9,7 +9,8 @@ import { writeOutcomeRecord } from '../../lambdas/audit/outcomes';
 import { tokenRightsFromClaims } from '../../lambdas/agent-api/jwt';
 import { rsaSigner, signHs256ForTest, signRs256 } from '../helpers/rs256';
 import { identityFromClaims } from '../../lambdas/agent-api/auth';
-import { FormsConfigError, parseFormsConfig } from '../../lambdas/shared/session/forms';
+import { FormsConfigError } from '../../lambdas/shared/session/forms';
+import { parseFormsConfig } from '../../lambdas/shared/session/forms-config';
 import { AUDIT_BUCKET } from '../../sandbox/sandbox';
 import { startAgentSandbox, type AgentSandbox } from './agent-sandbox';
 

@@ -11,7 +11,9 @@ import { AUDIT_BUCKET, RECORDING_BUCKET, Sandbox } from '../../sandbox/sandbox';
 import { runScriptedCall } from '../../sandbox/scripted-call';
 import { ScriptedCaller, InteractiveCaller, type CallerKey, type KeySource } from '../../sandbox/sma/caller';
 import type { EmulatedCall } from '../../sandbox/sma/emulator';
-import { s3ObjectSource, pullRecords, verifyWindow } from '../../lambdas/audit/audit-reader';
+import { s3ObjectSource, pullRecords, verifyDigestWindow, verifyWindow } from '../../lambdas/audit/audit-reader';
+import { DIGEST_KEY_ALIAS } from '../../sandbox/sandbox';
+import { publicKeyFromDer } from '../../lambdas/audit/digest-chain';
 import { readOutcomes } from '../../lambdas/audit/outcomes';
 import { s3Client } from '../../lambdas/shared/clients';
 import { decodeWav } from '../../sandbox/recording/wav';
@@ -138,6 +140,22 @@ describe('the audit trail of every session path', () => {
   it('pulls one agent’s sessions only', async () => {
     const records = await pullRecords(await source(), { ...window(), agentId: 'nobody' });
     expect(records).toEqual([]);
+  });
+});
+
+describe('the signed hourly digests in the sandbox (review item 5)', () => {
+  it('signs the hour the sessions ran in, and every session verifies as covered', async () => {
+    // Prepare: the sandbox's schedule, one hour on (its sweeper does this each hour that ends).
+    const runHour = new Date().toISOString().slice(0, 13);
+    const written = await sandbox.digestEndedHours(new Date(Date.now() + 3600_000));
+    const [{ GetPublicKeyCommand }, { kmsClient }] = await Promise.all([import('@aws-sdk/client-kms'), import('../../lambdas/shared/clients')]);
+    const publicKey = publicKeyFromDer((await (await kmsClient()).send(new GetPublicKeyCommand({ KeyId: DIGEST_KEY_ALIAS }))).PublicKey as Uint8Array);
+    // Act
+    const report = await verifyDigestWindow(await source(), window(), { publicKey, now: new Date(), fromHour: runHour });
+    // Assess
+    expect(written).toContain(runHour);
+    expect(report.findings).toEqual([]);
+    expect(report.coveredStreams).toBeGreaterThanOrEqual(ran.length);
   });
 });
 

@@ -14,7 +14,7 @@ import { AgentService } from '../../lambdas/agent-api/agent-service';
 import type { InteractionDirectory } from '../../lambdas/agent-api/interactions';
 import { routeAgentRequest } from '../../lambdas/agent-api/routes';
 import { parseBody } from '../../lambdas/agent-api/http-handler';
-import { parseFormsConfig } from '../../lambdas/shared/session/forms';
+import { parseFormsConfig } from '../../lambdas/shared/session/forms-config';
 import { brokenJson, fuzzRandom, fuzzRuns, mutate, PAN_SENTINEL, randomValue } from './fuzz-kit';
 
 const ddb = mockClient(DynamoDBDocumentClient);

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sandbox } from '../../sandbox/sandbox';
 import type { EmulatedCall } from '../../sandbox/sma/emulator';
+import type { ConnectContact } from '../../sandbox/connect/emulator';
 
 export interface Artifact {
   where: string;
@@ -32,7 +33,45 @@ export async function collectArtifacts(sandbox: Sandbox, calls: EmulatedCall[], 
     }
   }
   agentPayloads.forEach((p, i) => artifacts.push({ where: `agent payload ${i}`, text: JSON.stringify(p) }));
+  if (sandbox.connect) artifacts.push(...connectArtifacts(sandbox.connect.emulator.contacts()));
   return artifacts;
+}
+
+/**
+ * What an Amazon Connect contact kept or showed: its contact attributes, the flow log written while
+ * logging was on, every prompt's text, and what the flow's functions answered (`$.External`) and were
+ * sent as contact data. The stored input passed to the capture function is ciphertext by design and is
+ * scanned too (a clear card number there is a leak).
+ */
+export function connectArtifacts(contacts: ConnectContact[]): Artifact[] {
+  const artifacts: Artifact[] = [];
+  for (const c of contacts) {
+    artifacts.push({ where: `connect attributes ${c.initialContactId}`, text: JSON.stringify(c.attributes) });
+    c.flowLog.forEach((entry, i) => artifacts.push({ where: `connect flow log ${c.initialContactId}#${i}`, text: JSON.stringify(entry) }));
+    artifacts.push({ where: `connect prompts ${c.initialContactId}`, text: JSON.stringify(c.prompts.map((p) => p.text)) });
+    c.lambdaCalls.forEach((call, i) => {
+      artifacts.push({ where: `connect function answer ${c.initialContactId}#${i}`, text: JSON.stringify(call.response ?? null) });
+      artifacts.push({ where: `connect function event ${c.initialContactId}#${i}`, text: JSON.stringify(call.event) });
+    });
+  }
+  return artifacts;
+}
+
+/** Encryption SDK messages (base64) in contact attributes or flow logs: ciphertext that must not be kept there. */
+export function findStoredCiphertext(contacts: ConnectContact[]): string[] {
+  const hits: string[] = [];
+  const looksSealed = (text: string): boolean =>
+    (text.match(/[A-Za-z0-9+/]{200,}={0,2}/g) ?? []).some((run) => {
+      const head = Buffer.from(run.slice(0, 8), 'base64');
+      return (head[0] === 0x01 && head[1] === 0x80) || head[0] === 0x02;
+    });
+  for (const c of contacts) {
+    if (looksSealed(JSON.stringify(c.attributes))) hits.push(`ciphertext in the contact attributes of ${c.initialContactId}`);
+    c.flowLog.forEach((entry, i) => {
+      if (looksSealed(JSON.stringify(entry))) hits.push(`ciphertext in flow log entry ${i} (${entry.Identifier}) of ${c.initialContactId}`);
+    });
+  }
+  return hits;
 }
 
 /** Places where a sentinel appears: as a digit run, or as a whole JSON string value for short ones. */

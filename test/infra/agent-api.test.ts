@@ -15,7 +15,7 @@ import { AgentApi } from '../../lib/constructs/agent-api';
 import { AgentConsole, AgentConsolePropsError, buildConsole } from '../../lib/constructs/agent-console';
 import { PciFunction } from '../../lib/constructs/pci-function';
 import { SessionTable } from '../../lib/constructs/session-table';
-import { parseFormsConfig } from '../../lambdas/shared/session/forms';
+import { parseFormsConfig } from '../../lambdas/shared/session/forms-config';
 import { asList, CDK_JSON_CONTEXT, identityStatements } from './helpers';
 
 function build(): { app: App; stack: Stack; template: Template; api: AgentApi; console: AgentConsole } {

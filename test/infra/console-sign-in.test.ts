@@ -12,7 +12,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { AgentApi, AgentApiPropsError, type AgentApiProps, defaultCognitoDomainPrefix } from '../../lib/constructs/agent-api';
 import { SessionTable } from '../../lib/constructs/session-table';
 import { readStackConfig, StackConfigError } from '../../lib/stack-config';
-import { parseFormsConfig } from '../../lambdas/shared/session/forms';
+import { parseFormsConfig } from '../../lambdas/shared/session/forms-config';
 import { parseSignInConfig } from '../../web/src/sign-in';
 import { sharedStack, CDK_JSON_CONTEXT, logicalId, newApp, REQUIRED_CONTEXT } from './helpers';
 

@@ -218,9 +218,8 @@ describe('failures are contained', () => {
 
   it('turns an unreachable validation service into a decline with a reason, never a crash', async () => {
     const saved = process.env.VALIDATION_URL;
-    const validator = await import('../../lambdas/session/validate/handler');
     process.env.VALIDATION_URL = 'https://127.0.0.1:9/validate';
-    validator.resetValidatorRuntime();
+    await sandbox.restartValidator();
     try {
       const result = await call(`${VISA}#${EXPIRY}#737#`);
       expect(result.outcome).toBe('declined');
@@ -228,7 +227,7 @@ describe('failures are contained', () => {
       expect(await vaultItems()).toBe(0);
     } finally {
       process.env.VALIDATION_URL = saved;
-      validator.resetValidatorRuntime();
+      await sandbox.restartValidator();
     }
   });
 });

@@ -10,7 +10,12 @@
  * Refused: nested quantifiers, alternatives that overlap under a quantifier, adjacent unbounded
  * quantifiers over overlapping characters, unbounded quantifiers or nesting inside lookarounds,
  * backreferences other than to a small fixed group (which are expanded away), patterns that can
- * match empty text, and programs too large to run.
+ * match empty text, and patterns whose cost (character positions once counted repetitions are
+ * expanded: `[a-z]{1,40}` is 40) exceeds MAX_PATTERN_COST. That cost bounds the matcher's work per
+ * text character: `(?:[a-z]{1,40}\s?){1,60}Z` (2,460 positions) took about 116 s per MB before this
+ * limit and is refused now.
+ *
+ * Exported for every place that runs a configured pattern (redaction rules, form-field patterns).
  */
 import { CharSet } from './char-set';
 import type { PatternNode } from './pattern-parser';
@@ -26,6 +31,31 @@ export const MAX_BACKREF_TEXTS = 16;
 const MAX_EXPANSIONS = 64;
 /** Most characters a lookaround body may span. */
 export const MAX_LOOK_LENGTH = 32;
+/** Most character positions (after expanding counted repetitions) a pattern may have. */
+export const MAX_PATTERN_COST = 500;
+
+/**
+ * Character positions of a pattern once counted repetitions are expanded (`a{3}` is 3, `a{1,40}` is
+ * 40, `a+` is 1, alternatives add up, a lookaround counts its body): the most NFA threads the matcher
+ * may advance per text character, i.e. its cost per character.
+ */
+export function patternCost(node: PatternNode): number {
+  switch (node.kind) {
+    case 'char':
+      return 1;
+    case 'seq':
+      return node.items.reduce((sum, item) => sum + patternCost(item), 0);
+    case 'alt':
+      return node.options.reduce((sum, option) => sum + patternCost(option), 0);
+    case 'repeat':
+      return (node.max === Infinity ? Math.max(node.min, 1) : node.max) * patternCost(node.body);
+    case 'group':
+    case 'look':
+      return patternCost(node.body);
+    default:
+      return 0;
+  }
+}
 
 export function minLength(node: PatternNode): number {
   switch (node.kind) {
@@ -185,6 +215,10 @@ export function checkPattern(root: PatternNode): PatternProblem[] {
   };
   visit(root, false);
   if (minLength(root) === 0) report('the pattern can match empty text, so it would redact nothing while matching everywhere', 0);
+  const cost = patternCost(root);
+  if (cost > MAX_PATTERN_COST) {
+    report(`the pattern is too costly to match: ${cost} character positions once its counted repetitions are expanded (at most ${MAX_PATTERN_COST}); use smaller counts`, 0);
+  }
   return problems;
 }
 

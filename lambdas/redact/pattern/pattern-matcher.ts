@@ -68,7 +68,7 @@ export function compilePattern(source: string, flags = ''): CompileResult {
   if (problems.length > 0) return { ok: false, problems };
   const program = compile(expanded.root);
   if (program.size > MAX_PROGRAM_SIZE) return { ok: false, problems: [{ message: `the pattern compiles to more than ${MAX_PROGRAM_SIZE} steps; use smaller counted quantifiers`, at: 0 }] };
-  return { ok: true, pattern: new PikeMatcher(program, firstSet(expanded.root)) };
+  return { ok: true, pattern: new PikeMatcher(program, firstSet(expanded.root), minLength(expanded.root), minDigits(expanded.root)) };
 }
 
 interface Program {
@@ -219,9 +219,60 @@ function unique(values: number[]): number[] {
   return values.length < 2 ? values : [...new Set(values)];
 }
 
+/** Fewest ASCII digits any match holds (a character class counts when it holds only digits). */
+function minDigits(node: PatternNode): number {
+  switch (node.kind) {
+    case 'char': {
+      const r = node.set.ranges;
+      if (r.length === 0) return 0;
+      for (let i = 0; i < r.length; i += 2) if ((r[i] ?? 0) < 48 || (r[i + 1] ?? 0) > 57) return 0;
+      return 1;
+    }
+    case 'seq':
+      return node.items.reduce((sum, item) => sum + minDigits(item), 0);
+    case 'alt':
+      return Math.min(...node.options.map(minDigits));
+    case 'repeat':
+      return node.min * minDigits(node.body);
+    case 'group':
+      return minDigits(node.body);
+    default:
+      return 0;
+  }
+}
+
+/** The body as a fixed sequence of character sets (`000`, `[0-5]\d`), or null when it is anything else. */
+function fixedSequence(node: PatternNode): CharSet[] | null {
+  if (node.kind === 'char') return [node.set];
+  if (node.kind === 'group') return fixedSequence(node.body);
+  if (node.kind !== 'seq') return null;
+  const sets: CharSet[] = [];
+  for (const item of node.items) {
+    const part = fixedSequence(item);
+    if (part === null) return null;
+    sets.push(...part);
+  }
+  return sets;
+}
+
+const FIXED = new WeakMap<LookSpec, CharSet[] | null>();
+
 function lookHolds(look: LookSpec, text: string, pos: number): boolean {
   let found: boolean;
-  if (look.ahead) found = endsOf(look.body, text, pos).length > 0;
+  let fixed = FIXED.get(look);
+  if (fixed === undefined) {
+    fixed = fixedSequence(look.body);
+    FIXED.set(look, fixed);
+  }
+  if (fixed !== null) {
+    // A fixed sequence (the common case, `(?!000)`): compare in place, nothing allocated.
+    const start = look.ahead ? pos : pos - fixed.length;
+    found = start >= 0 && start + fixed.length <= text.length;
+    for (let k = 0; found && k < fixed.length; k += 1) {
+      const c = text.charCodeAt(start + k);
+      found = c !== LF && (fixed[k] as CharSet).has(c);
+    }
+  } else if (look.ahead) found = endsOf(look.body, text, pos).length > 0;
   else {
     found = false;
     for (let start = pos - look.max; start <= pos - look.min && !found; start += 1) {
@@ -243,37 +294,64 @@ class ThreadList {
 
 class PikeMatcher implements CompiledPattern {
   private readonly firstAscii = new Uint8Array(128);
+  /** Characters any match consists of (lookaround bodies excluded: they consume nothing). */
+  private readonly alphabet: CharSet;
+  private readonly alphabetAscii = new Uint8Array(128);
 
   public constructor(
     private readonly program: Program,
     private readonly first: CharSet,
+    /** Shortest match: a match lies inside a run of at least this many alphabet characters. */
+    private readonly minMatch: number,
+    /** Fewest ASCII digits in a match: a run with fewer is skipped (an SSN rule skips "2026-11-29"). */
+    private readonly minDigitCount = 0,
   ) {
     for (let c = 0; c < 128; c += 1) this.firstAscii[c] = first.has(c) ? 1 : 0;
+    let alphabet = new CharSet([]);
+    for (let pc = 0; pc < program.size; pc += 1) if (program.op[pc] === OP_CHAR) alphabet = alphabet.union(program.sets[program.a[pc] as number] as CharSet);
+    this.alphabet = alphabet;
+    for (let c = 0; c < 128; c += 1) this.alphabetAscii[c] = alphabet.has(c) ? 1 : 0;
   }
 
   public findAll(text: string, onMatch: (start: number, end: number) => void): void {
-    // Most texts hold no character a match can start with: answer without allocating anything.
-    let first = 0;
-    while (first < text.length && !this.canStart(text.charCodeAt(first))) first += 1;
-    if (first >= text.length) return;
-    const size = this.program.size;
-    const scratch: Scratch = { clist: new ThreadList(size), nlist: new ThreadList(size), marks: new Int32Array(size).fill(-1), stack: new Int32Array(size * 2 + 2), generation: 0 };
-    let from = first;
-    while (from < text.length) {
-      const found = this.search(text, from, scratch);
-      if (found === null) return;
-      onMatch(found[0], found[1]);
-      // Accepted patterns never match empty text, so the search always moves forward.
-      from = Math.max(found[1], found[0] + 1);
+    // A match is a stretch of alphabet characters at least minMatch long: the VM runs only inside
+    // such runs (an SSN rule never looks at a timestamp "10:03:05" or a word), still linear.
+    const n = text.length;
+    let scratch: Scratch | undefined;
+    let i = 0;
+    while (i < n) {
+      while (i < n && !this.inAlphabet(text.charCodeAt(i))) i += 1;
+      const runStart = i;
+      let digits = 0;
+      for (; i < n; i += 1) {
+        const c = text.charCodeAt(i);
+        if (!this.inAlphabet(c)) break;
+        if (c >= 48 && c <= 57) digits += 1;
+      }
+      if (i - runStart < Math.max(1, this.minMatch) || digits < this.minDigitCount) continue;
+      const size = this.program.size;
+      scratch ??= { clist: new ThreadList(size), nlist: new ThreadList(size), marks: new Int32Array(size).fill(-1), stack: new Int32Array(size * 2 + 2), generation: 0 };
+      let from = runStart;
+      while (from < i) {
+        const found = this.search(text, from, scratch, i);
+        if (found === null) break;
+        onMatch(found[0], found[1]);
+        // Accepted patterns never match empty text, so the search always moves forward.
+        from = Math.max(found[1], found[0] + 1);
+      }
     }
+  }
+
+  private inAlphabet(code: number): boolean {
+    return code < 128 ? this.alphabetAscii[code] === 1 : this.alphabet.has(code);
   }
 
   private canStart(code: number): boolean {
     return code < 128 ? this.firstAscii[code] === 1 : this.first.has(code);
   }
 
-  /** Leftmost-first match at or after `from`, as [start, end), or null. */
-  private search(text: string, from: number, scratch: Scratch): [number, number] | null {
+  /** Leftmost-first match starting in [from, limit), as [start, end), or null. */
+  private search(text: string, from: number, scratch: Scratch, limit: number): [number, number] | null {
     const p = this.program;
     const n = text.length;
     let { clist, nlist } = scratch;
@@ -316,14 +394,15 @@ class PikeMatcher implements CompiledPattern {
     for (;;) {
       if (matchStart < 0) {
         if (clist.length === 0) {
-          while (pos < n && !this.canStart(text.charCodeAt(pos))) pos += 1;
-          if (pos >= n) {
+          while (pos < limit && !this.canStart(text.charCodeAt(pos))) pos += 1;
+          if (pos >= limit) {
             scratch.generation = generation + 1;
             return null;
           }
           generation += 1;
         }
-        add(clist, 0, pos, pos);
+        // No match may start at or after the limit (it would lie in a later run).
+        if (pos < limit) add(clist, 0, pos, pos);
       }
       if (clist.length === 0) {
         if (matchStart >= 0) break;
@@ -343,7 +422,9 @@ class PikeMatcher implements CompiledPattern {
         }
         if (code >= 0 && code !== LF && (p.sets[p.a[pc] as number] as CharSet).has(code)) add(nlist, pc + 1, pos + 1, clist.starts[i] as number);
       }
-      [clist, nlist] = [nlist, clist];
+      const swap = clist;
+      clist = nlist;
+      nlist = swap;
       if (pos >= n) break;
       pos += 1;
       if (clist.length === 0 && matchStart >= 0) break;

@@ -2,19 +2,13 @@
  * Begin: checks the agent's request server-side (rights, form assignment, party count, fields) and
  * opens the session, naming the workgroup the form was started under (finance outcomes report it).
  * Refusals are
- * SessionRequestRefusedError with a reason the agent can read (they name fields, never values).
+ * SessionRequestRefused (lambdas/shared/errors.ts) with a reason the agent can read (they name fields, never values).
  */
 import { randomBytes } from 'node:crypto';
+import { SessionRequestRefused } from '../../shared/errors';
 import type { SessionContext, SessionRequest } from '../../shared/session/contract';
 import { checkFieldValues, initiateRefusal, workgroupFor, type FormsConfig } from '../../shared/session/forms';
 import { createSession, SessionAlreadyRunningError, type SessionStoreDeps } from '../../shared/session/session-store';
-
-export class SessionRequestRefusedError extends Error {
-  public constructor(reason: string) {
-    super(reason);
-    this.name = 'SessionRequestRefused';
-  }
-}
 
 const ID = /^[A-Za-z0-9._:+-]{1,128}$/;
 const REFERENCE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -56,9 +50,9 @@ export function checkRequest(raw: unknown, forms: FormsConfig): { request?: Sess
 
 export async function beginSession(deps: SessionStoreDeps, forms: FormsConfig, raw: unknown): Promise<SessionContext> {
   const { request, problems } = checkRequest(raw, forms);
-  if (!request || problems.length > 0) throw new SessionRequestRefusedError(`Secure session refused: ${problems.join('; ')}`);
+  if (!request || problems.length > 0) throw new SessionRequestRefused(`Secure session refused: ${problems.join('; ')}`);
   const form = forms.forms.find((f) => f.id === request.formId);
-  if (!form) throw new SessionRequestRefusedError('Secure session refused: unknown form');
+  if (!form) throw new SessionRequestRefused('Secure session refused: unknown form');
   const workgroup = workgroupFor(forms, request.agentId, form.id);
   const context: SessionContext = {
     sessionId: request.sessionId,
@@ -72,7 +66,7 @@ export async function beginSession(deps: SessionStoreDeps, forms: FormsConfig, r
   try {
     await createSession(deps, request, context);
   } catch (err) {
-    if (err instanceof SessionAlreadyRunningError) throw new SessionRequestRefusedError(`Secure session refused: ${err.message}`);
+    if (err instanceof SessionAlreadyRunningError) throw new SessionRequestRefused(`Secure session refused: ${err.message}`);
     throw err;
   }
   return context;

@@ -2,6 +2,7 @@
  * Step Functions task: Begin. The secure input configuration comes from the same loader the agent API
  * uses (SSM parameter in AWS, the file in the sandbox), read once per container.
  */
+import { SessionRequestRefused } from '../../shared/errors';
 import { createLogger } from '../../shared/logging';
 import type { SessionContext } from '../../shared/session/contract';
 import { cachedSecureInputConfig, loadSecureInputConfig } from '../../shared/session/config-source';
@@ -33,7 +34,7 @@ export const handler = async (event: unknown): Promise<SessionContext> => {
     await deps.emitAll([requested, { type: 'session.begun', success: true, details: { formId: context.formId } }], { ...base, transactionId: context.transactionId });
     return context;
   } catch (err) {
-    const refused = err instanceof Error && err.name === 'SessionRequestRefused';
+    const refused = err instanceof SessionRequestRefused;
     logger.warn('session not begun', { error: err instanceof Error ? err.name : 'UnknownError', reason: refused ? err.message : undefined });
     await deps.emitAll([requested, { type: 'begin.refused', success: false, details: { reason: refused ? err.message : `internal error (${err instanceof Error ? err.name : 'UnknownError'})` } }], base);
     throw err;

@@ -3,6 +3,7 @@
  * data. A caller who hung up after keying the card ends the session here, before anything is sent.
  */
 import { documentClient } from '../../shared/clients';
+import { CallerHungUp } from '../../shared/errors';
 import { createLogger } from '../../shared/logging';
 import type { InfoInsertInput } from '../../shared/session/contract';
 import { getSession } from '../../shared/session/session-store';
@@ -11,13 +12,6 @@ import { stageDeps } from '../stage-deps';
 
 const logger = createLogger('session-insert');
 let deps: ReturnType<typeof stageDeps> | undefined;
-
-export class CallerHungUpError extends Error {
-  public constructor() {
-    super('The caller hung up after keying the card; nothing was sent for validation.');
-    this.name = 'CallerHungUp';
-  }
-}
 
 export const handler = async (event: InfoInsertInput): Promise<void> => {
   deps ??= stageDeps(process.env, { sessions: true, vault: true }, 'session-insert', logger);
@@ -29,7 +23,7 @@ export const handler = async (event: InfoInsertInput): Promise<void> => {
     stage.sessions().then((store) => getSession(store, sessionId)),
     documentClient().then((ddb) => attachParams({ ddb, tableName: stage.vaultTable, now: stage.now }, sessionId, event.vaultRef, event.fields ?? {})),
   ]);
-  if (record?.hungUpAt) throw new CallerHungUpError();
+  if (record?.hungUpAt) throw new CallerHungUp();
   logger.info('form fields attached', { sessionId, fieldCount: Object.keys(event.fields ?? {}).length });
   const { callTransactionId, transactionId } = event.session;
   await deps.emit('fields.attached', { sessionId, callTransactionId, transactionId, actor: { kind: 'system', id: 'session-insert' } }, true, { fieldCount: Object.keys(event.fields ?? {}).length });

@@ -174,45 +174,57 @@ export async function createRuntime(env: NodeJS.ProcessEnv, deps: RuntimeDeps = 
   return { config, client, logger };
 }
 
-let runtime: Promise<Runtime> | undefined;
-let runtimeDeps: RuntimeDeps = {};
+/** The Validate Lambda: one runtime (configuration, trust material, pooled HTTPS client) per instance. */
+export interface ValidateHandler {
+  (event: ValidateInput): Promise<ValidationResult>;
+  /** Closes the pooled connections; the next invocation builds a new runtime. */
+  close(): Promise<void>;
+}
 
-function getRuntime(): Promise<Runtime> {
-  // A failed start (a secret not yet readable) is not cached: the next invocation tries again.
-  runtime ??= createRuntime(process.env, runtimeDeps).catch((err: unknown) => {
-    runtime = undefined;
-    throw err;
+/**
+ * A handler with its own runtime, built on the first invocation from process.env and `deps`. Lambda
+ * uses the module's `handler`; the sandbox and tests make their own (with their own trust readers or
+ * credentials) and close it, so no reset hook is needed.
+ */
+export function createValidateHandler(deps: RuntimeDeps = {}): ValidateHandler {
+  let runtime: Promise<Runtime> | undefined;
+  const getRuntime = (): Promise<Runtime> => {
+    // A failed start (a secret not yet readable) is not cached: the next invocation tries again.
+    runtime ??= createRuntime(process.env, deps).catch((err: unknown) => {
+      runtime = undefined;
+      throw err;
+    });
+    return runtime;
+  };
+  const handle = async (event: ValidateInput): Promise<ValidationResult> => {
+    const { config, client, logger } = await getRuntime();
+    const [ddb, kms] = await Promise.all([documentClient(), kmsClient()]);
+    const started = performance.now();
+    try {
+      return await validateSession(
+        {
+          vault: { ddb, kms, tableName: config.vaultTable, keyArn: config.vaultKeyArn, now: () => new Date() },
+          client,
+          cardFieldNames: config.cardFieldNames,
+          maxReplyBytes: config.maxReplyBytes,
+          logger,
+        },
+        event,
+      );
+    } finally {
+      validationMetrics.milliseconds(METRIC.validationLatency, performance.now() - started);
+    }
+  };
+  return Object.assign(handle, {
+    close: async (): Promise<void> => {
+      const previous = runtime;
+      runtime = undefined;
+      await previous?.then(
+        (r) => r.client.close(),
+        () => undefined,
+      );
+    },
   });
-  return runtime;
 }
 
-/** Drops the cached runtime and closes pooled connections (a sandbox restart, a test); tests may inject deps. */
-export function resetValidatorRuntime(deps: RuntimeDeps = {}): void {
-  const previous = runtime;
-  runtime = undefined;
-  runtimeDeps = deps;
-  void previous?.then(
-    (r) => r.client.close(),
-    () => undefined,
-  );
-}
-
-export const handler = async (event: ValidateInput): Promise<ValidationResult> => {
-  const { config, client, logger } = await getRuntime();
-  const [ddb, kms] = await Promise.all([documentClient(), kmsClient()]);
-  const started = performance.now();
-  try {
-    return await validateSession(
-      {
-        vault: { ddb, kms, tableName: config.vaultTable, keyArn: config.vaultKeyArn, now: () => new Date() },
-        client,
-        cardFieldNames: config.cardFieldNames,
-        maxReplyBytes: config.maxReplyBytes,
-        logger,
-      },
-      event,
-    );
-  } finally {
-    validationMetrics.milliseconds(METRIC.validationLatency, performance.now() - started);
-  }
-};
+export const handler = createValidateHandler();

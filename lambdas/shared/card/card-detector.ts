@@ -18,7 +18,8 @@
  *   its brand's lengths (brand from card-rules.ts) and which passes Luhn (card-rules.ts); a number of
  *   an unknown brand counts only when it stands alone as 16 digits typed 4-4-4-4 or unbroken. In one
  *   run of groups, the longest such window from the leftmost group wins, then the search goes on
- *   after it.
+ *   after it. A window that is only part of its run must be grouped like one number (regularWindow);
+ *   the digits of a valid IBAN and postal tracking runs (20+ digits from a 9, in fours) are skipped.
  *
  * Linear time: a card needs at least 13 consecutive characters that are digits, separators or
  * markup, so plain text is sampled every 13th character and only the neighbourhood of a sample that
@@ -276,16 +277,19 @@ export interface ScanCost {
   parserSteps: number;
 }
 
+const EMPTY = new Int32Array(0);
+
 /** Called for each card number found; return `true` to stop scanning. */
 type OnCard = (match: CardMatchDetail) => boolean | void;
 
 class Scanner {
   // One run of digit groups: per digit its value and where it is written; per group its first digit.
   // Typed arrays reused across runs (grown when a run is longer); counts say how much is in use.
-  private dVal = new Int32Array(64);
-  private dStart = new Int32Array(64);
-  private dEnd = new Int32Array(64);
-  private gFirst = new Int32Array(64);
+  // Allocated on the first digit: most texts scanned (a chat line, an HTML text node) hold none.
+  private dVal = EMPTY;
+  private dStart = EMPTY;
+  private dEnd = EMPTY;
+  private gFirst = EMPTY;
   private dCount = 0;
   private gCount = 0;
   /** Characters just before the run's first digit and just after its last, for the unknown-brand rule. */
@@ -408,7 +412,7 @@ class Scanner {
   private pushDigit(value: number, start: number, end: number, newGroup: boolean): void {
     if (this.dCount === this.dVal.length) {
       const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
-        const b = new Int32Array(a.length * 2);
+        const b = new Int32Array(Math.max(64, a.length * 2));
         b.set(a);
         return b;
       };
@@ -432,8 +436,9 @@ class Scanner {
     const groups = this.gCount;
     const total = this.dCount;
     if (total >= CARD_DETECT_MIN_DIGITS && !this.stopped) {
-      // The digits of a valid IBAN (`DE89 3704 0044 0532 0130 00`) are an account number, not a card.
-      const ibanEnd = ibanEndAt(this.text, this.runBefore);
+      // The digits of a valid IBAN (`DE89 3704 0044 0532 0130 00`) are an account number, not a card;
+      // 20 or more digits starting with 9 in groups of four are a postal tracking number (USPS 9400 1000 …).
+      const ibanEnd = this.isTrackingNumber(groups, total) ? Number.MAX_SAFE_INTEGER : ibanEndAt(this.text, this.runBefore);
       const size = (g: number): number => (g + 1 < groups ? (this.gFirst[g + 1] as number) : total) - (this.gFirst[g] as number);
       let g = 0;
       while (g < groups && !this.stopped) {
@@ -457,6 +462,12 @@ class Scanner {
     this.resetRun(stopAt);
   }
 
+  private isTrackingNumber(groups: number, total: number): boolean {
+    if (total < 20 || this.dVal[0] !== 9 || groups < 5) return false;
+    for (let g = 0; g + 1 < groups; g += 1) if ((this.gFirst[g + 1] as number) - (this.gFirst[g] as number) !== 4) return false;
+    return true;
+  }
+
   private windowDigits(first: number, end: number): string {
     let s = '';
     for (let d = first; d < end; d += 1) s += String.fromCharCode(48 + (this.dVal[d] as number));
@@ -472,7 +483,26 @@ class Scanner {
     const brand = detectBrand(digits);
     if (!BRAND_LENGTHS[brand].includes(length)) return false;
     if (brand === 'unknown' && !this.standsAlone(g, h, groups, stopAt)) return false;
+    if ((g !== 0 || h !== groups - 1) && !this.regularWindow(g, h, groups)) return false;
     return luhnValid(digits);
+  }
+
+  /**
+   * A window that is only part of its run of groups must look typed as one number: groups of 3 or
+   * more digits, all the size of the first except a shorter last one (4-4-4-4, 4-4-4-4-3, 8-8), or
+   * 4-6-5 / 4-6-4. An invoice reference `2022-633041 / 0975/068593` or single digits read out in a
+   * longer run are not cut into a card; a whole run may be grouped any way.
+   */
+  private regularWindow(g: number, h: number, groups: number): boolean {
+    const size = (x: number): number => (x + 1 < groups ? (this.gFirst[x + 1] as number) : this.dCount) - (this.gFirst[x] as number);
+    const first = size(g);
+    if (h - g === 2 && first === 4 && size(g + 1) === 6 && (size(h) === 5 || size(h) === 4)) return true;
+    for (let x = g; x <= h; x += 1) {
+      const s = size(x);
+      if (s < 3) return false;
+      if (x < h ? s !== first : s > first) return false;
+    }
+    return true;
   }
 
   /** An unknown brand's number must be the whole run, typed unbroken or 4-4-4-4, with no letter or digit glued on. */

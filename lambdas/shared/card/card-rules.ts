@@ -47,18 +47,6 @@ export function detectBrand(digits: string): CardBrand {
   return 'unknown';
 }
 
-export const BRAND_NAMES: Record<CardBrand, string> = {
-  visa: 'Visa',
-  mastercard: 'Mastercard',
-  amex: 'American Express',
-  discover: 'Discover',
-  diners: 'Diners Club',
-  jcb: 'JCB',
-  unionpay: 'UnionPay',
-  maestro: 'Maestro',
-  unknown: 'card',
-};
-
 export type FieldCheck = { ok: true } | { ok: false; reason: string };
 
 /** A card number as keyed: 12–19 digits that pass Luhn. The reason never quotes the digits. */
@@ -99,7 +87,3 @@ export function lastFour(digits: string): string {
   return digits.slice(-4);
 }
 
-/** A masked card number for display: only the last four digits kept. */
-export function maskPan(digits: string): string {
-  return `${'•'.repeat(Math.max(0, digits.length - 4))}${lastFour(digits)}`;
-}

@@ -7,7 +7,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ENV } from './contract';
-import { parseFormsConfig, type FormsConfig } from './forms';
+import { type FormsConfig } from './forms';
+import { parseFormsConfig } from './forms-config';
 import { ssmSdk } from '../sdk';
 
 export class SecureInputConfigMissingError extends Error {

@@ -3,6 +3,7 @@
  * the SMA handler, the validator and the sandbox. Nothing here may ever hold card data: the card
  * travels only as KMS ciphertext inside the vault, and between stages as an opaque vault reference.
  */
+import type { CardField } from '../card/card-fields';
 
 /** State names of the workflow; the CDK definition and the sandbox overrides key on them. */
 export const STATE = {
@@ -17,15 +18,20 @@ export const STATE = {
   abortFailed: 'AbortFailed',
 } as const;
 
-/** Error names that cross the Step Functions boundary (SendTaskFailure / thrown by tasks). */
+/**
+ * Error names that cross the Step Functions boundary (SendTaskFailure, or thrown by a task), the one
+ * list every sender and reader refers to. Abort explains them, the agent sees them as an outcome's
+ * `error`, the CLI maps them to exit codes. A class thrown under one of these names is named after it
+ * (lambdas/shared/errors.ts).
+ */
 export const SESSION_ERROR = {
   agentCancelled: 'AgentCancelled',
   callerHungUp: 'CallerHungUp',
   recordingPauseFailed: 'RecordingPauseFailed',
   telephonyFailed: 'TelephonyFailed',
   requestRefused: 'SessionRequestRefused',
-  vaultUnavailable: 'VaultUnavailable',
 } as const;
+export type SessionErrorName = (typeof SESSION_ERROR)[keyof typeof SESSION_ERROR];
 
 /** What the validation service decided. */
 export type Outcome = 'accepted' | 'declined';
@@ -145,7 +151,7 @@ export type CallUpdate =
   | { op: 'secure-begin'; sessionId: string; ivr: string }
   | { op: 'secure-end'; sessionId: string; outcome: FinalStatus; reference: string }
   /** The agent asks the caller to key one card field again (the agent API's re-enter). */
-  | { op: 'secure-reenter'; sessionId: string; field: 'pan' | 'exp' | 'cvv' };
+  | { op: 'secure-reenter'; sessionId: string; field: CardField };
 
 /** Environment variables the functions read (UPPER_SNAKE); the CDK stack sets them. */
 export const ENV = {
@@ -169,4 +175,6 @@ export const ENV = {
   /** A configuration file (the sandbox). */
   secureInputConfigFile: 'FORMS_FILE',
   stateMachineArn: 'STATE_MACHINE_ARN',
+  /** Which telephony adapters the deployment has: chime (default), connect or both. */
+  telephonyAdapters: 'TELEPHONY_ADAPTERS',
 } as const;

@@ -1,12 +1,15 @@
 /**
  * Secure input configuration: the forms an agent fills in (non-confidential fields) and how the IVR
  * behaves, the workgroups forms are assigned to, and who holds the secure input rights.
- * Parsed once from JSON (config/secure-ivr.json; in AWS the SSM parameter Begin and the agent API read, see config-source.ts) and
- * checked with every problem named; field values typed by agents are checked against the form before a
- * session starts, and an agent's access is worked out here so the agent API and Begin agree.
+ * Parsed once from JSON (config/secure-ivr.json; in AWS the SSM parameter Begin and the agent API read,
+ * see config-source.ts) by forms-config.ts, against config/secure-ivr.schema.json; field values typed by
+ * agents are checked against the form before a session starts, and an agent's access is worked out here
+ * so the agent API and Begin agree. No schema validator is loaded here: the SMA handler and the token
+ * checks import this module and stay small.
  */
-import { luhnValid } from '../card/card-rules';
+import { containsCardNumber } from '../card/card-detector';
 import type { IvrSettings } from './contract';
+import type { CardField } from '../card/card-fields';
 
 export interface FormField {
   id: string;
@@ -17,10 +20,6 @@ export interface FormField {
   example?: string;
 }
 
-/** The card fields the IVR collects, in the order it asks for them. */
-export const CARD_FIELDS = ['pan', 'exp', 'cvv'] as const;
-export type CardFieldName = (typeof CARD_FIELDS)[number];
-
 export interface FormDefinition {
   id: string;
   type: 'simple' | 'custom';
@@ -28,7 +27,7 @@ export interface FormDefinition {
   description: string;
   ivr: IvrSettings;
   /** Card fields the caller keys (today always card number, expiry, security code). */
-  cardFields: CardFieldName[];
+  cardFields: CardField[];
   fields: FormField[];
   /** Free name → value pairs for integrations (shown to nobody, passed to nothing card-related). */
   customAttributes: Record<string, string>;
@@ -99,207 +98,6 @@ export class FormsConfigError extends Error {
 
 export const DEFAULT_IVR: IvrSettings = { language: 'en-US', voice: 'Joanna', engine: 'neural', attempts: 3, fieldTimeoutSeconds: 20, interDigitSeconds: 5 };
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const LANGUAGE = /^[a-z]{2,3}-[A-Z]{2}$/;
-
-function checkIvr(where: string, raw: unknown, problems: string[]): IvrSettings {
-  if (raw === undefined) return { ...DEFAULT_IVR };
-  if (!isRecord(raw)) {
-    problems.push(`${where}.ivr must be an object`);
-    return { ...DEFAULT_IVR };
-  }
-  const ivr = { ...DEFAULT_IVR, ...raw } as IvrSettings;
-  if (typeof ivr.language !== 'string' || !LANGUAGE.test(ivr.language)) problems.push(`${where}.ivr.language must be a Polly language code such as en-US`);
-  if (typeof ivr.voice !== 'string' || !/^[A-Za-z]{2,20}$/.test(ivr.voice)) problems.push(`${where}.ivr.voice must be a Polly voice id such as Joanna`);
-  if (ivr.engine !== 'standard' && ivr.engine !== 'neural') problems.push(`${where}.ivr.engine must be standard or neural`);
-  const whole = (name: keyof IvrSettings, min: number, max: number): void => {
-    const v = ivr[name];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) problems.push(`${where}.ivr.${name} must be a whole number from ${min} to ${max}`);
-  };
-  whole('attempts', 1, 5);
-  whole('fieldTimeoutSeconds', 5, 60);
-  whole('interDigitSeconds', 1, 15);
-  return ivr;
-}
-
-/** Parses and checks the forms configuration; throws one error naming every problem. */
-export function parseFormsConfig(raw: unknown): FormsConfig {
-  const problems: string[] = [];
-  if (!isRecord(raw) || !Array.isArray(raw.forms) || raw.forms.length === 0) throw new FormsConfigError(['"forms" must be a non-empty list']);
-  const ids = new Set<string>();
-  const forms = raw.forms.map((f, i): FormDefinition => {
-    const where = `forms[${i}]`;
-    if (!isRecord(f)) {
-      problems.push(`${where} must be an object`);
-      return { id: '', type: 'simple', title: '', description: '', ivr: { ...DEFAULT_IVR }, cardFields: [...CARD_FIELDS], fields: [], customAttributes: {} };
-    }
-    const id = typeof f.id === 'string' ? f.id : '';
-    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(id)) problems.push(`${where}.id must be lower-case letters, digits and dashes`);
-    else if (ids.has(id)) problems.push(`${where}.id "${id}" is used twice`);
-    ids.add(id);
-    if (f.type !== 'simple' && f.type !== 'custom') problems.push(`${where}.type must be simple or custom`);
-    if (typeof f.title !== 'string' || f.title.trim() === '') problems.push(`${where}.title is required`);
-    const fields: FormField[] = [];
-    if (!Array.isArray(f.fields)) problems.push(`${where}.fields must be a list`);
-    else {
-      const fieldIds = new Set<string>();
-      f.fields.forEach((field, j) => {
-        const fw = `${where}.fields[${j}]`;
-        if (!isRecord(field) || typeof field.id !== 'string' || field.id.trim() === '') {
-          problems.push(`${fw}.id is required`);
-          return;
-        }
-        if (fieldIds.has(field.id)) problems.push(`${fw}.id "${field.id}" is used twice`);
-        fieldIds.add(field.id);
-        if (field.pattern !== undefined) {
-          try {
-            new RegExp(String(field.pattern));
-          } catch {
-            problems.push(`${fw}.pattern is not a valid regular expression`);
-          }
-        }
-        fields.push({
-          id: field.id,
-          displayName: typeof field.displayName === 'string' ? field.displayName : field.id,
-          required: field.required === true,
-          ...(typeof field.pattern === 'string' ? { pattern: field.pattern } : {}),
-          ...(typeof field.example === 'string' ? { example: field.example } : {}),
-        });
-      });
-    }
-    return {
-      id,
-      type: f.type === 'custom' ? 'custom' : 'simple',
-      title: typeof f.title === 'string' ? f.title : '',
-      description: typeof f.description === 'string' ? f.description : '',
-      ivr: checkIvr(where, f.ivr, problems),
-      cardFields: checkCardFields(where, isRecord(f.ivr) ? f.ivr.cardFields : undefined, problems),
-      fields,
-      customAttributes: checkAttributes(where, f.customAttributes, problems),
-    };
-  });
-  const config: FormsConfig = { forms };
-  if (raw.workgroups !== undefined || raw.users !== undefined) {
-    const users = checkUsers(raw.users, problems);
-    config.users = users;
-    config.workgroups = checkWorkgroups(raw.workgroups, ids, new Set(users.map((u) => u.id)), problems);
-  }
-  for (const key of Object.keys(raw)) if (!['forms', 'workgroups', 'users', '$schema'].includes(key)) problems.push(`"${key}" is not a known setting`);
-  if (problems.length === 0) problems.push(...financeSeparationProblems(config));
-  if (problems.length > 0) throw new FormsConfigError(problems);
-  return config;
-}
-
-function checkCardFields(where: string, raw: unknown, problems: string[]): CardFieldName[] {
-  if (raw === undefined) return [...CARD_FIELDS];
-  // The IVR asks for all three in this order; other sets would need a change to the IVR, so they are refused.
-  if (!Array.isArray(raw) || raw.length !== CARD_FIELDS.length || raw.some((v, i) => v !== CARD_FIELDS[i])) {
-    problems.push(`${where}.ivr.cardFields must be ["pan", "exp", "cvv"]: the IVR collects card number, expiry and security code`);
-  }
-  return [...CARD_FIELDS];
-}
-
-function checkAttributes(where: string, raw: unknown, problems: string[]): Record<string, string> {
-  if (raw === undefined) return {};
-  if (!isRecord(raw) || Object.values(raw).some((v) => typeof v !== 'string')) {
-    problems.push(`${where}.customAttributes must map names to text`);
-    return {};
-  }
-  if (Object.keys(raw).length > 20) problems.push(`${where}.customAttributes may hold at most 20 entries`);
-  return { ...(raw as Record<string, string>) };
-}
-
-const USER_ID = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
-
-function checkRights(where: string, raw: unknown, problems: string[]): Right[] {
-  if (raw === undefined) return [];
-  if (!Array.isArray(raw)) {
-    problems.push(`${where}.rights must be a list`);
-    return [];
-  }
-  const rights: Right[] = [];
-  raw.forEach((r, i) => {
-    if (typeof r === 'string' && (RIGHTS as readonly string[]).includes(r)) rights.push(r as Right);
-    else problems.push(`${where}.rights[${i}] must be one of ${RIGHTS.join(', ')}`);
-  });
-  return rights;
-}
-
-const AGENT_ENDPOINT = /^(?:\+[1-9][0-9]{6,14}|[A-Za-z0-9._-]{1,36})$/;
-
-function checkEndpoints(where: string, raw: unknown, problems: string[]): string[] | undefined {
-  if (raw === undefined) return undefined;
-  if (!Array.isArray(raw) || raw.some((e) => typeof e !== 'string' || !AGENT_ENDPOINT.test(e))) {
-    problems.push(`${where}.endpoints must be a list of E.164 numbers or SIP user parts`);
-    return undefined;
-  }
-  return [...new Set(raw as string[])];
-}
-
-function checkUsers(raw: unknown, problems: string[]): UserEntry[] {
-  if (!Array.isArray(raw)) {
-    problems.push('"users" must be a list when workgroups are configured');
-    return [];
-  }
-  const seen = new Set<string>();
-  const users: UserEntry[] = [];
-  raw.forEach((u, i) => {
-    const where = `users[${i}]`;
-    if (!isRecord(u) || typeof u.id !== 'string' || !USER_ID.test(u.id)) {
-      problems.push(`${where}.id must be a user name (letters, digits, . _ @ -)`);
-      return;
-    }
-    if (seen.has(u.id)) problems.push(`${where}.id "${u.id}" is used twice`);
-    seen.add(u.id);
-    const endpoints = checkEndpoints(where, u.endpoints, problems);
-    users.push({ id: u.id, name: typeof u.name === 'string' && u.name.trim() !== '' ? u.name : u.id, rights: checkRights(where, u.rights, problems), ...(endpoints ? { endpoints } : {}) });
-  });
-  const owners = new Map<string, string>();
-  for (const user of users) {
-    for (const endpoint of user.endpoints ?? []) {
-      if (owners.has(endpoint)) problems.push(`users "${owners.get(endpoint)}" and "${user.id}" share an agent endpoint; each endpoint must reach one user`);
-      owners.set(endpoint, user.id);
-    }
-  }
-  return users;
-}
-
-function checkWorkgroups(raw: unknown, formIds: Set<string>, userIds: Set<string>, problems: string[]): Workgroup[] {
-  if (!Array.isArray(raw)) {
-    problems.push('"workgroups" must be a list');
-    return [];
-  }
-  const seen = new Set<string>();
-  const groups: Workgroup[] = [];
-  raw.forEach((g, i) => {
-    const where = `workgroups[${i}]`;
-    if (!isRecord(g) || typeof g.id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(g.id)) {
-      problems.push(`${where}.id must be lower-case letters, digits and dashes`);
-      return;
-    }
-    if (seen.has(g.id)) problems.push(`${where}.id "${g.id}" is used twice`);
-    seen.add(g.id);
-    const list = (name: 'forms' | 'members', known: Set<string>, what: string): string[] => {
-      const v = g[name];
-      if (v === undefined) return [];
-      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
-        problems.push(`${where}.${name} must be a list of ${what} ids`);
-        return [];
-      }
-      for (const x of v as string[]) if (!known.has(x)) problems.push(`${where}.${name} names ${what} "${x}", which is not defined`);
-      return [...(v as string[])];
-    };
-    groups.push({
-      id: g.id,
-      name: typeof g.name === 'string' && g.name.trim() !== '' ? g.name : g.id,
-      forms: list('forms', formIds, 'form'),
-      members: list('members', userIds, 'user'),
-      rights: checkRights(where, g.rights, problems),
-    });
-  });
-  return groups;
-}
-
 /**
  * What a user may do: rights come from the user entry and every workgroup they belong to (as an
  * administrator grants them to a workgroup or to a single user); forms come from their workgroups.
@@ -318,18 +116,6 @@ export function agentAccess(config: FormsConfig, userId: string): AgentAccess {
     workgroups: groups.map((g) => g.id),
     forms: config.forms.filter((f) => formIds.has(f.id)),
   };
-}
-
-/** Finance users read outcomes and nothing else: a user whose rights mix viewOutcomes with an agent right is refused. */
-function financeSeparationProblems(config: FormsConfig): string[] {
-  const problems: string[] = [];
-  for (const user of config.users ?? []) {
-    const rights = agentAccess(config, user.id).rights;
-    if (!rights.has('viewOutcomes')) continue;
-    const mixed = [...rights].filter((r) => r !== 'viewOutcomes');
-    if (mixed.length > 0) problems.push(`user "${user.id}" holds viewOutcomes together with ${mixed.join(', ')}; a finance user may read outcomes and nothing else, so use a separate user`);
-  }
-  return problems;
 }
 
 /** The rights among `rights` that a sign-in token carries (see TOKEN_RIGHTS). */
@@ -367,16 +153,6 @@ export function exampleFields(config: FormsConfig, formId: string): Record<strin
 }
 
 export const MAX_FIELD_LENGTH = 200;
-const CARD_LIKE = /\d(?:[ -]?\d){12,18}/g;
-
-/** True when text holds a digit run that passes Luhn: a card number typed where it must never be. */
-export function looksLikeCardNumber(text: string): boolean {
-  for (const match of text.matchAll(CARD_LIKE)) {
-    if (luhnValid(match[0].replace(/\D/g, ''))) return true;
-  }
-  return false;
-}
-
 /**
  * Checks the agent's field values against the form. Problems name the field, never its value.
  */
@@ -393,7 +169,7 @@ export function checkFieldValues(form: FormDefinition, values: Record<string, st
     if (typeof value !== 'string') problems.push(`${field.displayName} must be text`);
     else if (value.length > MAX_FIELD_LENGTH) problems.push(`${field.displayName} is longer than ${MAX_FIELD_LENGTH} characters`);
     else if (/[\u0000-\u001f\u007f]/.test(value)) problems.push(`${field.displayName} contains control characters`);
-    else if (looksLikeCardNumber(value)) problems.push(`${field.displayName} looks like a card number; card details are taken only from the caller's keypad`);
+    else if (containsCardNumber(value)) problems.push(`${field.displayName} looks like a card number; card details are taken only from the caller's keypad`);
     else if (field.pattern !== undefined && !new RegExp(field.pattern).test(value)) problems.push(`${field.displayName} is not in the expected format`);
   }
   return problems;

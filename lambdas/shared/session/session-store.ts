@@ -7,12 +7,14 @@
  * | `call#<callId>`         | the call's lock: which session holds the call (one at a time)          | Begin, End, Abort     |
  * | `request#<sessionId>`   | the agent's request: form fields (non-confidential), retry link, close, cancel request | agent API, GetKey reads |
  * | `interaction#<callId>`  | the session ids started on a call, for history                         | agent API             |
+ * | `call#<callId>#agent`   | the call's owner: the agent leg that answered the bridge, parties      | SMA adapter; agent API reads |
  *
  * Never card data. The task token is kept here, out of TransactionAttributes, and taken exactly once.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SessionContext, SessionOutcome, SessionRequest, SessionStatus } from './contract';
 import { dynamoLib } from '../sdk';
+import type { CardField } from '../card/card-fields';
 
 export interface SessionStoreDeps {
   ddb: DynamoDBDocumentClient;
@@ -39,7 +41,7 @@ export interface SessionRecord {
   status: SessionStatus;
   createdAt: string;
   updatedAt: string;
-  progress?: Partial<Record<'pan' | 'exp' | 'cvv', FieldProgress>>;
+  progress?: Partial<Record<CardField, FieldProgress>>;
   brand?: string;
   last4?: string;
   details?: string;
@@ -150,7 +152,7 @@ export async function takeTaskTokenTimed(deps: SessionStoreDeps, sessionId: stri
 
 export interface ProgressUpdate {
   status?: SessionStatus;
-  field?: { name: 'pan' | 'exp' | 'cvv'; progress: FieldProgress };
+  field?: { name: CardField; progress: FieldProgress };
   brand?: string;
   last4?: string;
   hungUp?: boolean;

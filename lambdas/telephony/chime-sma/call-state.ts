@@ -3,7 +3,7 @@
  * card data: at most the brand and last four once the number is captured).
  */
 import type { IvrSettings } from '../../shared/session/contract';
-import type { CardField } from '../../shared/vault';
+import { CARD_FIELDS, type CardField } from '../../shared/card/card-fields';
 import type { TransactionAttributes } from './contract';
 import { DEFAULT_IVR } from '../../shared/session/forms';
 
@@ -41,7 +41,6 @@ export interface CallState {
 }
 
 const STAGES: readonly Stage[] = ['bridging', 'bridged', 'separating', 'pausing', 'capturing', 'holding', 'rebridging', 'ended'];
-const FIELDS: readonly CardField[] = ['pan', 'exp', 'cvv'];
 
 /** Compact encoding of IVR settings for one attribute value. */
 export function encodeIvr(ivr: IvrSettings): string {
@@ -79,7 +78,7 @@ export function readState(attrs: TransactionAttributes | undefined): CallState {
     tries: Number.isInteger(tries) && tries >= 0 ? tries : 0,
     ...(a.sid ? { sessionId: a.sid } : {}),
     ...(a.ivr ? { ivr: decodeIvr(a.ivr) } : {}),
-    ...(FIELDS.includes(a.field as CardField) ? { field: a.field as CardField } : {}),
+    ...(CARD_FIELDS.includes(a.field as CardField) ? { field: a.field as CardField } : {}),
     ...(brand && last4 && /^\d{4}$/.test(last4) ? { brand, last4 } : {}),
     ...(a.vref ? { vaultRef: a.vref } : {}),
   };

@@ -74,8 +74,6 @@ export interface SmaEvent {
 // ---------------------------------------------------------------------------------------------
 // Actions
 
-export type AudioSource = { Type: 'S3'; BucketName: string; Key: string };
-
 export interface SpeechParameters {
   Text: string;
   Engine?: 'standard' | 'neural';
@@ -113,8 +111,6 @@ export type SmaAction =
   | { Type: 'PauseCallRecording'; Parameters: { CallId: string } }
   | { Type: 'ResumeCallRecording'; Parameters: { CallId: string } }
   | { Type: 'StopCallRecording'; Parameters: { CallId: string } };
-
-export type SmaActionType = SmaAction['Type'];
 
 /** The service refuses more than ten actions in one response. */
 export const MAX_ACTIONS_PER_RESPONSE = 10;

@@ -8,12 +8,13 @@ import type middy from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { actions, findLeg, MalformedSmaEventError, SCHEMA_VERSION, type Participant, type SmaAction, type SmaEvent, type SmaResponse } from './contract';
 import { decodeIvr, readState, withoutSession, writeState } from './call-state';
-import { promptsFor } from './prompts';
+import { promptsFor } from '../capture/prompts';
+import { SESSION_ERROR, type SessionErrorName } from '../../shared/session/contract';
 import type { IvrConfig } from './ivr';
 
 export interface ErrorBoundaryOptions {
   logger: Logger;
-  failSession(sessionId: string, error: string, cause: string): Promise<boolean>;
+  failSession(sessionId: string, error: SessionErrorName, cause: string): Promise<boolean>;
   /** The agent endpoint, when the configuration can be read. */
   agentEndpoint(): IvrConfig | undefined;
   describe(error: unknown): string;
@@ -43,7 +44,7 @@ export async function recoveryResponse(raw: unknown, failSession: ErrorBoundaryO
   const state = readState(event.CallDetails.TransactionAttributes);
   const legA = findLeg(event, 'LEG-A');
   if (!state.sessionId || !legA || legA.Status === 'Disconnected') return { SchemaVersion: SCHEMA_VERSION, Actions: [], TransactionAttributes: writeState(state) };
-  await failSession(state.sessionId, 'TelephonyFailed', 'the secure IVR hit an internal error').catch(() => false);
+  await failSession(state.sessionId, SESSION_ERROR.telephonyFailed, 'the secure IVR hit an internal error').catch(() => false);
   const ivr = state.ivr ?? decodeIvr(undefined);
   const list: SmaAction[] = [];
   if (state.rec === 'paused') list.push(actions.resumeCallRecording(legA.CallId));

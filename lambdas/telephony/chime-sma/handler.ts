@@ -122,9 +122,14 @@ export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: strin
       await s.recordProgress(deps, sessionId, update);
     },
     recordAgentLeg: async (callTransactionId, leg) => {
-      const { deps, store: s } = await store();
-      if (leg) await s.recordCallAgent(deps, { callTransactionId, agentLegCallId: leg.callId, parties: leg.parties, ...(leg.endpoint ? { endpoint: leg.endpoint } : {}), ...(leg.agentHeader ? { agentHeader: leg.agentHeader } : {}) });
-      else await s.recordCallAgentGone(deps, callTransactionId, undefined);
+      // Never breaks the call: without the record the agent API refuses secure input on it (fails closed).
+      try {
+        const { deps, store: s } = await store();
+        if (leg) await s.recordCallAgent(deps, { callTransactionId, agentLegCallId: leg.callId, parties: leg.parties, ...(leg.endpoint ? { endpoint: leg.endpoint } : {}), ...(leg.agentHeader ? { agentHeader: leg.agentHeader } : {}) });
+        else await s.recordCallAgentGone(deps, callTransactionId, undefined);
+      } catch (err) {
+        logger.warn('answered agent leg not recorded; secure input stays refused on this call', { ...origin, error: errorName(err) });
+      }
     },
     emit: async (type, sessionId, success, details) => {
       sink ??= eventSinkFor(logger);

@@ -9,13 +9,10 @@
  * Pure apart from the ports in IvrDeps; actions are built fresh for every invocation.
  */
 import { actions, findLeg, MAX_ACTIONS_PER_RESPONSE, type SmaAction, type SmaEvent, type CallAndBridgeEndpoint, type SpeechParameters } from './contract';
-import { checkCardNumber, checkExpiry, checkSecurityCode, detectBrand, lastFour, securityCodeLength, type CardBrand, type FieldCheck } from '../../shared/card/card-rules';
-import type { CaptureResult, IvrSettings } from '../../shared/session/contract';
-import type { CardField } from '../../shared/vault';
-import type { ProgressUpdate } from '../../shared/session/session-store';
-import type { EventDetailValue, SessionEventType } from '../../shared/session/events';
+import { type IvrSettings, SESSION_ERROR, type SessionErrorName } from '../../shared/session/contract';
 import { decodeIvr, readState, withoutSession, writeState, type CallState } from './call-state';
-import { promptsFor } from './prompts';
+import { outcomeText, promptsFor } from '../capture/prompts';
+import { CardCapture, FIELD_ORDER, type CaptureDeps, type CaptureLog, type CaptureState, type EntryResult, type PromptReason } from '../capture/card-capture';
 
 export interface IvrConfig {
   agentEndpoint: CallAndBridgeEndpoint;
@@ -30,31 +27,17 @@ export interface IvrConfig {
   agentRingSeconds: number;
 }
 
-export interface IvrLog {
-  info(message: string, attrs?: Record<string, unknown>): void;
-  warn(message: string, attrs?: Record<string, unknown>): void;
-  error(message: string, attrs?: Record<string, unknown>): void;
-}
+export type IvrLog = CaptureLog;
 
-/** The ports the IVR needs; the handler wires them to the vault, the session table and Step Functions. */
-export interface IvrDeps {
-  now(): Date;
-  log: IvrLog;
-  /** Encrypts and stores one field; returns the opaque vault reference. */
-  /** `expectedVaultRef`: the item the earlier fields were sealed into; the seal must not land anywhere else. */
-  sealField(sessionId: string, field: CardField, digits: string, expectedVaultRef?: string): Promise<string>;
-  /** Completes GetKey (SendTaskSuccess); false when the token was already used. */
-  completeCapture(sessionId: string, result: CaptureResult): Promise<boolean>;
+/** The ports the IVR needs: card entry's (the shared capture module) plus failing GetKey. */
+export interface IvrDeps extends CaptureDeps {
   /** Fails GetKey (SendTaskFailure) with an error name the workflow catches. */
-  failCapture(sessionId: string, error: string, cause: string): Promise<boolean>;
-  recordProgress(sessionId: string, update: ProgressUpdate): Promise<void>;
+  failCapture(sessionId: string, error: SessionErrorName, cause: string): Promise<boolean>;
   /**
    * The bridge to an agent answered (or the agent leg left): the server's record of who is on the call, which
    * the agent API checks before anyone acts on it (security review item 6).
    */
   recordAgentLeg(callTransactionId: string, leg: AgentLeg | undefined): Promise<void>;
-  /** One audit/progress event per step; never card data in details. */
-  emit(type: SessionEventType, sessionId: string, success: boolean, details?: Record<string, EventDetailValue>): Promise<void>;
 }
 
 /** The answered agent leg as the event reports it; undefined when the agent leg is gone. */
@@ -73,12 +56,9 @@ export interface IvrResult {
   state: CallState;
 }
 
-const FIELD_ORDER: readonly CardField[] = ['pan', 'exp', 'cvv'];
 const HOLD_MS = 20_000;
 /** Hold rounds before the caller is sent back to the agent even without an outcome (≈ 3 minutes). */
 const MAX_HOLD_ROUNDS = 9;
-/** Room for `*` restarts inside one entry. */
-const MAX_KEYS: Record<CardField, number> = { pan: 40, exp: 12, cvv: 12 };
 
 const SESSION_STAGES = new Set(['separating', 'pausing', 'capturing', 'holding']);
 
@@ -89,29 +69,15 @@ function result(state: CallState, list: SmaAction[]): IvrResult {
   return { actions: list, state };
 }
 
-/** Digits keyed for one field: `#` ends the entry, `*` starts it again (only what follows the last `*` counts). */
-export function cleanEntry(received: string | undefined): { digits: string; restarted: boolean } {
-  const raw = (received ?? '').replace(/#+$/, '');
-  const star = raw.lastIndexOf('*');
-  return { digits: star >= 0 ? raw.slice(star + 1) : raw, restarted: star >= 0 };
-}
-
-function checkField(field: CardField, digits: string, brand: CardBrand, now: Date): FieldCheck {
-  switch (field) {
-    case 'pan':
-      return checkCardNumber(digits);
-    case 'exp':
-      return checkExpiry(digits, now);
-    case 'cvv':
-      return checkSecurityCode(digits, brand);
-  }
-}
-
 export class SecureIvr {
+  private readonly capture: CardCapture;
+
   public constructor(
     private readonly config: IvrConfig,
     private readonly deps: IvrDeps,
-  ) {}
+  ) {
+    this.capture = new CardCapture(deps);
+  }
 
   public async handle(event: SmaEvent): Promise<IvrResult> {
     const state = readState(event.CallDetails.TransactionAttributes);
@@ -219,7 +185,7 @@ export class SecureIvr {
     switch (type) {
       case 'CallAndBridge': {
         this.deps.log.warn('agent leg not answered', { errorType, stage: state.stage });
-        if (state.stage === 'rebridging' && state.sessionId) await this.deps.failCapture(state.sessionId, 'TelephonyFailed', 'the agent could not be called back to start the secure session');
+        if (state.stage === 'rebridging' && state.sessionId) await this.deps.failCapture(state.sessionId, SESSION_ERROR.telephonyFailed, 'the agent could not be called back to start the secure session');
         const ivr = state.ivr ?? decodeIvr(undefined);
         const callId = this.legACallId(event);
         return result({ ...withoutSession(state, 'ended') }, [actions.speak(callId, speech(ivr, promptsFor(ivr.language).noAgent)), actions.hangup(callId)]);
@@ -230,13 +196,13 @@ export class SecureIvr {
       case 'Hangup':
         if (state.stage !== 'separating') return result(state, []);
         // The agent is still on the line: no card prompt may be played.
-        return this.failBeforeCapture(event, state, 'TelephonyFailed', 'the agent leg could not be separated from the caller');
+        return this.failBeforeCapture(event, state, SESSION_ERROR.telephonyFailed, 'the agent leg could not be separated from the caller');
       case 'PauseCallRecording':
         if (state.stage !== 'pausing') return result(state, []);
         // Fail closed: recording may still be running, so no card prompt is ever played.
         this.deps.log.error('recording pause failed', { sessionId: state.sessionId, errorType });
         if (state.sessionId) await this.deps.emit('recording.pause-failed', state.sessionId, false, { error: errorType });
-        return this.failBeforeCapture(event, state, 'RecordingPauseFailed', 'call recording could not be paused, so no card details were requested');
+        return this.failBeforeCapture(event, state, SESSION_ERROR.recordingPauseFailed, 'call recording could not be paused, so no card details were requested');
       case 'SpeakAndGetDigits':
         return state.stage === 'capturing' ? this.onEntry(event, state, undefined) : result(state, []);
       case 'ResumeCallRecording':
@@ -249,7 +215,7 @@ export class SecureIvr {
   }
 
   /** Ends a session that never reached a card prompt, and gives the caller back to the agent. */
-  private async failBeforeCapture(event: SmaEvent, state: CallState, error: string, cause: string): Promise<IvrResult> {
+  private async failBeforeCapture(event: SmaEvent, state: CallState, error: SessionErrorName, cause: string): Promise<IvrResult> {
     if (state.sessionId) await this.deps.failCapture(state.sessionId, error, cause);
     const ivr = state.ivr ?? decodeIvr(undefined);
     const callId = this.legACallId(event);
@@ -282,7 +248,7 @@ export class SecureIvr {
       if (state.stage === 'holding') {
         await this.deps.recordProgress(state.sessionId, { hungUp: true });
       } else {
-        await this.deps.failCapture(state.sessionId, 'CallerHungUp', 'the caller hung up before finishing card entry');
+        await this.deps.failCapture(state.sessionId, SESSION_ERROR.callerHungUp, 'the caller hung up before finishing card entry');
       }
     }
     const legB = this.legBConnected(event);
@@ -324,12 +290,12 @@ export class SecureIvr {
 
   private async beginSession(event: SmaEvent, state: CallState, sessionId: string, ivrText: string | undefined): Promise<IvrResult> {
     if (state.sessionId && SESSION_STAGES.has(state.stage)) {
-      if (state.sessionId !== sessionId) await this.deps.failCapture(sessionId, 'TelephonyFailed', 'another secure session is running on this call');
+      if (state.sessionId !== sessionId) await this.deps.failCapture(sessionId, SESSION_ERROR.telephonyFailed, 'another secure session is running on this call');
       return result(state, []);
     }
     if (state.stage === 'rebridging') {
       if (state.sessionId && state.sessionId !== sessionId) {
-        await this.deps.failCapture(sessionId, 'TelephonyFailed', 'another secure session is waiting for this call');
+        await this.deps.failCapture(sessionId, SESSION_ERROR.telephonyFailed, 'another secure session is waiting for this call');
         return result(state, []);
       }
       // The agent is being called back after a session (an agent's retry follows an outcome at once):
@@ -339,7 +305,7 @@ export class SecureIvr {
       return result({ ...state, sessionId, ivr: decodeIvr(ivrText) }, []);
     }
     if (state.stage !== 'bridged') {
-      await this.deps.failCapture(sessionId, 'TelephonyFailed', 'the call is not connected to an agent');
+      await this.deps.failCapture(sessionId, SESSION_ERROR.telephonyFailed, 'the call is not connected to an agent');
       return result(state, []);
     }
     return this.separate(event, state, sessionId, decodeIvr(ivrText));
@@ -376,7 +342,7 @@ export class SecureIvr {
     const ivr = state.ivr ?? decodeIvr(undefined);
     const prompts = promptsFor(ivr.language);
     const callId = this.legACallId(event);
-    const text = outcome === 'accepted' ? prompts.accepted(reference) : outcome === 'declined' ? prompts.declined(reference) : prompts.aborted;
+    const text = outcomeText(prompts, outcome, reference);
     const before: SmaAction[] = [];
     if (state.rec === 'paused') before.push(actions.resumeCallRecording(callId));
     before.push(actions.speak(callId, speech(ivr, text)));
@@ -390,19 +356,18 @@ export class SecureIvr {
   // -------------------------------------------------------------------------------------------
   // Card entry
 
-  private async prompt(event: SmaEvent, state: CallState, why: 'first' | 'next' | 'retry' | 'restart' | 'no-input'): Promise<IvrResult> {
+  private async prompt(event: SmaEvent, state: CallState, why: PromptReason): Promise<IvrResult> {
     const ivr = state.ivr ?? decodeIvr(undefined);
-    const prompts = promptsFor(ivr.language);
-    const field = state.field ?? 'pan';
     const callId = this.legACallId(event);
-    const lead = why === 'first' ? `${prompts.intro} ` : why === 'retry' ? `${prompts.retry[field]} ` : why === 'restart' ? `${prompts.restart} ` : why === 'no-input' ? `${prompts.noInput} ` : '';
-    const text = `${lead}${prompts.ask[field]}`;
-    const min = field === 'cvv' ? securityCodeLength((state.brand ?? 'unknown') as CardBrand) : field === 'exp' ? 4 : 1;
-    if (state.sessionId) await this.deps.emit('field.prompted', state.sessionId, true, { field, attempt: state.tries + 1 });
+    const asked = await this.capture.prompt(captureState(state, ivr), why);
+    return this.ask(callId, state, ivr, asked);
+  }
+
+  private ask(callId: string, state: CallState, ivr: IvrSettings, asked: { text: string; minKeys: number; maxKeys: number }): IvrResult {
     return result(state, [
-      actions.speakAndGetDigits(callId, speech(ivr, text), speech(ivr, prompts.noInput), {
-        min,
-        max: MAX_KEYS[field],
+      actions.speakAndGetDigits(callId, speech(ivr, asked.text), speech(ivr, promptsFor(ivr.language).noInput), {
+        min: asked.minKeys,
+        max: asked.maxKeys,
         interDigitMs: ivr.interDigitSeconds * 1000,
         timeoutMs: ivr.fieldTimeoutSeconds * 1000,
       }),
@@ -411,79 +376,18 @@ export class SecureIvr {
 
   private async onEntry(event: SmaEvent, state: CallState, received: string | undefined): Promise<IvrResult> {
     const sessionId = state.sessionId;
-    const field = state.field;
-    if (!sessionId || !field) return result(state, []);
+    if (!sessionId || !state.field) return result(state, []);
     const ivr = state.ivr ?? decodeIvr(undefined);
-    const { digits, restarted } = cleanEntry(received);
-    if (digits.length === 0 && restarted) {
-      await this.deps.emit('field.restarted', sessionId, true, { field });
-      return this.prompt(event, state, 'restart');
-    }
-
-    const brand = (state.brand ?? 'unknown') as CardBrand;
-    const check: FieldCheck = digits.length === 0 ? { ok: false, reason: 'no entry before the time limit' } : checkField(field, digits, brand, this.deps.now());
-    if (!check.ok) {
-      const tries = state.tries + 1;
-      this.deps.log.info('card field invalid', { sessionId, field, attempt: tries, reason: check.reason });
-      await this.deps.emit('field.invalid', sessionId, false, { field, attempt: tries, reason: check.reason, digitsEntered: digits.length });
-      await this.deps.recordProgress(sessionId, { field: { name: field, progress: { status: 'invalid', attempts: tries } } });
-      if (tries < ivr.attempts) return this.prompt(event, { ...state, tries }, digits.length === 0 ? 'no-input' : 'retry');
-      return this.declineCapture(event, state, `${check.reason} (${tries} attempts)`);
-    }
-
-    const vaultRef = await this.deps.sealField(sessionId, field, digits, state.vaultRef);
-    const attempts = state.tries + 1;
-    let next: CallState = { ...state, vaultRef, tries: 0 };
-    const update: ProgressUpdate = { field: { name: field, progress: { status: 'captured', attempts } } };
-    if (field === 'pan') {
-      const detected = detectBrand(digits);
-      next = { ...next, brand: detected, last4: lastFour(digits) };
-      update.brand = detected;
-      update.last4 = lastFour(digits);
-    }
-    const following = FIELD_ORDER[FIELD_ORDER.indexOf(field) + 1];
-    const captured = { field, attempts, digitsEntered: digits.length, ...(update.brand ? { brand: update.brand, last4: update.last4 ?? '' } : {}) };
-    if (!following) return this.finishCapture(event, next, update, captured);
-    await this.deps.recordProgress(sessionId, update);
-    this.deps.log.info('card field captured', { sessionId, field, attempts });
-    // The agent's live view shows how many digits were keyed (a count, never the digits themselves).
-    await this.deps.emit('field.captured', sessionId, true, captured);
-    return this.prompt(event, { ...next, field: following }, 'next');
-  }
-
-  /** Progress written once card entry ends: the last field, recording resumed, validating. */
-  private endOfEntryProgress(state: CallState, update: ProgressUpdate = {}): ProgressUpdate {
-    return { ...update, status: 'validating', ...(state.rec === 'paused' ? { recordingResumed: true } : {}) };
-  }
-
-  private async finishCapture(event: SmaEvent, state: CallState, update: ProgressUpdate, captured: Record<string, EventDetailValue>): Promise<IvrResult> {
-    const sessionId = state.sessionId as string;
-    // The workflow waits on this token: hand it over first, and write the agent's progress alongside.
-    const [completed] = await Promise.all([
-      this.deps.completeCapture(sessionId, { status: 'captured', vaultRef: state.vaultRef as string, brand: state.brand ?? 'unknown', last4: state.last4 ?? '' }),
-      this.deps.recordProgress(sessionId, this.endOfEntryProgress(state, update)),
-    ]);
-    this.deps.log.info('card field captured', { sessionId, field: state.field, attempts: captured.attempts });
-    await this.deps.emit('field.captured', sessionId, true, captured);
-    if (!completed) this.deps.log.warn('capture already reported', { sessionId });
-    else await this.deps.emit('capture.completed', sessionId, true, { brand: state.brand ?? 'unknown', last4: state.last4 ?? '' });
-    return this.hold(event, { ...state, field: undefined }, 'captured');
-  }
-
-  private async declineCapture(event: SmaEvent, state: CallState, reason: string): Promise<IvrResult> {
-    const sessionId = state.sessionId as string;
-    await Promise.all([
-      this.deps.completeCapture(sessionId, { status: 'declined', reason: `card details not accepted: ${reason}` }),
-      this.deps.recordProgress(sessionId, this.endOfEntryProgress(state)),
-    ]);
-    await this.deps.emit('capture.declined', sessionId, false, { reason });
-    return this.hold(event, { ...state, field: undefined }, 'declined');
+    // Recording resumes with the end of entry: the agent's progress says so in the same write.
+    const entry: EntryResult = await this.capture.onEntry(captureState(state, ivr), received, state.rec === 'paused' ? { recordingResumed: true } : {});
+    const next: CallState = { ...state, field: entry.state.field, tries: entry.state.tries, ...pick(entry.state) };
+    if (entry.kind === 'prompt') return this.ask(this.legACallId(event), next, ivr, entry.prompt);
+    return this.hold(event, { ...next, field: undefined }, entry.text);
   }
 
   /** Card entry is over: resume recording and keep the caller on hold until the outcome comes back. */
-  private async hold(event: SmaEvent, state: CallState, why: 'captured' | 'declined'): Promise<IvrResult> {
+  private async hold(event: SmaEvent, state: CallState, text: string): Promise<IvrResult> {
     const ivr = state.ivr ?? decodeIvr(undefined);
-    const prompts = promptsFor(ivr.language);
     const callId = this.legACallId(event);
     const list: SmaAction[] = [];
     let rec = state.rec;
@@ -493,8 +397,7 @@ export class SecureIvr {
       this.deps.log.info('recording resumed', { sessionId: state.sessionId });
       await this.deps.emit('recording.resumed', state.sessionId as string, true);
     }
-    const lead = why === 'captured' ? prompts.captured : prompts.captureFailed;
-    list.push(actions.speak(callId, speech(ivr, `${lead} ${prompts.hold}`)), actions.pause(callId, HOLD_MS));
+    list.push(actions.speak(callId, speech(ivr, text)), actions.pause(callId, HOLD_MS));
     return result({ ...state, stage: 'holding', rec, tries: 0 }, list);
   }
 
@@ -513,11 +416,31 @@ export class SecureIvr {
     this.deps.log.error('service refused a response', { errorType: event.ErrorType ?? event.ActionData?.ErrorType, stage: state.stage });
     if (!state.sessionId || !SESSION_STAGES.has(state.stage)) return result(state, []);
     // Never retry a card prompt that the service refused: end the session and give the caller back.
-    if (state.stage !== 'holding') await this.deps.failCapture(state.sessionId, 'TelephonyFailed', 'the telephony service refused an IVR response');
+    if (state.stage !== 'holding') await this.deps.failCapture(state.sessionId, SESSION_ERROR.telephonyFailed, 'the telephony service refused an IVR response');
     const callId = this.legACallId(event);
     const resume = state.rec === 'paused' ? [actions.resumeCallRecording(callId)] : [];
     return this.bridgeAgent(event, withoutSession({ ...state, rec: state.rec === 'paused' ? 'on' : state.rec }, 'rebridging'), resume);
   }
 }
 
+/** The capture module's view of the call's state. */
+function captureState(state: CallState, ivr: IvrSettings): CaptureState {
+  return {
+    sessionId: state.sessionId as string,
+    ivr,
+    field: state.field ?? 'pan',
+    tries: state.tries,
+    ...(state.brand ? { brand: state.brand } : {}),
+    ...(state.last4 ? { last4: state.last4 } : {}),
+    ...(state.vaultRef ? { vaultRef: state.vaultRef } : {}),
+  };
+}
+
+const pick = (c: CaptureState): Partial<CallState> => ({
+  ...(c.brand ? { brand: c.brand } : {}),
+  ...(c.last4 ? { last4: c.last4 } : {}),
+  ...(c.vaultRef ? { vaultRef: c.vaultRef } : {}),
+});
+
 export { writeState };
+export { cleanEntry } from '../capture/card-capture';

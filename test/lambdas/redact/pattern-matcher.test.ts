@@ -1,4 +1,6 @@
+import { MAX_PATTERN_COST, patternCost } from '../../../lambdas/redact/pattern/pattern-checks';
 import { compilePattern, type CompiledPattern } from '../../../lambdas/redact/pattern/pattern-matcher';
+import { parsePattern } from '../../../lambdas/redact/pattern/pattern-parser';
 
 /** The Secure Input reference's US Social Security number expression, as printed. */
 const SEED_SSN = String.raw`^(?!000)([0-6]\d{2}|7([0-6]\d|7[012]))([-]?)(?!00)\d\d\3(?!0000)\d{4}$`;
@@ -103,6 +105,9 @@ describe('pattern matcher', () => {
     ['[a-', /not closed/],
     ['(?i)abc', /not supported/],
     [String.raw`\p{L}`, /not supported/],
+    // Issue 11 item 9: accepted before, about 116 s per MB of text; its cost is 2,461 positions.
+    [String.raw`(?:[a-z]{1,40}\s?){1,60}Z`, /too costly to match: 2461 character positions/],
+    [String.raw`[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}`, /too costly/],
   ];
   it.each(hostile)('refuses %s with a reason', (source, reason) => {
     // Act
@@ -110,6 +115,16 @@ describe('pattern matcher', () => {
     // Assess
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems.map((p) => p.message).join('\n')).toMatch(reason);
+  });
+
+  it('accepts patterns under the cost limit: the shipped SSN rule, and counts up to the limit', () => {
+    // Act / Assess
+    expect(patternCost(parsePattern(String.raw`\b(?!000)([0-6]\d{2}|7([0-6]\d|7[012]))([-]?)(?!00)\d\d\3(?!0000)\d{4}\b`, false).root)).toBeLessThan(40);
+    const atLimit = `${'[a-z]{100}'.repeat(4)}[a-z]{99}!`;
+    expect(patternCost(parsePattern(atLimit, false).root)).toBe(MAX_PATTERN_COST);
+    expect(compilePattern(atLimit).ok).toBe(true);
+    expect(compilePattern(`x${atLimit}`).ok).toBe(false);
+    expect(compilePattern(String.raw`[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,4}`).ok).toBe(true);
   });
 
   it('refuses unsupported flags', () => {

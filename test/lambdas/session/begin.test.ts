@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkRequest, newTransactionId } from '../../../lambdas/session/begin/begin';
-import { parseFormsConfig, FormsConfigError } from '../../../lambdas/shared/session/forms';
+import { FormsConfigError } from '../../../lambdas/shared/session/forms';
+import { parseFormsConfig } from '../../../lambdas/shared/session/forms-config';
 import { PAN_SENTINEL } from '../../helpers/fixtures';
 
 const forms = parseFormsConfig(JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'config', 'forms.json'), 'utf8')));
@@ -26,6 +27,17 @@ describe('Begin: checking the agent request', () => {
   it('names every missing required field and every unknown field at once', () => {
     const { problems } = checkRequest({ ...valid, fields: { extra: 'x' } }, forms);
     expect(problems).toEqual(expect.arrayContaining(['field "extra" is not on form card-payment', 'Customer name is required', 'Customer account is required', 'Amount is required']));
+  });
+
+  it('refuses a card number in disguise (full-width digits, dotted groups) with the shared card detector', () => {
+    // Prepare: 4111 1111 1111 1111 in full-width digits, and the same number grouped with dots
+    const fullWidth = '\uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11';
+    // Act
+    const disguised = checkRequest({ ...valid, fields: { ...valid.fields, 'customer name': `Joe ${fullWidth}` } }, forms).problems;
+    const dotted = checkRequest({ ...valid, fields: { ...valid.fields, 'customer name': 'Joe 4111.1111.1111.1111' } }, forms).problems;
+    // Assess
+    expect(disguised).toEqual(["Customer name looks like a card number; card details are taken only from the caller's keypad"]);
+    expect(dotted).toEqual(disguised);
   });
 
   it('refuses a field that does not match its pattern without quoting the value', () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { cachedSecureInputConfig, loadSecureInputConfig, SecureInputConfigMissingError, SecureInputConfigUnreadableError, type ConfigSourcePorts } from '../../../lambdas/shared/session/config-source';
 import { loadSecureInputConfig as agentApiLoader } from '../../../lambdas/agent-api/runtime';
 import { FormsConfigError } from '../../../lambdas/shared/session/forms';
+import { parseFormsConfig } from '../../../lambdas/shared/session/forms-config';
 
 const FILE = join(__dirname, '..', '..', '..', 'config', 'secure-ivr.json');
 const TEXT = readFileSync(FILE, 'utf8');

@@ -8,7 +8,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConfigurationError } from '../../../../lambdas/shared/errors';
 import { startValidationServer } from '../../../../lambdas/validation-service/server';
-import { handler, loadConfig, resetValidatorRuntime } from '../../../../lambdas/session/validate/handler';
+import { createValidateHandler, loadConfig, type ValidateHandler } from '../../../../lambdas/session/validate/handler';
 import { TrustMaterialError } from '../../../../lambdas/validator/trust-material';
 import { testCertificates } from '../../../helpers/tls';
 import { fakeVault } from '../../validator/fake-vault';
@@ -99,12 +99,15 @@ describe('handler', () => {
   const saved = { ...process.env };
   let logDir: string;
 
+  let handler: ValidateHandler;
+
   beforeEach(() => {
     logDir = mkdtempSync(join(tmpdir(), 'validator-logs-'));
+    handler = createValidateHandler();
   });
 
-  afterEach(() => {
-    resetValidatorRuntime();
+  afterEach(async () => {
+    await handler.close();
     process.env = { ...saved };
     rmSync(logDir, { recursive: true, force: true });
   });
@@ -173,12 +176,15 @@ describe('handler trust material from Secrets Manager and SSM', () => {
   let logDir: string;
   const restores: Array<() => void | Promise<void>> = [];
 
+  let handler: ValidateHandler;
+
   beforeEach(() => {
     logDir = mkdtempSync(join(tmpdir(), 'validator-logs-'));
+    handler = createValidateHandler();
   });
 
   afterEach(async () => {
-    resetValidatorRuntime();
+    await handler.close();
     for (const restore of restores.splice(0).reverse()) await restore();
     process.env = { ...saved };
     rmSync(logDir, { recursive: true, force: true });

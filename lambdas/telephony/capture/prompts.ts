@@ -1,8 +1,9 @@
 /**
- * What the IVR says, per language. Polly speaks it with the form's language code and voice; a language
- * without its own texts falls back to English. Texts never include digits the caller keyed.
+ * What the secure IVR says, per language, on either telephony adapter (Chime SMA speaks it with
+ * SpeakAndGetDigits, Connect with its flow's prompts). Polly speaks it with the form's language code and
+ * voice; a language without its own texts falls back to English. Texts never include digits the caller keyed.
  */
-import type { CardField } from '../../shared/vault';
+import type { CardField } from '../../shared/card/card-fields';
 
 export interface PromptSet {
   ask: Record<CardField, string>;
@@ -14,7 +15,11 @@ export interface PromptSet {
   hold: string;
   accepted: (reference: string) => string;
   declined: (reference: string) => string;
+  /** A request reached the validation service and no reply came: the payment may have been taken. */
+  unknown: (reference: string) => string;
   aborted: string;
+  /** The agent sent the caller to the secure line without starting a session (Connect). */
+  noRequest: string;
   captureFailed: string;
   unavailable: string;
   noAgent: string;
@@ -40,9 +45,11 @@ const english: PromptSet = {
   hold: 'Please hold while we check your card.',
   accepted: (ref) => `Your payment was accepted. Your reference is ${spell(ref)}. Returning you to your agent.`,
   declined: (ref) => `Your payment could not be accepted. Your reference is ${spell(ref)}. Returning you to your agent.`,
+  unknown: (ref) => `We could not confirm your payment. Please do not pay again until your agent has checked. Your reference is ${spell(ref)}. Returning you to your agent.`,
   aborted: 'We could not complete your payment. Returning you to your agent.',
   captureFailed: 'We could not take your card details.',
   unavailable: 'Secure payment is not available right now. Returning you to your agent.',
+  noRequest: 'Your agent has not started a secure payment yet. Returning you to your agent.',
   noAgent: 'Sorry, no agent is available to take your call. Goodbye.',
 };
 
@@ -60,9 +67,11 @@ const spanish: PromptSet = {
   hold: 'Espere un momento mientras comprobamos su tarjeta.',
   accepted: (ref) => `Su pago ha sido aceptado. Su referencia es ${spell(ref)}. Le devolvemos con su agente.`,
   declined: (ref) => `No hemos podido aceptar su pago. Su referencia es ${spell(ref)}. Le devolvemos con su agente.`,
+  unknown: (ref) => `No hemos podido confirmar su pago. No vuelva a pagar hasta que su agente lo compruebe. Su referencia es ${spell(ref)}. Le devolvemos con su agente.`,
   aborted: 'No hemos podido completar su pago. Le devolvemos con su agente.',
   captureFailed: 'No hemos podido tomar los datos de su tarjeta.',
   unavailable: 'El pago seguro no está disponible en este momento. Le devolvemos con su agente.',
+  noRequest: 'Su agente aún no ha iniciado un pago seguro. Le devolvemos con su agente.',
   noAgent: 'Lo sentimos, no hay ningún agente disponible. Adiós.',
 };
 
@@ -80,9 +89,11 @@ const french: PromptSet = {
   hold: 'Veuillez patienter pendant que nous vérifions votre carte.',
   accepted: (ref) => `Votre paiement est accepté. Votre référence est ${spell(ref)}. Nous vous remettons en relation avec votre conseiller.`,
   declined: (ref) => `Votre paiement n’a pas pu être accepté. Votre référence est ${spell(ref)}. Nous vous remettons en relation avec votre conseiller.`,
+  unknown: (ref) => `Nous n’avons pas pu confirmer votre paiement. Ne payez pas à nouveau avant la vérification de votre conseiller. Votre référence est ${spell(ref)}. Nous vous remettons en relation avec votre conseiller.`,
   aborted: 'Nous n’avons pas pu terminer votre paiement. Nous vous remettons en relation avec votre conseiller.',
   captureFailed: 'Nous n’avons pas pu relever les données de votre carte.',
   unavailable: 'Le paiement sécurisé n’est pas disponible pour le moment. Nous vous remettons en relation avec votre conseiller.',
+  noRequest: 'Votre conseiller n’a pas encore lancé de paiement sécurisé. Nous vous remettons en relation avec votre conseiller.',
   noAgent: 'Désolé, aucun conseiller n’est disponible. Au revoir.',
 };
 
@@ -100,9 +111,11 @@ const german: PromptSet = {
   hold: 'Bitte warten Sie, während wir Ihre Karte prüfen.',
   accepted: (ref) => `Ihre Zahlung wurde angenommen. Ihre Referenz ist ${spell(ref)}. Wir verbinden Sie wieder mit Ihrem Berater.`,
   declined: (ref) => `Ihre Zahlung konnte nicht angenommen werden. Ihre Referenz ist ${spell(ref)}. Wir verbinden Sie wieder mit Ihrem Berater.`,
+  unknown: (ref) => `Wir konnten Ihre Zahlung nicht bestätigen. Bitte zahlen Sie nicht erneut, bevor Ihr Berater es geprüft hat. Ihre Referenz ist ${spell(ref)}. Wir verbinden Sie wieder mit Ihrem Berater.`,
   aborted: 'Wir konnten Ihre Zahlung nicht abschließen. Wir verbinden Sie wieder mit Ihrem Berater.',
   captureFailed: 'Wir konnten Ihre Kartendaten nicht aufnehmen.',
   unavailable: 'Die sichere Zahlung ist gerade nicht verfügbar. Wir verbinden Sie wieder mit Ihrem Berater.',
+  noRequest: 'Ihr Berater hat noch keine sichere Zahlung gestartet. Wir verbinden Sie wieder mit Ihrem Berater.',
   noAgent: 'Leider ist kein Berater verfügbar. Auf Wiederhören.',
 };
 
@@ -111,4 +124,18 @@ const byLanguage: Record<string, PromptSet> = { en: english, es: spanish, fr: fr
 /** The prompt texts for a Polly language code such as en-GB (English when there are none). */
 export function promptsFor(languageCode: string): PromptSet {
   return byLanguage[languageCode.slice(0, 2).toLowerCase()] ?? english;
+}
+
+/** What the caller hears when the session ends: the outcome and the payment reference (none for an abort). */
+export function outcomeText(prompts: PromptSet, outcome: string, reference: string): string {
+  switch (outcome) {
+    case 'accepted':
+      return prompts.accepted(reference);
+    case 'declined':
+      return prompts.declined(reference);
+    case 'unknown':
+      return prompts.unknown(reference);
+    default:
+      return prompts.aborted;
+  }
 }

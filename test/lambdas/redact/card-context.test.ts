@@ -1,0 +1,137 @@
+import { HtmlRedactionStream } from '../../../lambdas/redact/html-redactor';
+import { MimeRedactionStream } from '../../../lambdas/redact/mime/mime-redactor';
+import { CARD_CONTEXT_ID, DEFAULT_FILTER_ID, loadRedactionConfig } from '../../../lambdas/redact/redaction-config';
+import { LineRedactionStream, Redactor, type RedactionTally } from '../../../lambdas/redact/redactor';
+
+const redactor = new Redactor(loadRedactionConfig({ defaultFilter: { enabled: true }, additionalRules: [] }));
+
+function redact(text: string, r = redactor): { out: string; tally: RedactionTally } {
+  const tally: RedactionTally = {};
+  return { out: r.redact(text, tally), tally };
+}
+
+describe('the rest of the card: expiry date and security code next to a card number', () => {
+  const masked: Array<[string, string, string]> = [
+    ['exp with a slash', 'card 4111 1111 1111 1111 exp 12/30 thanks', 'card #### #### #### #### exp ##/## thanks'],
+    ['cvv keyword', '4111111111111111 cvv 737', '################ cvv ###'],
+    ['"security code is"', 'my card 5555-5555-5555-4444, security code is 737.', 'my card ####-####-####-####, security code is ###.'],
+    ['expiry and code without keywords', '4111 1111 1111 1111 12/30 737', '#### #### #### #### ##/## ###'],
+    ['a bare code right after the card', '4111 1111 1111 1111, 737', '#### #### #### ####, ###'],
+    ['MMYY after a keyword', '4111 1111 1111 1111 expires 1230 cvc 123', '#### #### #### #### expires #### cvc ###'],
+    ['four-digit Amex code', 'amex 3782 822463 10005 cid 1234', 'amex #### ###### ##### cid ####'],
+    ['expiry with a four-digit year', '4111111111111111 valid thru 12/2030', '################ valid thru ##/####'],
+    ['keyword before the card', 'cvv 737 and card 4111 1111 1111 1111', 'cvv ### and card #### #### #### ####'],
+    ['full-width expiry', '４１１１ １１１１ １１１１ １１１１ exp １２/３０', '#### #### #### #### exp ##/##'],
+  ];
+  it.each(masked)('masks %s', (_name, input, expected) => {
+    // Act
+    const { out, tally } = redact(input);
+    // Assess
+    expect(out).toBe(expected);
+    expect(tally[DEFAULT_FILTER_ID]).toBe(1);
+    expect(tally[CARD_CONTEXT_ID]).toBeGreaterThan(0);
+  });
+
+  const kept: Array<[string, string]> = [
+    ['a lone three-digit code', 'the door code is 737'],
+    ['a code keyword with no card', 'cvv 737 please'],
+    ['an expiry with no card', 'exp 12/30'],
+    ['a number after other words', '4111 1111 1111 1111 was charged for order 737'.replace('4111 1111 1111 1111', 'the card')],
+  ];
+  it.each(kept)('keeps %s', (_name, input) => {
+    // Act
+    const { out, tally } = redact(input);
+    // Assess
+    expect(out).toBe(input);
+    expect(tally).toEqual({});
+  });
+
+  it('leaves a number after unrelated words and on the next line alone', () => {
+    // Act / Assess
+    expect(redact('4111 1111 1111 1111 was used for order 737').out).toBe('#### #### #### #### was used for order 737');
+    expect(redact('4111 1111 1111 1111\n737 items in stock').out).toBe('#### #### #### ####\n737 items in stock');
+  });
+
+  it('can be switched off in the configuration, leaving the card filter on', () => {
+    // Prepare
+    const off = new Redactor(loadRedactionConfig({ defaultFilter: { enabled: true, expiryAndSecurityCode: false }, additionalRules: [] }));
+    // Act
+    const { out, tally } = redact('4111 1111 1111 1111 exp 12/30 cvv 737', off);
+    // Assess
+    expect(out).toBe('#### #### #### #### exp 12/30 cvv 737');
+    expect(tally).toEqual({ [DEFAULT_FILTER_ID]: 1 });
+    expect(off.ruleIds()).toEqual([DEFAULT_FILTER_ID]);
+  });
+
+  it('refuses a non-boolean switch and unknown default-filter settings', () => {
+    // Act / Assess
+    expect(() => loadRedactionConfig({ defaultFilter: { enabled: true, expiryAndSecurityCode: 'no' }, additionalRules: [] })).toThrow(/expiryAndSecurityCode must be true or false/);
+    expect(() => loadRedactionConfig({ defaultFilter: { enabled: true, cvv: true }, additionalRules: [] })).toThrow(/unknown defaultFilter setting/);
+    expect(() => loadRedactionConfig({ defaultFilter: { enabled: true }, conversation: { windowSeconds: -5 }, additionalRules: [] })).toThrow(/conversation must be/);
+  });
+});
+
+describe('HTML and email: numbers across tags, references and line breaks', () => {
+  const html = (input: string): string => {
+    const stream = new HtmlRedactionStream(redactor, {});
+    return stream.write(input) + stream.end();
+  };
+
+  const cases: Array<[string, string, string]> = [
+    ['<b> inside', '<p>card 4111 <b>1111 1111</b> 1111</p>', '<p>card #### <b>#### ####</b> ####</p>'],
+    ['<span> with attributes', '<div>4111<span style="color:#123456">1111</span>1111 1111</div>', '<div>####<span style="color:#123456">####</span>#### ####</div>'],
+    ['<wbr>', '4111<wbr>1111<wbr>1111<wbr>1111', '####<wbr>####<wbr>####<wbr>####'],
+    ['character references for digits', '<p>&#52;&#x31;11 1111 1111 1111</p>', '<p>####&nbsp;#### #### ####</p>'.replace('&nbsp;', ' ')],
+    ['<br> line break', '<p>4111 1111<br>\n1111 1111</p>', '<p>#### ####<br>\n#### ####</p>'],
+    ['a number split over two paragraphs', '<p>4111 1111</p><p>1111 1111</p>', '<p>#### ####</p><p>#### ####</p>'],
+  ];
+  it.each(cases)('masks a number with %s and keeps the markup', (_name, input, expected) => {
+    expect(html(input)).toBe(expected);
+  });
+
+  it('keeps numbers in separate table cells apart', () => {
+    // Prepare
+    const input = '<td>4111 1111</td><td>1111 1111</td>';
+    // Act / Assess
+    expect(html(input)).toBe(input);
+  });
+
+  it('gives the same HTML output whatever the chunk size', () => {
+    // Prepare
+    const input = '<p>Hi</p><p>card 4111 <b>1111</b> 1111<br>1111 exp 12/30</p><table><td>5555</td></table>'.repeat(20);
+    const whole = html(input);
+    for (const size of [1, 3, 7, 64]) {
+      const stream = new HtmlRedactionStream(redactor, {});
+      let out = '';
+      for (let i = 0; i < input.length; i += size) out += stream.write(input.slice(i, i + size));
+      // Act / Assess
+      expect(out + stream.end()).toBe(whole);
+    }
+    expect(whole).not.toContain('1111');
+  });
+
+  it('finds a number split over lines in a chunked plain-text email body, whatever the chunk size', () => {
+    // Prepare
+    const body = 'Hello,\r\nmy card is 4111 1111\r\n1111 1111\r\n> 5555 5555\r\n> 5555 4444\r\nthanks 2026\r\n12 items\r\n';
+    for (const size of [1, 2, 5, 16, 1024]) {
+      const tally: RedactionTally = {};
+      const stream = new LineRedactionStream(redactor, tally);
+      let out = '';
+      for (let i = 0; i < body.length; i += size) out += stream.write(body.slice(i, i + size));
+      out += stream.end();
+      // Assess
+      expect(out).toBe('Hello,\r\nmy card is #### ####\r\n#### ####\r\n> #### ####\r\n> #### ####\r\nthanks 2026\r\n12 items\r\n');
+      expect(tally[DEFAULT_FILTER_ID]).toBe(2);
+    }
+  });
+
+  it('finds a number split over lines of a quoted-printable email part', () => {
+    // Prepare
+    const eml = ['From: a@example.com', 'To: b@example.com', 'Subject: pay', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable', '', 'card 4111 1111', '1111 1111 thanks', ''].join('\r\n');
+    const stream = new MimeRedactionStream(redactor, {});
+    // Act
+    const out = Buffer.concat([stream.write(Buffer.from(eml)), stream.end()]).toString('utf8');
+    // Assess
+    expect(out).toContain('card #### ####\r\n#### #### thanks');
+  });
+});
