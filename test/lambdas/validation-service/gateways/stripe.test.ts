@@ -169,6 +169,18 @@ describe('StripeGateway against the local Stripe fake', () => {
     expect(fake.requests).toHaveLength(1);
   });
 
+  it('a PaymentIntent still processing is unknown, not approved', async () => {
+    // Arrange
+    fake.override({ status: 200, body: { id: 'pi_1', object: 'payment_intent', status: 'processing', amount: 1250, currency: 'usd' } });
+
+    // Act
+    const outcome = gateway().authorize(request('4242424242424242'));
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(GatewayOutcomeUnknownError);
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it('a refused connection (nothing sent) is unavailable', async () => {
     // Arrange: a port that was just closed.
     const closed = https.createServer();
