@@ -78,6 +78,7 @@ export async function benchConnectCapture(): Promise<ConnectCaptureBench> {
     log: quiet,
     sealField: (sessionId, field, digits, expected) => sealField(vaultDeps, sessionId, field, digits, 900, expected),
     completeCapture: async () => true,
+    callHungUp: async () => false,
     failCapture: async () => true,
     recordProgress: async () => undefined,
     emit: async () => undefined,

@@ -69,7 +69,7 @@ const pct = (p: Percentiles): string => `${ms(p.p50).padStart(7)} ${ms(p.p99).pa
 
 export function formatReport(r: SoakReport): string {
   const out: string[] = [];
-  const states = ['accepted', 'declined', 'aborted', 'failed', 'harness-error'];
+  const states = ['accepted', 'declined', 'unknown', 'aborted', 'failed', 'harness-error'];
   out.push(`secure-ivr soak${r.telephony === 'connect' ? ' (Amazon Connect)' : ''}: ${r.calls} calls, ${r.concurrency} at once, seed ${r.seed}, ${(r.wallMs / 1000).toFixed(1)} s`);
   out.push(
     r.deadlineMs === 5000
@@ -77,17 +77,18 @@ export function formatReport(r: SoakReport): string {
       : `(SMA deadline SCALED to ${r.deadlineMs} ms instead of 5000 ms — same semantics: one retry, then the call drops; validator time limit scaled to ${r.validationTimeoutMs} ms)`,
   );
   out.push('');
-  out.push(`| fault                  | ${states.map((s) => s.padStart(8)).join(' | ')} |`);
-  out.push(`|------------------------|${states.map(() => '---------:').join('|')}|`);
+  out.push(`| fault                     | ${states.map((s) => s.padStart(8)).join(' | ')} |`);
+  out.push(`|---------------------------|${states.map(() => '---------:').join('|')}|`);
   const rows = Object.keys(r.byFault).sort();
-  for (const f of rows) out.push(`| ${f.padEnd(22)} | ${states.map((s) => String(r.byFault[f]?.[s] ?? 0).padStart(8)).join(' | ')} |`);
-  out.push(`| ${'**all calls**'.padEnd(22)} | ${states.map((s) => String(r.byOutcome[s] ?? 0).padStart(8)).join(' | ')} |`);
+  for (const f of rows) out.push(`| ${f.padEnd(25)} | ${states.map((s) => String(r.byFault[f]?.[s] ?? 0).padStart(8)).join(' | ')} |`);
+  out.push(`| ${'**all calls**'.padEnd(25)} | ${states.map((s) => String(r.byOutcome[s] ?? 0).padStart(8)).join(' | ')} |`);
   out.push('');
   out.push('| stage (ms)       |     p50 |     p99 |       n |');
   out.push('|------------------|--------:|--------:|--------:|');
   for (const [stage, p] of Object.entries(r.stageMs)) out.push(`| ${stage.padEnd(16)} | ${pct(p).split(' ').filter(Boolean).map((v) => v.padStart(7)).join(' | ')} |`);
   out.push(`| ${'last key→outcome'.padEnd(16)} | ${pct(r.lastKeyToOutcomeMs).split(' ').filter(Boolean).map((v) => v.padStart(7)).join(' | ')} |`);
   out.push('');
+  out.push(`sessions whose audit records masked card data in the service's details: ${r.detailsMaskedSessions}`);
   out.push(`dropped calls: ${r.droppedCalls}; SMA invocation faults: ${JSON.stringify(r.smaInvocationFaults)}; validation faults served: ${JSON.stringify(r.validationFaultsServed)}`);
   out.push('');
   out.push('| must be zero                             | found |');
@@ -96,7 +97,8 @@ export function formatReport(r: SoakReport): string {
     stuckSessions: 'stuck sessions (RUNNING / task tokens)',
     vaultItemsLeft: 'vault items left',
     incompleteAuditChains: 'sessions with incomplete audit chain',
-    cardDigitsFound: 'card digits found in artifacts',
+    cardDigitsFound: 'card data in artifacts (normalised)',
+    doubleCharges: 'calls charged twice',
     cardSafetyViolations: 'card prompts agent/recording could hear',
   };
   for (const k of MUST_BE_ZERO) out.push(`| ${label[k].padEnd(40)} | ${String(r[k]).padStart(5)} |`);

@@ -9,6 +9,8 @@ Commands:
   redact    redact card numbers from a chat message or email on stdin
   audit     pull or verify the hash-chained audit trail (compliance)
   outcomes  payment outcomes for a time window as CSV or JSON (finance)
+  check-validator  check a validation web service the way the validator calls it (use --ca with the
+            sandbox's CA file, printed by npm start)
   doctor    read-only preflight of the target AWS account before the first cdk deploy
 
 Run secure-ivr <command> --help for a command's options.`;
@@ -28,6 +30,17 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   },
 };
 
+/**
+ * A reader that closed the pipe (`secure-ivr audit pull | head`) ends the command quietly: the output
+ * nobody reads is not an error worth a stack trace.
+ */
+export function endQuietlyOnClosedPipe(stream: NodeJS.WritableStream & { on(event: 'error', listener: (e: NodeJS.ErrnoException) => void): unknown }, exit: (code: number) => void): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') exit(0);
+    else throw e;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === 'help') {
@@ -43,6 +56,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module || process.argv[1]?.endsWith('secure-ivr.js')) {
+  endQuietlyOnClosedPipe(process.stdout, (code) => process.exit(code));
+  endQuietlyOnClosedPipe(process.stderr, (code) => process.exit(code));
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

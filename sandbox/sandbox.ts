@@ -18,6 +18,7 @@ import { startVoiceEndpoint, type VoiceEndpoint } from './sma/voice-endpoint';
 import type { KeySource } from './sma/caller';
 import { synthesizeSessionDefinition } from '../lib/session-definition';
 import { makeLocalCertificates } from './tls/certificates';
+import { recoverAfterRestart, type RecoveryReport } from './restart-recovery';
 import { startValidationServer, type RunningValidationServer } from '../lambdas/validation-service/server';
 import type { SessionOutcome, SessionRequest } from '../lambdas/shared/session/contract';
 import { CallRecorder } from './recording/call-recording';
@@ -91,7 +92,7 @@ async function invokeLambda(load: () => Promise<LambdaModule>, payload: unknown)
 export interface CallResult {
   sessionId: string;
   transactionId?: string;
-  outcome: 'accepted' | 'declined' | 'aborted' | 'failed';
+  outcome: 'accepted' | 'declined' | 'unknown' | 'aborted' | 'failed';
   details: string;
   last4?: string;
   resultLine?: string;
@@ -143,6 +144,8 @@ export class Sandbox {
   public readonly stageHooks: Map<string, StageHook>;
   /** Timing scale of calls a person places on the keypad page (see SandboxOptions.interactiveTimingScale). */
   public interactiveTimingScale = 0;
+  /** What start-up closed that a previous run (stopped mid-call) had left open. */
+  public recovery: RecoveryReport = { sessionsAborted: 0, vaultItemsDestroyed: 0, expiredSwept: 0 };
   /** The Amazon Connect telephony, when the sandbox runs with `telephony: 'connect'`. */
   public connect: import('./connect/connect-sandbox').ConnectSandbox | undefined;
 
@@ -281,6 +284,8 @@ export class Sandbox {
       void sandbox.digestEndedHours().catch(() => undefined);
     }, 60_000);
     sandbox.sweeper.unref();
+    // A previous run stopped mid-call (Ctrl-C) left open sessions and sealed vault items behind: close them now.
+    sandbox.recovery = await recoverAfterRestart(dynamo, await (await import('../lambdas/shared/clients')).documentClient(), { session: SESSION_TABLE, vault: VAULT_TABLE });
     if (options.telephony === 'connect') {
       const [{ ConnectSandbox }, { parseFormsConfig }, { readFileSync }] = await Promise.all([import('./connect/connect-sandbox'), import('../lambdas/shared/session/forms-config'), import('node:fs')]);
       const { forms } = parseFormsConfig(JSON.parse(readFileSync(process.env.FORMS_FILE ?? '', 'utf8')));

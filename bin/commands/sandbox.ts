@@ -2,7 +2,8 @@
  * `secure-ivr sandbox` (what `npm start` runs): starts the local sandbox, serves its API, prints what
  * it serves and where it keeps its data, and runs until interrupted.
  */
-import { resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs, one, UsageError } from './args';
 
 export const SANDBOX_USAGE = `Usage: secure-ivr sandbox [--port N] [--data-dir DIR] [--validation-url URL] [--timing-scale N] [--telephony chime|connect]
@@ -63,6 +64,9 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
     err.write(`secure-ivr sandbox: cannot listen on port ${port} (${e instanceof Error ? e.message : 'error'}); choose another with --port\n`);
     return 1;
   }
+  // check-validator needs the reference service's CA (made at start): it goes beside the data, not in memory only.
+  const caFile = join(dataDir, 'validation-ca.pem');
+  if (sandbox.validation && process.env.VALIDATION_CA_PEM) writeFileSync(caFile, process.env.VALIDATION_CA_PEM, { mode: 0o644 });
   discovery.writeSandboxInfo(dataDir, { pid: process.pid, apiUrl: api.url, startedAt: new Date().toISOString(), validationUrl: sandbox.validationUrl, telephony });
   out.write(
     [
@@ -71,6 +75,7 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
       `  agent console       ${api.consoleUrl}  (sign in as alice; embeddable as an iframe)`,
       `  caller keypad       ${api.keypadUrl}  (play the caller in a second window; timing scale ${interactiveTimingScale})`,
       `  validation service  ${sandbox.validationUrl}${sandbox.validation ? '  (reference service, self-signed certificate made at start)' : ''}`,
+      ...(sandbox.validation ? [`  validation CA       ${caFile}  (npx secure-ivr check-validator ${sandbox.validationUrl} --ca ${caFile})`] : []),
       `  Step Functions      ${sandbox.sfn.endpoint}  (${sandbox.sfn.stateMachineArn})`,
       `  DynamoDB            ${sandbox.dynamo.endpoint}`,
       `  KMS                 ${sandbox.kms.endpoint}`,
@@ -79,6 +84,9 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
       ...(sandbox.connect ? [`  Amazon Connect      flow emulator, instance ${sandbox.connect.emulator.instanceArn}`, `  Secrets Manager     ${sandbox.connect.secrets.endpoint}  (flow key ${sandbox.connect.securityKey.keyId}, made at start)`] : []),
       `  data                ${dataDir}`,
       `  logs                ${sandbox.logDir}`,
+      ...(sandbox.recovery.sessionsAborted + sandbox.recovery.vaultItemsDestroyed > 0
+        ? [`  previous run        stopped mid-call: ${sandbox.recovery.sessionsAborted} open session(s) closed as aborted, ${sandbox.recovery.vaultItemsDestroyed} vault item(s) destroyed`]
+        : []),
       '',
       `Try:  npx secure-ivr call --keys "4111111111111111#1230#737#"${sandbox.connect ? ' --telephony connect' : ''}`,
       'Stop: Ctrl+C',

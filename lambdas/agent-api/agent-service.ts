@@ -24,6 +24,7 @@ import {
 } from '../shared/session/session-store';
 import { CARD_FIELD_LABELS, CARD_FIELDS, type CardField, isCardField } from '../shared/card/card-fields';
 import { AgentRequestRefusedError } from './errors';
+import { isInteractionId, isSessionId } from '../shared/session/ids';
 import type { InteractionDirectory, InteractionInfo } from './interactions';
 
 export interface AgentIdentity {
@@ -54,7 +55,7 @@ export interface AgentServiceDeps {
   onSessionStarted?(agentId: string, sessionId: string): void;
 }
 
-const FINISHED = new Set<SessionStatus>(['accepted', 'declined', 'aborted']);
+const FINISHED = new Set<SessionStatus>(['accepted', 'declined', 'unknown', 'aborted']);
 
 export interface StartBody {
   interactionId: string;
@@ -100,11 +101,10 @@ export interface InteractionHistory {
   connected?: boolean;
   parties?: number;
   secureInputUses: number;
-  outcomes: { accepted: number; declined: number; aborted: number; running: number };
+  outcomes: { accepted: number; declined: number; unknown: number; aborted: number; running: number };
   sessions: SessionView[];
 }
 
-const ID = /^[A-Za-z0-9._:+-]{1,128}$/;
 
 export function formView(form: FormDefinition): FormView {
   return {
@@ -146,7 +146,7 @@ export class AgentService {
     return this.deps.interactions.listFor(agent.userId);
   }
 
-  public async startSession(agent: AgentIdentity, raw: unknown, retryOf?: string): Promise<SessionView> {
+  public async startSession(agent: AgentIdentity, raw: unknown, retryOf?: string, resend = false): Promise<SessionView> {
     const body = this.checkStartBody(raw);
     const refusal = this.deps.config.workgroups ? initiateRefusal(this.deps.config, agent.userId, body.formId) : { code: 'no-right' as const, reason: 'no workgroups are configured, so nobody may start secure input' };
     if (refusal) throw new AgentRequestRefusedError(refusal.code, `Secure input refused: ${refusal.reason}`);
@@ -174,7 +174,7 @@ export class AgentService {
     const sessionId = this.deps.newId();
     await saveAgentRequest(this.deps.store, { sessionId, agentId: agent.userId, callTransactionId: body.interactionId, formId: body.formId, fields: body.fields, ...(retryOf ? { retryOf } : {}) });
     this.deps.onSessionStarted?.(agent.userId, sessionId);
-    await this.deps.workflow.start({ sessionId, callTransactionId: body.interactionId, agentId: agent.userId, formId: form.id, fields: { ...body.fields }, parties });
+    await this.deps.workflow.start({ sessionId, callTransactionId: body.interactionId, agentId: agent.userId, formId: form.id, fields: { ...body.fields }, parties, ...(resend && retryOf ? { resendOf: retryOf } : {}) });
     const now = this.deps.store.now().toISOString();
     return {
       sessionId,
@@ -219,13 +219,21 @@ export class AgentService {
    * A new session with the same form and fields after a decline or an abort. A retry usually follows the
    * outcome at once, while the agent is still being called back: it is recorded and started without
    * waiting here, and the telephony adapter holds the new session until the agent is bridged again.
+   * After an unknown outcome the card may have been charged, so only a resend (`{"resend": true}`) is
+   * allowed: the same form fields under the same payment reference, which the validation service sees
+   * as the same Idempotency-Key and so cannot charge twice. Enforced here and again by Begin.
    */
   public async retry(agent: AgentIdentity, sessionId: string, raw: unknown): Promise<SessionView> {
     const { record, request } = await this.ownSession(agent, sessionId, false);
     if (!FINISHED.has(record.status)) throw new AgentRequestRefusedError('not-retryable', 'The secure session is still running; cancel it first');
     if (record.status === 'accepted') throw new AgentRequestRefusedError('not-retryable', 'The payment was accepted; start a new secure input instead of retrying');
-    const override = typeof raw === 'object' && raw !== null && 'fields' in raw ? (raw as { fields: unknown }).fields : undefined;
-    return this.startSession(agent, { interactionId: record.callTransactionId, formId: record.formId, fields: override ?? request?.fields ?? {} }, sessionId);
+    const resend = typeof raw === 'object' && raw !== null && (raw as { resend?: unknown }).resend === true;
+    if (record.status === 'unknown' && !resend) {
+      throw new AgentRequestRefusedError('outcome-unknown', 'The payment status is unknown: check with the gateway before taking another payment. Only a resend with the same payment reference is allowed');
+    }
+    if (resend && record.status !== 'unknown') throw new AgentRequestRefusedError('not-retryable', 'Only a session whose payment status is unknown can be resent; use retry for a new payment');
+    const override = resend ? undefined : typeof raw === 'object' && raw !== null && 'fields' in raw ? (raw as { fields: unknown }).fields : undefined;
+    return this.startSession(agent, { interactionId: record.callTransactionId, formId: record.formId, fields: override ?? request?.fields ?? {} }, sessionId, resend);
   }
 
   /** Asks the caller to key one card field again (the one being keyed or one already captured). */
@@ -251,7 +259,7 @@ export class AgentService {
 
   /** How often secure input was used on a call and how each use ended. Own calls, or any with the supervise right. */
   public async history(agent: AgentIdentity, interactionId: string): Promise<InteractionHistory> {
-    if (!ID.test(interactionId)) throw new AgentRequestRefusedError('bad-request', 'the interaction id is not valid');
+    if (!isInteractionId(interactionId)) throw new AgentRequestRefusedError('bad-request', 'the interaction id is not valid');
     const access = this.requireRight(agent, 'secureInput');
     const supervisor = access.rights.has('superviseSecureInput');
     const ids = await sessionIdsOnCall(this.deps.store, interactionId);
@@ -265,9 +273,9 @@ export class AgentService {
       sessions.push(this.view(record, await getAgentRequest(this.deps.store, id)));
     }
     if (!supervisor && ids.length > 0 && sessions.length === 0) throw new AgentRequestRefusedError('not-your-interaction', 'Only supervisors may see secure input on other agents\u2019 calls');
-    const outcomes = { accepted: 0, declined: 0, aborted: 0, running: 0 };
+    const outcomes = { accepted: 0, declined: 0, unknown: 0, aborted: 0, running: 0 };
     for (const s of sessions) {
-      if (s.status === 'accepted' || s.status === 'declined' || s.status === 'aborted') outcomes[s.status] += 1;
+      if (s.status === 'accepted' || s.status === 'declined' || s.status === 'unknown' || s.status === 'aborted') outcomes[s.status] += 1;
       else outcomes.running += 1;
     }
     return {
@@ -298,7 +306,7 @@ export class AgentService {
     const problems: string[] = [];
     if (typeof raw !== 'object' || raw === null) throw new AgentRequestRefusedError('bad-request', 'the body must be a JSON object');
     const b = raw as Record<string, unknown>;
-    if (typeof b.interactionId !== 'string' || !ID.test(b.interactionId)) problems.push('interactionId is missing or not a valid id');
+    if (!isInteractionId(b.interactionId)) problems.push('interactionId is missing or not a valid id');
     if (typeof b.formId !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(b.formId)) problems.push('formId is missing or not a valid form id');
     const fields = b.fields ?? {};
     if (typeof fields !== 'object' || fields === null || Array.isArray(fields) || Object.values(fields).some((v) => typeof v !== 'string')) problems.push('fields must map field ids to text');
@@ -309,7 +317,7 @@ export class AgentService {
 
   /** The session, if this agent started it (or supervises); a session still being opened may not be in the table yet. */
   private async ownSession(agent: AgentIdentity, sessionId: string, allowSupervisor: boolean): Promise<{ record: SessionRecord; request: AgentRequestRecord | undefined }> {
-    if (!ID.test(sessionId)) throw new AgentRequestRefusedError('bad-request', 'the session id is not valid');
+    if (!isSessionId(sessionId)) throw new AgentRequestRefusedError('bad-request', 'the session id is not valid');
     const access = this.requireRight(agent, 'secureInput');
     const request = await getAgentRequest(this.deps.store, sessionId);
     let record = await getSession(this.deps.store, sessionId);

@@ -19,6 +19,8 @@ export const REFUSALS = {
   'not-connected': 409,
   'not-cancellable': 409,
   'not-retryable': 409,
+  /** The payment may have been charged: only a resend with the same payment reference is allowed. */
+  'outcome-unknown': 409,
   'not-capturing': 409,
   'not-finished': 409,
   'invalid-fields': 422,

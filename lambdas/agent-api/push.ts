@@ -8,6 +8,7 @@
  */
 import type { SessionEvent } from '../shared/session/events';
 import { CARD_FIELDS, type CardField } from '../shared/card/card-fields';
+import { maskCardNumbers } from '../shared/card/card-detector';
 
 export const PUSH_STAGES = [
   'requested',
@@ -42,7 +43,7 @@ export type AgentPush =
   | {
       type: 'session.outcome';
       sessionId: string;
-      status: 'accepted' | 'declined' | 'aborted';
+      status: 'accepted' | 'declined' | 'unknown' | 'aborted';
       details: string;
       transactionId?: string;
       brand?: string;
@@ -52,8 +53,8 @@ export type AgentPush =
     };
 
 const FIELDS = new Set<PushField>(CARD_FIELDS);
-/** Free text from events can quote what a service said; a card-length digit run never passes. */
-const clean = (text: unknown): string => String(text ?? '').replace(/\d{12,19}/g, '[card]').slice(0, 200);
+/** Free text from events can quote what a service said; no card number (shared detector) or card-length digit run passes. */
+const clean = (text: unknown): string => maskCardNumbers(String(text ?? '')).text.replace(/\d{12,19}/g, '[card]').slice(0, 200);
 const LAST4 = /^\d{4}$/;
 
 const STAGE_OF: Partial<Record<SessionEvent['type'], PushStage>> = {
@@ -104,7 +105,7 @@ export function toPushes(event: SessionEvent): AgentPush[] {
   }
   if (event.type === 'caller.hung-up') out.push({ type: 'caller.hung-up', sessionId, at });
   if (event.type === 'outcome') {
-    const status = d.outcome === 'accepted' || d.outcome === 'declined' ? d.outcome : 'aborted';
+    const status = d.outcome === 'accepted' || d.outcome === 'declined' || d.outcome === 'unknown' ? d.outcome : 'aborted';
     out.push({
       type: 'session.outcome',
       sessionId,

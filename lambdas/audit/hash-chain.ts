@@ -15,6 +15,19 @@ export const AUDIT_RECORD_VERSION = 1;
 export const GENESIS = '0'.repeat(64);
 /** Events that close a session's stream; a stream that stops elsewhere may have lost its tail. */
 export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set(['session.ended', 'session.aborted']);
+/**
+ * Telephony wrap-up that may follow the terminal event: on Amazon Connect the flow tells the caller the
+ * outcome, then resumes recording and takes the agent off hold, after End or Abort has closed the session.
+ * Only these may stand after it; the chain heads still catch a removed tail.
+ */
+export const WRAP_UP_EVENT_TYPES: ReadonlySet<string> = new Set(['recording.resumed', 'agent.reconnected']);
+
+/** Whether a stream's events close the session: a terminal event followed by wrap-up events only. */
+export function closesSession(types: readonly string[]): boolean {
+  let i = types.length - 1;
+  while (i >= 0 && WRAP_UP_EVENT_TYPES.has(types[i] as string)) i -= 1;
+  return i >= 0 && TERMINAL_EVENT_TYPES.has(types[i] as string);
+}
 
 export interface AuditRecord {
   v: typeof AUDIT_RECORD_VERSION;
@@ -173,7 +186,7 @@ function verifyStream(stream: string, stored: StoredRecord[], options: VerifyOpt
   const last = parsed[parsed.length - 1];
   const lastEvent = last?.record?.event;
   const times = parsed.flatMap((p) => (p.record && typeof p.record.event.at === 'string' ? [p.record.event.at] : [])).sort();
-  const complete = lastEvent !== undefined && TERMINAL_EVENT_TYPES.has(lastEvent.type);
+  const complete = closesSession(parsed.flatMap((p) => (p.record ? [p.record.event.type] : [])));
   if (last && !complete && stream !== SYSTEM_STREAM) {
     const lastTime = Date.parse(lastEvent?.at ?? '') || last.at.storedAt?.getTime() || 0;
     if (options.now.getTime() - lastTime > (options.openGraceMs ?? DEFAULT_GRACE_MS)) {

@@ -4,9 +4,12 @@
  * finance page. A record holds what a finance analyst needs — time, form, workgroup, agent, amount and
  * currency when the form has them, card brand, last four, result, details, transaction id — and nothing
  * else: the form's other fields (names, account numbers) are not copied.
+ *
+ * An `unknown` outcome (sent, no usable answer: the card may have been charged) is its own result: its
+ * own count and column, the amounts it may have taken, and never counted or ranked as a decline.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { SessionOutcome } from '../shared/session/contract';
+import type { Outcome, SessionOutcome } from '../shared/session/contract';
 import { csvField, mapLimited, type ObjectSource, type ProgressFn } from './audit-reader';
 import { daysBetween, outcomeDayPrefix, outcomeKey } from './audit-layout';
 import { s3Sdk } from '../shared/sdk';
@@ -28,7 +31,7 @@ export interface OutcomeRecord {
   currency?: string;
   brand?: string;
   last4?: string;
-  outcome: 'accepted' | 'declined' | 'aborted';
+  outcome: Outcome | 'aborted';
   details: string;
   /** For an abort: the error name behind it. */
   error?: string;
@@ -126,15 +129,19 @@ export interface OutcomeSummary {
   sessions: number;
   accepted: number;
   declined: number;
+  /** Sent with no usable answer: the card may have been charged (check with the gateway). */
+  unknown: number;
   aborted: number;
   /** accepted / sessions (0 when there are none). */
   acceptanceRate: number;
   /** Accepted amounts per currency, as decimal strings (summed in minor units, no float drift). */
   acceptedAmounts: Record<string, string>;
+  /** Amounts of unknown outcomes per currency: what may have been charged without confirmation. */
+  unknownAmounts: Record<string, string>;
   /** Declined and aborted sessions by their details, most frequent first. */
   declinesByReason: Array<{ reason: string; count: number }>;
   /** Per UTC day: counts and accepted amounts per currency. */
-  perDay: Array<{ day: string; accepted: number; declined: number; aborted: number; acceptedAmounts: Record<string, string> }>;
+  perDay: Array<{ day: string; accepted: number; declined: number; unknown: number; aborted: number; acceptedAmounts: Record<string, string> }>;
 }
 
 const NO_CURRENCY = '(none)';
@@ -159,35 +166,37 @@ function formatTotals(totals: Map<string, bigint>): Record<string, string> {
 
 export function summarizeOutcomes(records: OutcomeRecord[]): OutcomeSummary {
   const totals = new Map<string, bigint>();
+  const unknownTotals = new Map<string, bigint>();
   const reasons = new Map<string, number>();
-  const days = new Map<string, { accepted: number; declined: number; aborted: number; totals: Map<string, bigint> }>();
-  let accepted = 0;
-  let declined = 0;
-  let aborted = 0;
+  const days = new Map<string, { accepted: number; declined: number; unknown: number; aborted: number; totals: Map<string, bigint> }>();
+  const counts = { accepted: 0, declined: 0, unknown: 0, aborted: 0 };
   for (const r of records) {
     const day = r.at.slice(0, 10);
-    const d = days.get(day) ?? { accepted: 0, declined: 0, aborted: 0, totals: new Map<string, bigint>() };
+    const d = days.get(day) ?? { accepted: 0, declined: 0, unknown: 0, aborted: 0, totals: new Map<string, bigint>() };
     days.set(day, d);
-    d[r.outcome] += 1;
-    if (r.outcome === 'accepted') {
-      accepted += 1;
+    // An outcome this version does not know is counted as aborted rather than dropped.
+    const outcome = r.outcome in counts ? r.outcome : 'aborted';
+    d[outcome] += 1;
+    counts[outcome] += 1;
+    if (outcome === 'accepted') {
       addAmount(totals, r.currency, r.amount);
       addAmount(d.totals, r.currency, r.amount);
+    } else if (outcome === 'unknown') {
+      addAmount(unknownTotals, r.currency, r.amount);
     } else {
-      if (r.outcome === 'declined') declined += 1;
-      else aborted += 1;
       reasons.set(r.details || '(no details)', (reasons.get(r.details || '(no details)') ?? 0) + 1);
     }
   }
   return {
     sessions: records.length,
-    accepted,
-    declined,
-    aborted,
-    acceptanceRate: records.length === 0 ? 0 : accepted / records.length,
+    ...counts,
+    acceptanceRate: records.length === 0 ? 0 : counts.accepted / records.length,
     acceptedAmounts: formatTotals(totals),
+    unknownAmounts: formatTotals(unknownTotals),
     declinesByReason: [...reasons.entries()].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
-    perDay: [...days.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([day, d]) => ({ day, accepted: d.accepted, declined: d.declined, aborted: d.aborted, acceptedAmounts: formatTotals(d.totals) })),
+    perDay: [...days.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([day, d]) => ({ day, accepted: d.accepted, declined: d.declined, unknown: d.unknown, aborted: d.aborted, acceptedAmounts: formatTotals(d.totals) })),
   };
 }
 

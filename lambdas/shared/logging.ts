@@ -1,7 +1,7 @@
 /**
  * Structured JSON logging with Powertools Logger, with a last line of defence for card data: keys that
- * can carry digits are redacted, and any run of 12–19 digits in a string value is masked to its last
- * four. Handlers still log allow-listed fields only; this replacer is for the mistake nobody saw.
+ * can carry digits are redacted, and any card number the shared detector finds in a string value (in
+ * any digits or disguise), or any run of 12–19 digits, is masked to its last four. Handlers still log allow-listed fields only; this replacer is for the mistake nobody saw.
  *
  * In the sandbox SECURE_IVR_LOG_DIR is set and every logger writes JSON lines to <dir>/<service>.log,
  * so the no-leak tests can read everything that was logged.
@@ -11,21 +11,37 @@ import { mkdirSync, openSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { findCardNumbers } from './card/card-detector';
 
 const REDACTED_KEYS = new Set(['receiveddigits', 'digits', 'pan', 'cardnumber', 'card', 'cvv', 'cvc', 'securitycode', 'expiry', 'plaintext', 'body', 'payload', 'input', 'output']);
 /**
- * A UUID (call, transaction and session ids) is matched whole first so that its digit groups are left
- * alone; any other run of 12–19 digits, spaced or dashed, is treated as a card number.
+ * A UUID (call, transaction and session ids) is left alone; in the text around it, every card number
+ * the shared detector finds (any digits, grouping, separators, character references) and any other
+ * run of 12–19 digits, spaced or dashed, is masked to its last four.
  */
-const DIGIT_RUN = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d(?:[ -]?\d){11,18}/gi;
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+const DIGIT_RUN = /\d(?:[ -]?\d){11,18}/g;
 
-/** Masks digit runs long enough to be a card number, keeping the last four. */
+function maskOutsideIds(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const match of findCardNumbers(text)) {
+    out += `${text.slice(last, match.start)}[card …${match.digits.slice(-4)}]`;
+    last = match.end;
+  }
+  out += text.slice(last);
+  return out.replace(DIGIT_RUN, (run) => `[card …${run.replace(/\D/g, '').slice(-4)}]`);
+}
+
+/** Masks card numbers and digit runs long enough to be one, keeping the last four. */
 export function maskDigitRuns(text: string): string {
-  return text.replace(DIGIT_RUN, (run) => {
-    if (run.length === 36 && run[8] === '-' && run[13] === '-') return run;
-    const digits = run.replace(/\D/g, '');
-    return `[card …${digits.slice(-4)}]`;
-  });
+  let out = '';
+  let last = 0;
+  for (const id of text.matchAll(UUID)) {
+    out += maskOutsideIds(text.slice(last, id.index)) + id[0];
+    last = (id.index as number) + id[0].length;
+  }
+  return out + maskOutsideIds(text.slice(last));
 }
 
 export function redactingReplacer(key: string, value: unknown): unknown {

@@ -4,8 +4,11 @@
  * Each field is sealed on its own as soon as it is captured (the SMA handler is stateless between
  * invocations and may not decrypt): a fresh KMS data key per field (encryption context = session id),
  * AES-256-GCM with the session id and field name as additional authenticated data, the plaintext key
- * wiped after use. Only the validator opens the item. The item is deleted at End and Abort; the
- * DynamoDB TTL attribute is only a backstop, so reads also refuse expired items.
+ * wiped after use. Only the validator opens the item. At End and Abort the item is replaced by a
+ * tombstone that holds no card data (only that the session's data was destroyed, and a TTL), so a seal
+ * that arrives late — the first field's included — is refused by its own conditional write instead of
+ * re-creating card data for a dead session. The DynamoDB TTL attribute is only a backstop, so reads
+ * also refuse expired items.
  */
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -79,7 +82,9 @@ export async function sealField(deps: VaultDeps, sessionId: string, field: CardF
         TableName: deps.tableName,
         Key: { sessionId },
         UpdateExpression: 'SET #f = :sealed, vaultRef = if_not_exists(vaultRef, :ref), createdAt = if_not_exists(createdAt, :now), expiresAt = if_not_exists(expiresAt, :exp)',
-        ...(expectedVaultRef !== undefined ? { ConditionExpression: 'vaultRef = :expected' } : {}),
+        // The first field may create the item, but never over a destroyed session's tombstone; later
+        // fields only land in the live item the first one made.
+        ConditionExpression: expectedVaultRef !== undefined ? 'vaultRef = :expected' : 'attribute_not_exists(destroyedAt)',
         ExpressionAttributeNames: { '#f': field },
         ExpressionAttributeValues: { ':sealed': sealed, ':ref': `vault-${randomUUID()}`, ':now': nowSeconds, ':exp': nowSeconds + ttlSeconds, ...(expectedVaultRef !== undefined ? { ':expected': expectedVaultRef } : {}) },
         ReturnValues: 'ALL_NEW',
@@ -187,9 +192,27 @@ export async function forgetSecurityCode(deps: VaultDeps, sessionId: string): Pr
   }
 }
 
-/** Deletes everything held for the session. Idempotent: destroying nothing is not an error. */
-export async function destroy(deps: Pick<VaultDeps, 'ddb' | 'tableName'>, sessionId: string): Promise<boolean> {
-  const { DeleteCommand } = await dynamoLib();
-  const result = await deps.ddb.send(new DeleteCommand({ TableName: deps.tableName, Key: { sessionId }, ReturnValues: 'ALL_OLD' }));
-  return result.Attributes !== undefined;
+/** How long a destroyed session's tombstone refuses late seals (far beyond any SMA or workflow retry). */
+export const TOMBSTONE_SECONDS = 24 * 3600;
+
+/** True for the item End or Abort leaves behind: no card data, only the fact it was destroyed. */
+export const isTombstone = (item: Record<string, unknown>): boolean => item.destroyedAt !== undefined && item.pan === undefined && item.exp === undefined && item.cvv === undefined;
+
+/**
+ * Destroys everything held for the session: the item is replaced, in one write, by a tombstone with no
+ * card data, so no later seal can bring card data back. Idempotent: destroying nothing (or a tombstone)
+ * is not an error and returns false.
+ */
+export async function destroy(deps: Pick<VaultDeps, 'ddb' | 'tableName'> & { now?: () => Date }, sessionId: string): Promise<boolean> {
+  const { PutCommand } = await dynamoLib();
+  const now = deps.now?.() ?? new Date();
+  const result = await deps.ddb.send(
+    new PutCommand({
+      TableName: deps.tableName,
+      Item: { sessionId, destroyedAt: now.toISOString(), expiresAt: Math.floor(now.getTime() / 1000) + TOMBSTONE_SECONDS },
+      ReturnValues: 'ALL_OLD',
+    }),
+  );
+  const old = result.Attributes;
+  return old !== undefined && !isTombstone(old);
 }

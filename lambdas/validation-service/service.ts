@@ -6,11 +6,14 @@
  *
  * A repeated Idempotency-Key gets the first reply again without a second authorization (remembered
  * in a bounded in-memory LRU), flagged with `Idempotent-Replayed: true`, so a client retry can never
- * charge twice while the process lives.
+ * charge twice while the process lives. What is remembered to recognise "the same submission" is an
+ * HMAC-SHA256, under a secret of this service, of the submission without its card fields: no hash
+ * of a card number or security code is ever kept (an unkeyed hash of one is reversible by brute force),
+ * and a resend of the same payment whose card the caller keyed again is recognised as the same.
  * Replies never echo card data and never contain `|`.
  */
-import { createHash } from 'node:crypto';
-import type { Outcome } from '../shared/session/contract';
+import { createHmac, randomBytes } from 'node:crypto';
+import type { WireOutcome } from '../shared/session/contract';
 import { DEFAULT_CARD_FIELD_NAMES, type CardFieldNames } from '../validator/card-field-names';
 import { buildReply, DEFAULT_MAX_REPLY_BYTES, InvalidSubmissionError, parseSubmission } from '../validator/xml-contract';
 import { GatewayOutcomeUnknownError, GatewayUnavailableError, type PaymentGateway } from './gateway';
@@ -37,7 +40,31 @@ interface RememberedReply {
 export class ReplyCache {
   private readonly entries = new Map<string, RememberedReply>();
 
-  public constructor(public readonly capacity = 10_000) {}
+  /**
+   * @param capacity most keys remembered
+   * @param secret the key of the fingerprints' HMAC; one per service instance. @default 32 random bytes
+   */
+  public constructor(
+    public readonly capacity = 10_000,
+    private readonly secret: Buffer = randomBytes(32),
+  ) {}
+
+  /** The keyed fingerprint of a submission's non-card params (or of its bytes when it cannot be read). */
+  public fingerprint(body: string, cardFieldNames: CardFieldNames): string {
+    const mac = createHmac('sha256', this.secret);
+    try {
+      const card = new Set([cardFieldNames.pan, cardFieldNames.exp, cardFieldNames.cvv]);
+      const params = parseSubmission(body)
+        .filter((p) => !card.has(p.name))
+        .map((p) => [p.name, p.value])
+        .sort(([a = ''], [b = '']) => (a < b ? -1 : a > b ? 1 : 0));
+      mac.update(`params:${JSON.stringify(params)}`);
+    } catch {
+      // Refused as invalid anyway (and never authorized); still only its keyed hash is kept.
+      mac.update(`raw:${body}`);
+    }
+    return mac.digest('hex');
+  }
 
   public get(key: string): RememberedReply | undefined {
     const hit = this.entries.get(key);
@@ -87,7 +114,7 @@ const HEADER_SAFE = /^[\x21-\x7e]{1,255}$/;
 /** Set on a reply that repeats an earlier one for the same Idempotency-Key (the name Stripe and others use). */
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
-function reply(status: number, outcome: Outcome, details: string, extra: Record<string, string> = {}): ValidationHttpResponse {
+function reply(status: number, outcome: WireOutcome, details: string, extra: Record<string, string> = {}): ValidationHttpResponse {
   return { status, headers: { ...XML_HEADERS, ...extra }, body: buildReply(outcome, details) };
 }
 
@@ -159,7 +186,7 @@ export async function handleValidationRequest(req: ValidationHttpRequest, gatewa
   if (key !== undefined && !HEADER_SAFE.test(key)) return reply(400, 'declined', 'Declined - invalid Idempotency-Key');
   if (key === undefined || options.replies === undefined) return authorize(req.body, key ?? '', gateway, settings);
 
-  const fingerprint = createHash('sha256').update(req.body).digest('hex');
+  const fingerprint = options.replies.fingerprint(req.body, settings.cardFieldNames);
   const remembered = options.replies.get(key);
   if (remembered) {
     if (remembered.fingerprint !== fingerprint) return reply(409, 'declined', 'Declined - Idempotency-Key reused with a different submission');

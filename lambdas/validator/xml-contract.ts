@@ -6,11 +6,14 @@
  * Replies, and submissions when the reference service reads them, are untrusted: a DOCTYPE (and with
  * it every custom entity) is refused before the parser sees the text, the size is capped, the text is
  * checked with XMLValidator before parsing (the parser alone is lenient), values are never coerced,
- * and the document must have exactly the expected shape. Errors carry a machine code and a fixed
+ * and the document must have exactly the expected shape: attributes and child elements are kept apart
+ * (`<outcome><value>accepted</value></outcome>` is not an accepted outcome), nothing but whitespace,
+ * comments and processing instructions may follow the root, every character and character reference
+ * must be one XML 1.0 allows, and the declaration must say version 1.0. Errors carry a machine code and a fixed
  * message; never the text they were given, which may hold card data.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import type { Outcome } from '../shared/session/contract';
+import type { WireOutcome } from '../shared/session/contract';
 
 export const DEFAULT_MAX_REPLY_BYTES = 64 * 1024;
 
@@ -22,7 +25,7 @@ export interface SubmissionParam {
 }
 
 export interface ValidationReply {
-  outcome: Outcome;
+  outcome: WireOutcome;
   details: string;
 }
 
@@ -44,7 +47,10 @@ export type InvalidXmlCode =
   | 'wrong-root'
   | 'unexpected-content'
   | 'bad-outcome'
-  | 'bad-param';
+  | 'bad-param'
+  | 'bad-declaration'
+  | 'bad-character'
+  | 'content-after-root';
 
 const INVALID_REPLY_TEXT: Record<InvalidXmlCode, string> = {
   empty: 'the reply was empty',
@@ -57,6 +63,9 @@ const INVALID_REPLY_TEXT: Record<InvalidXmlCode, string> = {
   'unexpected-content': 'the outcome element has content or attributes beyond value and details',
   'bad-outcome': 'the outcome value is neither accepted nor declined',
   'bad-param': 'a param element has no name or value attribute',
+  'bad-declaration': 'the XML declaration is not version 1.0 with at most encoding and standalone',
+  'bad-character': 'the reply holds a character or character reference that XML 1.0 does not allow',
+  'content-after-root': 'the reply has content after its root element',
 };
 
 /** The validation service's reply (or a submission, on the service side) broke the contract. */
@@ -104,14 +113,19 @@ export function buildSubmission(params: readonly SubmissionParam[]): string {
 }
 
 /** Builds a reply document (used by the reference service and by tests). */
-export function buildReply(outcome: Outcome, details: string): string {
+export function buildReply(outcome: WireOutcome, details: string): string {
   const safe = details.replace(/[\u0000-\u001f\u007f-\u009f|]/g, ' ');
   return `${XML_DECLARATION}<outcome value="${outcome}" details="${escapeXmlAttribute(safe)}"/>`;
 }
 
+// Attributes carry a prefix no element name can have, so `<outcome><value>…</value></outcome>` never
+// reads as the value attribute.
+const ATTR = '@_';
+const TEXT = '#text';
 const parser = new XMLParser({
   ignoreAttributes: false,
-  attributeNamePrefix: '',
+  attributeNamePrefix: ATTR,
+  textNodeName: TEXT,
   // Keep every value a string exactly as sent: no number coercion, no trimming.
   parseTagValue: false,
   parseAttributeValue: false,
@@ -123,6 +137,11 @@ const parser = new XMLParser({
 
 const BOM = '\ufeff';
 const DECLARATION_START = /^<\?xml[ \t\r\n]/;
+// XML 1.0 only: version first, then optionally encoding and standalone, nothing else.
+const S = '[ \\t\\r\\n]';
+const DECLARATION = new RegExp(
+  `^<\\?xml${S}+version${S}*=${S}*(?:"1\\.0"|'1\\.0')(?:${S}+encoding${S}*=${S}*(?:"[A-Za-z][A-Za-z0-9._-]*"|'[A-Za-z][A-Za-z0-9._-]*'))?(?:${S}+standalone${S}*=${S}*(?:"(?:yes|no)"|'(?:yes|no)'))?${S}*\\?>`,
+);
 const DECLARED_ENCODING = /^<\?xml[^>]*\bencoding\s*=\s*["']([^"']*)["']/;
 const DOCTYPE = /<!DOCTYPE|<!ENTITY/i;
 // An ampersand must start one of the five predefined entities or a character reference.
@@ -131,11 +150,78 @@ const NAMED_REFERENCE = /&[A-Za-z_:][-A-Za-z0-9._:]*;/g;
 const PREDEFINED = new Set(['&amp;', '&lt;', '&gt;', '&quot;', '&apos;']);
 // The validator accepts a raw `<` inside an attribute value; well-formed XML does not.
 const LT_IN_ATTRIBUTE = /=\s*"[^"]*<|=\s*'[^']*</;
+// Characters XML 1.0 does not allow at all (C0 controls but tab, LF and CR; U+FFFE, U+FFFF; lone surrogates).
+const ILLEGAL_XML_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const CHAR_REFERENCE = /&#(x[0-9a-fA-F]+|[0-9]+);/g;
+const XML_SPACE_ONLY = /^[ \t\r\n]*$/;
+
+/** True when a code point is a Char of XML 1.0 (the production every character reference must name). */
+export function isXmlChar(cp: number): boolean {
+  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
+function hasIllegalReference(text: string): boolean {
+  for (const match of text.matchAll(CHAR_REFERENCE)) {
+    const ref = match[1] as string;
+    const cp = ref.startsWith('x') ? Number.parseInt(ref.slice(1), 16) : Number.parseInt(ref, 10);
+    if (!isXmlChar(cp)) return true;
+  }
+  return false;
+}
+
+/**
+ * What follows the root element, with comments and processing instructions (legal there) removed.
+ * Runs on text XMLValidator accepted, so tags are balanced; one linear pass over the markup.
+ */
+function contentAfterRoot(text: string): string {
+  let depth = 0;
+  let i = 0;
+  while (i < text.length) {
+    const lt = text.indexOf('<', i);
+    if (lt < 0) return '';
+    if (text.startsWith('<!--', lt)) {
+      const end = text.indexOf('-->', lt + 4);
+      i = end < 0 ? text.length : end + 3;
+      continue;
+    }
+    if (text.startsWith('<![CDATA[', lt)) {
+      const end = text.indexOf(']]>', lt + 9);
+      i = end < 0 ? text.length : end + 3;
+      continue;
+    }
+    if (text.startsWith('<?', lt)) {
+      const end = text.indexOf('?>', lt + 2);
+      i = end < 0 ? text.length : end + 2;
+      continue;
+    }
+    let j = lt + 1;
+    let quote = '';
+    for (; j < text.length; j += 1) {
+      const c = text[j];
+      if (quote !== '') {
+        if (c === quote) quote = '';
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '>') break;
+    }
+    const closing = text[lt + 1] === '/';
+    const selfClosing = !closing && text[j - 1] === '/';
+    if (closing) depth -= 1;
+    else if (!selfClosing) depth += 1;
+    i = j + 1;
+    if (depth === 0) return text.slice(i).replace(/<!--[\s\S]*?-->|<\?[\s\S]*?\?>/g, '');
+  }
+  return '';
+}
 
 type ErrorFactory = (code: InvalidXmlCode) => Error;
 
-/** Shared hardening for both documents: size, declaration, DOCTYPE, entities, well-formedness, parse. */
-function parseHardened(body: string, maxBytes: number, fail: ErrorFactory): Record<string, unknown> {
+interface Parsed {
+  doc: Record<string, unknown>;
+  text: string;
+}
+
+/** Shared hardening for both documents: size, declaration, DOCTYPE, entities, characters, well-formedness, parse. */
+function parseHardened(body: string, maxBytes: number, fail: ErrorFactory): Parsed {
   if (body.length === 0 || body.trim() === '') throw fail('empty');
   // Cheap check first: a UTF-16 code unit is at least one UTF-8 byte.
   if (body.length > maxBytes || Buffer.byteLength(body, 'utf8') > maxBytes) throw fail('too-large');
@@ -143,11 +229,14 @@ function parseHardened(body: string, maxBytes: number, fail: ErrorFactory): Reco
   if (!DECLARATION_START.test(text)) throw fail('no-declaration');
   const encoding = DECLARED_ENCODING.exec(text)?.[1];
   if (encoding !== undefined && !/^utf-?8$/i.test(encoding)) throw fail('malformed');
+  if (!DECLARATION.test(text)) throw fail('bad-declaration');
   if (DOCTYPE.test(text)) throw fail('doctype');
+  if (ILLEGAL_XML_CHAR.test(text)) throw fail('bad-character');
   if (BAD_AMPERSAND.test(text)) {
     const named = text.match(NAMED_REFERENCE) ?? [];
     throw fail(named.some((ref) => !PREDEFINED.has(ref)) ? 'entity' : 'malformed');
   }
+  if (hasIllegalReference(text)) throw fail('bad-character');
   if (LT_IN_ATTRIBUTE.test(text)) throw fail('malformed');
   if (XMLValidator.validate(text) !== true) throw fail('malformed');
   let doc: unknown;
@@ -159,21 +248,39 @@ function parseHardened(body: string, maxBytes: number, fail: ErrorFactory): Reco
   if (typeof doc !== 'object' || doc === null) throw fail('malformed');
   const record = doc as Record<string, unknown>;
   if (!('?xml' in record)) throw fail('no-declaration');
-  return record;
+  return { doc: record, text };
 }
 
-/** The single root element of a parsed document, or a refusal. */
-function singleRoot(doc: Record<string, unknown>, expected: string, fail: ErrorFactory): Record<string, unknown> {
+/** The single root element of a parsed document, or a refusal; nothing but whitespace may follow it. */
+function singleRoot({ doc, text }: Parsed, expected: string, fail: ErrorFactory): Record<string, unknown> {
   const roots = Object.keys(doc).filter((k) => k !== '?xml');
   if (roots.length !== 1 || roots[0] !== expected) throw fail('wrong-root');
   const root = doc[expected];
-  // An empty element with no attributes parses as ''.
-  if (root === '') return {};
-  if (typeof root !== 'object' || root === null || Array.isArray(root)) throw fail('wrong-root');
+  if (typeof root !== 'string' && (typeof root !== 'object' || root === null || Array.isArray(root))) throw fail('wrong-root');
+  if (!XML_SPACE_ONLY.test(contentAfterRoot(text))) throw fail('content-after-root');
+  // An empty element with no attributes parses as '' (or as its whitespace).
+  if (typeof root === 'string') {
+    if (!XML_SPACE_ONLY.test(root)) throw fail('unexpected-content');
+    return {};
+  }
   return root as Record<string, unknown>;
 }
 
-const isOutcome = (v: unknown): v is Outcome => v === 'accepted' || v === 'declined';
+/**
+ * The attributes of an element that must have no children and no text (whitespace aside); throws
+ * `unexpected-content` for anything else, including attributes not in `allowed`.
+ */
+function attributesOnly(element: Record<string, unknown>, allowed: readonly string[], fail: ErrorFactory): Record<string, unknown> {
+  const attributes: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(element)) {
+    if (key === TEXT && typeof value === 'string' && XML_SPACE_ONLY.test(value)) continue;
+    if (!key.startsWith(ATTR) || !allowed.includes(key.slice(ATTR.length))) throw fail('unexpected-content');
+    attributes[key.slice(ATTR.length)] = value;
+  }
+  return attributes;
+}
+
+const isOutcome = (v: unknown): v is WireOutcome => v === 'accepted' || v === 'declined';
 
 /**
  * Parses and checks a reply. Returns the outcome and the details as sent (entities decoded); throws
@@ -182,8 +289,7 @@ const isOutcome = (v: unknown): v is Outcome => v === 'accepted' || v === 'decli
  */
 export function parseReply(body: string, maxBytes: number = DEFAULT_MAX_REPLY_BYTES): ValidationReply {
   const fail = (code: InvalidXmlCode): Error => new InvalidReplyError(code);
-  const outcome = singleRoot(parseHardened(body, maxBytes, fail), 'outcome', fail);
-  for (const key of Object.keys(outcome)) if (key !== 'value' && key !== 'details') throw fail('unexpected-content');
+  const outcome = attributesOnly(singleRoot(parseHardened(body, maxBytes, fail), 'outcome', fail), ['value', 'details'], fail);
   if (!isOutcome(outcome.value)) throw fail('bad-outcome');
   // A missing details attribute is read as no details: the outcome itself is unambiguous.
   const details = outcome.details;
@@ -195,13 +301,15 @@ export function parseReply(body: string, maxBytes: number = DEFAULT_MAX_REPLY_BY
 export function parseSubmission(body: string, maxBytes: number = DEFAULT_MAX_REPLY_BYTES): SubmissionParam[] {
   const fail = (code: InvalidXmlCode): Error => new InvalidSubmissionError(code);
   const root = singleRoot(parseHardened(body, maxBytes, fail), 'params', fail);
-  for (const key of Object.keys(root)) if (key !== 'param') throw fail('unexpected-content');
+  for (const [key, value] of Object.entries(root)) {
+    if (key === TEXT && typeof value === 'string' && XML_SPACE_ONLY.test(value)) continue;
+    if (key !== 'param') throw fail('unexpected-content');
+  }
   const list = root.param ?? [];
   if (!Array.isArray(list)) throw fail('unexpected-content');
   return list.map((item: unknown) => {
     if (typeof item !== 'object' || item === null) throw fail('bad-param');
-    const { name, value, ...rest } = item as Record<string, unknown>;
-    if (Object.keys(rest).length > 0) throw fail('unexpected-content');
+    const { name, value } = attributesOnly(item as Record<string, unknown>, ['name', 'value'], fail);
     if (typeof name !== 'string' || name === '' || typeof value !== 'string') throw fail('bad-param');
     return { name, value };
   });

@@ -244,8 +244,8 @@ export class AgentApi extends Construct {
     props.sessions.grantReadWrite(this.apiFunction);
     this.bindConfigReader(this.apiFunction);
     iam.Grant.addToPrincipal({ grantee: this.apiFunction, actions: ['states:StartExecution'], resourceArns: [props.stateMachineArn] });
-    // Cancel fails GetKey's task token; SendTaskFailure has no resource-level permission.
-    iam.Grant.addToPrincipal({ grantee: this.apiFunction, actions: ['states:SendTaskFailure'], resourceArns: ['*'] });
+    // Cancel fails GetKey's task token: only tokens of this state machine, as the IVR's grant is scoped.
+    iam.Grant.addToPrincipal({ grantee: this.apiFunction, actions: ['states:SendTaskFailure'], resourceArns: [props.stateMachineArn] });
     iam.Grant.addToPrincipal({ grantee: this.apiFunction, actions: ['chime:UpdateSipMediaApplicationCall'], resourceArns: [props.sipMediaApplicationArn] });
 
     const issuer = `https://cognito-idp.${region}.amazonaws.com/${this.userPool.userPoolId}`;
@@ -304,7 +304,7 @@ export class AgentApi extends Construct {
 
     Validations.of(this.apiFunction).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'P10: states:SendTaskFailure (cancel) has no resource-level permission; xray likewise.',
+      reason: 'P10: X-Ray tracing permissions have no resource-level scope.',
     });
     Validations.of(this).acknowledge(
       { id: 'AwsSolutions-APIG4', reason: 'P24: The HTTP API has a JWT authorizer on every route; the WebSocket authorizes $connect (the only route that opens a connection).' },

@@ -6,7 +6,8 @@
  * - seal (SMA handler): kms:GenerateDataKey on the vault key + dynamodb:UpdateItem;
  * - attach (InfoInsert): dynamodb:UpdateItem;
  * - open (validator): kms:Decrypt on the vault key + dynamodb:GetItem/UpdateItem;
- * - destroy (End/Abort): dynamodb:DeleteItem.
+ * - destroy (End/Abort): dynamodb:PutItem (the item is replaced by a tombstone with no card data, which
+ *   refuses any late seal).
  * Every grant names this table or this key; nothing is a wildcard.
  *
  * Key policy: the vault key keeps only CDK's default statement for the account root (which delegates to IAM,
@@ -120,9 +121,9 @@ export class CardVault extends Construct {
     this.store.grantItemActions(fn, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
   }
 
-  /** End/Abort: delete the item. */
+  /** End/Abort: replace the item with a tombstone (no card data) that refuses late seals. */
   public grantDestroy(fn: lambda.IFunction): void {
-    this.store.grantItemActions(fn, ['dynamodb:DeleteItem']);
+    this.store.grantItemActions(fn, ['dynamodb:PutItem']);
   }
 
   private roleArnOf(fn: lambda.IFunction): string {

@@ -19,9 +19,14 @@ export type HostMessage =
   | { type: 'result'; id: number; value?: unknown; error?: string };
 
 async function main(): Promise<void> {
+  // The parent may go away at any moment (Ctrl-C reaches the whole process group): a message or a line
+  // that can no longer be delivered is dropped, never an EPIPE crash. Ctrl-C itself is the parent's to
+  // handle; this process ends when the parent closes it or disconnects.
   const send = (message: HostMessage): void => {
-    if (process.connected) process.send?.(message);
+    if (process.connected) process.send?.(message, undefined, {}, () => undefined);
   };
+  process.on('SIGINT', () => undefined);
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   const kind = process.env.SECURE_IVR_ENGINE_KIND;
   const options = JSON.parse(process.env.SECURE_IVR_ENGINE_OPTIONS ?? '{}') as Record<string, unknown>;
   const onCount = (operation: string): void => send({ type: 'count', operation });

@@ -1,11 +1,12 @@
 /**
  * The fault plan of a soak run: for each call, from a seed, which fault it meets (or none) and what the
  * caller keys. Faults cover every failure the issue names — the validation service (HTTP 500, too slow,
- * malformed or hostile reply, wrong TLS certificate, reset), the caller hanging up at each stage, KMS and
+ * malformed or hostile reply, wrong TLS certificate, reset, card data echoed in disguise), the caller
+ * hanging up at each stage, KMS and
  * DynamoDB errors, duplicate SMA invocations and an SMA handler missing the deadline — plus the emulator's
  * recording-pause and agent-no-answer faults.
  */
-import { MALFORMED_REPLIES, type MalformedReply } from './faulty-validation-server';
+import { ECHO_DISGUISES, MALFORMED_REPLIES, type EchoDisguise, type MalformedReply } from './faulty-validation-server';
 import { seededRandom } from './seeded-random';
 
 export const FAULT_KINDS = [
@@ -14,6 +15,8 @@ export const FAULT_KINDS = [
   'validation-malformed',
   'validation-tls',
   'validation-reset',
+  /** The validation service echoes the card data in disguise (security review 1). */
+  'validation-echo-disguised',
   'hangup-begin',
   'hangup-card',
   'hangup-expiry',
@@ -32,7 +35,7 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Groups accepted by `--faults`, besides single kinds and `all`. */
 export const FAULT_GROUPS: Readonly<Record<string, readonly FaultKind[]>> = {
-  validation: ['validation-500', 'validation-timeout', 'validation-malformed', 'validation-tls', 'validation-reset'],
+  validation: ['validation-500', 'validation-timeout', 'validation-malformed', 'validation-tls', 'validation-reset', 'validation-echo-disguised'],
   hangup: ['hangup-begin', 'hangup-card', 'hangup-expiry', 'hangup-cvv', 'hangup-insert', 'hangup-validate', 'hangup-end'],
   aws: ['kms-error', 'dynamodb-error'],
   sma: ['sma-duplicate', 'sma-slow'],
@@ -81,6 +84,8 @@ export interface CallPlan {
   account: string;
   /** For validation-malformed. */
   malformed?: MalformedReply;
+  /** For validation-echo-disguised. */
+  echo?: EchoDisguise;
   /** For kms-error / dynamodb-error: which operation fails, how often in a row, with what, at which stage. */
   aws?: { operation: string; count: number; errorType: string; stage: string };
 }
@@ -100,8 +105,8 @@ const AWS_FAULTS: Readonly<Record<'kms' | 'dynamodb', readonly AwsFaultSpec[]>> 
     { operation: 'dynamodb:PutItem', stage: 'getKey', errorTypes: ['ProvisionedThroughputExceededException', 'InternalServerError'] },
     { operation: 'dynamodb:UpdateItem', stage: 'insert', errorTypes: ['ProvisionedThroughputExceededException', 'InternalServerError'] },
     { operation: 'dynamodb:GetItem', stage: 'validate', errorTypes: ['ProvisionedThroughputExceededException', 'InternalServerError'] },
-    { operation: 'dynamodb:DeleteItem', stage: 'end', errorTypes: ['ProvisionedThroughputExceededException', 'InternalServerError'] },
-    { operation: 'dynamodb:DeleteItem', stage: 'abort', errorTypes: ['ProvisionedThroughputExceededException', 'InternalServerError'] },
+    { operation: 'dynamodb:PutItem', stage: 'end', errorTypes: ['ProvisionedThroughputExceededException', 'InternalServerError'] },
+    { operation: 'dynamodb:PutItem', stage: 'abort', errorTypes: ['ProvisionedThroughputExceededException', 'InternalServerError'] },
     { operation: 'dynamodb:UpdateItem', stage: 'begin', errorTypes: ['ProvisionedThroughputExceededException', 'InternalServerError'] },
   ],
 };
@@ -121,6 +126,7 @@ export function planCalls(options: { calls: number; seed: number; kinds: readonl
     if (fault === 'hangup-cvv') keys = `${card}#${SOAK_EXPIRY}#${cvv.slice(0, rnd.int(0, cvv.length - 1))}h`;
     const plan: CallPlan = { index, fault, keys, account: `SOAK-${index}` };
     if (fault === 'validation-malformed') plan.malformed = rnd.pick(MALFORMED_REPLIES);
+    if (fault === 'validation-echo-disguised') plan.echo = rnd.pick(ECHO_DISGUISES);
     if (fault === 'kms-error' || fault === 'dynamodb-error') {
       const spec = rnd.pick(fault === 'kms-error' ? AWS_FAULTS.kms : AWS_FAULTS.dynamodb);
       // The SDK retries a throttle or a 5xx (3 attempts in all): 1–2 in a row are absorbed, 3–4 get through.

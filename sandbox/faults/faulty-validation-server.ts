@@ -3,8 +3,9 @@
  * service (same request handling, same test gateway) unless a fault applies:
  * - per request, chosen by `faultFor` from the submission: HTTP 500, a reply slower than the validator's
  *   time limit, a malformed or hostile reply (not XML, no declaration, DOCTYPE/XXE, billion laughs, an
- *   unknown outcome, an oversize or truncated body, details echoing the card number), or a connection
- *   reset after the request was read;
+ *   unknown outcome, an oversize or truncated body, details echoing the card number), a connection
+ *   reset after the request was read, or an authorization whose reply echoes the card number, expiry and
+ *   security code in disguise (other-script digits, odd separators, character references);
  * - per connection, armed with `armConnectionFault`: a TLS handshake with a certificate from another CA
  *   (the validator must refuse it), or a reset before the handshake.
  * Connection faults are taken by the next new connections, so the server can close every connection after
@@ -16,12 +17,21 @@ import type { IncomingHttpHeaders, RequestListener } from 'node:http';
 import { makeLocalCertificates } from '../tls/certificates';
 import { TestGateway, type PaymentGateway } from '../../lambdas/validation-service/gateway';
 import { handleValidationRequest, ReplyCache } from '../../lambdas/validation-service/service';
-import { buildReply, parseSubmission, XML_DECLARATION } from '../../lambdas/validator/xml-contract';
+import { buildReply, parseReply, parseSubmission, XML_DECLARATION } from '../../lambdas/validator/xml-contract';
 
 export const MALFORMED_REPLIES = ['not-xml', 'no-declaration', 'doctype-xxe', 'billion-laughs', 'unknown-outcome', 'oversize', 'truncated', 'echo-card'] as const;
 export type MalformedReply = (typeof MALFORMED_REPLIES)[number];
 
-export type RequestFault = { kind: 'http-500' } | { kind: 'slow' } | { kind: 'malformed'; variant: MalformedReply } | { kind: 'reset' };
+/** How an echoing service dresses the card data up (security review 1: each one passed the old filter). */
+export const ECHO_DISGUISES = ['dots', 'slashes', 'no-break-spaces', 'zero-width-spaces', 'full-width', 'arabic-indic', 'char-refs', 'double-escaped-refs'] as const;
+export type EchoDisguise = (typeof ECHO_DISGUISES)[number];
+
+export type RequestFault =
+  | { kind: 'http-500' }
+  | { kind: 'slow' }
+  | { kind: 'malformed'; variant: MalformedReply }
+  | { kind: 'reset' }
+  | { kind: 'echo-disguised'; disguise: EchoDisguise };
 export type ConnectionFault = 'tls-wrong-cert' | 'reset-before-handshake';
 
 export interface FaultyValidationServerOptions {
@@ -34,6 +44,12 @@ export interface FaultyValidationServerOptions {
   gateway?: PaymentGateway;
 }
 
+/** One authorization the gateway approved, with the Idempotency-Key and the call's account it came with. */
+export interface Charge {
+  reference: string;
+  account: string;
+}
+
 export interface FaultyValidationServer {
   url: string;
   /** The CA the validator must trust (the wrong-certificate fault uses another CA). */
@@ -42,6 +58,8 @@ export interface FaultyValidationServer {
   armConnectionFault(fault: ConnectionFault, count?: number): void;
   /** Faults served, by kind (`http-500`, `slow`, `malformed:<variant>`, `reset`, `tls-wrong-cert`, …). */
   served(): Record<string, number>;
+  /** Every approved authorization, in order: a double charge is one account charged twice. */
+  charges(): Charge[];
   close(): Promise<void>;
 }
 
@@ -84,9 +102,71 @@ export function malformedReply(variant: MalformedReply, submission: string): str
   }
 }
 
+const FULL_WIDTH_ZERO = 0xff10;
+const ARABIC_INDIC_ZERO = 0x0660;
+const shift = (digits: string, zero: number): string => digits.replace(/\d/g, (d) => String.fromCodePoint(zero + Number(d)));
+const groups = (digits: string, sep: string): string => (digits.match(/.{1,4}/g) ?? []).join(sep);
+
+/** The card data written the way a disguise says (as XML attribute text, already escaped where needed). */
+export function disguise(digits: string, how: EchoDisguise): string {
+  switch (how) {
+    case 'dots':
+      return groups(digits, '.');
+    case 'slashes':
+      return groups(digits, '/');
+    case 'no-break-spaces':
+      return groups(digits, '&#160;');
+    case 'zero-width-spaces':
+      return digits.split('').join('&#8203;');
+    case 'full-width':
+      return shift(digits, FULL_WIDTH_ZERO);
+    case 'arabic-indic':
+      return shift(digits, ARABIC_INDIC_ZERO);
+    case 'char-refs':
+      return digits.split('').map((d) => `&#${d.charCodeAt(0)};`).join('');
+    case 'double-escaped-refs':
+      return digits.split('').map((d) => `&amp;#x${d.charCodeAt(0).toString(16)};`).join('');
+    default: {
+      const unreachable: never = how;
+      return unreachable;
+    }
+  }
+}
+
+function cardOf(submission: string): { pan: string; exp: string; cvv: string } | undefined {
+  try {
+    const params = new Map(parseSubmission(submission).map((p) => [p.name, p.value]));
+    const pan = [...params.values()].find((v) => /^\d{12,19}$/.test(v));
+    const exp = params.get('expiry date') ?? params.get('exp') ?? '';
+    const cvv = params.get('security code') ?? params.get('cvv') ?? '';
+    return pan ? { pan, exp, cvv } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An accepted reply whose details repeat the card number, expiry and security code in one disguise. */
+export function echoingReply(submission: string, how: EchoDisguise, outcome: 'accepted' | 'declined', details: string): string {
+  const card = cardOf(submission);
+  if (!card) return buildReply(outcome, details);
+  const echo = `${details} - card ${disguise(card.pan, how)} exp ${disguise(card.exp.slice(0, 2), how)}/${disguise(card.exp.slice(2), how)} cvv ${disguise(card.cvv, how)}`;
+  // buildReply escapes `&`, which would spoil the character references: the details go in as they are.
+  return `${XML_DECLARATION}<outcome value="${outcome}" details="${echo.replace(/[<>"|]/g, ' ')}"/>`;
+}
+
 export async function startFaultyValidationServer(options: FaultyValidationServerOptions = {}): Promise<FaultyValidationServer> {
   const [good, wrong] = await Promise.all([makeLocalCertificates(), makeLocalCertificates()]);
-  const gateway = options.gateway ?? new TestGateway();
+  const inner = options.gateway ?? new TestGateway();
+  const approved: Array<{ reference: string }> = [];
+  const accounts = new Map<string, string>();
+  // Counts what the gateway approved, so a soak can prove no payment was charged twice.
+  const gateway: PaymentGateway = {
+    authorize: async (req) => {
+      const result = await inner.authorize(req);
+      if (result.approved) approved.push({ reference: req.reference });
+      return result;
+    },
+  };
   const replies = new ReplyCache(10_000);
   const slowMs = options.slowMs ?? 2000;
   const served = new Map<string, number>();
@@ -103,6 +183,9 @@ export async function startFaultyValidationServer(options: FaultyValidationServe
     });
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
+      const key = req.headers['idempotency-key'];
+      const account = /<param name="customer account" value="([^"]*)"\/>/.exec(body)?.[1];
+      if (typeof key === 'string' && account !== undefined) accounts.set(key, account);
       const fault = options.faultFor?.({ body, headers: req.headers });
       const close = options.closeConnections ? { Connection: 'close' } : {};
       const send = (status: number, text: string): void => {
@@ -128,8 +211,14 @@ export async function startFaultyValidationServer(options: FaultyValidationServe
       const answer = (): void =>
         void handleValidationRequest({ method: req.method ?? 'GET', headers: req.headers, body }, gateway, { replies }).then((result) => {
           if (res.destroyed || res.writableEnded) return;
+          let text = result.body;
+          if (fault?.kind === 'echo-disguised' && result.status === 200) {
+            count(`echo-disguised:${fault.disguise}`);
+            const reply = parseReply(result.body);
+            text = echoingReply(body, fault.disguise, reply.outcome, reply.details);
+          }
           res.writeHead(result.status, { ...result.headers, ...close });
-          res.end(result.body);
+          res.end(text);
         });
       if (fault?.kind === 'slow') {
         count('slow');
@@ -185,6 +274,7 @@ export async function startFaultyValidationServer(options: FaultyValidationServe
       for (let i = 0; i < n; i += 1) armed.push(fault);
     },
     served: () => Object.fromEntries([...served.entries()].sort(([a], [b]) => a.localeCompare(b))),
+    charges: () => approved.map(({ reference }) => ({ reference, account: accounts.get(reference) ?? '' })),
     close: async () => {
       for (const t of timers) clearTimeout(t);
       timers.clear();

@@ -18,6 +18,7 @@ import { streamOf, verifyStreams, type AuditRecord } from '../../lambdas/audit/h
 import { startFaultyValidationServer, type RequestFault } from './faulty-validation-server';
 import { planCalls, SOAK_CARDS, SOAK_CVV, SOAK_CVV_AMEX, SOAK_EXPIRY, type CallPlan, type FaultKind } from './fault-plan';
 import { seededRandom } from './seeded-random';
+import { isTombstone } from '../../lambdas/shared/vault';
 
 export interface SoakOptions {
   calls?: number;
@@ -55,7 +56,7 @@ export interface SoakReport {
   wallMs: number;
   deadlineMs: number;
   validationTimeoutMs: number;
-  /** Final state of each call's session: accepted | declined | aborted | failed (workflow failed). */
+  /** Final state of each call's session: accepted | declined | unknown | aborted | failed (workflow failed). */
   byOutcome: Record<string, number>;
   /** Fault kind → outcome → calls. */
   byFault: Record<string, Record<string, number>>;
@@ -72,14 +73,19 @@ export interface SoakReport {
   stuckSessions: number;
   vaultItemsLeft: number;
   incompleteAuditChains: number;
+  /** Sentinel card data found in any artifact, normalised (any separators, digits of any script, references). */
   cardDigitsFound: number;
+  /** Sessions whose audit trail records that the validator masked card data in the service's details. */
+  detailsMaskedSessions: number;
+  /** Calls whose card the gateway approved more than once (a payment charged twice). */
+  doubleCharges: number;
   /** Card prompts or key presses the agent or the recording could hear. */
   cardSafetyViolations: number;
   /** Details behind the non-zero must-be-zero columns (bounded). */
   problems: string[];
 }
 
-export const MUST_BE_ZERO = ['stuckSessions', 'vaultItemsLeft', 'incompleteAuditChains', 'cardDigitsFound', 'cardSafetyViolations'] as const;
+export const MUST_BE_ZERO = ['stuckSessions', 'vaultItemsLeft', 'incompleteAuditChains', 'cardDigitsFound', 'doubleCharges', 'cardSafetyViolations'] as const;
 
 export const percentiles = (values: number[]): Percentiles => {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
@@ -128,6 +134,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         return plan.malformed ? { kind: 'malformed', variant: plan.malformed } : undefined;
       case 'validation-reset':
         return { kind: 'reset' };
+      case 'validation-echo-disguised':
+        return plan.echo ? { kind: 'echo-disguised', disguise: plan.echo } : undefined;
       default:
         return undefined;
     }
@@ -199,7 +207,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const stuckSessions = running.length + sandbox.sfn.pendingTaskTokens();
     for (const e of running.slice(0, 10)) problems.push(`stuck: execution ${e.name} still RUNNING`);
 
-    const vault = await sandbox.dynamo.scanAll(VAULT_TABLE);
+    // End and Abort leave tombstones (no card data) that refuse late seals; anything else is left card data.
+    const vault = (await sandbox.dynamo.scanAll(VAULT_TABLE)).filter((item) => !isTombstone(item));
     for (const item of vault.slice(0, 20)) problems.push(`vault item left for session ${item.sessionId?.S ?? '?'} (attributes ${Object.keys(item).sort().join(' ')}): ${bySession.get(item.sessionId?.S ?? '') ?? 'unknown'}`);
 
     const incomplete = await auditProblems(results.filter((r) => r.result !== undefined).map((r) => r.sessionId), started);
@@ -213,6 +222,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     );
     const hits = findSentinels(artifacts, { long: Object.values(SOAK_CARDS), short: [SOAK_EXPIRY, SOAK_CVV, SOAK_CVV_AMEX] });
     problems.push(...hits.slice(0, 10).map((h) => `card data: ${h}`));
+
+    const chargesPerAccount = new Map<string, number>();
+    for (const charge of service.charges()) chargesPerAccount.set(charge.account, (chargesPerAccount.get(charge.account) ?? 0) + 1);
+    const doubleCharged = [...chargesPerAccount.entries()].filter(([, n]) => n > 1);
+    problems.push(...doubleCharged.slice(0, 10).map(([account, n]) => `double charge: ${account} approved ${n} times`));
 
     const violations = [
       ...allCalls.flatMap((c) => c.violations.filter((v) => CARD_SAFETY.test(v)).map((v) => `${c.transactionId}: ${v}`)),
@@ -253,6 +267,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       vaultItemsLeft: vault.length,
       incompleteAuditChains: incomplete.count,
       cardDigitsFound: hits.length,
+      doubleCharges: doubleCharged.length,
+      detailsMaskedSessions: incomplete.detailsMasked,
       cardSafetyViolations: violations.length,
       problems,
     };
@@ -331,7 +347,7 @@ function lastType(stored: Array<{ stream: string; seq: number; text: string }>, 
   }
 }
 
-async function auditProblems(sessionIds: string[], since: number): Promise<{ count: number; details: Array<{ sessionId: string; text: string }> }> {
+async function auditProblems(sessionIds: string[], since: number): Promise<{ count: number; details: Array<{ sessionId: string; text: string }>; detailsMasked: number }> {
   const { s3Client } = await import('../../lambdas/shared/clients');
   const source = s3ObjectSource(await s3Client(), AUDIT_BUCKET);
   const stored = await readStoredRecords(source, { from: new Date(since - 3600_000), to: new Date(Date.now() + 60_000) });
@@ -339,9 +355,11 @@ async function auditProblems(sessionIds: string[], since: number): Promise<{ cou
   const bad = new Map<string, string>();
   for (const f of report.findings) if (!bad.has(f.stream)) bad.set(f.stream, `audit chain of ${f.stream}: ${f.kind} at ${f.seq}${f.kind === 'incomplete' ? ` after ${lastType(stored, f.stream)}` : ''}`);
   const types = new Map<string, Set<string>>();
+  let detailsMasked = 0;
   for (const s of stored) {
     try {
       const r = JSON.parse(s.text) as AuditRecord;
+      if (r.event.type === 'submitted' && Number(r.event.details?.detailsMasked ?? 0) > 0) detailsMasked += 1;
       const set = types.get(s.stream) ?? new Set<string>();
       set.add(r.event.type);
       types.set(s.stream, set);
@@ -355,5 +373,5 @@ async function auditProblems(sessionIds: string[], since: number): Promise<{ cou
     if (!seen) bad.set(stream, `audit chain of ${stream}: no events`);
     else if (!seen.has('data.destroyed') && !bad.has(stream)) bad.set(stream, `audit chain of ${stream}: no data.destroyed event`);
   }
-  return { count: bad.size, details: [...bad.entries()].map(([stream, text]) => ({ sessionId: stream, text })) };
+  return { count: bad.size, details: [...bad.entries()].map(([stream, text]) => ({ sessionId: stream, text })), detailsMasked };
 }

@@ -11,6 +11,17 @@ export const KEY_PATTERN = /^[0-9#*wh]*$/;
 export interface KeySource {
   /** The next key, or 'w' when the caller keys nothing more before the prompt times out. */
   next(): Promise<CallerKey>;
+  /**
+   * Told by the call when a digit-collecting action opens and closes, and who hears a key pressed while
+   * none is open. A source without it (a script) only ever keys into prompts.
+   */
+  listenOutsidePrompts?(listener: KeyListener): void;
+}
+
+/** The call's side of a keypad that can be pressed at any time. */
+export interface KeyListener {
+  /** A key pressed while no digit-collecting action listens: heard by whoever is bridged, never kept. */
+  keyOutsidePrompt(key: CallerKey): void;
 }
 
 /** Keys from a script; when the script runs out the caller stays silent (every prompt times out). */
@@ -34,12 +45,33 @@ export class ScriptedCaller implements KeySource {
   }
 }
 
-/** Keys pushed one by one (the keypad page); waits for the next press. */
+/**
+ * Keys pushed one by one (the keypad page). As on a real call, keys are collected only while a
+ * digit-collecting action runs: a key pressed outside one goes to the call's listener (the agent and the
+ * recording hear it) and is not type-ahead for a later prompt; keys a prompt did not use are dropped
+ * when it closes.
+ */
 export class InteractiveCaller implements KeySource {
   private readonly queue: CallerKey[] = [];
   private waiting: ((key: CallerKey) => void) | undefined;
+  private listener: KeyListener | undefined;
+  private collecting = false;
+
+  public listenOutsidePrompts(listener: KeyListener): void {
+    this.listener = listener;
+  }
+
+  /** Called by the call when a digit-collecting action opens (true) or closes (false). */
+  public setCollecting(open: boolean): void {
+    this.collecting = open;
+    if (!open) this.queue.length = 0;
+  }
 
   public press(key: CallerKey): void {
+    if (!this.collecting && this.listener) {
+      this.listener.keyOutsidePrompt(key);
+      return;
+    }
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = undefined;

@@ -9,11 +9,21 @@
  *
  * It also watches the rules that matter for card data: a prompt for digits while the agent leg is
  * bridged or while recording runs is recorded as a violation, and so is a key pressed in either state.
+ *
+ * The concerns live in their own modules: invocation-delivery (deadline and retries), action-executor
+ * (what each action does), call-observer (violations, keys and the recording); this module sequences
+ * events and action lists per call.
  */
 import { randomUUID } from 'node:crypto';
 import type { SmaAction, SmaEvent, InvocationEventType, ActionData, Participant } from '../../lambdas/telephony/chime-sma/contract';
 import { checkResponse } from './response-check';
 import type { CallerKey, KeySource } from './caller';
+import { CallObserver, type KeyPress, type RecordingSpan, type RecordingState } from './call-observer';
+import { clone, deliverWithRetry, type Invocation, type InvocationFault } from './invocation-delivery';
+import { ActionExecutor, type ActionContext, type ActionOutcome, type Leg } from './action-executor';
+
+export type { KeyPress, RecordingSpan } from './call-observer';
+export type { Invocation } from './invocation-delivery';
 
 export type SmaHandler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -79,62 +89,28 @@ export interface EmulatorOptions {
   faults?: EmulatorFaults;
 }
 
-export interface Invocation {
-  event: SmaEvent;
-  response?: unknown;
-  error?: string;
-  durationMs: number;
-}
-
-export interface RecordingSpan {
-  state: 'recording' | 'paused';
-  fromMs: number;
-  toMs?: number;
-}
-
-export interface KeyPress {
-  key: string;
-  atMs: number;
-  agentBridged: boolean;
-  recording: 'off' | 'recording' | 'paused';
-}
-
 export type CallStatus = 'active' | 'ended' | 'dropped';
-
-interface Leg {
-  callId: string;
-  tag: 'LEG-A' | 'LEG-B';
-  from: string;
-  to: string;
-  direction: 'Inbound' | 'Outbound';
-  startMs: number;
-  connected: boolean;
-}
 
 interface Running {
   action: SmaAction;
   interrupt(): void;
 }
 
-type ActionOutcome = { kind: 'ok'; data?: Partial<ActionData> } | { kind: 'failed'; errorType: string; errorMessage: string } | { kind: 'interrupted' } | { kind: 'leg-hangup'; leg: Leg } | { kind: 'caller-hangup' };
-
 const INTERRUPTIBLE = new Set(['Pause', 'PlayAudio', 'RecordAudio']);
 const MAX_INVOCATIONS = 1000;
-/** Real milliseconds per nominal millisecond of a Pause at the least (20 s hold → 1 s). */
-const PAUSE_MIN_SCALE = 0.05;
-const sleep = (ms: number): Promise<void> => (ms <= 0 ? new Promise((r) => setImmediate(r)) : new Promise((r) => setTimeout(r, ms)));
-const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 /** An action as the service echoes it back in ActionData. */
 const asActionData = (action: SmaAction, extra?: Partial<ActionData>): ActionData => ({ ...(clone(action) as unknown as ActionData), ...(extra ?? {}) });
 
 export class EmulatedCall {
   public readonly transactionId = randomUUID();
   public readonly invocations: Invocation[] = [];
-  public readonly violations: string[] = [];
-  public readonly keys: KeyPress[] = [];
-  public readonly recordingSpans: RecordingSpan[] = [];
+  /** Violations, keys and recording spans of this call. */
+  public readonly observer = new CallObserver();
+  public readonly violations: string[] = this.observer.violations;
+  public readonly keys: KeyPress[] = this.observer.keys;
+  public readonly recordingSpans: RecordingSpan[] = this.observer.recordingSpans;
   /** Invocation faults that happened: injected `slow`/`duplicate`, or a natural `deadline` miss. */
-  public readonly injected: Array<'slow' | 'duplicate' | 'deadline'> = [];
+  public readonly injected: InvocationFault[] = [];
   public recordingKey: string | undefined;
   public status: CallStatus = 'active';
   /** Wall-clock time (ms since epoch) of the caller's last key press. */
@@ -144,11 +120,15 @@ export class EmulatedCall {
   public faults: EmulatorFaults = {};
   /** Timing for this call only (see PlaceCallOptions.timingScale); undefined follows the emulator. */
   public timingScale: number | undefined;
+  /** Whether a digit-collecting action listens for the caller's keys now. */
+  public collectingDigits = false;
+  /** How many digit-collecting actions have opened on this call (a test waits for the next prompt with it). */
+  public digitPrompts = 0;
 
   private readonly legs: Leg[] = [];
   private sequence = 0;
   private clockMs = 0;
-  private recording: 'off' | 'recording' | 'paused' = 'off';
+  private readonly executor: ActionExecutor;
   private pending: SmaAction[] = [];
   private running: Running | undefined;
   private runner: Promise<void> | undefined;
@@ -164,6 +144,45 @@ export class EmulatedCall {
     to: string,
   ) {
     this.legs.push({ callId: randomUUID(), tag: 'LEG-A', from, to, direction: 'Inbound', startMs: Date.now(), connected: true });
+    // The executor sees the call through this view (the call keeps its state private to everyone else).
+    const self = this;
+    const context: ActionContext = {
+      transactionId: this.transactionId,
+      legs: this.legs,
+      observer: this.observer,
+      caller,
+      get agentBridged() {
+        return self.agentBridged;
+      },
+      get scale() {
+        return self.scale;
+      },
+      get clockMs() {
+        return self.clockMs;
+      },
+      set clockMs(value: number) {
+        self.clockMs = value;
+      },
+      get recordingKey() {
+        return self.recordingKey;
+      },
+      set recordingKey(value: string | undefined) {
+        self.recordingKey = value;
+      },
+      get lastKeyAt() {
+        return self.lastKeyAt;
+      },
+      set lastKeyAt(value: number | undefined) {
+        self.lastKeyAt = value;
+      },
+      get faults() {
+        return self.activeFaults;
+      },
+      notify: () => this.notify(),
+      setCollecting: (open: boolean) => this.setCollecting(open),
+    };
+    this.executor = new ActionExecutor(context);
+    caller.listenOutsidePrompts?.({ keyOutsidePrompt: (key) => this.keyOutsidePrompt(key) });
   }
 
   // ------------------------------------------------------------------ public view
@@ -186,8 +205,8 @@ export class EmulatedCall {
     return this.clockMs;
   }
 
-  public get recordingState(): 'off' | 'recording' | 'paused' {
-    return this.recording;
+  public get recordingState(): RecordingState {
+    return this.observer.recording;
   }
 
   /** Resolves when the call has ended (all legs gone) or was dropped. */
@@ -304,46 +323,19 @@ export class EmulatedCall {
   private async deliver(type: InvocationEventType, actionData?: ActionData, extra?: Partial<SmaEvent>, depth = 0): Promise<boolean> {
     if (this.status !== 'active') return false;
     if (this.invocations.length >= MAX_INVOCATIONS) {
-      this.violations.push('more than 1000 invocations on one call');
+      this.observer.serviceViolation('more than 1000 invocations on one call');
       this.drop();
       return false;
     }
     const event = this.buildEvent(type, actionData, extra);
-    let response: unknown;
-    let answered = false;
-    const faults = this.activeFaults;
-    const random = faults.random ?? Math.random;
-    for (let attempt = 0; attempt < 2 && !answered; attempt += 1) {
-      const started = Date.now();
-      const record: Invocation = { event: clone(event), durationMs: 0 };
-      this.invocations.push(record);
-      // Injected faults hit only the first attempt, so the documented retry can recover.
-      const slow = attempt === 0 && (faults.slowInvocationRate ?? 0) > 0 && random() < (faults.slowInvocationRate ?? 0);
-      const lost = attempt === 0 && !slow && (faults.duplicateInvocationRate ?? 0) > 0 && random() < (faults.duplicateInvocationRate ?? 0);
-      try {
-        response = await this.emulator.invoke(clone(event));
-        record.response = clone(response);
-        if (slow) await sleep(Math.max(0, (faults.handlerDelayMs ?? this.emulator.deadlineMs + 100) - (Date.now() - started)));
-        record.durationMs = Date.now() - started;
-        answered = record.durationMs <= this.emulator.deadlineMs && !lost;
-        if (lost) {
-          record.error = 'answer lost (injected)';
-          this.injected.push('duplicate');
-        } else if (!answered) {
-          record.error = 'deadline exceeded';
-          this.injected.push(slow ? 'slow' : 'deadline');
-        }
-      } catch (err) {
-        record.durationMs = Date.now() - started;
-        record.error = err instanceof Error ? err.name : 'UnknownError';
-      }
-    }
-    if (!answered) {
+    const delivered = await deliverWithRetry(this.emulator, event, this.activeFaults, this.invocations, this.injected);
+    if (!delivered.answered) {
       // Two failed tries: the service gives up and the call ends with 480.
-      this.violations.push(`handler failed or missed the deadline twice on ${type}`);
+      this.observer.serviceViolation(`handler failed or missed the deadline twice on ${type}`);
       this.drop();
       return false;
     }
+    const response = delivered.response;
     const checked = checkResponse(response);
     if (!checked.ok) {
       if (depth > 0) {
@@ -424,29 +416,6 @@ export class EmulatedCall {
     }
   }
 
-  private async wait(nominalMs: number, interruptible: { stop: boolean }, minScale = 0): Promise<void> {
-    const real = nominalMs * Math.max(this.scale, minScale);
-    const step = Math.max(real / 20, 1);
-    let waited = 0;
-    while (waited < real && !interruptible.stop) {
-      await sleep(Math.min(step, real - waited));
-      waited += step;
-    }
-    if (real <= 0) await sleep(0);
-    this.clockMs += nominalMs;
-  }
-
-  private setRecording(state: 'recording' | 'paused'): void {
-    const open = this.recordingSpans[this.recordingSpans.length - 1];
-    if (open && open.toMs === undefined) open.toMs = this.clockMs;
-    this.recordingSpans.push({ state, fromMs: this.clockMs });
-    this.recording = state;
-  }
-
-  private leg(callId: unknown): Leg | undefined {
-    return this.legs.find((l) => l.callId === callId);
-  }
-
   private async runAction(action: SmaAction): Promise<ActionOutcome> {
     const flag = { stop: false };
     this.running = {
@@ -459,115 +428,31 @@ export class EmulatedCall {
       },
     };
     try {
-      return await this.execute(action, flag);
+      return await this.executor.execute(action, flag);
     } finally {
       this.running = undefined;
     }
   }
 
-  private async execute(action: SmaAction, flag: { stop: boolean }): Promise<ActionOutcome> {
-    const faults = this.activeFaults;
-    switch (action.Type) {
-      case 'CallAndBridge': {
-        await this.wait(2000, { stop: false });
-        const rebridge = this.legs.some((l) => l.tag === 'LEG-B');
-        if (faults.agentNoAnswer || (rebridge && faults.agentNoAnswerOnRebridge)) return { kind: 'failed', errorType: 'CallNotAnswered', errorMessage: 'The agent did not answer' };
-        const endpoint = action.Parameters.Endpoints[0];
-        for (const old of this.legs.filter((l) => l.tag === 'LEG-B')) this.legs.splice(this.legs.indexOf(old), 1);
-        this.legs.push({ callId: randomUUID(), tag: 'LEG-B', from: action.Parameters.CallerIdNumber, to: endpoint.Uri, direction: 'Outbound', startMs: Date.now(), connected: true });
-        this.notify();
-        return { kind: 'ok' };
-      }
-      case 'Hangup': {
-        const leg = this.leg(action.Parameters.CallId) ?? this.legs.find((l) => l.tag === action.Parameters.ParticipantTag);
-        if (!leg || !leg.connected) return { kind: 'failed', errorType: 'InvalidActionParameter', errorMessage: 'No such connected leg' };
-        leg.connected = false;
-        this.notify();
-        if (leg.tag === 'LEG-A') return { kind: 'caller-hangup' };
-        return { kind: 'leg-hangup', leg };
-      }
-      case 'Pause':
-        // A pause is a hold: it must last long enough in real time for the workflow to answer even when
-        // everything else runs instantly (it is interruptible, so this costs no latency).
-        await this.wait(Number(action.Parameters.DurationInMilliseconds), flag, PAUSE_MIN_SCALE);
-        return flag.stop ? { kind: 'interrupted' } : { kind: 'ok' };
-      case 'Speak':
-        if (!this.leg(action.Parameters.CallId)?.connected) return { kind: 'failed', errorType: 'InvalidActionParameter', errorMessage: 'Leg not connected' };
-        await this.wait(Math.min(action.Parameters.Text.length * 60, 30_000), { stop: false });
-        return { kind: 'ok' };
-      case 'SpeakAndGetDigits':
-        return this.collectDigits(action);
-      case 'StartCallRecording':
-        if (this.recordingSpans.length > 0) return { kind: 'failed', errorType: 'InvalidActionParameter', errorMessage: 'Recording starts only once per leg' };
-        this.setRecording('recording');
-        this.recordingKey = `${action.Parameters.Destination.Location}/${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/${this.transactionId}_${this.legA.callId}.wav`;
-        return { kind: 'ok', data: { CallRecordingDestination: { Type: 'S3', Location: this.recordingKey } } };
-      case 'PauseCallRecording':
-        if (faults.pauseRecordingFails) return { kind: 'failed', errorType: 'SystemException', errorMessage: 'Recording could not be paused' };
-        if (this.recording !== 'recording') return { kind: 'failed', errorType: 'InvalidActionParameter', errorMessage: 'Recording is not running' };
-        this.setRecording('paused');
-        return { kind: 'ok' };
-      case 'ResumeCallRecording':
-        if (this.recording !== 'paused') return { kind: 'failed', errorType: 'InvalidActionParameter', errorMessage: 'Recording is not paused' };
-        this.setRecording('recording');
-        return { kind: 'ok' };
-      case 'StopCallRecording': {
-        const open = this.recordingSpans[this.recordingSpans.length - 1];
-        if (open && open.toMs === undefined) open.toMs = this.clockMs;
-        this.recording = 'off';
-        return { kind: 'ok' };
-      }
-      default: {
-        const unreachable: never = action;
-        return { kind: 'failed', errorType: 'InvalidActionType', errorMessage: `Unsupported action ${(unreachable as SmaAction).Type}` };
-      }
-    }
+  /** Digit collection opens or closes; the caller's keys outside it are not kept (see the caller). */
+  private setCollecting(open: boolean): void {
+    if (!open && !this.collectingDigits) return;
+    this.collectingDigits = open;
+    (this.caller as { setCollecting?: (open: boolean) => void }).setCollecting?.(open);
+    if (open) this.digitPrompts += 1;
+    this.notify();
   }
 
-  private async collectDigits(action: Extract<SmaAction, { Type: 'SpeakAndGetDigits' }>): Promise<ActionOutcome> {
-    const p = action.Parameters;
-    if (!this.leg(p.CallId)?.connected) return { kind: 'failed', errorType: 'InvalidActionParameter', errorMessage: 'Leg not connected' };
-    if (this.agentBridged) this.violations.push('digits requested while the agent leg was bridged');
-    if (this.recording === 'recording') this.violations.push('digits requested while recording was running');
-    await this.wait(Math.min(p.SpeechParameters.Text.length * 60, 30_000), { stop: false });
-    let received = '';
-    for (;;) {
-      const key: CallerKey = await this.nextKey(p.RepeatDurationInMilliseconds);
-      if (key === 'h') return { kind: 'caller-hangup' };
-      if (key === 'w') {
-        this.clockMs += p.InBetweenDigitsDurationInMilliseconds;
-        // Entry ends at the time-out: what was keyed counts if it meets the minimum.
-        const count = received.replace(/\*/g, '').length;
-        if (received.length > 0 && count >= p.MinNumberOfDigits) return { kind: 'ok', data: { ReceivedDigits: received } };
-        return { kind: 'failed', errorType: 'InvalidDigitsReceived', errorMessage: 'No valid entry before the time limit' };
-      }
-      this.keys.push({ key, atMs: this.clockMs, agentBridged: this.agentBridged, recording: this.recording });
-      this.lastKeyAt = Date.now();
-      if (this.agentBridged || this.recording === 'recording') this.violations.push('a key was pressed while the agent or the recording could hear it');
-      // A person takes about 300 ms per key.
-      await this.wait(300, { stop: false });
-      if (p.TerminatorDigits.includes(key)) return { kind: 'ok', data: { ReceivedDigits: received } };
-      received += key;
-      if (received.length >= p.MaxNumberOfDigits) return { kind: 'ok', data: { ReceivedDigits: received } };
-    }
-  }
-
-  private async nextKey(timeoutMs: number): Promise<CallerKey> {
-    const scale = this.scale;
-    if (scale <= 0) return this.caller.next();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<CallerKey>((resolve) => {
-      timer = setTimeout(() => {
-        const c = this.caller as { cancelWait?: () => void };
-        if (typeof c.cancelWait === 'function') c.cancelWait();
-        resolve('w');
-      }, timeoutMs * scale);
-    });
-    try {
-      return await Promise.race([this.caller.next(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  /**
+   * A key pressed while no prompt collects digits: on a real call it reaches whoever is bridged and the
+   * recording when it runs, and no later prompt receives it.
+   */
+  private keyOutsidePrompt(key: CallerKey): void {
+    if (this.status !== 'active' || !this.legA.connected) return;
+    this.observer.keyPressed(key, this.clockMs, this.agentBridged, false);
+    this.lastKeyAt = Date.now();
+    this.emulator.callerKeyedOutsidePrompt(this);
+    this.notify();
   }
 
   private async callerHangsUp(): Promise<void> {
@@ -580,7 +465,7 @@ export class EmulatedCall {
     const list = this.pending.filter((a) => a.Type === 'Hangup');
     this.pending = [];
     for (const action of list) {
-      const leg = this.leg(action.Parameters.CallId);
+      const leg = this.legs.find((l) => l.callId === action.Parameters.CallId);
       if (leg?.connected) {
         leg.connected = false;
         await this.deliver('HANGUP', { Type: 'Hangup', Parameters: { CallId: leg.callId, ParticipantTag: leg.tag, SipResponseCode: '0' } });
@@ -591,9 +476,7 @@ export class EmulatedCall {
   }
 
   private closeRecording(): void {
-    const open = this.recordingSpans[this.recordingSpans.length - 1];
-    if (open && open.toMs === undefined) open.toMs = this.clockMs;
-    this.recording = 'off';
+    this.observer.stopRecording(this.clockMs);
   }
 
   private end(): void {
@@ -635,6 +518,7 @@ export class SmaEmulator {
   public faults: EmulatorFaults;
   private readonly calls = new Map<string, EmulatedCall>();
   private readonly endListeners: Array<(call: EmulatedCall) => void> = [];
+  private readonly keyingListeners: Array<(call: EmulatedCall) => void> = [];
 
   public constructor(private readonly options: EmulatorOptions) {
     this.sipMediaApplicationId = options.sipMediaApplicationId;
@@ -683,6 +567,16 @@ export class SmaEmulator {
 
   public onCallEnded(listener: (call: EmulatedCall) => void): void {
     this.endListeners.push(listener);
+  }
+
+  /** Called with the call whenever its caller presses a key outside a prompt (never with the key). */
+  public onKeysOutsidePrompt(listener: (call: EmulatedCall) => void): void {
+    this.keyingListeners.push(listener);
+  }
+
+  /** @internal called by a call when its caller keys outside a prompt. */
+  public callerKeyedOutsidePrompt(call: EmulatedCall): void {
+    for (const l of this.keyingListeners) l(call);
   }
 
   /** @internal called by a call when it ends. */

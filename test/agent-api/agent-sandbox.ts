@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sandbox } from '../../sandbox/sandbox';
 import { startApiServer, type ApiServer } from '../../sandbox/api-server';
+import { keyIntoPrompts } from '../helpers/keypad';
 
 export interface AgentSandbox {
   sandbox: Sandbox;
@@ -50,10 +51,13 @@ export async function startAgentSandbox(): Promise<AgentSandbox> {
       return id;
     },
     press: async (interactionId, keys) => {
-      for (const key of keys) {
+      const placed = sandbox.emulator.call(interactionId);
+      if (!placed) throw new Error('no such call');
+      // A person keys into the prompt they hear: keys outside a prompt are not type-ahead.
+      await keyIntoPrompts(placed, keys, async (key) => {
         const res = await call('POST', `/sandbox/caller/calls/${interactionId}/keys`, { keys: key });
         if (res.status !== 202) throw new Error('key not accepted');
-      }
+      });
     },
     waitForSession: async (token, sessionId, test, timeoutMs = 20_000) => {
       const deadline = Date.now() + timeoutMs;

@@ -134,7 +134,7 @@ describe('starting a secure session: refusals', () => {
     // Assess
     expect(res).toMatchObject({ status: 422, body: { error: 'invalid-fields' } });
     expect(res.body.problems).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^Customer name looks like a card number/), 'Customer account is not in the expected format', 'Amount is required']),
+      expect.arrayContaining([expect.stringMatching(/^Customer name looks like card details/), 'Customer account is not in the expected format', 'Amount is required']),
     );
     expect(JSON.stringify(res.body)).not.toContain(VISA);
   });
@@ -162,7 +162,7 @@ describe('sessions of other agents and supervisors', () => {
   });
 
   it('answers 404 for a session that does not exist', async () => {
-    const res = await s.call('GET', '/api/sessions/no-such-session', undefined, alice);
+    const res = await s.call('GET', '/api/sessions/00000000-0000-4000-8000-0000000000ff', undefined, alice);
     expect(res).toMatchObject({ status: 404, body: { error: 'unknown-session' } });
   });
 });

@@ -115,9 +115,9 @@ beforeAll(async () => {
   http = (await import('../../lambdas/agent-api/http-handler')).handler as unknown as HttpHandler;
   sma = (await import('../../lambdas/telephony/chime-sma/handler')).handler as unknown as SmaHandler;
   // The IVR's bridges answer: one call reaches Alice's desk, one Dave's, one a desk no user is configured on.
-  await sma(bridgeAnswered('call-alice', ALICE_DESK), context);
-  await sma(bridgeAnswered('call-dave', DAVE_DESK), context);
-  await sma(bridgeAnswered('call-nobody', '+15555550199'), context);
+  await sma(bridgeAnswered('ca110000-0000-4000-8000-00000000000a', ALICE_DESK), context);
+  await sma(bridgeAnswered('ca110000-0000-4000-8000-00000000000d', DAVE_DESK), context);
+  await sma(bridgeAnswered('ca110000-0000-4000-8000-00000000000f', '+15555550199'), context);
 }, 60_000);
 
 afterAll(async () => {
@@ -129,15 +129,15 @@ afterAll(async () => {
 describe('an agent acts only on their own calls (review item 6, deployed handlers)', () => {
   it('attack: Dave (west) cannot open a secure session on the call Alice (east) answered', async () => {
     // Act
-    const res = await start('dave', 'call-alice');
+    const res = await start('dave', 'ca110000-0000-4000-8000-00000000000a');
     // Assess
     expect(res).toMatchObject({ status: 403, body: { error: 'not-your-interaction' } });
-    expect(sfn.commandCalls(StartExecutionCommand).filter((c) => JSON.parse(c.args[0].input.input ?? '{}').callTransactionId === 'call-alice')).toHaveLength(0);
+    expect(sfn.commandCalls(StartExecutionCommand).filter((c) => JSON.parse(c.args[0].input.input ?? '{}').callTransactionId === 'ca110000-0000-4000-8000-00000000000a')).toHaveLength(0);
   });
 
   it('lets Alice open a secure session on her own call, and not Dave read it', async () => {
     // Act
-    const mine = await start('alice', 'call-alice');
+    const mine = await start('alice', 'ca110000-0000-4000-8000-00000000000a');
     const sessionId = String(mine.body.sessionId);
     const peek = await http(request('dave', 'GET', `/api/sessions/${sessionId}`), context);
     // Assess
@@ -148,15 +148,15 @@ describe('an agent acts only on their own calls (review item 6, deployed handler
 
   it('attack: an agent cannot act on a call no bridge was ever recorded for (made-up or foreign call id)', async () => {
     // Act
-    const res = await start('alice', 'call-never-bridged');
+    const res = await start('alice', 'ca110000-0000-4000-8000-00000000000e');
     // Assess
     expect(res).toMatchObject({ status: 404, body: { error: 'unknown-interaction' } });
   });
 
   it('refuses when the call was answered on an endpoint that reaches no single configured user', async () => {
     // Act
-    const alice = await start('alice', 'call-nobody');
-    const dave = await start('dave', 'call-nobody');
+    const alice = await start('alice', 'ca110000-0000-4000-8000-00000000000f');
+    const dave = await start('dave', 'ca110000-0000-4000-8000-00000000000f');
     // Assess
     expect(alice).toMatchObject({ status: 403, body: { error: 'owner-unknown' } });
     expect(dave).toMatchObject({ status: 403, body: { error: 'owner-unknown' } });
@@ -164,16 +164,16 @@ describe('an agent acts only on their own calls (review item 6, deployed handler
 
   it('attack: Dave cannot read the secure input history of Alice\u2019s call', async () => {
     // Act
-    const res = await http(request('dave', 'GET', '/api/interactions/call-alice'), context);
+    const res = await http(request('dave', 'GET', '/api/interactions/ca110000-0000-4000-8000-00000000000a'), context);
     // Assess
     expect(res.statusCode).toBe(403);
   });
 
   it('takes connection and party count from the server: the body\u2019s "parties" cannot make a call look two-party', async () => {
     // Prepare: Dave's agent leg hangs up (the IVR records it), then Dave claims the call is still a two-party call.
-    await sma(agentHungUp('call-dave', DAVE_DESK), context);
+    await sma(agentHungUp('ca110000-0000-4000-8000-00000000000d', DAVE_DESK), context);
     // Act
-    const res = await start('dave', 'call-dave', { parties: 2 });
+    const res = await start('dave', 'ca110000-0000-4000-8000-00000000000d', { parties: 2 });
     // Assess
     expect(res).toMatchObject({ status: 409, body: { error: 'not-connected' } });
   });

@@ -7,6 +7,7 @@
 import WebSocket from 'ws';
 import type { AgentPush } from '../../lambdas/agent-api/push';
 import { DECLINE, FIELDS, pushStrings, startAgentSandbox, VISA, type AgentSandbox } from './agent-sandbox';
+import { isTombstone } from '../../lambdas/shared/vault';
 
 let s: AgentSandbox;
 let alice: string;
@@ -32,7 +33,7 @@ async function waitForPush(sessionId: string, test: (p: AgentPush, index: number
   }
   throw new Error('the awaited push never came');
 }
-const vaultItems = async (): Promise<number> => (await s.sandbox.dynamo.scanAll('CardVaultTable')).length;
+const vaultItems = async (): Promise<number> => (await s.sandbox.dynamo.scanAll('CardVaultTable')).filter((item) => !isTombstone(item)).length;
 
 async function startSession(interactionId: string): Promise<string> {
   const res = await s.call('POST', '/api/sessions', { interactionId, formId: 'card-payment', fields: FIELDS }, alice);
@@ -171,8 +172,38 @@ describe('retry, re-entry and close', () => {
     expect(declined).toMatchObject({ status: 'declined', details: 'Declined - do not honour' });
     expect(retry).toMatchObject({ status: 202, body: { retryOf: first, formId: 'card-payment' } });
     expect(accepted.status).toBe('accepted');
-    expect(history.body).toMatchObject({ secureInputUses: 2, outcomes: { accepted: 1, declined: 1, aborted: 0, running: 0 } });
+    expect(history.body).toMatchObject({ secureInputUses: 2, outcomes: { accepted: 1, declined: 1, unknown: 0, aborted: 0, running: 0 } });
     expect(retryAccepted).toMatchObject({ status: 409, body: { error: 'not-retryable' } });
+  });
+
+  it('security review 3: after an unknown outcome refuses a new payment and resends only under the same payment reference', async () => {
+    // Prepare: the test gateway's error card makes the service answer HTTP 500 (the card may have been charged).
+    const id = await s.placeCall('alice');
+    const first = await startSession(id);
+    await s.waitForSession(alice, first, (v) => v.status === 'capturing');
+    await s.press(id, '4000000000000119#1230#737#');
+    const unknown = await s.waitForSession(alice, first, (v) => v.running === false);
+
+    // Act
+    const retry = await s.call('POST', `/api/sessions/${first}/retry`, {}, alice);
+    const retryWithOtherFields = await s.call('POST', `/api/sessions/${first}/retry`, { fields: { ...FIELDS, 'charge amount': '99.00' } }, alice);
+    const resend = await s.call('POST', `/api/sessions/${first}/retry`, { resend: true }, alice);
+    const second = resend.body.sessionId as string;
+    await s.waitForSession(alice, second, (v) => v.status === 'capturing');
+    await s.press(id, '4000000000000119#1230#737#');
+    const resent = await s.waitForSession(alice, second, (v) => v.running === false);
+    const history = await s.call('GET', `/api/interactions/${id}`, undefined, alice);
+
+    // Assess
+    expect(unknown).toMatchObject({ status: 'unknown', details: expect.stringContaining('payment status unknown: check with the gateway before taking another payment') });
+    expect(String(unknown.resultLine)).toMatch(/^SIV-\d{8}-[A-Z2-9]{13}\|unknown\|payment status unknown/);
+    expect(pushesFor(first).find((p) => p.type === 'session.outcome')).toMatchObject({ status: 'unknown' });
+    expect(retry).toMatchObject({ status: 409, body: { error: 'outcome-unknown' } });
+    expect(retryWithOtherFields).toMatchObject({ status: 409, body: { error: 'outcome-unknown' } });
+    expect(resend).toMatchObject({ status: 202, body: { retryOf: first } });
+    expect(resent.transactionId).toBe(unknown.transactionId);
+    expect(resent.status).toBe('unknown');
+    expect(history.body).toMatchObject({ outcomes: { unknown: 2, declined: 0 } });
   });
 
   it('asks the caller to key the card number again and completes with the new entry', async () => {

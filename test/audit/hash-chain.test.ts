@@ -88,6 +88,25 @@ describe('verifying a chain', () => {
     expect(withHead.findings.map((f) => [f.kind, f.seq])).toEqual([['truncated', 6]]);
   });
 
+  it('counts a session closed when only telephony wrap-up follows its end (Connect returns the caller after End)', () => {
+    // Prepare
+    const wrapped = stored(chain('s-w', [...TYPES, 'recording.resumed', 'agent.reconnected']));
+    const reopened = stored(chain('s-r', [...TYPES, 'field.captured']));
+    const onlyWrapUp = stored(chain('s-o', ['begin.requested', 'recording.resumed', 'agent.reconnected']));
+    // Act
+    const result = verifyStreams([...wrapped, ...reopened, ...onlyWrapUp], { now: NOW });
+    // Assess: anything else after the end, or wrap-up without an end, is still an incomplete stream
+    expect(result.streams.map((st) => [st.stream, st.complete])).toEqual([
+      ['s-o', false],
+      ['s-r', false],
+      ['s-w', true],
+    ]);
+    expect(result.findings.map((f) => [f.kind, f.stream]).sort()).toEqual([
+      ['incomplete', 's-o'],
+      ['incomplete', 's-r'],
+    ]);
+  });
+
   it('finds a chain rewritten from scratch when the writer kept its head', () => {
     // Prepare: the forger re-seals every record with one detail changed.
     const genuine = chain();

@@ -44,8 +44,8 @@ describe('finance outcome records', () => {
       { reason: 'caller hung up; no payment was taken', count: 1 },
     ]);
     expect(summary.perDay).toEqual([
-      { day: '2026-11-20', accepted: 2, declined: 2, aborted: 0, acceptedAmounts: { USD: '0.30' } },
-      { day: '2026-11-21', accepted: 1, declined: 0, aborted: 1, acceptedAmounts: { EUR: '5.00' } },
+      { day: '2026-11-20', accepted: 2, declined: 2, unknown: 0, aborted: 0, acceptedAmounts: { USD: '0.30' } },
+      { day: '2026-11-21', accepted: 1, declined: 0, unknown: 0, aborted: 1, acceptedAmounts: { EUR: '5.00' } },
     ]);
   });
 
@@ -55,6 +55,25 @@ describe('finance outcome records', () => {
     // Assess
     expect(csv.split('\r\n')[0]).toBe('time,form,workgroup,agent,amount,currency,brand,last4,outcome,details,transactionId,sessionId,result,category');
     expect(csv.split('\r\n')[1]).toBe('2026-11-20T10:00:00.000Z,card-payment,,alice,,,,,accepted,"\'=HYPERLINK(""x""), ok",SIV-1,s,accepted,accepted');
+  });
+
+  it('count an unknown outcome in its own column, never as a decline, with the amounts that may have been charged (security review 3)', () => {
+    // Prepare
+    const records = [
+      base({ outcome: 'unknown', details: 'payment status unknown: check with the gateway before taking another payment (timeout)', amount: '12.50', currency: 'USD', transactionId: 'SIV-U' }),
+      base({ outcome: 'declined', details: 'Declined - do not honour' }),
+    ];
+
+    // Act
+    const summary = summarizeOutcomes(records);
+    const csv = outcomesCsv(records).split('\r\n');
+
+    // Assess
+    expect(summary).toMatchObject({ sessions: 2, accepted: 0, declined: 1, unknown: 1, aborted: 0, unknownAmounts: { USD: '12.50' } });
+    expect(summary.declinesByReason).toEqual([{ reason: 'Declined - do not honour', count: 1 }]);
+    expect(summary.perDay).toEqual([{ day: '2026-11-20', accepted: 0, declined: 1, unknown: 1, aborted: 0, acceptedAmounts: {} }]);
+    expect(csv[1]).toMatch(/,unknown,.*,SIV-U,s,unknown,status-unknown$/);
+    expect(csv[2]).toMatch(/,declined,.*,s,declined,gateway-declined$/);
   });
 });
 

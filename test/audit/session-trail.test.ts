@@ -20,6 +20,7 @@ import { decodeWav } from '../../sandbox/recording/wav';
 import { detectDtmf, toneBlocks } from '../../sandbox/recording/dtmf';
 import { MARKER_HZ, MARKER_MS } from '../../sandbox/recording/call-recording';
 import { findSentinels } from '../helpers/leak-scan';
+import { keyIntoPrompts } from '../helpers/keypad';
 
 const FIELDS = { 'customer name': 'Joe Smith', 'customer account': '343453422', 'charge amount': '14.55', currency: 'USD' };
 const VISA = '4111111111111111';
@@ -86,7 +87,7 @@ beforeAll(async () => {
   await call.waitFor((c) => c.attributes.stage === 'bridged' && c.attributes.rec === 'on');
   sandbox.stageHooks.set('insert', () => call.ended());
   const { sessionId, executionArn } = await sandbox.requestSession(call, { formId: 'card-payment', fields: FIELDS });
-  for (const key of `${VISA}#1230#737#`) caller.press(key as CallerKey);
+  await keyIntoPrompts(call, `${VISA}#1230#737#`, (key) => caller.press(key as CallerKey));
   await call.waitFor((c) => c.attributes.stage === 'holding');
   await call.hangUpCaller();
   const ended = await sandbox.sessionOutcome(executionArn);

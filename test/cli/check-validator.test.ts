@@ -122,7 +122,17 @@ describe('check-validator against broken services', () => {
   const cases: { label: string; script: Script; extra?: string[]; failing: string }[] = [
     { label: 'a reply without the XML declaration', script: replyXml('<outcome value="accepted" details="ok"/>'), failing: 'declaration' },
     { label: 'details containing |', script: replyXml(`${XML_DECLARATION}<outcome value="accepted" details="code|42"/>`), failing: 'details' },
-    { label: 'details echoing the card number', script: replyXml(`${XML_DECLARATION}<outcome value="declined" details="card ${PAN} refused"/>`), failing: 'details' },
+    { label: 'details echoing the card number', script: replyXml(`${XML_DECLARATION}<outcome value="declined" details="card ${PAN} refused"/>`), failing: 'card-echo' },
+    // Security review 1: echoes in disguise that the old digits-only comparison let through.
+    { label: 'details echoing the card number in full-width digits', script: replyXml(`${XML_DECLARATION}<outcome value="declined" details="card ４１１１１１１１１１１１１１１１ refused"/>`), failing: 'card-echo' },
+    { label: 'details echoing the card number as character references', script: replyXml(`${XML_DECLARATION}<outcome value="declined" details="card ${PAN.split('').map((d) => `&amp;#${d.charCodeAt(0)};`).join('')}"/>`), failing: 'card-echo' },
+    { label: 'details echoing the card number with zero-width spaces', script: replyXml(`${XML_DECLARATION}<outcome value="declined" details="card ${PAN.split('').join('&#8203;')}"/>`), failing: 'card-echo' },
+    { label: 'details echoing the security code', script: replyXml(`${XML_DECLARATION}<outcome value="declined" details="cvv 7.3.7 wrong"/>`), failing: 'card-echo' },
+    {
+      label: 'details echoing the card number only on the repeated request',
+      script: (req, res) => replyXml(`${XML_DECLARATION}<outcome value="declined" details="${req.headers['idempotency-key'] === undefined || !String(req.headers['idempotency-key']).endsWith('-2') ? 'Declined - test' : 'card 4111.1111.1111.1111'}"/>`)(req, res),
+      failing: 'card-echo',
+    },
     { label: 'a DOCTYPE', script: replyXml(`${XML_DECLARATION}<!DOCTYPE o [<!ENTITY x "y">]><outcome value="accepted" details="&x;"/>`), failing: 'well-formed' },
     { label: 'a value other than accepted or declined', script: replyXml(`${XML_DECLARATION}<outcome value="approved" details="ok"/>`), failing: 'allowed-values' },
     { label: 'a redirect', script: (_req, res) => void res.writeHead(302, { Location: '/elsewhere' }).end(), failing: 'http' },
@@ -184,8 +194,8 @@ describe('check-validator against broken services', () => {
 
     // Assess
     expect(code).toBe(1);
-    expect(err).toMatch(/\[1\/11\] TLS and certificate … FAIL: TLS failed \([A-Z_]+\) - if the service uses a private CA, pass it with --ca FILE/);
-    expect(out).toContain('11 of 11 checks did not pass');
+    expect(err).toMatch(/\[1\/12\] TLS and certificate … FAIL: TLS failed \([A-Z_]+\) - if the service uses a private CA, pass it with --ca FILE/);
+    expect(out).toContain('12 of 12 checks did not pass');
   });
 
   it('fails the TLS check when nothing listens', async () => {

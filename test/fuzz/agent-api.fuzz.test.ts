@@ -29,8 +29,8 @@ const service = new AgentService({
   interactions: { describe: async (interactionId) => ({ interactionId, agentId: 'alice', connected: true, parties: 2 }), listFor: async () => [] } satisfies InteractionDirectory,
   newId: () => `fuzz-${(ids += 1)}`,
 });
-const PATHS = ['/api/me', '/api/forms', '/api/interactions', '/api/interactions/call-1', '/api/sessions', '/api/sessions/fuzz-1', '/api/sessions/fuzz-1/cancel', '/api/sessions/fuzz-1/retry', '/api/sessions/fuzz-1/reenter', '/api/sessions/fuzz-1/end', '/api/nope', '/api/sessions/../me', `/api/sessions/${'a'.repeat(200)}`];
-const GOOD_START = { interactionId: 'call-1', formId: 'card-payment', fields: { 'customer name': 'Joe Smith', 'customer account': '343453422', 'charge amount': '14.55' }, parties: 2 };
+const PATHS = ['/api/me', '/api/forms', '/api/interactions', '/api/interactions/ca110000-0000-4000-8000-000000000001', '/api/sessions', '/api/sessions/fuzz-1', '/api/sessions/fuzz-1/cancel', '/api/sessions/fuzz-1/retry', '/api/sessions/fuzz-1/reenter', '/api/sessions/fuzz-1/end', '/api/nope', '/api/sessions/../me', `/api/sessions/${'a'.repeat(200)}`];
+const GOOD_START = { interactionId: 'ca110000-0000-4000-8000-000000000001', formId: 'card-payment', fields: { 'customer name': 'Joe Smith', 'customer account': '343453422', 'charge amount': '14.55' }, parties: 2 };
 
 beforeEach(() => {
   ddb.reset();

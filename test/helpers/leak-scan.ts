@@ -74,12 +74,87 @@ export function findStoredCiphertext(contacts: ConnectContact[]): string[] {
   return hits;
 }
 
-/** Places where a sentinel appears: as a digit run, or as a whole JSON string value for short ones. */
+/** Most characters allowed between two digits of one written number (separators, spaces, leftovers of markup). */
+const MAX_GAP = 8;
+const CHAR_REFERENCE = /&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));?/g;
+const JSON_ESCAPE = /\\u([0-9a-fA-F]{4})/g;
+const TAG = /<\/?[A-Za-z][^<>]{0,200}>/g;
+const LETTER = /\p{L}/u;
+/** What separates values in JSON, query strings, logs and markup: a short sentinel must be a whole value. */
+const VALUE_DELIMITERS = /["=:&,;{}[\]<>()|]/;
+
+/**
+ * The artifact as a reader would see it: JSON `\\u` escapes and numeric character references decoded,
+ * inline tags dropped, NFKC, and every Unicode decimal digit (any script) as its ASCII digit.
+ */
+export function readableText(text: string): string {
+  return text
+    .replace(JSON_ESCAPE, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+    .replace(CHAR_REFERENCE, (ref: string, hex: string | undefined, dec: string | undefined) => {
+      const cp = hex !== undefined ? Number.parseInt(hex, 16) : Number(dec);
+      return cp <= 0x10ffff ? String.fromCodePoint(cp) : ref;
+    })
+    .replace(TAG, '')
+    .normalize('NFKC')
+    .replace(/\p{Nd}/gu, (d) => {
+      const cp = d.codePointAt(0) as number;
+      let zero = cp;
+      while (cp - zero < 9 && /\p{Nd}/u.test(String.fromCodePoint(zero - 1))) zero -= 1;
+      return String((cp - zero) % 10);
+    });
+}
+
+/** Runs of digits written as one number: at most MAX_GAP characters and no letter between two digits. */
+export function writtenNumbers(readable: string): string[] {
+  const runs: string[] = [];
+  let run = '';
+  let gap = 0;
+  let letter = false;
+  for (const ch of readable) {
+    if (ch >= '0' && ch <= '9') {
+      if (run !== '' && (gap > MAX_GAP || letter)) {
+        runs.push(run);
+        run = '';
+      }
+      run += ch;
+      gap = 0;
+      letter = false;
+    } else {
+      gap += 1;
+      if (!letter && LETTER.test(ch)) letter = true;
+    }
+  }
+  if (run !== '') runs.push(run);
+  return runs;
+}
+
+/**
+ * Places where a sentinel appears, however it is written: card numbers (long) with any separators,
+ * digits of any script, character references or JSON escapes between or instead of their digits;
+ * expiries and security codes (short) as a whole value or a stretch of letter-free words in one,
+ * digits separated by anything but letters (`"12/30"`, `7 3 7`, `&#55;&#51;&#55;`); words that mix
+ * letters and digits (hashes, ids) are not read as numbers.
+ */
 export function findSentinels(artifacts: Artifact[], sentinels: { long: string[]; short: string[] }): string[] {
   const hits: string[] = [];
   for (const a of artifacts) {
-    for (const s of sentinels.long) if (a.text.includes(s)) hits.push(`${s} in ${a.where}`);
-    for (const s of sentinels.short) if (new RegExp(`["=:]${s}["&,;]`).test(a.text)) hits.push(`${s} in ${a.where}`);
+    const readable = readableText(a.text);
+    const numbers = writtenNumbers(readable);
+    for (const s of sentinels.long) if (numbers.some((n) => n.includes(s))) hits.push(`${s} in ${a.where}`);
+    if (sentinels.short.length === 0) continue;
+    const shortValues = new Set<string>();
+    for (const value of readable.split(VALUE_DELIMITERS)) {
+      // Words with letters (names, hex hashes, ids) break a stretch; digits inside them are not a value.
+      let digits = '';
+      for (const word of value.split(/\s+/)) {
+        if (LETTER.test(word)) {
+          if (digits.length > 0 && digits.length <= 4) shortValues.add(digits);
+          digits = '';
+        } else digits += word.replace(/\D/g, '');
+      }
+      if (digits.length > 0 && digits.length <= 4) shortValues.add(digits);
+    }
+    for (const s of sentinels.short) if (shortValues.has(s)) hits.push(`${s} in ${a.where}`);
   }
   return hits;
 }

@@ -109,8 +109,18 @@ describe('agent API', () => {
 
   it('lets the API start executions on the one state machine and update calls on the one SMA', () => {
     const policies = JSON.stringify(built.template.findResources('AWS::IAM::Policy'));
-    expect(policies).toContain('"Action":"states:StartExecution","Effect":"Allow","Resource":"arn:aws:states:us-east-1:123456789012:stateMachine:secure-ivr-Session"');
+    const starts = identityStatements(built.template).filter(({ statement }) => asList(statement.Action).includes('states:StartExecution'));
+    expect(starts.map(({ statement }) => statement.Resource)).toEqual(['arn:aws:states:us-east-1:123456789012:stateMachine:secure-ivr-Session']);
     expect(policies).toContain('"Action":"chime:UpdateSipMediaApplicationCall","Effect":"Allow","Resource":"arn:aws:chime:us-east-1:123456789012:sma/sma-id"');
+  });
+
+  it('security review 11: scopes the cancel\'s states:SendTaskFailure to the one state machine, as the IVR\'s is', () => {
+    // Act
+    const statements = identityStatements(built.template).filter(({ statement }) => asList(statement.Action).includes('states:SendTaskFailure'));
+
+    // Assess
+    expect(statements.length).toBeGreaterThan(0);
+    for (const { statement } of statements) expect(statement.Resource).toEqual('arn:aws:states:us-east-1:123456789012:stateMachine:secure-ivr-Session');
   });
 
   it('wires a session function to push to agents\u2019 WebSockets', () => {

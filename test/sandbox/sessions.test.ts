@@ -12,6 +12,9 @@ import { InteractiveCaller } from '../../sandbox/sma/caller';
 import type { EmulatedCall } from '../../sandbox/sma/emulator';
 import { collectArtifacts, findSentinels } from '../helpers/leak-scan';
 import { readdirSync, readFileSync } from 'node:fs';
+import { isTombstone } from '../../lambdas/shared/vault';
+import { keyIntoPrompts } from '../helpers/keypad';
+import { HEARD_KEY_VIOLATION } from '../../sandbox/sma/call-observer';
 
 /** The session's events, in the order written, from every function's log. */
 function eventTypes(sessionId: string): string[] {
@@ -45,7 +48,8 @@ async function call(keys: string, extra: Partial<{ formId: string; fields: Recor
 }
 
 async function vaultItems(): Promise<number> {
-  return (await sandbox.dynamo.scanAll('CardVaultTable')).length;
+  // End and Abort leave a tombstone with no card data: it refuses late seals until its TTL.
+  return (await sandbox.dynamo.scanAll('CardVaultTable')).filter((item) => !isTombstone(item)).length;
 }
 
 beforeAll(async () => {
@@ -67,7 +71,7 @@ describe('a secure session end to end', () => {
   it('accepts a valid Visa card, returns the result line and leaves no card data behind', async () => {
     const result = await call(`${VISA}#${EXPIRY}#737#`);
     expect(result).toMatchObject({ outcome: 'accepted', last4: '1111' });
-    expect(result.resultLine).toMatch(/^SIV-\d{8}-[A-Z0-9]{6}\|accepted\|Approved - authorisation code \d{6}\n$/);
+    expect(result.resultLine).toMatch(/^SIV-\d{8}-[A-Z0-9]{13}\|accepted\|Approved - authorisation code \d{6}\n$/);
     expect(result.call.violations).toEqual([]);
     expect(await vaultItems()).toBe(0);
     expect(new Set(eventTypes(result.sessionId))).toEqual(
@@ -148,7 +152,7 @@ describe('hang-ups abort the session and destroy its data', () => {
       validatorRan = true;
     });
     const { executionArn } = await sandbox.requestSession(placed, { formId: 'card-payment', fields: FIELDS });
-    for (const key of `${VISA}#${EXPIRY}#737#`) caller.press(key as never);
+    await keyIntoPrompts(placed, `${VISA}#${EXPIRY}#737#`, (key) => caller.press(key as never));
     await placed.waitFor((c) => c.attributes.stage === 'holding');
     await placed.hangUpCaller();
     const ended = await sandbox.sessionOutcome(executionArn);
@@ -209,7 +213,7 @@ describe('failures are contained', () => {
     const refused = await sandbox.sessionOutcome(second.executionArn);
     expect(refused).toMatchObject({ outcome: 'aborted', error: 'SessionRequestRefused' });
     expect(refused.details).toContain('already running');
-    for (const key of `${VISA}#${EXPIRY}#737#`) caller.press(key as never);
+    await keyIntoPrompts(placed, `${VISA}#${EXPIRY}#737#`, (key) => caller.press(key as never));
     const ended = await sandbox.sessionOutcome(first.executionArn);
     expect(ended.outcome).toBe('accepted');
     await placed.hangUpCaller();
@@ -229,6 +233,38 @@ describe('failures are contained', () => {
       process.env.VALIDATION_URL = saved;
       await sandbox.restartValidator();
     }
+  });
+});
+
+describe('keys pressed outside the secure IVR', () => {
+  it('are heard by the agent and the recording, counted as card-safety violations, and never kept as card entry for a later prompt', async () => {
+    // Prepare
+    const caller = new InteractiveCaller();
+    const placed = await sandbox.placeCall(caller);
+    calls.push(placed);
+    await placed.waitFor((c) => c.attributes.stage === 'bridged' && c.attributes.rec === 'on');
+    const noticed: string[] = [];
+    sandbox.emulator.onKeysOutsidePrompt((c) => noticed.push(c.transactionId));
+    // Act: the caller keys the whole card while still talking to the agent, then the session starts.
+    for (const key of `${VISA}#${EXPIRY}#737#`) caller.press(key as never);
+    const { executionArn } = await sandbox.requestSession(placed, { formId: 'card-payment', fields: FIELDS });
+    await placed.waitFor((c) => c.collectingDigits);
+    await placed.hangUpCaller();
+    const ended = await sandbox.sessionOutcome(executionArn);
+    agentPayloads.push(ended);
+    // Assess: nothing reached the prompt, so no payment was taken; every key was heard and recorded.
+    expect(ended).toMatchObject({ outcome: 'aborted', error: 'CallerHungUp' });
+    expect(placed.keys).toHaveLength(`${VISA}#${EXPIRY}#737#`.length);
+    expect(placed.keys.every((k) => k.collected === false && k.agentBridged && k.recording === 'recording')).toBe(true);
+    expect(placed.violations.filter((v) => v === HEARD_KEY_VIOLATION)).toHaveLength(placed.keys.length);
+    expect(noticed.filter((id) => id === placed.transactionId)).toHaveLength(placed.keys.length);
+    expect(await vaultItems()).toBe(0);
+  });
+
+  it('a key pressed while the prompt listens is collected and is no violation', async () => {
+    const result = await call(`${VISA}#${EXPIRY}#737#`);
+    expect(result.call.keys.every((k) => k.collected === true)).toBe(true);
+    expect(result.call.violations).toEqual([]);
   });
 });
 

@@ -1,7 +1,9 @@
 /** The soak's fault plan and the misbehaving validation service it relies on. */
 import https from 'node:https';
 import { FAULT_KINDS, FaultListError, parseFaultList, planCalls } from '../../sandbox/faults/fault-plan';
-import { malformedReply, MALFORMED_REPLIES, startFaultyValidationServer } from '../../sandbox/faults/faulty-validation-server';
+import { ECHO_DISGUISES, echoingReply, malformedReply, MALFORMED_REPLIES, startFaultyValidationServer } from '../../sandbox/faults/faulty-validation-server';
+import { maskEchoedCardData } from '../../lambdas/validator/details-guard';
+import { findSentinels } from '../helpers/leak-scan';
 import { parseReply, buildSubmission } from '../../lambdas/validator/xml-contract';
 
 function post(url: string, ca: string, body: string): Promise<{ status: number; text: string }> {
@@ -85,5 +87,24 @@ describe('the faulty validation service', () => {
       if (variant === 'echo-card') expect(parseReply(text).details).toContain('4111111111111111');
       else expect(() => parseReply(text)).toThrow();
     }
+  });
+
+  it.each(ECHO_DISGUISES)('echoes the card data disguised as %s in a well-formed reply that the normalised scan catches and the validator masks', (how) => {
+    // Prepare
+    const submission = buildSubmission([
+      { name: 'card number', value: '4111111111111111' },
+      { name: 'expiry date', value: '1230' },
+      { name: 'security code', value: '737' },
+    ]);
+    const sentinels = { long: ['4111111111111111'], short: ['1230', '737'] };
+
+    // Act
+    const details = parseReply(echoingReply(submission, how, 'accepted', 'Approved - authorisation code 015158')).details;
+    const masked = maskEchoedCardData(details, { pan: '4111111111111111', exp: '1230', cvv: '737' });
+
+    // Assess
+    expect(findSentinels([{ where: 'reply', text: details }], sentinels)).toContain('4111111111111111 in reply');
+    expect(findSentinels([{ where: 'masked', text: masked.text }], sentinels)).toEqual([]);
+    expect(masked.masked).toBeGreaterThanOrEqual(3);
   });
 });

@@ -8,16 +8,56 @@ import { randomBytes } from 'node:crypto';
 import { SessionRequestRefused } from '../../shared/errors';
 import type { SessionContext, SessionRequest } from '../../shared/session/contract';
 import { checkFieldValues, initiateRefusal, workgroupFor, type FormsConfig } from '../../shared/session/forms';
-import { createSession, SessionAlreadyRunningError, type SessionStoreDeps } from '../../shared/session/session-store';
+import { isInteractionId, isSessionId, isUserId } from '../../shared/session/ids';
+import { createSession, getSession, reservePaymentReference, SessionAlreadyRunningError, type SessionStoreDeps } from '../../shared/session/session-store';
 
-const ID = /^[A-Za-z0-9._:+-]{1,128}$/;
+const FORM_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const REFERENCE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
-/** A payment reference a caller can read back: SIV-YYYYMMDD-XXXXXX (no 0/O or 1/I confusion). */
+/** Random symbols in a reference: 13 of 32 carry 65 bits, so references do not collide by chance. */
+const REFERENCE_SYMBOLS = 13;
+/** Fresh references tried before Begin gives up (a collision is already astronomically unlikely). */
+const REFERENCE_ATTEMPTS = 5;
+
+/** A payment reference a caller can read back: SIV-YYYYMMDD-XXXXXXXXXXXXX (no 0/O or 1/I confusion). */
 export function newTransactionId(now: Date): string {
-  const bytes = randomBytes(6);
+  // 256 is a multiple of 32, so `b % 32` keeps every symbol equally likely (5 random bits each).
+  const bytes = randomBytes(REFERENCE_SYMBOLS);
   const tail = Array.from(bytes, (b) => REFERENCE_ALPHABET[b % REFERENCE_ALPHABET.length]).join('');
   return `SIV-${now.toISOString().slice(0, 10).replace(/-/g, '')}-${tail}`;
+}
+
+/**
+ * The session's payment reference: a fresh one reserved with a conditional write, or — for a resend
+ * of an unknown outcome — the earlier session's, when that session is this agent's, on this call and
+ * form, and really ended unknown.
+ */
+async function paymentReference(deps: SessionStoreDeps, request: SessionRequest, newReference: (now: Date) => string): Promise<string> {
+  if (request.resendOf !== undefined) {
+    const earlier = await getSession(deps, request.resendOf);
+    const matches =
+      earlier !== undefined &&
+      earlier.status === 'unknown' &&
+      earlier.callTransactionId === request.callTransactionId &&
+      earlier.agentId === request.agentId &&
+      earlier.formId === request.formId &&
+      typeof earlier.transactionId === 'string';
+    if (!matches) throw new SessionRequestRefused('Secure session refused: only a session of yours on this call whose payment status is unknown can be resent');
+    return earlier.transactionId as string;
+  }
+  for (let attempt = 0; attempt < REFERENCE_ATTEMPTS; attempt += 1) {
+    const reference = newReference(deps.now());
+    if (await reservePaymentReference(deps, reference, request.sessionId)) return reference;
+  }
+  throw new PaymentReferenceUnavailableError();
+}
+
+/** No unused payment reference could be reserved. */
+export class PaymentReferenceUnavailableError extends Error {
+  public constructor() {
+    super('No unused payment reference could be reserved. Try the secure session again.');
+    this.name = 'PaymentReferenceUnavailableError';
+  }
 }
 
 /** Checks the request shape and content; returns every problem. */
@@ -25,14 +65,16 @@ export function checkRequest(raw: unknown, forms: FormsConfig): { request?: Sess
   const problems: string[] = [];
   if (typeof raw !== 'object' || raw === null) return { problems: ['the request is not an object'] };
   const r = raw as Record<string, unknown>;
-  for (const key of ['sessionId', 'callTransactionId', 'agentId', 'formId'] as const) {
-    if (typeof r[key] !== 'string' || !ID.test(r[key] as string)) problems.push(`${key} is missing or not a valid id`);
-  }
+  if (!isSessionId(r.sessionId)) problems.push('sessionId is missing or not a valid id');
+  if (!isInteractionId(r.callTransactionId)) problems.push('callTransactionId is missing or not a valid id');
+  if (!isUserId(r.agentId)) problems.push('agentId is missing or not a valid id');
+  if (typeof r.formId !== 'string' || !FORM_ID.test(r.formId)) problems.push('formId is missing or not a valid id');
   const fields = r.fields;
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields) || Object.values(fields).some((v) => typeof v !== 'string')) {
     problems.push('fields must map field ids to text');
   }
   if (r.parties !== undefined && (typeof r.parties !== 'number' || !Number.isInteger(r.parties))) problems.push('parties must be a whole number');
+  if (r.resendOf !== undefined && !isSessionId(r.resendOf)) problems.push('resendOf is not a valid session id');
   if (problems.length > 0) return { problems };
   const request = r as unknown as SessionRequest;
   if (request.parties !== undefined && request.parties > 2) problems.push('secure input is not available on a conference call');
@@ -48,7 +90,7 @@ export function checkRequest(raw: unknown, forms: FormsConfig): { request?: Sess
   return { request, problems };
 }
 
-export async function beginSession(deps: SessionStoreDeps, forms: FormsConfig, raw: unknown): Promise<SessionContext> {
+export async function beginSession(deps: SessionStoreDeps, forms: FormsConfig, raw: unknown, newReference: (now: Date) => string = newTransactionId): Promise<SessionContext> {
   const { request, problems } = checkRequest(raw, forms);
   if (!request || problems.length > 0) throw new SessionRequestRefused(`Secure session refused: ${problems.join('; ')}`);
   const form = forms.forms.find((f) => f.id === request.formId);
@@ -57,7 +99,7 @@ export async function beginSession(deps: SessionStoreDeps, forms: FormsConfig, r
   const context: SessionContext = {
     sessionId: request.sessionId,
     callTransactionId: request.callTransactionId,
-    transactionId: newTransactionId(deps.now()),
+    transactionId: await paymentReference(deps, request, newReference),
     agentId: request.agentId,
     formId: form.id,
     ...(workgroup ? { workgroup } : {}),

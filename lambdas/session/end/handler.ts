@@ -39,7 +39,7 @@ export const handler = async (event: EndInput): Promise<SessionOutcome> => {
   // card data was submitted to the merchant's service and a reply (or a failure turned decline) came back.
   await deps.emitAll(
     [
-      ...(event.validation ? [{ type: 'submitted' as const, success: true, details: { stage: 'validate', outcome: event.validation.outcome } }] : []),
+      ...(event.validation ? [{ type: 'submitted' as const, success: true, details: { stage: 'validate', outcome: event.validation.outcome, detailsMasked: event.validation.detailsMasked ?? 0 } }] : []),
       { type: 'outcome', success: outcome.status === 'accepted', details: { outcome: outcome.status, details: outcome.details, ...(outcome.last4 ? { last4: outcome.last4, brand: outcome.brand ?? 'unknown' } : {}) } },
       { type: 'data.destroyed', success: true, details: { destroyed } },
       { type: 'session.ended', success: true, details: { outcome: outcome.status, callAlive } },

@@ -8,7 +8,7 @@
  */
 import { createLogger } from '../../shared/logging';
 import type { GetKeyInput } from '../../shared/session/contract';
-import { AgentCancelled } from '../../shared/errors';
+import { AgentCancelled, CallerHungUp } from '../../shared/errors';
 import { keepTaskToken } from '../../shared/session/session-store';
 import { stageDeps } from '../stage-deps';
 
@@ -22,9 +22,10 @@ export const handler = async (event: GetKeyInput): Promise<void> => {
   }
   const kept = await keepTaskToken(await deps.sessions(), event.session.sessionId, event.taskToken);
   if (kept !== 'kept') {
-    logger.info('cancelled before card entry', { sessionId: event.session.sessionId });
+    logger.info('ended before card entry', { sessionId: event.session.sessionId, why: kept });
     // Whoever takes the token fails it; when the agent API took it, the task is failed already.
     if (kept === 'cancel') throw new AgentCancelled();
+    if (kept === 'hung-up') throw new CallerHungUp();
     return;
   }
   await deps.telephony.beginCapture(event.session);

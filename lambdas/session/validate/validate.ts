@@ -7,13 +7,18 @@
  * never logged, never put into an error and never returned. A submission is marked in the vault
  * before it is sent, so a retried stage never sends the payment a second time, and the security code
  * is dropped from the vault once the attempt is over, whatever happened.
+ *
+ * The service's details are untrusted: while the card data is still in memory, every echo of it (in
+ * any script, spacing or character reference) is masked, and the result says how many places were
+ * masked so the audit trail can record it (a count, never the text).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { errorName, VaultItemNotFoundError } from '../../shared/errors';
-import type { Outcome, ValidateInput, ValidationResult } from '../../shared/session/contract';
+import { OUTCOME_UNKNOWN_TEXT, type Outcome, type ValidateInput, type ValidationResult } from '../../shared/session/contract';
 import { forgetSecurityCode, markSubmitted, openCard, type OpenedCard, type VaultDeps } from '../../shared/vault';
 import type { CardFieldNames } from '../../validator/card-field-names';
 import type { ExchangeResult, ValidationClient } from '../../validator/https-client';
+import { maskEchoedCardData } from '../../validator/details-guard';
 import { cleanDetails } from '../../shared/session/result-line';
 import { buildSubmission, InvalidReplyError, parseReply, SubmissionRejectedError, type SubmissionParam } from '../../validator/xml-contract';
 
@@ -28,7 +33,7 @@ export interface ValidatorDeps {
 
 export const DETAILS = {
   cardGone: 'card data is no longer available (the session expired or was ended); start a new secure session',
-  outcomeUnknown: 'validation outcome unknown - the payment may have been processed; check with the payment gateway before retrying',
+  outcomeUnknown: OUTCOME_UNKNOWN_TEXT,
   redirected: 'validation service redirected',
   invalidReply: 'validation service sent an invalid reply',
   notSent: 'the payment was not sent',
@@ -51,9 +56,18 @@ interface Decision {
   reason: ReasonCode;
   httpStatus?: number;
   attempts?: number;
+  /** Places in the service's details where card data was masked. */
+  detailsMasked?: number;
 }
 
 const declined = (details: string, reason: ReasonCode, extra: Partial<Decision> = {}): Decision => ({ outcome: 'declined', details, reason, ...extra });
+/** The request may have reached the service and charged the card: never a decline, never sent again. */
+const unknown = (cause: string | undefined, reason: ReasonCode, extra: Partial<Decision> = {}): Decision => ({
+  outcome: 'unknown',
+  details: cause === undefined ? DETAILS.outcomeUnknown : `${DETAILS.outcomeUnknown} (${cause})`,
+  reason,
+  ...extra,
+});
 
 /** The agent's form fields first, then the card fields under the configured names. */
 export function submissionParams(card: OpenedCard, names: CardFieldNames): SubmissionParam[] {
@@ -67,17 +81,22 @@ export function submissionParams(card: OpenedCard, names: CardFieldNames): Submi
   return params;
 }
 
-/** Maps what the client got back to an outcome. Never quotes the reply text. */
+/**
+ * Maps what the client got back to an outcome, by the wire convention agreed with the gateway side:
+ * once the request was fully sent, a timeout, a lost connection or an HTTP 5xx is `unknown` (the card
+ * may have been charged); a 4xx or 3xx is a decline; a 200 that breaks the contract stays a decline.
+ * Never quotes the reply text.
+ */
 export function decide(exchange: ExchangeResult, maxReplyBytes: number): Decision {
   if (exchange.kind === 'failed') {
     const { code, reason, attempts } = exchange;
-    const neverReached = code === 'refused' || code === 'dns' || code === 'connect-timeout' || code === 'signing';
-    const mayHaveBeenProcessed = code === 'timeout' || code === 'connection-lost' || code === 'too-large';
-    const details = neverReached ? `${reason}; ${DETAILS.notSent}` : mayHaveBeenProcessed ? `${reason} - ${DETAILS.outcomeUnknown}` : reason;
-    return declined(details, `failed:${code}`, { attempts });
+    const neverReached = code === 'refused' || code === 'dns' || code === 'connect-timeout' || code === 'signing' || code === 'network' || code === 'bad-request';
+    if (code === 'timeout' || code === 'connection-lost') return unknown(reason, `failed:${code}`, { attempts });
+    return declined(neverReached ? `${reason}; ${DETAILS.notSent}` : reason, `failed:${code}`, { attempts });
   }
   const { status, body, attempts } = exchange;
   if (status >= 300 && status < 400) return declined(DETAILS.redirected, 'redirect', { httpStatus: status, attempts });
+  if (status >= 500) return unknown(`validation service answered with HTTP status ${status}`, 'http-status', { httpStatus: status, attempts });
   if (status < 200 || status >= 300) return declined(`validation service answered with HTTP status ${status}`, 'http-status', { httpStatus: status, attempts });
   try {
     const reply = parseReply(body, maxReplyBytes);
@@ -99,12 +118,14 @@ export async function validateSession(deps: ValidatorDeps, input: ValidateInput)
       reasonCode: decision.reason,
       ...(decision.httpStatus === undefined ? {} : { httpStatus: decision.httpStatus }),
       ...(decision.attempts === undefined ? {} : { attempts: decision.attempts }),
+      ...(decision.detailsMasked ? { detailsMasked: decision.detailsMasked } : {}),
       durationMs: deps.vault.now().getTime() - started,
     });
     return {
       outcome: decision.outcome,
       details: cleanDetails(decision.details),
       transactionId,
+      detailsMasked: decision.detailsMasked ?? 0,
     };
   };
 
@@ -127,8 +148,11 @@ export async function validateSession(deps: ValidatorDeps, input: ValidateInput)
       }
       throw err;
     }
-    if (!(await markSubmitted(deps.vault, sessionId, input.vaultRef))) return conclude(declined(DETAILS.outcomeUnknown, 'already-submitted'));
-    return conclude(decide(await deps.client.post(body, transactionId), deps.maxReplyBytes));
+    if (!(await markSubmitted(deps.vault, sessionId, input.vaultRef))) return conclude(unknown(undefined, 'already-submitted'));
+    const decision = decide(await deps.client.post(body, transactionId), deps.maxReplyBytes);
+    if (decision.reason !== 'service-reply') return conclude(decision);
+    const guarded = maskEchoedCardData(decision.details, card);
+    return conclude({ ...decision, details: guarded.text, detailsMasked: guarded.masked });
   } finally {
     try {
       await forgetSecurityCode(deps.vault, sessionId);

@@ -33,11 +33,19 @@ export const SESSION_ERROR = {
 } as const;
 export type SessionErrorName = (typeof SESSION_ERROR)[keyof typeof SESSION_ERROR];
 
-/** What the validation service decided. */
-export type Outcome = 'accepted' | 'declined';
-/** How a session finished: a decision, or aborted before one was made. */
+/** What the validation service's reply says (the XML contract's two values). */
+export type WireOutcome = 'accepted' | 'declined';
+/**
+ * A payment's outcome. `unknown`: the request was sent and no usable answer came back (a timeout, a
+ * reset, an HTTP 5xx, or a stage run again after sending), so the card may have been charged. It is
+ * never reported as a decline and never retried with a new payment reference.
+ */
+export type Outcome = WireOutcome | 'unknown';
+/** What the agent, finance and the caller are told about an unknown outcome. */
+export const OUTCOME_UNKNOWN_TEXT = 'payment status unknown: check with the gateway before taking another payment';
+/** How a session finished: an outcome, or aborted before one was made. */
 export type FinalStatus = Outcome | 'aborted';
-export type SessionStatus = 'requested' | 'separating' | 'capturing' | 'validating' | 'accepted' | 'declined' | 'aborted';
+export type SessionStatus = 'requested' | 'separating' | 'capturing' | 'validating' | 'accepted' | 'declined' | 'unknown' | 'aborted';
 
 /** IVR behaviour for one session; comes from the form. */
 export interface IvrSettings {
@@ -65,6 +73,12 @@ export interface SessionRequest {
   fields: Record<string, string>;
   /** How many parties the call has; a secure session is refused on a conference. */
   parties?: number;
+  /**
+   * Set by the agent API only when the agent resends a session whose outcome is unknown: the new session
+   * reuses that session's payment reference, so the validation service sees the same Idempotency-Key
+   * and cannot charge twice. Begin checks it against the earlier session.
+   */
+  resendOf?: string;
 }
 
 /** Begin's result, kept at $.session. */
@@ -111,6 +125,8 @@ export interface ValidationResult {
   /** Already cleaned (lambdas/shared/session/result-line.ts); End builds the result line from it. */
   details: string;
   transactionId: string;
+  /** Places in the service's details where the validator masked card data (a count, never the text). */
+  detailsMasked?: number;
 }
 
 /** End's payload: the whole workflow state (request fields at the top level, each stage's result). */

@@ -6,6 +6,7 @@
  * Sinks decide where events go: a structured log line by default; the audit trail and the agent's
  * live view plug in as further sinks.
  */
+import { maskCardNumbers } from '../card/card-detector';
 
 export const SESSION_EVENT_TYPES = [
   'begin.requested',
@@ -85,6 +86,8 @@ const DETAIL_KEYS = new Set([
   'recording',
   'stage',
   'digitsEntered',
+  /** How many places of the validation service's details the validator masked (a count, never text). */
+  'detailsMasked',
 ]);
 const DIGIT_RUN = /\d{5,}/;
 
@@ -95,7 +98,7 @@ export function safeDetails(details: Record<string, EventDetailValue> | undefine
   for (const [k, v] of Object.entries(details)) {
     if (!DETAIL_KEYS.has(k)) continue;
     if (typeof v === 'string' && DIGIT_RUN.test(v) && k !== 'details') continue;
-    out[k] = typeof v === 'string' ? v.replace(/\d{12,19}/g, '[card]').slice(0, 200) : v;
+    out[k] = typeof v === 'string' ? maskCardNumbers(v).text.replace(/\d{12,19}/g, '[card]').slice(0, 200) : v;
   }
   return out;
 }

@@ -9,6 +9,7 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import schema from '../../../config/secure-ivr.schema.json';
+import { compilePattern } from '../../redact/pattern/pattern-matcher';
 import { CARD_FIELDS } from '../card/card-fields';
 import type { IvrSettings } from './contract';
 import { agentAccess, DEFAULT_IVR, FormsConfigError, type FormDefinition, type FormsConfig, type Right, type UserEntry, type Workgroup } from './forms';
@@ -148,7 +149,15 @@ function crossReferenceProblems(raw: Record<string, unknown>): string[] {
   const problems: string[] = [];
   duplicates(raw.forms, (i) => `forms[${i}]`, problems);
   (Array.isArray(raw.forms) ? raw.forms : []).forEach((form, i) => {
-    if (isRecord(form)) duplicates(form.fields, (j) => `forms[${i}].fields[${j}]`, problems);
+    if (!isRecord(form)) return;
+    duplicates(form.fields, (j) => `forms[${i}].fields[${j}]`, problems);
+    // A field pattern runs on every value an agent types: it passes the redaction rules' safety checks
+    // (bounded cost, linear-time matcher) or the configuration is refused.
+    (Array.isArray(form.fields) ? form.fields : []).forEach((field, j) => {
+      if (!isRecord(field) || typeof field.pattern !== 'string' || !validRegExp(field.pattern)) return;
+      const compiled = compilePattern(field.pattern);
+      if (!compiled.ok) problems.push(`forms[${i}].fields[${j}].pattern is refused: ${compiled.problems.map((p) => `${p.message} (at ${p.at})`).join(', ')}`);
+    });
   });
   duplicates(raw.users, (i) => `users[${i}]`, problems);
   duplicates(raw.workgroups, (i) => `workgroups[${i}]`, problems);
@@ -175,6 +184,16 @@ function crossReferenceProblems(raw: Record<string, unknown>): string[] {
     check('members', userIds, 'user');
   });
   return problems;
+}
+
+/** Whether a pattern is a regular expression at all (the schema reports one that is not). */
+function validRegExp(pattern: string): boolean {
+  try {
+    new RegExp(pattern);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Finance users read outcomes and nothing else: a user whose rights mix viewOutcomes with an agent right is refused. */

@@ -7,7 +7,8 @@
  * so the agent API and Begin agree. No schema validator is loaded here: the SMA handler and the token
  * checks import this module and stay small.
  */
-import { containsCardNumber } from '../card/card-detector';
+import { containsCardNumber, digitValue, normaliseDigits } from '../card/card-detector';
+import { compilePattern, type CompiledPattern } from '../../redact/pattern/pattern-matcher';
 import type { IvrSettings } from './contract';
 import type { CardField } from '../card/card-fields';
 
@@ -153,6 +154,81 @@ export function exampleFields(config: FormsConfig, formId: string): Record<strin
 }
 
 export const MAX_FIELD_LENGTH = 200;
+/** A form field never needs this many digits in a row (separators aside): card numbers start at 12. */
+export const MAX_DIGITS_IN_A_ROW = 11;
+
+const CHAR_REFERENCE = /&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));?/g;
+const LETTER = /\p{L}/u;
+// MM/YY or MM/YYYY as printed on a card (a slash: dates written with dashes are left alone).
+const EXPIRY_LIKE = /(?<!\d)(?:0[1-9]|1[0-2])\s*\/\s*(?:20)?\d{2}(?!\d)/;
+const CARD_WORD_THEN_DIGITS = /(?:cvv2?|cvc2?|cv2|csc|cid|security\s*code|exp(?:iry|iration)?(?:\s*date)?)[^\p{L}\d]{0,5}\d/iu;
+
+/** The text as a reader sees it: character references decoded, NFKC, every decimal digit ASCII, format characters gone. */
+function readable(text: string): string {
+  return text
+    .replace(CHAR_REFERENCE, (ref: string, hex: string | undefined, dec: string | undefined) => {
+      const cp = hex !== undefined ? Number.parseInt(hex, 16) : Number(dec);
+      return cp <= 0x10ffff ? String.fromCodePoint(cp) : ref;
+    })
+    .normalize('NFKC')
+    .replace(/\p{Nd}/gu, (d) => String(Math.max(0, digitValue(d.codePointAt(0) as number))))
+    .replace(/\p{Cf}/gu, '');
+}
+
+/** The longest run of digits with no letter between them (spaces, punctuation and markup do not break a run). */
+function longestDigitRun(text: string): number {
+  const { positions } = normaliseDigits(text);
+  let longest = positions.length > 0 ? 1 : 0;
+  let run = longest;
+  for (let i = 1; i < positions.length; i += 1) {
+    // What lies between two digits, minus the rest of a character reference (its `x` is not a letter).
+    const gap = text.slice((positions[i - 1] as number) + 1, positions[i]).replace(/^#?[xX]?[0-9a-fA-F]*;?/, '');
+    run = LETTER.test(gap.normalize('NFKC')) ? 1 : run + 1;
+    longest = Math.max(longest, run);
+  }
+  return longest;
+}
+
+/**
+ * True when free text typed by an agent holds card data in any disguise: a card number found by the
+ * shared detector (any digits, grouping, separators, character references); 12 or more digits in a
+ * row once separators are removed; an expiry written MM/YY next to at least three other digits; or a
+ * card word (CVV, CVC, security code, expiry…) followed by digits. Strict on purpose: no form field
+ * needs any of these, and a false refusal costs the agent one edit.
+ */
+export function looksLikeCardData(text: string): boolean {
+  if (containsCardNumber(text)) return true;
+  if (longestDigitRun(text) > MAX_DIGITS_IN_A_ROW) return true;
+  const seen = readable(text);
+  const expiry = EXPIRY_LIKE.exec(seen);
+  if (expiry && seen.replace(expiry[0], '').replace(/\D/g, '').length >= 3) return true;
+  return CARD_WORD_THEN_DIGITS.test(seen);
+}
+
+/**
+ * Whether a value matches a form field's pattern. Patterns went through the redaction rules' safety
+ * checks when the configuration loaded, and run on the same linear-time matcher: a value costs time in
+ * proportion to its length whatever the pattern (a backtracking RegExp took 1.4 s on 28 characters
+ * for `^([A-Za-z]+ ?)+$`). A pattern that does not compile matches nothing.
+ */
+export function matchesPattern(pattern: string, value: string): boolean {
+  let compiled = COMPILED_PATTERNS.get(pattern);
+  if (compiled === undefined) {
+    const result = compilePattern(pattern);
+    compiled = result.ok ? result.pattern : null;
+    // Bounded by the configuration: patterns come from forms, never from requests.
+    COMPILED_PATTERNS.set(pattern, compiled);
+  }
+  if (compiled === null) return false;
+  let found = false;
+  compiled.findAll(value, () => {
+    found = true;
+  });
+  return found;
+}
+
+const COMPILED_PATTERNS = new Map<string, CompiledPattern | null>();
+
 /**
  * Checks the agent's field values against the form. Problems name the field, never its value.
  */
@@ -169,8 +245,8 @@ export function checkFieldValues(form: FormDefinition, values: Record<string, st
     if (typeof value !== 'string') problems.push(`${field.displayName} must be text`);
     else if (value.length > MAX_FIELD_LENGTH) problems.push(`${field.displayName} is longer than ${MAX_FIELD_LENGTH} characters`);
     else if (/[\u0000-\u001f\u007f]/.test(value)) problems.push(`${field.displayName} contains control characters`);
-    else if (containsCardNumber(value)) problems.push(`${field.displayName} looks like a card number; card details are taken only from the caller's keypad`);
-    else if (field.pattern !== undefined && !new RegExp(field.pattern).test(value)) problems.push(`${field.displayName} is not in the expected format`);
+    else if (looksLikeCardData(value)) problems.push(`${field.displayName} looks like card details; card details are taken only from the caller's keypad`);
+    else if (field.pattern !== undefined && !matchesPattern(field.pattern, value)) problems.push(`${field.displayName} is not in the expected format`);
   }
   return problems;
 }

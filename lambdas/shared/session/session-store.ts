@@ -67,6 +67,31 @@ const interactionKey = (callTransactionId: string): string => `interaction#${cal
 const seconds = (d: Date): number => Math.floor(d.getTime() / 1000);
 const isConditionFailure = (err: unknown): boolean => err instanceof Error && err.name === 'ConditionalCheckFailedException';
 
+/** How long a payment reference stays reserved (longer than any finance window). */
+const REFERENCE_RETENTION_SECONDS = 400 * 24 * 3600;
+
+/**
+ * Reserves a payment reference for a session with a conditional write, so no two sessions ever share
+ * one (it is the validation service's Idempotency-Key). False when another session holds it already.
+ */
+export async function reservePaymentReference(deps: SessionStoreDeps, reference: string, sessionId: string): Promise<boolean> {
+  const { PutCommand } = await dynamoLib();
+  const now = deps.now();
+  try {
+    await deps.ddb.send(
+      new PutCommand({
+        TableName: deps.tableName,
+        Item: { sessionId: `ref#${reference}`, referenceOf: sessionId, createdAt: now.toISOString(), expiresAt: seconds(now) + REFERENCE_RETENTION_SECONDS },
+        ConditionExpression: 'attribute_not_exists(sessionId)',
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailure(err)) return false;
+    throw err;
+  }
+}
+
 /** Takes the call's lock for a session, then writes the session item. */
 export async function createSession(deps: SessionStoreDeps, request: SessionRequest, context: SessionContext): Promise<void> {
   const { PutCommand } = await dynamoLib();
@@ -344,12 +369,18 @@ export async function cancelRequested(deps: SessionStoreDeps, sessionId: string)
  * API records the wish first and takes the token second), so whichever comes last sees the other:
  * - `kept`: no cancel; card entry may begin;
  * - `cancel`: the agent cancelled and GetKey took the token back, so GetKey must fail its task;
- * - `cancelled`: the agent cancelled and the agent API already took the token and failed the task.
+ * - `cancelled`: the agent cancelled (or the caller hung up) and the other side already took the token
+ *   and failed the task;
+ * - `hung-up`: the caller hung up before card entry began and GetKey took the token back.
  */
-export async function keepTaskToken(deps: SessionStoreDeps, sessionId: string, taskToken: string): Promise<'kept' | 'cancel' | 'cancelled'> {
+export async function keepTaskToken(deps: SessionStoreDeps, sessionId: string, taskToken: string): Promise<'kept' | 'cancel' | 'cancelled' | 'hung-up'> {
   await saveTaskToken(deps, sessionId, taskToken);
-  if (!(await cancelRequested(deps, sessionId))) return 'kept';
-  return (await takeTaskToken(deps, sessionId)) === undefined ? 'cancelled' : 'cancel';
+  // A hang-up recorded before the token was kept (Connect's contact events record it, then look for a
+  // token) is GetKey's to honour, in the same order as the agent's cancel.
+  const [cancel, session] = await Promise.all([cancelRequested(deps, sessionId), getSession(deps, sessionId)]);
+  if (!cancel && session?.hungUpAt === undefined) return 'kept';
+  if ((await takeTaskToken(deps, sessionId)) === undefined) return 'cancelled';
+  return cancel ? 'cancel' : 'hung-up';
 }
 
 /** The session ids started on a call, oldest first. */

@@ -68,7 +68,11 @@ export type EntryResult =
 
 /** Digits keyed for one field: `#` ends the entry, `*` starts it again (only what follows the last `*` counts). */
 export function cleanEntry(received: string | undefined): { digits: string; restarted: boolean } {
-  const raw = (received ?? '').replace(/#+$/, '');
+  const text = received ?? '';
+  // A scan from the end: linear whatever the keys (a `/#+$/` regex backtracks on `###…x`).
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x23 /* # */) end -= 1;
+  const raw = text.slice(0, end);
   const star = raw.lastIndexOf('*');
   return { digits: star >= 0 ? raw.slice(star + 1) : raw, restarted: star >= 0 };
 }
@@ -112,8 +116,14 @@ export class CardCapture {
     const { sessionId, field, ivr } = state;
     const { digits, restarted } = cleanEntry(received);
     if (digits.length === 0 && restarted) {
-      await this.deps.emit('field.restarted', sessionId, true, { field });
-      return { kind: 'prompt', state, prompt: await this.prompt(state, 'restart'), result: 'restart', reason: '' };
+      // An entry of only `*` uses an attempt like any other: restarts are bounded by the field's attempts.
+      const tries = state.tries + 1;
+      await this.deps.emit('field.restarted', sessionId, true, { field, attempt: tries });
+      if (tries < ivr.attempts) {
+        const next = { ...state, tries };
+        return { kind: 'prompt', state: next, prompt: await this.prompt(next, 'restart'), result: 'restart', reason: '' };
+      }
+      return this.decline(state, `the entry was restarted without digits (${tries} attempts)`, endProgress);
     }
 
     const brand = (state.brand ?? 'unknown') as CardBrand;

@@ -25,7 +25,11 @@ export type Stage =
   /** The call is over. */
   | 'ended';
 
-export type RecordingState = 'off' | 'on' | 'paused';
+/**
+ * `starting`: StartCallRecording was sent and its answer has not come back. The recording may already
+ * be running, so it counts as recording: a secure session pauses it (and waits for the pause) first.
+ */
+export type RecordingState = 'off' | 'starting' | 'on' | 'paused';
 
 export interface CallState {
   stage: Stage;
@@ -69,7 +73,7 @@ export function decodeIvr(text: string | undefined): IvrSettings {
 export function readState(attrs: TransactionAttributes | undefined): CallState {
   const a = attrs ?? {};
   const stage = STAGES.includes(a.stage as Stage) ? (a.stage as Stage) : 'bridging';
-  const rec: RecordingState = a.rec === 'on' || a.rec === 'paused' ? a.rec : 'off';
+  const rec: RecordingState = a.rec === 'on' || a.rec === 'paused' || a.rec === 'starting' ? a.rec : 'off';
   const tries = Number.parseInt(a.tries ?? '0', 10);
   const [brand, last4] = (a.card ?? '').split(':');
   return {

@@ -114,6 +114,9 @@ export type SmaAction =
 
 /** The service refuses more than ten actions in one response. */
 export const MAX_ACTIONS_PER_RESPONSE = 10;
+/** Most keys one SpeakAndGetDigits may deliver: above the IVR's largest MaxNumberOfDigits (40) plus a terminator. */
+export const MAX_RECEIVED_DIGITS = 64;
+const KEYPAD = /^[0-9*#]*$/;
 /** Keep well under the documented limit (the docs disagree: 10 or 100). */
 export const MAX_TRANSACTION_ATTRIBUTES = 10;
 
@@ -169,8 +172,12 @@ export function parseSmaEvent(raw: unknown): SmaEvent {
   }
   const action = raw.ActionData;
   if (action !== undefined && (!isRecord(action) || typeof action.Type !== 'string')) problems.push('ActionData must be an object with a Type');
-  if (action !== undefined && isRecord(action) && action.ReceivedDigits !== undefined && typeof action.ReceivedDigits !== 'string') {
-    problems.push('ActionData.ReceivedDigits must be a string');
+  if (action !== undefined && isRecord(action) && action.ReceivedDigits !== undefined) {
+    const digits = action.ReceivedDigits;
+    if (typeof digits !== 'string') problems.push('ActionData.ReceivedDigits must be a string');
+    // Bounded before any work is done on them: the IVR never asks for more keys than this.
+    else if (digits.length > MAX_RECEIVED_DIGITS) problems.push(`ActionData.ReceivedDigits holds more than ${MAX_RECEIVED_DIGITS} keys`);
+    else if (!KEYPAD.test(digits)) problems.push('ActionData.ReceivedDigits holds characters other than 0-9, * and #');
   }
   if (problems.length > 0) throw new MalformedSmaEventError(problems.join('; '));
   return raw as unknown as SmaEvent;

@@ -9,7 +9,7 @@
  * Pure apart from the ports in IvrDeps; actions are built fresh for every invocation.
  */
 import { actions, findLeg, MAX_ACTIONS_PER_RESPONSE, type SmaAction, type SmaEvent, type CallAndBridgeEndpoint, type SpeechParameters } from './contract';
-import { type IvrSettings, SESSION_ERROR, type SessionErrorName } from '../../shared/session/contract';
+import { type IvrSettings, type Outcome, SESSION_ERROR, type SessionErrorName } from '../../shared/session/contract';
 import { decodeIvr, readState, withoutSession, writeState, type CallState } from './call-state';
 import { outcomeText, promptsFor } from '../capture/prompts';
 import { CardCapture, FIELD_ORDER, type CaptureDeps, type CaptureLog, type CaptureState, type EntryResult, type PromptReason } from '../capture/card-capture';
@@ -154,11 +154,12 @@ export class SecureIvr {
         // A session asked for while the agent was being called back (an agent's retry) starts now.
         if (state.stage === 'rebridging' && state.sessionId) return this.separate(event, { ...state, stage: 'bridged' }, state.sessionId, state.ivr ?? decodeIvr(undefined));
         if (state.stage === 'bridging' && this.config.recordingLocation && state.rec === 'off') {
-          return result({ ...state, stage: 'bridged' }, [actions.startCallRecording(this.legACallId(event), this.config.recordingLocation)]);
+          return result({ ...state, stage: 'bridged', rec: 'starting' }, [actions.startCallRecording(this.legACallId(event), this.config.recordingLocation)]);
         }
         return result({ ...state, stage: 'bridged' }, []);
       case 'StartCallRecording':
-        return result({ ...state, rec: state.rec === 'off' ? 'on' : state.rec }, []);
+        // A pause confirmed meanwhile stays in force: the late answer only says the recording exists.
+        return result({ ...state, rec: state.rec === 'off' || state.rec === 'starting' ? 'on' : state.rec }, []);
       case 'Hangup':
         return state.stage === 'separating' ? this.afterSeparation(event, state) : result(state, []);
       case 'PauseCallRecording':
@@ -192,7 +193,8 @@ export class SecureIvr {
       }
       case 'StartCallRecording':
         this.deps.log.error('recording start failed', { errorType });
-        return result({ ...state, rec: 'off' }, []);
+        // Only a start still in flight becomes off; a session pausing meanwhile fails closed on its own.
+        return result({ ...state, rec: state.rec === 'starting' ? 'off' : state.rec }, []);
       case 'Hangup':
         if (state.stage !== 'separating') return result(state, []);
         // The agent is still on the line: no card prompt may be played.
@@ -264,7 +266,7 @@ export class SecureIvr {
     const sessionId = typeof args.sessionId === 'string' ? args.sessionId : undefined;
     if (op === 'secure-begin' && sessionId) return this.beginSession(event, state, sessionId, typeof args.ivr === 'string' ? args.ivr : undefined);
     if (op === 'secure-end' && sessionId) {
-      const outcome = args.outcome === 'accepted' || args.outcome === 'declined' ? args.outcome : 'aborted';
+      const outcome = args.outcome === 'accepted' || args.outcome === 'declined' || args.outcome === 'unknown' ? args.outcome : 'aborted';
       return this.endSession(event, state, sessionId, outcome, typeof args.reference === 'string' ? args.reference : '');
     }
     if (op === 'secure-reenter' && sessionId) return this.reenter(event, state, sessionId, args.field);
@@ -324,12 +326,13 @@ export class SecureIvr {
   private async afterSeparation(event: SmaEvent, state: CallState): Promise<IvrResult> {
     if (!state.sessionId) return result(state, []);
     await this.deps.emit('agent.separated', state.sessionId, true, { recording: state.rec });
-    if (state.rec === 'on') return result({ ...state, stage: 'pausing' }, [actions.pauseCallRecording(this.legACallId(event))]);
+    // A start still in flight counts as recording: never prompt before a pause is confirmed.
+    if (state.rec === 'on' || state.rec === 'starting') return result({ ...state, stage: 'pausing' }, [actions.pauseCallRecording(this.legACallId(event))]);
     await this.deps.recordProgress(state.sessionId, { status: 'capturing' });
     return this.prompt(event, { ...state, stage: 'capturing', field: 'pan', tries: 0 }, 'first');
   }
 
-  private async endSession(event: SmaEvent, state: CallState, sessionId: string, outcome: 'accepted' | 'declined' | 'aborted', reference: string): Promise<IvrResult> {
+  private async endSession(event: SmaEvent, state: CallState, sessionId: string, outcome: Outcome | 'aborted', reference: string): Promise<IvrResult> {
     if (state.stage === 'rebridging' && state.sessionId === sessionId) {
       // The session ended (cancelled, timed out) while it waited for the agent: it never starts.
       this.deps.log.info('waiting secure session dropped', { sessionId });

@@ -31,6 +31,8 @@ export const CONNECT_ERROR = {
 export interface ConnectSessionDeps extends CaptureDeps {
   /** Fails GetKey (SendTaskFailure); false when the token was already used or not yet saved. */
   failCapture(sessionId: string, error: string, cause: string): Promise<boolean>;
+  /** Whether the caller on the call hung up (Connect's contact events mark it). */
+  callHungUp(callId: string): Promise<boolean>;
   /** Takes (once) the request the agent left for this call. */
   takePendingRequest(callId: string): Promise<SessionRequest | undefined>;
   /** StartExecution; returns the execution ARN. */
@@ -78,6 +80,12 @@ export class ConnectSession {
     const started = this.deps.now().getTime();
     for (let round = 0; ; round += 1) {
       const record = await this.deps.getSession(request.sessionId);
+      if (record && record.status === 'separating' && (await this.deps.callHungUp(callId))) {
+        // The caller left while the session opened: no flow is waiting for this answer any more.
+        this.deps.log.info('caller hung up while the secure session opened', { callId, sessionId: request.sessionId });
+        await this.deps.failCapture(request.sessionId, SESSION_ERROR.callerHungUp, 'the caller hung up while the secure session was opening');
+        return respond('refused', prompts.unavailable);
+      }
       if (record && record.status === 'separating' && ivr) {
         this.deps.log.info('secure input claimed', { callId, sessionId: request.sessionId });
         const state: ConnectCaptureState = { sessionId: request.sessionId, ivr, field: 'pan', tries: 0 };

@@ -11,6 +11,7 @@ import { sessionEvent, type SessionEvent } from '../../shared/session/events';
 import { emitSafely, eventSinkFor } from '../../shared/session/event-sinks';
 import type { SessionRecord } from '../../shared/session/session-store';
 import { connectCallId } from './connect-telephony';
+import { markCallHungUp } from './pending-requests';
 
 /** The parts of a contact event this reads (EventBridge `detail`). */
 export interface ContactEventDetail {
@@ -25,6 +26,8 @@ export interface HangUpDeps {
   sessionIdsOnCall(callId: string): Promise<string[]>;
   getSession(sessionId: string): Promise<SessionRecord | undefined>;
   recordHangUp(sessionId: string): Promise<void>;
+  /** Notes the hang-up on the call itself, for a claim still opening a session there. */
+  markCallHungUp(callId: string): Promise<void>;
   /** SendTaskFailure; false when no token was waiting (entry already over, or not begun). */
   failCapture(sessionId: string, error: string, cause: string): Promise<boolean>;
   emit(event: SessionEvent): Promise<void>;
@@ -42,6 +45,8 @@ export async function onContactEvent(detail: ContactEventDetail, deps: HangUpDep
   const calls = [detail.contactId, detail.previousContactId].filter((id): id is string => typeof id === 'string' && ID.test(id)).map(connectCallId);
   const ended: string[] = [];
   for (const callId of calls) {
+    // First on the call, then the sessions: a claim that creates its session after this look finds the mark.
+    await deps.markCallHungUp(callId);
     const ids = await deps.sessionIdsOnCall(callId);
     const latest = ids[ids.length - 1];
     if (!latest) continue;
@@ -71,6 +76,7 @@ async function liveDeps(): Promise<HangUpDeps> {
     sessionIdsOnCall: async (callId) => store.sessionIdsOnCall(await deps(), callId),
     getSession: async (id) => store.getSession(await deps(), id),
     recordHangUp: async (id) => store.recordProgress(await deps(), id, { hungUp: true }),
+    markCallHungUp: async (callId) => markCallHungUp(await deps(), callId),
     failCapture: async (id, error, cause) => {
       const token = await store.takeTaskToken(await deps(), id);
       if (!token) return false;

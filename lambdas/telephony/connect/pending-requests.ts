@@ -35,6 +35,25 @@ export async function takePendingRequest(deps: SessionStoreDeps, callId: string)
   return request && typeof request.sessionId === 'string' && request.callTransactionId === callId ? request : undefined;
 }
 
+const hangUpKey = (callId: string): string => `hangup#${callId}`;
+
+/**
+ * Notes that the caller on a call hung up (Connect's contact events), so a claim still opening a session
+ * on that call fails it instead of leaving it to wait for card entry that can never come.
+ */
+export async function markCallHungUp(deps: SessionStoreDeps, callId: string): Promise<void> {
+  const { PutCommand } = await dynamoLib();
+  const now = deps.now();
+  await deps.ddb.send(new PutCommand({ TableName: deps.tableName, Item: { sessionId: hangUpKey(callId), hungUpAt: now.toISOString(), expiresAt: seconds(now) + PENDING_REQUEST_SECONDS } }));
+}
+
+/** Whether the caller on a call has hung up (see markCallHungUp). */
+export async function callHungUp(deps: SessionStoreDeps, callId: string): Promise<boolean> {
+  const { GetCommand } = await dynamoLib();
+  const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: { sessionId: hangUpKey(callId) }, ConsistentRead: true }));
+  return Item !== undefined && typeof Item.expiresAt === 'number' && Item.expiresAt > seconds(deps.now());
+}
+
 /**
  * How the agent API starts a session: on a Connect call the request waits for the flow's claim function
  * (the agent transfers the caller with the Secure Input quick connect); on any other call it starts at once.

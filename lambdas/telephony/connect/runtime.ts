@@ -18,7 +18,7 @@ import * as sessionStore from '../../shared/session/session-store';
 import * as vault from '../../shared/vault';
 import { CONNECT_ENV } from './contract';
 import type { ConnectSessionDeps } from './connect-session';
-import { takePendingRequest } from './pending-requests';
+import { callHungUp, takePendingRequest } from './pending-requests';
 
 
 export interface ConnectFunctionConfig {
@@ -109,6 +109,7 @@ export function liveConnectDeps(
       buffer.add(sessionEvent(type, { sessionId, component, actor, ...origin }, success, now(), details));
     },
     takePendingRequest: async (callId) => takePendingRequest(await store(), callId),
+    callHungUp: async (callId) => callHungUp(await store(), callId),
     startSession: async (request) => startSecureSession(await sfnClient(), cfg.stateMachineArn, request),
     executionEnded: async (executionArn) => {
       const { DescribeExecutionCommand } = await sfnSdk();

@@ -1,14 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkRequest, newTransactionId } from '../../../lambdas/session/begin/begin';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { beginSession, checkRequest, newTransactionId } from '../../../lambdas/session/begin/begin';
 import { FormsConfigError } from '../../../lambdas/shared/session/forms';
 import { parseFormsConfig } from '../../../lambdas/shared/session/forms-config';
 import { PAN_SENTINEL } from '../../helpers/fixtures';
 
 const forms = parseFormsConfig(JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'config', 'forms.json'), 'utf8')));
 const valid = {
-  sessionId: 's-1',
-  callTransactionId: 'call-1',
+  sessionId: '00000000-0000-4000-8000-000000000001',
+  callTransactionId: 'ca110000-0000-4000-8000-000000000001',
   agentId: 'agent-7',
   formId: 'card-payment',
   fields: { 'customer name': 'Joe Smith', 'customer account': '343453422', 'charge amount': '14.55' },
@@ -36,7 +39,7 @@ describe('Begin: checking the agent request', () => {
     const disguised = checkRequest({ ...valid, fields: { ...valid.fields, 'customer name': `Joe ${fullWidth}` } }, forms).problems;
     const dotted = checkRequest({ ...valid, fields: { ...valid.fields, 'customer name': 'Joe 4111.1111.1111.1111' } }, forms).problems;
     // Assess
-    expect(disguised).toEqual(["Customer name looks like a card number; card details are taken only from the caller's keypad"]);
+    expect(disguised).toEqual(["Customer name looks like card details; card details are taken only from the caller's keypad"]);
     expect(dotted).toEqual(disguised);
   });
 
@@ -47,8 +50,16 @@ describe('Begin: checking the agent request', () => {
 
   it('refuses a card number typed into a form field, and does not repeat it', () => {
     const { problems } = checkRequest({ ...valid, fields: { ...valid.fields, 'customer name': `Joe ${PAN_SENTINEL}` } }, forms);
-    expect(problems).toEqual(["Customer name looks like a card number; card details are taken only from the caller's keypad"]);
+    expect(problems).toEqual(["Customer name looks like card details; card details are taken only from the caller's keypad"]);
     expect(JSON.stringify(problems)).not.toContain(PAN_SENTINEL);
+  });
+
+  it('security review 2: refuses ids outside their documented format, such as a dotted card number as the call id', () => {
+    // Act
+    const problems = checkRequest({ ...valid, callTransactionId: '4111.1111.1111.1111', agentId: '4111.1111.1111.1111' }, forms).problems;
+
+    // Assess
+    expect(problems).toEqual(['callTransactionId is missing or not a valid id', 'agentId is missing or not a valid id']);
   });
 
   it('refuses an unknown form and malformed ids', () => {
@@ -65,8 +76,63 @@ describe('Begin: checking the agent request', () => {
 describe('payment reference', () => {
   it('is dated and uses only unambiguous characters', () => {
     const ref = newTransactionId(new Date('2026-11-22T10:00:00Z'));
-    expect(ref).toMatch(/^SIV-20261122-[A-HJ-NP-Z2-9]{6}$/);
+    expect(ref).toMatch(/^SIV-20261122-[A-HJ-NP-Z2-9]{13}$/);
     expect(newTransactionId(new Date())).not.toBe(ref);
+  });
+
+  it('carries at least 64 random bits (security review 3: references must not collide)', () => {
+    // Prepare
+    const ref = newTransactionId(new Date('2026-11-22T10:00:00Z'));
+
+    // Act
+    const randomChars = ref.split('-')[2] as string;
+
+    // Assess: 32 symbols carry 5 bits each.
+    expect(randomChars.length * Math.log2(32)).toBeGreaterThanOrEqual(64);
+  });
+});
+
+describe('security review 3: Begin reserves a unique payment reference with a conditional write', () => {
+  const ddb = mockClient(DynamoDBDocumentClient);
+  const store = { ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), tableName: 'sessions', now: () => new Date('2026-11-22T10:00:00Z') };
+  const workgroupless = { ...forms, workgroups: undefined };
+  const taken = Object.assign(new Error('taken'), { name: 'ConditionalCheckFailedException' });
+
+  beforeEach(() => ddb.reset());
+
+  it('takes another reference when the first one is already reserved', async () => {
+    // Prepare
+    const refs = ['SIV-20261122-AAAAAAAAAAAAA', 'SIV-20261122-BBBBBBBBBBBBB'];
+    ddb.on(PutCommand).resolves({});
+    ddb.on(PutCommand, { Item: { sessionId: 'ref#SIV-20261122-AAAAAAAAAAAAA' } }).rejects(taken);
+
+    // Act
+    const context = await beginSession(store, workgroupless, valid, () => refs.shift() as string);
+
+    // Assess
+    expect(context.transactionId).toBe('SIV-20261122-BBBBBBBBBBBBB');
+    const reserved = ddb.commandCalls(PutCommand).map((c) => c.args[0].input).filter((i) => String(i.Item?.sessionId).startsWith('ref#'));
+    expect(reserved).toHaveLength(2);
+    expect(reserved[1]).toMatchObject({ ConditionExpression: 'attribute_not_exists(sessionId)', Item: { sessionId: 'ref#SIV-20261122-BBBBBBBBBBBBB', referenceOf: '00000000-0000-4000-8000-000000000001' } });
+  });
+
+  it('resends an unknown outcome under the earlier session\'s reference, and refuses any other resend', async () => {
+    // Prepare
+    ddb.on(GetCommand).resolves({});
+    const earlier = { sessionId: '00000000-0000-4000-8000-000000000010', callTransactionId: 'ca110000-0000-4000-8000-000000000001', agentId: 'agent-7', formId: 'card-payment', transactionId: 'SIV-20261122-CCCCCCCCCCCCC', status: 'unknown' };
+    ddb.on(GetCommand, { Key: { sessionId: '00000000-0000-4000-8000-000000000010' } }).resolves({ Item: earlier });
+    ddb.on(GetCommand, { Key: { sessionId: '00000000-0000-4000-8000-000000000011' } }).resolves({ Item: { ...earlier, sessionId: '00000000-0000-4000-8000-000000000011', status: 'declined' } });
+    ddb.on(GetCommand, { Key: { sessionId: '00000000-0000-4000-8000-000000000012' } }).resolves({ Item: { ...earlier, sessionId: '00000000-0000-4000-8000-000000000012', callTransactionId: 'ca110000-0000-4000-8000-000000000002' } });
+    ddb.on(PutCommand).resolves({});
+
+    // Act
+    const resent = await beginSession(store, workgroupless, { ...valid, resendOf: '00000000-0000-4000-8000-000000000010' });
+    const refusals = await Promise.all(['00000000-0000-4000-8000-000000000011', '00000000-0000-4000-8000-000000000012', '00000000-0000-4000-8000-000000000013'].map((id) => beginSession(store, workgroupless, { ...valid, sessionId: id.replace(/^0/, '1'), resendOf: id }).catch((e: Error) => e.name)));
+
+    // Assess
+    expect(resent.transactionId).toBe('SIV-20261122-CCCCCCCCCCCCC');
+    expect(ddb.commandCalls(PutCommand).some((c) => String(c.args[0].input.Item?.sessionId) === 'ref#SIV-20261122-CCCCCCCCCCCCC')).toBe(false);
+    expect(refusals).toEqual(['SessionRequestRefused', 'SessionRequestRefused', 'SessionRequestRefused']);
   });
 });
 

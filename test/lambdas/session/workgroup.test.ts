@@ -31,14 +31,14 @@ describe('resolving the workgroup', () => {
 
   it('puts it on the SessionContext Begin returns', async () => {
     // Act
-    const context = await beginSession(store(), config, { sessionId: 's-1', callTransactionId: 'call-1', agentId: 'carol', formId: 'card-verify', fields: { 'customer account': '343453422' }, parties: 2 });
+    const context = await beginSession(store(), config, { sessionId: '00000000-0000-4000-8000-000000000001', callTransactionId: 'ca110000-0000-4000-8000-000000000001', agentId: 'carol', formId: 'card-verify', fields: { 'customer account': '343453422' }, parties: 2 });
     // Assess
-    expect(context).toMatchObject({ sessionId: 's-1', agentId: 'carol', formId: 'card-verify', workgroup: 'support' });
+    expect(context).toMatchObject({ sessionId: '00000000-0000-4000-8000-000000000001', agentId: 'carol', formId: 'card-verify', workgroup: 'support' });
   });
 
   it('leaves it out when the configuration has no workgroups', async () => {
     // Act
-    const context = await beginSession(store(), { forms: config.forms }, { sessionId: 's-2', callTransactionId: 'call-2', agentId: 'anyone', formId: 'card-verify', fields: { 'customer account': '343453422' } });
+    const context = await beginSession(store(), { forms: config.forms }, { sessionId: '00000000-0000-4000-8000-000000000002', callTransactionId: 'ca110000-0000-4000-8000-000000000002', agentId: 'anyone', formId: 'card-verify', fields: { 'customer account': '343453422' } });
     // Assess
     expect(context).not.toHaveProperty('workgroup');
   });

@@ -23,6 +23,21 @@ describe('log redaction', () => {
     expect(maskDigitRuns('amount 14.55, attempt 3, last4 1111, sequence 12345678901')).toBe('amount 14.55, attempt 3, last4 1111, sequence 12345678901');
   });
 
+  it.each([
+    ['dots', 'pan 4111.1111.1111.1111 ok'],
+    ['slashes', 'pan 4111/1111/1111/1111 ok'],
+    ['no-break spaces', 'pan 4111\u00a01111\u00a01111\u00a01111 ok'],
+    ['zero-width spaces', `pan ${'4111111111111111'.split('').join('\u200b')} ok`],
+    ['full-width digits', 'pan ４１１１１１１１１１１１１１１１ ok'],
+    ['character references', `pan ${'4111111111111111'.split('').map((d) => `&#${d.charCodeAt(0)};`).join('')} ok`],
+  ])('security review 2: masks a card number in disguise (%s) to its last four', (_label, text) => {
+    // Act
+    const masked = maskDigitRuns(text);
+
+    // Assess
+    expect(masked).toBe('pan [card …1111] ok');
+  });
+
   it('redacts values under keys that can carry digits, whatever they hold', () => {
     expect(redactingReplacer('ReceivedDigits', '123')).toBe('[REDACTED]');
     expect(redactingReplacer('cvv', 737)).toBe('[REDACTED]');

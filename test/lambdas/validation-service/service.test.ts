@@ -91,7 +91,7 @@ describe('handleValidationRequest', () => {
     await handleValidationRequest(post(submission(PAN), 'txn-1'), g, { replies });
 
     // Act
-    const res = await handleValidationRequest(post(submission('5555555555554444'), 'txn-1'), g, { replies });
+    const res = await handleValidationRequest(post(submission(PAN, [{ name: 'amount', value: '99.00' }]), 'txn-1'), g, { replies });
 
     // Assess
     expect(res.status).toBe(409);
@@ -118,6 +118,42 @@ describe('handleValidationRequest', () => {
     expect(first.status).toBe(500);
     expect(second.status).toBe(200);
     expect(calls).toBe(2);
+  });
+
+  it('security review 11: remembers a keyed hash (HMAC, per-service secret) without the card fields, never a plain hash of the card', async () => {
+    // Prepare
+    const { createHash, createHmac } = await import('node:crypto');
+    const replies = new ReplyCache();
+    const other = new ReplyCache();
+    const body = submission(PAN, [{ name: 'amount', value: '12.50' }]);
+
+    // Act
+    await handleValidationRequest(post(body, 'key-h1'), gateway(), { replies });
+    await handleValidationRequest(post(body, 'key-h1'), gateway(), { replies: other });
+    const fingerprint = replies.get('key-h1')?.fingerprint;
+
+    // Assess
+    expect(fingerprint).toEqual(expect.any(String));
+    expect(fingerprint).not.toBe(createHash('sha256').update(body).digest('hex'));
+    expect(fingerprint).not.toBe(createHmac('sha256', '').update(body).digest('hex'));
+    // Another service (another secret) gets another fingerprint for the same submission.
+    expect(other.get('key-h1')?.fingerprint).not.toBe(fingerprint);
+  });
+
+  it('security review 11: leaves the card fields out of the fingerprint, so a resend of the same payment re-keyed by the caller is a replay', async () => {
+    // Prepare
+    const replies = new ReplyCache();
+    const recorder = gateway();
+    await handleValidationRequest(post(submission(PAN, [{ name: 'amount', value: '12.50' }]), 'key-h2'), recorder, { replies });
+
+    // Act
+    const resent = await handleValidationRequest(post(submission('5555555555554444', [{ name: 'amount', value: '12.50' }]), 'key-h2'), recorder, { replies });
+    const changedAmount = await handleValidationRequest(post(submission(PAN, [{ name: 'amount', value: '99.00' }]), 'key-h2'), recorder, { replies });
+
+    // Assess
+    expect(resent.headers['Idempotent-Replayed']).toBe('true');
+    expect(changedAmount.status).toBe(409);
+    expect(recorder.authorizations).toBe(1);
   });
 
   it('forgets the least recently used key beyond its capacity', () => {

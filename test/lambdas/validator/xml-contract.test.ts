@@ -150,7 +150,7 @@ describe('parseReply', () => {
     ['mismatched tags', `${DECL}<outcome value="accepted"></outcom>`, 'malformed'],
     ['a repeated attribute', `${DECL}<outcome value="declined" value="accepted"/>`, 'malformed'],
     ['a non-UTF-8 encoding', '<?xml version="1.0" encoding="ISO-8859-1"?><outcome value="accepted"/>', 'malformed'],
-    ['a prototype-polluting attribute', `${DECL}<outcome value="accepted" __proto__="x"/>`, 'malformed'],
+    ['a prototype-polluting attribute (prefixed, so it cannot pollute: an unknown attribute)', `${DECL}<outcome value="accepted" __proto__="x"/>`, 'unexpected-content'],
     ['another root', `${DECL}<result value="accepted"/>`, 'wrong-root'],
     ['two roots', `${DECL}<outcome value="accepted"/><outcome value="declined"/>`, 'wrong-root'],
     ['outcome wrapped in another element', `${DECL}<reply><outcome value="accepted"/></reply>`, 'wrong-root'],
@@ -207,6 +207,63 @@ describe('parseReply', () => {
     expect(message).toContain('invalid reply');
     expect(message).not.toContain(PAN);
     expect(message).not.toContain(CVV);
+  });
+});
+
+describe('security review 8: stricter reply parsing (attacks that passed before)', () => {
+  it.each([
+    ['the outcome as a child element instead of an attribute', `${DECL}<outcome><value>accepted</value></outcome>`, 'unexpected-content'],
+    ['the outcome as a child element next to a details attribute', `${DECL}<outcome details="ok"><value>accepted</value></outcome>`, 'unexpected-content'],
+    ['details as a child element', `${DECL}<outcome value="declined"><details>4111111111111111</details></outcome>`, 'unexpected-content'],
+    ['CDATA text inside outcome', `${DECL}<outcome value="accepted"><![CDATA[x]]></outcome>`, 'unexpected-content'],
+    ['text after the root element', `${DECL}<outcome value="declined" details="x"/>accepted`, 'content-after-root'],
+    ['a comment then text after the root element', `${DECL}<outcome value="declined"/><!-- c -->junk`, 'content-after-root'],
+    ['the character reference &#0;', `${DECL}<outcome value="accepted" details="a&#0;b"/>`, 'bad-character'],
+    ['the character reference &#x1;', `${DECL}<outcome value="accepted" details="a&#x1;b"/>`, 'bad-character'],
+    ['a character reference to a surrogate', `${DECL}<outcome value="accepted" details="a&#xD800;b"/>`, 'bad-character'],
+    ['a character reference to U+FFFE', `${DECL}<outcome value="accepted" details="&#65534;"/>`, 'bad-character'],
+    ['a character reference beyond Unicode', `${DECL}<outcome value="accepted" details="&#x110000;"/>`, 'bad-character'],
+    ['a raw lone high surrogate', `${DECL}<outcome value="accepted" details="a\ud800b"/>`, 'bad-character'],
+    ['a raw lone low surrogate', `${DECL}<outcome value="accepted" details="a\udc00b"/>`, 'bad-character'],
+    ['a raw control character', `${DECL}<outcome value="accepted" details="a\u0001b"/>`, 'bad-character'],
+    ['an XML 1.1 declaration', '<?xml version="1.1" encoding="UTF-8"?><outcome value="accepted"/>', 'bad-declaration'],
+    ['a declaration without a version', '<?xml encoding="UTF-8"?><outcome value="accepted"/>', 'bad-declaration'],
+    ['a declaration with an unknown pseudo-attribute', '<?xml version="1.0" evil="1"?><outcome value="accepted"/>', 'bad-declaration'],
+  ])('refuses a reply with %s', (_label, body, code) => {
+    // Act
+    const result = replyCode(body);
+
+    // Assess
+    expect(result).toBe(code);
+  });
+
+  it('still reads well-formed replies with whitespace inside and after the outcome, and a standalone declaration', () => {
+    // Prepare
+    const body = `<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n<outcome value="declined" details="No &#65;">\n  </outcome>\n<!-- done -->\n`;
+
+    // Act
+    const reply = parseReply(body);
+
+    // Assess
+    expect(reply).toEqual({ outcome: 'declined', details: 'No A' });
+  });
+
+  it('refuses a submission whose param carries child elements or text', () => {
+    // Prepare
+    const bodies = [`${DECL}<params><param name="a"><value>1</value></param></params>`, `${DECL}<params><param name="a" value="1">x</param></params>`, `${DECL}<params/>tail`];
+
+    // Act
+    const codes = bodies.map((body) => {
+      try {
+        parseSubmission(body);
+        return 'parsed';
+      } catch (err) {
+        return err instanceof InvalidSubmissionError ? err.code : 'other';
+      }
+    });
+
+    // Assess
+    expect(codes).toEqual(['unexpected-content', 'unexpected-content', 'content-after-root']);
   });
 });
 

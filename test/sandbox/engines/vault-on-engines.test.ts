@@ -3,7 +3,8 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startDynamo, type DynamoEngine } from '../../../sandbox/engines/dynamodb';
 import { startKms, type KmsEngine } from '../../../sandbox/engines/kms';
-import { openCard, sealField, type VaultDeps } from '../../../lambdas/shared/vault';
+import { destroy, openCard, sealField, type VaultDeps } from '../../../lambdas/shared/vault';
+import { VaultItemNotFoundError } from '../../../lambdas/shared/errors';
 
 const PAN = '4111111111111111';
 const EXP = '1230';
@@ -84,5 +85,34 @@ describe('the card vault on the local KMS and DynamoDB engines', () => {
     // Assess
     expect(attempt).toMatchObject({ name: 'VaultCryptoError' });
     expect(String((attempt as Error).message)).not.toContain(PAN);
+  });
+
+  it('security review 11: the first field\'s seal cannot create a vault item after Abort destroyed the session\'s data', async () => {
+    // Prepare: Abort ran (the agent cancelled) before the caller's card number was sealed.
+    const destroyedBefore = await destroy(deps, 'session-race');
+
+    // Act
+    const late = await sealField(deps, 'session-race', 'pan', PAN, 900).catch((err: unknown) => err);
+    const stored = await dynamoEngine.scanAll(TABLE);
+
+    // Assess
+    expect(destroyedBefore).toBe(false);
+    expect(late).toBeInstanceOf(VaultItemNotFoundError);
+    expect(stored.every((item) => item.pan === undefined && item.exp === undefined && item.cvv === undefined)).toBe(true);
+  });
+
+  it('security review 11: a late duplicate of the first seal after End destroyed the data is refused too', async () => {
+    // Prepare
+    await sealField(deps, 'session-late', 'pan', PAN, 900);
+    const destroyed = await destroy(deps, 'session-late');
+
+    // Act
+    const late = await sealField(deps, 'session-late', 'pan', PAN, 900).catch((err: unknown) => err);
+    const stored = await dynamoEngine.scanAll(TABLE);
+
+    // Assess
+    expect(destroyed).toBe(true);
+    expect(late).toBeInstanceOf(VaultItemNotFoundError);
+    expect(stored.some((item) => item.pan !== undefined)).toBe(false);
   });
 });

@@ -12,6 +12,7 @@ import { DETAILS, validateSession, type ValidatorDeps } from '../../../../lambda
 import { otherCertificates, testCertificates, type LocalCertificates } from '../../../helpers/tls';
 import { fakeVault, type FakeVault } from '../../validator/fake-vault';
 import { replyXml, type Script, startScriptedServer, XML_DECLARATION } from '../../validator/test-server';
+import { resultLine } from '../../../../lambdas/shared/session/result-line';
 
 const PAN = '4111111111111111';
 const CVV = '737';
@@ -103,6 +104,7 @@ describe('validateSession against the reference service', () => {
       outcome: 'accepted',
       details: 'Approved - authorisation code 123456',
       transactionId: 'txn-s1',
+      detailsMasked: 0,
     });
     expect(gateway.requests).toEqual([{ pan: PAN, exp: EXP, cvv: CVV, amount: '12.50', reference: 'txn-s1' }]);
   });
@@ -149,7 +151,7 @@ describe('validateSession against the reference service', () => {
 
     // Assess
     expect(gateway.requests).toHaveLength(1);
-    expect(again).toMatchObject({ outcome: 'declined', details: DETAILS.outcomeUnknown });
+    expect(again).toMatchObject({ outcome: 'unknown', details: DETAILS.outcomeUnknown });
   });
 
   it('sends the card under configured field names, and a form field named like a card field is dropped', async () => {
@@ -251,12 +253,21 @@ describe('validateSession with a misbehaving service', () => {
     expect(result).toMatchObject({ outcome: 'declined', details: `${DETAILS.invalidReply} (${code})` });
   });
 
-  it('declines a 500 naming the status code', async () => {
+  it('reports a 500 as an unknown outcome naming the status code (the service may have charged the card)', async () => {
     // Act
     const { result } = await outcomeFrom('m3', replyXml(`${XML_DECLARATION}<outcome value="accepted"/>`, 500));
 
     // Assess
-    expect(result).toMatchObject({ outcome: 'declined', details: 'validation service answered with HTTP status 500' });
+    expect(result).toMatchObject({ outcome: 'unknown', details: `${DETAILS.outcomeUnknown} (validation service answered with HTTP status 500)` });
+    expect(resultLine(result.transactionId, result.outcome, result.details)).toBe(`txn-m3|unknown|${DETAILS.outcomeUnknown} (validation service answered with HTTP status 500)\n`);
+  });
+
+  it('declines a 4xx naming the status code: the service refused the request', async () => {
+    // Act
+    const { result } = await outcomeFrom('m3b', replyXml(`${XML_DECLARATION}<outcome value="declined" details="bad"/>`, 422));
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'declined', details: 'validation service answered with HTTP status 422' });
   });
 
   it('declines a redirect without following it', async () => {
@@ -271,14 +282,14 @@ describe('validateSession with a misbehaving service', () => {
     expect(server.received).toHaveLength(1);
   });
 
-  it('declines a slow service as an unknown outcome, and still drops the security code', async () => {
+  it('reports a slow service as an unknown outcome, never a decline, and still drops the security code', async () => {
     // Act
     const { result, vault } = await outcomeFrom('m5', () => undefined, 200);
 
     // Assess
-    expect(result.outcome).toBe('declined');
+    expect(result.outcome).toBe('unknown');
     expect(result.details).toContain('did not answer in time');
-    expect(result.details).toContain('may have been processed');
+    expect(result.details).toContain('payment status unknown: check with the gateway before taking another payment');
     expect(vault.items.get('m5')).not.toHaveProperty('cvv');
   });
 
@@ -323,6 +334,98 @@ describe('validateSession with a misbehaving service', () => {
 
     // Assess
     expect(result).toMatchObject({ outcome: 'declined', details: 'Declined - insufficient funds' });
+  });
+});
+
+describe('security review 1: card data echoed back by the validation service in disguise', () => {
+  async function echo(id: string, details: string) {
+    const vault = fakeVault();
+    const ref = await vault.store(id, { pan: PAN, exp: EXP, cvv: CVV });
+    const server = await scripted(replyXml(`${XML_DECLARATION}<outcome value="accepted" details="${details}"/>`));
+    return run(depsFor(vault, server.url), id, ref);
+  }
+
+  /** The card's digits as a reader could recover them: any script, character references, any separators. */
+  const recover = (text: string): string =>
+    text
+      .replace(/&#x([0-9a-f]+);/gi, (_m, h: string) => String.fromCodePoint(Number.parseInt(h, 16)))
+      .replace(/&#([0-9]+);/g, (_m, d: string) => String.fromCodePoint(Number(d)))
+      .normalize('NFKC')
+      .replace(/[\u0660-\u0669]/g, (d) => String((d.codePointAt(0) as number) - 0x660))
+      .replace(/\D/g, '');
+
+  it.each([
+    ['dots', '4111.1111.1111.1111'],
+    ['slashes', '4111/1111/1111/1111'],
+    ['double spaces', '4111  1111  1111  1111'],
+    ['no-break spaces', '4111&#160;1111&#160;1111&#160;1111'],
+    ['zero-width spaces', PAN.split('').join('&#8203;')],
+    ['full-width digits', '４１１１１１１１１１１１１１１１'],
+    ['Arabic-Indic digits', '٤١١١١١١١١١١١١١١١'],
+    ['character references decoded by the parser', PAN.split('').map((d) => `&#${d.charCodeAt(0)};`).join('')],
+    ['character references left as text (double escaped)', PAN.split('').map((d) => `&amp;#${d.charCodeAt(0)};`).join('')],
+  ])('masks a card number echoed with %s before it reaches the result line, and counts it', async (_label, disguised) => {
+    // Act
+    const result = await echo(`e-${_label.replace(/\W/g, '')}`, `Approved for ${disguised} - code 015158`);
+
+    // Assess
+    expect(recover(result.details)).not.toContain('111111');
+    expect(recover(resultLine(result.transactionId, result.outcome, result.details))).not.toContain('111111');
+    expect(result.details).toContain('Approved for');
+    expect(result.details).toContain('015158');
+    expect(result.detailsMasked).toBe(1);
+  });
+
+  it('masks the expiry and the security code echoed in the details', async () => {
+    // Act
+    const result = await echo('e-exp-cvv', 'Approved exp 12/30 cvv 7&#160;3&#160;7');
+
+    // Assess
+    expect(result.details).toBe('Approved exp ##### cvv #####');
+    expect(result.detailsMasked).toBe(2);
+  });
+
+  it('reports nothing masked for clean details', async () => {
+    // Act
+    const result = await echo('e-clean', 'Approved - authorisation code 015158');
+
+    // Assess
+    expect(result).toMatchObject({ details: 'Approved - authorisation code 015158', detailsMasked: 0 });
+  });
+});
+
+describe('security review 3: an outcome that may have charged the card is unknown, never declined', () => {
+  async function outcomeFrom(id: string, script: Script) {
+    const vault = fakeVault();
+    const ref = await vault.store(id, { pan: PAN, exp: EXP, cvv: CVV });
+    const server = await scripted(script);
+    return { result: await run(depsFor(vault, server.url), id, ref), server };
+  }
+
+  it('reports a connection reset after the request was sent as unknown, without sending it again', async () => {
+    // Act
+    const { result, server } = await outcomeFrom('u1', (_req, res) => res.socket?.destroy());
+
+    // Assess
+    expect(result.outcome).toBe('unknown');
+    expect(result.details).toContain(DETAILS.outcomeUnknown);
+    expect(server.received).toHaveLength(1);
+  });
+
+  it.each([502, 503, 504])('reports HTTP %s as unknown', async (status) => {
+    // Act
+    const { result } = await outcomeFrom(`u2-${status}`, replyXml('', status));
+
+    // Assess
+    expect(result.outcome).toBe('unknown');
+  });
+
+  it('keeps a malformed 200 reply a decline, as the contract says', async () => {
+    // Act
+    const { result } = await outcomeFrom('u3', replyXml('OK accepted'));
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'declined', details: `${DETAILS.invalidReply} (no-declaration)` });
   });
 });
 

@@ -9,6 +9,7 @@ import {
   finishSession,
   getAgentRequest,
   keepTaskToken,
+  recordProgress,
   requestCancel,
   saveAgentRequest,
   sessionIdsOnCall,
@@ -94,6 +95,17 @@ describe('session store: a cancel recorded while the session opens', () => {
     const kept = await keepTaskToken(racing, 's-race', 'token-3');
     // Assess
     expect(kept).toBe('cancelled');
+  });
+
+  it('is told of a caller hang-up recorded before it kept its token, takes the token back and must fail its task', async () => {
+    // Prepare: Connect's contact events recorded the hang-up and found no token to fail
+    await opened('s-hung-up-early', 'call-d');
+    await recordProgress(store, 's-hung-up-early', { hungUp: true });
+    // Act
+    const kept = await keepTaskToken(store, 's-hung-up-early', 'token-4');
+    // Assess: GetKey fails the task itself, so the session does not wait for its time-out
+    expect(kept).toBe('hung-up');
+    expect(await takeTaskToken(store, 's-hung-up-early')).toBeUndefined();
   });
 
   it('refuses to record a cancel for a session the agent API never started', async () => {

@@ -156,6 +156,33 @@ describe('secure IVR: separation and the recording pause (fail closed)', () => {
     expect(r.failed[0]?.error).toBe('TelephonyFailed');
   });
 
+  it('security review 11: pauses a recording whose start is still in flight before any card prompt', async () => {
+    // Prepare: the agent answered, StartCallRecording went out, its answer has not come back yet.
+    const bridged = await run(smaFixture('action-successful-call-and-bridge'));
+    const begin = smaFixture('call-update-secure-begin', { attrs: bridged.attrs });
+    const separating = await run(begin);
+    const agentGone = smaFixture('hangup-leg-b-separating', { attrs: separating.attrs });
+
+    // Act
+    const { actions, attrs } = await run(agentGone);
+
+    // Assess
+    expect(types(bridged.actions)).toEqual(['StartCallRecording']);
+    expect(types(actions)).toEqual(['PauseCallRecording']);
+    expect(attrs.stage).toBe('pausing');
+  });
+
+  it('security review 11: a late answer to the recording start does not undo a confirmed pause', async () => {
+    // Prepare
+    const started = smaFixture('action-successful-start-recording', { attrs: { stage: 'capturing', rec: 'paused', tries: '0', sid: 'session-0001', ivr: IVR, field: 'pan' } });
+
+    // Act
+    const { attrs } = await run(started);
+
+    // Assess
+    expect(attrs.rec).toBe('paused');
+  });
+
   it('skips the pause and prompts at once when the call is not being recorded', async () => {
     const event = smaFixture('hangup-leg-b-separating', { attrs: { stage: 'separating', rec: 'off', tries: '0', sid: 'session-0001', ivr: IVR } });
     const { actions } = await run(event);
@@ -240,11 +267,23 @@ describe('secure IVR: card entry', () => {
     expect(r.sealed[0]?.digits).toBe(PAN_SENTINEL);
   });
 
-  it('restarts the field without using an attempt when the caller presses * and nothing after it', async () => {
+  it('security review 9: restarts the field when the caller presses * and nothing after it, using an attempt', async () => {
     const { actions, attrs, r } = await run(smaFixture('action-successful-speak-and-get-digits', { digits: '4111*' }));
     expect(r.sealed).toEqual([]);
-    expect(attrs.tries).toBe('0');
+    expect(attrs.tries).toBe('1');
     expect((actions[0] as Extract<SmaAction, { Type: 'SpeakAndGetDigits' }>).Parameters.SpeechParameters.Text).toMatch(/^Starting again/);
+  });
+
+  it('security review 9: ends the field declined after the last attempt when every entry is just *', async () => {
+    // Prepare: two attempts already used on the card number (the form allows three).
+    const event = smaFixture('action-successful-speak-and-get-digits', { digits: '*', attrs: capturing('pan', { tries: '2' }) });
+
+    // Act
+    const { r, attrs } = await run(event);
+
+    // Assess
+    expect(r.completed).toEqual([{ status: 'declined', reason: expect.stringContaining('(3 attempts)') }]);
+    expect(attrs.stage).toBe('holding');
   });
 
   it('re-prompts after a card number that fails the Luhn check and counts the attempt', async () => {
@@ -421,6 +460,18 @@ describe('secure IVR: one event per step', () => {
 });
 
 describe('cleanEntry', () => {
+  it('security review 9: drops a long run of trailing # (the clean-up is a linear scan, not a backtracking regex)', () => {
+    // Prepare
+    const raw = `12${'#'.repeat(50_000)}`;
+
+    // Act
+    const entry = cleanEntry(raw);
+
+    // Assess
+    expect(entry).toEqual({ digits: '12', restarted: false });
+    expect(cleanEntry(`${'#'.repeat(50_000)}x`)).toEqual({ digits: `${'#'.repeat(50_000)}x`, restarted: false });
+  });
+
   it.each([
     ['1234#', '1234', false],
     ['12*34', '34', true],

@@ -31,6 +31,7 @@ class World {
   public written: unknown[] = [];
   public started: SessionRequest[] = [];
   public executionEnded = false;
+  public hungUpCalls = new Set<string>();
   /** What the workflow does when started (Begin + GetKey), unless a test says otherwise. */
   public onStart = (request: SessionRequest): void => {
     this.sessions.set(request.sessionId, { sessionId: request.sessionId, callTransactionId: request.callTransactionId, agentId: request.agentId, formId: request.formId, transactionId: 'SIV-20261129-ABCDEF', status: 'separating', createdAt: '', updatedAt: '' });
@@ -62,6 +63,7 @@ class World {
       emit: async (type, sessionId, success, details) => {
         this.written.push({ type, sessionId, success, details });
       },
+      callHungUp: async (callId) => this.hungUpCalls.has(callId),
       takePendingRequest: async (callId) => {
         const r = this.pending.get(callId);
         this.pending.delete(callId);
@@ -132,6 +134,18 @@ describe('ConnectSession.claim', () => {
     expect(answer.prompt).toMatch(/not available/);
   });
 
+  it('fails the session it opened when the caller hung up meanwhile (no flow waits for the answer any more)', async () => {
+    // Prepare: the contact events marked the call while Begin and GetKey were opening the session
+    const world = new World();
+    world.pending.set(CALL, request);
+    world.hungUpCalls.add(CALL);
+    // Act
+    const answer = await new ConnectSession(world.deps()).claim(CALL, 'VOICE');
+    // Assess: the session ends at once as a hang-up instead of waiting for card entry
+    expect(answer.next).toBe('refused');
+    expect(world.failed.map((f) => f.error)).toEqual(['CallerHungUp']);
+  });
+
   it('gives up after its bounded wait when the session never becomes ready, and fails it', async () => {
     const world = new World();
     world.pending.set(CALL, request);
@@ -187,13 +201,13 @@ describe('ConnectSession card entry', () => {
     expect(answer.prompt).toMatch(/^We did not receive your entry\./);
   });
 
-  it('restarts a field on a lone * (keys after the last * count) without counting an attempt', async () => {
+  it('restarts a field on a lone * (keys after the last * count), counting an attempt (security review 9)', async () => {
     const world = new World();
     const { session, state } = await claimed(world);
     const restart = await session.onField(state, 'pan', await encryptAsConnect('4111*', KEY_ID, material.certificatePem));
     expect(restart).toMatchObject({ next: 'pan', result: 'restart' });
     expect(restart.prompt).toMatch(/^Starting again\./);
-    expect(decodeCaptureState(restart.state).tries).toBe(0);
+    expect(decodeCaptureState(restart.state).tries).toBe(1);
     const after = await session.onField(state, 'pan', await encryptAsConnect(`4111*${PAN_SENTINEL}`, KEY_ID, material.certificatePem));
     expect(after).toMatchObject({ next: 'exp', result: 'valid' });
     expect(world.sealed).toEqual([{ sessionId: 'sess-1', field: 'pan', length: 16 }]);

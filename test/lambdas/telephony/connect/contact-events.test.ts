@@ -9,6 +9,7 @@ function world(status: SessionRecord['status'], tokenWaiting = true) {
     sessionIdsOnCall: async (callId) => (calls.push(`ids ${callId}`), callId === 'connect:agent-contact' ? ['old', 'sess-1'] : []),
     getSession: async (id) => (id === 'sess-1' ? record : undefined),
     recordHangUp: async (id) => void calls.push(`hung-up ${id}`),
+    markCallHungUp: async (callId) => void calls.push(`mark ${callId}`),
     failCapture: async (id, error) => (calls.push(`fail ${id} ${error}`), tokenWaiting),
     emit: async (e) => void calls.push(`event ${e.type}`),
   };
@@ -20,7 +21,8 @@ describe('contact events: a caller hanging up in the secure flow', () => {
     const { deps, calls } = world('capturing');
     const ended = await onContactEvent({ eventType: 'DISCONNECTED', channel: 'VOICE', contactId: 'transfer-contact', previousContactId: 'agent-contact' }, deps);
     expect(ended).toEqual(['sess-1']);
-    expect(calls).toEqual(['ids connect:transfer-contact', 'ids connect:agent-contact', 'hung-up sess-1', 'fail sess-1 CallerHungUp', 'event caller.hung-up']);
+    // The call is marked before its sessions are read, so a claim still opening one finds the mark.
+    expect(calls).toEqual(['mark connect:transfer-contact', 'ids connect:transfer-contact', 'mark connect:agent-contact', 'ids connect:agent-contact', 'hung-up sess-1', 'fail sess-1 CallerHungUp', 'event caller.hung-up']);
   });
 
   it('leaves a session alone once card entry is over (the outcome is on its way or told)', async () => {
