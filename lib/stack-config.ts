@@ -31,6 +31,12 @@ export interface SecureIvrConfig {
   readonly deployReferenceService: boolean;
   /** Reserved concurrency of the reference service; absent means none (accounts with a quota of 10 cannot reserve). */
   readonly referenceServiceConcurrency?: number;
+  /** The reference service's payment gateway (`-c gateway=test|stripe|generic`). @default test */
+  readonly gateway: 'test' | 'stripe' | 'generic';
+  /** Secrets Manager secret name holding the gateway credentials (JSON); required unless gateway is test. */
+  readonly gatewaySecretName?: string;
+  /** Refuse non-test card numbers before calling the gateway. @default true */
+  readonly gatewayTestMode: boolean;
   /** Where the validator's private CA bundle / client certificate are (see ValidatorTrust). */
   readonly validationCaSecretArn?: string;
   readonly validationCaParameter?: string;
@@ -205,6 +211,16 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
   const deployReferenceService = deployReferenceServiceRaw === 'true';
   if (deployReferenceServiceRaw !== 'true' && deployReferenceServiceRaw !== 'false') problems.push('deployReferenceService must be true or false');
   const referenceServiceConcurrency = text(node, 'referenceServiceConcurrency') === undefined ? undefined : wholeNumber(node, 'referenceServiceConcurrency', 1, 1, 1000, problems);
+  const gatewayRaw = (text(node, 'gateway') ?? 'test').toLowerCase();
+  const gateway = (['test', 'stripe', 'generic'] as const).find((kind) => kind === gatewayRaw) ?? 'test';
+  if (gatewayRaw === 'adyen' || gatewayRaw === 'braintree') problems.push(`gateway ${gatewayRaw} is not available in this release (use test, stripe or generic)`);
+  else if (gateway !== gatewayRaw) problems.push('gateway must be test, stripe or generic');
+  if (gateway !== 'test' && !deployReferenceService) problems.push('gateway needs deployReferenceService=true (it runs inside the reference validation service)');
+  const gatewaySecretName = text(node, 'gatewaySecretName');
+  if (gateway !== 'test' && gatewaySecretName === undefined) missing.push(`gatewaySecretName (the Secrets Manager secret with the ${gateway} credentials)`);
+  else if (gatewaySecretName !== undefined && !/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(gatewaySecretName)) problems.push('gatewaySecretName must be a Secrets Manager secret name (letters, digits, / _ + = . @ -)');
+  const gatewayTestModeRaw = (text(node, 'gatewayTestMode') ?? 'true').toLowerCase();
+  if (gatewayTestModeRaw !== 'true' && gatewayTestModeRaw !== 'false') problems.push('gatewayTestMode must be true or false');
   const validationUrl = text(node, 'validationUrl');
   if (validationUrl === undefined && !deployReferenceService) missing.push('validationUrl (the merchant validation web service, https://…)');
   else if (validationUrl !== undefined && (!URL.canParse(validationUrl) || new URL(validationUrl).protocol !== 'https:')) problems.push('validationUrl must be an https:// URL');
@@ -262,6 +278,9 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
     validationUrl,
     deployReferenceService,
     ...(referenceServiceConcurrency !== undefined ? { referenceServiceConcurrency } : {}),
+    gateway,
+    ...(gatewaySecretName !== undefined ? { gatewaySecretName } : {}),
+    gatewayTestMode: gatewayTestModeRaw !== 'false',
     validationCaSecretArn,
     validationCaParameter,
     validationClientCertSecretArn,

@@ -16,6 +16,8 @@ export interface AuthorizationRequest {
   currency?: string;
   /** The payment reference (the idempotency key). */
   reference: string;
+  /** Store the card at the gateway and return a reusable token; with amount 0 (or none), tokenize only. */
+  tokenize?: boolean;
 }
 
 export interface AuthorizationResult {
@@ -24,6 +26,8 @@ export interface AuthorizationResult {
   code: string;
   /** Short human text; never card data, never `|`. */
   message: string;
+  /** The gateway's reusable token for the stored card (never the card), when tokenization was asked for. */
+  token?: string;
 }
 
 export interface PaymentGateway {
@@ -36,6 +40,17 @@ export class GatewayUnavailableError extends Error {
   public constructor() {
     super('The payment gateway is unavailable; no authorization was made. Try again later.');
     this.name = 'GatewayUnavailableError';
+  }
+}
+
+/**
+ * The request was sent and no definitive answer came (a timeout, a reset or a 5xx after sending): the
+ * card may or may not have been charged. Never a decline and never retried; the service answers 504.
+ */
+export class GatewayOutcomeUnknownError extends Error {
+  public constructor() {
+    super('The payment gateway did not answer after the request was sent; the outcome is unknown.');
+    this.name = 'GatewayOutcomeUnknownError';
   }
 }
 

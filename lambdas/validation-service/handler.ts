@@ -8,7 +8,9 @@ import { EnvReader } from '../shared/config';
 import { ENV } from '../shared/session/contract';
 import { type CardFieldNames, DEFAULT_CARD_FIELD_NAMES, parseCardFieldNames } from '../validator/card-field-names';
 import { DEFAULT_MAX_REPLY_BYTES } from '../validator/xml-contract';
-import { type PaymentGateway, TestGateway } from './gateway';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { PaymentGateway } from './gateway';
+import { selectGateway } from './gateways/select';
 import { handleValidationRequest, ReplyCache } from './service';
 
 export interface ServiceConfig {
@@ -36,18 +38,28 @@ interface Runtime {
   replies: ReplyCache;
 }
 
-let runtime: Runtime | undefined;
+let runtime: Promise<Runtime> | undefined;
 
-function getRuntime(): Runtime {
-  if (!runtime) {
+async function readSecret(name: string): Promise<string> {
+  const reply = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: name }));
+  return reply.SecretString ?? '';
+}
+
+function getRuntime(): Promise<Runtime> {
+  runtime ??= (async () => {
     const config = loadServiceConfig(process.env);
-    runtime = { config, gateway: new TestGateway(), replies: new ReplyCache(config.rememberedReplies) };
-  }
+    const gateway = await selectGateway(process.env, { readSecret });
+    return { config, gateway, replies: new ReplyCache(config.rememberedReplies) };
+  })();
+  // A failed start (secret missing or malformed) is tried again on the next request.
+  runtime.catch(() => {
+    runtime = undefined;
+  });
   return runtime;
 }
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  const { config, gateway, replies } = getRuntime();
+  const { config, gateway, replies } = await getRuntime();
   const body = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   const result = await handleValidationRequest({ method: event.requestContext.http.method, headers: event.headers ?? {}, body }, gateway, {
     replies,

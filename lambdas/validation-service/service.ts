@@ -16,7 +16,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { WireOutcome } from '../shared/session/contract';
 import { DEFAULT_CARD_FIELD_NAMES, type CardFieldNames } from '../validator/card-field-names';
 import { buildReply, DEFAULT_MAX_REPLY_BYTES, InvalidSubmissionError, parseSubmission } from '../validator/xml-contract';
-import { GatewayUnavailableError, type PaymentGateway } from './gateway';
+import { GatewayOutcomeUnknownError, GatewayUnavailableError, type PaymentGateway } from './gateway';
 
 export interface ValidationHttpRequest {
   method: string;
@@ -105,6 +105,8 @@ export interface ServiceOptions {
   currencyName?: string;
   /** Largest submission accepted. @default 65536 */
   maxBodyBytes?: number;
+  /** Param name of the tokenization option ("true" stores the card and returns a token). @default tokenize */
+  tokenizeName?: string;
 }
 
 const XML_HEADERS = { 'Content-Type': 'application/xml; charset=utf-8', 'Cache-Control': 'no-store' } as const;
@@ -144,6 +146,8 @@ async function authorize(body: string, reference: string, gateway: PaymentGatewa
   const cvv = byName.get(names.cvv);
   const amount = byName.get(options.amountName);
   const currency = byName.get(options.currencyName);
+  const tokenizeValue = byName.get(options.tokenizeName);
+  if (tokenizeValue !== undefined && tokenizeValue !== 'true' && tokenizeValue !== 'false') return reply(400, 'declined', 'Declined - the tokenize option must be true or false');
   try {
     const result = await gateway.authorize({
       pan,
@@ -152,9 +156,13 @@ async function authorize(body: string, reference: string, gateway: PaymentGatewa
       ...(cvv === undefined || cvv === '' ? {} : { cvv }),
       ...(amount === undefined ? {} : { amount }),
       ...(currency === undefined ? {} : { currency }),
+      ...(tokenizeValue === 'true' ? { tokenize: true } : {}),
     });
-    return result.approved ? reply(200, 'accepted', `Approved - ${result.message}`) : reply(200, 'declined', `Declined - ${result.message}`);
+    const token = result.token === undefined ? '' : ` - token ${result.token}`;
+    return result.approved ? reply(200, 'accepted', `Approved - ${result.message}${token}`) : reply(200, 'declined', `Declined - ${result.message}`);
   } catch (err) {
+    // Sent but unanswered: the card may have been charged, so no outcome is claimed (the validator records `unknown`).
+    if (err instanceof GatewayOutcomeUnknownError) return { status: 504, headers: { 'Cache-Control': 'no-store' }, body: '' };
     if (err instanceof GatewayUnavailableError) return reply(500, 'declined', 'Declined - payment gateway unavailable, no authorization was made');
     return reply(500, 'declined', 'Declined - validation service error, no authorization was made');
   }
@@ -167,6 +175,7 @@ export async function handleValidationRequest(req: ValidationHttpRequest, gatewa
     amountName: options.amountName ?? 'amount',
     currencyName: options.currencyName ?? 'currency',
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_REPLY_BYTES,
+    tokenizeName: options.tokenizeName ?? 'tokenize',
   };
   if (req.method.toUpperCase() !== 'POST') return reply(405, 'declined', 'Declined - only POST is supported', { Allow: 'POST' });
   const contentType = (header(req.headers, 'content-type') ?? '').toLowerCase();

@@ -15,9 +15,11 @@ import { Duration } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/session/contract';
 import { type CardFieldNames, DEFAULT_CARD_FIELD_NAMES, parseCardFieldNames } from '../../lambdas/validator/card-field-names';
+import { GATEWAY_ENV } from '../../lambdas/validation-service/gateways/env';
 import { PciFunction } from './pci-function';
 
 export interface ReferenceValidationServiceProps {
@@ -40,6 +42,18 @@ export interface ReferenceValidationServiceProps {
    * @default Duration.seconds(5)
    */
   readonly timeout?: Duration;
+  /**
+   * Optional - The payment gateway behind the service.
+   * @default 'test' (the TestGateway: documented test cards only, never charges)
+   */
+  readonly gateway?: 'test' | 'stripe' | 'generic';
+  /** Secrets Manager secret name with the gateway credentials (JSON); required unless gateway is test. Only this function may read it. */
+  readonly gatewaySecretName?: string;
+  /**
+   * Optional - Refuse non-test card numbers before calling the gateway.
+   * @default true
+   */
+  readonly gatewayTestMode?: boolean;
 }
 
 export class ReferenceValidationServicePropsError extends Error {
@@ -65,17 +79,27 @@ export class ReferenceValidationService extends Construct {
     if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000)) problems.push('reservedConcurrentExecutions must be a whole number from 1 to 1000');
     const timeout = props.timeout ?? Duration.seconds(5);
     if (timeout.toSeconds() < 1 || timeout.toSeconds() > 30) problems.push('timeout must be from 1 to 30 seconds');
+    const gateway = props.gateway ?? 'test';
+    if (gateway !== 'test' && (props.gatewaySecretName === undefined || props.gatewaySecretName === '')) problems.push(`gatewaySecretName is required for the ${gateway} gateway`);
     if (problems.length > 0) throw new ReferenceValidationServicePropsError(problems);
 
     this.function = new PciFunction(this, 'ReferenceValidationFunction', {
       entry: 'lambdas/validation-service/handler.ts',
       serviceName: 'secure-ivr-validation-service',
-      description: 'Reference validation web service (test gateway: documented test cards only, never charges)',
+      description: gateway === 'test' ? 'Reference validation web service (test gateway: documented test cards only, never charges)' : `Reference validation web service (${gateway} gateway${props.gatewayTestMode === false ? ', live' : ', test mode'})`,
       logsKey: props.logsKey,
       timeout,
       reservedConcurrentExecutions: concurrency,
-      environment: { [ENV.cardFieldNames]: JSON.stringify(names.ok ? names.names : DEFAULT_CARD_FIELD_NAMES) },
+      environment: {
+        [ENV.cardFieldNames]: JSON.stringify(names.ok ? names.names : DEFAULT_CARD_FIELD_NAMES),
+        [GATEWAY_ENV.kind]: gateway,
+        ...(gateway === 'test' ? {} : { [GATEWAY_ENV.secretName]: props.gatewaySecretName ?? '', [GATEWAY_ENV.testMode]: props.gatewayTestMode === false ? 'false' : 'true' }),
+      },
     });
+    if (gateway !== 'test' && props.gatewaySecretName !== undefined) {
+      // Read access for this function only: no other role in the stack is granted the credentials.
+      secretsmanager.Secret.fromSecretNameV2(this, 'GatewaySecret', props.gatewaySecretName).grantRead(this.function);
+    }
     this.functionUrl = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM, invokeMode: lambda.InvokeMode.BUFFERED });
     this.url = this.functionUrl.url;
   }

@@ -122,7 +122,7 @@ export class SecureIvrStack extends Stack {
     const insert = task('InsertFunction', 'lambdas/session/info-insert/handler.ts', { [ENV.vaultTable]: this.vault.table.tableName });
     // Opt-in: a merchant normally points the validator at their own service. Without a validationUrl the
     // validator uses the reference service and signs its requests for the IAM-authenticated URL.
-    this.referenceService = config.deployReferenceService ? new ReferenceValidationService(this, 'ReferenceValidationService', { logsKey, cardFieldNames: config.cardFieldNames, reservedConcurrentExecutions: config.referenceServiceConcurrency }) : undefined;
+    this.referenceService = config.deployReferenceService ? new ReferenceValidationService(this, 'ReferenceValidationService', { logsKey, cardFieldNames: config.cardFieldNames, reservedConcurrentExecutions: config.referenceServiceConcurrency, gateway: config.gateway, gatewaySecretName: config.gatewaySecretName, gatewayTestMode: config.gatewayTestMode }) : undefined;
     const useReference = config.validationUrl === undefined && this.referenceService !== undefined;
     const validatorTrust = new ValidatorTrust(this, 'ValidatorTrust', {
       caSecretArn: config.validationCaSecretArn,

@@ -1,0 +1,66 @@
+/**
+ * Template tests for the reference service's payment gateway selection: `-c gateway=…` reaches the
+ * function's environment, the credentials secret is readable by that function only, and bad or
+ * incomplete gateway context is refused with a message naming the setting.
+ */
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { ReferenceValidationService, ReferenceValidationServicePropsError } from '../../lib/constructs/validation-service';
+import { StackConfigError } from '../../lib/stack-config';
+import { logicalId, newApp, REQUIRED_CONTEXT, sharedStack } from './helpers';
+
+describe('gateway context', () => {
+  it('runs the Stripe connector in test mode with a secret only the reference service function may read', () => {
+    // Act
+    const { template, stack } = sharedStack({ ...REQUIRED_CONTEXT, deployReferenceService: 'true', gateway: 'stripe', gatewaySecretName: 'secure-ivr/stripe' });
+
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'secure-ivr-validation-service', VALIDATION_GATEWAY: 'stripe', VALIDATION_GATEWAY_SECRET_NAME: 'secure-ivr/stripe', VALIDATION_GATEWAY_TEST_MODE: 'true' } },
+    });
+    const readers = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, policy]) => JSON.stringify(policy).includes('secret:secure-ivr/stripe-??????'));
+    expect(readers).toHaveLength(1);
+    const [, policy] = readers[0]!;
+    const roleId = logicalId(stack.referenceService!.function.role!.node.defaultChild as never);
+    expect(JSON.stringify(policy.Properties.Roles)).toContain(roleId);
+    expect(JSON.stringify(policy)).toContain('secretsmanager:GetSecretValue');
+  });
+
+  it('keeps the test gateway and no gateway secret by default', () => {
+    // Act
+    const { template } = sharedStack({ ...REQUIRED_CONTEXT, deployReferenceService: 'true' });
+
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'secure-ivr-validation-service', VALIDATION_GATEWAY: 'test' } } });
+    expect(JSON.stringify(template.toJSON())).not.toContain('VALIDATION_GATEWAY_SECRET_NAME');
+  });
+
+  it.each([
+    [{ gateway: 'adyen', gatewaySecretName: 'x' }, /gateway adyen is not available in this release/],
+    [{ gateway: 'paypal' }, /gateway must be test, stripe or generic/],
+    [{ gateway: 'stripe' }, /gatewaySecretName \(the Secrets Manager secret with the stripe credentials\)/],
+    [{ gateway: 'generic', gatewaySecretName: 'bad name!' }, /gatewaySecretName must be a Secrets Manager secret name/],
+    [{ gateway: 'stripe', gatewaySecretName: 'x', gatewayTestMode: 'maybe' }, /gatewayTestMode must be true or false/],
+  ])('refuses %j', (context, message) => {
+    // Act
+    const act = (): unknown => sharedStack({ ...REQUIRED_CONTEXT, deployReferenceService: 'true', ...context });
+
+    // Assess
+    expect(act).toThrow(StackConfigError);
+    expect(act).toThrow(message);
+  });
+
+  it('refuses a gateway without the reference service', () => {
+    expect(() => sharedStack({ ...REQUIRED_CONTEXT, gateway: 'stripe', gatewaySecretName: 'x' })).toThrow(/gateway needs deployReferenceService=true/);
+  });
+
+  it('the construct refuses a gateway without a secret name', () => {
+    const act = (): unknown => {
+      const stack = new Stack(newApp(), 'S');
+      return new ReferenceValidationService(stack, 'R', { logsKey: new kms.Key(stack, 'K'), gateway: 'generic' });
+    };
+    expect(act).toThrow(ReferenceValidationServicePropsError);
+    expect(act).toThrow(/gatewaySecretName is required for the generic gateway/);
+  });
+});
