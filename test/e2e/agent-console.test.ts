@@ -147,8 +147,12 @@ describe('the agent console with a caller on the keypad page', () => {
     await caller.getByText(/Your payment could not be accepted/).waitFor({ timeout: UI_TIMEOUT });
     await caller.locator('#prompts li', { hasText: /enter your card number/ }).nth(1).waitFor({ timeout: UI_TIMEOUT });
     await caller.keyboard.type(`${VISA}#`);
-    await key(caller, '1230#', /expiry date/);
-    await key(caller, '737#', /security code/);
+    // The first attempt's prompts are still listed: wait for this attempt's own (keys pressed before a
+    // prompt listens are heard by nobody's IVR and dropped, as on a real call).
+    await caller.locator('#prompts li', { hasText: /expiry date/ }).nth(1).waitFor({ timeout: UI_TIMEOUT });
+    await caller.keyboard.type('1230#');
+    await caller.locator('#prompts li', { hasText: /security code/ }).nth(1).waitFor({ timeout: UI_TIMEOUT });
+    await caller.keyboard.type('737#');
     await agent.getByText('Operation successful — card validated').waitFor({ timeout: UI_TIMEOUT });
     await shot(agent, '13-retry-accepted');
     // Assess
