@@ -22,7 +22,10 @@ const shared = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { isolatedModules: true, module: 'commonjs', moduleResolution: 'node10', allowJs: true, esModuleInterop: true, target: 'ES2022' } }],
+    '^.+\\.[tj]s$': [
+      'ts-jest',
+      { tsconfig: { isolatedModules: true, module: 'commonjs', moduleResolution: 'node10', allowJs: true, esModuleInterop: true, target: 'ES2022' } },
+    ],
   },
   // middy 6 ships ESM only: let ts-jest turn it into CommonJS for jest's module system.
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],

@@ -64,11 +64,15 @@ function countingDeps(base: ConnectSessionDeps, counts: Record<string, number>):
 export async function benchConnectCapture(): Promise<ConnectCaptureBench> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const material = await generateFlowKeyMaterial({ now: new Date(), validDays: 365, modulusBits: 4096 });
-  const keys = parseFlowKeys(JSON.stringify({ keys: [{ keyId: 'bench-key', privateKeyPem: material.privateKeyPem, certificatePem: material.certificatePem }] }));
+  const keys = parseFlowKeys(
+    JSON.stringify({ keys: [{ keyId: 'bench-key', privateKeyPem: material.privateKeyPem, certificatePem: material.certificatePem }] }),
+  );
   const kmsEngine = await startKms();
   const dynamoEngine = await startDynamo({ tables: [{ name: 'CardVault', partitionKey: 'sessionId' }] });
   const kms = new KMSClient({ endpoint: kmsEngine.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamoEngine.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 }), { marshallOptions: { removeUndefinedValues: true } });
+  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamoEngine.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   const vaultDeps = { kms, ddb, tableName: 'CardVault', keyArn: 'arn:aws:kms:us-east-1:000000000000:key/sandbox-vault', now: () => new Date() };
   const sessions = new Map<string, SessionRecord>();
   const ivr = { language: 'en-US', voice: 'Joanna', engine: 'neural' as const, attempts: 3, fieldTimeoutSeconds: 20, interDigitSeconds: 5 };
@@ -84,7 +88,16 @@ export async function benchConnectCapture(): Promise<ConnectCaptureBench> {
     emit: async () => undefined,
     takePendingRequest: async (callId) => ({ sessionId: `s-${callId}`, callTransactionId: callId, agentId: 'a', formId: 'card-payment', fields: {} }),
     startSession: async (request) => {
-      sessions.set(request.sessionId, { sessionId: request.sessionId, callTransactionId: request.callTransactionId, agentId: 'a', formId: 'card-payment', status: 'separating', createdAt: '', updatedAt: '', transactionId: 'SIV-1' });
+      sessions.set(request.sessionId, {
+        sessionId: request.sessionId,
+        callTransactionId: request.callTransactionId,
+        agentId: 'a',
+        formId: 'card-payment',
+        status: 'separating',
+        createdAt: '',
+        updatedAt: '',
+        transactionId: 'SIV-1',
+      });
       return 'arn';
     },
     executionEnded: async () => ({ ended: false }),
@@ -104,7 +117,15 @@ export async function benchConnectCapture(): Promise<ConnectCaptureBench> {
       const decryptTimes: number[] = [];
       for (let i = 0; i < FIELDS_PER_RUN; i += 1) {
         const sessionId = `bench-${run}-${i}`;
-        sessions.set(sessionId, { sessionId, callTransactionId: `c-${i}`, agentId: 'a', formId: 'card-payment', status: 'capturing', createdAt: '', updatedAt: '' });
+        sessions.set(sessionId, {
+          sessionId,
+          callTransactionId: `c-${i}`,
+          agentId: 'a',
+          formId: 'card-payment',
+          status: 'capturing',
+          createdAt: '',
+          updatedAt: '',
+        });
         const state: ConnectCaptureState = { sessionId, ivr, field: 'pan', tries: 0 };
         const d0 = performance.now();
         await decryptStoredInput(ciphertexts[i] as string, keys, new Date());
@@ -124,7 +145,11 @@ export async function benchConnectCapture(): Promise<ConnectCaptureBench> {
     const counted = new ConnectSession(countingDeps(deps, counts));
     const claim = await counted.claim('connect:count-call', 'VOICE');
     let state = decodeCaptureState((await counted.onRecordingSuspended(decodeCaptureState(claim.state))).state);
-    for (const [field, digits] of [['pan', PAN], ['exp', '1230'], ['cvv', '737']] as const) {
+    for (const [field, digits] of [
+      ['pan', PAN],
+      ['exp', '1230'],
+      ['cvv', '737'],
+    ] as const) {
       const answer = await counted.onField(state, field, await encryptAsConnect(digits, 'bench-key', material.certificatePem));
       state = decodeCaptureState(answer.state);
     }
@@ -143,14 +168,26 @@ export async function benchConnectCapture(): Promise<ConnectCaptureBench> {
     const init = (script: string): number => {
       const runs: number[] = [];
       for (let i = 0; i < 7; i += 1) {
-        const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', SESSION_TABLE: 't', VAULT_TABLE: 'v', VAULT_KEY_ARN: 'k', FLOW_KEY_SECRET_ARN: 's' } });
+        const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+            SESSION_TABLE: 't',
+            VAULT_TABLE: 'v',
+            VAULT_KEY_ARN: 'k',
+            FLOW_KEY_SECRET_ARN: 's',
+          },
+        });
         runs.push(r.status === 0 && (r.stdout ?? '').trim() !== '' ? Number(r.stdout.trim()) : NaN);
       }
       runs.sort((a, b) => a - b);
       if (runs.some((r) => !Number.isFinite(r))) throw new Error('cold init measurement failed');
       return runs[3] ?? NaN;
     };
-    const captureInitMs = init(`const t=performance.now(); await import(${JSON.stringify(join(outDir, 'connect-capture.mjs'))}); console.log(performance.now()-t)`);
+    const captureInitMs = init(
+      `const t=performance.now(); await import(${JSON.stringify(join(outDir, 'connect-capture.mjs'))}); console.log(performance.now()-t)`,
+    );
     const bareInitMs = init('const t=performance.now(); console.log(performance.now()-t)');
     rmSync(outDir, { recursive: true, force: true });
 

@@ -51,7 +51,9 @@ export interface CostLine {
 }
 
 const sum = (requests: Record<string, number>, test: (op: string) => boolean): number =>
-  Object.entries(requests).filter(([op]) => test(op)).reduce((n, [, c]) => n + c, 0);
+  Object.entries(requests)
+    .filter(([op]) => test(op))
+    .reduce((n, [, c]) => n + c, 0);
 
 /**
  * Each write is counted as one WRU and each strongly consistent read as one RRU. That holds for items under

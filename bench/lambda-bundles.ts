@@ -56,7 +56,11 @@ export async function bundleSizes(outDir = mkdtempSync(join(tmpdir(), 'bundles-'
 function medianMs(script: string, runs: number, cwd: string): number {
   const times: number[] = [];
   for (let i = 0; i < runs; i += 1) {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd, encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
     const ms = Number((r.stdout ?? '').trim());
     if (r.status !== 0 || !Number.isFinite(ms)) throw new Error(`init measurement failed: ${r.stderr}`);
     times.push(ms);
@@ -78,7 +82,10 @@ export interface InitCost {
 export function initCost(smaBundle: string, runs = 9): InitCost {
   const timed = (what: string): string => `const t=performance.now(); ${what}; process.stdout.write(String(performance.now()-t));`;
   const sdkProbe = join(mkdtempSync(join(tmpdir(), 'sdk-probe-')), 'probe.mjs');
-  writeFileSync(sdkProbe, `import { DynamoDBClient } from '${join(ROOT, 'node_modules/@aws-sdk/client-dynamodb/dist-cjs/index.js').replace(/\\/g, '/')}'; export const c = DynamoDBClient;\n`);
+  writeFileSync(
+    sdkProbe,
+    `import { DynamoDBClient } from '${join(ROOT, 'node_modules/@aws-sdk/client-dynamodb/dist-cjs/index.js').replace(/\\/g, '/')}'; export const c = DynamoDBClient;\n`,
+  );
   return {
     bareMs: medianMs(timed('await Promise.resolve()'), runs, ROOT),
     smaHandlerMs: medianMs(timed(`await import(${JSON.stringify(smaBundle)})`), runs, ROOT),

@@ -152,7 +152,9 @@ export function mimeEmail(textBytes: number): string {
     .split('\n')
     .map((l) => `<p class="line">${l.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`)
     .join('\r\n')}</body></html>`;
-  const attachment = Buffer.alloc(3 * 1024 * 1024, 'PDF-ish binary 4111111111111111 ').toString('base64').replace(/.{76}/g, '$&\r\n');
+  const attachment = Buffer.alloc(3 * 1024 * 1024, 'PDF-ish binary 4111111111111111 ')
+    .toString('base64')
+    .replace(/.{76}/g, '$&\r\n');
   return [
     'From: customer@example.com',
     'To: support@example.com',
@@ -367,7 +369,10 @@ export async function benchRedaction(): Promise<RedactionBenchReport> {
       row.mimeBytes = mimeBytes;
       rows.push(row);
     } catch (error) {
-      rows.push({ ...score({ ...contender, line: () => ({ out: '', flaggedCard: false }) }, []), unavailable: `failed while running: ${error instanceof Error ? error.message : 'unknown error'}` });
+      rows.push({
+        ...score({ ...contender, line: () => ({ out: '', flaggedCard: false }) }, []),
+        unavailable: `failed while running: ${error instanceof Error ? error.message : 'unknown error'}`,
+      });
     }
   }
   const cards = corpus.filter((e) => e.kind === 'card').reduce((n, e) => n + e.cards.length, 0);
@@ -388,9 +393,15 @@ const sp = (s: Spread | undefined): string => (s ? `${s.median.toFixed(1)} (${s.
 /** The report as printed by `npm run bench`. */
 export function formatRedactionReport(report: RedactionBenchReport): string[] {
   const lines: string[] = [];
-  lines.push(`  corpus: ${report.corpus.entries} lines, ${report.corpus.cards} card numbers, ${report.corpus.nearMisses} near misses (events/redact/redaction-corpus.jsonl)`);
-  lines.push(`  large files: chat ${(report.chatFileBytes / 1e6).toFixed(1)} MB, MIME ${(report.mimeFileBytes / 1e6).toFixed(1)} MB; ${RUNS} timed runs, median (min–max) MB/s of wall time and of this process's CPU time`);
-  lines.push(`  machine: ${report.cpus} cores, load average ${report.loadAverage.join(' ')} during the run (a shared machine: wall-time figures shrink with the load)`);
+  lines.push(
+    `  corpus: ${report.corpus.entries} lines, ${report.corpus.cards} card numbers, ${report.corpus.nearMisses} near misses (events/redact/redaction-corpus.jsonl)`,
+  );
+  lines.push(
+    `  large files: chat ${(report.chatFileBytes / 1e6).toFixed(1)} MB, MIME ${(report.mimeFileBytes / 1e6).toFixed(1)} MB; ${RUNS} timed runs, median (min–max) MB/s of wall time and of this process's CPU time`,
+  );
+  lines.push(
+    `  machine: ${report.cpus} cores, load average ${report.loadAverage.join(' ')} during the run (a shared machine: wall-time figures shrink with the load)`,
+  );
   const header = ['redactor', 'recall', 'precision', 'F1', 'near misses untouched', 'chat MB/s wall', 'chat MB/s CPU', 'MIME MB/s wall', 'MIME MB/s CPU'];
   const body = report.rows.map((r) =>
     r.unavailable !== undefined
@@ -413,7 +424,10 @@ export function formatRedactionReport(report: RedactionBenchReport): string[] {
   for (const b of body) lines.push(fmt(b));
   for (const r of report.rows) {
     if (r.unavailable !== undefined) continue;
-    if (r.chatBytes !== undefined && r.chatBytes < report.chatFileBytes) lines.push(`  ${r.name}: throughput measured on the first ${(r.chatBytes / 1024).toFixed(0)} KiB of each file (not streaming; too slow for the whole file)`);
+    if (r.chatBytes !== undefined && r.chatBytes < report.chatFileBytes)
+      lines.push(
+        `  ${r.name}: throughput measured on the first ${(r.chatBytes / 1024).toFixed(0)} KiB of each file (not streaming; too slow for the whole file)`,
+      );
     const missed = Object.entries(r.missedCategories).sort((a, b) => b[1] - a[1]);
     if (missed.length > 0) lines.push(`  ${r.name} misses: ${missed.map(([c, n]) => `${c} ${n}`).join('; ')}`);
     const fps = Object.entries(r.falsePositiveCategories).sort((a, b) => b[1] - a[1]);

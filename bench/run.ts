@@ -53,8 +53,12 @@ async function main(): Promise<void> {
   const sandbox = await benchSandboxCalls();
   line(`  sandbox start                 ${sandbox.startMs} ms`);
   line(`  one whole call (sequential)   p50 ${sandbox.sequential.p50Ms} ms   p99 ${sandbox.sequential.p99Ms} ms   (${sandbox.sequential.calls} calls)`);
-  line(`  ${sandbox.concurrent.calls} calls, ${sandbox.concurrent.concurrency} at once at human pace   ${sandbox.concurrent.wallMs} ms wall; outcomes ${JSON.stringify(sandbox.concurrent.outcomes)}; violations ${sandbox.concurrent.violations}`);
-  line(`  last key → outcome recorded   p50 ${sandbox.concurrent.lastKeyToOutcomeP50Ms} ms   p99 ${sandbox.concurrent.lastKeyToOutcomeP99Ms} ms (validation service time included)`);
+  line(
+    `  ${sandbox.concurrent.calls} calls, ${sandbox.concurrent.concurrency} at once at human pace   ${sandbox.concurrent.wallMs} ms wall; outcomes ${JSON.stringify(sandbox.concurrent.outcomes)}; violations ${sandbox.concurrent.violations}`,
+  );
+  line(
+    `  last key → outcome recorded   p50 ${sandbox.concurrent.lastKeyToOutcomeP50Ms} ms   p99 ${sandbox.concurrent.lastKeyToOutcomeP99Ms} ms (validation service time included)`,
+  );
   line('\n== AWS requests and cost of one secure session ==');
   for (const [op, n] of Object.entries(sandbox.perSession.requests).sort()) line(`  ${op.padEnd(40)} ${n}`);
   line(`  ${'Step Functions state transitions'.padEnd(40)} ${sandbox.perSession.transitions}`);
@@ -77,12 +81,15 @@ async function main(): Promise<void> {
   const connect = await optional('connect capture', async () => (await import('./connect-capture')).benchConnectCapture());
   if (connect) {
     line('\n== Amazon Connect capture function (per field: decrypt + check + seal on the local KMS/DynamoDB engines) ==');
-    for (const r of connect.perField) line(`  run ${r.run}   p50 ${fmt(r.p50Ms)} ms   p99 ${fmt(r.p99Ms)} ms   (decrypt alone p50 ${fmt(r.decryptP50Ms)} ms, RSA-4096)`);
+    for (const r of connect.perField)
+      line(`  run ${r.run}   p50 ${fmt(r.p50Ms)} ms   p99 ${fmt(r.p99Ms)} ms   (decrypt alone p50 ${fmt(r.decryptP50Ms)} ms, RSA-4096)`);
     for (const b of connect.bundles) line(`  ${b.name.padEnd(16)} ${fmt(b.bytes / 1024).padStart(7)} KB`);
     line(`  capture bundle cold init ${fmt(connect.captureInitMs)} ms (nothing: ${fmt(connect.bareInitMs, 2)} ms)`);
     line('  AWS requests our Connect functions add to one session:');
     for (const [op, n] of Object.entries(connect.requestsPerSession)) line(`    ${op.padEnd(50)} ${n}`);
-    line(`  => our Connect functions' cost per session: $${connect.ourCostPerSessionUsd.toFixed(6)} (plus the shared stages; Connect's own per-minute charges not counted)`);
+    line(
+      `  => our Connect functions' cost per session: $${connect.ourCostPerSessionUsd.toFixed(6)} (plus the shared stages; Connect's own per-minute charges not counted)`,
+    );
     report.connect = connect;
   }
 

@@ -26,8 +26,24 @@ const logBytes = (dir: string): number => readdirSync(dir).reduce((n, f) => n + 
 export interface SandboxBench {
   startMs: number;
   sequential: { calls: number; p50Ms: number; p99Ms: number };
-  concurrent: { calls: number; concurrency: number; wallMs: number; outcomes: Record<string, number>; lastKeyToOutcomeP50Ms: number; lastKeyToOutcomeP99Ms: number; violations: number };
-  perSession: { requests: Record<string, number>; transitions: number; smaInvocations: number; stageInvocations: number; logBytes: number; costUsd: number; cost: ReturnType<typeof sessionCost>['lines'] };
+  concurrent: {
+    calls: number;
+    concurrency: number;
+    wallMs: number;
+    outcomes: Record<string, number>;
+    lastKeyToOutcomeP50Ms: number;
+    lastKeyToOutcomeP99Ms: number;
+    violations: number;
+  };
+  perSession: {
+    requests: Record<string, number>;
+    transitions: number;
+    smaInvocations: number;
+    stageInvocations: number;
+    logBytes: number;
+    costUsd: number;
+    cost: ReturnType<typeof sessionCost>['lines'];
+  };
 }
 
 export async function benchSandboxCalls(options: { sequential?: number; concurrent?: number; rampMs?: number; scale?: number } = {}): Promise<SandboxBench> {

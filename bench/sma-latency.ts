@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // The bridge's answer is not here: it records the answered agent leg in the session table (review item 6).
-const EVENTS = ['new-inbound-call', 'action-successful-start-recording', 'call-update-secure-begin', 'ringing', 'hangup-leg-a-bridged', 'action-interrupted-pause'];
+const EVENTS = [
+  'new-inbound-call',
+  'action-successful-start-recording',
+  'call-update-secure-begin',
+  'ringing',
+  'hangup-leg-a-bridged',
+  'action-interrupted-pause',
+];
 const WARMUP = 2_000;
 const SAMPLES = 20_000;
 

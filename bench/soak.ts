@@ -18,7 +18,15 @@ class SoakArgumentError extends Error {
   }
 }
 
-function parseArgs(argv: string[]): { calls: number; concurrency: number; faults: string; seed: number; faultRate: number; deadlineMs: number; telephony: 'chime' | 'connect' } {
+function parseArgs(argv: string[]): {
+  calls: number;
+  concurrency: number;
+  faults: string;
+  seed: number;
+  faultRate: number;
+  deadlineMs: number;
+  telephony: 'chime' | 'connect';
+} {
   const out = { calls: 200, concurrency: 50, faults: 'all', seed: 1, faultRate: 0.7, deadlineMs: 5000, telephony: 'chime' as 'chime' | 'connect' };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i] as string;
@@ -70,7 +78,9 @@ const pct = (p: Percentiles): string => `${ms(p.p50).padStart(7)} ${ms(p.p99).pa
 export function formatReport(r: SoakReport): string {
   const out: string[] = [];
   const states = ['accepted', 'declined', 'unknown', 'aborted', 'failed', 'harness-error'];
-  out.push(`secure-ivr soak${r.telephony === 'connect' ? ' (Amazon Connect)' : ''}: ${r.calls} calls, ${r.concurrency} at once, seed ${r.seed}, ${(r.wallMs / 1000).toFixed(1)} s`);
+  out.push(
+    `secure-ivr soak${r.telephony === 'connect' ? ' (Amazon Connect)' : ''}: ${r.calls} calls, ${r.concurrency} at once, seed ${r.seed}, ${(r.wallMs / 1000).toFixed(1)} s`,
+  );
   out.push(
     r.deadlineMs === 5000
       ? `(SMA deadline 5000 ms as in AWS — one retry, then the call drops; validator time limit scaled to ${r.validationTimeoutMs} ms)`
@@ -85,11 +95,26 @@ export function formatReport(r: SoakReport): string {
   out.push('');
   out.push('| stage (ms)       |     p50 |     p99 |       n |');
   out.push('|------------------|--------:|--------:|--------:|');
-  for (const [stage, p] of Object.entries(r.stageMs)) out.push(`| ${stage.padEnd(16)} | ${pct(p).split(' ').filter(Boolean).map((v) => v.padStart(7)).join(' | ')} |`);
-  out.push(`| ${'last key→outcome'.padEnd(16)} | ${pct(r.lastKeyToOutcomeMs).split(' ').filter(Boolean).map((v) => v.padStart(7)).join(' | ')} |`);
+  for (const [stage, p] of Object.entries(r.stageMs))
+    out.push(
+      `| ${stage.padEnd(16)} | ${pct(p)
+        .split(' ')
+        .filter(Boolean)
+        .map((v) => v.padStart(7))
+        .join(' | ')} |`,
+    );
+  out.push(
+    `| ${'last key→outcome'.padEnd(16)} | ${pct(r.lastKeyToOutcomeMs)
+      .split(' ')
+      .filter(Boolean)
+      .map((v) => v.padStart(7))
+      .join(' | ')} |`,
+  );
   out.push('');
   out.push(`sessions whose audit records masked card data in the service's details: ${r.detailsMaskedSessions}`);
-  out.push(`dropped calls: ${r.droppedCalls}; SMA invocation faults: ${JSON.stringify(r.smaInvocationFaults)}; validation faults served: ${JSON.stringify(r.validationFaultsServed)}`);
+  out.push(
+    `dropped calls: ${r.droppedCalls}; SMA invocation faults: ${JSON.stringify(r.smaInvocationFaults)}; validation faults served: ${JSON.stringify(r.validationFaultsServed)}`,
+  );
   out.push('');
   out.push('| must be zero                             | found |');
   out.push('|------------------------------------------|------:|');
@@ -125,7 +150,8 @@ async function main(): Promise<void> {
     deadlineMs: args.deadlineMs,
     telephony: args.telephony,
     progress: (done, total, outcomes) => {
-      if (done % step === 0 || done === total) process.stderr.write(`[soak] ${done}/${total} calls done ${JSON.stringify(outcomes)} ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+      if (done % step === 0 || done === total)
+        process.stderr.write(`[soak] ${done}/${total} calls done ${JSON.stringify(outcomes)} ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     },
   });
   process.stdout.write(`${formatReport(report)}\n`);

@@ -109,10 +109,14 @@ async function benchService(certs: Awaited<ReturnType<typeof makeLocalCertificat
   const body = Buffer.from(SUBMISSION);
   const once = (i: number): Promise<void> =>
     new Promise((resolve, reject) => {
-      const req = https.request(url, { method: 'POST', agent, headers: { 'Content-Type': 'application/xml', 'Content-Length': body.length, 'Idempotency-Key': `svc-${i}` } }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`the reference service answered ${res.statusCode}`))));
-      });
+      const req = https.request(
+        url,
+        { method: 'POST', agent, headers: { 'Content-Type': 'application/xml', 'Content-Length': body.length, 'Idempotency-Key': `svc-${i}` } },
+        (res) => {
+          res.resume();
+          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`the reference service answered ${res.statusCode}`))));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

@@ -34,7 +34,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
  * A reader that closed the pipe (`secure-ivr audit pull | head`) ends the command quietly: the output
  * nobody reads is not an error worth a stack trace.
  */
-export function endQuietlyOnClosedPipe(stream: NodeJS.WritableStream & { on(event: 'error', listener: (e: NodeJS.ErrnoException) => void): unknown }, exit: (code: number) => void): void {
+export function endQuietlyOnClosedPipe(
+  stream: NodeJS.WritableStream & { on(event: 'error', listener: (e: NodeJS.ErrnoException) => void): unknown },
+  exit: (code: number) => void,
+): void {
   stream.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') exit(0);
     else throw e;

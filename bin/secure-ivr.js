@@ -1,10 +1,18 @@
 #!/usr/bin/env node
 // Entry point for `npx secure-ivr …` and `npm start`: runs the TypeScript CLI through tsx, with the
 // Node options the local engines need. It re-executes Node once with those options.
-'use strict';
+
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 const { spawnSync } = require('node:child_process');
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  process.stderr.write(
+    `secure-ivr needs Node.js 22 LTS or newer; this is Node ${process.version} (Node 20 reached end of life in April 2026). Install Node 22 or 24 and run it again.\n`,
+  );
+  process.exit(1);
+}
 
 const MARK = 'SECURE_IVR_CLI_CHILD';
 if (process.env[MARK] !== '1') {
@@ -14,8 +22,7 @@ if (process.env[MARK] !== '1') {
   const flags = ['--openssl-legacy-provider', '--import', tsx];
   const result = spawnSync(process.execPath, [...flags, ...process.execArgv, __filename, ...process.argv.slice(2)], {
     stdio: 'inherit',
-    // The SDK's Node 20 notice is known (Lambda runs Node 22); keep CLI output clean.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...process.env, [MARK]: '1' },
+    env: { ...process.env, [MARK]: '1' },
   });
   if (result.signal) process.kill(process.pid, result.signal);
   process.exit(result.status ?? 1);

@@ -20,8 +20,9 @@ export const SMA_REGIONS = ['us-east-1'] as const;
 /** Why a region is refused, for synth errors and `doctor`. */
 export function regionProblem(region: string | undefined): string | undefined {
   if (region !== undefined && (SMA_REGIONS as readonly string[]).includes(region)) return undefined;
-  const why = region === 'us-west-2'
-    ? 'CloudFormation has no AWS::Chime::SipMediaApplication in us-west-2'
-    : 'Chime SDK phone numbers reach SIP media applications only in us-east-1 and us-west-2, and CloudFormation has no AWS::Chime::SipMediaApplication in us-west-2';
+  const why =
+    region === 'us-west-2'
+      ? 'CloudFormation has no AWS::Chime::SipMediaApplication in us-west-2'
+      : 'Chime SDK phone numbers reach SIP media applications only in us-east-1 and us-west-2, and CloudFormation has no AWS::Chime::SipMediaApplication in us-west-2';
   return `region must be ${SMA_REGIONS.join(' or ')}: ${why}`;
 }

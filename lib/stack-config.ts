@@ -123,7 +123,12 @@ function readCardFieldNames(node: Node, problems: string[]): CardFieldNames {
 function readLanguages(node: Node, problems: string[]): string[] | undefined {
   const raw: unknown = node.tryGetContext('languages');
   if (raw === undefined || raw === null || raw === '') return undefined;
-  const list = Array.isArray(raw) ? raw.map(String) : String(raw).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const list = Array.isArray(raw)
+    ? raw.map(String)
+    : String(raw)
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
   const bad = list.filter((l) => !LANGUAGE.test(l));
   if (list.length === 0 || bad.length > 0) problems.push('languages must be a comma-separated list of language codes such as en-US,es-US');
   return list;
@@ -133,8 +138,14 @@ function readLanguages(node: Node, problems: string[]): string[] | undefined {
 function readOrigins(node: Node, problems: string[]): string[] {
   const raw: unknown = node.tryGetContext('consoleEmbeddingOrigins');
   if (raw === undefined || raw === null || raw === '') return [];
-  const list = Array.isArray(raw) ? raw.map(String) : String(raw).split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (list.some((o) => !/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o))) problems.push('consoleEmbeddingOrigins must be a comma-separated list of https://host[:port] origins (no paths)');
+  const list = Array.isArray(raw)
+    ? raw.map(String)
+    : String(raw)
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+  if (list.some((o) => !/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o)))
+    problems.push('consoleEmbeddingOrigins must be a comma-separated list of https://host[:port] origins (no paths)');
   return list;
 }
 
@@ -194,15 +205,21 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
   if (typeRaw !== 'PSTN' && typeRaw !== 'AWS') problems.push('agentEndpointType must be PSTN or AWS');
 
   const agentEndpointUri = text(node, 'agentEndpointUri');
-  if (agentEndpointUri === undefined && telephony !== 'connect') missing.push('agentEndpointUri (the agent leg: an E.164 number for PSTN, the SIP URI user part for AWS)');
+  if (agentEndpointUri === undefined && telephony !== 'connect')
+    missing.push('agentEndpointUri (the agent leg: an E.164 number for PSTN, the SIP URI user part for AWS)');
   else if (agentEndpointUri === undefined) {
     // Connect only: no agent leg to call back.
-  } else if (agentEndpointType === 'PSTN' && !E164.test(agentEndpointUri)) problems.push('agentEndpointUri must be an E.164 number such as +15555550100 when agentEndpointType is PSTN');
-  else if (agentEndpointType === 'AWS' && !/^[A-Za-z0-9+._-]{1,64}$/.test(agentEndpointUri)) problems.push('agentEndpointUri must be a SIP URI user part (letters, digits, + . _ -) when agentEndpointType is AWS');
+  } else if (agentEndpointType === 'PSTN' && !E164.test(agentEndpointUri))
+    problems.push('agentEndpointUri must be an E.164 number such as +15555550100 when agentEndpointType is PSTN');
+  else if (agentEndpointType === 'AWS' && !/^[A-Za-z0-9+._-]{1,64}$/.test(agentEndpointUri))
+    problems.push('agentEndpointUri must be a SIP URI user part (letters, digits, + . _ -) when agentEndpointType is AWS');
 
   const agentVoiceConnectorArn = text(node, 'agentVoiceConnectorArn');
   if (agentEndpointType === 'AWS' && agentVoiceConnectorArn === undefined) missing.push('agentVoiceConnectorArn (required when agentEndpointType is AWS)');
-  else if (agentVoiceConnectorArn !== undefined && !VOICE_CONNECTOR_ARN.test(agentVoiceConnectorArn)) problems.push('agentVoiceConnectorArn must be a Chime SDK Voice Connector or Voice Connector group ARN (arn:aws:chime:<region>:<account>:vc/<id> or …:vcg/<id>)');
+  else if (agentVoiceConnectorArn !== undefined && !VOICE_CONNECTOR_ARN.test(agentVoiceConnectorArn))
+    problems.push(
+      'agentVoiceConnectorArn must be a Chime SDK Voice Connector or Voice Connector group ARN (arn:aws:chime:<region>:<account>:vc/<id> or …:vcg/<id>)',
+    );
 
   const callerIdNumber = text(node, 'callerIdNumber');
   if (callerIdNumber !== undefined && !E164.test(callerIdNumber)) problems.push('callerIdNumber must be an E.164 number such as +15555550100');
@@ -210,30 +227,41 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
   const deployReferenceServiceRaw = (text(node, 'deployReferenceService') ?? 'false').toLowerCase();
   const deployReferenceService = deployReferenceServiceRaw === 'true';
   if (deployReferenceServiceRaw !== 'true' && deployReferenceServiceRaw !== 'false') problems.push('deployReferenceService must be true or false');
-  const referenceServiceConcurrency = text(node, 'referenceServiceConcurrency') === undefined ? undefined : wholeNumber(node, 'referenceServiceConcurrency', 1, 1, 1000, problems);
+  const referenceServiceConcurrency =
+    text(node, 'referenceServiceConcurrency') === undefined ? undefined : wholeNumber(node, 'referenceServiceConcurrency', 1, 1, 1000, problems);
   const gatewayRaw = (text(node, 'gateway') ?? 'test').toLowerCase();
   const gateway = (['test', 'stripe', 'generic'] as const).find((kind) => kind === gatewayRaw) ?? 'test';
-  if (gatewayRaw === 'adyen' || gatewayRaw === 'braintree') problems.push(`gateway ${gatewayRaw} is not available in this release (use test, stripe or generic)`);
+  if (gatewayRaw === 'adyen' || gatewayRaw === 'braintree')
+    problems.push(`gateway ${gatewayRaw} is not available in this release (use test, stripe or generic)`);
   else if (gateway !== gatewayRaw) problems.push('gateway must be test, stripe or generic');
-  if (gateway !== 'test' && !deployReferenceService) problems.push('gateway needs deployReferenceService=true (it runs inside the reference validation service)');
+  if (gateway !== 'test' && !deployReferenceService)
+    problems.push('gateway needs deployReferenceService=true (it runs inside the reference validation service)');
   const gatewaySecretName = text(node, 'gatewaySecretName');
   if (gateway !== 'test' && gatewaySecretName === undefined) missing.push(`gatewaySecretName (the Secrets Manager secret with the ${gateway} credentials)`);
-  else if (gatewaySecretName !== undefined && !/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(gatewaySecretName)) problems.push('gatewaySecretName must be a Secrets Manager secret name (letters, digits, / _ + = . @ -)');
+  else if (gatewaySecretName !== undefined && !/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(gatewaySecretName))
+    problems.push('gatewaySecretName must be a Secrets Manager secret name (letters, digits, / _ + = . @ -)');
   const gatewayTestModeRaw = (text(node, 'gatewayTestMode') ?? 'true').toLowerCase();
   if (gatewayTestModeRaw !== 'true' && gatewayTestModeRaw !== 'false') problems.push('gatewayTestMode must be true or false');
   const validationUrl = text(node, 'validationUrl');
   if (validationUrl === undefined && !deployReferenceService) missing.push('validationUrl (the merchant validation web service, https://…)');
-  else if (validationUrl !== undefined && (!URL.canParse(validationUrl) || new URL(validationUrl).protocol !== 'https:')) problems.push('validationUrl must be an https:// URL');
+  else if (validationUrl !== undefined && (!URL.canParse(validationUrl) || new URL(validationUrl).protocol !== 'https:'))
+    problems.push('validationUrl must be an https:// URL');
 
   const validationCaSecretArn = text(node, 'validationCaSecretArn');
   const validationCaParameter = text(node, 'validationCaParameter');
   const validationClientCertSecretArn = text(node, 'validationClientCertSecretArn');
   const validationSecretsKeyArn = text(node, 'validationSecretsKeyArn');
-  for (const [key, value] of [['validationCaSecretArn', validationCaSecretArn], ['validationClientCertSecretArn', validationClientCertSecretArn]] as const) {
-    if (value !== undefined && !COMPLETE_SECRET_ARN.test(value)) problems.push(`${key} must be a complete Secrets Manager secret ARN (ending in the 6-character suffix)`);
+  for (const [key, value] of [
+    ['validationCaSecretArn', validationCaSecretArn],
+    ['validationClientCertSecretArn', validationClientCertSecretArn],
+  ] as const) {
+    if (value !== undefined && !COMPLETE_SECRET_ARN.test(value))
+      problems.push(`${key} must be a complete Secrets Manager secret ARN (ending in the 6-character suffix)`);
   }
-  if (validationCaParameter !== undefined && !PARAMETER_NAME.test(validationCaParameter)) problems.push('validationCaParameter must be an SSM parameter name such as /secure-ivr/validation-ca');
-  if (validationCaSecretArn !== undefined && validationCaParameter !== undefined) problems.push('give validationCaSecretArn or validationCaParameter, not both');
+  if (validationCaParameter !== undefined && !PARAMETER_NAME.test(validationCaParameter))
+    problems.push('validationCaParameter must be an SSM parameter name such as /secure-ivr/validation-ca');
+  if (validationCaSecretArn !== undefined && validationCaParameter !== undefined)
+    problems.push('give validationCaSecretArn or validationCaParameter, not both');
   if (validationSecretsKeyArn !== undefined && !KMS_KEY_ARN.test(validationSecretsKeyArn)) problems.push('validationSecretsKeyArn must be a KMS key ARN');
 
   const phoneNumber = text(node, 'phoneNumber');

@@ -80,7 +80,8 @@ function sendAsset(res: ServerResponse, asset: WebAsset): void {
     'content-type': asset.type,
     'content-length': asset.body.length,
     // Embeddable in a desktop on loopback; scripts and connections only from the sandbox itself.
-    'content-security-policy': "default-src 'self'; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; img-src 'self' data:; style-src 'self'; frame-ancestors 'self' http://127.0.0.1:* http://localhost:*",
+    'content-security-policy':
+      "default-src 'self'; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; img-src 'self' data:; style-src 'self'; frame-ancestors 'self' http://127.0.0.1:* http://localhost:*",
   });
   res.end(asset.body);
 }
@@ -104,9 +105,17 @@ export function checkCallRequest(body: unknown): { ok: true; value: Required<Cal
   const b = body as Record<string, unknown>;
   if (typeof b.keys !== 'string' || !KEY_PATTERN.test(b.keys) || b.keys.length > 200) problems.push('keys must be up to 200 of 0-9 # * w h');
   if (b.formId !== undefined && typeof b.formId !== 'string') problems.push('formId must be text');
-  if (b.fields !== undefined && (typeof b.fields !== 'object' || b.fields === null || Object.values(b.fields).some((v) => typeof v !== 'string'))) problems.push('fields must map field ids to text');
+  if (b.fields !== undefined && (typeof b.fields !== 'object' || b.fields === null || Object.values(b.fields).some((v) => typeof v !== 'string')))
+    problems.push('fields must map field ids to text');
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, value: { keys: b.keys as string, formId: (b.formId as string | undefined) ?? 'card-payment', fields: (b.fields as Record<string, string> | undefined) ?? {} } };
+  return {
+    ok: true,
+    value: {
+      keys: b.keys as string,
+      formId: (b.formId as string | undefined) ?? 'card-payment',
+      fields: (b.fields as Record<string, string> | undefined) ?? {},
+    },
+  };
 }
 
 const bearer = (req: IncomingMessage): string | undefined => {
@@ -139,7 +148,10 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
         listFor: async (agentId) => [...(await connectCalls.listFor(agentId)), ...(await interactions.listFor(agentId))],
       }
     : interactions;
-  const service: AgentService = liveAgentService(process.env, config, { interactions: directory, onSessionStarted: (agentId, sessionId) => pushHub.sessionStarted(agentId, sessionId) });
+  const service: AgentService = liveAgentService(process.env, config, {
+    interactions: directory,
+    onSessionStarted: (agentId, sessionId) => pushHub.sessionStarted(agentId, sessionId),
+  });
   const auth = new LocalAuth(config);
   const assets = await loadWebAssets();
 
@@ -192,8 +204,10 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
     const quick = /^\/sandbox\/calls\/(connect(?::|%3A)[A-Za-z0-9-]{1,64})\/quick-connect$/.exec(path);
     if (quick && method === 'POST') {
       const id = decodeURIComponent(quick[1] as string);
-      if (!connectCalls) send(res, 404, { error: 'not-found', reason: 'the sandbox does not run Amazon Connect telephony (start it with --telephony connect)', problems: [] });
-      else if (!connectCalls.quickConnect(id)) send(res, 409, { error: 'not-connected', reason: 'the contact is over or already in the secure-input flow', problems: [] });
+      if (!connectCalls)
+        send(res, 404, { error: 'not-found', reason: 'the sandbox does not run Amazon Connect telephony (start it with --telephony connect)', problems: [] });
+      else if (!connectCalls.quickConnect(id))
+        send(res, 409, { error: 'not-connected', reason: 'the contact is over or already in the secure-input flow', problems: [] });
       else send(res, 202, { transferred: true });
       return true;
     }
@@ -208,7 +222,11 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
   };
 
   const financeDeps = {
-    outcomes: async () => (await import('../lambdas/audit/audit-reader')).s3ObjectSource(await (await import('../lambdas/shared/clients')).s3Client(), (await import('./sandbox')).AUDIT_BUCKET),
+    outcomes: async () =>
+      (await import('../lambdas/audit/audit-reader')).s3ObjectSource(
+        await (await import('../lambdas/shared/clients')).s3Client(),
+        (await import('./sandbox')).AUDIT_BUCKET,
+      ),
     webDir: join(__dirname, '..', 'web', 'finance'),
     now: () => new Date(),
   };
@@ -229,8 +247,14 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
         if (bundled) return sendAsset(res, bundled);
         const finance = await handleFinanceRequest({ method: req.method ?? 'GET', url, identity }, financeDeps);
         if (finance) return writeFinance(finance);
-        if (req.method === 'GET' && url.pathname === '/config.json') return send(res, 200, { signIn: { mode: 'local' }, embeddingOrigins: options.embeddingOrigins ?? [] });
-        if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok', telephony: sandbox.connect ? 'connect' : 'chime', activeCalls: sandbox.emulator.activeCalls().length + (sandbox.connect?.emulator.activeContacts().length ?? 0) });
+        if (req.method === 'GET' && url.pathname === '/config.json')
+          return send(res, 200, { signIn: { mode: 'local' }, embeddingOrigins: options.embeddingOrigins ?? [] });
+        if (req.method === 'GET' && url.pathname === '/health')
+          return send(res, 200, {
+            status: 'ok',
+            telephony: sandbox.connect ? 'connect' : 'chime',
+            activeCalls: sandbox.emulator.activeCalls().length + (sandbox.connect?.emulator.activeContacts().length ?? 0),
+          });
         if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/console' || url.pathname === '/keypad')) {
           res.writeHead(302, { location: url.pathname === '/keypad' ? '/keypad/' : '/console/' });
           return res.end();
@@ -249,7 +273,10 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
           const checked = checkCallRequest(await readJson(req));
           if (!checked.ok) return send(res, 400, { error: 'BadRequest', problems: checked.problems });
           // Like `secure-ivr call`: no fields means the form's example values.
-          const ask = Object.keys(checked.value.fields).length > 0 ? checked.value : { ...checked.value, fields: exampleFields(await loadSecureInputConfig(process.env), checked.value.formId) };
+          const ask =
+            Object.keys(checked.value.fields).length > 0
+              ? checked.value
+              : { ...checked.value, fields: exampleFields(await loadSecureInputConfig(process.env), checked.value.formId) };
           return send(res, 200, summarizeCall(await runAnyScriptedCall(sandbox, ask)));
         }
         const session = /^\/sessions\/([A-Za-z0-9._:+-]{1,128})$/.exec(url.pathname);

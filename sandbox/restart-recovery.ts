@@ -29,7 +29,12 @@ export function recoveryDetails(status: string): string {
     : 'the sandbox stopped during the session; no payment was taken';
 }
 
-export async function recoverAfterRestart(engine: RecoveryEngine, ddb: DynamoDBDocumentClient, tables: { session: string; vault: string }, now: () => Date = () => new Date()): Promise<RecoveryReport> {
+export async function recoverAfterRestart(
+  engine: RecoveryEngine,
+  ddb: DynamoDBDocumentClient,
+  tables: { session: string; vault: string },
+  now: () => Date = () => new Date(),
+): Promise<RecoveryReport> {
   const expiredSwept = (await engine.sweepExpired(tables.vault)) + (await engine.sweepExpired(tables.session));
   let sessionsAborted = 0;
   for (const item of await engine.scanAll(tables.session)) {

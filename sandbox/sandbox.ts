@@ -236,7 +236,12 @@ export class Sandbox {
     });
 
     const smaHandler = (await import('../lambdas/telephony/chime-sma/handler')).handler as unknown as (event: unknown, context: unknown) => Promise<unknown>;
-    const emulator = new SmaEmulator({ handler: smaHandler, sipMediaApplicationId: SANDBOX_SMA_ID, timing: { scale: scriptedScale }, faults: options.faults ?? {} });
+    const emulator = new SmaEmulator({
+      handler: smaHandler,
+      sipMediaApplicationId: SANDBOX_SMA_ID,
+      timing: { scale: scriptedScale },
+      faults: options.faults ?? {},
+    });
     const voice = await startVoiceEndpoint(emulator);
 
     Object.assign(process.env, {
@@ -285,9 +290,16 @@ export class Sandbox {
     }, 60_000);
     sandbox.sweeper.unref();
     // A previous run stopped mid-call (Ctrl-C) left open sessions and sealed vault items behind: close them now.
-    sandbox.recovery = await recoverAfterRestart(dynamo, await (await import('../lambdas/shared/clients')).documentClient(), { session: SESSION_TABLE, vault: VAULT_TABLE });
+    sandbox.recovery = await recoverAfterRestart(dynamo, await (await import('../lambdas/shared/clients')).documentClient(), {
+      session: SESSION_TABLE,
+      vault: VAULT_TABLE,
+    });
     if (options.telephony === 'connect') {
-      const [{ ConnectSandbox }, { parseFormsConfig }, { readFileSync }] = await Promise.all([import('./connect/connect-sandbox'), import('../lambdas/shared/session/forms-config'), import('node:fs')]);
+      const [{ ConnectSandbox }, { parseFormsConfig }, { readFileSync }] = await Promise.all([
+        import('./connect/connect-sandbox'),
+        import('../lambdas/shared/session/forms-config'),
+        import('node:fs'),
+      ]);
       const { forms } = parseFormsConfig(JSON.parse(readFileSync(process.env.FORMS_FILE ?? '', 'utf8')));
       sandbox.connect = await ConnectSandbox.start({ forms, timingScale: scriptedScale });
     }
@@ -302,15 +314,26 @@ export class Sandbox {
   /** The agent asks for a secure session on a call, through the real Step Functions client. */
   public async requestSession(call: EmulatedCall, ask: SessionAsk, sessionId: string = randomUUID()): Promise<{ sessionId: string; executionArn: string }> {
     const [{ sfnClient }, { startSecureSession }] = await Promise.all([import('../lambdas/shared/clients'), import('../lambdas/shared/session/start-session')]);
-    const request: SessionRequest = { sessionId, callTransactionId: call.transactionId, agentId: ask.agentId ?? 'agent-sandbox', formId: ask.formId, fields: ask.fields, parties: ask.parties ?? 2 };
+    const request: SessionRequest = {
+      sessionId,
+      callTransactionId: call.transactionId,
+      agentId: ask.agentId ?? 'agent-sandbox',
+      formId: ask.formId,
+      fields: ask.fields,
+      parties: ask.parties ?? 2,
+    };
     const executionArn = await startSecureSession(await sfnClient(), this.sfn.stateMachineArn, request);
     return { sessionId, executionArn };
   }
 
   /** Waits for a session's workflow to finish and says how it ended. */
-  public async sessionOutcome(executionArn: string, timeoutMs = 120_000): Promise<Omit<CallResult, 'call' | 'executionArn' | 'sessionId'> & { sessionId?: string }> {
+  public async sessionOutcome(
+    executionArn: string,
+    timeoutMs = 120_000,
+  ): Promise<Omit<CallResult, 'call' | 'executionArn' | 'sessionId'> & { sessionId?: string }> {
     const done = await this.sfn.waitForExecution(executionArn, timeoutMs);
-    if (done.status !== 'SUCCEEDED' || !done.output) return { outcome: 'failed', details: `the workflow ended ${done.status.toLowerCase()}${done.error ? ` (${done.error})` : ''}` };
+    if (done.status !== 'SUCCEEDED' || !done.output)
+      return { outcome: 'failed', details: `the workflow ended ${done.status.toLowerCase()}${done.error ? ` (${done.error})` : ''}` };
     const out = JSON.parse(done.output) as SessionOutcome;
     return {
       sessionId: out.sessionId,
@@ -325,7 +348,14 @@ export class Sandbox {
 
   /** Every AWS request the sandbox served, per service operation. */
   public requestCounts(): Record<string, number> {
-    return { ...this.kms.counts(), ...this.dynamo.counts(), ...this.s3.counts(), ...this.sfn.counts(), ...this.voice.counts(), ...(this.connect?.counts() ?? {}) };
+    return {
+      ...this.kms.counts(),
+      ...this.dynamo.counts(),
+      ...this.s3.counts(),
+      ...this.sfn.counts(),
+      ...this.voice.counts(),
+      ...(this.connect?.counts() ?? {}),
+    };
   }
 
   public resetCounts(): void {

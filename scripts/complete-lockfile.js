@@ -5,7 +5,7 @@
 // missing optional package with its platform constraints, which is what npm needs to skip it on this
 // platform without fetching it. Run after changing dependencies: node scripts/complete-lockfile.js
 // (--check only reports, exit 1 when something is missing).
-'use strict';
+
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -39,7 +39,9 @@ const lock = JSON.parse(fs.readFileSync(LOCK, 'utf8'));
 const missing = missingEntries(lock);
 if (process.argv.includes('--check')) {
   if (missing.length > 0) {
-    console.error(`package-lock.json lacks ${missing.length} optional packages (npm ci will refuse it): ${missing.map((m) => m.dep).join(', ')}\nRun: node scripts/complete-lockfile.js`);
+    console.error(
+      `package-lock.json lacks ${missing.length} optional packages (npm ci will refuse it): ${missing.map((m) => m.dep).join(', ')}\nRun: node scripts/complete-lockfile.js`,
+    );
     process.exit(1);
   }
   process.exit(0);

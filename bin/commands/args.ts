@@ -58,7 +58,8 @@ function usageMessage(err: unknown): string {
       return `unknown option ${option ?? ''}`.trim();
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       if (/argument missing/.test(message)) return `${option} needs a value`;
-      if (/ambiguous/.test(message)) return `${option} needs a value (it was followed by another option; write ${option}=VALUE if the value starts with a dash)`;
+      if (/ambiguous/.test(message))
+        return `${option} needs a value (it was followed by another option; write ${option}=VALUE if the value starts with a dash)`;
       return `${option} takes no value`;
     default:
       return message.split('\n')[0] ?? 'invalid arguments';

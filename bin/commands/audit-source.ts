@@ -39,7 +39,12 @@ export async function openSource(args: ParsedArgs, env: NodeJS.ProcessEnv = proc
   if (!existsSync(store)) throw new UsageError(`no sandbox data in ${dataDir}: run npm start (or pass --bucket for the deployed trail)`);
   const { startS3 } = await import('../../sandbox/engines/s3');
   const engine = await startS3({ dataDir: store, buckets: [], accessKeyIds: ['sandbox-reader'] });
-  const s3 = new S3Client({ region: 'us-east-1', endpoint: engine.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'sandbox-reader', secretAccessKey: 'sandbox-reader' } });
+  const s3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: engine.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'sandbox-reader', secretAccessKey: 'sandbox-reader' },
+  });
   return {
     source: s3ObjectSource(s3, SANDBOX_AUDIT_BUCKET),
     s3,

@@ -27,7 +27,20 @@ export const AUDIT_USAGE = `Usage: secure-ivr audit pull   --from TIME --to TIME
 source:
 ${SOURCE_USAGE}`;
 
-const OPTIONS = { ...SOURCE_OPTIONS, from: { value: true }, to: { value: true }, session: { value: true }, agent: { value: true }, format: { value: true }, 'chain-table': { value: true }, 'digest-key': { value: true }, 'digests-since': { value: true }, json: {}, quiet: {}, help: {} } as const;
+const OPTIONS = {
+  ...SOURCE_OPTIONS,
+  from: { value: true },
+  to: { value: true },
+  session: { value: true },
+  agent: { value: true },
+  format: { value: true },
+  'chain-table': { value: true },
+  'digest-key': { value: true },
+  'digests-since': { value: true },
+  json: {},
+  quiet: {},
+  help: {},
+} as const;
 
 async function window(args: ParsedArgs, required: boolean): Promise<{ from: Date; to: Date }> {
   const { parseWindow } = await import('../../lambdas/audit/finance-api');
@@ -69,7 +82,9 @@ export async function runAuditCommand(argv: string[], out: NodeJS.WritableStream
       err.write(`secure-ivr audit: ${e.message}\n${AUDIT_USAGE}\n`);
       return 2;
     }
-    err.write(`secure-ivr audit: the audit trail could not be read (${e instanceof Error ? e.name : 'UnknownError'}); check the bucket name, region and credentials\n`);
+    err.write(
+      `secure-ivr audit: the audit trail could not be read (${e instanceof Error ? e.name : 'UnknownError'}); check the bucket name, region and credentials\n`,
+    );
     return 1;
   } finally {
     await opened?.close();
@@ -78,7 +93,13 @@ export async function runAuditCommand(argv: string[], out: NodeJS.WritableStream
 
 type Opened = Awaited<ReturnType<typeof openSource>>;
 
-async function pull(args: ParsedArgs, win: { from: Date; to: Date }, opened: Opened, out: NodeJS.WritableStream, progress: (d: number, t: number) => void): Promise<number> {
+async function pull(
+  args: ParsedArgs,
+  win: { from: Date; to: Date },
+  opened: Opened,
+  out: NodeJS.WritableStream,
+  progress: (d: number, t: number) => void,
+): Promise<number> {
   const { pullRecords, auditCsvRow, AUDIT_CSV_COLUMNS } = await import('../../lambdas/audit/audit-reader');
   const session = one(args, 'session');
   const agent = one(args, 'agent');
@@ -125,9 +146,17 @@ async function digestPublicKey(keyId: string, region: string | undefined): Promi
 
 /** The sandbox's digest key, read from its data directory by a private local KMS for this command. */
 async function sandboxDigestPublicKey(keyId: string, args: ParsedArgs): Promise<Uint8Array> {
-  const [{ join, resolve }, { startKms }, { KMSClient, GetPublicKeyCommand }] = await Promise.all([import('node:path'), import('../../sandbox/engines/kms'), import('@aws-sdk/client-kms')]);
+  const [{ join, resolve }, { startKms }, { KMSClient, GetPublicKeyCommand }] = await Promise.all([
+    import('node:path'),
+    import('../../sandbox/engines/kms'),
+    import('@aws-sdk/client-kms'),
+  ]);
   const engine = await startKms({ dataDir: join(resolve(one(args, 'data-dir') ?? '.sandbox'), 'kms'), keys: [] });
-  const kms = new KMSClient({ region: 'us-east-1', endpoint: engine.endpoint, credentials: { accessKeyId: 'sandbox-reader', secretAccessKey: 'sandbox-reader' } });
+  const kms = new KMSClient({
+    region: 'us-east-1',
+    endpoint: engine.endpoint,
+    credentials: { accessKeyId: 'sandbox-reader', secretAccessKey: 'sandbox-reader' },
+  });
   try {
     const out = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
     if (!out.PublicKey) throw new UsageError('the digest key has no public key; is it the SIGN_VERIFY digest key?');
@@ -141,7 +170,13 @@ async function sandboxDigestPublicKey(keyId: string, args: ParsedArgs): Promise<
   }
 }
 
-async function verify(args: ParsedArgs, win: { from: Date; to: Date }, opened: Opened, out: NodeJS.WritableStream, progress: (d: number, t: number) => void): Promise<number> {
+async function verify(
+  args: ParsedArgs,
+  win: { from: Date; to: Date },
+  opened: Opened,
+  out: NodeJS.WritableStream,
+  progress: (d: number, t: number) => void,
+): Promise<number> {
   const { verifyWindow } = await import('../../lambdas/audit/audit-reader');
   const now = new Date();
   const table = one(args, 'chain-table');
@@ -151,7 +186,10 @@ async function verify(args: ParsedArgs, win: { from: Date; to: Date }, opened: O
   let digests: { digests: number; coveredStreams: number } | undefined;
   if (digestKey) {
     const since = one(args, 'digests-since');
-    const [{ verifyDigestWindow }, { isHour, publicKeyFromDer }] = await Promise.all([import('../../lambdas/audit/audit-reader'), import('../../lambdas/audit/digest-chain')]);
+    const [{ verifyDigestWindow }, { isHour, publicKeyFromDer }] = await Promise.all([
+      import('../../lambdas/audit/audit-reader'),
+      import('../../lambdas/audit/digest-chain'),
+    ]);
     if (since !== undefined && !isHour(since)) throw new UsageError('--digests-since must be YYYY-MM-DDTHH (UTC)');
     const publicKey = publicKeyFromDer(opened.sandbox ? await sandboxDigestPublicKey(digestKey, args) : await digestPublicKey(digestKey, one(args, 'region')));
     const checked = await verifyDigestWindow(opened.source, win, { publicKey, now, ...(since ? { fromHour: since } : {}) });
@@ -159,7 +197,9 @@ async function verify(args: ParsedArgs, win: { from: Date; to: Date }, opened: O
     digests = { digests: checked.digests, coveredStreams: checked.coveredStreams };
   }
   if (args.flags.has('json')) {
-    out.write(`${JSON.stringify({ source: opened.where, from: win.from.toISOString(), to: win.to.toISOString(), ...report, ...(digests ? { digests } : {}) })}\n`);
+    out.write(
+      `${JSON.stringify({ source: opened.where, from: win.from.toISOString(), to: win.to.toISOString(), ...report, ...(digests ? { digests } : {}) })}\n`,
+    );
   } else {
     for (const f of report.findings) out.write(`${f.kind.toUpperCase()}  session ${f.stream}  #${f.seq}  ${f.key}  ${f.message}\n`);
     const open = report.streams.filter((s) => !s.complete).length;

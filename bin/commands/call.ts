@@ -48,14 +48,26 @@ function formExamples(formId: string): Record<string, string> {
 export function withExamples(examples: Record<string, string>, given: Record<string, string>): Record<string, string> {
   const known = Object.keys(examples);
   const unknown = Object.keys(given).filter((id) => !known.includes(id));
-  if (unknown.length > 0 && known.length > 0) throw new UsageError(`--field: the form has no field ${unknown.map((id) => JSON.stringify(id)).join(', ')}; its fields are ${known.map((id) => JSON.stringify(id)).join(', ')}`);
+  if (unknown.length > 0 && known.length > 0)
+    throw new UsageError(
+      `--field: the form has no field ${unknown.map((id) => JSON.stringify(id)).join(', ')}; its fields are ${known.map((id) => JSON.stringify(id)).join(', ')}`,
+    );
   return { ...examples, ...given };
 }
 
 export async function runCallCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   let args;
   try {
-    args = parseArgs(argv, { keys: { value: true }, field: { value: true, repeat: true }, form: { value: true }, 'validation-url': { value: true }, 'data-dir': { value: true }, telephony: { value: true }, json: {}, help: {} });
+    args = parseArgs(argv, {
+      keys: { value: true },
+      field: { value: true, repeat: true },
+      form: { value: true },
+      'validation-url': { value: true },
+      'data-dir': { value: true },
+      telephony: { value: true },
+      json: {},
+      help: {},
+    });
     if (args.flags.has('help')) {
       out.write(`${CALL_USAGE}\n`);
       return 0;
@@ -106,7 +118,12 @@ export async function runCallCommand(argv: string[], out: NodeJS.WritableStream,
   }
 }
 
-async function runCall(dataDir: string, request: { keys: string; formId: string; fields: Record<string, string> }, validationUrl: string | undefined, telephony: 'chime' | 'connect'): Promise<CallSummary> {
+async function runCall(
+  dataDir: string,
+  request: { keys: string; formId: string; fields: Record<string, string> },
+  validationUrl: string | undefined,
+  telephony: 'chime' | 'connect',
+): Promise<CallSummary> {
   const { findRunningSandbox } = await import('../../sandbox/discovery');
   const running = findRunningSandbox(dataDir);
   if (running && validationUrl !== undefined) {
@@ -116,7 +133,10 @@ async function runCall(dataDir: string, request: { keys: string; formId: string;
         'drop --validation-url to call through it, use another --data-dir, or restart npm start with --validation-url',
     );
   }
-  if (running && (running.telephony ?? 'chime') !== telephony) throw new UsageError(`the sandbox running on ${dataDir} uses ${running.telephony ?? 'chime'} telephony; stop it or give --telephony ${running.telephony ?? 'chime'}`);
+  if (running && (running.telephony ?? 'chime') !== telephony)
+    throw new UsageError(
+      `the sandbox running on ${dataDir} uses ${running.telephony ?? 'chime'} telephony; stop it or give --telephony ${running.telephony ?? 'chime'}`,
+    );
   if (running) {
     const response = await fetch(`${running.apiUrl}/calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
     const body = (await response.json()) as CallSummary & { problems?: string[] };

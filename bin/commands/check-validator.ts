@@ -105,7 +105,9 @@ async function optionsFrom(argv: string[]): Promise<{ options: ConformanceOption
     maxReplyMs: whole(one(args, 'max-time'), 'max-time', DEFAULT_MAX_REPLY_MS, 1, 60_000),
     probeTimeoutMs: whole(one(args, 'timeout'), 'timeout', DEFAULT_PROBE_TIMEOUT_MS, 100, 120_000),
     ...(caPath === undefined ? {} : { caPem: await readPem(caPath, 'CA') }),
-    ...(certPath === undefined || keyPath === undefined ? {} : { clientCertPem: await readPem(certPath, 'certificate'), clientKeyPem: await readPem(keyPath, 'key') }),
+    ...(certPath === undefined || keyPath === undefined
+      ? {}
+      : { clientCertPem: await readPem(certPath, 'certificate'), clientKeyPem: await readPem(keyPath, 'key') }),
   };
   return { options, json: args.flags.has('json') };
 }
@@ -129,14 +131,19 @@ export async function runCheckValidatorCommand(argv: string[], out: NodeJS.Writa
   err.write(`checking ${options.url} (${CHECKS.length} checks)\n`);
   const report = await runConformance({
     ...options,
-    onResult: (result, index, total) => err.write(`[${index}/${total}] ${result.title} … ${MARK[result.status]}${result.status === 'pass' ? '' : `: ${result.reason}`}\n`),
+    onResult: (result, index, total) =>
+      err.write(`[${index}/${total}] ${result.title} … ${MARK[result.status]}${result.status === 'pass' ? '' : `: ${result.reason}`}\n`),
   });
   const failed = report.checks.filter((c) => c.status !== 'pass');
   if (json) out.write(`${JSON.stringify({ url: options.url, passed: report.passed, checks: report.checks }, null, 2)}\n`);
   else {
     const width = Math.max(...report.checks.map((c) => c.title.length));
     for (const c of report.checks) out.write(`${MARK[c.status].padEnd(7)} ${c.title.padEnd(width)}  ${c.reason}\n`);
-    out.write(report.passed ? `\nall ${report.checks.length} checks passed\n` : `\n${failed.length} of ${report.checks.length} checks did not pass: ${failed.map((c) => c.id).join(', ')}\n`);
+    out.write(
+      report.passed
+        ? `\nall ${report.checks.length} checks passed\n`
+        : `\n${failed.length} of ${report.checks.length} checks did not pass: ${failed.map((c) => c.id).join(', ')}\n`,
+    );
   }
   return report.passed ? 0 : 1;
 }

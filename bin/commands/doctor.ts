@@ -68,22 +68,47 @@ export function checkNode(version: string): DoctorCheck {
   const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
   const ok = major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]);
   return ok
-    ? { id: 'node', title: 'Node.js version', status: 'pass', detail: `${version} (needs ${MIN_NODE.join('.')} or later; the functions run on Lambda nodejs22.x)` }
-    : { id: 'node', title: 'Node.js version', status: 'fail', detail: `${version} is older than ${MIN_NODE.join('.')}`, action: `install Node.js ${MIN_NODE.join('.')} or later (22 recommended) and run npm ci again` };
+    ? {
+        id: 'node',
+        title: 'Node.js version',
+        status: 'pass',
+        detail: `${version} (needs ${MIN_NODE.join('.')} or later; the functions run on Lambda nodejs22.x)`,
+      }
+    : {
+        id: 'node',
+        title: 'Node.js version',
+        status: 'fail',
+        detail: `${version} is older than ${MIN_NODE.join('.')}`,
+        action: `install Node.js ${MIN_NODE.join('.')} or later (22 recommended) and run npm ci again`,
+      };
 }
 
 export function checkRegion(region: string): DoctorCheck {
   const problem = regionProblem(region);
   return problem === undefined
-    ? { id: 'region', title: 'Region supports every resource type', status: 'pass', detail: `${region}: SIP media applications with Chime SDK phone numbers and every CloudFormation type of the stack` }
-    : { id: 'region', title: 'Region supports every resource type', status: 'fail', detail: `${region}: ${problem}`, action: `deploy to ${SMA_REGIONS.join(' or ')} (--region and cdk -c region=…)` };
+    ? {
+        id: 'region',
+        title: 'Region supports every resource type',
+        status: 'pass',
+        detail: `${region}: SIP media applications with Chime SDK phone numbers and every CloudFormation type of the stack`,
+      }
+    : {
+        id: 'region',
+        title: 'Region supports every resource type',
+        status: 'fail',
+        detail: `${region}: ${problem}`,
+        action: `deploy to ${SMA_REGIONS.join(' or ')} (--region and cdk -c region=…)`,
+      };
 }
 
 async function checkCredentials(clients: DoctorClients): Promise<{ check: DoctorCheck; account?: string }> {
   const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
   try {
     const id = (await clients.sts.send(new GetCallerIdentityCommand({}))) as { Account?: string; Arn?: string };
-    return { account: id.Account, check: { id: 'credentials', title: 'Credentials and account', status: 'pass', detail: `account ${id.Account ?? '?'} as ${id.Arn ?? '?'}` } };
+    return {
+      account: id.Account,
+      check: { id: 'credentials', title: 'Credentials and account', status: 'pass', detail: `account ${id.Account ?? '?'} as ${id.Arn ?? '?'}` },
+    };
   } catch (err) {
     const { name } = awsError(err);
     return {
@@ -109,22 +134,46 @@ async function checkBootstrap(clients: DoctorClients, region: string): Promise<D
   } catch (err) {
     const { name } = awsError(err);
     if (name === 'ValidationError') return { id: 'bootstrap', title, status: 'fail', detail: `no ${BOOTSTRAP_STACK} stack in ${region}`, action };
-    return { id: 'bootstrap', title, status: 'fail', detail: `CloudFormation DescribeStacks failed (${name})`, action: DENIED.test(name) ? 'allow cloudformation:DescribeStacks for this principal, or ask an administrator to check the bootstrap' : action };
+    return {
+      id: 'bootstrap',
+      title,
+      status: 'fail',
+      detail: `CloudFormation DescribeStacks failed (${name})`,
+      action: DENIED.test(name) ? 'allow cloudformation:DescribeStacks for this principal, or ask an administrator to check the bootstrap' : action,
+    };
   }
   if (status === undefined || !/_COMPLETE$/.test(status) || /^(ROLLBACK|DELETE)_COMPLETE$/.test(status)) {
-    return { id: 'bootstrap', title, status: 'fail', detail: `${BOOTSTRAP_STACK} is ${status ?? 'in an unknown state'}`, action: `fix or delete the ${BOOTSTRAP_STACK} stack, then ${action}` };
+    return {
+      id: 'bootstrap',
+      title,
+      status: 'fail',
+      detail: `${BOOTSTRAP_STACK} is ${status ?? 'in an unknown state'}`,
+      action: `fix or delete the ${BOOTSTRAP_STACK} stack, then ${action}`,
+    };
   }
   const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
   try {
     const out = (await clients.ssm.send(new GetParameterCommand({ Name: BOOTSTRAP_VERSION_PARAMETER }))) as { Parameter?: { Value?: string } };
     const version = Number(out.Parameter?.Value);
     if (!Number.isInteger(version) || version < MIN_BOOTSTRAP_VERSION) {
-      return { id: 'bootstrap', title, status: 'fail', detail: `bootstrap version ${out.Parameter?.Value ?? '?'} is older than ${MIN_BOOTSTRAP_VERSION}`, action: `update it: ${action}` };
+      return {
+        id: 'bootstrap',
+        title,
+        status: 'fail',
+        detail: `bootstrap version ${out.Parameter?.Value ?? '?'} is older than ${MIN_BOOTSTRAP_VERSION}`,
+        action: `update it: ${action}`,
+      };
     }
     return { id: 'bootstrap', title, status: 'pass', detail: `${BOOTSTRAP_STACK} ${status}, version ${version} (needs ${MIN_BOOTSTRAP_VERSION}+)` };
   } catch (err) {
     const { name } = awsError(err);
-    return { id: 'bootstrap', title, status: 'fail', detail: `${BOOTSTRAP_VERSION_PARAMETER} unreadable (${name})`, action: name === 'ParameterNotFound' ? `re-run ${action}` : `allow ssm:GetParameter on ${BOOTSTRAP_VERSION_PARAMETER}` };
+    return {
+      id: 'bootstrap',
+      title,
+      status: 'fail',
+      detail: `${BOOTSTRAP_VERSION_PARAMETER} unreadable (${name})`,
+      action: name === 'ParameterNotFound' ? `re-run ${action}` : `allow ssm:GetParameter on ${BOOTSTRAP_VERSION_PARAMETER}`,
+    };
   }
 }
 
@@ -140,10 +189,16 @@ async function checkSipMediaApplications(clients: DoctorClients, region: string)
         title,
         status: 'pass',
         detail: `Chime SDK Voice answers in ${region}; this account has no SIP media application yet`,
-        action: 'Chime SDK PSTN audio is closed to new customers since 2026-10-29: if the first deploy fails creating the SIP media application, the account is not an existing PSTN audio customer (use an account that is, or ask AWS Support)',
+        action:
+          'Chime SDK PSTN audio is closed to new customers since 2026-10-29: if the first deploy fails creating the SIP media application, the account is not an existing PSTN audio customer (use an account that is, or ask AWS Support)',
       };
     }
-    return { id: 'sip-media-applications', title, status: 'pass', detail: `this account already uses SIP media applications in ${region} (${n}${out.NextToken ? '+' : ''})` };
+    return {
+      id: 'sip-media-applications',
+      title,
+      status: 'pass',
+      detail: `this account already uses SIP media applications in ${region} (${n}${out.NextToken ? '+' : ''})`,
+    };
   } catch (err) {
     const { name } = awsError(err);
     return {
@@ -160,8 +215,22 @@ async function checkSipMediaApplications(clients: DoctorClients, region: string)
 
 async function checkPhoneNumber(clients: DoctorClients, phoneNumber: string | undefined): Promise<DoctorCheck> {
   const title = 'Phone number: in the inventory, right product type, no SIP rule';
-  if (phoneNumber === undefined) return { id: 'phone-number', title, status: 'skipped', detail: 'no --phone-number given', action: 'give --phone-number +E.164 (the number you will pass as -c phoneNumber=…)' };
-  if (!E164.test(phoneNumber)) return { id: 'phone-number', title, status: 'fail', detail: 'the phone number is not in E.164 form', action: 'write it as +<country><number>, e.g. +15555550100' };
+  if (phoneNumber === undefined)
+    return {
+      id: 'phone-number',
+      title,
+      status: 'skipped',
+      detail: 'no --phone-number given',
+      action: 'give --phone-number +E.164 (the number you will pass as -c phoneNumber=…)',
+    };
+  if (!E164.test(phoneNumber))
+    return {
+      id: 'phone-number',
+      title,
+      status: 'fail',
+      detail: 'the phone number is not in E.164 form',
+      action: 'write it as +<country><number>, e.g. +15555550100',
+    };
   const { GetPhoneNumberCommand } = await import('@aws-sdk/client-chime-sdk-voice');
   let number: { ProductType?: string; Status?: string; Associations?: { Name?: string; Value?: string }[] } | undefined;
   try {
@@ -169,9 +238,22 @@ async function checkPhoneNumber(clients: DoctorClients, phoneNumber: string | un
   } catch (err) {
     const { name } = awsError(err);
     if (name === 'NotFoundException') {
-      return { id: 'phone-number', title, status: 'fail', detail: 'the number is not in this account\u2019s Chime SDK inventory', action: 'order one (Chime SDK console > Phone number management > Orders, product type SIP media application dial-in) or port yours in, then run doctor again' };
+      return {
+        id: 'phone-number',
+        title,
+        status: 'fail',
+        detail: 'the number is not in this account\u2019s Chime SDK inventory',
+        action:
+          'order one (Chime SDK console > Phone number management > Orders, product type SIP media application dial-in) or port yours in, then run doctor again',
+      };
     }
-    return { id: 'phone-number', title, status: 'fail', detail: `ChimeSDKVoice GetPhoneNumber failed (${name})`, action: DENIED.test(name) ? 'allow chime:GetPhoneNumber for this principal' : 'retry' };
+    return {
+      id: 'phone-number',
+      title,
+      status: 'fail',
+      detail: `ChimeSDKVoice GetPhoneNumber failed (${name})`,
+      action: DENIED.test(name) ? 'allow chime:GetPhoneNumber for this principal' : 'retry',
+    };
   }
   if (number?.ProductType !== 'SipMediaApplicationDialIn') {
     return {
@@ -198,7 +280,13 @@ async function checkPhoneNumber(clients: DoctorClients, phoneNumber: string | un
 async function checkValidationUrl(options: DoctorOptions): Promise<DoctorCheck> {
   const title = 'Validation URL passes the check-validator checks';
   if (options.validationUrl === undefined) {
-    return { id: 'validation-url', title, status: 'skipped', detail: 'no --validation-url given', action: 'give --validation-url https://… (the URL you will pass as -c validationUrl=…), or run npx secure-ivr check-validator URL' };
+    return {
+      id: 'validation-url',
+      title,
+      status: 'skipped',
+      detail: 'no --validation-url given',
+      action: 'give --validation-url https://… (the URL you will pass as -c validationUrl=…), or run npx secure-ivr check-validator URL',
+    };
   }
   const run = options.conformance ?? runConformance;
   const report = await run({ url: options.validationUrl, ...(options.validationCaPem ? { caPem: options.validationCaPem } : {}) });
@@ -220,10 +308,24 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
   const credentials = await checkCredentials(options.clients);
   checks.push(credentials.check, checkRegion(options.region));
   if (credentials.check.status !== 'pass') {
-    const skip = (id: DoctorCheck['id'], title: string): DoctorCheck => ({ id, title, status: 'skipped', detail: 'needs working credentials', action: 'fix the credentials check first' });
-    checks.push(skip('bootstrap', 'CDK bootstrap stack and version'), skip('sip-media-applications', 'SIP media applications usable by this account'), skip('phone-number', 'Phone number: in the inventory, right product type, no SIP rule'));
+    const skip = (id: DoctorCheck['id'], title: string): DoctorCheck => ({
+      id,
+      title,
+      status: 'skipped',
+      detail: 'needs working credentials',
+      action: 'fix the credentials check first',
+    });
+    checks.push(
+      skip('bootstrap', 'CDK bootstrap stack and version'),
+      skip('sip-media-applications', 'SIP media applications usable by this account'),
+      skip('phone-number', 'Phone number: in the inventory, right product type, no SIP rule'),
+    );
   } else {
-    checks.push(await checkBootstrap(options.clients, options.region), await checkSipMediaApplications(options.clients, options.region), await checkPhoneNumber(options.clients, options.phoneNumber));
+    checks.push(
+      await checkBootstrap(options.clients, options.region),
+      await checkSipMediaApplications(options.clients, options.region),
+      await checkPhoneNumber(options.clients, options.phoneNumber),
+    );
   }
   checks.push(await checkValidationUrl(options));
   return checks;
@@ -252,7 +354,10 @@ export function formatReport(checks: readonly DoctorCheck[]): string {
   const lines = checks.map((c) => `${MARK[c.status].padEnd(8)}${c.title}: ${c.detail}${c.action ? `\n        -> ${c.action}` : ''}`);
   const failed = checks.filter((c) => c.status === 'fail');
   const skipped = checks.filter((c) => c.status === 'skipped').length;
-  const summary = failed.length === 0 ? `\nready to deploy: no check failed (${skipped} skipped)\n` : `\n${failed.length} check(s) failed: ${failed.map((c) => c.id).join(', ')}\n`;
+  const summary =
+    failed.length === 0
+      ? `\nready to deploy: no check failed (${skipped} skipped)\n`
+      : `\n${failed.length} check(s) failed: ${failed.map((c) => c.id).join(', ')}\n`;
   return `${lines.join('\n')}\n${summary}`;
 }
 

@@ -44,7 +44,10 @@ export async function runOutcomesCommand(argv: string[], out: NodeJS.WritableStr
     const { readOutcomes, outcomesCsv, summarizeOutcomes } = await import('../../lambdas/audit/outcomes');
     const { summarizeCategories } = await import('../../lambdas/audit/outcome-categories');
     const records = await readOutcomes(opened.source, win, progressReporter(err, 'reading outcomes', args.flags.has('quiet')));
-    if ((one(args, 'format') ?? 'csv') === 'json') out.write(`${JSON.stringify({ from: win.from.toISOString(), to: win.to.toISOString(), summary: { ...summarizeOutcomes(records), ...summarizeCategories(records) }, outcomes: records }, null, 2)}\n`);
+    if ((one(args, 'format') ?? 'csv') === 'json')
+      out.write(
+        `${JSON.stringify({ from: win.from.toISOString(), to: win.to.toISOString(), summary: { ...summarizeOutcomes(records), ...summarizeCategories(records) }, outcomes: records }, null, 2)}\n`,
+      );
     else out.write(outcomesCsv(records));
     return 0;
   } catch (e) {
@@ -52,7 +55,9 @@ export async function runOutcomesCommand(argv: string[], out: NodeJS.WritableStr
       err.write(`secure-ivr outcomes: ${e.message}\n${OUTCOMES_USAGE}\n`);
       return 2;
     }
-    err.write(`secure-ivr outcomes: the outcomes could not be read (${e instanceof Error ? e.name : 'UnknownError'}); check the bucket name, region and credentials\n`);
+    err.write(
+      `secure-ivr outcomes: the outcomes could not be read (${e instanceof Error ? e.name : 'UnknownError'}); check the bucket name, region and credentials\n`,
+    );
     return 1;
   } finally {
     await opened?.close();

@@ -21,7 +21,8 @@ export const SANDBOX_USAGE = `Usage: secure-ivr sandbox [--port N] [--data-dir D
 export function parseTimingScale(raw: string | undefined): number {
   if (raw === undefined) return 1;
   const scale = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(scale) || scale < 0 || scale > 10) throw new UsageError('--timing-scale must be a number from 0 (instant) to 10 (1 is real time)');
+  if (raw.trim() === '' || !Number.isFinite(scale) || scale < 0 || scale > 10)
+    throw new UsageError('--timing-scale must be a number from 0 (instant) to 10 (1 is real time)');
   return scale;
 }
 
@@ -32,7 +33,14 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
   let interactiveTimingScale: number;
   let telephony: 'chime' | 'connect';
   try {
-    const args = parseArgs(argv, { port: { value: true }, 'data-dir': { value: true }, 'validation-url': { value: true }, 'timing-scale': { value: true }, telephony: { value: true }, help: {} });
+    const args = parseArgs(argv, {
+      port: { value: true },
+      'data-dir': { value: true },
+      'validation-url': { value: true },
+      'timing-scale': { value: true },
+      telephony: { value: true },
+      help: {},
+    });
     if (args.flags.has('help')) {
       out.write(`${SANDBOX_USAGE}\n`);
       return 0;
@@ -49,13 +57,23 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
     err.write(`secure-ivr sandbox: ${e instanceof Error ? e.message : 'bad usage'}\n${SANDBOX_USAGE}\n`);
     return 2;
   }
-  const [{ Sandbox }, { startApiServer }, discovery] = await Promise.all([import('../../sandbox/sandbox'), import('../../sandbox/api-server'), import('../../sandbox/discovery')]);
+  const [{ Sandbox }, { startApiServer }, discovery] = await Promise.all([
+    import('../../sandbox/sandbox'),
+    import('../../sandbox/api-server'),
+    import('../../sandbox/discovery'),
+  ]);
   const running = discovery.findRunningSandbox(dataDir);
   if (running) {
     err.write(`secure-ivr sandbox: a sandbox (pid ${running.pid}) already uses ${dataDir} at ${running.apiUrl}\n`);
     return 1;
   }
-  const sandbox = await Sandbox.start({ storageInChildProcesses: true, dataDir, interactiveTimingScale, telephony, ...(validationUrl ? { validationUrl } : {}) });
+  const sandbox = await Sandbox.start({
+    storageInChildProcesses: true,
+    dataDir,
+    interactiveTimingScale,
+    telephony,
+    ...(validationUrl ? { validationUrl } : {}),
+  });
   let api;
   try {
     api = await startApiServer(sandbox, port);
@@ -67,7 +85,13 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
   // check-validator needs the reference service's CA (made at start): it goes beside the data, not in memory only.
   const caFile = join(dataDir, 'validation-ca.pem');
   if (sandbox.validation && process.env.VALIDATION_CA_PEM) writeFileSync(caFile, process.env.VALIDATION_CA_PEM, { mode: 0o644 });
-  discovery.writeSandboxInfo(dataDir, { pid: process.pid, apiUrl: api.url, startedAt: new Date().toISOString(), validationUrl: sandbox.validationUrl, telephony });
+  discovery.writeSandboxInfo(dataDir, {
+    pid: process.pid,
+    apiUrl: api.url,
+    startedAt: new Date().toISOString(),
+    validationUrl: sandbox.validationUrl,
+    telephony,
+  });
   out.write(
     [
       'secure-ivr sandbox is running',
@@ -81,11 +105,18 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
       `  KMS                 ${sandbox.kms.endpoint}`,
       `  S3                  ${sandbox.s3.endpoint}`,
       `  Chime SDK Voice     ${sandbox.voice.endpoint}`,
-      ...(sandbox.connect ? [`  Amazon Connect      flow emulator, instance ${sandbox.connect.emulator.instanceArn}`, `  Secrets Manager     ${sandbox.connect.secrets.endpoint}  (flow key ${sandbox.connect.securityKey.keyId}, made at start)`] : []),
+      ...(sandbox.connect
+        ? [
+            `  Amazon Connect      flow emulator, instance ${sandbox.connect.emulator.instanceArn}`,
+            `  Secrets Manager     ${sandbox.connect.secrets.endpoint}  (flow key ${sandbox.connect.securityKey.keyId}, made at start)`,
+          ]
+        : []),
       `  data                ${dataDir}`,
       `  logs                ${sandbox.logDir}`,
       ...(sandbox.recovery.sessionsAborted + sandbox.recovery.vaultItemsDestroyed > 0
-        ? [`  previous run        stopped mid-call: ${sandbox.recovery.sessionsAborted} open session(s) closed as aborted, ${sandbox.recovery.vaultItemsDestroyed} vault item(s) destroyed`]
+        ? [
+            `  previous run        stopped mid-call: ${sandbox.recovery.sessionsAborted} open session(s) closed as aborted, ${sandbox.recovery.vaultItemsDestroyed} vault item(s) destroyed`,
+          ]
         : []),
       '',
       `Try:  npx secure-ivr call --keys "4111111111111111#1230#737#"${sandbox.connect ? ' --telephony connect' : ''}`,

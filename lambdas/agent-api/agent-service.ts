@@ -105,7 +105,6 @@ export interface InteractionHistory {
   sessions: SessionView[];
 }
 
-
 export function formView(form: FormDefinition): FormView {
   return {
     id: form.id,
@@ -114,7 +113,13 @@ export function formView(form: FormDefinition): FormView {
     description: form.description,
     language: form.ivr.language,
     cardFields: form.cardFields.map((id) => ({ id, label: CARD_FIELD_LABELS[id] })),
-    fields: form.fields.map((f) => ({ id: f.id, displayName: f.displayName, required: f.required, ...(f.pattern ? { pattern: f.pattern } : {}), ...(f.example ? { example: f.example } : {}) })),
+    fields: form.fields.map((f) => ({
+      id: f.id,
+      displayName: f.displayName,
+      required: f.required,
+      ...(f.pattern ? { pattern: f.pattern } : {}),
+      ...(f.example ? { example: f.example } : {}),
+    })),
   };
 }
 
@@ -148,7 +153,9 @@ export class AgentService {
 
   public async startSession(agent: AgentIdentity, raw: unknown, retryOf?: string, resend = false): Promise<SessionView> {
     const body = this.checkStartBody(raw);
-    const refusal = this.deps.config.workgroups ? initiateRefusal(this.deps.config, agent.userId, body.formId) : { code: 'no-right' as const, reason: 'no workgroups are configured, so nobody may start secure input' };
+    const refusal = this.deps.config.workgroups
+      ? initiateRefusal(this.deps.config, agent.userId, body.formId)
+      : { code: 'no-right' as const, reason: 'no workgroups are configured, so nobody may start secure input' };
     if (refusal) throw new AgentRequestRefusedError(refusal.code, `Secure input refused: ${refusal.reason}`);
     const form = this.deps.config.forms.find((f) => f.id === body.formId) as FormDefinition;
 
@@ -156,25 +163,54 @@ export class AgentService {
     // (the IVR's record of the bridge); a call whose owner or party count the server cannot tell is refused.
     const info = await this.deps.interactions.describe(body.interactionId);
     if (!info) throw new AgentRequestRefusedError('unknown-interaction', 'Secure input refused: there is no such call');
-    if (info.agentId === undefined) throw new AgentRequestRefusedError('owner-unknown', 'Secure input refused: the server cannot tell which agent answered this call; ask your administrator to register your endpoint');
+    if (info.agentId === undefined)
+      throw new AgentRequestRefusedError(
+        'owner-unknown',
+        'Secure input refused: the server cannot tell which agent answered this call; ask your administrator to register your endpoint',
+      );
     if (info.agentId !== agent.userId) throw new AgentRequestRefusedError('not-your-interaction', 'Secure input refused: this call is not connected to you');
     // While a session runs the agent is off the line, so "running" is checked before "connected".
-    if (await callLockHeld(this.deps.store, body.interactionId)) throw new AgentRequestRefusedError('session-running', 'Secure input refused: a secure session is already running on this call; wait for it to end or cancel it');
+    if (await callLockHeld(this.deps.store, body.interactionId))
+      throw new AgentRequestRefusedError(
+        'session-running',
+        'Secure input refused: a secure session is already running on this call; wait for it to end or cancel it',
+      );
     // A retry may find the agent still being called back after the previous session: only a caller gone refuses it.
     // A new session needs the server to know the agent is on the line.
     const notConnected = retryOf === undefined ? info.connected !== true : info.callerConnected === false;
-    if (notConnected) throw new AgentRequestRefusedError('not-connected', 'Secure input refused: the call is not connected; secure input needs a caller on the line with you');
-    if (info.parties === undefined) throw new AgentRequestRefusedError('conference', 'Secure input refused: the server cannot tell how many parties are on this call');
+    if (notConnected)
+      throw new AgentRequestRefusedError('not-connected', 'Secure input refused: the call is not connected; secure input needs a caller on the line with you');
+    if (info.parties === undefined)
+      throw new AgentRequestRefusedError('conference', 'Secure input refused: the server cannot tell how many parties are on this call');
     // The desktop may only make this stricter (it can report a conference the server cannot see), never looser.
     const parties = Math.max(info.parties, body.parties ?? 0);
-    if (parties > 2) throw new AgentRequestRefusedError('conference', `Secure input refused: secure input is not available on a conference call (${parties} parties); remove the other parties first`);
+    if (parties > 2)
+      throw new AgentRequestRefusedError(
+        'conference',
+        `Secure input refused: secure input is not available on a conference call (${parties} parties); remove the other parties first`,
+      );
     const problems = checkFieldValues(form, body.fields);
     if (problems.length > 0) throw new AgentRequestRefusedError('invalid-fields', 'Secure input refused: check the form fields', problems);
 
     const sessionId = this.deps.newId();
-    await saveAgentRequest(this.deps.store, { sessionId, agentId: agent.userId, callTransactionId: body.interactionId, formId: body.formId, fields: body.fields, ...(retryOf ? { retryOf } : {}) });
+    await saveAgentRequest(this.deps.store, {
+      sessionId,
+      agentId: agent.userId,
+      callTransactionId: body.interactionId,
+      formId: body.formId,
+      fields: body.fields,
+      ...(retryOf ? { retryOf } : {}),
+    });
     this.deps.onSessionStarted?.(agent.userId, sessionId);
-    await this.deps.workflow.start({ sessionId, callTransactionId: body.interactionId, agentId: agent.userId, formId: form.id, fields: { ...body.fields }, parties, ...(resend && retryOf ? { resendOf: retryOf } : {}) });
+    await this.deps.workflow.start({
+      sessionId,
+      callTransactionId: body.interactionId,
+      agentId: agent.userId,
+      formId: form.id,
+      fields: { ...body.fields },
+      parties,
+      ...(resend && retryOf ? { resendOf: retryOf } : {}),
+    });
     const now = this.deps.store.now().toISOString();
     return {
       sessionId,
@@ -204,12 +240,14 @@ export class AgentService {
   public async cancel(agent: AgentIdentity, sessionId: string): Promise<SessionView> {
     const { record, request } = await this.ownSession(agent, sessionId, false);
     if (FINISHED.has(record.status)) throw new AgentRequestRefusedError('not-cancellable', 'The secure session has already ended');
-    if (record.status === 'validating') throw new AgentRequestRefusedError('not-cancellable', 'The card details were already submitted for validation; wait for the outcome');
+    if (record.status === 'validating')
+      throw new AgentRequestRefusedError('not-cancellable', 'The card details were already submitted for validation; wait for the outcome');
     const recorded = await requestCancel(this.deps.store, sessionId);
     const token = await takeTaskToken(this.deps.store, sessionId);
     if (token) await this.deps.workflow.fail(token, SESSION_ERROR.agentCancelled, 'the agent cancelled the secure session');
     // No token and past Begin: the caller's entry already completed it, so the card is being submitted.
-    else if (record.status !== 'requested') throw new AgentRequestRefusedError('not-cancellable', 'The card details were already submitted for validation; wait for the outcome');
+    else if (record.status !== 'requested')
+      throw new AgentRequestRefusedError('not-cancellable', 'The card details were already submitted for validation; wait for the outcome');
     // A session started without the agent API (the CLI) has no request to record the wish on.
     else if (!recorded) throw new AgentRequestRefusedError('not-cancellable', 'The secure session is still being opened; try cancelling again in a moment');
     return { ...this.view(record, request), status: record.status, running: true, cancelRequested: true };
@@ -226,14 +264,24 @@ export class AgentService {
   public async retry(agent: AgentIdentity, sessionId: string, raw: unknown): Promise<SessionView> {
     const { record, request } = await this.ownSession(agent, sessionId, false);
     if (!FINISHED.has(record.status)) throw new AgentRequestRefusedError('not-retryable', 'The secure session is still running; cancel it first');
-    if (record.status === 'accepted') throw new AgentRequestRefusedError('not-retryable', 'The payment was accepted; start a new secure input instead of retrying');
+    if (record.status === 'accepted')
+      throw new AgentRequestRefusedError('not-retryable', 'The payment was accepted; start a new secure input instead of retrying');
     const resend = typeof raw === 'object' && raw !== null && (raw as { resend?: unknown }).resend === true;
     if (record.status === 'unknown' && !resend) {
-      throw new AgentRequestRefusedError('outcome-unknown', 'The payment status is unknown: check with the gateway before taking another payment. Only a resend with the same payment reference is allowed');
+      throw new AgentRequestRefusedError(
+        'outcome-unknown',
+        'The payment status is unknown: check with the gateway before taking another payment. Only a resend with the same payment reference is allowed',
+      );
     }
-    if (resend && record.status !== 'unknown') throw new AgentRequestRefusedError('not-retryable', 'Only a session whose payment status is unknown can be resent; use retry for a new payment');
+    if (resend && record.status !== 'unknown')
+      throw new AgentRequestRefusedError('not-retryable', 'Only a session whose payment status is unknown can be resent; use retry for a new payment');
     const override = resend ? undefined : typeof raw === 'object' && raw !== null && 'fields' in raw ? (raw as { fields: unknown }).fields : undefined;
-    return this.startSession(agent, { interactionId: record.callTransactionId, formId: record.formId, fields: override ?? request?.fields ?? {} }, sessionId, resend);
+    return this.startSession(
+      agent,
+      { interactionId: record.callTransactionId, formId: record.formId, fields: override ?? request?.fields ?? {} },
+      sessionId,
+      resend,
+    );
   }
 
   /** Asks the caller to key one card field again (the one being keyed or one already captured). */
@@ -241,8 +289,10 @@ export class AgentService {
     const field = typeof raw === 'object' && raw !== null ? (raw as { field?: unknown }).field : undefined;
     if (!isCardField(field)) throw new AgentRequestRefusedError('bad-request', 'field must be pan, exp or cvv');
     const { record, request } = await this.ownSession(agent, sessionId, false);
-    if (record.status !== 'capturing') throw new AgentRequestRefusedError('not-capturing', 'The caller is not keying card details now, so there is nothing to re-enter');
-    if (!record.progress?.[field]) throw new AgentRequestRefusedError('not-capturing', `The caller has not reached the ${CARD_FIELD_LABELS[field].toLowerCase()} yet`);
+    if (record.status !== 'capturing')
+      throw new AgentRequestRefusedError('not-capturing', 'The caller is not keying card details now, so there is nothing to re-enter');
+    if (!record.progress?.[field])
+      throw new AgentRequestRefusedError('not-capturing', `The caller has not reached the ${CARD_FIELD_LABELS[field].toLowerCase()} yet`);
     const update: CallUpdate = { op: 'secure-reenter', sessionId, field };
     const sent = await this.deps.calls.update(record.callTransactionId, update);
     if (!sent) throw new AgentRequestRefusedError('not-connected', 'The call is no longer connected');
@@ -264,7 +314,8 @@ export class AgentService {
     const supervisor = access.rights.has('superviseSecureInput');
     const ids = await sessionIdsOnCall(this.deps.store, interactionId);
     const info = await this.deps.interactions.describe(interactionId);
-    if (!supervisor && info?.agentId !== undefined && info.agentId !== agent.userId) throw new AgentRequestRefusedError('not-your-interaction', 'Only supervisors may see secure input on other agents\u2019 calls');
+    if (!supervisor && info?.agentId !== undefined && info.agentId !== agent.userId)
+      throw new AgentRequestRefusedError('not-your-interaction', 'Only supervisors may see secure input on other agents\u2019 calls');
     const sessions: SessionView[] = [];
     for (const id of ids.slice(-50)) {
       const record = await getSession(this.deps.store, id);
@@ -272,7 +323,8 @@ export class AgentService {
       if (!supervisor && record.agentId !== agent.userId) continue;
       sessions.push(this.view(record, await getAgentRequest(this.deps.store, id)));
     }
-    if (!supervisor && ids.length > 0 && sessions.length === 0) throw new AgentRequestRefusedError('not-your-interaction', 'Only supervisors may see secure input on other agents\u2019 calls');
+    if (!supervisor && ids.length > 0 && sessions.length === 0)
+      throw new AgentRequestRefusedError('not-your-interaction', 'Only supervisors may see secure input on other agents\u2019 calls');
     const outcomes = { accepted: 0, declined: 0, unknown: 0, aborted: 0, running: 0 };
     for (const s of sessions) {
       if (s.status === 'accepted' || s.status === 'declined' || s.status === 'unknown' || s.status === 'aborted') outcomes[s.status] += 1;
@@ -309,14 +361,25 @@ export class AgentService {
     if (!isInteractionId(b.interactionId)) problems.push('interactionId is missing or not a valid id');
     if (typeof b.formId !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(b.formId)) problems.push('formId is missing or not a valid form id');
     const fields = b.fields ?? {};
-    if (typeof fields !== 'object' || fields === null || Array.isArray(fields) || Object.values(fields).some((v) => typeof v !== 'string')) problems.push('fields must map field ids to text');
-    if (b.parties !== undefined && (typeof b.parties !== 'number' || !Number.isInteger(b.parties) || b.parties < 1 || b.parties > 100)) problems.push('parties must be a whole number from 1 to 100');
+    if (typeof fields !== 'object' || fields === null || Array.isArray(fields) || Object.values(fields).some((v) => typeof v !== 'string'))
+      problems.push('fields must map field ids to text');
+    if (b.parties !== undefined && (typeof b.parties !== 'number' || !Number.isInteger(b.parties) || b.parties < 1 || b.parties > 100))
+      problems.push('parties must be a whole number from 1 to 100');
     if (problems.length > 0) throw new AgentRequestRefusedError('bad-request', 'The request is not valid', problems);
-    return { interactionId: b.interactionId as string, formId: b.formId as string, fields: fields as Record<string, string>, ...(typeof b.parties === 'number' ? { parties: b.parties } : {}) };
+    return {
+      interactionId: b.interactionId as string,
+      formId: b.formId as string,
+      fields: fields as Record<string, string>,
+      ...(typeof b.parties === 'number' ? { parties: b.parties } : {}),
+    };
   }
 
   /** The session, if this agent started it (or supervises); a session still being opened may not be in the table yet. */
-  private async ownSession(agent: AgentIdentity, sessionId: string, allowSupervisor: boolean): Promise<{ record: SessionRecord; request: AgentRequestRecord | undefined }> {
+  private async ownSession(
+    agent: AgentIdentity,
+    sessionId: string,
+    allowSupervisor: boolean,
+  ): Promise<{ record: SessionRecord; request: AgentRequestRecord | undefined }> {
     if (!isSessionId(sessionId)) throw new AgentRequestRefusedError('bad-request', 'the session id is not valid');
     const access = this.requireRight(agent, 'secureInput');
     const request = await getAgentRequest(this.deps.store, sessionId);
@@ -324,7 +387,15 @@ export class AgentService {
     if (!record && request) {
       // Begin has not written the session yet: report it as requested.
       const now = this.deps.store.now().toISOString();
-      record = { sessionId, callTransactionId: request.callTransactionId, agentId: request.agentId, formId: request.formId, status: 'requested', createdAt: request.createdAt ?? now, updatedAt: now };
+      record = {
+        sessionId,
+        callTransactionId: request.callTransactionId,
+        agentId: request.agentId,
+        formId: request.formId,
+        status: 'requested',
+        createdAt: request.createdAt ?? now,
+        updatedAt: now,
+      };
     }
     if (!record) throw new AgentRequestRefusedError('unknown-session', 'There is no such secure session');
     if (record.agentId !== agent.userId && !(allowSupervisor && access.rights.has('superviseSecureInput'))) {

@@ -34,19 +34,29 @@ export function parseBody(event: Pick<APIGatewayProxyEventV2WithJWTAuthorizer, '
 async function handle(event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyStructuredResultV2> {
   const origin = process.env[AGENT_ENV.allowedOrigin];
   // Calls are bound to the agent who answered them by the IVR's record in the session table (review item 6).
-  service ??= loadSecureInputConfig(process.env).then((config) => liveAgentService(process.env, config, { interactions: new StoredInteractions(config, liveSessionStore(process.env)) }));
+  service ??= loadSecureInputConfig(process.env).then((config) =>
+    liveAgentService(process.env, config, { interactions: new StoredInteractions(config, liveSessionStore(process.env)) }),
+  );
   let body: unknown;
   try {
     body = parseBody(event);
   } catch (err) {
     const tooLarge = err instanceof RangeError;
-    return json(tooLarge ? 413 : 400, { error: 'bad-request', reason: tooLarge ? 'the body is larger than 16 KB' : 'the body is not valid JSON', problems: [] }, origin);
+    return json(
+      tooLarge ? 413 : 400,
+      { error: 'bad-request', reason: tooLarge ? 'the body is larger than 16 KB' : 'the body is not valid JSON', problems: [] },
+      origin,
+    );
   }
   const agent = identityFromClaims(event.requestContext.authorizer?.jwt?.claims as Record<string, unknown> | undefined);
   // A finance user (viewOutcomes in the verified token) reads outcomes through the finance function only.
   if (roleOf(agent) === 'finance') {
     const refused = financeOnlyRefusal();
-    return { statusCode: refused.status, headers: { ...refused.headers, ...(origin ? { 'access-control-allow-origin': origin } : {}) }, body: String(refused.body) };
+    return {
+      statusCode: refused.status,
+      headers: { ...refused.headers, ...(origin ? { 'access-control-allow-origin': origin } : {}) },
+      body: String(refused.body),
+    };
   }
   try {
     const result = await routeAgentRequest(await service, { method: event.requestContext.http.method, path: event.rawPath, agent, body });

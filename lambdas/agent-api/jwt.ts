@@ -30,6 +30,10 @@ export function tokenRightsFromClaims(claims: Record<string, unknown>): TokenRig
   const raw = claims['cognito:groups'];
   let groups: string[] = [];
   if (Array.isArray(raw)) groups = raw.filter((g): g is string => typeof g === 'string');
-  else if (typeof raw === 'string' && raw.length <= 2048) groups = raw.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter((g) => g !== '');
+  else if (typeof raw === 'string' && raw.length <= 2048)
+    groups = raw
+      .replace(/^\[|\]$/g, '')
+      .split(/[\s,]+/)
+      .filter((g) => g !== '');
   return TOKEN_RIGHTS.filter((r) => groups.includes(r));
 }

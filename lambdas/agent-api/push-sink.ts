@@ -116,7 +116,14 @@ export class WebSocketPublisher implements PushPublisher {
             await client.send(new api.PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(JSON.stringify(message)) }));
           } catch (err) {
             if (err instanceof Error && err.name === 'GoneException') {
-              await ddb.send(new ddbLib.UpdateCommand({ TableName: this.settings.connectionsTable, Key: key, UpdateExpression: 'DELETE connections :c', ExpressionAttributeValues: { ':c': new Set([connectionId]) } }));
+              await ddb.send(
+                new ddbLib.UpdateCommand({
+                  TableName: this.settings.connectionsTable,
+                  Key: key,
+                  UpdateExpression: 'DELETE connections :c',
+                  ExpressionAttributeValues: { ':c': new Set([connectionId]) },
+                }),
+              );
               return;
             }
             throw err;

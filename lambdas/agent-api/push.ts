@@ -54,7 +54,10 @@ export type AgentPush =
 
 const FIELDS = new Set<PushField>(CARD_FIELDS);
 /** Free text from events can quote what a service said; no card number (shared detector) or card-length digit run passes. */
-const clean = (text: unknown): string => maskCardNumbers(String(text ?? '')).text.replace(/\d{12,19}/g, '[card]').slice(0, 200);
+const clean = (text: unknown): string =>
+  maskCardNumbers(String(text ?? ''))
+    .text.replace(/\d{12,19}/g, '[card]')
+    .slice(0, 200);
 const LAST4 = /^\d{4}$/;
 
 const STAGE_OF: Partial<Record<SessionEvent['type'], PushStage>> = {

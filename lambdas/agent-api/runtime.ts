@@ -64,7 +64,9 @@ export function liveAgentService(env: NodeJS.ProcessEnv, config: FormsConfig, op
       update: async (callTransactionId, args) => {
         const { UpdateSipMediaApplicationCallCommand } = await voiceSdk();
         try {
-          await (await voiceClient()).send(new UpdateSipMediaApplicationCallCommand({ SipMediaApplicationId: smaId, TransactionId: callTransactionId, Arguments: args }));
+          await (await voiceClient()).send(
+            new UpdateSipMediaApplicationCallCommand({ SipMediaApplicationId: smaId, TransactionId: callTransactionId, Arguments: args }),
+          );
           return true;
         } catch (err) {
           if (err instanceof Error && err.name === 'NotFoundException') return false;

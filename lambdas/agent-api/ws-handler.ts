@@ -39,7 +39,14 @@ export const handler = async (event: WsEvent): Promise<APIGatewayProxyResult> =>
   }
   if (routeKey === '$disconnect') {
     if (userId) {
-      await ddb.send(new lib.UpdateCommand({ TableName: table, Key: { sessionId: agentTopic(userId) }, UpdateExpression: 'DELETE connections :c', ExpressionAttributeValues: { ':c': new Set([connectionId]) } }));
+      await ddb.send(
+        new lib.UpdateCommand({
+          TableName: table,
+          Key: { sessionId: agentTopic(userId) },
+          UpdateExpression: 'DELETE connections :c',
+          ExpressionAttributeValues: { ':c': new Set([connectionId]) },
+        }),
+      );
     }
     return { statusCode: 200, body: 'bye' };
   }

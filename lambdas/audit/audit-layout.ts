@@ -58,4 +58,3 @@ export function daysBetween(from: Date, to: Date, maxDays = 3660): string[] {
   }
   return days;
 }
-

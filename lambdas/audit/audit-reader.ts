@@ -42,7 +42,14 @@ export function s3ObjectSource(s3: S3Client, bucket: string): ObjectSource {
       let keyMarker: string | undefined;
       let versionMarker: string | undefined;
       for (let page = 0; page < 100_000; page += 1) {
-        const out = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(versionMarker ? { VersionIdMarker: versionMarker } : {}) }));
+        const out = await s3.send(
+          new ListObjectVersionsCommand({
+            Bucket: bucket,
+            Prefix: prefix,
+            ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+            ...(versionMarker ? { VersionIdMarker: versionMarker } : {}),
+          }),
+        );
         for (const v of [...(out.Versions ?? []), ...(out.DeleteMarkers ?? [])]) if (v.Key) counts.set(v.Key, (counts.get(v.Key) ?? 0) + 1);
         if (!out.IsTruncated) break;
         keyMarker = out.NextKeyMarker;
@@ -130,7 +137,11 @@ export async function verifyWindow(
   for (const stream of options.heads?.keys() ?? []) if (!stored.some((s) => s.stream === stream)) keep.add(stream);
   const report = verifyStreams(
     stored.filter((s) => keep.has(s.stream)),
-    { now: options.now, ...(options.heads ? { heads: options.heads } : {}), ...(options.openGraceMs !== undefined ? { openGraceMs: options.openGraceMs } : {}) },
+    {
+      now: options.now,
+      ...(options.heads ? { heads: options.heads } : {}),
+      ...(options.openGraceMs !== undefined ? { openGraceMs: options.openGraceMs } : {}),
+    },
   );
   report.findings.push(...(await overwrittenKeys(source, window, keep)));
   return report;
@@ -145,7 +156,13 @@ async function overwrittenKeys(source: ObjectSource, window: Window, streams: Re
     for (const { key, versions } of await source.listVersions(eventDayPrefix(day))) {
       const where = parseEventKey(key);
       if (versions <= 1 || !where || !streams.has(where.stream)) continue;
-      findings.push({ kind: 'overwritten', stream: where.stream, seq: where.seq, key, message: `the object has ${versions} versions: it was written over after it was first stored` });
+      findings.push({
+        kind: 'overwritten',
+        stream: where.stream,
+        seq: where.seq,
+        key,
+        message: `the object has ${versions} versions: it was written over after it was first stored`,
+      });
     }
   }
   return findings;
@@ -182,7 +199,22 @@ export async function pullRecords(source: ObjectSource, filter: PullFilter, prog
     .sort((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : a.seq - b.seq));
 }
 
-export const AUDIT_CSV_COLUMNS = ['at', 'type', 'sessionId', 'seq', 'success', 'actorKind', 'actorId', 'component', 'requestId', 'transactionId', 'callTransactionId', 'details', 'prev', 'hash'] as const;
+export const AUDIT_CSV_COLUMNS = [
+  'at',
+  'type',
+  'sessionId',
+  'seq',
+  'success',
+  'actorKind',
+  'actorId',
+  'component',
+  'requestId',
+  'transactionId',
+  'callTransactionId',
+  'details',
+  'prev',
+  'hash',
+] as const;
 
 /** RFC 4180 field quoting; a leading = + - @ is prefixed so a spreadsheet never runs it as a formula. */
 export function csvField(value: unknown): string {
@@ -193,7 +225,22 @@ export function csvField(value: unknown): string {
 
 export function auditCsvRow(r: AuditRecord): string {
   const e = r.event;
-  const row = [e.at, e.type, e.sessionId, r.seq, e.success, e.actor?.kind, e.actor?.id, e.component, e.requestId, e.transactionId, e.callTransactionId, e.details ? JSON.stringify(e.details) : '', r.prev, r.hash];
+  const row = [
+    e.at,
+    e.type,
+    e.sessionId,
+    r.seq,
+    e.success,
+    e.actor?.kind,
+    e.actor?.id,
+    e.component,
+    e.requestId,
+    e.transactionId,
+    e.callTransactionId,
+    e.details ? JSON.stringify(e.details) : '',
+    r.prev,
+    r.hash,
+  ];
   return row.map(csvField).join(',');
 }
 
@@ -214,13 +261,21 @@ export async function readDigests(source: ObjectSource, window: Window): Promise
  * digest, and sessions removed, rewritten, back-dated or never covered. `fromHour`: the first hour a digest
  * is due for (digests were switched on then, or the window's start).
  */
-export async function verifyDigestWindow(source: ObjectSource, window: Window, options: { publicKey: KeyObject; now: Date; fromHour?: string; lateMs?: number }): Promise<DigestReport> {
+export async function verifyDigestWindow(
+  source: ObjectSource,
+  window: Window,
+  options: { publicKey: KeyObject; now: Date; fromHour?: string; lateMs?: number },
+): Promise<DigestReport> {
   const [digests, stored] = await Promise.all([readDigests(source, window), readStoredRecords(source, window)]);
   const keep = streamsInWindow(stored, window);
-  return verifyDigests(digests, stored.filter((s) => keep.has(s.stream)), {
-    publicKey: options.publicKey,
-    now: options.now,
-    fromHour: options.fromHour ?? hourOf(window.from),
-    ...(options.lateMs !== undefined ? { lateMs: options.lateMs } : {}),
-  });
+  return verifyDigests(
+    digests,
+    stored.filter((s) => keep.has(s.stream)),
+    {
+      publicKey: options.publicKey,
+      now: options.now,
+      fromHour: options.fromHour ?? hourOf(window.from),
+      ...(options.lateMs !== undefined ? { lateMs: options.lateMs } : {}),
+    },
+  );
 }

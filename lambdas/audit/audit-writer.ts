@@ -74,7 +74,8 @@ export async function listChainHeads(ddb: DynamoDBDocumentClient, table: string,
       }),
     );
     for (const item of out.Items ?? []) {
-      if (typeof item.stream === 'string' && typeof item.seq === 'number' && typeof item.hash === 'string' && typeof item.day === 'string') heads.set(item.stream, { seq: item.seq, hash: item.hash, day: item.day });
+      if (typeof item.stream === 'string' && typeof item.seq === 'number' && typeof item.hash === 'string' && typeof item.day === 'string')
+        heads.set(item.stream, { seq: item.seq, hash: item.hash, day: item.day });
     }
     if (!out.LastEvaluatedKey) break;
     start = out.LastEvaluatedKey;

@@ -144,14 +144,16 @@ export function verifyDigests(digests: StoredDigest[], stored: StoredRecord[], o
       continue;
     }
     const before = byHour.get(previousHourOf(at.hour));
-    if (before && digest.previous !== digestTextHash(before.text)) digestFinding('digest-forged', at, "it does not link to the previous hour's digest as stored");
+    if (before && digest.previous !== digestTextHash(before.text))
+      digestFinding('digest-forged', at, "it does not link to the previous hour's digest as stored");
     valid.push({ at, digest });
   }
 
   // Every hour from the first expected one to the last that should be done by now has its digest.
   const lastDue = hourOf(new Date(options.now.getTime() - late - HOUR_MS));
   for (let h = options.fromHour; h <= lastDue; h = hourOf(new Date(hourStart(h).getTime() + HOUR_MS))) {
-    if (!byHour.has(h)) digestFinding('digest-missing', { key: '', hour: h }, 'there is no digest for this hour: it was removed or the digest function did not run');
+    if (!byHour.has(h))
+      digestFinding('digest-missing', { key: '', hour: h }, 'there is no digest for this hour: it was removed or the digest function did not run');
   }
 
   // Stored records by stream and number.
@@ -175,15 +177,33 @@ export function verifyDigests(digests: StoredDigest[], stored: StoredRecord[], o
       const records = streams.get(entry.stream);
       const hit = records?.get(entry.seq);
       if (!records || records.size === 0) {
-        findings.push({ kind: 'removed', stream: entry.stream, seq: entry.seq, key: at.key, message: `the ${digest.hour} digest signs this session (up to #${entry.seq}) but none of its records exist: it was removed` });
+        findings.push({
+          kind: 'removed',
+          stream: entry.stream,
+          seq: entry.seq,
+          key: at.key,
+          message: `the ${digest.hour} digest signs this session (up to #${entry.seq}) but none of its records exist: it was removed`,
+        });
         continue;
       }
       if (!hit) {
-        findings.push({ kind: 'removed', stream: entry.stream, seq: entry.seq, key: at.key, message: `the ${digest.hour} digest signs record #${entry.seq}, which no longer exists` });
+        findings.push({
+          kind: 'removed',
+          stream: entry.stream,
+          seq: entry.seq,
+          key: at.key,
+          message: `the ${digest.hour} digest signs record #${entry.seq}, which no longer exists`,
+        });
         continue;
       }
       if (!hit.record || hit.record.hash !== entry.hash || recordHash(hit.record) !== entry.hash) {
-        findings.push({ kind: 'digest-mismatch', stream: entry.stream, seq: entry.seq, key: hit.at.key, message: `the record differs from the one the ${digest.hour} digest signed: it was rewritten` });
+        findings.push({
+          kind: 'digest-mismatch',
+          stream: entry.stream,
+          seq: entry.seq,
+          key: hit.at.key,
+          message: `the record differs from the one the ${digest.hour} digest signed: it was rewritten`,
+        });
         continue;
       }
       covered.set(entry.stream, Math.max(covered.get(entry.stream) ?? 0, entry.seq));
@@ -202,7 +222,13 @@ export function verifyDigests(digests: StoredDigest[], stored: StoredRecord[], o
     const firstAt = Date.parse(first?.event?.at ?? '');
     const digestedIn = firstDigested.get(stream);
     if (digestedIn !== undefined && Number.isFinite(firstAt) && hourStart(digestedIn).getTime() - firstAt > late) {
-      findings.push({ kind: 'back-dated', stream, seq: numbers[0] as number, key: records.get(numbers[0] as number)?.at.key ?? '', message: `the session's events say ${first?.event.at} but it first appears in the ${digestedIn} digest: it was written later than it claims` });
+      findings.push({
+        kind: 'back-dated',
+        stream,
+        seq: numbers[0] as number,
+        key: records.get(numbers[0] as number)?.at.key ?? '',
+        message: `the session's events say ${first?.event.at} but it first appears in the ${digestedIn} digest: it was written later than it claims`,
+      });
     }
     if (upTo >= last) {
       fully += 1;
@@ -211,7 +237,13 @@ export function verifyDigests(digests: StoredDigest[], stored: StoredRecord[], o
     const lastRecord = records.get(last);
     const lastAt = lastRecord?.at.storedAt?.getTime() ?? Date.parse(lastRecord?.record?.event?.at ?? '');
     if (Number.isFinite(lastAt) && lastAt >= dueUntil) continue;
-    findings.push({ kind: 'uncovered', stream, seq: upTo + 1, key: lastRecord?.at.key ?? '', message: upTo === 0 ? 'no signed digest covers this session' : `no signed digest covers records #${upTo + 1}–#${last}` });
+    findings.push({
+      kind: 'uncovered',
+      stream,
+      seq: upTo + 1,
+      key: lastRecord?.at.key ?? '',
+      message: upTo === 0 ? 'no signed digest covers this session' : `no signed digest covers records #${upTo + 1}–#${last}`,
+    });
   }
   return { digests: valid.length, coveredStreams: fully, findings };
 }

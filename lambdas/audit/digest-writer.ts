@@ -79,12 +79,23 @@ export async function writeHourlyDigest(deps: DigestWriterDeps, hour: string): P
   const previousText = await readText(deps.s3, deps.bucket, digestKey(previousHour));
   const unsigned = buildDigest(hour, sessions, previousText === undefined ? undefined : { hour: previousHour, text: previousText }, deps.keyId);
   const [{ SignCommand }, { PutObjectCommand }] = await Promise.all([kmsSdk(), s3Sdk()]);
-  const signed = await deps.kms.send(new SignCommand({ KeyId: deps.keyId, Message: digestSigningInput(unsigned), MessageType: 'RAW', SigningAlgorithm: DIGEST_SIGNING_ALGORITHM }));
+  const signed = await deps.kms.send(
+    new SignCommand({ KeyId: deps.keyId, Message: digestSigningInput(unsigned), MessageType: 'RAW', SigningAlgorithm: DIGEST_SIGNING_ALGORITHM }),
+  );
   if (!signed.Signature) throw new DigestSigningError();
   const digest: AuditDigest = { ...unsigned, signature: Buffer.from(signed.Signature).toString('base64') };
   const body = `${JSON.stringify(digest)}\n`;
   try {
-    await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: digestKey(hour), Body: body, ContentType: 'application/json', IfNoneMatch: '*', ChecksumAlgorithm: 'SHA256' }));
+    await deps.s3.send(
+      new PutObjectCommand({
+        Bucket: deps.bucket,
+        Key: digestKey(hour),
+        Body: body,
+        ContentType: 'application/json',
+        IfNoneMatch: '*',
+        ChecksumAlgorithm: 'SHA256',
+      }),
+    );
   } catch (err) {
     // Another run wrote this hour first: that one stands.
     if (!(err instanceof Error && (err.name === 'PreconditionFailed' || err.name === 'ConditionalRequestConflict'))) throw err;

@@ -33,13 +33,18 @@ export function roleOf(identity: AgentIdentity | undefined): ApiRole | undefined
 /** Why this caller may not read outcomes (401 without a token, 403 for anyone but finance), or undefined. */
 export function outcomesRefusal(identity: AgentIdentity | undefined): FinanceResponse | undefined {
   if (!identity) return json(401, { error: 'unauthenticated', reason: 'Sign in first', problems: [] });
-  if (roleOf(identity) !== 'finance') return json(403, { error: 'no-right', reason: 'payment outcomes are for finance users (the viewOutcomes right)', problems: [] });
+  if (roleOf(identity) !== 'finance')
+    return json(403, { error: 'no-right', reason: 'payment outcomes are for finance users (the viewOutcomes right)', problems: [] });
   return undefined;
 }
 
 /** The refusal a finance user gets anywhere but the finance routes. */
 export function financeOnlyRefusal(): FinanceResponse {
-  return json(403, { error: 'no-right', reason: 'a finance user may read payment outcomes only', problems: ['the finance role may read payment outcomes only'] });
+  return json(403, {
+    error: 'no-right',
+    reason: 'a finance user may read payment outcomes only',
+    problems: ['the finance role may read payment outcomes only'],
+  });
 }
 
 /** True for the outcomes API route (which needs a finance token). */
@@ -58,7 +63,11 @@ export interface FinanceResponse {
   body: string | Buffer;
 }
 
-const json = (status: number, body: unknown): FinanceResponse => ({ status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(body) });
+const json = (status: number, body: unknown): FinanceResponse => ({
+  status,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+  body: JSON.stringify(body),
+});
 const MAX_WINDOW_DAYS = 400;
 
 /** Parses from/to (ISO dates or times); `to` defaults to now, `from` to 30 days before `to`. */
@@ -100,9 +109,18 @@ export async function handleFinanceRequest(
     const records = await readOutcomes(await deps.outcomes(), window);
     if (searchParams.get('format') === 'csv') {
       const name = `outcomes-${window.from.toISOString().slice(0, 10)}-${window.to.toISOString().slice(0, 10)}.csv`;
-      return { status: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' }, body: outcomesCsv(records) };
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' },
+        body: outcomesCsv(records),
+      };
     }
-    return json(200, { from: window.from.toISOString(), to: window.to.toISOString(), summary: { ...summarizeOutcomes(records), ...summarizeCategories(records) }, outcomes: records });
+    return json(200, {
+      from: window.from.toISOString(),
+      to: window.to.toISOString(),
+      summary: { ...summarizeOutcomes(records), ...summarizeCategories(records) },
+      outcomes: records,
+    });
   }
   if (deps.webDir === undefined) return undefined;
   if (req.method === 'GET' && (pathname === '/finance' || pathname === '/finance/')) return asset(deps.webDir, 'index.html');
@@ -117,7 +135,12 @@ async function asset(dir: string, name: string): Promise<FinanceResponse> {
     const type = ASSET_TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream';
     return {
       status: 200,
-      headers: { 'content-type': type, 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'self'", 'x-content-type-options': 'nosniff' },
+      headers: {
+        'content-type': type,
+        'cache-control': 'no-store',
+        'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'self'",
+        'x-content-type-options': 'nosniff',
+      },
       body,
     };
   } catch {

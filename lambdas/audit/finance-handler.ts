@@ -23,7 +23,10 @@ async function handle(event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<A
   const identity = identityFromClaims(event.requestContext.authorizer?.jwt?.claims as Record<string, unknown> | undefined);
   const url = new URL(`https://finance.invalid${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`);
   try {
-    const res = (await handleFinanceRequest({ method: event.requestContext.http.method, url, identity }, { outcomes: async () => s3ObjectSource(await s3Client(), bucket), now: () => new Date() })) ?? {
+    const res = (await handleFinanceRequest(
+      { method: event.requestContext.http.method, url, identity },
+      { outcomes: async () => s3ObjectSource(await s3Client(), bucket), now: () => new Date() },
+    )) ?? {
       status: 404,
       headers: { 'content-type': 'application/json; charset=utf-8' },
       body: JSON.stringify({ error: 'not-found', reason: `${url.pathname} is not a finance route`, problems: [] }),
@@ -34,7 +37,11 @@ async function handle(event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<A
   } catch (err) {
     const name = err instanceof Error ? err.name : 'UnknownError';
     logger.error('finance request failed', { route: event.routeKey, error: name });
-    return { statusCode: 500, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify({ error: 'internal-error', reason: `the finance API failed (${name}); try again`, problems: [] }) };
+    return {
+      statusCode: 500,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+      body: JSON.stringify({ error: 'internal-error', reason: `the finance API failed (${name}); try again`, problems: [] }),
+    };
   }
 }
 

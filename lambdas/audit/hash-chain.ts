@@ -133,7 +133,16 @@ const DEFAULT_GRACE_MS = 2 * 3600 * 1000;
 function parseRecord(text: string): AuditRecord | undefined {
   try {
     const r = JSON.parse(text) as AuditRecord;
-    if (typeof r !== 'object' || r === null || typeof r.hash !== 'string' || typeof r.prev !== 'string' || typeof r.seq !== 'number' || typeof r.stream !== 'string' || typeof r.event !== 'object') return undefined;
+    if (
+      typeof r !== 'object' ||
+      r === null ||
+      typeof r.hash !== 'string' ||
+      typeof r.prev !== 'string' ||
+      typeof r.seq !== 'number' ||
+      typeof r.stream !== 'string' ||
+      typeof r.event !== 'object'
+    )
+      return undefined;
     return r;
   } catch {
     return undefined;
@@ -153,9 +162,22 @@ function verifyStream(stream: string, stored: StoredRecord[], options: VerifyOpt
       continue;
     }
     const intact = recordHash(record) === record.hash;
-    if (!intact) findings.push({ kind: 'altered', stream, seq: at.seq, key: at.key, message: 'the content does not match its hash: the record was changed after it was written' });
+    if (!intact)
+      findings.push({
+        kind: 'altered',
+        stream,
+        seq: at.seq,
+        key: at.key,
+        message: 'the content does not match its hash: the record was changed after it was written',
+      });
     else if (record.stream !== stream || record.seq !== at.seq) {
-      findings.push({ kind: 'misplaced', stream, seq: at.seq, key: at.key, message: `the record is number ${record.seq} of stream ${record.stream} but is stored as number ${at.seq} of ${stream}` });
+      findings.push({
+        kind: 'misplaced',
+        stream,
+        seq: at.seq,
+        key: at.key,
+        message: `the record is number ${record.seq} of stream ${record.stream} but is stored as number ${at.seq} of ${stream}`,
+      });
     }
     if (intact) hashes.set(record.hash, record.seq);
     parsed.push({ at, record, intact });
@@ -178,7 +200,13 @@ function verifyStream(stream: string, stored: StoredRecord[], options: VerifyOpt
     if (wanted === undefined || wanted === cur.record.prev) continue;
     const linkedTo = hashes.get(cur.record.prev);
     if (linkedTo !== undefined) {
-      findings.push({ kind: 'reordered', stream, seq: cur.at.seq, key: cur.at.key, message: `the record follows number ${linkedTo}, not the record stored before it` });
+      findings.push({
+        kind: 'reordered',
+        stream,
+        seq: cur.at.seq,
+        key: cur.at.key,
+        message: `the record follows number ${linkedTo}, not the record stored before it`,
+      });
     } else if (before?.intact) {
       findings.push({ kind: 'broken-link', stream, seq: cur.at.seq, key: cur.at.key, message: 'the previous-hash does not match the record stored before it' });
     }
@@ -190,16 +218,40 @@ function verifyStream(stream: string, stored: StoredRecord[], options: VerifyOpt
   if (last && !complete && stream !== SYSTEM_STREAM) {
     const lastTime = Date.parse(lastEvent?.at ?? '') || last.at.storedAt?.getTime() || 0;
     if (options.now.getTime() - lastTime > (options.openGraceMs ?? DEFAULT_GRACE_MS)) {
-      findings.push({ kind: 'incomplete', stream, seq: last.at.seq, key: last.at.key, message: 'the stream stops without the session ending or aborting: its last records may have been removed' });
+      findings.push({
+        kind: 'incomplete',
+        stream,
+        seq: last.at.seq,
+        key: last.at.key,
+        message: 'the stream stops without the session ending or aborting: its last records may have been removed',
+      });
     }
   }
   const head = options.heads?.get(stream);
   if (head !== undefined && last && head.seq > last.at.seq) {
-    findings.push({ kind: 'truncated', stream, seq: last.at.seq + 1, key: last.at.key, message: `the writer's chain head is at ${head.seq} but the stream stops at ${last.at.seq}` });
+    findings.push({
+      kind: 'truncated',
+      stream,
+      seq: last.at.seq + 1,
+      key: last.at.key,
+      message: `the writer's chain head is at ${head.seq} but the stream stops at ${last.at.seq}`,
+    });
   } else if (head !== undefined && last?.record && head.seq === last.at.seq && head.hash !== last.record.hash) {
-    findings.push({ kind: 'altered', stream, seq: last.at.seq, key: last.at.key, message: "the last record's hash differs from the writer's chain head: the stream was rewritten" });
+    findings.push({
+      kind: 'altered',
+      stream,
+      seq: last.at.seq,
+      key: last.at.key,
+      message: "the last record's hash differs from the writer's chain head: the stream was rewritten",
+    });
   }
-  return { stream, records: parsed.length, ...(times[0] ? { firstAt: times[0] } : {}), ...(times.length > 0 ? { lastAt: times[times.length - 1] } : {}), complete };
+  return {
+    stream,
+    records: parsed.length,
+    ...(times[0] ? { firstAt: times[0] } : {}),
+    ...(times.length > 0 ? { lastAt: times[times.length - 1] } : {}),
+    complete,
+  };
 }
 
 /** Verifies every stream found among the stored records; findings are ordered by stream then position. */
@@ -213,7 +265,14 @@ export function verifyStreams(stored: StoredRecord[], options: VerifyOptions): V
   const findings: Finding[] = [];
   const streams = [...byStream.keys()].sort().map((stream) => verifyStream(stream, byStream.get(stream) ?? [], options, findings));
   for (const [stream, head] of [...(options.heads ?? new Map<string, { seq: number; hash: string }>())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (!byStream.has(stream)) findings.push({ kind: 'vanished', stream, seq: 1, key: '', message: `the writer's chain head is at ${head.seq} but no object of the session exists: the whole session was removed` });
+    if (!byStream.has(stream))
+      findings.push({
+        kind: 'vanished',
+        stream,
+        seq: 1,
+        key: '',
+        message: `the writer's chain head is at ${head.seq} but no object of the session exists: the whole session was removed`,
+      });
   }
   return { streams, records: stored.length, findings };
 }

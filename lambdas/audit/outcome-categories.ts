@@ -174,19 +174,23 @@ export function daysOf(fromDay: string, toDay: string): string[] {
 export function minorUnits(amount: string | undefined): number {
   if (!amount || !AMOUNT.test(amount)) return 0;
   const [whole = '0', frac = ''] = amount.split('.');
-  return Number(whole) * 10_000 + Number((frac + '0000').slice(0, 4));
+  return Number(whole) * 10_000 + Number(`${frac}0000`.slice(0, 4));
 }
 
 /** Formats minor units of 1/10 000 with two decimals (more only when they are not zero). */
 export function formatMinor(minor: number): string {
   const whole = Math.floor(minor / 10_000);
-  const frac = String(minor % 10_000).padStart(4, '0').replace(/0{1,2}$/, '');
+  const frac = String(minor % 10_000)
+    .padStart(4, '0')
+    .replace(/0{1,2}$/, '');
   return `${whole}.${frac.length < 2 ? frac.padEnd(2, '0') : frac}`;
 }
 
 /** One point per day of the range, days without sessions included (all zero). */
 export function dailySeries(records: readonly DatedOutcome[], fromDay: string, toDay: string): DayPoint[] {
-  const points = new Map(daysOf(fromDay, toDay).map((day) => [day, { day, results: { accepted: 0, declined: 0, 'not-completed': 0, unknown: 0 }, acceptedMinor: {} } as DayPoint]));
+  const points = new Map(
+    daysOf(fromDay, toDay).map((day) => [day, { day, results: { accepted: 0, declined: 0, 'not-completed': 0, unknown: 0 }, acceptedMinor: {} } as DayPoint]),
+  );
   for (const r of records) {
     const point = points.get(r.at.slice(0, 10));
     if (!point) continue;

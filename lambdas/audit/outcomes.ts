@@ -91,7 +91,16 @@ export async function writeOutcomeRecord(s3: S3Client, bucket: string, record: O
   const key = outcomeKey(record.at.slice(0, 10), record.sessionId.replace(/[^A-Za-z0-9._:-]/g, '_').slice(0, 128) || 'unknown');
   try {
     // Write once (the bucket policy refuses anything else): a repeated End finds its outcome already there.
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${JSON.stringify(record)}\n`, ContentType: 'application/json', ChecksumAlgorithm: 'SHA256', IfNoneMatch: '*' }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: `${JSON.stringify(record)}\n`,
+        ContentType: 'application/json',
+        ChecksumAlgorithm: 'SHA256',
+        IfNoneMatch: '*',
+      }),
+    );
   } catch (err) {
     if (!(err instanceof Error && err.name === 'PreconditionFailed')) throw err;
   }
@@ -117,11 +126,46 @@ export async function readOutcomes(source: ObjectSource, window: { from: Date; t
 }
 
 /** `result` and `category` (outcome-categories.ts) keep declines, sessions not completed and unknown outcomes apart. */
-export const OUTCOME_CSV_COLUMNS = ['time', 'form', 'workgroup', 'agent', 'amount', 'currency', 'brand', 'last4', 'outcome', 'details', 'transactionId', 'sessionId', 'result', 'category'] as const;
+export const OUTCOME_CSV_COLUMNS = [
+  'time',
+  'form',
+  'workgroup',
+  'agent',
+  'amount',
+  'currency',
+  'brand',
+  'last4',
+  'outcome',
+  'details',
+  'transactionId',
+  'sessionId',
+  'result',
+  'category',
+] as const;
 
 export function outcomesCsv(records: OutcomeRecord[]): string {
   const lines = [OUTCOME_CSV_COLUMNS.join(',')];
-  for (const r of records) lines.push([r.at, r.formId, r.workgroup, r.agentId, r.amount, r.currency, r.brand, r.last4, r.outcome, r.details, r.transactionId, r.sessionId, resultOf(r), categoryOf(r)].map(csvField).join(','));
+  for (const r of records)
+    lines.push(
+      [
+        r.at,
+        r.formId,
+        r.workgroup,
+        r.agentId,
+        r.amount,
+        r.currency,
+        r.brand,
+        r.last4,
+        r.outcome,
+        r.details,
+        r.transactionId,
+        r.sessionId,
+        resultOf(r),
+        categoryOf(r),
+      ]
+        .map(csvField)
+        .join(','),
+    );
   return `${lines.join('\r\n')}\r\n`;
 }
 
@@ -149,7 +193,7 @@ const NO_CURRENCY = '(none)';
 function addAmount(totals: Map<string, bigint>, currency: string | undefined, amount: string | undefined): void {
   if (!amount) return;
   const [whole = '0', frac = ''] = amount.split('.');
-  const minor = BigInt(whole) * 10_000n + BigInt((frac + '0000').slice(0, 4));
+  const minor = BigInt(whole) * 10_000n + BigInt(`${frac}0000`.slice(0, 4));
   const c = currency ?? NO_CURRENCY;
   totals.set(c, (totals.get(c) ?? 0n) + minor);
 }
@@ -158,7 +202,10 @@ function formatTotals(totals: Map<string, bigint>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [c, minor] of [...totals.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     const whole = minor / 10_000n;
-    const frac = (minor % 10_000n).toString().padStart(4, '0').replace(/0{1,2}$/, '');
+    const frac = (minor % 10_000n)
+      .toString()
+      .padStart(4, '0')
+      .replace(/0{1,2}$/, '');
     out[c] = `${whole}.${frac.length < 2 ? frac.padEnd(2, '0') : frac}`;
   }
   return out;
@@ -193,10 +240,19 @@ export function summarizeOutcomes(records: OutcomeRecord[]): OutcomeSummary {
     acceptanceRate: records.length === 0 ? 0 : counts.accepted / records.length,
     acceptedAmounts: formatTotals(totals),
     unknownAmounts: formatTotals(unknownTotals),
-    declinesByReason: [...reasons.entries()].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
+    declinesByReason: [...reasons.entries()]
+      .map(([reason, count]) => ({ reason, count }))
+      .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
     perDay: [...days.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([day, d]) => ({ day, accepted: d.accepted, declined: d.declined, unknown: d.unknown, aborted: d.aborted, acceptedAmounts: formatTotals(d.totals) })),
+      .map(([day, d]) => ({
+        day,
+        accepted: d.accepted,
+        declined: d.declined,
+        unknown: d.unknown,
+        aborted: d.aborted,
+        acceptedAmounts: formatTotals(d.totals),
+      })),
   };
 }
 

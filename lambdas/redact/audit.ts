@@ -48,7 +48,14 @@ export function s3AuditSink(client: () => Promise<S3Client>, bucket: string): Au
       const day = event.at.slice(0, 10).replace(/-/g, '/');
       await (await client()).send(
         // The audit bucket has Object Lock, which needs an integrity checksum on every write.
-        new PutObjectCommand({ Bucket: bucket, Key: `redaction-audit/${day}/${event.id}.json`, Body: JSON.stringify(event), ContentType: 'application/json', ChecksumAlgorithm: 'SHA256', IfNoneMatch: '*' }),
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: `redaction-audit/${day}/${event.id}.json`,
+          Body: JSON.stringify(event),
+          ContentType: 'application/json',
+          ChecksumAlgorithm: 'SHA256',
+          IfNoneMatch: '*',
+        }),
       );
     },
   };

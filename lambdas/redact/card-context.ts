@@ -17,10 +17,68 @@ export const AFTER_WINDOW = 80;
 /** Characters before a card number searched (only with a keyword: "cvv 737, card 4111…"). */
 export const BEFORE_WINDOW = 60;
 
-const EXPIRY_WORDS = new Set(['exp', 'expiry', 'expires', 'expire', 'expiration', 'expiring', 'valid', 'thru', 'through', 'until', 'end', 'ablauf', 'gültig', 'vence', 'mm', 'yy', 'mmyy', 'date']);
-const CODE_WORDS = new Set(['cvv', 'cvv2', 'cvc', 'cvc2', 'cid', 'csc', 'cav2', 'ccv', 'security', 'sec', 'code', 'verification', 'pin', 'cvn', 'digits', 'back']);
+const EXPIRY_WORDS = new Set([
+  'exp',
+  'expiry',
+  'expires',
+  'expire',
+  'expiration',
+  'expiring',
+  'valid',
+  'thru',
+  'through',
+  'until',
+  'end',
+  'ablauf',
+  'gültig',
+  'vence',
+  'mm',
+  'yy',
+  'mmyy',
+  'date',
+]);
+const CODE_WORDS = new Set([
+  'cvv',
+  'cvv2',
+  'cvc',
+  'cvc2',
+  'cid',
+  'csc',
+  'cav2',
+  'ccv',
+  'security',
+  'sec',
+  'code',
+  'verification',
+  'pin',
+  'cvn',
+  'digits',
+  'back',
+]);
 /** Small words that may stand between a card, its expiry and its code without breaking the chain. */
-const FILLER_WORDS = new Set(['and', 'is', 'my', 'the', 'its', 'it', 's', 'with', 'on', 'of', 'a', 'date', 'number', 'no', 'nr', 'num', 'at', 'are', 'und', 'et', 'y']);
+const FILLER_WORDS = new Set([
+  'and',
+  'is',
+  'my',
+  'the',
+  'its',
+  'it',
+  's',
+  'with',
+  'on',
+  'of',
+  'a',
+  'date',
+  'number',
+  'no',
+  'nr',
+  'num',
+  'at',
+  'are',
+  'und',
+  'et',
+  'y',
+]);
 
 interface Token {
   kind: 'num' | 'word' | 'sep';
@@ -35,7 +93,7 @@ interface Token {
 
 /** A letter or combining mark (ASCII answered without a regular expression). */
 function isLetter(cp: number): boolean {
-  if (cp < 128) return ((cp | 0x20) >= 97 && (cp | 0x20) <= 122);
+  if (cp < 128) return (cp | 0x20) >= 97 && (cp | 0x20) <= 122;
   return /[\p{L}\p{M}]/u.test(String.fromCodePoint(cp));
 }
 
@@ -98,7 +156,13 @@ function joiner(tokens: Token[], from: number, to: number): string | undefined {
  * Offsets [start, end) of the digits of expiry dates and security codes written next to a card
  * number found at [cardStart, cardEnd). `limitBefore`/`limitAfter` keep the search off other cards.
  */
-export function cardContextDigits(text: string, cardStart: number, cardEnd: number, limitBefore = 0, limitAfter = text.length): { ranges: Array<[number, number]>; items: number } {
+export function cardContextDigits(
+  text: string,
+  cardStart: number,
+  cardEnd: number,
+  limitBefore = 0,
+  limitAfter = text.length,
+): { ranges: Array<[number, number]>; items: number } {
   const out: Array<[number, number]> = [];
   let items = 0;
   const mask = (tok: Token, counts = true): void => {
@@ -135,7 +199,15 @@ export function cardContextDigits(text: string, cardStart: number, cardEnd: numb
     const next = after.findIndex((x, k) => k > t && x.kind !== 'sep');
     const second = next >= 0 ? (after[next] as Token) : undefined;
     const glue = next >= 0 ? joiner(after, t + 1, next) : undefined;
-    if (!sawExpiry && second?.kind === 'num' && isMonth(tok.value) && isYear(second.value) && glue !== undefined && ['/', '-', '.', '', '\\'].includes(glue) && (glue !== '' || expiryWord)) {
+    if (
+      !sawExpiry &&
+      second?.kind === 'num' &&
+      isMonth(tok.value) &&
+      isYear(second.value) &&
+      glue !== undefined &&
+      ['/', '-', '.', '', '\\'].includes(glue) &&
+      (glue !== '' || expiryWord)
+    ) {
       if (adjacent || expiryWord) {
         mask(tok);
         mask(second, false);

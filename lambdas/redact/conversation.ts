@@ -61,7 +61,12 @@ export function parseConversation(raw: unknown[], label: (index: number) => stri
  * Redacts every message. Card numbers (and their expiry and code) are looked for in each chain of
  * one participant's messages less than `windowSeconds` apart; additional rules run per message.
  */
-export function redactConversation(messages: readonly ConversationMessage[], redactor: Redactor, tally: RedactionTally, windowSeconds = redactor.conversationWindowSeconds): ConversationMessage[] {
+export function redactConversation(
+  messages: readonly ConversationMessage[],
+  redactor: Redactor,
+  tally: RedactionTally,
+  windowSeconds = redactor.conversationWindowSeconds,
+): ConversationMessage[] {
   const windowMs = windowSeconds * 1000;
   // Chains: per participant, runs of their messages each within the window of the previous one.
   const chains: number[][] = [];

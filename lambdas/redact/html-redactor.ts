@@ -64,7 +64,11 @@ function count(text: string, ch: string): number {
 }
 
 export function escapeHtml(text: string, attribute: boolean): string {
-  let out = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\u00a0/g, '&nbsp;');
+  let out = text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\u00a0/g, '&nbsp;');
   if (attribute) out = out.replace(/"/g, '&quot;').replace(/'/g, '&#39;');
   return out;
 }
@@ -210,11 +214,11 @@ export class HtmlRedactionStream {
         const close = b.indexOf('-->', 4);
         if (close < 0) {
           if (!final && b.length <= MAX_PENDING_LINE) return out;
-          out += this.flush() + '<!--' + this.plain(b.slice(4));
+          out += `${this.flush()}<!--${this.plain(b.slice(4))}`;
           this.buffer = '';
           return out;
         }
-        out += this.flush() + '<!--' + this.plain(b.slice(4, close)) + '-->';
+        out += `${this.flush()}<!--${this.plain(b.slice(4, close))}-->`;
         this.buffer = b.slice(close + 3);
         continue;
       }

@@ -82,10 +82,20 @@ export async function redactHttp(req: HttpRequest, deps: RedactionDeps = (defaul
     if (mediaType === 'text/plain' || mediaType === 'text/html' || mediaType === 'message/rfc822') {
       const request: RedactionRequest =
         mediaType === 'message/rfc822'
-          ? { channel: 'email', contentType: mediaType, mime: typeof body === 'string' ? body : body.toString('base64'), mimeEncoding: typeof body === 'string' ? 'utf8' : 'base64' }
+          ? {
+              channel: 'email',
+              contentType: mediaType,
+              mime: typeof body === 'string' ? body : body.toString('base64'),
+              mimeEncoding: typeof body === 'string' ? 'utf8' : 'base64',
+            }
           : { channel: header(req.headers, 'x-redaction-channel') === 'email' ? 'email' : 'chat', contentType: mediaType, text };
       const result = await redactRequest(request, 'http', deps);
-      const out = result.mime !== undefined ? (result.mimeEncoding === 'base64' ? Buffer.from(result.mime, 'base64').toString('utf8') : result.mime) : (result.text ?? '');
+      const out =
+        result.mime !== undefined
+          ? result.mimeEncoding === 'base64'
+            ? Buffer.from(result.mime, 'base64').toString('utf8')
+            : result.mime
+          : (result.text ?? '');
       return {
         status: 200,
         headers: {

@@ -87,18 +87,27 @@ export function loadRedactionConfig(raw: unknown): RedactionConfig {
   let cardContext = true;
   if (raw.defaultFilter !== undefined) {
     const f = raw.defaultFilter;
-    if (!isRecord(f) || typeof f.enabled !== 'boolean') problems.push('defaultFilter must be { "enabled": true | false, "expiryAndSecurityCode"?: true | false }');
+    if (!isRecord(f) || typeof f.enabled !== 'boolean')
+      problems.push('defaultFilter must be { "enabled": true | false, "expiryAndSecurityCode"?: true | false }');
     else {
       defaultFilter = f.enabled;
-      for (const key of Object.keys(f)) if (key !== 'enabled' && key !== 'expiryAndSecurityCode') problems.push(`unknown defaultFilter setting "${key.slice(0, 40)}"`);
-      if (f.expiryAndSecurityCode !== undefined && typeof f.expiryAndSecurityCode !== 'boolean') problems.push('defaultFilter.expiryAndSecurityCode must be true or false');
+      for (const key of Object.keys(f))
+        if (key !== 'enabled' && key !== 'expiryAndSecurityCode') problems.push(`unknown defaultFilter setting "${key.slice(0, 40)}"`);
+      if (f.expiryAndSecurityCode !== undefined && typeof f.expiryAndSecurityCode !== 'boolean')
+        problems.push('defaultFilter.expiryAndSecurityCode must be true or false');
       else if (f.expiryAndSecurityCode === false) cardContext = false;
     }
   }
   let conversationWindowSeconds = DEFAULT_CONVERSATION_WINDOW_SECONDS;
   if (raw.conversation !== undefined) {
     const c = raw.conversation;
-    if (!isRecord(c) || typeof c.windowSeconds !== 'number' || !Number.isFinite(c.windowSeconds) || c.windowSeconds < 0 || c.windowSeconds > MAX_CONVERSATION_WINDOW_SECONDS) {
+    if (
+      !isRecord(c) ||
+      typeof c.windowSeconds !== 'number' ||
+      !Number.isFinite(c.windowSeconds) ||
+      c.windowSeconds < 0 ||
+      c.windowSeconds > MAX_CONVERSATION_WINDOW_SECONDS
+    ) {
       problems.push(`conversation must be { "windowSeconds": 0 to ${MAX_CONVERSATION_WINDOW_SECONDS} }`);
     } else conversationWindowSeconds = c.windowSeconds;
   }

@@ -65,7 +65,8 @@ export function parseRedactionRequest(raw: unknown): RedactionRequest {
   const r = raw as Record<string, unknown>;
   if (r.channel !== 'chat' && r.channel !== 'email') problems.push('channel must be "chat" or "email"');
   const channel = r.channel === 'email' ? 'email' : 'chat';
-  if (r.contentType !== undefined && !CONTENT_TYPES.includes(r.contentType as RedactionContentType)) problems.push(`contentType must be one of ${CONTENT_TYPES.join(', ')}`);
+  if (r.contentType !== undefined && !CONTENT_TYPES.includes(r.contentType as RedactionContentType))
+    problems.push(`contentType must be one of ${CONTENT_TYPES.join(', ')}`);
   const contentType = (r.contentType as RedactionContentType | undefined) ?? (channel === 'email' && r.mime !== undefined ? 'message/rfc822' : 'text/plain');
   let messages: ConversationMessage[] | undefined;
   if (contentType === 'application/x-ndjson') {
@@ -90,7 +91,8 @@ export function parseRedactionRequest(raw: unknown): RedactionRequest {
   if (r.correlationId !== undefined && (typeof r.correlationId !== 'string' || !/^[\w.:@/-]{1,128}$/.test(r.correlationId))) {
     problems.push('correlationId must be 1–128 letters, digits or . _ : @ / -');
   }
-  const size = typeof r.text === 'string' ? r.text.length : typeof r.mime === 'string' ? r.mime.length : (messages ?? []).reduce((n, m) => n + m.text.length, 0);
+  const size =
+    typeof r.text === 'string' ? r.text.length : typeof r.mime === 'string' ? r.mime.length : (messages ?? []).reduce((n, m) => n + m.text.length, 0);
   if (size > MAX_MESSAGE_BYTES) problems.push(`the message is larger than ${MAX_MESSAGE_BYTES} bytes`);
   if (problems.length > 0) throw new RedactionRequestError(problems);
   return {
@@ -112,7 +114,11 @@ export interface RedactionDeps {
 }
 
 /** Redacts one message in memory (requests are bounded); streams are used inside for MIME parsing. */
-export function redactMessageBody(redactor: Redactor, request: RedactionRequest, tally: RedactionTally): { text?: string; mime?: string; messages?: ConversationMessage[]; attachments: AttachmentReport[] } {
+export function redactMessageBody(
+  redactor: Redactor,
+  request: RedactionRequest,
+  tally: RedactionTally,
+): { text?: string; mime?: string; messages?: ConversationMessage[]; attachments: AttachmentReport[] } {
   if (request.contentType === 'application/x-ndjson') {
     return { messages: redactConversation(request.messages ?? [], redactor, tally), attachments: [] };
   }

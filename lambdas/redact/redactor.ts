@@ -148,7 +148,8 @@ export function safeCut(text: string): number {
   const digit = (i: number): boolean => digitish(text.charCodeAt(i));
   for (let i = text.length - 2; i > from; i -= 1) {
     const c = text.charCodeAt(i);
-    if ((c === 32 || c === 9) && !digit(i - 1) && !digit(i + 1) && !isGapCharacter(text.charCodeAt(i - 1)) && !isGapCharacter(text.charCodeAt(i + 1))) return i + 1;
+    if ((c === 32 || c === 9) && !digit(i - 1) && !digit(i + 1) && !isGapCharacter(text.charCodeAt(i - 1)) && !isGapCharacter(text.charCodeAt(i + 1)))
+      return i + 1;
   }
   let run = 0;
   for (let i = text.length - 1; i > from; i -= 1) {

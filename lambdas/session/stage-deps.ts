@@ -58,6 +58,9 @@ export function stageDeps(
     vaultTable,
     sessions,
     // Each session's call id says which adapter carries it (Connect call ids start with "connect:").
-    telephony: new TelephonyRouter(adapters !== 'connect' ? new ChimeSmaTelephony(voiceClient, smaId) : undefined, adapters !== 'chime' ? new ConnectTelephony(sessions) : undefined),
+    telephony: new TelephonyRouter(
+      adapters !== 'connect' ? new ChimeSmaTelephony(voiceClient, smaId) : undefined,
+      adapters !== 'chime' ? new ConnectTelephony(sessions) : undefined,
+    ),
   };
 }

@@ -13,7 +13,22 @@ import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { findCardNumbers } from './card/card-detector';
 
-const REDACTED_KEYS = new Set(['receiveddigits', 'digits', 'pan', 'cardnumber', 'card', 'cvv', 'cvc', 'securitycode', 'expiry', 'plaintext', 'body', 'payload', 'input', 'output']);
+const REDACTED_KEYS = new Set([
+  'receiveddigits',
+  'digits',
+  'pan',
+  'cardnumber',
+  'card',
+  'cvv',
+  'cvc',
+  'securitycode',
+  'expiry',
+  'plaintext',
+  'body',
+  'payload',
+  'input',
+  'output',
+]);
 /**
  * A UUID (call, transaction and session ids) is left alone; in the text around it, every card number
  * the shared detector finds (any digits, grouping, separators, character references) and any other

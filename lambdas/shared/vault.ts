@@ -15,8 +15,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { VaultCryptoError, VaultItemNotFoundError } from './errors';
 import { dynamoLib, kmsSdk } from './sdk';
-import { CARD_FIELDS, type CardField } from './card/card-fields';
-
+import { type CardField } from './card/card-fields';
 
 /** One sealed field as stored: nothing here is readable without the vault key. */
 export interface SealedField {
@@ -54,7 +53,14 @@ const context = (sessionId: string): Record<string, string> => ({ sessionId });
  * missed the deadline) re-created the item — holding a sealed security code — after End or Abort had
  * destroyed it (found by the soak); now it fails with VaultItemNotFoundError instead.
  */
-export async function sealField(deps: VaultDeps, sessionId: string, field: CardField, digits: string, ttlSeconds: number, expectedVaultRef?: string): Promise<string> {
+export async function sealField(
+  deps: VaultDeps,
+  sessionId: string,
+  field: CardField,
+  digits: string,
+  ttlSeconds: number,
+  expectedVaultRef?: string,
+): Promise<string> {
   const { GenerateDataKeyCommand } = await kmsSdk();
   const { UpdateCommand } = await dynamoLib();
   let key: Uint8Array | undefined;
@@ -67,7 +73,12 @@ export async function sealField(deps: VaultDeps, sessionId: string, field: CardF
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(aad(sessionId, field));
     const ct = Buffer.concat([cipher.update(digits, 'utf8'), cipher.final()]);
-    sealed = { k: Buffer.from(dk.CiphertextBlob).toString('base64'), iv: iv.toString('base64'), ct: ct.toString('base64'), tag: cipher.getAuthTag().toString('base64') };
+    sealed = {
+      k: Buffer.from(dk.CiphertextBlob).toString('base64'),
+      iv: iv.toString('base64'),
+      ct: ct.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+    };
   } catch (err) {
     if (err instanceof VaultCryptoError) throw err;
     throw new VaultCryptoError('encrypt');
@@ -81,12 +92,19 @@ export async function sealField(deps: VaultDeps, sessionId: string, field: CardF
       new UpdateCommand({
         TableName: deps.tableName,
         Key: { sessionId },
-        UpdateExpression: 'SET #f = :sealed, vaultRef = if_not_exists(vaultRef, :ref), createdAt = if_not_exists(createdAt, :now), expiresAt = if_not_exists(expiresAt, :exp)',
+        UpdateExpression:
+          'SET #f = :sealed, vaultRef = if_not_exists(vaultRef, :ref), createdAt = if_not_exists(createdAt, :now), expiresAt = if_not_exists(expiresAt, :exp)',
         // The first field may create the item, but never over a destroyed session's tombstone; later
         // fields only land in the live item the first one made.
         ConditionExpression: expectedVaultRef !== undefined ? 'vaultRef = :expected' : 'attribute_not_exists(destroyedAt)',
         ExpressionAttributeNames: { '#f': field },
-        ExpressionAttributeValues: { ':sealed': sealed, ':ref': `vault-${randomUUID()}`, ':now': nowSeconds, ':exp': nowSeconds + ttlSeconds, ...(expectedVaultRef !== undefined ? { ':expected': expectedVaultRef } : {}) },
+        ExpressionAttributeValues: {
+          ':sealed': sealed,
+          ':ref': `vault-${randomUUID()}`,
+          ':now': nowSeconds,
+          ':exp': nowSeconds + ttlSeconds,
+          ...(expectedVaultRef !== undefined ? { ':expected': expectedVaultRef } : {}),
+        },
         ReturnValues: 'ALL_NEW',
       }),
     );
@@ -100,7 +118,12 @@ export async function sealField(deps: VaultDeps, sessionId: string, field: CardF
 }
 
 /** Adds the agent's non-confidential form fields to a captured session (the InfoInsert stage). */
-export async function attachParams(deps: Pick<VaultDeps, 'ddb' | 'tableName' | 'now'>, sessionId: string, vaultRef: string, params: Record<string, string>): Promise<void> {
+export async function attachParams(
+  deps: Pick<VaultDeps, 'ddb' | 'tableName' | 'now'>,
+  sessionId: string,
+  vaultRef: string,
+  params: Record<string, string>,
+): Promise<void> {
   const { UpdateCommand } = await dynamoLib();
   try {
     await deps.ddb.send(
@@ -122,7 +145,9 @@ async function openField(deps: VaultDeps, sessionId: string, field: CardField, s
   const { DecryptCommand } = await kmsSdk();
   let key: Uint8Array | undefined;
   try {
-    const dk = await deps.kms.send(new DecryptCommand({ KeyId: deps.keyArn, CiphertextBlob: Buffer.from(sealed.k, 'base64'), EncryptionContext: context(sessionId) }));
+    const dk = await deps.kms.send(
+      new DecryptCommand({ KeyId: deps.keyArn, CiphertextBlob: Buffer.from(sealed.k, 'base64'), EncryptionContext: context(sessionId) }),
+    );
     if (!dk.Plaintext) throw new VaultCryptoError('decrypt');
     key = dk.Plaintext;
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
@@ -186,7 +211,9 @@ export async function forgetSecurityCode(deps: VaultDeps, sessionId: string): Pr
   const { UpdateCommand } = await dynamoLib();
   try {
     // The condition keeps an update from creating an empty item (with no TTL) for a session already destroyed.
-    await deps.ddb.send(new UpdateCommand({ TableName: deps.tableName, Key: { sessionId }, UpdateExpression: 'REMOVE cvv', ConditionExpression: 'attribute_exists(sessionId)' }));
+    await deps.ddb.send(
+      new UpdateCommand({ TableName: deps.tableName, Key: { sessionId }, UpdateExpression: 'REMOVE cvv', ConditionExpression: 'attribute_exists(sessionId)' }),
+    );
   } catch (err) {
     if (!(err instanceof Error && err.name === 'ConditionalCheckFailedException')) throw err;
   }
@@ -196,7 +223,8 @@ export async function forgetSecurityCode(deps: VaultDeps, sessionId: string): Pr
 export const TOMBSTONE_SECONDS = 24 * 3600;
 
 /** True for the item End or Abort leaves behind: no card data, only the fact it was destroyed. */
-export const isTombstone = (item: Record<string, unknown>): boolean => item.destroyedAt !== undefined && item.pan === undefined && item.exp === undefined && item.cvv === undefined;
+export const isTombstone = (item: Record<string, unknown>): boolean =>
+  item.destroyedAt !== undefined && item.pan === undefined && item.exp === undefined && item.cvv === undefined;
 
 /**
  * Destroys everything held for the session: the item is replaced, in one write, by a tombstone with no

@@ -54,10 +54,7 @@ export class GatewayOutcomeUnknownError extends Error {
   }
 }
 
-export type TestCardBehaviour =
-  | { result: 'approved' }
-  | { result: 'declined'; code: string; message: string }
-  | { result: 'gateway-error' };
+export type TestCardBehaviour = { result: 'approved' } | { result: 'declined'; code: string; message: string } | { result: 'gateway-error' };
 
 /**
  * Test card numbers of the TestGateway (all pass Luhn). Any expiry in the future and any security code

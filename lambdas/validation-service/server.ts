@@ -15,7 +15,7 @@ export interface ValidationServerOptions {
   /** @default 127.0.0.1 */
   host?: string;
   /** The server's key and certificate (PEM). */
-  tls: { key: string; cert: string; /** When set, clients must present a certificate signed by this CA. */ clientCaPem?: string };
+  tls: { key: string; cert: string /** When set, clients must present a certificate signed by this CA. */; clientCaPem?: string };
   /** @default a TestGateway */
   gateway?: PaymentGateway;
   cardFieldNames?: CardFieldNames;
@@ -63,11 +63,11 @@ export async function startValidationServer(options: ValidationServerOptions): P
       });
       req.on('end', () => {
         if (refused) return;
-        void handleValidationRequest(
-          { method: req.method ?? 'GET', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') },
-          gateway,
-          { replies, maxBodyBytes, ...(options.cardFieldNames ? { cardFieldNames: options.cardFieldNames } : {}) },
-        ).then((result) => {
+        void handleValidationRequest({ method: req.method ?? 'GET', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') }, gateway, {
+          replies,
+          maxBodyBytes,
+          ...(options.cardFieldNames ? { cardFieldNames: options.cardFieldNames } : {}),
+        }).then((result) => {
           res.writeHead(result.status, result.headers);
           res.end(result.body);
         });

@@ -125,7 +125,12 @@ function header(headers: ValidationHttpRequest['headers'], name: string): string
   return undefined;
 }
 
-async function authorize(body: string, reference: string, gateway: PaymentGateway, options: Required<Omit<ServiceOptions, 'replies'>>): Promise<ValidationHttpResponse> {
+async function authorize(
+  body: string,
+  reference: string,
+  gateway: PaymentGateway,
+  options: Required<Omit<ServiceOptions, 'replies'>>,
+): Promise<ValidationHttpResponse> {
   let params;
   try {
     params = parseSubmission(body, options.maxBodyBytes);
@@ -147,7 +152,8 @@ async function authorize(body: string, reference: string, gateway: PaymentGatewa
   const amount = byName.get(options.amountName);
   const currency = byName.get(options.currencyName);
   const tokenizeValue = byName.get(options.tokenizeName);
-  if (tokenizeValue !== undefined && tokenizeValue !== 'true' && tokenizeValue !== 'false') return reply(400, 'declined', 'Declined - the tokenize option must be true or false');
+  if (tokenizeValue !== undefined && tokenizeValue !== 'true' && tokenizeValue !== 'false')
+    return reply(400, 'declined', 'Declined - the tokenize option must be true or false');
   try {
     const result = await gateway.authorize({
       pan,
@@ -169,7 +175,11 @@ async function authorize(body: string, reference: string, gateway: PaymentGatewa
 }
 
 /** Handles one HTTP request of the validation contract. Never throws. */
-export async function handleValidationRequest(req: ValidationHttpRequest, gateway: PaymentGateway, options: ServiceOptions = {}): Promise<ValidationHttpResponse> {
+export async function handleValidationRequest(
+  req: ValidationHttpRequest,
+  gateway: PaymentGateway,
+  options: ServiceOptions = {},
+): Promise<ValidationHttpResponse> {
   const settings = {
     cardFieldNames: options.cardFieldNames ?? { ...DEFAULT_CARD_FIELD_NAMES },
     amountName: options.amountName ?? 'amount',

@@ -14,7 +14,15 @@ import { randomUUID } from 'node:crypto';
 import { rootCertificates, type TLSSocket } from 'node:tls';
 import { type CardFieldNames, DEFAULT_CARD_FIELD_NAMES } from './card-field-names';
 import { maskEchoedCardData } from './details-guard';
-import { buildSubmission, InvalidReplyError, type InvalidXmlCode, parseReply, type SubmissionParam, type ValidationReply, XML_DECLARATION } from './xml-contract';
+import {
+  buildSubmission,
+  InvalidReplyError,
+  type InvalidXmlCode,
+  parseReply,
+  type SubmissionParam,
+  type ValidationReply,
+  XML_DECLARATION,
+} from './xml-contract';
 
 export const CONFORMANCE_TEST_CARD = { pan: '4111111111111111', cvv: '737' } as const;
 export const CONFORMANCE_MAX_REPLY_BYTES = 64 * 1024;
@@ -48,15 +56,40 @@ export interface CheckSpec {
 
 /** The checks, in the order they run and are reported. */
 export const CHECKS: readonly CheckSpec[] = [
-  { id: 'tls', title: 'TLS and certificate', requirement: 'https with TLS 1.2 or later; the certificate chain verifies against the public roots plus --ca and names the host' },
-  { id: 'http', title: 'HTTP status and content type', requirement: 'the standard submission gets HTTP 2xx (no redirect) with Content-Type application/xml or text/xml' },
+  {
+    id: 'tls',
+    title: 'TLS and certificate',
+    requirement: 'https with TLS 1.2 or later; the certificate chain verifies against the public roots plus --ca and names the host',
+  },
+  {
+    id: 'http',
+    title: 'HTTP status and content type',
+    requirement: 'the standard submission gets HTTP 2xx (no redirect) with Content-Type application/xml or text/xml',
+  },
   { id: 'declaration', title: 'reply declaration', requirement: 'the reply starts with the XML declaration <?xml version="1.0" encoding="UTF-8"?>' },
-  { id: 'well-formed', title: 'well-formed outcome', requirement: 'exactly one <outcome value="…" details="…"/> element; well-formed; no DOCTYPE; no entities beyond the five XML ones' },
+  {
+    id: 'well-formed',
+    title: 'well-formed outcome',
+    requirement: 'exactly one <outcome value="…" details="…"/> element; well-formed; no DOCTYPE; no entities beyond the five XML ones',
+  },
   { id: 'allowed-values', title: 'allowed values', requirement: 'the outcome value is accepted or declined' },
   { id: 'details', title: 'no | in details', requirement: 'details contain no | (the result-line separator), no CR or LF' },
-  { id: 'unknown-param', title: 'unknown param', requirement: `a submission with an extra param (${UNKNOWN_PARAM_NAME}) still gets HTTP 2xx and a well-formed outcome` },
-  { id: 'escaping', title: 'escaped characters', requirement: `a form value holding & < > " ' (escaped in the submission) still gets HTTP 2xx and a well-formed outcome` },
-  { id: 'idempotency', title: 'repeated idempotency key', requirement: 'the standard submission sent again with the same Idempotency-Key gets the same outcome and details (ideally flagged Idempotent-Replayed: true)' },
+  {
+    id: 'unknown-param',
+    title: 'unknown param',
+    requirement: `a submission with an extra param (${UNKNOWN_PARAM_NAME}) still gets HTTP 2xx and a well-formed outcome`,
+  },
+  {
+    id: 'escaping',
+    title: 'escaped characters',
+    requirement: `a form value holding & < > " ' (escaped in the submission) still gets HTTP 2xx and a well-formed outcome`,
+  },
+  {
+    id: 'idempotency',
+    title: 'repeated idempotency key',
+    requirement:
+      'the standard submission sent again with the same Idempotency-Key gets the same outcome and details (ideally flagged Idempotent-Replayed: true)',
+  },
   {
     id: 'card-echo',
     title: 'no card data in details',
@@ -123,7 +156,8 @@ export function probe(options: ConformanceOptions, body: string, idempotencyKey:
       clearTimeout(timer);
       resolve(result);
     };
-    const fail = (failure: ProbeFailure, code: string): void => finish({ ok: false, failure, code, elapsedMs: elapsed(), ...(tlsProtocol ? { tlsProtocol } : {}) });
+    const fail = (failure: ProbeFailure, code: string): void =>
+      finish({ ok: false, failure, code, elapsedMs: elapsed(), ...(tlsProtocol ? { tlsProtocol } : {}) });
     const requestOptions: https.RequestOptions = {
       method: 'POST',
       agent: false,
@@ -224,7 +258,11 @@ function judgeBody(body: string): ReplyVerdict {
     if (!(err instanceof InvalidReplyError)) throw err;
     if (err.code !== 'no-declaration') return { declaration: 'pass', declarationReason: 'present', problem: err.code };
     try {
-      return { declaration: 'fail', declarationReason: CODE_REASON['no-declaration'], reply: parseReply(`${XML_DECLARATION}${body.trimStart()}`, CONFORMANCE_MAX_REPLY_BYTES) };
+      return {
+        declaration: 'fail',
+        declarationReason: CODE_REASON['no-declaration'],
+        reply: parseReply(`${XML_DECLARATION}${body.trimStart()}`, CONFORMANCE_MAX_REPLY_BYTES),
+      };
     } catch (again) {
       if (!(again instanceof InvalidReplyError)) throw again;
       return { declaration: 'fail', declarationReason: CODE_REASON['no-declaration'], problem: again.code === 'no-declaration' ? 'malformed' : again.code };
@@ -309,11 +347,15 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     if (first.tlsProtocol === undefined) record('tls', 'fail', probeProblem(first) || 'the TLS handshake did not complete');
     else {
       const days = first.ok ? first.certDaysLeft : undefined;
-      const expiry = days === undefined ? '' : days < 30 ? `; certificate expires in ${days} days - renew it soon` : `; certificate valid for ${days} more days`;
+      const expiry =
+        days === undefined ? '' : days < 30 ? `; certificate expires in ${days} days - renew it soon` : `; certificate valid for ${days} more days`;
       record('tls', 'pass', `${first.tlsProtocol}, certificate chain and host name verified${expiry}`);
     }
   } else {
-    const hint = first.failure === 'tls' && /SELF_SIGNED|UNABLE_TO|CERT_UNTRUSTED|ISSUER/.test(first.code) ? ' - if the service uses a private CA, pass it with --ca FILE' : '';
+    const hint =
+      first.failure === 'tls' && /SELF_SIGNED|UNABLE_TO|CERT_UNTRUSTED|ISSUER/.test(first.code)
+        ? ' - if the service uses a private CA, pass it with --ca FILE'
+        : '';
     record('tls', 'fail', `${probeProblem(first)}${hint}`);
   }
 
@@ -325,7 +367,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
   const firstVerdict = first.ok ? judgeBody(first.body) : undefined;
   if (!first.ok) record('http', 'fail', probeProblem(first));
   else if (first.status >= 300 && first.status < 400) record('http', 'fail', `HTTP ${first.status}: redirects are not followed by the validator`);
-  else if (first.status < 200 || first.status >= 300) record('http', 'fail', `HTTP ${first.status}: the validator declines any non-2xx reply without reading it`);
+  else if (first.status < 200 || first.status >= 300)
+    record('http', 'fail', `HTTP ${first.status}: the validator declines any non-2xx reply without reading it`);
   else if (!isXmlType(first)) record('http', 'fail', `HTTP ${first.status} but Content-Type is not application/xml`);
   else record('http', 'pass', `HTTP ${first.status}, ${String(first.headers['content-type'])}`);
 
@@ -350,7 +393,9 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
   }
 
   // 2. Robustness: an unknown param, and values that need escaping.
-  const unknown = robust(await send(buildSubmission([...form('secure-ivr conformance check'), { name: UNKNOWN_PARAM_NAME, value: 'ignore me' }, ...card]), `conformance-${runId}-2`));
+  const unknown = robust(
+    await send(buildSubmission([...form('secure-ivr conformance check'), { name: UNKNOWN_PARAM_NAME, value: 'ignore me' }, ...card]), `conformance-${runId}-2`),
+  );
   record('unknown-param', unknown.ok ? 'pass' : 'fail', unknown.ok ? 'ignored: well-formed outcome' : unknown.reason);
   const escaped = robust(await send(buildSubmission([...form(ESCAPED_VALUE), ...card]), `conformance-${runId}-3`));
   record('escaping', escaped.ok ? 'pass' : 'fail', escaped.ok ? 'well-formed outcome for a value with & < > " \'' : escaped.reason);
@@ -360,7 +405,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
   const firstReply = firstVerdict?.reply;
   const againReply = again.ok ? judgeBody(again.body).reply : undefined;
   if (!first.ok || !firstReply) record('idempotency', 'skip', 'the first reply was not a well-formed outcome');
-  else if (!again.ok || !againReply) record('idempotency', 'fail', `the repeated request got no well-formed outcome (${again.ok ? `HTTP ${again.status}` : probeProblem(again)})`);
+  else if (!again.ok || !againReply)
+    record('idempotency', 'fail', `the repeated request got no well-formed outcome (${again.ok ? `HTTP ${again.status}` : probeProblem(again)})`);
   else if (again.status !== first.status || againReply.outcome !== firstReply.outcome || againReply.details !== firstReply.details) {
     record('idempotency', 'fail', 'a repeated Idempotency-Key got a different reply: a validator retry could authorize the payment twice');
   } else {
@@ -373,13 +419,22 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
   const replies = probes.flatMap((p) => (p.ok ? [judgeBody(p.body).reply] : [])).filter((r): r is ValidationReply => r !== undefined);
   const echoes = replies.filter((r) => maskEchoedCardData(r.details, submitted).masked > 0).length;
   if (replies.length === 0) record('card-echo', 'skip', 'no well-formed outcome to check');
-  else if (echoes > 0) record('card-echo', 'fail', `${echoes} of ${replies.length} replies echo card data in their details (the validator masks it, but a service must never return card data)`);
+  else if (echoes > 0)
+    record(
+      'card-echo',
+      'fail',
+      `${echoes} of ${replies.length} replies echo card data in their details (the validator masks it, but a service must never return card data)`,
+    );
   else record('card-echo', 'pass', `none of ${replies.length} replies echo card data`);
 
   // 5. Limits over every reply.
   const tooLarge = probes.some((p) => !p.ok && p.failure === 'too-large');
   const largest = Math.max(0, ...probes.map((p) => (p.ok ? p.bytes : 0)));
-  record('reply-size', tooLarge ? 'fail' : 'pass', tooLarge ? `a reply was larger than ${CONFORMANCE_MAX_REPLY_BYTES} bytes` : `largest reply ${largest} bytes`);
+  record(
+    'reply-size',
+    tooLarge ? 'fail' : 'pass',
+    tooLarge ? `a reply was larger than ${CONFORMANCE_MAX_REPLY_BYTES} bytes` : `largest reply ${largest} bytes`,
+  );
   const timedOut = probes.some((p) => !p.ok && p.failure === 'timeout');
   const slowest = Math.max(0, ...probes.map((p) => p.elapsedMs));
   if (timedOut) record('reply-time', 'fail', `a reply did not arrive within ${options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS} ms`);

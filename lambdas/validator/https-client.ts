@@ -58,17 +58,7 @@ export interface ValidationClientOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export type FailureCode =
-  | 'refused'
-  | 'dns'
-  | 'connect-timeout'
-  | 'timeout'
-  | 'tls'
-  | 'too-large'
-  | 'connection-lost'
-  | 'bad-request'
-  | 'signing'
-  | 'network';
+export type FailureCode = 'refused' | 'dns' | 'connect-timeout' | 'timeout' | 'tls' | 'too-large' | 'connection-lost' | 'bad-request' | 'signing' | 'network';
 
 export type ExchangeResult =
   | { kind: 'reply'; status: number; body: string; attempts: number }
@@ -232,9 +222,12 @@ export function createValidationClient(options: ValidationClientOptions): Valida
         handshakeDone = true;
         clearTimeout(connectTimer);
       };
-      connectTimer = setTimeout(() => {
-        if (!handshakeDone) abandon('connect-timeout', true);
-      }, Math.max(1, Math.min(connectTimeoutMs, deadlineAt - Date.now())));
+      connectTimer = setTimeout(
+        () => {
+          if (!handshakeDone) abandon('connect-timeout', true);
+        },
+        Math.max(1, Math.min(connectTimeoutMs, deadlineAt - Date.now())),
+      );
       totalTimer = setTimeout(() => abandon('timeout', false), Math.max(1, deadlineAt - Date.now()));
 
       req.on('socket', (socket: Socket) => {

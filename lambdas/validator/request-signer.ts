@@ -35,7 +35,11 @@ export interface SigV4SignerOptions {
 type Bytes = string | ArrayBuffer | ArrayBufferView;
 
 const toBuffer = (data: Bytes): Buffer =>
-  typeof data === 'string' ? Buffer.from(data, 'utf8') : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
+  typeof data === 'string'
+    ? Buffer.from(data, 'utf8')
+    : ArrayBuffer.isView(data)
+      ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+      : Buffer.from(data);
 
 /** SHA-256 and HMAC-SHA-256 in the shape the signer expects. */
 class NodeSha256 {

@@ -72,7 +72,8 @@ export async function loadTrustMaterial(sources: TrustSources, readers: TrustRea
   const ca = async (): Promise<string | undefined> => {
     if (sources.caSecretArn !== undefined) {
       const pem = pemFrom(await read(settings.caSecretArn, () => readers.secretString(sources.caSecretArn as string)), 'caPem');
-      if (pem === undefined || !PEM_CERTIFICATE.test(pem)) throw new TrustMaterialError(settings.caSecretArn, 'does not hold PEM certificates (plain PEM or JSON {"caPem":"…"})');
+      if (pem === undefined || !PEM_CERTIFICATE.test(pem))
+        throw new TrustMaterialError(settings.caSecretArn, 'does not hold PEM certificates (plain PEM or JSON {"caPem":"…"})');
       return pem;
     }
     if (sources.caParameter !== undefined) {

@@ -18,7 +18,18 @@ export interface ConnectConfig {
 }
 
 /** Regions where Amazon Connect instances run (voice). */
-export const CONNECT_REGIONS = ['us-east-1', 'us-west-2', 'af-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-southeast-1', 'ap-southeast-2', 'ca-central-1', 'eu-central-1', 'eu-west-2'] as const;
+export const CONNECT_REGIONS = [
+  'us-east-1',
+  'us-west-2',
+  'af-south-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ca-central-1',
+  'eu-central-1',
+  'eu-west-2',
+] as const;
 const INSTANCE_ARN = /^arn:aws[a-z-]*:connect:([a-z0-9-]+):(\d{12}):instance\/[0-9a-f-]{36}$/;
 const QUEUE = /^(arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}\/queue\/)?[0-9a-f-]{36}$/;
 
@@ -37,16 +48,34 @@ export function readTelephony(node: Node, problems: string[]): TelephonyChoice {
 }
 
 /** Reads the Connect settings when the telephony choice includes Connect; adds every problem found. */
-export function readConnectConfig(node: Node, telephony: TelephonyChoice, where: { account: string; region: string }, problems: string[]): ConnectConfig | undefined {
+export function readConnectConfig(
+  node: Node,
+  telephony: TelephonyChoice,
+  where: { account: string; region: string },
+  problems: string[],
+): ConnectConfig | undefined {
   if (telephony === 'chime') return undefined;
   const instanceArn = text(node, 'connectInstanceArn');
   const match = instanceArn ? INSTANCE_ARN.exec(instanceArn) : null;
-  if (!instanceArn) problems.push('connectInstanceArn is required when telephony is connect or both (arn:aws:connect:<region>:<account>:instance/<id>; the stack never creates an instance)');
+  if (!instanceArn)
+    problems.push(
+      'connectInstanceArn is required when telephony is connect or both (arn:aws:connect:<region>:<account>:instance/<id>; the stack never creates an instance)',
+    );
   else if (!match) problems.push('connectInstanceArn must be an Amazon Connect instance ARN (arn:aws:connect:<region>:<account>:instance/<id>)');
-  else if (match[1] !== where.region || match[2] !== where.account) problems.push('connectInstanceArn must be in the stack\'s own account and region (Lambda integrations and the flow key are regional)');
-  if (!(CONNECT_REGIONS as readonly string[]).includes(where.region)) problems.push(`region must be one where Amazon Connect runs (${CONNECT_REGIONS.join(', ')}) when telephony is connect or both`);
+  else if (match[1] !== where.region || match[2] !== where.account)
+    problems.push("connectInstanceArn must be in the stack's own account and region (Lambda integrations and the flow key are regional)");
+  if (!(CONNECT_REGIONS as readonly string[]).includes(where.region))
+    problems.push(`region must be one where Amazon Connect runs (${CONNECT_REGIONS.join(', ')}) when telephony is connect or both`);
   const rawQueues: unknown = node.tryGetContext('connectAgentQueues');
-  const agentQueues = rawQueues === undefined || rawQueues === null || rawQueues === '' ? [] : Array.isArray(rawQueues) ? rawQueues.map(String) : String(rawQueues).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const agentQueues =
+    rawQueues === undefined || rawQueues === null || rawQueues === ''
+      ? []
+      : Array.isArray(rawQueues)
+        ? rawQueues.map(String)
+        : String(rawQueues)
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '');
   if (agentQueues.some((q) => !QUEUE.test(q))) problems.push('connectAgentQueues must be a comma-separated list of queue ARNs or queue ids of the instance');
   const whole = (key: string, fallback: number, min: number, max: number): number => {
     const raw = text(node, key);
@@ -61,5 +90,11 @@ export function readConnectConfig(node: Node, telephony: TelephonyChoice, where:
   const flowKeyValidDays = whole('connectFlowKeyValidDays', 365, 30, 3650);
   const flowKeyAlarmDays = whole('connectFlowKeyAlarmDays', 30, 7, 180);
   if (flowKeyAlarmDays >= flowKeyValidDays) problems.push('connectFlowKeyAlarmDays must be less than connectFlowKeyValidDays');
-  return { instanceArn: instanceArn ?? '', agentQueues, flowKeyGeneration: whole('connectFlowKeyGeneration', 1, 1, 1_000_000), flowKeyValidDays, flowKeyAlarmDays };
+  return {
+    instanceArn: instanceArn ?? '',
+    agentQueues,
+    flowKeyGeneration: whole('connectFlowKeyGeneration', 1, 1, 1_000_000),
+    flowKeyValidDays,
+    flowKeyAlarmDays,
+  };
 }

@@ -13,7 +13,18 @@ export const FLOW_LANGUAGE_VERSION = '2019-10-30';
 export const MAX_FLOW_CONTENT_CHARS = 256_000;
 /** Identifier rules from "Actions in the Amazon Connect Flow Language". */
 const IDENTIFIER_FORBIDDEN = /[%:()\\/=$,;[\]{}]/;
-const IDENTIFIER_RESERVED = new Set(['__proto__', 'constructor', '__defineGetter__', '__defineSetter__', 'toString', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', 'valueOf']);
+const IDENTIFIER_RESERVED = new Set([
+  '__proto__',
+  'constructor',
+  '__defineGetter__',
+  '__defineSetter__',
+  'toString',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  'valueOf',
+]);
 
 /** Error names a transition may route on. */
 export type FlowErrorType = 'NoMatchingError' | 'NoMatchingCondition' | 'InputTimeLimitExceeded';
@@ -192,10 +203,21 @@ export const updatePreviousContactParticipantState = (
   p: UpdatePreviousContactParticipantStateParameters,
   next: string,
   onFailure: string,
-): FlowAction<'UpdatePreviousContactParticipantState'> => action(id, 'UpdatePreviousContactParticipantState', { ...p }, { NextAction: next, Errors: onError(onFailure) });
+): FlowAction<'UpdatePreviousContactParticipantState'> =>
+  action(id, 'UpdatePreviousContactParticipantState', { ...p }, { NextAction: next, Errors: onError(onFailure) });
 
-export const updateContactRecordingBehavior = (id: string, p: UpdateContactRecordingBehaviorParameters, next: string, onFailure: string): FlowAction<'UpdateContactRecordingBehavior'> =>
-  action(id, 'UpdateContactRecordingBehavior', { RecordingBehavior: { ...p.RecordingBehavior, RecordedParticipants: [...p.RecordingBehavior.RecordedParticipants] } }, { NextAction: next, Errors: onError(onFailure) });
+export const updateContactRecordingBehavior = (
+  id: string,
+  p: UpdateContactRecordingBehaviorParameters,
+  next: string,
+  onFailure: string,
+): FlowAction<'UpdateContactRecordingBehavior'> =>
+  action(
+    id,
+    'UpdateContactRecordingBehavior',
+    { RecordingBehavior: { ...p.RecordingBehavior, RecordedParticipants: [...p.RecordingBehavior.RecordedParticipants] } },
+    { NextAction: next, Errors: onError(onFailure) },
+  );
 
 export const updateContactMediaStreamingBehavior = (
   id: string,
@@ -203,16 +225,30 @@ export const updateContactMediaStreamingBehavior = (
   next: string,
   onFailure: string,
 ): FlowAction<'UpdateContactMediaStreamingBehavior'> =>
-  action(id, 'UpdateContactMediaStreamingBehavior', { ...p, Participants: p.Participants.map((x) => ({ ...x, MediaDirections: [...x.MediaDirections] })) }, { NextAction: next, Errors: onError(onFailure) });
+  action(
+    id,
+    'UpdateContactMediaStreamingBehavior',
+    { ...p, Participants: p.Participants.map((x) => ({ ...x, MediaDirections: [...x.MediaDirections] })) },
+    { NextAction: next, Errors: onError(onFailure) },
+  );
 
-export const updateContactTextToSpeechVoice = (id: string, p: UpdateContactTextToSpeechVoiceParameters, next: string, onFailure: string): FlowAction<'UpdateContactTextToSpeechVoice'> =>
-  action(id, 'UpdateContactTextToSpeechVoice', { ...p }, { NextAction: next, Errors: onError(onFailure) });
+export const updateContactTextToSpeechVoice = (
+  id: string,
+  p: UpdateContactTextToSpeechVoiceParameters,
+  next: string,
+  onFailure: string,
+): FlowAction<'UpdateContactTextToSpeechVoice'> => action(id, 'UpdateContactTextToSpeechVoice', { ...p }, { NextAction: next, Errors: onError(onFailure) });
 
 export const storeCustomerInput = (id: string, p: StoreCustomerInputParameters, next: string, onFailure: string): FlowAction<'GetParticipantInput'> =>
   action(
     id,
     'GetParticipantInput',
-    { ...p, DTMFConfiguration: { ...p.DTMFConfiguration }, InputValidation: { CustomValidation: { ...p.InputValidation.CustomValidation } }, InputEncryption: { ...p.InputEncryption } },
+    {
+      ...p,
+      DTMFConfiguration: { ...p.DTMFConfiguration },
+      InputValidation: { CustomValidation: { ...p.InputValidation.CustomValidation } },
+      InputEncryption: { ...p.InputEncryption },
+    },
     { NextAction: next, Errors: onError(onFailure) },
   );
 
@@ -225,10 +261,27 @@ export const messageParticipant = (id: string, p: MessageParticipantParameters, 
 export const disconnectParticipant = (id: string): FlowAction<'DisconnectParticipant'> => action(id, 'DisconnectParticipant', {}, {});
 
 export const invokeLambdaFunction = (id: string, p: InvokeLambdaFunctionParameters, next: string, onFailure: string): FlowAction<'InvokeLambdaFunction'> =>
-  action(id, 'InvokeLambdaFunction', { ...p, ...(p.LambdaInvocationAttributes ? { LambdaInvocationAttributes: { ...p.LambdaInvocationAttributes } } : {}), ResponseValidation: { ...p.ResponseValidation } }, { NextAction: next, Errors: onError(onFailure) });
+  action(
+    id,
+    'InvokeLambdaFunction',
+    {
+      ...p,
+      ...(p.LambdaInvocationAttributes ? { LambdaInvocationAttributes: { ...p.LambdaInvocationAttributes } } : {}),
+      ResponseValidation: { ...p.ResponseValidation },
+    },
+    { NextAction: next, Errors: onError(onFailure) },
+  );
 
 export const compare = (id: string, p: CompareParameters, conditions: FlowCondition[], otherwise: string): FlowAction<'Compare'> =>
-  action(id, 'Compare', { ...p }, { Conditions: conditions.map((c) => ({ NextAction: c.NextAction, Condition: { ...c.Condition, Operands: [...c.Condition.Operands] } })), Errors: onError(otherwise, 'NoMatchingCondition') });
+  action(
+    id,
+    'Compare',
+    { ...p },
+    {
+      Conditions: conditions.map((c) => ({ NextAction: c.NextAction, Condition: { ...c.Condition, Operands: [...c.Condition.Operands] } })),
+      Errors: onError(otherwise, 'NoMatchingCondition'),
+    },
+  );
 
 // ---------------------------------------------------------------------------------------------
 // The document
@@ -244,13 +297,16 @@ export function flowProblems(doc: FlowDocument): string[] {
   const ids = new Set<string>();
   for (const a of doc.Actions) {
     if (a.Identifier.length === 0 || a.Identifier.length > 50) problems.push(`identifier ${a.Identifier} must be 1 to 50 characters`);
-    if (IDENTIFIER_FORBIDDEN.test(a.Identifier) || IDENTIFIER_RESERVED.has(a.Identifier)) problems.push(`identifier ${a.Identifier} uses a character or name the Flow language forbids`);
+    if (IDENTIFIER_FORBIDDEN.test(a.Identifier) || IDENTIFIER_RESERVED.has(a.Identifier))
+      problems.push(`identifier ${a.Identifier} uses a character or name the Flow language forbids`);
     if (ids.has(a.Identifier)) problems.push(`identifier ${a.Identifier} is used twice`);
     ids.add(a.Identifier);
     if (!FLOW_ACTION_TYPES.includes(a.Type)) problems.push(`action ${a.Identifier} has a type the builders do not know`);
   }
   if (!ids.has(doc.StartAction)) problems.push('the start action does not exist');
-  for (const a of doc.Actions) for (const target of transitionTargets(a.Transitions)) if (!ids.has(target)) problems.push(`action ${a.Identifier} leads to ${target}, which does not exist`);
+  for (const a of doc.Actions)
+    for (const target of transitionTargets(a.Transitions))
+      if (!ids.has(target)) problems.push(`action ${a.Identifier} leads to ${target}, which does not exist`);
   const content = JSON.stringify(doc);
   if (content.length > MAX_FLOW_CONTENT_CHARS) problems.push(`the flow is ${content.length} characters, more than ${MAX_FLOW_CONTENT_CHARS}`);
   return problems;

@@ -104,7 +104,12 @@ export function buildSecureInputFlow(props: SecureInputFlowProps): FlowDocument 
       onFailure,
     );
   const route = (id: string, steps: Partial<Record<NextStep, string>>, otherwise: string): FlowAction =>
-    compare(id, { ComparisonValue: NEXT_STEP }, Object.entries(steps).map(([step, target]) => equals(step, target as string)), otherwise);
+    compare(
+      id,
+      { ComparisonValue: NEXT_STEP },
+      Object.entries(steps).map(([step, target]) => equals(step, target as string)),
+      otherwise,
+    );
 
   const actions: FlowAction[] = [
     updateFlowLoggingBehavior(A.start, { FlowLoggingBehavior: 'Disabled' }, A.agentHold),
@@ -113,15 +118,32 @@ export function buildSecureInputFlow(props: SecureInputFlowProps): FlowDocument 
     invoke(A.claim, props.functions.claim, { [PARAM.operation]: OPERATION.claim }, A.claimRoute, A.unavailable),
     route(A.claimRoute, { pan: A.recordingOff }, A.refused),
     // Fail closed: if recording or streaming cannot be stopped, the session aborts before any card prompt.
-    updateContactRecordingBehavior(A.recordingOff, { RecordingBehavior: { RecordedParticipants: [], IVRRecordingBehavior: 'Disabled' } }, A.streamingOff, A.recordingFailed),
+    updateContactRecordingBehavior(
+      A.recordingOff,
+      { RecordingBehavior: { RecordedParticipants: [], IVRRecordingBehavior: 'Disabled' } },
+      A.streamingOff,
+      A.recordingFailed,
+    ),
     updateContactMediaStreamingBehavior(
       A.streamingOff,
       { MediaStreamingState: 'Disabled', Participants: [{ ParticipantType: 'Customer', MediaDirections: ['From', 'To'] }], MediaStreamType: 'Audio' },
       A.recordingSuspended,
       A.recordingFailed,
     ),
-    invoke(A.recordingFailed, props.functions.capture, { [PARAM.operation]: OPERATION.recordingFailed, [PARAM.state]: CAPTURE_STATE }, A.tell, A.unavailableAfterClaim),
-    invoke(A.recordingSuspended, props.functions.capture, { [PARAM.operation]: OPERATION.recordingSuspended, [PARAM.state]: CAPTURE_STATE }, A.formRoute, A.inputFailed),
+    invoke(
+      A.recordingFailed,
+      props.functions.capture,
+      { [PARAM.operation]: OPERATION.recordingFailed, [PARAM.state]: CAPTURE_STATE },
+      A.tell,
+      A.unavailableAfterClaim,
+    ),
+    invoke(
+      A.recordingSuspended,
+      props.functions.capture,
+      { [PARAM.operation]: OPERATION.recordingSuspended, [PARAM.state]: CAPTURE_STATE },
+      A.formRoute,
+      A.inputFailed,
+    ),
     compare(
       A.formRoute,
       { ComparisonValue: '$.External.formId' },
@@ -133,7 +155,12 @@ export function buildSecureInputFlow(props: SecureInputFlowProps): FlowDocument 
   props.forms.forEach((form, i) => {
     const fieldTargets = Object.fromEntries(FIELDS.map((f) => [f, formAction(i, f)])) as Record<CardField, string>;
     actions.push(
-      updateContactTextToSpeechVoice(formAction(i, 'voice'), { TextToSpeechVoice: form.ivr.voice, TextToSpeechEngine: form.ivr.engine === 'neural' ? 'Neural' : 'Standard' }, formAction(i, 'route'), A.inputFailed),
+      updateContactTextToSpeechVoice(
+        formAction(i, 'voice'),
+        { TextToSpeechVoice: form.ivr.voice, TextToSpeechEngine: form.ivr.engine === 'neural' ? 'Neural' : 'Standard' },
+        formAction(i, 'route'),
+        A.inputFailed,
+      ),
       route(formAction(i, 'route'), { ...fieldTargets, wait: A.holdMessage, done: A.tell }, A.inputFailed),
     );
     for (const field of FIELDS) {

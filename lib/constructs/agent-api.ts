@@ -14,7 +14,7 @@
  * client references the distribution, and nothing the distribution references (the HTTP API's endpoint, the
  * WebSocket API's id, the hosted UI domain) references the client.
  */
-import { CfnElement, Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigwv1 from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -103,8 +103,10 @@ const HTTPS_ORIGIN = /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
 export function cognitoDomainPrefixProblems(prefix: string, name = 'cognitoDomainPrefix'): string[] {
   if (Token.isUnresolved(prefix)) return [];
   const problems: string[] = [];
-  if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix)) problems.push(`${name} must be 1-63 lower-case letters, digits and dashes, not starting or ending with a dash`);
-  if (COGNITO_RESERVED.some((w) => prefix.toLowerCase().includes(w))) problems.push(`${name} must not contain ${COGNITO_RESERVED.join(', ')} (reserved by Cognito)`);
+  if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix))
+    problems.push(`${name} must be 1-63 lower-case letters, digits and dashes, not starting or ending with a dash`);
+  if (COGNITO_RESERVED.some((w) => prefix.toLowerCase().includes(w)))
+    problems.push(`${name} must not contain ${COGNITO_RESERVED.join(', ')} (reserved by Cognito)`);
   return problems;
 }
 
@@ -112,7 +114,10 @@ export function cognitoDomainPrefixProblems(prefix: string, name = 'cognitoDomai
 export function defaultCognitoDomainPrefix(stackName: string, account: string): string {
   let name = stackName.toLowerCase();
   for (const word of COGNITO_RESERVED) name = name.split(word).join('');
-  name = name.replace(/[^a-z0-9-]+/g, '-').replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '');
+  name = name
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^-+|-+$/g, '');
   const suffix = account.toLowerCase().replace(/[^a-z0-9]/g, '');
   const head = name.slice(0, Math.max(0, 62 - suffix.length)).replace(/-+$/, '');
   return [head, suffix].filter((p) => p !== '').join('-') || 'secure-ivr';
@@ -161,9 +166,11 @@ export class AgentApi extends Construct {
     const region = stack.region;
     this.logsKey = props.logsKey;
     const problems: string[] = [];
-    if (props.hostedUiUrl !== undefined && !Token.isUnresolved(props.hostedUiUrl) && !HTTPS_ORIGIN.test(props.hostedUiUrl)) problems.push('hostedUiUrl must be https://host[:port] with no path');
+    if (props.hostedUiUrl !== undefined && !Token.isUnresolved(props.hostedUiUrl) && !HTTPS_ORIGIN.test(props.hostedUiUrl))
+      problems.push('hostedUiUrl must be https://host[:port] with no path');
     if (props.hostedUiUrl !== undefined && props.cognitoDomainPrefix !== undefined) problems.push('give cognitoDomainPrefix or hostedUiUrl, not both');
-    if (props.hostedUiUrl === undefined && props.cognitoDomainPrefix === undefined && Token.isUnresolved(stack.account)) problems.push('cognitoDomainPrefix is required when the stack has no explicit account');
+    if (props.hostedUiUrl === undefined && props.cognitoDomainPrefix === undefined && Token.isUnresolved(stack.account))
+      problems.push('cognitoDomainPrefix is required when the stack has no explicit account');
     const domainPrefix = props.cognitoDomainPrefix ?? (Token.isUnresolved(stack.account) ? '' : defaultCognitoDomainPrefix(stack.stackName, stack.account));
     if (props.hostedUiUrl === undefined && domainPrefix !== '') problems.push(...cognitoDomainPrefixProblems(domainPrefix));
     if (problems.length > 0) throw new AgentApiPropsError(problems);
@@ -173,7 +180,14 @@ export class AgentApi extends Construct {
       new cognito.UserPool(this, 'AgentUserPool', {
         selfSignUpEnabled: false,
         signInAliases: { username: true, email: true },
-        passwordPolicy: { minLength: 14, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true, tempPasswordValidity: Duration.days(3) },
+        passwordPolicy: {
+          minLength: 14,
+          requireDigits: true,
+          requireLowercase: true,
+          requireUppercase: true,
+          requireSymbols: true,
+          tempPasswordValidity: Duration.days(3),
+        },
         // Every console user signs in with a TOTP app as the second factor; SMS is not offered (review item 10).
         mfa: cognito.Mfa.REQUIRED,
         mfaSecondFactor: { otp: true, sms: false },
@@ -216,7 +230,10 @@ export class AgentApi extends Construct {
       enableTokenRevocation: true,
     });
     this.userPoolClient.node.addValidation({
-      validate: () => (this.consoleUrls.length === 0 ? ['AgentApi: no console URL is registered for hosted sign-in; the console calls bindConsoleSignIn(url) (AgentConsole does)'] : []),
+      validate: () =>
+        this.consoleUrls.length === 0
+          ? ['AgentApi: no console URL is registered for hosted sign-in; the console calls bindConsoleSignIn(url) (AgentConsole does)']
+          : [],
     });
 
     const text = JSON.stringify(props.config);
@@ -256,10 +273,21 @@ export class AgentApi extends Construct {
       createDefaultStage: false,
       defaultAuthorizer: this.httpAuthorizer,
       ...(props.allowedOrigins && props.allowedOrigins.length > 0
-        ? { corsPreflight: { allowOrigins: props.allowedOrigins, allowHeaders: ['authorization', 'content-type'], allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST], maxAge: Duration.hours(1) } }
+        ? {
+            corsPreflight: {
+              allowOrigins: props.allowedOrigins,
+              allowHeaders: ['authorization', 'content-type'],
+              allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST],
+              maxAge: Duration.hours(1),
+            },
+          }
         : {}),
     });
-    this.httpApi.addRoutes({ path: '/api/{proxy+}', methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST], integration: new integrations.HttpLambdaIntegration('AgentApiIntegration', this.apiFunction) });
+    this.httpApi.addRoutes({
+      path: '/api/{proxy+}',
+      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST],
+      integration: new integrations.HttpLambdaIntegration('AgentApiIntegration', this.apiFunction),
+    });
     this.httpAccessLogs = new EncryptedLogGroup(this, 'HttpAccessLogs', { encryptionKey: props.logsKey });
     new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
@@ -288,7 +316,9 @@ export class AgentApi extends Construct {
       description: 'secure-ivr agent progress pushes',
       connectRouteOptions: {
         integration: socketIntegration,
-        authorizer: new authorizers.WebSocketLambdaAuthorizer('CognitoTokenAuthorizer', authorizerFunction, { identitySource: ['route.request.querystring.token'] }),
+        authorizer: new authorizers.WebSocketLambdaAuthorizer('CognitoTokenAuthorizer', authorizerFunction, {
+          identitySource: ['route.request.querystring.token'],
+        }),
       },
       disconnectRouteOptions: { integration: socketIntegration },
       defaultRouteOptions: { integration: socketIntegration },
@@ -307,8 +337,14 @@ export class AgentApi extends Construct {
       reason: 'P10: X-Ray tracing permissions have no resource-level scope.',
     });
     Validations.of(this).acknowledge(
-      { id: 'AwsSolutions-APIG4', reason: 'P24: The HTTP API has a JWT authorizer on every route; the WebSocket authorizes $connect (the only route that opens a connection).' },
-      { id: 'AwsSolutions-COG2', reason: 'P24: MFA is optional in the default pool so a contact center can enforce it through its federated identity provider.' },
+      {
+        id: 'AwsSolutions-APIG4',
+        reason: 'P24: The HTTP API has a JWT authorizer on every route; the WebSocket authorizes $connect (the only route that opens a connection).',
+      },
+      {
+        id: 'AwsSolutions-COG2',
+        reason: 'P24: MFA is optional in the default pool so a contact center can enforce it through its federated identity provider.',
+      },
       { id: 'AwsSolutions-COG8', reason: 'P24: the Cognito Plus feature plan (threat protection) is a per-deployment, paid choice.' },
       { id: 'AwsSolutions-COG3', reason: 'P24: Cognito threat protection is a paid feature chosen per deployment.' },
       { id: 'PCI.DSS.321-IAMNoInlinePolicy', reason: 'P10: one least-privilege inline policy per function role.' },
@@ -331,7 +367,8 @@ export class AgentApi extends Construct {
     this.webSocketStage.node.addDependency(account);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason: 'P18: the account-wide API Gateway logging role must be able to write any API’s log groups; only API Gateway can assume it and it holds no data access.',
+      reason:
+        'P18: the account-wide API Gateway logging role must be able to write any API’s log groups; only API Gateway can assume it and it holds no data access.',
     });
   }
 
@@ -353,7 +390,11 @@ export class AgentApi extends Construct {
       logsKey: this.logsKey,
     });
     audit.grantOutcomeRead(fn);
-    this.httpApi.addRoutes({ path: '/api/outcomes', methods: [apigw.HttpMethod.GET], integration: new integrations.HttpLambdaIntegration('FinanceApiIntegration', fn) });
+    this.httpApi.addRoutes({
+      path: '/api/outcomes',
+      methods: [apigw.HttpMethod.GET],
+      integration: new integrations.HttpLambdaIntegration('FinanceApiIntegration', fn),
+    });
     this.financeFunction = fn;
     return fn;
   }
@@ -363,7 +404,8 @@ export class AgentApi extends Construct {
    * sign-out URL, and returns what that console needs to sign agents in (its /config.json `signIn`).
    */
   public bindConsoleSignIn(consoleUrl: string): ConsoleSignInSettings {
-    if (!Token.isUnresolved(consoleUrl) && !/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/[^\s#?]*$/.test(consoleUrl)) throw new AgentApiPropsError(['the console URL must be an https:// URL without query or fragment']);
+    if (!Token.isUnresolved(consoleUrl) && !/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/[^\s#?]*$/.test(consoleUrl))
+      throw new AgentApiPropsError(['the console URL must be an https:// URL without query or fragment']);
     this.consoleUrls.push(consoleUrl);
     return {
       mode: 'cognito',

@@ -68,12 +68,32 @@ export function buildConsole(root = WEB_ROOT): string {
   const esbuild = require('esbuild') as typeof import('esbuild');
   const out = mkdtempSync(join(tmpdir(), 'secure-ivr-console-'));
   for (const dir of ['console', 'assets', 'finance']) mkdirSync(join(out, dir), { recursive: true });
-  esbuild.buildSync({ entryPoints: [join(root, 'src', 'console.ts')], bundle: true, format: 'esm', target: 'es2022', platform: 'browser', outfile: join(out, 'assets', 'console.js'), legalComments: 'none', minify: true, logLevel: 'silent' });
+  esbuild.buildSync({
+    entryPoints: [join(root, 'src', 'console.ts')],
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    platform: 'browser',
+    outfile: join(out, 'assets', 'console.js'),
+    legalComments: 'none',
+    minify: true,
+    logLevel: 'silent',
+  });
   copyFileSync(join(root, 'console.html'), join(out, 'console', 'index.html'));
   copyFileSync(join(root, 'styles.css'), join(out, 'assets', 'styles.css'));
   // The finance page: its HTML and CSS as they are, its script bundled with Chart.js; CloudFront serves it at /finance/index.html.
   for (const file of readdirSync(join(root, 'finance'))) copyFileSync(join(root, 'finance', file), join(out, 'finance', file));
-  esbuild.buildSync({ entryPoints: [join(root, 'src', 'finance.ts')], bundle: true, format: 'esm', target: 'es2022', platform: 'browser', outfile: join(out, 'finance', 'finance.js'), legalComments: 'none', minify: true, logLevel: 'silent' });
+  esbuild.buildSync({
+    entryPoints: [join(root, 'src', 'finance.ts')],
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    platform: 'browser',
+    outfile: join(out, 'finance', 'finance.js'),
+    legalComments: 'none',
+    minify: true,
+    logLevel: 'silent',
+  });
   writeFileSync(join(out, 'README.txt'), 'Built by lib/constructs/agent-console.ts at synth.\n');
   return out;
 }
@@ -99,15 +119,28 @@ export class AgentConsole extends Construct {
   public constructor(scope: Construct, id: string, props: AgentConsoleProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const problems = (props.embeddingOrigins ?? []).filter((o) => !ORIGIN.test(o)).map((o) => `embedding origin ${JSON.stringify(o.slice(0, 80))} must be https://host[:port] with no path`);
-    const bucketName = props.bucketName ?? `${stack.stackName}-console-${stack.account}-${stack.region}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63).replace(/-+$/, '');
+    const problems = (props.embeddingOrigins ?? [])
+      .filter((o) => !ORIGIN.test(o))
+      .map((o) => `embedding origin ${JSON.stringify(o.slice(0, 80))} must be https://host[:port] with no path`);
+    const bucketName =
+      props.bucketName ??
+      `${stack.stackName}-console-${stack.account}-${stack.region}`
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, '-')
+        .slice(0, 63)
+        .replace(/-+$/, '');
     if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucketName)) problems.push('bucketName must be 3-63 lower-case letters, digits and dashes');
     if (problems.length > 0) throw new AgentConsolePropsError(problems);
 
     // Static files only; old builds (non-current versions) expire after a day, the deployed one stays.
     // Named, so a retained bucket from a failed first deploy would block the retry ("already exists"):
     // retained on update and delete, removed when the create itself rolls back.
-    this.site = new SecureBucket(this, 'Site', { purpose: 'agent console files (static, no card data)', bucketName, expireObjects: false, removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
+    this.site = new SecureBucket(this, 'Site', {
+      purpose: 'agent console files (static, no card data)',
+      bucketName,
+      expireObjects: false,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
     // CloudFront standard logging writes with an ACL (awslogsdelivery), so this bucket keeps ACLs enabled.
     this.cdnLogs = new SecureBucket(this, 'CdnLogs', {
       purpose: 'agent console CloudFront access logs',
@@ -187,7 +220,10 @@ export class AgentConsole extends Construct {
     });
     this.allowThisDistribution();
     // CDK cannot edit an imported bucket's policy; allowThisDistribution writes it on the real bucket.
-    Annotations.of(this).acknowledgeWarning('@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac', 'The console bucket policy (AllowThisCloudFrontDistributionToRead) is written on the real bucket.');
+    Annotations.of(this).acknowledgeWarning(
+      '@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
+      'The console bucket policy (AllowThisCloudFrontDistributionToRead) is written on the real bucket.',
+    );
 
     this.deploymentLogs = new EncryptedLogGroup(this, 'DeploymentLogs', { encryptionKey: props.logsKey });
     this.deploymentRole = new iam.Role(this, 'DeploymentRole', {
@@ -201,26 +237,49 @@ export class AgentConsole extends Construct {
     // Registers this console as the app client's callback; the settings carry deploy-time values, which
     // jsonData resolves in the deployment (no cycle: nothing the distribution uses refers to the client).
     const signIn = props.api.bindConsoleSignIn(this.consoleUrl);
-    const settings = preBound(deploy.Source.jsonData('config.json', { webSocketUrl: props.api.webSocketUrl, signIn, embeddingOrigins: props.embeddingOrigins ?? [] }), this, sealedRole);
+    const settings = preBound(
+      deploy.Source.jsonData('config.json', { webSocketUrl: props.api.webSocketUrl, signIn, embeddingOrigins: props.embeddingOrigins ?? [] }),
+      this,
+      sealedRole,
+    );
     const policy = new iam.Policy(this, 'DeploymentPolicy', {
       roles: [this.deploymentRole],
       statements: [
-        new iam.PolicyStatement({ sid: 'ReadTheConsoleAssets', actions: ['s3:GetObject'], resources: [files.config, settings.config].map((c) => c.bucket.arnForObjects(c.zipObjectKey)) }),
+        new iam.PolicyStatement({
+          sid: 'ReadTheConsoleAssets',
+          actions: ['s3:GetObject'],
+          resources: [files.config, settings.config].map((c) => c.bucket.arnForObjects(c.zipObjectKey)),
+        }),
         new iam.PolicyStatement({ sid: 'ListTheConsoleBucket', actions: ['s3:ListBucket'], resources: [this.site.bucket.bucketArn] }),
-        new iam.PolicyStatement({ sid: 'WriteTheConsoleFiles', actions: ['s3:PutObject', 's3:DeleteObject'], resources: [this.site.bucket.arnForObjects('*')] }),
+        new iam.PolicyStatement({
+          sid: 'WriteTheConsoleFiles',
+          actions: ['s3:PutObject', 's3:DeleteObject'],
+          resources: [this.site.bucket.arnForObjects('*')],
+        }),
         new iam.PolicyStatement({
           sid: 'UseTheConsoleKeyThroughS3',
           actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
           resources: [this.site.key.keyArn],
           conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
         }),
-        new iam.PolicyStatement({ sid: 'InvalidateThisDistribution', actions: ['cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation'], resources: [this.distributionArn] }),
-        new iam.PolicyStatement({ sid: 'WriteItsOwnLogGroup', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.deploymentLogs.logGroup.logGroupArn] }),
+        new iam.PolicyStatement({
+          sid: 'InvalidateThisDistribution',
+          actions: ['cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation'],
+          resources: [this.distributionArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'WriteItsOwnLogGroup',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [this.deploymentLogs.logGroup.logGroupArn],
+        }),
       ],
     });
     const siteId = stack.getLogicalId(this.site.bucket.node.defaultChild as s3.CfnBucket);
     Validations.of(policy).acknowledge(
-      { id: `AwsSolutions-IAM5[Resource::<${siteId}.Arn>/*]`, reason: 'P24: the deployment replaces the console\u2019s static files (any key under the console bucket); it never reaches card data.' },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${siteId}.Arn>/*]`,
+        reason: 'P24: the deployment replaces the console\u2019s static files (any key under the console bucket); it never reaches card data.',
+      },
       { id: 'PCI.DSS.321-IAMNoInlinePolicy', reason: 'P10: one least-privilege policy for this one deployment role, created and deleted with it.' },
     );
     this.deployment = new deploy.BucketDeployment(this, 'ConsoleFiles', {
@@ -275,8 +334,15 @@ export class AgentConsole extends Construct {
     const provider = stack.node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
     if (provider) {
       Validations.of(provider).acknowledge(
-        { id: 'AwsSolutions-L1', reason: 'P24: CDK-managed BucketDeployment function; its Python runtime is chosen by CDK. It copies static console files and never touches card data.' },
-        { id: 'PCI.DSS.321-LambdaInsideVPC', reason: 'P24: CDK-managed BucketDeployment function; it copies static console files at deploy and never touches card data.' },
+        {
+          id: 'AwsSolutions-L1',
+          reason:
+            'P24: CDK-managed BucketDeployment function; its Python runtime is chosen by CDK. It copies static console files and never touches card data.',
+        },
+        {
+          id: 'PCI.DSS.321-LambdaInsideVPC',
+          reason: 'P24: CDK-managed BucketDeployment function; it copies static console files at deploy and never touches card data.',
+        },
         { id: 'PCI.DSS.321-LambdaConcurrency', reason: 'P24: CDK-managed BucketDeployment function; runs once per deploy, never on a call.' },
         { id: 'PCI.DSS.321-LambdaDLQ', reason: 'P24: CDK-managed BucketDeployment function; CloudFormation reports its failure and rolls the deploy back.' },
       );
@@ -284,7 +350,11 @@ export class AgentConsole extends Construct {
     Validations.of(this.distribution).acknowledge(
       { id: 'AwsSolutions-CFR1', reason: 'P24: Geo restriction is a per-deployment choice (agents may work from anywhere the contact center allows).' },
       { id: 'AwsSolutions-CFR2', reason: 'P24: AWS WAF is a per-deployment, paid choice; the console is static and every API route requires a JWT.' },
-      { id: 'AwsSolutions-CFR4', reason: 'P09: with the default *.cloudfront.net certificate CloudFront fixes the viewer TLS policy itself (a minimum protocol needs a custom domain and certificate, a per-deployment choice). HTTPS only, HSTS sent.' },
+      {
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'P09: with the default *.cloudfront.net certificate CloudFront fixes the viewer TLS policy itself (a minimum protocol needs a custom domain and certificate, a per-deployment choice). HTTPS only, HSTS sent.',
+      },
     );
     Validations.of(this.cdnLogs.bucket).acknowledge({
       id: 'PCI.DSS.321-S3BucketReplicationEnabled',

@@ -81,7 +81,21 @@ const EVENT_COLUMNS: glue.CfnTable.ColumnProperty[] = [
     type: 'struct<type:string,sessionId:string,callTransactionId:string,transactionId:string,actor:struct<kind:string,id:string>,component:string,requestId:string,at:string,success:boolean,details:map<string,string>>',
   },
 ];
-const OUTCOME_COLUMNS: glue.CfnTable.ColumnProperty[] = ['at', 'sessionId', 'transactionId', 'formId', 'workgroup', 'agentId', 'amount', 'currency', 'brand', 'last4', 'outcome', 'details', 'error'].map((name) => ({ name, type: 'string' }));
+const OUTCOME_COLUMNS: glue.CfnTable.ColumnProperty[] = [
+  'at',
+  'sessionId',
+  'transactionId',
+  'formId',
+  'workgroup',
+  'agentId',
+  'amount',
+  'currency',
+  'brand',
+  'last4',
+  'outcome',
+  'details',
+  'error',
+].map((name) => ({ name, type: 'string' }));
 
 export class AuditTrail extends Construct {
   public readonly bucket: s3.Bucket;
@@ -106,14 +120,24 @@ export class AuditTrail extends Construct {
     const retentionDays = props.retentionDays ?? MIN_PCI_RETENTION_DAYS;
     const resultDays = props.queryResultRetentionDays ?? 30;
     const problems: string[] = [];
-    if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 36500) problems.push('retentionDays must be a whole number of days from 1 to 36500');
+    if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 36500)
+      problems.push('retentionDays must be a whole number of days from 1 to 36500');
     if (!Number.isInteger(resultDays) || resultDays < 1) problems.push('queryResultRetentionDays must be a whole number of days, at least 1');
     if (problems.length > 0) throw new AuditTrailPropsError(problems);
-    if (retentionDays < MIN_PCI_RETENTION_DAYS) Annotations.of(this).addWarningV2('secure-ivr:audit-retention', `Audit retention of ${retentionDays} days is below the 365 days PCI DSS 10.5.1 requires.`);
+    if (retentionDays < MIN_PCI_RETENTION_DAYS)
+      Annotations.of(this).addWarningV2(
+        'secure-ivr:audit-retention',
+        `Audit retention of ${retentionDays} days is below the 365 days PCI DSS 10.5.1 requires.`,
+      );
     this.retentionDays = retentionDays;
     const stack = Stack.of(this);
 
-    this.key = new kms.Key(this, 'Key', { description: 'secure-ivr: audit trail and finance outcomes', enableKeyRotation: true, rotationPeriod: Duration.days(365), removalPolicy: RemovalPolicy.RETAIN });
+    this.key = new kms.Key(this, 'Key', {
+      description: 'secure-ivr: audit trail and finance outcomes',
+      enableKeyRotation: true,
+      rotationPeriod: Duration.days(365),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
 
     this.accessLogsBucket = createAccessLogsBucket(this, 'AccessLogs', Math.max(retentionDays, MIN_PCI_RETENTION_DAYS), RemovalPolicy.RETAIN);
 
@@ -189,7 +213,10 @@ export class AuditTrail extends Construct {
     });
 
     const databaseName = `${stack.stackName.toLowerCase().replace(/[^a-z0-9_]/g, '_')}_audit`;
-    this.database = new glue.CfnDatabase(this, 'Database', { catalogId: stack.account, databaseInput: { name: databaseName, description: 'secure-ivr audit trail and finance outcomes' } });
+    this.database = new glue.CfnDatabase(this, 'Database', {
+      catalogId: stack.account,
+      databaseInput: { name: databaseName, description: 'secure-ivr audit trail and finance outcomes' },
+    });
     const table = (cid: string, name: string, prefix: string, columns: glue.CfnTable.ColumnProperty[], description: string): glue.CfnTable => {
       const location = `s3://${this.bucket.bucketName}/${prefix}`;
       const t = new glue.CfnTable(this, cid, {
@@ -215,14 +242,23 @@ export class AuditTrail extends Construct {
             location,
             inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
             outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-            serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe', parameters: { 'ignore.malformed.json': 'true', 'case.insensitive': 'false' } },
+            serdeInfo: {
+              serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
+              parameters: { 'ignore.malformed.json': 'true', 'case.insensitive': 'false' },
+            },
           },
         },
       });
       t.addResourceDependency(this.database);
       return t;
     };
-    this.eventsTable = table('EventsTable', 'events', EVENTS_PREFIX, EVENT_COLUMNS, 'One hash-chained session event per row (verify chains with secure-ivr audit verify)');
+    this.eventsTable = table(
+      'EventsTable',
+      'events',
+      EVENTS_PREFIX,
+      EVENT_COLUMNS,
+      'One hash-chained session event per row (verify chains with secure-ivr audit verify)',
+    );
     this.outcomesTable = table('OutcomesTable', 'outcomes', OUTCOMES_PREFIX, OUTCOME_COLUMNS, 'One payment outcome per secure session');
 
     this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
@@ -264,13 +300,22 @@ export class AuditTrail extends Construct {
             stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${databaseName}/*` }),
           ],
         }),
-        new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:GetBucketLocation', 's3:ListBucket'], resources: [this.queryResultsBucket.bucketArn, this.queryResultsBucket.arnForObjects('results/*')] }),
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject', 's3:PutObject', 's3:GetBucketLocation', 's3:ListBucket'],
+          resources: [this.queryResultsBucket.bucketArn, this.queryResultsBucket.arnForObjects('results/*')],
+        }),
       ],
     });
     // The reader policies are children of this construct, not of the roles they attach to.
     Validations.of(this).acknowledge(
-      { id: `AwsSolutions-IAM5[Resource::arn:aws:glue:${stack.region}:${stack.account}:table/${databaseName}/*]`, reason: 'P20, 10.3.1: read-only Glue metadata of the two audit tables in this database.' },
-      { id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.queryResultsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/results/*]`, reason: 'P20: Athena writes and reads its own query results under results/ in the dedicated results bucket.' },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:aws:glue:${stack.region}:${stack.account}:table/${databaseName}/*]`,
+        reason: 'P20, 10.3.1: read-only Glue metadata of the two audit tables in this database.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.queryResultsBucket.node.defaultChild as s3.CfnBucket)}.Arn>/results/*]`,
+        reason: 'P20: Athena writes and reads its own query results under results/ in the dedicated results bucket.',
+      },
     );
     if (props.logsKey) {
       const digest = this.createDigests(props.logsKey);
@@ -316,9 +361,19 @@ export class AuditTrail extends Construct {
         new iam.PolicyStatement({ actions: ['kms:Sign'], resources: [key.keyArn], conditions: { ArnEquals: { 'lambda:SourceFunctionArn': fn.functionArn } } }),
       ],
     });
-    iam.Grant.addToPrincipal({ grantee: fn, actions: ['s3:GetObject'], resourceArns: [this.bucket.arnForObjects(`${EVENTS_PREFIX}*`), this.bucket.arnForObjects(`${DIGESTS_PREFIX}*`)] });
+    iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['s3:GetObject'],
+      resourceArns: [this.bucket.arnForObjects(`${EVENTS_PREFIX}*`), this.bucket.arnForObjects(`${DIGESTS_PREFIX}*`)],
+    });
     iam.Grant.addToPrincipal({ grantee: fn, actions: ['s3:PutObject'], resourceArns: [this.bucket.arnForObjects(`${DIGESTS_PREFIX}*`)] });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${EVENTS_PREFIX}*`, `${DIGESTS_PREFIX}*`] } } }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${EVENTS_PREFIX}*`, `${DIGESTS_PREFIX}*`] } },
+      }),
+    );
     this.grantKeyForWrites(fn);
     new events.Rule(this, 'DigestSchedule', {
       description: 'secure-ivr: sign the audit digest of the hour that just ended',
@@ -327,8 +382,14 @@ export class AuditTrail extends Construct {
     });
     const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
     Validations.of(role).acknowledge(
-      { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${EVENTS_PREFIX}*]`, reason: 'P20, 10.3.4: the digest function reads the event objects of the hour to sign their heads; read-only.' },
-      { id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${DIGESTS_PREFIX}*]`, reason: 'P20, 10.3.4: the digest function reads the previous digest and writes new digests only (If-None-Match, no overwrite).' },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${EVENTS_PREFIX}*]`,
+        reason: 'P20, 10.3.4: the digest function reads the event objects of the hour to sign their heads; read-only.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${DIGESTS_PREFIX}*]`,
+        reason: 'P20, 10.3.4: the digest function reads the previous digest and writes new digests only (If-None-Match, no overwrite).',
+      },
     );
     new iam.ManagedPolicy(this, 'AuditorDigestKeyPolicy', {
       roles: [this.auditorRole],
@@ -364,7 +425,11 @@ export class AuditTrail extends Construct {
     iam.Grant.addToPrincipal({ grantee: fn, actions: ['s3:PutObject'], resourceArns: [this.bucket.arnForObjects(`${EVENTS_PREFIX}*`)] });
     iam.Grant.addToPrincipal({ grantee: fn, actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resourceArns: [this.chainTable.tableArn] });
     this.grantKeyForWrites(fn);
-    this.acknowledgePrefix(fn.grantPrincipal, EVENTS_PREFIX, 'P16, P20: the function may only put new event objects under events/ (keys are per session and sequence, so the prefix needs a wildcard); it cannot read, overwrite a locked version or delete.');
+    this.acknowledgePrefix(
+      fn.grantPrincipal,
+      EVENTS_PREFIX,
+      'P16, P20: the function may only put new event objects under events/ (keys are per session and sequence, so the prefix needs a wildcard); it cannot read, overwrite a locked version or delete.',
+    );
   }
 
   /**
@@ -381,7 +446,11 @@ export class AuditTrail extends Construct {
   public grantOutcomeWrite(fn: iam.IGrantable): void {
     iam.Grant.addToPrincipal({ grantee: fn, actions: ['s3:PutObject'], resourceArns: [this.bucket.arnForObjects(`${OUTCOMES_PREFIX}*`)] });
     this.grantKeyForWrites(fn);
-    this.acknowledgePrefix(fn.grantPrincipal, OUTCOMES_PREFIX, 'P16, P20: End/Abort may only put outcome objects under outcomes/ (one key per session, so the prefix needs a wildcard).');
+    this.acknowledgePrefix(
+      fn.grantPrincipal,
+      OUTCOMES_PREFIX,
+      'P16, P20: End/Abort may only put outcome objects under outcomes/ (one key per session, so the prefix needs a wildcard).',
+    );
   }
 
   /**
@@ -392,7 +461,11 @@ export class AuditTrail extends Construct {
     fn.addEnvironment(AUDIT_ENV.bucket, this.bucket.bucketName);
     iam.Grant.addToPrincipal({ grantee: fn, actions: ['s3:GetObject'], resourceArns: [this.bucket.arnForObjects(`${OUTCOMES_PREFIX}*`)] });
     fn.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${OUTCOMES_PREFIX}*`] } } }),
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${OUTCOMES_PREFIX}*`] } },
+      }),
     );
     iam.Grant.addToPrincipal({
       grantee: fn,
@@ -400,7 +473,11 @@ export class AuditTrail extends Construct {
       resourceArns: [this.key.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
     });
-    this.acknowledgePrefix(fn.grantPrincipal, OUTCOMES_PREFIX, 'P20, 10.3.1: the finance API reads outcome objects (one per session) and nothing else in the bucket.');
+    this.acknowledgePrefix(
+      fn.grantPrincipal,
+      OUTCOMES_PREFIX,
+      'P20, 10.3.1: the finance API reads outcome objects (one per session) and nothing else in the bucket.',
+    );
   }
 
   /** The IAM5 finding for `<bucket>/<prefix>*`, acknowledged on the principal that holds it. */
@@ -425,6 +502,9 @@ export class AuditTrail extends Construct {
       id: 'PCI.DSS.321-S3BucketReplicationEnabled',
       reason: 'P20: Object Lock COMPLIANCE plus versioning make the trail immutable in place; cross-region replication is an open decision in pci.md.',
     });
-    Validations.of(this.queryResultsBucket).acknowledge({ id: 'PCI.DSS.321-S3BucketReplicationEnabled', reason: 'P20: Athena results are transient copies, expired after the configured days.' });
+    Validations.of(this.queryResultsBucket).acknowledge({
+      id: 'PCI.DSS.321-S3BucketReplicationEnabled',
+      reason: 'P20: Athena results are transient copies, expired after the configured days.',
+    });
   }
 }

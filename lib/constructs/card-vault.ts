@@ -88,7 +88,11 @@ export class CardVault extends Construct {
 
     this.key.addToResourcePolicy(this.denyAllBut('DenyDecryptExceptOpeners', ['kms:Decrypt'], this.openers));
     this.key.addToResourcePolicy(
-      this.denyAllBut('DenyDataKeysExceptSealers', ['kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:GenerateDataKeyPair', 'kms:GenerateDataKeyPairWithoutPlaintext'], this.sealers),
+      this.denyAllBut(
+        'DenyDataKeysExceptSealers',
+        ['kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:GenerateDataKeyPair', 'kms:GenerateDataKeyPairWithoutPlaintext'],
+        this.sealers,
+      ),
     );
     this.node.addValidation({
       validate: () => [

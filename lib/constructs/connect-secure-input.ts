@@ -90,29 +90,56 @@ export class ConnectSecureInput extends Construct {
     const instanceArn = props.instanceArn;
     const sessionTable = { [ENV.sessionTable]: props.sessions.table.tableName };
     const fn = (name: string, entry: string, description: string, environment: Record<string, string>, timeout = Duration.seconds(8)): PciFunction =>
-      new PciFunction(this, name, { entry, serviceName: `secure-ivr-connect-${name.replace(/Function$/, '').toLowerCase()}`, description, logsKey: props.logsKey, environment, timeout, memorySize: 512 });
+      new PciFunction(this, name, {
+        entry,
+        serviceName: `secure-ivr-connect-${name.replace(/Function$/, '').toLowerCase()}`,
+        description,
+        logsKey: props.logsKey,
+        environment,
+        timeout,
+        memorySize: 512,
+      });
 
     // ----- the flow's functions
     const language = { CONNECT_DEFAULT_LANGUAGE: props.defaultLanguage ?? props.forms.forms[0]?.ivr.language ?? 'en-US' };
-    this.claimFunction = fn('ClaimFunction', 'lambdas/telephony/connect/claim-handler.ts', 'Connect secure flow: claims the agent\'s pending request and starts the session', {
-      ...sessionTable,
-      ...language,
-      [ENV.stateMachineArn]: props.stateMachineArn,
+    this.claimFunction = fn(
+      'ClaimFunction',
+      'lambdas/telephony/connect/claim-handler.ts',
+      "Connect secure flow: claims the agent's pending request and starts the session",
+      {
+        ...sessionTable,
+        ...language,
+        [ENV.stateMachineArn]: props.stateMachineArn,
+      },
+    );
+    this.flowKeySecretKey = new kms.Key(this, 'FlowKeySecretKey', {
+      description: 'secure-ivr: Connect flow key secret',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.flowKeySecretKey = new kms.Key(this, 'FlowKeySecretKey', { description: 'secure-ivr: Connect flow key secret', enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
     this.flowKeySecret = new secretsmanager.Secret(this, 'FlowKeySecret', {
       description: 'secure-ivr: private key of the Connect flow security key (read by the capture function only)',
       encryptionKey: this.flowKeySecretKey,
     });
-    this.captureFunction = fn('CaptureFunction', 'lambdas/telephony/connect/capture-handler.ts', 'Connect secure flow: decrypts each stored field, checks it and seals it into the vault', {
-      ...sessionTable,
-      ...language,
-      [ENV.vaultTable]: props.vault.table.tableName,
-      [ENV.vaultKeyArn]: props.vault.key.keyArn,
-      [ENV.vaultTtlSeconds]: String(props.vaultTtlSeconds),
-      [CONNECT_ENV.flowKeySecretArn]: this.flowKeySecret.secretArn,
-    });
-    this.statusFunction = fn('StatusFunction', 'lambdas/telephony/connect/status-handler.ts', 'Connect secure flow: waits (bounded) for the session outcome the caller hears', { ...sessionTable, ...language });
+    this.captureFunction = fn(
+      'CaptureFunction',
+      'lambdas/telephony/connect/capture-handler.ts',
+      'Connect secure flow: decrypts each stored field, checks it and seals it into the vault',
+      {
+        ...sessionTable,
+        ...language,
+        [ENV.vaultTable]: props.vault.table.tableName,
+        [ENV.vaultKeyArn]: props.vault.key.keyArn,
+        [ENV.vaultTtlSeconds]: String(props.vaultTtlSeconds),
+        [CONNECT_ENV.flowKeySecretArn]: this.flowKeySecret.secretArn,
+      },
+    );
+    this.statusFunction = fn(
+      'StatusFunction',
+      'lambdas/telephony/connect/status-handler.ts',
+      'Connect secure flow: waits (bounded) for the session outcome the caller hears',
+      { ...sessionTable, ...language },
+    );
     this.flowFunctions = [this.claimFunction, this.captureFunction, this.statusFunction];
 
     for (const f of this.flowFunctions) props.sessions.grantReadWrite(f);
@@ -125,23 +152,43 @@ export class ConnectSecureInput extends Construct {
     iam.Grant.addToPrincipal({ grantee: this.claimFunction, actions: ['states:DescribeExecution'], resourceArns: [executions] });
     Validations.of(this.claimFunction.functionRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${executions}]`,
-      reason: 'P10: DescribeExecution on the session state machine\'s own executions only; each is named after a session id, known only when the claim starts it.',
+      reason:
+        "P10: DescribeExecution on the session state machine's own executions only; each is named after a session id, known only when the claim starts it.",
     });
     this.restrictSecretToCapture();
 
     // Connect may invoke them only from this instance of this account, and only once associated.
     this.flowFunctions.forEach((f, i) => {
-      f.addPermission('InvokeFromConnectInstance', { principal: new iam.ServicePrincipal('connect.amazonaws.com'), sourceArn: instanceArn, sourceAccount: stack.account, action: 'lambda:InvokeFunction' });
-      new connect.CfnIntegrationAssociation(this, `LambdaIntegration${i}`, { instanceId: instanceArn, integrationType: 'LAMBDA_FUNCTION', integrationArn: f.functionArn });
+      f.addPermission('InvokeFromConnectInstance', {
+        principal: new iam.ServicePrincipal('connect.amazonaws.com'),
+        sourceArn: instanceArn,
+        sourceAccount: stack.account,
+        action: 'lambda:InvokeFunction',
+      });
+      new connect.CfnIntegrationAssociation(this, `LambdaIntegration${i}`, {
+        instanceId: instanceArn,
+        integrationType: 'LAMBDA_FUNCTION',
+        integrationArn: f.functionArn,
+      });
     });
 
     // ----- a caller who hangs up inside the flow (no function runs then): contact events
-    this.contactEventsFunction = fn('ContactEventsFunction', 'lambdas/telephony/connect/contact-events.ts', 'Connect: fails the session of a caller who hung up inside the secure flow', { ...sessionTable }, Duration.seconds(10));
+    this.contactEventsFunction = fn(
+      'ContactEventsFunction',
+      'lambdas/telephony/connect/contact-events.ts',
+      'Connect: fails the session of a caller who hung up inside the secure flow',
+      { ...sessionTable },
+      Duration.seconds(10),
+    );
     props.sessions.grantReadWrite(this.contactEventsFunction);
     props.grantTaskResponse(this.contactEventsFunction);
     new events.Rule(this, 'CallerHungUp', {
       description: 'secure-ivr: DISCONNECTED contact events of the instance',
-      eventPattern: { source: ['aws.connect'], detailType: ['Amazon Connect Contact Event'], detail: { instanceArn: [instanceArn], eventType: ['DISCONNECTED'] } },
+      eventPattern: {
+        source: ['aws.connect'],
+        detailType: ['Amazon Connect Contact Event'],
+        detail: { instanceArn: [instanceArn], eventType: ['DISCONNECTED'] },
+      },
       targets: [new targets.LambdaFunction(this.contactEventsFunction)],
     });
 
@@ -154,14 +201,23 @@ export class ConnectSecureInput extends Construct {
       timeout: Duration.minutes(2),
       memorySize: 1024,
     });
-    iam.Grant.addToPrincipal({ grantee: flowKeyFunction, actions: ['connect:AssociateSecurityKey', 'connect:DisassociateSecurityKey'], resourceArns: [instanceArn] });
+    iam.Grant.addToPrincipal({
+      grantee: flowKeyFunction,
+      actions: ['connect:AssociateSecurityKey', 'connect:DisassociateSecurityKey'],
+      resourceArns: [instanceArn],
+    });
     // Write only: a new version becomes AWSCURRENT, the old one AWSPREVIOUS. It never reads the secret.
     iam.Grant.addToPrincipal({ grantee: flowKeyFunction, actions: ['secretsmanager:PutSecretValue'], resourceArns: [this.flowKeySecret.secretArn] });
     this.flowKeySecretKey.grant(flowKeyFunction, 'kms:GenerateDataKey');
     this.flowKey = new CustomResource(this, 'FlowKey', {
       serviceToken: flowKeyFunction.functionArn,
       resourceType: 'Custom::ConnectFlowKey',
-      properties: { InstanceArn: instanceArn, SecretArn: this.flowKeySecret.secretArn, Generation: String(props.flowKeyGeneration ?? 1), ValidDays: String(props.flowKeyValidDays ?? 365) },
+      properties: {
+        InstanceArn: instanceArn,
+        SecretArn: this.flowKeySecret.secretArn,
+        Generation: String(props.flowKeyGeneration ?? 1),
+        ValidDays: String(props.flowKeyValidDays ?? 365),
+      },
     });
 
     // ----- hours, queue, flow, quick connect
@@ -170,7 +226,11 @@ export class ConnectSecureInput extends Construct {
       name: `${stack.stackName}-secure-input-24x7`,
       description: 'secure-ivr: the secure-input queue is always open',
       timeZone: 'UTC',
-      config: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'].map((day) => ({ day, startTime: { hours: 0, minutes: 0 }, endTime: { hours: 0, minutes: 0 } })),
+      config: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'].map((day) => ({
+        day,
+        startTime: { hours: 0, minutes: 0 },
+        endTime: { hours: 0, minutes: 0 },
+      })),
     });
     this.queue = new connect.CfnQueue(this, 'SecureInputQueue', {
       instanceArn,
@@ -184,10 +244,20 @@ export class ConnectSecureInput extends Construct {
       ...(props.defaultLanguage ? { fallbackLanguage: props.defaultLanguage } : {}),
     };
     // Checked at synth with values as long as the real ones can be (the real ones are known only at deploy).
-    const longest = flowContent(buildSecureInputFlow({ ...flowProps, functions: { claim: LONGEST.arn, capture: LONGEST.arn, status: LONGEST.arn }, securityKey: { keyId: LONGEST.keyId, certificatePem: LONGEST.certificate } }));
-    if (longest.length > MAX_FLOW_CONTENT_CHARS) throw new Error(`The secure-input flow would be ${longest.length} characters, more than Connect's ${MAX_FLOW_CONTENT_CHARS}; use fewer forms.`);
+    const longest = flowContent(
+      buildSecureInputFlow({
+        ...flowProps,
+        functions: { claim: LONGEST.arn, capture: LONGEST.arn, status: LONGEST.arn },
+        securityKey: { keyId: LONGEST.keyId, certificatePem: LONGEST.certificate },
+      }),
+    );
+    if (longest.length > MAX_FLOW_CONTENT_CHARS)
+      throw new Error(`The secure-input flow would be ${longest.length} characters, more than Connect's ${MAX_FLOW_CONTENT_CHARS}; use fewer forms.`);
     // The certificate arrives JSON-escaped from the custom resource, so the flow stays valid JSON with it inside.
-    const flow = buildSecureInputFlow({ ...flowProps, securityKey: { keyId: this.flowKey.getAttString('KeyId'), certificatePem: this.flowKey.getAttString('CertificatePemJson') } });
+    const flow = buildSecureInputFlow({
+      ...flowProps,
+      securityKey: { keyId: this.flowKey.getAttString('KeyId'), certificatePem: this.flowKey.getAttString('CertificatePemJson') },
+    });
     this.contactFlow = new connect.CfnContactFlow(this, 'SecureInputFlow', {
       instanceArn,
       name: `${stack.stackName}-secure-input`,
@@ -200,7 +270,10 @@ export class ConnectSecureInput extends Construct {
       instanceArn,
       name: 'Secure Input',
       description: 'secure-ivr: send the caller to the secure payment line (you stay on the call, on hold)',
-      quickConnectConfig: { quickConnectType: 'QUEUE', queueConfig: { contactFlowArn: this.contactFlow.attrContactFlowArn, queueArn: this.queue.attrQueueArn } },
+      quickConnectConfig: {
+        quickConnectType: 'QUEUE',
+        queueConfig: { contactFlowArn: this.contactFlow.attrContactFlowArn, queueArn: this.queue.attrQueueArn },
+      },
     });
     if ((props.agentQueues ?? []).length > 0) this.associateWithAgentQueues(instanceArn, props.agentQueues ?? [], props.logsKey);
 
@@ -212,8 +285,16 @@ export class ConnectSecureInput extends Construct {
       logsKey: props.logsKey,
       environment: { FLOW_KEY_NOT_AFTER: this.flowKey.getAttString('NotAfter') },
     });
-    iam.Grant.addToPrincipal({ grantee: expiryFunction, actions: ['cloudwatch:PutMetricData'], resourceArns: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } } });
-    Validations.of(expiryFunction.functionRole).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: 'P10: cloudwatch:PutMetricData has no resource-level permission; the grant is limited to the SecureIvr/Connect namespace by condition.' });
+    iam.Grant.addToPrincipal({
+      grantee: expiryFunction,
+      actions: ['cloudwatch:PutMetricData'],
+      resourceArns: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+    });
+    Validations.of(expiryFunction.functionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'P10: cloudwatch:PutMetricData has no resource-level permission; the grant is limited to the SecureIvr/Connect namespace by condition.',
+    });
     new events.Rule(this, 'DailyExpiryCheck', { schedule: events.Schedule.rate(Duration.days(1)), targets: [new targets.LambdaFunction(expiryFunction)] });
     this.flowKeyExpiryAlarm = new cloudwatch.Alarm(this, 'FlowKeyExpiryAlarm', {
       alarmDescription: `The Connect flow key certificate expires within ${props.flowKeyAlarmDays ?? 30} days (or the daily check stopped): rotate it with -c connectFlowKeyGeneration=<next> and cdk deploy.`,
@@ -234,7 +315,11 @@ export class ConnectSecureInput extends Construct {
       applicationSourceConfig: { externalUrlConfig: { accessUrl: props.consoleUrl } },
       permissions: ['User.Details.View', 'Contact.Details.View'],
     });
-    new connect.CfnIntegrationAssociation(this, 'AgentWorkspaceAppAssociation', { instanceId: instanceArn, integrationType: 'APPLICATION', integrationArn: this.agentApplication.attrApplicationArn });
+    new connect.CfnIntegrationAssociation(this, 'AgentWorkspaceAppAssociation', {
+      instanceId: instanceArn,
+      integrationType: 'APPLICATION',
+      integrationArn: this.agentApplication.attrApplicationArn,
+    });
   }
 
   /** Sends the expiry alarm to the operations topic. */
@@ -259,8 +344,16 @@ export class ConnectSecureInput extends Construct {
       }),
     );
     Validations.of(this.flowKeySecret).acknowledge(
-      { id: 'AwsSolutions-SMG4', reason: 'P08: the flow key rotates through Connect\'s second security-key slot (-c connectFlowKeyGeneration), not by a Secrets Manager rotation function; an alarm warns before the certificate expires.' },
-      { id: 'PCI.DSS.321-SecretsManagerRotationEnabled', reason: 'P08: rotated through Connect\'s second security-key slot by the flow-key custom resource (-c connectFlowKeyGeneration); an alarm warns before expiry.' },
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          "P08: the flow key rotates through Connect's second security-key slot (-c connectFlowKeyGeneration), not by a Secrets Manager rotation function; an alarm warns before the certificate expires.",
+      },
+      {
+        id: 'PCI.DSS.321-SecretsManagerRotationEnabled',
+        reason:
+          "P08: rotated through Connect's second security-key slot by the flow-key custom resource (-c connectFlowKeyGeneration); an alarm warns before expiry.",
+      },
     );
   }
 
@@ -268,7 +361,7 @@ export class ConnectSecureInput extends Construct {
     const provider = new PciFunction(this, 'QuickConnectQueuesProviderFunction', {
       entry: 'lambdas/telephony/connect/provisioning/queue-quick-connects.ts',
       serviceName: 'secure-ivr-connect-quick-connect-queues',
-      description: 'Custom resource: shows the Secure Input quick connect in the agents\' queues',
+      description: "Custom resource: shows the Secure Input quick connect in the agents' queues",
       logsKey,
       timeout: Duration.minutes(1),
     });
@@ -280,7 +373,7 @@ export class ConnectSecureInput extends Construct {
     Validations.of(provider.functionRole).acknowledge(
       {
         id: `AwsSolutions-IAM5[Resource::${instanceArn}/queue/*]`,
-        reason: 'P10: the agents\' queues of this one instance (named in configuration); the function runs only at deploy time and never sees card data.',
+        reason: "P10: the agents' queues of this one instance (named in configuration); the function runs only at deploy time and never sees card data.",
       },
       {
         id: `AwsSolutions-IAM5[Resource::${instanceArn}/transfer-destination/*]`,

@@ -45,7 +45,9 @@ export class OperationsDashboard extends Construct {
   public constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
     const { services } = props;
     const all = [services.begin, services.sma, services.validate, ...services.outcomes, ...services.auditWriters];
-    const problems = all.filter((s) => !SAFE_DIMENSION_VALUE.test(s)).map(() => 'service names must be letters, dashes and underscores (they are metric dimensions)');
+    const problems = all
+      .filter((s) => !SAFE_DIMENSION_VALUE.test(s))
+      .map(() => 'service names must be letters, dashes and underscores (they are metric dimensions)');
     if (services.outcomes.length === 0 || services.auditWriters.length === 0) problems.push('outcomes and auditWriters must each name at least one service');
     if (problems.length > 0) throw new OperationsDashboardPropsError([...new Set(problems)]);
     super(scope, id);
@@ -63,9 +65,7 @@ export class OperationsDashboard extends Construct {
       dashboardName: props.dashboardName ?? `${Stack.of(this).stackName}-operations`,
       defaultInterval: Duration.hours(24),
     });
-    this.dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Security-control alarms', alarms: [...props.alarms], width: 24, height: 4 }),
-    );
+    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Security-control alarms', alarms: [...props.alarms], width: 24, height: 4 }));
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Secure sessions started and their outcomes',

@@ -122,7 +122,8 @@ export class PciFunction extends NodejsFunction {
     Validations.of(role).acknowledge(
       {
         id: 'PCI.DSS.321-IAMNoInlinePolicy',
-        reason: 'P10: the inline policy is this one function\'s least-privilege grant (one role per function, resources scoped to single tables/keys/log group); it lives and dies with the role.',
+        reason:
+          "P10: the inline policy is this one function's least-privilege grant (one role per function, resources scoped to single tables/keys/log group); it lives and dies with the role.",
       },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -132,7 +133,8 @@ export class PciFunction extends NodejsFunction {
     Validations.of(this).acknowledge(
       {
         id: 'PCI.DSS.321-LambdaInsideVPC',
-        reason: 'P10: open decision in pci.md; the function has no inbound network path, calls AWS APIs over TLS and the validator only the merchant HTTPS endpoint with verified certificates (P09).',
+        reason:
+          'P10: open decision in pci.md; the function has no inbound network path, calls AWS APIs over TLS and the validator only the merchant HTTPS endpoint with verified certificates (P09).',
       },
       {
         id: 'AwsSolutions-L1',

@@ -108,7 +108,8 @@ export class RedactionService extends Construct {
       problems.push(...error.problems.map((p) => `config: ${p}`));
     }
     const configJson = JSON.stringify(config);
-    if (Buffer.byteLength(configJson) > MAX_CONFIG_ENV_BYTES) problems.push(`config is larger than ${MAX_CONFIG_ENV_BYTES} bytes once serialised (Lambda environment limit)`);
+    if (Buffer.byteLength(configJson) > MAX_CONFIG_ENV_BYTES)
+      problems.push(`config is larger than ${MAX_CONFIG_ENV_BYTES} bytes once serialised (Lambda environment limit)`);
     const retention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     if (retention < MIN_LOG_RETENTION_DAYS) problems.push(`logRetention must be at least ${MIN_LOG_RETENTION_DAYS} days (PCI DSS 10.5.1)`);
     if (problems.length > 0) throw new RedactionServicePropsError(problems);

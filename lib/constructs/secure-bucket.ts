@@ -97,7 +97,8 @@ export class SecureBucket extends Construct {
     });
     Validations.of(this.bucket).acknowledge({
       id: 'PCI.DSS.321-S3BucketReplicationEnabled',
-      reason: 'P20: open decision in pci.md; a replica would be one more copy of call audio in scope. Versioning plus retention lifecycle covers accidental loss.',
+      reason:
+        'P20: open decision in pci.md; a replica would be one more copy of call audio in scope. Versioning plus retention lifecycle covers accidental loss.',
     });
   }
 }
@@ -120,8 +121,14 @@ export function createAccessLogsBucket(scope: Construct, id: string, retentionDa
   Validations.of(bucket).acknowledge(
     { id: 'AwsSolutions-S1', reason: 'P20: this is the access-log target itself; logging it to itself would loop.' },
     { id: 'PCI.DSS.321-S3BucketLoggingEnabled', reason: 'P20: this is the access-log target itself; logging it to itself would loop.' },
-    { id: 'PCI.DSS.321-S3DefaultEncryptionKMS', reason: 'P18: S3 server access log delivery supports only SSE-S3 on the target bucket; it holds request metadata, never card data.' },
-    { id: 'PCI.DSS.321-S3BucketReplicationEnabled', reason: 'P20: open decision in pci.md; access logs stay in one region with versioning and a year-long lifecycle.' },
+    {
+      id: 'PCI.DSS.321-S3DefaultEncryptionKMS',
+      reason: 'P18: S3 server access log delivery supports only SSE-S3 on the target bucket; it holds request metadata, never card data.',
+    },
+    {
+      id: 'PCI.DSS.321-S3BucketReplicationEnabled',
+      reason: 'P20: open decision in pci.md; access logs stay in one region with versioning and a year-long lifecycle.',
+    },
   );
   return bucket;
 }

@@ -73,7 +73,11 @@ export class SessionAlarms extends Construct {
     };
 
     const period = Duration.minutes(1);
-    add('ExecutionsFailed', props.stateMachine.metricFailed({ period, statistic: 'Sum' }), 'A secure session execution failed (Abort itself failed or a state errored outside a Catch).');
+    add(
+      'ExecutionsFailed',
+      props.stateMachine.metricFailed({ period, statistic: 'Sum' }),
+      'A secure session execution failed (Abort itself failed or a state errored outside a Catch).',
+    );
     add('ExecutionsTimedOut', props.stateMachine.metricTimedOut({ period, statistic: 'Sum' }), 'A secure session execution timed out.');
     for (const [name, fn] of Object.entries(props.functions)) {
       add(`${name}Errors`, fn.metricErrors({ period, statistic: 'Sum' }), `The ${name} function reported an error.`);
@@ -86,7 +90,11 @@ export class SessionAlarms extends Construct {
       metricName: 'RecordingPauseFailed',
       metricValue: '1',
     });
-    add('RecordingPauseFailed', pauseFailed.metric({ period, statistic: 'Sum' }), 'Call recording could not be paused before card capture; the IVR refused to prompt (fail closed).');
+    add(
+      'RecordingPauseFailed',
+      pauseFailed.metric({ period, statistic: 'Sum' }),
+      'Call recording could not be paused before card capture; the IVR refused to prompt (fail closed).',
+    );
 
     // KMS failures (P23, 10.7.2): the validator's Decrypt failures surface as Validator errors, but the SMA
     // handler's error boundary catches a failed GenerateDataKey (no Lambda error), so watch for it in its log.
@@ -97,7 +105,11 @@ export class SessionAlarms extends Construct {
       metricName: 'VaultKeyFailed',
       metricValue: '1',
     });
-    add('VaultKeyFailed', vaultKeyFailed.metric({ period, statistic: 'Sum' }), 'The vault KMS key could not encrypt card data (KMS error or throttling); the card capture was aborted.');
+    add(
+      'VaultKeyFailed',
+      vaultKeyFailed.metric({ period, statistic: 'Sum' }),
+      'The vault KMS key could not encrypt card data (KMS error or throttling); the card capture was aborted.',
+    );
 
     // A session goes on when its audit write fails (the caller must not pay for it), so the failure is
     // only visible in the log: every writer's group feeds one metric and one alarm.
@@ -114,7 +126,11 @@ export class SessionAlarms extends Construct {
         });
       });
       const metric = new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: 'AuditWriteFailed', period, statistic: 'Sum' });
-      add('AuditWriteFailed', metric, 'An audit event or finance outcome record could not be written; the trail has a gap until it is investigated (audit verify names it).');
+      add(
+        'AuditWriteFailed',
+        metric,
+        'An audit event or finance outcome record could not be written; the trail has a gap until it is investigated (audit verify names it).',
+      );
     }
   }
 }

@@ -138,7 +138,11 @@ export class SessionStateMachine extends Construct {
     const arn = this.stateMachineName
       ? Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: this.stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })
       : this.stateMachine.stateMachineArn;
-    return iam.Grant.addToPrincipal({ grantee: fn, actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], resourceArns: [arn] });
+    return iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+      resourceArns: [arn],
+    });
   }
 
   private acknowledgeRoleFindings(functions: lambda.IFunction[]): void {
@@ -148,26 +152,24 @@ export class SessionStateMachine extends Construct {
       .filter((child): child is CfnResource => child instanceof CfnResource)
       .map((child) => ({
         id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(child)}.Arn>:*]`,
-        reason: 'P10: LambdaInvoke grants lambda:InvokeFunction on one named function and its versions/aliases (the :* qualifier); no other function is reachable.',
+        reason:
+          'P10: LambdaInvoke grants lambda:InvokeFunction on one named function and its versions/aliases (the :* qualifier); no other function is reachable.',
       }));
     Validations.of(this.stateMachine.role).acknowledge(
       ...qualifierFindings,
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'P22: CloudWatch Logs delivery (logs:*LogDelivery, DescribeResourcePolicies, DescribeLogGroups) and X-Ray actions have no resource-level permissions; AWS requires Resource "*".',
+        reason:
+          'P22: CloudWatch Logs delivery (logs:*LogDelivery, DescribeResourcePolicies, DescribeLogGroups) and X-Ray actions have no resource-level permissions; AWS requires Resource "*".',
       },
       {
         id: 'PCI.DSS.321-IAMNoInlinePolicy',
-        reason: 'P10: the state machine role\'s inline policy only invokes the six session functions and delivers logs/traces; it lives and dies with the role.',
+        reason: "P10: the state machine role's inline policy only invokes the six session functions and delivers logs/traces; it lives and dies with the role.",
       },
     );
   }
 
-  private invoke(
-    name: string,
-    fn: lambda.IFunction,
-    opts: { timeout: Duration; payload?: sfn.TaskInput; resultPath?: string },
-  ): tasks.LambdaInvoke {
+  private invoke(name: string, fn: lambda.IFunction, opts: { timeout: Duration; payload?: sfn.TaskInput; resultPath?: string }): tasks.LambdaInvoke {
     const task = new tasks.LambdaInvoke(this, name, {
       stateName: name,
       lambdaFunction: fn,

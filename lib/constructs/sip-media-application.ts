@@ -10,7 +10,7 @@
  *   aws chime-sdk-voice create-sip-rule --name <name> --trigger-type ToPhoneNumber --trigger-value <+E.164> \
  *     --target-applications SipMediaApplicationId=<SipMediaApplicationId output>,Priority=1,AwsRegion=<region>
  */
-import { ArnFormat, CfnElement, CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type CfnElement, CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as chime from 'aws-cdk-lib/aws-chime';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -138,10 +138,19 @@ export class SipMediaApplication extends Construct {
     const framework = provider.node.tryFindChild('framework-onEvent');
     if (framework) {
       Validations.of(framework).acknowledge(
-        { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'P10: the CDK provider framework\u2019s role carries the basic execution policy; it runs only at deploy time and never sees card data.' },
-        { id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`, reason: 'P10: the provider framework may invoke only the SIP-rule function (and its versions).' },
+        {
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          reason: 'P10: the CDK provider framework\u2019s role carries the basic execution policy; it runs only at deploy time and never sees card data.',
+        },
+        {
+          id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
+          reason: 'P10: the provider framework may invoke only the SIP-rule function (and its versions).',
+        },
         { id: 'AwsSolutions-L1', reason: 'P24: the provider framework\u2019s runtime is chosen by CDK; it relays CloudFormation events at deploy time only.' },
-        { id: 'PCI.DSS.321-LambdaInsideVPC', reason: 'P10: deploy-time provider framework; it calls Lambda and the CloudFormation response URL, never card data.' },
+        {
+          id: 'PCI.DSS.321-LambdaInsideVPC',
+          reason: 'P10: deploy-time provider framework; it calls Lambda and the CloudFormation response URL, never card data.',
+        },
         { id: 'PCI.DSS.321-LambdaConcurrency', reason: 'P10: deploy-time provider framework; never on a call.' },
         { id: 'PCI.DSS.321-LambdaDLQ', reason: 'P10: deploy-time provider framework; CloudFormation reports its failure.' },
         { id: 'PCI.DSS.321-IAMNoInlinePolicy', reason: 'P10: the framework role\u2019s inline policy only invokes the SIP-rule function.' },

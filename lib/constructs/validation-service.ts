@@ -76,24 +76,31 @@ export class ReferenceValidationService extends Construct {
     const names = parseCardFieldNames(JSON.stringify(props.cardFieldNames ?? DEFAULT_CARD_FIELD_NAMES), 'cardFieldNames');
     if (!names.ok) problems.push(names.problem);
     const concurrency = props.reservedConcurrentExecutions;
-    if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000)) problems.push('reservedConcurrentExecutions must be a whole number from 1 to 1000');
+    if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000))
+      problems.push('reservedConcurrentExecutions must be a whole number from 1 to 1000');
     const timeout = props.timeout ?? Duration.seconds(5);
     if (timeout.toSeconds() < 1 || timeout.toSeconds() > 30) problems.push('timeout must be from 1 to 30 seconds');
     const gateway = props.gateway ?? 'test';
-    if (gateway !== 'test' && (props.gatewaySecretName === undefined || props.gatewaySecretName === '')) problems.push(`gatewaySecretName is required for the ${gateway} gateway`);
+    if (gateway !== 'test' && (props.gatewaySecretName === undefined || props.gatewaySecretName === ''))
+      problems.push(`gatewaySecretName is required for the ${gateway} gateway`);
     if (problems.length > 0) throw new ReferenceValidationServicePropsError(problems);
 
     this.function = new PciFunction(this, 'ReferenceValidationFunction', {
       entry: 'lambdas/validation-service/handler.ts',
       serviceName: 'secure-ivr-validation-service',
-      description: gateway === 'test' ? 'Reference validation web service (test gateway: documented test cards only, never charges)' : `Reference validation web service (${gateway} gateway${props.gatewayTestMode === false ? ', live' : ', test mode'})`,
+      description:
+        gateway === 'test'
+          ? 'Reference validation web service (test gateway: documented test cards only, never charges)'
+          : `Reference validation web service (${gateway} gateway${props.gatewayTestMode === false ? ', live' : ', test mode'})`,
       logsKey: props.logsKey,
       timeout,
       reservedConcurrentExecutions: concurrency,
       environment: {
         [ENV.cardFieldNames]: JSON.stringify(names.ok ? names.names : DEFAULT_CARD_FIELD_NAMES),
         [GATEWAY_ENV.kind]: gateway,
-        ...(gateway === 'test' ? {} : { [GATEWAY_ENV.secretName]: props.gatewaySecretName ?? '', [GATEWAY_ENV.testMode]: props.gatewayTestMode === false ? 'false' : 'true' }),
+        ...(gateway === 'test'
+          ? {}
+          : { [GATEWAY_ENV.secretName]: props.gatewaySecretName ?? '', [GATEWAY_ENV.testMode]: props.gatewayTestMode === false ? 'false' : 'true' }),
       },
     });
     if (gateway !== 'test' && props.gatewaySecretName !== undefined) {

@@ -69,11 +69,14 @@ export class ValidatorTrust extends Construct {
       ['caSecretArn', props.caSecretArn],
       ['clientCertSecretArn', props.clientCertSecretArn],
     ] as const) {
-      if (arn !== undefined && !COMPLETE_SECRET_ARN.test(arn)) problems.push(`${name} must be a complete Secrets Manager secret ARN (ending in the 6-character suffix)`);
+      if (arn !== undefined && !COMPLETE_SECRET_ARN.test(arn))
+        problems.push(`${name} must be a complete Secrets Manager secret ARN (ending in the 6-character suffix)`);
     }
-    if (props.caParameterName !== undefined && !PARAMETER_NAME.test(props.caParameterName)) problems.push('caParameterName must be an SSM parameter name such as /secure-ivr/validation-ca');
+    if (props.caParameterName !== undefined && !PARAMETER_NAME.test(props.caParameterName))
+      problems.push('caParameterName must be an SSM parameter name such as /secure-ivr/validation-ca');
     if (props.caSecretArn !== undefined && props.caParameterName !== undefined) problems.push('give caSecretArn or caParameterName, not both');
-    if (props.encryptionKeyArn !== undefined && !KMS_KEY_ARN.test(props.encryptionKeyArn)) problems.push('encryptionKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)');
+    if (props.encryptionKeyArn !== undefined && !KMS_KEY_ARN.test(props.encryptionKeyArn))
+      problems.push('encryptionKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)');
     if (problems.length > 0) throw new ValidatorTrustPropsError(problems);
 
     const stack = Stack.of(this);
@@ -81,7 +84,14 @@ export class ValidatorTrust extends Construct {
     this.parameterArns =
       props.caParameterName === undefined
         ? []
-        : [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: props.caParameterName.replace(/^\//, ''), arnFormat: ArnFormat.SLASH_RESOURCE_NAME })];
+        : [
+            stack.formatArn({
+              service: 'ssm',
+              resource: 'parameter',
+              resourceName: props.caParameterName.replace(/^\//, ''),
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          ];
     this.environment = {
       ...(props.caSecretArn ? { [VALIDATOR_TRUST_ENV.caSecretArn]: props.caSecretArn } : {}),
       ...(props.caParameterName ? { [VALIDATOR_TRUST_ENV.caParameter]: props.caParameterName } : {}),
@@ -101,7 +111,10 @@ export class ValidatorTrust extends Construct {
     if (this.parameterArns.length > 0) iam.Grant.addToPrincipal({ grantee, actions: ['ssm:GetParameter'], resourceArns: this.parameterArns });
     if (this.encryptionKeyArn !== undefined && this.configured) {
       const region = Stack.of(this).region;
-      const services = [...(this.secretArns.length > 0 ? [`secretsmanager.${region}.amazonaws.com`] : []), ...(this.parameterArns.length > 0 ? [`ssm.${region}.amazonaws.com`] : [])];
+      const services = [
+        ...(this.secretArns.length > 0 ? [`secretsmanager.${region}.amazonaws.com`] : []),
+        ...(this.parameterArns.length > 0 ? [`ssm.${region}.amazonaws.com`] : []),
+      ];
       grantee.grantPrincipal.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: ['kms:Decrypt'],

@@ -4,7 +4,7 @@
  * the agent API (HTTP + WebSocket, Cognito JWT), the finance outcomes route and the console on CloudFront. Resources and their secure defaults are
  * decided in lib/constructs; this file only connects them and grants each function what it needs (P10).
  */
-import { Annotations, ArnFormat, CfnElement, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, type CfnElement, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -14,7 +14,6 @@ import { AgentConsole } from '../constructs/agent-console';
 import { AuditTrail } from '../constructs/audit-trail';
 import { RedactionService } from '../constructs/redaction-service';
 import { CardVault } from '../constructs/card-vault';
-import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { LogsKey } from '../constructs/logs-key';
 import { OperationsDashboard } from '../constructs/operations-dashboard';
 import { PciFunction } from '../constructs/pci-function';
@@ -122,7 +121,16 @@ export class SecureIvrStack extends Stack {
     const insert = task('InsertFunction', 'lambdas/session/info-insert/handler.ts', { [ENV.vaultTable]: this.vault.table.tableName });
     // Opt-in: a merchant normally points the validator at their own service. Without a validationUrl the
     // validator uses the reference service and signs its requests for the IAM-authenticated URL.
-    this.referenceService = config.deployReferenceService ? new ReferenceValidationService(this, 'ReferenceValidationService', { logsKey, cardFieldNames: config.cardFieldNames, reservedConcurrentExecutions: config.referenceServiceConcurrency, gateway: config.gateway, gatewaySecretName: config.gatewaySecretName, gatewayTestMode: config.gatewayTestMode }) : undefined;
+    this.referenceService = config.deployReferenceService
+      ? new ReferenceValidationService(this, 'ReferenceValidationService', {
+          logsKey,
+          cardFieldNames: config.cardFieldNames,
+          reservedConcurrentExecutions: config.referenceServiceConcurrency,
+          gateway: config.gateway,
+          gatewaySecretName: config.gatewaySecretName,
+          gatewayTestMode: config.gatewayTestMode,
+        })
+      : undefined;
     const useReference = config.validationUrl === undefined && this.referenceService !== undefined;
     const validatorTrust = new ValidatorTrust(this, 'ValidatorTrust', {
       caSecretArn: config.validationCaSecretArn,
@@ -171,7 +179,12 @@ export class SecureIvrStack extends Stack {
       config: config.forms,
       sessions: this.sessions,
       // By name, like the SMA handler's grant: the API is wired before and apart from the state machine.
-      stateMachineArn: this.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      stateMachineArn: this.formatArn({
+        service: 'states',
+        resource: 'stateMachine',
+        resourceName: stateMachineName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
       sipMediaApplicationId: this.sipMediaApplication.smaId,
       sipMediaApplicationArn: this.sipMediaApplication.smaArn,
       logsKey,
@@ -189,7 +202,11 @@ export class SecureIvrStack extends Stack {
       logsKey,
       auditBucket: this.audit.bucket,
       grantAuditWrite: (grantee, prefix) =>
-        this.audit.grantPrefixWrite(grantee, prefix, 'P16, P20: the redaction function may only put new records (counts and rule ids, never matched text) under redaction-audit/; one key per redaction, so the prefix needs a wildcard.'),
+        this.audit.grantPrefixWrite(
+          grantee,
+          prefix,
+          'P16, P20: the redaction function may only put new records (counts and rule ids, never matched text) under redaction-audit/; one key per redaction, so the prefix needs a wildcard.',
+        ),
     });
 
     this.alarms = new SessionAlarms(this, 'Alarms', {
@@ -214,27 +231,54 @@ export class SecureIvrStack extends Stack {
 
     new CfnOutput(this, 'SipMediaApplicationId', { value: this.sipMediaApplication.smaId, description: 'Target of the SIP rule for the IVR phone number' });
     new CfnOutput(this, 'StateMachineArn', { value: this.session.stateMachine.stateMachineArn });
-    new CfnOutput(this, 'RedactionUrl', { value: this.redaction.functionUrl.url, description: 'Synchronous redaction route (IAM auth); EventBridge: source secure-ivr.redaction' });
-    new CfnOutput(this, 'OperationsDashboardName', { value: this.dashboard.dashboard.dashboardName, description: 'CloudWatch dashboard: sessions, outcomes, capture time, validation latency, audit writes, alarms' });
+    new CfnOutput(this, 'RedactionUrl', {
+      value: this.redaction.functionUrl.url,
+      description: 'Synchronous redaction route (IAM auth); EventBridge: source secure-ivr.redaction',
+    });
+    new CfnOutput(this, 'OperationsDashboardName', {
+      value: this.dashboard.dashboard.dashboardName,
+      description: 'CloudWatch dashboard: sessions, outcomes, capture time, validation latency, audit writes, alarms',
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'Subscribe operations to security-control alarms' });
     new CfnOutput(this, 'RecordingBucketName', { value: this.recordings.bucket.bucketName });
-    new CfnOutput(this, 'AuditBucketName', { value: this.audit.bucket.bucketName, description: 'secure-ivr audit pull|verify --bucket / secure-ivr outcomes --bucket' });
+    new CfnOutput(this, 'AuditBucketName', {
+      value: this.audit.bucket.bucketName,
+      description: 'secure-ivr audit pull|verify --bucket / secure-ivr outcomes --bucket',
+    });
     new CfnOutput(this, 'AuditChainTableName', { value: this.audit.chainTable.tableName, description: 'secure-ivr audit verify --chain-table' });
     new CfnOutput(this, 'FinanceRoleArn', { value: this.audit.financeRole.roleArn, description: 'Assume to read payment outcomes (and nothing else)' });
     new CfnOutput(this, 'AuditorRoleArn', { value: this.audit.auditorRole.roleArn, description: 'Assume to pull, verify and query the audit trail' });
     new CfnOutput(this, 'AuditWorkGroup', { value: this.audit.workGroup.name });
-    new CfnOutput(this, 'AgentConsoleUrl', { value: this.agentConsole.consoleUrl, description: 'The agent console (embed with ?embedded=1; opened directly, agents sign in on the hosted UI); the finance page is /finance/index.html' });
-    new CfnOutput(this, 'AgentSignInUrl', { value: this.agentApi.hostedUiUrl, description: 'Cognito hosted UI where agents sign in to the console (authorization code + PKCE)' });
-    new CfnOutput(this, 'AgentUserPoolId', { value: this.agentApi.userPool.userPoolId, description: 'Add agents here; finance users also to the viewOutcomes group' });
+    new CfnOutput(this, 'AgentConsoleUrl', {
+      value: this.agentConsole.consoleUrl,
+      description: 'The agent console (embed with ?embedded=1; opened directly, agents sign in on the hosted UI); the finance page is /finance/index.html',
+    });
+    new CfnOutput(this, 'AgentSignInUrl', {
+      value: this.agentApi.hostedUiUrl,
+      description: 'Cognito hosted UI where agents sign in to the console (authorization code + PKCE)',
+    });
+    new CfnOutput(this, 'AgentUserPoolId', {
+      value: this.agentApi.userPool.userPoolId,
+      description: 'Add agents here; finance users also to the viewOutcomes group',
+    });
     new CfnOutput(this, 'AgentUserPoolClientId', { value: this.agentApi.userPoolClient.userPoolClientId });
     new CfnOutput(this, 'AgentWebSocketUrl', { value: this.agentApi.webSocketUrl });
     if (this.referenceService) {
-      new CfnOutput(this, 'ReferenceValidationServiceUrl', { value: this.referenceService.url, description: 'Reference validation service (test cards only; IAM auth, SigV4 service lambda)' });
+      new CfnOutput(this, 'ReferenceValidationServiceUrl', {
+        value: this.referenceService.url,
+        description: 'Reference validation service (test cards only; IAM auth, SigV4 service lambda)',
+      });
     }
   }
 
   /** Secure input on the Connect instance: its own construct, wired to the same session, vault, audit and console. */
-  private addConnect(config: SecureIvrConfig, stateMachineName: string, captureTimeout: Duration, logsKey: kms.IKey, telephonyStages: PciFunction[]): ConnectSecureInput {
+  private addConnect(
+    config: SecureIvrConfig,
+    stateMachineName: string,
+    captureTimeout: Duration,
+    logsKey: kms.IKey,
+    telephonyStages: PciFunction[],
+  ): ConnectSecureInput {
     const connect = config.connect as NonNullable<SecureIvrConfig['connect']>;
     const secureInput = new ConnectSecureInput(this, 'ConnectSecureInput', {
       instanceArn: connect.instanceArn,
@@ -242,7 +286,12 @@ export class SecureIvrStack extends Stack {
       agentQueues: connect.agentQueues,
       sessions: this.sessions,
       vault: this.vault,
-      stateMachineArn: this.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      stateMachineArn: this.formatArn({
+        service: 'states',
+        resource: 'stateMachine',
+        resourceName: stateMachineName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
       grantTaskResponse: (fn) => this.session.grantTaskResponse(fn),
       logsKey,
       vaultTtlSeconds: captureTimeout.toSeconds() + 300,
@@ -260,8 +309,14 @@ export class SecureIvrStack extends Stack {
     secureInput.addAlarmTopic(this.alarms.topic);
     // The stages pick the adapter per session from its call id.
     for (const fn of telephonyStages) fn.addEnvironment(ENV.telephonyAdapters, config.telephony);
-    new CfnOutput(this, 'ConnectSecureInputFlowArn', { value: secureInput.contactFlow.attrContactFlowArn, description: 'The QUEUE_TRANSFER flow behind the Secure Input quick connect' });
-    new CfnOutput(this, 'ConnectQuickConnectArn', { value: secureInput.quickConnect.attrQuickConnectArn, description: 'Secure Input quick connect (agents transfer the caller with it)' });
+    new CfnOutput(this, 'ConnectSecureInputFlowArn', {
+      value: secureInput.contactFlow.attrContactFlowArn,
+      description: 'The QUEUE_TRANSFER flow behind the Secure Input quick connect',
+    });
+    new CfnOutput(this, 'ConnectQuickConnectArn', {
+      value: secureInput.quickConnect.attrQuickConnectArn,
+      description: 'Secure Input quick connect (agents transfer the caller with it)',
+    });
     return secureInput;
   }
 

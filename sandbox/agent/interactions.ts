@@ -39,7 +39,13 @@ export class SandboxInteractions implements InteractionDirectory {
   /** A person at the keypad page calls in; the call is delivered to `agentId`. */
   public async placeCall(agentId: string | undefined): Promise<EmulatedCall> {
     const caller = new InteractiveCaller();
-    const call = await this.emulator.placeCall(caller, undefined, undefined, {}, this.options.timingScale === undefined ? {} : { timingScale: this.options.timingScale });
+    const call = await this.emulator.placeCall(
+      caller,
+      undefined,
+      undefined,
+      {},
+      this.options.timingScale === undefined ? {} : { timingScale: this.options.timingScale },
+    );
     this.meta.set(call.transactionId, { ...(agentId ? { agentId } : {}), extraParties: 0, caller, startedAt: new Date().toISOString() });
     return call;
   }
@@ -58,7 +64,7 @@ export class SandboxInteractions implements InteractionDirectory {
   /** Conferences another party in (or, with a negative change, drops one); returns the party count. */
   public changeParties(interactionId: string, change: number): number | undefined {
     const call = this.emulator.call(interactionId);
-    if (!call || call.status !== 'active') return undefined;
+    if (call?.status !== 'active') return undefined;
     const meta = this.meta.get(interactionId) ?? { extraParties: 0, startedAt: new Date().toISOString() };
     meta.extraParties = Math.max(0, Math.min(5, meta.extraParties + change));
     this.meta.set(interactionId, meta);
@@ -87,7 +93,9 @@ export class SandboxInteractions implements InteractionDirectory {
     if (!call || !this.meta.get(interactionId)?.caller) return undefined;
     const prompts: string[] = [];
     for (const inv of call.invocations) {
-      const actions = (inv.response as { Actions?: Array<{ Type: string; Parameters?: { Text?: string; SpeechParameters?: { Text?: string } } }> } | undefined)?.Actions ?? [];
+      const actions =
+        (inv.response as { Actions?: Array<{ Type: string; Parameters?: { Text?: string; SpeechParameters?: { Text?: string } } }> } | undefined)?.Actions ??
+        [];
       for (const a of actions) {
         const text = a.Type === 'Speak' ? a.Parameters?.Text : a.Type === 'SpeakAndGetDigits' ? a.Parameters?.SpeechParameters?.Text : undefined;
         if (text && prompts[prompts.length - 1] !== text) prompts.push(text);

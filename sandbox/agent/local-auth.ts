@@ -46,7 +46,10 @@ export class LocalAuth {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     this.privateKey = privateKey;
     this.jwks = { keys: [{ ...(publicKey.export({ format: 'jwk' }) as Record<string, string>), kid: this.kid, alg: 'RS256', use: 'sig' }] } as unknown as Jwks;
-    this.verifier = JwtRsaVerifier.create({ issuer: LOCAL_ISSUER, audience: null, jwksUri: LOCAL_JWKS_URI }, { jwksCache: new SimpleJwksCache({ fetcher: noFetch }) });
+    this.verifier = JwtRsaVerifier.create(
+      { issuer: LOCAL_ISSUER, audience: null, jwksUri: LOCAL_JWKS_URI },
+      { jwksCache: new SimpleJwksCache({ fetcher: noFetch }) },
+    );
     this.verifier.cacheJwks(this.jwks);
   }
 

@@ -39,7 +39,11 @@ export async function runConnectScriptedCall(sandbox: Sandbox, connect: ConnectS
   options.onContact?.(contact);
   let sessionId = '';
   if (!options.noRequest) {
-    sessionId = await connect.leavePendingRequest(contact, { agentId: options.agentId ?? 'agent-sandbox', formId: options.formId, fields: options.fields, parties: options.parties ?? 2 }, options.sessionId);
+    sessionId = await connect.leavePendingRequest(
+      contact,
+      { agentId: options.agentId ?? 'agent-sandbox', formId: options.formId, fields: options.fields, parties: options.parties ?? 2 },
+      options.sessionId,
+    );
   }
   const flow = connect.pressQuickConnect(contact);
   if (options.during) await options.during(contact, sessionId);

@@ -65,7 +65,11 @@ export class ConnectSandbox {
       [CONNECT_ENV.flowKeySecretArn]: secretArn,
       [CONNECT_ENV.connectInstanceArn]: CONNECT_INSTANCE_ARN,
     });
-    const emulator = new ConnectEmulator({ instanceArn: CONNECT_INSTANCE_ARN, timingScale: options.timingScale, lambdaLimitScale: options.lambdaLimitScale ?? 1 });
+    const emulator = new ConnectEmulator({
+      instanceArn: CONNECT_INSTANCE_ARN,
+      timingScale: options.timingScale,
+      lambdaLimitScale: options.lambdaLimitScale ?? 1,
+    });
     // The functions' deployed entry points (what the stack's NodejsFunctions bundle), one per ARN.
     const [claim, capture, status] = await Promise.all([
       import('../../lambdas/telephony/connect/claim-handler'),
@@ -104,7 +108,11 @@ export class ConnectSandbox {
     const secret: FlowKeySecret = { keys: [{ keyId: key.keyId, privateKeyPem: secretKey.privateKeyPem, notAfter: key.notAfter.toISOString() }] };
     this.secrets.put(FLOW_KEY_SECRET_NAME, JSON.stringify(secret));
     (await import('../../lambdas/telephony/connect/flow-keys')).forgetFlowKeys();
-    const flow = buildSecureInputFlow({ forms: this.forms, functions: CONNECT_FUNCTIONS, securityKey: { keyId: key.keyId, certificatePem: key.certificatePem } });
+    const flow = buildSecureInputFlow({
+      forms: this.forms,
+      functions: CONNECT_FUNCTIONS,
+      securityKey: { keyId: key.keyId, certificatePem: key.certificatePem },
+    });
     this.emulator.addFlow(SECURE_INPUT_FLOW_ARN, JSON.stringify(flow), SECURE_INPUT_QUEUE);
     this.securityKey = key;
   }
@@ -124,7 +132,11 @@ export class ConnectSandbox {
    * call's history names the session, which the hang-up function reads) and the pending request waits
    * for the flow's claim function.
    */
-  public async leavePendingRequest(contact: ConnectContact, ask: Omit<SessionRequest, 'sessionId' | 'callTransactionId'>, sessionId: string = randomUUID()): Promise<string> {
+  public async leavePendingRequest(
+    contact: ConnectContact,
+    ask: Omit<SessionRequest, 'sessionId' | 'callTransactionId'>,
+    sessionId: string = randomUUID(),
+  ): Promise<string> {
     const [{ putPendingRequest }, { saveAgentRequest }, { documentClient }] = await Promise.all([
       import('../../lambdas/telephony/connect/pending-requests'),
       import('../../lambdas/shared/session/session-store'),

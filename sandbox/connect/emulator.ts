@@ -75,7 +75,16 @@ export interface LambdaCall {
 export interface ContactEvent {
   source: 'aws.connect';
   'detail-type': 'Amazon Connect Contact Event';
-  detail: { eventType: 'INITIATED' | 'CONNECTED_TO_AGENT' | 'DISCONNECTED'; contactId: string; initialContactId: string; previousContactId?: string; channel: 'VOICE'; instanceArn: string; initiationMethod: 'INBOUND' | 'TRANSFER'; disconnectReason?: string };
+  detail: {
+    eventType: 'INITIATED' | 'CONNECTED_TO_AGENT' | 'DISCONNECTED';
+    contactId: string;
+    initialContactId: string;
+    previousContactId?: string;
+    channel: 'VOICE';
+    instanceArn: string;
+    initiationMethod: 'INBOUND' | 'TRANSFER';
+    disconnectReason?: string;
+  };
 }
 
 export interface ContactFaults {
@@ -308,7 +317,10 @@ export class ConnectContact {
    * `*` cancels what was keyed unless `cancelDisabled`, `maxLength` ends it, and so does a single key
    * when `singleKey`. Returns the input, 'Timeout' when nothing came, or undefined when the caller hung up.
    */
-  public async collect(actionId: string, o: { firstMs: number; interdigitMs: number; terminator: string; cancelDisabled: boolean; maxLength?: number; singleKey: boolean; storesInput: boolean }): Promise<string | undefined> {
+  public async collect(
+    actionId: string,
+    o: { firstMs: number; interdigitMs: number; terminator: string; cancelDisabled: boolean; maxLength?: number; singleKey: boolean; storesInput: boolean },
+  ): Promise<string | undefined> {
     let input = '';
     // Type-ahead from the touchtone buffer first (only when the flow enabled it).
     const queued: CallerKey[] = this.dtmfBuffer.enabled ? (this.dtmfBuffer.keys.splice(0) as CallerKey[]) : [];
@@ -479,7 +491,16 @@ export class ConnectEmulator {
     const event: ContactEvent = {
       source: 'aws.connect',
       'detail-type': 'Amazon Connect Contact Event',
-      detail: { eventType, contactId: contact.contactId, initialContactId: contact.initialContactId, ...(contact.previousContactId !== contact.contactId ? { previousContactId: contact.previousContactId } : {}), channel: 'VOICE', instanceArn: this.instanceArn, initiationMethod: contact.initiationMethod, ...(reason ? { disconnectReason: reason } : {}) },
+      detail: {
+        eventType,
+        contactId: contact.contactId,
+        initialContactId: contact.initialContactId,
+        ...(contact.previousContactId !== contact.contactId ? { previousContactId: contact.previousContactId } : {}),
+        channel: 'VOICE',
+        instanceArn: this.instanceArn,
+        initiationMethod: contact.initiationMethod,
+        ...(reason ? { disconnectReason: reason } : {}),
+      },
     };
     for (const l of this.eventListeners) l(event, contact);
   }
@@ -522,8 +543,25 @@ export class ConnectEmulator {
       if (contact.status !== 'active' || run.state !== 'running') return;
       const action: FlowAction = current;
       const params = resolveParameters(contact.flowData(flowArn, external, stored), action.Parameters);
-      const log: FlowLogEntry | undefined = contact.flowLogging === 'Enabled' ? { ContactId: contact.contactId, ContactFlowId: flowArn, Identifier: action.Identifier, Type: action.Type, Parameters: params, Timestamp: this.now().toISOString() } : undefined;
-      const step = await this.execute(contact, action, params, (value) => (stored = value), (value) => (external = value), log);
+      const log: FlowLogEntry | undefined =
+        contact.flowLogging === 'Enabled'
+          ? {
+              ContactId: contact.contactId,
+              ContactFlowId: flowArn,
+              Identifier: action.Identifier,
+              Type: action.Type,
+              Parameters: params,
+              Timestamp: this.now().toISOString(),
+            }
+          : undefined;
+      const step = await this.execute(
+        contact,
+        action,
+        params,
+        (value) => (stored = value),
+        (value) => (external = value),
+        log,
+      );
       if (log) contact.flowLog.push(log);
       contact.changed();
       if (step.kind === 'gone' || contact.status !== 'active') return;
@@ -542,7 +580,8 @@ export class ConnectEmulator {
         }
       } else {
         if (log && !log.Error) log.Error = `${step.type} (${step.detail})`;
-        next = (t.Errors ?? []).find((e) => e.ErrorType === step.type)?.NextAction ?? (t.Errors ?? []).find((e) => e.ErrorType === 'NoMatchingError')?.NextAction;
+        next =
+          (t.Errors ?? []).find((e) => e.ErrorType === step.type)?.NextAction ?? (t.Errors ?? []).find((e) => e.ErrorType === 'NoMatchingError')?.NextAction;
         if (next === undefined) return this.fail(contact, run, `${action.Type} ${action.Identifier} failed (${step.detail}) with no error branch`);
       }
       current = next === undefined ? undefined : byId.get(next);
@@ -586,7 +625,14 @@ export class ConnectEmulator {
     }
   }
 
-  private async execute(contact: ConnectContact, action: FlowAction, p: Record<string, unknown>, setStored: (v: string | undefined) => void, setExternal: (v: Record<string, unknown>) => void, log: FlowLogEntry | undefined): Promise<Step> {
+  private async execute(
+    contact: ConnectContact,
+    action: FlowAction,
+    p: Record<string, unknown>,
+    setStored: (v: string | undefined) => void,
+    setExternal: (v: Record<string, unknown>) => void,
+    log: FlowLogEntry | undefined,
+  ): Promise<Step> {
     if (!ACTIONS[action.Type]) return { kind: 'error', type: 'NoMatchingError', detail: 'unknown action' };
     switch (action.Type) {
       case 'UpdateFlowLoggingBehavior':
@@ -604,13 +650,16 @@ export class ConnectEmulator {
       }
       case 'UpdateContactRecordingBehavior': {
         const behavior = p.RecordingBehavior as { RecordedParticipants: string[]; IVRRecordingBehavior?: string };
-        const suspends = (behavior.RecordedParticipants.length === 0 && contact.recording.AGENT === 'recording') || (behavior.IVRRecordingBehavior === 'Disabled' && contact.recording.IVR === 'recording');
+        const suspends =
+          (behavior.RecordedParticipants.length === 0 && contact.recording.AGENT === 'recording') ||
+          (behavior.IVRRecordingBehavior === 'Disabled' && contact.recording.IVR === 'recording');
         if (contact.faults.recordingSuspendFails && suspends) return { kind: 'error', type: 'NoMatchingError', detail: 'the recording could not be suspended' };
         contact.recordedParticipants = [...behavior.RecordedParticipants];
         // Suspending keeps the recording (silence fills the gap); only a track that ran can be suspended.
         const agentTrack = behavior.RecordedParticipants.length > 0;
         if (contact.recording.AGENT !== 'off' || agentTrack) contact.recording.AGENT = agentTrack ? 'recording' : 'suspended';
-        if (behavior.IVRRecordingBehavior !== undefined) contact.recording.IVR = behavior.IVRRecordingBehavior === 'Enabled' ? 'recording' : contact.recording.IVR === 'off' ? 'off' : 'suspended';
+        if (behavior.IVRRecordingBehavior !== undefined)
+          contact.recording.IVR = behavior.IVRRecordingBehavior === 'Enabled' ? 'recording' : contact.recording.IVR === 'off' ? 'off' : 'suspended';
         return { kind: 'next' };
       }
       case 'UpdateContactMediaStreamingBehavior':
@@ -640,7 +689,7 @@ export class ConnectEmulator {
         return { kind: 'result', value: contact.loop(action.Identifier, count) };
       }
       case 'InvokeLambdaFunction':
-        return this.invoke(contact, action, p, setExternal, log);
+        return this.invoke(contact, p, setExternal, log);
       case 'GetParticipantInput':
         return this.getInput(contact, action, p, setStored, log);
       default:
@@ -648,7 +697,12 @@ export class ConnectEmulator {
     }
   }
 
-  private async invoke(contact: ConnectContact, action: FlowAction, p: Record<string, unknown>, setExternal: (v: Record<string, unknown>) => void, log: FlowLogEntry | undefined): Promise<Step> {
+  private async invoke(
+    contact: ConnectContact,
+    p: Record<string, unknown>,
+    setExternal: (v: Record<string, unknown>) => void,
+    log: FlowLogEntry | undefined,
+  ): Promise<Step> {
     const arn = String(p.LambdaFunctionARN);
     const event: ConnectFlowEvent = {
       Name: 'ContactFlowEvent',
@@ -686,7 +740,13 @@ export class ConnectEmulator {
     return { kind: 'next' };
   }
 
-  private async getInput(contact: ConnectContact, action: FlowAction, p: Record<string, unknown>, setStored: (v: string | undefined) => void, log: FlowLogEntry | undefined): Promise<Step> {
+  private async getInput(
+    contact: ConnectContact,
+    action: FlowAction,
+    p: Record<string, unknown>,
+    setStored: (v: string | undefined) => void,
+    log: FlowLogEntry | undefined,
+  ): Promise<Step> {
     if (p.EnableDTMFBuffer !== undefined) {
       // set-touchtone-buffer-behavior: "True" starts buffering; "False" stops and clears the buffer.
       contact.dtmfBuffer = { enabled: p.EnableDTMFBuffer === 'True', keys: [] };
@@ -718,7 +778,8 @@ export class ConnectEmulator {
       if (log) log.Results = 'Timeout';
       return { kind: 'next' };
     }
-    if (validation.PhoneNumberValidation !== undefined) return { kind: 'error', type: 'InvalidPhoneNumber', detail: 'the emulator does not validate phone numbers' };
+    if (validation.PhoneNumberValidation !== undefined)
+      return { kind: 'error', type: 'InvalidPhoneNumber', detail: 'the emulator does not validate phone numbers' };
     const encryption = p.InputEncryption as { EncryptionKeyId: string; Key: string } | undefined;
     let value = input;
     if (encryption) {

@@ -84,10 +84,18 @@ const getParticipantInput: ActionSpec = {
     InputValidation: opt({
       kind: 'object',
       fields: {
-        PhoneNumberValidation: opt({ kind: 'object', fields: { NumberFormat: req(str({ values: ['Local', 'E164'], statik: true })), CountryCode: opt(str({ statik: true, pattern: /^[A-Z]{2}$/ })) } }),
+        PhoneNumberValidation: opt({
+          kind: 'object',
+          fields: { NumberFormat: req(str({ values: ['Local', 'E164'], statik: true })), CountryCode: opt(str({ statik: true, pattern: /^[A-Z]{2}$/ })) },
+        }),
         CustomValidation: opt({ kind: 'object', fields: { MaximumLength: req(str({ statik: true, pattern: INT, what: 'a whole number' })) } }),
       },
-      rule: (v, path) => (v.PhoneNumberValidation !== undefined && v.CustomValidation !== undefined ? [`${path}: PhoneNumberValidation and CustomValidation exclude each other`] : v.PhoneNumberValidation === undefined && v.CustomValidation === undefined ? [`${path}: one of PhoneNumberValidation or CustomValidation is required`] : []),
+      rule: (v, path) =>
+        v.PhoneNumberValidation !== undefined && v.CustomValidation !== undefined
+          ? [`${path}: PhoneNumberValidation and CustomValidation exclude each other`]
+          : v.PhoneNumberValidation === undefined && v.CustomValidation === undefined
+            ? [`${path}: one of PhoneNumberValidation or CustomValidation is required`]
+            : [],
     }),
     InputEncryption: opt({ kind: 'object', fields: { EncryptionKeyId: req(str()), Key: req(str()) } }),
     DTMFConfiguration: opt({
@@ -172,7 +180,9 @@ export const ACTIONS: Record<string, ActionSpec> = {
     conditions: 'none',
     rule: (p) => {
       const recorded = ((p.RecordingBehavior as Record<string, unknown> | undefined)?.RecordedParticipants ?? []) as string[];
-      return p.AnalyticsBehavior !== undefined && !(recorded.includes('Agent') && recorded.includes('Customer')) ? ['AnalyticsBehavior needs RecordedParticipants to hold both Agent and Customer'] : [];
+      return p.AnalyticsBehavior !== undefined && !(recorded.includes('Agent') && recorded.includes('Customer'))
+        ? ['AnalyticsBehavior needs RecordedParticipants to hold both Agent and Customer']
+        : [];
     },
   },
   /** contact-actions-updatecontactmediastreamingbehavior (UI: Start / Stop media streaming) */
@@ -182,7 +192,13 @@ export const ACTIONS: Record<string, ActionSpec> = {
       MediaStreamingState: req(str({ values: ['Enabled', 'Disabled'], statik: true })),
       Participants: req({
         kind: 'array',
-        items: { kind: 'object', fields: { ParticipantType: req(str({ values: ['Customer'], statik: true })), MediaDirections: req({ kind: 'array', unique: true, items: str({ values: ['From', 'To'], statik: true }) }) } },
+        items: {
+          kind: 'object',
+          fields: {
+            ParticipantType: req(str({ values: ['Customer'], statik: true })),
+            MediaDirections: req({ kind: 'array', unique: true, items: str({ values: ['From', 'To'], statik: true }) }),
+          },
+        },
       }),
       MediaStreamType: req(str({ values: ['Audio'], statik: true })),
     },
@@ -248,7 +264,16 @@ export const ACTIONS: Record<string, ActionSpec> = {
   },
 };
 
-export const COMPARE_OPERATORS = ['Equals', 'NumberGreaterThan', 'NumberLessThan', 'NumberGreaterOrEqualTo', 'NumberLessOrEqualTo', 'TextContains', 'TextStartsWith', 'TextEndsWith'] as const;
+export const COMPARE_OPERATORS = [
+  'Equals',
+  'NumberGreaterThan',
+  'NumberLessThan',
+  'NumberGreaterOrEqualTo',
+  'NumberLessOrEqualTo',
+  'TextContains',
+  'TextStartsWith',
+  'TextEndsWith',
+] as const;
 
 export interface FlowAction {
   Identifier: string;
@@ -370,14 +395,16 @@ function checkConditions(action: FlowAction, rule: ConditionRule, where: string,
       if (Operator !== 'Equals') problems.push(`${at}: only Equals may be used`);
       if (!/^[0-9*#]$/.test(operand)) problems.push(`${at}: the operand must be one static key 0-9, * or #`);
     } else if (rule === 'loop') {
-      if (Operator !== 'Equals' || (operand !== 'ContinueLooping' && operand !== 'DoneLooping')) problems.push(`${at}: Loop takes only Equals ContinueLooping and Equals DoneLooping`);
+      if (Operator !== 'Equals' || (operand !== 'ContinueLooping' && operand !== 'DoneLooping'))
+        problems.push(`${at}: Loop takes only Equals ContinueLooping and Equals DoneLooping`);
     } else if (!(COMPARE_OPERATORS as readonly string[]).includes(String(Operator))) {
       problems.push(`${at}: unknown operator`);
     } else if (isDynamic(operand)) problems.push(`${at}: operands must be static`);
   }
   if (rule === 'loop') {
     const operands = conditions.map((c) => c.Condition?.Operands?.[0]).sort();
-    if (JSON.stringify(operands) !== JSON.stringify(['ContinueLooping', 'DoneLooping'])) problems.push(`${where}: Loop needs exactly one ContinueLooping and one DoneLooping condition`);
+    if (JSON.stringify(operands) !== JSON.stringify(['ContinueLooping', 'DoneLooping']))
+      problems.push(`${where}: Loop needs exactly one ContinueLooping and one DoneLooping condition`);
   }
 }
 
@@ -415,7 +442,8 @@ export function validateFlow(input: unknown): FlowDocument {
       return;
     }
     const where = `action ${raw.Identifier} (${raw.Type})`;
-    for (const key of Object.keys(raw)) if (!['Identifier', 'Type', 'Parameters', 'Transitions'].includes(key)) problems.push(`${where}: ${key} is not an action field`);
+    for (const key of Object.keys(raw))
+      if (!['Identifier', 'Type', 'Parameters', 'Transitions'].includes(key)) problems.push(`${where}: ${key} is not an action field`);
     const spec = ACTIONS[raw.Type];
     if (!spec) {
       problems.push(`${where}: unknown action type ${raw.Type}`);
@@ -432,10 +460,12 @@ export function validateFlow(input: unknown): FlowDocument {
       problems.push(`${where}: Transitions must be an object`);
       return;
     }
-    for (const key of Object.keys(transitions)) if (!['NextAction', 'Errors', 'Conditions'].includes(key)) problems.push(`${where}: Transitions.${key} is not a transition field`);
+    for (const key of Object.keys(transitions))
+      if (!['NextAction', 'Errors', 'Conditions'].includes(key)) problems.push(`${where}: Transitions.${key} is not a transition field`);
     const action = { ...(raw as unknown as FlowAction), Parameters: isRecord(params) ? params : {}, Transitions: transitions as FlowAction['Transitions'] };
     if (spec.terminal) {
-      if (transitions.NextAction !== undefined || (Array.isArray(transitions.Errors) && transitions.Errors.length > 0)) problems.push(`${where}: ends the flow and takes no transitions`);
+      if (transitions.NextAction !== undefined || (Array.isArray(transitions.Errors) && transitions.Errors.length > 0))
+        problems.push(`${where}: ends the flow and takes no transitions`);
     } else if (transitions.NextAction !== undefined) target(transitions.NextAction, `${where} NextAction`);
     else if (spec.conditions !== 'loop' && spec.conditions !== 'compare') problems.push(`${where}: NextAction is required`);
     const errors = transitions.Errors ?? [];
@@ -459,7 +489,8 @@ export function validateFlow(input: unknown): FlowDocument {
         const storing = given.StoreInput === 'True';
         if (types.includes('NoMatchingCondition') && storing) problems.push(`${where}: NoMatchingCondition only applies when StoreInput is not True`);
         const phone = isRecord(given.InputValidation) && given.InputValidation.PhoneNumberValidation !== undefined;
-        if (types.includes('InvalidPhoneNumber') && !(storing && phone)) problems.push(`${where}: InvalidPhoneNumber only applies to stored input with PhoneNumberValidation`);
+        if (types.includes('InvalidPhoneNumber') && !(storing && phone))
+          problems.push(`${where}: InvalidPhoneNumber only applies to stored input with PhoneNumberValidation`);
       }
     }
     const conditions = transitions.Conditions ?? [];

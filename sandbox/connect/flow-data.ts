@@ -20,7 +20,20 @@ export interface FlowData {
 }
 
 /** The roots a dynamic value may start from in the emulator. */
-export const FLOW_DATA_ROOTS = ['Attributes', 'External', 'StoredCustomerInput', 'ContactId', 'InitialContactId', 'PreviousContactId', 'Channel', 'InstanceARN', 'InitiationMethod', 'CustomerEndpoint', 'SystemEndpoint', 'Queue'] as const;
+export const FLOW_DATA_ROOTS = [
+  'Attributes',
+  'External',
+  'StoredCustomerInput',
+  'ContactId',
+  'InitialContactId',
+  'PreviousContactId',
+  'Channel',
+  'InstanceARN',
+  'InitiationMethod',
+  'CustomerEndpoint',
+  'SystemEndpoint',
+  'Queue',
+] as const;
 
 const PATH = /^\$\.([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+)*)$/;
 const EMBEDDED = /\$\.[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*/g;
@@ -35,7 +48,8 @@ export function readPath(data: FlowData, path: string): string {
   const m = PATH.exec(path);
   if (!m) return path;
   let node: unknown = (data as unknown as Record<string, unknown>)[m[1] as string];
-  for (const part of (m[2] ?? '').split('.').filter(Boolean)) node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined;
+  for (const part of (m[2] ?? '').split('.').filter(Boolean))
+    node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined;
   if (node === undefined || node === null) return '';
   return typeof node === 'string' ? node : JSON.stringify(node);
 }

@@ -62,7 +62,7 @@ export class ConnectInteractions implements InteractionDirectory {
    */
   public quickConnect(interactionId: string): boolean {
     const contact = this.contact(interactionId);
-    if (!contact || contact.status !== 'active' || contact.inFlow) return false;
+    if (contact?.status !== 'active' || contact.inFlow) return false;
     void this.connect.pressQuickConnect(contact).catch(() => undefined);
     return true;
   }
@@ -88,7 +88,12 @@ export class ConnectInteractions implements InteractionDirectory {
     if (!contact || !this.meta.has(interactionId)) return undefined;
     const prompts: string[] = [];
     for (const p of contact.prompts) if (p.text && prompts[prompts.length - 1] !== p.text) prompts.push(p.text);
-    const recording = contact.recording.AGENT === 'recording' || contact.recording.IVR === 'recording' ? 'recording' : contact.recording.AGENT === 'suspended' ? 'paused' : 'off';
+    const recording =
+      contact.recording.AGENT === 'recording' || contact.recording.IVR === 'recording'
+        ? 'recording'
+        : contact.recording.AGENT === 'suspended'
+          ? 'paused'
+          : 'off';
     return {
       interactionId,
       status: contact.status,

@@ -35,7 +35,9 @@ export interface ConnectFlowEvent {
 
 export const MAX_RESPONSE_BYTES = 32 * 1024;
 
-export type LambdaOutcome = { ok: true; external: Record<string, unknown> } | { ok: false; reason: 'timeout' | 'function-error' | 'invalid-response' | 'unknown-function'; detail: string };
+export type LambdaOutcome =
+  | { ok: true; external: Record<string, unknown> }
+  | { ok: false; reason: 'timeout' | 'function-error' | 'invalid-response' | 'unknown-function'; detail: string };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -45,7 +47,9 @@ export function checkLambdaResponse(response: unknown, responseType: 'STRING_MAP
   const size = Buffer.byteLength(JSON.stringify(response), 'utf8');
   if (size > MAX_RESPONSE_BYTES) return `the response is ${size} bytes; Connect takes at most ${MAX_RESPONSE_BYTES}`;
   if (responseType === 'STRING_MAP') {
-    const nested = Object.entries(response).filter(([, v]) => typeof v !== 'string').map(([k]) => k);
+    const nested = Object.entries(response)
+      .filter(([, v]) => typeof v !== 'string')
+      .map(([k]) => k);
     if (nested.length > 0) return `STRING_MAP responses hold only string values (not: ${nested.join(', ')})`;
   }
   return undefined;
@@ -55,11 +59,21 @@ export function checkLambdaResponse(response: unknown, responseType: 'STRING_MAP
  * Invokes a function as Connect does. `limitMs` is the real time allowed (InvocationTimeLimitSeconds,
  * possibly scaled by the emulator for soaks); a later answer is thrown away.
  */
-export async function invokeAsConnect(handler: ConnectLambdaHandler | undefined, event: ConnectFlowEvent, limitMs: number, responseType: 'STRING_MAP' | 'JSON', functionName: string): Promise<LambdaOutcome> {
+export async function invokeAsConnect(
+  handler: ConnectLambdaHandler | undefined,
+  event: ConnectFlowEvent,
+  limitMs: number,
+  responseType: 'STRING_MAP' | 'JSON',
+  functionName: string,
+): Promise<LambdaOutcome> {
   if (!handler) return { ok: false, reason: 'unknown-function', detail: 'no function with that ARN is associated with the instance' };
   let timer: NodeJS.Timeout | undefined;
   const started = Date.now();
-  const context = { functionName, awsRequestId: `${started}-${Math.random().toString(16).slice(2)}`, getRemainingTimeInMillis: () => Math.max(0, limitMs - (Date.now() - started)) };
+  const context = {
+    functionName,
+    awsRequestId: `${started}-${Math.random().toString(16).slice(2)}`,
+    getRemainingTimeInMillis: () => Math.max(0, limitMs - (Date.now() - started)),
+  };
   const run = (async () => handler(JSON.parse(JSON.stringify(event)) as ConnectFlowEvent, context))().then(
     (value) => ({ kind: 'value' as const, value }),
     (err: unknown) => ({ kind: 'error' as const, name: err instanceof Error ? err.name : 'Error' }),

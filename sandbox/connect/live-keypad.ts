@@ -16,7 +16,7 @@ export class LiveKeypad implements KeySource {
   }
 
   public press(key: CallerKey): boolean {
-    if (!this.contact || this.contact.status !== 'active') return false;
+    if (this.contact?.status !== 'active') return false;
     this.contact.press(key);
     return true;
   }

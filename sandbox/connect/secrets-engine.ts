@@ -55,9 +55,21 @@ export async function startSecretsEngine(options: { region?: string; accountId?:
       GetSecretValue: (body) => {
         const s = find(requiredString(body, 'SecretId'));
         const stage = optionalString(body, 'VersionStage') ?? 'AWSCURRENT';
-        if (stage === 'AWSCURRENT') return { ARN: s.arn, Name: s.name, SecretString: s.value, VersionId: s.versionId, VersionStages: ['AWSCURRENT'], CreatedDate: s.createdAt };
-        if (stage === 'AWSPREVIOUS' && s.previous) return { ARN: s.arn, Name: s.name, SecretString: s.previous.value, VersionId: s.previous.versionId, VersionStages: ['AWSPREVIOUS'], CreatedDate: s.previous.createdAt };
-        throw new AwsServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value for staging label: " + (stage === 'AWSPREVIOUS' ? 'AWSPREVIOUS' : 'the given label'));
+        if (stage === 'AWSCURRENT')
+          return { ARN: s.arn, Name: s.name, SecretString: s.value, VersionId: s.versionId, VersionStages: ['AWSCURRENT'], CreatedDate: s.createdAt };
+        if (stage === 'AWSPREVIOUS' && s.previous)
+          return {
+            ARN: s.arn,
+            Name: s.name,
+            SecretString: s.previous.value,
+            VersionId: s.previous.versionId,
+            VersionStages: ['AWSPREVIOUS'],
+            CreatedDate: s.previous.createdAt,
+          };
+        throw new AwsServiceError(
+          'ResourceNotFoundException',
+          `Secrets Manager can't find the specified secret value for staging label: ${stage === 'AWSPREVIOUS' ? 'AWSPREVIOUS' : 'the given label'}`,
+        );
       },
       PutSecretValue: (body) => {
         const s = put(find(requiredString(body, 'SecretId')).name, requiredString(body, 'SecretString'));

@@ -14,7 +14,12 @@ import type { ConnectContact, ContactFaults } from './emulator';
 /** Fault kinds a Connect soak can place. */
 export const CONNECT_SOAK_SKIPS: readonly FaultKind[] = ['sma-duplicate', 'sma-slow'];
 
-const STAGE_HANGUPS: Partial<Record<FaultKind, string>> = { 'hangup-begin': 'begin', 'hangup-insert': 'insert', 'hangup-validate': 'validate', 'hangup-end': 'end' };
+const STAGE_HANGUPS: Partial<Record<FaultKind, string>> = {
+  'hangup-begin': 'begin',
+  'hangup-insert': 'insert',
+  'hangup-validate': 'validate',
+  'hangup-end': 'end',
+};
 
 export async function runPlannedConnectCall(
   sandbox: Sandbox,

@@ -50,7 +50,12 @@ const spki = (pem: string): string => createPublicKey(pem).export({ type: 'spki'
  * Encrypts one stored input as Connect does. Checks first what Connect checks: the key id is one of the
  * instance's security keys, the certificate is readable, within its validity, and carries that key.
  */
-export async function encryptStoredInput(input: string, encryption: { keyId: string; certificatePem: string }, instanceKeys: readonly SecurityKey[], now: Date): Promise<string> {
+export async function encryptStoredInput(
+  input: string,
+  encryption: { keyId: string; certificatePem: string },
+  instanceKeys: readonly SecurityKey[],
+  now: Date,
+): Promise<string> {
   const registered = instanceKeys.find((k) => k.keyId === encryption.keyId);
   if (!registered) throw new StoredInputKeyError('unknown-key-id');
   let cert: X509Certificate;
@@ -63,7 +68,12 @@ export async function encryptStoredInput(input: string, encryption: { keyId: str
   if (new Date(cert.validFrom).getTime() > now.getTime()) throw new StoredInputKeyError('certificate-not-yet-valid');
   const publicKeyPem = cert.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   if (publicKeyPem !== spki(registered.publicKeyPem)) throw new StoredInputKeyError('key-mismatch');
-  const keyring = new RawRsaKeyringNode({ keyName: encryption.keyId, keyNamespace: CONNECT_KEY_NAMESPACE, rsaKey: { publicKey: publicKeyPem }, oaepHash: 'sha512' });
+  const keyring = new RawRsaKeyringNode({
+    keyName: encryption.keyId,
+    keyNamespace: CONNECT_KEY_NAMESPACE,
+    rsaKey: { publicKey: publicKeyPem },
+    oaepHash: 'sha512',
+  });
   const { result } = await encryptClient.encrypt(keyring, Buffer.from(input, 'utf8'));
   return Buffer.from(result).toString('base64');
 }
@@ -81,7 +91,9 @@ export interface FlowSecurityKeyMaterial {
 const generateRsa = promisify(generateKeyPair);
 
 /** Makes an RSA key pair and a self-signed certificate for a flow security key. */
-export async function makeFlowSecurityKey(options: { keyId?: string; days?: number; notBefore?: Date; modulusLength?: number } = {}): Promise<FlowSecurityKeyMaterial> {
+export async function makeFlowSecurityKey(
+  options: { keyId?: string; days?: number; notBefore?: Date; modulusLength?: number } = {},
+): Promise<FlowSecurityKeyMaterial> {
   const { privateKey, publicKey } = await generateRsa('rsa', {
     modulusLength: options.modulusLength ?? 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -107,5 +119,11 @@ export async function makeFlowSecurityKey(options: { keyId?: string; days?: numb
     { name: 'keyUsage', keyEncipherment: true, dataEncipherment: true, critical: true },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
-  return { keyId: options.keyId ?? `sandbox-${randomBytes(8).toString('hex')}`, privateKeyPem: privateKey, publicKeyPem: publicKey, certificatePem: forge.pki.certificateToPem(cert), notAfter };
+  return {
+    keyId: options.keyId ?? `sandbox-${randomBytes(8).toString('hex')}`,
+    privateKeyPem: privateKey,
+    publicKeyPem: publicKey,
+    certificatePem: forge.pki.certificateToPem(cert),
+    notAfter,
+  };
 }

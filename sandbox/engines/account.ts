@@ -50,7 +50,11 @@ function xmlReply(res: ServerResponse, status: number, body: string): void {
 }
 
 function queryError(res: ServerResponse, status: number, code: string, message: string): void {
-  xmlReply(res, status, `<ErrorResponse><Error><Type>Sender</Type><Code>${xmlEscape(code)}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
+  xmlReply(
+    res,
+    status,
+    `<ErrorResponse><Error><Type>Sender</Type><Code>${xmlEscape(code)}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+  );
 }
 
 async function formBody(req: IncomingMessage): Promise<URLSearchParams> {

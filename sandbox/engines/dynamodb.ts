@@ -116,8 +116,14 @@ export async function startDynamo(options: DynamoEngineOptions): Promise<DynamoE
         new sdk.CreateTableCommand({
           TableName: spec.name,
           BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [{ AttributeName: spec.partitionKey, AttributeType: 'S' }, ...(spec.sortKey ? [{ AttributeName: spec.sortKey, AttributeType: 'S' as const }] : [])],
-          KeySchema: [{ AttributeName: spec.partitionKey, KeyType: 'HASH' }, ...(spec.sortKey ? [{ AttributeName: spec.sortKey, KeyType: 'RANGE' as const }] : [])],
+          AttributeDefinitions: [
+            { AttributeName: spec.partitionKey, AttributeType: 'S' },
+            ...(spec.sortKey ? [{ AttributeName: spec.sortKey, AttributeType: 'S' as const }] : []),
+          ],
+          KeySchema: [
+            { AttributeName: spec.partitionKey, KeyType: 'HASH' },
+            ...(spec.sortKey ? [{ AttributeName: spec.sortKey, KeyType: 'RANGE' as const }] : []),
+          ],
         }),
       );
     }
@@ -156,14 +162,26 @@ export async function startDynamo(options: DynamoEngineOptions): Promise<DynamoE
     let start: RawItem | undefined;
     for (let page = 0; page < MAX_PAGES; page += 1) {
       const result = await client.send(
-        new sdk.ScanCommand({ TableName: tableName, FilterExpression: '#ttl < :now', ExpressionAttributeNames: { '#ttl': attribute }, ExpressionAttributeValues: now, ExclusiveStartKey: start }),
+        new sdk.ScanCommand({
+          TableName: tableName,
+          FilterExpression: '#ttl < :now',
+          ExpressionAttributeNames: { '#ttl': attribute },
+          ExpressionAttributeValues: now,
+          ExclusiveStartKey: start,
+        }),
       );
       for (const item of result.Items ?? []) {
         const key = Object.fromEntries(keys.map((k) => [k, item[k]!]));
         try {
           // Conditional, like the TTL process: an item whose expiry moved on meanwhile is kept.
           await client.send(
-            new sdk.DeleteItemCommand({ TableName: tableName, Key: key, ConditionExpression: '#ttl < :now', ExpressionAttributeNames: { '#ttl': attribute }, ExpressionAttributeValues: now }),
+            new sdk.DeleteItemCommand({
+              TableName: tableName,
+              Key: key,
+              ConditionExpression: '#ttl < :now',
+              ExpressionAttributeNames: { '#ttl': attribute },
+              ExpressionAttributeValues: now,
+            }),
           );
           deleted += 1;
         } catch (err) {

@@ -52,7 +52,10 @@ async function main(): Promise<void> {
             // JSON carries an omitted argument as null; the engines expect undefined for their defaults.
             const value = await methods[request.method]?.(...request.args.map((a) => (a === null ? undefined : a)));
             // Buffers (object bodies) cross the channel as base64.
-            const plain = Array.isArray(value) && request.method === 'listAllObjects' ? value.map((o: { body: Buffer }) => ({ ...o, body: o.body.toString('base64') })) : value;
+            const plain =
+              Array.isArray(value) && request.method === 'listAllObjects'
+                ? value.map((o: { body: Buffer }) => ({ ...o, body: o.body.toString('base64') }))
+                : value;
             send({ type: 'result', id: request.id, value: plain });
           } catch (err) {
             send({ type: 'result', id: request.id, error: err instanceof Error ? `${err.name}: ${err.message}` : 'failed' });

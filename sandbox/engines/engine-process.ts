@@ -94,7 +94,8 @@ export async function startS3Process(options: Omit<S3EngineOptions, 'onCount'>, 
   const engine = await startChild('s3', options, startTimeoutMs);
   return {
     ...common(engine),
-    listAllObjects: async () => (await engine.call<Array<Omit<StoredObject, 'body'> & { body: string }>>('listAllObjects')).map((o) => ({ ...o, body: Buffer.from(o.body, 'base64') })),
+    listAllObjects: async () =>
+      (await engine.call<Array<Omit<StoredObject, 'body'> & { body: string }>>('listAllObjects')).map((o) => ({ ...o, body: Buffer.from(o.body, 'base64') })),
   };
 }
 
@@ -104,7 +105,7 @@ export async function startDynamoProcess(options: Omit<DynamoEngineOptions, 'onC
   return {
     ...common(engine),
     scanAll: (tableName: string) => engine.call<RawItem[]>('scanAll', tableName),
-    sweepExpired: (tableName: string, attribute?: string, nowEpochSeconds?: number) => engine.call<number>('sweepExpired', tableName, attribute, nowEpochSeconds),
+    sweepExpired: (tableName: string, attribute?: string, nowEpochSeconds?: number) =>
+      engine.call<number>('sweepExpired', tableName, attribute, nowEpochSeconds),
   };
 }
-

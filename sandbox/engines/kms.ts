@@ -11,7 +11,18 @@
  * names its key, so Decrypt needs no KeyId and a wrong context fails as `InvalidCiphertextException`,
  * as in AWS. This is a development stand-in, not a security boundary: the key file is plain.
  */
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign as ecSign, verify as ecVerify, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  randomUUID,
+  sign as ecSign,
+  verify as ecVerify,
+  type KeyObject,
+} from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AwsServiceError, optionalString, requiredString, startAwsJsonServer } from './aws-json-server';
@@ -172,7 +183,8 @@ export async function startKms(options: KmsEngineOptions = {}): Promise<KmsEngin
     return { key, privateKey: key.signing };
   };
   const signInput = (body: Record<string, unknown>): Buffer => {
-    if (optionalString(body, 'SigningAlgorithm') !== ECDSA) throw new AwsServiceError('ValidationException', 'SigningAlgorithm must be ECDSA_SHA_256 for this key.');
+    if (optionalString(body, 'SigningAlgorithm') !== ECDSA)
+      throw new AwsServiceError('ValidationException', 'SigningAlgorithm must be ECDSA_SHA_256 for this key.');
     const type = optionalString(body, 'MessageType') ?? 'RAW';
     if (type !== 'RAW') throw new AwsServiceError('ValidationException', 'The local engine signs RAW messages only.');
     const message = readBlob(body, 'Message');
@@ -212,7 +224,8 @@ export async function startKms(options: KmsEngineOptions = {}): Promise<KmsEngin
     const idLength = blob.readUInt16BE(BLOB_MAGIC.length);
     if (blob.length < fixed + idLength + IV_BYTES + TAG_BYTES) throw invalidCiphertext();
     const id = blob.subarray(fixed, fixed + idLength).toString('utf8');
-    if (keyRef !== undefined && resolveRef(keyRef).id !== id) throw new AwsServiceError('IncorrectKeyException', 'The ciphertext was not encrypted under the given key.');
+    if (keyRef !== undefined && resolveRef(keyRef).id !== id)
+      throw new AwsServiceError('IncorrectKeyException', 'The ciphertext was not encrypted under the given key.');
     const key = useKey(id, false);
     const ivStart = fixed + idLength;
     const iv = blob.subarray(ivStart, ivStart + IV_BYTES);
@@ -275,7 +288,8 @@ export async function startKms(options: KmsEngineOptions = {}): Promise<KmsEngin
       Encrypt: (body) => {
         const key = symmetric(useKey(requiredString(body, 'KeyId'), true));
         const plaintext = readBlob(body, 'Plaintext');
-        if (plaintext.length < 1 || plaintext.length > MAX_PLAINTEXT_BYTES) throw new AwsServiceError('ValidationException', 'Plaintext must be 1 to 4096 bytes.');
+        if (plaintext.length < 1 || plaintext.length > MAX_PLAINTEXT_BYTES)
+          throw new AwsServiceError('ValidationException', 'Plaintext must be 1 to 4096 bytes.');
         return { KeyId: key.arn, CiphertextBlob: seal(key, plaintext, readContext(body)).toString('base64'), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
       },
       Decrypt: (body) => {
@@ -290,7 +304,8 @@ export async function startKms(options: KmsEngineOptions = {}): Promise<KmsEngin
         const spec = optionalString(body, 'KeySpec') ?? 'SYMMETRIC_DEFAULT';
         const usage = optionalString(body, 'KeyUsage') ?? 'ENCRYPT_DECRYPT';
         const signing = spec === 'ECC_NIST_P256' && usage === 'SIGN_VERIFY';
-        if (!signing && (spec !== 'SYMMETRIC_DEFAULT' || usage !== 'ENCRYPT_DECRYPT')) throw new AwsServiceError('UnsupportedOperationException', 'The local engine makes SYMMETRIC_DEFAULT or ECC_NIST_P256 SIGN_VERIFY keys only.');
+        if (!signing && (spec !== 'SYMMETRIC_DEFAULT' || usage !== 'ENCRYPT_DECRYPT'))
+          throw new AwsServiceError('UnsupportedOperationException', 'The local engine makes SYMMETRIC_DEFAULT or ECC_NIST_P256 SIGN_VERIFY keys only.');
         return { KeyMetadata: metadata(create(id, resolveRef(id).arn, optionalString(body, 'Description') ?? '', signing)) };
       },
       Sign: (body) => {
@@ -307,7 +322,14 @@ export async function startKms(options: KmsEngineOptions = {}): Promise<KmsEngin
       GetPublicKey: (body) => {
         const { key, privateKey } = signingKey(requiredString(body, 'KeyId'));
         const der = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
-        return { KeyId: key.arn, PublicKey: der.toString('base64'), KeySpec: 'ECC_NIST_P256', CustomerMasterKeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: [ECDSA] };
+        return {
+          KeyId: key.arn,
+          PublicKey: der.toString('base64'),
+          KeySpec: 'ECC_NIST_P256',
+          CustomerMasterKeySpec: 'ECC_NIST_P256',
+          KeyUsage: 'SIGN_VERIFY',
+          SigningAlgorithms: [ECDSA],
+        };
       },
     },
   });

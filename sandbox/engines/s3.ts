@@ -231,7 +231,10 @@ export async function startS3(options: S3EngineOptions): Promise<S3Engine> {
     try {
       const { objects } = await s3rver.store.listObjects(bucket, { prefix, maxKeys: 100_000 });
       const versions = objects
-        .map((o) => `<Version><Key>${xmlText(o.key)}</Key><VersionId>null</VersionId><IsLatest>true</IsLatest><LastModified>${new Date(o.metadata['last-modified'] ?? Date.now()).toISOString()}</LastModified><Size>${o.metadata['content-length'] ?? '0'}</Size></Version>`)
+        .map(
+          (o) =>
+            `<Version><Key>${xmlText(o.key)}</Key><VersionId>null</VersionId><IsLatest>true</IsLatest><LastModified>${new Date(o.metadata['last-modified'] ?? Date.now()).toISOString()}</LastModified><Size>${o.metadata['content-length'] ?? '0'}</Size></Version>`,
+        )
         .join('');
       const body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xmlText(bucket)}</Name><Prefix>${xmlText(prefix)}</Prefix><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker><MaxKeys>100000</MaxKeys><IsTruncated>false</IsTruncated>${versions}</ListVersionsResult>`;
       res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });

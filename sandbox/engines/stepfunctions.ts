@@ -19,7 +19,14 @@
  */
 import '../polyfills';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError, StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  ExecutionTimeoutError,
+  StateMachine,
+  type RunOptions,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
 import { AwsServiceError, optionalString, requiredString, startAwsJsonServer } from './aws-json-server';
 import type { FaultInjection, RequestCounter } from './request-counter';
 
@@ -245,7 +252,13 @@ export async function startStepFunctions(options: StepFunctionsEngineOptions): P
     }
     if (state.Type !== 'Task') continue;
     const resource = String(state.Resource);
-    const kind: TaskKind | undefined = LAMBDA_ARN.test(resource) ? 'function' : INVOKE.test(resource) ? 'invoke' : CALLBACK.test(resource) ? 'callback' : undefined;
+    const kind: TaskKind | undefined = LAMBDA_ARN.test(resource)
+      ? 'function'
+      : INVOKE.test(resource)
+        ? 'invoke'
+        : CALLBACK.test(resource)
+          ? 'callback'
+          : undefined;
     if (kind === undefined) {
       problems.push(`task ${stateName} uses an unsupported resource (only Lambda functions, lambda:invoke and lambda:invoke.waitForTaskToken)`);
       continue;
@@ -258,7 +271,8 @@ export async function startStepFunctions(options: StepFunctionsEngineOptions): P
       stateName,
       kind,
       resource,
-      timeoutSeconds: typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : state.TimeoutSecondsPath === undefined ? DEFAULT_TASK_TIMEOUT_SECONDS : undefined,
+      timeoutSeconds:
+        typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : state.TimeoutSecondsPath === undefined ? DEFAULT_TASK_TIMEOUT_SECONDS : undefined,
       heartbeatSeconds: typeof state.HeartbeatSeconds === 'number' ? state.HeartbeatSeconds : undefined,
     });
   }
@@ -305,7 +319,13 @@ export async function startStepFunctions(options: StepFunctionsEngineOptions): P
   };
 
   /** A callback function's own return only means the task was submitted; its result comes with the token. */
-  const callFunction = async (role: string, payload: Json, exec: ExecutionRecord, stateName: string, returned: 'TaskSucceeded' | 'TaskSubmitted' = 'TaskSucceeded'): Promise<Json> => {
+  const callFunction = async (
+    role: string,
+    payload: Json,
+    exec: ExecutionRecord,
+    stateName: string,
+    returned: 'TaskSucceeded' | 'TaskSubmitted' = 'TaskSucceeded',
+  ): Promise<Json> => {
     record(exec, { type: 'TaskScheduled', stateName, input: payload });
     let result: Json;
     try {
@@ -471,7 +491,8 @@ export async function startStepFunctions(options: StepFunctionsEngineOptions): P
     port: options.port,
     operations: {
       StartExecution: (body) => {
-        if (requiredString(body, 'stateMachineArn') !== stateMachineArn) throw new AwsServiceError('StateMachineDoesNotExist', 'The state machine does not exist.');
+        if (requiredString(body, 'stateMachineArn') !== stateMachineArn)
+          throw new AwsServiceError('StateMachineDoesNotExist', 'The state machine does not exist.');
         const { exec } = startExecution(optionalString(body, 'input') ?? '{}', optionalString(body, 'name'));
         return { executionArn: exec.executionArn, startDate: epochSeconds(exec.startDate) };
       },

@@ -11,7 +11,10 @@ export interface GenericPayFake extends RecordingServer {
   json(req: RecordedRequest): Record<string, unknown>;
 }
 
-export async function startGenericPayFake(tls: { keyPem: string; certPem: string }, credentials: { username: string; password: string }): Promise<GenericPayFake> {
+export async function startGenericPayFake(
+  tls: { keyPem: string; certPem: string },
+  credentials: { username: string; password: string },
+): Promise<GenericPayFake> {
   const overrides: FakeReply[] = [];
   const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
   const route = (req: RecordedRequest): FakeReply => {
@@ -19,9 +22,22 @@ export async function startGenericPayFake(tls: { keyPem: string; certPem: string
     if (forced) return forced;
     if (req.headers.authorization !== expected) return { status: 401, body: { charge_id: null, error_code: 'unauthorized', error_message: 'Bad credentials' } };
     const body = JSON.parse(req.body) as Record<string, string>;
-    const failure = body.cardnumber === '4000000000000002' ? { error_code: 'card_declined', error_message: 'Card declined by issuer' } : body.cardnumber === '4000000000009995' ? { error_code: 'insufficient_funds', error_message: 'Insufficient funds' } : undefined;
-    if (req.path.endsWith('/charge')) return { status: 200, body: failure ? { charge_id: null, ...failure } : { charge_id: `ch_${randomBytes(8).toString('hex')}`, error_code: null, error_message: null } };
-    if (req.path.endsWith('/tokenize')) return { status: 200, body: failure ? { token_id: null, ...failure } : { token_id: `tok_${randomBytes(8).toString('hex')}`, error_code: null, error_message: null } };
+    const failure =
+      body.cardnumber === '4000000000000002'
+        ? { error_code: 'card_declined', error_message: 'Card declined by issuer' }
+        : body.cardnumber === '4000000000009995'
+          ? { error_code: 'insufficient_funds', error_message: 'Insufficient funds' }
+          : undefined;
+    if (req.path.endsWith('/charge'))
+      return {
+        status: 200,
+        body: failure ? { charge_id: null, ...failure } : { charge_id: `ch_${randomBytes(8).toString('hex')}`, error_code: null, error_message: null },
+      };
+    if (req.path.endsWith('/tokenize'))
+      return {
+        status: 200,
+        body: failure ? { token_id: null, ...failure } : { token_id: `tok_${randomBytes(8).toString('hex')}`, error_code: null, error_message: null },
+      };
     return { status: 404, body: { error_code: 'not_found', error_message: 'Unknown path' } };
   };
   const server = await startRecordingServer(tls, route);

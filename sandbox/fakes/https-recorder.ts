@@ -14,10 +14,7 @@ export interface RecordedRequest {
   body: string;
 }
 
-export type FakeReply =
-  | { status: number; body: unknown; headers?: Record<string, string> }
-  | { hang: true }
-  | { reset: true };
+export type FakeReply = { status: number; body: unknown; headers?: Record<string, string> } | { hang: true } | { reset: true };
 
 export interface RecordingServer {
   /** e.g. https://127.0.0.1:43123 */
@@ -29,7 +26,10 @@ export interface RecordingServer {
   close(): Promise<void>;
 }
 
-export async function startRecordingServer(tls: { keyPem: string; certPem: string }, route: (req: RecordedRequest) => FakeReply | Promise<FakeReply>): Promise<RecordingServer> {
+export async function startRecordingServer(
+  tls: { keyPem: string; certPem: string },
+  route: (req: RecordedRequest) => FakeReply | Promise<FakeReply>,
+): Promise<RecordingServer> {
   const requests: RecordedRequest[] = [];
   const waiters: Array<(req: RecordedRequest) => void> = [];
   const hanging = new Set<import('node:http').ServerResponse>();
@@ -37,7 +37,12 @@ export async function startRecordingServer(tls: { keyPem: string; certPem: strin
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: { ...req.headers }, body: Buffer.concat(chunks).toString('utf8') };
+      const recorded: RecordedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: { ...req.headers },
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(recorded);
       for (const waiter of waiters.splice(0)) waiter(recorded);
       void Promise.resolve(route(recorded)).then((reply) => {

@@ -35,18 +35,31 @@ export async function startStripeFake(tls: { keyPem: string; certPem: string }):
     const forced = overrides.shift();
     if (forced) return forced;
     const auth = req.headers.authorization;
-    if (typeof auth !== 'string' || !/^Bearer (sk|rk)_test_/.test(auth)) return { status: 401, body: { error: { type: 'invalid_request_error', message: 'Invalid API Key provided.' } } };
+    if (typeof auth !== 'string' || !/^Bearer (sk|rk)_test_/.test(auth))
+      return { status: 401, body: { error: { type: 'invalid_request_error', message: 'Invalid API Key provided.' } } };
     const form = new URLSearchParams(req.body);
-    if (req.method === 'POST' && req.path === '/v1/customers') return { status: 200, body: { id: id('cus'), object: 'customer', description: form.get('description') } };
+    if (req.method === 'POST' && req.path === '/v1/customers')
+      return { status: 200, body: { id: id('cus'), object: 'customer', description: form.get('description') } };
     const intent = req.path === '/v1/payment_intents' ? 'payment_intent' : req.path === '/v1/setup_intents' ? 'setup_intent' : undefined;
-    if (req.method !== 'POST' || intent === undefined) return { status: 404, body: { error: { type: 'invalid_request_error', message: 'Unrecognized request URL.' } } };
+    if (req.method !== 'POST' || intent === undefined)
+      return { status: 404, body: { error: { type: 'invalid_request_error', message: 'Unrecognized request URL.' } } };
     const pan = form.get('payment_method_data[card][number]') ?? '';
     const decline = DECLINES[pan];
     const objectId = id(intent === 'payment_intent' ? 'pi' : 'seti');
     if (decline) {
-      return { status: 402, body: { error: { type: 'card_error', ...decline, [intent]: { id: objectId, object: intent, status: 'requires_payment_method' } } } };
+      return {
+        status: 402,
+        body: { error: { type: 'card_error', ...decline, [intent]: { id: objectId, object: intent, status: 'requires_payment_method' } } },
+      };
     }
-    const common = { id: objectId, object: intent, status: 'succeeded', payment_method: id('pm'), customer: form.get('customer'), description: form.get('description') };
+    const common = {
+      id: objectId,
+      object: intent,
+      status: 'succeeded',
+      payment_method: id('pm'),
+      customer: form.get('customer'),
+      description: form.get('description'),
+    };
     return { status: 200, body: intent === 'payment_intent' ? { ...common, amount: Number(form.get('amount')), currency: form.get('currency') } : common };
   };
   const server = await startRecordingServer(tls, route);

@@ -44,14 +44,19 @@ export const FAULT_GROUPS: Readonly<Record<string, readonly FaultKind[]>> = {
 
 export class FaultListError extends Error {
   public constructor(unknown: string[]) {
-    super(`Unknown fault kinds: ${unknown.join(', ')}. Use all, none, a group (${Object.keys(FAULT_GROUPS).join(', ')}) or kinds from: ${FAULT_KINDS.join(', ')}.`);
+    super(
+      `Unknown fault kinds: ${unknown.join(', ')}. Use all, none, a group (${Object.keys(FAULT_GROUPS).join(', ')}) or kinds from: ${FAULT_KINDS.join(', ')}.`,
+    );
     this.name = 'FaultListError';
   }
 }
 
 /** Parses `all`, `none` or a comma-separated list of kinds and groups. */
 export function parseFaultList(text: string): FaultKind[] {
-  const parts = text.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const parts = text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   if (parts.length === 1 && parts[0] === 'none') return [];
   const kinds = new Set<FaultKind>();
   const unknown: string[] = [];

@@ -19,11 +19,29 @@ import { TestGateway, type PaymentGateway } from '../../lambdas/validation-servi
 import { handleValidationRequest, ReplyCache } from '../../lambdas/validation-service/service';
 import { buildReply, parseReply, parseSubmission, XML_DECLARATION } from '../../lambdas/validator/xml-contract';
 
-export const MALFORMED_REPLIES = ['not-xml', 'no-declaration', 'doctype-xxe', 'billion-laughs', 'unknown-outcome', 'oversize', 'truncated', 'echo-card'] as const;
+export const MALFORMED_REPLIES = [
+  'not-xml',
+  'no-declaration',
+  'doctype-xxe',
+  'billion-laughs',
+  'unknown-outcome',
+  'oversize',
+  'truncated',
+  'echo-card',
+] as const;
 export type MalformedReply = (typeof MALFORMED_REPLIES)[number];
 
 /** How an echoing service dresses the card data up (security review 1: each one passed the old filter). */
-export const ECHO_DISGUISES = ['dots', 'slashes', 'no-break-spaces', 'zero-width-spaces', 'full-width', 'arabic-indic', 'char-refs', 'double-escaped-refs'] as const;
+export const ECHO_DISGUISES = [
+  'dots',
+  'slashes',
+  'no-break-spaces',
+  'zero-width-spaces',
+  'full-width',
+  'arabic-indic',
+  'char-refs',
+  'double-escaped-refs',
+] as const;
 export type EchoDisguise = (typeof ECHO_DISGUISES)[number];
 
 export type RequestFault =
@@ -86,13 +104,16 @@ export function malformedReply(variant: MalformedReply, submission: string): str
       return `${XML_DECLARATION}<outcome value="acc`;
     case 'echo-card': {
       // A buggy service echoing the card number back in the details: it must never reach the agent.
-      const pan = PAN_PARAM.exec(submission)?.[1] ?? (() => {
-        try {
-          return parseSubmission(submission).find((p) => /^\d{12,19}$/.test(p.value))?.value;
-        } catch {
-          return undefined;
-        }
-      })() ?? '4111111111111111';
+      const pan =
+        PAN_PARAM.exec(submission)?.[1] ??
+        (() => {
+          try {
+            return parseSubmission(submission).find((p) => /^\d{12,19}$/.test(p.value))?.value;
+          } catch {
+            return undefined;
+          }
+        })() ??
+        '4111111111111111';
       return buildReply('accepted', `Approved for card ${pan}`);
     }
     default: {
@@ -123,9 +144,15 @@ export function disguise(digits: string, how: EchoDisguise): string {
     case 'arabic-indic':
       return shift(digits, ARABIC_INDIC_ZERO);
     case 'char-refs':
-      return digits.split('').map((d) => `&#${d.charCodeAt(0)};`).join('');
+      return digits
+        .split('')
+        .map((d) => `&#${d.charCodeAt(0)};`)
+        .join('');
     case 'double-escaped-refs':
-      return digits.split('').map((d) => `&amp;#x${d.charCodeAt(0).toString(16)};`).join('');
+      return digits
+        .split('')
+        .map((d) => `&amp;#x${d.charCodeAt(0).toString(16)};`)
+        .join('');
     default: {
       const unreachable: never = how;
       return unreachable;

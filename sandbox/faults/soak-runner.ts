@@ -89,11 +89,17 @@ export const MUST_BE_ZERO = ['stuckSessions', 'vaultItemsLeft', 'incompleteAudit
 
 export const percentiles = (values: number[]): Percentiles => {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  const at = (p: number): number => (sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number));
+  const at = (p: number): number =>
+    sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number);
   return { n: sorted.length, p50: at(50), p99: at(99) };
 };
 
-const FIELDS = (account: string): Record<string, string> => ({ 'customer name': 'Soak Caller', 'customer account': account, 'charge amount': '14.55', currency: 'USD' });
+const FIELDS = (account: string): Record<string, string> => ({
+  'customer name': 'Soak Caller',
+  'customer account': account,
+  'charge amount': '14.55',
+  currency: 'USD',
+});
 const ACCOUNT_PARAM = /<param name="customer account" value="([A-Za-z0-9-]+)"\/>/;
 const CARD_SAFETY = /digits requested while|key was pressed while/;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -150,7 +156,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   process.env.VALIDATION_TIMEOUT_MS = String(validationTimeoutMs);
   process.env.VALIDATION_CONNECT_TIMEOUT_MS = String(Math.min(500, validationTimeoutMs));
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'soak-sandbox-'));
-  const sandbox = await Sandbox.start({ dataDir, ephemeral: true, validationUrl: service.url, validationCaPem: service.caPem, telephony: options.telephony ?? 'chime' });
+  const sandbox = await Sandbox.start({
+    dataDir,
+    ephemeral: true,
+    validationUrl: service.url,
+    validationCaPem: service.caPem,
+    telephony: options.telephony ?? 'chime',
+  });
   const { runPlannedConnectCall } = await import('../connect/soak-call');
   const started = Date.now();
   try {
@@ -168,7 +180,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       });
     }
 
-    const results: Array<{ plan: CallPlan; result: Omit<CallResult, 'call' | 'executionArn'> | undefined; error?: string; sessionId: string; call?: EmulatedCall }> = [];
+    const results: Array<{
+      plan: CallPlan;
+      result: Omit<CallResult, 'call' | 'executionArn'> | undefined;
+      error?: string;
+      sessionId: string;
+      call?: EmulatedCall;
+    }> = [];
     const outcomes: Record<string, number> = {};
     let next = 0;
     const lane = async (): Promise<void> => {
@@ -178,11 +196,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         const sessionId = randomUUID();
         const armTls = (): void => service.armConnectionFault('tls-wrong-cert', 3);
         const planned = sandbox.connect
-          ? runPlannedConnectCall(sandbox, plan, sessionId, sessionHooks, { fields: FIELDS(plan.account), armTls }).then((r) => ({ result: r.result, call: undefined }))
+          ? runPlannedConnectCall(sandbox, plan, sessionId, sessionHooks, { fields: FIELDS(plan.account), armTls }).then((r) => ({
+              result: r.result,
+              call: undefined,
+            }))
           : runPlannedCall(sandbox, plan, sessionId, sessionHooks, { deadlineMs, random: () => rnd.next(), armTls });
-        const ran = await planned.catch(
-          (err: unknown) => ({ result: undefined, call: undefined, error: err instanceof Error ? err.message : String(err) }),
-        );
+        const ran = await planned.catch((err: unknown) => ({ result: undefined, call: undefined, error: err instanceof Error ? err.message : String(err) }));
         results.push({ plan, sessionId, ...ran });
         const state = ran.result?.outcome ?? 'harness-error';
         outcomes[state] = (outcomes[state] ?? 0) + 1;
@@ -201,7 +220,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const problems: string[] = [];
 
     const bySession = new Map(
-      results.map((r) => [r.sessionId, `${r.plan.fault} → ${r.result?.outcome ?? 'harness-error'}${r.result?.error ? ` (${r.result.error})` : ''}${r.call && r.call.injected.length > 0 ? `, SMA retries: ${r.call.injected.join(' ')}` : ''}`]),
+      results.map((r) => [
+        r.sessionId,
+        `${r.plan.fault} → ${r.result?.outcome ?? 'harness-error'}${r.result?.error ? ` (${r.result.error})` : ''}${r.call && r.call.injected.length > 0 ? `, SMA retries: ${r.call.injected.join(' ')}` : ''}`,
+      ]),
     );
     const running = sandbox.sfn.executions().filter((e) => e.status === 'RUNNING');
     const stuckSessions = running.length + sandbox.sfn.pendingTaskTokens();
@@ -209,9 +231,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     // End and Abort leave tombstones (no card data) that refuse late seals; anything else is left card data.
     const vault = (await sandbox.dynamo.scanAll(VAULT_TABLE)).filter((item) => !isTombstone(item));
-    for (const item of vault.slice(0, 20)) problems.push(`vault item left for session ${item.sessionId?.S ?? '?'} (attributes ${Object.keys(item).sort().join(' ')}): ${bySession.get(item.sessionId?.S ?? '') ?? 'unknown'}`);
+    for (const item of vault.slice(0, 20))
+      problems.push(
+        `vault item left for session ${item.sessionId?.S ?? '?'} (attributes ${Object.keys(item).sort().join(' ')}): ${bySession.get(item.sessionId?.S ?? '') ?? 'unknown'}`,
+      );
 
-    const incomplete = await auditProblems(results.filter((r) => r.result !== undefined).map((r) => r.sessionId), started);
+    const incomplete = await auditProblems(
+      results.filter((r) => r.result !== undefined).map((r) => r.sessionId),
+      started,
+    );
     problems.push(...incomplete.details.slice(0, 20).map((d) => `${d.text}: ${bySession.get(d.sessionId) ?? 'unknown'}`));
 
     const allCalls = sandbox.emulator.allCalls();
@@ -234,7 +262,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       ...(sandbox.connect?.emulator.contacts() ?? []).flatMap((c) => c.violations.map((v) => `${c.initialContactId}: ${v}`)),
     ];
     problems.push(...violations.slice(0, 10));
-    for (const r of results.filter((x) => x.result === undefined).slice(0, 10)) problems.push(`call ${r.plan.index} (${r.plan.fault}) did not complete: ${r.error ?? 'unknown'}`);
+    for (const r of results.filter((x) => x.result === undefined).slice(0, 10))
+      problems.push(`call ${r.plan.index} (${r.plan.fault}) did not complete: ${r.error ?? 'unknown'}`);
 
     const byFault: Record<string, Record<string, number>> = {};
     for (const r of results) {
@@ -327,7 +356,13 @@ async function runPlannedCall(
     await withTimeout(call.ended(), 10_000);
     return {
       call,
-      result: { ...ended, sessionId: ended.sessionId || sessionId, executionArn, call, ...(lastKey !== undefined ? { lastKeyToOutcomeMs: outcomeAt - lastKey } : {}) },
+      result: {
+        ...ended,
+        sessionId: ended.sessionId || sessionId,
+        executionArn,
+        call,
+        ...(lastKey !== undefined ? { lastKeyToOutcomeMs: outcomeAt - lastKey } : {}),
+      },
     };
   } finally {
     for (const role of HOOKED_ROLES) hooks.delete(`${role}:${sessionId}`);
@@ -347,13 +382,18 @@ function lastType(stored: Array<{ stream: string; seq: number; text: string }>, 
   }
 }
 
-async function auditProblems(sessionIds: string[], since: number): Promise<{ count: number; details: Array<{ sessionId: string; text: string }>; detailsMasked: number }> {
+async function auditProblems(
+  sessionIds: string[],
+  since: number,
+): Promise<{ count: number; details: Array<{ sessionId: string; text: string }>; detailsMasked: number }> {
   const { s3Client } = await import('../../lambdas/shared/clients');
   const source = s3ObjectSource(await s3Client(), AUDIT_BUCKET);
   const stored = await readStoredRecords(source, { from: new Date(since - 3600_000), to: new Date(Date.now() + 60_000) });
   const report = verifyStreams(stored, { now: new Date(Date.now() + 24 * 3600_000), openGraceMs: 0 });
   const bad = new Map<string, string>();
-  for (const f of report.findings) if (!bad.has(f.stream)) bad.set(f.stream, `audit chain of ${f.stream}: ${f.kind} at ${f.seq}${f.kind === 'incomplete' ? ` after ${lastType(stored, f.stream)}` : ''}`);
+  for (const f of report.findings)
+    if (!bad.has(f.stream))
+      bad.set(f.stream, `audit chain of ${f.stream}: ${f.kind} at ${f.seq}${f.kind === 'incomplete' ? ` after ${lastType(stored, f.stream)}` : ''}`);
   const types = new Map<string, Set<string>>();
   let detailsMasked = 0;
   for (const s of stored) {

@@ -50,7 +50,11 @@ export function renderRecording(call: Pick<RecordedCall, 'recordingSpans' | 'key
   const first = call.recordingSpans[0];
   if (!first) return undefined;
   const origin = first.fromMs;
-  const spans = call.recordingSpans.map((s) => ({ state: s.state, fromMs: s.fromMs - origin, toMs: Math.max((s.toMs ?? s.fromMs) - origin, s.fromMs - origin) }));
+  const spans = call.recordingSpans.map((s) => ({
+    state: s.state,
+    fromMs: s.fromMs - origin,
+    toMs: Math.max((s.toMs ?? s.fromMs) - origin, s.fromMs - origin),
+  }));
   const durationMs = Math.min(MAX_RECORDING_MS, spans[spans.length - 1]?.toMs ?? 0);
   const samples = new Float32Array(Math.floor((durationMs * SAMPLE_RATE) / 1000));
   for (const s of spans) if (s.state === 'recording') addTone(samples, s.fromMs, s.toMs - s.fromMs, [SPEECH_HZ], SPEECH_LEVEL, true);

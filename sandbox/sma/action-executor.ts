@@ -81,16 +81,25 @@ export class ActionExecutor {
       case 'CallAndBridge': {
         await this.wait(2000, { stop: false });
         const rebridge = call.legs.some((l) => l.tag === 'LEG-B');
-        if (faults.agentNoAnswer || (rebridge && faults.agentNoAnswerOnRebridge)) return { kind: 'failed', errorType: 'CallNotAnswered', errorMessage: 'The agent did not answer' };
+        if (faults.agentNoAnswer || (rebridge && faults.agentNoAnswerOnRebridge))
+          return { kind: 'failed', errorType: 'CallNotAnswered', errorMessage: 'The agent did not answer' };
         const endpoint = action.Parameters.Endpoints[0];
         for (const old of call.legs.filter((l) => l.tag === 'LEG-B')) call.legs.splice(call.legs.indexOf(old), 1);
-        call.legs.push({ callId: randomUUID(), tag: 'LEG-B', from: action.Parameters.CallerIdNumber, to: endpoint.Uri, direction: 'Outbound', startMs: Date.now(), connected: true });
+        call.legs.push({
+          callId: randomUUID(),
+          tag: 'LEG-B',
+          from: action.Parameters.CallerIdNumber,
+          to: endpoint.Uri,
+          direction: 'Outbound',
+          startMs: Date.now(),
+          connected: true,
+        });
         call.notify();
         return { kind: 'ok' };
       }
       case 'Hangup': {
         const leg = this.leg(action.Parameters.CallId) ?? call.legs.find((l) => l.tag === action.Parameters.ParticipantTag);
-        if (!leg || !leg.connected) return { kind: 'failed', errorType: 'InvalidActionParameter', errorMessage: 'No such connected leg' };
+        if (!leg?.connected) return { kind: 'failed', errorType: 'InvalidActionParameter', errorMessage: 'No such connected leg' };
         leg.connected = false;
         call.notify();
         if (leg.tag === 'LEG-A') return { kind: 'caller-hangup' };
@@ -113,7 +122,8 @@ export class ActionExecutor {
           call.setCollecting(false);
         }
       case 'StartCallRecording':
-        if (observer.recordingSpans.length > 0) return { kind: 'failed', errorType: 'InvalidActionParameter', errorMessage: 'Recording starts only once per leg' };
+        if (observer.recordingSpans.length > 0)
+          return { kind: 'failed', errorType: 'InvalidActionParameter', errorMessage: 'Recording starts only once per leg' };
         observer.setRecording('recording', call.clockMs);
         call.recordingKey = `${action.Parameters.Destination.Location}/${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/${call.transactionId}_${this.legA.callId}.wav`;
         return { kind: 'ok', data: { CallRecordingDestination: { Type: 'S3', Location: call.recordingKey } } };

@@ -396,7 +396,10 @@ export class EmulatedCall {
               await this.deliver('ACTION_INTERRUPTED', asActionData(action));
               break;
             case 'leg-hangup':
-              await this.deliver('HANGUP', { Type: 'Hangup', Parameters: { CallId: outcome.leg.callId, ParticipantTag: outcome.leg.tag, SipResponseCode: '0' } });
+              await this.deliver('HANGUP', {
+                Type: 'Hangup',
+                Parameters: { CallId: outcome.leg.callId, ParticipantTag: outcome.leg.tag, SipResponseCode: '0' },
+              });
               break;
             case 'caller-hangup':
               await this.callerHangsUp();
@@ -534,7 +537,13 @@ export class SmaEmulator {
   }
 
   /** A caller dials in: NEW_INBOUND_CALL is delivered and the handler's actions run. */
-  public async placeCall(caller: KeySource, from = '+15105550101', to = '+12065551212', faults: EmulatorFaults = {}, options: PlaceCallOptions = {}): Promise<EmulatedCall> {
+  public async placeCall(
+    caller: KeySource,
+    from = '+15105550101',
+    to = '+12065551212',
+    faults: EmulatorFaults = {},
+    options: PlaceCallOptions = {},
+  ): Promise<EmulatedCall> {
     const timingScale = options.timingScale === undefined ? undefined : checkTimingScale(options.timingScale);
     const call = new EmulatedCall(this, caller, from, to);
     call.faults = faults;
@@ -560,7 +569,7 @@ export class SmaEmulator {
   public updateCall(sipMediaApplicationId: string, transactionId: string, args: Record<string, string>): boolean {
     if (sipMediaApplicationId !== this.sipMediaApplicationId) return false;
     const call = this.calls.get(transactionId);
-    if (!call || call.status !== 'active') return false;
+    if (call?.status !== 'active') return false;
     call.update(args);
     return true;
   }

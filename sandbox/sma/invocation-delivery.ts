@@ -35,7 +35,13 @@ export const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
  * Delivers `event` with the deadline and one retry; appends every attempt to `log` and every fault that
  * happened to `injected`. Unanswered after two tries means the service gives up on the call.
  */
-export async function deliverWithRetry(target: DeliveryTarget, event: SmaEvent, faults: DeliveryFaults, log: Invocation[], injected: InvocationFault[]): Promise<DeliveryResult> {
+export async function deliverWithRetry(
+  target: DeliveryTarget,
+  event: SmaEvent,
+  faults: DeliveryFaults,
+  log: Invocation[],
+  injected: InvocationFault[],
+): Promise<DeliveryResult> {
   const random = faults.random ?? Math.random;
   for (let attempt = 0; attempt < 2; attempt += 1) {
     const started = Date.now();

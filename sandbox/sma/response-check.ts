@@ -4,8 +4,34 @@
  */
 import { MAX_ACTIONS_PER_RESPONSE, MAX_TRANSACTION_ATTRIBUTES, SCHEMA_VERSION, type SmaAction } from '../../lambdas/telephony/chime-sma/contract';
 
-const CALL_ID_REQUIRED = new Set(['Speak', 'SpeakAndGetDigits', 'Pause', 'StartCallRecording', 'PauseCallRecording', 'ResumeCallRecording', 'StopCallRecording']);
-const KNOWN = new Set(['CallAndBridge', 'Hangup', 'Pause', 'Speak', 'SpeakAndGetDigits', 'StartCallRecording', 'PauseCallRecording', 'ResumeCallRecording', 'StopCallRecording', 'PlayAudio', 'PlayAudioAndGetDigits', 'ReceiveDigits', 'SendDigits', 'RecordAudio', 'VoiceFocus', 'JoinChimeMeeting', 'ModifyChimeMeetingAttendees']);
+const CALL_ID_REQUIRED = new Set([
+  'Speak',
+  'SpeakAndGetDigits',
+  'Pause',
+  'StartCallRecording',
+  'PauseCallRecording',
+  'ResumeCallRecording',
+  'StopCallRecording',
+]);
+const KNOWN = new Set([
+  'CallAndBridge',
+  'Hangup',
+  'Pause',
+  'Speak',
+  'SpeakAndGetDigits',
+  'StartCallRecording',
+  'PauseCallRecording',
+  'ResumeCallRecording',
+  'StopCallRecording',
+  'PlayAudio',
+  'PlayAudioAndGetDigits',
+  'ReceiveDigits',
+  'SendDigits',
+  'RecordAudio',
+  'VoiceFocus',
+  'JoinChimeMeeting',
+  'ModifyChimeMeetingAttendees',
+]);
 
 export interface CheckedResponse {
   ok: true;
@@ -25,12 +51,15 @@ export function checkResponse(raw: unknown): CheckedResponse | RefusedResponse {
   if (raw.SchemaVersion !== SCHEMA_VERSION) return { ok: false, errorType: 'SchemaVersionMismatch', errorMessage: 'SchemaVersion must be 1.0' };
   const list = raw.Actions ?? [];
   if (!Array.isArray(list)) return { ok: false, errorType: 'InvalidResponse', errorMessage: 'Actions must be a list' };
-  if (list.length > MAX_ACTIONS_PER_RESPONSE) return { ok: false, errorType: 'ActionsLimitExceeded', errorMessage: `At most ${MAX_ACTIONS_PER_RESPONSE} actions are allowed` };
+  if (list.length > MAX_ACTIONS_PER_RESPONSE)
+    return { ok: false, errorType: 'ActionsLimitExceeded', errorMessage: `At most ${MAX_ACTIONS_PER_RESPONSE} actions are allowed` };
   for (const action of list) {
-    if (!isRecord(action) || typeof action.Type !== 'string' || !KNOWN.has(action.Type)) return { ok: false, errorType: 'InvalidActionType', errorMessage: 'Unknown action type' };
+    if (!isRecord(action) || typeof action.Type !== 'string' || !KNOWN.has(action.Type))
+      return { ok: false, errorType: 'InvalidActionType', errorMessage: 'Unknown action type' };
     const params = action.Parameters;
     if (!isRecord(params)) return { ok: false, errorType: 'InvalidActionParameter', errorMessage: `${action.Type} needs Parameters` };
-    if (CALL_ID_REQUIRED.has(action.Type) && typeof params.CallId !== 'string') return { ok: false, errorType: 'InvalidActionParameter', errorMessage: `${action.Type} needs a CallId` };
+    if (CALL_ID_REQUIRED.has(action.Type) && typeof params.CallId !== 'string')
+      return { ok: false, errorType: 'InvalidActionParameter', errorMessage: `${action.Type} needs a CallId` };
     if (action.Type === 'CallAndBridge' && (!Array.isArray(params.Endpoints) || params.Endpoints.length !== 1)) {
       return { ok: false, errorType: 'InvalidActionParameter', errorMessage: 'CallAndBridge needs exactly one endpoint' };
     }

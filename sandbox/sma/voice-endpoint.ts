@@ -109,7 +109,8 @@ export class VoiceInventory {
     if (triggerType === 'ToPhoneNumber') {
       const number = this.phoneNumbers.get(triggerValue);
       if (!number) throw notFound('The phone number is not in this account\u2019s inventory.');
-      if (number.productType !== 'SipMediaApplicationDialIn') throw badRequest('The phone number\u2019s product type must be SipMediaApplicationDialIn to be used in a SIP rule.');
+      if (number.productType !== 'SipMediaApplicationDialIn')
+        throw badRequest('The phone number\u2019s product type must be SipMediaApplicationDialIn to be used in a SIP rule.');
       if (this.ruleForNumber(triggerValue)) throw conflict('The phone number is already associated with a SIP rule.');
       number.status = 'Assigned';
     }
@@ -268,13 +269,32 @@ export async function startVoiceEndpoint(emulator?: SmaEmulator, port = 0): Prom
         if (typeof args !== 'object' || args === null || !Object.values(args).every((v) => typeof v === 'string') || Object.keys(args).length > 20) {
           throw badRequest('Arguments must map at most 20 strings to strings');
         }
-        if (!emulator?.updateCall(smaId as string, transactionId as string, args as Record<string, string>)) throw notFound('No such call on this SIP media application');
+        if (!emulator?.updateCall(smaId as string, transactionId as string, args as Record<string, string>))
+          throw notFound('No such call on this SIP media application');
         return { SipMediaApplicationResponse: { TransactionId: transactionId } };
       },
     },
-    { method: 'POST', pattern: /^\/sip-rules$/, operation: 'CreateSipRule', status: 201, run: async (_m, _q, body) => ({ SipRule: inventory.createSipRule(await body()) }) },
-    { method: 'GET', pattern: /^\/sip-rules\/([^/]+)$/, operation: 'GetSipRule', status: 200, run: async ([id]) => ({ SipRule: inventory.getSipRule(id as string) }) },
-    { method: 'PUT', pattern: /^\/sip-rules\/([^/]+)$/, operation: 'UpdateSipRule', status: 202, run: async ([id], _q, body) => ({ SipRule: inventory.updateSipRule(id as string, await body()) }) },
+    {
+      method: 'POST',
+      pattern: /^\/sip-rules$/,
+      operation: 'CreateSipRule',
+      status: 201,
+      run: async (_m, _q, body) => ({ SipRule: inventory.createSipRule(await body()) }),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/sip-rules\/([^/]+)$/,
+      operation: 'GetSipRule',
+      status: 200,
+      run: async ([id]) => ({ SipRule: inventory.getSipRule(id as string) }),
+    },
+    {
+      method: 'PUT',
+      pattern: /^\/sip-rules\/([^/]+)$/,
+      operation: 'UpdateSipRule',
+      status: 202,
+      run: async ([id], _q, body) => ({ SipRule: inventory.updateSipRule(id as string, await body()) }),
+    },
     {
       method: 'DELETE',
       pattern: /^\/sip-rules\/([^/]+)$/,
@@ -297,7 +317,13 @@ export async function startVoiceEndpoint(emulator?: SmaEmulator, port = 0): Prom
         return { SipRules: items, ...(next ? { NextToken: next } : {}) };
       },
     },
-    { method: 'GET', pattern: /^\/phone-numbers\/([^/]+)$/, operation: 'GetPhoneNumber', status: 200, run: async ([id]) => ({ PhoneNumber: inventory.phoneNumber(id as string) }) },
+    {
+      method: 'GET',
+      pattern: /^\/phone-numbers\/([^/]+)$/,
+      operation: 'GetPhoneNumber',
+      status: 200,
+      run: async ([id]) => ({ PhoneNumber: inventory.phoneNumber(id as string) }),
+    },
     {
       method: 'GET',
       pattern: /^\/phone-numbers$/,

@@ -21,9 +21,26 @@ export const BRAND_SHAPES: ReadonlyArray<{ brand: string; prefixes: readonly str
 
 /** Published test card numbers of the networks and gateways. */
 export const TEST_CARDS: readonly string[] = [
-  '4111111111111111', '4242424242424242', '4000056655665556', '4012888888881881', '4222222222222', '5555555555554444', '5105105105105100',
-  '2223003122003222', '378282246310005', '371449635398431', '6011111111111117', '6011000990139424', '3056930009020004', '30569309025904',
-  '38520000023237', '3566002020360505', '6200000000000005', '6759649826438453', '4000000760000002', '5200828282828210',
+  '4111111111111111',
+  '4242424242424242',
+  '4000056655665556',
+  '4012888888881881',
+  '4222222222222',
+  '5555555555554444',
+  '5105105105105100',
+  '2223003122003222',
+  '378282246310005',
+  '371449635398431',
+  '6011111111111117',
+  '6011000990139424',
+  '3056930009020004',
+  '30569309025904',
+  '38520000023237',
+  '3566002020360505',
+  '6200000000000005',
+  '6759649826438453',
+  '4000000760000002',
+  '5200828282828210',
 ];
 
 export type Rand = () => number;
@@ -67,7 +84,10 @@ export function brandGrouping(digits: string): number[] {
   return [4, 4, 4, 4, 4];
 }
 
-const toScript = (zero: number) => (digits: string): string => [...digits].map((d) => String.fromCodePoint(zero + Number(d))).join('');
+const toScript =
+  (zero: number) =>
+  (digits: string): string =>
+    [...digits].map((d) => String.fromCodePoint(zero + Number(d))).join('');
 
 export interface Layout {
   id: string;
@@ -78,7 +98,10 @@ export interface Layout {
   render(digits: string, rand: Rand): string;
 }
 
-const sep = (s: string, sizes: (d: string) => number[] = brandGrouping) => (d: string): string => group(d, sizes(d)).join(s);
+const sep =
+  (s: string, sizes: (d: string) => number[] = brandGrouping) =>
+  (d: string): string =>
+    group(d, sizes(d)).join(s);
 
 /** Every layout the detector must find. */
 export const LAYOUTS: readonly Layout[] = [
@@ -107,7 +130,18 @@ export const LAYOUTS: readonly Layout[] = [
   { id: '2-digit groups', render: sep(' ', () => [2, 2, 2, 2, 2, 2, 2, 2, 2, 2]) },
   { id: '3-digit groups', render: sep(' ', () => [3, 3, 3, 3, 3, 3, 3]) },
   { id: 'one digit at a time', render: (d) => [...d].join(' ') },
-  { id: 'irregular groups', render: (d, r) => { const sizes: number[] = []; for (let n = 0; n < d.length; ) { const s = int(r, 1, 6); sizes.push(s); n += s; } return group(d, sizes).join(' '); } },
+  {
+    id: 'irregular groups',
+    render: (d, r) => {
+      const sizes: number[] = [];
+      for (let n = 0; n < d.length; ) {
+        const s = int(r, 1, 6);
+        sizes.push(s);
+        n += s;
+      }
+      return group(d, sizes).join(' ');
+    },
+  },
   { id: 'full-width digits', render: (d) => group(d, brandGrouping(d)).map(toScript(0xff10)).join(' ') },
   { id: 'full-width digits and ideographic spaces', render: (d) => group(d, brandGrouping(d)).map(toScript(0xff10)).join('\u3000') },
   { id: 'Arabic-Indic digits', render: (d) => group(d, brandGrouping(d)).map(toScript(0x660)).join(' ') },
@@ -123,14 +157,57 @@ export const LAYOUTS: readonly Layout[] = [
   { id: 'hex character references', html: true, render: (d) => [...d].map((c, i) => (i % 2 === 0 ? `&#x${(48 + Number(c)).toString(16)};` : c)).join('') },
   { id: '&nbsp; between groups', html: true, render: sep('&nbsp;') },
   { id: '&#8203; between groups', html: true, render: sep('&#8203;') },
-  { id: '<b> inside the number', html: true, render: (d) => { const g = group(d, brandGrouping(d)); return `${g[0]} <b>${g.slice(1, 3).join(' ')}</b> ${g.slice(3).join(' ')}`; } },
-  { id: '<span> with attributes inside', html: true, render: (d) => group(d, brandGrouping(d)).map((x, i) => (i % 2 ? `<span style="color:#123456" class="c${i}">${x}</span>` : x)).join(' ') },
+  {
+    id: '<b> inside the number',
+    html: true,
+    render: (d) => {
+      const g = group(d, brandGrouping(d));
+      return `${g[0]} <b>${g.slice(1, 3).join(' ')}</b> ${g.slice(3).join(' ')}`;
+    },
+  },
+  {
+    id: '<span> with attributes inside',
+    html: true,
+    render: (d) =>
+      group(d, brandGrouping(d))
+        .map((x, i) => (i % 2 ? `<span style="color:#123456" class="c${i}">${x}</span>` : x))
+        .join(' '),
+  },
   { id: '<wbr> between groups', html: true, render: sep('<wbr>') },
   { id: 'tags around single digits', html: true, render: (d) => [...d].map((c, i) => (i % 5 === 2 ? `<i>${c}</i>` : c)).join('') },
-  { id: 'split over two lines', lineBreaks: true, render: (d) => { const g = group(d, brandGrouping(d)); return `${g.slice(0, 2).join(' ')}\n${g.slice(2).join(' ')}`; } },
-  { id: 'split over CRLF lines', lineBreaks: true, render: (d) => { const g = group(d, brandGrouping(d)); return `${g.slice(0, 1).join(' ')}\r\n${g.slice(1).join(' ')}`; } },
-  { id: 'quoted reply lines', lineBreaks: true, render: (d) => { const g = group(d, brandGrouping(d)); return `${g.slice(0, 2).join(' ')}\n> ${g.slice(2).join(' ')}`; } },
-  { id: '<br> inside the number', lineBreaks: true, html: true, render: (d) => { const g = group(d, brandGrouping(d)); return `${g.slice(0, 2).join(' ')}<br>\n${g.slice(2).join(' ')}`; } },
+  {
+    id: 'split over two lines',
+    lineBreaks: true,
+    render: (d) => {
+      const g = group(d, brandGrouping(d));
+      return `${g.slice(0, 2).join(' ')}\n${g.slice(2).join(' ')}`;
+    },
+  },
+  {
+    id: 'split over CRLF lines',
+    lineBreaks: true,
+    render: (d) => {
+      const g = group(d, brandGrouping(d));
+      return `${g.slice(0, 1).join(' ')}\r\n${g.slice(1).join(' ')}`;
+    },
+  },
+  {
+    id: 'quoted reply lines',
+    lineBreaks: true,
+    render: (d) => {
+      const g = group(d, brandGrouping(d));
+      return `${g.slice(0, 2).join(' ')}\n> ${g.slice(2).join(' ')}`;
+    },
+  },
+  {
+    id: '<br> inside the number',
+    lineBreaks: true,
+    html: true,
+    render: (d) => {
+      const g = group(d, brandGrouping(d));
+      return `${g.slice(0, 2).join(' ')}<br>\n${g.slice(2).join(' ')}`;
+    },
+  },
 ];
 
 /** A random layout (optionally only those that work without line breaks / markup). */

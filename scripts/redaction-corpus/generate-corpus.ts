@@ -55,7 +55,7 @@ function failLuhn(d: string): string {
 
 function iban(country: string, bbanLength: number): string {
   const bban = digits(bbanLength);
-  const numeric = (bban + country + '00').replace(/[A-Z]/g, (c) => String(c.charCodeAt(0) - 55));
+  const numeric = `${bban + country}00`.replace(/[A-Z]/g, (c) => String(c.charCodeAt(0) - 55));
   let rest = 0;
   for (const ch of numeric) rest = (rest * 10 + Number(ch)) % 97;
   const check = String(98 - rest).padStart(2, '0');
@@ -65,7 +65,10 @@ function iban(country: string, bbanLength: number): string {
 const NEAR_MISSES: Array<[string, () => string]> = [
   ['order number (Luhn fails)', () => `Your order ${failLuhn(`${rnd.int(1, 9)}${digits(rnd.int(12, 18))}`)} has shipped`],
   ['order number grouped (Luhn fails)', () => `order ${group(failLuhn(`4${digits(15)}`), [4, 4, 4, 4]).join(rnd.pick([' ', '-', '.']))} confirmed`],
-  ['16-digit number failing Luhn in a card layout', () => `card ${rnd.pick(LAYOUTS.filter((l) => !l.lineBreaks && !l.html)).render(failLuhn(makeCardNumber(rand)), rand)} was declined`],
+  [
+    '16-digit number failing Luhn in a card layout',
+    () => `card ${rnd.pick(LAYOUTS.filter((l) => !l.lineBreaks && !l.html)).render(failLuhn(makeCardNumber(rand)), rand)} was declined`,
+  ],
   ['short order number', () => `order #${digits(rnd.int(5, 10))} placed on 2026-11-${String(rnd.int(1, 28)).padStart(2, '0')}`],
   ['USPS tracking number', () => `tracking ${group(`94${digits(20)}`, [4, 4, 4, 4, 4, 2]).join(' ')}`],
   ['UPS tracking number', () => `UPS 1Z${digits(3)}AA1${digits(10)}`],
@@ -74,8 +77,15 @@ const NEAR_MISSES: Array<[string, () => string]> = [
   ['international phone number', () => `my number is +44 ${digits(2)} ${digits(4)} ${digits(4)} or +49 30 ${digits(8)}`],
   ['two phone numbers', () => `${digits(3)}-${digits(3)}-${digits(4)} or ${digits(3)}-${digits(3)}-${digits(4)}`],
   ['IBAN', () => `IBAN ${iban(rnd.pick(['DE', 'FR', 'ES', 'IT', 'NL', 'BE', 'AT', 'PL']), rnd.int(14, 24))}`],
-  ['date and time', () => `on ${String(rnd.int(1, 28)).padStart(2, '0')}/${String(rnd.int(1, 12)).padStart(2, '0')}/20${rnd.int(24, 30)} at ${rnd.int(0, 23)}:${String(rnd.int(0, 59)).padStart(2, '0')}, or 2026-${String(rnd.int(1, 12)).padStart(2, '0')}-${String(rnd.int(1, 28)).padStart(2, '0')}`],
-  ['amount', () => `total ${rnd.pick(['$', '€', '£'])}${rnd.int(1, 999)},${digits(3)}.${digits(2)} and ${rnd.int(1, 99)} ${digits(3)} ${digits(3)},${digits(2)} EUR`],
+  [
+    'date and time',
+    () =>
+      `on ${String(rnd.int(1, 28)).padStart(2, '0')}/${String(rnd.int(1, 12)).padStart(2, '0')}/20${rnd.int(24, 30)} at ${rnd.int(0, 23)}:${String(rnd.int(0, 59)).padStart(2, '0')}, or 2026-${String(rnd.int(1, 12)).padStart(2, '0')}-${String(rnd.int(1, 28)).padStart(2, '0')}`,
+  ],
+  [
+    'amount',
+    () => `total ${rnd.pick(['$', '€', '£'])}${rnd.int(1, 999)},${digits(3)}.${digits(2)} and ${rnd.int(1, 99)} ${digits(3)} ${digits(3)},${digits(2)} EUR`,
+  ],
   ['invoice reference', () => `invoice ${rnd.pick(['INV', 'RE', 'FAC'])}-20${rnd.int(20, 30)}-${digits(6)} / ${digits(4)}/${digits(6)}`],
   ['lone security code', () => `the code is ${digits(3)}, exp not needed`],
   ['member number (11 digits)', () => `member ${digits(11)}`],
@@ -101,12 +111,22 @@ function main(): void {
   for (const [category, make] of NEAR_MISSES) {
     for (let k = 0; k < NEAR_MISSES_PER_CATEGORY; k += 1) entries.push({ id: `near-${entries.length}`, kind: 'near-miss', category, text: make(), cards: [] });
   }
-  const hand = readFileSync(join(__dirname, 'hand-written.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const hand = readFileSync(join(__dirname, 'hand-written.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   hand.forEach((line, k) => {
     const e = JSON.parse(line) as Omit<CorpusEntry, 'id'>;
-    entries.push({ id: `hand-${k}`, kind: e.kind, category: e.category, text: e.text, cards: e.cards ?? [], ...(e.html ? { html: true } : {}), ...(e.lineBreaks ? { lineBreaks: true } : {}) });
+    entries.push({
+      id: `hand-${k}`,
+      kind: e.kind,
+      category: e.category,
+      text: e.text,
+      cards: e.cards ?? [],
+      ...(e.html ? { html: true } : {}),
+      ...(e.lineBreaks ? { lineBreaks: true } : {}),
+    });
   });
-  writeFileSync(OUT, entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  writeFileSync(OUT, `${entries.map((e) => JSON.stringify(e)).join('\n')}\n`);
   const cards = entries.filter((e) => e.kind === 'card').length;
   process.stdout.write(`wrote ${entries.length} entries (${cards} with card numbers, ${entries.length - cards} near misses) to ${OUT}\n`);
 }

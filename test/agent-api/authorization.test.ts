@@ -134,7 +134,11 @@ describe('starting a secure session: refusals', () => {
     // Assess
     expect(res).toMatchObject({ status: 422, body: { error: 'invalid-fields' } });
     expect(res.body.problems).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^Customer name looks like card details/), 'Customer account is not in the expected format', 'Amount is required']),
+      expect.arrayContaining([
+        expect.stringMatching(/^Customer name looks like card details/),
+        'Customer account is not in the expected format',
+        'Amount is required',
+      ]),
     );
     expect(JSON.stringify(res.body)).not.toContain(VISA);
   });

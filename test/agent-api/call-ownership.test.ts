@@ -51,7 +51,10 @@ function bridgeAnswered(callId: string, agentTo: string, legs: Array<'Connected'
     SchemaVersion: '1.0',
     Sequence: 2,
     InvocationEventType: 'ACTION_SUCCESSFUL',
-    ActionData: { Type: 'CallAndBridge', Parameters: { CallTimeoutSeconds: 30, CallerIdNumber: '+15105550101', Endpoints: [{ BridgeEndpointType: 'PSTN', Uri: agentTo }] } },
+    ActionData: {
+      Type: 'CallAndBridge',
+      Parameters: { CallTimeoutSeconds: 30, CallerIdNumber: '+15105550101', Endpoints: [{ BridgeEndpointType: 'PSTN', Uri: agentTo }] },
+    },
     CallDetails: {
       TransactionId: callId,
       AwsAccountId: '123456789012',
@@ -67,7 +70,11 @@ function bridgeAnswered(callId: string, agentTo: string, legs: Array<'Connected'
 }
 
 function agentHungUp(callId: string, agentTo: string): unknown {
-  const event = bridgeAnswered(callId, agentTo, ['Connected', 'Disconnected']) as { InvocationEventType: string; ActionData: unknown; CallDetails: { TransactionAttributes: Record<string, string> } };
+  const event = bridgeAnswered(callId, agentTo, ['Connected', 'Disconnected']) as {
+    InvocationEventType: string;
+    ActionData: unknown;
+    CallDetails: { TransactionAttributes: Record<string, string> };
+  };
   event.InvocationEventType = 'HANGUP';
   event.ActionData = { Type: 'Hangup', Parameters: { SipResponseCode: '0', CallId: `${callId}-b`, ParticipantTag: 'LEG-B' } };
   event.CallDetails.TransactionAttributes = { stage: 'bridged', rec: 'off', tries: '0' };
@@ -91,7 +98,10 @@ function request(agent: string, method: string, path: string, body?: unknown): A
 }
 
 async function start(agent: string, interactionId: string, extra: Record<string, unknown> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await http(request(agent, 'POST', '/api/sessions', { interactionId, formId: 'card-payment', fields: { 'customer name': 'Joe Smith' }, ...extra }), context);
+  const res = await http(
+    request(agent, 'POST', '/api/sessions', { interactionId, formId: 'card-payment', fields: { 'customer name': 'Joe Smith' }, ...extra }),
+    context,
+  );
   return { status: res.statusCode ?? 0, body: JSON.parse(String(res.body)) as Record<string, unknown> };
 }
 
@@ -111,7 +121,9 @@ beforeAll(async () => {
     AGENT_ENDPOINT_TYPE: 'PSTN',
     AGENT_ENDPOINT_URI: ALICE_DESK,
   });
-  sfn.on(StartExecutionCommand).callsFake((input: { name?: string }) => ({ executionArn: `arn:aws:states:us-east-1:123456789012:execution:secure-ivr-Session:${input.name}` }));
+  sfn
+    .on(StartExecutionCommand)
+    .callsFake((input: { name?: string }) => ({ executionArn: `arn:aws:states:us-east-1:123456789012:execution:secure-ivr-Session:${input.name}` }));
   http = (await import('../../lambdas/agent-api/http-handler')).handler as unknown as HttpHandler;
   sma = (await import('../../lambdas/telephony/chime-sma/handler')).handler as unknown as SmaHandler;
   // The IVR's bridges answer: one call reaches Alice's desk, one Dave's, one a desk no user is configured on.
@@ -132,7 +144,11 @@ describe('an agent acts only on their own calls (review item 6, deployed handler
     const res = await start('dave', 'ca110000-0000-4000-8000-00000000000a');
     // Assess
     expect(res).toMatchObject({ status: 403, body: { error: 'not-your-interaction' } });
-    expect(sfn.commandCalls(StartExecutionCommand).filter((c) => JSON.parse(c.args[0].input.input ?? '{}').callTransactionId === 'ca110000-0000-4000-8000-00000000000a')).toHaveLength(0);
+    expect(
+      sfn
+        .commandCalls(StartExecutionCommand)
+        .filter((c) => JSON.parse(c.args[0].input.input ?? '{}').callTransactionId === 'ca110000-0000-4000-8000-00000000000a'),
+    ).toHaveLength(0);
   });
 
   it('lets Alice open a secure session on her own call, and not Dave read it', async () => {
@@ -183,7 +199,13 @@ describe('agent endpoints in the configuration', () => {
   it('refuses an endpoint shared by two users (a call on it would have no single owner) and one that is not a number or SIP user', () => {
     // Prepare
     const { parseFormsConfig } = require('../../lambdas/shared/session/forms-config') as typeof import('../../lambdas/shared/session/forms-config');
-    const shared = { ...CONFIG, users: [{ id: 'alice', endpoints: [ALICE_DESK] }, { id: 'dave', endpoints: [ALICE_DESK] }] };
+    const shared = {
+      ...CONFIG,
+      users: [
+        { id: 'alice', endpoints: [ALICE_DESK] },
+        { id: 'dave', endpoints: [ALICE_DESK] },
+      ],
+    };
     const bad = { ...CONFIG, users: [{ id: 'alice', endpoints: ['sip:alice@evil example'] }, { id: 'dave' }] };
     // Act / Assess
     expect(() => parseFormsConfig(shared)).toThrow(/share an agent endpoint/);

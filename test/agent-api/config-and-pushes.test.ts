@@ -81,11 +81,23 @@ describe('push messages from session events', () => {
 
   it('reports an abort with the error name the console uses to tell a cancel apart', () => {
     const out = toPushes(sessionEvent('session.aborted', base, false, at, { error: 'AgentCancelled', reason: 'secure session failed (AgentCancelled)' }));
-    expect(out).toEqual([{ type: 'session.outcome', sessionId: 's-1', status: 'aborted', details: 'secure session failed (AgentCancelled)', error: 'AgentCancelled', at: at.toISOString() }]);
+    expect(out).toEqual([
+      {
+        type: 'session.outcome',
+        sessionId: 's-1',
+        status: 'aborted',
+        details: 'secure session failed (AgentCancelled)',
+        error: 'AgentCancelled',
+        at: at.toISOString(),
+      },
+    ]);
   });
 
   it('never passes on a card-length digit run in free text', () => {
-    const event = { ...sessionEvent('outcome', base, false, at, { outcome: 'declined' }), details: { outcome: 'declined', details: 'card 4111111111111111 declined' } };
+    const event = {
+      ...sessionEvent('outcome', base, false, at, { outcome: 'declined' }),
+      details: { outcome: 'declined', details: 'card 4111111111111111 declined' },
+    };
     expect(JSON.stringify(toPushes(event))).not.toContain('4111111111111111');
   });
 

@@ -85,7 +85,11 @@ describe('the finance user (viewOutcomes in the signed token)', () => {
     ['POST', '/api/outcomes'],
   ])('is refused 403 on %s %s', async (method, path) => {
     // Act
-    const res = await fetch(`${s.api.url}${path}`, { method, headers: { ...bearer(fran), ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) }, ...(method === 'POST' ? { body: '{}' } : {}) });
+    const res = await fetch(`${s.api.url}${path}`, {
+      method,
+      headers: { ...bearer(fran), ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+      ...(method === 'POST' ? { body: '{}' } : {}),
+    });
     // Assess
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: string }).error).toBe('no-right');

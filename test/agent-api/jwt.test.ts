@@ -19,17 +19,29 @@ describe('sandbox sign-in tokens (RS256, preloaded key set)', () => {
   });
 
   it.each([
-    ['signed by another key under the same key id', (auth: LocalAuth) => {
-      const kid = (auth.jwks.keys[0] as { kid: string }).kid;
-      return signRs256({ sub: 'alice', iss: LOCAL_ISSUER, exp: Math.floor(Date.now() / 1000) + 60 }, { kid, privateKey: rsaSigner('x').privateKey });
-    }],
-    ['signed by a key the sandbox never made', () => signRs256({ sub: 'alice', iss: LOCAL_ISSUER, exp: Math.floor(Date.now() / 1000) + 60 }, rsaSigner('other'))],
-    ['HS256 (the old sandbox format)', () => signHs256ForTest({ sub: 'alice', iss: LOCAL_ISSUER, exp: Math.floor(Date.now() / 1000) + 60 }, Buffer.alloc(32, 7))],
-    ['from another issuer', (auth: LocalAuth) => {
-      const token = auth.signIn('alice')?.token ?? '';
-      const [h, , s] = token.split('.');
-      return `${h}.${Buffer.from(JSON.stringify({ sub: 'alice', iss: 'elsewhere', exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url')}.${s}`;
-    }],
+    [
+      'signed by another key under the same key id',
+      (auth: LocalAuth) => {
+        const kid = (auth.jwks.keys[0] as { kid: string }).kid;
+        return signRs256({ sub: 'alice', iss: LOCAL_ISSUER, exp: Math.floor(Date.now() / 1000) + 60 }, { kid, privateKey: rsaSigner('x').privateKey });
+      },
+    ],
+    [
+      'signed by a key the sandbox never made',
+      () => signRs256({ sub: 'alice', iss: LOCAL_ISSUER, exp: Math.floor(Date.now() / 1000) + 60 }, rsaSigner('other')),
+    ],
+    [
+      'HS256 (the old sandbox format)',
+      () => signHs256ForTest({ sub: 'alice', iss: LOCAL_ISSUER, exp: Math.floor(Date.now() / 1000) + 60 }, Buffer.alloc(32, 7)),
+    ],
+    [
+      'from another issuer',
+      (auth: LocalAuth) => {
+        const token = auth.signIn('alice')?.token ?? '';
+        const [h, , s] = token.split('.');
+        return `${h}.${Buffer.from(JSON.stringify({ sub: 'alice', iss: 'elsewhere', exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url')}.${s}`;
+      },
+    ],
     ['unsigned (alg none)', () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"alice"}').toString('base64url')}.`],
     ['not a JWT', () => 'garbage'],
   ])('refuses a token that is %s, without fetching anything', async (_why, make) => {

@@ -195,7 +195,10 @@ describe('retry, re-entry and close', () => {
     const history = await s.call('GET', `/api/interactions/${id}`, undefined, alice);
 
     // Assess
-    expect(unknown).toMatchObject({ status: 'unknown', details: expect.stringContaining('payment status unknown: check with the gateway before taking another payment') });
+    expect(unknown).toMatchObject({
+      status: 'unknown',
+      details: expect.stringContaining('payment status unknown: check with the gateway before taking another payment'),
+    });
     expect(String(unknown.resultLine)).toMatch(/^SIV-\d{8}-[A-Z2-9]{13}\|unknown\|payment status unknown/);
     expect(pushesFor(first).find((p) => p.type === 'session.outcome')).toMatchObject({ status: 'unknown' });
     expect(retry).toMatchObject({ status: 409, body: { error: 'outcome-unknown' } });
@@ -217,7 +220,14 @@ describe('retry, re-entry and close', () => {
     const reenter = await s.call('POST', `/api/sessions/${sessionId}/reenter`, { field: 'pan' }, alice);
     await waitForPush(sessionId, (p) => p.type === 'field.progress' && p.field === 'pan' && p.state === 'restarted');
     await s.press(id, '#'); // ends the expiry entry in progress; its digits are never delivered
-    await waitForPush(sessionId, (p, i, all) => p.type === 'field.progress' && p.field === 'pan' && p.state === 'prompted' && all.slice(0, i).some((q) => q.type === 'field.progress' && q.state === 'restarted'));
+    await waitForPush(
+      sessionId,
+      (p, i, all) =>
+        p.type === 'field.progress' &&
+        p.field === 'pan' &&
+        p.state === 'prompted' &&
+        all.slice(0, i).some((q) => q.type === 'field.progress' && q.state === 'restarted'),
+    );
     await s.press(id, `${VISA}#1230#737#`);
     const done = await s.waitForSession(alice, sessionId, (v) => v.running === false);
     const notCapturing = await s.call('POST', `/api/sessions/${sessionId}/reenter`, { field: 'pan' }, alice);

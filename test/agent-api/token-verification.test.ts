@@ -26,7 +26,11 @@ function loadAuthorizer(): Handler {
 }
 
 const event = (token: string): APIGatewayRequestAuthorizerEvent =>
-  ({ type: 'REQUEST', methodArn: 'arn:aws:execute-api:us-east-1:123456789012:api/prod/$connect', queryStringParameters: { token } }) as unknown as APIGatewayRequestAuthorizerEvent;
+  ({
+    type: 'REQUEST',
+    methodArn: 'arn:aws:execute-api:us-east-1:123456789012:api/prod/$connect',
+    queryStringParameters: { token },
+  }) as unknown as APIGatewayRequestAuthorizerEvent;
 
 const claims = (over: Record<string, unknown> = {}): Record<string, unknown> => {
   const now = Math.floor(Date.now() / 1000);

@@ -40,7 +40,8 @@ const window = { from: new Date(started.getTime() - 24 * 3600 * 1000), to: new D
 /** Late enough that the hour the test started in is due its digest (2 h grace after the hour). */
 const later = new Date(started.getTime() + 3 * 3600 * 1000);
 
-const event = (type: SessionEventType, sessionId: string, at = new Date()): SessionEvent => sessionEvent(type, { sessionId, component: 'test', actor: { kind: 'agent', id: 'alice' } }, true, at);
+const event = (type: SessionEventType, sessionId: string, at = new Date()): SessionEvent =>
+  sessionEvent(type, { sessionId, component: 'test', actor: { kind: 'agent', id: 'alice' } }, true, at);
 
 async function session(id: string, at?: Date): Promise<void> {
   await appendAuditEvents(writer, [event('begin.requested', id, at), event('session.begun', id, at)]);
@@ -54,7 +55,10 @@ async function digestAll(): Promise<void> {
   for (const hour of hours) await writeHourlyDigest({ s3, kms, bucket: BUCKET, keyId: DIGEST_KEY }, hour);
 }
 
-const hiding = (test: (key: string) => boolean): ObjectSource => ({ ...source, list: async (prefix) => (await source.list(prefix)).filter((o) => !test(o.key)) });
+const hiding = (test: (key: string) => boolean): ObjectSource => ({
+  ...source,
+  list: async (prefix) => (await source.list(prefix)).filter((o) => !test(o.key)),
+});
 const replacing = (key: string, text: string): ObjectSource => ({ ...source, read: async (k) => (k === key ? text : source.read(k)) });
 
 beforeAll(async () => {
@@ -95,10 +99,16 @@ describe('the local KMS signs like KMS (review item 5)', () => {
     const message = Buffer.from('digest');
     // Act
     const signed = await kms.send(new SignCommand({ KeyId: DIGEST_KEY, Message: message, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }));
-    const verified = await kms.send(new VerifyCommand({ KeyId: DIGEST_KEY, Message: message, Signature: signed.Signature, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }));
-    const tampered = await kms.send(new VerifyCommand({ KeyId: DIGEST_KEY, Message: Buffer.from('digesT'), Signature: signed.Signature, SigningAlgorithm: 'ECDSA_SHA_256' })).catch((e: unknown) => e as Error);
+    const verified = await kms.send(
+      new VerifyCommand({ KeyId: DIGEST_KEY, Message: message, Signature: signed.Signature, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }),
+    );
+    const tampered = await kms
+      .send(new VerifyCommand({ KeyId: DIGEST_KEY, Message: Buffer.from('digesT'), Signature: signed.Signature, SigningAlgorithm: 'ECDSA_SHA_256' }))
+      .catch((e: unknown) => e as Error);
     const { verify } = await import('node:crypto');
-    const wrongUsage = await kms.send(new SignCommand({ KeyId: 'symmetric-key', Message: message, SigningAlgorithm: 'ECDSA_SHA_256' })).catch((e: unknown) => e as Error);
+    const wrongUsage = await kms
+      .send(new SignCommand({ KeyId: 'symmetric-key', Message: message, SigningAlgorithm: 'ECDSA_SHA_256' }))
+      .catch((e: unknown) => e as Error);
     // Assess
     expect(verified.SignatureValid).toBe(true);
     expect(tampered).toMatchObject({ name: 'KMSInvalidSignatureException' });
@@ -159,7 +169,10 @@ describe('signed hourly digests (review item 5)', () => {
 
   it('attack: a record rewritten after it was digested no longer matches the signed hash', async () => {
     // Prepare: the last batch of honest-1 as another writer would have it.
-    const keys = (await source.list('events/')).map((o) => o.key).filter((k) => k.includes('stream=honest-1/')).sort();
+    const keys = (await source.list('events/'))
+      .map((o) => o.key)
+      .filter((k) => k.includes('stream=honest-1/'))
+      .sort();
     const last = keys[keys.length - 1] as string;
     const text = (await source.read(last)).replaceAll('"id":"alice"', '"id":"mallory"');
     // Act

@@ -47,8 +47,16 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'audit-tamper-'));
   s3Engine = await startS3({ dataDir: dir, buckets: [BUCKET], conditionalWritesOnly: [{ bucket: BUCKET, prefix: 'events/' }] });
   ddbEngine = await startDynamo({ tables: [{ name: HEADS, partitionKey: 'stream' }] });
-  s3 = new S3Client({ endpoint: s3Engine.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' }, maxAttempts: 1 });
-  ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: ddbEngine.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } }));
+  s3 = new S3Client({
+    endpoint: s3Engine.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+    maxAttempts: 1,
+  });
+  ddb = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: ddbEngine.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } }),
+  );
   deps = { ddb: async () => ddb, s3: async () => s3, bucket: BUCKET, chainTable: HEADS, now: () => AT };
   source = s3ObjectSource(s3, BUCKET);
 }, 60_000);
@@ -69,7 +77,13 @@ describe('an audit trail even its writer cannot rewrite (review item 5)', () => 
     // Act 1: the attacker recomputes the whole chain with another agent and an accepted outcome…
     const forged: AuditRecord[] = [];
     let prev = '0'.repeat(64);
-    const types: Array<[SessionEventType, Record<string, string>?]> = [['begin.requested'], ['session.begun'], ['outcome', { outcome: 'accepted' }], ['data.destroyed'], ['session.ended']];
+    const types: Array<[SessionEventType, Record<string, string>?]> = [
+      ['begin.requested'],
+      ['session.begun'],
+      ['outcome', { outcome: 'accepted' }],
+      ['data.destroyed'],
+      ['session.ended'],
+    ];
     types.forEach(([type, details], i) => {
       const record = sealRecord('victim', i + 1, prev, event(type, 'victim', details, { kind: 'agent', id: 'mallory' }));
       forged.push(record);
@@ -81,7 +95,15 @@ describe('an audit trail even its writer cannot rewrite (review item 5)', () => 
     const conditional = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, IfNoneMatch: '*' })).catch((e: unknown) => e as Error);
     const plain = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body })).catch((e: unknown) => e as Error);
     // Act 2: it moves the chain head to the forged chain's end (UpdateItem is in the writer's grant).
-    await ddb.send(new UpdateCommand({ TableName: HEADS, Key: { stream: 'victim' }, UpdateExpression: 'SET #h = :h', ExpressionAttributeNames: { '#h': 'hash' }, ExpressionAttributeValues: { ':h': prev } }));
+    await ddb.send(
+      new UpdateCommand({
+        TableName: HEADS,
+        Key: { stream: 'victim' },
+        UpdateExpression: 'SET #h = :h',
+        ExpressionAttributeNames: { '#h': 'hash' },
+        ExpressionAttributeValues: { ':h': prev },
+      }),
+    );
     const heads = await listChainHeads(ddb, HEADS, '2026-11-21', '2026-11-22');
     const report = await verifyWindow(source, WINDOW, { now: NOW, heads: new Map([...heads].map(([s, h]) => [s, { seq: h.seq, hash: h.hash }])) });
     // Assess
@@ -111,12 +133,15 @@ describe('an audit trail even its writer cannot rewrite (review item 5)', () => 
     await finishedSession('twice');
     const versioned: ObjectSource = {
       ...source,
-      listVersions: async (prefix) => (await source.listVersions!(prefix)).map((v) => (v.key.includes('stream=twice/') && v.key.endsWith('00000003.json') ? { ...v, versions: 2 } : v)),
+      listVersions: async (prefix) =>
+        (await source.listVersions!(prefix)).map((v) => (v.key.includes('stream=twice/') && v.key.endsWith('00000003.json') ? { ...v, versions: 2 } : v)),
     };
     // Act
     const report = await verifyWindow(versioned, WINDOW, { now: NOW });
     // Assess
-    expect(report.findings.filter((f) => f.stream === 'twice')).toEqual([expect.objectContaining({ kind: 'overwritten', seq: 3, key: eventKey('2026-11-22', 'twice', 3) })]);
+    expect(report.findings.filter((f) => f.stream === 'twice')).toEqual([
+      expect.objectContaining({ kind: 'overwritten', seq: 3, key: eventKey('2026-11-22', 'twice', 3) }),
+    ]);
   });
 
   it('stores one object per invocation batch: a five-event session is three objects', async () => {

@@ -61,8 +61,8 @@ beforeEach(() => {
 
 describe('audit writer: one write-once object per batch (review item 5)', () => {
   it('stores an invocation batch as ONE object, written with If-None-Match: *', async () => {
-    // Prepare
-    const s = store();
+    // Prepare: an empty store behind the mocks
+    store();
     // Act
     await appendAuditEvents(deps, [event('begin.requested'), event('session.begun'), event('capture.requested')]);
     // Assess

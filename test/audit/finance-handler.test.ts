@@ -12,7 +12,17 @@ process.env.AUDIT_BUCKET = 'audit-bucket';
 process.env.AWS_REGION = 'us-east-1';
 const s3 = mockClient(S3Client);
 const TODAY = new Date().toISOString().slice(0, 10);
-const RECORD = { v: 1, at: new Date().toISOString(), sessionId: 's-1', formId: 'card-payment', workgroup: 'payments', agentId: 'alice', outcome: 'accepted', details: 'Approved', last4: '1111' };
+const RECORD = {
+  v: 1,
+  at: new Date().toISOString(),
+  sessionId: 's-1',
+  formId: 'card-payment',
+  workgroup: 'payments',
+  agentId: 'alice',
+  outcome: 'accepted',
+  details: 'Approved',
+  last4: '1111',
+};
 
 function event(path: string, query: string, claims: Record<string, unknown>): APIGatewayProxyEventV2WithJWTAuthorizer {
   return {
@@ -38,7 +48,10 @@ beforeEach(() => {
 describe('the finance function (GET /api/outcomes)', () => {
   it('serves outcomes to a token in the viewOutcomes group', async () => {
     // Act
-    const res = await call('../../lambdas/audit/finance-handler', event('/api/outcomes', `from=${TODAY}&to=${TODAY}`, { 'cognito:username': 'fran', 'cognito:groups': '[viewOutcomes]' }));
+    const res = await call(
+      '../../lambdas/audit/finance-handler',
+      event('/api/outcomes', `from=${TODAY}&to=${TODAY}`, { 'cognito:username': 'fran', 'cognito:groups': '[viewOutcomes]' }),
+    );
     // Assess
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(String(res.body)).outcomes).toEqual([expect.objectContaining({ sessionId: 's-1', workgroup: 'payments' })]);
@@ -57,7 +70,12 @@ describe('the finance function (GET /api/outcomes)', () => {
 describe('the agent API function', () => {
   it('refuses a finance token with 403 on agent routes', async () => {
     // Prepare
-    Object.assign(process.env, { SECURE_INPUT_CONFIG_JSON: '{"forms":[{"id":"f","type":"simple","title":"F","fields":[]}]}', SESSION_TABLE: 't', STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:s', SIP_MEDIA_APPLICATION_ID: 'sma' });
+    Object.assign(process.env, {
+      SECURE_INPUT_CONFIG_JSON: '{"forms":[{"id":"f","type":"simple","title":"F","fields":[]}]}',
+      SESSION_TABLE: 't',
+      STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:s',
+      SIP_MEDIA_APPLICATION_ID: 'sma',
+    });
     // Act
     const res = await call('../../lambdas/agent-api/http-handler', event('/api/forms', '', { 'cognito:username': 'fran', 'cognito:groups': ['viewOutcomes'] }));
     // Assess

@@ -8,7 +8,15 @@ const NOW = new Date('2026-11-22T13:00:00.000Z');
 const TYPES: SessionEventType[] = ['begin.requested', 'session.begun', 'recording.paused', 'field.captured', 'outcome', 'data.destroyed', 'session.ended'];
 
 function event(type: SessionEventType, i: number, sessionId = 's-1'): SessionEvent {
-  return { type, sessionId, actor: { kind: 'system', id: 'test' }, component: 'test', at: new Date(Date.UTC(2026, 10, 22, 10, 0, i)).toISOString(), success: true, details: { stage: `step-${i}` } };
+  return {
+    type,
+    sessionId,
+    actor: { kind: 'system', id: 'test' },
+    component: 'test',
+    at: new Date(Date.UTC(2026, 10, 22, 10, 0, i)).toISOString(),
+    success: true,
+    details: { stage: `step-${i}` },
+  };
 }
 
 function chain(sessionId = 's-1', types = TYPES): AuditRecord[] {
@@ -17,7 +25,8 @@ function chain(sessionId = 's-1', types = TYPES): AuditRecord[] {
   return out;
 }
 
-const stored = (records: AuditRecord[]): StoredRecord[] => records.map((r) => ({ key: eventKey('2026-11-22', r.stream, r.seq), stream: r.stream, seq: r.seq, text: JSON.stringify(r) }));
+const stored = (records: AuditRecord[]): StoredRecord[] =>
+  records.map((r) => ({ key: eventKey('2026-11-22', r.stream, r.seq), stream: r.stream, seq: r.seq, text: JSON.stringify(r) }));
 
 describe('canonical JSON', () => {
   it('sorts keys at every level and drops undefined members so equal records hash equally', () => {
@@ -58,7 +67,9 @@ describe('verifying a chain', () => {
     // Act
     const { findings } = verifyStreams(records, { now: NOW });
     // Assess
-    expect(findings).toEqual([expect.objectContaining({ kind: 'gap', seq: 4, key: 'events/day=2026-11-22/stream=s-1/00000005.json', message: 'record 4 is missing before this one' })]);
+    expect(findings).toEqual([
+      expect.objectContaining({ kind: 'gap', seq: 4, key: 'events/day=2026-11-22/stream=s-1/00000005.json', message: 'record 4 is missing before this one' }),
+    ]);
   });
 
   it('finds two swapped records as misplaced and reordered', () => {
@@ -111,7 +122,9 @@ describe('verifying a chain', () => {
     // Prepare: the forger re-seals every record with one detail changed.
     const genuine = chain();
     const forged: AuditRecord[] = [];
-    genuine.forEach((r, i) => forged.push(sealRecord(r.stream, r.seq, forged[i - 1]?.hash ?? GENESIS, { ...r.event, success: i === 3 ? false : r.event.success })));
+    genuine.forEach((r, i) =>
+      forged.push(sealRecord(r.stream, r.seq, forged[i - 1]?.hash ?? GENESIS, { ...r.event, success: i === 3 ? false : r.event.success })),
+    );
     const head = genuine[genuine.length - 1] as AuditRecord;
     // Act
     const { findings } = verifyStreams(stored(forged), { now: NOW, heads: new Map([['s-1', { seq: head.seq, hash: head.hash }]]) });

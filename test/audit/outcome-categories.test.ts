@@ -10,12 +10,24 @@ describe('categoryOf', () => {
     [{ outcome: 'accepted', details: 'Approved' }, 'accepted', 'accepted'],
     [{ outcome: 'declined', details: 'Declined - do not honour' }, 'gateway-declined', 'declined'],
     [{ outcome: 'declined', details: 'card details not accepted: no entry before the time limit (3 attempts)' }, 'card-entry-failed', 'not-completed'],
-    [{ outcome: 'declined', details: 'connection to the validation service was lost before a complete reply - validation outcome unknown - the payment may have been processed; check with the payment gateway before retrying' }, 'status-unknown', 'unknown'],
+    [
+      {
+        outcome: 'declined',
+        details:
+          'connection to the validation service was lost before a complete reply - validation outcome unknown - the payment may have been processed; check with the payment gateway before retrying',
+      },
+      'status-unknown',
+      'unknown',
+    ],
     [{ outcome: 'declined', details: 'no reply from the validation service' }, 'status-unknown', 'unknown'],
     [{ outcome: 'unknown', details: 'payment status unknown: check with the gateway before taking another payment' }, 'status-unknown', 'unknown'],
     [{ outcome: 'declined', details: 'validation service refused the connection; the payment was not sent' }, 'validation-service-failed', 'not-completed'],
     [{ outcome: 'declined', details: 'validation service answered with HTTP status 500' }, 'validation-service-failed', 'not-completed'],
-    [{ outcome: 'declined', details: 'card data is no longer available (the session expired or was ended); start a new secure session' }, 'system-error', 'not-completed'],
+    [
+      { outcome: 'declined', details: 'card data is no longer available (the session expired or was ended); start a new secure session' },
+      'system-error',
+      'not-completed',
+    ],
     [{ outcome: 'aborted', details: 'cancelled by the agent; no payment was taken', error: 'AgentCancelled' }, 'agent-cancelled', 'not-completed'],
     [{ outcome: 'aborted', details: 'caller hung up; no payment was taken', error: 'CallerHungUp' }, 'caller-hung-up', 'not-completed'],
     [{ outcome: 'aborted', details: 'caller hung up; no payment was taken' }, 'caller-hung-up', 'not-completed'],

@@ -2,7 +2,16 @@
 import { buildOutcomeRecord, outcomesCsv, summarizeOutcomes, type OutcomeRecord } from '../../lambdas/audit/outcomes';
 import { parseWindow, roleAllows } from '../../lambdas/audit/finance-api';
 
-const base = (o: Partial<OutcomeRecord>): OutcomeRecord => ({ v: 1, at: '2026-11-20T10:00:00.000Z', sessionId: 's', formId: 'card-payment', agentId: 'alice', outcome: 'accepted', details: 'ok', ...o });
+const base = (o: Partial<OutcomeRecord>): OutcomeRecord => ({
+  v: 1,
+  at: '2026-11-20T10:00:00.000Z',
+  sessionId: 's',
+  formId: 'card-payment',
+  agentId: 'alice',
+  outcome: 'accepted',
+  details: 'ok',
+  ...o,
+});
 
 describe('finance outcome records', () => {
   it('keep amount, currency, brand and last four, and none of the form’s other fields', () => {
@@ -16,12 +25,30 @@ describe('finance outcome records', () => {
       fields: { 'customer name': 'Joe Smith', 'customer account': '343453422', 'charge amount': '14.55', currency: 'usd' },
     });
     // Assess
-    expect(record).toEqual({ v: 1, at: '2026-11-20T10:00:00.000Z', sessionId: 's-1', transactionId: 'SIV-1', formId: 'card-payment', workgroup: 'payments', agentId: 'alice', amount: '14.55', currency: 'USD', brand: 'visa', last4: '1111', outcome: 'accepted', details: 'Approved' });
+    expect(record).toEqual({
+      v: 1,
+      at: '2026-11-20T10:00:00.000Z',
+      sessionId: 's-1',
+      transactionId: 'SIV-1',
+      formId: 'card-payment',
+      workgroup: 'payments',
+      agentId: 'alice',
+      amount: '14.55',
+      currency: 'USD',
+      brand: 'visa',
+      last4: '1111',
+      outcome: 'accepted',
+      details: 'Approved',
+    });
     expect(JSON.stringify(record)).not.toContain('343453422');
   });
 
   it('leave out an amount that is not a decimal number', () => {
-    const record = buildOutcomeRecord({ outcome: { sessionId: 's', status: 'declined', details: 'x' }, at: new Date(), fields: { 'charge amount': '4111111111111111 oops' } });
+    const record = buildOutcomeRecord({
+      outcome: { sessionId: 's', status: 'declined', details: 'x' },
+      at: new Date(),
+      fields: { 'charge amount': '4111111111111111 oops' },
+    });
     expect(record.amount).toBeUndefined();
   });
 
@@ -60,7 +87,13 @@ describe('finance outcome records', () => {
   it('count an unknown outcome in its own column, never as a decline, with the amounts that may have been charged (security review 3)', () => {
     // Prepare
     const records = [
-      base({ outcome: 'unknown', details: 'payment status unknown: check with the gateway before taking another payment (timeout)', amount: '12.50', currency: 'USD', transactionId: 'SIV-U' }),
+      base({
+        outcome: 'unknown',
+        details: 'payment status unknown: check with the gateway before taking another payment (timeout)',
+        amount: '12.50',
+        currency: 'USD',
+        transactionId: 'SIV-U',
+      }),
       base({ outcome: 'declined', details: 'Declined - do not honour' }),
     ];
 

@@ -8,7 +8,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AUDIT_BUCKET, RECORDING_BUCKET, Sandbox } from '../../sandbox/sandbox';
-import { runScriptedCall } from '../../sandbox/scripted-call';
 import { ScriptedCaller, InteractiveCaller, type CallerKey, type KeySource } from '../../sandbox/sma/caller';
 import type { EmulatedCall } from '../../sandbox/sma/emulator';
 import { s3ObjectSource, pullRecords, verifyDigestWindow, verifyWindow } from '../../lambdas/audit/audit-reader';
@@ -106,11 +105,31 @@ describe('the audit trail of every session path', () => {
     const report = await verifyWindow(await source(), window(), { now: new Date() });
     // Assess
     expect(report.findings).toEqual([]);
-    for (const r of ran) expect({ label: r.label, stream: report.streams.find((s) => s.stream === r.sessionId) }).toEqual({ label: r.label, stream: expect.objectContaining({ complete: true }) });
+    for (const r of ran)
+      expect({ label: r.label, stream: report.streams.find((s) => s.stream === r.sessionId) }).toEqual({
+        label: r.label,
+        stream: expect.objectContaining({ complete: true }),
+      });
   });
 
   it.each([
-    ['accepted', ['begin.requested', 'session.begun', 'recording.paused', 'field.prompted', 'field.captured', 'capture.completed', 'recording.resumed', 'fields.attached', 'submitted', 'outcome', 'data.destroyed', 'session.ended']],
+    [
+      'accepted',
+      [
+        'begin.requested',
+        'session.begun',
+        'recording.paused',
+        'field.prompted',
+        'field.captured',
+        'capture.completed',
+        'recording.resumed',
+        'fields.attached',
+        'submitted',
+        'outcome',
+        'data.destroyed',
+        'session.ended',
+      ],
+    ],
     ['declined by the gateway', ['submitted', 'outcome', 'session.ended']],
     ['capture declined', ['field.invalid', 'capture.declined', 'recording.resumed', 'outcome', 'session.ended']],
     ['hang-up on the security code', ['caller.hung-up', 'data.destroyed', 'session.aborted']],
@@ -182,11 +201,17 @@ describe('the call recordings', () => {
       const object = objects.find((o) => `${o.bucket}/${o.key}` === r.call.recordingKey);
       expect({ label: r.label, stored: object !== undefined }).toEqual({ label: r.label, stored: true });
       if (!object) continue;
-      expect(object.metadata).toMatchObject({ 'x-amz-meta-transaction-id': r.call.transactionId, 'x-amz-meta-recording-audio-file-format': 'wav', 'x-amz-meta-recording-duration': expect.stringMatching(/^\d+\.\d{3}s$/) });
+      expect(object.metadata).toMatchObject({
+        'x-amz-meta-transaction-id': r.call.transactionId,
+        'x-amz-meta-recording-audio-file-format': 'wav',
+        'x-amz-meta-recording-duration': expect.stringMatching(/^\d+\.\d{3}s$/),
+      });
       const { samples, sampleRate } = decodeWav(object.body);
       expect({ label: r.label, dtmf: detectDtmf(samples, sampleRate) }).toEqual({ label: r.label, dtmf: [] });
       // A marker cut short by the end of the call counts only if the file runs on for its whole length.
-      const transitions = r.call.recordingSpans.filter((s, i, a) => i > 0 && s.state !== a[i - 1]?.state && (s.toMs ?? s.fromMs) - s.fromMs >= MARKER_MS + 60).length;
+      const transitions = r.call.recordingSpans.filter(
+        (s, i, a) => i > 0 && s.state !== a[i - 1]?.state && (s.toMs ?? s.fromMs) - s.fromMs >= MARKER_MS + 60,
+      ).length;
       const markerBlocks = toneBlocks(samples, sampleRate, MARKER_HZ).length;
       expect(markerBlocks).toBeGreaterThanOrEqual(transitions * 8);
       expect(markerBlocks).toBeLessThanOrEqual(transitions * 11);
@@ -217,7 +242,9 @@ describe('no card data in the audit bucket or the recordings', () => {
     const hits = findSentinels(artifacts, CARD_SENTINELS);
     // Assess
     // Events are stored a batch per object (JSON lines): count the records, not the objects.
-    const eventRecords = artifacts.filter((a) => a.where.startsWith(`${AUDIT_BUCKET}/events/`)).reduce((n, a) => n + (a.text.match(/"hash":/g)?.length ?? 0), 0);
+    const eventRecords = artifacts
+      .filter((a) => a.where.startsWith(`${AUDIT_BUCKET}/events/`))
+      .reduce((n, a) => n + (a.text.match(/"hash":/g)?.length ?? 0), 0);
     expect(eventRecords).toBeGreaterThan(80);
     expect(hits).toEqual([]);
   });

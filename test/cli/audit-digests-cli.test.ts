@@ -33,7 +33,11 @@ async function run(argv: string[]): Promise<{ code: number; out: string }> {
   const out = new Writable({ write: (c: Buffer, _e, done) => (chunks.push(c.toString()), done()) });
   const err = new Writable({ write: (_c, _e, done) => done() });
   // From the first digested hour's day (yesterday just after midnight) to today.
-  const code = await runAuditCommand([...argv, '--from', firstHour.slice(0, 10), '--to', new Date().toISOString().slice(0, 10), '--data-dir', dataDir, '--quiet'], out, err);
+  const code = await runAuditCommand(
+    [...argv, '--from', firstHour.slice(0, 10), '--to', new Date().toISOString().slice(0, 10), '--data-dir', dataDir, '--quiet'],
+    out,
+    err,
+  );
   return { code, out: chunks.join('') };
 }
 
@@ -49,9 +53,18 @@ beforeAll(async () => {
   const deps = { ddb: async () => ddb, s3: async () => s3, bucket: AUDIT_BUCKET, chainTable: 'AuditChainTable', now: () => new Date() };
   firstHour = previousHourOf(hourOf(new Date()));
   const steps: SessionEventType[] = ['begin.requested', 'session.begun', 'outcome', 'session.ended'];
-  for (const session of ['cli-a', 'cli-b']) await appendAuditEvents(deps, steps.map((type) => sessionEvent(type, { sessionId: session, component: 'test', actor: { kind: 'system', id: 'test' } }, true, new Date())));
+  for (const session of ['cli-a', 'cli-b'])
+    await appendAuditEvents(
+      deps,
+      steps.map((type) => sessionEvent(type, { sessionId: session, component: 'test', actor: { kind: 'system', id: 'test' } }, true, new Date())),
+    );
   for (const hour of [firstHour, hourOf(new Date())]) await writeHourlyDigest({ s3, kms, bucket: AUDIT_BUCKET, keyId: DIGEST_KEY }, hour);
-  Object.assign(process.env, { AWS_ENDPOINT_URL_KMS: kmsEngine.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'sandbox', AWS_SECRET_ACCESS_KEY: 'sandbox' });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_KMS: kmsEngine.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'sandbox',
+    AWS_SECRET_ACCESS_KEY: 'sandbox',
+  });
 }, 60_000);
 
 afterAll(async () => {

@@ -38,19 +38,28 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
 }
 
 const key = (session: string, seq: number): string => eventKey(day, session, seq);
-const read = async (k: string): Promise<string> => (await (await s3.send(new GetObjectCommand({ Bucket: AUDIT_BUCKET, Key: k }))).Body?.transformToString()) ?? '';
+const read = async (k: string): Promise<string> =>
+  (await (await s3.send(new GetObjectCommand({ Bucket: AUDIT_BUCKET, Key: k }))).Body?.transformToString()) ?? '';
 const put = (k: string, body: string) => s3.send(new PutObjectCommand({ Bucket: AUDIT_BUCKET, Key: k, Body: body }));
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'audit-cli-'));
   s3engine = await startS3({ dataDir: join(dataDir, 's3'), buckets: [AUDIT_BUCKET] });
   dynamo = await startDynamo({ tables: [{ name: 'AuditChainTable', partitionKey: 'stream' }] });
-  s3 = new S3Client({ region: 'us-east-1', endpoint: s3engine.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } });
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint, credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } }));
+  s3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: s3engine.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+  });
+  const ddb = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint, credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } }),
+  );
   const deps = { ddb: async () => ddb, s3: async () => s3, bucket: AUDIT_BUCKET, chainTable: 'AuditChainTable', now: () => new Date() };
   for (const session of ['sess-a', 'sess-b', 'sess-c', 'sess-d']) {
     for (const type of STEPS) {
-      const actor = type === 'begin.requested' ? { kind: 'agent' as const, id: session === 'sess-a' ? 'alice' : 'bob' } : { kind: 'system' as const, id: 'test' };
+      const actor =
+        type === 'begin.requested' ? { kind: 'agent' as const, id: session === 'sess-a' ? 'alice' : 'bob' } : { kind: 'system' as const, id: 'test' };
       await appendAuditEvent(deps, sessionEvent(type, { sessionId: session, component: 'test', actor }, true, new Date(), { last4: '1111', stage: 'x' }));
     }
   }
@@ -77,7 +86,10 @@ describe('secure-ivr audit', () => {
   it('pulls one agent’s sessions as JSON lines of verifiable records', async () => {
     // Act
     const { code, out } = await run(['pull', '--from', day, '--to', day, '--agent', 'alice']);
-    const records = out.trim().split('\n').map((l) => JSON.parse(l) as { stream: string; seq: number; hash: string });
+    const records = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { stream: string; seq: number; hash: string });
     // Assess
     expect(code).toBe(0);
     expect(records.map((r) => `${r.stream}#${r.seq}`)).toEqual(STEPS.map((_, i) => `sess-a#${i + 1}`));

@@ -67,16 +67,23 @@ describe('a closed output pipe', () => {
 });
 
 describe('secure-ivr call --validation-url while a sandbox runs on the same data folder', () => {
-  it('refuses clearly (exit 2) instead of opening the running sandbox\'s engines a second time', async () => {
+  it("refuses clearly (exit 2) instead of opening the running sandbox's engines a second time", async () => {
     // Prepare: a running sandbox's discovery file, owned by a live process (this test's parent).
     const dataDir = mkdtempSync(join(tmpdir(), 'cli-running-'));
-    writeFileSync(join(dataDir, 'sandbox.json'), JSON.stringify({ pid: process.ppid, apiUrl: 'http://127.0.0.1:9', startedAt: new Date().toISOString(), validationUrl: 'https://127.0.0.1:9/validate' }));
+    writeFileSync(
+      join(dataDir, 'sandbox.json'),
+      JSON.stringify({ pid: process.ppid, apiUrl: 'http://127.0.0.1:9', startedAt: new Date().toISOString(), validationUrl: 'https://127.0.0.1:9/validate' }),
+    );
     const out = new PassThrough();
     const err = new PassThrough();
     let said = '';
     err.on('data', (c: Buffer) => (said += c.toString()));
     // Act
-    const code = await runCallCommand(['--keys', '4111111111111111#1230#737#', '--validation-url', 'https://127.0.0.1:8443/validate', '--data-dir', dataDir], out, err);
+    const code = await runCallCommand(
+      ['--keys', '4111111111111111#1230#737#', '--validation-url', 'https://127.0.0.1:8443/validate', '--data-dir', dataDir],
+      out,
+      err,
+    );
     // Assess
     expect(code).toBe(2);
     expect(said).toContain(`a sandbox (pid ${process.ppid}) is running on ${dataDir}`);

@@ -122,19 +122,54 @@ describe('check-validator against broken services', () => {
   const cases: { label: string; script: Script; extra?: string[]; failing: string }[] = [
     { label: 'a reply without the XML declaration', script: replyXml('<outcome value="accepted" details="ok"/>'), failing: 'declaration' },
     { label: 'details containing |', script: replyXml(`${XML_DECLARATION}<outcome value="accepted" details="code|42"/>`), failing: 'details' },
-    { label: 'details echoing the card number', script: replyXml(`${XML_DECLARATION}<outcome value="declined" details="card ${PAN} refused"/>`), failing: 'card-echo' },
-    // Security review 1: echoes in disguise that the old digits-only comparison let through.
-    { label: 'details echoing the card number in full-width digits', script: replyXml(`${XML_DECLARATION}<outcome value="declined" details="card ４１１１１１１１１１１１１１１１ refused"/>`), failing: 'card-echo' },
-    { label: 'details echoing the card number as character references', script: replyXml(`${XML_DECLARATION}<outcome value="declined" details="card ${PAN.split('').map((d) => `&amp;#${d.charCodeAt(0)};`).join('')}"/>`), failing: 'card-echo' },
-    { label: 'details echoing the card number with zero-width spaces', script: replyXml(`${XML_DECLARATION}<outcome value="declined" details="card ${PAN.split('').join('&#8203;')}"/>`), failing: 'card-echo' },
-    { label: 'details echoing the security code', script: replyXml(`${XML_DECLARATION}<outcome value="declined" details="cvv 7.3.7 wrong"/>`), failing: 'card-echo' },
     {
-      label: 'details echoing the card number only on the repeated request',
-      script: (req, res) => replyXml(`${XML_DECLARATION}<outcome value="declined" details="${req.headers['idempotency-key'] === undefined || !String(req.headers['idempotency-key']).endsWith('-2') ? 'Declined - test' : 'card 4111.1111.1111.1111'}"/>`)(req, res),
+      label: 'details echoing the card number',
+      script: replyXml(`${XML_DECLARATION}<outcome value="declined" details="card ${PAN} refused"/>`),
       failing: 'card-echo',
     },
-    { label: 'a DOCTYPE', script: replyXml(`${XML_DECLARATION}<!DOCTYPE o [<!ENTITY x "y">]><outcome value="accepted" details="&x;"/>`), failing: 'well-formed' },
-    { label: 'a value other than accepted or declined', script: replyXml(`${XML_DECLARATION}<outcome value="approved" details="ok"/>`), failing: 'allowed-values' },
+    // Security review 1: echoes in disguise that the old digits-only comparison let through.
+    {
+      label: 'details echoing the card number in full-width digits',
+      script: replyXml(`${XML_DECLARATION}<outcome value="declined" details="card ４１１１１１１１１１１１１１１１ refused"/>`),
+      failing: 'card-echo',
+    },
+    {
+      label: 'details echoing the card number as character references',
+      script: replyXml(
+        `${XML_DECLARATION}<outcome value="declined" details="card ${PAN.split('')
+          .map((d) => `&amp;#${d.charCodeAt(0)};`)
+          .join('')}"/>`,
+      ),
+      failing: 'card-echo',
+    },
+    {
+      label: 'details echoing the card number with zero-width spaces',
+      script: replyXml(`${XML_DECLARATION}<outcome value="declined" details="card ${PAN.split('').join('&#8203;')}"/>`),
+      failing: 'card-echo',
+    },
+    {
+      label: 'details echoing the security code',
+      script: replyXml(`${XML_DECLARATION}<outcome value="declined" details="cvv 7.3.7 wrong"/>`),
+      failing: 'card-echo',
+    },
+    {
+      label: 'details echoing the card number only on the repeated request',
+      script: (req, res) =>
+        replyXml(
+          `${XML_DECLARATION}<outcome value="declined" details="${req.headers['idempotency-key'] === undefined || !String(req.headers['idempotency-key']).endsWith('-2') ? 'Declined - test' : 'card 4111.1111.1111.1111'}"/>`,
+        )(req, res),
+      failing: 'card-echo',
+    },
+    {
+      label: 'a DOCTYPE',
+      script: replyXml(`${XML_DECLARATION}<!DOCTYPE o [<!ENTITY x "y">]><outcome value="accepted" details="&x;"/>`),
+      failing: 'well-formed',
+    },
+    {
+      label: 'a value other than accepted or declined',
+      script: replyXml(`${XML_DECLARATION}<outcome value="approved" details="ok"/>`),
+      failing: 'allowed-values',
+    },
     { label: 'a redirect', script: (_req, res) => void res.writeHead(302, { Location: '/elsewhere' }).end(), failing: 'http' },
     { label: 'a 500', script: replyXml(GOOD, 500), failing: 'http' },
     {
@@ -146,8 +181,16 @@ describe('check-validator against broken services', () => {
       failing: 'reply-size',
     },
     { label: 'a slow reply', script: (req, res) => void setTimeout(() => replyXml(GOOD)(req, res), 250), extra: ['--max-time', '100'], failing: 'reply-time' },
-    { label: 'a crash on an unknown param', script: (req, res) => (req.body.includes(UNKNOWN_PARAM_NAME) ? res.socket?.destroy() : replyXml(GOOD)(req, res)), failing: 'unknown-param' },
-    { label: 'a crash on escaped characters', script: (req, res) => (req.body.includes('&amp;') ? replyXml('error', 500)(req, res) : replyXml(GOOD)(req, res)), failing: 'escaping' },
+    {
+      label: 'a crash on an unknown param',
+      script: (req, res) => (req.body.includes(UNKNOWN_PARAM_NAME) ? res.socket?.destroy() : replyXml(GOOD)(req, res)),
+      failing: 'unknown-param',
+    },
+    {
+      label: 'a crash on escaped characters',
+      script: (req, res) => (req.body.includes('&amp;') ? replyXml('error', 500)(req, res) : replyXml(GOOD)(req, res)),
+      failing: 'escaping',
+    },
     {
       label: 'a different reply to a repeated idempotency key',
       script: (req, res) => {

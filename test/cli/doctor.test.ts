@@ -66,21 +66,32 @@ afterEach(async () => {
 async function doctor(args: string[], nodeVersion = 'v22.23.3'): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const sink = (append: (s: string) => void) => new Writable({ write: (chunk: Buffer, _e, done) => { append(chunk.toString()); done(); } });
-  const code = await runDoctorCommand(args, sink((s) => (out += s)), sink((s) => (err += s)), {
-    env: {},
-    nodeVersion,
-    clientsFor: async (region) => {
-      const made: DoctorClients = {
-        sts: new STSClient({ region, credentials, endpoint: account.queryEndpoint }),
-        cloudFormation: new CloudFormationClient({ region, credentials, endpoint: account.queryEndpoint }),
-        ssm: new SSMClient({ region, credentials, endpoint: account.ssmEndpoint }),
-        voice: new ChimeSDKVoiceClient({ region, credentials, endpoint: voice.endpoint }),
-      };
-      clients.push(made);
-      return made;
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write: (chunk: Buffer, _e, done) => {
+        append(chunk.toString());
+        done();
+      },
+    });
+  const code = await runDoctorCommand(
+    args,
+    sink((s) => (out += s)),
+    sink((s) => (err += s)),
+    {
+      env: {},
+      nodeVersion,
+      clientsFor: async (region) => {
+        const made: DoctorClients = {
+          sts: new STSClient({ region, credentials, endpoint: account.queryEndpoint }),
+          cloudFormation: new CloudFormationClient({ region, credentials, endpoint: account.queryEndpoint }),
+          ssm: new SSMClient({ region, credentials, endpoint: account.ssmEndpoint }),
+          voice: new ChimeSDKVoiceClient({ region, credentials, endpoint: voice.endpoint }),
+        };
+        clients.push(made);
+        return made;
+      },
     },
-  });
+  );
   return { code, out, err };
 }
 
@@ -94,11 +105,22 @@ describe('secure-ivr doctor', () => {
     const { code, out } = await doctor(all());
     // Assess
     expect(code).toBe(0);
-    expect(out.split('\n').filter((l) => /^(pass|FAIL|skipped)/.test(l)).map((l) => l.split(' ')[0])).toEqual(Array(7).fill('pass'));
+    expect(
+      out
+        .split('\n')
+        .filter((l) => /^(pass|FAIL|skipped)/.test(l))
+        .map((l) => l.split(' ')[0]),
+    ).toEqual(Array(7).fill('pass'));
     expect(out).toContain('ready to deploy: no check failed (0 skipped)');
     expect(line(out, /Credentials/)).toContain('account 123456789012 as arn:aws:iam::123456789012:user/deployer');
     expect(line(out, /bootstrap/)).toContain('CDKToolkit UPDATE_COMPLETE, version 29');
-    expect(Object.keys({ ...account.counts(), ...voice.counts() }).sort()).toEqual(['chime:GetPhoneNumber', 'chime:ListSipMediaApplications', 'cloudformation:DescribeStacks', 'ssm:GetParameter', 'sts:GetCallerIdentity']);
+    expect(Object.keys({ ...account.counts(), ...voice.counts() }).sort()).toEqual([
+      'chime:GetPhoneNumber',
+      'chime:ListSipMediaApplications',
+      'cloudformation:DescribeStacks',
+      'ssm:GetParameter',
+      'sts:GetCallerIdentity',
+    ]);
     // For the report: what an operator sees.
     process.stdout.write(`\n--- doctor against the sandbox (ready account) ---\n${out}`);
   });
@@ -114,19 +136,72 @@ describe('secure-ivr doctor', () => {
   });
 
   it.each<[string, (a: AccountEndpoints, v: VoiceEndpoint) => void, string[] | undefined, RegExp, RegExp]>([
-    ['credentials refused', (a) => (a.state.callerArn = undefined), undefined, /^FAIL +Credentials and account: STS GetCallerIdentity failed \(InvalidClientTokenId\)/, /aws sso login/],
-    ['no bootstrap stack', (a) => a.state.stacks.clear(), undefined, /^FAIL +CDK bootstrap stack and version: no CDKToolkit stack in us-east-1/, /npx cdk bootstrap aws:\/\/<account>\/us-east-1/],
-    ['a bootstrap stack that rolled back', (a) => a.state.stacks.set('CDKToolkit', { status: 'ROLLBACK_COMPLETE', outputs: {} }), undefined, /^FAIL +CDK bootstrap.*CDKToolkit is ROLLBACK_COMPLETE/, /fix or delete the CDKToolkit stack/],
-    ['an old bootstrap version', (a) => a.state.parameters.set(BOOTSTRAP_VERSION_PARAMETER, '5'), undefined, /^FAIL +CDK bootstrap.*bootstrap version 5 is older than 8/, /update it/],
-    ['a region without AWS::Chime::SipMediaApplication', () => undefined, ['--region', 'us-west-2'], /^FAIL +Region supports every resource type: us-west-2: region must be us-east-1/, /deploy to us-east-1/],
-    ['PSTN audio refused to this account', (_a, v) => v.faults.injectFault('ListSipMediaApplications', 1, 'ForbiddenException'), undefined, /^FAIL +SIP media applications.*\(ForbiddenException\)/, /cannot start after 2026-10-29/],
-    ['a number not in the inventory', (_a, v) => v.inventory.phoneNumbers.clear(), undefined, /^FAIL +Phone number.*not in this account.s Chime SDK inventory/, /order one/],
-    ['a number of the wrong product type', (_a, v) => v.inventory.addPhoneNumber(NUMBER, 'VoiceConnector'), undefined, /^FAIL +Phone number.*product type is VoiceConnector/, /update-phone-number --phone-number-id \+15555550123 --product-type SipMediaApplicationDialIn/],
+    [
+      'credentials refused',
+      (a) => (a.state.callerArn = undefined),
+      undefined,
+      /^FAIL +Credentials and account: STS GetCallerIdentity failed \(InvalidClientTokenId\)/,
+      /aws sso login/,
+    ],
+    [
+      'no bootstrap stack',
+      (a) => a.state.stacks.clear(),
+      undefined,
+      /^FAIL +CDK bootstrap stack and version: no CDKToolkit stack in us-east-1/,
+      /npx cdk bootstrap aws:\/\/<account>\/us-east-1/,
+    ],
+    [
+      'a bootstrap stack that rolled back',
+      (a) => a.state.stacks.set('CDKToolkit', { status: 'ROLLBACK_COMPLETE', outputs: {} }),
+      undefined,
+      /^FAIL +CDK bootstrap.*CDKToolkit is ROLLBACK_COMPLETE/,
+      /fix or delete the CDKToolkit stack/,
+    ],
+    [
+      'an old bootstrap version',
+      (a) => a.state.parameters.set(BOOTSTRAP_VERSION_PARAMETER, '5'),
+      undefined,
+      /^FAIL +CDK bootstrap.*bootstrap version 5 is older than 8/,
+      /update it/,
+    ],
+    [
+      'a region without AWS::Chime::SipMediaApplication',
+      () => undefined,
+      ['--region', 'us-west-2'],
+      /^FAIL +Region supports every resource type: us-west-2: region must be us-east-1/,
+      /deploy to us-east-1/,
+    ],
+    [
+      'PSTN audio refused to this account',
+      (_a, v) => v.faults.injectFault('ListSipMediaApplications', 1, 'ForbiddenException'),
+      undefined,
+      /^FAIL +SIP media applications.*\(ForbiddenException\)/,
+      /cannot start after 2026-10-29/,
+    ],
+    [
+      'a number not in the inventory',
+      (_a, v) => v.inventory.phoneNumbers.clear(),
+      undefined,
+      /^FAIL +Phone number.*not in this account.s Chime SDK inventory/,
+      /order one/,
+    ],
+    [
+      'a number of the wrong product type',
+      (_a, v) => v.inventory.addPhoneNumber(NUMBER, 'VoiceConnector'),
+      undefined,
+      /^FAIL +Phone number.*product type is VoiceConnector/,
+      /update-phone-number --phone-number-id \+15555550123 --product-type SipMediaApplicationDialIn/,
+    ],
     [
       'a number already routed by a SIP rule',
       (_a, v) => {
         const sma = [...v.inventory.sipMediaApplications.keys()][0] as string;
-        v.inventory.createSipRule({ Name: 'old', TriggerType: 'ToPhoneNumber', TriggerValue: NUMBER, TargetApplications: [{ SipMediaApplicationId: sma, Priority: 1, AwsRegion: 'us-east-1' }] });
+        v.inventory.createSipRule({
+          Name: 'old',
+          TriggerType: 'ToPhoneNumber',
+          TriggerValue: NUMBER,
+          TargetApplications: [{ SipMediaApplicationId: sma, Priority: 1, AwsRegion: 'us-east-1' }],
+        });
       },
       undefined,
       /^FAIL +Phone number.*already routed by SIP rule [0-9a-f-]{36}/,
@@ -150,7 +225,8 @@ describe('secure-ivr doctor', () => {
     // Act
     const { out } = await doctor(all());
     // Assess
-    for (const title of [/^skipped +CDK bootstrap/, /^skipped +SIP media/, /^skipped +Phone number/]) expect(line(out, title)).toContain('needs working credentials');
+    for (const title of [/^skipped +CDK bootstrap/, /^skipped +SIP media/, /^skipped +Phone number/])
+      expect(line(out, title)).toContain('needs working credentials');
     expect(voice.counts()).toEqual({});
   });
 

@@ -12,7 +12,22 @@ import { SANDBOX_AUDIT_BUCKET } from '../../bin/commands/audit-source';
 let dataDir: string;
 let engine: S3Engine;
 
-const record = (o: Partial<OutcomeRecord>): OutcomeRecord => ({ v: 1, at: '2026-11-20T10:00:00.000Z', sessionId: 's', formId: 'card-payment', workgroup: 'payments', agentId: 'alice', amount: '14.55', currency: 'USD', brand: 'visa', last4: '1111', outcome: 'accepted', details: 'Approved', transactionId: 'SIV-1', ...o });
+const record = (o: Partial<OutcomeRecord>): OutcomeRecord => ({
+  v: 1,
+  at: '2026-11-20T10:00:00.000Z',
+  sessionId: 's',
+  formId: 'card-payment',
+  workgroup: 'payments',
+  agentId: 'alice',
+  amount: '14.55',
+  currency: 'USD',
+  brand: 'visa',
+  last4: '1111',
+  outcome: 'accepted',
+  details: 'Approved',
+  transactionId: 'SIV-1',
+  ...o,
+});
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -25,9 +40,25 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'outcomes-cli-'));
   engine = await startS3({ dataDir: join(dataDir, 's3'), buckets: [SANDBOX_AUDIT_BUCKET] });
-  const s3 = new S3Client({ region: 'us-east-1', endpoint: engine.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } });
+  const s3 = new S3Client({
+    region: 'us-east-1',
+    endpoint: engine.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+  });
   await writeOutcomeRecord(s3, SANDBOX_AUDIT_BUCKET, record({ sessionId: 's-1' }));
-  await writeOutcomeRecord(s3, SANDBOX_AUDIT_BUCKET, record({ sessionId: 's-2', at: '2026-11-20T11:00:00.000Z', outcome: 'declined', details: 'Declined - do not honour', transactionId: 'SIV-2', last4: '0002' }));
+  await writeOutcomeRecord(
+    s3,
+    SANDBOX_AUDIT_BUCKET,
+    record({
+      sessionId: 's-2',
+      at: '2026-11-20T11:00:00.000Z',
+      outcome: 'declined',
+      details: 'Declined - do not honour',
+      transactionId: 'SIV-2',
+      last4: '0002',
+    }),
+  );
   await writeOutcomeRecord(s3, SANDBOX_AUDIT_BUCKET, record({ sessionId: 's-3', at: '2026-11-25T09:00:00.000Z', transactionId: 'SIV-3' }));
   s3.destroy();
 }, 30_000);
@@ -55,7 +86,13 @@ describe('secure-ivr outcomes', () => {
     const body = JSON.parse(out) as { summary: Record<string, unknown>; outcomes: unknown[] };
     expect(code).toBe(0);
     expect(body.outcomes).toHaveLength(3);
-    expect(body.summary).toMatchObject({ sessions: 3, accepted: 2, declined: 1, acceptedAmounts: { USD: '29.10' }, declinesByReason: [{ reason: 'Declined - do not honour', count: 1 }] });
+    expect(body.summary).toMatchObject({
+      sessions: 3,
+      accepted: 2,
+      declined: 1,
+      acceptedAmounts: { USD: '29.10' },
+      declinesByReason: [{ reason: 'Declined - do not honour', count: 1 }],
+    });
   });
 
   it('refuses an unknown format and a missing window with exit 2', async () => {

@@ -45,19 +45,29 @@ async function originServer(): Promise<string> {
 }
 
 async function tokenFor(user: string): Promise<string> {
-  const res = await fetch(`${api.url}/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user }) });
+  const res = await fetch(`${api.url}/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: user }),
+  });
   return ((await res.json()) as { token: string }).token;
 }
 
 /** Waits until the console either signed in or refused host messages; returns which. */
 async function signedInOrRefused(consolePage: Page, refusedAtLeast: number): Promise<'signed-in' | 'refused'> {
-  const signedIn = consolePage.locator('#who', { hasText: 'Signed in as' }).waitFor({ timeout: UI_TIMEOUT }).then(() => 'signed-in' as const);
-  const refused = consolePage.waitForFunction((n) => Number(document.body.dataset.hostMessagesRefused ?? '0') >= n, refusedAtLeast, { timeout: UI_TIMEOUT }).then(() => 'refused' as const);
+  const signedIn = consolePage
+    .locator('#who', { hasText: 'Signed in as' })
+    .waitFor({ timeout: UI_TIMEOUT })
+    .then(() => 'signed-in' as const);
+  const refused = consolePage
+    .waitForFunction((n) => Number(document.body.dataset.hostMessagesRefused ?? '0') >= n, refusedAtLeast, { timeout: UI_TIMEOUT })
+    .then(() => 'refused' as const);
   return Promise.race([signedIn, refused]);
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser tests cannot run. Install it with "apt-get install -y chromium".`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser tests cannot run. Install it with "apt-get install -y chromium".`);
   mkdirSync(SHOTS, { recursive: true });
   deskOrigin = await originServer();
   attackerOrigin = await originServer();
@@ -66,7 +76,16 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'e2e-chromium-')), {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1100, height: 800 },
   });
 }, 180_000);
@@ -79,110 +98,139 @@ afterAll(async () => {
 });
 
 describe('the embedded console accepts host messages only from its framing, allowed parent', () => {
-  it('refuses a token posted by another origin that opened the console in a popup (?parentOrigin= naming itself)', async () => {
-    // Prepare: the attacker holds a token of their own (bob) and wants the agent's console to use it
-    const token = await tokenFor('bob');
-    const attacker = await context.newPage();
-    await attacker.goto(`${attackerOrigin}/`);
-    const popupOpened = context.waitForEvent('page', { timeout: UI_TIMEOUT });
-    // Act: open the console as a popup and keep posting the token to it
-    await attacker.evaluate(
-      ({ consoleUrl, origin, stolen }) => {
-        const w = window.open(`${consoleUrl}?embedded=1&parentOrigin=${encodeURIComponent(origin)}`, 'console');
-        window.setInterval(() => w?.postMessage({ type: 'secure-input.set-token', token: stolen }, '*'), 250);
-      },
-      { consoleUrl: api.consoleUrl, origin: attackerOrigin, stolen: token },
-    );
-    const popup = await popupOpened;
-    const result = await signedInOrRefused(popup, 3);
-    await shot(popup, '41-embed-popup-attack');
-    // Assess
-    expect(result).toBe('refused');
-    expect(await popup.locator('#who').textContent()).toBe('');
-    expect(await popup.locator('#sign-in').isVisible()).toBe(true);
-    await popup.close();
-    await attacker.close();
-  }, TEST_TIMEOUT);
+  it(
+    'refuses a token posted by another origin that opened the console in a popup (?parentOrigin= naming itself)',
+    async () => {
+      // Prepare: the attacker holds a token of their own (bob) and wants the agent's console to use it
+      const token = await tokenFor('bob');
+      const attacker = await context.newPage();
+      await attacker.goto(`${attackerOrigin}/`);
+      const popupOpened = context.waitForEvent('page', { timeout: UI_TIMEOUT });
+      // Act: open the console as a popup and keep posting the token to it
+      await attacker.evaluate(
+        ({ consoleUrl, origin, stolen }) => {
+          const w = window.open(`${consoleUrl}?embedded=1&parentOrigin=${encodeURIComponent(origin)}`, 'console');
+          window.setInterval(() => w?.postMessage({ type: 'secure-input.set-token', token: stolen }, '*'), 250);
+        },
+        { consoleUrl: api.consoleUrl, origin: attackerOrigin, stolen: token },
+      );
+      const popup = await popupOpened;
+      const result = await signedInOrRefused(popup, 3);
+      await shot(popup, '41-embed-popup-attack');
+      // Assess
+      expect(result).toBe('refused');
+      expect(await popup.locator('#who').textContent()).toBe('');
+      expect(await popup.locator('#sign-in').isVisible()).toBe(true);
+      await popup.close();
+      await attacker.close();
+    },
+    TEST_TIMEOUT,
+  );
 
-  it('ignores a framing page whose origin is not on the allow-list, and announces nothing to it', async () => {
-    // Prepare
-    const token = await tokenFor('alice');
-    const host = await context.newPage();
-    await host.goto(`${attackerOrigin}/`);
-    // Act
-    await host.evaluate(
-      ({ consoleUrl, origin, stolen }) => {
-        const w = window as unknown as { received: unknown[] };
-        w.received = [];
-        window.addEventListener('message', (e: { data: unknown }) => w.received.push(e.data));
-        const frame = document.createElement('iframe');
-        frame.src = `${consoleUrl}?embedded=1&parentOrigin=${encodeURIComponent(origin)}`;
-        frame.width = '900';
-        frame.height = '600';
-        frame.title = 'Secure Input console';
-        document.body.append(frame);
-        window.setInterval(() => frame.contentWindow?.postMessage({ type: 'secure-input.set-token', token: stolen }, '*'), 250);
-      },
-      { consoleUrl: api.consoleUrl, origin: attackerOrigin, stolen: token },
-    );
-    const frame = host.frameLocator('iframe');
-    const consoleFrame = await (await host.locator('iframe').elementHandle())?.contentFrame();
-    if (!consoleFrame) throw new Error('the console frame did not load');
-    await consoleFrame.waitForFunction(() => Number(document.body.dataset.hostMessagesRefused ?? '0') >= 3, undefined, { timeout: UI_TIMEOUT });
-    await shot(host, '42-embed-unlisted-origin');
-    // Assess
-    expect(await frame.locator('#who').textContent()).toBe('');
-    expect(await host.evaluate(() => (window as unknown as { received: unknown[] }).received.length)).toBe(0);
-    await host.close();
-  }, TEST_TIMEOUT);
+  it(
+    'ignores a framing page whose origin is not on the allow-list, and announces nothing to it',
+    async () => {
+      // Prepare
+      const token = await tokenFor('alice');
+      const host = await context.newPage();
+      await host.goto(`${attackerOrigin}/`);
+      // Act
+      await host.evaluate(
+        ({ consoleUrl, origin, stolen }) => {
+          const w = window as unknown as { received: unknown[] };
+          w.received = [];
+          window.addEventListener('message', (e: { data: unknown }) => w.received.push(e.data));
+          const frame = document.createElement('iframe');
+          frame.src = `${consoleUrl}?embedded=1&parentOrigin=${encodeURIComponent(origin)}`;
+          frame.width = '900';
+          frame.height = '600';
+          frame.title = 'Secure Input console';
+          document.body.append(frame);
+          window.setInterval(() => frame.contentWindow?.postMessage({ type: 'secure-input.set-token', token: stolen }, '*'), 250);
+        },
+        { consoleUrl: api.consoleUrl, origin: attackerOrigin, stolen: token },
+      );
+      const frame = host.frameLocator('iframe');
+      const consoleFrame = await (await host.locator('iframe').elementHandle())?.contentFrame();
+      if (!consoleFrame) throw new Error('the console frame did not load');
+      await consoleFrame.waitForFunction(() => Number(document.body.dataset.hostMessagesRefused ?? '0') >= 3, undefined, { timeout: UI_TIMEOUT });
+      await shot(host, '42-embed-unlisted-origin');
+      // Assess
+      expect(await frame.locator('#who').textContent()).toBe('');
+      expect(await host.evaluate(() => (window as unknown as { received: unknown[] }).received.length)).toBe(0);
+      await host.close();
+    },
+    TEST_TIMEOUT,
+  );
 
-  it('takes a token from an allowed desktop origin that frames it, and announces ready to that origin only', async () => {
-    // Prepare
-    const token = await tokenFor('alice');
-    const desk = await context.newPage();
-    await desk.goto(`${deskOrigin}/`);
-    // Act
-    await desk.evaluate(
-      ({ consoleUrl, origin, handed }) => {
-        const w = window as unknown as { received: Array<{ type?: string; userId?: string }> };
-        w.received = [];
-        window.addEventListener('message', (e: { origin: string; data: unknown }) => {
-          if (e.origin === new URL(consoleUrl).origin) w.received.push(e.data as { type?: string });
-        });
-        const frame = document.createElement('iframe');
-        frame.src = `${consoleUrl}?embedded=1&parentOrigin=${encodeURIComponent(origin)}`;
-        frame.width = '900';
-        frame.height = '600';
-        frame.title = 'Secure Input console';
-        frame.addEventListener('load', () => frame.contentWindow?.postMessage({ type: 'secure-input.set-token', token: handed }, new URL(consoleUrl).origin));
-        document.body.append(frame);
-      },
-      { consoleUrl: api.consoleUrl, origin: deskOrigin, handed: token },
-    );
-    await desk.frameLocator('iframe').getByText('Signed in as Alice Agent').waitFor({ timeout: UI_TIMEOUT });
-    await desk.waitForFunction(() => (window as unknown as { received: Array<{ type?: string }> }).received.some((m) => m.type === 'secure-input.ready'), undefined, { timeout: UI_TIMEOUT });
-    await shot(desk, '43-embed-allowed-desktop');
-    // Assess
-    const ready = await desk.evaluate(() => (window as unknown as { received: Array<{ type?: string; userId?: string }> }).received.find((m) => m.type === 'secure-input.ready'));
-    expect(ready).toMatchObject({ source: 'secure-ivr-console', version: 1, type: 'secure-input.ready', userId: 'alice' });
-    await desk.close();
-  }, TEST_TIMEOUT);
+  it(
+    'takes a token from an allowed desktop origin that frames it, and announces ready to that origin only',
+    async () => {
+      // Prepare
+      const token = await tokenFor('alice');
+      const desk = await context.newPage();
+      await desk.goto(`${deskOrigin}/`);
+      // Act
+      await desk.evaluate(
+        ({ consoleUrl, origin, handed }) => {
+          const w = window as unknown as { received: Array<{ type?: string; userId?: string }> };
+          w.received = [];
+          window.addEventListener('message', (e: { origin: string; data: unknown }) => {
+            if (e.origin === new URL(consoleUrl).origin) w.received.push(e.data as { type?: string });
+          });
+          const frame = document.createElement('iframe');
+          frame.src = `${consoleUrl}?embedded=1&parentOrigin=${encodeURIComponent(origin)}`;
+          frame.width = '900';
+          frame.height = '600';
+          frame.title = 'Secure Input console';
+          frame.addEventListener('load', () => frame.contentWindow?.postMessage({ type: 'secure-input.set-token', token: handed }, new URL(consoleUrl).origin));
+          document.body.append(frame);
+        },
+        { consoleUrl: api.consoleUrl, origin: deskOrigin, handed: token },
+      );
+      await desk.frameLocator('iframe').getByText('Signed in as Alice Agent').waitFor({ timeout: UI_TIMEOUT });
+      await desk.waitForFunction(
+        () => (window as unknown as { received: Array<{ type?: string }> }).received.some((m) => m.type === 'secure-input.ready'),
+        undefined,
+        { timeout: UI_TIMEOUT },
+      );
+      await shot(desk, '43-embed-allowed-desktop');
+      // Assess
+      const ready = await desk.evaluate(() =>
+        (window as unknown as { received: Array<{ type?: string; userId?: string }> }).received.find((m) => m.type === 'secure-input.ready'),
+      );
+      expect(ready).toMatchObject({ source: 'secure-ivr-console', version: 1, type: 'secure-input.ready', userId: 'alice' });
+      await desk.close();
+    },
+    TEST_TIMEOUT,
+  );
 
-  it('still works in the sandbox\'s own embedding demo (same origin, no parentOrigin, no referrer)', async () => {
-    // Prepare
-    const token = await tokenFor('alice');
-    const demo = await context.newPage();
-    await demo.goto(`${api.url}/embed-demo/`);
-    const consoleFrame = await (await demo.locator('iframe').elementHandle())?.contentFrame();
-    if (!consoleFrame) throw new Error('the console frame did not load');
-    await consoleFrame.locator('#sign-in-title').waitFor({ timeout: UI_TIMEOUT });
-    // Act
-    await demo.evaluate((handed) => (document.querySelector('iframe') as HTMLIFrameElement).contentWindow?.postMessage({ type: 'secure-input.set-token', token: handed }, window.location.origin), token);
-    // Assess
-    await demo.frameLocator('iframe').getByText('Signed in as Alice Agent').waitFor({ timeout: UI_TIMEOUT });
-    await shot(demo, '44-embed-demo');
-    await demo.close();
-  }, TEST_TIMEOUT);
+  it(
+    "still works in the sandbox's own embedding demo (same origin, no parentOrigin, no referrer)",
+    async () => {
+      // Prepare
+      const token = await tokenFor('alice');
+      const demo = await context.newPage();
+      await demo.goto(`${api.url}/embed-demo/`);
+      const consoleFrame = await (await demo.locator('iframe').elementHandle())?.contentFrame();
+      if (!consoleFrame) throw new Error('the console frame did not load');
+      await consoleFrame.locator('#sign-in-title').waitFor({ timeout: UI_TIMEOUT });
+      // Act
+      await demo.evaluate(
+        (handed) =>
+          (document.querySelector('iframe') as HTMLIFrameElement).contentWindow?.postMessage(
+            { type: 'secure-input.set-token', token: handed },
+            window.location.origin,
+          ),
+        token,
+      );
+      // Assess
+      await demo.frameLocator('iframe').getByText('Signed in as Alice Agent').waitFor({ timeout: UI_TIMEOUT });
+      await shot(demo, '44-embed-demo');
+      await demo.close();
+    },
+    TEST_TIMEOUT,
+  );
 });
 
 async function shot(page: Page, name: string): Promise<void> {

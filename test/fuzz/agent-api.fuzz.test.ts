@@ -22,15 +22,41 @@ const config = parseFormsConfig(JSON.parse(readFileSync(join(__dirname, '..', '.
 let ids = 0;
 const service = new AgentService({
   config,
-  store: { ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } })), tableName: 'SessionTable', now: () => new Date('2026-11-21T10:00:00Z') } as never,
+  store: {
+    ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } })),
+    tableName: 'SessionTable',
+    now: () => new Date('2026-11-21T10:00:00Z'),
+  } as never,
   workflow: { start: async () => 'arn:aws:states:us-east-1:123456789012:execution:x:y', fail: async () => undefined },
   calls: { update: async () => true },
   // The server's record says alice answered every call (two parties, connected), so starts reach the field checks.
-  interactions: { describe: async (interactionId) => ({ interactionId, agentId: 'alice', connected: true, parties: 2 }), listFor: async () => [] } satisfies InteractionDirectory,
+  interactions: {
+    describe: async (interactionId) => ({ interactionId, agentId: 'alice', connected: true, parties: 2 }),
+    listFor: async () => [],
+  } satisfies InteractionDirectory,
   newId: () => `fuzz-${(ids += 1)}`,
 });
-const PATHS = ['/api/me', '/api/forms', '/api/interactions', '/api/interactions/ca110000-0000-4000-8000-000000000001', '/api/sessions', '/api/sessions/fuzz-1', '/api/sessions/fuzz-1/cancel', '/api/sessions/fuzz-1/retry', '/api/sessions/fuzz-1/reenter', '/api/sessions/fuzz-1/end', '/api/nope', '/api/sessions/../me', `/api/sessions/${'a'.repeat(200)}`];
-const GOOD_START = { interactionId: 'ca110000-0000-4000-8000-000000000001', formId: 'card-payment', fields: { 'customer name': 'Joe Smith', 'customer account': '343453422', 'charge amount': '14.55' }, parties: 2 };
+const PATHS = [
+  '/api/me',
+  '/api/forms',
+  '/api/interactions',
+  '/api/interactions/ca110000-0000-4000-8000-000000000001',
+  '/api/sessions',
+  '/api/sessions/fuzz-1',
+  '/api/sessions/fuzz-1/cancel',
+  '/api/sessions/fuzz-1/retry',
+  '/api/sessions/fuzz-1/reenter',
+  '/api/sessions/fuzz-1/end',
+  '/api/nope',
+  '/api/sessions/../me',
+  `/api/sessions/${'a'.repeat(200)}`,
+];
+const GOOD_START = {
+  interactionId: 'ca110000-0000-4000-8000-000000000001',
+  formId: 'card-payment',
+  fields: { 'customer name': 'Joe Smith', 'customer account': '343453422', 'charge amount': '14.55' },
+  parties: 2,
+};
 
 beforeEach(() => {
   ddb.reset();
@@ -46,9 +72,19 @@ describe('agent API under fuzzed requests', () => {
     // Act
     for (let i = 0; i < runs; i += 1) {
       const base = JSON.parse(JSON.stringify(GOOD_START)) as Record<string, unknown>;
-      if (rnd.chance(0.3)) (base.fields as Record<string, string>)[rnd.pick(['customer name', 'customer account', 'charge amount', 'extra'])] = rnd.pick([PAN_SENTINEL, `card ${PAN_SENTINEL}`, '4111 1111 1111 1111']);
+      if (rnd.chance(0.3))
+        (base.fields as Record<string, string>)[rnd.pick(['customer name', 'customer account', 'charge amount', 'extra'])] = rnd.pick([
+          PAN_SENTINEL,
+          `card ${PAN_SENTINEL}`,
+          '4111 1111 1111 1111',
+        ]);
       const body = rnd.chance(0.8) ? mutate(base, rnd) : randomValue(rnd);
-      const request = { method: rnd.pick(['GET', 'POST', 'POST', 'DELETE']), path: rnd.pick(PATHS), agent: rnd.chance(0.9) ? { userId: rnd.pick(['alice', 'bob', 'agent-sandbox', 'mallory', '']) } : undefined, body };
+      const request = {
+        method: rnd.pick(['GET', 'POST', 'POST', 'DELETE']),
+        path: rnd.pick(PATHS),
+        agent: rnd.chance(0.9) ? { userId: rnd.pick(['alice', 'bob', 'agent-sandbox', 'mallory', '']) } : undefined,
+        body,
+      };
       try {
         const res = await routeAgentRequest(service, request);
         if (!Number.isInteger(res.status) || res.status < 200 || res.status >= 500) failures.push(`case ${i} (seed ${seed}): status ${res.status}`);

@@ -63,7 +63,11 @@ export function randomValue(rnd: SeededRandom, depth = 0): unknown {
     case 6:
       return depth > 2 ? [] : Array.from({ length: rnd.int(0, 3) }, () => randomValue(rnd, depth + 1));
     case 7:
-      return depth > 2 ? {} : Object.fromEntries(Array.from({ length: rnd.int(0, 3) }, (_, i) => [rnd.pick(['Type', 'CallId', '__proto__', `k${i}`]), randomValue(rnd, depth + 1)]));
+      return depth > 2
+        ? {}
+        : Object.fromEntries(
+            Array.from({ length: rnd.int(0, 3) }, (_, i) => [rnd.pick(['Type', 'CallId', '__proto__', `k${i}`]), randomValue(rnd, depth + 1)]),
+          );
     case 8:
       return String(rnd.int(0, 10 ** 6));
     case 9:

@@ -40,10 +40,37 @@ const context = { awsRequestId: 'fuzz-req', getRemainingTimeInMillis: () => 5000
 const FIXTURES = readdirSync(join(__dirname, '..', '..', 'events', 'sma'))
   .filter((f) => f.endsWith('.json'))
   .map((f) => JSON.parse(readFileSync(join(__dirname, '..', '..', 'events', 'sma', f), 'utf8')) as Record<string, unknown>);
-const EVENT_TYPES = ['NEW_INBOUND_CALL', 'ACTION_SUCCESSFUL', 'ACTION_FAILED', 'HANGUP', 'CALL_UPDATE_REQUESTED', 'DIGITS_RECEIVED', 'RINGING', 'CALL_ANSWERED', 'INVALID_LAMBDA_RESPONSE', 'ACTION_INTERRUPTED', 'NEW_OUTBOUND_CALL', 'SOMETHING_NEW'];
-const ACTION_TYPES = ['SpeakAndGetDigits', 'PauseCallRecording', 'CallAndBridge', 'Hangup', 'Pause', 'Speak', 'StartCallRecording', 'ResumeCallRecording', 'PlayAudio', 'Unknown'];
+const EVENT_TYPES = [
+  'NEW_INBOUND_CALL',
+  'ACTION_SUCCESSFUL',
+  'ACTION_FAILED',
+  'HANGUP',
+  'CALL_UPDATE_REQUESTED',
+  'DIGITS_RECEIVED',
+  'RINGING',
+  'CALL_ANSWERED',
+  'INVALID_LAMBDA_RESPONSE',
+  'ACTION_INTERRUPTED',
+  'NEW_OUTBOUND_CALL',
+  'SOMETHING_NEW',
+];
+const ACTION_TYPES = [
+  'SpeakAndGetDigits',
+  'PauseCallRecording',
+  'CallAndBridge',
+  'Hangup',
+  'Pause',
+  'Speak',
+  'StartCallRecording',
+  'ResumeCallRecording',
+  'PlayAudio',
+  'Unknown',
+];
 
-const allLogs = (): string => readdirSync(logDir).map((f) => readFileSync(join(logDir, f), 'utf8')).join('\n');
+const allLogs = (): string =>
+  readdirSync(logDir)
+    .map((f) => readFileSync(join(logDir, f), 'utf8'))
+    .join('\n');
 
 /** Calls the handler, turning a throw into a failure that names the input's shape, not its content. */
 async function invoke(event: unknown): Promise<{ response?: unknown; threw?: string }> {

@@ -9,7 +9,31 @@ import { malformedReply, MALFORMED_REPLIES } from '../../sandbox/faults/faulty-v
 import { fuzzRandom, fuzzRuns, PAN_SENTINEL, randomValue } from './fuzz-kit';
 
 const MARKER = `${PAN_SENTINEL}`;
-const SNIPPETS = ['<', '>', '/>', '"', "'", '&', '&amp;', '&#65;', '&x;', '<!DOCTYPE r [<!ENTITY x "y">]>', '<![CDATA[', ']]>', '<?xml version="1.0"?>', 'value="accepted"', 'value="declined"', 'details=', '<outcome', '</outcome>', '\u0000', '\ufeff', MARKER, '<params/>', ' '.repeat(10)];
+const SNIPPETS = [
+  '<',
+  '>',
+  '/>',
+  '"',
+  "'",
+  '&',
+  '&amp;',
+  '&#65;',
+  '&x;',
+  '<!DOCTYPE r [<!ENTITY x "y">]>',
+  '<![CDATA[',
+  ']]>',
+  '<?xml version="1.0"?>',
+  'value="accepted"',
+  'value="declined"',
+  'details=',
+  '<outcome',
+  '</outcome>',
+  '\u0000',
+  '\ufeff',
+  MARKER,
+  '<params/>',
+  ' '.repeat(10),
+];
 
 function mutateText(text: string, rnd: ReturnType<typeof fuzzRandom>['rnd']): string {
   let out = text;
@@ -47,7 +71,11 @@ describe('parseReply under fuzzed replies', () => {
   it('returns a clean outcome or an InvalidReplyError without the reply text for every mutated reply', () => {
     // Prepare
     const { rnd, seed } = fuzzRandom(5);
-    const bases = [buildReply('accepted', `Approved ${MARKER}`), buildReply('declined', 'Declined - do not honour'), `${XML_DECLARATION}\n<outcome value="accepted" details="ok"></outcome>`];
+    const bases = [
+      buildReply('accepted', `Approved ${MARKER}`),
+      buildReply('declined', 'Declined - do not honour'),
+      `${XML_DECLARATION}\n<outcome value="accepted" details="ok"></outcome>`,
+    ];
     const failures: string[] = [];
     // Act
     for (let i = 0; i < fuzzRuns(2000); i += 1) check(mutateText(rnd.pick(bases), rnd), failures, `case ${i} (seed ${seed})`);

@@ -19,9 +19,24 @@ describe('the no-leak scan finds sentinels in disguise', () => {
     ['zero-width spaces', `{"details":"card ${PAN.split('').join('\u200b')}"}`],
     ['full-width digits', '{"details":"card ４１１１１１１１１１１１１１１１"}'],
     ['Arabic-Indic digits', '{"details":"card ٤١١١١١١١١١١١١١١١"}'],
-    ['decimal character references', `<p>${PAN.split('').map((d) => `&#${d.charCodeAt(0)};`).join('')}</p>`],
-    ['hexadecimal character references', `<p>${PAN.split('').map((d) => `&#x${d.charCodeAt(0).toString(16)};`).join('')}</p>`],
-    ['JSON unicode escapes', `{"details":"${PAN.split('').map((d) => `\\u00${d.charCodeAt(0).toString(16)}`).join('')}"}`],
+    [
+      'decimal character references',
+      `<p>${PAN.split('')
+        .map((d) => `&#${d.charCodeAt(0)};`)
+        .join('')}</p>`,
+    ],
+    [
+      'hexadecimal character references',
+      `<p>${PAN.split('')
+        .map((d) => `&#x${d.charCodeAt(0).toString(16)};`)
+        .join('')}</p>`,
+    ],
+    [
+      'JSON unicode escapes',
+      `{"details":"${PAN.split('')
+        .map((d) => `\\u00${d.charCodeAt(0).toString(16)}`)
+        .join('')}"}`,
+    ],
     ['inline markup between the groups', '<td>4111<b>1111</b>1111<i>1111</i></td>'],
   ])('reports the card number written with %s', (_label, text) => {
     // Act

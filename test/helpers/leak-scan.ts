@@ -18,7 +18,8 @@ export interface Artifact {
 export async function collectArtifacts(sandbox: Sandbox, calls: EmulatedCall[], agentPayloads: unknown[]): Promise<Artifact[]> {
   const artifacts: Artifact[] = [];
   for (const file of readdirSync(sandbox.logDir)) artifacts.push({ where: `log ${file}`, text: readFileSync(join(sandbox.logDir, file), 'utf8') });
-  for (const object of await sandbox.s3.listAllObjects()) artifacts.push({ where: `s3 ${object.bucket}/${object.key}`, text: `${object.body.toString('latin1')} ${JSON.stringify(object.metadata)}` });
+  for (const object of await sandbox.s3.listAllObjects())
+    artifacts.push({ where: `s3 ${object.bucket}/${object.key}`, text: `${object.body.toString('latin1')} ${JSON.stringify(object.metadata)}` });
   for (const table of ['SessionTable', 'CardVaultTable']) {
     for (const item of await sandbox.dynamo.scanAll(table)) artifacts.push({ where: `dynamodb ${table}`, text: JSON.stringify(item) });
   }
@@ -29,7 +30,10 @@ export async function collectArtifacts(sandbox: Sandbox, calls: EmulatedCall[], 
   for (const call of calls) {
     for (const inv of call.invocations) {
       artifacts.push({ where: `sma response ${call.transactionId}#${inv.event.Sequence}`, text: JSON.stringify(inv.response ?? null) });
-      artifacts.push({ where: `sma attributes ${call.transactionId}#${inv.event.Sequence}`, text: JSON.stringify(inv.event.CallDetails.TransactionAttributes ?? {}) });
+      artifacts.push({
+        where: `sma attributes ${call.transactionId}#${inv.event.Sequence}`,
+        text: JSON.stringify(inv.event.CallDetails.TransactionAttributes ?? {}),
+      });
     }
   }
   agentPayloads.forEach((p, i) => artifacts.push({ where: `agent payload ${i}`, text: JSON.stringify(p) }));

@@ -69,7 +69,8 @@ describe('agent API', () => {
   it('attack (review item 10): a stolen console token is good for at most 60 minutes (access and id tokens)', () => {
     // Act
     const client = Object.values(built.template.findResources('AWS::Cognito::UserPoolClient'))[0]?.Properties;
-    const minutes = (value: number, unit: string): number => (unit === 'hours' ? value * 60 : unit === 'minutes' ? value : unit === 'seconds' ? value / 60 : value * 1440);
+    const minutes = (value: number, unit: string): number =>
+      unit === 'hours' ? value * 60 : unit === 'minutes' ? value : unit === 'seconds' ? value / 60 : value * 1440;
     // Assess
     expect(client.TokenValidityUnits).toBeDefined();
     expect(minutes(client.AccessTokenValidity, client.TokenValidityUnits.AccessToken)).toBeLessThanOrEqual(60);
@@ -103,7 +104,13 @@ describe('agent API', () => {
   it('keeps the secure input configuration in SSM and tells the function where', () => {
     built.template.hasResourceProperties('AWS::SSM::Parameter', { Type: 'String', Value: Match.stringLikeRegexp('"workgroups"') });
     built.template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ SECURE_INPUT_CONFIG_PARAMETER: Match.anyValue(), STATE_MACHINE_ARN: Match.anyValue(), SIP_MEDIA_APPLICATION_ID: 'sma-id' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          SECURE_INPUT_CONFIG_PARAMETER: Match.anyValue(),
+          STATE_MACHINE_ARN: Match.anyValue(),
+          SIP_MEDIA_APPLICATION_ID: 'sma-id',
+        }),
+      },
     });
   });
 
@@ -114,7 +121,7 @@ describe('agent API', () => {
     expect(policies).toContain('"Action":"chime:UpdateSipMediaApplicationCall","Effect":"Allow","Resource":"arn:aws:chime:us-east-1:123456789012:sma/sma-id"');
   });
 
-  it('security review 11: scopes the cancel\'s states:SendTaskFailure to the one state machine, as the IVR\'s is', () => {
+  it("security review 11: scopes the cancel's states:SendTaskFailure to the one state machine, as the IVR's is", () => {
     // Act
     const statements = identityStatements(built.template).filter(({ statement }) => asList(statement.Action).includes('states:SendTaskFailure'));
 
@@ -125,7 +132,13 @@ describe('agent API', () => {
 
   it('wires a session function to push to agents\u2019 WebSockets', () => {
     built.template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ AGENT_PUSH_TARGET: 'websocket', AGENT_WS_MANAGEMENT_ENDPOINT: Match.anyValue(), AGENT_CONNECTIONS_TABLE: Match.anyValue() }) },
+      Environment: {
+        Variables: Match.objectLike({
+          AGENT_PUSH_TARGET: 'websocket',
+          AGENT_WS_MANAGEMENT_ENDPOINT: Match.anyValue(),
+          AGENT_CONNECTIONS_TABLE: Match.anyValue(),
+        }),
+      },
     });
     expect(JSON.stringify(built.template.findResources('AWS::IAM::Policy'))).toContain('execute-api:ManageConnections');
   });
@@ -139,8 +152,16 @@ describe('agent console', () => {
     // Prepare
     const bucket = built.template.toJSON().Resources[id(built.console.site.bucket)];
     // Assess
-    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
-    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [id(built.console.site.key), 'Arn'] } });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({
+      SSEAlgorithm: 'aws:kms',
+      KMSMasterKeyID: { 'Fn::GetAtt': [id(built.console.site.key), 'Arn'] },
+    });
     expect(bucket.Properties.LoggingConfiguration.DestinationBucketName).toBeDefined();
     built.template.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
@@ -154,7 +175,8 @@ describe('agent console', () => {
     const origin = JSON.stringify(built.template.toJSON().Resources[id(built.console.distribution)].Properties.DistributionConfig.Origins[0].DomainName);
     expect(origin).toContain('agentapitest-console-123456789012-us-east-1.s3.us-east-1.');
     expect(origin).not.toContain(id(built.console.site.bucket));
-    const csp = Object.values(built.template.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0]?.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy;
+    const csp = Object.values(built.template.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0]?.Properties.ResponseHeadersPolicyConfig
+      .SecurityHeadersConfig.ContentSecurityPolicy;
     expect(csp.Override).toBe(true);
     expect(JSON.stringify(csp.ContentSecurityPolicy)).toContain("frame-ancestors 'self' https://desktop.example.com");
   });
@@ -163,13 +185,21 @@ describe('agent console', () => {
     // Prepare
     const resources = built.template.toJSON().Resources;
     const keyPolicy = resources[id(built.console.site.key)].Properties.KeyPolicy.Statement as Array<Record<string, unknown>>;
-    const bucketPolicy = Object.values(built.template.findResources('AWS::S3::BucketPolicy')).find((p) => p.Properties.Bucket.Ref === id(built.console.site.bucket));
+    const bucketPolicy = Object.values(built.template.findResources('AWS::S3::BucketPolicy')).find(
+      (p) => p.Properties.Bucket.Ref === id(built.console.site.bucket),
+    );
     // Act
     const cloudFrontKey = keyPolicy.filter((st) => JSON.stringify(st.Principal).includes('cloudfront.amazonaws.com'));
-    const cloudFrontBucket = (bucketPolicy?.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>).filter((st) => JSON.stringify(st.Principal).includes('cloudfront.amazonaws.com'));
+    const cloudFrontBucket = (bucketPolicy?.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>).filter((st) =>
+      JSON.stringify(st.Principal).includes('cloudfront.amazonaws.com'),
+    );
     // Assess
-    expect(cloudFrontKey).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'kms:Decrypt', Condition: { StringEquals: { 'aws:SourceArn': distributionArn() } } })]);
-    expect(cloudFrontBucket).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 's3:GetObject', Condition: { StringEquals: { 'aws:SourceArn': distributionArn() } } })]);
+    expect(cloudFrontKey).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: 'kms:Decrypt', Condition: { StringEquals: { 'aws:SourceArn': distributionArn() } } }),
+    ]);
+    expect(cloudFrontBucket).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Action: 's3:GetObject', Condition: { StringEquals: { 'aws:SourceArn': distributionArn() } } }),
+    ]);
   });
 
   it('writes CloudFront access logs to their own KMS-encrypted bucket', () => {
@@ -184,13 +214,18 @@ describe('agent console', () => {
 
   it('sends the security headers: CSP limited to its own origin and the WebSocket API, HSTS, nosniff, no referrer', () => {
     // Act
-    const config = Object.values(built.template.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0]?.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    const config = Object.values(built.template.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0]?.Properties.ResponseHeadersPolicyConfig
+      .SecurityHeadersConfig;
     // Assess
     const csp = JSON.stringify(config.ContentSecurityPolicy.ContentSecurityPolicy);
     expect(csp).toContain("default-src 'self'");
     expect(csp).toContain('wss://');
     expect(csp).not.toMatch(/connect-src 'self' wss:;/);
-    expect(config).toMatchObject({ ContentTypeOptions: { Override: true }, ReferrerPolicy: { ReferrerPolicy: 'no-referrer' }, StrictTransportSecurity: { AccessControlMaxAgeSec: 31536000 } });
+    expect(config).toMatchObject({
+      ContentTypeOptions: { Override: true },
+      ReferrerPolicy: { ReferrerPolicy: 'no-referrer' },
+      StrictTransportSecurity: { AccessControlMaxAgeSec: 31536000 },
+    });
   });
 
   it('deploys the files as a role with an explicit policy: the asset objects, this bucket, its key through S3, this distribution', () => {
@@ -200,10 +235,27 @@ describe('agent console', () => {
     const actions = statements.flatMap(({ statement }) => asList(statement.Action));
     // Assess
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
-    expect(new Set(actions)).toEqual(new Set(['s3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:DeleteObject', 'kms:GenerateDataKey', 'kms:Decrypt', 'cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation', 'logs:CreateLogStream', 'logs:PutLogEvents']));
-    expect(statements.find(({ statement }) => asList(statement.Action).includes('cloudfront:CreateInvalidation'))?.statement.Resource).toEqual(distributionArn());
+    expect(new Set(actions)).toEqual(
+      new Set([
+        's3:GetObject',
+        's3:ListBucket',
+        's3:PutObject',
+        's3:DeleteObject',
+        'kms:GenerateDataKey',
+        'kms:Decrypt',
+        'cloudfront:CreateInvalidation',
+        'cloudfront:GetInvalidation',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+      ]),
+    );
+    expect(statements.find(({ statement }) => asList(statement.Action).includes('cloudfront:CreateInvalidation'))?.statement.Resource).toEqual(
+      distributionArn(),
+    );
     expect(statements.filter(({ statement }) => asList(statement.Resource).includes('*'))).toEqual([]);
-    const fn = Object.values(built.template.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f.Properties.Role).includes(id(built.console.deploymentRole)));
+    const fn = Object.values(built.template.findResources('AWS::Lambda::Function')).find((f) =>
+      JSON.stringify(f.Properties.Role).includes(id(built.console.deploymentRole)),
+    );
     expect(fn?.Properties.LoggingConfig.LogGroup).toEqual({ Ref: id(built.console.deploymentLogs.logGroup) });
   });
 
@@ -244,9 +296,11 @@ describe('compliance', () => {
   });
 
   it('cites a pci.md checklist id in every acknowledgment', () => {
-    const reasons = built.app.node.findAll().flatMap((c) =>
-      c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).flatMap((m) => Object.values(m.data as Record<string, string>)),
-    );
+    const reasons = built.app.node
+      .findAll()
+      .flatMap((c) =>
+        c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).flatMap((m) => Object.values(m.data as Record<string, string>)),
+      );
     expect(reasons.length).toBeGreaterThan(0);
     expect(reasons.filter((r) => !/\bP\d\d\b/.test(r))).toEqual([]);
   });

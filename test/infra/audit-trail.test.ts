@@ -13,7 +13,9 @@ describe('the audit trail', () => {
       ObjectLockEnabled: true,
       ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } } },
       VersioningConfiguration: { Status: 'Enabled' },
-      BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } })] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() } })],
+      },
       LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
     });
@@ -21,7 +23,9 @@ describe('the audit trail', () => {
 
   it('takes a longer retention from context and refuses one under a year', () => {
     const longer = sharedStack({ ...REQUIRED_CONTEXT, auditRetentionDays: 2555 }).template;
-    longer.hasResourceProperties('AWS::S3::Bucket', { ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } } } });
+    longer.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } } },
+    });
     expect(() => sharedStack({ ...REQUIRED_CONTEXT, auditRetentionDays: 30 })).toThrow(/auditRetentionDays must be a whole number from 365 to 3650/);
   });
 
@@ -32,33 +36,54 @@ describe('the audit trail', () => {
   it('denies every principal deleting audit objects or changing their lock', () => {
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucketId },
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Principal: { AWS: '*' }, Action: Match.arrayWith(['s3:BypassGovernanceRetention', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectRetention']) })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: Match.arrayWith(['s3:BypassGovernanceRetention', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectRetention']),
+          }),
+        ]),
+      },
     });
   });
 
   it('defines Glue tables over events and outcomes and an Athena workgroup with KMS-encrypted results', () => {
     template.resourceCountIs('AWS::Glue::Database', 1);
-    template.hasResourceProperties('AWS::Glue::Table', { TableInput: Match.objectLike({ Name: 'events', Parameters: Match.objectLike({ 'projection.enabled': 'true', 'projection.day.type': 'date' }) }) });
+    template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({ Name: 'events', Parameters: Match.objectLike({ 'projection.enabled': 'true', 'projection.day.type': 'date' }) }),
+    });
     template.hasResourceProperties('AWS::Glue::Table', { TableInput: Match.objectLike({ Name: 'outcomes' }) });
     template.hasResourceProperties('AWS::Athena::WorkGroup', {
-      WorkGroupConfiguration: Match.objectLike({ EnforceWorkGroupConfiguration: true, ResultConfiguration: Match.objectLike({ EncryptionConfiguration: { EncryptionOption: 'SSE_KMS', KmsKey: Match.anyValue() } }) }),
+      WorkGroupConfiguration: Match.objectLike({
+        EnforceWorkGroupConfiguration: true,
+        ResultConfiguration: Match.objectLike({ EncryptionConfiguration: { EncryptionOption: 'SSE_KMS', KmsKey: Match.anyValue() } }),
+      }),
     });
   });
 
   it('lets every event-emitting function append events and read/advance chain heads, and nothing more on the bucket', () => {
     const statements = identityStatements(template);
-    const roleIds = [stack.smaHandler, stack.functions.begin, stack.functions.getKey, stack.functions.insert, stack.functions.end, stack.functions.abort].map((f) => logicalId(f.role as never));
+    const roleIds = [stack.smaHandler, stack.functions.begin, stack.functions.getKey, stack.functions.insert, stack.functions.end, stack.functions.abort].map(
+      (f) => logicalId(f.role as never),
+    );
     for (const role of roleIds) {
       const onBucket = statements.filter((s) => s.roles.includes(role) && JSON.stringify(s.statement.Resource ?? '').includes(bucketId));
       expect(onBucket.flatMap((s) => [s.statement.Action].flat())).toEqual(expect.arrayContaining(['s3:PutObject']));
       expect(onBucket.some((s) => grantsAction(s.statement, 's3:GetObject') || grantsAction(s.statement, 's3:DeleteObject'))).toBe(false);
     }
-    expect(statements.some((s) => s.roles.includes(logicalId(stack.functions.validate.role as never)) && JSON.stringify(s.statement.Resource ?? '').includes(bucketId))).toBe(false);
+    expect(
+      statements.some(
+        (s) => s.roles.includes(logicalId(stack.functions.validate.role as never)) && JSON.stringify(s.statement.Resource ?? '').includes(bucketId),
+      ),
+    ).toBe(false);
   });
 
   it('gives the finance role read access to the outcomes prefix and nothing else', () => {
     const finance = logicalId(stack.audit.financeRole);
-    const statements = identityStatements(template).filter((s) => s.roles.includes(finance)).map((s) => s.statement);
+    const statements = identityStatements(template)
+      .filter((s) => s.roles.includes(finance))
+      .map((s) => s.statement);
     expect(statements.flatMap((s) => [s.Action].flat()).sort()).toEqual(['kms:Decrypt', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
     const resources = JSON.stringify(statements.map((s) => s.Resource));
     expect(resources).toContain('/outcomes/*');
@@ -116,7 +141,10 @@ describe('the audit trail cannot be rewritten, and is signed hourly (review item
   it('gives kms:Sign on the digest key to the digest function only, from its own code', () => {
     const signers = identityStatements(template).filter(({ statement }) => statement.Effect === 'Allow' && grantsAction(statement, 'kms:Sign'));
     expect(signers).toEqual([
-      { roles: [logicalId(digestFn.functionRole)], statement: expect.objectContaining({ Condition: { ArnEquals: { 'lambda:SourceFunctionArn': { 'Fn::GetAtt': [logicalId(digestFn), 'Arn'] } } } }) },
+      {
+        roles: [logicalId(digestFn.functionRole)],
+        statement: expect.objectContaining({ Condition: { ArnEquals: { 'lambda:SourceFunctionArn': { 'Fn::GetAtt': [logicalId(digestFn), 'Arn'] } } } }),
+      },
     ]);
   });
 
@@ -138,7 +166,8 @@ describe('the audit trail cannot be rewritten, and is signed hourly (review item
 
   it('lets the auditor list object versions, scan the chain heads and fetch the digest public key', () => {
     const auditor = identityStatements(template).filter(({ roles }) => roles.includes(logicalId(stack.audit.auditorRole)));
-    for (const action of ['s3:ListBucketVersions', 'dynamodb:Scan', 'kms:GetPublicKey']) expect(auditor.some(({ statement }) => grantsAction(statement, action))).toBe(true);
+    for (const action of ['s3:ListBucketVersions', 'dynamodb:Scan', 'kms:GetPublicKey'])
+      expect(auditor.some(({ statement }) => grantsAction(statement, action))).toBe(true);
     expect(auditor.some(({ statement }) => grantsAction(statement, 'kms:Sign'))).toBe(false);
   });
 });

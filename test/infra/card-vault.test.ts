@@ -27,7 +27,11 @@ function build(): Fixture {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'VaultTest', { env: { account: '123456789012', region: 'us-east-1' } });
   const fn = (id: string): lambda.Function =>
-    new lambda.Function(stack, id, { code: lambda.Code.fromInline('exports.handler=async()=>{}'), handler: 'index.handler', runtime: lambda.Runtime.NODEJS_22_X });
+    new lambda.Function(stack, id, {
+      code: lambda.Code.fromInline('exports.handler=async()=>{}'),
+      handler: 'index.handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+    });
   const vault = new CardVault(stack, 'CardVault');
   const ivr = fn('IvrFunction');
   const connect = fn('ConnectCaptureFunction');
@@ -174,7 +178,9 @@ describe('CardVault table (review item 4)', () => {
       .filter((a) => a.id.endsWith('AwsSolutions-DDB3'));
     const report = new AwsSolutionsChecks().validateScope(f.stack);
     // Assess
-    expect(acks).toEqual([{ path: expect.stringContaining('CardVault'), id: expect.stringContaining('AwsSolutions-DDB3'), reason: expect.stringMatching(/\bP0[13]\b/) }]);
+    expect(acks).toEqual([
+      { path: expect.stringContaining('CardVault'), id: expect.stringContaining('AwsSolutions-DDB3'), reason: expect.stringMatching(/\bP0[13]\b/) },
+    ]);
     expect(report.violations.filter((v) => v.ruleName === 'AwsSolutions-DDB3')).toEqual([]);
   });
 });

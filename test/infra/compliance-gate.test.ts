@@ -79,7 +79,9 @@ describe('compliance gate: what the packs miss', () => {
     // Prepare
     const { template } = sharedStack();
     // Act
-    const env = Object.values(template.findResources('AWS::Lambda::Function')).flatMap((fn) => Object.entries((fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>));
+    const env = Object.values(template.findResources('AWS::Lambda::Function')).flatMap((fn) =>
+      Object.entries((fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>),
+    );
     // Assess
     expect(env.length).toBeGreaterThan(0);
     expect(env.filter(([name]) => /SECRET|PASSWORD|PASSPHRASE|PRIVATE|CLIENT_KEY|API_KEY/i.test(name) && !/_ARN$/.test(name)).map(([n]) => n)).toEqual([]);
@@ -90,7 +92,9 @@ describe('compliance gate: what the packs miss', () => {
     // Prepare
     const { stack, template } = sharedStack();
     // Act
-    const intoSma = Object.values(template.findResources('AWS::Lambda::Permission')).filter((p) => JSON.stringify(p.Properties.FunctionName).includes(logicalId(stack.smaHandler)));
+    const intoSma = Object.values(template.findResources('AWS::Lambda::Permission')).filter((p) =>
+      JSON.stringify(p.Properties.FunctionName).includes(logicalId(stack.smaHandler)),
+    );
     // Assess
     expect(intoSma.map((p) => p.Properties.Principal)).toEqual(['voiceconnector.chime.amazonaws.com']);
     template.resourcePropertiesCountIs('AWS::Lambda::Url', { TargetFunctionArn: Match.objectLike({ 'Fn::GetAtt': [logicalId(stack.smaHandler), 'Arn'] }) }, 0);
@@ -105,10 +109,18 @@ describe('compliance gate: what the packs miss', () => {
     // Assess
     expect(buckets.length).toBeGreaterThanOrEqual(2);
     for (const [id, bucket] of buckets) {
-      expect([id, bucket.Properties.PublicAccessBlockConfiguration]).toEqual([id, { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true }]);
+      expect([id, bucket.Properties.PublicAccessBlockConfiguration]).toEqual([
+        id,
+        { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      ]);
       expect([id, bucket.Properties.VersioningConfiguration]).toEqual([id, { Status: 'Enabled' }]);
       const statements = policies.find((p) => p.Properties.Bucket.Ref === id)?.Properties.PolicyDocument.Statement ?? [];
-      expect([id, statements.some((st: { Effect: string; Condition?: unknown }) => st.Effect === 'Deny' && JSON.stringify(st.Condition) === '{"Bool":{"aws:SecureTransport":"false"}}')]).toEqual([id, true]);
+      expect([
+        id,
+        statements.some(
+          (st: { Effect: string; Condition?: unknown }) => st.Effect === 'Deny' && JSON.stringify(st.Condition) === '{"Bool":{"aws:SecureTransport":"false"}}',
+        ),
+      ]).toEqual([id, true]);
     }
   });
 
@@ -127,4 +139,3 @@ describe('compliance gate: what the packs miss', () => {
     }
   });
 });
-

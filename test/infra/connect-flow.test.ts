@@ -1,6 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildFlow, compare, equals, flowContent, flowProblems, FlowDefinitionError, MAX_FLOW_CONTENT_CHARS, messageParticipant, disconnectParticipant, transitionTargets, type FlowAction, type FlowDocument } from '../../lib/connect/flow-language';
+import {
+  buildFlow,
+  compare,
+  equals,
+  flowContent,
+  flowProblems,
+  FlowDefinitionError,
+  MAX_FLOW_CONTENT_CHARS,
+  messageParticipant,
+  disconnectParticipant,
+  transitionTargets,
+  type FlowAction,
+  type FlowDocument,
+} from '../../lib/connect/flow-language';
 import { buildSecureInputFlow, FLOW_ACTION, type SecureInputFlowProps } from '../../lib/connect/secure-input-flow';
 import { parseFormsConfig } from '../../lambdas/shared/session/forms-config';
 import { MAX_KEYS } from '../../lambdas/telephony/capture/card-capture';
@@ -9,7 +22,11 @@ const forms = parseFormsConfig(JSON.parse(readFileSync(join(__dirname, '..', '..
 const CERT = `-----BEGIN CERTIFICATE-----\n${'MIIB'.repeat(300)}\n-----END CERTIFICATE-----\n`;
 const props: SecureInputFlowProps = {
   forms,
-  functions: { claim: 'arn:aws:lambda:eu-west-2:111122223333:function:claim', capture: 'arn:aws:lambda:eu-west-2:111122223333:function:capture', status: 'arn:aws:lambda:eu-west-2:111122223333:function:status' },
+  functions: {
+    claim: 'arn:aws:lambda:eu-west-2:111122223333:function:claim',
+    capture: 'arn:aws:lambda:eu-west-2:111122223333:function:capture',
+    status: 'arn:aws:lambda:eu-west-2:111122223333:function:status',
+  },
   securityKey: { keyId: 'key-0001', certificatePem: CERT },
 };
 
@@ -37,7 +54,12 @@ describe('Flow-language builders', () => {
       Version: '2019-10-30',
       StartAction: 'say',
       Actions: [
-        { Identifier: 'say', Type: 'MessageParticipant', Parameters: { Text: 'hello' }, Transitions: { NextAction: 'bye', Errors: [{ NextAction: 'bye', ErrorType: 'NoMatchingError' }] } },
+        {
+          Identifier: 'say',
+          Type: 'MessageParticipant',
+          Parameters: { Text: 'hello' },
+          Transitions: { NextAction: 'bye', Errors: [{ NextAction: 'bye', ErrorType: 'NoMatchingError' }] },
+        },
         { Identifier: 'bye', Type: 'DisconnectParticipant', Parameters: {}, Transitions: {} },
       ],
     });
@@ -45,7 +67,10 @@ describe('Flow-language builders', () => {
 
   it('route a Compare on conditions and send everything else down NoMatchingCondition', () => {
     const action = compare('route', { ComparisonValue: '$.External.next' }, [equals('pan', 'a')], 'b');
-    expect(action.Transitions).toEqual({ Conditions: [{ NextAction: 'a', Condition: { Operator: 'Equals', Operands: ['pan'] } }], Errors: [{ NextAction: 'b', ErrorType: 'NoMatchingCondition' }] });
+    expect(action.Transitions).toEqual({
+      Conditions: [{ NextAction: 'a', Condition: { Operator: 'Equals', Operands: ['pan'] } }],
+      Errors: [{ NextAction: 'b', ErrorType: 'NoMatchingCondition' }],
+    });
   });
 
   it.each([
@@ -108,7 +133,12 @@ describe('secure-input flow', () => {
         const check = actions.get(input.Transitions.NextAction as string) as FlowAction<'InvokeLambdaFunction'>;
         expect(check.Type).toBe('InvokeLambdaFunction');
         expect(check.Parameters.LambdaFunctionARN).toBe(props.functions.capture);
-        expect(check.Parameters.LambdaInvocationAttributes).toEqual({ Operation: 'field', Field: field, CustomerEntry: '$.StoredCustomerInput', CaptureState: '$.External.state' });
+        expect(check.Parameters.LambdaInvocationAttributes).toEqual({
+          Operation: 'field',
+          Field: field,
+          CustomerEntry: '$.StoredCustomerInput',
+          CaptureState: '$.External.state',
+        });
         expect(Number(check.Parameters.InvocationTimeLimitSeconds)).toBeLessThanOrEqual(8);
       }
     });
@@ -116,7 +146,10 @@ describe('secure-input flow', () => {
 
   it('speaks each form in its own voice and engine', () => {
     forms.forEach((form, i) => {
-      expect(actions.get(`form${i}-voice`)?.Parameters).toEqual({ TextToSpeechVoice: form.ivr.voice, TextToSpeechEngine: form.ivr.engine === 'neural' ? 'Neural' : 'Standard' });
+      expect(actions.get(`form${i}-voice`)?.Parameters).toEqual({
+        TextToSpeechVoice: form.ivr.voice,
+        TextToSpeechEngine: form.ivr.engine === 'neural' ? 'Neural' : 'Standard',
+      });
     });
     const route = actions.get(FLOW_ACTION.formRoute) as FlowAction;
     expect(route.Transitions.Conditions?.map((c) => c.Condition.Operands[0])).toEqual(forms.map((f) => f.id));
@@ -125,12 +158,18 @@ describe('secure-input flow', () => {
   it('ends by telling the caller, recording again, taking the agent off hold and returning the caller', () => {
     const path = successPath(doc, FLOW_ACTION.tell, (a) => a.Type === 'DisconnectParticipant');
     expect(path).toEqual([FLOW_ACTION.tell, FLOW_ACTION.recordingOn, FLOW_ACTION.offHold, FLOW_ACTION.end]);
-    expect(actions.get(FLOW_ACTION.recordingOn)?.Parameters).toEqual({ RecordingBehavior: { RecordedParticipants: ['Agent', 'Customer'], IVRRecordingBehavior: 'Enabled' } });
+    expect(actions.get(FLOW_ACTION.recordingOn)?.Parameters).toEqual({
+      RecordingBehavior: { RecordedParticipants: ['Agent', 'Customer'], IVRRecordingBehavior: 'Enabled' },
+    });
     expect(actions.get(FLOW_ACTION.offHold)?.Parameters).toEqual({ PreviousContactParticipantState: 'OffHold' });
   });
 
   it('returns a refused caller to the agent without touching recording', () => {
-    expect(successPath(doc, FLOW_ACTION.refused, (a) => a.Type === 'DisconnectParticipant')).toEqual([FLOW_ACTION.refused, FLOW_ACTION.offHold, FLOW_ACTION.end]);
+    expect(successPath(doc, FLOW_ACTION.refused, (a) => a.Type === 'DisconnectParticipant')).toEqual([
+      FLOW_ACTION.refused,
+      FLOW_ACTION.offHold,
+      FLOW_ACTION.end,
+    ]);
   });
 
   it('loops on the status function only through its own wait answer', () => {
@@ -140,7 +179,9 @@ describe('secure-input flow', () => {
 
   it('refuses a configuration whose flow would pass 256,000 characters, naming the size', () => {
     const many = Array.from({ length: 30 }, (_, i) => ({ id: `form-${i}`, ivr: forms[0]!.ivr }));
-    expect(() => buildSecureInputFlow({ ...props, forms: many, securityKey: { keyId: 'k', certificatePem: `${CERT}${'A'.repeat(2000)}` } })).toThrow(/more than 256000/);
+    expect(() => buildSecureInputFlow({ ...props, forms: many, securityKey: { keyId: 'k', certificatePem: `${CERT}${'A'.repeat(2000)}` } })).toThrow(
+      /more than 256000/,
+    );
   });
 
   it('refuses to build a flow without forms', () => {

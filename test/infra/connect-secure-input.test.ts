@@ -19,13 +19,19 @@ describe('Connect secure input (telephony=both)', () => {
     for (const p of permissions) {
       expect(p.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', SourceArn: INSTANCE, SourceAccount: '123456789012' });
     }
-    expect(new Set(permissions.map((p) => JSON.stringify(p.Properties.FunctionName)))).toEqual(new Set(flowFunctionIds.map((id) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }))));
+    expect(new Set(permissions.map((p) => JSON.stringify(p.Properties.FunctionName)))).toEqual(
+      new Set(flowFunctionIds.map((id) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }))),
+    );
   });
 
   it('associates the three functions and the agent console application with the instance', () => {
     const lambdas = Object.values(template.findResources('AWS::Connect::IntegrationAssociation', { Properties: { IntegrationType: 'LAMBDA_FUNCTION' } }));
     expect(lambdas.map((a) => a.Properties.InstanceId)).toEqual([INSTANCE, INSTANCE, INSTANCE]);
-    template.hasResourceProperties('AWS::Connect::IntegrationAssociation', { IntegrationType: 'APPLICATION', InstanceId: INSTANCE, IntegrationArn: { 'Fn::GetAtt': [logicalId(secureInput.agentApplication), 'ApplicationArn'] } });
+    template.hasResourceProperties('AWS::Connect::IntegrationAssociation', {
+      IntegrationType: 'APPLICATION',
+      InstanceId: INSTANCE,
+      IntegrationArn: { 'Fn::GetAtt': [logicalId(secureInput.agentApplication), 'ApplicationArn'] },
+    });
     template.hasResourceProperties('AWS::AppIntegrations::Application', {
       ApplicationSourceConfig: { ExternalUrlConfig: { AccessUrl: Match.anyValue() } },
       Permissions: ['User.Details.View', 'Contact.Details.View'],
@@ -39,7 +45,13 @@ describe('Connect secure input (telephony=both)', () => {
     template.hasResourceProperties('AWS::Connect::ContactFlow', { Type: 'QUEUE_TRANSFER', State: 'ACTIVE', InstanceArn: INSTANCE });
     template.hasResourceProperties('AWS::Connect::QuickConnect', {
       Name: 'Secure Input',
-      QuickConnectConfig: { QuickConnectType: 'QUEUE', QueueConfig: { ContactFlowArn: { 'Fn::GetAtt': [logicalId(secureInput.contactFlow), 'ContactFlowArn'] }, QueueArn: { 'Fn::GetAtt': [logicalId(secureInput.queue), 'QueueArn'] } } },
+      QuickConnectConfig: {
+        QuickConnectType: 'QUEUE',
+        QueueConfig: {
+          ContactFlowArn: { 'Fn::GetAtt': [logicalId(secureInput.contactFlow), 'ContactFlowArn'] },
+          QueueArn: { 'Fn::GetAtt': [logicalId(secureInput.queue), 'QueueArn'] },
+        },
+      },
     });
     template.hasResourceProperties('Custom::ConnectQueueQuickConnects', { InstanceArn: INSTANCE, QueueIds: [QUEUE] });
   });
@@ -73,12 +85,22 @@ describe('Connect secure input (telephony=both)', () => {
     expect(readers).toEqual([logicalId(secureInput.captureFunction.functionRole)]);
     const policy = Object.values(template.findResources('AWS::SecretsManager::ResourcePolicy'))[0]!.Properties.ResourcePolicy.Statement as Statement[];
     expect(policy).toContainEqual(
-      expect.objectContaining({ Effect: 'Deny', Action: 'secretsmanager:GetSecretValue', Principal: { AWS: '*' }, Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [logicalId(secureInput.captureFunction.functionRole), 'Arn'] } } } }),
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 'secretsmanager:GetSecretValue',
+        Principal: { AWS: '*' },
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [logicalId(secureInput.captureFunction.functionRole), 'Arn'] } } },
+      }),
     );
   });
 
   it('makes the flow key with a custom resource that may only write the secret, and alarms before the certificate expires', () => {
-    template.hasResourceProperties('Custom::ConnectFlowKey', { InstanceArn: INSTANCE, Generation: '1', ValidDays: '365', SecretArn: { Ref: logicalId(secureInput.flowKeySecret) } });
+    template.hasResourceProperties('Custom::ConnectFlowKey', {
+      InstanceArn: INSTANCE,
+      Generation: '1',
+      ValidDays: '365',
+      SecretArn: { Ref: logicalId(secureInput.flowKeySecret) },
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'SecureIvr/Connect',
       MetricName: 'FlowKeyDaysToExpiry',
@@ -96,27 +118,39 @@ describe('Connect secure input (telephony=both)', () => {
       identityStatements(template)
         .filter(({ statement }) => statement.Effect === 'Allow' && grantsAction(statement, action) && namesResource(statement, vaultKey))
         .flatMap(({ roles }) => roles);
-    expect(rolesWith('kms:GenerateDataKey').sort()).toEqual([logicalId(stack.smaHandler.functionRole), logicalId(secureInput.captureFunction.functionRole)].sort());
+    expect(rolesWith('kms:GenerateDataKey').sort()).toEqual(
+      [logicalId(stack.smaHandler.functionRole), logicalId(secureInput.captureFunction.functionRole)].sort(),
+    );
     expect(rolesWith('kms:Decrypt')).toEqual([logicalId(stack.functions.validate.functionRole)]);
     expect(rolesWith('kms:Encrypt')).toEqual([]);
   });
 
-  it('routes the instance\'s DISCONNECTED contact events to the function that ends a hung-up caller\'s session', () => {
+  it("routes the instance's DISCONNECTED contact events to the function that ends a hung-up caller's session", () => {
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['aws.connect'], 'detail-type': ['Amazon Connect Contact Event'], detail: { instanceArn: [INSTANCE], eventType: ['DISCONNECTED'] } },
+      EventPattern: {
+        source: ['aws.connect'],
+        'detail-type': ['Amazon Connect Contact Event'],
+        detail: { instanceArn: [INSTANCE], eventType: ['DISCONNECTED'] },
+      },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(secureInput.contactEventsFunction), 'Arn'] } })],
     });
   });
 
   it('tells the stages which adapters exist, so each session reaches its own', () => {
     for (const fn of [stack.functions.getKey, stack.functions.end, stack.functions.abort]) {
-      template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: Match.absent(), Environment: { Variables: Match.objectLike({ TELEPHONY_ADAPTERS: 'both' }) }, Handler: Match.anyValue() });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: Match.absent(),
+        Environment: { Variables: Match.objectLike({ TELEPHONY_ADAPTERS: 'both' }) },
+        Handler: Match.anyValue(),
+      });
       expect(JSON.stringify(template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables)).toContain('"TELEPHONY_ADAPTERS":"both"');
     }
   });
 
   it('leaves no unacknowledged AwsSolutions or PCI DSS 3.2.1 finding', () => {
-    const findings = [new AwsSolutionsChecks().validateScope(app), new PCIDSS321Checks().validateScope(app)].flatMap((r) => r.violations.map((v) => `${v.ruleName} @ ${v.violatingResources.map((x) => x.constructPath).join(', ')}`));
+    const findings = [new AwsSolutionsChecks().validateScope(app), new PCIDSS321Checks().validateScope(app)].flatMap((r) =>
+      r.violations.map((v) => `${v.ruleName} @ ${v.violatingResources.map((x) => x.constructPath).join(', ')}`),
+    );
     expect(findings).toEqual([]);
   });
 });
@@ -124,7 +158,11 @@ describe('Connect secure input (telephony=both)', () => {
 describe('Connect settings', () => {
   it.each([
     ['no instance', { telephony: 'connect' }, /connectInstanceArn is required/],
-    ['an instance in another account', { telephony: 'connect', connectInstanceArn: INSTANCE.replace('123456789012', '210987654321') }, /own account and region/],
+    [
+      'an instance in another account',
+      { telephony: 'connect', connectInstanceArn: INSTANCE.replace('123456789012', '210987654321') },
+      /own account and region/,
+    ],
     ['a queue that is not one', { telephony: 'both', connectInstanceArn: INSTANCE, connectAgentQueues: 'sales' }, /connectAgentQueues/],
     ['an unknown telephony', { telephony: 'sip' }, /telephony must be chime, connect or both/],
   ])('refuses %s with a clear message', (_label, extra, message) => {

@@ -62,7 +62,9 @@ describe('hosted UI domain', () => {
     const domain = only('AWS::Cognito::UserPoolDomain');
     // Assess
     expect(domain.properties).toEqual({ Domain: 'secureivrtest-123456789012', UserPoolId: { Ref: logicalId(built.stack.agentApi.userPool) } });
-    expect(built.template.toJSON().Outputs.AgentSignInUrl.Value).toEqual({ 'Fn::Join': ['', ['https://', { Ref: domain.id }, '.auth.us-east-1.amazoncognito.com']] });
+    expect(built.template.toJSON().Outputs.AgentSignInUrl.Value).toEqual({
+      'Fn::Join': ['', ['https://', { Ref: domain.id }, '.auth.us-east-1.amazoncognito.com']],
+    });
   });
 
   it('uses the cognitoDomainPrefix context value when one is given', () => {
@@ -162,7 +164,10 @@ describe('console app client', () => {
 describe('console runtime configuration', () => {
   it('deploys /config.json with the hosted UI domain, the client id and the console URL, in the shape the console parses', () => {
     // Prepare
-    const deployment = Object.values(resources).find((r) => r.Type === 'Custom::CDKBucketDeployment')?.Properties as { SourceObjectKeys: string[]; SourceMarkers: Array<Record<string, unknown>> };
+    const deployment = Object.values(resources).find((r) => r.Type === 'Custom::CDKBucketDeployment')?.Properties as {
+      SourceObjectKeys: string[];
+      SourceMarkers: Array<Record<string, unknown>>;
+    };
     const index = deployment.SourceMarkers.findIndex((m) => Object.keys(m).length > 0);
     const assetDir = join(built.app.outdir, `asset.${deployment.SourceObjectKeys[index]?.replace(/\.zip$/, '')}`);
     const markers = deployment.SourceMarkers[index] as Record<string, unknown>;
@@ -182,21 +187,34 @@ describe('console runtime configuration', () => {
       scopes: ['openid', 'email', 'profile'],
     });
     // What the deployment writes once the markers are resolved is what the console accepts.
-    const deployed = JSON.parse(raw.replace(/<<marker:0xbaba:(\d+)>>/g, (_m, n: string) => (JSON.stringify(markers[`<<marker:0xbaba:${n}>>`]).includes('Client') ? 'clientid123' : `d${n}.example`)));
-    expect(parseSignInConfig(deployed.signIn)).toMatchObject({ mode: 'cognito', clientId: 'clientid123', redirectUri: expect.stringMatching(/^https:\/\/d\d+\.example\/console\/$/) });
+    const deployed = JSON.parse(
+      raw.replace(/<<marker:0xbaba:(\d+)>>/g, (_m, n: string) =>
+        JSON.stringify(markers[`<<marker:0xbaba:${n}>>`]).includes('Client') ? 'clientid123' : `d${n}.example`,
+      ),
+    );
+    expect(parseSignInConfig(deployed.signIn)).toMatchObject({
+      mode: 'cognito',
+      clientId: 'clientid123',
+      redirectUri: expect.stringMatching(/^https:\/\/d\d+\.example\/console\/$/),
+    });
   });
 
   it('lets the console fetch tokens from the hosted UI domain (CSP connect-src)', () => {
     // Act
-    const csp = JSON.stringify((only('AWS::CloudFront::ResponseHeadersPolicy').properties.ResponseHeadersPolicyConfig as { SecurityHeadersConfig: unknown }).SecurityHeadersConfig);
+    const csp = JSON.stringify(
+      (only('AWS::CloudFront::ResponseHeadersPolicy').properties.ResponseHeadersPolicyConfig as { SecurityHeadersConfig: unknown }).SecurityHeadersConfig,
+    );
     // Assess
-    expect(csp).toMatch(/connect-src 'self' wss:\/\/[^;]*https:\/\/",\{"Ref":"[A-Za-z0-9]*HostedUiDomain[A-Za-z0-9]*"\},"\.auth\.us-east-1\.amazoncognito\.com;/);
+    expect(csp).toMatch(
+      /connect-src 'self' wss:\/\/[^;]*https:\/\/",\{"Ref":"[A-Za-z0-9]*HostedUiDomain[A-Za-z0-9]*"\},"\.auth\.us-east-1\.amazoncognito\.com;/,
+    );
   });
 
   it('serves /console/ as /console/index.html (the callback URL) with a viewer-request function, leaving other paths alone', () => {
     // Prepare
     const fn = only('AWS::CloudFront::Function');
-    const behavior = (resources[distributionId]?.Properties.DistributionConfig as { DefaultCacheBehavior: { FunctionAssociations: unknown[] } }).DefaultCacheBehavior;
+    const behavior = (resources[distributionId]?.Properties.DistributionConfig as { DefaultCacheBehavior: { FunctionAssociations: unknown[] } })
+      .DefaultCacheBehavior;
     const handler = new Function(`${String(fn.properties.FunctionCode)}; return handler;`)() as (e: { request: { uri: string } }) => { uri: string };
     // Act
     const rewrite = (uri: string): string => handler({ request: { uri } }).uri;

@@ -35,7 +35,13 @@ describe('PciFunction', () => {
     const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
     // Act
     const act = () =>
-      new PciFunction(stack, 'Fn', { entry: 'lambdas/session/begin/handler.ts', serviceName: 's', logsKey: key, environment: { POWERTOOLS_LOGGER_LOG_EVENT: 'true' }, timeout: Duration.seconds(3) });
+      new PciFunction(stack, 'Fn', {
+        entry: 'lambdas/session/begin/handler.ts',
+        serviceName: 's',
+        logsKey: key,
+        environment: { POWERTOOLS_LOGGER_LOG_EVENT: 'true' },
+        timeout: Duration.seconds(3),
+      });
     // Assess
     expect(act).toThrow(PciFunctionPropsError);
   });

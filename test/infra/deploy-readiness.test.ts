@@ -47,14 +47,18 @@ describe('deploy readiness', () => {
     const fn = (b: ReturnType<typeof buildStack>) => b.template.toJSON().Resources[logicalId(b.stack.referenceService!.function)].Properties;
     expect(fn(plain)).not.toHaveProperty('ReservedConcurrentExecutions');
     expect(fn(reserved).ReservedConcurrentExecutions).toBe(5);
-    expect(() => buildStack({ ...REQUIRED_CONTEXT, deployReferenceService: 'true', referenceServiceConcurrency: '0' })).toThrow(/referenceServiceConcurrency must be a whole number from 1 to 1000/);
+    expect(() => buildStack({ ...REQUIRED_CONTEXT, deployReferenceService: 'true', referenceServiceConcurrency: '0' })).toThrow(
+      /referenceServiceConcurrency must be a whole number from 1 to 1000/,
+    );
   }, 300_000);
 
   it('lets the auditor decrypt the chain-head table and Athena results, and encrypt Athena results, only through DynamoDB and S3', () => {
     // Prepare
     const auditor = logicalId(stack.audit.auditorRole);
     const keyId = logicalId(stack.audit.key);
-    const statements = identityStatements(template).filter(({ roles }) => roles.includes(auditor)).map(({ statement }) => statement);
+    const statements = identityStatements(template)
+      .filter(({ roles }) => roles.includes(auditor))
+      .map(({ statement }) => statement);
     const onKey = statements.filter((st) => JSON.stringify(st.Resource).includes(`"${keyId}"`));
     // Act
     const decrypt = onKey.filter((st) => grantsAction(st, 'kms:Decrypt'));
@@ -70,7 +74,9 @@ describe('deploy readiness', () => {
 
   it('lets Chime decrypt with the recordings key (multipart uploads), only for this account\u2019s SMAs', () => {
     // Act
-    const chime = keyStatements(template, logicalId(stack.recordings.key)).filter((st) => JSON.stringify(st.Principal).includes('voiceconnector.chime.amazonaws.com'));
+    const chime = keyStatements(template, logicalId(stack.recordings.key)).filter((st) =>
+      JSON.stringify(st.Principal).includes('voiceconnector.chime.amazonaws.com'),
+    );
     // Assess
     expect(chime).toHaveLength(1);
     expect(new Set(asList(chime[0]?.Action))).toEqual(new Set(['kms:GenerateDataKey', 'kms:Encrypt', 'kms:Decrypt']));
@@ -80,25 +86,44 @@ describe('deploy readiness', () => {
 
   it('gives the CloudFront log delivery service exactly AWS\u2019s published key statement (GenerateDataKey*, no condition that would drop logs)', () => {
     // Act
-    const delivery = keyStatements(template, logicalId(stack.agentConsole.cdnLogs.key)).filter((st) => JSON.stringify(st.Principal).includes('delivery.logs.amazonaws.com'));
+    const delivery = keyStatements(template, logicalId(stack.agentConsole.cdnLogs.key)).filter((st) =>
+      JSON.stringify(st.Principal).includes('delivery.logs.amazonaws.com'),
+    );
     // Assess
-    expect(delivery).toEqual([{ Sid: 'AllowCloudFrontStandardLogDelivery', Effect: 'Allow', Principal: { Service: 'delivery.logs.amazonaws.com' }, Action: 'kms:GenerateDataKey*', Resource: '*' }]);
+    expect(delivery).toEqual([
+      {
+        Sid: 'AllowCloudFrontStandardLogDelivery',
+        Effect: 'Allow',
+        Principal: { Service: 'delivery.logs.amazonaws.com' },
+        Action: 'kms:GenerateDataKey*',
+        Resource: '*',
+      },
+    ]);
   });
 
   it.each([
     ['a Voice Connector', 'arn:aws:chime:us-east-1:123456789012:vc/abcdefghij0123456789'],
     ['a Voice Connector group', 'arn:aws:chime:us-east-1:123456789012:vcg/0a1b2c3d-4e5f-6789-abcd-ef0123456789'],
-  ])('accepts %s ARN for the agent leg', (_what, arn) => {
-    // Act
-    const b = buildStack({ ...REQUIRED_CONTEXT, agentEndpointType: 'AWS', agentEndpointUri: 'agent-desk', agentVoiceConnectorArn: arn });
-    // Assess
-    expect(b.template.toJSON().Resources[logicalId(b.stack.smaHandler)].Properties.Environment.Variables).toMatchObject({ AGENT_VOICE_CONNECTOR_ARN: arn });
-  }, 300_000);
+  ])(
+    'accepts %s ARN for the agent leg',
+    (_what, arn) => {
+      // Act
+      const b = buildStack({ ...REQUIRED_CONTEXT, agentEndpointType: 'AWS', agentEndpointUri: 'agent-desk', agentVoiceConnectorArn: arn });
+      // Assess
+      expect(b.template.toJSON().Resources[logicalId(b.stack.smaHandler)].Properties.Environment.Variables).toMatchObject({ AGENT_VOICE_CONNECTOR_ARN: arn });
+    },
+    300_000,
+  );
 
   it('refuses an agent ARN that is neither vc/ nor vcg/ with a message naming both', () => {
-    expect(() => buildStack({ ...REQUIRED_CONTEXT, agentEndpointType: 'AWS', agentEndpointUri: 'agent-desk', agentVoiceConnectorArn: 'arn:aws:chime:us-east-1:123456789012:sma/abc' })).toThrow(
-      /Voice Connector or Voice Connector group ARN .*vc\/<id> or …:vcg\/<id>/,
-    );
+    expect(() =>
+      buildStack({
+        ...REQUIRED_CONTEXT,
+        agentEndpointType: 'AWS',
+        agentEndpointUri: 'agent-desk',
+        agentVoiceConnectorArn: 'arn:aws:chime:us-east-1:123456789012:sma/abc',
+      }),
+    ).toThrow(/Voice Connector or Voice Connector group ARN .*vc\/<id> or …:vcg\/<id>/);
   });
 
   it('warns in the synth output when no account was given, naming the placeholder account, and not when one was', () => {
@@ -122,7 +147,17 @@ describe('deploy readiness', () => {
     for (const alarm of stack.alarms.alarms) expect(body).toContain(`"${logicalId(alarm)}"`);
     // Dimension values are service names: no digits, so never a card digit.
     const services = [...body.matchAll(/\\"service\\",\\"([^\\]+)\\"/g)].map((m) => m[1]);
-    expect(new Set(services)).toEqual(new Set(['secure-ivr-begin', 'secure-ivr-sma', 'secure-ivr-validate', 'secure-ivr-end', 'secure-ivr-abort', 'secure-ivr-get-key', 'secure-ivr-info-insert']));
+    expect(new Set(services)).toEqual(
+      new Set([
+        'secure-ivr-begin',
+        'secure-ivr-sma',
+        'secure-ivr-validate',
+        'secure-ivr-end',
+        'secure-ivr-abort',
+        'secure-ivr-get-key',
+        'secure-ivr-info-insert',
+      ]),
+    );
     for (const service of services) expect(service).not.toMatch(/\d/);
     template.hasOutput('OperationsDashboardName', {});
   });

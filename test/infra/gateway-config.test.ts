@@ -4,7 +4,6 @@
  * incomplete gateway context is refused with a message naming the setting.
  */
 import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { ReferenceValidationService, ReferenceValidationServicePropsError } from '../../lib/constructs/validation-service';
 import { StackConfigError } from '../../lib/stack-config';
@@ -17,9 +16,18 @@ describe('gateway context', () => {
 
     // Assess
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'secure-ivr-validation-service', VALIDATION_GATEWAY: 'stripe', VALIDATION_GATEWAY_SECRET_NAME: 'secure-ivr/stripe', VALIDATION_GATEWAY_TEST_MODE: 'true' } },
+      Environment: {
+        Variables: {
+          POWERTOOLS_SERVICE_NAME: 'secure-ivr-validation-service',
+          VALIDATION_GATEWAY: 'stripe',
+          VALIDATION_GATEWAY_SECRET_NAME: 'secure-ivr/stripe',
+          VALIDATION_GATEWAY_TEST_MODE: 'true',
+        },
+      },
     });
-    const readers = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, policy]) => JSON.stringify(policy).includes('secret:secure-ivr/stripe-??????'));
+    const readers = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, policy]) =>
+      JSON.stringify(policy).includes('secret:secure-ivr/stripe-??????'),
+    );
     expect(readers).toHaveLength(1);
     const [, policy] = readers[0]!;
     const roleId = logicalId(stack.referenceService!.function.role!.node.defaultChild as never);
@@ -32,7 +40,9 @@ describe('gateway context', () => {
     const { template } = sharedStack({ ...REQUIRED_CONTEXT, deployReferenceService: 'true' });
 
     // Assess
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'secure-ivr-validation-service', VALIDATION_GATEWAY: 'test' } } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'secure-ivr-validation-service', VALIDATION_GATEWAY: 'test' } },
+    });
     expect(JSON.stringify(template.toJSON())).not.toContain('VALIDATION_GATEWAY_SECRET_NAME');
   });
 

@@ -36,10 +36,17 @@ describe('RedactionService construct', () => {
     // Act
     const template = build();
     // Assess
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('^LogsKey'), 'Arn'] }) });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      RetentionInDays: 365,
+      KmsKeyId: Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('^LogsKey'), 'Arn'] }),
+    });
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'AllowCloudWatchLogsForThisAccountsLogGroups', Principal: { Service: 'logs.eu-west-1.amazonaws.com' } })]) },
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Sid: 'AllowCloudWatchLogsForThisAccountsLogGroups', Principal: { Service: 'logs.eu-west-1.amazonaws.com' } }),
+        ]),
+      },
     });
     template.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: Match.anyValue() } });
   });
@@ -54,7 +61,9 @@ describe('RedactionService construct', () => {
     });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       MaximumRetryAttempts: 2,
-      DestinationConfig: { OnSuccess: { Destination: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-west-1:111122223333:event-bus/default']] } } },
+      DestinationConfig: {
+        OnSuccess: { Destination: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:eu-west-1:111122223333:event-bus/default']] } },
+      },
     });
   });
 
@@ -84,7 +93,9 @@ describe('RedactionService construct', () => {
     })();
     // Assess
     expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('s3:PutObject');
-    withBucket.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ AUDIT_BUCKET: { Ref: Match.stringLikeRegexp('Audit') } }) } });
+    withBucket.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ AUDIT_BUCKET: { Ref: Match.stringLikeRegexp('Audit') } }) },
+    });
     withBucket.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -103,13 +114,19 @@ describe('RedactionService construct', () => {
     const custom = (() => {
       const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
       const stack = new Stack(app, 'Buses', { env: { account: '111122223333', region: 'eu-west-1' } });
-      new RedactionService(stack, 'Redaction', { eventBus: new events.EventBus(stack, 'In'), resultBus: new events.EventBus(stack, 'Out'), logsKey: logsKeyOf(stack) });
+      new RedactionService(stack, 'Redaction', {
+        eventBus: new events.EventBus(stack, 'In'),
+        resultBus: new events.EventBus(stack, 'Out'),
+        logsKey: logsKeyOf(stack),
+      });
       return Template.fromStack(stack);
     })();
     // Assess
     expect(Object.keys(template.findResources('AWS::Events::EventBus'))).toHaveLength(0);
     custom.hasResourceProperties('AWS::Events::Rule', { EventBusName: { Ref: Match.stringLikeRegexp('^In') } });
-    custom.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { DestinationConfig: { OnSuccess: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Out'), 'Arn'] } } } });
+    custom.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      DestinationConfig: { OnSuccess: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Out'), 'Arn'] } } },
+    });
   });
 
   it('fails synth on a hostile configuration or a short log retention, naming every problem', () => {

@@ -70,7 +70,11 @@ describe('regions and template validation', () => {
     expect(CDK_JSON_CONTEXT['@aws-cdk/core:validateAgainstDefaultRules']).toBe(true);
     const app = new App({ context: CDK_JSON_CONTEXT });
     const stack = new Stack(app, 'Invalid', { env: { account: '123456789012', region: 'us-west-2' } });
-    new chime.CfnSipMediaApplication(stack, 'Sma', { name: 'x', awsRegion: 'us-west-2', endpoints: [{ lambdaArn: 'arn:aws:lambda:us-west-2:123456789012:function:f' }] });
+    new chime.CfnSipMediaApplication(stack, 'Sma', {
+      name: 'x',
+      awsRegion: 'us-west-2',
+      endpoints: [{ lambdaArn: 'arn:aws:lambda:us-west-2:123456789012:function:f' }],
+    });
     // Act / Assess
     expect(() => app.synth()).toThrow(/ERROR Type: Resource type 'AWS::Chime::SipMediaApplication' does not exist in 'us-west-2'/);
   });
@@ -81,7 +85,9 @@ describe('regions and template validation', () => {
 
   it('finds no AWS::Chime::SipMediaApplication in us-west-2, so the deployable regions are exactly the phone-number SMA regions the validator accepts', () => {
     // Assess: the validator's region data
-    expect(findings['us-west-2']?.map((d) => `${d.ruleId} ${d.message}`)).toEqual(["F3006 Resource type 'AWS::Chime::SipMediaApplication' does not exist in 'us-west-2'"]);
+    expect(findings['us-west-2']?.map((d) => `${d.ruleId} ${d.message}`)).toEqual([
+      "F3006 Resource type 'AWS::Chime::SipMediaApplication' does not exist in 'us-west-2'",
+    ]);
     const valid = PHONE_NUMBER_SMA_REGIONS.filter((r) => findings[r]?.length === 0);
     expect([...SMA_REGIONS]).toEqual(valid);
   });

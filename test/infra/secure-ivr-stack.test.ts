@@ -19,7 +19,9 @@ describe('SecureIvrStack', () => {
       if (p.Properties.Principal === 'events.amazonaws.com') {
         // The redaction rule, or the audit trail's hourly digest schedule.
         const digest = JSON.stringify(p.Properties.FunctionName).includes(`"${logicalId(stack.audit.digestFunction as never)}"`);
-        expect(p.Properties.FunctionName).toEqual({ 'Fn::GetAtt': [logicalId(digest ? (stack.audit.digestFunction as never) : stack.redaction.function), 'Arn'] });
+        expect(p.Properties.FunctionName).toEqual({
+          'Fn::GetAtt': [logicalId(digest ? (stack.audit.digestFunction as never) : stack.redaction.function), 'Arn'],
+        });
         if (!digest) expect(p.Properties.SourceArn).toEqual({ 'Fn::GetAtt': [logicalId(stack.redaction.rule), 'Arn'] });
         else expect(JSON.stringify(p.Properties.SourceArn)).toContain('AuditTrailDigestSchedule');
         continue;
@@ -48,7 +50,10 @@ describe('SecureIvrStack', () => {
     const functions = all.filter((fn) => !isDeployment(fn));
     // Assess: the SMA handler, six session tasks, the agent API, its WebSocket handler and authorizer, the finance API.
     expect(all.filter(isDeployment)).toHaveLength(1);
-    expect(all.filter(isDeployment)[0]?.Properties).toMatchObject({ Architectures: ['arm64'], LoggingConfig: { LogGroup: { Ref: logicalId(stack.agentConsole.deploymentLogs.logGroup) } } });
+    expect(all.filter(isDeployment)[0]?.Properties).toMatchObject({
+      Architectures: ['arm64'],
+      LoggingConfig: { LogGroup: { Ref: logicalId(stack.agentConsole.deploymentLogs.logGroup) } },
+    });
     // 12, plus the audit trail's hourly digest function.
     expect(functions).toHaveLength(13);
     for (const fn of functions) {
@@ -189,7 +194,9 @@ describe('SecureIvrStack', () => {
     const tables = template.findResources('AWS::DynamoDB::Table');
     const sessionTables = [logicalId(stack.sessions.table), logicalId(stack.vault.table)];
     // Assess: the audit trail's chain-head table and the agent WebSocket connections table are the only others, and share the protections.
-    expect(Object.keys(tables)).toEqual(expect.arrayContaining([...sessionTables, logicalId(stack.audit.chainTable), logicalId(stack.agentApi.connections.table)]));
+    expect(Object.keys(tables)).toEqual(
+      expect.arrayContaining([...sessionTables, logicalId(stack.audit.chainTable), logicalId(stack.agentApi.connections.table)]),
+    );
     expect(Object.keys(tables)).toHaveLength(4);
     for (const [id, table] of Object.entries(tables)) {
       // The vault alone has no backups: deleted card data must not stay restorable (review item 4, P01/P03).
@@ -217,7 +224,9 @@ describe('SecureIvrStack', () => {
     const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
     // Exemption: S3 server access log delivery supports only SSE-S3 on its target, so the three access-log buckets
     // (recordings, audit trail, console) are S3-encrypted; they hold request metadata, never card data.
-    const accessLogTargets = [stack.recordings.accessLogsBucket, stack.audit.accessLogsBucket, stack.agentConsole.site.accessLogsBucket].map((b) => logicalId(b));
+    const accessLogTargets = [stack.recordings.accessLogsBucket, stack.audit.accessLogsBucket, stack.agentConsole.site.accessLogsBucket].map((b) =>
+      logicalId(b),
+    );
     // Assess
     // Recordings, the audit trail, the console and its CDN logs (the last shares the console's access-log bucket), and the Athena results bucket.
     expect(Object.keys(buckets)).toHaveLength(8);
@@ -226,7 +235,12 @@ describe('SecureIvrStack', () => {
       const encryption = bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault;
       expect([id, encryption.SSEAlgorithm]).toEqual([id, accessLogTargets.includes(id) ? 'AES256' : 'aws:kms']);
       if (!accessLogTargets.includes(id)) expect([id, bucket.Properties.LoggingConfiguration?.DestinationBucketName]).toEqual([id, expect.anything()]);
-      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
       expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
       const policy = policies.find((p) => p.Properties.Bucket.Ref === id);
       expect(policy?.Properties.PolicyDocument.Statement).toContainEqual(
@@ -258,7 +272,12 @@ describe('SecureIvrStack', () => {
             Condition: {
               StringEquals: {
                 'aws:SourceAccount': '123456789012',
-                'aws:SourceArn': { 'Fn::Join': ['', ['arn:aws:chime:us-east-1:123456789012:sma/', { 'Fn::GetAtt': [logicalId(stack.sipMediaApplication.sma), 'SipMediaApplicationId'] }]] },
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    ['arn:aws:chime:us-east-1:123456789012:sma/', { 'Fn::GetAtt': [logicalId(stack.sipMediaApplication.sma), 'SipMediaApplicationId'] }],
+                  ],
+                },
               },
             },
           }),
@@ -289,19 +308,25 @@ describe('SecureIvrStack', () => {
     expect(metrics).toEqual(expect.arrayContaining(['AWS/States/ExecutionsFailed', 'AWS/States/ExecutionsTimedOut', 'SecureIvr/RecordingPauseFailed']));
     expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).toHaveLength(7);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
-    template.hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '{ $.message = "recording pause failed" }', MetricTransformations: [Match.objectLike({ MetricName: 'RecordingPauseFailed' })] });
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.message = "recording pause failed" }',
+      MetricTransformations: [Match.objectLike({ MetricName: 'RecordingPauseFailed' })],
+    });
   });
 
   it('raises one alarm when any function fails to write an audit event or outcome record', () => {
     // Prepare
     const { stack, template } = sharedStack();
     // Act
-    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')).filter((f) => f.Properties.MetricTransformations[0].MetricName === 'AuditWriteFailed');
+    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')).filter(
+      (f) => f.Properties.MetricTransformations[0].MetricName === 'AuditWriteFailed',
+    );
     const watched = filters.map((f) => f.Properties.LogGroupName.Ref as string).sort();
     // Assess: the SMA handler and the five emitting stages, each watched for both messages.
     const writers = [stack.smaHandler, ...(['begin', 'getKey', 'insert', 'end', 'abort'] as const).map((r) => stack.functions[r])];
     expect(watched).toEqual(writers.map((fn) => logicalId(fn.functionLogGroup)).sort());
-    for (const f of filters) expect(f.Properties.FilterPattern).toBe('{ $.message = "session event not delivered" || $.message = "outcome record not written" }');
+    for (const f of filters)
+      expect(f.Properties.FilterPattern).toBe('{ $.message = "session event not delivered" || $.message = "outcome record not written" }');
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'SecureIvr', MetricName: 'AuditWriteFailed', AlarmActions: [Match.anyValue()] });
   });
 
@@ -312,9 +337,17 @@ describe('SecureIvrStack', () => {
     const env = (fn: { node: { defaultChild?: unknown } }): Record<string, unknown> =>
       template.toJSON().Resources[logicalId(fn as never)].Properties.Environment.Variables;
     // Assess
-    expect(env(stack.smaHandler)).toMatchObject({ [ENV.agentEndpointType]: 'PSTN', [ENV.agentEndpointUri]: '+15555550100', [ENV.callerIdNumber]: '+15555550111', [ENV.vaultTtlSeconds]: '900' });
+    expect(env(stack.smaHandler)).toMatchObject({
+      [ENV.agentEndpointType]: 'PSTN',
+      [ENV.agentEndpointUri]: '+15555550100',
+      [ENV.callerIdNumber]: '+15555550111',
+      [ENV.vaultTtlSeconds]: '900',
+    });
     expect(env(stack.smaHandler)).not.toHaveProperty(ENV.agentVoiceConnectorArn);
-    expect(env(stack.functions.validate)).toMatchObject({ [ENV.validationUrl]: 'https://pay.example.com/validate', [ENV.cardFieldNames]: '{"pan":"pan","exp":"expiry date","cvv":"security code"}' });
+    expect(env(stack.functions.validate)).toMatchObject({
+      [ENV.validationUrl]: 'https://pay.example.com/validate',
+      [ENV.cardFieldNames]: '{"pan":"pan","exp":"expiry date","cvv":"security code"}',
+    });
     expect(env(stack.functions.begin)).toMatchObject({ [ENV.secureInputConfigParameter]: { Ref: logicalId(stack.agentApi.configParameter) } });
     expect(env(stack.functions.begin)).not.toHaveProperty('FORMS_JSON');
   });
@@ -324,7 +357,9 @@ describe('SecureIvrStack', () => {
     const { stack, template } = sharedStack();
     const beginRole = logicalId(stack.functions.begin.functionRole);
     // Act
-    const ssm = identityStatements(template).filter(({ roles, statement }) => roles.includes(beginRole) && asList(statement.Action).some((a) => a.startsWith('ssm:')));
+    const ssm = identityStatements(template).filter(
+      ({ roles, statement }) => roles.includes(beginRole) && asList(statement.Action).some((a) => a.startsWith('ssm:')),
+    );
     const parameter = template.toJSON().Resources[logicalId(stack.agentApi.configParameter)].Properties;
     // Assess
     expect(ssm.map(({ statement }) => [statement.Action, statement.Resource])).toEqual([
@@ -338,12 +373,17 @@ describe('SecureIvrStack', () => {
     const { stack, template } = sharedStack();
     const financeRole = logicalId((stack.agentApi.financeFunction as NonNullable<typeof stack.agentApi.financeFunction>).functionRole);
     // Act
-    const statements = identityStatements(template).filter(({ roles }) => roles.includes(financeRole)).map(({ statement }) => statement);
+    const statements = identityStatements(template)
+      .filter(({ roles }) => roles.includes(financeRole))
+      .map(({ statement }) => statement);
     // Assess
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /api/outcomes', AuthorizationType: 'JWT' });
     const s3 = statements.filter((st) => asList(st.Action).some((a) => a.startsWith('s3:')));
     expect(s3).toEqual([
-      expect.objectContaining({ Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.audit.bucket), 'Arn'] }, '/outcomes/*']] } }),
+      expect.objectContaining({
+        Action: 's3:GetObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.audit.bucket), 'Arn'] }, '/outcomes/*']] },
+      }),
       expect.objectContaining({ Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': ['outcomes/*'] } } }),
     ]);
     expect(statements.flatMap((st) => asList(st.Action)).filter((a) => /^(s3:Put|s3:Delete|dynamodb:|states:|chime:)/.test(a))).toEqual([]);
@@ -352,9 +392,12 @@ describe('SecureIvrStack', () => {
   it('wires the agent console to the agent API and every event-emitting function to the agents\u2019 pushes', () => {
     // Prepare
     const { stack, template } = sharedStack();
-    const env = (fn: { node: { defaultChild?: unknown } }): Record<string, unknown> => template.toJSON().Resources[logicalId(fn as never)].Properties.Environment.Variables;
+    const env = (fn: { node: { defaultChild?: unknown } }): Record<string, unknown> =>
+      template.toJSON().Resources[logicalId(fn as never)].Properties.Environment.Variables;
     // Act
-    const pushing = [stack.smaHandler, stack.functions.begin, stack.functions.getKey, stack.functions.insert, stack.functions.end, stack.functions.abort].map((fn) => env(fn).AGENT_PUSH_TARGET);
+    const pushing = [stack.smaHandler, stack.functions.begin, stack.functions.getKey, stack.functions.insert, stack.functions.end, stack.functions.abort].map(
+      (fn) => env(fn).AGENT_PUSH_TARGET,
+    );
     // Assess
     expect(pushing).toEqual(Array(6).fill('websocket'));
     expect(env(stack.functions.validate)).not.toHaveProperty('AGENT_PUSH_TARGET');
@@ -370,18 +413,36 @@ describe('SecureIvrStack', () => {
     expect(Object.keys(without.template.findResources('Custom::SipRule'))).toHaveLength(0);
     const rule = Object.values(withRule.template.findResources('Custom::SipRule'));
     expect(rule).toHaveLength(1);
-    expect(rule[0]?.Properties).toMatchObject({ PhoneNumber: '+15555550199', AwsRegion: 'us-east-1', SipMediaApplicationId: { 'Fn::GetAtt': [logicalId(withRule.stack.sipMediaApplication.sma), 'SipMediaApplicationId'] } });
+    expect(rule[0]?.Properties).toMatchObject({
+      PhoneNumber: '+15555550199',
+      AwsRegion: 'us-east-1',
+      SipMediaApplicationId: { 'Fn::GetAtt': [logicalId(withRule.stack.sipMediaApplication.sma), 'SipMediaApplicationId'] },
+    });
     const chimeActions = identityStatements(withRule.template)
       .flatMap(({ statement }) => asList(statement.Action))
       .filter((a) => a.startsWith('chime:'));
-    expect(new Set(chimeActions)).toEqual(new Set(['chime:CreateSipRule', 'chime:GetSipRule', 'chime:ListSipRules', 'chime:DeleteSipRule', 'chime:UpdateSipRule', 'chime:UpdateSipMediaApplicationCall']));
+    expect(new Set(chimeActions)).toEqual(
+      new Set([
+        'chime:CreateSipRule',
+        'chime:GetSipRule',
+        'chime:ListSipRules',
+        'chime:DeleteSipRule',
+        'chime:UpdateSipRule',
+        'chime:UpdateSipMediaApplicationCall',
+      ]),
+    );
   });
 
   it('lets the CCaaS desktops named in context embed the console, and leaves the API Gateway account role to the account when told', () => {
     // Act
-    const { template } = sharedStack({ ...REQUIRED_CONTEXT, consoleEmbeddingOrigins: 'https://desk.example.com,https://cc.example.net:8443', apiGatewayAccountRole: 'false' });
+    const { template } = sharedStack({
+      ...REQUIRED_CONTEXT,
+      consoleEmbeddingOrigins: 'https://desk.example.com,https://cc.example.net:8443',
+      apiGatewayAccountRole: 'false',
+    });
     // Assess
-    const csp = Object.values(template.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0]?.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy;
+    const csp = Object.values(template.findResources('AWS::CloudFront::ResponseHeadersPolicy'))[0]?.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig
+      .ContentSecurityPolicy.ContentSecurityPolicy;
     expect(JSON.stringify(csp)).toContain("frame-ancestors 'self' https://desk.example.com https://cc.example.net:8443");
     template.resourceCountIs('AWS::ApiGateway::Account', 0);
   });

@@ -37,7 +37,9 @@ describe('synthesizeSessionDefinition', () => {
     // Act
     const { functionIds } = synthesizeSessionDefinition();
     // Assess
-    const tasks = Object.entries(all).filter(([, s]) => s.Type === 'Task').map(([name]) => name);
+    const tasks = Object.entries(all)
+      .filter(([, s]) => s.Type === 'Task')
+      .map(([name]) => name);
     expect(Object.keys(functionIds).sort()).toEqual(tasks.sort());
     for (const name of tasks) {
       const state = all[name] as AslState;
@@ -55,7 +57,7 @@ describe('synthesizeSessionDefinition', () => {
     expect(text).not.toMatch(/\{%|\$\{Token|Fn::/);
   });
 
-  it('bounds every Task with a timeout and sends every failure but Abort\'s to Abort', () => {
+  it("bounds every Task with a timeout and sends every failure but Abort's to Abort", () => {
     // Prepare / Act
     const all = states();
     // Assess
@@ -80,7 +82,7 @@ describe('synthesizeSessionDefinition', () => {
     }
   });
 
-  it('waits for the SMA handler\'s task token in GetKey and passes only the session and the token', () => {
+  it("waits for the SMA handler's task token in GetKey and passes only the session and the token", () => {
     // Prepare / Act
     const getKey = states()[STATE.getKey] as AslState;
     // Assess
@@ -93,9 +95,21 @@ describe('synthesizeSessionDefinition', () => {
     // Prepare / Act
     const all = states();
     // Assess
-    expect(all[STATE.captured]).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.capture.status', StringEquals: 'captured', Next: STATE.infoInsert }], Default: STATE.end });
-    expect(all[STATE.infoInsert]).toMatchObject({ Parameters: { 'session.$': '$.session', 'vaultRef.$': '$.capture.vaultRef', 'fields.$': '$.fields' }, ResultPath: null, Next: STATE.validate });
-    expect(all[STATE.validate]).toMatchObject({ Parameters: { 'session.$': '$.session', 'vaultRef.$': '$.capture.vaultRef' }, ResultPath: '$.validation', Next: STATE.end });
+    expect(all[STATE.captured]).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.capture.status', StringEquals: 'captured', Next: STATE.infoInsert }],
+      Default: STATE.end,
+    });
+    expect(all[STATE.infoInsert]).toMatchObject({
+      Parameters: { 'session.$': '$.session', 'vaultRef.$': '$.capture.vaultRef', 'fields.$': '$.fields' },
+      ResultPath: null,
+      Next: STATE.validate,
+    });
+    expect(all[STATE.validate]).toMatchObject({
+      Parameters: { 'session.$': '$.session', 'vaultRef.$': '$.capture.vaultRef' },
+      ResultPath: '$.validation',
+      Next: STATE.end,
+    });
     expect(all[STATE.begin]).toMatchObject({ ResultPath: '$.session' });
     // End and Abort get the whole state and their result is the execution output.
     for (const name of [STATE.end, STATE.abort]) {

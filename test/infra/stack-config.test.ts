@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { StackConfigError, readStackConfig } from '../../lib/stack-config';
 import { newApp, REQUIRED_CONTEXT } from './helpers';
 
-const read = (context: Record<string, unknown>, env: Record<string, string> = {}, formsFile?: string) => readStackConfig(newApp(context).node, { env, formsFile });
+const read = (context: Record<string, unknown>, env: Record<string, string> = {}, formsFile?: string) =>
+  readStackConfig(newApp(context).node, { env, formsFile });
 
 function problemsOf(action: () => unknown): readonly string[] {
   try {
@@ -88,7 +89,10 @@ describe('readStackConfig', () => {
     // Prepare
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'secure-ivr-forms-'));
     const file = path.join(dir, 'forms.json');
-    fs.writeFileSync(file, JSON.stringify({ forms: [{ id: 'pay', type: 'simple', title: 'Pay', description: 'd', ivr: { language: 'fr-CA', voice: 'Chantal' }, fields: [] }] }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ forms: [{ id: 'pay', type: 'simple', title: 'Pay', description: 'd', ivr: { language: 'fr-CA', voice: 'Chantal' }, fields: [] }] }),
+    );
     // Act
     const problems = problemsOf(() => read({ ...REQUIRED_CONTEXT, languages: 'en-US,es-US' }, {}, file));
     // Assess

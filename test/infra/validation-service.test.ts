@@ -17,7 +17,9 @@ const CLIENT_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:secu
 const SECRETS_KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 function validatorEnv(template: Template): Record<string, unknown> {
-  const fns = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'secure-ivr-validate' } } } });
+  const fns = template.findResources('AWS::Lambda::Function', {
+    Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'secure-ivr-validate' } } },
+  });
   const [fn] = Object.values(fns);
   return fn?.Properties.Environment.Variables as Record<string, unknown>;
 }
@@ -51,7 +53,12 @@ describe('ReferenceValidationService in the stack', () => {
       Runtime: 'nodejs22.x',
       ReservedConcurrentExecutions: Match.absent(),
       TracingConfig: { Mode: 'Active' },
-      Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'secure-ivr-validation-service', CARD_FIELD_NAMES: '{"pan":"card number","exp":"expiry date","cvv":"security code"}' } },
+      Environment: {
+        Variables: {
+          POWERTOOLS_SERVICE_NAME: 'secure-ivr-validation-service',
+          CARD_FIELD_NAMES: '{"pan":"card number","exp":"expiry date","cvv":"security code"}',
+        },
+      },
     });
     template.hasOutput('ReferenceValidationServiceUrl', {});
   });
@@ -64,7 +71,9 @@ describe('ReferenceValidationService in the stack', () => {
     expect(validatorEnv(template)).toMatchObject({ VALIDATION_URL: REQUIRED_CONTEXT.validationUrl });
     expect(validatorEnv(template)).not.toHaveProperty('VALIDATION_AUTH');
     const refId = logicalId(stack.referenceService!.function);
-    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter((p) => JSON.stringify(p.Properties.FunctionName).includes(refId));
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter((p) =>
+      JSON.stringify(p.Properties.FunctionName).includes(refId),
+    );
     expect(permissions).toEqual([]);
     const invokes = identityStatements(template).filter(({ statement }) => grantsAction(statement, 'lambda:InvokeFunctionUrl'));
     expect(invokes.filter(({ statement }) => JSON.stringify(statement.Resource).includes(refId))).toEqual([]);
@@ -79,7 +88,9 @@ describe('ReferenceValidationService in the stack', () => {
     expect(validatorEnv(template)).toMatchObject({ VALIDATION_URL: { 'Fn::GetAtt': [logicalId(url), 'FunctionUrl'] }, VALIDATION_AUTH: 'aws-iam' });
     const validatorRole = logicalId(stack.functions.validate.functionRole);
     const refArn = { 'Fn::GetAtt': [logicalId(stack.referenceService!.function), 'Arn'] };
-    const granted = identityStatements(template).filter(({ roles, statement }) => roles.includes(validatorRole) && JSON.stringify(asList(statement.Resource)).includes(JSON.stringify(refArn)));
+    const granted = identityStatements(template).filter(
+      ({ roles, statement }) => roles.includes(validatorRole) && JSON.stringify(asList(statement.Resource)).includes(JSON.stringify(refArn)),
+    );
     expect(granted.map(({ statement }) => statement)).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ Action: 'lambda:InvokeFunctionUrl', Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } } }),
@@ -87,7 +98,9 @@ describe('ReferenceValidationService in the stack', () => {
       ]),
     );
     // Nobody else may call it.
-    const others = identityStatements(template).filter(({ roles, statement }) => !roles.includes(validatorRole) && grantsAction(statement, 'lambda:InvokeFunctionUrl'));
+    const others = identityStatements(template).filter(
+      ({ roles, statement }) => !roles.includes(validatorRole) && grantsAction(statement, 'lambda:InvokeFunctionUrl'),
+    );
     expect(others).toEqual([]);
   });
 
@@ -131,7 +144,11 @@ describe('ReferenceValidationService construct', () => {
     // Act
     const act = (): unknown => {
       const stack = new Stack(newApp(), 'S');
-      return new ReferenceValidationService(stack, 'R', { logsKey: new kms.Key(stack, 'K'), reservedConcurrentExecutions: 0, cardFieldNames: { pan: 'x', exp: 'x', cvv: 'y' } });
+      return new ReferenceValidationService(stack, 'R', {
+        logsKey: new kms.Key(stack, 'K'),
+        reservedConcurrentExecutions: 0,
+        cardFieldNames: { pan: 'x', exp: 'x', cvv: 'y' },
+      });
     };
 
     // Assess
@@ -143,7 +160,12 @@ describe('ReferenceValidationService construct', () => {
 describe('validator trust material', () => {
   it('grants GetSecretValue on exactly the configured secrets and decrypt through Secrets Manager only', () => {
     // Act
-    const { template, stack } = sharedStack({ ...REQUIRED_CONTEXT, validationCaSecretArn: CA_SECRET, validationClientCertSecretArn: CLIENT_SECRET, validationSecretsKeyArn: SECRETS_KEY });
+    const { template, stack } = sharedStack({
+      ...REQUIRED_CONTEXT,
+      validationCaSecretArn: CA_SECRET,
+      validationClientCertSecretArn: CLIENT_SECRET,
+      validationSecretsKeyArn: SECRETS_KEY,
+    });
 
     // Assess
     expect(validatorEnv(template)).toMatchObject({ VALIDATION_CA_SECRET_ARN: CA_SECRET, VALIDATION_CLIENT_CERT_SECRET_ARN: CLIENT_SECRET });
@@ -155,7 +177,13 @@ describe('validator trust material', () => {
     expect(asList(secretStatements[0]?.statement.Resource).sort()).toEqual([CA_SECRET, CLIENT_SECRET].sort());
     const decrypt = identityStatements(template).filter(({ statement }) => asList(statement.Resource).includes(SECRETS_KEY));
     expect(decrypt).toEqual([
-      { roles: [validatorRole], statement: expect.objectContaining({ Action: 'kms:Decrypt', Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } } }) },
+      {
+        roles: [validatorRole],
+        statement: expect.objectContaining({
+          Action: 'kms:Decrypt',
+          Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } },
+        }),
+      },
     ]);
   });
 
@@ -167,7 +195,9 @@ describe('validator trust material', () => {
     expect(validatorEnv(template)).toMatchObject({ VALIDATION_CA_PARAMETER: '/secure-ivr/validation-ca' });
     // Begin and the agent API read the secure input configuration parameter (pinned in secure-ivr-stack.test.ts); only trust material counts here.
     const configParameter = logicalId(stack.agentApi.configParameter);
-    const ssm = identityStatements(template).filter(({ statement }) => asList(statement.Action).some((a) => a.startsWith('ssm:')) && !JSON.stringify(statement.Resource).includes(`"${configParameter}"`));
+    const ssm = identityStatements(template).filter(
+      ({ statement }) => asList(statement.Action).some((a) => a.startsWith('ssm:')) && !JSON.stringify(statement.Resource).includes(`"${configParameter}"`),
+    );
     expect(ssm).toHaveLength(1);
     expect(ssm[0]?.roles).toEqual([logicalId(stack.functions.validate.functionRole)]);
     expect(ssm[0]?.statement.Action).toBe('ssm:GetParameter');
@@ -181,7 +211,9 @@ describe('validator trust material', () => {
     // Assess: the secure input configuration parameter (Begin, agent API) is not trust material.
     const configParameter = logicalId(stack.agentApi.configParameter);
     const found = identityStatements(template).filter(
-      ({ statement }) => asList(statement.Action).some((a) => a.startsWith('secretsmanager:') || a.startsWith('ssm:')) && !JSON.stringify(statement.Resource).includes(`"${configParameter}"`),
+      ({ statement }) =>
+        asList(statement.Action).some((a) => a.startsWith('secretsmanager:') || a.startsWith('ssm:')) &&
+        !JSON.stringify(statement.Resource).includes(`"${configParameter}"`),
     );
     expect(found).toEqual([]);
     expect(validatorEnv(template)).not.toHaveProperty('VALIDATION_CA_SECRET_ARN');

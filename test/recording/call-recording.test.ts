@@ -62,7 +62,8 @@ describe('the recording artifact', () => {
     const samples = new Float32Array(SAMPLE_RATE * keys.length);
     [...keys].forEach((k, i) => {
       const [lo, hi] = dtmfPair(k) ?? [0, 0];
-      for (let j = 0; j < 800; j += 1) samples[i * SAMPLE_RATE + j] = 0.25 * (Math.sin((2 * Math.PI * lo * j) / SAMPLE_RATE) + Math.sin((2 * Math.PI * hi * j) / SAMPLE_RATE));
+      for (let j = 0; j < 800; j += 1)
+        samples[i * SAMPLE_RATE + j] = 0.25 * (Math.sin((2 * Math.PI * lo * j) / SAMPLE_RATE) + Math.sin((2 * Math.PI * hi * j) / SAMPLE_RATE));
       for (let j = 2000; j < 4000; j += 1) samples[i * SAMPLE_RATE + j] = 0.3 * Math.sin((2 * Math.PI * MARKER_HZ * j) / SAMPLE_RATE);
       for (let j = 4000; j < 8000; j += 1) samples[i * SAMPLE_RATE + j] = 0.05 * Math.sin((2 * Math.PI * 425 * j) / SAMPLE_RATE);
     });

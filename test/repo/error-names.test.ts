@@ -16,7 +16,10 @@ function sources(dir: string): string[] {
   });
 }
 
-const files = [...sources(join(ROOT, 'lambdas')), ...sources(join(ROOT, 'bin'))].map((path) => ({ path: relative(ROOT, path), text: readFileSync(path, 'utf8') }));
+const files = [...sources(join(ROOT, 'lambdas')), ...sources(join(ROOT, 'bin'))].map((path) => ({
+  path: relative(ROOT, path),
+  text: readFileSync(path, 'utf8'),
+}));
 const listed = new Map<string, string>(Object.entries(SESSION_ERROR).map(([key, name]) => [key, name]));
 
 describe('error names', () => {
@@ -44,7 +47,9 @@ describe('error names', () => {
     // Prepare
     const quoted = [...listed.values()].map((name) => new RegExp(`['"\`]${name}['"\`]`));
     // Act
-    const repeats = files.filter(({ path }) => path !== join('lambdas', 'shared', 'session', 'contract.ts')).flatMap(({ path, text }) => quoted.filter((re) => re.test(text)).map((re) => `${path}: ${re.source}`));
+    const repeats = files
+      .filter(({ path }) => path !== join('lambdas', 'shared', 'session', 'contract.ts'))
+      .flatMap(({ path, text }) => quoted.filter((re) => re.test(text)).map((re) => `${path}: ${re.source}`));
     // Assess
     expect(repeats).toEqual([]);
   });

@@ -29,7 +29,11 @@ describe('sandbox API', () => {
   });
 
   it('runs a scripted call and answers with the outcome only', async () => {
-    const res = await fetch(`${api.url}/calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ keys: '4111111111111111#1230#737#' }) });
+    const res = await fetch(`${api.url}/calls`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ keys: '4111111111111111#1230#737#' }),
+    });
     const body = (await res.json()) as Record<string, unknown>;
     expect(res.status).toBe(200);
     expect(body).toMatchObject({ outcome: 'accepted', last4: '1111' });
@@ -52,7 +56,11 @@ describe('sandbox API', () => {
   });
 
   it('redacts a chat message on /redact, keeping separators and order numbers', async () => {
-    const res = await fetch(`${api.url}/redact`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'card 4111-1111-1111-1111, order 1234567890123' });
+    const res = await fetch(`${api.url}/redact`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'card 4111-1111-1111-1111, order 1234567890123',
+    });
     const text = await res.text();
     expect(res.status).toBe(200);
     expect(text).toContain('####-####-####-####');

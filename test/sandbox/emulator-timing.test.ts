@@ -21,12 +21,23 @@ async function promptHandler(raw: unknown): Promise<unknown> {
       Actions: [
         {
           Type: 'SpeakAndGetDigits',
-          Parameters: { CallId: callId, SpeechParameters: speech, FailureSpeechParameters: speech, MinNumberOfDigits: 1, MaxNumberOfDigits: 4, TerminatorDigits: ['#'], InBetweenDigitsDurationInMilliseconds: 50, Repeat: 1, RepeatDurationInMilliseconds: 50 },
+          Parameters: {
+            CallId: callId,
+            SpeechParameters: speech,
+            FailureSpeechParameters: speech,
+            MinNumberOfDigits: 1,
+            MaxNumberOfDigits: 4,
+            TerminatorDigits: ['#'],
+            InBetweenDigitsDurationInMilliseconds: 50,
+            Repeat: 1,
+            RepeatDurationInMilliseconds: 50,
+          },
         },
       ],
     };
   }
-  if (event.InvocationEventType === 'ACTION_FAILED') return { SchemaVersion: '1.0', Actions: [{ Type: 'Hangup', Parameters: { CallId: callId, ParticipantTag: 'LEG-A', SipResponseCode: '0' } }] };
+  if (event.InvocationEventType === 'ACTION_FAILED')
+    return { SchemaVersion: '1.0', Actions: [{ Type: 'Hangup', Parameters: { CallId: callId, ParticipantTag: 'LEG-A', SipResponseCode: '0' } }] };
   return { SchemaVersion: '1.0', Actions: [] };
 }
 

@@ -19,10 +19,35 @@ describe('start-up after a run stopped mid-call', () => {
     const ddb = await documentClient();
     const now = new Date().toISOString();
     const put = (TableName: string, Item: Record<string, unknown>): Promise<unknown> => ddb.send(new PutCommand({ TableName, Item }));
-    await put(SESSION_TABLE, { sessionId: 's-capturing', callTransactionId: 'call-1', status: 'capturing', agentId: 'a', formId: 'card-payment', createdAt: now, updatedAt: now });
+    await put(SESSION_TABLE, {
+      sessionId: 's-capturing',
+      callTransactionId: 'call-1',
+      status: 'capturing',
+      agentId: 'a',
+      formId: 'card-payment',
+      createdAt: now,
+      updatedAt: now,
+    });
     await put(SESSION_TABLE, { sessionId: 'call#call-1', activeSessionId: 's-capturing' });
-    await put(SESSION_TABLE, { sessionId: 's-validating', callTransactionId: 'call-2', status: 'validating', agentId: 'a', formId: 'card-payment', createdAt: now, updatedAt: now });
-    await put(SESSION_TABLE, { sessionId: 's-done', callTransactionId: 'call-3', status: 'accepted', details: 'Approved', agentId: 'a', formId: 'card-payment', createdAt: now, updatedAt: now });
+    await put(SESSION_TABLE, {
+      sessionId: 's-validating',
+      callTransactionId: 'call-2',
+      status: 'validating',
+      agentId: 'a',
+      formId: 'card-payment',
+      createdAt: now,
+      updatedAt: now,
+    });
+    await put(SESSION_TABLE, {
+      sessionId: 's-done',
+      callTransactionId: 'call-3',
+      status: 'accepted',
+      details: 'Approved',
+      agentId: 'a',
+      formId: 'card-payment',
+      createdAt: now,
+      updatedAt: now,
+    });
     await put(VAULT_TABLE, { sessionId: 's-capturing', sealed: 'opaque' });
     await first.close();
     // Act

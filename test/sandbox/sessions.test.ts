@@ -75,7 +75,22 @@ describe('a secure session end to end', () => {
     expect(result.call.violations).toEqual([]);
     expect(await vaultItems()).toBe(0);
     expect(new Set(eventTypes(result.sessionId))).toEqual(
-      new Set(['begin.requested', 'session.begun', 'capture.requested', 'agent.separated', 'recording.paused', 'field.prompted', 'field.captured', 'capture.completed', 'recording.resumed', 'fields.attached', 'submitted', 'outcome', 'data.destroyed', 'session.ended']),
+      new Set([
+        'begin.requested',
+        'session.begun',
+        'capture.requested',
+        'agent.separated',
+        'recording.paused',
+        'field.prompted',
+        'field.captured',
+        'capture.completed',
+        'recording.resumed',
+        'fields.attached',
+        'submitted',
+        'outcome',
+        'data.destroyed',
+        'session.ended',
+      ]),
     );
     expect(eventTypes(result.sessionId).filter((t) => t === 'field.captured')).toHaveLength(3);
   });
@@ -177,7 +192,9 @@ describe('failures are contained', () => {
     sandbox.kms.injectFault('Decrypt', 10, 'KMSInternalException');
     const result = await call(`${VISA}#${EXPIRY}#737#`);
     expect(result).toMatchObject({ outcome: 'aborted', details: 'card data could not be protected; no payment was taken' });
-    expect(result.call.invocations.some((i) => i.event.InvocationEventType === 'CALL_UPDATE_REQUESTED' && JSON.stringify(i.event.ActionData).includes('aborted'))).toBe(true);
+    expect(
+      result.call.invocations.some((i) => i.event.InvocationEventType === 'CALL_UPDATE_REQUESTED' && JSON.stringify(i.event.ActionData).includes('aborted')),
+    ).toBe(true);
     expect(await vaultItems()).toBe(0);
   });
 
@@ -192,7 +209,11 @@ describe('failures are contained', () => {
     expect(result.resultLine).toMatch(/\|accepted\|Approved/);
     expect(await vaultItems()).toBe(0);
     // The caller heard the outcome and the agent was called back.
-    expect(result.call.invocations.some((i) => i.event.InvocationEventType === 'CALL_UPDATE_REQUESTED' && JSON.stringify(i.event.ActionData).includes('"outcome":"accepted"'))).toBe(true);
+    expect(
+      result.call.invocations.some(
+        (i) => i.event.InvocationEventType === 'CALL_UPDATE_REQUESTED' && JSON.stringify(i.event.ActionData).includes('"outcome":"accepted"'),
+      ),
+    ).toBe(true);
   });
 
   it('refuses a secure session on a conference call before touching the call', async () => {

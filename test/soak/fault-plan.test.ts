@@ -8,11 +8,15 @@ import { parseReply, buildSubmission } from '../../lambdas/validator/xml-contrac
 
 function post(url: string, ca: string, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: 'POST', ca, headers: { 'content-type': 'application/xml', 'idempotency-key': `k-${Math.random()}` }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = https.request(
+      url,
+      { method: 'POST', ca, headers: { 'content-type': 'application/xml', 'idempotency-key': `k-${Math.random()}` }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -43,7 +47,9 @@ describe('the fault plan', () => {
 describe('the faulty validation service', () => {
   it('answers like the reference service without a fault and with a 500 or a malformed reply when told', async () => {
     // Prepare
-    const service = await startFaultyValidationServer({ faultFor: ({ body }) => (body.includes('FAIL') ? { kind: 'http-500' } : body.includes('BAD') ? { kind: 'malformed', variant: 'not-xml' } : undefined) });
+    const service = await startFaultyValidationServer({
+      faultFor: ({ body }) => (body.includes('FAIL') ? { kind: 'http-500' } : body.includes('BAD') ? { kind: 'malformed', variant: 'not-xml' } : undefined),
+    });
     const submission = (account: string): string =>
       buildSubmission([
         { name: 'pan', value: '4111111111111111' },

@@ -28,7 +28,20 @@ const kms = mockClient(KMSClient);
 const sfn = mockClient(SFNClient);
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 let handler: Handler;
-const cvvEvent = () => smaFixture('action-successful-speak-and-get-digits', { digits: '737', attrs: { stage: 'capturing', rec: 'paused', tries: '0', sid: 'session-0001', ivr: '["en-US","Joanna","neural",3,20,5]', field: 'cvv', card: 'visa:1111', vref: 'vault-ref-0001' } });
+const cvvEvent = () =>
+  smaFixture('action-successful-speak-and-get-digits', {
+    digits: '737',
+    attrs: {
+      stage: 'capturing',
+      rec: 'paused',
+      tries: '0',
+      sid: 'session-0001',
+      ivr: '["en-US","Joanna","neural",3,20,5]',
+      field: 'cvv',
+      card: 'visa:1111',
+      vref: 'vault-ref-0001',
+    },
+  });
 
 beforeAll(async () => {
   handler = (await import('../../lambdas/telephony/chime-sma/handler')).handler as unknown as Handler;
@@ -48,7 +61,10 @@ describe('a retried security-code event', () => {
     await handler(cvvEvent(), { awsRequestId: 'r1' });
     // Assess
     const seal = ddb.commandCalls(UpdateCommand).find((c) => c.args[0].input.TableName === 'CardVaultTable');
-    expect(seal?.args[0].input).toMatchObject({ ConditionExpression: 'vaultRef = :expected', ExpressionAttributeValues: expect.objectContaining({ ':expected': 'vault-ref-0001' }) });
+    expect(seal?.args[0].input).toMatchObject({
+      ConditionExpression: 'vaultRef = :expected',
+      ExpressionAttributeValues: expect.objectContaining({ ':expected': 'vault-ref-0001' }),
+    });
   });
 
   it('gets a valid response without card data when the session already ended and its item is gone', async () => {
@@ -70,7 +86,10 @@ describe('a retried security-code event', () => {
     // Prepare
     ddb.on(GetCommand).resolves({ Item: { sessionId: 'session-0001', status: 'aborted' } });
     ddb.on(UpdateCommand).resolves({ Attributes: { vaultRef: 'vault-ref-0002' } });
-    const panEvent = smaFixture('action-successful-speak-and-get-digits', { digits: '4111111111111111', attrs: { stage: 'capturing', rec: 'paused', tries: '0', sid: 'session-0001', ivr: '["en-US","Joanna","neural",3,20,5]', field: 'pan' } });
+    const panEvent = smaFixture('action-successful-speak-and-get-digits', {
+      digits: '4111111111111111',
+      attrs: { stage: 'capturing', rec: 'paused', tries: '0', sid: 'session-0001', ivr: '["en-US","Joanna","neural",3,20,5]', field: 'pan' },
+    });
     // Act
     const response = await handler(panEvent, { awsRequestId: 'r3' });
     // Assess

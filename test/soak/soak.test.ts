@@ -45,10 +45,17 @@ describe('a soak where the validation service echoes the card data in disguise (
   }, 240_000);
 
   it('served the disguised echoes and still finds no card data, normalised, anywhere, and no double charge', () => {
-    const echoes = Object.entries(echo.validationFaultsServed).filter(([k]) => k.startsWith('echo-disguised:')).reduce((n, [, v]) => n + v, 0);
+    const echoes = Object.entries(echo.validationFaultsServed)
+      .filter(([k]) => k.startsWith('echo-disguised:'))
+      .reduce((n, [, v]) => n + v, 0);
     expect(echoes).toBeGreaterThan(0);
     // The audit trail records, per session, that details were masked (a count, never the text).
     expect(echo.detailsMaskedSessions).toBe(echoes);
-    expect({ cardDigitsFound: echo.cardDigitsFound, doubleCharges: echo.doubleCharges, stuckSessions: echo.stuckSessions, problems: echo.problems }).toEqual({ cardDigitsFound: 0, doubleCharges: 0, stuckSessions: 0, problems: [] });
+    expect({ cardDigitsFound: echo.cardDigitsFound, doubleCharges: echo.doubleCharges, stuckSessions: echo.stuckSessions, problems: echo.problems }).toEqual({
+      cardDigitsFound: 0,
+      doubleCharges: 0,
+      stuckSessions: 0,
+      problems: [],
+    });
   });
 });

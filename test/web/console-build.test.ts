@@ -12,7 +12,11 @@ const ROOT = join(__dirname, '..', '..');
 describe('web pages', () => {
   it('type-check with the DOM library', () => {
     // Act / Assess: tsc exits non-zero (and execFileSync throws) on any type error
-    expect(() => execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', join(ROOT, 'web', 'tsconfig.json')], { stdio: 'pipe' })).not.toThrow();
+    expect(() =>
+      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', join(ROOT, 'web', 'tsconfig.json')], {
+        stdio: 'pipe',
+      }),
+    ).not.toThrow();
   }, 60_000);
 
   it('bundle into the console, keypad and finance modules', async () => {
@@ -35,6 +39,8 @@ describe('masked card entry', () => {
   });
 
   it('describes an invalid entry with its reason and digit count', () => {
-    expect(progressText({ field: 'pan', label: 'Card number', state: 'invalid', attempts: 1, digitsEntered: 16, reason: 'card number fails the check digit' })).toBe('Not accepted: card number fails the check digit (16 digits)');
+    expect(
+      progressText({ field: 'pan', label: 'Card number', state: 'invalid', attempts: 1, digitsEntered: 16, reason: 'card number fails the check digit' }),
+    ).toBe('Not accepted: card number fails the check digit (16 digits)');
   });
 });

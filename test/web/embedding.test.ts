@@ -32,7 +32,10 @@ describe('host messages', () => {
 
 describe('the allow-list from /config.json', () => {
   it('keeps exact origins only and drops paths, wildcards and non-strings', () => {
-    expect(parseOrigins(['https://desk.example.com', 'https://cc.example.net:8443', 'https://a.example.com/path', 'https://*.example.com', '*', 42])).toEqual(['https://desk.example.com', 'https://cc.example.net:8443']);
+    expect(parseOrigins(['https://desk.example.com', 'https://cc.example.net:8443', 'https://a.example.com/path', 'https://*.example.com', '*', 42])).toEqual([
+      'https://desk.example.com',
+      'https://cc.example.net:8443',
+    ]);
     expect(parseOrigins(undefined)).toEqual([]);
     expect(parseOrigins('https://desk.example.com')).toEqual([]);
   });

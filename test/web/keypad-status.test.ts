@@ -4,7 +4,9 @@ import { callerStatus } from '../../web/src/keypad-status';
 describe('the keypad page status', () => {
   it('says "Connecting…" only before the caller first talked to the agent', () => {
     expect(callerStatus({ status: 'active', agentOnLine: false, recording: 'off' }, false)).toBe('Connecting…');
-    expect(callerStatus({ status: 'active', agentOnLine: false, recording: 'recording' }, true)).toBe('Automated payment line — you will be put back through to the agent.');
+    expect(callerStatus({ status: 'active', agentOnLine: false, recording: 'recording' }, true)).toBe(
+      'Automated payment line — you will be put back through to the agent.',
+    );
   });
 
   it('names the agent, the secure line and the end of the call', () => {

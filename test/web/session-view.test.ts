@@ -20,14 +20,33 @@ function fold(inputs: ViewInput[], from: ViewState = initialView()): ViewState {
   return inputs.reduce(reduce, from);
 }
 
-const started = (sessionId = S1): ViewInput => ({ type: 'session.started', view: { sessionId, interactionId: CALL, progress }, formId: 'card-payment', fields: FIELDS });
+const started = (sessionId = S1): ViewInput => ({
+  type: 'session.started',
+  view: { sessionId, interactionId: CALL, progress },
+  formId: 'card-payment',
+  fields: FIELDS,
+});
 const push = (message: Record<string, unknown>): ViewInput => ({ type: 'push', message: { at, ...message } as never });
-const outcome = (status: string, details: string, extra: Record<string, unknown> = {}, sessionId = S1): ViewInput => push({ type: 'session.outcome', sessionId, status, details, ...extra });
+const outcome = (status: string, details: string, extra: Record<string, unknown> = {}, sessionId = S1): ViewInput =>
+  push({ type: 'session.outcome', sessionId, status, details, ...extra });
 /** The server's call state, asked for at `askedAt` (the view's input count when the request left). */
-const callState = (askedAt: number, connected: boolean | undefined): ViewInput => ({ type: 'call.state', interactionId: CALL, askedAt, ...(connected !== undefined ? { connected } : {}), parties: 2, caller: '•••1234' });
+const callState = (askedAt: number, connected: boolean | undefined): ViewInput => ({
+  type: 'call.state',
+  interactionId: CALL,
+  askedAt,
+  ...(connected !== undefined ? { connected } : {}),
+  parties: 2,
+  caller: '•••1234',
+});
 
 function declinedSession(): ViewState {
-  return fold([{ type: 'call.selected', interactionId: CALL }, callState(0, true), started(), push({ type: 'card.captured', sessionId: S1, brand: 'visa', last4: '0002' }), outcome('declined', 'do not honour', { transactionId: 'T-1' })]);
+  return fold([
+    { type: 'call.selected', interactionId: CALL },
+    callState(0, true),
+    started(),
+    push({ type: 'card.captured', sessionId: S1, brand: 'visa', last4: '0002' }),
+    outcome('declined', 'do not honour', { transactionId: 'T-1' }),
+  ]);
 }
 
 describe('Retry', () => {
@@ -97,7 +116,15 @@ describe('Retry', () => {
 
   it('is never offered after the caller hung up', () => {
     // Act
-    const hungUpDuring = screen(fold([{ type: 'call.selected', interactionId: CALL }, callState(0, true), started(), push({ type: 'caller.hung-up', sessionId: S1 }), outcome('aborted', 'caller hung up; no payment was taken', { error: 'CallerHungUp' })]));
+    const hungUpDuring = screen(
+      fold([
+        { type: 'call.selected', interactionId: CALL },
+        callState(0, true),
+        started(),
+        push({ type: 'caller.hung-up', sessionId: S1 }),
+        outcome('aborted', 'caller hung up; no payment was taken', { error: 'CallerHungUp' }),
+      ]),
+    );
     let state = declinedSession();
     state = fold([callState(state.seq, true), { type: 'calls.listed', askedAt: state.seq, interactionIds: [CALL] }], state);
     const hungUpAfter = screen(reduce(state, { type: 'calls.listed', askedAt: state.seq + 5, interactionIds: [] }));
@@ -122,7 +149,11 @@ describe('Retry', () => {
 
   it('is not offered after an acceptance, and an empty call list (AWS) says nothing about the call', () => {
     // Prepare
-    let state = fold([{ type: 'call.selected', interactionId: CALL }, started(), outcome('accepted', 'approved', { transactionId: 'T-9', last4: '1111', brand: 'visa' })]);
+    let state = fold([
+      { type: 'call.selected', interactionId: CALL },
+      started(),
+      outcome('accepted', 'approved', { transactionId: 'T-9', last4: '1111', brand: 'visa' }),
+    ]);
     // Act
     state = reduce(state, { type: 'calls.listed', askedAt: state.seq, interactionIds: [] });
     const shown = screen(state);
@@ -170,10 +201,18 @@ describe('the unknown outcome', () => {
 describe('Cancel', () => {
   it('says "returning the caller…" from the click until the caller is back', () => {
     // Prepare
-    const running = fold([{ type: 'call.selected', interactionId: CALL }, callState(0, true), started(), push({ type: 'field.progress', sessionId: S1, field: 'pan', state: 'prompted', attempt: 1 })]);
+    const running = fold([
+      { type: 'call.selected', interactionId: CALL },
+      callState(0, true),
+      started(),
+      push({ type: 'field.progress', sessionId: S1, field: 'pan', state: 'prompted', attempt: 1 }),
+    ]);
     // Act
     const clicked = screen(reduce(running, { type: 'cancel.requested' }));
-    const ended = fold([{ type: 'cancel.requested' }, outcome('aborted', 'cancelled by the agent; no payment was taken', { error: 'AgentCancelled' })], running);
+    const ended = fold(
+      [{ type: 'cancel.requested' }, outcome('aborted', 'cancelled by the agent; no payment was taken', { error: 'AgentCancelled' })],
+      running,
+    );
     const back = reduce(ended, callState(ended.seq, true));
     // Assess
     expect(clicked.cancel).toEqual({ text: 'Returning the caller…', disabled: true });
@@ -223,7 +262,16 @@ describe('the call summary and progress', () => {
     ]);
     // Act
     const asked = screen(reduce(keyingExpiry, { type: 'reenter.requested', field: 'pan' }));
-    const restarted = screen(fold([{ type: 'reenter.requested', field: 'pan' }, push({ type: 'field.progress', sessionId: S1, field: 'pan', state: 'restarted', reason: 'agent asked for the field again' }), push({ type: 'field.progress', sessionId: S1, field: 'pan', state: 'prompted', attempt: 1 })], keyingExpiry));
+    const restarted = screen(
+      fold(
+        [
+          { type: 'reenter.requested', field: 'pan' },
+          push({ type: 'field.progress', sessionId: S1, field: 'pan', state: 'restarted', reason: 'agent asked for the field again' }),
+          push({ type: 'field.progress', sessionId: S1, field: 'pan', state: 'prompted', attempt: 1 }),
+        ],
+        keyingExpiry,
+      ),
+    );
     // Assess
     expect(screen(keyingExpiry).progress[1]?.stateText).toBe('Caller is keying');
     expect(asked.progress[0]?.stateText).toMatch(/Re-entry asked/);
@@ -235,7 +283,13 @@ describe('the call summary and progress', () => {
 
   it('names each re-enter button with its visible text first (axe label-content-name-mismatch)', () => {
     // Act
-    const shown = screen(fold([{ type: 'call.selected', interactionId: CALL }, started(), push({ type: 'field.progress', sessionId: S1, field: 'pan', state: 'prompted', attempt: 1 })]));
+    const shown = screen(
+      fold([
+        { type: 'call.selected', interactionId: CALL },
+        started(),
+        push({ type: 'field.progress', sessionId: S1, field: 'pan', state: 'prompted', attempt: 1 }),
+      ]),
+    );
     const button = shown.progress[0]?.reenter;
     // Assess
     expect(button?.text).toBe('Ask to re-enter');
@@ -244,7 +298,13 @@ describe('the call summary and progress', () => {
 
   it('writes the outcome as separate lines with the amount charged and the reference', () => {
     // Act
-    const shown = screen(fold([{ type: 'call.selected', interactionId: CALL }, started(), outcome('accepted', 'approved', { transactionId: 'T-9', last4: '1111', brand: 'visa' })]));
+    const shown = screen(
+      fold([
+        { type: 'call.selected', interactionId: CALL },
+        started(),
+        outcome('accepted', 'approved', { transactionId: 'T-9', last4: '1111', brand: 'visa' }),
+      ]),
+    );
     // Assess
     expect(shown.outcome?.lines).toEqual([
       { label: 'Card', value: 'Visa •••• 1111' },

@@ -77,7 +77,9 @@ describe('PKCE code verifier and challenge', () => {
 
   it('derives the S256 challenge of RFC 7636 appendix B from its verifier', async () => {
     // Prepare: the appendix's 32 octets, base64url-encoded, are its verifier
-    const octets = [116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121];
+    const octets = [
+      116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
+    ];
     const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
     // Act
     const challenge = await challengeFor(verifier, crypto);
@@ -184,7 +186,9 @@ describe('coming back with a code', () => {
     const storage = memoryStore();
     const endpoint = tokenEndpoint(200, { id_token: 'id.jwt.sig' });
     // Act / Assess
-    await expect(completeSignIn(CONFIG, { kind: 'code', code: 'the-code', state: 'whatever' }, { storage, fetch: endpoint.fetch })).rejects.toBeInstanceOf(SignInStateError);
+    await expect(completeSignIn(CONFIG, { kind: 'code', code: 'the-code', state: 'whatever' }, { storage, fetch: endpoint.fetch })).rejects.toBeInstanceOf(
+      SignInStateError,
+    );
     expect(endpoint.calls).toHaveLength(0);
   });
 

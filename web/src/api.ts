@@ -50,7 +50,11 @@ export class AgentApi {
     const data = (await res.json().catch(() => ({}))) as unknown;
     if (!res.ok) {
       const r = data as Partial<Refusal> & { problems?: string[] };
-      const refusal: Refusal = { error: String(r.error ?? 'error'), reason: String(r.reason ?? `HTTP ${res.status}`), problems: Array.isArray(r.problems) ? r.problems.map(String) : [] };
+      const refusal: Refusal = {
+        error: String(r.error ?? 'error'),
+        reason: String(r.reason ?? `HTTP ${res.status}`),
+        problems: Array.isArray(r.problems) ? r.problems.map(String) : [],
+      };
       if (res.status === 401 && this.token !== undefined && this.onUnauthorized) this.onUnauthorized(refusal);
       throw new ApiRefusal(res.status, refusal);
     }

@@ -3,9 +3,19 @@
  * hosted UI button and the end of its redirect (./sign-in.ts does the OAuth part). It hands the token it
  * obtains to the console and shows why a sign-in failed or ended.
  */
-import { AgentApi, ApiRefusal } from './api';
+import { type AgentApi, ApiRefusal } from './api';
 import { $ } from './dom';
-import { beginSignIn, completeSignIn, logoutUrl, parseSignInConfig, readCallback, SignInConfigError, SignInError, type SignInConfig, withoutCallbackParams } from './sign-in';
+import {
+  beginSignIn,
+  completeSignIn,
+  logoutUrl,
+  parseSignInConfig,
+  readCallback,
+  SignInConfigError,
+  SignInError,
+  type SignInConfig,
+  withoutCallbackParams,
+} from './sign-in';
 
 export const TOKEN_KEY = 'secure-ivr-token';
 
@@ -18,7 +28,12 @@ export interface SignInPanel {
   signOut(): void;
 }
 
-export async function startSignIn(api: AgentApi, deployed: { signIn?: unknown } | undefined, embedded: boolean, onToken: (token: string) => void): Promise<SignInPanel> {
+export async function startSignIn(
+  api: AgentApi,
+  deployed: { signIn?: unknown } | undefined,
+  embedded: boolean,
+  onToken: (token: string) => void,
+): Promise<SignInPanel> {
   const error = (text: string): void => {
     $('sign-in-error').textContent = text;
   };

@@ -75,7 +75,8 @@ function render(): void {
     target.focus();
   }
   // After an outcome, ask the server about the call until the caller is back (or gone).
-  const waitingForCaller = shown.step === 'outcome' && !view.callerBack && view.call?.hungUp !== true && view.call?.ended !== true && view.call?.cannotTell !== true;
+  const waitingForCaller =
+    shown.step === 'outcome' && !view.callerBack && view.call?.hungUp !== true && view.call?.ended !== true && view.call?.cannotTell !== true;
   if (waitingForCaller && callTimer === undefined) callTimer = window.setInterval(() => void loadHistory(), 1000);
   if (!waitingForCaller && callTimer !== undefined) {
     window.clearInterval(callTimer);
@@ -89,7 +90,12 @@ function onPush(message: LoosePush): void {
   if (!s || message.sessionId !== s.sessionId) return;
   if (message.type === 'field.progress') {
     const m = message as Extract<LoosePush, { type: 'field.progress' }>;
-    embedding.announce('secure-input.progress', { sessionId: s.sessionId, field: m.field, state: m.state, ...(m.digitsEntered !== undefined ? { digitsEntered: m.digitsEntered } : {}) });
+    embedding.announce('secure-input.progress', {
+      sessionId: s.sessionId,
+      field: m.field,
+      state: m.state,
+      ...(m.digitsEntered !== undefined ? { digitsEntered: m.digitsEntered } : {}),
+    });
   }
   if (message.type === 'card.captured') {
     const m = message as Extract<LoosePush, { type: 'card.captured' }>;
@@ -190,7 +196,16 @@ async function refreshInteractions(): Promise<void> {
   }
   $('no-calls').hidden = interactions.length > 0;
   const current = interactions.find((i) => i.interactionId === selected);
-  if (current) dispatch({ type: 'call.state', interactionId: current.interactionId, askedAt, ...(current.connected !== undefined ? { connected: current.connected } : {}), ...(current.callerConnected !== undefined ? { callerConnected: current.callerConnected } : {}), ...(current.parties !== undefined ? { parties: current.parties } : {}), ...(current.caller ? { caller: current.caller } : {}) });
+  if (current)
+    dispatch({
+      type: 'call.state',
+      interactionId: current.interactionId,
+      askedAt,
+      ...(current.connected !== undefined ? { connected: current.connected } : {}),
+      ...(current.callerConnected !== undefined ? { callerConnected: current.callerConnected } : {}),
+      ...(current.parties !== undefined ? { parties: current.parties } : {}),
+      ...(current.caller ? { caller: current.caller } : {}),
+    });
   dispatch({ type: 'calls.listed', askedAt, interactionIds: interactions.map((i) => i.interactionId) });
 }
 
@@ -201,7 +216,15 @@ async function selectInteraction(interactionId: string, parties?: number): Promi
   $('call-error').textContent = '';
   dispatch({ type: 'call.selected', interactionId, ...(parties !== undefined ? { declaredParties: parties } : {}) });
   const known = interactions.find((i) => i.interactionId === interactionId);
-  if (known) dispatch({ type: 'call.state', interactionId, askedAt: view.seq, ...(known.connected !== undefined ? { connected: known.connected } : {}), ...(known.parties !== undefined ? { parties: known.parties } : {}), ...(known.caller ? { caller: known.caller } : {}) });
+  if (known)
+    dispatch({
+      type: 'call.state',
+      interactionId,
+      askedAt: view.seq,
+      ...(known.connected !== undefined ? { connected: known.connected } : {}),
+      ...(known.parties !== undefined ? { parties: known.parties } : {}),
+      ...(known.caller ? { caller: known.caller } : {}),
+    });
   for (const b of document.querySelectorAll<HTMLButtonElement>('button.call')) b.setAttribute('aria-current', String(b.dataset.interaction === interactionId));
   await loadHistory();
 }
@@ -229,9 +252,21 @@ async function loadHistory(): Promise<void> {
   try {
     const h = await api.request<InteractionHistory>('GET', `/api/interactions/${encodeURIComponent(id)}`);
     if (view.call?.interactionId !== id) return;
-    dispatch({ type: 'call.state', interactionId: id, askedAt, ...(h.connected !== undefined ? { connected: h.connected } : {}), ...(h.parties !== undefined ? { parties: h.parties } : {}) });
+    dispatch({
+      type: 'call.state',
+      interactionId: id,
+      askedAt,
+      ...(h.connected !== undefined ? { connected: h.connected } : {}),
+      ...(h.parties !== undefined ? { parties: h.parties } : {}),
+    });
     const count = (status: string): number => h.sessions.filter((s) => historyStatus(s) === status).length;
-    const counts = [`${count('accepted')} accepted`, `${count('declined')} declined`, ...(count('unknown') ? [`${count('unknown')} unknown`] : []), `${count('aborted')} cancelled or stopped`, ...(count('running') ? [`${count('running')} running`] : [])];
+    const counts = [
+      `${count('accepted')} accepted`,
+      `${count('declined')} declined`,
+      ...(count('unknown') ? [`${count('unknown')} unknown`] : []),
+      `${count('aborted')} cancelled or stopped`,
+      ...(count('running') ? [`${count('running')} running`] : []),
+    ];
     $('history-summary').textContent = `Used ${h.secureInputUses} time${h.secureInputUses === 1 ? '' : 's'}: ${counts.join(', ')}.`;
     $('history').replaceChildren(
       ...h.sessions.map((s) => {
@@ -267,7 +302,9 @@ function renderControls(busy: boolean): void {
     ? running
       ? 'Transfer and conference are unavailable while secure input runs.'
       : 'Transfer and conference are unavailable until the caller is back with you.'
-    : !me?.canInitiate ? 'You may not start secure input (Initiate Secure Input right missing).' : '';
+    : !me?.canInitiate
+      ? 'You may not start secure input (Initiate Secure Input right missing).'
+      : '';
   const key = String(busy);
   if (key !== lastControls) {
     lastControls = key;
@@ -322,15 +359,34 @@ function watchSession(sessionId: string): void {
     if (view.session?.sessionId !== sessionId || view.session.phase === 'finished' || rounds > 600) return window.clearInterval(sessionTimer);
     void api
       .request<SessionView>('GET', `/api/sessions/${encodeURIComponent(sessionId)}`)
-      .then((v) => dispatch({ type: 'session.polled', view: { sessionId: v.sessionId, status: v.status, running: v.running, ...(v.details !== undefined ? { details: v.details } : {}), ...(v.transactionId ? { transactionId: v.transactionId } : {}), ...(v.last4 ? { last4: v.last4, brand: v.brand } : {}) } }))
+      .then((v) =>
+        dispatch({
+          type: 'session.polled',
+          view: {
+            sessionId: v.sessionId,
+            status: v.status,
+            running: v.running,
+            ...(v.details !== undefined ? { details: v.details } : {}),
+            ...(v.transactionId ? { transactionId: v.transactionId } : {}),
+            ...(v.last4 ? { last4: v.last4, brand: v.brand } : {}),
+          },
+        }),
+      )
       .catch(() => undefined);
   }, 2000);
 }
 
 function started(v: SessionView, formId: string, fields: Record<string, string>, retryOf?: string): void {
   // A server that answers a retry before the new session has its progress gets the form's fields as waiting.
-  const progress = Array.isArray(v.progress) ? v.progress : (view.session?.progress ?? []).map((p) => ({ field: p.field, label: p.label, state: 'waiting' as const, attempts: 0 }));
-  dispatch({ type: 'session.started', view: { sessionId: v.sessionId, interactionId: v.interactionId ?? view.call?.interactionId ?? '', progress }, formId, fields });
+  const progress = Array.isArray(v.progress)
+    ? v.progress
+    : (view.session?.progress ?? []).map((p) => ({ field: p.field, label: p.label, state: 'waiting' as const, attempts: 0 }));
+  dispatch({
+    type: 'session.started',
+    view: { sessionId: v.sessionId, interactionId: v.interactionId ?? view.call?.interactionId ?? '', progress },
+    formId,
+    fields,
+  });
   embedding.announce('secure-input.started', { sessionId: v.sessionId, interactionId: v.interactionId, formId, ...(retryOf ? { retryOf } : {}) });
   watchSession(v.sessionId);
   void loadHistory();
@@ -342,7 +398,12 @@ async function start(formId: string, fields: Record<string, string>): Promise<vo
   const send = $<HTMLButtonElement>('send');
   send.disabled = true;
   try {
-    const v = await api.request<SessionView>('POST', '/api/sessions', { interactionId, formId, fields, ...(view.declaredParties ? { parties: view.declaredParties } : {}) });
+    const v = await api.request<SessionView>('POST', '/api/sessions', {
+      interactionId,
+      formId,
+      fields,
+      ...(view.declaredParties ? { parties: view.declaredParties } : {}),
+    });
     started(v, formId, fields);
   } catch (err) {
     const refusal = err instanceof ApiRefusal ? err.refusal : { error: 'error', reason: 'The request failed; try again', problems: [] };
@@ -355,7 +416,7 @@ async function start(formId: string, fields: Record<string, string>): Promise<vo
 
 async function retry(): Promise<void> {
   const s = view.session;
-  if (!s || s.phase !== 'finished' || view.retry === 'starting') return;
+  if (s?.phase !== 'finished' || view.retry === 'starting') return;
   dispatch({ type: 'retry.requested' });
   try {
     const v = await api.request<SessionView>('POST', `/api/sessions/${encodeURIComponent(s.sessionId)}/retry`, {});
@@ -380,7 +441,7 @@ async function reenter(field: CardFieldId): Promise<void> {
 
 $('cancel-session').addEventListener('click', () => {
   const s = view.session;
-  if (!s || s.phase !== 'running') return;
+  if (s?.phase !== 'running') return;
   dispatch({ type: 'cancel.requested' });
   void api.request('POST', `/api/sessions/${encodeURIComponent(s.sessionId)}/cancel`).catch((err: unknown) => {
     dispatch({ type: 'cancel.refused', reason: err instanceof ApiRefusal ? err.refusal.reason : 'Could not cancel' });

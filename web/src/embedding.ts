@@ -84,7 +84,8 @@ export function startEmbedding(win: EmbeddingWindow, doc: EmbeddingDocument, hos
     parentOrigin ??= e.origin;
     const data = e.data as { type?: unknown; token?: unknown; interactionId?: unknown; parties?: unknown };
     if (data.type === 'secure-input.set-token' && typeof data.token === 'string') host.setToken(data.token);
-    if (data.type === 'secure-input.select-interaction' && typeof data.interactionId === 'string') host.selectInteraction(data.interactionId, typeof data.parties === 'number' ? data.parties : undefined);
+    if (data.type === 'secure-input.select-interaction' && typeof data.interactionId === 'string')
+      host.selectInteraction(data.interactionId, typeof data.parties === 'number' ? data.parties : undefined);
   };
 
   win.addEventListener('message', (e) => {

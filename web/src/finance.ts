@@ -10,7 +10,19 @@
  * lambdas/audit/outcome-categories.ts, the same module the API and CSV use. Text is set with textContent.
  */
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip, type Plugin } from 'chart.js';
-import { dailySeries, formatMinor, minorUnits, NO_CURRENCY, OUTCOME_CATEGORIES, OUTCOME_RESULTS, resultOf, categoryOf, summarizeCategories, type DatedOutcome, type OutcomeResult } from '../../lambdas/audit/outcome-categories';
+import {
+  dailySeries,
+  formatMinor,
+  minorUnits,
+  NO_CURRENCY,
+  OUTCOME_CATEGORIES,
+  OUTCOME_RESULTS,
+  resultOf,
+  categoryOf,
+  summarizeCategories,
+  type DatedOutcome,
+  type OutcomeResult,
+} from '../../lambdas/audit/outcome-categories';
 import { $ } from './dom';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
@@ -116,7 +128,11 @@ function notFinance(reason: string): void {
 $('sign-in-form').addEventListener('submit', (e) => {
   e.preventDefault();
   void (async () => {
-    const res = await fetch('/auth/sign-in', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: $<HTMLSelectElement>('username').value }) });
+    const res = await fetch('/auth/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: $<HTMLSelectElement>('username').value }),
+    });
     const body = (await res.json().catch(() => ({}))) as { token?: string; userId?: string; reason?: string; me?: { name?: string } };
     if (!res.ok || !body.token) {
       $('sign-in-error').textContent = `Sign-in failed: ${body.reason ?? 'try again'}`;
@@ -232,7 +248,16 @@ function drawCharts(list: FinanceRow[]): void {
   charts.amount?.destroy();
   charts.amount = new Chart(amountCanvas, {
     type: 'bar',
-    data: { labels, datasets: [{ label: `Accepted amount${currency && currency !== '—' && currency !== NO_CURRENCY ? ` (${currency})` : ''}`, data: series.map((p) => (p.acceptedMinor[currency] ?? 0) / 10_000), backgroundColor: COLORS.accepted }] },
+    data: {
+      labels,
+      datasets: [
+        {
+          label: `Accepted amount${currency && currency !== '—' && currency !== NO_CURRENCY ? ` (${currency})` : ''}`,
+          data: series.map((p) => (p.acceptedMinor[currency] ?? 0) / 10_000),
+          backgroundColor: COLORS.accepted,
+        },
+      ],
+    },
     options: {
       animation: false,
       maintainAspectRatio: false,
@@ -351,9 +376,21 @@ async function load(): Promise<void> {
   shownFrom = from;
   shownTo = to;
   show('report');
-  fillFilter('form', 'All forms', records.map((r) => r.formId));
-  fillFilter('workgroup', 'All workgroups', records.map((r) => r.workgroup));
-  fillFilter('agent', 'All agents', records.map((r) => r.agentId));
+  fillFilter(
+    'form',
+    'All forms',
+    records.map((r) => r.formId),
+  );
+  fillFilter(
+    'workgroup',
+    'All workgroups',
+    records.map((r) => r.workgroup),
+  );
+  fillFilter(
+    'agent',
+    'All agents',
+    records.map((r) => r.agentId),
+  );
   render();
 }
 

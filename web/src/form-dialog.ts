@@ -104,7 +104,8 @@ export function startFormDialog(hooks: { onSend(formId: string, fields: Record<s
 
   function readFields(): Record<string, string> {
     const values: Record<string, string> = {};
-    for (const input of $('fields').querySelectorAll<HTMLInputElement>('input[data-field]')) if (input.value.trim() !== '') values[input.dataset.field as string] = input.value.trim();
+    for (const input of $('fields').querySelectorAll<HTMLInputElement>('input[data-field]'))
+      if (input.value.trim() !== '') values[input.dataset.field as string] = input.value.trim();
     return values;
   }
 

@@ -44,5 +44,13 @@ export function progressText(p: FieldProgress): string {
   }
 }
 
-const BRANDS: Record<string, string> = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', discover: 'Discover', jcb: 'JCB', diners: 'Diners Club', unknown: 'Card' };
+const BRANDS: Record<string, string> = {
+  visa: 'Visa',
+  mastercard: 'Mastercard',
+  amex: 'American Express',
+  discover: 'Discover',
+  jcb: 'JCB',
+  diners: 'Diners Club',
+  unknown: 'Card',
+};
 export const brandName = (brand: string | undefined): string => BRANDS[brand ?? 'unknown'] ?? brand ?? 'Card';

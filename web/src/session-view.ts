@@ -177,7 +177,12 @@ function finish(state: ViewState, o: Omit<Outcome, 'cancelled'>): ViewState {
   if (!s || s.phase === 'finished') return state;
   const cancelled = o.error === 'AgentCancelled' || (s.phase === 'cancelling' && o.status === 'aborted');
   const hungUp = o.error === 'CallerHungUp' || state.call?.hungUp === true;
-  const outcome: Outcome = { ...o, status: outcomeStatus(o.status, o.details), cancelled, ...(o.last4 ? {} : s.last4 ? { last4: s.last4, brand: s.brand } : {}) };
+  const outcome: Outcome = {
+    ...o,
+    status: outcomeStatus(o.status, o.details),
+    cancelled,
+    ...(o.last4 ? {} : s.last4 ? { last4: s.last4, brand: s.brand } : {}),
+  };
   return {
     ...state,
     session: { ...s, phase: 'finished', outcome, reenterAsked: [], note: undefined },
@@ -220,7 +225,13 @@ function onPush(state: ViewState, m: LoosePush): ViewState {
     case 'card.captured':
       return withSession(state, p.sessionId, () => ({ brand: p.brand, last4: p.last4 }));
     case 'session.outcome':
-      return finish(state, { status: p.status as OutcomeStatus, details: p.details, ...(p.transactionId ? { transactionId: p.transactionId } : {}), ...(p.error ? { error: p.error } : {}), ...(p.last4 ? { last4: p.last4, brand: p.brand } : {}) });
+      return finish(state, {
+        status: p.status as OutcomeStatus,
+        details: p.details,
+        ...(p.transactionId ? { transactionId: p.transactionId } : {}),
+        ...(p.error ? { error: p.error } : {}),
+        ...(p.last4 ? { last4: p.last4, brand: p.brand } : {}),
+      });
     default:
       return state;
   }
@@ -284,8 +295,16 @@ export function reduce(prev: ViewState, input: ViewInput): ViewState {
     case 'session.polled': {
       const v = input.view;
       if (!state.session || state.session.sessionId !== v.sessionId) return state;
-      if (v.running) return withSession(state, v.sessionId, (s) => (v.status === 'capturing' || v.status === 'validating' ? { stage: s.stage === 'requested' || s.stage === undefined ? v.status : s.stage } : {}));
-      return finish(state, { status: v.status as OutcomeStatus, details: v.details ?? '', ...(v.transactionId ? { transactionId: v.transactionId } : {}), ...(v.last4 ? { last4: v.last4, brand: v.brand } : {}) });
+      if (v.running)
+        return withSession(state, v.sessionId, (s) =>
+          v.status === 'capturing' || v.status === 'validating' ? { stage: s.stage === 'requested' || s.stage === undefined ? v.status : s.stage } : {},
+        );
+      return finish(state, {
+        status: v.status as OutcomeStatus,
+        details: v.details ?? '',
+        ...(v.transactionId ? { transactionId: v.transactionId } : {}),
+        ...(v.last4 ? { last4: v.last4, brand: v.brand } : {}),
+      });
     }
     case 'push':
       return onPush(state, input.message);
@@ -298,7 +317,10 @@ export function reduce(prev: ViewState, input: ViewInput): ViewState {
     case 'retry.refused':
       return { ...state, retry: 'idle', retryRefusal: input.reason };
     case 'reenter.requested':
-      return withSession(state, undefined, (s) => ({ reenterAsked: s.reenterAsked.includes(input.field) ? s.reenterAsked : [...s.reenterAsked, input.field], note: undefined }));
+      return withSession(state, undefined, (s) => ({
+        reenterAsked: s.reenterAsked.includes(input.field) ? s.reenterAsked : [...s.reenterAsked, input.field],
+        note: undefined,
+      }));
     case 'reenter.refused':
       return withSession(state, undefined, () => ({ note: input.reason }));
     case 'session.closed':
@@ -453,7 +475,10 @@ export function screen(state: ViewState): Screen {
       step: 'waiting',
       stage: cancelling ? 'Cancelling… returning the caller to you once their current entry ends.' : (s.note ?? stage),
       progress: progressRows(s),
-      cancel: { text: cancelling ? 'Returning the caller…' : 'Cancel secure input', disabled: cancelling || s.stage === 'validating' || s.stage === 'card-captured' },
+      cancel: {
+        text: cancelling ? 'Returning the caller…' : 'Cancel secure input',
+        disabled: cancelling || s.stage === 'validating' || s.stage === 'card-captured',
+      },
       ...(s.previous ? { previous: outcomeView(s.previous, s.fields) } : {}),
     };
   }
@@ -478,8 +503,7 @@ export function screen(state: ViewState): Screen {
   else if (!back) {
     note = 'Retry once your desktop shows the caller back with you.';
     enabled = true;
-  }
-  else enabled = true;
+  } else enabled = true;
   if (state.retryRefusal && state.retry === 'idle') note = state.retryRefusal;
   const starting = state.retry === 'starting';
   return {
@@ -490,7 +514,12 @@ export function screen(state: ViewState): Screen {
     outcome: outcomeView(o, s.fields),
     ...(s.previous ? { previous: outcomeView(s.previous, s.fields) } : {}),
     callerLine,
-    retry: { shown: retryable && !hungUp, enabled: enabled && retryable && o.status !== 'unknown' && !starting, text: starting ? 'Starting retry…' : 'Retry', note },
+    retry: {
+      shown: retryable && !hungUp,
+      enabled: enabled && retryable && o.status !== 'unknown' && !starting,
+      text: starting ? 'Starting retry…' : 'Retry',
+      note,
+    },
     dismissShown: o.status !== 'accepted',
   };
 }

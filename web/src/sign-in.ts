@@ -50,7 +50,9 @@ export interface SignInDeps {
 }
 
 /** What comes back on the redirect URI: a code, an error from the hosted UI, or nothing (a normal page load). */
-export type SignInCallback = { readonly kind: 'code'; readonly code: string; readonly state: string } | { readonly kind: 'error'; readonly error: string; readonly state?: string };
+export type SignInCallback =
+  | { readonly kind: 'code'; readonly code: string; readonly state: string }
+  | { readonly kind: 'error'; readonly error: string; readonly state?: string };
 
 export interface SignInTokens {
   readonly idToken: string;
@@ -94,7 +96,18 @@ const HTTPS_ORIGIN = /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
 const CLIENT_ID = /^[A-Za-z0-9_+-]{1,128}$/;
 const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]{1,256}$/;
 /** OAuth error codes (RFC 6749 §4.1.2.1, §5.2) shown as they are; anything else is reported generically. */
-const OAUTH_ERRORS = new Set(['invalid_request', 'unauthorized_client', 'access_denied', 'unsupported_response_type', 'invalid_scope', 'server_error', 'temporarily_unavailable', 'invalid_client', 'invalid_grant', 'unsupported_grant_type']);
+const OAUTH_ERRORS = new Set([
+  'invalid_request',
+  'unauthorized_client',
+  'access_denied',
+  'unsupported_response_type',
+  'invalid_scope',
+  'server_error',
+  'temporarily_unavailable',
+  'invalid_client',
+  'invalid_grant',
+  'unsupported_grant_type',
+]);
 
 function isHttpsUrl(value: string): boolean {
   try {
@@ -216,7 +229,9 @@ function takePending(storage: KeyValueStore): Pending | undefined {
   if (raw === null) return undefined;
   try {
     const p = JSON.parse(raw) as Partial<Pending>;
-    return typeof p.state === 'string' && typeof p.verifier === 'string' ? { state: p.state, verifier: p.verifier, returnTo: safeReturn(String(p.returnTo ?? '')) } : undefined;
+    return typeof p.state === 'string' && typeof p.verifier === 'string'
+      ? { state: p.state, verifier: p.verifier, returnTo: safeReturn(String(p.returnTo ?? '')) }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -238,12 +253,20 @@ function oauthError(code: unknown): string {
  * Completes a sign-in on the redirect URI: refuses a response whose `state` is not this tab's pending
  * one (before any network call), then trades the code and verifier for tokens at /oauth2/token.
  */
-export async function completeSignIn(config: HostedSignInConfig, callback: SignInCallback, deps: { storage: KeyValueStore; fetch: TokenFetch }): Promise<SignInTokens> {
+export async function completeSignIn(
+  config: HostedSignInConfig,
+  callback: SignInCallback,
+  deps: { storage: KeyValueStore; fetch: TokenFetch },
+): Promise<SignInTokens> {
   const pending = takePending(deps.storage);
   // An error redirect exchanges nothing, so it is reported whatever its state; a code needs this tab's state.
   if (callback.kind === 'error') {
     const code = oauthError(callback.error);
-    throw new SignInError(code === 'access_denied' ? 'Sign-in was cancelled or refused; press Sign in to try again.' : `The sign-in service refused the request (${code}); press Sign in to try again.`);
+    throw new SignInError(
+      code === 'access_denied'
+        ? 'Sign-in was cancelled or refused; press Sign in to try again.'
+        : `The sign-in service refused the request (${code}); press Sign in to try again.`,
+    );
   }
   if (!pending || !sameText(callback.state, pending.state)) throw new SignInStateError();
   const body = new URLSearchParams({
@@ -255,13 +278,18 @@ export async function completeSignIn(config: HostedSignInConfig, callback: SignI
   }).toString();
   let res: TokenResponseLike;
   try {
-    res = await deps.fetch(new URL('/oauth2/token', config.domain).toString(), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    res = await deps.fetch(new URL('/oauth2/token', config.domain).toString(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
   } catch {
     throw new SignInError('The sign-in service could not be reached; check the connection and press Sign in again.');
   }
   const data = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (!res.ok) throw new SignInError(`The sign-in could not be completed (${oauthError(data.error)}); press Sign in again.`);
-  if (typeof data.id_token !== 'string' || data.id_token === '') throw new SignInError('The sign-in service returned no id token; check that the app client allows the openid scope.');
+  if (typeof data.id_token !== 'string' || data.id_token === '')
+    throw new SignInError('The sign-in service returned no id token; check that the app client allows the openid scope.');
   return {
     idToken: data.id_token,
     ...(typeof data.access_token === 'string' ? { accessToken: data.access_token } : {}),

@@ -118,7 +118,8 @@ async function createRule(p: SipRuleProperties, deps: SipRuleDeps): Promise<SipR
       // A retried create may find the rule its first attempt made: adopt it only if it is exactly ours.
       const own = await findOwnRule(p, deps);
       if (own?.SipRuleId) {
-        if (own.Disabled) await deps.client.send(new UpdateSipRuleCommand({ SipRuleId: own.SipRuleId, Name: p.Name, Disabled: false, TargetApplications: targets(p) }));
+        if (own.Disabled)
+          await deps.client.send(new UpdateSipRuleCommand({ SipRuleId: own.SipRuleId, Name: p.Name, Disabled: false, TargetApplications: targets(p) }));
         deps.log('SIP rule adopted (same name, number and SIP media application)', { sipRuleId: own.SipRuleId });
         return result(own.SipRuleId);
       }
@@ -127,10 +128,14 @@ async function createRule(p: SipRuleProperties, deps: SipRuleDeps): Promise<SipR
       );
     }
     if (err instanceof NotFoundException) {
-      throw new SipRuleCreateError('The phone number is not in this account\u2019s Chime SDK inventory (or the SIP media application is gone). Order or port the number in this account first (npx secure-ivr doctor --phone-number checks it).');
+      throw new SipRuleCreateError(
+        'The phone number is not in this account\u2019s Chime SDK inventory (or the SIP media application is gone). Order or port the number in this account first (npx secure-ivr doctor --phone-number checks it).',
+      );
     }
     if (err instanceof Error && err.name === 'BadRequestException') {
-      throw new SipRuleCreateError('Chime SDK refused the SIP rule: the phone number must have product type SipMediaApplicationDialIn (not VoiceConnector). Change its product type (aws chime-sdk-voice update-phone-number --product-type SipMediaApplicationDialIn) and deploy again.');
+      throw new SipRuleCreateError(
+        'Chime SDK refused the SIP rule: the phone number must have product type SipMediaApplicationDialIn (not VoiceConnector). Change its product type (aws chime-sdk-voice update-phone-number --product-type SipMediaApplicationDialIn) and deploy again.',
+      );
     }
     throw err;
   }
@@ -183,7 +188,9 @@ async function deleteRule(physicalId: string, deps: SipRuleDeps): Promise<SipRul
   }
   try {
     if (rule && rule.Disabled !== true) {
-      await deps.client.send(new UpdateSipRuleCommand({ SipRuleId: physicalId, Name: rule.Name as string, Disabled: true, TargetApplications: rule.TargetApplications }));
+      await deps.client.send(
+        new UpdateSipRuleCommand({ SipRuleId: physicalId, Name: rule.Name as string, Disabled: true, TargetApplications: rule.TargetApplications }),
+      );
       deps.log('SIP rule disabled', { sipRuleId: physicalId });
     }
     const attempts = deps.deleteAttempts ?? 5;

@@ -22,7 +22,7 @@ export function charsetKind(label: string | undefined): CharsetKind {
 export class TextPartDecoder {
   private readonly decoder: TextDecoder | undefined;
 
-  public constructor(private readonly kind: CharsetKind) {
+  public constructor(kind: CharsetKind) {
     this.decoder = kind === 'utf-8' ? new TextDecoder('utf-8') : kind === 'windows-1252' ? new TextDecoder('windows-1252') : undefined;
   }
 

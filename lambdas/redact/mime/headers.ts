@@ -29,11 +29,14 @@ export function headerBytesToText(raw: string): string {
 /** Decodes the encoded-words of an unfolded header value; whitespace between two words is dropped. */
 export function decodeEncodedWords(value: string): string {
   const joined = value.replace(/(\?=)\s+(?==\?)/g, '$1');
-  return joined.replace(ENCODED_WORD, (whole, charset: string, encoding: string, text: string) => {
+  return joined.replace(ENCODED_WORD, (_whole, charset: string, encoding: string, text: string) => {
     const bytes =
       encoding.toUpperCase() === 'B'
         ? Buffer.from(text, 'base64')
-        : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+        : Buffer.from(
+            text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+            'latin1',
+          );
     return decodeCharset(bytes, charset);
   });
 }
@@ -103,6 +106,9 @@ function splitParams(raw: string): string[] {
 function decode2231(value: string): string {
   const m = /^([^']*)'[^']*'(.*)$/.exec(value);
   if (!m) return value;
-  const bytes = Buffer.from((m[2] as string).replace(/%([0-9A-Fa-f]{2})/g, (_x, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+  const bytes = Buffer.from(
+    (m[2] as string).replace(/%([0-9A-Fa-f]{2})/g, (_x, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    'latin1',
+  );
   return decodeCharset(bytes, m[1] || 'utf-8');
 }

@@ -13,7 +13,15 @@ import { HtmlRedactionStream } from '../html-redactor';
 import { LineRedactionStream, type RedactionTally, type Redactor } from '../redactor';
 import { charsetKind, encodeText, TextPartDecoder, type CharsetKind } from './charsets';
 import { decodeEncodedWords, encodeHeaderField, headerBytesToText, parseStructured } from './headers';
-import { Base64Decoder, Base64Encoder, IdentityCodec, QuotedPrintableDecoder, QuotedPrintableEncoder, transferEncoding, type ByteCodec } from './transfer-encodings';
+import {
+  Base64Decoder,
+  Base64Encoder,
+  IdentityCodec,
+  QuotedPrintableDecoder,
+  QuotedPrintableEncoder,
+  transferEncoding,
+  type ByteCodec,
+} from './transfer-encodings';
 
 export interface AttachmentReport {
   /** The attachment's file name, itself redacted (a name can hold a card number); null when none. */
@@ -213,7 +221,14 @@ export class MimeRedactionStream {
       const colon = field.indexOf(':');
       const name = colon > 0 ? field.slice(0, colon).trim() : '';
       const key = name.toLowerCase();
-      const unfolded = colon > 0 ? field.slice(colon + 1).replace(/\r?\n[ \t]/g, ' ').replace(/\r?\n$/, '').trim() : '';
+      const unfolded =
+        colon > 0
+          ? field
+              .slice(colon + 1)
+              .replace(/\r?\n[ \t]/g, ' ')
+              .replace(/\r?\n$/, '')
+              .trim()
+          : '';
       if (key !== '' && values[key] === undefined) values[key] = unfolded;
       if (REDACTED_HEADERS.has(key)) out += this.redactField(name, unfolded, field);
       else if (key === 'content-type' || key === 'content-disposition') out += this.redactFileName(field);
@@ -232,7 +247,10 @@ export class MimeRedactionStream {
 
   /** An attachment's name is shown to the agent: redact the name parameters, never the boundary. */
   private redactFileName(field: string): string {
-    return field.replace(/(\b(?:file)?name(?:\*\d*)?\*?\s*=\s*)("[^"]*"|[^;\s]+)/gi, (_whole, lead: string, value: string) => lead + this.redactor.redact(value, this.tally));
+    return field.replace(
+      /(\b(?:file)?name(?:\*\d*)?\*?\s*=\s*)("[^"]*"|[^;\s]+)/gi,
+      (_whole, lead: string, value: string) => lead + this.redactor.redact(value, this.tally),
+    );
   }
 
   private startBody(headers: Record<string, string>): void {
@@ -252,7 +270,10 @@ export class MimeRedactionStream {
       return;
     }
     if ((mediaType === 'text/plain' || mediaType === 'text/html') && !attachment) {
-      this.body = { kind: 'text', part: new TextPart(encoding, charsetKind(type.params.charset), mediaType === 'text/html', this.redactor, this.tally, this.eol) };
+      this.body = {
+        kind: 'text',
+        part: new TextPart(encoding, charsetKind(type.params.charset), mediaType === 'text/html', this.redactor, this.tally, this.eol),
+      };
       return;
     }
     const rawName = disposition.params.filename ?? type.params.name;

@@ -49,7 +49,9 @@ export class QuotedPrintableDecoder implements ByteCodec {
       body = body.slice(0, -1);
       hard = '';
     }
-    return body.replace(/=(..)?/g, (whole, hex: string | undefined) => (hex !== undefined && HEX.test(hex) ? String.fromCharCode(parseInt(hex, 16)) : whole)) + hard;
+    return (
+      body.replace(/=(..)?/g, (whole, hex: string | undefined) => (hex !== undefined && HEX.test(hex) ? String.fromCharCode(parseInt(hex, 16)) : whole)) + hard
+    );
   }
 }
 

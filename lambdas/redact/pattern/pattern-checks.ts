@@ -178,7 +178,8 @@ export function checkPattern(root: PatternNode): PatternProblem[] {
         }
         if (repeated) {
           const alt = findOverlappingAlternation(node.body);
-          if (alt !== undefined) report('overlapping alternatives under a quantifier: two alternatives can start with the same character or one can match empty text', alt);
+          if (alt !== undefined)
+            report('overlapping alternatives under a quantifier: two alternatives can start with the same character or one can match empty text', alt);
         }
         if (minLength(node.body) === 0 && node.max > 1) report('a quantifier repeats something that can match empty text', node.at);
         if (inLook && node.max === Infinity) report('an unbounded quantifier inside a lookaround', node.at);
@@ -217,7 +218,10 @@ export function checkPattern(root: PatternNode): PatternProblem[] {
   if (minLength(root) === 0) report('the pattern can match empty text, so it would redact nothing while matching everywhere', 0);
   const cost = patternCost(root);
   if (cost > MAX_PATTERN_COST) {
-    report(`the pattern is too costly to match: ${cost} character positions once its counted repetitions are expanded (at most ${MAX_PATTERN_COST}); use smaller counts`, 0);
+    report(
+      `the pattern is too costly to match: ${cost} character positions once its counted repetitions are expanded (at most ${MAX_PATTERN_COST}); use smaller counts`,
+      0,
+    );
   }
   return problems;
 }
@@ -341,7 +345,10 @@ export function expandBackreferences(root: PatternNode, ignoreCase: boolean): { 
       return false;
     }
     if (!group.fixed || group.node.at > n.at || contains(group.node.body, (m) => m.kind === 'backref')) {
-      problems.push({ message: `backreference \\${n.index} is refused: its group must be matched exactly once before it (not optional, repeated, inside an alternative or a lookaround)`, at: n.at });
+      problems.push({
+        message: `backreference \\${n.index} is refused: its group must be matched exactly once before it (not optional, repeated, inside an alternative or a lookaround)`,
+        at: n.at,
+      });
       return false;
     }
     if (ignoreCase) {

@@ -67,7 +67,8 @@ export function compilePattern(source: string, flags = ''): CompileResult {
   problems.push(...expanded.problems);
   if (problems.length > 0) return { ok: false, problems };
   const program = compile(expanded.root);
-  if (program.size > MAX_PROGRAM_SIZE) return { ok: false, problems: [{ message: `the pattern compiles to more than ${MAX_PROGRAM_SIZE} steps; use smaller counted quantifiers`, at: 0 }] };
+  if (program.size > MAX_PROGRAM_SIZE)
+    return { ok: false, problems: [{ message: `the pattern compiles to more than ${MAX_PROGRAM_SIZE} steps; use smaller counted quantifiers`, at: 0 }] };
   return { ok: true, pattern: new PikeMatcher(program, firstSet(expanded.root), minLength(expanded.root), minDigits(expanded.root)) };
 }
 
@@ -330,7 +331,13 @@ class PikeMatcher implements CompiledPattern {
       }
       if (i - runStart < Math.max(1, this.minMatch) || digits < this.minDigitCount) continue;
       const size = this.program.size;
-      scratch ??= { clist: new ThreadList(size), nlist: new ThreadList(size), marks: new Int32Array(size).fill(-1), stack: new Int32Array(size * 2 + 2), generation: 0 };
+      scratch ??= {
+        clist: new ThreadList(size),
+        nlist: new ThreadList(size),
+        marks: new Int32Array(size).fill(-1),
+        stack: new Int32Array(size * 2 + 2),
+        generation: 0,
+      };
       let from = runStart;
       while (from < i) {
         const found = this.search(text, from, scratch, i);

@@ -92,7 +92,8 @@ export function parsePattern(source: string, ignoreCase: boolean): ParsedPattern
       lazy = true;
       pos += 1;
     }
-    if (peek() === '*' || peek() === '+' || peek() === '?' || peek() === '{') fail('two quantifiers in a row (possessive or doubled quantifiers are not supported)');
+    if (peek() === '*' || peek() === '+' || peek() === '?' || peek() === '{')
+      fail('two quantifiers in a row (possessive or doubled quantifiers are not supported)');
     return { kind: 'repeat', body: atom, min, max, lazy, at };
   };
 

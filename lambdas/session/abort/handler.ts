@@ -32,7 +32,7 @@ export const handler = async (event: AbortInput): Promise<SessionOutcome> => {
   const store = await deps.sessions();
   const record = await getSession(store, sessionId);
   // Only the session that holds the call's lock releases it; a refused duplicate leaves it alone.
-  if (record && record.callTransactionId) await finishSession(store, record.callTransactionId, outcome);
+  if (record?.callTransactionId) await finishSession(store, record.callTransactionId, outcome);
   let callAlive: boolean | undefined;
   const telephonyEngaged = record !== undefined && record.status !== 'requested';
   if (telephonyEngaged && errorName !== SESSION_ERROR.callerHungUp && event.session) {
@@ -48,12 +48,29 @@ export const handler = async (event: AbortInput): Promise<SessionOutcome> => {
   };
   await deps.emitAll(
     [
-      ...(decided ? [{ type: 'outcome' as const, success: decided.outcome === 'accepted', details: { outcome: decided.outcome, details: outcome.details } }] : []),
+      ...(decided
+        ? [{ type: 'outcome' as const, success: decided.outcome === 'accepted', details: { outcome: decided.outcome, details: outcome.details } }]
+        : []),
       { type: 'data.destroyed', success: true, details: { destroyed } },
-      { type: 'session.aborted', success: false, details: { error: errorName, reason: abortReason(event.error), ...(callAlive !== undefined ? { callAlive } : {}) } },
+      {
+        type: 'session.aborted',
+        success: false,
+        details: { error: errorName, reason: abortReason(event.error), ...(callAlive !== undefined ? { callAlive } : {}) },
+      },
     ],
     base,
   );
-  await recordOutcomeSafely(process.env, { outcome, at: deps.now(), formId: event.session?.formId ?? record?.formId ?? event.formId, agentId: event.session?.agentId ?? record?.agentId ?? event.agentId, workgroup: (event.session as { workgroup?: unknown } | undefined)?.workgroup ?? (event as { workgroup?: unknown }).workgroup, fields: event.fields }, logger);
+  await recordOutcomeSafely(
+    process.env,
+    {
+      outcome,
+      at: deps.now(),
+      formId: event.session?.formId ?? record?.formId ?? event.formId,
+      agentId: event.session?.agentId ?? record?.agentId ?? event.agentId,
+      workgroup: (event.session as { workgroup?: unknown } | undefined)?.workgroup ?? (event as { workgroup?: unknown }).workgroup,
+      fields: event.fields,
+    },
+    logger,
+  );
   return outcome;
 };

@@ -90,7 +90,12 @@ export function checkRequest(raw: unknown, forms: FormsConfig): { request?: Sess
   return { request, problems };
 }
 
-export async function beginSession(deps: SessionStoreDeps, forms: FormsConfig, raw: unknown, newReference: (now: Date) => string = newTransactionId): Promise<SessionContext> {
+export async function beginSession(
+  deps: SessionStoreDeps,
+  forms: FormsConfig,
+  raw: unknown,
+  newReference: (now: Date) => string = newTransactionId,
+): Promise<SessionContext> {
   const { request, problems } = checkRequest(raw, forms);
   if (!request || problems.length > 0) throw new SessionRequestRefused(`Secure session refused: ${problems.join('; ')}`);
   const form = forms.forms.find((f) => f.id === request.formId);

@@ -18,7 +18,9 @@ let deps: ReturnType<typeof stageDeps> | undefined;
 export const handler = async (event: unknown): Promise<SessionContext> => {
   const forms = await secureInputConfig();
   deps ??= stageDeps(process.env, { sessions: true }, 'session-begin', logger);
-  const request = (typeof event === 'object' && event !== null ? event : {}) as Partial<Record<'sessionId' | 'agentId' | 'callTransactionId' | 'formId', unknown>>;
+  const request = (typeof event === 'object' && event !== null ? event : {}) as Partial<
+    Record<'sessionId' | 'agentId' | 'callTransactionId' | 'formId', unknown>
+  >;
   const text = (v: unknown): string | undefined => (typeof v === 'string' && v.length <= 128 ? v : undefined);
   const base = {
     sessionId: text(request.sessionId) ?? 'unknown',
@@ -31,12 +33,25 @@ export const handler = async (event: unknown): Promise<SessionContext> => {
     const context = await beginSession(await deps.sessions(), forms, event);
     metrics.count(METRIC.sessionsStarted);
     logger.info('session begun', { sessionId: context.sessionId, transactionId: context.transactionId, formId: context.formId, agentId: context.agentId });
-    await deps.emitAll([requested, { type: 'session.begun', success: true, details: { formId: context.formId } }], { ...base, transactionId: context.transactionId });
+    await deps.emitAll([requested, { type: 'session.begun', success: true, details: { formId: context.formId } }], {
+      ...base,
+      transactionId: context.transactionId,
+    });
     return context;
   } catch (err) {
     const refused = err instanceof SessionRequestRefused;
     logger.warn('session not begun', { error: err instanceof Error ? err.name : 'UnknownError', reason: refused ? err.message : undefined });
-    await deps.emitAll([requested, { type: 'begin.refused', success: false, details: { reason: refused ? err.message : `internal error (${err instanceof Error ? err.name : 'UnknownError'})` } }], base);
+    await deps.emitAll(
+      [
+        requested,
+        {
+          type: 'begin.refused',
+          success: false,
+          details: { reason: refused ? err.message : `internal error (${err instanceof Error ? err.name : 'UnknownError'})` },
+        },
+      ],
+      base,
+    );
     throw err;
   }
 };

@@ -33,19 +33,53 @@ export const handler = async (event: EndInput): Promise<SessionOutcome> => {
   const destroyed = destroyedResult.value;
   const callAlive = telephony.value;
   metrics.count(outcomeMetric(outcome.status));
-  logger.info('session ended', { sessionId: outcome.sessionId, transactionId: outcome.transactionId, status: outcome.status, cardDataDestroyed: destroyed, callAlive });
-  const base = { sessionId: outcome.sessionId, callTransactionId: event.session.callTransactionId, transactionId: event.session.transactionId, actor: { kind: 'system' as const, id: 'session-end' } };
+  logger.info('session ended', {
+    sessionId: outcome.sessionId,
+    transactionId: outcome.transactionId,
+    status: outcome.status,
+    cardDataDestroyed: destroyed,
+    callAlive,
+  });
+  const base = {
+    sessionId: outcome.sessionId,
+    callTransactionId: event.session.callTransactionId,
+    transactionId: event.session.transactionId,
+    actor: { kind: 'system' as const, id: 'session-end' },
+  };
   // The validator emits no events of its own: a validation result in End's input is the record that the
   // card data was submitted to the merchant's service and a reply (or a failure turned decline) came back.
   await deps.emitAll(
     [
-      ...(event.validation ? [{ type: 'submitted' as const, success: true, details: { stage: 'validate', outcome: event.validation.outcome, detailsMasked: event.validation.detailsMasked ?? 0 } }] : []),
-      { type: 'outcome', success: outcome.status === 'accepted', details: { outcome: outcome.status, details: outcome.details, ...(outcome.last4 ? { last4: outcome.last4, brand: outcome.brand ?? 'unknown' } : {}) } },
+      ...(event.validation
+        ? [
+            {
+              type: 'submitted' as const,
+              success: true,
+              details: { stage: 'validate', outcome: event.validation.outcome, detailsMasked: event.validation.detailsMasked ?? 0 },
+            },
+          ]
+        : []),
+      {
+        type: 'outcome',
+        success: outcome.status === 'accepted',
+        details: { outcome: outcome.status, details: outcome.details, ...(outcome.last4 ? { last4: outcome.last4, brand: outcome.brand ?? 'unknown' } : {}) },
+      },
       { type: 'data.destroyed', success: true, details: { destroyed } },
       { type: 'session.ended', success: true, details: { outcome: outcome.status, callAlive } },
     ],
     base,
   );
-  await recordOutcomeSafely(process.env, { outcome, at: deps.now(), formId: event.session.formId, agentId: event.session.agentId, workgroup: (event.session as { workgroup?: unknown }).workgroup ?? (event as { workgroup?: unknown }).workgroup, fields: event.fields }, logger);
+  await recordOutcomeSafely(
+    process.env,
+    {
+      outcome,
+      at: deps.now(),
+      formId: event.session.formId,
+      agentId: event.session.agentId,
+      workgroup: (event.session as { workgroup?: unknown }).workgroup ?? (event as { workgroup?: unknown }).workgroup,
+      fields: event.fields,
+    },
+    logger,
+  );
   return outcome;
 };

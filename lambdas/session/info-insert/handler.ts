@@ -26,5 +26,7 @@ export const handler = async (event: InfoInsertInput): Promise<void> => {
   if (record?.hungUpAt) throw new CallerHungUp();
   logger.info('form fields attached', { sessionId, fieldCount: Object.keys(event.fields ?? {}).length });
   const { callTransactionId, transactionId } = event.session;
-  await deps.emit('fields.attached', { sessionId, callTransactionId, transactionId, actor: { kind: 'system', id: 'session-insert' } }, true, { fieldCount: Object.keys(event.fields ?? {}).length });
+  await deps.emit('fields.attached', { sessionId, callTransactionId, transactionId, actor: { kind: 'system', id: 'session-insert' } }, true, {
+    fieldCount: Object.keys(event.fields ?? {}).length,
+  });
 };

@@ -10,9 +10,23 @@ import { documentClient, kmsClient } from '../../shared/clients';
 import { createLogger } from '../../shared/logging';
 import { ENV, type ValidateInput, type ValidationResult } from '../../shared/session/contract';
 import { type CardFieldNames, DEFAULT_CARD_FIELD_NAMES, parseCardFieldNames } from '../../validator/card-field-names';
-import { createValidationClient, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_TOTAL_TIMEOUT_MS, type ValidationClient, validationUrlProblem } from '../../validator/https-client';
+import {
+  createValidationClient,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_TOTAL_TIMEOUT_MS,
+  type ValidationClient,
+  validationUrlProblem,
+} from '../../validator/https-client';
 import { createSigV4Signer, type Credentials, type RequestSigner } from '../../validator/request-signer';
-import { loadTrustMaterial, PEM_CERTIFICATE, PEM_PRIVATE_KEY, sdkTrustReaders, type TrustMaterial, type TrustReaders, type TrustSources } from '../../validator/trust-material';
+import {
+  loadTrustMaterial,
+  PEM_CERTIFICATE,
+  PEM_PRIVATE_KEY,
+  sdkTrustReaders,
+  type TrustMaterial,
+  type TrustReaders,
+  type TrustSources,
+} from '../../validator/trust-material';
 import { validateSession } from './validate';
 import { METRIC, metricsForService } from '../../shared/metrics';
 
@@ -87,8 +101,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): ValidatorConfig {
   if (clientCertPem !== '' && !PEM_CERTIFICATE.test(clientCertPem)) reader.problem(`${VALIDATOR_ENV.clientCertPem} must hold a PEM certificate`);
   if (clientKeyPem !== '' && !PEM_PRIVATE_KEY.test(clientKeyPem)) reader.problem(`${VALIDATOR_ENV.clientKeyPem} must hold a PEM private key`);
   const clientCertSecretArn = reader.optional(VALIDATOR_ENV.clientCertSecretArn, '');
-  if (clientCertSecretArn !== '' && !SECRET_ARN.test(clientCertSecretArn)) reader.problem(`${VALIDATOR_ENV.clientCertSecretArn} must be a Secrets Manager secret ARN`);
-  if (clientCertSecretArn !== '' && clientCertPem !== '') reader.problem(`set either ${VALIDATOR_ENV.clientCertSecretArn} or ${VALIDATOR_ENV.clientCertPem}, not both`);
+  if (clientCertSecretArn !== '' && !SECRET_ARN.test(clientCertSecretArn))
+    reader.problem(`${VALIDATOR_ENV.clientCertSecretArn} must be a Secrets Manager secret ARN`);
+  if (clientCertSecretArn !== '' && clientCertPem !== '')
+    reader.problem(`set either ${VALIDATOR_ENV.clientCertSecretArn} or ${VALIDATOR_ENV.clientCertPem}, not both`);
 
   const auth = reader.oneOf(VALIDATOR_ENV.auth, ['none', 'aws-iam'] as const, 'none');
   if (auth === 'aws-iam' && (env.AWS_REGION ?? '').trim() === '') reader.problem(`${VALIDATOR_ENV.auth}=aws-iam needs AWS_REGION (the signing region)`);

@@ -90,7 +90,8 @@ export function submissionParams(card: OpenedCard, names: CardFieldNames): Submi
 export function decide(exchange: ExchangeResult, maxReplyBytes: number): Decision {
   if (exchange.kind === 'failed') {
     const { code, reason, attempts } = exchange;
-    const neverReached = code === 'refused' || code === 'dns' || code === 'connect-timeout' || code === 'signing' || code === 'network' || code === 'bad-request';
+    const neverReached =
+      code === 'refused' || code === 'dns' || code === 'connect-timeout' || code === 'signing' || code === 'network' || code === 'bad-request';
     if (code === 'timeout' || code === 'connection-lost') return unknown(reason, `failed:${code}`, { attempts });
     return declined(neverReached ? `${reason}; ${DETAILS.notSent}` : reason, `failed:${code}`, { attempts });
   }
@@ -102,7 +103,8 @@ export function decide(exchange: ExchangeResult, maxReplyBytes: number): Decisio
     const reply = parseReply(body, maxReplyBytes);
     return { outcome: reply.outcome, details: reply.details, reason: 'service-reply', httpStatus: status, attempts };
   } catch (err) {
-    if (err instanceof InvalidReplyError) return declined(`${DETAILS.invalidReply} (${err.code})`, `invalid-reply:${err.code}`, { httpStatus: status, attempts });
+    if (err instanceof InvalidReplyError)
+      return declined(`${DETAILS.invalidReply} (${err.code})`, `invalid-reply:${err.code}`, { httpStatus: status, attempts });
     throw err;
   }
 }
@@ -144,7 +146,12 @@ export async function validateSession(deps: ValidatorDeps, input: ValidateInput)
       body = buildSubmission(submissionParams(card, deps.cardFieldNames));
     } catch (err) {
       if (err instanceof SubmissionRejectedError) {
-        return conclude(declined(`the form field "${err.paramName}" contains control characters and was not sent; correct it and start a new secure session`, 'submission-rejected'));
+        return conclude(
+          declined(
+            `the form field "${err.paramName}" contains control characters and was not sent; correct it and start a new secure session`,
+            'submission-rejected',
+          ),
+        );
       }
       throw err;
     }

@@ -74,7 +74,7 @@ const BRAND_LENGTHS: Record<CardBrand, readonly number[]> = {
 // ---------------------------------------------------------------------------------------------
 // Character classes
 
-const K_OTHER = 0;
+// Class 0 is any other character (the default of the class table below).
 const K_DIGIT = 1;
 const K_SEP = 2;
 const K_PCT = 3;
@@ -92,10 +92,77 @@ const K_GT = 9;
  * A test compares this list with the runtime's \p{Nd}.
  */
 const ND_RUNS: ReadonlyArray<number | [number, number]> = [
-  0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66, 0xde6, 0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946,
-  0x19d0, 0x1a80, 0x1a90, 0x1b50, 0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10, 0x104a0, 0x10d30, 0x10d40, 0x11066,
-  0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450, 0x114d0, 0x11650, 0x116c0, [0x116d0, 20], 0x11730, 0x118e0, 0x11950, 0x11bf0, 0x11c50, 0x11d50, 0x11da0,
-  0x11de0, 0x11f50, 0x16130, 0x16a60, 0x16ac0, 0x16b50, 0x16d70, 0x1ccf0, [0x1d7ce, 50], 0x1e140, 0x1e2f0, 0x1e4f0, 0x1e5f1, 0x1e950, 0x1fbf0,
+  0x660,
+  0x6f0,
+  0x7c0,
+  0x966,
+  0x9e6,
+  0xa66,
+  0xae6,
+  0xb66,
+  0xbe6,
+  0xc66,
+  0xce6,
+  0xd66,
+  0xde6,
+  0xe50,
+  0xed0,
+  0xf20,
+  0x1040,
+  0x1090,
+  0x17e0,
+  0x1810,
+  0x1946,
+  0x19d0,
+  0x1a80,
+  0x1a90,
+  0x1b50,
+  0x1bb0,
+  0x1c40,
+  0x1c50,
+  0xa620,
+  0xa8d0,
+  0xa900,
+  0xa9d0,
+  0xa9f0,
+  0xaa50,
+  0xabf0,
+  0xff10,
+  0x104a0,
+  0x10d30,
+  0x10d40,
+  0x11066,
+  0x110f0,
+  0x11136,
+  0x111d0,
+  0x112f0,
+  0x11450,
+  0x114d0,
+  0x11650,
+  0x116c0,
+  [0x116d0, 20],
+  0x11730,
+  0x118e0,
+  0x11950,
+  0x11bf0,
+  0x11c50,
+  0x11d50,
+  0x11da0,
+  0x11de0,
+  0x11f50,
+  0x16130,
+  0x16a60,
+  0x16ac0,
+  0x16b50,
+  0x16d70,
+  0x1ccf0,
+  [0x1d7ce, 50],
+  0x1e140,
+  0x1e2f0,
+  0x1e4f0,
+  0x1e5f1,
+  0x1e950,
+  0x1fbf0,
 ];
 
 /** Single characters that may stand between digit groups. */
@@ -161,14 +228,74 @@ function isSeparatorCodePoint(cp: number): boolean {
 
 /** Named character references that stand for a separator (those that stand for a digit do not exist). */
 const NAMED_SEPARATORS = new Set([
-  'nbsp', 'ensp', 'emsp', 'emsp13', 'emsp14', 'numsp', 'puncsp', 'thinsp', 'hairsp', 'zwsp', 'zwj', 'zwnj', 'shy', 'ndash', 'mdash', 'hyphen', 'dash', 'minus',
-  'period', 'sol', 'lowbar', 'plus', 'nobreak', 'mediumspace', 'thickspace', 'thinspace', 'verythinspace', 'negativethinspace', 'lrm', 'rlm', 'middot', 'centerdot',
+  'nbsp',
+  'ensp',
+  'emsp',
+  'emsp13',
+  'emsp14',
+  'numsp',
+  'puncsp',
+  'thinsp',
+  'hairsp',
+  'zwsp',
+  'zwj',
+  'zwnj',
+  'shy',
+  'ndash',
+  'mdash',
+  'hyphen',
+  'dash',
+  'minus',
+  'period',
+  'sol',
+  'lowbar',
+  'plus',
+  'nobreak',
+  'mediumspace',
+  'thickspace',
+  'thinspace',
+  'verythinspace',
+  'negativethinspace',
+  'lrm',
+  'rlm',
+  'middot',
+  'centerdot',
 ]);
 
 /** Inline HTML elements whose tags may stand inside a number. */
 const INLINE_TAGS = new Set([
-  'a', 'abbr', 'b', 'bdi', 'bdo', 'big', 'cite', 'code', 'del', 'dfn', 'em', 'font', 'i', 'ins', 'kbd', 'mark', 'nobr', 'q', 's', 'samp', 'small', 'span', 'strike',
-  'strong', 'sub', 'sup', 'time', 'tt', 'u', 'var', 'wbr', 'o:p',
+  'a',
+  'abbr',
+  'b',
+  'bdi',
+  'bdo',
+  'big',
+  'cite',
+  'code',
+  'del',
+  'dfn',
+  'em',
+  'font',
+  'i',
+  'ins',
+  'kbd',
+  'mark',
+  'nobr',
+  'q',
+  's',
+  'samp',
+  'small',
+  'span',
+  'strike',
+  'strong',
+  'sub',
+  'sup',
+  'time',
+  'tt',
+  'u',
+  'var',
+  'wbr',
+  'o:p',
 ]);
 /** Tags that break a line: inside a number only with `lineBreaks`. */
 const LINE_TAGS = new Set(['br', 'p', 'div']);
@@ -230,7 +357,7 @@ function parseTag(text: string, i: number, lineBreaks: boolean, cost?: ScanCost)
   const nameStart = j;
   while (j < n && j - nameStart < 8) {
     const c = text.charCodeAt(j) | 0x20;
-    if ((c >= 97 && c <= 122) || (j > nameStart && ((c >= 48 && c <= 57) || c === 0x3a /* : */))) j += 1;
+    if ((c >= 97 && c <= 122) || (j > nameStart && ((c >= 48 && c <= 57) || c === 0x3a)) /* : */) j += 1;
     else break;
   }
   examined(j + 1);
@@ -509,7 +636,8 @@ class Scanner {
   private standsAlone(g: number, h: number, groups: number, stopAt: number): boolean {
     if (g !== 0 || h !== groups - 1) return false;
     if (groups !== 1 && groups !== 4) return false;
-    if (groups === 4) for (let x = 0; x < 4; x += 1) if ((x + 1 < groups ? (this.gFirst[x + 1] as number) : this.dCount) - (this.gFirst[x] as number) !== 4) return false;
+    if (groups === 4)
+      for (let x = 0; x < 4; x += 1) if ((x + 1 < groups ? (this.gFirst[x + 1] as number) : this.dCount) - (this.gFirst[x] as number) !== 4) return false;
     const before = this.runBefore > 0 ? this.text.charCodeAt(this.runBefore - 1) : 32;
     const lastEnd = this.dEnd[this.dCount - 1] as number;
     const after = lastEnd < this.text.length ? this.text.charCodeAt(lastEnd) : 32;

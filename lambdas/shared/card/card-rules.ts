@@ -86,4 +86,3 @@ export function checkSecurityCode(digits: string, brand: CardBrand): FieldCheck 
 export function lastFour(digits: string): string {
   return digits.slice(-4);
 }
-

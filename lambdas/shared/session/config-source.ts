@@ -7,13 +7,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ENV } from './contract';
-import { type FormsConfig } from './forms';
+import type { FormsConfig } from './forms';
 import { parseFormsConfig } from './forms-config';
 import { ssmSdk } from '../sdk';
 
 export class SecureInputConfigMissingError extends Error {
   public constructor() {
-    super(`The secure input configuration is not reachable: set ${ENV.secureInputConfigParameter} (AWS), ${ENV.secureInputConfigFile} (sandbox) or ${ENV.secureInputConfigJson} (tests)`);
+    super(
+      `The secure input configuration is not reachable: set ${ENV.secureInputConfigParameter} (AWS), ${ENV.secureInputConfigFile} (sandbox) or ${ENV.secureInputConfigJson} (tests)`,
+    );
     this.name = 'SecureInputConfigMissingError';
   }
 }

@@ -104,9 +104,7 @@ export interface GetKeyInput {
 }
 
 /** What the SMA handler sends back with SendTaskSuccess; kept at $.capture. */
-export type CaptureResult =
-  | { status: 'captured'; vaultRef: string; brand: string; last4: string }
-  | { status: 'declined'; reason: string };
+export type CaptureResult = { status: 'captured'; vaultRef: string; brand: string; last4: string } | { status: 'declined'; reason: string };
 
 export interface InfoInsertInput {
   session: SessionContext;

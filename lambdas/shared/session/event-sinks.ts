@@ -34,7 +34,9 @@ function countedAuditSink(sink: SessionEventSink, metrics: OperationalMetrics): 
   };
   return {
     emit: (event) => counted(1, () => sink.emit(event)),
-    ...(sink.emitBatch ? { emitBatch: (events: SessionEvent[]) => counted(events.length, () => (sink.emitBatch as (e: SessionEvent[]) => Promise<void>)(events)) } : {}),
+    ...(sink.emitBatch
+      ? { emitBatch: (events: SessionEvent[]) => counted(events.length, () => (sink.emitBatch as (e: SessionEvent[]) => Promise<void>)(events)) }
+      : {}),
   };
 }
 
@@ -47,6 +49,10 @@ export async function emitSafely(sink: SessionEventSink, events: SessionEvent | 
   try {
     await emitInOrder(sink, list);
   } catch (err) {
-    logger.error('session event not delivered', { types: list.map((e) => e.type), sessionId: list[0]?.sessionId, error: err instanceof Error ? err.name : 'UnknownError' });
+    logger.error('session event not delivered', {
+      types: list.map((e) => e.type),
+      sessionId: list[0]?.sessionId,
+      error: err instanceof Error ? err.name : 'UnknownError',
+    });
   }
 }

@@ -98,7 +98,12 @@ export function safeDetails(details: Record<string, EventDetailValue> | undefine
   for (const [k, v] of Object.entries(details)) {
     if (!DETAIL_KEYS.has(k)) continue;
     if (typeof v === 'string' && DIGIT_RUN.test(v) && k !== 'details') continue;
-    out[k] = typeof v === 'string' ? maskCardNumbers(v).text.replace(/\d{12,19}/g, '[card]').slice(0, 200) : v;
+    out[k] =
+      typeof v === 'string'
+        ? maskCardNumbers(v)
+            .text.replace(/\d{12,19}/g, '[card]')
+            .slice(0, 200)
+        : v;
   }
   return out;
 }

@@ -44,7 +44,10 @@ const LIST_PATTERN_MEANING: Record<string, string> = {
 
 /** `/forms/0/ivr/attempts` → `forms[0].ivr.attempts`; a top-level setting is quoted (`"forms"`). */
 export function settingName(instancePath: string, child?: string): string {
-  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (child !== undefined) parts.push(child);
   if (parts.length === 1) return `"${parts[0]}"`;
   return parts.reduce((name, part) => (/^\d+$/.test(part) ? `${name}[${part}]` : name === '' ? part : `${name}.${part}`), '');
@@ -161,8 +164,16 @@ function crossReferenceProblems(raw: Record<string, unknown>): string[] {
   });
   duplicates(raw.users, (i) => `users[${i}]`, problems);
   duplicates(raw.workgroups, (i) => `workgroups[${i}]`, problems);
-  const formIds = new Set(records(raw.forms).map((f) => text(f.id)).filter((id) => id !== undefined));
-  const userIds = new Set(records(raw.users).map((u) => text(u.id)).filter((id) => id !== undefined));
+  const formIds = new Set(
+    records(raw.forms)
+      .map((f) => text(f.id))
+      .filter((id) => id !== undefined),
+  );
+  const userIds = new Set(
+    records(raw.users)
+      .map((u) => text(u.id))
+      .filter((id) => id !== undefined),
+  );
   // An endpoint reaches one user: the call owner is decided by it.
   const owners = new Map<string, string>();
   for (const user of records(raw.users)) {
@@ -203,15 +214,36 @@ function financeSeparationProblems(config: FormsConfig): string[] {
     const rights = agentAccess(config, user.id).rights;
     if (!rights.has('viewOutcomes')) continue;
     const mixed = [...rights].filter((r) => r !== 'viewOutcomes');
-    if (mixed.length > 0) problems.push(`user "${user.id}" holds viewOutcomes together with ${mixed.join(', ')}; a finance user may read outcomes and nothing else, so use a separate user`);
+    if (mixed.length > 0)
+      problems.push(
+        `user "${user.id}" holds viewOutcomes together with ${mixed.join(', ')}; a finance user may read outcomes and nothing else, so use a separate user`,
+      );
   }
   return problems;
 }
 
 // The shapes below are what the schema has already accepted; the builders only fill in defaults.
-interface RawField { id: string; displayName?: string; required?: boolean; pattern?: string; example?: string }
-interface RawForm { id: string; type: 'simple' | 'custom'; title: string; description?: string; ivr?: Partial<IvrSettings>; fields: RawField[]; customAttributes?: Record<string, string> }
-interface RawConfig { forms: RawForm[]; workgroups?: Array<{ id: string; name?: string; forms?: string[]; members?: string[]; rights?: Right[] }>; users?: Array<{ id: string; name?: string; rights?: Right[]; endpoints?: string[] }> }
+interface RawField {
+  id: string;
+  displayName?: string;
+  required?: boolean;
+  pattern?: string;
+  example?: string;
+}
+interface RawForm {
+  id: string;
+  type: 'simple' | 'custom';
+  title: string;
+  description?: string;
+  ivr?: Partial<IvrSettings>;
+  fields: RawField[];
+  customAttributes?: Record<string, string>;
+}
+interface RawConfig {
+  forms: RawForm[];
+  workgroups?: Array<{ id: string; name?: string; forms?: string[]; members?: string[]; rights?: Right[] }>;
+  users?: Array<{ id: string; name?: string; rights?: Right[]; endpoints?: string[] }>;
+}
 
 const named = (name: string | undefined, id: string): string => (name !== undefined && name.trim() !== '' ? name : id);
 
@@ -235,9 +267,19 @@ function build(raw: RawConfig): FormsConfig {
     }),
   );
   const config: FormsConfig = { forms };
-  if (raw.users !== undefined) config.users = raw.users.map((u): UserEntry => ({ id: u.id, name: named(u.name, u.id), rights: [...(u.rights ?? [])], ...(u.endpoints ? { endpoints: [...new Set(u.endpoints)] } : {}) }));
+  if (raw.users !== undefined)
+    config.users = raw.users.map(
+      (u): UserEntry => ({
+        id: u.id,
+        name: named(u.name, u.id),
+        rights: [...(u.rights ?? [])],
+        ...(u.endpoints ? { endpoints: [...new Set(u.endpoints)] } : {}),
+      }),
+    );
   if (raw.workgroups !== undefined) {
-    config.workgroups = raw.workgroups.map((g): Workgroup => ({ id: g.id, name: named(g.name, g.id), forms: [...(g.forms ?? [])], members: [...(g.members ?? [])], rights: [...(g.rights ?? [])] }));
+    config.workgroups = raw.workgroups.map(
+      (g): Workgroup => ({ id: g.id, name: named(g.name, g.id), forms: [...(g.forms ?? [])], members: [...(g.members ?? [])], rights: [...(g.rights ?? [])] }),
+    );
   }
   return config;
 }

@@ -271,7 +271,10 @@ export interface AgentRequestRecord {
 }
 
 /** Keeps the agent's request and adds the session to the call's history. */
-export async function saveAgentRequest(deps: SessionStoreDeps, request: Omit<AgentRequestRecord, 'createdAt' | 'closedAt' | 'cancelRequestedAt'>): Promise<void> {
+export async function saveAgentRequest(
+  deps: SessionStoreDeps,
+  request: Omit<AgentRequestRecord, 'createdAt' | 'closedAt' | 'cancelRequestedAt'>,
+): Promise<void> {
   const { PutCommand, UpdateCommand } = await dynamoLib();
   const now = deps.now();
   const expiresAt = seconds(now) + REQUEST_RETENTION_SECONDS;
@@ -386,7 +389,9 @@ export async function keepTaskToken(deps: SessionStoreDeps, sessionId: string, t
 /** The session ids started on a call, oldest first. */
 export async function sessionIdsOnCall(deps: SessionStoreDeps, callTransactionId: string): Promise<string[]> {
   const { GetCommand } = await dynamoLib();
-  const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: { sessionId: interactionKey(callTransactionId) }, ConsistentRead: true }));
+  const { Item } = await deps.ddb.send(
+    new GetCommand({ TableName: deps.tableName, Key: { sessionId: interactionKey(callTransactionId) }, ConsistentRead: true }),
+  );
   return Array.isArray(Item?.sessionIds) ? (Item.sessionIds as unknown[]).filter((v): v is string => typeof v === 'string') : [];
 }
 
@@ -437,7 +442,14 @@ export async function recordCallAgent(deps: SessionStoreDeps, record: Omit<CallA
   await deps.ddb.send(
     new PutCommand({
       TableName: deps.tableName,
-      Item: { ...record, sessionId: callAgentKey(record.callTransactionId), connected: true, answeredAt: now.toISOString(), updatedAt: now.toISOString(), expiresAt: seconds(now) + CALL_AGENT_SECONDS },
+      Item: {
+        ...record,
+        sessionId: callAgentKey(record.callTransactionId),
+        connected: true,
+        answeredAt: now.toISOString(),
+        updatedAt: now.toISOString(),
+        expiresAt: seconds(now) + CALL_AGENT_SECONDS,
+      },
     }),
   );
 }
@@ -464,7 +476,9 @@ export async function recordCallAgentGone(deps: SessionStoreDeps, callTransactio
 /** The call's agent leg record, or undefined when no bridge to an agent was ever recorded (or it expired). */
 export async function getCallAgent(deps: SessionStoreDeps, callTransactionId: string): Promise<CallAgentRecord | undefined> {
   const { GetCommand } = await dynamoLib();
-  const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: { sessionId: callAgentKey(callTransactionId) }, ConsistentRead: true }));
+  const { Item } = await deps.ddb.send(
+    new GetCommand({ TableName: deps.tableName, Key: { sessionId: callAgentKey(callTransactionId) }, ConsistentRead: true }),
+  );
   if (!Item || typeof Item.agentLegCallId !== 'string' || !(Number(Item.expiresAt) > seconds(deps.now()))) return undefined;
   const { sessionId: _key, expiresAt: _ttl, ...record } = Item;
   return record as CallAgentRecord;

@@ -7,7 +7,16 @@
  * Pure apart from the ports in CaptureDeps. The digits of an entry live only in the call that checks and
  * seals them; nothing returned or emitted holds them (a count of keys, the brand and last four at most).
  */
-import { checkCardNumber, checkExpiry, checkSecurityCode, detectBrand, lastFour, securityCodeLength, type CardBrand, type FieldCheck } from '../../shared/card/card-rules';
+import {
+  checkCardNumber,
+  checkExpiry,
+  checkSecurityCode,
+  detectBrand,
+  lastFour,
+  securityCodeLength,
+  type CardBrand,
+  type FieldCheck,
+} from '../../shared/card/card-rules';
 import type { CaptureResult, IvrSettings } from '../../shared/session/contract';
 import { CARD_FIELDS, type CardField } from '../../shared/card/card-fields';
 import type { ProgressUpdate } from '../../shared/session/session-store';
@@ -101,7 +110,16 @@ export class CardCapture {
   public async prompt(state: CaptureState, why: PromptReason): Promise<FieldPrompt> {
     const prompts = promptsFor(state.ivr.language);
     const field = state.field;
-    const lead = why === 'first' ? `${prompts.intro} ` : why === 'retry' ? `${prompts.retry[field]} ` : why === 'restart' ? `${prompts.restart} ` : why === 'no-input' ? `${prompts.noInput} ` : '';
+    const lead =
+      why === 'first'
+        ? `${prompts.intro} `
+        : why === 'retry'
+          ? `${prompts.retry[field]} `
+          : why === 'restart'
+            ? `${prompts.restart} `
+            : why === 'no-input'
+              ? `${prompts.noInput} `
+              : '';
     const minKeys = field === 'cvv' ? securityCodeLength((state.brand ?? 'unknown') as CardBrand) : field === 'exp' ? 4 : 1;
     await this.deps.emit('field.prompted', state.sessionId, true, { field, attempt: state.tries + 1 });
     return { text: `${lead}${prompts.ask[field]}`, minKeys, maxKeys: MAX_KEYS[field] };
@@ -135,7 +153,13 @@ export class CardCapture {
       await this.deps.recordProgress(sessionId, { field: { name: field, progress: { status: 'invalid', attempts: tries } } });
       if (tries < ivr.attempts) {
         const next = { ...state, tries };
-        return { kind: 'prompt', state: next, prompt: await this.prompt(next, digits.length === 0 ? 'no-input' : 'retry'), result: 'invalid', reason: check.reason };
+        return {
+          kind: 'prompt',
+          state: next,
+          prompt: await this.prompt(next, digits.length === 0 ? 'no-input' : 'retry'),
+          result: 'invalid',
+          reason: check.reason,
+        };
       }
       return this.decline(state, `${check.reason} (${tries} attempts)`, endProgress);
     }
@@ -167,11 +191,21 @@ export class CardCapture {
     return `${captured ? prompts.captured : prompts.captureFailed} ${prompts.hold}`;
   }
 
-  private async complete(state: CaptureState, update: ProgressUpdate, captured: Record<string, EventDetailValue>, endProgress: ProgressUpdate): Promise<EntryResult> {
+  private async complete(
+    state: CaptureState,
+    update: ProgressUpdate,
+    captured: Record<string, EventDetailValue>,
+    endProgress: ProgressUpdate,
+  ): Promise<EntryResult> {
     const { sessionId } = state;
     // The workflow waits on this token: hand it over first, and write the agent's progress alongside.
     const [completed] = await Promise.all([
-      this.deps.completeCapture(sessionId, { status: 'captured', vaultRef: state.vaultRef as string, brand: state.brand ?? 'unknown', last4: state.last4 ?? '' }),
+      this.deps.completeCapture(sessionId, {
+        status: 'captured',
+        vaultRef: state.vaultRef as string,
+        brand: state.brand ?? 'unknown',
+        last4: state.last4 ?? '',
+      }),
       this.deps.recordProgress(sessionId, { ...update, ...endProgress, status: 'validating' }),
     ]);
     this.deps.log.info('card field captured', { sessionId, field: state.field, attempts: captured.attempts });

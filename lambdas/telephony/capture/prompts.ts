@@ -45,7 +45,8 @@ const english: PromptSet = {
   hold: 'Please hold while we check your card.',
   accepted: (ref) => `Your payment was accepted. Your reference is ${spell(ref)}. Returning you to your agent.`,
   declined: (ref) => `Your payment could not be accepted. Your reference is ${spell(ref)}. Returning you to your agent.`,
-  unknown: (ref) => `We could not confirm your payment. Please do not pay again until your agent has checked. Your reference is ${spell(ref)}. Returning you to your agent.`,
+  unknown: (ref) =>
+    `We could not confirm your payment. Please do not pay again until your agent has checked. Your reference is ${spell(ref)}. Returning you to your agent.`,
   aborted: 'We could not complete your payment. Returning you to your agent.',
   captureFailed: 'We could not take your card details.',
   unavailable: 'Secure payment is not available right now. Returning you to your agent.',
@@ -67,7 +68,8 @@ const spanish: PromptSet = {
   hold: 'Espere un momento mientras comprobamos su tarjeta.',
   accepted: (ref) => `Su pago ha sido aceptado. Su referencia es ${spell(ref)}. Le devolvemos con su agente.`,
   declined: (ref) => `No hemos podido aceptar su pago. Su referencia es ${spell(ref)}. Le devolvemos con su agente.`,
-  unknown: (ref) => `No hemos podido confirmar su pago. No vuelva a pagar hasta que su agente lo compruebe. Su referencia es ${spell(ref)}. Le devolvemos con su agente.`,
+  unknown: (ref) =>
+    `No hemos podido confirmar su pago. No vuelva a pagar hasta que su agente lo compruebe. Su referencia es ${spell(ref)}. Le devolvemos con su agente.`,
   aborted: 'No hemos podido completar su pago. Le devolvemos con su agente.',
   captureFailed: 'No hemos podido tomar los datos de su tarjeta.',
   unavailable: 'El pago seguro no está disponible en este momento. Le devolvemos con su agente.',
@@ -89,7 +91,8 @@ const french: PromptSet = {
   hold: 'Veuillez patienter pendant que nous vérifions votre carte.',
   accepted: (ref) => `Votre paiement est accepté. Votre référence est ${spell(ref)}. Nous vous remettons en relation avec votre conseiller.`,
   declined: (ref) => `Votre paiement n’a pas pu être accepté. Votre référence est ${spell(ref)}. Nous vous remettons en relation avec votre conseiller.`,
-  unknown: (ref) => `Nous n’avons pas pu confirmer votre paiement. Ne payez pas à nouveau avant la vérification de votre conseiller. Votre référence est ${spell(ref)}. Nous vous remettons en relation avec votre conseiller.`,
+  unknown: (ref) =>
+    `Nous n’avons pas pu confirmer votre paiement. Ne payez pas à nouveau avant la vérification de votre conseiller. Votre référence est ${spell(ref)}. Nous vous remettons en relation avec votre conseiller.`,
   aborted: 'Nous n’avons pas pu terminer votre paiement. Nous vous remettons en relation avec votre conseiller.',
   captureFailed: 'Nous n’avons pas pu relever les données de votre carte.',
   unavailable: 'Le paiement sécurisé n’est pas disponible pour le moment. Nous vous remettons en relation avec votre conseiller.',
@@ -111,7 +114,8 @@ const german: PromptSet = {
   hold: 'Bitte warten Sie, während wir Ihre Karte prüfen.',
   accepted: (ref) => `Ihre Zahlung wurde angenommen. Ihre Referenz ist ${spell(ref)}. Wir verbinden Sie wieder mit Ihrem Berater.`,
   declined: (ref) => `Ihre Zahlung konnte nicht angenommen werden. Ihre Referenz ist ${spell(ref)}. Wir verbinden Sie wieder mit Ihrem Berater.`,
-  unknown: (ref) => `Wir konnten Ihre Zahlung nicht bestätigen. Bitte zahlen Sie nicht erneut, bevor Ihr Berater es geprüft hat. Ihre Referenz ist ${spell(ref)}. Wir verbinden Sie wieder mit Ihrem Berater.`,
+  unknown: (ref) =>
+    `Wir konnten Ihre Zahlung nicht bestätigen. Bitte zahlen Sie nicht erneut, bevor Ihr Berater es geprüft hat. Ihre Referenz ist ${spell(ref)}. Wir verbinden Sie wieder mit Ihrem Berater.`,
   aborted: 'Wir konnten Ihre Zahlung nicht abschließen. Wir verbinden Sie wieder mit Ihrem Berater.',
   captureFailed: 'Wir konnten Ihre Kartendaten nicht aufnehmen.',
   unavailable: 'Die sichere Zahlung ist gerade nicht verfügbar. Wir verbinden Sie wieder mit Ihrem Berater.',

@@ -58,10 +58,19 @@ export function decodeIvr(text: string | undefined): IvrSettings {
     if (Array.isArray(v) && v.length === 6) {
       const [language, voice, engine, attempts, fieldTimeoutSeconds, interDigitSeconds] = v as unknown[];
       if (
-        typeof language === 'string' && typeof voice === 'string' && (engine === 'standard' || engine === 'neural') &&
+        typeof language === 'string' &&
+        typeof voice === 'string' &&
+        (engine === 'standard' || engine === 'neural') &&
         [attempts, fieldTimeoutSeconds, interDigitSeconds].every((n) => typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= 120)
       ) {
-        return { language, voice, engine, attempts: attempts as number, fieldTimeoutSeconds: fieldTimeoutSeconds as number, interDigitSeconds: interDigitSeconds as number };
+        return {
+          language,
+          voice,
+          engine,
+          attempts: attempts as number,
+          fieldTimeoutSeconds: fieldTimeoutSeconds as number,
+          interDigitSeconds: interDigitSeconds as number,
+        };
       }
     }
   } catch {

@@ -89,7 +89,10 @@ export interface CallAndBridgeEndpoint {
 }
 
 export type SmaAction =
-  | { Type: 'CallAndBridge'; Parameters: { CallTimeoutSeconds: number; CallerIdNumber: string; Endpoints: [CallAndBridgeEndpoint]; SipHeaders?: Record<string, string> } }
+  | {
+      Type: 'CallAndBridge';
+      Parameters: { CallTimeoutSeconds: number; CallerIdNumber: string; Endpoints: [CallAndBridgeEndpoint]; SipHeaders?: Record<string, string> };
+    }
   | { Type: 'Hangup'; Parameters: { CallId?: string; ParticipantTag?: ParticipantTag; SipResponseCode: '0' | '480' | '486' } }
   | { Type: 'Pause'; Parameters: { CallId: string; DurationInMilliseconds: string } }
   | { Type: 'Speak'; Parameters: { CallId: string } & SpeechParameters }

@@ -34,7 +34,14 @@ function usableEvent(v: unknown): SmaEvent | undefined {
   const attrs = isRecord(details.TransactionAttributes)
     ? Object.fromEntries(Object.entries(details.TransactionAttributes).filter((e): e is [string, string] => typeof e[1] === 'string'))
     : undefined;
-  return { ...(v as unknown as SmaEvent), CallDetails: { ...(details as unknown as SmaEvent['CallDetails']), Participants: participants, ...(attrs ? { TransactionAttributes: attrs } : { TransactionAttributes: undefined }) } };
+  return {
+    ...(v as unknown as SmaEvent),
+    CallDetails: {
+      ...(details as unknown as SmaEvent['CallDetails']),
+      Participants: participants,
+      ...(attrs ? { TransactionAttributes: attrs } : { TransactionAttributes: undefined }),
+    },
+  };
 }
 
 /** The safe response for an event that failed: end any session, resume recording, back to the agent. */
@@ -43,12 +50,21 @@ export async function recoveryResponse(raw: unknown, failSession: ErrorBoundaryO
   if (!event) return { SchemaVersion: SCHEMA_VERSION, Actions: [] };
   const state = readState(event.CallDetails.TransactionAttributes);
   const legA = findLeg(event, 'LEG-A');
-  if (!state.sessionId || !legA || legA.Status === 'Disconnected') return { SchemaVersion: SCHEMA_VERSION, Actions: [], TransactionAttributes: writeState(state) };
+  if (!state.sessionId || !legA || legA.Status === 'Disconnected')
+    return { SchemaVersion: SCHEMA_VERSION, Actions: [], TransactionAttributes: writeState(state) };
   await failSession(state.sessionId, SESSION_ERROR.telephonyFailed, 'the secure IVR hit an internal error').catch(() => false);
   const ivr = state.ivr ?? decodeIvr(undefined);
   const list: SmaAction[] = [];
   if (state.rec === 'paused') list.push(actions.resumeCallRecording(legA.CallId));
-  list.push(actions.speak(legA.CallId, { Text: promptsFor(ivr.language).unavailable, LanguageCode: ivr.language, VoiceId: ivr.voice, Engine: ivr.engine, TextType: 'text' }));
+  list.push(
+    actions.speak(legA.CallId, {
+      Text: promptsFor(ivr.language).unavailable,
+      LanguageCode: ivr.language,
+      VoiceId: ivr.voice,
+      Engine: ivr.engine,
+      TextType: 'text',
+    }),
+  );
   const legB = findLeg(event, 'LEG-B');
   const rec = state.rec === 'paused' ? 'on' : state.rec;
   if (legB !== undefined && legB.Status !== 'Disconnected' && state.stage === 'separating') {

@@ -125,7 +125,14 @@ export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: strin
       // Never breaks the call: without the record the agent API refuses secure input on it (fails closed).
       try {
         const { deps, store: s } = await store();
-        if (leg) await s.recordCallAgent(deps, { callTransactionId, agentLegCallId: leg.callId, parties: leg.parties, ...(leg.endpoint ? { endpoint: leg.endpoint } : {}), ...(leg.agentHeader ? { agentHeader: leg.agentHeader } : {}) });
+        if (leg)
+          await s.recordCallAgent(deps, {
+            callTransactionId,
+            agentLegCallId: leg.callId,
+            parties: leg.parties,
+            ...(leg.endpoint ? { endpoint: leg.endpoint } : {}),
+            ...(leg.agentHeader ? { agentHeader: leg.agentHeader } : {}),
+          });
         else await s.recordCallAgentGone(deps, callTransactionId, undefined);
       } catch (err) {
         logger.warn('answered agent leg not recorded; secure input stays refused on this call', { ...origin, error: errorName(err) });
@@ -133,7 +140,8 @@ export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: strin
     },
     emit: async (type, sessionId, success, details) => {
       sink ??= eventSinkFor(logger);
-      const actor = type === 'caller.hung-up' || type.startsWith('field.') ? { kind: 'caller' as const, id: 'caller' } : { kind: 'system' as const, id: COMPONENT };
+      const actor =
+        type === 'caller.hung-up' || type.startsWith('field.') ? { kind: 'caller' as const, id: 'caller' } : { kind: 'system' as const, id: COMPONENT };
       const event = sessionEvent(type, { sessionId, component: COMPONENT, actor, ...origin }, success, now(), details);
       if (buffer) buffer.add(event);
       else await emitSafely(sink, event, logger);
@@ -146,7 +154,10 @@ async function handleEvent(raw: unknown, context: Context): Promise<SmaResponse>
   // The invocation's session events are delivered together at its end: one audit-chain step per
   // invocation, not one per event. They are delivered even when the IVR fails part-way.
   const events = new EventBuffer();
-  const ivr = new SecureIvr(config().ivr, liveDeps(config(), { callTransactionId: event.CallDetails.TransactionId, ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}) }, events));
+  const ivr = new SecureIvr(
+    config().ivr,
+    liveDeps(config(), { callTransactionId: event.CallDetails.TransactionId, ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}) }, events),
+  );
   let outcome;
   try {
     outcome = await ivr.handle(event);
@@ -159,7 +170,14 @@ async function handleEvent(raw: unknown, context: Context): Promise<SmaResponse>
   const { actions, state } = outcome;
   // One trace line per invocation at DEBUG: session steps are logged at INFO as session events, and the
   // hot path stays within its latency budget (POWERTOOLS_LOG_LEVEL=DEBUG turns tracing on).
-  logger.debug('sma invocation', { callTransactionId: event.CallDetails.TransactionId, eventType: event.InvocationEventType, sequence: event.Sequence, actionType: event.ActionData?.Type, actionTypes: actions.map((a) => a.Type), stage: state.stage });
+  logger.debug('sma invocation', {
+    callTransactionId: event.CallDetails.TransactionId,
+    eventType: event.InvocationEventType,
+    sequence: event.Sequence,
+    actionType: event.ActionData?.Type,
+    actionTypes: actions.map((a) => a.Type),
+    stage: state.stage,
+  });
   return { SchemaVersion: SCHEMA_VERSION, Actions: actions, TransactionAttributes: writeState(state) };
 }
 

@@ -62,7 +62,13 @@ const MAX_HOLD_ROUNDS = 9;
 
 const SESSION_STAGES = new Set(['separating', 'pausing', 'capturing', 'holding']);
 
-const speech = (ivr: IvrSettings, text: string): SpeechParameters => ({ Text: text, Engine: ivr.engine, LanguageCode: ivr.language, TextType: 'text', VoiceId: ivr.voice });
+const speech = (ivr: IvrSettings, text: string): SpeechParameters => ({
+  Text: text,
+  Engine: ivr.engine,
+  LanguageCode: ivr.language,
+  TextType: 'text',
+  VoiceId: ivr.voice,
+});
 
 function result(state: CallState, list: SmaAction[]): IvrResult {
   if (list.length > MAX_ACTIONS_PER_RESPONSE) throw new Error('IVR built more actions than one response may carry');
@@ -152,7 +158,8 @@ export class SecureIvr {
       case 'CallAndBridge':
         await this.deps.recordAgentLeg(event.CallDetails.TransactionId, this.answeredLeg(event));
         // A session asked for while the agent was being called back (an agent's retry) starts now.
-        if (state.stage === 'rebridging' && state.sessionId) return this.separate(event, { ...state, stage: 'bridged' }, state.sessionId, state.ivr ?? decodeIvr(undefined));
+        if (state.stage === 'rebridging' && state.sessionId)
+          return this.separate(event, { ...state, stage: 'bridged' }, state.sessionId, state.ivr ?? decodeIvr(undefined));
         if (state.stage === 'bridging' && this.config.recordingLocation && state.rec === 'off') {
           return result({ ...state, stage: 'bridged', rec: 'starting' }, [actions.startCallRecording(this.legACallId(event), this.config.recordingLocation)]);
         }
@@ -186,7 +193,8 @@ export class SecureIvr {
     switch (type) {
       case 'CallAndBridge': {
         this.deps.log.warn('agent leg not answered', { errorType, stage: state.stage });
-        if (state.stage === 'rebridging' && state.sessionId) await this.deps.failCapture(state.sessionId, SESSION_ERROR.telephonyFailed, 'the agent could not be called back to start the secure session');
+        if (state.stage === 'rebridging' && state.sessionId)
+          await this.deps.failCapture(state.sessionId, SESSION_ERROR.telephonyFailed, 'the agent could not be called back to start the secure session');
         const ivr = state.ivr ?? decodeIvr(undefined);
         const callId = this.legACallId(event);
         return result({ ...withoutSession(state, 'ended') }, [actions.speak(callId, speech(ivr, promptsFor(ivr.language).noAgent)), actions.hangup(callId)]);
@@ -204,7 +212,12 @@ export class SecureIvr {
         // Fail closed: recording may still be running, so no card prompt is ever played.
         this.deps.log.error('recording pause failed', { sessionId: state.sessionId, errorType });
         if (state.sessionId) await this.deps.emit('recording.pause-failed', state.sessionId, false, { error: errorType });
-        return this.failBeforeCapture(event, state, SESSION_ERROR.recordingPauseFailed, 'call recording could not be paused, so no card details were requested');
+        return this.failBeforeCapture(
+          event,
+          state,
+          SESSION_ERROR.recordingPauseFailed,
+          'call recording could not be paused, so no card details were requested',
+        );
       case 'SpeakAndGetDigits':
         return state.stage === 'capturing' ? this.onEntry(event, state, undefined) : result(state, []);
       case 'ResumeCallRecording':
@@ -292,7 +305,8 @@ export class SecureIvr {
 
   private async beginSession(event: SmaEvent, state: CallState, sessionId: string, ivrText: string | undefined): Promise<IvrResult> {
     if (state.sessionId && SESSION_STAGES.has(state.stage)) {
-      if (state.sessionId !== sessionId) await this.deps.failCapture(sessionId, SESSION_ERROR.telephonyFailed, 'another secure session is running on this call');
+      if (state.sessionId !== sessionId)
+        await this.deps.failCapture(sessionId, SESSION_ERROR.telephonyFailed, 'another secure session is running on this call');
       return result(state, []);
     }
     if (state.stage === 'rebridging') {

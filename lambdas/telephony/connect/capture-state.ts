@@ -26,7 +26,16 @@ const ID = /^[A-Za-z0-9._:+-]{1,128}$/;
 
 export function encodeCaptureState(s: ConnectCaptureState): string {
   const ivr = s.ivr;
-  return JSON.stringify([s.sessionId, s.field, s.tries, s.brand ?? '', s.last4 ?? '', s.vaultRef ?? '', [ivr.language, ivr.voice, ivr.engine, ivr.attempts, ivr.fieldTimeoutSeconds, ivr.interDigitSeconds], s.heldSince ?? 0]);
+  return JSON.stringify([
+    s.sessionId,
+    s.field,
+    s.tries,
+    s.brand ?? '',
+    s.last4 ?? '',
+    s.vaultRef ?? '',
+    [ivr.language, ivr.voice, ivr.engine, ivr.attempts, ivr.fieldTimeoutSeconds, ivr.interDigitSeconds],
+    s.heldSince ?? 0,
+  ]);
 }
 
 export function decodeCaptureState(text: string | undefined): ConnectCaptureState {
@@ -48,7 +57,14 @@ export function decodeCaptureState(text: string | undefined): ConnectCaptureStat
   if (!Array.isArray(ivrRaw) || ivrRaw.length !== 6) throw new CaptureStateError();
   const [language, voice, engine, attempts, fieldTimeoutSeconds, interDigitSeconds] = ivrRaw as unknown[];
   const whole = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= 120;
-  if (typeof language !== 'string' || typeof voice !== 'string' || (engine !== 'standard' && engine !== 'neural') || !whole(attempts) || !whole(fieldTimeoutSeconds) || !whole(interDigitSeconds)) {
+  if (
+    typeof language !== 'string' ||
+    typeof voice !== 'string' ||
+    (engine !== 'standard' && engine !== 'neural') ||
+    !whole(attempts) ||
+    !whole(fieldTimeoutSeconds) ||
+    !whole(interDigitSeconds)
+  ) {
     throw new CaptureStateError();
   }
   const ivr: IvrSettings = { language, voice, engine, attempts, fieldTimeoutSeconds, interDigitSeconds };

@@ -49,7 +49,12 @@ export interface ConnectSessionDeps extends CaptureDeps {
   defaultLanguage: string;
 }
 
-const respond = (next: NextStep, prompt: string, formId = '', state?: ConnectCaptureState): FlowResponse => ({ next, prompt, formId, state: state ? encodeCaptureState(state) : '' });
+const respond = (next: NextStep, prompt: string, formId = '', state?: ConnectCaptureState): FlowResponse => ({
+  next,
+  prompt,
+  formId,
+  state: state ? encodeCaptureState(state) : '',
+});
 
 export class ConnectSession {
   private readonly capture: CardCapture;
@@ -101,7 +106,11 @@ export class ConnectSession {
       }
       if (this.deps.now().getTime() - started >= CLAIM_WAIT_MS) {
         this.deps.log.error('secure session not ready in time', { callId, sessionId: request.sessionId });
-        await this.deps.failCapture(request.sessionId, CONNECT_ERROR.telephonyFailed, 'the secure session was not ready when the caller reached the secure flow');
+        await this.deps.failCapture(
+          request.sessionId,
+          CONNECT_ERROR.telephonyFailed,
+          'the secure session was not ready when the caller reached the secure flow',
+        );
         return respond('refused', prompts.unavailable);
       }
       await this.deps.sleep(POLL_MS);
@@ -155,12 +164,17 @@ export class ConnectSession {
         const name = err instanceof Error ? err.name : 'UnknownError';
         this.deps.log.error('stored input could not be opened', { sessionId, field: state.field, error: name });
         await this.deps.failCapture(sessionId, CONNECT_ERROR.flowKeyFailed, `the stored customer input could not be decrypted (${name})`);
-        return { ...respond('done', promptsFor(state.ivr.language).aborted, formId, state), result: 'failed', reason: 'the card details could not be read securely' };
+        return {
+          ...respond('done', promptsFor(state.ivr.language).aborted, formId, state),
+          result: 'failed',
+          reason: 'the card details could not be read securely',
+        };
       }
     }
     const entry: EntryResult = await this.capture.onEntry(state, received);
     received = undefined;
-    if (entry.kind === 'prompt') return { ...respond(entry.state.field as CardField, entry.prompt.text, formId, entry.state), result: entry.result, reason: entry.reason };
+    if (entry.kind === 'prompt')
+      return { ...respond(entry.state.field as CardField, entry.prompt.text, formId, entry.state), result: entry.result, reason: entry.reason };
     const held: ConnectCaptureState = { ...entry.state, heldSince: this.deps.now().getTime() };
     return { ...respond('wait', entry.text, formId, held), result: entry.captured ? 'valid' : 'failed', reason: entry.reason };
   }

@@ -22,7 +22,11 @@ export class ConnectTelephony implements Telephony {
   }
 
   /** The status function tells the caller; the call lives unless the caller hung up. */
-  public async finish(session: Pick<SessionContext, 'sessionId' | 'callTransactionId'>, _outcome: Outcome | 'aborted' | 'unknown', _reference: string): Promise<boolean> {
+  public async finish(
+    session: Pick<SessionContext, 'sessionId' | 'callTransactionId'>,
+    _outcome: Outcome | 'aborted' | 'unknown',
+    _reference: string,
+  ): Promise<boolean> {
     const record = await getSession(await this.sessions(), session.sessionId);
     return record !== undefined && record.hungUpAt === undefined;
   }

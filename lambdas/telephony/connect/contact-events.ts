@@ -54,7 +54,15 @@ export async function onContactEvent(detail: ContactEventDetail, deps: HangUpDep
     if (!session || !TAKING_CARD.has(session.status)) continue;
     await deps.recordHangUp(latest);
     const failed = await deps.failCapture(latest, SESSION_ERROR.callerHungUp, 'the caller hung up during the secure input flow');
-    await deps.emit(sessionEvent('caller.hung-up', { sessionId: latest, callTransactionId: callId, component: 'connect-contact-events', actor: { kind: 'caller', id: 'caller' } }, true, deps.now(), { stage: session.status }));
+    await deps.emit(
+      sessionEvent(
+        'caller.hung-up',
+        { sessionId: latest, callTransactionId: callId, component: 'connect-contact-events', actor: { kind: 'caller', id: 'caller' } },
+        true,
+        deps.now(),
+        { stage: session.status },
+      ),
+    );
     if (failed) ended.push(latest);
   }
   return ended;
@@ -67,7 +75,11 @@ async function liveDeps(): Promise<HangUpDeps> {
   const r = new EnvReader(process.env);
   const tableName = r.required(ENV.sessionTable);
   r.done();
-  const [{ documentClient, sfnClient }, store, { sfnSdk }] = await Promise.all([import('../../shared/clients'), import('../../shared/session/session-store'), import('../../shared/sdk')]);
+  const [{ documentClient, sfnClient }, store, { sfnSdk }] = await Promise.all([
+    import('../../shared/clients'),
+    import('../../shared/session/session-store'),
+    import('../../shared/sdk'),
+  ]);
   const now = (): Date => new Date();
   const deps = async () => ({ ddb: await documentClient(), tableName, now });
   const sink = eventSinkFor(logger);

@@ -115,13 +115,20 @@ export class ConnectEventError extends Error {
 const ID = /^[A-Za-z0-9._:+-]{1,128}$/;
 
 /** Reads the event's identifiers and parameters; throws ConnectEventError (no values in the message). */
-export function parseConnectEvent(raw: unknown): { contactId: string; previousContactId?: string; initialContactId?: string; channel: string; parameters: Record<string, string> } {
+export function parseConnectEvent(raw: unknown): {
+  contactId: string;
+  previousContactId?: string;
+  initialContactId?: string;
+  channel: string;
+  parameters: Record<string, string>;
+} {
   const event = raw as Partial<ConnectContactFlowEvent> | undefined;
   const data = event?.Details?.ContactData;
-  if (!event || event.Name !== 'ContactFlowEvent' || !data || typeof data !== 'object') throw new ConnectEventError('it is not a ContactFlowEvent');
+  if (event?.Name !== 'ContactFlowEvent' || !data || typeof data !== 'object') throw new ConnectEventError('it is not a ContactFlowEvent');
   if (typeof data.ContactId !== 'string' || !ID.test(data.ContactId)) throw new ConnectEventError('the contact id is missing');
   const params = event.Details?.Parameters ?? {};
-  if (typeof params !== 'object' || Object.values(params).some((v) => typeof v !== 'string')) throw new ConnectEventError('the parameters are not a string map');
+  if (typeof params !== 'object' || Object.values(params).some((v) => typeof v !== 'string'))
+    throw new ConnectEventError('the parameters are not a string map');
   const optionalId = (v: unknown): string | undefined => (typeof v === 'string' && ID.test(v) ? v : undefined);
   const previous = optionalId(data.PreviousContactId);
   const initial = optionalId(data.InitialContactId);

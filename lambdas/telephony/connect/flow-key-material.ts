@@ -21,8 +21,14 @@ export interface FlowKeyMaterial {
 }
 
 /** Connect accepts RSA keys of 2048 bits and more; 4096 is the deployed default. */
-export async function generateFlowKeyMaterial(options: { now: Date; validDays: number; modulusBits?: 2048 | 3072 | 4096; commonName?: string }): Promise<FlowKeyMaterial> {
-  if (!Number.isInteger(options.validDays) || options.validDays < 1 || options.validDays > 3650) throw new Error('The flow key validity must be a whole number of days from 1 to 3650.');
+export async function generateFlowKeyMaterial(options: {
+  now: Date;
+  validDays: number;
+  modulusBits?: 2048 | 3072 | 4096;
+  commonName?: string;
+}): Promise<FlowKeyMaterial> {
+  if (!Number.isInteger(options.validDays) || options.validDays < 1 || options.validDays > 3650)
+    throw new Error('The flow key validity must be a whole number of days from 1 to 3650.');
   const { publicKey, privateKey } = await generateRsa('rsa', {
     modulusLength: options.modulusBits ?? 4096,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -41,7 +47,10 @@ export async function generateFlowKeyMaterial(options: { now: Date; validDays: n
   const subject = [{ name: 'commonName', value: options.commonName ?? 'secure-ivr flow key' }];
   cert.setSubject(subject);
   cert.setIssuer(subject);
-  cert.setExtensions([{ name: 'basicConstraints', cA: false }, { name: 'keyUsage', keyEncipherment: true, dataEncipherment: true }]);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', keyEncipherment: true, dataEncipherment: true },
+  ]);
   cert.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
   return { publicKeyPem: publicKey, privateKeyPem: privateKey, certificatePem: forge.pki.certificateToPem(cert), notBefore, notAfter };
 }

@@ -55,4 +55,3 @@ export function forgetFlowKeys(): void {
   flowKeys = undefined;
   secrets = undefined;
 }
-

@@ -52,7 +52,9 @@ export async function runFlowFunction(
   const callId = connectCallId(callKeyOf(event));
   const buffer = new EventBuffer();
   const origin = { callTransactionId: callId, ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}) };
-  const session = new ConnectSession(liveConnectDeps(cfg, logger, `connect-${fn}`, origin, buffer, decrypt ? (value, now) => decrypt(value, now, cfg) : undefined));
+  const session = new ConnectSession(
+    liveConnectDeps(cfg, logger, `connect-${fn}`, origin, buffer, decrypt ? (value, now) => decrypt(value, now, cfg) : undefined),
+  );
   try {
     return await decide(session, event);
   } catch (err) {
@@ -71,4 +73,5 @@ export async function runFlowFunction(
 export const claim = (raw: unknown, context?: Context): Promise<FlowResponse> =>
   runFlowFunction('claim', raw, context, (session, event) => session.claim(connectCallId(callKeyOf(event)), event.channel));
 
-export const status = (raw: unknown, context?: Context): Promise<FlowResponse> => runFlowFunction('status', raw, context, (session, event) => session.status(decodeCaptureState(event.parameters[PARAM.state])));
+export const status = (raw: unknown, context?: Context): Promise<FlowResponse> =>
+  runFlowFunction('status', raw, context, (session, event) => session.status(decodeCaptureState(event.parameters[PARAM.state])));

@@ -44,7 +44,12 @@ const hangUpKey = (callId: string): string => `hangup#${callId}`;
 export async function markCallHungUp(deps: SessionStoreDeps, callId: string): Promise<void> {
   const { PutCommand } = await dynamoLib();
   const now = deps.now();
-  await deps.ddb.send(new PutCommand({ TableName: deps.tableName, Item: { sessionId: hangUpKey(callId), hungUpAt: now.toISOString(), expiresAt: seconds(now) + PENDING_REQUEST_SECONDS } }));
+  await deps.ddb.send(
+    new PutCommand({
+      TableName: deps.tableName,
+      Item: { sessionId: hangUpKey(callId), hungUpAt: now.toISOString(), expiresAt: seconds(now) + PENDING_REQUEST_SECONDS },
+    }),
+  );
 }
 
 /** Whether the caller on a call has hung up (see markCallHungUp). */
@@ -59,7 +64,11 @@ export async function callHungUp(deps: SessionStoreDeps, callId: string): Promis
  * (the agent transfers the caller with the Secure Input quick connect); on any other call it starts at once.
  * Returns the execution ARN, or `pending:<call id>` for a request left for the flow.
  */
-export async function startOrLeaveForFlow(deps: SessionStoreDeps, request: SessionRequest, start: (request: SessionRequest) => Promise<string>): Promise<string> {
+export async function startOrLeaveForFlow(
+  deps: SessionStoreDeps,
+  request: SessionRequest,
+  start: (request: SessionRequest) => Promise<string>,
+): Promise<string> {
   if (!request.callTransactionId.startsWith('connect:')) return start(request);
   await putPendingRequest(deps, request);
   return `pending:${request.callTransactionId}`;

@@ -10,7 +10,7 @@ import { EnvReader } from '../../shared/config';
 import { VaultItemNotFoundError } from '../../shared/errors';
 import { ENV, type CaptureResult, type IvrSettings } from '../../shared/session/contract';
 import { cachedSecureInputConfig, loadSecureInputConfig } from '../../shared/session/config-source';
-import { EventBuffer, sessionEvent } from '../../shared/session/events';
+import { type EventBuffer, sessionEvent } from '../../shared/session/events';
 import { documentClient, kmsClient, sfnClient } from '../../shared/clients';
 import { sfnSdk } from '../../shared/sdk';
 import { startSecureSession } from '../../shared/session/start-session';
@@ -19,7 +19,6 @@ import * as vault from '../../shared/vault';
 import { CONNECT_ENV } from './contract';
 import type { ConnectSessionDeps } from './connect-session';
 import { callHungUp, takePendingRequest } from './pending-requests';
-
 
 export interface ConnectFunctionConfig {
   sessionTable: string;

@@ -30,7 +30,9 @@ export interface FlowKey {
 /** The stored input could not be opened with any current flow key (wrong key, or not Connect's ciphertext). */
 export class StoredInputDecryptError extends Error {
   public constructor() {
-    super('The stored customer input could not be decrypted with the flow security key. Check that the flow and the capture function use the same key pair (see the FlowKey secret and the security key id).');
+    super(
+      'The stored customer input could not be decrypted with the flow security key. Check that the flow and the capture function use the same key pair (see the FlowKey secret and the security key id).',
+    );
     this.name = 'StoredInputDecryptError';
   }
 }
@@ -38,7 +40,9 @@ export class StoredInputDecryptError extends Error {
 /** Every flow key's certificate has expired: the flow key must be rotated. */
 export class FlowKeyExpiredError extends Error {
   public constructor() {
-    super('The flow security key certificate has expired, so stored customer input is refused. Rotate the flow key (cdk deploy rotates it into the second key slot).');
+    super(
+      'The flow security key certificate has expired, so stored customer input is refused. Rotate the flow key (cdk deploy rotates it into the second key slot).',
+    );
     this.name = 'FlowKeyExpiredError';
   }
 }
@@ -92,7 +96,8 @@ export function parseFlowKeys(secretString: string): FlowKey[] {
 export async function decryptStoredInput(ciphertextBase64: string, keys: readonly FlowKey[], now: Date): Promise<string> {
   const live = keys.filter((k) => k.notAfter.getTime() > now.getTime());
   if (live.length === 0) throw new FlowKeyExpiredError();
-  if (ciphertextBase64.length === 0 || ciphertextBase64.length > MAX_CIPHERTEXT_BASE64 || !/^[A-Za-z0-9+/=\r\n]+$/.test(ciphertextBase64)) throw new StoredInputDecryptError();
+  if (ciphertextBase64.length === 0 || ciphertextBase64.length > MAX_CIPHERTEXT_BASE64 || !/^[A-Za-z0-9+/=\r\n]+$/.test(ciphertextBase64))
+    throw new StoredInputDecryptError();
   const message = Buffer.from(ciphertextBase64, 'base64');
   for (const key of live) {
     try {

@@ -48,7 +48,12 @@ interface ProcessorReply {
 
 /** Keeps a processor's message short and safe to speak and to store: no digit runs, no `|`, at most 80 characters. */
 function readable(text: string | null | undefined, fallback: string): string {
-  const cleaned = (text ?? '').replace(/\d[\d\s-]{5,}\d/g, '…').replace(/[|<>&\r\n\t]/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 80);
+  const cleaned = (text ?? '')
+    .replace(/\d[\d\s-]{5,}\d/g, '…')
+    .replace(/[|<>&\r\n\t]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 80);
   return cleaned === '' ? fallback : cleaned;
 }
 
@@ -96,7 +101,12 @@ export class GenericGateway implements PaymentGateway {
     };
     let token: string | undefined;
     if (req.tokenize) {
-      const reply = await this.post('/tokenize', { transaction_id: minor === 0 ? req.reference : `${req.reference}-token`, method: 'tokenize', amount: '0', ...card });
+      const reply = await this.post('/tokenize', {
+        transaction_id: minor === 0 ? req.reference : `${req.reference}-token`,
+        method: 'tokenize',
+        amount: '0',
+        ...card,
+      });
       if (reply.error_code) return declined(String(reply.error_code).slice(0, 32), readable(reply.error_message, 'card not saved'));
       if (typeof reply.token_id !== 'string' || reply.token_id === '') throw new GatewayOutcomeUnknownError();
       token = readable(reply.token_id, '');

@@ -6,14 +6,43 @@
 
 /** ISO 4217 currencies whose exponent is not 2 (all others in use have 2). */
 const EXPONENTS: Readonly<Record<string, number>> = {
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
-  CLF: 4, UYW: 4,
+  BIF: 0,
+  CLP: 0,
+  DJF: 0,
+  GNF: 0,
+  ISK: 0,
+  JPY: 0,
+  KMF: 0,
+  KRW: 0,
+  PYG: 0,
+  RWF: 0,
+  UGX: 0,
+  UYI: 0,
+  VND: 0,
+  VUV: 0,
+  XAF: 0,
+  XOF: 0,
+  XPF: 0,
+  BHD: 3,
+  IQD: 3,
+  JOD: 3,
+  KWD: 3,
+  LYD: 3,
+  OMR: 3,
+  TND: 3,
+  CLF: 4,
+  UYW: 4,
 };
 
 export class InvalidAmountError extends Error {
   public constructor(public readonly reason: 'currency' | 'amount' | 'precision') {
-    super(reason === 'currency' ? 'The currency is not a three-letter ISO 4217 code.' : reason === 'amount' ? 'The amount is not a positive decimal number.' : 'The amount has more decimals than the currency allows.');
+    super(
+      reason === 'currency'
+        ? 'The currency is not a three-letter ISO 4217 code.'
+        : reason === 'amount'
+          ? 'The amount is not a positive decimal number.'
+          : 'The amount has more decimals than the currency allows.',
+    );
     this.name = 'InvalidAmountError';
   }
 }

@@ -60,5 +60,12 @@ export async function selectGateway(env: NodeJS.ProcessEnv, deps: GatewaySelecti
       ...(deps.endpoint ? { host: deps.endpoint.host, port: deps.endpoint.port, protocol: 'https' as const, httpAgent: deps.endpoint.agent } : {}),
     });
   }
-  return new GenericGateway({ baseUrl: field(secret, 'baseUrl', kind), username: field(secret, 'username', kind), password: field(secret, 'password', kind), testMode, timeoutMs, ...(deps.endpoint ? { agent: deps.endpoint.agent } : {}) });
+  return new GenericGateway({
+    baseUrl: field(secret, 'baseUrl', kind),
+    username: field(secret, 'username', kind),
+    password: field(secret, 'password', kind),
+    testMode,
+    timeoutMs,
+    ...(deps.endpoint ? { agent: deps.endpoint.agent } : {}),
+  });
 }

@@ -18,9 +18,21 @@ import { InvalidAmountError, splitExpiry, toMinorUnits } from './minor-units';
 
 /** Stripe's documented test card numbers accepted in test mode (https://docs.stripe.com/testing). */
 export const STRIPE_TEST_CARDS: readonly string[] = [
-  '4242424242424242', '4000056655665556', '5555555555554444', '2223003122003222', '378282246310005', '6011111111111117',
-  '4000000000000002', '4000000000009995', '4000000000009987', '4000000000009979', '4000000000000069', '4000000000000127',
-  '4000000000000119', '4242424242424241', '4000000000006975',
+  '4242424242424242',
+  '4000056655665556',
+  '5555555555554444',
+  '2223003122003222',
+  '378282246310005',
+  '6011111111111117',
+  '4000000000000002',
+  '4000000000009995',
+  '4000000000009987',
+  '4000000000009979',
+  '4000000000000069',
+  '4000000000000127',
+  '4000000000000119',
+  '4242424242424241',
+  '4000000000006975',
 ];
 
 /** Stripe decline_code / error code → the short reason the caller hears. */
@@ -75,7 +87,18 @@ export class StripeGatewayConfigError extends Error {
 /** Codes the SDK retries once even with maxNetworkRetries 0; a reset after sending must stay unknown. */
 const CLOSED_CODES = new Set(['ECONNRESET', 'EPIPE']);
 /** Failures that happen before any byte of the request left: nothing can have been charged. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'CERT_HAS_EXPIRED',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 function noReplayHttpClient(agent: Agent | undefined): ReturnType<typeof Stripe.createNodeHttpClient> {
   const client = Stripe.createNodeHttpClient(agent);
@@ -104,7 +127,8 @@ export class StripeGateway implements PaymentGateway {
   private readonly defaultCurrency: string;
 
   public constructor(options: StripeGatewayOptions) {
-    if (!/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/.test(options.apiKey)) throw new StripeGatewayConfigError('the API key must be a secret (sk_) or restricted (rk_) key');
+    if (!/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/.test(options.apiKey))
+      throw new StripeGatewayConfigError('the API key must be a secret (sk_) or restricted (rk_) key');
     if (options.testMode && options.apiKey.includes('_live_')) throw new StripeGatewayConfigError('test mode needs a test key, not a live key');
     this.testMode = options.testMode;
     this.defaultCurrency = options.defaultCurrency ?? 'USD';
@@ -142,7 +166,14 @@ export class StripeGateway implements PaymentGateway {
       }
       if (amount === 0) {
         const setup = await this.stripe.setupIntents.create(
-          { ...describe, customer, confirm: true, usage: 'off_session', payment_method_data: { type: 'card', card } as Stripe.SetupIntentCreateParams.PaymentMethodData, payment_method_options: { card: { moto: true } } },
+          {
+            ...describe,
+            customer,
+            confirm: true,
+            usage: 'off_session',
+            payment_method_data: { type: 'card', card } as Stripe.SetupIntentCreateParams.PaymentMethodData,
+            payment_method_options: { card: { moto: true } },
+          },
           { idempotencyKey: req.reference },
         );
         if (setup.status !== 'succeeded') return declined(setup.status, 'card could not be saved');
@@ -154,7 +185,7 @@ export class StripeGateway implements PaymentGateway {
           amount,
           currency,
           confirm: true,
-         
+
           payment_method_data: { type: 'card', card } as Stripe.PaymentIntentCreateParams.PaymentMethodData,
           payment_method_options: { card: { moto: true } },
           ...(customer === undefined ? {} : { customer, setup_future_usage: 'off_session' as const }),

@@ -24,7 +24,14 @@ const deps = (): SipRuleDeps => ({
   },
   log: (m) => logs.push(m),
 });
-const props = (over: Record<string, unknown> = {}) => ({ Name: 'SecureIvr-15555550123', PhoneNumber: NUMBER, SipMediaApplicationId: smaId, AwsRegion: 'us-east-1', ServiceToken: 'arn:x', ...over });
+const props = (over: Record<string, unknown> = {}) => ({
+  Name: 'SecureIvr-15555550123',
+  PhoneNumber: NUMBER,
+  SipMediaApplicationId: smaId,
+  AwsRegion: 'us-east-1',
+  ServiceToken: 'arn:x',
+  ...over,
+});
 
 beforeEach(async () => {
   voice = await startVoiceEndpoint();
@@ -47,18 +54,32 @@ describe('SIP rule custom resource', () => {
     const created = await handleSipRuleEvent({ RequestType: 'Create', ResourceProperties: props() }, deps());
     // Assess
     const rule = voice.inventory.getSipRule(created.PhysicalResourceId);
-    expect(rule).toMatchObject({ Disabled: false, TriggerType: 'ToPhoneNumber', TriggerValue: NUMBER, TargetApplications: [{ SipMediaApplicationId: smaId, Priority: 1, AwsRegion: 'us-east-1' }] });
+    expect(rule).toMatchObject({
+      Disabled: false,
+      TriggerType: 'ToPhoneNumber',
+      TriggerValue: NUMBER,
+      TargetApplications: [{ SipMediaApplicationId: smaId, Priority: 1, AwsRegion: 'us-east-1' }],
+    });
     expect(created.Data).toEqual({ SipRuleId: created.PhysicalResourceId });
 
     // Act: update (a replaced SMA and a new name keep the rule)
     const newSma = voice.inventory.addSipMediaApplication('replacement');
     const updated = await handleSipRuleEvent(
-      { RequestType: 'Update', PhysicalResourceId: created.PhysicalResourceId, ResourceProperties: props({ SipMediaApplicationId: newSma, Name: 'renamed' }), OldResourceProperties: props() },
+      {
+        RequestType: 'Update',
+        PhysicalResourceId: created.PhysicalResourceId,
+        ResourceProperties: props({ SipMediaApplicationId: newSma, Name: 'renamed' }),
+        OldResourceProperties: props(),
+      },
       deps(),
     );
     // Assess
     expect(updated.PhysicalResourceId).toBe(created.PhysicalResourceId);
-    expect(voice.inventory.getSipRule(created.PhysicalResourceId)).toMatchObject({ Name: 'renamed', Disabled: false, TargetApplications: [{ SipMediaApplicationId: newSma }] });
+    expect(voice.inventory.getSipRule(created.PhysicalResourceId)).toMatchObject({
+      Name: 'renamed',
+      Disabled: false,
+      TargetApplications: [{ SipMediaApplicationId: newSma }],
+    });
 
     // Act: delete
     await handleSipRuleEvent({ RequestType: 'Delete', PhysicalResourceId: created.PhysicalResourceId, ResourceProperties: props() }, deps());
@@ -74,7 +95,12 @@ describe('SIP rule custom resource', () => {
     const created = await handleSipRuleEvent({ RequestType: 'Create', ResourceProperties: props() }, deps());
     // Act
     const replaced = await handleSipRuleEvent(
-      { RequestType: 'Update', PhysicalResourceId: created.PhysicalResourceId, ResourceProperties: props({ PhoneNumber: OTHER_NUMBER, Name: 'SecureIvr-15555550124' }), OldResourceProperties: props() },
+      {
+        RequestType: 'Update',
+        PhysicalResourceId: created.PhysicalResourceId,
+        ResourceProperties: props({ PhoneNumber: OTHER_NUMBER, Name: 'SecureIvr-15555550124' }),
+        OldResourceProperties: props(),
+      },
       deps(),
     );
     await handleSipRuleEvent({ RequestType: 'Delete', PhysicalResourceId: created.PhysicalResourceId, ResourceProperties: props() }, deps());
@@ -104,7 +130,12 @@ describe('SIP rule custom resource', () => {
   it('refuses to take over a number already routed by a rule made by hand, and the rollback leaves that rule alone', async () => {
     // Prepare: someone routed the number by hand to another SMA
     const other = voice.inventory.addSipMediaApplication('by-hand');
-    const byHand = voice.inventory.createSipRule({ Name: 'by-hand', TriggerType: 'ToPhoneNumber', TriggerValue: NUMBER, TargetApplications: [{ SipMediaApplicationId: other, Priority: 1, AwsRegion: 'us-east-1' }] });
+    const byHand = voice.inventory.createSipRule({
+      Name: 'by-hand',
+      TriggerType: 'ToPhoneNumber',
+      TriggerValue: NUMBER,
+      TargetApplications: [{ SipMediaApplicationId: other, Priority: 1, AwsRegion: 'us-east-1' }],
+    });
     // Act
     await expect(handleSipRuleEvent({ RequestType: 'Create', ResourceProperties: props() }, deps())).rejects.toThrow(/already has a SIP rule/);
     await handleSipRuleEvent({ RequestType: 'Delete', PhysicalResourceId: FAILED_CREATE_ID, ResourceProperties: props() }, deps());
@@ -114,7 +145,13 @@ describe('SIP rule custom resource', () => {
 
   it('adopts its own rule when a retried create finds it already made', async () => {
     // Prepare: the first attempt's rule exists (same name, number and SMA), disabled meanwhile
-    const first = voice.inventory.createSipRule({ Name: props().Name, TriggerType: 'ToPhoneNumber', TriggerValue: NUMBER, Disabled: true, TargetApplications: [{ SipMediaApplicationId: smaId, Priority: 1, AwsRegion: 'us-east-1' }] });
+    const first = voice.inventory.createSipRule({
+      Name: props().Name,
+      TriggerType: 'ToPhoneNumber',
+      TriggerValue: NUMBER,
+      Disabled: true,
+      TargetApplications: [{ SipMediaApplicationId: smaId, Priority: 1, AwsRegion: 'us-east-1' }],
+    });
     // Act
     const created = await handleSipRuleEvent({ RequestType: 'Create', ResourceProperties: props() }, deps());
     // Assess
@@ -124,7 +161,12 @@ describe('SIP rule custom resource', () => {
 
   it('deletes an enabled rule created by hand (disable first), and a second delete of the same id is a no-op', async () => {
     // Prepare
-    const byHand = voice.inventory.createSipRule({ Name: 'by-hand', TriggerType: 'ToPhoneNumber', TriggerValue: NUMBER, TargetApplications: [{ SipMediaApplicationId: smaId, Priority: 1, AwsRegion: 'us-east-1' }] });
+    const byHand = voice.inventory.createSipRule({
+      Name: 'by-hand',
+      TriggerType: 'ToPhoneNumber',
+      TriggerValue: NUMBER,
+      TargetApplications: [{ SipMediaApplicationId: smaId, Priority: 1, AwsRegion: 'us-east-1' }],
+    });
     // The service itself refuses to delete an enabled rule (what left stacks in DELETE_FAILED).
     await expect(client.send(new DeleteSipRuleCommand({ SipRuleId: byHand.SipRuleId }))).rejects.toThrow(ConflictException);
     // Act
@@ -150,7 +192,12 @@ describe('SIP rule custom resource', () => {
     const stuck = await handleSipRuleEvent({ RequestType: 'Create', ResourceProperties: props() }, deps());
     voice.faults.injectFault('DeleteSipRule', 10, 'ConflictException');
     // Act / Assess
-    await expect(handleSipRuleEvent({ RequestType: 'Delete', PhysicalResourceId: stuck.PhysicalResourceId, ResourceProperties: props() }, { ...deps(), deleteAttempts: 3 })).rejects.toThrow(ConflictException);
+    await expect(
+      handleSipRuleEvent(
+        { RequestType: 'Delete', PhysicalResourceId: stuck.PhysicalResourceId, ResourceProperties: props() },
+        { ...deps(), deleteAttempts: 3 },
+      ),
+    ).rejects.toThrow(ConflictException);
   });
 
   it('re-creates the rule on update when it was deleted outside CloudFormation', async () => {
@@ -159,7 +206,10 @@ describe('SIP rule custom resource', () => {
     voice.inventory.updateSipRule(created.PhysicalResourceId, { Name: props().Name, Disabled: true });
     voice.inventory.deleteSipRule(created.PhysicalResourceId);
     // Act
-    const updated = await handleSipRuleEvent({ RequestType: 'Update', PhysicalResourceId: created.PhysicalResourceId, ResourceProperties: props({ Name: 'again' }), OldResourceProperties: props() }, deps());
+    const updated = await handleSipRuleEvent(
+      { RequestType: 'Update', PhysicalResourceId: created.PhysicalResourceId, ResourceProperties: props({ Name: 'again' }), OldResourceProperties: props() },
+      deps(),
+    );
     // Assess
     expect(updated.PhysicalResourceId).not.toBe(created.PhysicalResourceId);
     expect(voice.inventory.ruleForNumber(NUMBER)?.Name).toBe('again');

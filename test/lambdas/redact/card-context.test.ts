@@ -65,9 +65,13 @@ describe('the rest of the card: expiry date and security code next to a card num
 
   it('refuses a non-boolean switch and unknown default-filter settings', () => {
     // Act / Assess
-    expect(() => loadRedactionConfig({ defaultFilter: { enabled: true, expiryAndSecurityCode: 'no' }, additionalRules: [] })).toThrow(/expiryAndSecurityCode must be true or false/);
+    expect(() => loadRedactionConfig({ defaultFilter: { enabled: true, expiryAndSecurityCode: 'no' }, additionalRules: [] })).toThrow(
+      /expiryAndSecurityCode must be true or false/,
+    );
     expect(() => loadRedactionConfig({ defaultFilter: { enabled: true, cvv: true }, additionalRules: [] })).toThrow(/unknown defaultFilter setting/);
-    expect(() => loadRedactionConfig({ defaultFilter: { enabled: true }, conversation: { windowSeconds: -5 }, additionalRules: [] })).toThrow(/conversation must be/);
+    expect(() => loadRedactionConfig({ defaultFilter: { enabled: true }, conversation: { windowSeconds: -5 }, additionalRules: [] })).toThrow(
+      /conversation must be/,
+    );
   });
 });
 
@@ -79,7 +83,11 @@ describe('HTML and email: numbers across tags, references and line breaks', () =
 
   const cases: Array<[string, string, string]> = [
     ['<b> inside', '<p>card 4111 <b>1111 1111</b> 1111</p>', '<p>card #### <b>#### ####</b> ####</p>'],
-    ['<span> with attributes', '<div>4111<span style="color:#123456">1111</span>1111 1111</div>', '<div>####<span style="color:#123456">####</span>#### ####</div>'],
+    [
+      '<span> with attributes',
+      '<div>4111<span style="color:#123456">1111</span>1111 1111</div>',
+      '<div>####<span style="color:#123456">####</span>#### ####</div>',
+    ],
     ['<wbr>', '4111<wbr>1111<wbr>1111<wbr>1111', '####<wbr>####<wbr>####<wbr>####'],
     ['character references for digits', '<p>&#52;&#x31;11 1111 1111 1111</p>', '<p>####&nbsp;#### #### ####</p>'.replace('&nbsp;', ' ')],
     ['<br> line break', '<p>4111 1111<br>\n1111 1111</p>', '<p>#### ####<br>\n#### ####</p>'],
@@ -127,7 +135,18 @@ describe('HTML and email: numbers across tags, references and line breaks', () =
 
   it('finds a number split over lines of a quoted-printable email part', () => {
     // Prepare
-    const eml = ['From: a@example.com', 'To: b@example.com', 'Subject: pay', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable', '', 'card 4111 1111', '1111 1111 thanks', ''].join('\r\n');
+    const eml = [
+      'From: a@example.com',
+      'To: b@example.com',
+      'Subject: pay',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      'card 4111 1111',
+      '1111 1111 thanks',
+      '',
+    ].join('\r\n');
     const stream = new MimeRedactionStream(redactor, {});
     // Act
     const out = Buffer.concat([stream.write(Buffer.from(eml)), stream.end()]).toString('utf8');

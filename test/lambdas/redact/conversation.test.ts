@@ -53,7 +53,7 @@ describe('conversations: numbers split over one participant’s messages', () =>
     // Prepare
     const messages: ConversationMessage[] = [
       { participant: 'customer', time: at(0), text: '4111 1111' },
-      { participant: 'customer', time: at(0) .replace('10:00', '10:10'), text: '1111 1111' },
+      { participant: 'customer', time: at(0).replace('10:00', '10:10'), text: '1111 1111' },
       { participant: 'a', time: at(0), text: '4111 1111' },
       { participant: 'b', time: at(1), text: '1111 1111' },
     ];
@@ -89,7 +89,13 @@ describe('conversations: numbers split over one participant’s messages', () =>
 
   it('refuses a bad line with its line number and no content: not JSON, no participant, bad time, no text', () => {
     // Prepare
-    const input = ['{"participant":"a","time":0,"text":"ok"}', '{not json 4111111111111111', '{"time":0,"text":"x"}', '{"participant":"a","time":"yesterday","text":"x"}', '{"participant":"a","time":0}'].join('\n');
+    const input = [
+      '{"participant":"a","time":0,"text":"ok"}',
+      '{not json 4111111111111111',
+      '{"time":0,"text":"x"}',
+      '{"participant":"a","time":"yesterday","text":"x"}',
+      '{"participant":"a","time":0}',
+    ].join('\n');
     // Act
     let error: unknown;
     try {
@@ -100,8 +106,19 @@ describe('conversations: numbers split over one participant’s messages', () =>
     // Assess: a JSON problem is reported first, without any content
     expect(error).toBeInstanceOf(ConversationError);
     expect((error as ConversationError).problems).toEqual(['line 2 is not valid JSON']);
-    expect(() => parseJsonLines(input.split('\n').filter((_l, i) => i !== 1).join('\n'))).toThrow(
-      new ConversationError(['line 2: participant must be non-empty text', 'line 3: time must be an ISO 8601 date-time or epoch seconds', 'line 4: text must be text']),
+    expect(() =>
+      parseJsonLines(
+        input
+          .split('\n')
+          .filter((_l, i) => i !== 1)
+          .join('\n'),
+      ),
+    ).toThrow(
+      new ConversationError([
+        'line 2: participant must be non-empty text',
+        'line 3: time must be an ISO 8601 date-time or epoch seconds',
+        'line 4: text must be text',
+      ]),
     );
     expect((error as Error).message).not.toContain('4111');
   });
@@ -115,7 +132,10 @@ describe('secure-ivr redact --conversation', () => {
     const { code, stdout, stderr } = await cli(['--conversation'], input);
     // Assess
     expect(code).toBe(0);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as ConversationMessage);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ConversationMessage);
     expect(lines).toHaveLength(9);
     expect(lines[2]).toEqual({ participant: 'customer', time: '2026-11-20T10:03:20Z', text: "it's quicker, here: #### ####", channelId: 'web-1' });
     expect(lines[4]?.text).toBe('#### ####');
@@ -176,14 +196,20 @@ describe('the redaction service in conversation mode', () => {
 
   it('refuses a conversation request whose messages break the contract, naming each', () => {
     // Act / Assess
-    expect(() => parseRedactionRequest({ channel: 'chat', contentType: 'application/x-ndjson', messages: [{ participant: '', time: 'x', text: 1 }] })).toThrow(RedactionRequestError);
+    expect(() => parseRedactionRequest({ channel: 'chat', contentType: 'application/x-ndjson', messages: [{ participant: '', time: 'x', text: 1 }] })).toThrow(
+      RedactionRequestError,
+    );
     expect(() => parseRedactionRequest({ channel: 'chat', contentType: 'application/x-ndjson', text: 'x' })).toThrow(/messages must be a list/);
   });
 
   it('answers an application/x-ndjson body over HTTP in kind', async () => {
     // Act
     const response = await redactHttp(
-      { method: 'POST', headers: { 'Content-Type': 'application/x-ndjson' }, body: '{"participant":"c","time":0,"text":"4111 1111"}\n{"participant":"c","time":1,"text":"1111 1111"}\n' },
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-ndjson' },
+        body: '{"participant":"c","time":0,"text":"4111 1111"}\n{"participant":"c","time":1,"text":"1111 1111"}\n',
+      },
       deps(),
     );
     // Assess

@@ -51,10 +51,12 @@ describe('the labelled redaction corpus', () => {
 
   it('keeps near-miss lines byte for byte except what the SSN rule masks', () => {
     // Act
-    const changed = corpus.filter((e) => e.kind === 'near-miss').filter((e) => {
-      const { out, tally } = redact(e);
-      return out !== e.text && (tally['us-ssn'] ?? 0) === 0;
-    });
+    const changed = corpus
+      .filter((e) => e.kind === 'near-miss')
+      .filter((e) => {
+        const { out, tally } = redact(e);
+        return out !== e.text && (tally['us-ssn'] ?? 0) === 0;
+      });
     // Assess
     expect(changed.map((e) => e.id)).toEqual([]);
   });

@@ -102,7 +102,8 @@ describe('streaming redaction of HTML', () => {
 
   it('gives the same result for every chunk size', () => {
     // Prepare
-    const input = '<html><body><p style="a:b">x 4111 1111 1111 1111 y</p><a href="/p?c=4111111111111111&amp;z=1">l</a> a < b <!-- 4111111111111111 --></body></html>';
+    const input =
+      '<html><body><p style="a:b">x 4111 1111 1111 1111 y</p><a href="/p?c=4111111111111111&amp;z=1">l</a> a < b <!-- 4111111111111111 --></body></html>';
     const whole = html(input).out;
     for (const size of [1, 2, 3, 7, 11]) {
       // Act

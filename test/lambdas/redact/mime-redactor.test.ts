@@ -24,7 +24,11 @@ function partBodies(message: string): string[] {
     const [head = '', ...rest] = part.split('\r\n\r\n');
     const body = rest.join('\r\n\r\n');
     if (/base64/i.test(head)) return Buffer.from(body.replace(/\s/g, ''), 'base64').toString('latin1');
-    if (/quoted-printable/i.test(head)) return Buffer.from(body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+    if (/quoted-printable/i.test(head))
+      return Buffer.from(
+        body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+        'latin1',
+      ).toString('utf8');
     return body;
   });
 }
@@ -98,7 +102,16 @@ describe('MIME email redaction', () => {
   it('keeps an 8-bit message with nothing to redact byte for byte', () => {
     // Prepare
     const clean = Buffer.from(
-      ['From: a@example.com', 'Subject: =?ISO-8859-1?Q?Gr=FC=DFe?=', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', 'Order 4471902 \u2013 call 555-867-5309', ' soon', ''].join('\r\n'),
+      [
+        'From: a@example.com',
+        'Subject: =?ISO-8859-1?Q?Gr=FC=DFe?=',
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: 8bit',
+        '',
+        'Order 4471902 \u2013 call 555-867-5309',
+        ' soon',
+        '',
+      ].join('\r\n'),
       'utf8',
     );
     // Act
@@ -110,7 +123,16 @@ describe('MIME email redaction', () => {
 
   it('keeps the decoded text of a quoted-printable part with nothing to redact (soft breaks may re-flow)', () => {
     // Prepare
-    const clean = Buffer.from(['Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable', '', 'Order 4471902 =E2=80=93 call 555-867-5309=', ' soon', ''].join('\r\n'));
+    const clean = Buffer.from(
+      [
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        'Order 4471902 =E2=80=93 call 555-867-5309=',
+        ' soon',
+        '',
+      ].join('\r\n'),
+    );
     // Act
     const { out } = redactEmail(clean);
     // Assess

@@ -60,7 +60,13 @@ describe('secure-ivr redact', () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'redact-cli-'));
     const file = join(dir, 'redaction.json');
-    writeFileSync(file, JSON.stringify({ defaultFilter: { enabled: false }, additionalRules: [{ id: 'ticket', pattern: 'TCK-\\d{6}', replacement: { strategy: 'fixed', text: '[ticket]' } }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        defaultFilter: { enabled: false },
+        additionalRules: [{ id: 'ticket', pattern: 'TCK-\\d{6}', replacement: { strategy: 'fixed', text: '[ticket]' } }],
+      }),
+    );
     // Act
     const { code, stdout } = await run(['--config', file], `card ${SENTINEL} ticket TCK-123456\n`);
     // Assess
@@ -72,7 +78,16 @@ describe('secure-ivr redact', () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'redact-cli-'));
     const file = join(dir, 'bad.json');
-    writeFileSync(file, JSON.stringify({ defaultFilter: { enabled: true }, additionalRules: [{ id: 'evil', pattern: '(a|a)*b' }, { id: 'worse', pattern: '(\\d+)*x' }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        defaultFilter: { enabled: true },
+        additionalRules: [
+          { id: 'evil', pattern: '(a|a)*b' },
+          { id: 'worse', pattern: '(\\d+)*x' },
+        ],
+      }),
+    );
     // Act
     const { code, stdout, stderr } = await run(['--config', file], 'text\n');
     // Assess

@@ -105,7 +105,13 @@ describe('redaction configuration', () => {
     // Prepare
     const doc = {
       defaultFilter: { enabled: 'yes' },
-      additionalRules: [{ id: 'Bad Id', pattern: 'a' }, { id: 'dup', pattern: 'a' }, { id: 'dup', pattern: 'b' }, { id: 'fix', pattern: 'c', replacement: { strategy: 'fixed', text: 'no 1' } }, { id: 'nopattern' }],
+      additionalRules: [
+        { id: 'Bad Id', pattern: 'a' },
+        { id: 'dup', pattern: 'a' },
+        { id: 'dup', pattern: 'b' },
+        { id: 'fix', pattern: 'c', replacement: { strategy: 'fixed', text: 'no 1' } },
+        { id: 'nopattern' },
+      ],
       extra: true,
     };
     // Act

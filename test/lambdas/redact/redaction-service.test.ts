@@ -7,7 +7,13 @@ import type { APIGatewayProxyEventV2, EventBridgeEvent } from 'aws-lambda';
 import { s3AuditSink, type AuditSink, type RedactionAuditEvent } from '../../../lambdas/redact/audit';
 import { redactHttp } from '../../../lambdas/redact/http';
 import { parseRedactionConfig } from '../../../lambdas/redact/redaction-config';
-import { parseRedactionRequest, redactRequest, RedactionRequestError, type RedactionDeps, type RedactionResult } from '../../../lambdas/redact/redaction-service';
+import {
+  parseRedactionRequest,
+  redactRequest,
+  RedactionRequestError,
+  type RedactionDeps,
+  type RedactionResult,
+} from '../../../lambdas/redact/redaction-service';
 import { Redactor } from '../../../lambdas/redact/redactor';
 
 const SENTINEL = '4111111111111111';
@@ -123,7 +129,10 @@ describe('HTTP route (redactHttp)', () => {
     // Prepare
     const events: RedactionAuditEvent[] = [];
     // Act
-    const response = await redactHttp({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ channel: 'chat', text: `card ${SENTINEL}` }) }, deps(events));
+    const response = await redactHttp(
+      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ channel: 'chat', text: `card ${SENTINEL}` }) },
+      deps(events),
+    );
     // Assess
     expect(response.status).toBe(200);
     expect((JSON.parse(response.body) as RedactionResult).text).toBe('card ################');
@@ -133,18 +142,29 @@ describe('HTTP route (redactHttp)', () => {
 
   it('redacts a raw text/plain body and answers in kind with the counts in headers', async () => {
     // Act
-    const response = await redactHttp({ method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `card ${SENTINEL_SPACED}\n` }, deps([]));
+    const response = await redactHttp(
+      { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `card ${SENTINEL_SPACED}\n` },
+      deps([]),
+    );
     // Assess
     expect(response).toEqual({
       status: 200,
-      headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-redaction-total': '1', 'x-redaction-counts': '{"default-card-number":1}' },
+      headers: {
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-redaction-total': '1',
+        'x-redaction-counts': '{"default-card-number":1}',
+      },
       body: 'card #### #### #### ####\n',
     });
   });
 
   it('redacts a raw message/rfc822 body', async () => {
     // Act
-    const response = await redactHttp({ method: 'POST', headers: { 'content-type': 'message/rfc822' }, body: readFileSync(join(EVENTS, 'multipart-email.eml')) }, deps([]));
+    const response = await redactHttp(
+      { method: 'POST', headers: { 'content-type': 'message/rfc822' }, body: readFileSync(join(EVENTS, 'multipart-email.eml')) },
+      deps([]),
+    );
     // Assess
     expect(response.status).toBe(200);
     expect(response.body).toContain('Please charge my Visa #### #### #### ####');
@@ -155,7 +175,11 @@ describe('HTTP route (redactHttp)', () => {
     ['a GET', { method: 'GET', headers: {}, body: undefined }, 405],
     ['an unsupported media type', { method: 'POST', headers: { 'content-type': 'image/png' }, body: 'x' }, 415],
     ['a body that is not JSON', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"text": "${SENTINEL}"` }, 400],
-    ['a request that breaks the contract', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channel: 'chat', text: SENTINEL, mime: SENTINEL }) }, 400],
+    [
+      'a request that breaks the contract',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channel: 'chat', text: SENTINEL, mime: SENTINEL }) },
+      400,
+    ],
     ['a body over 6 MB', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(6 * 1024 * 1024 + 1) }, 413],
   ];
   it.each(refusals)('refuses %s without echoing the body', async (_name, request, status) => {
@@ -237,7 +261,12 @@ describe('Lambda handler', () => {
   it('rejects an EventBridge event that breaks the contract without throwing (a retry would not help)', async () => {
     // Prepare
     const { handler } = loadHandler({});
-    const event = { id: 'e-1', 'detail-type': 'Redaction Requested', source: 'secure-ivr.redaction', detail: { channel: 'chat', text: 42 } } as unknown as EventBridgeEvent<string, unknown>;
+    const event = {
+      id: 'e-1',
+      'detail-type': 'Redaction Requested',
+      source: 'secure-ivr.redaction',
+      detail: { channel: 'chat', text: 42 },
+    } as unknown as EventBridgeEvent<string, unknown>;
     // Act
     const result = await handler(event);
     // Assess
@@ -256,7 +285,12 @@ describe('Lambda handler', () => {
   it('uses REDACTION_CONFIG when set (default filter off)', async () => {
     // Prepare
     const { handler } = loadHandler({ REDACTION_CONFIG: JSON.stringify({ defaultFilter: { enabled: false }, additionalRules: [] }) });
-    const event = { id: 'e-2', 'detail-type': 'Redaction Requested', source: 'secure-ivr.redaction', detail: { channel: 'chat', text: SENTINEL } } as unknown as EventBridgeEvent<string, unknown>;
+    const event = {
+      id: 'e-2',
+      'detail-type': 'Redaction Requested',
+      source: 'secure-ivr.redaction',
+      detail: { channel: 'chat', text: SENTINEL },
+    } as unknown as EventBridgeEvent<string, unknown>;
     // Act
     const result = (await handler(event)) as RedactionResult;
     // Assess

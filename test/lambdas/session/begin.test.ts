@@ -29,7 +29,9 @@ describe('Begin: checking the agent request', () => {
 
   it('names every missing required field and every unknown field at once', () => {
     const { problems } = checkRequest({ ...valid, fields: { extra: 'x' } }, forms);
-    expect(problems).toEqual(expect.arrayContaining(['field "extra" is not on form card-payment', 'Customer name is required', 'Customer account is required', 'Amount is required']));
+    expect(problems).toEqual(
+      expect.arrayContaining(['field "extra" is not on form card-payment', 'Customer name is required', 'Customer account is required', 'Amount is required']),
+    );
   });
 
   it('refuses a card number in disguise (full-width digits, dotted groups) with the shared card detector', () => {
@@ -69,7 +71,9 @@ describe('Begin: checking the agent request', () => {
   });
 
   it('refuses control characters in a field value', () => {
-    expect(checkRequest({ ...valid, fields: { ...valid.fields, 'customer name': 'Joe\u0000' } }, forms).problems).toEqual(['Customer name contains control characters']);
+    expect(checkRequest({ ...valid, fields: { ...valid.fields, 'customer name': 'Joe\u0000' } }, forms).problems).toEqual([
+      'Customer name contains control characters',
+    ]);
   });
 });
 
@@ -94,7 +98,11 @@ describe('payment reference', () => {
 
 describe('security review 3: Begin reserves a unique payment reference with a conditional write', () => {
   const ddb = mockClient(DynamoDBDocumentClient);
-  const store = { ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), tableName: 'sessions', now: () => new Date('2026-11-22T10:00:00Z') };
+  const store = {
+    ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+    tableName: 'sessions',
+    now: () => new Date('2026-11-22T10:00:00Z'),
+  };
   const workgroupless = { ...forms, workgroups: undefined };
   const taken = Object.assign(new Error('taken'), { name: 'ConditionalCheckFailedException' });
 
@@ -111,23 +119,44 @@ describe('security review 3: Begin reserves a unique payment reference with a co
 
     // Assess
     expect(context.transactionId).toBe('SIV-20261122-BBBBBBBBBBBBB');
-    const reserved = ddb.commandCalls(PutCommand).map((c) => c.args[0].input).filter((i) => String(i.Item?.sessionId).startsWith('ref#'));
+    const reserved = ddb
+      .commandCalls(PutCommand)
+      .map((c) => c.args[0].input)
+      .filter((i) => String(i.Item?.sessionId).startsWith('ref#'));
     expect(reserved).toHaveLength(2);
-    expect(reserved[1]).toMatchObject({ ConditionExpression: 'attribute_not_exists(sessionId)', Item: { sessionId: 'ref#SIV-20261122-BBBBBBBBBBBBB', referenceOf: '00000000-0000-4000-8000-000000000001' } });
+    expect(reserved[1]).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(sessionId)',
+      Item: { sessionId: 'ref#SIV-20261122-BBBBBBBBBBBBB', referenceOf: '00000000-0000-4000-8000-000000000001' },
+    });
   });
 
-  it('resends an unknown outcome under the earlier session\'s reference, and refuses any other resend', async () => {
+  it("resends an unknown outcome under the earlier session's reference, and refuses any other resend", async () => {
     // Prepare
     ddb.on(GetCommand).resolves({});
-    const earlier = { sessionId: '00000000-0000-4000-8000-000000000010', callTransactionId: 'ca110000-0000-4000-8000-000000000001', agentId: 'agent-7', formId: 'card-payment', transactionId: 'SIV-20261122-CCCCCCCCCCCCC', status: 'unknown' };
+    const earlier = {
+      sessionId: '00000000-0000-4000-8000-000000000010',
+      callTransactionId: 'ca110000-0000-4000-8000-000000000001',
+      agentId: 'agent-7',
+      formId: 'card-payment',
+      transactionId: 'SIV-20261122-CCCCCCCCCCCCC',
+      status: 'unknown',
+    };
     ddb.on(GetCommand, { Key: { sessionId: '00000000-0000-4000-8000-000000000010' } }).resolves({ Item: earlier });
-    ddb.on(GetCommand, { Key: { sessionId: '00000000-0000-4000-8000-000000000011' } }).resolves({ Item: { ...earlier, sessionId: '00000000-0000-4000-8000-000000000011', status: 'declined' } });
-    ddb.on(GetCommand, { Key: { sessionId: '00000000-0000-4000-8000-000000000012' } }).resolves({ Item: { ...earlier, sessionId: '00000000-0000-4000-8000-000000000012', callTransactionId: 'ca110000-0000-4000-8000-000000000002' } });
+    ddb
+      .on(GetCommand, { Key: { sessionId: '00000000-0000-4000-8000-000000000011' } })
+      .resolves({ Item: { ...earlier, sessionId: '00000000-0000-4000-8000-000000000011', status: 'declined' } });
+    ddb
+      .on(GetCommand, { Key: { sessionId: '00000000-0000-4000-8000-000000000012' } })
+      .resolves({ Item: { ...earlier, sessionId: '00000000-0000-4000-8000-000000000012', callTransactionId: 'ca110000-0000-4000-8000-000000000002' } });
     ddb.on(PutCommand).resolves({});
 
     // Act
     const resent = await beginSession(store, workgroupless, { ...valid, resendOf: '00000000-0000-4000-8000-000000000010' });
-    const refusals = await Promise.all(['00000000-0000-4000-8000-000000000011', '00000000-0000-4000-8000-000000000012', '00000000-0000-4000-8000-000000000013'].map((id) => beginSession(store, workgroupless, { ...valid, sessionId: id.replace(/^0/, '1'), resendOf: id }).catch((e: Error) => e.name)));
+    const refusals = await Promise.all(
+      ['00000000-0000-4000-8000-000000000011', '00000000-0000-4000-8000-000000000012', '00000000-0000-4000-8000-000000000013'].map((id) =>
+        beginSession(store, workgroupless, { ...valid, sessionId: id.replace(/^0/, '1'), resendOf: id }).catch((e: Error) => e.name),
+      ),
+    );
 
     // Assess
     expect(resent.transactionId).toBe('SIV-20261122-CCCCCCCCCCCCC');
@@ -138,12 +167,15 @@ describe('security review 3: Begin reserves a unique payment reference with a co
 
 describe('forms configuration', () => {
   it('names every problem in one error', () => {
-    expect(() => parseFormsConfig({ forms: [{ id: 'Bad Id', type: 'other', fields: [{ id: 'a', pattern: '(' }], ivr: { attempts: 9, language: 'english' } }] })).toThrow(FormsConfigError);
+    expect(() =>
+      parseFormsConfig({ forms: [{ id: 'Bad Id', type: 'other', fields: [{ id: 'a', pattern: '(' }], ivr: { attempts: 9, language: 'english' } }] }),
+    ).toThrow(FormsConfigError);
     try {
       parseFormsConfig({ forms: [{ id: 'Bad Id', type: 'other', fields: [{ id: 'a', pattern: '(' }], ivr: { attempts: 9, language: 'english' } }] });
     } catch (err) {
       const message = (err as Error).message;
-      for (const part of ['forms[0].id', 'forms[0].type', 'forms[0].title', 'forms[0].fields[0].pattern', 'forms[0].ivr.language', 'forms[0].ivr.attempts']) expect(message).toContain(part);
+      for (const part of ['forms[0].id', 'forms[0].type', 'forms[0].title', 'forms[0].fields[0].pattern', 'forms[0].ivr.language', 'forms[0].ivr.attempts'])
+        expect(message).toContain(part);
     }
   });
 });

@@ -4,10 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cachedSecureInputConfig, loadSecureInputConfig, SecureInputConfigMissingError, SecureInputConfigUnreadableError, type ConfigSourcePorts } from '../../../lambdas/shared/session/config-source';
+import {
+  cachedSecureInputConfig,
+  loadSecureInputConfig,
+  SecureInputConfigMissingError,
+  SecureInputConfigUnreadableError,
+  type ConfigSourcePorts,
+} from '../../../lambdas/shared/session/config-source';
 import { loadSecureInputConfig as agentApiLoader } from '../../../lambdas/agent-api/runtime';
 import { FormsConfigError } from '../../../lambdas/shared/session/forms';
-import { parseFormsConfig } from '../../../lambdas/shared/session/forms-config';
 
 const FILE = join(__dirname, '..', '..', '..', 'config', 'secure-ivr.json');
 const TEXT = readFileSync(FILE, 'utf8');

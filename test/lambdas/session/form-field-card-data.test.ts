@@ -27,7 +27,12 @@ describe('security review 2: form fields refuse card data in any disguise', () =
     ['zero-width spaces between the digits', `Joe ${PAN.split('').join('\u200b')}`],
     ['full-width digits', 'Joe ４１１１１１１１１１１１１１１１'],
     ['Arabic-Indic digits', 'Joe ٤١١١١١١١١١١١١١١١'],
-    ['character references', `Joe ${PAN.split('').map((d) => `&#${d.charCodeAt(0)};`).join('')}`],
+    [
+      'character references',
+      `Joe ${PAN.split('')
+        .map((d) => `&#${d.charCodeAt(0)};`)
+        .join('')}`,
+    ],
     ['a 12-digit number', 'Joe 123456789012'],
     ['12 digits in spaced groups', 'Joe 1234 5678 9012'],
     ['an expiry and a security code next to a number', 'Joe 5555 12/30 737'],
@@ -57,7 +62,7 @@ describe('security review 2: form fields refuse card data in any disguise', () =
   });
 });
 
-describe('security review 9: form field patterns go through the redaction rules\' safety checker', () => {
+describe("security review 9: form field patterns go through the redaction rules' safety checker", () => {
   const formWith = (pattern: string): unknown => ({ forms: [{ id: 'f', type: 'simple', title: 'F', fields: [{ id: 'name', displayName: 'Name', pattern }] }] });
 
   it.each([

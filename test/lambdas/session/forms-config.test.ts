@@ -22,7 +22,14 @@ describe('the configuration is checked by its JSON schema', () => {
     const config = parseFormsConfig({ forms: [form] });
     // Assess
     expect(schemaProblems(shipped)).toEqual([]);
-    expect(config.forms[0]).toMatchObject({ id: 'pay', description: '', cardFields: ['pan', 'exp', 'cvv'], ivr: { language: 'en-US', attempts: 3 }, fields: [{ id: 'amount', displayName: 'amount', required: true }], customAttributes: {} });
+    expect(config.forms[0]).toMatchObject({
+      id: 'pay',
+      description: '',
+      cardFields: ['pan', 'exp', 'cvv'],
+      ivr: { language: 'en-US', attempts: 3 },
+      fields: [{ id: 'amount', displayName: 'amount', required: true }],
+      customAttributes: {},
+    });
   });
 
   it.each([
@@ -34,16 +41,47 @@ describe('the configuration is checked by its JSON schema', () => {
     ['a bad form id', { forms: [{ ...form, id: 'Pay Now' }] }, ['forms[0].id must be lower-case letters, digits and dashes']],
     ['a bad form type', { forms: [{ ...form, type: 'other' }] }, ['forms[0].type must be one of simple, custom']],
     ['too many attempts', { forms: [{ ...form, ivr: { attempts: 9 } }] }, ['forms[0].ivr.attempts must be a whole number from 1 to 5']],
-    ['a fractional time-out', { forms: [{ ...form, ivr: { fieldTimeoutSeconds: 7.5 } }] }, ['forms[0].ivr.fieldTimeoutSeconds must be a whole number from 5 to 60']],
+    [
+      'a fractional time-out',
+      { forms: [{ ...form, ivr: { fieldTimeoutSeconds: 7.5 } }] },
+      ['forms[0].ivr.fieldTimeoutSeconds must be a whole number from 5 to 60'],
+    ],
     ['a bad language', { forms: [{ ...form, ivr: { language: 'english' } }] }, ['forms[0].ivr.language must be a Polly language code such as en-US']],
-    ['other card fields', { forms: [{ ...form, ivr: { cardFields: ['pan'] } }] }, [expect.stringMatching(/^forms\[0\]\.ivr\.cardFields must be \["pan", "exp", "cvv"\]: The IVR collects/)]],
+    [
+      'other card fields',
+      { forms: [{ ...form, ivr: { cardFields: ['pan'] } }] },
+      [expect.stringMatching(/^forms\[0\]\.ivr\.cardFields must be \["pan", "exp", "cvv"\]: The IVR collects/)],
+    ],
     ['a bad field pattern', { forms: [{ ...form, fields: [{ id: 'a', pattern: '(' }] }] }, ['forms[0].fields[0].pattern is not a valid regular expression']],
     ['fields that are not a list', { forms: [{ ...form, fields: {} }] }, ['forms[0].fields must be a list']],
-    ['too many custom attributes', { forms: [{ ...form, customAttributes: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])) }] }, ['forms[0].customAttributes may hold at most 20 entries']],
+    [
+      'too many custom attributes',
+      { forms: [{ ...form, customAttributes: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v'])) }] },
+      ['forms[0].customAttributes may hold at most 20 entries'],
+    ],
     ['workgroups without users', { forms: [form], workgroups: [] }, ['"users" is required when "workgroups" is set']],
-    ['a bad agent endpoint', { forms: [form], workgroups: [], users: [{ id: 'ann', endpoints: ['+1555', 'sip:a@b c'] }] }, ['users[0].endpoints must be a list of E.164 numbers or SIP user parts']],
-    ['an agent endpoint shared by two users', { forms: [form], workgroups: [], users: [{ id: 'ann', endpoints: ['+15555550100'] }, { id: 'bob', endpoints: ['+15555550100'] }] }, ['users "ann" and "bob" share an agent endpoint', 'each endpoint must reach one user']],
-    ['an unknown right', { forms: [form], workgroups: [], users: [{ id: 'ann', rights: ['admin'] }] }, [expect.stringMatching(/^users\[0\]\.rights\[0\] must be one of secureInput, /)]],
+    [
+      'a bad agent endpoint',
+      { forms: [form], workgroups: [], users: [{ id: 'ann', endpoints: ['+1555', 'sip:a@b c'] }] },
+      ['users[0].endpoints must be a list of E.164 numbers or SIP user parts'],
+    ],
+    [
+      'an agent endpoint shared by two users',
+      {
+        forms: [form],
+        workgroups: [],
+        users: [
+          { id: 'ann', endpoints: ['+15555550100'] },
+          { id: 'bob', endpoints: ['+15555550100'] },
+        ],
+      },
+      ['users "ann" and "bob" share an agent endpoint', 'each endpoint must reach one user'],
+    ],
+    [
+      'an unknown right',
+      { forms: [form], workgroups: [], users: [{ id: 'ann', rights: ['admin'] }] },
+      [expect.stringMatching(/^users\[0\]\.rights\[0\] must be one of secureInput, /)],
+    ],
   ])('refuses %s with a line naming the setting', (_name, raw, expected) => {
     expect(problemsOf(raw)).toEqual(expected);
   });

@@ -18,7 +18,15 @@ describe('End outcome', () => {
       capture: { status: 'captured', vaultRef: 'v', brand: 'visa', last4: '1111' },
       validation: { outcome: 'accepted', details: 'Approved', transactionId: session.transactionId },
     });
-    expect(outcome).toEqual({ sessionId: 's-1', transactionId: 'SIV-20261122-ABCDEF', status: 'accepted', details: 'Approved', resultLine: 'SIV-20261122-ABCDEF|accepted|Approved\n', last4: '1111', brand: 'visa' });
+    expect(outcome).toEqual({
+      sessionId: 's-1',
+      transactionId: 'SIV-20261122-ABCDEF',
+      status: 'accepted',
+      details: 'Approved',
+      resultLine: 'SIV-20261122-ABCDEF|accepted|Approved\n',
+      last4: '1111',
+      brand: 'visa',
+    });
   });
 
   it('reports a capture that ran out of attempts as declined with its reason', () => {
@@ -90,11 +98,15 @@ describe('Abort reasons', () => {
   });
 
   it('passes on our own refusal message, which is built from field names only', () => {
-    expect(abortReason({ Error: 'SessionRequestRefused', Cause: JSON.stringify({ errorMessage: 'Secure session refused: Amount is required' }) })).toBe('Secure session refused: Amount is required');
+    expect(abortReason({ Error: 'SessionRequestRefused', Cause: JSON.stringify({ errorMessage: 'Secure session refused: Amount is required' }) })).toBe(
+      'Secure session refused: Amount is required',
+    );
   });
 
   it('explains a cancel under the very error name the agent API fails the session with', () => {
-    expect(abortReason({ Error: SESSION_ERROR.agentCancelled, Cause: 'the agent cancelled the secure session' })).toBe('cancelled by the agent; no payment was taken');
+    expect(abortReason({ Error: SESSION_ERROR.agentCancelled, Cause: 'the agent cancelled the secure session' })).toBe(
+      'cancelled by the agent; no payment was taken',
+    );
   });
 
   it('never quotes the cause of an unexpected error', () => {

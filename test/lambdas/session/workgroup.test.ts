@@ -19,7 +19,11 @@ const config = parseFormsConfig(JSON.parse(readFileSync(join(__dirname, '..', '.
 const FIELDS = { 'customer name': 'Joe Smith', 'customer account': '343453422', 'charge amount': '14.55', currency: 'USD' };
 
 /** A session store that accepts every write (Begin's table writes are not under test here). */
-const store = (): SessionStoreDeps => ({ ddb: { send: async () => ({}) } as unknown as SessionStoreDeps['ddb'], tableName: 'SessionTable', now: () => new Date('2026-11-22T10:00:00Z') });
+const store = (): SessionStoreDeps => ({
+  ddb: { send: async () => ({}) } as unknown as SessionStoreDeps['ddb'],
+  tableName: 'SessionTable',
+  now: () => new Date('2026-11-22T10:00:00Z'),
+});
 
 describe('resolving the workgroup', () => {
   it('takes the first of the agent\u2019s workgroups that has the form assigned', () => {
@@ -31,14 +35,31 @@ describe('resolving the workgroup', () => {
 
   it('puts it on the SessionContext Begin returns', async () => {
     // Act
-    const context = await beginSession(store(), config, { sessionId: '00000000-0000-4000-8000-000000000001', callTransactionId: 'ca110000-0000-4000-8000-000000000001', agentId: 'carol', formId: 'card-verify', fields: { 'customer account': '343453422' }, parties: 2 });
+    const context = await beginSession(store(), config, {
+      sessionId: '00000000-0000-4000-8000-000000000001',
+      callTransactionId: 'ca110000-0000-4000-8000-000000000001',
+      agentId: 'carol',
+      formId: 'card-verify',
+      fields: { 'customer account': '343453422' },
+      parties: 2,
+    });
     // Assess
     expect(context).toMatchObject({ sessionId: '00000000-0000-4000-8000-000000000001', agentId: 'carol', formId: 'card-verify', workgroup: 'support' });
   });
 
   it('leaves it out when the configuration has no workgroups', async () => {
     // Act
-    const context = await beginSession(store(), { forms: config.forms }, { sessionId: '00000000-0000-4000-8000-000000000002', callTransactionId: 'ca110000-0000-4000-8000-000000000002', agentId: 'anyone', formId: 'card-verify', fields: { 'customer account': '343453422' } });
+    const context = await beginSession(
+      store(),
+      { forms: config.forms },
+      {
+        sessionId: '00000000-0000-4000-8000-000000000002',
+        callTransactionId: 'ca110000-0000-4000-8000-000000000002',
+        agentId: 'anyone',
+        formId: 'card-verify',
+        fields: { 'customer account': '343453422' },
+      },
+    );
     // Assess
     expect(context).not.toHaveProperty('workgroup');
   });

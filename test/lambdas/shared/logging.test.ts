@@ -29,7 +29,13 @@ describe('log redaction', () => {
     ['no-break spaces', 'pan 4111\u00a01111\u00a01111\u00a01111 ok'],
     ['zero-width spaces', `pan ${'4111111111111111'.split('').join('\u200b')} ok`],
     ['full-width digits', 'pan ４１１１１１１１１１１１１１１１ ok'],
-    ['character references', `pan ${'4111111111111111'.split('').map((d) => `&#${d.charCodeAt(0)};`).join('')} ok`],
+    [
+      'character references',
+      `pan ${'4111111111111111'
+        .split('')
+        .map((d) => `&#${d.charCodeAt(0)};`)
+        .join('')} ok`,
+    ],
   ])('security review 2: masks a card number in disguise (%s) to its last four', (_label, text) => {
     // Act
     const masked = maskDigitRuns(text);

@@ -2,7 +2,15 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkDimensionValue, createMetrics, METRIC, METRICS_NAMESPACE, metricsForService, outcomeMetric, UnsafeDimensionError } from '../../../lambdas/shared/metrics';
+import {
+  checkDimensionValue,
+  createMetrics,
+  METRIC,
+  METRICS_NAMESPACE,
+  metricsForService,
+  outcomeMetric,
+  UnsafeDimensionError,
+} from '../../../lambdas/shared/metrics';
 
 const SENTINEL_PAN = '4111111111111111';
 
@@ -14,7 +22,11 @@ interface Emf {
 function emitted(dir: string): Emf[] {
   return readdirSync(dir)
     .filter((f) => f.startsWith('metrics-'))
-    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l !== ''))
+    .flatMap((f) =>
+      readFileSync(join(dir, f), 'utf8')
+        .split('\n')
+        .filter((l) => l !== ''),
+    )
     .map((l) => JSON.parse(l) as Emf);
 }
 
@@ -48,21 +60,30 @@ describe('operational metrics', () => {
   });
 
   it('counts every outcome, including unknown, and counts an outcome it does not know as unknown', () => {
-    expect(['accepted', 'declined', 'aborted', 'unknown', 'something-new'].map(outcomeMetric)).toEqual(['OutcomeAccepted', 'OutcomeDeclined', 'OutcomeAborted', 'OutcomeUnknown', 'OutcomeUnknown']);
+    expect(['accepted', 'declined', 'aborted', 'unknown', 'something-new'].map(outcomeMetric)).toEqual([
+      'OutcomeAccepted',
+      'OutcomeDeclined',
+      'OutcomeAborted',
+      'OutcomeUnknown',
+      'OutcomeUnknown',
+    ]);
   });
 
-  it.each([SENTINEL_PAN, '4111 1111 1111 1111', 'last4-1111', 'a1', '', 'x'.repeat(65)])('refuses %j as a dimension value with an error that does not repeat it', (value) => {
-    // Act
-    const act = () => checkDimensionValue(value);
-    // Assess
-    expect(act).toThrow(UnsafeDimensionError);
-    try {
-      act();
-    } catch (err) {
-      expect((err as Error).message).not.toContain(value === '' ? '\u0000' : value);
-      expect((err as Error).name).toBe('UnsafeDimensionError');
-    }
-  });
+  it.each([SENTINEL_PAN, '4111 1111 1111 1111', 'last4-1111', 'a1', '', 'x'.repeat(65)])(
+    'refuses %j as a dimension value with an error that does not repeat it',
+    (value) => {
+      // Act
+      const act = () => checkDimensionValue(value);
+      // Assess
+      expect(act).toThrow(UnsafeDimensionError);
+      try {
+        act();
+      } catch (err) {
+        expect((err as Error).message).not.toContain(value === '' ? '\u0000' : value);
+        expect((err as Error).name).toBe('UnsafeDimensionError');
+      }
+    },
+  );
 
   it('never puts a digit in a dimension: a service name with digits falls back to a fixed name, and bad values are dropped, not thrown', () => {
     // Prepare
@@ -80,6 +101,10 @@ describe('operational metrics', () => {
     for (const d of docs) {
       for (const names of d._aws.CloudWatchMetrics[0]?.Dimensions ?? []) for (const name of names) expect(String(d[name])).not.toMatch(/\d/);
     }
-    expect(readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('')).not.toContain(SENTINEL_PAN);
+    expect(
+      readdirSync(dir)
+        .map((f) => readFileSync(join(dir, f), 'utf8'))
+        .join(''),
+    ).not.toContain(SENTINEL_PAN);
   });
 });

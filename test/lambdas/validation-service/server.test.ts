@@ -71,7 +71,10 @@ describe('startValidationServer', () => {
     cleanups.push(() => server.close());
     const anonymous = createValidationClient({ url: server.url, caPem: certs.caPem });
     const identified = createValidationClient({ url: server.url, caPem: certs.caPem, clientCertPem: certs.clientCertPem, clientKeyPem: certs.clientKeyPem });
-    cleanups.push(() => anonymous.close(), () => identified.close());
+    cleanups.push(
+      () => anonymous.close(),
+      () => identified.close(),
+    );
 
     // Act
     const refused = await anonymous.post(SUBMISSION, 'txn-a');

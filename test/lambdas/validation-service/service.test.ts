@@ -1,4 +1,11 @@
-import { type AuthorizationRequest, type AuthorizationResult, GatewayUnavailableError, type PaymentGateway, TEST_CARDS, TestGateway } from '../../../lambdas/validation-service/gateway';
+import {
+  type AuthorizationRequest,
+  type AuthorizationResult,
+  GatewayUnavailableError,
+  type PaymentGateway,
+  TEST_CARDS,
+  TestGateway,
+} from '../../../lambdas/validation-service/gateway';
 import { handleValidationRequest, ReplyCache, type ValidationHttpRequest } from '../../../lambdas/validation-service/service';
 import { buildSubmission, parseReply } from '../../../lambdas/validator/xml-contract';
 
@@ -7,7 +14,13 @@ const CVV = '737';
 const NOW = new Date('2026-11-21T10:00:00Z');
 
 function submission(pan: string, extra: Array<{ name: string; value: string }> = []): string {
-  return buildSubmission([{ name: 'customer', value: 'Ann' }, ...extra, { name: 'card number', value: pan }, { name: 'expiry date', value: '1230' }, { name: 'security code', value: pan.startsWith('37') ? '1234' : CVV }]);
+  return buildSubmission([
+    { name: 'customer', value: 'Ann' },
+    ...extra,
+    { name: 'card number', value: pan },
+    { name: 'expiry date', value: '1230' },
+    { name: 'security code', value: pan.startsWith('37') ? '1234' : CVV },
+  ]);
 }
 
 function post(body: string, key?: string): ValidationHttpRequest {
@@ -50,7 +63,16 @@ describe('handleValidationRequest', () => {
     };
 
     // Act
-    await handleValidationRequest(post(submission(PAN, [{ name: 'amount', value: '9.99' }, { name: 'currency', value: 'EUR' }]), 'txn-1'), spy);
+    await handleValidationRequest(
+      post(
+        submission(PAN, [
+          { name: 'amount', value: '9.99' },
+          { name: 'currency', value: 'EUR' },
+        ]),
+        'txn-1',
+      ),
+      spy,
+    );
 
     // Assess
     expect(seen).toEqual([{ pan: PAN, exp: '1230', cvv: CVV, amount: '9.99', currency: 'EUR', reference: 'txn-1' }]);
@@ -77,7 +99,10 @@ describe('handleValidationRequest', () => {
     const replies = new ReplyCache();
 
     // Act
-    const [a, b] = await Promise.all([handleValidationRequest(post(submission(PAN), 'txn-c'), g, { replies }), handleValidationRequest(post(submission(PAN), 'txn-c'), g, { replies })]);
+    const [a, b] = await Promise.all([
+      handleValidationRequest(post(submission(PAN), 'txn-c'), g, { replies }),
+      handleValidationRequest(post(submission(PAN), 'txn-c'), g, { replies }),
+    ]);
 
     // Assess
     expect({ status: b.status, body: b.body }).toEqual({ status: a.status, body: a.body });
@@ -174,11 +199,21 @@ describe('handleValidationRequest', () => {
   });
 
   it.each([
-    ['a DOCTYPE with an external entity', `<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]><params><param name="card number" value="&x;"/></params>`],
+    [
+      'a DOCTYPE with an external entity',
+      `<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]><params><param name="card number" value="&x;"/></params>`,
+    ],
     ['entity expansion', `<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><params><param name="x" value="&b;"/></params>`],
     ['no declaration', `<params><param name="card number" value="${PAN}"/></params>`],
     ['malformed XML', `<?xml version="1.0"?><params><param name="card number" value="${PAN}"></params>`],
-    ['a duplicated card field', buildSubmission([{ name: 'card number', value: PAN }, { name: 'card number', value: '5555555555554444' }, { name: 'expiry date', value: '1230' }])],
+    [
+      'a duplicated card field',
+      buildSubmission([
+        { name: 'card number', value: PAN },
+        { name: 'card number', value: '5555555555554444' },
+        { name: 'expiry date', value: '1230' },
+      ]),
+    ],
     ['no card number', buildSubmission([{ name: 'expiry date', value: '1230' }])],
     ['no expiry date', buildSubmission([{ name: 'card number', value: PAN }])],
   ])('refuses a hostile or incomplete submission (%s) with 400 and no authorization', async (_label, body) => {
@@ -227,7 +262,10 @@ describe('handleValidationRequest', () => {
 
   it('finds the card under configured field names', async () => {
     // Prepare
-    const body = buildSubmission([{ name: 'PAN', value: '4000000000009995' }, { name: 'EXP', value: '1230' }]);
+    const body = buildSubmission([
+      { name: 'PAN', value: '4000000000009995' },
+      { name: 'EXP', value: '1230' },
+    ]);
 
     // Act
     const res = await handleValidationRequest(post(body), gateway(), { cardFieldNames: { pan: 'PAN', exp: 'EXP', cvv: 'CVV' } });

@@ -28,8 +28,20 @@ describe('security review 1: the validator masks card data a validation service 
     ['zero-width spaces between the digits', `Approved for ${CARD.pan.split('').join('\u200b')}`],
     ['full-width digits', `Approved for ${FULL_WIDTH}`],
     ['Arabic-Indic digits', `Approved for ${ARABIC_INDIC}`],
-    ['decimal character references', `Approved for ${CARD.pan.split('').map((d) => `&#${d.charCodeAt(0)};`).join('')}`],
-    ['hexadecimal character references', `Approved for ${CARD.pan.split('').map((d) => `&#x${d.charCodeAt(0).toString(16)};`).join('')}`],
+    [
+      'decimal character references',
+      `Approved for ${CARD.pan
+        .split('')
+        .map((d) => `&#${d.charCodeAt(0)};`)
+        .join('')}`,
+    ],
+    [
+      'hexadecimal character references',
+      `Approved for ${CARD.pan
+        .split('')
+        .map((d) => `&#x${d.charCodeAt(0).toString(16)};`)
+        .join('')}`,
+    ],
     ['digits mixed with letters between the groups', 'card 4111 x 1111 x 1111 x 1111 ok'],
   ])('masks the card number echoed with %s', (_label, details) => {
     // Act

@@ -50,13 +50,16 @@ async function closedPort(): Promise<number> {
 }
 
 describe('validation URL policy', () => {
-  it.each(['https://pay.example.com/validate', 'http://127.0.0.1:8080/v', 'http://127.10.0.1/v', 'http://localhost/v', 'http://[::1]:9/v'])('accepts %s', (url) => {
-    // Act
-    const problem = validationUrlProblem(url);
+  it.each(['https://pay.example.com/validate', 'http://127.0.0.1:8080/v', 'http://127.10.0.1/v', 'http://localhost/v', 'http://[::1]:9/v'])(
+    'accepts %s',
+    (url) => {
+      // Act
+      const problem = validationUrlProblem(url);
 
-    // Assess
-    expect(problem).toBeUndefined();
-  });
+      // Assess
+      expect(problem).toBeUndefined();
+    },
+  );
 
   it.each(['http://pay.example.com/validate', 'http://10.0.0.1/v', 'http://128.0.0.1/v', 'http://localhost.example.com/v', 'ftp://127.0.0.1/v', 'not a url'])(
     'refuses %s',
@@ -89,7 +92,15 @@ describe('validation URL policy', () => {
   it('never switches certificate verification off in the validator sources', () => {
     // Prepare
     const lambdas = join(__dirname, '../../../lambdas');
-    const files = ['validator/https-client.ts', 'session/validate/handler.ts', 'session/validate/validate.ts', 'validator/xml-contract.ts', 'validator/trust-material.ts', 'validator/request-signer.ts', 'validator/conformance.ts'];
+    const files = [
+      'validator/https-client.ts',
+      'session/validate/handler.ts',
+      'session/validate/validate.ts',
+      'validator/xml-contract.ts',
+      'validator/trust-material.ts',
+      'validator/request-signer.ts',
+      'validator/conformance.ts',
+    ];
     const sources = files.map((f) => readFileSync(join(lambdas, f), 'utf8')).join('\n');
 
     // Act

@@ -34,7 +34,11 @@ describe('SigV4 signing of submissions', () => {
     // Prepare
     const certs = await testCertificates();
     const server = await startScriptedServer(certs, replyXml(`${XML_DECLARATION}<outcome value="accepted" details="ok"/>`));
-    const client = createValidationClient({ url: server.url, caPem: certs.caPem, signer: createSigV4Signer({ region: 'eu-west-1', credentials: CREDENTIALS }) });
+    const client = createValidationClient({
+      url: server.url,
+      caPem: certs.caPem,
+      signer: createSigV4Signer({ region: 'eu-west-1', credentials: CREDENTIALS }),
+    });
 
     try {
       // Act

@@ -33,7 +33,11 @@ export const replyXml =
     res.end(body);
   };
 
-export async function startScriptedServer(certs: LocalCertificates, script: Script, options: { requireClientCert?: boolean; host?: string } = {}): Promise<ScriptedServer> {
+export async function startScriptedServer(
+  certs: LocalCertificates,
+  script: Script,
+  options: { requireClientCert?: boolean; host?: string } = {},
+): Promise<ScriptedServer> {
   const received: ReceivedRequest[] = [];
   const server = https.createServer(
     {

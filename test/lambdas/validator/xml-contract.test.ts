@@ -137,7 +137,11 @@ describe('parseReply', () => {
     ['no declaration', '<outcome value="accepted" details="ok"/>', 'no-declaration'],
     ['a declaration after whitespace', ` ${DECL}<outcome value="accepted"/>`, 'no-declaration'],
     ['an empty body', '', 'empty'],
-    ['a DOCTYPE with an external entity (XXE)', `${DECL}<!DOCTYPE outcome [<!ENTITY x SYSTEM "file:///etc/passwd">]><outcome value="accepted" details="&x;"/>`, 'doctype'],
+    [
+      'a DOCTYPE with an external entity (XXE)',
+      `${DECL}<!DOCTYPE outcome [<!ENTITY x SYSTEM "file:///etc/passwd">]><outcome value="accepted" details="&x;"/>`,
+      'doctype',
+    ],
     [
       'entity expansion (billion laughs)',
       `${DECL}<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><outcome value="accepted" details="&lol2;"/>`,
@@ -150,7 +154,11 @@ describe('parseReply', () => {
     ['mismatched tags', `${DECL}<outcome value="accepted"></outcom>`, 'malformed'],
     ['a repeated attribute', `${DECL}<outcome value="declined" value="accepted"/>`, 'malformed'],
     ['a non-UTF-8 encoding', '<?xml version="1.0" encoding="ISO-8859-1"?><outcome value="accepted"/>', 'malformed'],
-    ['a prototype-polluting attribute (prefixed, so it cannot pollute: an unknown attribute)', `${DECL}<outcome value="accepted" __proto__="x"/>`, 'unexpected-content'],
+    [
+      'a prototype-polluting attribute (prefixed, so it cannot pollute: an unknown attribute)',
+      `${DECL}<outcome value="accepted" __proto__="x"/>`,
+      'unexpected-content',
+    ],
     ['another root', `${DECL}<result value="accepted"/>`, 'wrong-root'],
     ['two roots', `${DECL}<outcome value="accepted"/><outcome value="declined"/>`, 'wrong-root'],
     ['outcome wrapped in another element', `${DECL}<reply><outcome value="accepted"/></reply>`, 'wrong-root'],
@@ -250,7 +258,11 @@ describe('security review 8: stricter reply parsing (attacks that passed before)
 
   it('refuses a submission whose param carries child elements or text', () => {
     // Prepare
-    const bodies = [`${DECL}<params><param name="a"><value>1</value></param></params>`, `${DECL}<params><param name="a" value="1">x</param></params>`, `${DECL}<params/>tail`];
+    const bodies = [
+      `${DECL}<params><param name="a"><value>1</value></param></params>`,
+      `${DECL}<params><param name="a" value="1">x</param></params>`,
+      `${DECL}<params/>tail`,
+    ];
 
     // Act
     const codes = bodies.map((body) => {

@@ -47,8 +47,17 @@ beforeAll(async () => {
   // A validation service that never answers is given up on after a second (the connect limit must be below it).
   process.env.VALIDATION_TIMEOUT_MS = '1000';
   process.env.VALIDATION_CONNECT_TIMEOUT_MS = '500';
-  service = await startFaultyValidationServer({ faultFor: ({ body }) => (body.includes(`value="${SLOW_ACCOUNT}"`) ? { kind: 'slow' } : undefined), slowMs: 2500 });
-  sandbox = await Sandbox.start({ dataDir: mkdtempSync(join(tmpdir(), 'connect-calls-')), ephemeral: true, telephony: 'connect', validationUrl: service.url, validationCaPem: service.caPem });
+  service = await startFaultyValidationServer({
+    faultFor: ({ body }) => (body.includes(`value="${SLOW_ACCOUNT}"`) ? { kind: 'slow' } : undefined),
+    slowMs: 2500,
+  });
+  sandbox = await Sandbox.start({
+    dataDir: mkdtempSync(join(tmpdir(), 'connect-calls-')),
+    ephemeral: true,
+    telephony: 'connect',
+    validationUrl: service.url,
+    validationCaPem: service.caPem,
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -131,7 +140,9 @@ describe('secure sessions on Amazon Connect', () => {
   it('aborts when the agent cancels during card entry; the caller hears it and is back with the agent', async () => {
     const { liveAgentService, loadSecureInputConfig } = await import('../../../lambdas/agent-api/runtime');
     const { SandboxInteractions } = await import('../../../sandbox/agent/interactions');
-    const service = liveAgentService(process.env, await loadSecureInputConfig(process.env), { interactions: new SandboxInteractions(sandbox.emulator, { timingScale: 0 }) });
+    const service = liveAgentService(process.env, await loadSecureInputConfig(process.env), {
+      interactions: new SandboxInteractions(sandbox.emulator, { timingScale: 0 }),
+    });
     let sessionId = '';
     const result = await call(GOOD, {
       agentId: 'alice',

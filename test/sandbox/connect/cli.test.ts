@@ -34,7 +34,11 @@ describe('--telephony', () => {
 
   it('runs a whole call on Amazon Connect with secure-ivr call --telephony connect', async () => {
     const [out, err] = [sink(), sink()];
-    const code = await runCallCommand(['--keys', '4111111111111111#1230#737#', '--telephony', 'connect', '--data-dir', mkdtempSync(join(tmpdir(), 'connect-cli-')), '--json'], out.stream, err.stream);
+    const code = await runCallCommand(
+      ['--keys', '4111111111111111#1230#737#', '--telephony', 'connect', '--data-dir', mkdtempSync(join(tmpdir(), 'connect-cli-')), '--json'],
+      out.stream,
+      err.stream,
+    );
 
     expect(err.text()).toBe('');
     expect(code).toBe(0);

@@ -18,7 +18,11 @@ let token = '';
 const FIELDS = { 'customer name': 'Joe Smith', 'customer account': '343453422', 'charge amount': '14.55' };
 
 async function request(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${api.url}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const res = await fetch(`${api.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -48,7 +52,11 @@ describe('console and keypad on Amazon Connect', () => {
     expect(await request('POST', `/sandbox/calls/${encodeURIComponent(id)}/quick-connect`)).toMatchObject({ status: 202 });
 
     const contact = sandbox.connect!.emulator.contact(id.slice('connect:'.length)) as ConnectContact;
-    for (const [field, keys] of [['pan', '4111111111111111#'], ['exp', '1230#'], ['cvv', '737#']] as const) {
+    for (const [field, keys] of [
+      ['pan', '4111111111111111#'],
+      ['exp', '1230#'],
+      ['cvv', '737#'],
+    ] as const) {
       await contact.waitFor((c) => c.awaitingInput?.endsWith(`-${field}`) === true, 20_000);
       expect((await request('POST', `/sandbox/caller/calls/${encodeURIComponent(id)}/keys`, { keys })).status).toBe(202);
     }

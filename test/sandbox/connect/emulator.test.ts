@@ -62,7 +62,13 @@ describe('a secure transfer flow on the emulator', () => {
 
     const call = contact.lambdaCalls[0];
     expect(call?.event.Name).toBe('ContactFlowEvent');
-    expect(call?.event.Details.ContactData).toMatchObject({ Channel: 'VOICE', InitiationMethod: 'TRANSFER', PreviousContactId: contact.initialContactId, ContactId: contact.contactId, Attributes: {} });
+    expect(call?.event.Details.ContactData).toMatchObject({
+      Channel: 'VOICE',
+      InitiationMethod: 'TRANSFER',
+      PreviousContactId: contact.initialContactId,
+      ContactId: contact.contactId,
+      Attributes: {},
+    });
     const entry = call?.event.Details.Parameters.entry ?? '';
     expect(entry).not.toContain(VISA);
     // An Encryption SDK message: version 1 header byte 0x01, type 0x80 (customer authenticated encrypted data).
@@ -243,7 +249,12 @@ describe('keys pressed outside an input block', () => {
       Version: '2019-10-30',
       StartAction: 'hello',
       Actions: [
-        { Identifier: 'hello', Type: 'MessageParticipant', Parameters: { Text: 'Hello' }, Transitions: { NextAction: 'bye', Errors: [{ ErrorType: 'NoMatchingError', NextAction: 'bye' }] } },
+        {
+          Identifier: 'hello',
+          Type: 'MessageParticipant',
+          Parameters: { Text: 'Hello' },
+          Transitions: { NextAction: 'bye', Errors: [{ ErrorType: 'NoMatchingError', NextAction: 'bye' }] },
+        },
         { Identifier: 'bye', Type: 'DisconnectParticipant', Parameters: {}, Transitions: {} },
       ],
     });
@@ -268,10 +279,30 @@ describe('keys pressed outside an input block', () => {
       Version: '2019-10-30',
       StartAction: 'buffer-on',
       Actions: [
-        { Identifier: 'buffer-on', Type: 'GetParticipantInput', Parameters: { EnableDTMFBuffer: 'True' }, Transitions: { NextAction: 'say', Errors: [{ ErrorType: 'NoMatchingError', NextAction: 'bye' }] } },
-        { Identifier: 'say', Type: 'MessageParticipant', Parameters: { Text: 'Menu' }, Transitions: { NextAction: 'ask', Errors: [{ ErrorType: 'NoMatchingError', NextAction: 'bye' }] } },
-        { Identifier: 'ask', Type: 'GetParticipantInput', Parameters: { Text: 'Your account', InputTimeLimitSeconds: '5', StoreInput: 'True', InputValidation: { CustomValidation: { MaximumLength: '3' } } }, Transitions: { NextAction: 'send', Errors: [{ ErrorType: 'NoMatchingError', NextAction: 'bye' }] } },
-        { Identifier: 'send', Type: 'InvokeLambdaFunction', Parameters: { LambdaFunctionARN: CAPTURE_ARN, InvocationTimeLimitSeconds: '3', LambdaInvocationAttributes: { entry: '$.StoredCustomerInput' } }, Transitions: { NextAction: 'bye', Errors: [{ ErrorType: 'NoMatchingError', NextAction: 'bye' }] } },
+        {
+          Identifier: 'buffer-on',
+          Type: 'GetParticipantInput',
+          Parameters: { EnableDTMFBuffer: 'True' },
+          Transitions: { NextAction: 'say', Errors: [{ ErrorType: 'NoMatchingError', NextAction: 'bye' }] },
+        },
+        {
+          Identifier: 'say',
+          Type: 'MessageParticipant',
+          Parameters: { Text: 'Menu' },
+          Transitions: { NextAction: 'ask', Errors: [{ ErrorType: 'NoMatchingError', NextAction: 'bye' }] },
+        },
+        {
+          Identifier: 'ask',
+          Type: 'GetParticipantInput',
+          Parameters: { Text: 'Your account', InputTimeLimitSeconds: '5', StoreInput: 'True', InputValidation: { CustomValidation: { MaximumLength: '3' } } },
+          Transitions: { NextAction: 'send', Errors: [{ ErrorType: 'NoMatchingError', NextAction: 'bye' }] },
+        },
+        {
+          Identifier: 'send',
+          Type: 'InvokeLambdaFunction',
+          Parameters: { LambdaFunctionARN: CAPTURE_ARN, InvocationTimeLimitSeconds: '3', LambdaInvocationAttributes: { entry: '$.StoredCustomerInput' } },
+          Transitions: { NextAction: 'bye', Errors: [{ ErrorType: 'NoMatchingError', NextAction: 'bye' }] },
+        },
         { Identifier: 'bye', Type: 'DisconnectParticipant', Parameters: {}, Transitions: {} },
       ],
     });

@@ -6,9 +6,14 @@ import { FlowValidationError, validateFlow, MAX_ACTIONS } from '../../../sandbox
 import { ConnectEmulator } from '../../../sandbox/connect/emulator';
 import { secureTestFlow } from './test-flow';
 
-type Flow = { Version: string; StartAction: string; Actions: Array<Record<string, unknown> & { Parameters: Record<string, unknown>; Transitions: Record<string, unknown> }> };
+type Flow = {
+  Version: string;
+  StartAction: string;
+  Actions: Array<Record<string, unknown> & { Parameters: Record<string, unknown>; Transitions: Record<string, unknown> }>;
+};
 
-const good = (): Flow => JSON.parse(JSON.stringify(secureTestFlow({ keyId: 'k', certificatePem: '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----' }))) as Flow;
+const good = (): Flow =>
+  JSON.parse(JSON.stringify(secureTestFlow({ keyId: 'k', certificatePem: '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----' }))) as Flow;
 const action = (flow: Flow, id: string) => flow.Actions.find((a) => a.Identifier === id)!;
 
 function problemsOf(flow: unknown): string[] {
@@ -45,7 +50,9 @@ describe('flow strictness', () => {
   it('refuses a value outside the documented set', () => {
     const flow = good();
     action(flow, 'agent-hold').Parameters.PreviousContactParticipantState = 'AgentHold';
-    expect(problemsOf(flow)).toEqual(['action agent-hold (UpdatePreviousContactParticipantState) Parameters.PreviousContactParticipantState must be one of AgentOnHold, CustomerOnHold, OffHold']);
+    expect(problemsOf(flow)).toEqual([
+      'action agent-hold (UpdatePreviousContactParticipantState) Parameters.PreviousContactParticipantState must be one of AgentOnHold, CustomerOnHold, OffHold',
+    ]);
   });
 
   it('refuses a dynamic value where the page says it must be set statically', () => {
@@ -63,7 +70,9 @@ describe('flow strictness', () => {
   it('refuses a JSONPath into data a flow does not have', () => {
     const flow = good();
     (action(flow, 'capture').Parameters.LambdaInvocationAttributes as Record<string, string>).entry = '$.StoredInput';
-    expect(problemsOf(flow)).toEqual(['action capture (InvokeLambdaFunction) Parameters.LambdaInvocationAttributes.entry reads $.StoredInput, which is not flow data']);
+    expect(problemsOf(flow)).toEqual([
+      'action capture (InvokeLambdaFunction) Parameters.LambdaInvocationAttributes.entry reads $.StoredInput, which is not flow data',
+    ]);
   });
 
   it('refuses InputEncryption without CustomValidation, and stored input without validation', () => {
@@ -115,11 +124,21 @@ describe('flow strictness', () => {
     flow.Extra = true;
     action(flow, 'done').Comment = 'x';
     const problems = problemsOf(flow);
-    expect(problems).toEqual(expect.arrayContaining(['Version must be 2019-10-30', 'Extra is not a flow field', 'action done (DisconnectParticipant): Comment is not an action field']));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'Version must be 2019-10-30',
+        'Extra is not a flow field',
+        'action done (DisconnectParticipant): Comment is not an action field',
+      ]),
+    );
   });
 
   it('refuses more than 250 actions and content over 256,000 characters', () => {
-    const many = { Version: '2019-10-30', StartAction: 'a0', Actions: Array.from({ length: MAX_ACTIONS + 1 }, (_, i) => ({ Identifier: `a${i}`, Type: 'EndFlowExecution', Parameters: {}, Transitions: {} })) };
+    const many = {
+      Version: '2019-10-30',
+      StartAction: 'a0',
+      Actions: Array.from({ length: MAX_ACTIONS + 1 }, (_, i) => ({ Identifier: `a${i}`, Type: 'EndFlowExecution', Parameters: {}, Transitions: {} })),
+    };
     expect(problemsOf(many)).toEqual([`a flow may hold at most ${MAX_ACTIONS} actions`]);
     const big = good();
     action(big, 'thanks').Parameters.Text = 'x'.repeat(256_001);

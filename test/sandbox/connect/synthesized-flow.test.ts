@@ -51,8 +51,7 @@ describe('the synthesized secure-input flow', () => {
   it('is, but for function ARNs, the flow the sandbox runs its calls through', () => {
     const forms = parseFormsConfig(JSON.parse(readFileSync(FORMS_FILE, 'utf8'))).forms;
     const sandboxFlow = buildSecureInputFlow({ forms, functions: CONNECT_FUNCTIONS, securityKey: { keyId: key.keyId, certificatePem: key.certificatePem } });
-    const withoutArns = (doc: FlowDocument): unknown =>
-      JSON.parse(JSON.stringify(doc), (k, v: unknown) => (k === 'LambdaFunctionARN' ? 'function' : v));
+    const withoutArns = (doc: FlowDocument): unknown => JSON.parse(JSON.stringify(doc), (k, v: unknown) => (k === 'LambdaFunctionARN' ? 'function' : v));
     expect(withoutArns(validateFlow(synthesized))).toEqual(withoutArns(validateFlow(JSON.stringify(sandboxFlow))));
   });
 });

@@ -32,10 +32,24 @@ const next = (id: string, type: string, parameters: Record<string, unknown>, nex
 export function secureTestFlow(o: TestFlowOptions): Record<string, unknown> {
   const actions: Action[] = [
     next('logging-off', 'UpdateFlowLoggingBehavior', { FlowLoggingBehavior: 'Disabled' }, 'agent-hold'),
-    next('agent-hold', 'UpdatePreviousContactParticipantState', { PreviousContactParticipantState: 'AgentOnHold' }, 'buffer-clear', [['NoMatchingError', 'sorry']]),
+    next('agent-hold', 'UpdatePreviousContactParticipantState', { PreviousContactParticipantState: 'AgentOnHold' }, 'buffer-clear', [
+      ['NoMatchingError', 'sorry'],
+    ]),
     next('buffer-clear', 'GetParticipantInput', { EnableDTMFBuffer: 'False' }, 'recording-off', [['NoMatchingError', 'sorry']]),
-    next('recording-off', 'UpdateContactRecordingBehavior', { RecordingBehavior: { RecordedParticipants: [], IVRRecordingBehavior: 'Disabled' } }, 'streaming-off', [['NoMatchingError', 'sorry']]),
-    next('streaming-off', 'UpdateContactMediaStreamingBehavior', { MediaStreamingState: 'Disabled', Participants: [{ ParticipantType: 'Customer', MediaDirections: ['From', 'To'] }], MediaStreamType: 'Audio' }, 'ask-card', [['NoMatchingError', 'sorry']]),
+    next(
+      'recording-off',
+      'UpdateContactRecordingBehavior',
+      { RecordingBehavior: { RecordedParticipants: [], IVRRecordingBehavior: 'Disabled' } },
+      'streaming-off',
+      [['NoMatchingError', 'sorry']],
+    ),
+    next(
+      'streaming-off',
+      'UpdateContactMediaStreamingBehavior',
+      { MediaStreamingState: 'Disabled', Participants: [{ ParticipantType: 'Customer', MediaDirections: ['From', 'To'] }], MediaStreamType: 'Audio' },
+      'ask-card',
+      [['NoMatchingError', 'sorry']],
+    ),
     next(
       'ask-card',
       'GetParticipantInput',
@@ -53,7 +67,12 @@ export function secureTestFlow(o: TestFlowOptions): Record<string, unknown> {
     next(
       'capture',
       'InvokeLambdaFunction',
-      { LambdaFunctionARN: o.captureArn ?? CAPTURE_ARN, InvocationTimeLimitSeconds: o.timeLimit ?? '8', LambdaInvocationAttributes: { field: 'pan', entry: '$.StoredCustomerInput' }, ResponseValidation: { ResponseType: o.responseType ?? 'STRING_MAP' } },
+      {
+        LambdaFunctionARN: o.captureArn ?? CAPTURE_ARN,
+        InvocationTimeLimitSeconds: o.timeLimit ?? '8',
+        LambdaInvocationAttributes: { field: 'pan', entry: '$.StoredCustomerInput' },
+        ResponseValidation: { ResponseType: o.responseType ?? 'STRING_MAP' },
+      },
       'check',
       [['NoMatchingError', 'sorry']],
     ),
@@ -82,7 +101,12 @@ export function secureTestFlow(o: TestFlowOptions): Record<string, unknown> {
     },
     next('thanks', 'MessageParticipant', { Text: 'Thank you.' }, 'recording-on', [['NoMatchingError', 'recording-on']]),
     next('sorry', 'MessageParticipant', { Text: 'Sorry, we could not take your card details.' }, 'recording-on', [['NoMatchingError', 'recording-on']]),
-    next('recording-on', 'UpdateContactRecordingBehavior', { RecordingBehavior: { RecordedParticipants: ['Agent', 'Customer'], IVRRecordingBehavior: 'Enabled' } }, 'agent-back'),
+    next(
+      'recording-on',
+      'UpdateContactRecordingBehavior',
+      { RecordingBehavior: { RecordedParticipants: ['Agent', 'Customer'], IVRRecordingBehavior: 'Enabled' } },
+      'agent-back',
+    ),
     next('agent-back', 'UpdatePreviousContactParticipantState', { PreviousContactParticipantState: 'OffHold' }, 'done', [['NoMatchingError', 'done']]),
     { Identifier: 'done', Type: 'DisconnectParticipant', Parameters: {}, Transitions: {} },
   ];

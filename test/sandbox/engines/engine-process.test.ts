@@ -10,7 +10,12 @@ let s3: S3Client;
 
 beforeAll(async () => {
   engine = await startS3Process({ dataDir: mkdtempSync(join(tmpdir(), 's3-child-')), buckets: ['box'] });
-  s3 = new S3Client({ endpoint: engine.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } });
+  s3 = new S3Client({
+    endpoint: engine.endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -49,9 +54,16 @@ describe('DynamoDB engine in its own process', () => {
 
   it('serves the tables, mirrors counts, scans everything, sweeps expired items and takes faults', async () => {
     const dynamo = await startDynamoProcess({ tables: [{ name: 'Items', partitionKey: 'id' }] });
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' }, maxAttempts: 1 });
+    const client = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+      maxAttempts: 1,
+    });
     try {
-      await client.send(new PutItemCommand({ TableName: 'Items', Item: { id: { S: 'live' }, expiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) } } }));
+      await client.send(
+        new PutItemCommand({ TableName: 'Items', Item: { id: { S: 'live' }, expiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) } } }),
+      );
       await client.send(new PutItemCommand({ TableName: 'Items', Item: { id: { S: 'old' }, expiresAt: { N: '1' } } }));
       await new Promise((r) => setTimeout(r, 50));
       expect(dynamo.counts()).toMatchObject({ 'dynamodb:PutItem': 2 });

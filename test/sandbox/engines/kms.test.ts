@@ -79,7 +79,9 @@ describe('local KMS engine', () => {
     const client = clientFor(fixed);
 
     // Act
-    const attempt = await client.send(new GenerateDataKeyCommand({ KeyId: 'arn:aws:kms:us-east-1:000000000000:key/unknown', KeySpec: 'AES_256' })).catch((err: Error) => err);
+    const attempt = await client
+      .send(new GenerateDataKeyCommand({ KeyId: 'arn:aws:kms:us-east-1:000000000000:key/unknown', KeySpec: 'AES_256' }))
+      .catch((err: Error) => err);
     const known = await client.send(new DescribeKeyCommand({ KeyId: 'sandbox-vault' }));
 
     // Assess
@@ -155,7 +157,13 @@ describe('local KMS engine', () => {
 
   it('lets the SDK retry through an injected throttle', async () => {
     // Prepare
-    const retrying = new KMSClient({ endpoint: engine.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' }, maxAttempts: 3, retryMode: 'standard' });
+    const retrying = new KMSClient({
+      endpoint: engine.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+      maxAttempts: 3,
+      retryMode: 'standard',
+    });
     engine.injectFault('kms:Encrypt', 1, 'ThrottlingException');
 
     // Act

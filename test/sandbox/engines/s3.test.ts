@@ -14,7 +14,13 @@ describe('local S3 engine', () => {
   beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 's3-engine-'));
     engine = await startS3({ dataDir, buckets: [BUCKET] });
-    s3 = new S3Client({ endpoint: engine.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' }, maxAttempts: 1 });
+    s3 = new S3Client({
+      endpoint: engine.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+      maxAttempts: 1,
+    });
   });
 
   afterEach(async () => {
@@ -108,7 +114,13 @@ describe('local S3 engine: conditional writes (review item 5)', () => {
   beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 's3-engine-'));
     engine = await startS3({ dataDir, buckets: [BUCKET], conditionalWritesOnly: [{ bucket: BUCKET, prefix: 'events/' }] });
-    s3 = new S3Client({ endpoint: engine.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' }, maxAttempts: 1 });
+    s3 = new S3Client({
+      endpoint: engine.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+      maxAttempts: 1,
+    });
   });
 
   afterEach(async () => {
@@ -121,7 +133,9 @@ describe('local S3 engine: conditional writes (review item 5)', () => {
     // Prepare
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'events/1.json', Body: 'original', IfNoneMatch: '*' }));
     // Act
-    const err = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'events/1.json', Body: 'rewritten', IfNoneMatch: '*' })).catch((e: unknown) => e as { name: string; $metadata: { httpStatusCode: number } });
+    const err = await s3
+      .send(new PutObjectCommand({ Bucket: BUCKET, Key: 'events/1.json', Body: 'rewritten', IfNoneMatch: '*' }))
+      .catch((e: unknown) => e as { name: string; $metadata: { httpStatusCode: number } });
     const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'events/1.json' }));
     // Assess
     expect(err).toMatchObject({ name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
@@ -143,7 +157,9 @@ describe('local S3 engine: conditional writes (review item 5)', () => {
 
   it('lets only one of two racing conditional writes of a new key win', async () => {
     // Act
-    const results = await Promise.allSettled([1, 2, 3].map((n) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'events/3.json', Body: `writer ${n}`, IfNoneMatch: '*' }))));
+    const results = await Promise.allSettled(
+      [1, 2, 3].map((n) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'events/3.json', Body: `writer ${n}`, IfNoneMatch: '*' }))),
+    );
     // Assess
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   });

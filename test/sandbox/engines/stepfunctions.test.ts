@@ -7,7 +7,13 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { runDefinitionLocally, startStepFunctions, StepFunctionsDefinitionError, type InvokeFunction, type StepFunctionsEngine } from '../../../sandbox/engines/stepfunctions';
+import {
+  runDefinitionLocally,
+  startStepFunctions,
+  StepFunctionsDefinitionError,
+  type InvokeFunction,
+  type StepFunctionsEngine,
+} from '../../../sandbox/engines/stepfunctions';
 
 const BEGIN_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:begin';
 const COLLECT_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:collect';
@@ -85,7 +91,8 @@ describe('local Step Functions engine', () => {
       case 'collect-role': {
         issuedTokens.push(payload.taskToken);
         const answer = () => {
-          if (payload.mode === 'hangup') return client.send(new SendTaskFailureCommand({ taskToken: payload.taskToken, error: 'CallerHungUp', cause: 'The caller hung up.' }));
+          if (payload.mode === 'hangup')
+            return client.send(new SendTaskFailureCommand({ taskToken: payload.taskToken, error: 'CallerHungUp', cause: 'The caller hung up.' }));
           return client
             .send(new SendTaskHeartbeatCommand({ taskToken: payload.taskToken }))
             .then(() => client.send(new SendTaskSuccessCommand({ taskToken: payload.taskToken, output: JSON.stringify({ vaultRef: 'vault-1' }) })));
@@ -125,7 +132,9 @@ describe('local Step Functions engine', () => {
     await start();
 
     // Act
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: engine.stateMachineArn, input: JSON.stringify({ sessionId: 's1', mode: 'ok' }) }));
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: engine.stateMachineArn, input: JSON.stringify({ sessionId: 's1', mode: 'ok' }) }),
+    );
     await engine.waitForExecution(executionArn!);
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
 
@@ -201,7 +210,12 @@ describe('local Step Functions engine', () => {
     // Assess
     expect(described.status).toBe('SUCCEEDED');
     expect(calls.filter((c) => c.role === 'validate-role')).toHaveLength(2);
-    expect(engine.history(arn).filter((e) => e.type === 'StateRetried').map((e) => e.stateName)).toEqual(['Validate']);
+    expect(
+      engine
+        .history(arn)
+        .filter((e) => e.type === 'StateRetried')
+        .map((e) => e.stateName),
+    ).toEqual(['Validate']);
   });
 
   it('answers TaskDoesNotExist for a token it never issued', async () => {
@@ -266,8 +280,17 @@ describe('local Step Functions engine', () => {
 
     // Assess
     expect(history.filter((e) => e.type === 'StateEntered').map((e) => e.stateName)).toEqual(['Begin', 'Collect', 'Validate']);
-    expect(history.find((e) => e.type === 'StateExited' && e.stateName === 'Collect')?.output).toEqual({ sessionId: 's1', mode: 'ok', begun: true, capture: { vaultRef: 'vault-1' } });
-    expect(history.find((e) => e.type === 'TaskScheduled' && e.stateName === 'Collect')?.input).toEqual({ taskToken: issuedTokens[0], sessionId: 's1', mode: 'ok' });
+    expect(history.find((e) => e.type === 'StateExited' && e.stateName === 'Collect')?.output).toEqual({
+      sessionId: 's1',
+      mode: 'ok',
+      begun: true,
+      capture: { vaultRef: 'vault-1' },
+    });
+    expect(history.find((e) => e.type === 'TaskScheduled' && e.stateName === 'Collect')?.input).toEqual({
+      taskToken: issuedTokens[0],
+      sessionId: 's1',
+      mode: 'ok',
+    });
     expect(history.at(-1)).toMatchObject({ type: 'ExecutionSucceeded', output: { outcome: 'accepted', vaultRef: 'vault-1' } });
     expect(engine.executions().map((e) => e.name)).toEqual(['history-1']);
   });

@@ -71,7 +71,7 @@ describe('the card vault on the local KMS and DynamoDB engines', () => {
     expect(dynamoEngine.counts()).toEqual({ 'dynamodb:GetItem': 1, 'dynamodb:UpdateItem': 3 });
   });
 
-  it('refuses to open a session\'s fields copied under another session id', async () => {
+  it("refuses to open a session's fields copied under another session id", async () => {
     // Prepare
     await sealField(deps, 'session-1', 'pan', PAN, 900);
     const vaultRef = await sealField(deps, 'session-1', 'exp', EXP, 900);
@@ -87,7 +87,7 @@ describe('the card vault on the local KMS and DynamoDB engines', () => {
     expect(String((attempt as Error).message)).not.toContain(PAN);
   });
 
-  it('security review 11: the first field\'s seal cannot create a vault item after Abort destroyed the session\'s data', async () => {
+  it("security review 11: the first field's seal cannot create a vault item after Abort destroyed the session's data", async () => {
     // Prepare: Abort ran (the agent cancelled) before the caller's card number was sealed.
     const destroyedBefore = await destroy(deps, 'session-race');
 

@@ -35,7 +35,10 @@ function put(url: string, body: string): Promise<void> {
 }
 
 /** Runs `onEvent` and reports SUCCESS or FAILED to CloudFormation; never throws. */
-export function customResourceHandler<P>(onEvent: (event: CustomResourceEvent<P>) => Promise<CustomResourceResult>, send: (url: string, body: string) => Promise<void> = put) {
+export function customResourceHandler<P>(
+  onEvent: (event: CustomResourceEvent<P>) => Promise<CustomResourceResult>,
+  send: (url: string, body: string) => Promise<void> = put,
+) {
   return async (event: CustomResourceEvent<P>): Promise<void> => {
     let body: Record<string, unknown>;
     try {

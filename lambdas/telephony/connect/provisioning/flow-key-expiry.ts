@@ -16,7 +16,9 @@ export function daysToExpiry(notAfterIso: string, now: Date): number {
 export async function publishDaysToExpiry(cloudwatch: CloudWatchClient, notAfterIso: string, now: Date): Promise<number> {
   const { PutMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
   const days = daysToExpiry(notAfterIso, now);
-  await cloudwatch.send(new PutMetricDataCommand({ Namespace: METRIC_NAMESPACE, MetricData: [{ MetricName: METRIC_NAME, Value: days, Unit: 'Count', Timestamp: now }] }));
+  await cloudwatch.send(
+    new PutMetricDataCommand({ Namespace: METRIC_NAMESPACE, MetricData: [{ MetricName: METRIC_NAME, Value: days, Unit: 'Count', Timestamp: now }] }),
+  );
   return days;
 }
 

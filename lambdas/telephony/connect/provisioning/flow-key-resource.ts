@@ -53,7 +53,10 @@ export async function onFlowKeyEvent(event: CustomResourceEvent<FlowKeyPropertie
   const { PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
   try {
     await deps.secrets.send(
-      new PutSecretValueCommand({ SecretId: props.SecretArn, SecretString: JSON.stringify({ keys: [{ keyId, privateKeyPem: material.privateKeyPem, certificatePem: material.certificatePem }] }) }),
+      new PutSecretValueCommand({
+        SecretId: props.SecretArn,
+        SecretString: JSON.stringify({ keys: [{ keyId, privateKeyPem: material.privateKeyPem, certificatePem: material.certificatePem }] }),
+      }),
     );
   } catch (err) {
     // Without its private key the new security key is useless: take it back before failing.
@@ -64,7 +67,9 @@ export async function onFlowKeyEvent(event: CustomResourceEvent<FlowKeyPropertie
     }
     throw err;
   }
-  return { PhysicalResourceId: `flowkey|${instanceId}|${keyId}`, Data: {
+  return {
+    PhysicalResourceId: `flowkey|${instanceId}|${keyId}`,
+    Data: {
       KeyId: keyId,
       CertificatePem: material.certificatePem,
       // The same PEM as the inside of a JSON string: the flow's Content embeds it without breaking its JSON.
@@ -76,7 +81,10 @@ export async function onFlowKeyEvent(event: CustomResourceEvent<FlowKeyPropertie
 
 let clients: Promise<Pick<FlowKeyDeps, 'connect' | 'secrets'>> | undefined;
 const liveClients = (): Promise<Pick<FlowKeyDeps, 'connect' | 'secrets'>> =>
-  (clients ??= Promise.all([import('@aws-sdk/client-connect'), import('@aws-sdk/client-secrets-manager')]).then(([c, s]) => ({ connect: new c.ConnectClient({}), secrets: new s.SecretsManagerClient({}) })));
+  (clients ??= Promise.all([import('@aws-sdk/client-connect'), import('@aws-sdk/client-secrets-manager')]).then(([c, s]) => ({
+    connect: new c.ConnectClient({}),
+    secrets: new s.SecretsManagerClient({}),
+  })));
 
 export const handler = customResourceHandler<FlowKeyProperties>(async (event) =>
   onFlowKeyEvent(event, { ...(await liveClients()), now: () => new Date(), generate: (validDays, now) => generateFlowKeyMaterial({ now, validDays }) }),

@@ -23,7 +23,8 @@ export function quickConnectIdOf(arnOrId: string): string {
 
 async function associate(connect: ConnectClient, instanceId: string, quickConnectId: string, queues: string[]): Promise<void> {
   const { AssociateQueueQuickConnectsCommand } = await import('@aws-sdk/client-connect');
-  for (const q of queues) await connect.send(new AssociateQueueQuickConnectsCommand({ InstanceId: instanceId, QueueId: queueIdOf(q), QuickConnectIds: [quickConnectId] }));
+  for (const q of queues)
+    await connect.send(new AssociateQueueQuickConnectsCommand({ InstanceId: instanceId, QueueId: queueIdOf(q), QuickConnectIds: [quickConnectId] }));
 }
 
 async function disassociate(connect: ConnectClient, instanceId: string, quickConnectId: string, queues: string[]): Promise<void> {
@@ -37,7 +38,10 @@ async function disassociate(connect: ConnectClient, instanceId: string, quickCon
   }
 }
 
-export async function onQueueQuickConnectsEvent(event: CustomResourceEvent<QueueQuickConnectsProperties>, connect: ConnectClient): Promise<CustomResourceResult> {
+export async function onQueueQuickConnectsEvent(
+  event: CustomResourceEvent<QueueQuickConnectsProperties>,
+  connect: ConnectClient,
+): Promise<CustomResourceResult> {
   const props = event.ResourceProperties;
   if (event.RequestType === 'Delete') {
     const match = PHYSICAL.exec(event.PhysicalResourceId ?? '');
@@ -45,15 +49,26 @@ export async function onQueueQuickConnectsEvent(event: CustomResourceEvent<Queue
     await disassociate(connect, match[1] as string, match[2] as string, props.QueueIds ?? []);
     return { PhysicalResourceId: event.PhysicalResourceId as string };
   }
-  if (!Array.isArray(props.QueueIds) || props.QueueIds.some((q) => typeof q !== 'string' || q === '')) throw new Error('QueueIds must be a list of queue ARNs or ids.');
+  if (!Array.isArray(props.QueueIds) || props.QueueIds.some((q) => typeof q !== 'string' || q === ''))
+    throw new Error('QueueIds must be a list of queue ARNs or ids.');
   const instanceId = instanceIdOf(props.InstanceArn);
   const quickConnectId = quickConnectIdOf(props.QuickConnectId);
   const physical = `qc|${instanceId}|${quickConnectId}`;
   if (event.RequestType === 'Update' && event.PhysicalResourceId === physical) {
     const before = new Set((event.OldResourceProperties?.QueueIds ?? []).map(queueIdOf));
     const after = new Set(props.QueueIds.map(queueIdOf));
-    await associate(connect, instanceId, quickConnectId, [...after].filter((q) => !before.has(q)));
-    await disassociate(connect, instanceId, quickConnectId, [...before].filter((q) => !after.has(q)));
+    await associate(
+      connect,
+      instanceId,
+      quickConnectId,
+      [...after].filter((q) => !before.has(q)),
+    );
+    await disassociate(
+      connect,
+      instanceId,
+      quickConnectId,
+      [...before].filter((q) => !after.has(q)),
+    );
     return { PhysicalResourceId: physical };
   }
   // Create, or an Update that moved to another instance or quick connect (CloudFormation then deletes the old one).

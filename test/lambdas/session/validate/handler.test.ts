@@ -79,7 +79,15 @@ describe('loadConfig', () => {
     }
 
     // Assess
-    for (const name of ['VALIDATION_URL', 'VAULT_TABLE', 'VAULT_KEY_ARN', 'CARD_FIELD_NAMES', 'VALIDATION_CA_PEM', 'VALIDATION_CLIENT_KEY_PEM', 'VALIDATION_TIMEOUT_MS']) {
+    for (const name of [
+      'VALIDATION_URL',
+      'VAULT_TABLE',
+      'VAULT_KEY_ARN',
+      'CARD_FIELD_NAMES',
+      'VALIDATION_CA_PEM',
+      'VALIDATION_CLIENT_KEY_PEM',
+      'VALIDATION_TIMEOUT_MS',
+    ]) {
       expect(message).toContain(name);
     }
   });
@@ -214,7 +222,11 @@ describe('handler trust material from Secrets Manager and SSM', () => {
     const kmsClass = mockClient(KMSClient);
     kmsClass.on(DecryptCommand).callsFake((input) => vault.deps.kms.send(new DecryptCommand(input)));
     const server = await startValidationServer({ tls: { key: certs.keyPem, cert: certs.certPem, clientCaPem: certs.caPem } });
-    restores.push(() => ddbClass.restore(), () => kmsClass.restore(), () => server.close());
+    restores.push(
+      () => ddbClass.restore(),
+      () => kmsClass.restore(),
+      () => server.close(),
+    );
     Object.assign(process.env, {
       ...BASE_ENV,
       VALIDATION_URL: server.url,
@@ -233,7 +245,9 @@ describe('handler trust material from Secrets Manager and SSM', () => {
     const sm = mockClient(SecretsManagerClient);
     restores.push(() => sm.restore());
     sm.on(GetSecretValueCommand, { SecretId: CA_ARN }).resolves({ SecretString: certs.caPem });
-    sm.on(GetSecretValueCommand, { SecretId: CLIENT_ARN }).resolves({ SecretString: JSON.stringify({ certPem: certs.clientCertPem, keyPem: certs.clientKeyPem }) });
+    sm.on(GetSecretValueCommand, { SecretId: CLIENT_ARN }).resolves({
+      SecretString: JSON.stringify({ certPem: certs.clientCertPem, keyPem: certs.clientKeyPem }),
+    });
     const refs = [await vault.store('t1', { pan: PAN, exp: '1230', cvv: CVV }), await vault.store('t2', { pan: PAN, exp: '1230', cvv: CVV })];
 
     // Act
@@ -242,7 +256,12 @@ describe('handler trust material from Secrets Manager and SSM', () => {
 
     // Assess
     expect([first.outcome, second.outcome]).toEqual(['accepted', 'accepted']);
-    expect(sm.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input.SecretId).sort()).toEqual([CA_ARN, CLIENT_ARN].sort());
+    expect(
+      sm
+        .commandCalls(GetSecretValueCommand)
+        .map((c) => c.args[0].input.SecretId)
+        .sort(),
+    ).toEqual([CA_ARN, CLIENT_ARN].sort());
     const logged = readFileSync(join(logDir, 'validator.log'), 'utf8');
     expect(logged).not.toContain(PAN);
     expect(logged).not.toContain('PRIVATE KEY');
@@ -278,7 +297,9 @@ describe('handler trust material from Secrets Manager and SSM', () => {
       if (caReads === 1) throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
       return { SecretString: certs.caPem };
     });
-    sm.on(GetSecretValueCommand, { SecretId: CLIENT_ARN }).resolves({ SecretString: JSON.stringify({ certPem: certs.clientCertPem, keyPem: certs.clientKeyPem }) });
+    sm.on(GetSecretValueCommand, { SecretId: CLIENT_ARN }).resolves({
+      SecretString: JSON.stringify({ certPem: certs.clientCertPem, keyPem: certs.clientKeyPem }),
+    });
     const ref = await vault.store('t4', { pan: PAN, exp: '1230', cvv: CVV });
     let failure: unknown;
 
@@ -300,7 +321,8 @@ describe('handler trust material from Secrets Manager and SSM', () => {
 
   it('refuses conflicting trust sources in the configuration', () => {
     // Act
-    const act = (): unknown => loadConfig({ ...BASE_ENV, VALIDATION_CA_PEM: '-----BEGIN CERTIFICATE-----', VALIDATION_CA_SECRET_ARN: CA_ARN, VALIDATION_CA_PARAMETER: 'bad name!' });
+    const act = (): unknown =>
+      loadConfig({ ...BASE_ENV, VALIDATION_CA_PEM: '-----BEGIN CERTIFICATE-----', VALIDATION_CA_SECRET_ARN: CA_ARN, VALIDATION_CA_PARAMETER: 'bad name!' });
 
     // Assess
     expect(act).toThrow(/at most one of VALIDATION_CA_PEM, VALIDATION_CA_SECRET_ARN and VALIDATION_CA_PARAMETER/);

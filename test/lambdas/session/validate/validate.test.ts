@@ -5,7 +5,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { VaultCryptoError } from '../../../../lambdas/shared/errors';
 import type { SessionContext, ValidationResult } from '../../../../lambdas/shared/session/contract';
 import { type AuthorizationRequest, TestGateway } from '../../../../lambdas/validation-service/gateway';
-import { type RunningValidationServer, startValidationServer } from '../../../../lambdas/validation-service/server';
+import { startValidationServer } from '../../../../lambdas/validation-service/server';
 import { DEFAULT_CARD_FIELD_NAMES } from '../../../../lambdas/validator/card-field-names';
 import { createValidationClient, type ValidationClient } from '../../../../lambdas/validator/https-client';
 import { DETAILS, validateSession, type ValidatorDeps } from '../../../../lambdas/session/validate/validate';
@@ -259,7 +259,9 @@ describe('validateSession with a misbehaving service', () => {
 
     // Assess
     expect(result).toMatchObject({ outcome: 'unknown', details: `${DETAILS.outcomeUnknown} (validation service answered with HTTP status 500)` });
-    expect(resultLine(result.transactionId, result.outcome, result.details)).toBe(`txn-m3|unknown|${DETAILS.outcomeUnknown} (validation service answered with HTTP status 500)\n`);
+    expect(resultLine(result.transactionId, result.outcome, result.details)).toBe(
+      `txn-m3|unknown|${DETAILS.outcomeUnknown} (validation service answered with HTTP status 500)\n`,
+    );
   });
 
   it('declines a 4xx naming the status code: the service refused the request', async () => {
@@ -362,8 +364,18 @@ describe('security review 1: card data echoed back by the validation service in 
     ['zero-width spaces', PAN.split('').join('&#8203;')],
     ['full-width digits', '４１１１１１１１１１１１１１１１'],
     ['Arabic-Indic digits', '٤١١١١١١١١١١١١١١١'],
-    ['character references decoded by the parser', PAN.split('').map((d) => `&#${d.charCodeAt(0)};`).join('')],
-    ['character references left as text (double escaped)', PAN.split('').map((d) => `&amp;#${d.charCodeAt(0)};`).join('')],
+    [
+      'character references decoded by the parser',
+      PAN.split('')
+        .map((d) => `&#${d.charCodeAt(0)};`)
+        .join(''),
+    ],
+    [
+      'character references left as text (double escaped)',
+      PAN.split('')
+        .map((d) => `&amp;#${d.charCodeAt(0)};`)
+        .join(''),
+    ],
   ])('masks a card number echoed with %s before it reaches the result line, and counts it', async (_label, disguised) => {
     // Act
     const result = await echo(`e-${_label.replace(/\W/g, '')}`, `Approved for ${disguised} - code 015158`);
@@ -451,7 +463,10 @@ describe('validateSession and the service certificate', () => {
     // Prepare
     const vault = fakeVault();
     const ref = await vault.store('c2', { pan: PAN, exp: EXP, cvv: CVV });
-    const server = await startValidationServer({ tls: { key: certs.keyPem, cert: certs.certPem, clientCaPem: certs.caPem }, gateway: new TestGateway({ authorizationCode: () => '654321' }) });
+    const server = await startValidationServer({
+      tls: { key: certs.keyPem, cert: certs.certPem, clientCaPem: certs.caPem },
+      gateway: new TestGateway({ authorizationCode: () => '654321' }),
+    });
     cleanups.push(() => server.close());
     const client = createValidationClient({ url: server.url, caPem: certs.caPem, clientCertPem: certs.clientCertPem, clientKeyPem: certs.clientKeyPem });
     cleanups.push(() => client.close());

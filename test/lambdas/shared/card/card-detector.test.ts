@@ -179,7 +179,31 @@ describe('findCardNumbers: near misses stay', () => {
 });
 
 describe('findCardNumbers: properties', () => {
-  const WORDS = ['hello', 'my', 'order', 'is', 'ok', 'thanks', 'card', 'please', 'the', 'number', 'é', '😀', 'Grüße', 'call', 'me', 'at', 'ref', '#', '(', ')', ':', ',', '!'];
+  const WORDS = [
+    'hello',
+    'my',
+    'order',
+    'is',
+    'ok',
+    'thanks',
+    'card',
+    'please',
+    'the',
+    'number',
+    'é',
+    '😀',
+    'Grüße',
+    'call',
+    'me',
+    'at',
+    'ref',
+    '#',
+    '(',
+    ')',
+    ':',
+    ',',
+    '!',
+  ];
   const NOISE = ['12', '2026-11-29', '10:30', '+44 20 7946 0958', '$12.50', 'INV-0042', '737', '12/30'];
 
   it('finds a generated valid card number inserted into random text in a random layout, and masks only its digits', () => {

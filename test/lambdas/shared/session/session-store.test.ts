@@ -22,7 +22,13 @@ const TABLE = 'SessionTable';
 let engine: DynamoEngine;
 let store: SessionStoreDeps;
 
-const request = (sessionId: string, call = 'call-1'): SessionRequest => ({ sessionId, callTransactionId: call, agentId: 'alice', formId: 'card-payment', fields: { amount: '12.50' } });
+const request = (sessionId: string, call = 'call-1'): SessionRequest => ({
+  sessionId,
+  callTransactionId: call,
+  agentId: 'alice',
+  formId: 'card-payment',
+  fields: { amount: '12.50' },
+});
 const context = (sessionId: string, call = 'call-1'): SessionContext => ({
   sessionId,
   callTransactionId: call,
@@ -39,7 +45,9 @@ async function opened(sessionId: string, call = 'call-1'): Promise<void> {
 
 beforeAll(async () => {
   engine = await startDynamo({ tables: [{ name: TABLE, partitionKey: 'sessionId' }] });
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: engine.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } }));
+  const ddb = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: engine.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } }),
+  );
   store = { ddb, tableName: TABLE, now: () => new Date() };
 }, 30_000);
 
@@ -122,7 +130,13 @@ describe('session store: requests, history, locks and owners', () => {
     await closeAgentRequest(store, 'h-1');
     // Assess
     expect(await sessionIdsOnCall(store, 'call-h')).toEqual(['h-1', 'h-2']);
-    expect(await getAgentRequest(store, 'h-1')).toMatchObject({ agentId: 'alice', callTransactionId: 'call-h', formId: 'card-payment', fields: { amount: '12.50' }, closedAt: expect.any(String) });
+    expect(await getAgentRequest(store, 'h-1')).toMatchObject({
+      agentId: 'alice',
+      callTransactionId: 'call-h',
+      formId: 'card-payment',
+      fields: { amount: '12.50' },
+      closedAt: expect.any(String),
+    });
     expect(await getAgentRequest(store, 'h-2')).toMatchObject({ retryOf: 'h-1' });
     expect(await getAgentRequest(store, 'h-3')).toBeUndefined();
     expect(await sessionIdsOnCall(store, 'call-none')).toEqual([]);

@@ -30,7 +30,10 @@ type Handler = (event: unknown, context: unknown) => Promise<SmaResponse>;
 let handler: Handler;
 const context = { awsRequestId: 'req-1' };
 
-const allLogs = (): string => readdirSync(logDir).map((f) => readFileSync(join(logDir, f), 'utf8')).join('\n');
+const allLogs = (): string =>
+  readdirSync(logDir)
+    .map((f) => readFileSync(join(logDir, f), 'utf8'))
+    .join('\n');
 
 beforeAll(async () => {
   handler = (await import('../../../../lambdas/telephony/chime-sma/handler')).handler as unknown as Handler;
@@ -58,7 +61,11 @@ describe('SMA handler', () => {
 
   it('encrypts a captured card number with a data key bound to the session before storing it', async () => {
     const response = await handler(smaFixture('action-successful-speak-and-get-digits', { digits: PAN_SENTINEL }), context);
-    expect(kms).toHaveReceivedCommandWith(GenerateDataKeyCommand, { KeyId: process.env.VAULT_KEY_ARN, KeySpec: 'AES_256', EncryptionContext: { sessionId: 'session-0001' } });
+    expect(kms).toHaveReceivedCommandWith(GenerateDataKeyCommand, {
+      KeyId: process.env.VAULT_KEY_ARN,
+      KeySpec: 'AES_256',
+      EncryptionContext: { sessionId: 'session-0001' },
+    });
     const stored = JSON.stringify(ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input));
     expect(stored).not.toContain(PAN_SENTINEL);
     expect(JSON.stringify(response)).not.toContain(PAN_SENTINEL);
@@ -66,7 +73,16 @@ describe('SMA handler', () => {
 
   it('completes the waiting workflow step with the vault reference and never with card data', async () => {
     const event = smaFixture('action-successful-speak-and-get-digits', {
-      attrs: { stage: 'capturing', rec: 'paused', tries: '0', sid: 'session-0001', ivr: '["en-US","Joanna","neural",3,20,5]', field: 'cvv', card: 'visa:1111', vref: 'vault-ref-0001' },
+      attrs: {
+        stage: 'capturing',
+        rec: 'paused',
+        tries: '0',
+        sid: 'session-0001',
+        ivr: '["en-US","Joanna","neural",3,20,5]',
+        field: 'cvv',
+        card: 'visa:1111',
+        vref: 'vault-ref-0001',
+      },
       digits: CVV_SENTINEL,
     });
     await handler(event, context);

@@ -49,8 +49,20 @@ function recorder(options: { sealFails?: boolean; now?: Date } = {}): Recorder {
   return r;
 }
 
-const config: IvrConfig = { agentEndpoint: { BridgeEndpointType: 'PSTN', Uri: '+15555550100' }, agentRingSeconds: 30, recordingLocation: 'recordings-bucket/calls' };
-const capturing = (field: string, extra: TransactionAttributes = {}): TransactionAttributes => ({ stage: 'capturing', rec: 'paused', tries: '0', sid: 'session-0001', ivr: IVR, field, ...extra });
+const config: IvrConfig = {
+  agentEndpoint: { BridgeEndpointType: 'PSTN', Uri: '+15555550100' },
+  agentRingSeconds: 30,
+  recordingLocation: 'recordings-bucket/calls',
+};
+const capturing = (field: string, extra: TransactionAttributes = {}): TransactionAttributes => ({
+  stage: 'capturing',
+  rec: 'paused',
+  tries: '0',
+  sid: 'session-0001',
+  ivr: IVR,
+  field,
+  ...extra,
+});
 const types = (list: SmaAction[]): string[] => list.map((a) => a.Type);
 
 async function run(event: SmaEvent, r = recorder(), cfg: IvrConfig = config) {
@@ -64,7 +76,10 @@ describe('secure IVR: bridging', () => {
     const { actions, attrs } = await run(smaFixture('new-inbound-call'));
     // Assess
     expect(actions).toEqual([
-      { Type: 'CallAndBridge', Parameters: { CallTimeoutSeconds: 30, CallerIdNumber: '+12065551212', Endpoints: [{ BridgeEndpointType: 'PSTN', Uri: '+15555550100' }] } },
+      {
+        Type: 'CallAndBridge',
+        Parameters: { CallTimeoutSeconds: 30, CallerIdNumber: '+12065551212', Endpoints: [{ BridgeEndpointType: 'PSTN', Uri: '+15555550100' }] },
+      },
     ]);
     expect(attrs.stage).toBe('bridging');
   });
@@ -84,7 +99,9 @@ describe('secure IVR: bridging', () => {
 
   it('starts recording the caller leg once the agent answers, when recording is configured', async () => {
     const { actions } = await run(smaFixture('action-successful-call-and-bridge'));
-    expect(actions).toEqual([{ Type: 'StartCallRecording', Parameters: { CallId: LEG_A, Track: 'BOTH', Destination: { Type: 'S3', Location: 'recordings-bucket/calls' } } }]);
+    expect(actions).toEqual([
+      { Type: 'StartCallRecording', Parameters: { CallId: LEG_A, Track: 'BOTH', Destination: { Type: 'S3', Location: 'recordings-bucket/calls' } } },
+    ]);
   });
 
   it('records nothing when no recording location is configured', async () => {
@@ -132,7 +149,13 @@ describe('secure IVR: separation and the recording pause (fail closed)', () => {
     const { actions, attrs, r } = await run(smaFixture('action-successful-pause-recording'));
     expect(types(actions)).toEqual(['SpeakAndGetDigits']);
     const p = (actions[0] as Extract<SmaAction, { Type: 'SpeakAndGetDigits' }>).Parameters;
-    expect(p).toMatchObject({ CallId: LEG_A, TerminatorDigits: ['#'], Repeat: 1, RepeatDurationInMilliseconds: 20000, InBetweenDigitsDurationInMilliseconds: 5000 });
+    expect(p).toMatchObject({
+      CallId: LEG_A,
+      TerminatorDigits: ['#'],
+      Repeat: 1,
+      RepeatDurationInMilliseconds: 20000,
+      InBetweenDigitsDurationInMilliseconds: 5000,
+    });
     expect(p.SpeechParameters).toMatchObject({ LanguageCode: 'en-US', VoiceId: 'Joanna', Engine: 'neural' });
     expect(attrs).toMatchObject({ stage: 'capturing', rec: 'paused', field: 'pan' });
     expect(r.progress).toContainEqual({ status: 'capturing', recordingPaused: true });
@@ -174,7 +197,9 @@ describe('secure IVR: separation and the recording pause (fail closed)', () => {
 
   it('security review 11: a late answer to the recording start does not undo a confirmed pause', async () => {
     // Prepare
-    const started = smaFixture('action-successful-start-recording', { attrs: { stage: 'capturing', rec: 'paused', tries: '0', sid: 'session-0001', ivr: IVR, field: 'pan' } });
+    const started = smaFixture('action-successful-start-recording', {
+      attrs: { stage: 'capturing', rec: 'paused', tries: '0', sid: 'session-0001', ivr: IVR, field: 'pan' },
+    });
 
     // Act
     const { attrs } = await run(started);
@@ -234,7 +259,10 @@ describe('secure IVR: a session asked for while the agent is being called back (
   });
 
   it('drops a waiting session that ended (cancelled, timed out) before the agent came back', async () => {
-    const event = smaFixture('call-update-secure-end', { attrs: waiting, args: { op: 'secure-end', sessionId: 'session-0002', outcome: 'aborted', reference: 'X' } });
+    const event = smaFixture('call-update-secure-end', {
+      attrs: waiting,
+      args: { op: 'secure-end', sessionId: 'session-0002', outcome: 'aborted', reference: 'X' },
+    });
     const { actions, attrs } = await run(event);
     const bridged = await run(smaFixture('action-successful-call-and-bridge', { attrs }));
     expect(actions).toEqual([]);
@@ -341,7 +369,10 @@ describe('secure IVR: card entry', () => {
   });
 
   it('hands the opaque vault reference to the workflow after the last field, then resumes recording and holds the caller', async () => {
-    const event = smaFixture('action-successful-speak-and-get-digits', { attrs: capturing('cvv', { card: 'visa:1111', vref: 'vault-ref-0001' }), digits: CVV_SENTINEL });
+    const event = smaFixture('action-successful-speak-and-get-digits', {
+      attrs: capturing('cvv', { card: 'visa:1111', vref: 'vault-ref-0001' }),
+      digits: CVV_SENTINEL,
+    });
     const { actions, attrs, r } = await run(event);
     expect(r.completed).toEqual([{ status: 'captured', vaultRef: 'vault-ref-0001', brand: 'visa', last4: '1111' }]);
     expect(types(actions)).toEqual(['ResumeCallRecording', 'Speak', 'Pause']);
@@ -350,7 +381,9 @@ describe('secure IVR: card entry', () => {
   });
 
   it('fails closed when sealing a field fails: the error propagates to the error boundary', async () => {
-    await expect(run(smaFixture('action-successful-speak-and-get-digits', { digits: PAN_SENTINEL }), recorder({ sealFails: true }))).rejects.toThrow('kms down');
+    await expect(run(smaFixture('action-successful-speak-and-get-digits', { digits: PAN_SENTINEL }), recorder({ sealFails: true }))).rejects.toThrow(
+      'kms down',
+    );
   });
 });
 
@@ -363,7 +396,10 @@ describe('secure IVR: holding and the end of a session', () => {
   });
 
   it('resumes a still-paused recording before anything else when a session is ended early', async () => {
-    const event = smaFixture('call-update-secure-end', { attrs: capturing('exp'), args: { op: 'secure-end', sessionId: 'session-0001', outcome: 'aborted', reference: '' } });
+    const event = smaFixture('call-update-secure-end', {
+      attrs: capturing('exp'),
+      args: { op: 'secure-end', sessionId: 'session-0001', outcome: 'aborted', reference: '' },
+    });
     const { actions } = await run(event);
     expect(types(actions)).toEqual(['ResumeCallRecording', 'Speak', 'CallAndBridge']);
   });
@@ -376,7 +412,9 @@ describe('secure IVR: holding and the end of a session', () => {
 
   it('keeps the caller on hold while the workflow runs, then gives up after the last round', async () => {
     const first = await run(smaFixture('action-successful-pause-holding'));
-    const last = await run(smaFixture('action-successful-pause-holding', { attrs: { stage: 'holding', rec: 'on', tries: '8', sid: 'session-0001', ivr: IVR } }));
+    const last = await run(
+      smaFixture('action-successful-pause-holding', { attrs: { stage: 'holding', rec: 'on', tries: '8', sid: 'session-0001', ivr: IVR } }),
+    );
     expect(first.actions).toEqual([{ Type: 'Pause', Parameters: { CallId: LEG_A, DurationInMilliseconds: '20000' } }]);
     expect(first.attrs.tries).toBe('1');
     expect(types(last.actions)).toEqual(['Speak', 'CallAndBridge']);
@@ -448,8 +486,16 @@ describe('secure IVR: one event per step', () => {
       { type: 'recording.paused', success: true },
       { type: 'field.prompted', success: true, details: { field: 'pan', attempt: 1 } },
     ]);
-    expect(invalid.r.events[0]).toEqual({ type: 'field.invalid', success: false, details: { field: 'pan', attempt: 1, reason: 'card number failed the check digit', digitsEntered: 16 } });
-    expect(captured.r.events[0]).toEqual({ type: 'field.captured', success: true, details: { field: 'pan', attempts: 1, digitsEntered: 16, brand: 'visa', last4: '1111' } });
+    expect(invalid.r.events[0]).toEqual({
+      type: 'field.invalid',
+      success: false,
+      details: { field: 'pan', attempt: 1, reason: 'card number failed the check digit', digitsEntered: 16 },
+    });
+    expect(captured.r.events[0]).toEqual({
+      type: 'field.captured',
+      success: true,
+      details: { field: 'pan', attempts: 1, digitsEntered: 16, brand: 'visa', last4: '1111' },
+    });
     expect(JSON.stringify([paused.r.events, invalid.r.events, captured.r.events])).not.toMatch(/4111111111111/);
   });
 

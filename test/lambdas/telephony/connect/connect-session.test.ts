@@ -34,7 +34,16 @@ class World {
   public hungUpCalls = new Set<string>();
   /** What the workflow does when started (Begin + GetKey), unless a test says otherwise. */
   public onStart = (request: SessionRequest): void => {
-    this.sessions.set(request.sessionId, { sessionId: request.sessionId, callTransactionId: request.callTransactionId, agentId: request.agentId, formId: request.formId, transactionId: 'SIV-20261129-ABCDEF', status: 'separating', createdAt: '', updatedAt: '' });
+    this.sessions.set(request.sessionId, {
+      sessionId: request.sessionId,
+      callTransactionId: request.callTransactionId,
+      agentId: request.agentId,
+      formId: request.formId,
+      transactionId: 'SIV-20261129-ABCDEF',
+      status: 'separating',
+      createdAt: '',
+      updatedAt: '',
+    });
   };
 
   public deps(flowKeys: () => FlowKey[] = () => keys): ConnectSessionDeps {
@@ -88,7 +97,13 @@ class World {
 }
 
 const CALL = 'connect:agent-contact-1';
-const request: SessionRequest = { sessionId: 'sess-1', callTransactionId: CALL, agentId: 'agent-1', formId: 'card-payment', fields: { 'customer name': 'Joe' } };
+const request: SessionRequest = {
+  sessionId: 'sess-1',
+  callTransactionId: CALL,
+  agentId: 'agent-1',
+  formId: 'card-payment',
+  fields: { 'customer name': 'Joe' },
+};
 
 async function claimed(world: World): Promise<{ session: ConnectSession; state: ConnectCaptureState }> {
   world.pending.set(CALL, request);
@@ -162,7 +177,9 @@ describe('ConnectSession card entry', () => {
     const world = new World();
     const { state } = await claimed(world);
     expect(state.field).toBe('pan');
-    expect(world.written).toEqual(expect.arrayContaining([{ status: 'capturing', recordingPaused: true }, expect.objectContaining({ type: 'recording.paused' })]));
+    expect(world.written).toEqual(
+      expect.arrayContaining([{ status: 'capturing', recordingPaused: true }, expect.objectContaining({ type: 'recording.paused' })]),
+    );
   });
 
   it('decrypts each field as Connect stored it, seals it and answers only valid with the next prompt — never the digits or the ciphertext', async () => {
@@ -193,7 +210,7 @@ describe('ConnectSession card entry', () => {
     expect(world.sealed).toEqual([]);
   });
 
-  it('treats Connect\'s Timeout value as no entry and re-prompts', async () => {
+  it("treats Connect's Timeout value as no entry and re-prompts", async () => {
     const world = new World();
     const { session, state } = await claimed(world);
     const answer = await session.onField(state, 'pan', 'Timeout');
@@ -213,7 +230,7 @@ describe('ConnectSession card entry', () => {
     expect(world.sealed).toEqual([{ sessionId: 'sess-1', field: 'pan', length: 16 }]);
   });
 
-  it('declines after the form\'s attempts and sends the flow to wait for the outcome', async () => {
+  it("declines after the form's attempts and sends the flow to wait for the outcome", async () => {
     const world = new World();
     const { session, state } = await claimed(world);
     const first = await session.onField(state, 'pan', 'Timeout');
@@ -268,7 +285,10 @@ describe('ConnectSession.status', () => {
   it.each([
     ['accepted', 'Your payment was accepted. Your reference is S I V - 2 0 2 6 1 1 2 9 - A B C D E F. Returning you to your agent.'],
     ['declined', 'Your payment could not be accepted. Your reference is S I V - 2 0 2 6 1 1 2 9 - A B C D E F. Returning you to your agent.'],
-    ['unknown', 'We could not confirm your payment. Please do not pay again until your agent has checked. Your reference is S I V - 2 0 2 6 1 1 2 9 - A B C D E F. Returning you to your agent.'],
+    [
+      'unknown',
+      'We could not confirm your payment. Please do not pay again until your agent has checked. Your reference is S I V - 2 0 2 6 1 1 2 9 - A B C D E F. Returning you to your agent.',
+    ],
     ['aborted', 'We could not complete your payment. Returning you to your agent.'],
   ])('tells the caller a %s outcome in the form language and records that recording resumes', async (status, text) => {
     const world = new World();
@@ -304,10 +324,11 @@ describe('capture state', () => {
     expect(decodeCaptureState(encodeCaptureState(state))).toEqual(state);
   });
 
-  it.each([['missing', undefined], ['not JSON', 'x'], ['a digit run in place of the last four', JSON.stringify(['s', 'pan', 0, 'visa', '411111', '', ['en-US', 'Joanna', 'neural', 2, 20, 5], 0])]])(
-    'refuses a state that is %s',
-    (_label, text) => {
-      expect(() => decodeCaptureState(text)).toThrow(CaptureStateError);
-    },
-  );
+  it.each([
+    ['missing', undefined],
+    ['not JSON', 'x'],
+    ['a digit run in place of the last four', JSON.stringify(['s', 'pan', 0, 'visa', '411111', '', ['en-US', 'Joanna', 'neural', 2, 20, 5], 0])],
+  ])('refuses a state that is %s', (_label, text) => {
+    expect(() => decodeCaptureState(text)).toThrow(CaptureStateError);
+  });
 });

@@ -6,7 +6,13 @@ import type { SessionStoreDeps } from '../../../../lambdas/shared/session/sessio
 import type { SessionRequest } from '../../../../lambdas/shared/session/contract';
 
 const credentials = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
-const request: SessionRequest = { sessionId: 'sess-1', callTransactionId: 'connect:contact-1', agentId: 'agent-1', formId: 'card-payment', fields: { 'customer name': 'Joe' } };
+const request: SessionRequest = {
+  sessionId: 'sess-1',
+  callTransactionId: 'connect:contact-1',
+  agentId: 'agent-1',
+  formId: 'card-payment',
+  fields: { 'customer name': 'Joe' },
+};
 
 describe('pending requests on the session table (local DynamoDB engine)', () => {
   let engine: DynamoEngine;
@@ -16,7 +22,9 @@ describe('pending requests on the session table (local DynamoDB engine)', () => 
   beforeAll(async () => {
     engine = await startDynamo({ tables: [{ name: 'Sessions', partitionKey: 'sessionId' }] });
     deps = {
-      ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: engine.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 }), { marshallOptions: { removeUndefinedValues: true } }),
+      ddb: DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: engine.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 }), {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
       tableName: 'Sessions',
       now: () => new Date(clock),
     };

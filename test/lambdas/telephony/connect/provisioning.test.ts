@@ -1,6 +1,13 @@
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { AssociateQueueQuickConnectsCommand, AssociateSecurityKeyCommand, ConnectClient, DisassociateQueueQuickConnectsCommand, DisassociateSecurityKeyCommand, ResourceNotFoundException } from '@aws-sdk/client-connect';
+import {
+  AssociateQueueQuickConnectsCommand,
+  AssociateSecurityKeyCommand,
+  ConnectClient,
+  DisassociateQueueQuickConnectsCommand,
+  DisassociateSecurityKeyCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-connect';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { X509Certificate } from 'node:crypto';
@@ -19,7 +26,16 @@ const connectMock = mockClient(ConnectClient);
 const secretsMock = mockClient(SecretsManagerClient);
 
 function event<P>(type: 'Create' | 'Update' | 'Delete', props: P, extra: Partial<CustomResourceEvent<P>> = {}): CustomResourceEvent<P> {
-  return { RequestType: type, ResponseURL: 'https://example.invalid/response', StackId: 'stack', RequestId: 'req-1', LogicalResourceId: 'Res', ResourceType: 'Custom::X', ResourceProperties: props as P & { ServiceToken?: string }, ...extra };
+  return {
+    RequestType: type,
+    ResponseURL: 'https://example.invalid/response',
+    StackId: 'stack',
+    RequestId: 'req-1',
+    LogicalResourceId: 'Res',
+    ResourceType: 'Custom::X',
+    ResourceProperties: props as P & { ServiceToken?: string },
+    ...extra,
+  };
 }
 
 describe('flow key custom resource', () => {
@@ -28,7 +44,12 @@ describe('flow key custom resource', () => {
   beforeEach(() => {
     connectMock.reset();
     secretsMock.reset();
-    deps = { connect: new ConnectClient({ region: 'us-east-1' }), secrets: new SecretsManagerClient({ region: 'us-east-1' }), now: () => NOW, generate: (validDays, now) => generateFlowKeyMaterial({ now, validDays, modulusBits: 2048 }) };
+    deps = {
+      connect: new ConnectClient({ region: 'us-east-1' }),
+      secrets: new SecretsManagerClient({ region: 'us-east-1' }),
+      now: () => NOW,
+      generate: (validDays, now) => generateFlowKeyMaterial({ now, validDays, modulusBits: 2048 }),
+    };
   });
 
   it('on create associates a new public key, writes its private key to the secret and returns only public data', async () => {
@@ -50,7 +71,10 @@ describe('flow key custom resource', () => {
 
   it('on update (a rotation) associates a second key under a new physical id, leaving the old one for CloudFormation to delete', async () => {
     connectMock.on(AssociateSecurityKeyCommand).resolves({ AssociationId: 'assoc-2' });
-    const result = await onFlowKeyEvent(event('Update', { ...props, Generation: '2' }, { PhysicalResourceId: `flowkey|${INSTANCE_ID}|assoc-1`, OldResourceProperties: props }), deps);
+    const result = await onFlowKeyEvent(
+      event('Update', { ...props, Generation: '2' }, { PhysicalResourceId: `flowkey|${INSTANCE_ID}|assoc-1`, OldResourceProperties: props }),
+      deps,
+    );
     expect(result.PhysicalResourceId).toBe(`flowkey|${INSTANCE_ID}|assoc-2`);
     expect(connectMock).not.toHaveReceivedCommand(DisassociateSecurityKeyCommand);
   });
@@ -97,7 +121,10 @@ describe('queue quick connects custom resource', () => {
   });
 
   it('on update adds new queues and removes dropped ones only', async () => {
-    await onQueueQuickConnectsEvent(event('Update', { ...props, QueueIds: ['q-2', 'q-3'] }, { PhysicalResourceId: `qc|${INSTANCE_ID}|qc-1`, OldResourceProperties: props }), client);
+    await onQueueQuickConnectsEvent(
+      event('Update', { ...props, QueueIds: ['q-2', 'q-3'] }, { PhysicalResourceId: `qc|${INSTANCE_ID}|qc-1`, OldResourceProperties: props }),
+      client,
+    );
     expect(connectMock.commandCalls(AssociateQueueQuickConnectsCommand).map((c) => c.args[0].input.QueueId)).toEqual(['q-3']);
     expect(connectMock.commandCalls(DisassociateQueueQuickConnectsCommand).map((c) => c.args[0].input.QueueId)).toEqual(['q-1']);
   });
@@ -121,15 +148,28 @@ describe('queue quick connects custom resource', () => {
 describe('custom resource protocol', () => {
   it('reports SUCCESS with the physical id and data', async () => {
     const sent: string[] = [];
-    await customResourceHandler(async () => ({ PhysicalResourceId: 'p-1', Data: { A: 'b' } }), async (_url, body) => void sent.push(body))(event('Create', {}));
-    expect(JSON.parse(sent[0]!)).toEqual({ Status: 'SUCCESS', PhysicalResourceId: 'p-1', Data: { A: 'b' }, StackId: 'stack', RequestId: 'req-1', LogicalResourceId: 'Res' });
+    await customResourceHandler(
+      async () => ({ PhysicalResourceId: 'p-1', Data: { A: 'b' } }),
+      async (_url, body) => void sent.push(body),
+    )(event('Create', {}));
+    expect(JSON.parse(sent[0]!)).toEqual({
+      Status: 'SUCCESS',
+      PhysicalResourceId: 'p-1',
+      Data: { A: 'b' },
+      StackId: 'stack',
+      RequestId: 'req-1',
+      LogicalResourceId: 'Res',
+    });
   });
 
   it('reports FAILED with the error name and a physical id a later Delete recognises as never created', async () => {
     const sent: string[] = [];
-    await customResourceHandler(async () => {
-      throw new TypeError('boom');
-    }, async (_url, body) => void sent.push(body))(event('Create', {}));
+    await customResourceHandler(
+      async () => {
+        throw new TypeError('boom');
+      },
+      async (_url, body) => void sent.push(body),
+    )(event('Create', {}));
     expect(JSON.parse(sent[0]!)).toMatchObject({ Status: 'FAILED', Reason: 'TypeError: boom', PhysicalResourceId: 'failed-req-1' });
   });
 });
@@ -139,7 +179,10 @@ describe('flow key expiry check', () => {
     const cw = mockClient(CloudWatchClient);
     const days = await publishDaysToExpiry(new CloudWatchClient({ region: 'us-east-1' }), '2026-12-29T23:00:00Z', NOW);
     expect(days).toBe(30);
-    expect(cw).toHaveReceivedCommandWith(PutMetricDataCommand, { Namespace: 'SecureIvr/Connect', MetricData: [expect.objectContaining({ MetricName: 'FlowKeyDaysToExpiry', Value: 30 })] });
+    expect(cw).toHaveReceivedCommandWith(PutMetricDataCommand, {
+      Namespace: 'SecureIvr/Connect',
+      MetricData: [expect.objectContaining({ MetricName: 'FlowKeyDaysToExpiry', Value: 30 })],
+    });
   });
 
   it('refuses an unreadable expiry with a message that says to re-deploy', async () => {

@@ -1,5 +1,11 @@
 import { generateFlowKeyMaterial, type FlowKeyMaterial } from '../../../../lambdas/telephony/connect/flow-key-material';
-import { decryptStoredInput, FlowKeyExpiredError, FlowKeyUnreadableError, parseFlowKeys, StoredInputDecryptError } from '../../../../lambdas/telephony/connect/stored-input';
+import {
+  decryptStoredInput,
+  FlowKeyExpiredError,
+  FlowKeyUnreadableError,
+  parseFlowKeys,
+  StoredInputDecryptError,
+} from '../../../../lambdas/telephony/connect/stored-input';
 import { encryptAsConnect } from '../../../helpers/connect-crypto';
 import { X509Certificate } from 'node:crypto';
 
@@ -14,7 +20,8 @@ beforeAll(async () => {
   ]);
 });
 
-const secret = (...slots: Array<[string, FlowKeyMaterial]>): string => JSON.stringify({ keys: slots.map(([keyId, m]) => ({ keyId, privateKeyPem: m.privateKeyPem, certificatePem: m.certificatePem })) });
+const secret = (...slots: Array<[string, FlowKeyMaterial]>): string =>
+  JSON.stringify({ keys: slots.map(([keyId, m]) => ({ keyId, privateKeyPem: m.privateKeyPem, certificatePem: m.certificatePem })) });
 
 describe('flow key material', () => {
   it('makes a self-signed certificate for exactly the generated public key, valid for the days asked', () => {
@@ -41,7 +48,11 @@ describe('decryptStoredInput', () => {
     await expect(decryptStoredInput(await encryptAsConnect('1230', 'another-id', current.certificatePem), keys, NOW)).rejects.toThrow(StoredInputDecryptError);
   });
 
-  it.each([['empty', ''], ['not base64', '%%%'], ['base64 that is not an Encryption SDK message', Buffer.from('hello').toString('base64')]])('refuses %s input with StoredInputDecryptError', async (_l, value) => {
+  it.each([
+    ['empty', ''],
+    ['not base64', '%%%'],
+    ['base64 that is not an Encryption SDK message', Buffer.from('hello').toString('base64')],
+  ])('refuses %s input with StoredInputDecryptError', async (_l, value) => {
     await expect(decryptStoredInput(value, parseFlowKeys(secret(['k', current])), NOW)).rejects.toThrow(StoredInputDecryptError);
   });
 
@@ -55,7 +66,9 @@ describe('decryptStoredInput', () => {
   it('names what is wrong with an unusable secret without echoing it', () => {
     expect(() => parseFlowKeys('nope')).toThrow(FlowKeyUnreadableError);
     expect(() => parseFlowKeys(JSON.stringify({ keys: [] }))).toThrow(/lists no keys/);
-    expect(() => parseFlowKeys(JSON.stringify({ keys: [{ keyId: 'k', privateKeyPem: 'SECRET-VALUE', notAfter: '2030-01-01' }] }))).toThrow(/not a PEM RSA private key/);
+    expect(() => parseFlowKeys(JSON.stringify({ keys: [{ keyId: 'k', privateKeyPem: 'SECRET-VALUE', notAfter: '2030-01-01' }] }))).toThrow(
+      /not a PEM RSA private key/,
+    );
     try {
       parseFlowKeys(JSON.stringify({ keys: [{ keyId: 'k', privateKeyPem: 'SECRET-VALUE', notAfter: '2030-01-01' }] }));
     } catch (err) {

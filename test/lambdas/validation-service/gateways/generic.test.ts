@@ -24,7 +24,15 @@ afterAll(() => agent.destroy());
 
 const gateway = (extra: Partial<ConstructorParameters<typeof GenericGateway>[0]> = {}): GenericGateway =>
   new GenericGateway({ baseUrl: `${fake.origin}/pay`, ...CREDENTIALS, testMode: true, agent, ...extra });
-const request = (pan: string, more: Record<string, unknown> = {}) => ({ pan, exp: '0731', cvv: '123', amount: '10.55', currency: 'EUR', reference: 'pay-ref-7', ...more });
+const request = (pan: string, more: Record<string, unknown> = {}) => ({
+  pan,
+  exp: '0731',
+  cvv: '123',
+  amount: '10.55',
+  currency: 'EUR',
+  reference: 'pay-ref-7',
+  ...more,
+});
 
 describe('GenericGateway (Twilio Generic Pay Connector format)', () => {
   it('POSTs the charge JSON with Basic auth to {base}/charge and maps charge_id', async () => {
@@ -38,8 +46,15 @@ describe('GenericGateway (Twilio Generic Pay Connector format)', () => {
     expect(fake.requests[0]?.path).toBe('/pay/charge');
     expect(fake.requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from('merchant:s3cret-pass').toString('base64')}`);
     expect(fake.json(fake.requests[0]!)).toEqual({
-      transaction_id: 'pay-ref-7', method: 'charge', amount: '10.55', cardnumber: '4111111111111111', cvv: '123',
-      expiry_month: '07', expiry_year: '31', currency_code: 'EUR', description: 'Phone payment pay-ref-7',
+      transaction_id: 'pay-ref-7',
+      method: 'charge',
+      amount: '10.55',
+      cardnumber: '4111111111111111',
+      cvv: '123',
+      expiry_month: '07',
+      expiry_year: '31',
+      currency_code: 'EUR',
+      description: 'Phone payment pay-ref-7',
     });
   });
 

@@ -27,8 +27,16 @@ describe('selectGateway', () => {
     [{ VALIDATION_GATEWAY: 'adyen' }, '{}', 'VALIDATION_GATEWAY must be one of test, stripe, generic'],
     [{ VALIDATION_GATEWAY: 'stripe' }, '{}', 'VALIDATION_GATEWAY_SECRET_NAME is required for the stripe gateway'],
     [{ VALIDATION_GATEWAY: 'stripe', VALIDATION_GATEWAY_SECRET_NAME: 's' }, 'sk_test_abc', 'the stripe secret must be a JSON object'],
-    [{ VALIDATION_GATEWAY: 'stripe', VALIDATION_GATEWAY_SECRET_NAME: 's' }, '{"key":"sk_test_abc"}', 'the stripe secret needs a non-empty string field "apiKey"'],
-    [{ VALIDATION_GATEWAY: 'generic', VALIDATION_GATEWAY_SECRET_NAME: 's', VALIDATION_GATEWAY_TEST_MODE: 'no' }, '{}', 'VALIDATION_GATEWAY_TEST_MODE must be true or false'],
+    [
+      { VALIDATION_GATEWAY: 'stripe', VALIDATION_GATEWAY_SECRET_NAME: 's' },
+      '{"key":"sk_test_abc"}',
+      'the stripe secret needs a non-empty string field "apiKey"',
+    ],
+    [
+      { VALIDATION_GATEWAY: 'generic', VALIDATION_GATEWAY_SECRET_NAME: 's', VALIDATION_GATEWAY_TEST_MODE: 'no' },
+      '{}',
+      'VALIDATION_GATEWAY_TEST_MODE must be true or false',
+    ],
   ])('refuses %j with secret %s, never echoing the secret', async (env, secret, problem) => {
     const outcome = selectGateway(env, secrets(secret));
     await expect(outcome).rejects.toThrow(new GatewaySelectionError(problem));

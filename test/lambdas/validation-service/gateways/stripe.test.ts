@@ -41,7 +41,15 @@ afterAll(() => {
 const gateway = (extra: Partial<ConstructorParameters<typeof StripeGateway>[0]> = {}): StripeGateway =>
   new StripeGateway({ apiKey: KEY, testMode: true, host: '127.0.0.1', port: fake.port, protocol: 'https', httpAgent: agent, ...extra });
 
-const request = (pan: string, more: Record<string, unknown> = {}) => ({ pan, exp: '1230', cvv: CVV, amount: '12.50', currency: 'USD', reference: 'pay-ref-0001', ...more });
+const request = (pan: string, more: Record<string, unknown> = {}) => ({
+  pan,
+  exp: '1230',
+  cvv: CVV,
+  amount: '12.50',
+  currency: 'USD',
+  reference: 'pay-ref-0001',
+  ...more,
+});
 
 describe('StripeGateway against the local Stripe fake', () => {
   it('creates one confirmed MOTO PaymentIntent in minor units with the reference as Idempotency-Key and description', async () => {
