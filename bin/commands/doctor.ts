@@ -16,7 +16,7 @@ export const MIN_BOOTSTRAP_VERSION = 8;
 export const BOOTSTRAP_STACK = 'CDKToolkit';
 export const BOOTSTRAP_VERSION_PARAMETER = '/cdk-bootstrap/hnb659fds/version';
 /** package.json engines. */
-export const MIN_NODE = [20, 19] as const;
+export const MIN_NODE = [22, 12] as const;
 
 export type DoctorStatus = 'pass' | 'fail' | 'skipped';
 
@@ -79,7 +79,7 @@ export function checkNode(version: string): DoctorCheck {
         title: 'Node.js version',
         status: 'fail',
         detail: `${version} is older than ${MIN_NODE.join('.')}`,
-        action: `install Node.js ${MIN_NODE.join('.')} or later (22 recommended) and run npm ci again`,
+        action: `install a supported Node.js LTS (${MIN_NODE.join('.')} or later; Node 20 reached end of life in April 2026) and run npm ci again`,
       };
 }
 

@@ -253,7 +253,7 @@ describe('secure-ivr doctor', () => {
     const { code, out } = await doctor([], 'v18.20.4');
     // Assess
     expect(code).toBe(1);
-    expect(line(out, /^FAIL +Node.js/)).toContain('v18.20.4 is older than 20.19');
+    expect(line(out, /^FAIL +Node.js/)).toContain('v18.20.4 is older than 22.12');
   });
 
   it.each([
