@@ -246,7 +246,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const artifacts = await collectArtifacts(
       sandbox,
       allCalls,
-      results.map((r) => (r.result ? { ...r.result, call: undefined } : { error: r.error })),
+      // What the agent received, without the harness's own measurements: a latency of 737 ms is not the
+      // security code 737, and the scan reads short sentinels as whole values.
+      results.map((r) => (r.result ? { ...r.result, call: undefined, lastKeyToOutcomeMs: undefined } : { error: r.error })),
     );
     const hits = findSentinels(artifacts, { long: Object.values(SOAK_CARDS), short: [SOAK_EXPIRY, SOAK_CVV, SOAK_CVV_AMEX] });
     problems.push(...hits.slice(0, 10).map((h) => `card data: ${h}`));
