@@ -3,8 +3,7 @@
  * JSON in, `charge_id` / `token_id` / `error_code` / `error_message` out, Basic auth), for the generic
  * connector's tests and the sandbox. 4000000000000002 is declined, 4000000000009995 has insufficient funds.
  */
-import { randomBytes } from 'node:crypto';
-import { type FakeReply, type RecordedRequest, type RecordingServer, startRecordingServer } from './https-recorder';
+import { type FakeReply, gatewayId, type RecordedRequest, type RecordingServer, startRecordingServer } from './https-recorder';
 
 export interface GenericPayFake extends RecordingServer {
   override(reply: FakeReply): void;
@@ -31,12 +30,12 @@ export async function startGenericPayFake(
     if (req.path.endsWith('/charge'))
       return {
         status: 200,
-        body: failure ? { charge_id: null, ...failure } : { charge_id: `ch_${randomBytes(8).toString('hex')}`, error_code: null, error_message: null },
+        body: failure ? { charge_id: null, ...failure } : { charge_id: gatewayId('ch'), error_code: null, error_message: null },
       };
     if (req.path.endsWith('/tokenize'))
       return {
         status: 200,
-        body: failure ? { token_id: null, ...failure } : { token_id: `tok_${randomBytes(8).toString('hex')}`, error_code: null, error_message: null },
+        body: failure ? { token_id: null, ...failure } : { token_id: gatewayId('tok'), error_code: null, error_message: null },
       };
     return { status: 404, body: { error_code: 'not_found', error_message: 'Unknown path' } };
   };

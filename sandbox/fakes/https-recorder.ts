@@ -4,6 +4,7 @@
  * reading the whole request (a timeout after send) or reset the connection after reading it, so the
  * connectors' "sent but unanswered" paths are driven by events, not sleeps.
  */
+import { randomBytes } from 'node:crypto';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
@@ -73,4 +74,18 @@ export async function startRecordingServer(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * An object id shaped like a gateway's (`pi_3MtwBwLkdIwHu7ix28a3tqPa`): the prefix, then 24 base-62
+ * characters. Letters make a long all-digit run, which a card-number scan could take for a card, as
+ * rare as it is in real ids (24 hex characters hold 13 digits in a row about once in ninety).
+ */
+export function gatewayId(prefix: string): string {
+  const bytes = randomBytes(24);
+  let out = '';
+  for (const byte of bytes) out += ID_ALPHABET[byte % ID_ALPHABET.length];
+  return `${prefix}_${out}`;
 }

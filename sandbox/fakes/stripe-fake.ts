@@ -6,8 +6,7 @@
  * 0119 processing error), card errors answer 402 with `error.type` card_error. Used by the connector
  * tests and the sandbox's `--gateway stripe`.
  */
-import { randomBytes } from 'node:crypto';
-import { type FakeReply, type RecordedRequest, type RecordingServer, startRecordingServer } from './https-recorder';
+import { type FakeReply, gatewayId, type RecordedRequest, type RecordingServer, startRecordingServer } from './https-recorder';
 
 const DECLINES: Readonly<Record<string, { code: string; decline_code?: string; message: string }>> = {
   '4000000000000002': { code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' },
@@ -20,7 +19,7 @@ const DECLINES: Readonly<Record<string, { code: string; decline_code?: string; m
   '4242424242424241': { code: 'incorrect_number', message: 'Your card number is incorrect.' },
 };
 
-const id = (prefix: string): string => `${prefix}_${randomBytes(12).toString('hex')}`;
+const id = gatewayId;
 
 export interface StripeFake extends RecordingServer {
   /** Replaces the next reply (e.g. `{ hang: true }`, `{ reset: true }`, a 500). */

@@ -10,6 +10,7 @@
  * a failure before sending is GatewayUnavailableError; a reply that is not the documented JSON is unknown too.
  */
 import https from 'node:https';
+import { maskCardNumbers } from '../../shared/card/card-detector';
 import { type AuthorizationRequest, type AuthorizationResult, GatewayOutcomeUnknownError, GatewayUnavailableError, type PaymentGateway } from '../gateway';
 import { InvalidAmountError, splitExpiry, toMinorUnits } from './minor-units';
 
@@ -55,6 +56,17 @@ function readable(text: string | null | undefined, fallback: string): string {
     .trim()
     .slice(0, 80);
   return cleaned === '' ? fallback : cleaned;
+}
+
+/**
+ * Keeps a processor's charge or token id as it is (ids such as `tok_4f09…` often hold long digit runs),
+ * limited to id characters and 64 of them; only a Luhn-valid card number inside it is masked.
+ */
+function identifier(id: string | null | undefined, fallback: string): string {
+  const kept = String(id ?? '')
+    .replace(/[^A-Za-z0-9_.:/-]/g, '')
+    .slice(0, 64);
+  return kept === '' ? fallback : maskCardNumbers(kept, '#').text;
 }
 
 const declined = (code: string, message: string): AuthorizationResult => ({ approved: false, code, message });
@@ -109,13 +121,13 @@ export class GenericGateway implements PaymentGateway {
       });
       if (reply.error_code) return declined(String(reply.error_code).slice(0, 32), readable(reply.error_message, 'card not saved'));
       if (typeof reply.token_id !== 'string' || reply.token_id === '') throw new GatewayOutcomeUnknownError();
-      token = readable(reply.token_id, '');
+      token = identifier(reply.token_id, '');
       if (minor === 0) return { approved: true, code: 'tokenized', message: 'card saved', token };
     }
     const reply = await this.post('/charge', { transaction_id: req.reference, method: 'charge', amount: req.amount ?? '0', ...card });
     if (reply.error_code) return declined(String(reply.error_code).slice(0, 32), readable(reply.error_message, 'card declined'));
     if (typeof reply.charge_id !== 'string' || reply.charge_id === '') throw new GatewayOutcomeUnknownError();
-    return { approved: true, code: 'charged', message: `charge ${readable(reply.charge_id, 'id missing')}`, ...(token === undefined ? {} : { token }) };
+    return { approved: true, code: 'charged', message: `charge ${identifier(reply.charge_id, 'id missing')}`, ...(token === undefined ? {} : { token }) };
   }
 
   /** One POST, never retried. */

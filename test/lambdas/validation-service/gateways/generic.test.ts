@@ -41,7 +41,7 @@ describe('GenericGateway (Twilio Generic Pay Connector format)', () => {
 
     // Assess
     expect(result).toMatchObject({ approved: true, code: 'charged' });
-    expect(result.message).toMatch(/^charge ch_[0-9a-f]+$/);
+    expect(result.message).toMatch(/^charge ch_[0-9A-Za-z]+$/);
     expect(fake.requests).toHaveLength(1);
     expect(fake.requests[0]?.path).toBe('/pay/charge');
     expect(fake.requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from('merchant:s3cret-pass').toString('base64')}`);
@@ -64,9 +64,32 @@ describe('GenericGateway (Twilio Generic Pay Connector format)', () => {
 
     // Assess
     expect(result).toMatchObject({ approved: true, code: 'tokenized', message: 'card saved' });
-    expect(result.token).toMatch(/^tok_[0-9a-f]+$/);
+    expect(result.token).toMatch(/^tok_[0-9A-Za-z]+$/);
     expect(fake.requests.map((r) => r.path)).toEqual(['/pay/tokenize']);
     expect(fake.json(fake.requests[0]!)).toMatchObject({ transaction_id: 'pay-ref-7', method: 'tokenize' });
+  });
+
+  it('keeps a processor id that holds a long digit run whole (ids are not free text)', async () => {
+    // Arrange: an id whose hex happens to be mostly digits, as random ids sometimes are
+    fake.override({ status: 200, body: { token_id: 'tok_9031457728aa01', error_code: null, error_message: null } });
+    fake.override({ status: 200, body: { charge_id: 'ch_12345678901234', error_code: null, error_message: null } });
+
+    // Act
+    const result = await gateway().authorize(request('4111111111111111', { tokenize: true }));
+
+    // Assess
+    expect(result).toMatchObject({ approved: true, code: 'charged', message: 'charge ch_12345678901234', token: 'tok_9031457728aa01' });
+  });
+
+  it('masks a card number a processor puts inside an id, and drops characters an id cannot have', async () => {
+    // Arrange
+    fake.override({ status: 200, body: { token_id: 'tok_4111 1111 1111 1111<b>', error_code: null, error_message: null } });
+
+    // Act
+    const result = await gateway().authorize(request('4111111111111111', { amount: '0', tokenize: true }));
+
+    // Assess
+    expect(result.token).toBe('tok_################b');
   });
 
   it('tokenize with a charge: /tokenize then /charge, both ids returned', async () => {

@@ -58,7 +58,7 @@ describe('StripeGateway against the local Stripe fake', () => {
 
     // Assess
     expect(result).toMatchObject({ approved: true, code: 'succeeded' });
-    expect(result.message).toMatch(/^payment pi_[0-9a-f]+$/);
+    expect(result.message).toMatch(/^payment pi_[0-9A-Za-z]+$/);
     expect(result.token).toBeUndefined();
     expect(fake.requests).toHaveLength(1);
     const [sent] = fake.requests;
@@ -118,7 +118,7 @@ describe('StripeGateway against the local Stripe fake', () => {
 
     // Assess
     expect(result.approved).toBe(true);
-    expect(result.token).toMatch(/^cus_[0-9a-f]+\/pm_[0-9a-f]+$/);
+    expect(result.token).toMatch(/^cus_[0-9A-Za-z]+\/pm_[0-9A-Za-z]+$/);
     expect(fake.requests.map((r) => r.path)).toEqual(['/v1/customers', '/v1/payment_intents']);
     expect(fake.requests[0]?.body).not.toContain('4242');
     const form = fake.form(fake.requests[1]!);
@@ -132,7 +132,7 @@ describe('StripeGateway against the local Stripe fake', () => {
 
     // Assess
     expect(result).toMatchObject({ approved: true, message: 'card saved' });
-    expect(result.token).toMatch(/^cus_[0-9a-f]+\/pm_[0-9a-f]+$/);
+    expect(result.token).toMatch(/^cus_[0-9A-Za-z]+\/pm_[0-9A-Za-z]+$/);
     expect(fake.requests.map((r) => r.path)).toEqual(['/v1/customers', '/v1/setup_intents']);
     const form = fake.form(fake.requests[1]!);
     expect(form.get('usage')).toBe('off_session');
@@ -264,7 +264,7 @@ describe('StripeGateway against the local Stripe fake', () => {
     expect(approved.status).toBe(200);
     const parsed = parseReply(approved.body);
     expect(parsed.outcome).toBe('accepted');
-    expect(parsed.details).toMatch(/^Approved - payment pi_[0-9a-f]+ - token cus_[0-9a-f]+\/pm_[0-9a-f]+$/);
+    expect(parsed.details).toMatch(/^Approved - payment pi_[0-9A-Za-z]+ - token cus_[0-9A-Za-z]+\/pm_[0-9A-Za-z]+$/);
     expect(unknown).toEqual({ status: 504, headers: { 'Cache-Control': 'no-store' }, body: '' });
     expect(badOption.status).toBe(400);
     expect(parseReply(badOption.body).details).toBe('Declined - the tokenize option must be true or false');
