@@ -3,7 +3,8 @@
  * - health, scripted calls (what `secure-ivr call` uses when a sandbox is already running) and the raw
  *   session record;
  * - the agent API (`/api/*`, the same routes and handlers as the AWS HTTP API) behind a local sign-in
- *   (`POST /auth/sign-in`), and its WebSocket (`/api/ws?token=`) fed by the session functions' push sink;
+ *   (`POST /auth/sign-in`), and its WebSocket (`/api/ws?token=`) fed by the session functions' push sink,
+ *   which reaches it through the Management API endpoint (`POST /@connections/{id}`) as in AWS;
  * - the agent console (`/console/`) and the caller keypad page (`/keypad/`) with their sandbox-only
  *   controls (`/sandbox/*`: place a call as the caller, press keys, conference a party in).
  * Request bodies are bounded and checked; every refusal is a JSON error with a reason.
@@ -12,7 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import type { Sandbox } from './sandbox';
+import { AGENT_CONNECTIONS_TABLE, type Sandbox } from './sandbox';
 import { runAnyScriptedCall, summarizeCall } from './scripted-call';
 import { KEY_PATTERN } from './sma/caller';
 import { getSession } from '../lambdas/shared/session/session-store';
@@ -21,12 +22,12 @@ import { exampleFields } from '../lambdas/shared/session/forms';
 import type { AgentService } from '../lambdas/agent-api/agent-service';
 import { isAgentRoute, routeAgentRequest } from '../lambdas/agent-api/routes';
 import { liveAgentService, loadSecureInputConfig } from '../lambdas/agent-api/runtime';
-import { PUSH_ENV, registerLocalPushHub } from '../lambdas/agent-api/push-sink';
+import { PUSH_ENV } from '../lambdas/agent-api/push-sink';
 import { LocalAuth } from './agent/local-auth';
 import { SandboxInteractions } from './agent/interactions';
 import { ConnectInteractions } from './connect/interactions';
 import type { InteractionDirectory } from '../lambdas/agent-api/interactions';
-import { LocalPushHub } from './agent/push-hub';
+import { LocalWebSocketGateway } from './agent/websocket-gateway';
 import { loadWebAssets, type WebAsset } from './agent/web-assets';
 import { financeOnlyRefusal, handleFinanceRequest, roleAllows, roleOf } from '../lambdas/audit/finance-api';
 
@@ -56,9 +57,8 @@ export interface ApiServer {
   url: string;
   consoleUrl: string;
   keypadUrl: string;
-  /** The agent side, for tests: interactions and the push hub. */
+  /** The agent side, for tests: the interactions the keypad page places. */
   interactions: SandboxInteractions;
-  pushHub: LocalPushHub;
   close(): Promise<void>;
 }
 
@@ -132,12 +132,10 @@ export interface ApiServerOptions {
 }
 
 export async function startApiServer(sandbox: Sandbox, port: number, host = '127.0.0.1', options: ApiServerOptions = {}): Promise<ApiServer> {
-  // Session functions run in this process: their push sink publishes to this server's hub.
-  process.env[PUSH_ENV.target] = 'local';
   const config = await loadSecureInputConfig(process.env);
   const sessionStore = async () => ({ ddb: await documentClient(), tableName: process.env.SESSION_TABLE ?? '', now: () => new Date() });
-  const pushHub = new LocalPushHub(async (sessionId) => (await getSession(await sessionStore(), sessionId))?.agentId);
-  registerLocalPushHub(pushHub);
+  // The agent WebSocket as API Gateway runs it: the deployed route handler and PostToConnection endpoint.
+  const gateway = new LocalWebSocketGateway();
   const interactions = new SandboxInteractions(sandbox.emulator, { timingScale: sandbox.interactiveTimingScale });
   // With Connect telephony the keypad page places Connect contacts (ids `connect:<contact id>`).
   const connectCalls = sandbox.connect ? new ConnectInteractions(sandbox.connect, { timingScale: sandbox.interactiveTimingScale }) : undefined;
@@ -148,10 +146,7 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
         listFor: async (agentId) => [...(await connectCalls.listFor(agentId)), ...(await interactions.listFor(agentId))],
       }
     : interactions;
-  const service: AgentService = liveAgentService(process.env, config, {
-    interactions: directory,
-    onSessionStarted: (agentId, sessionId) => pushHub.sessionStarted(agentId, sessionId),
-  });
+  const service: AgentService = liveAgentService(process.env, config, { interactions: directory });
   const auth = new LocalAuth(config);
   const assets = await loadWebAssets();
 
@@ -234,6 +229,13 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       try {
+        // PostToConnection from the session functions' push sink: signed with the sandbox's credentials
+        // (the signature itself is not checked), never with an agent's token.
+        if (url.pathname.startsWith('/@connections/')) {
+          if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 Credential=sandbox/'))
+            return send(res, 403, { message: 'PostToConnection must be signed with the sandbox credentials' });
+          if (await gateway.serve(req, res, url.pathname)) return;
+        }
         // The caller's identity and role come from the signed token only (a finance user's token carries
         // viewOutcomes); a finance user reaches the outcomes API and the finance page and nothing else.
         const identity = await auth.verify(bearer(req));
@@ -314,9 +316,16 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
         socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
         return;
       }
+      // $connect runs before the upgrade completes, so a push sent once the socket is open finds it.
+      let connectionId: string;
+      try {
+        connectionId = await gateway.open(agent.userId);
+      } catch {
+        socket.end('HTTP/1.1 500 Internal Server Error\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+        return;
+      }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        pushHub.add(agent.userId, ws);
-        ws.on('message', () => ws.send(JSON.stringify({ type: 'pong' })));
+        gateway.attach(connectionId, ws);
         ws.send(JSON.stringify({ type: 'hello', userId: agent.userId }));
       });
     })();
@@ -328,15 +337,21 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
   });
   const { port: bound } = server.address() as AddressInfo;
   const url = `http://${host}:${bound}`;
+  // Session functions run in this process and read these when they first emit an event, as a Lambda
+  // reads its environment: their push sink posts to this server as it would to API Gateway.
+  Object.assign(process.env, {
+    [PUSH_ENV.target]: 'websocket',
+    [PUSH_ENV.connectionsTable]: AGENT_CONNECTIONS_TABLE,
+    [PUSH_ENV.managementEndpoint]: url,
+  });
   return {
     url,
     consoleUrl: `${url}/console/`,
     keypadUrl: `${url}/keypad/`,
     interactions,
-    pushHub,
     close: async () => {
-      pushHub.closeAll();
-      registerLocalPushHub(undefined);
+      await gateway.close();
+      for (const name of [PUSH_ENV.target, PUSH_ENV.connectionsTable, PUSH_ENV.managementEndpoint]) delete process.env[name];
       wss.close();
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -32,6 +32,8 @@ export const AUDIT_BUCKET = 'secure-ivr-audit';
 export const AUDIT_CHAIN_TABLE = 'AuditChainTable';
 export const SESSION_TABLE = 'SessionTable';
 export const VAULT_TABLE = 'CardVaultTable';
+/** The agents' open WebSocket connections (the agent API's AgentConnectionsTable). */
+export const AGENT_CONNECTIONS_TABLE = 'AgentConnectionsTable';
 const VAULT_KEY_ALIAS = 'alias/secure-ivr-vault';
 /** The audit digest signing key (ECC P-256); `secure-ivr audit verify --digest-key` names it. */
 export const DIGEST_KEY_ALIAS = 'alias/secure-ivr-audit-digest';
@@ -191,6 +193,7 @@ export class Sandbox {
         { name: SESSION_TABLE, partitionKey: 'sessionId' },
         { name: VAULT_TABLE, partitionKey: 'sessionId' },
         { name: AUDIT_CHAIN_TABLE, partitionKey: 'stream' },
+        { name: AGENT_CONNECTIONS_TABLE, partitionKey: 'sessionId' },
       ],
     };
     const dynamo = options.storageInChildProcesses ? await startDynamoProcess(dynamoOptions) : await startDynamo(dynamoOptions);
@@ -286,6 +289,7 @@ export class Sandbox {
     sandbox.sweeper = setInterval(() => {
       void dynamo.sweepExpired(VAULT_TABLE).catch(() => undefined);
       void dynamo.sweepExpired(SESSION_TABLE).catch(() => undefined);
+      void dynamo.sweepExpired(AGENT_CONNECTIONS_TABLE).catch(() => undefined);
       void sandbox.digestEndedHours().catch(() => undefined);
     }, 60_000);
     sandbox.sweeper.unref();

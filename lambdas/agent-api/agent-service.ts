@@ -51,8 +51,6 @@ export interface AgentServiceDeps {
   calls: CallUpdatePort;
   interactions: InteractionDirectory;
   newId(): string;
-  /** Told when a session starts (the sandbox's push hub learns the owner without a table read). */
-  onSessionStarted?(agentId: string, sessionId: string): void;
 }
 
 const FINISHED = new Set<SessionStatus>(['accepted', 'declined', 'unknown', 'aborted']);
@@ -201,7 +199,6 @@ export class AgentService {
       fields: body.fields,
       ...(retryOf ? { retryOf } : {}),
     });
-    this.deps.onSessionStarted?.(agent.userId, sessionId);
     await this.deps.workflow.start({
       sessionId,
       callTransactionId: body.interactionId,

@@ -1,9 +1,10 @@
 /**
  * The agent's live view as a session event sink. Each event becomes zero or more push messages
- * (push.ts) that a publisher delivers to the session's agent:
- * - `local` (sandbox): an in-process hub the sandbox's WebSocket server registers on globalThis;
- * - `websocket` (AWS): API Gateway WebSocket connections of the agent, found in the connections table,
- *   reached with PostToConnection; gone connections are removed.
+ * (push.ts) that a publisher delivers to the session's agent. The one publisher, chosen by
+ * AGENT_PUSH_TARGET=websocket, finds the agent's API Gateway WebSocket connections in the connections
+ * table and reaches each with the Management API's PostToConnection; a connection API Gateway reports
+ * gone (410) is removed. The sandbox runs this same code: its HTTP server answers PostToConnection at
+ * the endpoint AGENT_WS_MANAGEMENT_ENDPOINT names (sandbox/agent/websocket-gateway.ts).
  * Nothing is loaded until the first event, so functions that never push pay nothing at start.
  */
 import type { SessionEvent, SessionEventSink } from '../shared/session/events';
@@ -60,20 +61,6 @@ export class AgentPushSink implements SessionEventSink {
     } finally {
       clearTimeout(timer);
     }
-  }
-}
-
-/** The in-process hub the sandbox registers; the sink finds it at publish time. */
-export const LOCAL_PUSH_HUB = Symbol.for('secure-ivr.agent-push-hub');
-type HubHolder = { [LOCAL_PUSH_HUB]?: PushPublisher };
-
-export function registerLocalPushHub(hub: PushPublisher | undefined): void {
-  (globalThis as HubHolder)[LOCAL_PUSH_HUB] = hub;
-}
-
-class LocalPublisher implements PushPublisher {
-  public async publish(sessionId: string, messages: AgentPush[]): Promise<void> {
-    await (globalThis as HubHolder)[LOCAL_PUSH_HUB]?.publish(sessionId, messages);
   }
 }
 
@@ -137,7 +124,6 @@ export class WebSocketPublisher implements PushPublisher {
 /** The push sinks a function's environment asks for (none unless AGENT_PUSH_TARGET is set). */
 export function agentPushSinks(env: NodeJS.ProcessEnv): SessionEventSink[] {
   const target = env[PUSH_ENV.target];
-  if (target === 'local') return [new AgentPushSink(new LocalPublisher())];
   if (target === 'websocket') {
     const connectionsTable = env[PUSH_ENV.connectionsTable];
     const managementEndpoint = env[PUSH_ENV.managementEndpoint];

@@ -29,7 +29,6 @@ export { loadSecureInputConfig } from '../shared/session/config-source';
 
 export interface RuntimeOptions {
   interactions: InteractionDirectory;
-  onSessionStarted?(agentId: string, sessionId: string): void;
 }
 
 /** The session table through the (lazily built, cached) document client, resolved per request. */
@@ -76,6 +75,5 @@ export function liveAgentService(env: NodeJS.ProcessEnv, config: FormsConfig, op
     },
     interactions: options.interactions,
     newId: () => randomUUID(),
-    ...(options.onSessionStarted ? { onSessionStarted: options.onSessionStarted } : {}),
   });
 }
