@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { captureLogs } from '../sandbox/log-capture';
 
 // The bridge's answer is not here: it records the answered agent leg in the session table (review item 6).
 const EVENTS = [
@@ -26,8 +27,9 @@ export interface EventLatency {
 }
 
 async function main(): Promise<void> {
+  // The handler's log lines go to files, as in the sandbox, so stdout carries only the JSON result.
+  captureLogs(mkdtempSync(join(tmpdir(), 'bench-sma-logs-')));
   Object.assign(process.env, {
-    SECURE_IVR_LOG_DIR: mkdtempSync(join(tmpdir(), 'bench-sma-logs-')),
     AWS_REGION: 'us-east-1',
     SESSION_TABLE: 'SessionTable',
     VAULT_TABLE: 'CardVaultTable',

@@ -23,6 +23,7 @@ import { startValidationServer, type RunningValidationServer } from '../lambdas/
 import type { SessionOutcome, SessionRequest } from '../lambdas/shared/session/contract';
 import { CallRecorder } from './recording/call-recording';
 import { createValidateHandler, type ValidateHandler } from '../lambdas/session/validate/handler';
+import { captureLogs, type LogCapture } from './log-capture';
 
 export const SANDBOX_SMA_ID = 'sandbox-sma';
 export const SANDBOX_AGENT_ENDPOINT = '+15555550100';
@@ -124,6 +125,7 @@ export type StageHook = (payload: unknown) => Promise<void>;
 
 export class Sandbox {
   private sweeper: NodeJS.Timeout | undefined;
+  private logs: LogCapture | undefined;
   private nextDigestHour: string | undefined;
 
   /** Signs the audit digest of every hour that ended since the last one (the digest function's own code). */
@@ -181,8 +183,9 @@ export class Sandbox {
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'sandbox',
       AWS_SECRET_ACCESS_KEY: 'sandbox',
-      SECURE_IVR_LOG_DIR: logDir,
     });
+    // What the handlers log to stdout (CloudWatch Logs in AWS) goes to the log directory from here on.
+    const logs = captureLogs(logDir);
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
 
@@ -281,6 +284,7 @@ export class Sandbox {
     const recorder = new CallRecorder(async () => (await import('../lambdas/shared/clients')).s3Client());
     emulator.onCallEnded((call) => recorder.onCallEnded(call));
     sandbox.recorder = recorder;
+    sandbox.logs = logs;
     sandbox.validators = validators;
     sandbox.interactiveTimingScale = interactiveScale;
     // DynamoDB TTL is a backstop in AWS; dynalite has none, so the sandbox sweeps expired items itself.
@@ -383,5 +387,6 @@ export class Sandbox {
     await this.connect?.close();
     await this.recorder?.flush();
     await Promise.allSettled([this.voice.close(), this.sfn.close(), this.validation?.close(), this.s3.close(), this.dynamo.close(), this.kms.close()]);
+    this.logs?.stop();
   }
 }

@@ -3,13 +3,9 @@
  * can carry digits are redacted, and any card number the shared detector finds in a string value (in
  * any digits or disguise), or any run of 12–19 digits, is masked to its last four. Handlers still log allow-listed fields only; this replacer is for the mistake nobody saw.
  *
- * In the sandbox SECURE_IVR_LOG_DIR is set and every logger writes JSON lines to <dir>/<service>.log,
- * so the no-leak tests can read everything that was logged.
+ * Lines go to stdout as in Lambda; the sandbox files them per service for its no-leak scans
+ * (sandbox/log-capture.ts).
  */
-import { Console } from 'node:console';
-import { mkdirSync, openSync, writeSync } from 'node:fs';
-import { Writable } from 'node:stream';
-import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { findCardNumbers } from './card/card-detector';
 
@@ -66,21 +62,5 @@ export function redactingReplacer(key: string, value: unknown): unknown {
 }
 
 export function createLogger(serviceName: string): Logger {
-  const logger = new Logger({ serviceName, jsonReplacerFn: redactingReplacer });
-  const dir = process.env.SECURE_IVR_LOG_DIR;
-  if (dir) {
-    mkdirSync(dir, { recursive: true });
-    // Synchronous appends: a test or the sandbox can read every line as soon as the call returns.
-    const fd = openSync(join(dir, `${serviceName}.log`), 'a');
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        writeSync(fd, chunk);
-        done();
-      },
-    });
-    // Powertools keeps its console on an instance field; pointing it at a file is the supported-by-shape way
-    // to capture sandbox logs without touching the global console.
-    (logger as unknown as { console: Console }).console = new Console({ stdout: stream, stderr: stream });
-  }
-  return logger;
+  return new Logger({ serviceName, jsonReplacerFn: redactingReplacer });
 }

@@ -5,13 +5,9 @@
  * (kept 15 months, visible to anyone with cloudwatch:ListMetrics), so a dimension value that carries a
  * digit is refused outright: a card number can never get there by mistake.
  *
- * In the sandbox (SECURE_IVR_LOG_DIR set) the EMF lines go to <dir>/metrics-<service>.log beside the logs,
- * so the no-leak scans read them too. Emitting never throws into the caller.
+ * The EMF lines go to stdout as in Lambda; the sandbox files them beside the logs for its no-leak scans
+ * (sandbox/log-capture.ts). Emitting never throws into the caller.
  */
-import { Console } from 'node:console';
-import { mkdirSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 export const METRICS_NAMESPACE = 'SecureIvr';
@@ -68,22 +64,9 @@ interface MetricsLog {
 }
 
 /** One EMF document per call, published at once (the stage handlers are not wrapped in middleware). */
-export function createMetrics(serviceName: string, log?: MetricsLog, env: NodeJS.ProcessEnv = process.env): OperationalMetrics {
+export function createMetrics(serviceName: string, log?: MetricsLog): OperationalMetrics {
   const service = checkDimensionValue(serviceName);
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service });
-  const dir = env.SECURE_IVR_LOG_DIR;
-  if (dir) {
-    mkdirSync(dir, { recursive: true });
-    const fd = openSync(join(dir, `metrics-${service}.log`), 'a');
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        writeSync(fd, chunk);
-        done();
-      },
-    });
-    // Same shape as the logger: Powertools keeps its console on an instance field.
-    (metrics as unknown as { console: Console }).console = new Console({ stdout: stream, stderr: stream });
-  }
   const emit = (name: MetricName, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): void => {
     try {
       if (!Number.isFinite(value) || value < 0) return;
@@ -102,5 +85,5 @@ export function createMetrics(serviceName: string, log?: MetricsLog, env: NodeJS
 /** Metrics for a function, named by its Powertools service name (a fixed default when that is not a safe dimension). */
 export function metricsForService(env: NodeJS.ProcessEnv = process.env, log?: MetricsLog): OperationalMetrics {
   const name = env.POWERTOOLS_SERVICE_NAME ?? '';
-  return createMetrics(SAFE_DIMENSION_VALUE.test(name) ? name : 'secure-ivr', log, env);
+  return createMetrics(SAFE_DIMENSION_VALUE.test(name) ? name : 'secure-ivr', log);
 }

@@ -15,10 +15,12 @@ import { KMSClient, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { checkResponse } from '../../sandbox/sma/response-check';
 import { brokenJson, CVV_SENTINEL, fuzzRandom, fuzzRuns, mutate, PAN_SENTINEL, randomValue } from './fuzz-kit';
+import { captureLogs } from '../../sandbox/log-capture';
 
 const logDir = mkdtempSync(join(tmpdir(), 'sma-fuzz-logs-'));
+const logs = captureLogs(logDir);
+afterAll(() => logs.stop());
 Object.assign(process.env, {
-  SECURE_IVR_LOG_DIR: logDir,
   AWS_REGION: 'us-east-1',
   SESSION_TABLE: 'SessionTable',
   VAULT_TABLE: 'CardVaultTable',

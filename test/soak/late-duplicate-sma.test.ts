@@ -12,9 +12,12 @@ import { KMSClient, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { checkResponse } from '../../sandbox/sma/response-check';
 import { smaFixture } from '../helpers/fixtures';
+import { captureLogs } from '../../sandbox/log-capture';
 
+// The handler's log lines go to files, as in the sandbox, rather than into the test output.
+const logs = captureLogs(mkdtempSync(join(tmpdir(), 'late-dup-logs-')));
+afterAll(() => logs.stop());
 Object.assign(process.env, {
-  SECURE_IVR_LOG_DIR: mkdtempSync(join(tmpdir(), 'late-dup-logs-')),
   AWS_REGION: 'us-east-1',
   SESSION_TABLE: 'SessionTable',
   VAULT_TABLE: 'CardVaultTable',

@@ -15,6 +15,7 @@ import {
   type RedactionResult,
 } from '../../../lambdas/redact/redaction-service';
 import { Redactor } from '../../../lambdas/redact/redactor';
+import { captureLogs, type LogCapture } from '../../../sandbox/log-capture';
 
 const SENTINEL = '4111111111111111';
 const SENTINEL_SPACED = '4111 1111 1111 1111';
@@ -209,12 +210,17 @@ describe('HTTP route (redactHttp)', () => {
 
 describe('Lambda handler', () => {
   const logDir = mkdtempSync(join(tmpdir(), 'redact-logs-'));
+  let logs: LogCapture;
+  beforeAll(() => {
+    logs = captureLogs(logDir);
+  });
+  afterAll(() => logs.stop());
   type HandlerModule = typeof import('../../../lambdas/redact/handler');
 
   function loadHandler(env: Record<string, string>): HandlerModule {
     let loaded: HandlerModule | undefined;
     const saved = { ...process.env };
-    Object.assign(process.env, { SECURE_IVR_LOG_DIR: logDir, ...env });
+    Object.assign(process.env, env);
     try {
       jest.isolateModules(() => {
         loaded = jest.requireActual<HandlerModule>('../../../lambdas/redact/handler');

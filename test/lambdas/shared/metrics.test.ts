@@ -11,6 +11,7 @@ import {
   outcomeMetric,
   UnsafeDimensionError,
 } from '../../../lambdas/shared/metrics';
+import { captureLogs } from '../../../sandbox/log-capture';
 
 const SENTINEL_PAN = '4111111111111111';
 
@@ -34,13 +35,15 @@ describe('operational metrics', () => {
   it('writes one EMF document per metric in the SecureIvr namespace with only the service dimension', () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'metrics-'));
-    const metrics = createMetrics('secure-ivr-session-end', undefined, { SECURE_IVR_LOG_DIR: dir });
+    const capture = captureLogs(dir);
+    const metrics = createMetrics('secure-ivr-session-end');
     // Act
     metrics.count(METRIC.sessionsStarted);
     metrics.count(outcomeMetric('accepted'));
     metrics.milliseconds(METRIC.captureTime, 41_234.6);
     metrics.milliseconds(METRIC.validationLatency, 812);
     metrics.count(METRIC.auditWrites, 4);
+    capture.stop();
     // Assess
     const docs = emitted(dir);
     expect(docs.map((d) => [d._aws.CloudWatchMetrics[0]?.Metrics[0]?.Name, d._aws.CloudWatchMetrics[0]?.Metrics[0]?.Unit])).toEqual([
@@ -90,10 +93,12 @@ describe('operational metrics', () => {
     const dir = mkdtempSync(join(tmpdir(), 'metrics-'));
     const warnings: string[] = [];
     // Act
-    const fallback = metricsForService({ SECURE_IVR_LOG_DIR: dir, POWERTOOLS_SERVICE_NAME: `svc-${SENTINEL_PAN}` }, { warn: (m) => warnings.push(m) });
+    const capture = captureLogs(dir);
+    const fallback = metricsForService({ POWERTOOLS_SERVICE_NAME: `svc-${SENTINEL_PAN}` }, { warn: (m) => warnings.push(m) });
     fallback.count(METRIC.sessionsStarted);
     fallback.milliseconds(METRIC.captureTime, Number.NaN);
     fallback.count(METRIC.auditWrites, -1);
+    capture.stop();
     // Assess
     const docs = emitted(dir);
     expect(docs).toHaveLength(1);

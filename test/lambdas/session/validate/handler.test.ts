@@ -12,6 +12,7 @@ import { createValidateHandler, loadConfig, type ValidateHandler } from '../../.
 import { TrustMaterialError } from '../../../../lambdas/validator/trust-material';
 import { testCertificates } from '../../../helpers/tls';
 import { fakeVault } from '../../validator/fake-vault';
+import { captureLogs, type LogCapture } from '../../../../sandbox/log-capture';
 
 const PAN = '4111111111111111';
 const CVV = '737';
@@ -106,17 +107,20 @@ describe('loadConfig', () => {
 describe('handler', () => {
   const saved = { ...process.env };
   let logDir: string;
+  let logs: LogCapture;
 
   let handler: ValidateHandler;
 
   beforeEach(() => {
     logDir = mkdtempSync(join(tmpdir(), 'validator-logs-'));
+    logs = captureLogs(logDir);
     handler = createValidateHandler();
   });
 
   afterEach(async () => {
     await handler.close();
     process.env = { ...saved };
+    logs.stop();
     rmSync(logDir, { recursive: true, force: true });
   });
 
@@ -139,7 +143,6 @@ describe('handler', () => {
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
-      SECURE_IVR_LOG_DIR: logDir,
     });
 
     try {
@@ -182,12 +185,14 @@ describe('handler trust material from Secrets Manager and SSM', () => {
   const CA_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:validation-ca-AbC123';
   const CLIENT_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:validation-client-XyZ789';
   let logDir: string;
+  let logs: LogCapture;
   const restores: Array<() => void | Promise<void>> = [];
 
   let handler: ValidateHandler;
 
   beforeEach(() => {
     logDir = mkdtempSync(join(tmpdir(), 'validator-logs-'));
+    logs = captureLogs(logDir);
     handler = createValidateHandler();
   });
 
@@ -195,6 +200,7 @@ describe('handler trust material from Secrets Manager and SSM', () => {
     await handler.close();
     for (const restore of restores.splice(0).reverse()) await restore();
     process.env = { ...saved };
+    logs.stop();
     rmSync(logDir, { recursive: true, force: true });
   });
 
@@ -233,7 +239,6 @@ describe('handler trust material from Secrets Manager and SSM', () => {
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
-      SECURE_IVR_LOG_DIR: logDir,
       ...extraEnv,
     });
     return { certs, vault };

@@ -8,10 +8,11 @@ import { KMSClient, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { SmaResponse } from '../../../../lambdas/telephony/chime-sma/contract';
 import { CVV_SENTINEL, PAN_SENTINEL, smaFixture } from '../../../helpers/fixtures';
+import { captureLogs } from '../../../../sandbox/log-capture';
 
 const logDir = mkdtempSync(join(tmpdir(), 'sma-logs-'));
+const logs = captureLogs(logDir);
 Object.assign(process.env, {
-  SECURE_IVR_LOG_DIR: logDir,
   AWS_REGION: 'us-east-1',
   SESSION_TABLE: 'SessionTable',
   VAULT_TABLE: 'CardVaultTable',
@@ -38,6 +39,8 @@ const allLogs = (): string =>
 beforeAll(async () => {
   handler = (await import('../../../../lambdas/telephony/chime-sma/handler')).handler as unknown as Handler;
 });
+
+afterAll(() => logs.stop());
 
 beforeEach(() => {
   ddb.reset();
