@@ -1,13 +1,15 @@
 /**
  * Structured JSON logging with Powertools Logger, with a last line of defence for card data: keys that
  * can carry digits are redacted, and any card number the shared detector finds in a string value (in
- * any digits or disguise), or any run of 12–19 digits, is masked to its last four. Handlers still log allow-listed fields only; this replacer is for the mistake nobody saw.
+ * any digits or disguise), or any other run of 12 or more digits, is masked to its last four. Handlers
+ * still log allow-listed fields only; this replacer is for the mistake nobody saw.
  *
  * Lines go to stdout as in Lambda; the sandbox files them per service for its no-leak scans
  * (sandbox/log-capture.ts).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { findCardNumbers } from './card/card-detector';
+import { replaceLongDigitRuns } from './card/digit-runs';
 
 const REDACTED_KEYS = new Set([
   'receiveddigits',
@@ -27,11 +29,12 @@ const REDACTED_KEYS = new Set([
 ]);
 /**
  * A UUID (call, transaction and session ids) is left alone; in the text around it, every card number
- * the shared detector finds (any digits, grouping, separators, character references) and any other
- * run of 12–19 digits, spaced or dashed, is masked to its last four.
+ * the shared detector finds (any digits, grouping, separators, character references) is masked to its
+ * last four. Then, deliberately broader, so is any other run of 12 or more digits (card/digit-runs.ts,
+ * reading digits and separators as the detector does): a log message is text nobody checked, and a
+ * card number keyed with a wrong digit fails the detector's Luhn check but is still card data.
  */
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-const DIGIT_RUN = /\d(?:[ -]?\d){11,18}/g;
 
 function maskOutsideIds(text: string): string {
   let out = '';
@@ -41,7 +44,7 @@ function maskOutsideIds(text: string): string {
     last = match.end;
   }
   out += text.slice(last);
-  return out.replace(DIGIT_RUN, (run) => `[card …${run.replace(/\D/g, '').slice(-4)}]`);
+  return replaceLongDigitRuns(out, (digits) => `[card …${digits.slice(-4)}]`);
 }
 
 /** Masks card numbers and digit runs long enough to be one, keeping the last four. */

@@ -5,27 +5,28 @@
  * so a reply's details read the same on the screen, in the outcome record and in the audit trail.
  */
 import { maskCardNumbers } from '../card/card-detector';
+import { replaceLongDigitRuns } from '../card/digit-runs';
 import type { FinalStatus } from './contract';
 
 /** Longest ApprovalResult put on the result line; the desktop shows it in one line. */
 export const RESULT_DETAILS_MAX_CHARS = 200;
 
-// Besides every card number the shared detector finds (any digits, separators, character references),
-// any run of 12–19 digits, spaces or dashes allowed between them: a service that echoes a card number in
-// its details must not get it onto the agent's screen.
-const DIGIT_RUN = /\d(?:[ -]?\d){11,18}/g;
+// The details are a validation service's words, which the product does not control, and they reach the
+// agent's screen, the outcome record and the audit trail. Every card number the shared detector finds (any
+// digits, separators, character references) is masked; then, deliberately broader, any other run of 12 or
+// more digits is removed (card/digit-runs.ts, digits and separators read as the detector reads them): a
+// service that echoes a number mangled or cut short fails the detector's checks but must not get through.
 
 /**
  * Details fit for the agent's screen and the result line: every `|` (the line's separator), CR and LF
- * removed, other control characters turned into spaces, card numbers (shared detector) masked and other
- * card-length digit runs replaced, runs of
- * white space collapsed, trimmed, and at most RESULT_DETAILS_MAX_CHARS characters (surrogate pairs kept whole).
+ * removed, other control characters turned into spaces, then card numbers (shared detector) masked and
+ * other long digit runs replaced (after the removals, so `4111|1111|…` cannot join into a number behind
+ * them), runs of white space collapsed, trimmed, and at most RESULT_DETAILS_MAX_CHARS characters
+ * (surrogate pairs kept whole).
  */
 export function cleanDetails(details: string): string {
-  const clean = maskCardNumbers(details)
-    .text.replace(/[|\r\n]/g, '')
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
-    .replace(DIGIT_RUN, '[number removed]')
+  const flat = details.replace(/[|\r\n]/g, '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  const clean = replaceLongDigitRuns(maskCardNumbers(flat).text, () => '[number removed]')
     .replace(/\s+/g, ' ')
     .trim();
   const chars = Array.from(clean);

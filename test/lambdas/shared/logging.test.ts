@@ -1,4 +1,4 @@
-import { maskDigitRuns, redactingReplacer } from '../../../lambdas/shared/logging';
+import { createLogger, maskDigitRuns, redactingReplacer } from '../../../lambdas/shared/logging';
 
 describe('log redaction', () => {
   it.each([
@@ -48,5 +48,40 @@ describe('log redaction', () => {
     expect(redactingReplacer('ReceivedDigits', '123')).toBe('[REDACTED]');
     expect(redactingReplacer('cvv', 737)).toBe('[REDACTED]');
     expect(redactingReplacer('stage', 'capturing')).toBe('capturing');
+  });
+
+  it.each([
+    ['full-width digits and ideographic spaces', 'pan ４１１１\u3000１１１１\u3000１１１１\u3000１１１２ ok'],
+    ['dots', 'pan 4111.1111.1111.1112 ok'],
+    ['zero-width spaces between groups', 'pan 4111\u200b1111\u200b1111\u200b1112 ok'],
+    ['dash and spaces', 'pan 4111 - 1111 - 1111 - 1112 ok'],
+  ])('masks a long digit run in disguise (%s) even when it fails Luhn: keyed with one digit wrong, it is still card data', (_label, text) => {
+    expect(maskDigitRuns(text)).toBe('pan [card …1112] ok');
+  });
+
+  it('masks a disguised card number in a whole log line the logger writes', () => {
+    // Prepare
+    const lines: string[] = [];
+    const logger = createLogger('mask-test');
+    const original = process.stdout.write;
+    process.stdout.write = ((chunk: unknown) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      // Act
+      logger.info('gateway said ４１１１ １１１１ １１１１ １１１１', {
+        note: 'retry 4111.1111.1111.1111',
+        other: `x ${'4111111111111111'.split('').join('\u200b')}`,
+      });
+    } finally {
+      process.stdout.write = original;
+    }
+    // Assess
+    const written = lines.join('');
+    expect(written).toContain('"message":"gateway said [card …1111]"');
+    expect(written).toContain('"note":"retry [card …1111]"');
+    expect(written).toContain('"other":"x [card …1111]"');
+    expect(written).not.toMatch(/4111|４１１１/);
   });
 });

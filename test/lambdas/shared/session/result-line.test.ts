@@ -66,4 +66,29 @@ describe('cleanDetails', () => {
     const once = cleanDetails(`ok|auth ${PAN}\r\n  thanks`);
     expect(cleanDetails(once)).toBe(once);
   });
+
+  it.each([
+    ['full-width digits', 'Declined card ４１１１ １１１１ １１１１ １１１１ sorry'],
+    ['dots', 'Declined card 4111.1111.1111.1111 sorry'],
+    ['zero-width spaces between groups', 'Declined card 4111\u200b1111\u200b1111\u200b1111 sorry'],
+    ['the line separator between groups', 'Declined card 4111|1111|1111|1111 sorry'],
+  ])('masks a card number a service echoes in disguise (%s), on the result line too', (_label, details) => {
+    // Act
+    const line = resultLine('T-1', 'declined', details);
+    // Assess
+    expect(line).toMatch(/^T-1\|declined\|Declined card [#[].* sorry\n$/);
+    expect(line.replace(/[^0-9０-９]/g, '')).toBe('1');
+  });
+
+  it.each([
+    ['full-width digits, one digit wrong (fails Luhn)', 'card ４１１１ １１１１ １１１１ １１１２ echoed'],
+    ['dots, cut to 13 digits', 'card 4111.1111.1111.1 echoed'],
+    ['zero-width spaces, one digit wrong', 'card 4111\u200b1111\u200b1111\u200b1112 echoed'],
+  ])('removes a long digit run that is not a valid card number either (%s): a mangled echo is still card data', (_label, details) => {
+    expect(cleanDetails(details)).toBe('card [number removed] echoed');
+  });
+
+  it('keeps shorter numbers a reply needs: amounts, codes, references under 12 digits', () => {
+    expect(cleanDetails('Approved 14.55 USD, auth 123456, ref 12345678901')).toBe('Approved 14.55 USD, auth 123456, ref 12345678901');
+  });
 });
