@@ -3,54 +3,25 @@
  * started here: an agent works the console while a second page plays the caller on the keypad.
  * Screenshots of every step go to test-artifacts/screenshots/. Without Chromium these tests fail.
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { Sandbox } from '../../sandbox/sandbox';
 import { startApiServer, type ApiServer } from '../../sandbox/api-server';
 import { isTombstone } from '../../lambdas/shared/vault';
+import { callFromKeypad, launchBrowser, openAgentConsole, openCall, shot, UI_TIMEOUT } from '../helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 const VISA = '4111111111111111';
 const DECLINE = '4000000000000002';
-/** Generous: under CPU load a step can take many seconds; tests wait on DOM states, never on time. */
-const UI_TIMEOUT = 90_000;
 const TEST_TIMEOUT = 300_000;
 
 let sandbox: Sandbox;
 let api: ApiServer;
 let context: BrowserContext;
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function agentPage(): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(api.consoleUrl);
-  await page.getByLabel('Agent').selectOption('alice');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByText('Signed in as Alice Agent').waitFor({ timeout: UI_TIMEOUT });
-  return page;
-}
-
-async function callerPage(): Promise<{ page: Page; callId: string }> {
-  const page = await context.newPage();
-  await page.goto(api.keypadUrl);
-  await page.getByLabel('Call the agent').selectOption('alice');
-  await page.getByRole('button', { name: 'Call' }).click();
-  await page.getByText('Talking to the agent.').waitFor({ timeout: UI_TIMEOUT });
-  const callId = (await page.locator('body').getAttribute('data-call-id')) ?? '';
-  return { page, callId };
-}
-
-async function openCall(agent: Page, callId: string): Promise<void> {
-  await agent.getByRole('button', { name: 'Refresh' }).click();
-  await agent.locator(`button[data-interaction="${callId}"]`).click();
-  await agent.getByRole('button', { name: 'Secure Input' }).waitFor({ timeout: UI_TIMEOUT });
-}
+const agentPage = (): Promise<Page> => openAgentConsole(context, api.consoleUrl);
+const callerPage = (): Promise<{ page: Page; callId: string }> => callFromKeypad(context, api.keypadUrl);
 
 async function sendToIvr(agent: Page): Promise<void> {
   await agent.getByRole('button', { name: 'Secure Input' }).click();
@@ -68,29 +39,9 @@ async function key(caller: Page, keys: string, prompt: RegExp): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM}: the browser tests cannot run. Install it with "apt-get install -y chromium" (.ci/run does this on a fresh machine).`,
-    );
-  }
-  mkdirSync(SHOTS, { recursive: true });
   sandbox = await Sandbox.start({ dataDir: mkdtempSync(join(tmpdir(), 'e2e-console-')), ephemeral: true });
   api = await startApiServer(sandbox, 0);
-  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'e2e-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1200, height: 900 },
-  });
+  context = await launchBrowser({ viewport: { width: 1200, height: 900 } });
 }, 180_000);
 
 afterAll(async () => {

@@ -5,14 +5,15 @@
  * demo and an allowed desktop origin still hand over a token and get the console's announcements.
  * Three origins take part: the sandbox, an allowed desktop and an attacker, each its own loopback server.
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { Sandbox } from '../../sandbox/sandbox';
 import { startApiServer, type ApiServer } from '../../sandbox/api-server';
+import { launchBrowser, shot, UI_TIMEOUT } from '../helpers/browser';
 
 // The functions given to page.evaluate run in the browser: these name the page's globals for the type checker
 // (the project's tsconfig has no DOM library).
@@ -21,9 +22,6 @@ declare const window: any, document: any;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type HTMLIFrameElement = any;
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
-const UI_TIMEOUT = 90_000;
 const TEST_TIMEOUT = 240_000;
 
 let sandbox: Sandbox;
@@ -66,28 +64,11 @@ async function signedInOrRefused(consolePage: Page, refusedAtLeast: number): Pro
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser tests cannot run. Install it with "apt-get install -y chromium".`);
-  mkdirSync(SHOTS, { recursive: true });
   deskOrigin = await originServer();
   attackerOrigin = await originServer();
   sandbox = await Sandbox.start({ dataDir: mkdtempSync(join(tmpdir(), 'e2e-embed-')), ephemeral: true });
   api = await startApiServer(sandbox, 0, '127.0.0.1', { embeddingOrigins: [deskOrigin] });
-  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'e2e-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1100, height: 800 },
-  });
+  context = await launchBrowser({ viewport: { width: 1100, height: 800 } });
 }, 180_000);
 
 afterAll(async () => {
@@ -232,7 +213,3 @@ describe('the embedded console accepts host messages only from its framing, allo
     TEST_TIMEOUT,
   );
 });
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}

@@ -5,26 +5,24 @@
  * "unknown" is real too. Screenshots go to test-artifacts/screenshots/ (gitignored). Every wait is on a
  * DOM state or an event, with generous limits, so the suite holds on a busy machine.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { Sandbox } from '../../sandbox/sandbox';
 import { startApiServer, type ApiServer } from '../../sandbox/api-server';
 import { startFaultyValidationServer, type FaultyValidationServer } from '../../sandbox/faults/faulty-validation-server';
+import { callFromKeypad, launchBrowser, openAgentConsole, openCall, shot, UI_TIMEOUT } from '../helpers/browser';
 
 // The functions given to page.evaluate run in the browser; the project's tsconfig has no DOM library.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const window: any, document: any;
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const VISA = '4111111111111111';
 const DECLINE = '4000000000000002';
 /** The validation service resets the connection for this card: the payment status is unknown. */
 const NO_REPLY = '5555555555554444';
-const UI_TIMEOUT = 90_000;
 const TEST_TIMEOUT = 300_000;
 
 let sandbox: Sandbox;
@@ -32,34 +30,8 @@ let api: ApiServer;
 let validation: FaultyValidationServer;
 let context: BrowserContext;
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function agentPage(user = 'alice', name = 'Alice Agent'): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(api.consoleUrl);
-  await page.getByLabel('Agent').selectOption(user);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByText(`Signed in as ${name}`).waitFor({ timeout: UI_TIMEOUT });
-  return page;
-}
-
-async function callerPage(): Promise<{ page: Page; callId: string }> {
-  const page = await context.newPage();
-  await page.goto(api.keypadUrl);
-  await page.getByLabel('Call the agent').selectOption('alice');
-  await page.getByRole('button', { name: 'Call' }).click();
-  await page.getByText('Talking to the agent.').waitFor({ timeout: UI_TIMEOUT });
-  const callId = (await page.locator('body').getAttribute('data-call-id')) ?? '';
-  return { page, callId };
-}
-
-async function openCall(agent: Page, callId: string): Promise<void> {
-  await agent.getByRole('button', { name: 'Refresh' }).click();
-  await agent.locator(`button[data-interaction="${callId}"]`).click();
-  await agent.getByRole('button', { name: 'Secure Input' }).waitFor({ timeout: UI_TIMEOUT });
-}
+const agentPage = (user?: string, name?: string): Promise<Page> => openAgentConsole(context, api.consoleUrl, user, name);
+const callerPage = (): Promise<{ page: Page; callId: string }> => callFromKeypad(context, api.keypadUrl);
 
 async function fillForm(agent: Page, amount = '14.55'): Promise<void> {
   await agent.getByRole('button', { name: 'Secure Input' }).click();
@@ -111,9 +83,6 @@ async function payWith(caller: Page, card: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser tests cannot run. Install it with "apt-get install -y chromium".`);
-  mkdirSync(SHOTS, { recursive: true });
   validation = await startFaultyValidationServer({ faultFor: ({ body }) => (body.includes(NO_REPLY) ? { kind: 'reset' } : undefined) });
   sandbox = await Sandbox.start({
     dataDir: mkdtempSync(join(tmpdir(), 'e2e-truth-')),
@@ -122,23 +91,8 @@ beforeAll(async () => {
     validationCaPem: validation.caPem,
   });
   api = await startApiServer(sandbox, 0);
-  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'e2e-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1200, height: 900 },
-    // Only so the test can inject axe-core into the console (its CSP allows no inline script).
-    bypassCSP: true,
-  });
+  // bypassCSP only so the test can inject axe-core into the console (its CSP allows no inline script).
+  context = await launchBrowser({ viewport: { width: 1200, height: 900 }, bypassCSP: true });
 }, 180_000);
 
 afterAll(async () => {

@@ -5,22 +5,20 @@
  * with every day of the range; filters by form, workgroup and agent; sign-in hidden once signed in; a
  * non-finance user gets a way back out. Screenshots go to test-artifacts/screenshots/ (gitignored).
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { Sandbox, AUDIT_BUCKET } from '../../sandbox/sandbox';
 import { startApiServer, type ApiServer } from '../../sandbox/api-server';
 import { writeOutcomeRecord, type OutcomeRecord } from '../../lambdas/audit/outcomes';
 import { s3Client } from '../../lambdas/shared/clients';
+import { launchBrowser, shot, UI_TIMEOUT } from '../helpers/browser';
 
 // The functions given to page.evaluate run in the browser; the project's tsconfig has no DOM library.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const document: any;
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
-const UI_TIMEOUT = 90_000;
 const TEST_TIMEOUT = 240_000;
 
 let sandbox: Sandbox;
@@ -83,10 +81,6 @@ const RECORDS: OutcomeRecord[] = [
   record({ at: daysAgo(6, 10), amount: '5.45' }),
 ];
 
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
 async function signIn(user: string): Promise<Page> {
   const page = await context.newPage();
   const cspErrors: string[] = [];
@@ -106,28 +100,11 @@ async function rendered(page: Page, times: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser tests cannot run. Install it with "apt-get install -y chromium".`);
-  mkdirSync(SHOTS, { recursive: true });
   sandbox = await Sandbox.start({ dataDir: mkdtempSync(join(tmpdir(), 'e2e-finance-')), ephemeral: true });
   api = await startApiServer(sandbox, 0);
   const s3 = await s3Client();
   for (const r of RECORDS) await writeOutcomeRecord(s3, AUDIT_BUCKET, r);
-  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'e2e-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 900 },
-  });
+  context = await launchBrowser({ viewport: { width: 1280, height: 900 } });
 }, 180_000);
 
 afterAll(async () => {
