@@ -196,8 +196,8 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
   if (!/^\d{12}$/.test(account)) problems.push('account must be a 12-digit AWS account id');
   const region = text(node, 'region') ?? env.CDK_DEFAULT_REGION ?? FALLBACK_REGION;
   const telephony = readTelephony(node, problems);
-  // The Chime SIP media application is part of every deployment today (telephony=connect too), so its region rule holds.
-  const badRegion = regionProblem(region);
+  // The allowed regions follow the telephony: the SIP media application's for chime|both, Amazon Connect's for connect.
+  const badRegion = regionProblem(region, telephony);
   if (badRegion) problems.push(badRegion);
 
   const typeRaw = (text(node, 'agentEndpointType') ?? 'PSTN').toUpperCase();
