@@ -215,7 +215,8 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
     problems.push('agentEndpointUri must be a SIP URI user part (letters, digits, + . _ -) when agentEndpointType is AWS');
 
   const agentVoiceConnectorArn = text(node, 'agentVoiceConnectorArn');
-  if (agentEndpointType === 'AWS' && agentVoiceConnectorArn === undefined && telephony !== 'connect') missing.push('agentVoiceConnectorArn (required when agentEndpointType is AWS)');
+  if (agentEndpointType === 'AWS' && agentVoiceConnectorArn === undefined && telephony !== 'connect')
+    missing.push('agentVoiceConnectorArn (required when agentEndpointType is AWS)');
   else if (agentVoiceConnectorArn !== undefined && !VOICE_CONNECTOR_ARN.test(agentVoiceConnectorArn))
     problems.push(
       'agentVoiceConnectorArn must be a Chime SDK Voice Connector or Voice Connector group ARN (arn:aws:chime:<region>:<account>:vc/<id> or …:vcg/<id>)',
