@@ -6,7 +6,6 @@
  * `-c connectFlowKeyAlarmDays=30` (alarm that many days before the certificate expires).
  */
 import type { Node } from 'constructs';
-
 import type { TelephonyChoice } from '../regions';
 
 export type { TelephonyChoice };
@@ -19,8 +18,7 @@ export interface ConnectConfig {
   readonly flowKeyAlarmDays: number;
 }
 
-// The region rule (lib/regions.ts) depends on the telephony choice; stack-config applies it once.
-export { CONNECT_REGIONS } from '../regions';
+// The region rule (lib/regions.ts CONNECT_STACK_REGIONS) depends on the telephony choice; stack-config applies it once.
 const INSTANCE_ARN = /^arn:aws[a-z-]*:connect:([a-z0-9-]+):(\d{12}):instance\/[0-9a-f-]{36}$/;
 const QUEUE = /^(arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}\/queue\/)?[0-9a-f-]{36}$/;
 
