@@ -6,6 +6,8 @@
  * joined by spaces (so an expiry or code sent in the next message counts as next to the card); every part of such a number is masked in the message where it was typed.
  * Other participants' messages in between do not break the chain (an agent saying "go on" between
  * two halves changes nothing). Every other field of a message is kept as it is.
+ * Messages are redacted as a stream (ConversationRedactionStream): only the chains that may still
+ * grow are held, so memory depends on the window, not on the transcript's length.
  */
 import { addToTally, applyMask, type MaskRanges, type RedactionTally, type Redactor } from './redactor';
 import { CARD_CONTEXT_ID, DEFAULT_FILTER_ID } from './redaction-config';
@@ -39,27 +41,177 @@ export function messageTime(time: unknown): number | undefined {
   return undefined;
 }
 
+/** What is wrong with one message (named by `label`), or nothing. Never quotes a value. */
+export function messageProblems(m: unknown, label: string): string[] {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return [`${label} must be an object`];
+  const r = m as Record<string, unknown>;
+  const problems: string[] = [];
+  if (typeof r.participant !== 'string' || r.participant === '') problems.push(`${label}: participant must be non-empty text`);
+  if (messageTime(r.time) === undefined) problems.push(`${label}: time must be an ISO 8601 date-time or epoch seconds`);
+  if (typeof r.text !== 'string') problems.push(`${label}: text must be text`);
+  return problems;
+}
+
 /** Checks a parsed list of messages; `label(i)` names a message in problems ("line 3", "messages[2]"). */
 export function parseConversation(raw: unknown[], label: (index: number) => string): ConversationMessage[] {
   const problems: string[] = [];
   if (raw.length > MAX_MESSAGES) throw new ConversationError([`a conversation holds at most ${MAX_MESSAGES} messages`]);
   raw.forEach((m, i) => {
-    if (typeof m !== 'object' || m === null || Array.isArray(m)) {
-      problems.push(`${label(i)} must be an object`);
-      return;
-    }
-    const r = m as Record<string, unknown>;
-    if (typeof r.participant !== 'string' || r.participant === '') problems.push(`${label(i)}: participant must be non-empty text`);
-    if (messageTime(r.time) === undefined) problems.push(`${label(i)}: time must be an ISO 8601 date-time or epoch seconds`);
-    if (typeof r.text !== 'string') problems.push(`${label(i)}: text must be text`);
+    problems.push(...messageProblems(m, label(i)));
   });
   if (problems.length > 0) throw new ConversationError(problems.slice(0, 20).concat(problems.length > 20 ? [`and ${problems.length - 20} more`] : []));
   return raw as ConversationMessage[];
 }
 
+/** Limits that keep a conversation stream's memory bounded whatever the transcript's length. */
+export interface ConversationStreamLimits {
+  /** Most characters of text one chain (one participant's run of messages) holds; a longer run starts a new chain. */
+  maxChainChars: number;
+  /** Most characters of text held waiting for output; beyond it the oldest open chain is closed early. */
+  maxHeldChars: number;
+}
+
+export const CONVERSATION_STREAM_LIMITS: ConversationStreamLimits = { maxChainChars: 1024 * 1024, maxHeldChars: 16 * 1024 * 1024 };
+
+interface Entry {
+  message: ConversationMessage;
+  chain: Chain;
+  out?: ConversationMessage;
+}
+
+interface Chain {
+  entries: Entry[];
+  participant: string;
+  last: number;
+  chars: number;
+  closed: boolean;
+}
+
 /**
- * Redacts every message. Card numbers (and their expiry and code) are looked for in each chain of
- * one participant's messages less than `windowSeconds` apart; additional rules run per message.
+ * Redacts a conversation message by message as it arrives, in order, holding only the messages whose
+ * chain may still grow: a participant's chain is open while their next message may come within the
+ * window; it is closed (redacted) when they write again later than the window, when any message comes
+ * later than the window after its last one (times are read as mostly increasing), when it reaches
+ * maxChainChars, or when more than maxHeldChars are held (then the oldest open chain is closed first).
+ * Messages are given back in input order as soon as every message before them is done.
+ */
+export class ConversationRedactionStream {
+  private readonly windowMs: number;
+  private readonly queue: Entry[] = [];
+  private head = 0;
+  private readonly open = new Map<string, Chain>();
+  private heldChars = 0;
+
+  public constructor(
+    private readonly redactor: Redactor,
+    private readonly tally: RedactionTally,
+    windowSeconds = redactor.conversationWindowSeconds,
+    private readonly limits: ConversationStreamLimits = CONVERSATION_STREAM_LIMITS,
+  ) {
+    this.windowMs = windowSeconds * 1000;
+  }
+
+  /** Messages held (not yet given back). */
+  public get held(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Takes the next message (already checked: messageProblems); returns those ready, in order. */
+  public push(message: ConversationMessage): ConversationMessage[] {
+    const at = messageTime(message.time) ?? 0;
+    for (const chain of this.open.values()) if (at - chain.last > this.windowMs) this.close(chain);
+    let chain = this.open.get(message.participant);
+    if (chain && (Math.abs(at - chain.last) > this.windowMs || chain.chars + message.text.length > this.limits.maxChainChars)) {
+      this.close(chain);
+      chain = undefined;
+    }
+    if (chain === undefined) {
+      chain = { entries: [], participant: message.participant, last: at, chars: 0, closed: false };
+      this.open.set(message.participant, chain);
+    }
+    const entry: Entry = { message, chain };
+    chain.entries.push(entry);
+    chain.last = at;
+    chain.chars += message.text.length + 1;
+    this.queue.push(entry);
+    this.heldChars += message.text.length;
+    const ready: ConversationMessage[] = [];
+    this.drainInto(ready);
+    // Too much held: close the oldest open chains until it fits (each one lets the queue move on).
+    for (let k = this.head; this.heldChars > this.limits.maxHeldChars && k < this.queue.length; k = Math.max(k + 1, this.head)) {
+      const oldest = (this.queue[k] as Entry).chain;
+      if (!oldest.closed) this.close(oldest);
+      this.drainInto(ready);
+    }
+    this.compact();
+    return ready;
+  }
+
+  /** Closes every chain; returns the rest of the messages, in order. */
+  public end(): ConversationMessage[] {
+    for (const chain of [...this.open.values()]) this.close(chain);
+    const ready = this.drainInto([]);
+    this.compact();
+    return ready;
+  }
+
+  private drainInto(ready: ConversationMessage[]): ConversationMessage[] {
+    while (this.head < this.queue.length) {
+      const entry = this.queue[this.head] as Entry;
+      if (entry.out === undefined) break;
+      ready.push(entry.out);
+      this.heldChars -= entry.message.text.length;
+      this.queue[this.head] = undefined as unknown as Entry;
+      this.head += 1;
+    }
+    return ready;
+  }
+
+  /** Drops the given-back entries from the front of the queue now and then (amortised linear). */
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Redacts a chain: card numbers (and their expiry and code) across its messages, rules per message. */
+  private close(chain: Chain): void {
+    if (chain.closed) return;
+    chain.closed = true;
+    if (this.open.get(chain.participant) === chain) this.open.delete(chain.participant);
+    const offsets: number[] = [];
+    const texts: string[] = [];
+    let length = 0;
+    for (const entry of chain.entries) {
+      offsets.push(length);
+      texts.push(entry.message.text);
+      length += entry.message.text.length + 1;
+    }
+    const found = this.redactor.cardMask(texts.join(' '));
+    addToTally(this.tally, DEFAULT_FILTER_ID, found.cards);
+    addToTally(this.tally, CARD_CONTEXT_ID, found.context);
+    // Hand each masked digit back to the message it was typed in.
+    const masks: MaskRanges[] = chain.entries.map(() => []);
+    let k = 0;
+    for (const [start, end] of found.ranges) {
+      while (k + 1 < offsets.length && (offsets[k + 1] as number) <= start) k += 1;
+      const base = offsets[k] as number;
+      (masks[k] as MaskRanges).push([start - base, end - base]);
+    }
+    chain.entries.forEach((entry, i) => {
+      const m = entry.message;
+      const text = this.redactor.applyRules(applyMask(m.text, masks[i] as MaskRanges), this.tally);
+      entry.out = text === m.text ? m : { ...m, text };
+    });
+    chain.entries = [];
+  }
+}
+
+/**
+ * Redacts every message (ConversationRedactionStream over the whole list): card numbers (and their
+ * expiry and code) are looked for in each chain of one participant's messages less than
+ * `windowSeconds` apart; additional rules run per message.
  */
 export function redactConversation(
   messages: readonly ConversationMessage[],
@@ -67,48 +219,11 @@ export function redactConversation(
   tally: RedactionTally,
   windowSeconds = redactor.conversationWindowSeconds,
 ): ConversationMessage[] {
-  const windowMs = windowSeconds * 1000;
-  // Chains: per participant, runs of their messages each within the window of the previous one.
-  const chains: number[][] = [];
-  const open = new Map<string, { chain: number[]; last: number }>();
-  messages.forEach((m, i) => {
-    const at = messageTime(m.time) ?? 0;
-    const current = open.get(m.participant);
-    if (current && Math.abs(at - current.last) <= windowMs) {
-      current.chain.push(i);
-      current.last = at;
-    } else {
-      const chain = [i];
-      chains.push(chain);
-      open.set(m.participant, { chain, last: at });
-    }
-  });
-
-  const masks: MaskRanges[] = messages.map(() => []);
-  for (const chain of chains) {
-    const offsets: number[] = [];
-    let joined = '';
-    for (const i of chain) {
-      if (offsets.length > 0) joined += ' ';
-      offsets.push(joined.length);
-      joined += (messages[i] as ConversationMessage).text;
-    }
-    const found = redactor.cardMask(joined);
-    addToTally(tally, DEFAULT_FILTER_ID, found.cards);
-    addToTally(tally, CARD_CONTEXT_ID, found.context);
-    // Hand each masked digit back to the message it was typed in.
-    let k = 0;
-    for (const [start, end] of found.ranges) {
-      while (k + 1 < chain.length && (offsets[k + 1] as number) <= start) k += 1;
-      const base = offsets[k] as number;
-      (masks[chain[k] as number] as MaskRanges).push([start - base, end - base]);
-    }
-  }
-  return messages.map((m, i) => {
-    const masked = applyMask(m.text, masks[i] as MaskRanges);
-    const text = redactor.applyRules(masked, tally);
-    return text === m.text ? m : { ...m, text };
-  });
+  const stream = new ConversationRedactionStream(redactor, tally, windowSeconds);
+  const out: ConversationMessage[] = [];
+  for (const m of messages) out.push(...stream.push(m));
+  out.push(...stream.end());
+  return out;
 }
 
 /** Reads JSON lines (blank lines skipped); problems name line numbers, never content. */
