@@ -9,6 +9,8 @@
  * Messages are redacted as a stream (ConversationRedactionStream): only the chains that may still
  * grow are held, so memory depends on the window, not on the transcript's length.
  */
+import { digitValue, MAX_GAP } from '../shared/card/card-detector';
+import { AFTER_WINDOW } from './card-context';
 import { addToTally, applyMask, type MaskRanges, type RedactionTally, type Redactor } from './redactor';
 import { CARD_CONTEXT_ID, DEFAULT_FILTER_ID } from './redaction-config';
 
@@ -71,7 +73,19 @@ export interface ConversationStreamLimits {
   maxHeldChars: number;
 }
 
-export const CONVERSATION_STREAM_LIMITS: ConversationStreamLimits = { maxChainChars: 1024 * 1024, maxHeldChars: 16 * 1024 * 1024 };
+export const CONVERSATION_STREAM_LIMITS: ConversationStreamLimits = { maxChainChars: 64 * 1024, maxHeldChars: 4 * 1024 * 1024 };
+
+/**
+ * Digit-free characters needed before a message boundary for a chain to be cut there: more than the
+ * longest gap inside a number (MAX_GAP) and the expiry/code window after a card (AFTER_WINDOW), so no
+ * number, expiry or code found in the whole chain can cross such a boundary.
+ */
+const SAFE_SPLIT_CLEAN = Math.max(MAX_GAP, AFTER_WINDOW) + 8;
+
+/** A character that is or may encode a digit: a digit of any script, a surrogate, `&` (a reference). */
+function digitLike(code: number): boolean {
+  return digitValue(code) >= 0 || code === 0x26 || (code >= 0xd800 && code <= 0xdfff);
+}
 
 interface Entry {
   message: ConversationMessage;
@@ -90,9 +104,13 @@ interface Chain {
 /**
  * Redacts a conversation message by message as it arrives, in order, holding only the messages whose
  * chain may still grow: a participant's chain is open while their next message may come within the
- * window; it is closed (redacted) when they write again later than the window, when any message comes
- * later than the window after its last one (times are read as mostly increasing), when it reaches
- * maxChainChars, or when more than maxHeldChars are held (then the oldest open chain is closed first).
+ * window; it is closed (redacted) when they write again later than the window, or when any message comes
+ * later than the window after its last one (times are read as mostly increasing). When a chain
+ * reaches maxChainChars, or more than maxHeldChars are held (oldest chain first), its messages before
+ * the last boundary that no number can cross (SAFE_SPLIT_CLEAN digit-free characters) are redacted and
+ * given back, with the same result as whole; only a chain with no such boundary (digits at least every
+ * few hundred characters for maxChainChars) is closed whole there, and a number split exactly at that
+ * point could then be missed (documented limitation, as for over-long lines in text streams).
  * Messages are given back in input order as soon as every message before them is done.
  */
 export class ConversationRedactionStream {
@@ -121,9 +139,15 @@ export class ConversationRedactionStream {
     const at = messageTime(message.time) ?? 0;
     for (const chain of this.open.values()) if (at - chain.last > this.windowMs) this.close(chain);
     let chain = this.open.get(message.participant);
-    if (chain && (Math.abs(at - chain.last) > this.windowMs || chain.chars + message.text.length > this.limits.maxChainChars)) {
+    if (chain && Math.abs(at - chain.last) > this.windowMs) {
       this.close(chain);
       chain = undefined;
+    } else if (chain && chain.chars + message.text.length > this.limits.maxChainChars) {
+      // Too long: redact its messages up to the last boundary no number can cross; keep the rest open.
+      if (!this.closePrefix(chain)) {
+        this.close(chain);
+        chain = undefined;
+      }
     }
     if (chain === undefined) {
       chain = { entries: [], participant: message.participant, last: at, chars: 0, closed: false };
@@ -139,8 +163,8 @@ export class ConversationRedactionStream {
     this.drainInto(ready);
     // Too much held: close the oldest open chains until it fits (each one lets the queue move on).
     for (let k = this.head; this.heldChars > this.limits.maxHeldChars && k < this.queue.length; k = Math.max(k + 1, this.head)) {
-      const oldest = (this.queue[k] as Entry).chain;
-      if (!oldest.closed) this.close(oldest);
+      const entry = this.queue[k] as Entry;
+      if (entry.out === undefined && !this.closePrefix(entry.chain)) this.close(entry.chain);
       this.drainInto(ready);
     }
     this.compact();
@@ -175,15 +199,43 @@ export class ConversationRedactionStream {
     }
   }
 
+  /**
+   * Redacts the messages of an open chain before its last boundary with SAFE_SPLIT_CLEAN digit-free
+   * characters before it, leaving the chain open with the rest; false when there is no such boundary.
+   * What is found is the same as if the chain were redacted whole.
+   */
+  private closePrefix(chain: Chain): boolean {
+    let clean = 0; // digit-free characters at the end of the joined text so far
+    let split = -1;
+    chain.entries.forEach((entry, i) => {
+      if (i > 0 && clean >= SAFE_SPLIT_CLEAN) split = i;
+      const text = entry.message.text;
+      let j = text.length - 1;
+      while (j >= 0 && !digitLike(text.charCodeAt(j))) j -= 1;
+      clean = j < 0 ? clean + text.length + 1 : text.length - 1 - j + 1;
+    });
+    if (split < 0) return false;
+    const head = chain.entries.slice(0, split);
+    chain.entries = chain.entries.slice(split);
+    chain.chars = chain.entries.reduce((n, e) => n + e.message.text.length + 1, 0);
+    this.redactEntries(head);
+    return true;
+  }
+
   /** Redacts a chain: card numbers (and their expiry and code) across its messages, rules per message. */
   private close(chain: Chain): void {
     if (chain.closed) return;
     chain.closed = true;
     if (this.open.get(chain.participant) === chain) this.open.delete(chain.participant);
+    this.redactEntries(chain.entries);
+    chain.entries = [];
+  }
+
+  private redactEntries(entries: Entry[]): void {
     const offsets: number[] = [];
     const texts: string[] = [];
     let length = 0;
-    for (const entry of chain.entries) {
+    for (const entry of entries) {
       offsets.push(length);
       texts.push(entry.message.text);
       length += entry.message.text.length + 1;
@@ -192,19 +244,18 @@ export class ConversationRedactionStream {
     addToTally(this.tally, DEFAULT_FILTER_ID, found.cards);
     addToTally(this.tally, CARD_CONTEXT_ID, found.context);
     // Hand each masked digit back to the message it was typed in.
-    const masks: MaskRanges[] = chain.entries.map(() => []);
+    const masks: MaskRanges[] = entries.map(() => []);
     let k = 0;
     for (const [start, end] of found.ranges) {
       while (k + 1 < offsets.length && (offsets[k + 1] as number) <= start) k += 1;
       const base = offsets[k] as number;
       (masks[k] as MaskRanges).push([start - base, end - base]);
     }
-    chain.entries.forEach((entry, i) => {
+    entries.forEach((entry, i) => {
       const m = entry.message;
       const text = this.redactor.applyRules(applyMask(m.text, masks[i] as MaskRanges), this.tally);
       entry.out = text === m.text ? m : { ...m, text };
     });
-    chain.entries = [];
   }
 }
 

@@ -131,6 +131,26 @@ describe('conversations: numbers split over one participant’s messages', () =>
     expect(texts[1000]).toBe('card #### #### #### #### ok');
   });
 
+  it('cuts an over-long chain only where no number can cross, so a number split at the limit is still masked', () => {
+    // Prepare: one participant non-stop; a card split over two messages right where the chain is full
+    const small = { maxChainChars: 2_000, maxHeldChars: 1_000_000 };
+    const messages: ConversationMessage[] = [];
+    for (let i = 0; i < 200; i += 1) messages.push({ participant: 'c', time: i, text: `talking about things, nothing else ${'x'.repeat(i % 50)}` });
+    messages.push({ participant: 'c', time: 200, text: 'card 4111 1111' }, { participant: 'c', time: 201, text: '1111 1111 cvv 737' });
+    for (let i = 0; i < 100; i += 1) messages.push({ participant: 'c', time: 202 + i, text: 'and more talk' });
+    for (let at = 0; at < 60; at += 1) {
+      // Act: the same conversation with the chain's limit reached at every message around the card
+      const stream = new ConversationRedactionStream(redactor, {}, 120, { ...small, maxChainChars: small.maxChainChars + at * 30 });
+      const out: string[] = [];
+      for (const m of messages) for (const r of stream.push(m)) out.push(r.text);
+      for (const r of stream.end()) out.push(r.text);
+      // Assess
+      expect(out).toHaveLength(messages.length);
+      expect(out[200]).toBe('card #### ####');
+      expect(out[201]).toBe('#### #### cvv ###');
+    }
+  });
+
   it('gives the same result as one pass when messages come out of time order within the window', () => {
     // Prepare: the second half is stamped 10 s before the first
     const messages: ConversationMessage[] = [
