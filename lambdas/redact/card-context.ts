@@ -132,58 +132,91 @@ function isLetter(cp: number): boolean {
   return /[\p{L}\p{M}]/u.test(String.fromCodePoint(cp));
 }
 
-function tokenise(text: string, from: number, to: number): Token[] {
-  const tokens: Token[] = [];
-  let i = from;
+/** Tokens of text[from, to), made only as far as they are asked for (most windows stop early). */
+class Tokens {
+  private readonly tokens: Token[] = [];
+  private i: number;
   // The line breaks since the last word, number or punctuation: none, only plain ones, or some markup.
-  let run: 'none' | 'text' | 'markup' = 'none';
-  while (i < to) {
-    const cp = text.codePointAt(i) as number;
-    const width = cp > 0xffff ? 2 : 1;
-    if (digitValue(cp) >= 0) {
-      const start = i;
-      let value = '';
-      const digitStarts: number[] = [];
-      const digitEnds: number[] = [];
-      while (i < to) {
-        const c = text.codePointAt(i) as number;
-        const v = digitValue(c);
-        if (v < 0) break;
-        const w = c > 0xffff ? 2 : 1;
-        value += String(v);
-        digitStarts.push(i);
-        digitEnds.push(i + w);
-        i += w;
-      }
-      tokens.push({ kind: 'num', start, end: i, value, digitStarts, digitEnds });
-      run = 'none';
-    } else if (isLetter(cp)) {
-      const start = i;
-      while (i < to) {
-        const c = text.codePointAt(i) as number;
-        if (!isLetter(c) && !(c >= 48 && c <= 57 && i > start)) break;
-        i += c > 0xffff ? 2 : 1;
-      }
-      tokens.push({ kind: 'word', start, end: i, value: text.slice(start, i).toLowerCase() });
-      run = 'none';
-    } else {
-      const start = i;
-      const markup = markupAt(text, i, to);
-      const isMarkup = markup.length > 0;
-      let eol = isMarkup ? markup.eol : isLineBreakAt(text, start);
-      if (eol) {
-        // In HTML, `</p>\n<p>` or `<br>\n` is one line break; in plain text each break counts.
-        const counts = run === 'none' || (run === 'text' && !isMarkup);
-        run = run === 'markup' || isMarkup ? 'markup' : 'text';
-        eol = counts;
-      }
-      i += isMarkup ? markup.length : width;
-      const value = isMarkup ? ' ' : text.slice(start, i);
-      tokens.push({ kind: 'sep', start, end: i, value, eol });
-      if (!isMarkup && !markup.eol && !isLineBreakAt(text, start) && !/^\s$/u.test(value)) run = 'none';
-    }
+  private run: 'none' | 'text' | 'markup' = 'none';
+
+  public constructor(
+    private readonly text: string,
+    from: number,
+    private readonly to: number,
+  ) {
+    this.i = from;
   }
-  return tokens;
+
+  /** The k-th token, or undefined past the end. */
+  public at(k: number): Token | undefined {
+    while (this.tokens.length <= k && this.i < this.to) this.step();
+    return this.tokens[k];
+  }
+
+  public all(): Token[] {
+    while (this.i < this.to) this.step();
+    return this.tokens;
+  }
+
+  private step(): void {
+    const text = this.text;
+    const to = this.to;
+    const tokens = this.tokens;
+    let i = this.i;
+    let run = this.run;
+    {
+      const cp = text.codePointAt(i) as number;
+      const width = cp > 0xffff ? 2 : 1;
+      if (digitValue(cp) >= 0) {
+        const start = i;
+        let value = '';
+        const digitStarts: number[] = [];
+        const digitEnds: number[] = [];
+        while (i < to) {
+          const c = text.codePointAt(i) as number;
+          const v = digitValue(c);
+          if (v < 0) break;
+          const w = c > 0xffff ? 2 : 1;
+          value += String(v);
+          digitStarts.push(i);
+          digitEnds.push(i + w);
+          i += w;
+        }
+        tokens.push({ kind: 'num', start, end: i, value, digitStarts, digitEnds });
+        run = 'none';
+      } else if (isLetter(cp)) {
+        const start = i;
+        while (i < to) {
+          const c = text.codePointAt(i) as number;
+          if (!isLetter(c) && !(c >= 48 && c <= 57 && i > start)) break;
+          i += c > 0xffff ? 2 : 1;
+        }
+        tokens.push({ kind: 'word', start, end: i, value: text.slice(start, i).toLowerCase() });
+        run = 'none';
+      } else {
+        const start = i;
+        const markup = markupAt(text, i, to);
+        const isMarkup = markup.length > 0;
+        let eol = isMarkup ? markup.eol : isLineBreakAt(text, start);
+        if (eol) {
+          // In HTML, `</p>\n<p>` or `<br>\n` is one line break; in plain text each break counts.
+          const counts = run === 'none' || (run === 'text' && !isMarkup);
+          run = run === 'markup' || isMarkup ? 'markup' : 'text';
+          eol = counts;
+        }
+        i += isMarkup ? markup.length : width;
+        const value = isMarkup ? ' ' : text.slice(start, i);
+        tokens.push({ kind: 'sep', start, end: i, value, eol });
+        if (!isMarkup && !markup.eol && !isLineBreakAt(text, start) && !/^\s$/u.test(value)) run = 'none';
+      }
+    }
+    this.i = i;
+    this.run = run;
+  }
+}
+
+function tokenise(text: string, from: number, to: number): Token[] {
+  return new Tokens(text, from, to).all();
 }
 
 const isMonth = (v: string): boolean => (v.length === 1 || v.length === 2) && Number(v) >= 1 && Number(v) <= 12;
@@ -192,10 +225,10 @@ const isMmYy = (v: string): boolean => v.length === 4 && isMonth(v.slice(0, 2)) 
 const isCode = (v: string): boolean => v.length === 3 || v.length === 4;
 
 /** Separator text between two tokens, spaces dropped: '/', '-', '.', '' … */
-function joiner(tokens: Token[], from: number, to: number): string | undefined {
+function joiner(tokenAt: (k: number) => Token | undefined, from: number, to: number): string | undefined {
   let s = '';
   for (let t = from; t < to; t += 1) {
-    const tok = tokens[t] as Token;
+    const tok = tokenAt(t) as Token;
     if (tok.kind !== 'sep' || tok.eol === true) return undefined;
     if (!/^\s$/u.test(tok.value)) s += tok.value;
   }
@@ -206,9 +239,9 @@ function joiner(tokens: Token[], from: number, to: number): string | undefined {
  * On a line after the card's, a number without a keyword must stand alone on its line: after the
  * token at `k`, only spaces and punctuation, keywords or more numbers ("12/30 737") until the line ends.
  */
-function aloneOnLine(tokens: Token[], k: number): boolean {
-  for (let t = k + 1; t < tokens.length; t += 1) {
-    const tok = tokens[t] as Token;
+function aloneOnLine(tokens: Tokens, k: number): boolean {
+  for (let t = k + 1; tokens.at(t) !== undefined; t += 1) {
+    const tok = tokens.at(t) as Token;
     if (tok.kind === 'sep') {
       if (tok.eol === true) return true;
       if (!/^[\s,;:/.\-\u2013\u2014]$/u.test(tok.value)) return false;
@@ -251,15 +284,15 @@ export function cardContextDigits(
 
   // After the card: expiry and code, either with a keyword or right after the card (fillers only),
   // on the card's line and the CONTEXT_LINES lines after it.
-  const after = tokenise(text, cardEnd, Math.min(limitAfter, cardEnd + AFTER_WINDOW));
+  const after = new Tokens(text, cardEnd, Math.min(limitAfter, cardEnd + AFTER_WINDOW));
   let adjacent = true; // nothing but separators, fillers and keywords since the card (or its expiry), or a new line
   let expiryWord = false;
   let codeWord = false;
   let sawExpiry = false;
   let sawCode = false;
   let lines = 0;
-  for (let t = 0; t < after.length; t += 1) {
-    const tok = after[t] as Token;
+  for (let t = 0; after.at(t) !== undefined; t += 1) {
+    const tok = after.at(t) as Token;
     if (tok.kind === 'sep') {
       if (tok.eol) {
         lines += 1;
@@ -281,9 +314,11 @@ export function cardContextDigits(
       continue;
     }
     // A number: MM/YY or MM/YYYY (two numbers joined by / - . or a space)?
-    const next = after.findIndex((x, k) => k > t && x.kind !== 'sep');
-    const second = next >= 0 ? (after[next] as Token) : undefined;
-    const glue = next >= 0 ? joiner(after, t + 1, next) : undefined;
+    let next = t + 1;
+    while (after.at(next)?.kind === 'sep') next += 1;
+    if (after.at(next) === undefined) next = -1;
+    const second = next >= 0 ? (after.at(next) as Token) : undefined;
+    const glue = next >= 0 ? joiner((k) => after.at(k), t + 1, next) : undefined;
     if (
       !sawExpiry &&
       second?.kind === 'num' &&
@@ -340,7 +375,7 @@ export function cardContextDigits(
       }
       const n2 = before.findIndex((y, k) => k > u && y.kind !== 'sep');
       const second = n2 >= 0 ? (before[n2] as Token) : undefined;
-      const glue = n2 >= 0 ? joiner(before, u + 1, n2) : undefined;
+      const glue = n2 >= 0 ? joiner((k) => before[k], u + 1, n2) : undefined;
       if (isExpiryWord && second?.kind === 'num' && isMonth(x.value) && isYear(second.value) && glue !== undefined && ['/', '-', '.'].includes(glue)) {
         mask(x);
         mask(second, false);
