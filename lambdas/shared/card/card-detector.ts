@@ -177,6 +177,9 @@ const SEPARATORS: readonly number[] = [
 ];
 
 const CLASS = new Uint8Array(0x10000);
+/** Classes whose characters may stand inside a number as written (markup `&` `<` aside), without and with lineBreaks. */
+const C0_PLAIN = new Uint8Array(16);
+const C0_LINES = new Uint8Array(16);
 const DIGIT_VALUE = new Uint8Array(0x10000);
 const ASTRAL_DIGIT = new Map<number, number>();
 for (let c = 48; c <= 57; c += 1) {
@@ -199,6 +202,12 @@ CLASS[0x26] = K_AMP;
 CLASS[0x3c] = K_LT;
 CLASS[0x3e] = K_GT;
 for (const c of [0x0a, 0x0b, 0x0c, 0x0d, 0x85, 0x2028, 0x2029]) CLASS[c] = K_EOL;
+for (const k of [K_DIGIT, K_SEP, K_PCT, K_HIGH, K_LOW]) {
+  C0_PLAIN[k] = 1;
+  C0_LINES[k] = 1;
+}
+C0_LINES[K_EOL] = 1;
+C0_LINES[K_GT] = 1;
 for (let c = 0xd800; c <= 0xdbff; c += 1) CLASS[c] = K_HIGH;
 for (let c = 0xdc00; c <= 0xdfff; c += 1) CLASS[c] = K_LOW;
 
@@ -430,13 +439,13 @@ class Scanner {
     private readonly onCard: OnCard,
   ) {}
 
-  private isC0(k: number): boolean {
-    return k === K_DIGIT || k === K_SEP || k === K_PCT || k === K_HIGH || k === K_LOW || ((k === K_EOL || k === K_GT) && this.lineBreaks);
-  }
+  /** Per class: may a character of it be inside a number (without markup)? One table per lineBreaks setting. */
 
   public run(): void {
     const text = this.text;
     const n = text.length;
+    const c0 = this.lineBreaks ? C0_LINES : C0_PLAIN;
+    let sampled = 0; // samples taken, added to cost.steps once at the end
     let scanned = 0;
     let nextLt = text.indexOf('<');
     let nextAmp = text.indexOf('&');
@@ -453,15 +462,15 @@ class Scanner {
       if (m >= 0 && m <= p && m < n) at = m;
       else {
         if (p >= n) break;
-        this.cost.steps += 1;
-        if (!this.isC0(CLASS[text.charCodeAt(p)] as number)) {
+        sampled += 1;
+        if (c0[CLASS[text.charCodeAt(p)] as number] === 0) {
           p += STRIDE;
           continue;
         }
         at = p;
       }
       let start = at;
-      while (start > scanned && this.isC0(CLASS[text.charCodeAt(start - 1)] as number)) start -= 1;
+      while (start > scanned && c0[CLASS[text.charCodeAt(start - 1)] as number] === 1) start -= 1;
       this.cost.steps += at - start;
       // A character that cannot continue a number may stop the parse before `at`: parse on past it.
       let stop = this.scanFrom(start);
@@ -469,6 +478,7 @@ class Scanner {
       scanned = Math.max(stop + 1, at + 1);
       p = scanned + STRIDE - 1;
     }
+    this.cost.steps += sampled;
   }
 
   /** Parses runs from `i` until a character that cannot belong to a number; returns its offset. */
@@ -479,6 +489,7 @@ class Scanner {
     let i = from;
     let gap = 0; // characters since the last digit (0: the previous element was a digit)
     let afterEol = false;
+    let steps = 0; // added to cost.steps once at the end
     this.resetRun(i);
     while (i < n && !this.stopped) {
       const c = text.charCodeAt(i);
@@ -513,7 +524,7 @@ class Scanner {
         if (len === 0) break;
       } else if (k === K_GT && afterEol) len = 1;
       else break;
-      this.cost.steps += len;
+      steps += len;
       if (value >= 0) {
         this.pushDigit(value, i, i + len, gap > 0);
         gap = 0;
@@ -527,6 +538,7 @@ class Scanner {
       }
       i += len;
     }
+    this.cost.steps += steps;
     this.flushRun(i);
     return i;
   }
