@@ -358,9 +358,6 @@ function parseCharRef(text: string, i: number): RefParse {
 /** Length of an inline tag (or, with lineBreaks, a line-breaking tag) at `i`, else 0. */
 function parseTag(text: string, i: number, lineBreaks: boolean, cost?: ScanCost): number {
   const n = text.length;
-  const examined = (j: number): void => {
-    if (cost) cost.parserSteps += j - i;
-  };
   let j = i + 1;
   if (text.charCodeAt(j) === 0x2f /* / */) j += 1;
   const nameStart = j;
@@ -369,7 +366,7 @@ function parseTag(text: string, i: number, lineBreaks: boolean, cost?: ScanCost)
     if ((c >= 97 && c <= 122) || (j > nameStart && ((c >= 48 && c <= 57) || c === 0x3a)) /* : */) j += 1;
     else break;
   }
-  examined(j + 1);
+  if (cost) cost.parserSteps += j + 1 - i;
   if (j === nameStart) return 0;
   const name = text.slice(nameStart, j).toLowerCase();
   if (!INLINE_TAGS.has(name) && !(lineBreaks && LINE_TAGS.has(name))) return 0;
@@ -578,7 +575,6 @@ class Scanner {
       // The digits of a valid IBAN (`DE89 3704 0044 0532 0130 00`) are an account number, not a card;
       // 20 or more digits starting with 9 in groups of four are a postal tracking number (USPS 9400 1000 …).
       const ibanEnd = this.isTrackingNumber(groups, total) ? Number.MAX_SAFE_INTEGER : ibanEndAt(this.text, this.runBefore);
-      const size = (g: number): number => (g + 1 < groups ? (this.gFirst[g + 1] as number) : total) - (this.gFirst[g] as number);
       let g = 0;
       while (g < groups && !this.stopped) {
         if ((this.dStart[this.gFirst[g] as number] as number) < ibanEnd) {
@@ -588,7 +584,7 @@ class Scanner {
         let best = -1;
         let digits = 0;
         for (let h = g; h < groups; h += 1) {
-          digits += size(h);
+          digits += this.groupSize(h, groups);
           if (digits > CARD_DETECT_MAX_DIGITS) break;
           if (digits >= CARD_DETECT_MIN_DIGITS && this.accept(g, h, digits, groups, stopAt)) best = h;
         }
@@ -599,6 +595,11 @@ class Scanner {
       }
     }
     this.resetRun(stopAt);
+  }
+
+  /** Digits in group `g` of the current run (of `groups`). */
+  private groupSize(g: number, groups: number): number {
+    return (g + 1 < groups ? (this.gFirst[g + 1] as number) : this.dCount) - (this.gFirst[g] as number);
   }
 
   private isTrackingNumber(groups: number, total: number): boolean {
@@ -633,11 +634,11 @@ class Scanner {
    * longer run are not cut into a card; a whole run may be grouped any way.
    */
   private regularWindow(g: number, h: number, groups: number): boolean {
-    const size = (x: number): number => (x + 1 < groups ? (this.gFirst[x + 1] as number) : this.dCount) - (this.gFirst[x] as number);
-    const first = size(g);
-    if (h - g === 2 && first === 4 && size(g + 1) === 6 && (size(h) === 5 || size(h) === 4)) return true;
+    const first = this.groupSize(g, groups);
+    const last = this.groupSize(h, groups);
+    if (h - g === 2 && first === 4 && this.groupSize(g + 1, groups) === 6 && (last === 5 || last === 4)) return true;
     for (let x = g; x <= h; x += 1) {
-      const s = size(x);
+      const s = this.groupSize(x, groups);
       if (s < 3) return false;
       if (x < h ? s !== first : s > first) return false;
     }
@@ -653,9 +654,8 @@ class Scanner {
     const before = this.runBefore > 0 ? this.text.charCodeAt(this.runBefore - 1) : 32;
     const lastEnd = this.dEnd[this.dCount - 1] as number;
     const after = lastEnd < this.text.length ? this.text.charCodeAt(lastEnd) : 32;
-    const word = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122);
     void stopAt;
-    return !word(before) && !word(after);
+    return !isWordChar(before) && !isWordChar(after);
   }
 
   private emit(first: number, end: number): void {
@@ -666,6 +666,11 @@ class Scanner {
     const match: CardMatchDetail = { start: digitStarts[0] as number, end: digitEnds[digitEnds.length - 1] as number, digits, digitStarts, digitEnds };
     if (this.onCard(match) === true) this.stopped = true;
   }
+}
+
+/** An ASCII letter or digit. */
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122);
 }
 
 /**
