@@ -295,21 +295,19 @@ class ThreadList {
 
 class PikeMatcher implements CompiledPattern {
   private readonly firstAscii = new Uint8Array(128);
-  /** Characters any match consists of (lookaround bodies excluded: they consume nothing). */
-  private readonly alphabet: CharSet;
 
   public constructor(
     private readonly program: Program,
     private readonly first: CharSet,
     /** Shortest match: a match lies inside a run of at least this many alphabet characters. */
-    private readonly minMatch: number,
+    minMatch: number,
     /** Fewest ASCII digits in a match: a run with fewer is skipped (an SSN rule skips "2026-11-29"). */
     private readonly minDigitCount = 0,
   ) {
     for (let c = 0; c < 128; c += 1) this.firstAscii[c] = first.has(c) ? 1 : 0;
+    // Characters any match consists of (lookaround bodies excluded: they consume nothing).
     let alphabet = new CharSet([]);
     for (let pc = 0; pc < program.size; pc += 1) if (program.op[pc] === OP_CHAR) alphabet = alphabet.union(program.sets[program.a[pc] as number] as CharSet);
-    this.alphabet = alphabet;
     // The runs of alphabet characters long enough to hold a match, found by the engine's native
     // character-class scan (a single class with a counted repeat: linear, never backtracks).
     const hex = (c: number): string => `\\u{${c.toString(16)}}`;
