@@ -7,6 +7,7 @@
 import type { InteractionDirectory, InteractionInfo } from '../../lambdas/agent-api/interactions';
 import { InteractiveCaller, type CallerKey } from '../sma/caller';
 import type { EmulatedCall, SmaEmulator } from '../sma/emulator';
+import { AGENT_SIP_HEADER } from '../../lambdas/telephony/chime-sma/ivr';
 
 interface CallMeta {
   agentId?: string;
@@ -39,12 +40,17 @@ export class SandboxInteractions implements InteractionDirectory {
   /** A person at the keypad page calls in; the call is delivered to `agentId`. */
   public async placeCall(agentId: string | undefined): Promise<EmulatedCall> {
     const caller = new InteractiveCaller();
+    // The call is delivered to the agent's desk, whose side names the agent on the answered leg, as an
+    // SBC does in AWS: that is how the push channel finds the call's agent before any secure session.
     const call = await this.emulator.placeCall(
       caller,
       undefined,
       undefined,
       {},
-      this.options.timingScale === undefined ? {} : { timingScale: this.options.timingScale },
+      {
+        ...(this.options.timingScale === undefined ? {} : { timingScale: this.options.timingScale }),
+        ...(agentId ? { agentSipHeaders: { [AGENT_SIP_HEADER]: agentId } } : {}),
+      },
     );
     this.meta.set(call.transactionId, { ...(agentId ? { agentId } : {}), extraParties: 0, caller, startedAt: new Date().toISOString() });
     return call;
