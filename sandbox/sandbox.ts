@@ -70,8 +70,25 @@ export interface SandboxOptions {
 }
 
 type LambdaModule = { handler: (event: unknown, context: unknown) => Promise<unknown> };
+/**
+ * Imports once, as a warm Lambda container keeps its modules: a dynamic import() on every invocation
+ * is not free, and under tsx each one is a round trip to the loader's thread (seen in the 200-call
+ * profile). A failed import is tried again next time.
+ */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load().catch((err: unknown) => {
+      loaded = undefined;
+      throw err;
+    });
+    return loaded;
+  };
+}
 /** Each handler takes its own event type; the sandbox feeds them JSON as Lambda does. */
-const asModule = (load: () => Promise<unknown>) => (): Promise<LambdaModule> => load() as Promise<LambdaModule>;
+const asModule = (load: () => Promise<unknown>): (() => Promise<LambdaModule>) => once(() => load() as Promise<LambdaModule>);
+/** The agent's side of a session request, imported on first use. */
+const sessionStarter = once(() => Promise.all([import('../lambdas/shared/clients'), import('../lambdas/shared/session/start-session')]));
 
 const HANDLERS: Record<string, () => Promise<LambdaModule>> = {
   begin: asModule(() => import('../lambdas/session/begin/handler')),
@@ -275,7 +292,8 @@ export class Sandbox {
     delete process.env.SECURE_INPUT_CONFIG_JSON;
 
     const sandbox = new Sandbox(dataDir, logDir, kms, dynamo, s3, sfn, emulator, voice, validation, validationUrl, stageHooks, stageTimings);
-    const recorder = new CallRecorder(async () => (await import('../lambdas/shared/clients')).s3Client());
+    const { s3Client } = await import('../lambdas/shared/clients');
+    const recorder = new CallRecorder(s3Client);
     emulator.onCallEnded((call) => recorder.onCallEnded(call));
     sandbox.recorder = recorder;
     sandbox.validators = validators;
@@ -313,7 +331,7 @@ export class Sandbox {
 
   /** The agent asks for a secure session on a call, through the real Step Functions client. */
   public async requestSession(call: EmulatedCall, ask: SessionAsk, sessionId: string = randomUUID()): Promise<{ sessionId: string; executionArn: string }> {
-    const [{ sfnClient }, { startSecureSession }] = await Promise.all([import('../lambdas/shared/clients'), import('../lambdas/shared/session/start-session')]);
+    const [{ sfnClient }, { startSecureSession }] = await sessionStarter();
     const request: SessionRequest = {
       sessionId,
       callTransactionId: call.transactionId,
