@@ -199,9 +199,8 @@ export class ActionExecutor {
       // The entry is complete: further keys are no longer collected by this prompt.
       if (last) call.setCollecting(false);
       call.notify();
-      // A person takes about 300 ms per key; once the entry is complete the service answers at once
-      // (waiting after the last key would add that time to every "last key → outcome" figure).
-      if (!last) await this.wait(300, { stop: false });
+      // A person takes about 300 ms per key.
+      await this.wait(300, { stop: false });
       if (p.TerminatorDigits.includes(key)) return { kind: 'ok', data: { ReceivedDigits: received } };
       received += key;
       if (received.length >= p.MaxNumberOfDigits) return { kind: 'ok', data: { ReceivedDigits: received } };
