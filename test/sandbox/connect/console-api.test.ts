@@ -97,6 +97,11 @@ describe('console and keypad on Amazon Connect', () => {
     expect(view.body).toMatchObject({ status: 'active', agentOnLine: true, keysPressed: 16 + 4 + 3 + 3 });
     expect((view.body.prompts as string[]).at(-1)).toMatch(/accepted/);
     expect(contact.violations).toEqual([]);
+    // The call's history, as the console asks for it (the id encoded as a path segment).
+    expect(await request('GET', `/api/interactions/${encodeURIComponent(id)}`)).toMatchObject({
+      status: 200,
+      body: { interactionId: id, secureInputUses: 1, outcomes: { accepted: 1 } },
+    });
     expect(await request('POST', `/sandbox/caller/calls/${encodeURIComponent(id)}/hangup`)).toMatchObject({ status: 202 });
   });
 
