@@ -17,6 +17,7 @@ import { $ } from './dom';
 import { parseOrigins, startEmbedding } from './embedding';
 import { startFormDialog } from './form-dialog';
 import { brandName } from './masking';
+import { startCallerKeyingWarning } from './caller-keying';
 import { renderSession } from './session-render';
 import { connectTransferFor, followStreamsContacts, isConnectInteraction, ManualTransfer, streamsOf, type ConnectTransfer } from './connect-transfer';
 import { parseSignInConfig } from './sign-in';
@@ -41,6 +42,8 @@ let listTimer: number | undefined;
 let panel: SignInPanel | undefined;
 /** How this desktop sends a Connect caller to the secure flow (chosen once /config.json is read). */
 let transfer: ConnectTransfer = new ManualTransfer();
+
+const keyingWarning = startCallerKeyingWarning($('caller-keying'), window);
 
 const embedding = startEmbedding(window, document, {
   setToken: (token) => void useToken(token),
@@ -89,6 +92,7 @@ function render(): void {
 }
 
 function onPush(message: LoosePush): void {
+  keyingWarning.onPush(message, view.call?.interactionId);
   dispatch({ type: 'push', message });
   const s = view.session;
   if (!s || message.sessionId !== s.sessionId) return;
@@ -116,6 +120,7 @@ function signedOut(reason: string): void {
   window.clearInterval(listTimer);
   window.clearInterval(sessionTimer);
   me = undefined;
+  keyingWarning.clear();
   panel?.showSignedOut(reason);
 }
 
@@ -218,6 +223,7 @@ $('refresh-calls').addEventListener('click', () => void refreshInteractions());
 async function selectInteraction(interactionId: string, parties?: number): Promise<void> {
   $('interaction').hidden = false;
   $('call-error').textContent = '';
+  if (view.call?.interactionId !== interactionId) keyingWarning.clear();
   dispatch({ type: 'call.selected', interactionId, ...(parties !== undefined ? { declaredParties: parties } : {}) });
   const known = interactions.find((i) => i.interactionId === interactionId);
   if (known)
