@@ -12,6 +12,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { Sandbox } from '../../sandbox/sandbox';
 import { startApiServer, type ApiServer } from '../../sandbox/api-server';
 import { startFaultyValidationServer, type FaultyValidationServer } from '../../sandbox/faults/faulty-validation-server';
+import { otherCertificates, testCertificates } from '../helpers/tls';
 
 // The functions given to page.evaluate run in the browser; the project's tsconfig has no DOM library.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -114,7 +115,10 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM))
     throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser tests cannot run. Install it with "apt-get install -y chromium".`);
   mkdirSync(SHOTS, { recursive: true });
-  validation = await startFaultyValidationServer({ faultFor: ({ body }) => (body.includes(NO_REPLY) ? { kind: 'reset' } : undefined) });
+  validation = await startFaultyValidationServer({
+    certificates: { good: await testCertificates(), wrong: await otherCertificates() },
+    faultFor: ({ body }) => (body.includes(NO_REPLY) ? { kind: 'reset' } : undefined),
+  });
   sandbox = await Sandbox.start({
     dataDir: mkdtempSync(join(tmpdir(), 'e2e-truth-')),
     ephemeral: true,

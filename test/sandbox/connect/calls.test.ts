@@ -16,6 +16,7 @@ import type { ConnectContact } from '../../../sandbox/connect/emulator';
 import { makeFlowSecurityKey } from '../../../sandbox/connect/stored-input-encryption';
 import { startFaultyValidationServer, type FaultyValidationServer } from '../../../sandbox/faults/faulty-validation-server';
 import { collectArtifacts, findSentinels, findStoredCiphertext } from '../../helpers/leak-scan';
+import { otherCertificates, testCertificates } from '../../helpers/tls';
 import { isTombstone } from '../../../lambdas/shared/vault';
 
 const FIELDS = (account = '343453422'): Record<string, string> => ({ 'customer name': 'Joe Smith', 'customer account': account, 'charge amount': '14.55' });
@@ -50,6 +51,7 @@ beforeAll(async () => {
   process.env.VALIDATION_TIMEOUT_MS = '1000';
   process.env.VALIDATION_CONNECT_TIMEOUT_MS = '500';
   service = await startFaultyValidationServer({
+    certificates: { good: await testCertificates(), wrong: await otherCertificates() },
     faultFor: ({ body }) => (body.includes(`value="${SLOW_ACCOUNT}"`) ? { kind: 'slow' } : undefined),
     slowMs: 2500,
   });
