@@ -41,8 +41,10 @@ export async function startAdyenFake(tls: { keyPem: string; certPem: string }, a
   const route = (req: RecordedRequest): FakeReply => {
     const forced = overrides.shift();
     if (forced) return forced;
-    if (req.headers['x-api-key'] !== apiKey) return { status: 401, body: { status: 401, errorCode: '000', message: 'HTTP Status Response - Unauthorized', errorType: 'security' } };
-    if (req.method !== 'POST' || req.path !== '/v72/payments') return { status: 404, body: { status: 404, errorCode: '000', message: 'Not found', errorType: 'validation' } };
+    if (req.headers['x-api-key'] !== apiKey)
+      return { status: 401, body: { status: 401, errorCode: '000', message: 'HTTP Status Response - Unauthorized', errorType: 'security' } };
+    if (req.method !== 'POST' || req.path !== '/v72/payments')
+      return { status: 404, body: { status: 404, errorCode: '000', message: 'Not found', errorType: 'validation' } };
     const body = JSON.parse(req.body) as {
       reference?: string;
       amount?: { value?: number; currency?: string };
@@ -67,7 +69,14 @@ export async function startAdyenFake(tls: { keyPem: string; certPem: string }, a
       body: {
         ...base,
         resultCode: 'Authorised',
-        additionalData: stored === undefined ? {} : { 'tokenization.storedPaymentMethodId': stored, 'tokenization.shopperReference': body.shopperReference, 'recurring.recurringDetailReference': stored },
+        additionalData:
+          stored === undefined
+            ? {}
+            : {
+                'tokenization.storedPaymentMethodId': stored,
+                'tokenization.shopperReference': body.shopperReference,
+                'recurring.recurringDetailReference': stored,
+              },
       },
     };
   };

@@ -44,7 +44,17 @@ function tag(name: string, value: string | undefined | null): string {
   return value === undefined || value === null ? `<${name} nil="true"/>` : `<${name}>${escapeXml(value)}</${name}>`;
 }
 
-function transactionXml(t: { id: string; status: string; amount: string; orderId: string; code: string; text: string; rejection?: string; token?: string; last4: string }): string {
+function transactionXml(t: {
+  id: string;
+  status: string;
+  amount: string;
+  orderId: string;
+  code: string;
+  text: string;
+  rejection?: string;
+  token?: string;
+  last4: string;
+}): string {
   return (
     `<transaction>${tag('id', t.id)}${tag('status', t.status)}${tag('type', 'sale')}${tag('amount', t.amount)}${tag('order-id', t.orderId)}` +
     `${tag('processor-response-code', t.code)}${tag('processor-response-text', t.text)}${tag('gateway-rejection-reason', t.rejection)}` +
@@ -95,17 +105,23 @@ export async function startBraintreeFake(
       if (cents >= 200000 && cents < 300000) {
         const code = String(Math.floor(cents / 100));
         const text = PROCESSOR_TEXT[code] ?? 'Declined';
-        return xml(422, `<api-error-response><errors><errors type="array"/></errors>${tag('message', text)}${transactionXml({ ...common, status: 'processor_declined', code, text })}</api-error-response>`);
+        return xml(
+          422,
+          `<api-error-response><errors><errors type="array"/></errors>${tag('message', text)}${transactionXml({ ...common, status: 'processor_declined', code, text })}</api-error-response>`,
+        );
       }
       if (cents === 300000) {
         const text = PROCESSOR_TEXT['3000'] ?? '';
-        return xml(422, `<api-error-response><errors><errors type="array"/></errors>${tag('message', text)}${transactionXml({ ...common, status: 'failed', code: '3000', text })}</api-error-response>`);
+        return xml(
+          422,
+          `<api-error-response><errors><errors type="array"/></errors>${tag('message', text)}${transactionXml({ ...common, status: 'failed', code: '3000', text })}</api-error-response>`,
+        );
       }
       const rejection = card.cvv === '200' ? 'cvv' : pan === '4000111111111511' ? 'fraud' : undefined;
       if (rejection)
         return xml(
           422,
-          `<api-error-response><errors><errors type="array"/></errors>${tag('message', 'Gateway Rejected: ' + rejection)}${transactionXml({ ...common, status: 'gateway_rejected', code: '', text: 'Unknown', rejection })}</api-error-response>`,
+          `<api-error-response><errors><errors type="array"/></errors>${tag('message', `Gateway Rejected: ${rejection}`)}${transactionXml({ ...common, status: 'gateway_rejected', code: '', text: 'Unknown', rejection })}</api-error-response>`,
         );
       const options = (t.options ?? {}) as Record<string, unknown>;
       const token = options.store_in_vault_on_success === true ? btId() : undefined;

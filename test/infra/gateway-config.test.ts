@@ -37,7 +37,13 @@ describe('gateway context', () => {
 
   it.each(['adyen', 'braintree'])('runs the %s connector from -c gateway with its secret readable by the reference service', (gateway) => {
     // Act
-    const { template } = sharedStack({ ...REQUIRED_CONTEXT, deployReferenceService: 'true', gateway, gatewaySecretName: `secure-ivr/${gateway}`, gatewayTestMode: 'false' });
+    const { template } = sharedStack({
+      ...REQUIRED_CONTEXT,
+      deployReferenceService: 'true',
+      gateway,
+      gatewaySecretName: `secure-ivr/${gateway}`,
+      gatewayTestMode: 'false',
+    });
 
     // Assess
     template.hasResourceProperties('AWS::Lambda::Function', {

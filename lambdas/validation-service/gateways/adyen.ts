@@ -234,7 +234,8 @@ export class AdyenGateway implements PaymentGateway {
         const stored = id(extra['tokenization.storedPaymentMethodId'] ?? extra['recurring.recurringDetailReference']);
         // Asked to store the card but no token came back: the charge stands, the caller hears it was not saved.
         const token = tokenize && stored !== '' ? { token: `${shopperReference}/${stored}` } : {};
-        if (zeroAuth) return stored === '' ? declined('not_stored', 'card could not be saved') : { approved: true, code: 'Authorised', message: 'card saved', ...token };
+        if (zeroAuth)
+          return stored === '' ? declined('not_stored', 'card could not be saved') : { approved: true, code: 'Authorised', message: 'card saved', ...token };
         return { approved: true, code: 'Authorised', message: `payment ${psp || 'reference missing'}`, ...token };
       }
       case Result.Refused: {
@@ -267,9 +268,10 @@ export class AdyenGateway implements PaymentGateway {
       // 401/403 (key or role), 400, 429: Adyen refused the request, nothing was charged.
       return new GatewayUnavailableError();
     }
-    const message = err instanceof Error ? err.message : '';
-    // The SDK keeps only the message of a socket error: the code in it tells a refused connection.
-    if (NOT_SENT.test(message)) return new GatewayUnavailableError();
+    // The SDK keeps only the message of a socket error (in an ApiException, which is not an Error
+    // subclass): the code in it tells a refused connection.
+    const message = (err as { message?: unknown } | undefined)?.message;
+    if (typeof message === 'string' && NOT_SENT.test(message)) return new GatewayUnavailableError();
     return new GatewayOutcomeUnknownError();
   }
 }

@@ -176,7 +176,8 @@ export class BraintreeGateway implements PaymentGateway {
 
   public constructor(private readonly options: BraintreeGatewayOptions) {
     const problems: string[] = [];
-    for (const name of ['merchantId', 'publicKey', 'privateKey'] as const) if (!/^[A-Za-z0-9_-]{1,64}$/.test(options[name])) problems.push(`${name} must be set`);
+    for (const name of ['merchantId', 'publicKey', 'privateKey'] as const)
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(options[name])) problems.push(`${name} must be set`);
     if (options.environment !== 'sandbox' && options.environment !== 'production') problems.push('environment must be sandbox or production');
     if (options.testMode && options.environment === 'production') problems.push('test mode needs the sandbox environment, not production');
     for (const [currency, account] of Object.entries(options.merchantAccountIds ?? {}))
@@ -188,7 +189,14 @@ export class BraintreeGateway implements PaymentGateway {
         ? options.environment === 'production'
           ? braintree.Environment.Production
           : braintree.Environment.Sandbox
-        : new braintree.Environment(options.endpoint.host, String(options.endpoint.port), 'https://127.0.0.1', true, options.endpoint.host, String(options.endpoint.port));
+        : new braintree.Environment(
+            options.endpoint.host,
+            String(options.endpoint.port),
+            'https://127.0.0.1',
+            true,
+            options.endpoint.host,
+            String(options.endpoint.port),
+          );
     // customHttpAgent is read by the SDK's Config but missing from its typings.
     const config = {
       environment,
@@ -228,7 +236,10 @@ export class BraintreeGateway implements PaymentGateway {
     try {
       if (minor === 0) {
         const created = (await this.gateway.customer.create({
-          creditCard: { ...card, options: { verifyCard: true, ...(merchantAccountId === undefined ? {} : { verificationMerchantAccountId: merchantAccountId }) } },
+          creditCard: {
+            ...card,
+            options: { verifyCard: true, ...(merchantAccountId === undefined ? {} : { verificationMerchantAccountId: merchantAccountId }) },
+          },
         } as braintree.CustomerCreateRequest)) as unknown as SaleResult;
         if (!created.success) return this.refusal(created);
         const token = id(created.customer?.creditCards?.[0]?.token);
