@@ -3,7 +3,8 @@
  * one `transaction.sale` per phone payment with the raw card (creditCard number, expirationMonth,
  * expirationYear, cvv), `transactionSource: "moto"`, the amount as a decimal string in major units
  * (checked against the currency's exponent first), the payment reference as `orderId` (shown in the
- * Control Panel; Braintree has no idempotency header, its duplicate-transaction check works on it),
+ * Control Panel; Braintree's API has no idempotency key, so the connector never retries and the
+ * reference service's Idempotency-Key memory answers a repeated submission with the first reply),
  * the merchant account of the currency when configured, and submitForSettlement. With tokenization the
  * card is vaulted on success (`storeInVaultOnSuccess`) and its payment method token returned; a zero
  * amount creates a customer with the card verified (`verifyCard`) and returns that card's token.
