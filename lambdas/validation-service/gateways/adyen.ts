@@ -83,17 +83,11 @@ const REFUSAL_REASONS: Readonly<Record<string, string>> = {
 /** Adyen 422 errorCode → short reason: Adyen validated the request and charged nothing. */
 const VALIDATION_REASONS: Readonly<Record<string, string>> = {
   '101': 'invalid card number',
-  '102': 'invalid card number',
+  '102': 'card type not supported',
   '103': 'incorrect security code',
-  '104': 'invalid card number',
-  '105': 'invalid card number',
-  '106': 'invalid card number',
-  '128': 'invalid card number',
   '129': 'invalid expiry date',
-  '130': 'invalid payment reference',
   '137': 'invalid amount',
-  '138': 'invalid amount',
-  '140': 'invalid card number',
+  '138': 'currency not supported',
   '905': 'card type not supported',
 };
 

@@ -109,7 +109,6 @@ const VALIDATION_REASONS: Readonly<Record<string, string>> = {
   '81503': 'invalid amount',
   '81531': 'invalid amount',
   '81528': 'invalid amount',
-  '91577': 'MOTO transactions not enabled for this merchant account',
 };
 
 export interface BraintreeGatewayOptions {
