@@ -7,7 +7,8 @@
  */
 import https from 'node:https';
 import type { PaymentGateway } from '../../lambdas/validation-service/gateway';
-import { GATEWAY_ENV, GATEWAY_KINDS, type GatewayKind, selectGateway } from '../../lambdas/validation-service/gateways/select';
+import { GATEWAY_ENV, type GatewayKind } from '../../lambdas/validation-service/gateways/env';
+import { selectGateway } from '../../lambdas/validation-service/gateways/select';
 import { startAdyenFake } from './adyen-fake';
 import { startBraintreeFake } from './braintree-fake';
 import { startGenericPayFake } from './generic-pay-fake';
@@ -36,20 +37,6 @@ export interface SandboxGateway {
   /** The fake gateway's server (its recorded requests), absent for the test gateway. */
   fake: RecordingServer | undefined;
   close(): Promise<void>;
-}
-
-export class SandboxGatewayError extends Error {
-  public constructor() {
-    super(`The sandbox gateway must be one of ${GATEWAY_KINDS.join(', ')}.`);
-    this.name = 'SandboxGatewayError';
-  }
-}
-
-export function parseSandboxGateway(raw: string | undefined): GatewayKind {
-  const kind = (raw ?? 'test').toLowerCase();
-  const found = GATEWAY_KINDS.find((k) => k === kind);
-  if (found === undefined) throw new SandboxGatewayError();
-  return found;
 }
 
 /** Starts the fake for `kind` on an ephemeral port with the given server certificate, and the connector pointed at it. */
