@@ -18,6 +18,8 @@
  *   PEER_SAMPLE bytes of the same files (the MB/s is per byte they actually processed).
  * Three timed runs each (after a warm-up); min / median / max are printed, of wall time and of the
  * process's CPU time (the machine is shared: the load average is printed with the figures).
+ * Also the peak RSS of `redact --conversation` streaming a 20 MB and a 200 MB transcript in a child
+ * process (bench/redact-conversation-child.ts): similar figures mean memory is bounded by the window.
  *
  * Run alone: `npx tsx bench/redact.ts`; `npm run bench` (bench/run.ts) calls benchRedaction().
  */
@@ -37,6 +39,8 @@ const CHAT_BYTES = 50 * 1024 * 1024;
 const EMAIL_TEXT_BYTES = 14 * 1024 * 1024;
 const PEER_SAMPLE = 256 * 1024;
 const RUNS = 3;
+/** Transcript sizes for the --conversation memory check (similar peak RSS = memory bounded by the window). */
+const CONVERSATION_SIZES = [20 * 1024 * 1024, 200 * 1024 * 1024];
 
 interface CorpusEntry {
   id: string;
@@ -86,7 +90,17 @@ export interface RedactorRow {
   mimeBytes?: number;
 }
 
+/** Peak memory of `redact --conversation` streaming a generated transcript of a given size. */
+export interface ConversationMemoryRow {
+  inputBytes: number;
+  maxRssMiB: number;
+  cpuSeconds: number;
+  wallSeconds: number;
+  exitCode: number;
+}
+
 export interface RedactionBenchReport {
+  conversationMemory?: ConversationMemoryRow[];
   corpus: { entries: number; cards: number; nearMisses: number };
   chatFileBytes: number;
   mimeFileBytes: number;
@@ -341,6 +355,63 @@ function score(contender: Contender, corpus: CorpusEntry[]): RedactorRow {
   return row;
 }
 
+/** Writes a JSON-lines transcript of about `bytes` to `path` (streamed: never held whole). */
+async function writeTranscript(path: string, bytes: number): Promise<void> {
+  const { createWriteStream } = await import('node:fs');
+  const out = createWriteStream(path);
+  const chat = chatLog(4 * 1024 * 1024, 11).split('\n');
+  let size = 0;
+  let batch: string[] = [];
+  for (let i = 0; size < bytes; i += 1) {
+    const text = chat[i % chat.length] as string;
+    const line = `${JSON.stringify({ participant: i % 3 === 1 ? 'agent' : `customer-${Math.floor(i / 300) % 50}`, time: 1_795_000_000 + i * 2, text, id: i })}\n`;
+    batch.push(line);
+    size += line.length;
+    if (batch.length === 4096) {
+      if (!out.write(batch.join(''))) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      batch = [];
+    }
+  }
+  out.write(batch.join(''));
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}
+
+/** Runs `redact --conversation` in a child process on transcripts of each size; peak RSS per size. */
+export async function benchConversationMemory(sizes = CONVERSATION_SIZES): Promise<ConversationMemoryRow[]> {
+  const { mkdtempSync, rmSync, openSync, closeSync, statSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { spawn } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'secure-ivr-bench-'));
+  const rows: ConversationMemoryRow[] = [];
+  try {
+    for (const bytes of sizes) {
+      const file = join(dir, `transcript-${bytes}.jsonl`);
+      await writeTranscript(file, bytes);
+      const fd = openSync(file, 'r');
+      const start = process.hrtime.bigint();
+      const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'redact-conversation-child.ts')], { stdio: [fd, 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr?.on('data', (c: Buffer) => {
+        err += c.toString('utf8');
+      });
+      const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+      closeSync(fd);
+      const last = JSON.parse(err.trim().split('\n').pop() ?? '{}') as { maxRssKiB?: number; cpuSeconds?: number };
+      rows.push({
+        inputBytes: statSync(file).size,
+        maxRssMiB: Math.round((last.maxRssKiB ?? 0) / 1024),
+        cpuSeconds: Math.round((last.cpuSeconds ?? 0) * 100) / 100,
+        wallSeconds: Math.round(Number(process.hrtime.bigint() - start) / 1e7) / 100,
+        exitCode: code,
+      });
+      rmSync(file);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
 export async function benchRedaction(): Promise<RedactionBenchReport> {
   const corpus = readFileSync(CORPUS, 'utf8')
     .split('\n')
@@ -377,7 +448,9 @@ export async function benchRedaction(): Promise<RedactionBenchReport> {
   }
   const cards = corpus.filter((e) => e.kind === 'card').reduce((n, e) => n + e.cards.length, 0);
   const { loadavg, cpus } = await import('node:os');
+  const conversationMemory = await benchConversationMemory();
   return {
+    conversationMemory,
     corpus: { entries: corpus.length, cards, nearMisses: corpus.filter((e) => e.kind === 'near-miss').length },
     chatFileBytes: chat.length,
     mimeFileBytes: raw.length,
@@ -422,6 +495,11 @@ export function formatRedactionReport(report: RedactionBenchReport): string[] {
   const fmt = (cells: string[]): string => `  ${cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ')}`;
   lines.push(fmt(header));
   for (const b of body) lines.push(fmt(b));
+  for (const c of report.conversationMemory ?? [])
+    lines.push(
+      `  secure-ivr redact --conversation, ${(c.inputBytes / 1e6).toFixed(0)} MB transcript: peak RSS ${c.maxRssMiB} MiB, ` +
+        `${(c.inputBytes / 1e6 / Math.max(c.cpuSeconds, 1e-3)).toFixed(1)} MB/s CPU, ${(c.inputBytes / 1e6 / Math.max(c.wallSeconds, 1e-3)).toFixed(1)} MB/s wall (child process, tsx start-up included), exit ${c.exitCode}`,
+    );
   for (const r of report.rows) {
     if (r.unavailable !== undefined) continue;
     if (r.chatBytes !== undefined && r.chatBytes < report.chatFileBytes)

@@ -1,18 +1,20 @@
 /**
- * `npx secure-ivr doctor [--region R] [--profile P] [--phone-number N] [--validation-url URL] [--validation-ca FILE]
+ * `npx secure-ivr doctor [--telephony chime|connect|both] [--region R] [--profile P] [--phone-number N]
+ *   [--connect-instance-arn ARN] [--validation-url URL] [--validation-ca FILE]
  *   [--gateway G --gateway-secret NAME [--gateway-test-mode false]]`
  *
  * Read-only preflight of the target account before the first `cdk deploy`, with the user's own
  * credentials: each check prints pass, fail or skipped, and what to do. Nothing is created or changed
- * (GetCallerIdentity, DescribeStacks, GetParameter, ListSipMediaApplications, GetPhoneNumber and the
- * check-validator submissions of the well-known test card, and GetSecretValue of the gateway secret,
- * whose values are never printed). Exit status 0 only when no check failed.
+ * (GetCallerIdentity, DescribeStacks, GetParameter, ListSipMediaApplications, GetPhoneNumber, Connect
+ * DescribeInstance, the check-validator submissions of the well-known test card, and GetSecretValue of
+ * the gateway secret, whose values are never printed). The Chime checks run for telephony chime|both,
+ * the Amazon Connect instance check for connect|both. Exit status 0 only when no check failed.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { GATEWAY_KINDS, type GatewayKind } from '../../lambdas/validation-service/gateways/env';
 import { type CheckResult, type ConformanceOptions, type ConformanceReport, runConformance } from '../../lambdas/validator/conformance';
-import { regionProblem, SMA_REGIONS } from '../../lib/regions';
+import { allowedRegions, regionProblem, type TelephonyChoice } from '../../lib/regions';
 
 /** aws-cdk-lib 2.276's synthesized assets need this bootstrap version (manifest requiresBootstrapStackVersion). */
 export const MIN_BOOTSTRAP_VERSION = 8;
@@ -24,7 +26,7 @@ export const MIN_NODE = [22, 12] as const;
 export type DoctorStatus = 'pass' | 'fail' | 'skipped';
 
 export interface DoctorCheck {
-  id: 'node' | 'credentials' | 'bootstrap' | 'region' | 'sip-media-applications' | 'phone-number' | 'validation-url' | 'gateway-secret';
+  id: 'node' | 'credentials' | 'bootstrap' | 'region' | 'sip-media-applications' | 'phone-number' | 'connect-instance' | 'validation-url' | 'gateway-secret';
   title: string;
   status: DoctorStatus;
   /** What was found. */
@@ -43,12 +45,18 @@ export interface DoctorClients {
   cloudFormation: Sender;
   ssm: Sender;
   voice: Sender;
+  /** Amazon Connect (DescribeInstance), for telephony connect|both. */
+  connect?: Sender;
   /** Secrets Manager, for the gateway secret check (only used with `gateway`). */
   secrets?: Sender;
 }
 
 export interface DoctorOptions {
   region: string;
+  /** What the deploy will use (`-c telephony=`). @default chime */
+  telephony?: TelephonyChoice;
+  /** The existing instance (`-c connectInstanceArn=`), for telephony connect|both. */
+  connectInstanceArn?: string;
   clients: DoctorClients;
   phoneNumber?: string;
   validationUrl?: string;
@@ -90,22 +98,98 @@ export function checkNode(version: string): DoctorCheck {
       };
 }
 
-export function checkRegion(region: string): DoctorCheck {
-  const problem = regionProblem(region);
-  return problem === undefined
-    ? {
-        id: 'region',
-        title: 'Region supports every resource type',
-        status: 'pass',
-        detail: `${region}: SIP media applications with Chime SDK phone numbers and every CloudFormation type of the stack`,
-      }
-    : {
-        id: 'region',
-        title: 'Region supports every resource type',
+export function checkRegion(region: string, telephony: TelephonyChoice = 'chime'): DoctorCheck {
+  const problem = regionProblem(region, telephony);
+  const title = 'Region supports every resource type';
+  if (problem === undefined) {
+    const what =
+      telephony === 'connect'
+        ? 'Amazon Connect and every CloudFormation type of the stack'
+        : `SIP media applications with Chime SDK phone numbers${telephony === 'both' ? ', Amazon Connect' : ''} and every CloudFormation type of the stack`;
+    return { id: 'region', title, status: 'pass', detail: `${region}: ${what}` };
+  }
+  return {
+    id: 'region',
+    title,
+    status: 'fail',
+    detail: `${region}: ${problem}`,
+    action: `deploy to ${allowedRegions(telephony).join(' or ')} (--region and cdk -c region=…)`,
+  };
+}
+
+const CONNECT_INSTANCE_ARN = /^arn:aws[a-z-]*:connect:([a-z0-9-]+):(\d{12}):instance\/([0-9a-f-]{36})$/;
+
+/** The existing Amazon Connect instance: in this account and region, active, taking inbound calls. */
+async function checkConnectInstance(clients: DoctorClients, region: string, account: string | undefined, arn: string | undefined): Promise<DoctorCheck> {
+  const id = 'connect-instance';
+  const title = 'Amazon Connect instance: this account and region, active, inbound calls on';
+  const match = arn === undefined ? null : CONNECT_INSTANCE_ARN.exec(arn);
+  if (arn === undefined)
+    return { id, title, status: 'fail', detail: 'no instance given', action: 'give --connect-instance-arn, the same ARN as for cdk -c connectInstanceArn=' };
+  if (!match)
+    return {
+      id,
+      title,
+      status: 'fail',
+      detail: 'not an instance ARN',
+      action: 'copy the instance ARN from the Amazon Connect console (arn:aws:connect:<region>:<account>:instance/<id>)',
+    };
+  if (match[1] !== region)
+    return {
+      id,
+      title,
+      status: 'fail',
+      detail: `the instance is in ${match[1]}, the deploy targets ${region}`,
+      action: `deploy to ${match[1]} (--region and cdk -c region=…)`,
+    };
+  if (account !== undefined && match[2] !== account)
+    return {
+      id,
+      title,
+      status: 'fail',
+      detail: `the instance belongs to account ${match[2]}, the credentials to ${account}`,
+      action: 'deploy with credentials of the instance\u2019s account',
+    };
+  if (clients.connect === undefined) return { id, title, status: 'skipped', detail: 'no Amazon Connect client', action: 'run doctor from the CLI' };
+  const { DescribeInstanceCommand } = await import('@aws-sdk/client-connect');
+  try {
+    const out = (await clients.connect.send(new DescribeInstanceCommand({ InstanceId: match[3] }))) as {
+      Instance?: { InstanceStatus?: string; InboundCallsEnabled?: boolean; InstanceAlias?: string };
+    };
+    const instance = out.Instance ?? {};
+    const alias = instance.InstanceAlias ? ` (${instance.InstanceAlias})` : '';
+    if (instance.InstanceStatus !== 'ACTIVE')
+      return {
+        id,
+        title,
         status: 'fail',
-        detail: `${region}: ${problem}`,
-        action: `deploy to ${SMA_REGIONS.join(' or ')} (--region and cdk -c region=…)`,
+        detail: `instance${alias} is ${instance.InstanceStatus ?? 'in an unknown state'}`,
+        action: 'wait until the instance is ACTIVE, or fix its creation in the Amazon Connect console',
       };
+    if (instance.InboundCallsEnabled !== true)
+      return {
+        id,
+        title,
+        status: 'fail',
+        detail: `instance${alias} does not take inbound calls`,
+        action: 'turn on inbound calls in the instance\u2019s telephony settings',
+      };
+    return { id, title, status: 'pass', detail: `instance${alias} is ACTIVE with inbound calls on` };
+  } catch (err) {
+    const { name } = awsError(err);
+    return {
+      id,
+      title,
+      status: 'fail',
+      detail: `Connect DescribeInstance failed (${name})`,
+      action:
+        name === 'ResourceNotFoundException'
+          ? 'no such instance in this account and region: check the ARN'
+          : DENIED.test(name)
+            ? 'allow connect:DescribeInstance (and the Connect actions of the deploy) for the deploying principal'
+            : 'check that Amazon Connect is reachable in this region and retry',
+    };
+  }
 }
 
 async function checkCredentials(clients: DoctorClients): Promise<{ check: DoctorCheck; account?: string }> {
@@ -358,9 +442,12 @@ export async function checkGatewaySecret(secrets: Sender | undefined, gateway: N
 
 /** Runs every check in order; AWS checks after failed credentials are skipped, not failed twice. */
 export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> {
+  const telephony = options.telephony ?? 'chime';
+  const chime = telephony !== 'connect';
+  const connect = telephony !== 'chime';
   const checks: DoctorCheck[] = [checkNode(options.nodeVersion ?? process.version)];
   const credentials = await checkCredentials(options.clients);
-  checks.push(credentials.check, checkRegion(options.region));
+  checks.push(credentials.check, checkRegion(options.region, telephony));
   if (credentials.check.status !== 'pass') {
     const skip = (id: DoctorCheck['id'], title: string): DoctorCheck => ({
       id,
@@ -369,17 +456,17 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
       detail: 'needs working credentials',
       action: 'fix the credentials check first',
     });
-    checks.push(
-      skip('bootstrap', 'CDK bootstrap stack and version'),
-      skip('sip-media-applications', 'SIP media applications usable by this account'),
-      skip('phone-number', 'Phone number: in the inventory, right product type, no SIP rule'),
-    );
+    checks.push(skip('bootstrap', 'CDK bootstrap stack and version'));
+    if (chime)
+      checks.push(
+        skip('sip-media-applications', 'SIP media applications usable by this account'),
+        skip('phone-number', 'Phone number: in the inventory, right product type, no SIP rule'),
+      );
+    if (connect) checks.push(skip('connect-instance', 'Amazon Connect instance: this account and region, active, inbound calls on'));
   } else {
-    checks.push(
-      await checkBootstrap(options.clients, options.region),
-      await checkSipMediaApplications(options.clients, options.region),
-      await checkPhoneNumber(options.clients, options.phoneNumber),
-    );
+    checks.push(await checkBootstrap(options.clients, options.region));
+    if (chime) checks.push(await checkSipMediaApplications(options.clients, options.region), await checkPhoneNumber(options.clients, options.phoneNumber));
+    if (connect) checks.push(await checkConnectInstance(options.clients, options.region, credentials.account, options.connectInstanceArn));
   }
   checks.push(await checkValidationUrl(options));
   if (options.gateway !== undefined) {
@@ -398,15 +485,19 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
   return checks;
 }
 
-const USAGE = `Usage: secure-ivr doctor [--region R] [--profile P] [--phone-number N] [--validation-url URL] [--validation-ca FILE]
-                        [--gateway G --gateway-secret NAME [--gateway-test-mode true|false]]
+const USAGE = `Usage: secure-ivr doctor [--telephony chime|connect|both] [--region R] [--profile P] [--phone-number N]
+                      [--connect-instance-arn ARN] [--validation-url URL] [--validation-ca FILE]
+                      [--gateway G --gateway-secret NAME [--gateway-test-mode true|false]]
 
 Read-only checks of the target account before the first cdk deploy, with your own credentials:
 Node.js version, credentials and account, CDK bootstrap stack and version, region, SIP media
 applications usable by this account, the phone number (inventory, product type, no SIP rule) and the
-validation URL (the check-validator checks). Nothing is created or changed.
+validation URL (the check-validator checks); with Amazon Connect, the instance (this account and
+region, active, inbound calls on) instead of the Chime checks. Nothing is created or changed.
 
 Options:
+  --telephony T         chime (default), connect or both, as for -c telephony=
+  --connect-instance-arn ARN  the existing Amazon Connect instance, as for -c connectInstanceArn=
   --region R            target region (default: AWS_REGION, then AWS_DEFAULT_REGION, then us-east-1)
   --profile P           named AWS profile (default: AWS_PROFILE or the default chain)
   --phone-number N      the IVR's number in E.164 form, as for -c phoneNumber=
@@ -441,11 +532,12 @@ export interface DoctorCommandDeps {
 }
 
 async function defaultClients(region: string, profile: string | undefined): Promise<DoctorClients> {
-  const [{ STSClient }, { CloudFormationClient }, { SSMClient }, { ChimeSDKVoiceClient }, { SecretsManagerClient }] = await Promise.all([
+  const [{ STSClient }, { CloudFormationClient }, { SSMClient }, { ChimeSDKVoiceClient }, { ConnectClient }, { SecretsManagerClient }] = await Promise.all([
     import('@aws-sdk/client-sts'),
     import('@aws-sdk/client-cloudformation'),
     import('@aws-sdk/client-ssm'),
     import('@aws-sdk/client-chime-sdk-voice'),
+    import('@aws-sdk/client-connect'),
     import('@aws-sdk/client-secrets-manager'),
   ]);
   const config = { region, ...(profile ? { profile } : {}) };
@@ -454,12 +546,15 @@ async function defaultClients(region: string, profile: string | undefined): Prom
     cloudFormation: new CloudFormationClient(config),
     ssm: new SSMClient(config),
     voice: new ChimeSDKVoiceClient(config),
+    connect: new ConnectClient(config),
     secrets: new SecretsManagerClient(config),
   };
 }
 
 export async function runDoctorCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream, deps: DoctorCommandDeps = {}): Promise<number> {
   let values: {
+    telephony?: string;
+    'connect-instance-arn'?: string;
     region?: string;
     profile?: string;
     'phone-number'?: string;
@@ -474,6 +569,8 @@ export async function runDoctorCommand(argv: string[], out: NodeJS.WritableStrea
     ({ values } = parseArgs({
       args: argv,
       options: {
+        telephony: { type: 'string' },
+        'connect-instance-arn': { type: 'string' },
         region: { type: 'string' },
         profile: { type: 'string' },
         'phone-number': { type: 'string' },
@@ -496,6 +593,11 @@ export async function runDoctorCommand(argv: string[], out: NodeJS.WritableStrea
   if (values.help) {
     out.write(`${USAGE}\n`);
     return 0;
+  }
+  const telephony = values.telephony ?? 'chime';
+  if (telephony !== 'chime' && telephony !== 'connect' && telephony !== 'both') {
+    err.write('secure-ivr doctor: --telephony must be chime, connect or both\n');
+    return 2;
   }
   const url = values['validation-url'];
   if (url !== undefined && (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))) {
@@ -538,6 +640,8 @@ export async function runDoctorCommand(argv: string[], out: NodeJS.WritableStrea
   const checks = await runDoctor({
     region,
     clients,
+    telephony,
+    ...(values['connect-instance-arn'] !== undefined ? { connectInstanceArn: values['connect-instance-arn'] } : {}),
     ...(values['phone-number'] !== undefined ? { phoneNumber: values['phone-number'] } : {}),
     ...(url !== undefined ? { validationUrl: url } : {}),
     ...(caPem !== undefined ? { validationCaPem: caPem } : {}),

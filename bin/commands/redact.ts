@@ -5,15 +5,16 @@
  * Filters a chat transcript, an HTML fragment or an email (.eml) from stdin to stdout as a stream, with
  * the same redaction library the Lambda runs. A one-line summary (counts per rule, attachments seen —
  * never matched text) goes to stderr. Exit codes: 0 done, 2 bad usage, bad configuration or a bad
- * conversation line (named by number; nothing is written then), 1 failure.
+ * conversation line (named by number; the messages before it are written, redacted, and nothing
+ * after), 1 failure.
  *
  * `--conversation` reads JSON lines `{ participant, time, text, … }` and writes them back with `text`
  * redacted; a card number one participant split over messages within the window is masked in every
- * part (lambdas/redact/conversation.ts).
+ * part (lambdas/redact/conversation.ts). It streams: only the open window of messages is held.
  */
 import { StringDecoder } from 'node:string_decoder';
 import defaultConfig from '../../config/redaction.json';
-import { ConversationError, parseJsonLines, redactConversation, toJsonLines } from '../../lambdas/redact/conversation';
+import { ConversationRedactionStream, messageProblems, toJsonLines, type ConversationMessage } from '../../lambdas/redact/conversation';
 import { HtmlRedactionStream } from '../../lambdas/redact/html-redactor';
 import { looksLikeEmail, MimeRedactionStream } from '../../lambdas/redact/mime/mime-redactor';
 import { loadRedactionConfig, readRedactionConfigFile, RedactionConfigError, type RedactionConfig } from '../../lambdas/redact/redaction-config';
@@ -37,13 +38,17 @@ const USAGE = `Usage: secure-ivr redact [--config FILE] [--format auto|text|html
   --config FILE     redaction configuration (default: config/redaction.json)
   --format F        auto (default: email when the input starts with mail headers), text, html or eml
   --conversation    input is JSON lines {participant, time, text}; numbers split over one participant's
-                    messages are joined
+                    messages are joined. Streams: memory holds only the messages of the window, and
+                    output is written as it goes. A bad line (not JSON, or not a message) stops the
+                    run with exit code 2 naming the line number: every message before it has been
+                    redacted and written, nothing from that line on; fix it and run the whole
+                    transcript again
   --window SECONDS  with --conversation: messages this close are read together (default: the
                     configuration's conversation.windowSeconds, 120)
 `;
 
-/** Largest transcript --conversation reads (it is read whole, to join messages). */
-const MAX_CONVERSATION_BYTES = 512 * 1024 * 1024;
+/** Longest line (one message) --conversation reads; the transcript itself may be of any length. */
+const MAX_CONVERSATION_LINE = 8 * 1024 * 1024;
 
 class UsageError extends Error {
   public constructor(message: string) {
@@ -173,30 +178,68 @@ export async function runRedactCommand(argv: string[], io: RedactIo): Promise<nu
 }
 
 async function runConversation(redactor: Redactor, tally: RedactionTally, window: number | undefined, io: RedactIo): Promise<number> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const raw of io.stdin) {
-    const chunk = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : (raw as Buffer);
-    size += chunk.length;
-    if (size > MAX_CONVERSATION_BYTES) {
-      io.stderr.write(`secure-ivr redact: the transcript is larger than ${MAX_CONVERSATION_BYTES} bytes; split it by conversation.\n`);
-      return 2;
+  const stream = new ConversationRedactionStream(redactor, tally, window);
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  let lineNo = 0;
+  let written = 0;
+  let ready: ConversationMessage[] = [];
+  const emit = async (): Promise<void> => {
+    const batch = ready;
+    ready = [];
+    written += batch.length;
+    await write(io.stdout, toJsonLines(batch));
+  };
+  /** Takes one line; returns what is wrong with it (never its content), or undefined. */
+  const take = (line: string): string | undefined => {
+    lineNo += 1;
+    if (line.trim() === '') return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      return `line ${lineNo} is not valid JSON`;
     }
-    chunks.push(chunk);
-  }
-  let out: string;
+    const problems = messageProblems(parsed, `line ${lineNo}`);
+    if (problems.length > 0) return problems.join('; ');
+    for (const m of stream.push(parsed as ConversationMessage)) ready.push(m);
+    return undefined;
+  };
+  // A bad line stops the run: everything before it is redacted and written (nothing is lost or left
+  // unredacted), nothing from it on is read, and the exit code is 2.
+  const stop = async (problem: string): Promise<number> => {
+    for (const m of stream.end()) ready.push(m);
+    await emit();
+    io.stderr.write(
+      `secure-ivr redact: ${problem}. Stopped there: the ${written} message(s) before line ${lineNo} were redacted and written; nothing from line ${lineNo} on was. Each line must be a JSON object {participant, time, text}.\n`,
+    );
+    return 2;
+  };
   try {
-    const messages = parseJsonLines(Buffer.concat(chunks).toString('utf8'));
-    out = toJsonLines(redactConversation(messages, redactor, tally, window));
-  } catch (error) {
-    if (error instanceof ConversationError) {
-      io.stderr.write(`secure-ivr redact: ${error.message}\n`);
-      return 2;
+    for await (const raw of io.stdin) {
+      pending += decoder.write(typeof raw === 'string' ? Buffer.from(raw, 'utf8') : (raw as Buffer));
+      let start = 0;
+      for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n', start)) {
+        const problem = take(pending.slice(start, nl));
+        start = nl + 1;
+        if (problem !== undefined) return await stop(problem);
+      }
+      pending = pending.slice(start);
+      if (pending.length > MAX_CONVERSATION_LINE) {
+        lineNo += 1;
+        return await stop(`line ${lineNo} is longer than ${MAX_CONVERSATION_LINE} characters`);
+      }
+      await emit();
     }
+    pending += decoder.end();
+    const problem = take(pending);
+    if (problem !== undefined) return await stop(problem);
+    for (const m of stream.end()) ready.push(m);
+    await emit();
+  } catch (error) {
     io.stderr.write(`secure-ivr redact: the input could not be redacted (${(error as Error).name}).\n`);
     return 1;
   }
-  await write(io.stdout, out);
   summary(io, tally, []);
   return 0;
 }

@@ -4,16 +4,25 @@
  * forbids keeping the security code after authorisation, so it is masked with the number. A number
  * with no card number near it is never touched: a lone "737" stays.
  *
- * Looks only at a bounded window on each side of each card (AFTER_WINDOW / BEFORE_WINDOW
- * characters, on the card's own line, never past another card), so the cost stays linear and the
- * result does not depend on how a stream was cut into chunks. A number with no keyword counts only
- * when nothing but spaces and `, ; : / . -` stand between it and the card (or its expiry).
+ * Looks only at a bounded window on each side of each card, never past another card, so the cost
+ * stays linear: after the card, at most AFTER_WINDOW characters on the card's own line and the
+ * CONTEXT_LINES lines after it ("card 4111…\nexp 12/30\ncvv 737" in an email); before the card,
+ * BEFORE_WINDOW characters on its own line. Streams hold back the lines a card's window may still
+ * reach (contextWindowEnd), so the result does not depend on how a stream was cut into chunks.
+ * A number with no keyword counts only when nothing but spaces and `, ; : / . -` stand between it
+ * and the card (or its expiry); on a later line it must also stand alone on its line ("737", not
+ * "737 items in stock"). HTML tags and character references in the window are separators
+ * (`<br>`, `<p>`, `<div>` break lines).
  * Digits of every script count (the detector's digitValue).
  */
 import { digitValue } from '../shared/card/card-detector';
 
 /** Characters after a card number searched for its expiry and security code. */
-export const AFTER_WINDOW = 80;
+export const AFTER_WINDOW = 120;
+/** Lines after the card's own line searched for its expiry and security code. */
+export const CONTEXT_LINES = 2;
+/** Longest HTML tag or character reference read as one separator. */
+const MAX_MARKUP = 200;
 /** Characters before a card number searched (only with a keyword: "cvv 737, card 4111…"). */
 export const BEFORE_WINDOW = 60;
 
@@ -89,6 +98,32 @@ interface Token {
   /** For numbers: where each digit is written. */
   digitStarts?: number[];
   digitEnds?: number[];
+  /** For separators: a line break (`\n`, `\r` not before `\n`, `<br>`, `<p>`, `<div>`, …). */
+  eol?: boolean;
+}
+
+/** A line break at `i`: `\r\n` counts once (at its `\n`). */
+function isLineBreakAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c === 0x0a || c === 0x2028 || c === 0x2029 || c === 0x85) return true;
+  return c === 0x0d && text.charCodeAt(i + 1) !== 0x0a;
+}
+
+const TAG = /^<\/?([A-Za-z][A-Za-z0-9:]*)\b[^<>\r\n]*>/;
+const CHAR_REF = /^&(?:#\d{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,30});?/;
+const LINE_TAGS = new Set(['br', 'p', 'div', 'li', 'tr', 'td', 'th', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'table']);
+
+/** Length of an HTML tag or character reference at `i` (not past `to`), else 0; `eol` when it breaks a line. */
+function markupAt(text: string, i: number, to: number): { length: number; eol: boolean } {
+  const c = text.charCodeAt(i);
+  if (c !== 0x3c && c !== 0x26) return { length: 0, eol: false };
+  const head = text.slice(i, Math.min(to, i + MAX_MARKUP));
+  if (c === 0x3c) {
+    const m = TAG.exec(head);
+    return m ? { length: m[0].length, eol: LINE_TAGS.has((m[1] as string).toLowerCase()) } : { length: 0, eol: false };
+  }
+  const m = CHAR_REF.exec(head);
+  return { length: m ? m[0].length : 0, eol: false };
 }
 
 /** A letter or combining mark (ASCII answered without a regular expression). */
@@ -97,43 +132,91 @@ function isLetter(cp: number): boolean {
   return /[\p{L}\p{M}]/u.test(String.fromCodePoint(cp));
 }
 
-function tokenise(text: string, from: number, to: number): Token[] {
-  const tokens: Token[] = [];
-  let i = from;
-  while (i < to) {
-    const cp = text.codePointAt(i) as number;
-    const width = cp > 0xffff ? 2 : 1;
-    if (digitValue(cp) >= 0) {
-      const start = i;
-      let value = '';
-      const digitStarts: number[] = [];
-      const digitEnds: number[] = [];
-      while (i < to) {
-        const c = text.codePointAt(i) as number;
-        const v = digitValue(c);
-        if (v < 0) break;
-        const w = c > 0xffff ? 2 : 1;
-        value += String(v);
-        digitStarts.push(i);
-        digitEnds.push(i + w);
-        i += w;
-      }
-      tokens.push({ kind: 'num', start, end: i, value, digitStarts, digitEnds });
-    } else if (isLetter(cp)) {
-      const start = i;
-      while (i < to) {
-        const c = text.codePointAt(i) as number;
-        if (!isLetter(c) && !(c >= 48 && c <= 57 && i > start)) break;
-        i += c > 0xffff ? 2 : 1;
-      }
-      tokens.push({ kind: 'word', start, end: i, value: text.slice(start, i).toLowerCase() });
-    } else {
-      const start = i;
-      i += width;
-      tokens.push({ kind: 'sep', start, end: i, value: text.slice(start, i) });
-    }
+/** Tokens of text[from, to), made only as far as they are asked for (most windows stop early). */
+class Tokens {
+  private readonly tokens: Token[] = [];
+  private i: number;
+  // The line breaks since the last word, number or punctuation: none, only plain ones, or some markup.
+  private run: 'none' | 'text' | 'markup' = 'none';
+
+  public constructor(
+    private readonly text: string,
+    from: number,
+    private readonly to: number,
+  ) {
+    this.i = from;
   }
-  return tokens;
+
+  /** The k-th token, or undefined past the end. */
+  public at(k: number): Token | undefined {
+    while (this.tokens.length <= k && this.i < this.to) this.step();
+    return this.tokens[k];
+  }
+
+  public all(): Token[] {
+    while (this.i < this.to) this.step();
+    return this.tokens;
+  }
+
+  private step(): void {
+    const text = this.text;
+    const to = this.to;
+    const tokens = this.tokens;
+    let i = this.i;
+    let run = this.run;
+    {
+      const cp = text.codePointAt(i) as number;
+      const width = cp > 0xffff ? 2 : 1;
+      if (digitValue(cp) >= 0) {
+        const start = i;
+        let value = '';
+        const digitStarts: number[] = [];
+        const digitEnds: number[] = [];
+        while (i < to) {
+          const c = text.codePointAt(i) as number;
+          const v = digitValue(c);
+          if (v < 0) break;
+          const w = c > 0xffff ? 2 : 1;
+          value += String(v);
+          digitStarts.push(i);
+          digitEnds.push(i + w);
+          i += w;
+        }
+        tokens.push({ kind: 'num', start, end: i, value, digitStarts, digitEnds });
+        run = 'none';
+      } else if (isLetter(cp)) {
+        const start = i;
+        while (i < to) {
+          const c = text.codePointAt(i) as number;
+          if (!isLetter(c) && !(c >= 48 && c <= 57 && i > start)) break;
+          i += c > 0xffff ? 2 : 1;
+        }
+        tokens.push({ kind: 'word', start, end: i, value: text.slice(start, i).toLowerCase() });
+        run = 'none';
+      } else {
+        const start = i;
+        const markup = markupAt(text, i, to);
+        const isMarkup = markup.length > 0;
+        let eol = isMarkup ? markup.eol : isLineBreakAt(text, start);
+        if (eol) {
+          // In HTML, `</p>\n<p>` or `<br>\n` is one line break; in plain text each break counts.
+          const counts = run === 'none' || (run === 'text' && !isMarkup);
+          run = run === 'markup' || isMarkup ? 'markup' : 'text';
+          eol = counts;
+        }
+        i += isMarkup ? markup.length : width;
+        const value = isMarkup ? ' ' : text.slice(start, i);
+        tokens.push({ kind: 'sep', start, end: i, value, eol });
+        if (!isMarkup && !markup.eol && !isLineBreakAt(text, start) && !/^\s$/u.test(value)) run = 'none';
+      }
+    }
+    this.i = i;
+    this.run = run;
+  }
+}
+
+function tokenise(text: string, from: number, to: number): Token[] {
+  return new Tokens(text, from, to).all();
 }
 
 const isMonth = (v: string): boolean => (v.length === 1 || v.length === 2) && Number(v) >= 1 && Number(v) <= 12;
@@ -142,14 +225,43 @@ const isMmYy = (v: string): boolean => v.length === 4 && isMonth(v.slice(0, 2)) 
 const isCode = (v: string): boolean => v.length === 3 || v.length === 4;
 
 /** Separator text between two tokens, spaces dropped: '/', '-', '.', '' … */
-function joiner(tokens: Token[], from: number, to: number): string | undefined {
+function joiner(tokenAt: (k: number) => Token | undefined, from: number, to: number): string | undefined {
   let s = '';
   for (let t = from; t < to; t += 1) {
-    const tok = tokens[t] as Token;
-    if (tok.kind !== 'sep') return undefined;
+    const tok = tokenAt(t) as Token;
+    if (tok.kind !== 'sep' || tok.eol === true) return undefined;
     if (!/^\s$/u.test(tok.value)) s += tok.value;
   }
   return s;
+}
+
+/**
+ * On a line after the card's, a number without a keyword must stand alone on its line: after the
+ * token at `k`, only spaces and punctuation, keywords or more numbers ("12/30 737") until the line ends.
+ */
+function aloneOnLine(tokens: Tokens, k: number): boolean {
+  for (let t = k + 1; tokens.at(t) !== undefined; t += 1) {
+    const tok = tokens.at(t) as Token;
+    if (tok.kind === 'sep') {
+      if (tok.eol === true) return true;
+      if (!/^[\s,;:/.\-\u2013\u2014]$/u.test(tok.value)) return false;
+    } else if (tok.kind === 'word') {
+      if (!EXPIRY_WORDS.has(tok.value) && !CODE_WORDS.has(tok.value)) return false;
+    } else return true;
+  }
+  return true;
+}
+
+/**
+ * True when the after-window of a card ending at `cardEnd` may reach `cut` or beyond, so a stream
+ * must not redact `text` up to `cut` before it has seen what follows (the window is AFTER_WINDOW
+ * characters and ends at the line break that ends the CONTEXT_LINES-th line after the card's).
+ */
+export function contextReaches(text: string, cardEnd: number, cut: number): boolean {
+  if (cut - cardEnd >= AFTER_WINDOW) return false;
+  let lines = 0;
+  for (const tok of tokenise(text, cardEnd, cut)) if (tok.eol === true && ++lines > CONTEXT_LINES) return false;
+  return true;
 }
 
 /**
@@ -170,18 +282,24 @@ export function cardContextDigits(
     tok.digitStarts?.forEach((s, k) => out.push([s, tok.digitEnds?.[k] as number]));
   };
 
-  // After the card: expiry and code, either with a keyword or right after the card (fillers only).
-  const after = tokenise(text, cardEnd, Math.min(limitAfter, cardEnd + AFTER_WINDOW));
-  let adjacent = true; // nothing but separators, fillers and keywords since the card (or its expiry)
+  // After the card: expiry and code, either with a keyword or right after the card (fillers only),
+  // on the card's line and the CONTEXT_LINES lines after it.
+  const after = new Tokens(text, cardEnd, Math.min(limitAfter, cardEnd + AFTER_WINDOW));
+  let adjacent = true; // nothing but separators, fillers and keywords since the card (or its expiry), or a new line
   let expiryWord = false;
   let codeWord = false;
   let sawExpiry = false;
   let sawCode = false;
-  for (let t = 0; t < after.length; t += 1) {
-    const tok = after[t] as Token;
+  let lines = 0;
+  for (let t = 0; after.at(t) !== undefined; t += 1) {
+    const tok = after.at(t) as Token;
     if (tok.kind === 'sep') {
-      // Only the card's own line: the result must not depend on where a stream was cut into lines.
-      if (/[\n\r\u2028\u2029\u0085]/.test(tok.value)) break;
+      if (tok.eol) {
+        lines += 1;
+        if (lines > CONTEXT_LINES) break;
+        adjacent = true;
+        continue;
+      }
       if (!/^[\s,;:/.\-\u2013\u2014]$/u.test(tok.value)) adjacent = false;
       continue;
     }
@@ -196,9 +314,11 @@ export function cardContextDigits(
       continue;
     }
     // A number: MM/YY or MM/YYYY (two numbers joined by / - . or a space)?
-    const next = after.findIndex((x, k) => k > t && x.kind !== 'sep');
-    const second = next >= 0 ? (after[next] as Token) : undefined;
-    const glue = next >= 0 ? joiner(after, t + 1, next) : undefined;
+    let next = t + 1;
+    while (after.at(next)?.kind === 'sep') next += 1;
+    if (after.at(next) === undefined) next = -1;
+    const second = next >= 0 ? (after.at(next) as Token) : undefined;
+    const glue = next >= 0 ? joiner((k) => after.at(k), t + 1, next) : undefined;
     if (
       !sawExpiry &&
       second?.kind === 'num' &&
@@ -208,7 +328,7 @@ export function cardContextDigits(
       ['/', '-', '.', '', '\\'].includes(glue) &&
       (glue !== '' || expiryWord)
     ) {
-      if (adjacent || expiryWord) {
+      if (expiryWord || (adjacent && (lines === 0 || aloneOnLine(after, next)))) {
         mask(tok);
         mask(second, false);
         sawExpiry = true;
@@ -223,7 +343,7 @@ export function cardContextDigits(
       expiryWord = false;
       continue;
     }
-    if (!sawCode && isCode(tok.value) && (codeWord || adjacent)) {
+    if (!sawCode && isCode(tok.value) && (codeWord || (adjacent && (lines === 0 || aloneOnLine(after, t))))) {
       mask(tok);
       sawCode = true;
       codeWord = false;
@@ -237,7 +357,7 @@ export function cardContextDigits(
   const before = tokenise(text, Math.max(limitBefore, cardStart - BEFORE_WINDOW), cardStart);
   let lineStart = 0;
   before.forEach((tok, k) => {
-    if (tok.kind === 'sep' && /[\n\r\u2028\u2029\u0085]/.test(tok.value)) lineStart = k + 1;
+    if (tok.kind === 'sep' && (tok.eol === true || /[\n\r\u2028\u2029\u0085]/.test(tok.value))) lineStart = k + 1;
   });
   for (let t = lineStart; t < before.length; t += 1) {
     const tok = before[t] as Token;
@@ -255,7 +375,7 @@ export function cardContextDigits(
       }
       const n2 = before.findIndex((y, k) => k > u && y.kind !== 'sep');
       const second = n2 >= 0 ? (before[n2] as Token) : undefined;
-      const glue = n2 >= 0 ? joiner(before, u + 1, n2) : undefined;
+      const glue = n2 >= 0 ? joiner((k) => before[k], u + 1, n2) : undefined;
       if (isExpiryWord && second?.kind === 'num' && isMonth(x.value) && isYear(second.value) && glue !== undefined && ['/', '-', '.'].includes(glue)) {
         mask(x);
         mask(second, false);

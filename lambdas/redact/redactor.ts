@@ -6,7 +6,7 @@
  * caller owns; the matched text is never kept or returned anywhere else.
  */
 import { findCardNumberDetails, isGapCharacter, digitValue } from '../shared/card/card-detector';
-import { cardContextDigits } from './card-context';
+import { cardContextDigits, contextReaches } from './card-context';
 import { CARD_CONTEXT_ID, DEFAULT_FILTER_ID, type CompiledRule, type RedactionConfig, type ReplacementConfig } from './redaction-config';
 
 /** Matches per rule id, for audit events. */
@@ -71,6 +71,8 @@ export interface CardMaskResult {
   cards: number;
   /** Expiry dates and security codes found next to the cards. */
   context: number;
+  /** Where each card number starts and ends, in order (streams use them to hold back a card's context). */
+  cardSpans: Array<[number, number]>;
 }
 
 export class Redactor {
@@ -92,9 +94,9 @@ export class Redactor {
    * written in `text`: one range per digit. Numbers may run across line breaks.
    */
   public cardMask(text: string): CardMaskResult {
-    if (!this.config.defaultFilter) return { ranges: [], cards: 0, context: 0 };
+    if (!this.config.defaultFilter) return { ranges: [], cards: 0, context: 0, cardSpans: [] };
     const cards = findCardNumberDetails(text, { lineBreaks: true });
-    if (cards.length === 0) return { ranges: [], cards: 0, context: 0 };
+    if (cards.length === 0) return { ranges: [], cards: 0, context: 0, cardSpans: [] };
     const ranges: MaskRanges = [];
     let context = 0;
     cards.forEach((card, i) => {
@@ -106,12 +108,42 @@ export class Redactor {
       }
     });
     if (context > 0) ranges.sort((a, b) => a[0] - b[0]);
-    return { ranges, cards: cards.length, context };
+    return { ranges, cards: cards.length, context, cardSpans: cards.map((c) => [c.start, c.end]) };
+  }
+
+  /** True when expiry dates and security codes next to a card are masked too. */
+  public get masksCardContext(): boolean {
+    return this.config.defaultFilter && this.config.cardContext;
+  }
+
+  /**
+   * Where a stream may cut `text`, at or before `cut` (an offset just after a line break where no
+   * number runs across, see lineJoinCut), so that the expiry and code window of every card before
+   * the cut ends before it; with `found` (the card mask of text[0, cut)) reused when the cut stays.
+   * -1 when no such cut is found within the last lines (the caller then waits for more text).
+   */
+  public contextSafeCut(text: string, cut: number): { cut: number; found: CardMaskResult } {
+    let found = this.cardMask(text.slice(0, cut));
+    if (!this.masksCardContext) return { cut, found };
+    let at = cut;
+    for (let c = found.cardSpans.length - 1; c >= 0 && at > 0; c -= 1) {
+      const [start, end] = found.cardSpans[c] as [number, number];
+      if (end > at) continue;
+      if (!contextReaches(text, end, at)) break;
+      at = lineJoinCut(text.slice(0, start));
+    }
+    if (at === cut) return { cut, found };
+    found = at > 0 ? this.cardMask(text.slice(0, at)) : { ranges: [], cards: 0, context: 0, cardSpans: [] };
+    return { cut: at, found };
   }
 
   /** Masks card numbers (and their expiry and code) only, counting them. */
   public redactCards(text: string, tally: RedactionTally): string {
-    const found = this.cardMask(text);
+    return this.applyCardMask(text, this.cardMask(text), tally);
+  }
+
+  /** Applies a card mask computed on `text`, counting what it masks. */
+  public applyCardMask(text: string, found: CardMaskResult, tally: RedactionTally): string {
     addToTally(tally, DEFAULT_FILTER_ID, found.cards);
     addToTally(tally, CARD_CONTEXT_ID, found.context);
     return applyMask(text, found.ranges);
@@ -210,10 +242,15 @@ export class LineRedactionStream {
   public write(chunk: string): string {
     this.pending += chunk;
     let out = '';
-    const cut = lineJoinCut(this.pending);
-    if (cut > 0) {
-      out = this.redactor.redact(this.pending.slice(0, cut), this.tally);
-      this.pending = this.pending.slice(cut);
+    const joinCut = lineJoinCut(this.pending);
+    if (joinCut > 0) {
+      // Lines that a card's expiry and code may still continue into stay pending too.
+      const { cut, found } = this.redactor.contextSafeCut(this.pending, joinCut);
+      if (cut > 0) {
+        const head = this.pending.slice(0, cut);
+        out = this.redactor.applyRules(this.redactor.applyCardMask(head, found, this.tally), this.tally);
+        this.pending = this.pending.slice(cut);
+      }
     }
     while (this.pending.length > this.maxPending) {
       const at = safeCut(this.pending);

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ChimeSDKVoiceClient } from '@aws-sdk/client-chime-sdk-voice';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { ConnectClient, DescribeInstanceCommand, ResourceNotFoundException } from '@aws-sdk/client-connect';
+import { mockClient } from 'aws-sdk-client-mock';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { BOOTSTRAP_VERSION_PARAMETER, type DoctorClients, runDoctorCommand } from '../../bin/commands/doctor';
@@ -20,6 +22,7 @@ import { testCertificates, type LocalCertificates } from '../helpers/tls';
 import { startScriptedServer } from '../lambdas/validator/test-server';
 
 const NUMBER = '+15555550123';
+const ACCOUNT = '123456789012';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 let certs: LocalCertificates;
@@ -30,6 +33,9 @@ let closeValidation: () => Promise<void>;
 let account: AccountEndpoints;
 let voice: VoiceEndpoint;
 let clients: DoctorClients[];
+// Amazon Connect has no local engine: its one call (DescribeInstance) is answered by a mocked client.
+const connectClient = new ConnectClient({ region: 'eu-west-2', credentials });
+const connectMock = mockClient(connectClient);
 
 beforeAll(async () => {
   certs = await testCertificates();
@@ -59,7 +65,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const c of clients) for (const client of Object.values(c)) (client as { destroy(): void }).destroy();
+  for (const c of clients) for (const client of Object.values(c)) if (client !== connectClient) (client as { destroy(): void }).destroy();
   await Promise.all([account.close(), voice.close()]);
 });
 
@@ -86,6 +92,7 @@ async function doctor(args: string[], nodeVersion = 'v22.23.3'): Promise<{ code:
           cloudFormation: new CloudFormationClient({ region, credentials, endpoint: account.queryEndpoint }),
           ssm: new SSMClient({ region, credentials, endpoint: account.ssmEndpoint }),
           voice: new ChimeSDKVoiceClient({ region, credentials, endpoint: voice.endpoint }),
+          connect: connectClient,
         };
         clients.push(made);
         return made;
@@ -268,5 +275,113 @@ describe('secure-ivr doctor', () => {
     expect(code).toBe(2);
     expect(err).toMatch(message);
     expect({ ...account.counts(), ...voice.counts() }).toEqual({});
+  });
+
+  describe('with Amazon Connect (--telephony connect)', () => {
+    const INSTANCE_ID = '0f3e1b7a-5c2d-4e8f-9a1b-2c3d4e5f6a7b';
+    const arn = (region: string, acct = ACCOUNT): string => `arn:aws:connect:${region}:${acct}:instance/${INSTANCE_ID}`;
+    const ready = { Instance: { InstanceStatus: 'ACTIVE' as const, InboundCallsEnabled: true, InstanceAlias: 'acme-support' } };
+
+    beforeEach(() => {
+      connectMock.reset();
+      connectMock.on(DescribeInstanceCommand, { InstanceId: INSTANCE_ID }).resolves(ready);
+    });
+
+    it('passes a Connect-only account in London: no Chime check, the instance checked instead', async () => {
+      // Act
+      const { code, out } = await doctor(['--telephony', 'connect', '--region', 'eu-west-2', '--connect-instance-arn', arn('eu-west-2')]);
+
+      // Assess
+      expect(code).toBe(0);
+      expect(line(out, /^pass +Region/)).toContain('eu-west-2: Amazon Connect');
+      expect(line(out, /^pass +Amazon Connect instance/)).toContain('instance (acme-support) is ACTIVE with inbound calls on');
+      expect(out).not.toMatch(/SIP media|Phone number/);
+      expect(voice.counts()).toEqual({});
+      expect(connectMock.commandCalls(DescribeInstanceCommand)).toHaveLength(1);
+    });
+
+    it.each([
+      ['no instance given', [], 'no instance given', /--connect-instance-arn/],
+      [
+        'an instance in another region',
+        ['--connect-instance-arn', arn('us-west-2')],
+        'the instance is in us-west-2, the deploy targets eu-west-2',
+        /deploy to us-west-2/,
+      ],
+      [
+        'an instance of another account',
+        ['--connect-instance-arn', arn('eu-west-2', '999999999999')],
+        'belongs to account 999999999999',
+        /credentials of the instance/,
+      ],
+      ['not an ARN', ['--connect-instance-arn', 'acme-support'], 'not an instance ARN', /copy the instance ARN/],
+    ])('fails %s with what to do, without calling Connect', async (_label, extra, detail, action) => {
+      // Act
+      const { code, out } = await doctor(['--telephony', 'connect', '--region', 'eu-west-2', ...extra]);
+
+      // Assess
+      expect(code).toBe(1);
+      expect(line(out, /^FAIL +Amazon Connect instance/)).toContain(detail);
+      expect(out).toMatch(action);
+      expect(connectMock.commandCalls(DescribeInstanceCommand)).toHaveLength(0);
+    });
+
+    it.each([
+      [
+        'a missing instance',
+        () => connectMock.on(DescribeInstanceCommand).rejects(new ResourceNotFoundException({ message: 'x', $metadata: {} })),
+        /ResourceNotFoundException.*check the ARN/,
+      ],
+      [
+        'an instance still being created',
+        () => connectMock.on(DescribeInstanceCommand).resolves({ Instance: { InstanceStatus: 'CREATION_IN_PROGRESS' as const, InboundCallsEnabled: true } }),
+        /is CREATION_IN_PROGRESS.*wait until the instance is ACTIVE/,
+      ],
+      [
+        'inbound calls turned off',
+        () => connectMock.on(DescribeInstanceCommand).resolves({ Instance: { InstanceStatus: 'ACTIVE' as const, InboundCallsEnabled: false } }),
+        /does not take inbound calls.*turn on inbound calls/,
+      ],
+    ])('fails %s', async (_label, arrange, expected) => {
+      // Arrange
+      arrange();
+
+      // Act
+      const { code, out } = await doctor(['--telephony', 'connect', '--region', 'eu-west-2', '--connect-instance-arn', arn('eu-west-2')]);
+
+      // Assess
+      expect(code).toBe(1);
+      expect(out.replace(/\n/g, ' ')).toMatch(expected);
+    });
+
+    it('fails the Chime telephony in London and points at --telephony connect', async () => {
+      // Act
+      const { code, out } = await doctor(['--region', 'eu-west-2']);
+
+      // Assess
+      expect(code).toBe(1);
+      expect(line(out, /^FAIL +Region/)).toMatch(/when telephony is chime.*-c telephony=connect/);
+    });
+
+    it('with both, runs the Chime checks and the instance check in us-east-1', async () => {
+      // Act
+      const { code, out } = await doctor(['--telephony', 'both', '--region', 'us-east-1', '--connect-instance-arn', arn('us-east-1'), ...all()]);
+
+      // Assess
+      expect(code).toBe(0);
+      expect(out).toMatch(/^pass +SIP media applications/m);
+      expect(out).toMatch(/^pass +Phone number/m);
+      expect(out).toMatch(/^pass +Amazon Connect instance/m);
+    });
+
+    it('refuses an unknown telephony with exit 2 and calls nothing', async () => {
+      // Act
+      const { code, err } = await doctor(['--telephony', 'genesys']);
+
+      // Assess
+      expect(code).toBe(2);
+      expect(err).toContain('--telephony must be chime, connect or both');
+      expect({ ...account.counts(), ...voice.counts() }).toEqual({});
+    });
   });
 });

@@ -295,41 +295,51 @@ class ThreadList {
 
 class PikeMatcher implements CompiledPattern {
   private readonly firstAscii = new Uint8Array(128);
-  /** Characters any match consists of (lookaround bodies excluded: they consume nothing). */
-  private readonly alphabet: CharSet;
-  private readonly alphabetAscii = new Uint8Array(128);
 
   public constructor(
     private readonly program: Program,
     private readonly first: CharSet,
     /** Shortest match: a match lies inside a run of at least this many alphabet characters. */
-    private readonly minMatch: number,
+    minMatch: number,
     /** Fewest ASCII digits in a match: a run with fewer is skipped (an SSN rule skips "2026-11-29"). */
     private readonly minDigitCount = 0,
   ) {
     for (let c = 0; c < 128; c += 1) this.firstAscii[c] = first.has(c) ? 1 : 0;
+    // Characters any match consists of (lookaround bodies excluded: they consume nothing).
     let alphabet = new CharSet([]);
     for (let pc = 0; pc < program.size; pc += 1) if (program.op[pc] === OP_CHAR) alphabet = alphabet.union(program.sets[program.a[pc] as number] as CharSet);
-    this.alphabet = alphabet;
-    for (let c = 0; c < 128; c += 1) this.alphabetAscii[c] = alphabet.has(c) ? 1 : 0;
+    // The runs of alphabet characters long enough to hold a match, found by the engine's native
+    // character-class scan (a single class with a counted repeat: linear, never backtracks).
+    const hex = (c: number): string => `\\u{${c.toString(16)}}`;
+    const parts: string[] = [];
+    for (let k = 0; k < alphabet.ranges.length; k += 2) {
+      const lo = alphabet.ranges[k] as number;
+      const hi = alphabet.ranges[k + 1] as number;
+      parts.push(lo === hi ? hex(lo) : `${hex(lo)}-${hex(hi)}`);
+    }
+    this.runFinder = parts.length > 0 ? new RegExp(`[${parts.join('')}]{${Math.max(1, minMatch)},}`, 'gu') : undefined;
   }
+
+  private readonly runFinder: RegExp | undefined;
 
   public findAll(text: string, onMatch: (start: number, end: number) => void): void {
     // A match is a stretch of alphabet characters at least minMatch long: the VM runs only inside
     // such runs (an SSN rule never looks at a timestamp "10:03:05" or a word), still linear.
-    const n = text.length;
+    const finder = this.runFinder;
+    if (finder === undefined) return;
     let scratch: Scratch | undefined;
-    let i = 0;
-    while (i < n) {
-      while (i < n && !this.inAlphabet(text.charCodeAt(i))) i += 1;
-      const runStart = i;
-      let digits = 0;
-      for (; i < n; i += 1) {
-        const c = text.charCodeAt(i);
-        if (!this.inAlphabet(c)) break;
-        if (c >= 48 && c <= 57) digits += 1;
+    finder.lastIndex = 0;
+    for (let run = finder.exec(text); run !== null; run = finder.exec(text)) {
+      const runStart = run.index;
+      const i = runStart + run[0].length;
+      if (this.minDigitCount > 0) {
+        let digits = 0;
+        for (let k = runStart; k < i && digits < this.minDigitCount; k += 1) {
+          const c = text.charCodeAt(k);
+          if (c >= 48 && c <= 57) digits += 1;
+        }
+        if (digits < this.minDigitCount) continue;
       }
-      if (i - runStart < Math.max(1, this.minMatch) || digits < this.minDigitCount) continue;
       const size = this.program.size;
       scratch ??= {
         clist: new ThreadList(size),
@@ -347,10 +357,6 @@ class PikeMatcher implements CompiledPattern {
         from = Math.max(found[1], found[0] + 1);
       }
     }
-  }
-
-  private inAlphabet(code: number): boolean {
-    return code < 128 ? this.alphabetAscii[code] === 1 : this.alphabet.has(code);
   }
 
   private canStart(code: number): boolean {

@@ -177,6 +177,9 @@ const SEPARATORS: readonly number[] = [
 ];
 
 const CLASS = new Uint8Array(0x10000);
+/** Classes whose characters may stand inside a number as written (markup `&` `<` aside), without and with lineBreaks. */
+const C0_PLAIN = new Uint8Array(16);
+const C0_LINES = new Uint8Array(16);
 const DIGIT_VALUE = new Uint8Array(0x10000);
 const ASTRAL_DIGIT = new Map<number, number>();
 for (let c = 48; c <= 57; c += 1) {
@@ -199,6 +202,12 @@ CLASS[0x26] = K_AMP;
 CLASS[0x3c] = K_LT;
 CLASS[0x3e] = K_GT;
 for (const c of [0x0a, 0x0b, 0x0c, 0x0d, 0x85, 0x2028, 0x2029]) CLASS[c] = K_EOL;
+for (const k of [K_DIGIT, K_SEP, K_PCT, K_HIGH, K_LOW]) {
+  C0_PLAIN[k] = 1;
+  C0_LINES[k] = 1;
+}
+C0_LINES[K_EOL] = 1;
+C0_LINES[K_GT] = 1;
 for (let c = 0xd800; c <= 0xdbff; c += 1) CLASS[c] = K_HIGH;
 for (let c = 0xdc00; c <= 0xdfff; c += 1) CLASS[c] = K_LOW;
 
@@ -349,9 +358,6 @@ function parseCharRef(text: string, i: number): RefParse {
 /** Length of an inline tag (or, with lineBreaks, a line-breaking tag) at `i`, else 0. */
 function parseTag(text: string, i: number, lineBreaks: boolean, cost?: ScanCost): number {
   const n = text.length;
-  const examined = (j: number): void => {
-    if (cost) cost.parserSteps += j - i;
-  };
   let j = i + 1;
   if (text.charCodeAt(j) === 0x2f /* / */) j += 1;
   const nameStart = j;
@@ -360,7 +366,7 @@ function parseTag(text: string, i: number, lineBreaks: boolean, cost?: ScanCost)
     if ((c >= 97 && c <= 122) || (j > nameStart && ((c >= 48 && c <= 57) || c === 0x3a)) /* : */) j += 1;
     else break;
   }
-  examined(j + 1);
+  if (cost) cost.parserSteps += j + 1 - i;
   if (j === nameStart) return 0;
   const name = text.slice(nameStart, j).toLowerCase();
   if (!INLINE_TAGS.has(name) && !(lineBreaks && LINE_TAGS.has(name))) return 0;
@@ -430,13 +436,13 @@ class Scanner {
     private readonly onCard: OnCard,
   ) {}
 
-  private isC0(k: number): boolean {
-    return k === K_DIGIT || k === K_SEP || k === K_PCT || k === K_HIGH || k === K_LOW || ((k === K_EOL || k === K_GT) && this.lineBreaks);
-  }
+  /** Per class: may a character of it be inside a number (without markup)? One table per lineBreaks setting. */
 
   public run(): void {
     const text = this.text;
     const n = text.length;
+    const c0 = this.lineBreaks ? C0_LINES : C0_PLAIN;
+    let sampled = 0; // samples taken, added to cost.steps once at the end
     let scanned = 0;
     let nextLt = text.indexOf('<');
     let nextAmp = text.indexOf('&');
@@ -453,15 +459,15 @@ class Scanner {
       if (m >= 0 && m <= p && m < n) at = m;
       else {
         if (p >= n) break;
-        this.cost.steps += 1;
-        if (!this.isC0(CLASS[text.charCodeAt(p)] as number)) {
+        sampled += 1;
+        if (c0[CLASS[text.charCodeAt(p)] as number] === 0) {
           p += STRIDE;
           continue;
         }
         at = p;
       }
       let start = at;
-      while (start > scanned && this.isC0(CLASS[text.charCodeAt(start - 1)] as number)) start -= 1;
+      while (start > scanned && c0[CLASS[text.charCodeAt(start - 1)] as number] === 1) start -= 1;
       this.cost.steps += at - start;
       // A character that cannot continue a number may stop the parse before `at`: parse on past it.
       let stop = this.scanFrom(start);
@@ -469,6 +475,7 @@ class Scanner {
       scanned = Math.max(stop + 1, at + 1);
       p = scanned + STRIDE - 1;
     }
+    this.cost.steps += sampled;
   }
 
   /** Parses runs from `i` until a character that cannot belong to a number; returns its offset. */
@@ -479,6 +486,7 @@ class Scanner {
     let i = from;
     let gap = 0; // characters since the last digit (0: the previous element was a digit)
     let afterEol = false;
+    let steps = 0; // added to cost.steps once at the end
     this.resetRun(i);
     while (i < n && !this.stopped) {
       const c = text.charCodeAt(i);
@@ -513,7 +521,7 @@ class Scanner {
         if (len === 0) break;
       } else if (k === K_GT && afterEol) len = 1;
       else break;
-      this.cost.steps += len;
+      steps += len;
       if (value >= 0) {
         this.pushDigit(value, i, i + len, gap > 0);
         gap = 0;
@@ -527,6 +535,7 @@ class Scanner {
       }
       i += len;
     }
+    this.cost.steps += steps;
     this.flushRun(i);
     return i;
   }
@@ -566,7 +575,6 @@ class Scanner {
       // The digits of a valid IBAN (`DE89 3704 0044 0532 0130 00`) are an account number, not a card;
       // 20 or more digits starting with 9 in groups of four are a postal tracking number (USPS 9400 1000 …).
       const ibanEnd = this.isTrackingNumber(groups, total) ? Number.MAX_SAFE_INTEGER : ibanEndAt(this.text, this.runBefore);
-      const size = (g: number): number => (g + 1 < groups ? (this.gFirst[g + 1] as number) : total) - (this.gFirst[g] as number);
       let g = 0;
       while (g < groups && !this.stopped) {
         if ((this.dStart[this.gFirst[g] as number] as number) < ibanEnd) {
@@ -576,7 +584,7 @@ class Scanner {
         let best = -1;
         let digits = 0;
         for (let h = g; h < groups; h += 1) {
-          digits += size(h);
+          digits += this.groupSize(h, groups);
           if (digits > CARD_DETECT_MAX_DIGITS) break;
           if (digits >= CARD_DETECT_MIN_DIGITS && this.accept(g, h, digits, groups, stopAt)) best = h;
         }
@@ -587,6 +595,11 @@ class Scanner {
       }
     }
     this.resetRun(stopAt);
+  }
+
+  /** Digits in group `g` of the current run (of `groups`). */
+  private groupSize(g: number, groups: number): number {
+    return (g + 1 < groups ? (this.gFirst[g + 1] as number) : this.dCount) - (this.gFirst[g] as number);
   }
 
   private isTrackingNumber(groups: number, total: number): boolean {
@@ -621,11 +634,11 @@ class Scanner {
    * longer run are not cut into a card; a whole run may be grouped any way.
    */
   private regularWindow(g: number, h: number, groups: number): boolean {
-    const size = (x: number): number => (x + 1 < groups ? (this.gFirst[x + 1] as number) : this.dCount) - (this.gFirst[x] as number);
-    const first = size(g);
-    if (h - g === 2 && first === 4 && size(g + 1) === 6 && (size(h) === 5 || size(h) === 4)) return true;
+    const first = this.groupSize(g, groups);
+    const last = this.groupSize(h, groups);
+    if (h - g === 2 && first === 4 && this.groupSize(g + 1, groups) === 6 && (last === 5 || last === 4)) return true;
     for (let x = g; x <= h; x += 1) {
-      const s = size(x);
+      const s = this.groupSize(x, groups);
       if (s < 3) return false;
       if (x < h ? s !== first : s > first) return false;
     }
@@ -641,9 +654,8 @@ class Scanner {
     const before = this.runBefore > 0 ? this.text.charCodeAt(this.runBefore - 1) : 32;
     const lastEnd = this.dEnd[this.dCount - 1] as number;
     const after = lastEnd < this.text.length ? this.text.charCodeAt(lastEnd) : 32;
-    const word = (c: number): boolean => (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122);
     void stopAt;
-    return !word(before) && !word(after);
+    return !isWordChar(before) && !isWordChar(after);
   }
 
   private emit(first: number, end: number): void {
@@ -654,6 +666,11 @@ class Scanner {
     const match: CardMatchDetail = { start: digitStarts[0] as number, end: digitEnds[digitEnds.length - 1] as number, digits, digitStarts, digitEnds };
     if (this.onCard(match) === true) this.stopped = true;
   }
+}
+
+/** An ASCII letter or digit. */
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122);
 }
 
 /**

@@ -154,3 +154,109 @@ describe('HTML and email: numbers across tags, references and line breaks', () =
     expect(out).toContain('card #### ####\r\n#### #### thanks');
   });
 });
+
+describe('expiry and security code on the lines after the card (emails, plain text)', () => {
+  const masked: Array<[string, string, string]> = [
+    ['exp and cvv on the next two lines', 'card 4111 1111 1111 1111\nexp 12/30\ncvv 737', 'card #### #### #### ####\nexp ##/##\ncvv ###'],
+    ['CRLF lines', 'card 4111 1111 1111 1111\r\nexp 12/30\r\ncvv 737\r\n', 'card #### #### #### ####\r\nexp ##/##\r\ncvv ###\r\n'],
+    ['bare expiry and code, each alone on its line', '4111 1111 1111 1111\n12/30\n737\nthanks', '#### #### #### ####\n##/##\n###\nthanks'],
+    [
+      'quoted reply lines',
+      '> card 4111 1111 1111 1111\n> expires 12/30\n> security code 737',
+      '> card #### #### #### ####\n> expires ##/##\n> security code ###',
+    ],
+    ['a keyword line after words on the card line', '4111 1111 1111 1111 is the card I used\ncvv: 737', '#### #### #### #### is the card I used\ncvv: ###'],
+  ];
+  it.each(masked)('masks %s', (_name, input, expected) => {
+    // Act
+    const { out, tally } = redact(input);
+    // Assess
+    expect(out).toBe(expected);
+    expect(tally[CARD_CONTEXT_ID]).toBeGreaterThan(0);
+  });
+
+  const kept: Array<[string, string]> = [
+    ['a code three lines below the card', 'card 4111 1111 1111 1111\nthanks\nbye\ncvv 737'],
+    ['a bare number with words on its line', '4111 1111 1111 1111\n737 items in stock'],
+    ['a code far from any card', `card 4111 1111 1111 1111\n${'x'.repeat(200)}\ncvv 737`],
+    ['a code after another number', 'card 4111 1111 1111 1111\norder 55012\ncvv 737'],
+  ];
+  it.each(kept)('keeps %s', (_name, input) => {
+    // Act
+    const { out } = redact(input);
+    // Assess: only the card's own digits were masked
+    expect(out).toBe(input.replace('4111 1111 1111 1111', '#### #### #### ####'));
+  });
+
+  it('can be switched off for the following lines too', () => {
+    // Prepare
+    const off = new Redactor(loadRedactionConfig({ defaultFilter: { enabled: true, expiryAndSecurityCode: false }, additionalRules: [] }));
+    // Act / Assess
+    expect(redact('card 4111 1111 1111 1111\nexp 12/30\ncvv 737', off).out).toBe('card #### #### #### ####\nexp 12/30\ncvv 737');
+  });
+
+  it('masks them in an HTML email body across <br> and paragraphs', () => {
+    // Prepare
+    const stream = new HtmlRedactionStream(redactor, {});
+    // Act
+    const out = stream.write('<p>card 4111 1111 1111 1111<br>exp 12/30</p><p>cvv 737</p><p>room 404</p>') + stream.end();
+    // Assess
+    expect(out).toBe('<p>card #### #### #### ####<br>exp ##/##</p><p>cvv ###</p><p>room 404</p>');
+  });
+
+  it('masks them in a MIME text part (quoted-printable) on the lines after the card', () => {
+    // Prepare
+    const eml = [
+      'From: a@example.com',
+      'Subject: pay',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      'card 4111 1111 1111 1111',
+      'exp 12/30',
+      'cvv 737',
+      'room 404',
+      '',
+    ].join('\r\n');
+    const stream = new MimeRedactionStream(redactor, {});
+    // Act
+    const out = Buffer.concat([stream.write(Buffer.from(eml)), stream.end()]).toString('utf8');
+    // Assess
+    expect(out).toContain('card #### #### #### ####\r\nexp ##/##\r\ncvv ###\r\nroom 404');
+  });
+
+  it('gives the same output and counts whatever the chunk boundaries, split at every offset', () => {
+    // Prepare: cards near the ends of lines, their expiry and code on the following lines, near misses after
+    const text = [
+      'hello 2026-11-30',
+      'card 4111 1111 1111 1111',
+      'exp 12/30',
+      'cvv 737',
+      'room 404',
+      'my card 5555 5555',
+      '5555 4444',
+      '12/31',
+      '123',
+      'order 55012',
+      'cvv 999 with no card near',
+      '3782 822463 10005 cid 1234',
+      '',
+    ].join('\n');
+    const wholeTally: RedactionTally = {};
+    const whole = redactor.redact(text, wholeTally);
+    expect(whole).toContain('exp ##/##\ncvv ###\nroom 404');
+    expect(whole).toContain('##/##\n###\norder 55012\ncvv 999');
+    for (let a = 1; a < text.length; a += 1) {
+      for (const b of [a + 1, a + 7, text.length]) {
+        const tally: RedactionTally = {};
+        const stream = new LineRedactionStream(redactor, tally);
+        // Act: three chunks, cut at a and b
+        const out = stream.write(text.slice(0, a)) + stream.write(text.slice(a, b)) + stream.write(text.slice(b)) + stream.end();
+        // Assess
+        expect(out).toBe(whole);
+        expect(tally).toEqual(wholeTally);
+      }
+    }
+  });
+});

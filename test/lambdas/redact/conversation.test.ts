@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { runRedactCommand } from '../../../bin/commands/redact';
-import { ConversationError, parseJsonLines, redactConversation, type ConversationMessage } from '../../../lambdas/redact/conversation';
+import {
+  ConversationError,
+  ConversationRedactionStream,
+  parseJsonLines,
+  redactConversation,
+  type ConversationMessage,
+} from '../../../lambdas/redact/conversation';
 import { redactHttp } from '../../../lambdas/redact/http';
 import { loadRedactionConfig, parseRedactionConfig } from '../../../lambdas/redact/redaction-config';
 import { parseRedactionRequest, redactRequest, RedactionRequestError, type RedactionDeps } from '../../../lambdas/redact/redaction-service';
@@ -87,6 +93,74 @@ describe('conversations: numbers split over one participant’s messages', () =>
     expect(out).toEqual(messages);
   });
 
+  it('holds only the open window of messages while streaming, however long the conversation', () => {
+    // Prepare: 20 000 messages, one every 10 s, two customers each typing cards over two messages
+    const stream = new ConversationRedactionStream(redactor, {});
+    let maxHeld = 0;
+    let given = 0;
+    const texts: string[] = [];
+    // Act
+    for (let i = 0; i < 20_000; i += 1) {
+      const text = i % 2 === 0 ? '4111 1111' : '1111 1111';
+      for (const m of stream.push({ participant: `c${Math.floor(i / 2) % 2}`, time: i * 70, text })) texts.push(m.text);
+      maxHeld = Math.max(maxHeld, stream.held);
+      given = texts.length;
+    }
+    for (const m of stream.end()) texts.push(m.text);
+    // Assess: each pair is joined (70 s apart, within 120 s) and nothing older than the window is held
+    expect(given).toBeGreaterThan(19_990);
+    expect(maxHeld).toBeLessThanOrEqual(4);
+    expect(texts).toHaveLength(20_000);
+    expect(texts.every((t) => t === '#### ####')).toBe(true);
+  });
+
+  it('closes the oldest chain when too much is held, so one participant talking non-stop cannot grow memory', () => {
+    // Prepare: one participant every second for 2 000 messages (the chain never times out), tight limits
+    const stream = new ConversationRedactionStream(redactor, {}, 120, { maxChainChars: 100_000, maxHeldChars: 2_000 });
+    let maxHeld = 0;
+    const texts: string[] = [];
+    // Act
+    for (let i = 0; i < 2_000; i += 1) {
+      for (const m of stream.push({ participant: 'bot', time: i, text: i === 1000 ? 'card 4111 1111 1111 1111 ok' : `status line ${i}` })) texts.push(m.text);
+      maxHeld = Math.max(maxHeld, stream.held);
+    }
+    for (const m of stream.end()) texts.push(m.text);
+    // Assess
+    expect(maxHeld).toBeLessThan(200);
+    expect(texts).toHaveLength(2_000);
+    expect(texts[1000]).toBe('card #### #### #### #### ok');
+  });
+
+  it('cuts an over-long chain only where no number can cross, so a number split at the limit is still masked', () => {
+    // Prepare: one participant non-stop; a card split over two messages right where the chain is full
+    const small = { maxChainChars: 2_000, maxHeldChars: 1_000_000 };
+    const messages: ConversationMessage[] = [];
+    for (let i = 0; i < 200; i += 1) messages.push({ participant: 'c', time: i, text: `talking about things, nothing else ${'x'.repeat(i % 50)}` });
+    messages.push({ participant: 'c', time: 200, text: 'card 4111 1111' }, { participant: 'c', time: 201, text: '1111 1111 cvv 737' });
+    for (let i = 0; i < 100; i += 1) messages.push({ participant: 'c', time: 202 + i, text: 'and more talk' });
+    for (let at = 0; at < 60; at += 1) {
+      // Act: the same conversation with the chain's limit reached at every message around the card
+      const stream = new ConversationRedactionStream(redactor, {}, 120, { ...small, maxChainChars: small.maxChainChars + at * 30 });
+      const out: string[] = [];
+      for (const m of messages) for (const r of stream.push(m)) out.push(r.text);
+      for (const r of stream.end()) out.push(r.text);
+      // Assess
+      expect(out).toHaveLength(messages.length);
+      expect(out[200]).toBe('card #### ####');
+      expect(out[201]).toBe('#### #### cvv ###');
+    }
+  });
+
+  it('gives the same result as one pass when messages come out of time order within the window', () => {
+    // Prepare: the second half is stamped 10 s before the first
+    const messages: ConversationMessage[] = [
+      { participant: 'c', time: 100, text: '4111 1111' },
+      { participant: 'c', time: 90, text: '1111 1111' },
+    ];
+    // Act / Assess
+    expect(redactConversation(messages, redactor, {}).map((m) => m.text)).toEqual(['#### ####', '#### ####']);
+  });
+
   it('refuses a bad line with its line number and no content: not JSON, no participant, bad time, no text', () => {
     // Prepare
     const input = [
@@ -157,16 +231,75 @@ describe('secure-ivr redact --conversation', () => {
     expect(stdout).toContain('#### #### (a new message');
   });
 
-  it('exits 2 naming the bad line and writes nothing', async () => {
+  it('stops at a bad line with exit code 2 naming it, having written every message before it redacted, nothing after', async () => {
     // Act
-    const { code, stdout, stderr } = await cli(['--conversation'], '{"participant":"a","time":0,"text":"4111 1111 1111 1111"}\n[1,2]\n');
-    // Assess
+    const input = [
+      '{"participant":"a","time":0,"text":"4111 1111"}',
+      '{"participant":"a","time":5,"text":"1111 1111"}',
+      '[1,2]',
+      '{"participant":"a","time":9,"text":"5555 5555 5555 4444"}',
+      '',
+    ].join('\n');
+    const { code, stdout, stderr } = await cli(['--conversation'], input);
+    // Assess: the two messages before the bad line are out, joined and masked; the one after it is not
     expect(code).toBe(2);
-    expect(stdout).toBe('');
-    expect(stderr).toContain('line 2 must be an object');
+    expect(
+      stdout
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => (JSON.parse(l) as ConversationMessage).text),
+    ).toEqual(['#### ####', '#### ####']);
+    expect(stderr).toContain('line 3 must be an object');
+    expect(stderr).toContain('the 2 message(s) before line 3 were redacted and written; nothing from line 3 on was');
     expect(stderr).not.toContain('4111');
+    expect(stderr).not.toContain('5555');
   });
 
+  it('names a line that is not JSON, and one with a bad time, by number', async () => {
+    // Act
+    const notJson = await cli(['--conversation'], '{"participant":"a","time":0,"text":"hi"}\n{"participant":\n');
+    const badTime = await cli(['--conversation'], '\n{"participant":"a","time":"soon","text":"737"}\n');
+    // Assess
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toContain('line 2 is not valid JSON');
+    expect(notJson.stdout).toBe('{"participant":"a","time":0,"text":"hi"}\n');
+    expect(badTime.code).toBe(2);
+    expect(badTime.stderr).toContain('line 2: time must be');
+    expect(badTime.stdout).toBe('');
+  });
+
+  it('streams a large transcript fed in small chunks: every split card masked, near misses kept, output in input order', async () => {
+    // Prepare: 3000 rounds of a customer typing a card over two messages with the agent in between,
+    // 30 s apart, and a near miss; a message without a newline at the end.
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i += 1) {
+      const t = i * 30;
+      lines.push(JSON.stringify({ participant: `c${i % 7}`, time: t, text: 'card 4111 1111', seq: i }));
+      lines.push(JSON.stringify({ participant: 'agent', time: t + 1, text: `order ${100000 + i} ok`, seq: i }));
+      lines.push(JSON.stringify({ participant: `c${i % 7}`, time: t + 2, text: '1111 1111 exp 12/30', seq: i }));
+    }
+    const input = lines.join('\n');
+    const stdout = new PassThrough();
+    const out: Buffer[] = [];
+    stdout.on('data', (c: Buffer) => out.push(c));
+    const bytes = Buffer.from(input);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < bytes.length; i += 997) chunks.push(bytes.subarray(i, i + 997));
+    // Act
+    const code = await runRedactCommand(['--conversation'], { stdin: Readable.from(chunks), stdout, stderr: new PassThrough() });
+    // Assess
+    expect(code).toBe(0);
+    const got = Buffer.concat(out)
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as ConversationMessage & { seq: number });
+    expect(got).toHaveLength(9000);
+    got.forEach((m, k) => {
+      expect(m.seq).toBe(Math.floor(k / 3));
+      expect(m.text).toBe(k % 3 === 0 ? 'card #### ####' : k % 3 === 1 ? `order ${100000 + m.seq} ok` : '#### #### exp ##/##');
+    });
+  });
   it('refuses --window without --conversation and a window out of range', async () => {
     expect((await cli(['--window', '10'], '')).code).toBe(2);
     expect((await cli(['--conversation', '--window', '-1'], '')).code).toBe(2);
