@@ -20,6 +20,8 @@ import { synthesizeSessionDefinition } from '../lib/session-definition';
 import { makeLocalCertificates } from './tls/certificates';
 import { recoverAfterRestart, type RecoveryReport } from './restart-recovery';
 import { startValidationServer, type RunningValidationServer } from '../lambdas/validation-service/server';
+import type { GatewayKind } from '../lambdas/validation-service/gateways/env';
+import { startSandboxGateway } from './fakes/sandbox-gateway';
 import type { SessionOutcome, SessionRequest } from '../lambdas/shared/session/contract';
 import { CallRecorder } from './recording/call-recording';
 import { createValidateHandler, type ValidateHandler } from '../lambdas/session/validate/handler';
@@ -45,6 +47,11 @@ export interface SandboxOptions {
   validationUrl?: string;
   /** Extra CA (PEM) to trust for `validationUrl`. */
   validationCaPem?: string;
+  /**
+   * The reference service's payment gateway: the TestGateway, or a real connector pointed at that
+   * gateway's local fake (sandbox/fakes/sandbox-gateway.ts). Ignored with `validationUrl`. @default 'test'
+   */
+  gateway?: GatewayKind;
   /** Real milliseconds per nominal call millisecond in the SMA emulator (scripted calls). @default 0 */
   timingScale?: number;
   /**
@@ -224,7 +231,18 @@ export class Sandbox {
     let caPem = options.validationCaPem;
     if (!validationUrl) {
       const certs = await makeLocalCertificates();
-      validation = await startValidationServer({ tls: { key: certs.keyPem, cert: certs.certPem } });
+      const payments = await startSandboxGateway(options.gateway ?? 'test', certs);
+      const server = await startValidationServer({
+        tls: { key: certs.keyPem, cert: certs.certPem },
+        ...(payments.gateway ? { gateway: payments.gateway } : {}),
+      });
+      validation = {
+        ...server,
+        close: async () => {
+          await server.close();
+          await payments.close();
+        },
+      };
       validationUrl = validation.url;
       caPem = certs.caPem;
     }
