@@ -87,6 +87,9 @@ export async function benchConnectCapture(): Promise<ConnectCaptureBench> {
     recordProgress: async () => undefined,
     emit: async () => undefined,
     takePendingRequest: async (callId) => ({ sessionId: `s-${callId}`, callTransactionId: callId, agentId: 'a', formId: 'card-payment', fields: {} }),
+    callOwner: async () => 'a',
+    takeReentryRequest: async () => undefined,
+    flowKeyExpired: async () => false,
     startSession: async (request) => {
       sessions.set(request.sessionId, {
         sessionId: request.sessionId,

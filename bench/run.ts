@@ -32,6 +32,12 @@ async function main(): Promise<void> {
     finish(report);
     return;
   }
+  // `npm run bench -- sandbox`: only the sandbox calls (200 at once) and the per-session requests and cost.
+  if (process.argv.slice(2).includes('sandbox')) {
+    await sandboxSection(report);
+    finish(report);
+    return;
+  }
 
   line('== SMA handler latency per event (warm, in-process, no AWS call) ==');
   const child = spawnSync(process.execPath, [...process.execArgv, join(__dirname, 'sma-latency.ts')], { cwd: ROOT, encoding: 'utf8' });
@@ -49,24 +55,7 @@ async function main(): Promise<void> {
   line(`  SMA handler bundle  ${fmt(init.smaHandlerMs)} ms   one SDK client (DynamoDB) ${fmt(init.oneSdkClientMs)} ms   nothing ${fmt(init.bareMs, 2)} ms`);
   report.init = init;
 
-  line('\n== Sandbox calls (200 concurrent on this machine) ==');
-  const sandbox = await benchSandboxCalls();
-  line(`  sandbox start                 ${sandbox.startMs} ms`);
-  line(`  one whole call (sequential)   p50 ${sandbox.sequential.p50Ms} ms   p99 ${sandbox.sequential.p99Ms} ms   (${sandbox.sequential.calls} calls)`);
-  line(
-    `  ${sandbox.concurrent.calls} calls, ${sandbox.concurrent.concurrency} at once at human pace   ${sandbox.concurrent.wallMs} ms wall; outcomes ${JSON.stringify(sandbox.concurrent.outcomes)}; violations ${sandbox.concurrent.violations}`,
-  );
-  line(
-    `  last key → outcome recorded   p50 ${sandbox.concurrent.lastKeyToOutcomeP50Ms} ms   p99 ${sandbox.concurrent.lastKeyToOutcomeP99Ms} ms (validation service time included)`,
-  );
-  line('\n== AWS requests and cost of one secure session ==');
-  for (const [op, n] of Object.entries(sandbox.perSession.requests).sort()) line(`  ${op.padEnd(40)} ${n}`);
-  line(`  ${'Step Functions state transitions'.padEnd(40)} ${sandbox.perSession.transitions}`);
-  line(`  ${'Lambda invocations (SMA / stages)'.padEnd(40)} ${sandbox.perSession.smaInvocations} / ${sandbox.perSession.stageInvocations}`);
-  line(`  ${'log bytes'.padEnd(40)} ${sandbox.perSession.logBytes}`);
-  for (const c of sandbox.perSession.cost) line(`  $ ${c.item.padEnd(38)} ${fmt(c.quantity, 4).padStart(10)}  $${c.usd.toFixed(8)}`);
-  line(`  => AWS cost per secure session: $${sandbox.perSession.costUsd.toFixed(6)} (telephony minutes excluded)`);
-  report.sandbox = sandbox;
+  await sandboxSection(report);
 
   await redactionSection(report);
 
@@ -94,6 +83,37 @@ async function main(): Promise<void> {
   }
 
   finish(report);
+}
+
+const spreadText = (s: { p50: number; p95: number; p99: number }): string => `p50 ${fmt(s.p50, 0)} ms   p95 ${fmt(s.p95, 0)} ms   p99 ${fmt(s.p99, 0)} ms`;
+
+async function sandboxSection(report: Record<string, unknown>): Promise<void> {
+  line('\n== Sandbox calls (200 concurrent on this machine) ==');
+  const sandbox = await benchSandboxCalls();
+  const c = sandbox.concurrent;
+  const m = sandbox.machine;
+  line(
+    `  machine                       ${m.cpus} CPUs; load average (1/5/15 min) before ${m.loadAverageBefore.map((l) => fmt(l, 2)).join(' ')}, after ${m.loadAverageAfter.map((l) => fmt(l, 2)).join(' ')}`,
+  );
+  line(`  sandbox start                 ${sandbox.startMs} ms`);
+  line(`  one whole call (sequential)   p50 ${sandbox.sequential.p50Ms} ms   p99 ${sandbox.sequential.p99Ms} ms   (${sandbox.sequential.calls} calls)`);
+  line(
+    `  ${c.calls} calls, ${c.concurrency} at once at human pace   ${c.wallMs} ms wall; outcomes ${JSON.stringify(c.outcomes)}; violations ${c.violations}; measured ${c.measured}`,
+  );
+  line(`  last key → outcome at agent   ${spreadText(c.lastKeyToAgent)}   (validation service included)`);
+  line(`  validation service's own time ${spreadText(c.validation)}   (request received → reply sent, per call)`);
+  line(`  last key → outcome at agent   ${spreadText(c.lastKeyToAgentExcludingValidation)}   (validation service excluded, per call)`);
+  line(`  last key → workflow end       ${spreadText(c.lastKeyToWorkflowEnd)}   (audit and finance records written)`);
+  for (const [name, s] of Object.entries(c.segments)) line(`    ${name.padEnd(32)} p50 ${fmt(s.p50, 0).padStart(5)} ms   p99 ${fmt(s.p99, 0).padStart(5)} ms`);
+  line(`  CPU per call                  sandbox ${fmt(c.cpuMsPerCall.sandbox)} ms, engine processes ${fmt(c.cpuMsPerCall.engines)} ms`);
+  line('\n== AWS requests and cost of one secure session ==');
+  for (const [op, n] of Object.entries(sandbox.perSession.requests).sort()) line(`  ${op.padEnd(40)} ${n}`);
+  line(`  ${'Step Functions state transitions'.padEnd(40)} ${sandbox.perSession.transitions}`);
+  line(`  ${'Lambda invocations (SMA / stages)'.padEnd(40)} ${sandbox.perSession.smaInvocations} / ${sandbox.perSession.stageInvocations}`);
+  line(`  ${'log bytes'.padEnd(40)} ${sandbox.perSession.logBytes}`);
+  for (const item of sandbox.perSession.cost) line(`  $ ${item.item.padEnd(38)} ${fmt(item.quantity, 4).padStart(10)}  $${item.usd.toFixed(8)}`);
+  line(`  => AWS cost per secure session: $${sandbox.perSession.costUsd.toFixed(6)} (telephony minutes excluded)`);
+  report.sandbox = sandbox;
 }
 
 async function redactionSection(report: Record<string, unknown>): Promise<void> {

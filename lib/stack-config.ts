@@ -9,6 +9,7 @@ import type { Node } from 'constructs';
 import { DEFAULT_IVR, type FormsConfig } from '../lambdas/shared/session/forms';
 import { parseFormsConfig } from '../lambdas/shared/session/forms-config';
 import { type CardFieldNames, DEFAULT_CARD_FIELD_NAMES, parseCardFieldNames } from '../lambdas/validator/card-field-names';
+import { GATEWAY_KINDS, type GatewayKind } from '../lambdas/validation-service/gateways/env';
 import { cognitoDomainPrefixProblems } from './constructs/agent-api';
 import { regionProblem } from './regions';
 import { COMPLETE_SECRET_ARN, KMS_KEY_ARN, PARAMETER_NAME } from './constructs/validator-trust';
@@ -31,8 +32,8 @@ export interface SecureIvrConfig {
   readonly deployReferenceService: boolean;
   /** Reserved concurrency of the reference service; absent means none (accounts with a quota of 10 cannot reserve). */
   readonly referenceServiceConcurrency?: number;
-  /** The reference service's payment gateway (`-c gateway=test|stripe|generic`). @default test */
-  readonly gateway: 'test' | 'stripe' | 'generic';
+  /** The reference service's payment gateway (`-c gateway=test|stripe|adyen|braintree|generic`). @default test */
+  readonly gateway: GatewayKind;
   /** Secrets Manager secret name holding the gateway credentials (JSON); required unless gateway is test. */
   readonly gatewaySecretName?: string;
   /** Refuse non-test card numbers before calling the gateway. @default true */
@@ -231,10 +232,8 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
   const referenceServiceConcurrency =
     text(node, 'referenceServiceConcurrency') === undefined ? undefined : wholeNumber(node, 'referenceServiceConcurrency', 1, 1, 1000, problems);
   const gatewayRaw = (text(node, 'gateway') ?? 'test').toLowerCase();
-  const gateway = (['test', 'stripe', 'generic'] as const).find((kind) => kind === gatewayRaw) ?? 'test';
-  if (gatewayRaw === 'adyen' || gatewayRaw === 'braintree')
-    problems.push(`gateway ${gatewayRaw} is not available in this release (use test, stripe or generic)`);
-  else if (gateway !== gatewayRaw) problems.push('gateway must be test, stripe or generic');
+  const gateway = GATEWAY_KINDS.find((kind) => kind === gatewayRaw) ?? 'test';
+  if (gateway !== gatewayRaw) problems.push(`gateway must be ${GATEWAY_KINDS.join(', ')}`);
   if (gateway !== 'test' && !deployReferenceService)
     problems.push('gateway needs deployReferenceService=true (it runs inside the reference validation service)');
   const gatewaySecretName = text(node, 'gatewaySecretName');

@@ -20,6 +20,8 @@ import { synthesizeSessionDefinition } from '../lib/session-definition';
 import { makeLocalCertificates } from './tls/certificates';
 import { recoverAfterRestart, type RecoveryReport } from './restart-recovery';
 import { startValidationServer, type RunningValidationServer } from '../lambdas/validation-service/server';
+import type { GatewayKind } from '../lambdas/validation-service/gateways/env';
+import { startSandboxGateway } from './fakes/sandbox-gateway';
 import type { SessionOutcome, SessionRequest } from '../lambdas/shared/session/contract';
 import { CallRecorder } from './recording/call-recording';
 import { createValidateHandler, type ValidateHandler } from '../lambdas/session/validate/handler';
@@ -48,6 +50,11 @@ export interface SandboxOptions {
   validationUrl?: string;
   /** Extra CA (PEM) to trust for `validationUrl`. */
   validationCaPem?: string;
+  /**
+   * The reference service's payment gateway: the TestGateway, or a real connector pointed at that
+   * gateway's local fake (sandbox/fakes/sandbox-gateway.ts). Ignored with `validationUrl`. @default 'test'
+   */
+  gateway?: GatewayKind;
   /** Real milliseconds per nominal call millisecond in the SMA emulator (scripted calls). @default 0 */
   timingScale?: number;
   /**
@@ -73,8 +80,25 @@ export interface SandboxOptions {
 }
 
 type LambdaModule = { handler: (event: unknown, context: unknown) => Promise<unknown> };
+/**
+ * Imports once, as a warm Lambda container keeps its modules: a dynamic import() on every invocation
+ * is not free, and under tsx each one is a round trip to the loader's thread (seen in the 200-call
+ * profile). A failed import is tried again next time.
+ */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load().catch((err: unknown) => {
+      loaded = undefined;
+      throw err;
+    });
+    return loaded;
+  };
+}
 /** Each handler takes its own event type; the sandbox feeds them JSON as Lambda does. */
-const asModule = (load: () => Promise<unknown>) => (): Promise<LambdaModule> => load() as Promise<LambdaModule>;
+const asModule = (load: () => Promise<unknown>): (() => Promise<LambdaModule>) => once(() => load() as Promise<LambdaModule>);
+/** The agent's side of a session request, imported on first use. */
+const sessionStarter = once(() => Promise.all([import('../lambdas/shared/clients'), import('../lambdas/shared/session/start-session')]));
 
 const HANDLERS: Record<string, () => Promise<LambdaModule>> = {
   begin: asModule(() => import('../lambdas/session/begin/handler')),
@@ -213,7 +237,18 @@ export class Sandbox {
     let caPem = options.validationCaPem;
     if (!validationUrl) {
       const certs = await makeLocalCertificates();
-      validation = await startValidationServer({ tls: { key: certs.keyPem, cert: certs.certPem } });
+      const payments = await startSandboxGateway(options.gateway ?? 'test', certs);
+      const server = await startValidationServer({
+        tls: { key: certs.keyPem, cert: certs.certPem },
+        ...(payments.gateway ? { gateway: payments.gateway } : {}),
+      });
+      validation = {
+        ...server,
+        close: async () => {
+          await server.close();
+          await payments.close();
+        },
+      };
       validationUrl = validation.url;
       caPem = certs.caPem;
     }
@@ -281,7 +316,8 @@ export class Sandbox {
     delete process.env.SECURE_INPUT_CONFIG_JSON;
 
     const sandbox = new Sandbox(dataDir, logDir, kms, dynamo, s3, sfn, emulator, voice, validation, validationUrl, stageHooks, stageTimings);
-    const recorder = new CallRecorder(async () => (await import('../lambdas/shared/clients')).s3Client());
+    const { s3Client } = await import('../lambdas/shared/clients');
+    const recorder = new CallRecorder(s3Client);
     emulator.onCallEnded((call) => recorder.onCallEnded(call));
     sandbox.recorder = recorder;
     sandbox.logs = logs;
@@ -321,7 +357,7 @@ export class Sandbox {
 
   /** The agent asks for a secure session on a call, through the real Step Functions client. */
   public async requestSession(call: EmulatedCall, ask: SessionAsk, sessionId: string = randomUUID()): Promise<{ sessionId: string; executionArn: string }> {
-    const [{ sfnClient }, { startSecureSession }] = await Promise.all([import('../lambdas/shared/clients'), import('../lambdas/shared/session/start-session')]);
+    const [{ sfnClient }, { startSecureSession }] = await sessionStarter();
     const request: SessionRequest = {
       sessionId,
       callTransactionId: call.transactionId,

@@ -1,15 +1,18 @@
 /**
  * `npx secure-ivr doctor [--telephony chime|connect|both] [--region R] [--profile P] [--phone-number N]
- *   [--connect-instance-arn ARN] [--validation-url URL] [--validation-ca FILE]`
+ *   [--connect-instance-arn ARN] [--validation-url URL] [--validation-ca FILE]
+ *   [--gateway G --gateway-secret NAME [--gateway-test-mode false]]`
  *
  * Read-only preflight of the target account before the first `cdk deploy`, with the user's own
  * credentials: each check prints pass, fail or skipped, and what to do. Nothing is created or changed
  * (GetCallerIdentity, DescribeStacks, GetParameter, ListSipMediaApplications, GetPhoneNumber, Connect
- * DescribeInstance and the check-validator submissions of the well-known test card). The Chime checks run
- * for telephony chime|both, the Amazon Connect instance check for connect|both. Exit status 0 only when no check failed.
+ * DescribeInstance, the check-validator submissions of the well-known test card, and GetSecretValue of
+ * the gateway secret, whose values are never printed). The Chime checks run for telephony chime|both,
+ * the Amazon Connect instance check for connect|both. Exit status 0 only when no check failed.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { GATEWAY_KINDS, type GatewayKind } from '../../lambdas/validation-service/gateways/env';
 import { type CheckResult, type ConformanceOptions, type ConformanceReport, runConformance } from '../../lambdas/validator/conformance';
 import { allowedRegions, regionProblem, type TelephonyChoice } from '../../lib/regions';
 
@@ -23,7 +26,7 @@ export const MIN_NODE = [22, 12] as const;
 export type DoctorStatus = 'pass' | 'fail' | 'skipped';
 
 export interface DoctorCheck {
-  id: 'node' | 'credentials' | 'bootstrap' | 'region' | 'sip-media-applications' | 'phone-number' | 'connect-instance' | 'validation-url';
+  id: 'node' | 'credentials' | 'bootstrap' | 'region' | 'sip-media-applications' | 'phone-number' | 'connect-instance' | 'validation-url' | 'gateway-secret';
   title: string;
   status: DoctorStatus;
   /** What was found. */
@@ -44,6 +47,8 @@ export interface DoctorClients {
   voice: Sender;
   /** Amazon Connect (DescribeInstance), for telephony connect|both. */
   connect?: Sender;
+  /** Secrets Manager, for the gateway secret check (only used with `gateway`). */
+  secrets?: Sender;
 }
 
 export interface DoctorOptions {
@@ -58,6 +63,8 @@ export interface DoctorOptions {
   validationCaPem?: string;
   /** `process.version` by default. */
   nodeVersion?: string;
+  /** The reference service's gateway and its credentials secret, as for -c gateway / gatewaySecretName / gatewayTestMode. */
+  gateway?: { kind: Exclude<GatewayKind, 'test'>; secretName: string; testMode: boolean };
   /** The check-validator run (lambdas/validator/conformance.ts) by default. */
   conformance?: (options: ConformanceOptions) => Promise<ConformanceReport>;
 }
@@ -386,6 +393,53 @@ async function checkValidationUrl(options: DoctorOptions): Promise<DoctorCheck> 
       };
 }
 
+/**
+ * The gateway secret exists, is readable, and holds what the chosen connector needs: the same selection
+ * code the reference service runs at start (lambdas/validation-service/gateways/select.ts), whose
+ * messages name fields, never values. Nothing is sent to the gateway.
+ */
+export async function checkGatewaySecret(secrets: Sender | undefined, gateway: NonNullable<DoctorOptions['gateway']>): Promise<DoctorCheck> {
+  const title = `Payment gateway secret for ${gateway.kind}`;
+  const fail = (detail: string, action: string): DoctorCheck => ({ id: 'gateway-secret', title, status: 'fail', detail, action });
+  if (secrets === undefined) return fail('no Secrets Manager client', 'run doctor from the CLI');
+  const [{ GetSecretValueCommand }, { selectGateway }] = await Promise.all([
+    import('@aws-sdk/client-secrets-manager'),
+    import('../../lambdas/validation-service/gateways/select'),
+  ]);
+  let text: string;
+  try {
+    const reply = (await secrets.send(new GetSecretValueCommand({ SecretId: gateway.secretName }))) as { SecretString?: string };
+    if (reply.SecretString === undefined)
+      return fail(`${gateway.secretName} has no string value`, 'store the credentials as a JSON string (see the README gateway section)');
+    text = reply.SecretString;
+  } catch (err) {
+    const { name } = awsError(err);
+    return name === 'ResourceNotFoundException'
+      ? fail(
+          `${gateway.secretName} was not found in this region`,
+          `create it: aws secretsmanager create-secret --name ${gateway.secretName} --secret-string file://${gateway.kind}.json`,
+        )
+      : fail(
+          `${gateway.secretName} could not be read (${name})`,
+          'check secretsmanager:GetSecretValue (and kms:Decrypt for a customer key) for your credentials',
+        );
+  }
+  try {
+    await selectGateway(
+      { VALIDATION_GATEWAY: gateway.kind, VALIDATION_GATEWAY_SECRET_NAME: gateway.secretName, VALIDATION_GATEWAY_TEST_MODE: String(gateway.testMode) },
+      { readSecret: async () => text },
+    );
+  } catch (err) {
+    // Selection and connector configuration errors name the field and the expected shape, never a value.
+    const named = err instanceof Error && /ConfigError$|SelectionError$/.test(err.name);
+    return fail(
+      named ? err.message : 'the secret could not be checked',
+      'fix the secret (values are never printed; see the README gateway section for its JSON shape)',
+    );
+  }
+  return { id: 'gateway-secret', title, status: 'pass', detail: `${gateway.secretName} holds what the ${gateway.kind} connector needs (values not shown)` };
+}
+
 /** Runs every check in order; AWS checks after failed credentials are skipped, not failed twice. */
 export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> {
   const telephony = options.telephony ?? 'chime';
@@ -415,11 +469,25 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
     if (connect) checks.push(await checkConnectInstance(options.clients, options.region, credentials.account, options.connectInstanceArn));
   }
   checks.push(await checkValidationUrl(options));
+  if (options.gateway !== undefined) {
+    checks.push(
+      credentials.check.status === 'pass'
+        ? await checkGatewaySecret(options.clients.secrets, options.gateway)
+        : {
+            id: 'gateway-secret',
+            title: `Payment gateway secret for ${options.gateway.kind}`,
+            status: 'skipped',
+            detail: 'needs working credentials',
+            action: 'fix the credentials check first',
+          },
+    );
+  }
   return checks;
 }
 
 const USAGE = `Usage: secure-ivr doctor [--telephony chime|connect|both] [--region R] [--profile P] [--phone-number N]
                       [--connect-instance-arn ARN] [--validation-url URL] [--validation-ca FILE]
+                      [--gateway G --gateway-secret NAME [--gateway-test-mode true|false]]
 
 Read-only checks of the target account before the first cdk deploy, with your own credentials:
 Node.js version, credentials and account, CDK bootstrap stack and version, region, SIP media
@@ -435,6 +503,10 @@ Options:
   --phone-number N      the IVR's number in E.164 form, as for -c phoneNumber=
   --validation-url URL  the merchant validation service, as for -c validationUrl=
   --validation-ca FILE  extra trusted CA certificates (PEM) for a validation service with a private CA
+  --gateway G           the reference service's gateway (stripe, adyen, braintree, generic), as for -c gateway=
+  --gateway-secret NAME its Secrets Manager secret, as for -c gatewaySecretName=: read, checked for the
+                        fields the connector needs, never printed
+  --gateway-test-mode   true (default) or false, as for -c gatewayTestMode=
   --help                this text
 
 Exit status: 0 when no check failed (skipped checks do not fail), 1 when one did, 2 for bad usage.`;
@@ -460,12 +532,13 @@ export interface DoctorCommandDeps {
 }
 
 async function defaultClients(region: string, profile: string | undefined): Promise<DoctorClients> {
-  const [{ STSClient }, { CloudFormationClient }, { SSMClient }, { ChimeSDKVoiceClient }, { ConnectClient }] = await Promise.all([
+  const [{ STSClient }, { CloudFormationClient }, { SSMClient }, { ChimeSDKVoiceClient }, { ConnectClient }, { SecretsManagerClient }] = await Promise.all([
     import('@aws-sdk/client-sts'),
     import('@aws-sdk/client-cloudformation'),
     import('@aws-sdk/client-ssm'),
     import('@aws-sdk/client-chime-sdk-voice'),
     import('@aws-sdk/client-connect'),
+    import('@aws-sdk/client-secrets-manager'),
   ]);
   const config = { region, ...(profile ? { profile } : {}) };
   return {
@@ -474,6 +547,7 @@ async function defaultClients(region: string, profile: string | undefined): Prom
     ssm: new SSMClient(config),
     voice: new ChimeSDKVoiceClient(config),
     connect: new ConnectClient(config),
+    secrets: new SecretsManagerClient(config),
   };
 }
 
@@ -486,6 +560,9 @@ export async function runDoctorCommand(argv: string[], out: NodeJS.WritableStrea
     'phone-number'?: string;
     'validation-url'?: string;
     'validation-ca'?: string;
+    gateway?: string;
+    'gateway-secret'?: string;
+    'gateway-test-mode'?: string;
     help?: boolean;
   };
   try {
@@ -499,6 +576,9 @@ export async function runDoctorCommand(argv: string[], out: NodeJS.WritableStrea
         'phone-number': { type: 'string' },
         'validation-url': { type: 'string' },
         'validation-ca': { type: 'string' },
+        gateway: { type: 'string' },
+        'gateway-secret': { type: 'string' },
+        'gateway-test-mode': { type: 'string' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -524,6 +604,25 @@ export async function runDoctorCommand(argv: string[], out: NodeJS.WritableStrea
     err.write('secure-ivr doctor: --validation-url must be an absolute https:// URL\n');
     return 2;
   }
+  let gateway: DoctorOptions['gateway'];
+  const kind = values.gateway?.toLowerCase();
+  if (kind !== undefined && kind !== 'test') {
+    const found = GATEWAY_KINDS.find((k) => k === kind);
+    const testMode = (values['gateway-test-mode'] ?? 'true').toLowerCase();
+    const problem =
+      found === undefined
+        ? `--gateway must be one of ${GATEWAY_KINDS.join(', ')}`
+        : values['gateway-secret'] === undefined || values['gateway-secret'] === ''
+          ? '--gateway needs --gateway-secret NAME (the secret given as -c gatewaySecretName=)'
+          : testMode !== 'true' && testMode !== 'false'
+            ? '--gateway-test-mode must be true or false'
+            : undefined;
+    if (problem !== undefined || found === undefined || found === 'test') {
+      err.write(`secure-ivr doctor: ${problem ?? 'bad --gateway'}\n`);
+      return 2;
+    }
+    gateway = { kind: found, secretName: values['gateway-secret'] ?? '', testMode: testMode === 'true' };
+  }
   let caPem: string | undefined;
   if (values['validation-ca'] !== undefined) {
     try {
@@ -547,6 +646,7 @@ export async function runDoctorCommand(argv: string[], out: NodeJS.WritableStrea
     ...(url !== undefined ? { validationUrl: url } : {}),
     ...(caPem !== undefined ? { validationCaPem: caPem } : {}),
     ...(deps.nodeVersion !== undefined ? { nodeVersion: deps.nodeVersion } : {}),
+    ...(gateway !== undefined ? { gateway } : {}),
   });
   out.write(formatReport(checks));
   return checks.some((c) => c.status === 'fail') ? 1 : 0;

@@ -4,13 +4,17 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { GATEWAY_KINDS, type GatewayKind } from '../../lambdas/validation-service/gateways/env';
 import { parseArgs, one, UsageError } from './args';
 
-export const SANDBOX_USAGE = `Usage: secure-ivr sandbox [--port N] [--data-dir DIR] [--validation-url URL] [--timing-scale N] [--telephony chime|connect]
+export const SANDBOX_USAGE = `Usage: secure-ivr sandbox [--port N] [--data-dir DIR] [--validation-url URL | --gateway G] [--timing-scale N] [--telephony chime|connect]
 
   --port N          the sandbox API port on 127.0.0.1 (default 8780; 0 picks a free one)
   --data-dir DIR    where all state lives: DynamoDB, S3, KMS keys, logs (default ./.sandbox)
   --validation-url  validate against another web service instead of the built-in one
+  --gateway G       the built-in service's gateway: test (default: documented test cards), or
+                    stripe, adyen, braintree, generic: that connector and SDK against a local fake of
+                    the gateway's API (test mode: use the gateway's own test cards, see the README)
   --timing-scale N  timing of calls placed on the keypad page: 1 is real time, prompts and key
                     time-outs as on a phone (default 1); 0 runs them instantly. Scripted calls
                     (secure-ivr call) always run instantly
@@ -32,6 +36,7 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
   let validationUrl: string | undefined;
   let interactiveTimingScale: number;
   let telephony: 'chime' | 'connect';
+  let gateway: GatewayKind;
   try {
     const args = parseArgs(argv, {
       port: { value: true },
@@ -39,6 +44,7 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
       'validation-url': { value: true },
       'timing-scale': { value: true },
       telephony: { value: true },
+      gateway: { value: true },
       help: {},
     });
     if (args.flags.has('help')) {
@@ -53,6 +59,11 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
     const chosen = one(args, 'telephony') ?? 'chime';
     if (chosen !== 'chime' && chosen !== 'connect') throw new UsageError('--telephony must be chime or connect');
     telephony = chosen;
+    const gatewayRaw = (one(args, 'gateway') ?? 'test').toLowerCase();
+    const found = GATEWAY_KINDS.find((kind) => kind === gatewayRaw);
+    if (found === undefined) throw new UsageError(`--gateway must be one of ${GATEWAY_KINDS.join(', ')}`);
+    gateway = found;
+    if (gateway !== 'test' && validationUrl) throw new UsageError('--gateway runs inside the built-in service: leave out --validation-url');
   } catch (e) {
     err.write(`secure-ivr sandbox: ${e instanceof Error ? e.message : 'bad usage'}\n${SANDBOX_USAGE}\n`);
     return 2;
@@ -73,6 +84,7 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
     interactiveTimingScale,
     telephony,
     ...(validationUrl ? { validationUrl } : {}),
+    gateway,
   });
   let api;
   try {
@@ -98,7 +110,7 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
       `  API                 ${api.url}  (GET /health, POST /calls, GET /sessions/:id, agent API /api/*)`,
       `  agent console       ${api.consoleUrl}  (sign in as alice; embeddable as an iframe)`,
       `  caller keypad       ${api.keypadUrl}  (play the caller in a second window; timing scale ${interactiveTimingScale})`,
-      `  validation service  ${sandbox.validationUrl}${sandbox.validation ? '  (reference service, self-signed certificate made at start)' : ''}`,
+      `  validation service  ${sandbox.validationUrl}${sandbox.validation ? `  (reference service, ${gateway === 'test' ? 'test gateway' : `${gateway} connector against a local ${gateway} fake`}, self-signed certificate made at start)` : ''}`,
       ...(sandbox.validation ? [`  validation CA       ${caFile}  (npx secure-ivr check-validator ${sandbox.validationUrl} --ca ${caFile})`] : []),
       `  Step Functions      ${sandbox.sfn.endpoint}  (${sandbox.sfn.stateMachineArn})`,
       `  DynamoDB            ${sandbox.dynamo.endpoint}`,

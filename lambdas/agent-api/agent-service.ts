@@ -16,6 +16,7 @@ import {
   getAgentRequest,
   getSession,
   requestCancel,
+  requestReentry,
   saveAgentRequest,
   sessionIdsOnCall,
   takeTaskToken,
@@ -26,6 +27,7 @@ import { CARD_FIELD_LABELS, CARD_FIELDS, type CardField, isCardField } from '../
 import { AgentRequestRefusedError } from './errors';
 import { isInteractionId, isSessionId } from '../shared/session/ids';
 import type { InteractionDirectory, InteractionInfo } from './interactions';
+import { isConnectCall } from '../telephony/connect/connect-telephony';
 
 export interface AgentIdentity {
   userId: string;
@@ -281,7 +283,10 @@ export class AgentService {
     );
   }
 
-  /** Asks the caller to key one card field again (the one being keyed or one already captured). */
+  /**
+   * Asks the caller to key one card field again (the one being keyed or one already captured): on Chime a
+   * call update to the IVR, on Amazon Connect a request the flow's capture function takes at its next turn.
+   */
   public async reenter(agent: AgentIdentity, sessionId: string, raw: unknown): Promise<SessionView> {
     const field = typeof raw === 'object' && raw !== null ? (raw as { field?: unknown }).field : undefined;
     if (!isCardField(field)) throw new AgentRequestRefusedError('bad-request', 'field must be pan, exp or cvv');
@@ -290,6 +295,13 @@ export class AgentService {
       throw new AgentRequestRefusedError('not-capturing', 'The caller is not keying card details now, so there is nothing to re-enter');
     if (!record.progress?.[field])
       throw new AgentRequestRefusedError('not-capturing', `The caller has not reached the ${CARD_FIELD_LABELS[field].toLowerCase()} yet`);
+    if (isConnectCall(record.callTransactionId)) {
+      // On Amazon Connect the flow drives the call and cannot be reached from here: the wish is recorded and
+      // the capture function honours it at its next turn (the agent hears of it as on Chime, field restarted).
+      if (!(await requestReentry(this.deps.store, sessionId, field)))
+        throw new AgentRequestRefusedError('not-capturing', 'This secure session was not started from the console, so re-entry cannot be asked for');
+      return this.view(record, request);
+    }
     const update: CallUpdate = { op: 'secure-reenter', sessionId, field };
     const sent = await this.deps.calls.update(record.callTransactionId, update);
     if (!sent) throw new AgentRequestRefusedError('not-connected', 'The call is no longer connected');

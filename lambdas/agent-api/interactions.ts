@@ -7,6 +7,8 @@
  */
 import type { FormsConfig } from '../shared/session/forms';
 import { getCallAgent, type CallAgentRecord, type SessionStoreDeps } from '../shared/session/session-store';
+import { ownerOfConnectAgent } from '../telephony/connect/contact-owner';
+import { isConnectCall } from '../telephony/connect/connect-telephony';
 
 export interface InteractionInfo {
   interactionId: string;
@@ -52,7 +54,10 @@ export class StoredInteractions implements InteractionDirectory {
   public async describe(interactionId: string): Promise<InteractionInfo | undefined> {
     const leg = await getCallAgent(this.store, interactionId);
     if (!leg) return undefined;
-    const agentId = ownerOfAgentLeg(this.config, leg);
+    // A Connect contact's owner is the Connect user its contact events named (telephony/connect/contact-owner.ts),
+    // bound to a configured user exactly as the flow's claim binds it.
+    const agentId =
+      isConnectCall(interactionId) && leg.endpoint !== undefined ? ownerOfConnectAgent(this.config, leg.endpoint) : ownerOfAgentLeg(this.config, leg);
     return { interactionId, connected: leg.connected, parties: leg.parties, startedAt: leg.answeredAt, ...(agentId ? { agentId } : {}) };
   }
 

@@ -51,7 +51,17 @@ export function isAgentRoute(path: string): boolean {
 
 const refusal = (status: number, body: RefusalBody): AgentResponse => ({ status, body });
 
-export async function routeAgentRequest(service: AgentService, request: AgentRequest): Promise<AgentResponse> {
+/** Clients encode ids as path segments (`connect:<id>` arrives as `connect%3A<id>`); ids never hold `/`, so decoding cannot make a route. */
+function decodedPath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+export async function routeAgentRequest(service: AgentService, raw: AgentRequest): Promise<AgentResponse> {
+  const request = { ...raw, path: decodedPath(raw.path) };
   const matching = ROUTES.filter((r) => r.pattern.test(request.path));
   if (matching.length === 0) return refusal(404, { error: 'not-found', reason: `${request.path} is not an agent API route`, problems: [] });
   const route = matching.find((r) => r.method === request.method);

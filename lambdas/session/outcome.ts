@@ -82,6 +82,10 @@ const ABORT_REASONS: Record<string, string> = {
   VaultCryptoError: 'card data could not be protected; no payment was taken',
   VaultItemNotFoundError: 'card data was no longer available',
   TelephonyFailedError: 'the call could not be switched to the secure IVR',
+  // The Connect capture function's name when the flow's secure input key failed: the caller's entry could
+  // not be opened (a key pair that does not match) or the flow's certificate has expired.
+  FlowKeyFailed:
+    'the secure input key of the Amazon Connect flow failed (expired or not matching), so no card details could be taken; no payment was taken. Tell your administrator to rotate the flow key',
 };
 
 export function abortReason(error: AbortInput['error']): string {

@@ -100,7 +100,7 @@ export interface ServiceOptions {
   replies?: ReplyCache;
   /** Param names of the card fields. @default card number / expiry date / security code */
   cardFieldNames?: CardFieldNames;
-  /** Param names of the optional amount and currency. @default amount / currency */
+  /** Param names of the optional amount and currency. @default amount (or "charge amount" / "payment amount") / currency */
   amountName?: string;
   currencyName?: string;
   /** Largest submission accepted. @default 65536 */
@@ -149,7 +149,10 @@ async function authorize(
   if (pan === undefined || pan === '') return reply(400, 'declined', 'Declined - submission has no card number');
   if (exp === undefined || exp === '') return reply(400, 'declined', 'Declined - submission has no expiry date');
   const cvv = byName.get(names.cvv);
-  const amount = byName.get(options.amountName);
+  // With the default name, the amount fields the finance record reads (audit AMOUNT_FIELDS) count too:
+  // the default card-payment form sends "charge amount", and a real gateway needs the amount.
+  const amount =
+    byName.get(options.amountName) ?? (options.amountName === 'amount' ? (byName.get('charge amount') ?? byName.get('payment amount')) : undefined);
   const currency = byName.get(options.currencyName);
   const tokenizeValue = byName.get(options.tokenizeName);
   if (tokenizeValue !== undefined && tokenizeValue !== 'true' && tokenizeValue !== 'false')

@@ -172,22 +172,23 @@ export class ConnectSecureInput extends Construct {
       });
     });
 
-    // ----- a caller who hangs up inside the flow (no function runs then): contact events
+    // ----- contact events: the agent a contact reaches (its owner, checked when a session is claimed),
+    // and a caller who hangs up inside the flow (no function runs then)
     this.contactEventsFunction = fn(
       'ContactEventsFunction',
       'lambdas/telephony/connect/contact-events.ts',
-      'Connect: fails the session of a caller who hung up inside the secure flow',
+      'Connect: records which agent has each contact; fails the session of a caller who hung up inside the secure flow',
       { ...sessionTable },
       Duration.seconds(10),
     );
     props.sessions.grantReadWrite(this.contactEventsFunction);
     props.grantTaskResponse(this.contactEventsFunction);
     new events.Rule(this, 'CallerHungUp', {
-      description: 'secure-ivr: DISCONNECTED contact events of the instance',
+      description: 'secure-ivr: CONNECTED_TO_AGENT and DISCONNECTED contact events of the instance',
       eventPattern: {
         source: ['aws.connect'],
         detailType: ['Amazon Connect Contact Event'],
-        detail: { instanceArn: [instanceArn], eventType: ['DISCONNECTED'] },
+        detail: { instanceArn: [instanceArn], eventType: ['CONNECTED_TO_AGENT', 'DISCONNECTED'] },
       },
       targets: [new targets.LambdaFunction(this.contactEventsFunction)],
     });

@@ -19,7 +19,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/session/contract';
 import { type CardFieldNames, DEFAULT_CARD_FIELD_NAMES, parseCardFieldNames } from '../../lambdas/validator/card-field-names';
-import { GATEWAY_ENV } from '../../lambdas/validation-service/gateways/env';
+import { GATEWAY_ENV, type GatewayKind } from '../../lambdas/validation-service/gateways/env';
 import { PciFunction } from './pci-function';
 
 export interface ReferenceValidationServiceProps {
@@ -46,7 +46,7 @@ export interface ReferenceValidationServiceProps {
    * Optional - The payment gateway behind the service.
    * @default 'test' (the TestGateway: documented test cards only, never charges)
    */
-  readonly gateway?: 'test' | 'stripe' | 'generic';
+  readonly gateway?: GatewayKind;
   /** Secrets Manager secret name with the gateway credentials (JSON); required unless gateway is test. Only this function may read it. */
   readonly gatewaySecretName?: string;
   /**

@@ -35,13 +35,15 @@ export type ConnectCallResult = Omit<CallResult, 'call' | 'executionArn'> & {
 
 export async function runConnectScriptedCall(sandbox: Sandbox, connect: ConnectSandbox, options: ConnectCallOptions): Promise<ConnectCallResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const contact = connect.placeCall(new ScriptedCaller(options.keys), options.contact ?? {});
+  const agentId = options.agentId ?? 'agent-sandbox';
+  // The contact reaches the agent who then asks for secure input (a test may name another agent on the contact).
+  const contact = connect.placeCall(new ScriptedCaller(options.keys), { agentUserId: agentId, ...(options.contact ?? {}) });
   options.onContact?.(contact);
   let sessionId = '';
   if (!options.noRequest) {
     sessionId = await connect.leavePendingRequest(
       contact,
-      { agentId: options.agentId ?? 'agent-sandbox', formId: options.formId, fields: options.fields, parties: options.parties ?? 2 },
+      { agentId, formId: options.formId, fields: options.fields, parties: options.parties ?? 2 },
       options.sessionId,
     );
   }

@@ -84,7 +84,7 @@ export class ConnectSandbox {
     // Contact events go to EventBridge; the rule's target is the hang-up function (asynchronous, as there).
     const { handler: contactEvents } = await import('../../lambdas/telephony/connect/contact-events');
     emulator.onContactEvent((event) => {
-      if (event.detail.eventType !== 'DISCONNECTED') return;
+      if (event.detail.eventType === 'INITIATED') return;
       const delivery = contactEvents(JSON.parse(JSON.stringify(event))).then(
         () => undefined,
         () => undefined,
@@ -117,7 +117,7 @@ export class ConnectSandbox {
     this.securityKey = key;
   }
 
-  /** A customer calls in and is connected to an agent (recording on, flow logging on). */
+  /** A customer calls in and is connected to an agent (`options.agentUserId`; recording on, flow logging on). */
   public placeCall(caller: KeySource, options: ContactOptions = {}): ConnectContact {
     return this.emulator.placeCall(caller, options);
   }
@@ -149,8 +149,13 @@ export class ConnectSandbox {
     return sessionId;
   }
 
-  /** The agent presses the "Secure Input" quick connect: the customer goes through the secure flow. */
-  public pressQuickConnect(contact: ConnectContact): Promise<FlowRunState> {
+  /**
+   * The agent presses the "Secure Input" quick connect: the customer goes through the secure flow. Contact
+   * events already raised (the contact reaching its agent) are delivered first: in AWS they arrive within
+   * seconds, long before an agent has filled a form.
+   */
+  public async pressQuickConnect(contact: ConnectContact): Promise<FlowRunState> {
+    await Promise.all([...this.deliveries]);
     return this.emulator.transfer(contact, SECURE_INPUT_FLOW_ARN);
   }
 

@@ -84,6 +84,8 @@ export interface ContactEvent {
     instanceArn: string;
     initiationMethod: 'INBOUND' | 'TRANSFER';
     disconnectReason?: string;
+    /** CONNECTED_TO_AGENT: the agent the contact was routed to. */
+    agentInfo?: { agentArn: string };
   };
 }
 
@@ -110,6 +112,8 @@ export interface ContactOptions {
   flowLogging?: 'Enabled' | 'Disabled';
   faults?: ContactFaults;
   customerNumber?: string;
+  /** The Connect user id of the agent the inbound flow connects the contact to (its CONNECTED_TO_AGENT event names it). */
+  agentUserId?: string;
 }
 
 const sleep = (ms: number): Promise<void> => (ms <= 0 ? new Promise((r) => setImmediate(r)) : new Promise((r) => setTimeout(r, ms)));
@@ -145,6 +149,7 @@ export class ConnectContact {
   public faults: ContactFaults;
   public lastKeyAt: number | undefined;
   public readonly customerNumber: string;
+  public readonly agentUserId: string | undefined;
 
   private readonly changeWaiters: Array<() => void> = [];
   private readonly endWaiters: Array<() => void> = [];
@@ -168,6 +173,7 @@ export class ConnectContact {
     this.faults = options.faults ?? {};
     this.timingScale = options.timingScale;
     this.customerNumber = options.customerNumber ?? '+15105550101';
+    this.agentUserId = options.agentUserId;
   }
 
   public get status(): 'active' | 'ended' {
@@ -500,6 +506,7 @@ export class ConnectEmulator {
         instanceArn: this.instanceArn,
         initiationMethod: contact.initiationMethod,
         ...(reason ? { disconnectReason: reason } : {}),
+        ...(eventType === 'CONNECTED_TO_AGENT' && contact.agentUserId ? { agentInfo: { agentArn: `${this.instanceArn}/agent/${contact.agentUserId}` } } : {}),
       },
     };
     for (const l of this.eventListeners) l(event, contact);

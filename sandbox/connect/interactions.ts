@@ -32,7 +32,11 @@ export class ConnectInteractions implements InteractionDirectory {
   /** A person at the keypad page calls in; the contact is connected to `agentId`. */
   public placeCall(agentId: string | undefined): { interactionId: string; contact: ConnectContact } {
     const keypad = new LiveKeypad();
-    const contact = this.connect.placeCall(keypad, this.options.timingScale === undefined ? {} : { timingScale: this.options.timingScale });
+    // The sandbox names its Connect users by their secure-ivr ids (contact-owner.ts binds them so).
+    const contact = this.connect.placeCall(keypad, {
+      ...(this.options.timingScale === undefined ? {} : { timingScale: this.options.timingScale }),
+      ...(agentId ? { agentUserId: agentId } : {}),
+    });
     keypad.attach(contact);
     const interactionId = this.connect.callId(contact);
     this.meta.set(interactionId, { ...(agentId ? { agentId } : {}), keypad, startedAt: new Date().toISOString() });

@@ -29,7 +29,8 @@ interface ChildEngine {
 async function startChild(kind: 's3' | 'dynamodb', options: object, startTimeoutMs: number): Promise<ChildEngine> {
   const tsx = pathToFileURL(require.resolve('tsx')).href;
   const child: ChildProcess = fork(join(__dirname, 'engine-host.ts'), [], {
-    execArgv: ['--openssl-legacy-provider', '--import', tsx],
+    // A sandbox run under `node --cpu-prof` profiles its engine processes too (where the time goes).
+    execArgv: ['--openssl-legacy-provider', '--import', tsx, ...process.execArgv.filter((a) => a.startsWith('--cpu-prof'))],
     env: { ...process.env, SECURE_IVR_ENGINE_KIND: kind, SECURE_IVR_ENGINE_OPTIONS: JSON.stringify(options) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });

@@ -14,7 +14,7 @@
 import https from 'node:https';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { IncomingHttpHeaders, RequestListener } from 'node:http';
-import { makeLocalCertificates } from '../tls/certificates';
+import { type LocalCertificates, makeLocalCertificates } from '../tls/certificates';
 import { TestGateway, type PaymentGateway } from '../../lambdas/validation-service/gateway';
 import { handleValidationRequest, ReplyCache } from '../../lambdas/validation-service/service';
 import { buildReply, parseReply, parseSubmission, XML_DECLARATION } from '../../lambdas/validator/xml-contract';
@@ -60,6 +60,12 @@ export interface FaultyValidationServerOptions {
   /** Send `Connection: close` with every reply, so connection faults reach the next request. @default false */
   closeConnections?: boolean;
   gateway?: PaymentGateway;
+  /**
+   * The service's certificates and the unrelated set served by the wrong-certificate fault (two sets
+   * differing in their CA). Made fresh by default; tests pass shared ones, since RSA key generation is
+   * the slow part of starting and a loaded machine can take seconds per set.
+   */
+  certificates?: { good: LocalCertificates; wrong: LocalCertificates };
 }
 
 /** One authorization the gateway approved, with the Idempotency-Key and the call's account it came with. */
@@ -182,7 +188,10 @@ export function echoingReply(submission: string, how: EchoDisguise, outcome: 'ac
 }
 
 export async function startFaultyValidationServer(options: FaultyValidationServerOptions = {}): Promise<FaultyValidationServer> {
-  const [good, wrong] = await Promise.all([makeLocalCertificates(), makeLocalCertificates()]);
+  const { good, wrong } = options.certificates ?? {
+    good: await makeLocalCertificates(),
+    wrong: await makeLocalCertificates(),
+  };
   const inner = options.gateway ?? new TestGateway();
   const approved: Array<{ reference: string }> = [];
   const accounts = new Map<string, string>();

@@ -47,6 +47,12 @@ export interface ActionContext {
   armDigitListener(action: Extract<SmaAction, { Type: 'ReceiveDigits' }>, pattern: RegExp): void;
 }
 
+/** A running action's interruption: `stop` says it was interrupted, `wake` ends its current wait at once. */
+export interface Interruptible {
+  stop: boolean;
+  wake?: () => void;
+}
+
 /** Real milliseconds per nominal millisecond of a Pause at the least (20 s hold → 1 s). */
 const PAUSE_MIN_SCALE = 0.05;
 export const sleep = (ms: number): Promise<void> => (ms <= 0 ? new Promise((r) => setImmediate(r)) : new Promise((r) => setTimeout(r, ms)));
@@ -62,20 +68,29 @@ export class ActionExecutor {
     return this.call.legs.find((l) => l.callId === callId);
   }
 
-  /** Waits `nominalMs` of call time, in real time scaled, stopping early when `interruptible.stop` turns true. */
-  public async wait(nominalMs: number, interruptible: { stop: boolean }, minScale = 0): Promise<void> {
+  /**
+   * Waits `nominalMs` of call time, in real time scaled, ending early when the action is interrupted
+   * (`interruptible.wake`, called by the emulator): one timer, no polling (a poll every 1/20 of a hold
+   * added up to a quarter second before an interrupted Pause noticed, and 20 timers per key under load).
+   */
+  public async wait(nominalMs: number, interruptible: Interruptible, minScale = 0): Promise<void> {
     const real = nominalMs * Math.max(this.call.scale, minScale);
-    const step = Math.max(real / 20, 1);
-    let waited = 0;
-    while (waited < real && !interruptible.stop) {
-      await sleep(Math.min(step, real - waited));
-      waited += step;
-    }
     if (real <= 0) await sleep(0);
+    else if (!interruptible.stop) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          interruptible.wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, real);
+        interruptible.wake = done;
+      });
+    }
     this.call.clockMs += nominalMs;
   }
 
-  public async execute(action: SmaAction, flag: { stop: boolean }): Promise<ActionOutcome> {
+  public async execute(action: SmaAction, flag: Interruptible): Promise<ActionOutcome> {
     const call = this.call;
     const faults = call.faults;
     const observer = call.observer;

@@ -22,7 +22,7 @@ import { checkResponse } from './response-check';
 import type { CallerKey, KeySource } from './caller';
 import { CallObserver, type KeyPress, type RecordingSpan, type RecordingState } from './call-observer';
 import { clone, deliverWithRetry, type Invocation, type InvocationFault } from './invocation-delivery';
-import { ActionExecutor, type ActionContext, type ActionOutcome, type Leg } from './action-executor';
+import { ActionExecutor, type ActionContext, type ActionOutcome, type Interruptible, type Leg } from './action-executor';
 
 export type { KeyPress, RecordingSpan } from './call-observer';
 export type { Invocation } from './invocation-delivery';
@@ -449,11 +449,12 @@ export class EmulatedCall {
   }
 
   private async runAction(action: SmaAction): Promise<ActionOutcome> {
-    const flag = { stop: false };
+    const flag: Interruptible = { stop: false };
     this.running = {
       action,
       interrupt: () => {
         flag.stop = true;
+        flag.wake?.();
         if ('cancelWait' in this.caller && typeof (this.caller as { cancelWait?: () => void }).cancelWait === 'function') {
           (this.caller as { cancelWait: () => void }).cancelWait();
         }

@@ -13,6 +13,7 @@ import { Sandbox } from '../../sandbox/sandbox';
 import { startApiServer, type ApiServer } from '../../sandbox/api-server';
 import { startFaultyValidationServer, type FaultyValidationServer } from '../../sandbox/faults/faulty-validation-server';
 import { callFromKeypad, launchBrowser, openAgentConsole, openCall, shot, UI_TIMEOUT } from '../helpers/browser';
+import { otherCertificates, testCertificates } from '../helpers/tls';
 
 // The functions given to page.evaluate run in the browser; the project's tsconfig has no DOM library.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -83,7 +84,10 @@ async function payWith(caller: Page, card: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  validation = await startFaultyValidationServer({ faultFor: ({ body }) => (body.includes(NO_REPLY) ? { kind: 'reset' } : undefined) });
+  validation = await startFaultyValidationServer({
+    certificates: { good: await testCertificates(), wrong: await otherCertificates() },
+    faultFor: ({ body }) => (body.includes(NO_REPLY) ? { kind: 'reset' } : undefined),
+  });
   sandbox = await Sandbox.start({
     dataDir: mkdtempSync(join(tmpdir(), 'e2e-truth-')),
     ephemeral: true,

@@ -125,12 +125,12 @@ describe('Connect secure input (telephony=both)', () => {
     expect(rolesWith('kms:Encrypt')).toEqual([]);
   });
 
-  it("routes the instance's DISCONNECTED contact events to the function that ends a hung-up caller's session", () => {
+  it("routes the instance's CONNECTED_TO_AGENT events (the call's owner) and DISCONNECTED events (a hung-up caller) to the contact-events function", () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.connect'],
         'detail-type': ['Amazon Connect Contact Event'],
-        detail: { instanceArn: [INSTANCE], eventType: ['DISCONNECTED'] },
+        detail: { instanceArn: [INSTANCE], eventType: ['CONNECTED_TO_AGENT', 'DISCONNECTED'] },
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(secureInput.contactEventsFunction), 'Arn'] } })],
     });

@@ -35,6 +35,25 @@ describe('gateway context', () => {
     expect(JSON.stringify(policy)).toContain('secretsmanager:GetSecretValue');
   });
 
+  it.each(['adyen', 'braintree'])('runs the %s connector from -c gateway with its secret readable by the reference service', (gateway) => {
+    // Act
+    const { template } = sharedStack({
+      ...REQUIRED_CONTEXT,
+      deployReferenceService: 'true',
+      gateway,
+      gatewaySecretName: `secure-ivr/${gateway}`,
+      gatewayTestMode: 'false',
+    });
+
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: { VALIDATION_GATEWAY: gateway, VALIDATION_GATEWAY_SECRET_NAME: `secure-ivr/${gateway}`, VALIDATION_GATEWAY_TEST_MODE: 'false' },
+      },
+    });
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).toContain(`secret:secure-ivr/${gateway}-??????`);
+  });
+
   it('keeps the test gateway and no gateway secret by default', () => {
     // Act
     const { template } = sharedStack({ ...REQUIRED_CONTEXT, deployReferenceService: 'true' });
@@ -47,8 +66,9 @@ describe('gateway context', () => {
   });
 
   it.each([
-    [{ gateway: 'adyen', gatewaySecretName: 'x' }, /gateway adyen is not available in this release/],
-    [{ gateway: 'paypal' }, /gateway must be test, stripe or generic/],
+    [{ gateway: 'paypal' }, /gateway must be test, stripe, adyen, braintree, generic/],
+    [{ gateway: 'adyen' }, /gatewaySecretName \(the Secrets Manager secret with the adyen credentials\)/],
+    [{ gateway: 'braintree' }, /gatewaySecretName \(the Secrets Manager secret with the braintree credentials\)/],
     [{ gateway: 'stripe' }, /gatewaySecretName \(the Secrets Manager secret with the stripe credentials\)/],
     [{ gateway: 'generic', gatewaySecretName: 'bad name!' }, /gatewaySecretName must be a Secrets Manager secret name/],
     [{ gateway: 'stripe', gatewaySecretName: 'x', gatewayTestMode: 'maybe' }, /gatewayTestMode must be true or false/],

@@ -1,4 +1,5 @@
 /** The soak's fault plan and the misbehaving validation service it relies on. */
+import { otherCertificates, testCertificates } from '../helpers/tls';
 import https from 'node:https';
 import { FAULT_KINDS, FaultListError, parseFaultList, planCalls } from '../../sandbox/faults/fault-plan';
 import { ECHO_DISGUISES, echoingReply, malformedReply, MALFORMED_REPLIES, startFaultyValidationServer } from '../../sandbox/faults/faulty-validation-server';
@@ -48,6 +49,7 @@ describe('the faulty validation service', () => {
   it('answers like the reference service without a fault and with a 500 or a malformed reply when told', async () => {
     // Prepare
     const service = await startFaultyValidationServer({
+      certificates: { good: await testCertificates(), wrong: await otherCertificates() },
       faultFor: ({ body }) => (body.includes('FAIL') ? { kind: 'http-500' } : body.includes('BAD') ? { kind: 'malformed', variant: 'not-xml' } : undefined),
     });
     const submission = (account: string): string =>
@@ -74,7 +76,7 @@ describe('the faulty validation service', () => {
 
   it('presents a certificate from another CA to an armed connection, which a verifying client refuses', async () => {
     // Prepare
-    const service = await startFaultyValidationServer();
+    const service = await startFaultyValidationServer({ certificates: { good: await testCertificates(), wrong: await otherCertificates() } });
     service.armConnectionFault('tls-wrong-cert', 1);
     try {
       // Act

@@ -19,6 +19,8 @@ import { startFormDialog } from './form-dialog';
 import { brandName } from './masking';
 import { startCallerKeyingWarning } from './caller-keying';
 import { renderSession } from './session-render';
+import { connectTransferFor, followStreamsContacts, isConnectInteraction, ManualTransfer, streamsOf, type ConnectTransfer } from './connect-transfer';
+import { parseSignInConfig } from './sign-in';
 import { initialView, reduce, screen, UNKNOWN_DECLINE, type CardFieldId, type LoosePush, type ViewInput, type ViewState } from './session-view';
 
 interface Me {
@@ -38,6 +40,8 @@ let sessionTimer: number | undefined;
 let callTimer: number | undefined;
 let listTimer: number | undefined;
 let panel: SignInPanel | undefined;
+/** How this desktop sends a Connect caller to the secure flow (chosen once /config.json is read). */
+let transfer: ConnectTransfer = new ManualTransfer();
 
 const keyingWarning = startCallerKeyingWarning($('caller-keying'), window);
 
@@ -395,8 +399,32 @@ function started(v: SessionView, formId: string, fields: Record<string, string>,
   });
   embedding.announce('secure-input.started', { sessionId: v.sessionId, interactionId: v.interactionId, formId, ...(retryOf ? { retryOf } : {}) });
   watchSession(v.sessionId);
+  const onConnect = isConnectInteraction(v.interactionId ?? '');
+  $('connect-transfer').hidden = !onConnect;
+  if (onConnect) void sendToSecureFlow(v.interactionId);
   void loadHistory();
 }
+
+/** On Amazon Connect the request waits for the caller to reach the secure flow: transfer them (./connect-transfer.ts). */
+async function sendToSecureFlow(interactionId: string): Promise<void> {
+  const status = $('connect-transfer-status');
+  const again = $<HTMLButtonElement>('connect-transfer-start');
+  again.hidden = true;
+  try {
+    await transfer.transfer(interactionId, (p) => {
+      status.textContent = p.message;
+      status.dataset.step = p.step;
+    });
+  } catch (err) {
+    status.textContent = err instanceof Error && err.name === 'ConnectTransferError' ? err.message : 'The caller was not transferred; try again.';
+    status.dataset.step = 'failed';
+    again.hidden = false;
+  }
+}
+$('connect-transfer-start').addEventListener('click', () => {
+  const s = view.session;
+  if (s && s.phase !== 'finished') void sendToSecureFlow(s.interactionId);
+});
 
 async function start(formId: string, fields: Record<string, string>): Promise<void> {
   const interactionId = view.call?.interactionId;
@@ -476,6 +504,15 @@ void (async () => {
     .catch(() => undefined)) as { webSocketUrl?: unknown; signIn?: unknown; embeddingOrigins?: unknown } | undefined;
   embedding.allow(parseOrigins(deployed?.embeddingOrigins));
   if (typeof deployed?.webSocketUrl === 'string') api.setSocketUrl(deployed.webSocketUrl);
+  let local = false;
+  try {
+    local = parseSignInConfig(deployed?.signIn).mode === 'local';
+  } catch {
+    // The sign-in panel reports a bad configuration.
+  }
+  transfer = connectTransferFor(window as unknown as { connect?: unknown }, { sandbox: local, api });
+  const streams = streamsOf(window as unknown as { connect?: unknown });
+  if (streams) followStreamsContacts(streams, (interactionId) => void selectInteraction(interactionId));
   panel = await startSignIn(api, deployed, embedding.embedded, (token) => void useToken(token));
   const saved = panel.initialToken();
   if (saved) await useToken(saved);

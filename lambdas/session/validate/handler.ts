@@ -28,10 +28,14 @@ import {
   type TrustSources,
 } from '../../validator/trust-material';
 import { validateSession } from './validate';
-import { METRIC, metricsForService } from '../../shared/metrics';
-
-const validationMetrics = metricsForService();
+import { METRIC, metricsForService, type OperationalMetrics } from '../../shared/metrics';
 import { DEFAULT_MAX_REPLY_BYTES } from '../../validator/xml-contract';
+
+/**
+ * Made on first use, not at import: its destination is read from the environment then (the sandbox
+ * imports this module before it sets SECURE_IVR_LOG_DIR, and every metric went to the terminal).
+ */
+let validationMetrics: OperationalMetrics | undefined;
 
 /** Validator settings beyond the shared ENV names. */
 export const VALIDATOR_ENV = {
@@ -228,7 +232,7 @@ export function createValidateHandler(deps: RuntimeDeps = {}): ValidateHandler {
         event,
       );
     } finally {
-      validationMetrics.milliseconds(METRIC.validationLatency, performance.now() - started);
+      (validationMetrics ??= metricsForService()).milliseconds(METRIC.validationLatency, performance.now() - started);
     }
   };
   return Object.assign(handle, {

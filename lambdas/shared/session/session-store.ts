@@ -5,7 +5,7 @@
  * |-------------------------|----------------------------------------------------------------------|-----------------------|
  * | `<sessionId>`           | the session: status, progress, outcome, GetKey's task token           | Begin, GetKey, SMA, End, Abort |
  * | `call#<callId>`         | the call's lock: which session holds the call (one at a time)          | Begin, End, Abort     |
- * | `request#<sessionId>`   | the agent's request: form fields (non-confidential), retry link, close, cancel request | agent API, GetKey reads |
+ * | `request#<sessionId>`   | the agent's request: form fields (non-confidential), retry link, close, cancel request, re-entry request (Connect) | agent API; GetKey and the Connect capture function read |
  * | `interaction#<callId>`  | the session ids started on a call, for history                         | agent API             |
  * | `call#<callId>#agent`   | the call's owner: the agent leg that answered the bridge, parties      | SMA adapter; agent API reads |
  *
@@ -358,6 +358,51 @@ export async function requestCancel(deps: SessionStoreDeps, sessionId: string): 
     return true;
   } catch (err) {
     if (isConditionFailure(err)) return false;
+    throw err;
+  }
+}
+
+/**
+ * Records the agent's wish that the caller key one field again, on a call whose flow drives card entry
+ * (Amazon Connect: the agent API cannot reach into the flow, so the capture function takes the wish at its
+ * next turn). A newer wish replaces an older one not yet taken. False when the agent API never saw the session.
+ */
+export async function requestReentry(deps: SessionStoreDeps, sessionId: string, field: CardField): Promise<boolean> {
+  const { UpdateCommand } = await dynamoLib();
+  try {
+    await deps.ddb.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: { sessionId: requestKey(sessionId) },
+        UpdateExpression: 'SET reentryField = :f, reentryRequestedAt = :now',
+        ConditionExpression: 'attribute_exists(sessionId)',
+        ExpressionAttributeValues: { ':f': field, ':now': deps.now().toISOString() },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailure(err)) return false;
+    throw err;
+  }
+}
+
+/** Takes (once) the field the agent asked to be keyed again; undefined when no wish is waiting. */
+export async function takeReentryRequest(deps: SessionStoreDeps, sessionId: string): Promise<CardField | undefined> {
+  const { UpdateCommand } = await dynamoLib();
+  try {
+    const { Attributes } = await deps.ddb.send(
+      new UpdateCommand({
+        TableName: deps.tableName,
+        Key: { sessionId: requestKey(sessionId) },
+        UpdateExpression: 'REMOVE reentryField, reentryRequestedAt',
+        ConditionExpression: 'attribute_exists(reentryField)',
+        ReturnValues: 'UPDATED_OLD',
+      }),
+    );
+    const field = Attributes?.reentryField;
+    return field === 'pan' || field === 'exp' || field === 'cvv' ? field : undefined;
+  } catch (err) {
+    if (isConditionFailure(err)) return undefined;
     throw err;
   }
 }

@@ -6,7 +6,7 @@
 import type { Context } from 'aws-lambda';
 import { decodeCaptureState } from './capture-state';
 import { OPERATION, PARAM, type FlowResponse } from './contract';
-import { openStoredInput } from './flow-keys';
+import { currentFlowKeyExpired, openStoredInput } from './flow-keys';
 import { runFlowFunction } from './handler';
 
 const capture = (raw: unknown, context?: Context): Promise<FlowResponse> =>
@@ -28,7 +28,10 @@ const capture = (raw: unknown, context?: Context): Promise<FlowResponse> =>
           return session.onInputFailed(state);
       }
     },
-    (value, now, cfg) => openStoredInput(cfg.flowKeySecretArn, value, now),
+    (cfg) => ({
+      decrypt: (value, now) => openStoredInput(cfg.flowKeySecretArn, value, now),
+      expired: (now) => currentFlowKeyExpired(cfg.flowKeySecretArn, now),
+    }),
   );
 
 export const handler = capture;

@@ -10,7 +10,7 @@
 import type { CardField } from '../../shared/card/card-fields';
 import { type IvrSettings, SESSION_ERROR, type SessionRequest } from '../../shared/session/contract';
 import type { SessionRecord } from '../../shared/session/session-store';
-import { CardCapture, type CaptureDeps, type EntryResult } from '../capture/card-capture';
+import { CardCapture, type CaptureDeps, type EntryResult, FIELD_ORDER } from '../capture/card-capture';
 import { outcomeText, promptsFor } from '../capture/prompts';
 import { encodeCaptureState, type ConnectCaptureState } from './capture-state';
 import { OUTCOME_WAIT_LIMIT_MS, STATUS_WAIT_MS, TIMEOUT_ENTRY, type FieldResponse, type FlowResponse, type NextStep } from './contract';
@@ -35,6 +35,15 @@ export interface ConnectSessionDeps extends CaptureDeps {
   callHungUp(callId: string): Promise<boolean>;
   /** Takes (once) the request the agent left for this call. */
   takePendingRequest(callId: string): Promise<SessionRequest | undefined>;
+  /**
+   * The secure-ivr user the contact is connected with, as Connect's contact events reported it (the agent
+   * the contact was routed to); undefined when the server cannot tell.
+   */
+  callOwner(callId: string): Promise<string | undefined>;
+  /** Takes (once) the field the agent asked the caller to key again, if any. */
+  takeReentryRequest(sessionId: string): Promise<CardField | undefined>;
+  /** Whether the certificate of the flow's current security key is past its notAfter (false when it cannot tell). */
+  flowKeyExpired(): Promise<boolean>;
   /** StartExecution; returns the execution ARN. */
   startSession(request: SessionRequest): Promise<string>;
   /** Whether the execution has already ended (Begin refused the request), with the reason when it did. */
@@ -81,6 +90,22 @@ export class ConnectSession {
     }
     const ivr = await this.deps.formIvr(request.formId);
     const prompts = promptsFor(ivr?.language ?? this.deps.defaultLanguage);
+    // Only the agent the contact is connected with may send its caller to card entry (as on Chime, where
+    // the agent API checks the answering leg): a request left by anyone else starts nothing.
+    const owner = await this.deps.callOwner(callId);
+    if (owner !== request.agentId) {
+      const reason = owner === undefined ? 'owner-unknown' : 'not-your-interaction';
+      this.deps.log.warn('secure input transfer refused: the request is not from the agent on the call', { callId, sessionId: request.sessionId, reason });
+      // Audited under the request's session id: who asked, and why the transfer took no card details.
+      await this.deps.emit('begin.refused', request.sessionId, false, {
+        reason:
+          owner === undefined
+            ? `agent ${request.agentId} asked for secure input, but the server cannot tell which agent the contact is connected with`
+            : `agent ${request.agentId} asked for secure input on a contact connected with another agent`,
+        error: reason,
+      });
+      return respond('refused', prompts.unavailable);
+    }
     const executionArn = await this.deps.startSession({ ...request, callTransactionId: callId });
     const started = this.deps.now().getTime();
     for (let round = 0; ; round += 1) {
@@ -151,6 +176,17 @@ export class ConnectSession {
       // The agent cancelled, or the session ended otherwise: nothing more is taken.
       return { ...this.finishedResponse(state, session), result: 'failed', reason: 'the secure session has ended' };
     }
+    const reentry = await this.deps.takeReentryRequest(sessionId);
+    if (reentry !== undefined && FIELD_ORDER.indexOf(reentry) <= FIELD_ORDER.indexOf(state.field)) {
+      // The agent asked for this field or an earlier one again: the entry just keyed is dropped unopened
+      // and card entry goes on from the asked field (the later ones are asked again in order).
+      this.deps.log.info('agent asked for a field again', { sessionId, field: reentry });
+      await this.deps.emit('field.restarted', sessionId, true, { field: reentry, reason: 'agent asked for the field again' });
+      const asked: ConnectCaptureState = { ...state, field: reentry, tries: 0 };
+      const prompt = await this.capture.prompt(asked, 'restart');
+      return { ...respond(reentry, prompt.text, formId, asked), result: 'restart', reason: 'the agent asked for this field again' };
+    }
+    if (reentry !== undefined) this.deps.log.info('re-entry request ignored: the caller has not reached that field', { sessionId, field: reentry });
     if (field !== state.field) {
       this.deps.log.warn('field out of order', { sessionId, expected: state.field });
       const prompt = await this.capture.prompt(state, 'restart');
@@ -179,11 +215,22 @@ export class ConnectSession {
     return { ...respond('wait', entry.text, formId, held), result: entry.captured ? 'valid' : 'failed', reason: entry.reason };
   }
 
-  /** A card prompt block failed (not a time-out): the session aborts. */
+  /**
+   * A card prompt block failed (not a time-out): the session aborts. Connect gives the flow no reason, but
+   * an encrypted input block fails when its certificate has expired: then the flow key is named, so the
+   * agent reads that an administrator must rotate it rather than a vague telephony failure.
+   */
   public async onInputFailed(state: ConnectCaptureState | undefined): Promise<FlowResponse> {
     if (!state) return respond('done', promptsFor(this.deps.defaultLanguage).unavailable);
-    this.deps.log.error('card prompt failed in the flow', { sessionId: state.sessionId, field: state.field });
-    await this.deps.failCapture(state.sessionId, CONNECT_ERROR.telephonyFailed, 'the secure flow could not prompt for a card field');
+    const keyExpired = await this.deps.flowKeyExpired().catch(() => false);
+    this.deps.log.error('card prompt failed in the flow', { sessionId: state.sessionId, field: state.field, flowKeyExpired: keyExpired });
+    if (keyExpired)
+      await this.deps.failCapture(
+        state.sessionId,
+        CONNECT_ERROR.flowKeyFailed,
+        'the secure flow could not prompt for a card field: the flow security key certificate has expired',
+      );
+    else await this.deps.failCapture(state.sessionId, CONNECT_ERROR.telephonyFailed, 'the secure flow could not prompt for a card field');
     return respond('done', promptsFor(state.ivr.language).unavailable, '', state);
   }
 

@@ -1,8 +1,11 @@
 /**
- * A caller who hangs up inside the secure-input flow ends the flow: no function is invoked any more. The
- * instance's contact events tell us instead (EventBridge "Amazon Connect Contact Event", DISCONNECTED):
- * the session on that call, if it is still taking card details, is failed with CallerHungUp, so Abort
- * destroys whatever was sealed at once instead of when GetKey times out.
+ * What the instance's contact events (EventBridge "Amazon Connect Contact Event") tell secure-ivr:
+ * - CONNECTED_TO_AGENT: which agent the contact was routed to. It is recorded as the call's owner (the
+ *   session store's `call#<id>#agent`, as the Chime IVR records the answering agent leg), so only that
+ *   agent can start secure input on it (the agent API) or send its caller into the secure flow (the claim).
+ * - DISCONNECTED: a caller who hangs up inside the secure-input flow ends the flow, and no function is
+ *   invoked any more. The session on that call, if it is still taking card details, is failed with
+ *   CallerHungUp, so Abort destroys whatever was sealed at once instead of when GetKey times out.
  */
 import { createLogger } from '../../shared/logging';
 import { EnvReader } from '../../shared/config';
@@ -11,6 +14,7 @@ import { sessionEvent, type SessionEvent } from '../../shared/session/events';
 import { emitSafely, eventSinkFor } from '../../shared/session/event-sinks';
 import type { SessionRecord } from '../../shared/session/session-store';
 import { connectCallId } from './connect-telephony';
+import { connectUserIdOf } from './contact-owner';
 import { markCallHungUp } from './pending-requests';
 
 /** The parts of a contact event this reads (EventBridge `detail`). */
@@ -20,12 +24,16 @@ export interface ContactEventDetail {
   previousContactId?: string;
   initialContactId?: string;
   channel?: string;
+  /** CONNECTED_TO_AGENT: the agent the contact is connected with. */
+  agentInfo?: { agentArn?: string };
 }
 
 export interface HangUpDeps {
   sessionIdsOnCall(callId: string): Promise<string[]>;
   getSession(sessionId: string): Promise<SessionRecord | undefined>;
   recordHangUp(sessionId: string): Promise<void>;
+  /** Records the agent a contact was routed to (the Connect user id from the agent ARN). */
+  recordCallOwner(callId: string, connectUserId: string): Promise<void>;
   /** Notes the hang-up on the call itself, for a claim still opening a session there. */
   markCallHungUp(callId: string): Promise<void>;
   /** SendTaskFailure; false when no token was waiting (entry already over, or not begun). */
@@ -40,6 +48,12 @@ const ID = /^[A-Za-z0-9._:+-]{1,128}$/;
 
 /** Handles one contact event; returns the sessions it ended. */
 export async function onContactEvent(detail: ContactEventDetail, deps: HangUpDeps): Promise<string[]> {
+  if (detail.eventType === 'CONNECTED_TO_AGENT' && (detail.channel === undefined || detail.channel === 'VOICE')) {
+    const agent = connectUserIdOf(detail.agentInfo?.agentArn);
+    if (agent !== undefined && typeof detail.contactId === 'string' && ID.test(detail.contactId))
+      await deps.recordCallOwner(connectCallId(detail.contactId), agent);
+    return [];
+  }
   if (detail.eventType !== 'DISCONNECTED' || (detail.channel !== undefined && detail.channel !== 'VOICE')) return [];
   // The session is keyed on the agent's contact: the disconnected contact itself or the one it was transferred from.
   const calls = [detail.contactId, detail.previousContactId].filter((id): id is string => typeof id === 'string' && ID.test(id)).map(connectCallId);
@@ -89,6 +103,9 @@ async function liveDeps(): Promise<HangUpDeps> {
     getSession: async (id) => store.getSession(await deps(), id),
     recordHangUp: async (id) => store.recordProgress(await deps(), id, { hungUp: true }),
     markCallHungUp: async (callId) => markCallHungUp(await deps(), callId),
+    // A voice contact has the customer and the agent; the agent's user id is kept as the endpoint reached.
+    recordCallOwner: async (callId, connectUserId) =>
+      store.recordCallAgent(await deps(), { callTransactionId: callId, agentLegCallId: connectUserId, endpoint: connectUserId, parties: 2 }),
     failCapture: async (id, error, cause) => {
       const token = await store.takeTaskToken(await deps(), id);
       if (!token) return false;

@@ -50,6 +50,16 @@ export async function openStoredInput(secretArn: string, value: string, now: Dat
   }
 }
 
+/**
+ * Whether the certificate the flow encrypts to has expired: every key of the secret's current version is
+ * past its notAfter. Read afresh (a failed input block is rare, and a rotation may have just happened).
+ */
+export async function currentFlowKeyExpired(secretArn: string, now: Date): Promise<boolean> {
+  const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const current = await (await secretsClient()).send(new GetSecretValueCommand({ SecretId: secretArn, VersionStage: 'AWSCURRENT' }));
+  return parseFlowKeys(current.SecretString ?? '').every((k) => k.notAfter.getTime() <= now.getTime());
+}
+
 /** Forgets the cached keys (tests and the sandbox, which rotate keys within one process). */
 export function forgetFlowKeys(): void {
   flowKeys = undefined;

@@ -15,7 +15,7 @@ import { decodeCaptureState, type ConnectCaptureState } from './capture-state';
 import { ConnectSession } from './connect-session';
 import { callKeyOf, PARAM, parseConnectEvent, type FlowResponse } from './contract';
 import { connectCallId } from './connect-telephony';
-import { liveConnectDeps, loadConnectConfig, type ConnectFunction, type ConnectFunctionConfig } from './runtime';
+import { liveConnectDeps, loadConnectConfig, type ConnectFunction, type ConnectFunctionConfig, type FlowKeyAccess } from './runtime';
 
 const logger = createLogger('connect-flow');
 let sink: ReturnType<typeof eventSinkFor> | undefined;
@@ -45,16 +45,14 @@ export async function runFlowFunction(
   raw: unknown,
   context: Context | undefined,
   decide: (session: ConnectSession, event: ReturnType<typeof parseConnectEvent>) => Promise<FlowResponse>,
-  decrypt?: (storedInput: string, now: Date, cfg: ConnectFunctionConfig) => Promise<string>,
+  flowKey?: (cfg: ConnectFunctionConfig) => FlowKeyAccess,
 ): Promise<FlowResponse> {
   const cfg = configFor(fn);
   const event = parseConnectEvent(raw);
   const callId = connectCallId(callKeyOf(event));
   const buffer = new EventBuffer();
   const origin = { callTransactionId: callId, ...(context?.awsRequestId ? { requestId: context.awsRequestId } : {}) };
-  const session = new ConnectSession(
-    liveConnectDeps(cfg, logger, `connect-${fn}`, origin, buffer, decrypt ? (value, now) => decrypt(value, now, cfg) : undefined),
-  );
+  const session = new ConnectSession(liveConnectDeps(cfg, logger, `connect-${fn}`, origin, buffer, flowKey?.(cfg)));
   try {
     return await decide(session, event);
   } catch (err) {

@@ -18,6 +18,7 @@ import * as sessionStore from '../../shared/session/session-store';
 import * as vault from '../../shared/vault';
 import { CONNECT_ENV } from './contract';
 import type { ConnectSessionDeps } from './connect-session';
+import { ownerOfConnectAgent } from './contact-owner';
 import { callHungUp, takePendingRequest } from './pending-requests';
 
 export interface ConnectFunctionConfig {
@@ -53,19 +54,28 @@ const FINISHED_STATUSES: ReadonlySet<string> = new Set(['accepted', 'declined', 
 // Container-wide cache of the secure input configuration.
 const secureInputConfig = cachedSecureInputConfig(() => loadSecureInputConfig(process.env));
 
-/**
- * `decrypt`: how stored input is opened — only the capture function has one (flow-keys.ts), so the claim and
- * status bundles carry no Encryption SDK.
- */
+/** What only the capture function can do with the flow key (flow-keys.ts): the claim and status bundles carry no Encryption SDK. */
+export interface FlowKeyAccess {
+  decrypt(storedInput: string, now: Date): Promise<string>;
+  /** Whether the flow's current certificate has expired. */
+  expired(now: Date): Promise<boolean>;
+}
+
+const NO_FLOW_KEY: FlowKeyAccess = {
+  decrypt: async () => {
+    throw new Error('This function does not decrypt stored input.');
+  },
+  expired: async () => false,
+};
+
+/** `flowKey`: only the capture function has one. */
 export function liveConnectDeps(
   cfg: ConnectFunctionConfig,
   logger: Logger,
   component: string,
   origin: { callTransactionId?: string; requestId?: string },
   buffer: EventBuffer,
-  decrypt: (storedInput: string, now: Date) => Promise<string> = async () => {
-    throw new Error('This function does not decrypt stored input.');
-  },
+  flowKey: FlowKeyAccess = NO_FLOW_KEY,
 ): ConnectSessionDeps {
   const now = (): Date => new Date();
   const store = async (): Promise<sessionStore.SessionStoreDeps> => ({ ddb: await documentClient(), tableName: cfg.sessionTable, now });
@@ -108,6 +118,13 @@ export function liveConnectDeps(
       buffer.add(sessionEvent(type, { sessionId, component, actor, ...origin }, success, now(), details));
     },
     takePendingRequest: async (callId) => takePendingRequest(await store(), callId),
+    callOwner: async (callId) => {
+      const leg = await sessionStore.getCallAgent(await store(), callId);
+      if (!leg?.connected || leg.endpoint === undefined) return undefined;
+      return ownerOfConnectAgent(await secureInputConfig(), leg.endpoint);
+    },
+    takeReentryRequest: async (sessionId) => sessionStore.takeReentryRequest(await store(), sessionId),
+    flowKeyExpired: () => flowKey.expired(now()),
     callHungUp: async (callId) => callHungUp(await store(), callId),
     startSession: async (request) => startSecureSession(await sfnClient(), cfg.stateMachineArn, request),
     executionEnded: async (executionArn) => {
@@ -117,6 +134,6 @@ export function liveConnectDeps(
     },
     getSession: async (sessionId) => sessionStore.getSession(await store(), sessionId),
     formIvr: async (formId): Promise<IvrSettings | undefined> => (await secureInputConfig()).forms.find((f) => f.id === formId)?.ivr,
-    decrypt: (storedInput) => decrypt(storedInput, now()),
+    decrypt: (storedInput) => flowKey.decrypt(storedInput, now()),
   };
 }

@@ -1,13 +1,23 @@
 /**
  * Chooses the reference service's PaymentGateway from its environment: VALIDATION_GATEWAY
- * (test | stripe | generic), VALIDATION_GATEWAY_SECRET_NAME (the Secrets Manager secret holding the
+ * (test | stripe | adyen | braintree | generic), VALIDATION_GATEWAY_SECRET_NAME (the Secrets Manager secret holding the
  * credentials as JSON) and VALIDATION_GATEWAY_TEST_MODE (true refuses non-test cards before any call).
  * The secret is read once per execution environment through the client passed in. Problems name the
  * setting and the expected shape, never a secret value.
+ *
+ * Secret JSON per gateway (extra fields are ignored):
+ * - stripe:    { "apiKey": "sk_test_…" }
+ * - adyen:     { "apiKey": "…", "merchantAccount": "YourCompanyMOTO", "environment": "TEST" | "LIVE",
+ *                "liveEndpointUrlPrefix"?: "…" (LIVE only), "returnUrl"?: "https://…" }
+ * - braintree: { "merchantId": "…", "publicKey": "…", "privateKey": "…", "environment": "sandbox" | "production",
+ *                "merchantAccountIds"?: { "USD": "…", "EUR": "…" } }
+ * - generic:   { "baseUrl": "https://…", "username": "…", "password": "…" }
  */
 import type { Agent } from 'node:https';
 import { type PaymentGateway, TestGateway } from '../gateway';
 import { GATEWAY_ENV, GATEWAY_KINDS, type GatewayKind } from './env';
+import { AdyenGateway } from './adyen';
+import { BraintreeGateway } from './braintree';
 import { GenericGateway } from './generic';
 import { StripeGateway } from './stripe';
 
@@ -29,6 +39,24 @@ function field(secret: Record<string, unknown>, name: string, kind: string): str
   const value = secret[name];
   if (typeof value !== 'string' || value === '') throw new GatewaySelectionError(`the ${kind} secret needs a non-empty string field "${name}"`);
   return value;
+}
+
+function optionalField(secret: Record<string, unknown>, name: string, kind: string): string | undefined {
+  return secret[name] === undefined ? undefined : field(secret, name, kind);
+}
+
+function oneOf<T extends string>(secret: Record<string, unknown>, name: string, kind: string, allowed: readonly T[]): T {
+  const value = field(secret, name, kind);
+  if (!allowed.includes(value as T)) throw new GatewaySelectionError(`the ${kind} secret field "${name}" must be ${allowed.join(' or ')}`);
+  return value as T;
+}
+
+function stringMap(secret: Record<string, unknown>, name: string, kind: string): Record<string, string> | undefined {
+  const value = secret[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string'))
+    throw new GatewaySelectionError(`the ${kind} secret field "${name}" must be an object of strings`);
+  return value as Record<string, string>;
 }
 
 export async function selectGateway(env: NodeJS.ProcessEnv, deps: GatewaySelectionDeps): Promise<PaymentGateway> {
@@ -56,6 +84,33 @@ export async function selectGateway(env: NodeJS.ProcessEnv, deps: GatewaySelecti
       testMode,
       timeoutMs,
       ...(deps.endpoint ? { host: deps.endpoint.host, port: deps.endpoint.port, protocol: 'https' as const, httpAgent: deps.endpoint.agent } : {}),
+    });
+  }
+  if (kind === 'adyen') {
+    const liveEndpointUrlPrefix = optionalField(secret, 'liveEndpointUrlPrefix', kind);
+    const returnUrl = optionalField(secret, 'returnUrl', kind);
+    return new AdyenGateway({
+      apiKey: field(secret, 'apiKey', kind),
+      merchantAccount: field(secret, 'merchantAccount', kind),
+      environment: oneOf(secret, 'environment', kind, ['TEST', 'LIVE'] as const),
+      testMode,
+      timeoutMs,
+      ...(liveEndpointUrlPrefix === undefined ? {} : { liveEndpointUrlPrefix }),
+      ...(returnUrl === undefined ? {} : { returnUrl }),
+      ...(deps.endpoint ? { endpointOrigin: `https://${deps.endpoint.host}:${deps.endpoint.port}`, agent: deps.endpoint.agent } : {}),
+    });
+  }
+  if (kind === 'braintree') {
+    const merchantAccountIds = stringMap(secret, 'merchantAccountIds', kind);
+    return new BraintreeGateway({
+      merchantId: field(secret, 'merchantId', kind),
+      publicKey: field(secret, 'publicKey', kind),
+      privateKey: field(secret, 'privateKey', kind),
+      environment: oneOf(secret, 'environment', kind, ['sandbox', 'production'] as const),
+      testMode,
+      timeoutMs,
+      ...(merchantAccountIds === undefined ? {} : { merchantAccountIds }),
+      ...(deps.endpoint ? { endpoint: { host: deps.endpoint.host, port: deps.endpoint.port }, agent: deps.endpoint.agent } : {}),
     });
   }
   return new GenericGateway({

@@ -1,4 +1,5 @@
 import { abortOutcome, abortReason, endOutcome, NO_VALIDATION_REPLY } from '../../../lambdas/session/outcome';
+import { CONNECT_ERROR } from '../../../lambdas/telephony/connect/connect-session';
 import type { CallUpdate, SessionContext } from '../../../lambdas/shared/session/contract';
 import { SESSION_ERROR } from '../../../lambdas/shared/session/contract';
 
@@ -95,6 +96,14 @@ describe('Abort reasons', () => {
     ['AgentCancelled', 'cancelled by the agent; no payment was taken'],
   ])('explains %s', (name, text) => {
     expect(abortReason({ Error: name, Cause: 'anything' })).toBe(text);
+  });
+
+  it('explains the Connect flow key failing (FlowKeyFailed, the name the capture function fails GetKey with) in words an agent can act on', () => {
+    const reason = abortReason({ Error: CONNECT_ERROR.flowKeyFailed, Cause: 'the stored customer input could not be decrypted (StoredInputDecryptError)' });
+    expect(reason).toBe(
+      'the secure input key of the Amazon Connect flow failed (expired or not matching), so no card details could be taken; no payment was taken. Tell your administrator to rotate the flow key',
+    );
+    expect(reason).not.toMatch(/secure session failed \(/);
   });
 
   it('passes on our own refusal message, which is built from field names only', () => {

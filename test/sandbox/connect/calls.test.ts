@@ -16,6 +16,7 @@ import type { ConnectContact } from '../../../sandbox/connect/emulator';
 import { makeFlowSecurityKey } from '../../../sandbox/connect/stored-input-encryption';
 import { startFaultyValidationServer, type FaultyValidationServer } from '../../../sandbox/faults/faulty-validation-server';
 import { collectArtifacts, findSentinels, findStoredCiphertext } from '../../helpers/leak-scan';
+import { otherCertificates, testCertificates } from '../../helpers/tls';
 import { isTombstone } from '../../../lambdas/shared/vault';
 
 const FIELDS = (account = '343453422'): Record<string, string> => ({ 'customer name': 'Joe Smith', 'customer account': account, 'charge amount': '14.55' });
@@ -26,6 +27,8 @@ const EXPIRY = '1230';
 const CVV = '737';
 const SLOW_ACCOUNT = 'no-reply-1';
 const GOOD = `${VISA}#${EXPIRY}#${CVV}#`;
+const FLOW_KEY_REASON =
+  'the secure input key of the Amazon Connect flow failed (expired or not matching), so no card details could be taken; no payment was taken. Tell your administrator to rotate the flow key';
 
 let sandbox: Sandbox;
 let service: FaultyValidationServer;
@@ -48,6 +51,7 @@ beforeAll(async () => {
   process.env.VALIDATION_TIMEOUT_MS = '1000';
   process.env.VALIDATION_CONNECT_TIMEOUT_MS = '500';
   service = await startFaultyValidationServer({
+    certificates: { good: await testCertificates(), wrong: await otherCertificates() },
     faultFor: ({ body }) => (body.includes(`value="${SLOW_ACCOUNT}"`) ? { kind: 'slow' } : undefined),
     slowMs: 2500,
   });
@@ -186,6 +190,41 @@ describe('secure sessions on Amazon Connect', () => {
   });
 });
 
+describe('call ownership on Amazon Connect', () => {
+  it('refuses at the claim a request left by another agent than the one on the contact: no session, audited, the caller back with the agent', async () => {
+    // Prepare: the contact is connected with alice; carol's request reached the flow (as if the agent API had let it through)
+    const before = sandbox.sfn.executions().length;
+    // Act
+    const result = await call(GOOD, { agentId: 'carol', formId: 'card-verify', contact: { agentUserId: 'alice' } });
+    // Assess
+    expect(result).toMatchObject({
+      outcome: 'aborted',
+      details: 'no secure session was started on this transfer',
+      flow: 'returned',
+      agentAtFlowEnd: 'connected',
+    });
+    expect(cardPrompts(result.contact)).toBe(0);
+    expect(result.contact.prompts.map((p) => p.text)).toContain('Secure payment is not available right now. Returning you to your agent.');
+    expect(sandbox.sfn.executions().length).toBe(before);
+    const logs = (await collectArtifacts(sandbox, [], []))
+      .filter((a) => a.where.startsWith('log '))
+      .map((a) => a.text)
+      .join('\n');
+    const refusal = logs.split('\n').find((line) => line.includes('"begin.refused"') && line.includes(result.sessionId));
+    expect(refusal).toBeDefined();
+    expect(JSON.parse(refusal as string).event).toMatchObject({
+      success: false,
+      details: { error: 'not-your-interaction', reason: 'agent carol asked for secure input on a contact connected with another agent' },
+    });
+  });
+
+  it('starts the session when the request is from the agent on the contact', async () => {
+    const result = await call(GOOD, { agentId: 'alice', contact: { agentUserId: 'alice' } });
+
+    expect(result.outcome).toBe('accepted');
+  });
+});
+
 describe('a caller hanging up on Amazon Connect', () => {
   it.each([
     ['before the claim: no session starts', 'claim', { outcome: 'aborted', details: 'no secure session was started on this transfer' }],
@@ -235,7 +274,7 @@ describe('the flow security key on Amazon Connect', () => {
       const result = await call(GOOD);
 
       expect(result.outcome).toBe('aborted');
-      expect(result).toMatchObject({ error: 'FlowKeyFailed', details: 'secure session failed (FlowKeyFailed)' });
+      expect(result).toMatchObject({ error: 'FlowKeyFailed', details: FLOW_KEY_REASON });
       expect(result.contact.prompts.filter((p) => p.storesInput)).toHaveLength(1);
       expect(await vaultItems()).toBe(0);
     } finally {
@@ -250,9 +289,9 @@ describe('the flow security key on Amazon Connect', () => {
     try {
       const result = await call(GOOD);
 
-      // Connect gives the flow no reason for a failed input block, so the capture function can only say the
-      // prompt failed (TelephonyFailed); the reason is in what the emulator saw (a flow log would hold it).
-      expect(result).toMatchObject({ outcome: 'aborted', error: 'TelephonyFailed' });
+      // Connect gives the flow no reason for a failed input block; the capture function finds the flow's
+      // certificate past its notAfter and names the flow key, so the agent reads what to tell the administrator.
+      expect(result).toMatchObject({ outcome: 'aborted', error: 'FlowKeyFailed', details: FLOW_KEY_REASON });
       expect(result.contact.lambdaCalls.filter((c) => c.event.Details.Parameters.Operation === 'field')).toEqual([]);
       expect(await vaultItems()).toBe(0);
     } finally {

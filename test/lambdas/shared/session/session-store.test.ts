@@ -11,7 +11,9 @@ import {
   keepTaskToken,
   recordProgress,
   requestCancel,
+  requestReentry,
   saveAgentRequest,
+  takeReentryRequest,
   sessionIdsOnCall,
   sessionOwner,
   takeTaskToken,
@@ -118,6 +120,24 @@ describe('session store: a cancel recorded while the session opens', () => {
 
   it('refuses to record a cancel for a session the agent API never started', async () => {
     expect(await requestCancel(store, 'never-requested')).toBe(false);
+  });
+});
+
+describe('session store: the agent asking for a field again on a flow-driven call (Connect)', () => {
+  it('keeps the latest wish until the capture function takes it, exactly once', async () => {
+    await opened('reenter-1');
+    expect(await requestReentry(store, 'reenter-1', 'pan')).toBe(true);
+    expect(await requestReentry(store, 'reenter-1', 'exp')).toBe(true);
+
+    expect(await takeReentryRequest(store, 'reenter-1')).toBe('exp');
+    expect(await takeReentryRequest(store, 'reenter-1')).toBeUndefined();
+    // The request item itself stays (history, cancel and close still read it).
+    expect(await getAgentRequest(store, 'reenter-1')).toMatchObject({ agentId: 'alice', formId: 'card-payment' });
+  });
+
+  it('refuses to record a wish for a session the agent API never started, and finds none to take', async () => {
+    expect(await requestReentry(store, 'never-requested', 'cvv')).toBe(false);
+    expect(await takeReentryRequest(store, 'never-requested')).toBeUndefined();
   });
 });
 

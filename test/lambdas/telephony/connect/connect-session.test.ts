@@ -7,6 +7,7 @@ import type { SessionRecord } from '../../../../lambdas/shared/session/session-s
 import { findSentinels } from '../../../helpers/leak-scan';
 import { PAN_SENTINEL, CVV_SENTINEL } from '../../../helpers/fixtures';
 import { encryptAsConnect } from '../../../helpers/connect-crypto';
+import type { CardField } from '../../../../lambdas/shared/card/card-fields';
 
 const IVR: IvrSettings = { language: 'en-US', voice: 'Joanna', engine: 'neural', attempts: 2, fieldTimeoutSeconds: 20, interDigitSeconds: 5 };
 const KEY_ID = 'flow-key-1';
@@ -32,6 +33,12 @@ class World {
   public started: SessionRequest[] = [];
   public executionEnded = false;
   public hungUpCalls = new Set<string>();
+  /** The agent each call is connected with (Connect's contact events); the test request's agent by default. */
+  public owners = new Map<string, string>([['connect:agent-contact-1', 'agent-1']]);
+  /** Re-entry wishes the agent API recorded, by session. */
+  public reentry = new Map<string, CardField>();
+  public flowKeyExpired = false;
+  public decrypted = 0;
   /** What the workflow does when started (Begin + GetKey), unless a test says otherwise. */
   public onStart = (request: SessionRequest): void => {
     this.sessions.set(request.sessionId, {
@@ -73,6 +80,13 @@ class World {
         this.written.push({ type, sessionId, success, details });
       },
       callHungUp: async (callId) => this.hungUpCalls.has(callId),
+      callOwner: async (callId) => this.owners.get(callId),
+      takeReentryRequest: async (sessionId) => {
+        const field = this.reentry.get(sessionId);
+        this.reentry.delete(sessionId);
+        return field;
+      },
+      flowKeyExpired: async () => this.flowKeyExpired,
       takePendingRequest: async (callId) => {
         const r = this.pending.get(callId);
         this.pending.delete(callId);
@@ -86,7 +100,10 @@ class World {
       executionEnded: async () => ({ ended: this.executionEnded }),
       getSession: async (sessionId) => this.sessions.get(sessionId),
       formIvr: async (formId) => (formId === 'card-payment' ? IVR : undefined),
-      decrypt: (stored) => decryptStoredInput(stored, flowKeys(), new Date(this.clock)),
+      decrypt: (stored) => {
+        this.decrypted += 1;
+        return decryptStoredInput(stored, flowKeys(), new Date(this.clock));
+      },
       // Time passes only when the code under test waits: no real sleeping.
       sleep: async (ms) => {
         this.clock += ms;
@@ -136,6 +153,39 @@ describe('ConnectSession.claim', () => {
     world.pending.set(CALL, request);
     expect((await new ConnectSession(world.deps()).claim(CALL, 'CHAT')).next).toBe('refused');
     expect(world.pending.size).toBe(1);
+  });
+
+  it("refuses another agent's request for the call: nothing starts, the refusal is audited and the caller goes back to the agent", async () => {
+    // Prepare: the contact is connected with agent-1; agent-2 left the request
+    const world = new World();
+    world.pending.set(CALL, { ...request, agentId: 'agent-2' });
+    // Act
+    const answer = await new ConnectSession(world.deps()).claim(CALL, 'VOICE');
+    // Assess
+    expect(answer).toEqual({ next: 'refused', prompt: 'Secure payment is not available right now. Returning you to your agent.', formId: '', state: '' });
+    expect(world.started).toEqual([]);
+    expect(world.written).toEqual(
+      expect.arrayContaining([
+        {
+          type: 'begin.refused',
+          sessionId: 'sess-1',
+          success: false,
+          details: { reason: 'agent agent-2 asked for secure input on a contact connected with another agent', error: 'not-your-interaction' },
+        },
+      ]),
+    );
+  });
+
+  it('refuses the request when the server cannot tell which agent the contact is connected with', async () => {
+    const world = new World();
+    world.owners.clear();
+    world.pending.set(CALL, request);
+    const answer = await new ConnectSession(world.deps()).claim(CALL, 'VOICE');
+    expect(answer.next).toBe('refused');
+    expect(world.started).toEqual([]);
+    expect(world.written).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'begin.refused', details: expect.objectContaining({ error: 'owner-unknown' }) })]),
+    );
   });
 
   it('returns the caller when Begin refuses the request (the execution ends without a session)', async () => {
@@ -260,6 +310,45 @@ describe('ConnectSession card entry', () => {
     expect(world.sealed).toEqual([]);
   });
 
+  it('honours the agent asking for the expiry again at the next turn: the entry just keyed is dropped unopened, the expiry is asked again, then the code', async () => {
+    // Prepare: number and expiry captured, the caller is keying the code when the agent asks for the expiry again
+    const world = new World();
+    const { session, state } = await claimed(world);
+    const pan = await session.onField(state, 'pan', await encryptAsConnect(PAN_SENTINEL, KEY_ID, material.certificatePem));
+    const exp = await session.onField(decodeCaptureState(pan.state), 'exp', await encryptAsConnect('1230', KEY_ID, material.certificatePem));
+    world.reentry.set('sess-1', 'exp');
+    const openedBefore = world.decrypted;
+    // Act
+    const again = await session.onField(decodeCaptureState(exp.state), 'cvv', await encryptAsConnect(CVV_SENTINEL, KEY_ID, material.certificatePem));
+    // Assess: back to the expiry, the code entry never opened, the agent told (field restarted)
+    expect(again).toMatchObject({ next: 'exp', result: 'restart', reason: 'the agent asked for this field again' });
+    expect(again.prompt).toMatch(/^Starting again\. .*expiry date/);
+    expect(world.decrypted).toBe(openedBefore);
+    expect(world.reentry.size).toBe(0);
+    expect(world.written).toEqual(
+      expect.arrayContaining([
+        { type: 'field.restarted', sessionId: 'sess-1', success: true, details: { field: 'exp', reason: 'agent asked for the field again' } },
+      ]),
+    );
+    const exp2 = await session.onField(decodeCaptureState(again.state), 'exp', await encryptAsConnect('1131', KEY_ID, material.certificatePem));
+    expect(exp2).toMatchObject({ next: 'cvv', result: 'valid' });
+    const cvv = await session.onField(decodeCaptureState(exp2.state), 'cvv', await encryptAsConnect(CVV_SENTINEL, KEY_ID, material.certificatePem));
+    expect(cvv).toMatchObject({ next: 'wait', result: 'valid' });
+    expect(world.sealed.map((s) => s.field)).toEqual(['pan', 'exp', 'exp', 'cvv']);
+    expect(world.completed).toEqual([{ status: 'captured', vaultRef: 'vault#sess-1', brand: 'visa', last4: '1111' }]);
+    const artifacts = [pan, exp, again, exp2, cvv, world.written].map((content, i) => ({ where: `answer-${i}`, text: JSON.stringify(content) }));
+    expect(findSentinels(artifacts, { long: [PAN_SENTINEL], short: [CVV_SENTINEL] })).toEqual([]);
+  });
+
+  it('ignores (and clears) a re-entry wish for a field the caller has not reached yet', async () => {
+    const world = new World();
+    const { session, state } = await claimed(world);
+    world.reentry.set('sess-1', 'cvv');
+    const pan = await session.onField(state, 'pan', await encryptAsConnect(PAN_SENTINEL, KEY_ID, material.certificatePem));
+    expect(pan).toMatchObject({ next: 'exp', result: 'valid' });
+    expect(world.reentry.size).toBe(0);
+  });
+
   it('takes nothing more once the agent cancelled: the next field ends entry with the outcome', async () => {
     const world = new World();
     const { session, state } = await claimed(world);
@@ -278,6 +367,26 @@ describe('ConnectSession card entry', () => {
     expect(answer).toMatchObject({ next: 'done', prompt: 'Secure payment is not available right now. Returning you to your agent.' });
     expect(world.failed.map((f) => f.error)).toEqual(['RecordingPauseFailed']);
     expect(world.written.some((w) => (w as { type?: string }).type === 'field.prompted')).toBe(false);
+  });
+});
+
+describe('ConnectSession.onInputFailed', () => {
+  it('names the flow key (FlowKeyFailed) when a card prompt block failed and the flow certificate has expired', async () => {
+    const world = new World();
+    const { session, state } = await claimed(world);
+    world.flowKeyExpired = true;
+    const answer = await session.onInputFailed(state);
+    expect(answer).toMatchObject({ next: 'done', prompt: 'Secure payment is not available right now. Returning you to your agent.' });
+    expect(world.failed).toEqual([
+      { error: 'FlowKeyFailed', cause: 'the secure flow could not prompt for a card field: the flow security key certificate has expired' },
+    ]);
+  });
+
+  it('reports TelephonyFailed when the block failed with a certificate still valid', async () => {
+    const world = new World();
+    const { session, state } = await claimed(world);
+    await session.onInputFailed(state);
+    expect(world.failed.map((f) => f.error)).toEqual(['TelephonyFailed']);
   });
 });
 

@@ -18,6 +18,7 @@ function world(status: SessionRecord['status'], tokenWaiting = true) {
     getSession: async (id) => (id === 'sess-1' ? record : undefined),
     recordHangUp: async (id) => void calls.push(`hung-up ${id}`),
     markCallHungUp: async (callId) => void calls.push(`mark ${callId}`),
+    recordCallOwner: async (callId, user) => void calls.push(`owner ${callId} ${user}`),
     failCapture: async (id, error) => (calls.push(`fail ${id} ${error}`), tokenWaiting),
     emit: async (e) => void calls.push(`event ${e.type}`),
   };
@@ -58,5 +59,32 @@ describe('contact events: a caller hanging up in the secure flow', () => {
     const { deps, calls } = world('capturing');
     expect(await onContactEvent(detail, deps)).toEqual([]);
     expect(calls.filter((c) => c.startsWith('fail'))).toEqual([]);
+  });
+});
+
+describe('contact events: the agent a contact is routed to', () => {
+  const ARN = 'arn:aws:connect:us-east-1:123456789012:instance/5ec0e1f0-0000-4000-8000-000000000001/agent/9f1c2d3e-0000-4000-8000-0000000000aa';
+
+  it('records the Connect user of CONNECTED_TO_AGENT as the owner of the agent contact, and ends nothing', async () => {
+    const { deps, calls } = world('capturing');
+    const ended = await onContactEvent({ eventType: 'CONNECTED_TO_AGENT', channel: 'VOICE', contactId: 'agent-contact', agentInfo: { agentArn: ARN } }, deps);
+    expect(ended).toEqual([]);
+    expect(calls).toEqual(['owner connect:agent-contact 9f1c2d3e-0000-4000-8000-0000000000aa']);
+  });
+
+  it.each([
+    ['no agent ARN', {}],
+    ['an ARN that is not an agent', { agentArn: 'arn:aws:connect:us-east-1:123456789012:instance/abc/queue/q1' }],
+    ['a value that is not text', { agentArn: 42 as unknown as string }],
+  ])('records no owner from an event with %s', async (_label, agentInfo) => {
+    const { deps, calls } = world('capturing');
+    await onContactEvent({ eventType: 'CONNECTED_TO_AGENT', channel: 'VOICE', contactId: 'agent-contact', agentInfo }, deps);
+    expect(calls).toEqual([]);
+  });
+
+  it('records no owner for a chat contact', async () => {
+    const { deps, calls } = world('capturing');
+    await onContactEvent({ eventType: 'CONNECTED_TO_AGENT', channel: 'CHAT', contactId: 'agent-contact', agentInfo: { agentArn: ARN } }, deps);
+    expect(calls).toEqual([]);
   });
 });
