@@ -16,6 +16,7 @@ import { s3Sdk } from '../shared/sdk';
 import { readAuditConfig } from './audit-config';
 import { s3Client } from '../shared/clients';
 import { categoryOf, resultOf } from './outcome-categories';
+import { OUTCOME_BINDING_DETAIL, outcomeRecordHash } from './outcome-binding';
 
 export interface OutcomeRecord {
   v: 1;
@@ -35,6 +36,8 @@ export interface OutcomeRecord {
   details: string;
   /** For an abort: the error name behind it. */
   error?: string;
+  /** The gateway's reusable token for the stored card (never the card), when the service returned one. */
+  token?: string;
 }
 
 /** Form field ids read as the amount and the currency (first present wins). */
@@ -83,6 +86,7 @@ export function buildOutcomeRecord(src: OutcomeSource): OutcomeRecord {
     outcome: outcome.status,
     details: outcome.details,
     ...(outcome.error ? { error: outcome.error } : {}),
+    ...(outcome.token ? { token: outcome.token } : {}),
   };
 }
 
@@ -256,18 +260,45 @@ export function summarizeOutcomes(records: OutcomeRecord[]): OutcomeSummary {
   };
 }
 
-/** End and Abort call this: records the outcome when the function has an audit bucket; never throws. */
-export async function recordOutcomeSafely(
-  env: NodeJS.ProcessEnv,
-  src: OutcomeSource,
-  logger: { error(message: string, attrs: Record<string, unknown>): void },
-): Promise<void> {
+/** An outcome record built before the session's final event, with the hash that event will carry. */
+export interface PreparedOutcome {
+  bucket: string;
+  record: OutcomeRecord;
+  sha256: string;
+}
+
+interface OutcomeLogger {
+  error(message: string, attrs: Record<string, unknown>): void;
+}
+
+/**
+ * End and Abort call this first: the finance record (when the function has an audit bucket) and its hash,
+ * which goes into the final event's details under OUTCOME_BINDING_DETAIL. Never throws.
+ */
+export function prepareOutcome(env: NodeJS.ProcessEnv, src: OutcomeSource, logger: OutcomeLogger): PreparedOutcome | undefined {
   try {
     const config = readAuditConfig(env);
-    if (!config) return;
-    await writeOutcomeRecord(await s3Client(), config.bucket, buildOutcomeRecord(src));
+    if (!config) return undefined;
+    const record = buildOutcomeRecord(src);
+    return { bucket: config.bucket, record, sha256: outcomeRecordHash(record) };
   } catch (err) {
-    // An alarm watches this line; the audit trail still holds the outcome event.
-    logger.error('outcome record not written', { sessionId: src.outcome.sessionId, error: err instanceof Error ? err.name : 'UnknownError' });
+    logger.error('outcome record not prepared', { sessionId: src.outcome.sessionId, error: err instanceof Error ? err.name : 'UnknownError' });
+    return undefined;
+  }
+}
+
+/** The final event's binding detail for a prepared record (none when there is no record). */
+export function outcomeBinding(prepared: PreparedOutcome | undefined): Record<string, string> {
+  return prepared ? { [OUTCOME_BINDING_DETAIL]: prepared.sha256 } : {};
+}
+
+/** Then, after the final event: stores the prepared record; never throws. */
+export async function writePreparedOutcomeSafely(prepared: PreparedOutcome | undefined, logger: OutcomeLogger): Promise<void> {
+  if (!prepared) return;
+  try {
+    await writeOutcomeRecord(await s3Client(), prepared.bucket, prepared.record);
+  } catch (err) {
+    // An alarm watches this line; `audit verify` reports the record as missing from its bound session.
+    logger.error('outcome record not written', { sessionId: prepared.record.sessionId, error: err instanceof Error ? err.name : 'UnknownError' });
   }
 }
