@@ -129,6 +129,23 @@ export async function readOutcomes(source: ObjectSource, window: { from: Date; t
   return records.sort((a, b) => a.at.localeCompare(b.at) || a.sessionId.localeCompare(b.sessionId));
 }
 
+/** The finance page's filters: each given one must match exactly (form id, workgroup, agent id). */
+export interface OutcomeFilter {
+  formId?: string;
+  workgroup?: string;
+  agentId?: string;
+}
+
+/** The records the filter selects (all of them for an empty filter), order kept. */
+export function filterOutcomes(records: OutcomeRecord[], filter: OutcomeFilter): OutcomeRecord[] {
+  return records.filter(
+    (r) =>
+      (filter.formId === undefined || r.formId === filter.formId) &&
+      (filter.workgroup === undefined || r.workgroup === filter.workgroup) &&
+      (filter.agentId === undefined || r.agentId === filter.agentId),
+  );
+}
+
 /** `result` and `category` (outcome-categories.ts) keep declines, sessions not completed and unknown outcomes apart. */
 export const OUTCOME_CSV_COLUMNS = [
   'time',

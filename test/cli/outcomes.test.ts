@@ -95,6 +95,26 @@ describe('secure-ivr outcomes', () => {
     });
   });
 
+  it('filters by form, workgroup and agent as the finance page does, and refuses a bad filter with exit 2', async () => {
+    // Act
+    const alice = await run(['--from', '2026-11-20', '--to', '2026-11-21', '--agent', 'alice', '--workgroup', 'payments', '--form', 'card-payment']);
+    const bob = await run(['--from', '2026-11-20', '--to', '2026-11-21', '--agent', 'bob']);
+    const bad = await run(['--from', '2026-11-20', '--to', '2026-11-21', '--form', 'a\tb']);
+    // Assess
+    expect(alice.code).toBe(0);
+    expect(
+      alice.out
+        .trimEnd()
+        .split('\r\n')
+        .slice(1)
+        .map((l) => l.split(',').at(-3)),
+    ).toEqual(['s-1', 's-2']);
+    expect(bob.code).toBe(0);
+    expect(bob.out.trimEnd().split('\r\n')).toHaveLength(1);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--form must be 1 to 128 characters without control characters');
+  });
+
   it('refuses an unknown format and a missing window with exit 2', async () => {
     expect((await run(['--from', '2026-11-01', '--to', '2026-11-02', '--format', 'xml'])).code).toBe(2);
     const missing = await run(['--from', '2026-11-01']);
