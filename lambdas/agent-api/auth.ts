@@ -42,10 +42,6 @@ export class BoundedJwksFetcher implements Fetcher {
   }
 }
 
-export function cognitoIssuer(s: Pick<CognitoSettings, 'region' | 'userPoolId'>): string {
-  return `https://cognito-idp.${s.region}.amazonaws.com/${s.userPoolId}`;
-}
-
 export type TokenVerifier = (token: string) => Promise<AgentIdentity>;
 
 /** A verifier for the pool's id and access tokens issued to one of `clientIds` (RS256, signature, issuer, expiry). */

@@ -6,7 +6,7 @@
 import { maskCardNumbers } from '../shared/card/card-detector';
 import { ConversationError, parseConversation, redactConversation, type ConversationMessage } from './conversation';
 import type { AuditSink, RedactionAuditEvent } from './audit';
-import { looksLikeEmail, MimeRedactionStream, type AttachmentReport } from './mime/mime-redactor';
+import { MimeRedactionStream, type AttachmentReport } from './mime/mime-redactor';
 import { HtmlRedactionStream } from './html-redactor';
 import { tallyTotal, type RedactionTally, type Redactor } from './redactor';
 
@@ -168,9 +168,4 @@ export async function redactRequest(request: RedactionRequest, source: Redaction
 
 function textLength(messages: readonly ConversationMessage[]): number {
   return messages.reduce((n, m) => n + m.text.length, 0);
-}
-
-/** For callers that do not say what they send (the CLI): an email when it starts like one. */
-export function guessContentType(text: string): RedactionContentType {
-  return looksLikeEmail(text) ? 'message/rfc822' : 'text/plain';
 }

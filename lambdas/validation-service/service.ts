@@ -112,7 +112,7 @@ export interface ServiceOptions {
 const XML_HEADERS = { 'Content-Type': 'application/xml; charset=utf-8', 'Cache-Control': 'no-store' } as const;
 const HEADER_SAFE = /^[\x21-\x7e]{1,255}$/;
 /** Set on a reply that repeats an earlier one for the same Idempotency-Key (the name Stripe and others use). */
-export const REPLAYED_HEADER = 'Idempotent-Replayed';
+const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 function reply(status: number, outcome: WireOutcome, details: string, extra: Record<string, string> = {}): ValidationHttpResponse {
   return { status, headers: { ...XML_HEADERS, ...extra }, body: buildReply(outcome, details) };

@@ -23,7 +23,7 @@ import { PciFunction } from './pci-function';
 /** The service principal Chime SDK PSTN audio uses to invoke SMA handlers and write recordings. */
 export const CHIME_VOICE_PRINCIPAL = 'voiceconnector.chime.amazonaws.com';
 
-export { PHONE_NUMBER_SMA_REGIONS, regionProblem, SMA_REGIONS } from '../regions';
+export { PHONE_NUMBER_SMA_REGIONS, SMA_REGIONS } from '../regions';
 import { regionProblem } from '../regions';
 
 export interface SipMediaApplicationProps {

@@ -11,9 +11,6 @@ import type { CallPlan, FaultKind } from '../faults/fault-plan';
 import { runConnectScriptedCall } from './connect-call';
 import type { ConnectContact, ContactFaults } from './emulator';
 
-/** Fault kinds a Connect soak can place. */
-export const CONNECT_SOAK_SKIPS: readonly FaultKind[] = ['sma-duplicate', 'sma-slow'];
-
 const STAGE_HANGUPS: Partial<Record<FaultKind, string>> = {
   'hangup-begin': 'begin',
   'hangup-insert': 'insert',

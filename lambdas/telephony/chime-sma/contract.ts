@@ -191,11 +191,6 @@ export function findLeg(event: SmaEvent, tag: ParticipantTag): Participant | und
   return event.CallDetails.Participants.find((p) => p.ParticipantTag === tag);
 }
 
-/** The id of the SIP media application the event belongs to, whichever spelling the event uses. */
-export function sipMediaApplicationId(event: SmaEvent): string | undefined {
-  return event.CallDetails.SipMediaApplicationId ?? event.CallDetails.SipApplicationId;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Builders: every call returns a new object, so no action is ever shared between invocations.
 

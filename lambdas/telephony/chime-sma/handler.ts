@@ -124,16 +124,16 @@ export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: strin
     recordAgentLeg: async (callTransactionId, leg) => {
       // Never breaks the call: without the record the agent API refuses secure input on it (fails closed).
       try {
-        const { deps, store: s } = await store();
+        const { deps } = await store();
         if (leg)
-          await s.recordCallAgent(deps, {
+          await sessionStore.recordCallAgent(deps, {
             callTransactionId,
             agentLegCallId: leg.callId,
             parties: leg.parties,
             ...(leg.endpoint ? { endpoint: leg.endpoint } : {}),
             ...(leg.agentHeader ? { agentHeader: leg.agentHeader } : {}),
           });
-        else await s.recordCallAgentGone(deps, callTransactionId, undefined);
+        else await sessionStore.recordCallAgentGone(deps, callTransactionId, undefined);
       } catch (err) {
         logger.warn('answered agent leg not recorded; secure input stays refused on this call', { ...origin, error: errorName(err) });
       }

@@ -10,9 +10,9 @@
  */
 import { actions, findLeg, MAX_ACTIONS_PER_RESPONSE, type SmaAction, type SmaEvent, type CallAndBridgeEndpoint, type SpeechParameters } from './contract';
 import { type IvrSettings, type Outcome, SESSION_ERROR, type SessionErrorName } from '../../shared/session/contract';
-import { decodeIvr, readState, withoutSession, writeState, type CallState } from './call-state';
+import { decodeIvr, readState, withoutSession, type CallState } from './call-state';
 import { outcomeText, promptsFor } from '../capture/prompts';
-import { CardCapture, FIELD_ORDER, type CaptureDeps, type CaptureLog, type CaptureState, type EntryResult, type PromptReason } from '../capture/card-capture';
+import { CardCapture, FIELD_ORDER, type CaptureDeps, type CaptureState, type EntryResult, type PromptReason } from '../capture/card-capture';
 
 export interface IvrConfig {
   agentEndpoint: CallAndBridgeEndpoint;
@@ -26,8 +26,6 @@ export interface IvrConfig {
   /** Seconds to ring the agent. */
   agentRingSeconds: number;
 }
-
-export type IvrLog = CaptureLog;
 
 /** The ports the IVR needs: card entry's (the shared capture module) plus failing GetKey. */
 export interface IvrDeps extends CaptureDeps {
@@ -459,5 +457,4 @@ const pick = (c: CaptureState): Partial<CallState> => ({
   ...(c.vaultRef ? { vaultRef: c.vaultRef } : {}),
 });
 
-export { writeState };
 export { cleanEntry } from '../capture/card-capture';

@@ -9,7 +9,7 @@ import { OPERATION, PARAM, type FlowResponse } from './contract';
 import { openStoredInput } from './flow-keys';
 import { runFlowFunction } from './handler';
 
-export const capture = (raw: unknown, context?: Context): Promise<FlowResponse> =>
+const capture = (raw: unknown, context?: Context): Promise<FlowResponse> =>
   runFlowFunction(
     'capture',
     raw,

@@ -42,7 +42,6 @@ export const OPERATION = {
   /** Wait (bounded) for the session's outcome. */
   status: 'status',
 } as const;
-export type Operation = (typeof OPERATION)[keyof typeof OPERATION];
 
 /** Invocation attribute names. */
 export const PARAM = {
@@ -63,7 +62,6 @@ export const TIMEOUT_ENTRY = 'Timeout';
  * done: tell `$.External.prompt` and give the caller back; refused: the same, no session ran.
  */
 export type NextStep = 'pan' | 'exp' | 'cvv' | 'wait' | 'done' | 'refused';
-export const NEXT_STEPS: readonly NextStep[] = ['pan', 'exp', 'cvv', 'wait', 'done', 'refused'];
 
 /** A function's answer: a flat string map (ResponseValidation STRING_MAP). */
 export interface FlowResponse {

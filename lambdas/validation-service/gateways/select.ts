@@ -11,8 +11,6 @@ import { GATEWAY_ENV, GATEWAY_KINDS, type GatewayKind } from './env';
 import { GenericGateway } from './generic';
 import { StripeGateway } from './stripe';
 
-export { GATEWAY_ENV, GATEWAY_KINDS, type GatewayKind } from './env';
-
 export class GatewaySelectionError extends Error {
   public constructor(problem: string) {
     super(`Gateway configuration: ${problem}`);

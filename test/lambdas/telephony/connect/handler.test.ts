@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendTaskFailureCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { capture } from '../../../../lambdas/telephony/connect/capture-handler';
+import { handler as capture } from '../../../../lambdas/telephony/connect/capture-handler';
 import { forgetFlowKeys } from '../../../../lambdas/telephony/connect/flow-keys';
 import { encodeCaptureState } from '../../../../lambdas/telephony/connect/capture-state';
 import { generateFlowKeyMaterial, type FlowKeyMaterial } from '../../../../lambdas/telephony/connect/flow-key-material';
