@@ -2,7 +2,8 @@
  * Finance outcomes: one record per secure session, written by End or Abort next to the audit trail
  * (outcomes/ prefix of the audit bucket, under Object Lock), read by `secure-ivr outcomes` and the
  * finance page. A record holds what a finance analyst needs — time, form, workgroup, agent, amount and
- * currency when the form has them, card brand, last four, result, details, transaction id — and nothing
+ * currency when the form has them, card brand, last four, result, details, transaction id, the gateway's
+ * reusable token when the card was stored (tokenization; never the card) — and nothing
  * else: the form's other fields (names, account numbers) are not copied.
  *
  * An `unknown` outcome (sent, no usable answer: the card may have been charged) is its own result: its
@@ -17,6 +18,7 @@ import { readAuditConfig } from './audit-config';
 import { s3Client } from '../shared/clients';
 import { categoryOf, resultOf } from './outcome-categories';
 import { OUTCOME_BINDING_DETAIL, outcomeRecordHash } from './outcome-binding';
+import { gatewayTokenSyntaxProblem } from '../validator/gateway-token';
 
 export interface OutcomeRecord {
   v: 1;
@@ -86,7 +88,7 @@ export function buildOutcomeRecord(src: OutcomeSource): OutcomeRecord {
     outcome: outcome.status,
     details: outcome.details,
     ...(outcome.error ? { error: outcome.error } : {}),
-    ...(outcome.token ? { token: outcome.token } : {}),
+    ...(outcome.token && gatewayTokenSyntaxProblem(outcome.token) === undefined ? { token: outcome.token } : {}),
   };
 }
 
@@ -160,6 +162,7 @@ export const OUTCOME_CSV_COLUMNS = [
   'details',
   'transactionId',
   'sessionId',
+  'token',
   'result',
   'category',
 ] as const;
@@ -181,6 +184,7 @@ export function outcomesCsv(records: OutcomeRecord[]): string {
         r.details,
         r.transactionId,
         r.sessionId,
+        r.token,
         resultOf(r),
         categoryOf(r),
       ]

@@ -74,9 +74,9 @@ describe('secure-ivr outcomes', () => {
     // Assess
     expect(code).toBe(0);
     expect(out.split('\r\n')).toEqual([
-      'time,form,workgroup,agent,amount,currency,brand,last4,outcome,details,transactionId,sessionId,result,category',
-      '2026-11-20T10:00:00.000Z,card-payment,payments,alice,14.55,USD,visa,1111,accepted,Approved,SIV-1,s-1,accepted,accepted',
-      '2026-11-20T11:00:00.000Z,card-payment,payments,alice,14.55,USD,visa,0002,declined,Declined - do not honour,SIV-2,s-2,declined,gateway-declined',
+      'time,form,workgroup,agent,amount,currency,brand,last4,outcome,details,transactionId,sessionId,token,result,category',
+      '2026-11-20T10:00:00.000Z,card-payment,payments,alice,14.55,USD,visa,1111,accepted,Approved,SIV-1,s-1,,accepted,accepted',
+      '2026-11-20T11:00:00.000Z,card-payment,payments,alice,14.55,USD,visa,0002,declined,Declined - do not honour,SIV-2,s-2,,declined,gateway-declined',
       '',
     ]);
   });
@@ -107,7 +107,7 @@ describe('secure-ivr outcomes', () => {
         .trimEnd()
         .split('\r\n')
         .slice(1)
-        .map((l) => l.split(',').at(-3)),
+        .map((l) => l.split(',').at(-4)),
     ).toEqual(['s-1', 's-2']);
     expect(bob.code).toBe(0);
     expect(bob.out.trimEnd().split('\r\n')).toHaveLength(1);

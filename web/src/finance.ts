@@ -42,6 +42,8 @@ interface FinanceRow extends DatedOutcome {
   brand?: string;
   last4?: string;
   transactionId?: string;
+  /** The gateway's reusable token for the stored card (tokenization), never the card. */
+  token?: string;
 }
 
 let token: string | null = null;
@@ -353,6 +355,7 @@ function render(): void {
         cell(tr, CATEGORY_LABEL.get(categoryOf(o)));
         cell(tr, o.details);
         cell(tr, o.transactionId);
+        cell(tr, o.token, 'token');
         return tr;
       }),
   );
