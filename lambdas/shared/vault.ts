@@ -15,7 +15,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import { VaultCryptoError, VaultItemNotFoundError } from './errors';
 import { dynamoLib, kmsSdk } from './sdk';
-import type { CardField } from './card/card-fields';
+import { type CardField } from './card/card-fields';
 
 /** One sealed field as stored: nothing here is readable without the vault key. */
 export interface SealedField {
