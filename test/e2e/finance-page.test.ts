@@ -58,7 +58,7 @@ const record = (o: Partial<OutcomeRecord>): OutcomeRecord => {
 };
 
 const RECORDS: OutcomeRecord[] = [
-  record({ at: daysAgo(1, 9) }),
+  record({ at: daysAgo(1, 9), token: 'cus_Fin1Ab/pm_Fin2Cd' }),
   record({ at: daysAgo(1, 10), amount: '20.00', currency: 'EUR', agentId: 'carol', workgroup: 'support', formId: 'card-verify' }),
   record({ at: daysAgo(1, 11), outcome: 'declined', details: 'Declined - do not honour', last4: '0002' }),
   record({ at: daysAgo(3, 9), outcome: 'declined', details: 'Declined - insufficient funds', last4: '0002' }),
@@ -153,6 +153,8 @@ describe('the finance page', () => {
       expect(await page.locator('#not-completed').textContent()).toBe('3');
       expect(await page.locator('#unknown').textContent()).toBe('1');
       expect(await page.locator('#amounts').textContent()).toBe('20.00 EUR · 20.00 USD');
+      // The gateway's token of a stored card is its own column of the session list.
+      expect(await page.locator('#rows td.token').allTextContents()).toContain('cus_Fin1Ab/pm_Fin2Cd');
       const categories = await page
         .locator('#categories tr')
         .evaluateAll((rows: Array<{ dataset: { category?: string }; cells: Array<{ textContent: string }> }>) =>
