@@ -196,8 +196,8 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
   if (!/^\d{12}$/.test(account)) problems.push('account must be a 12-digit AWS account id');
   const region = text(node, 'region') ?? env.CDK_DEFAULT_REGION ?? FALLBACK_REGION;
   const telephony = readTelephony(node, problems);
-  // The Chime SIP media application is part of every deployment today (telephony=connect too), so its region rule holds.
-  const badRegion = regionProblem(region);
+  // The allowed regions follow the telephony: the SIP media application's for chime|both, Amazon Connect's for connect.
+  const badRegion = regionProblem(region, telephony);
   if (badRegion) problems.push(badRegion);
 
   const typeRaw = (text(node, 'agentEndpointType') ?? 'PSTN').toUpperCase();
@@ -215,7 +215,8 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
     problems.push('agentEndpointUri must be a SIP URI user part (letters, digits, + . _ -) when agentEndpointType is AWS');
 
   const agentVoiceConnectorArn = text(node, 'agentVoiceConnectorArn');
-  if (agentEndpointType === 'AWS' && agentVoiceConnectorArn === undefined) missing.push('agentVoiceConnectorArn (required when agentEndpointType is AWS)');
+  if (agentEndpointType === 'AWS' && agentVoiceConnectorArn === undefined && telephony !== 'connect')
+    missing.push('agentVoiceConnectorArn (required when agentEndpointType is AWS)');
   else if (agentVoiceConnectorArn !== undefined && !VOICE_CONNECTOR_ARN.test(agentVoiceConnectorArn))
     problems.push(
       'agentVoiceConnectorArn must be a Chime SDK Voice Connector or Voice Connector group ARN (arn:aws:chime:<region>:<account>:vc/<id> or …:vcg/<id>)',
@@ -292,6 +293,17 @@ export function readStackConfig(node: Node, options: ReadConfigOptions = {}): Se
   }
 
   const connect = readConnectConfig(node, telephony, { account, region }, problems);
+  if (telephony === 'connect') {
+    // Settings of the Chime SMA only: silently dropping them would hide a wrong telephony choice.
+    const chimeOnly = (
+      [
+        ['phoneNumber', phoneNumber],
+        ['callerIdNumber', callerIdNumber],
+        ['agentVoiceConnectorArn', agentVoiceConnectorArn],
+      ] as const
+    ).filter(([, value]) => value !== undefined);
+    for (const [key] of chimeOnly) problems.push(`${key} applies to the Chime SIP media application only; remove it or choose telephony=chime or both`);
+  }
 
   if (missing.length > 0) problems.unshift(`missing context values: ${missing.join(', ')}`);
   if (problems.length > 0) throw new StackConfigError(problems);

@@ -136,7 +136,10 @@ export async function startApiServer(sandbox: Sandbox, port: number, host = '127
   process.env[PUSH_ENV.target] = 'local';
   const config = await loadSecureInputConfig(process.env);
   const sessionStore = async () => ({ ddb: await documentClient(), tableName: process.env.SESSION_TABLE ?? '', now: () => new Date() });
-  const pushHub = new LocalPushHub(async (sessionId) => (await getSession(await sessionStore(), sessionId))?.agentId);
+  const pushHub = new LocalPushHub(
+    async (sessionId) => (await getSession(await sessionStore(), sessionId))?.agentId,
+    async (callTransactionId) => (await directory.describe(callTransactionId))?.agentId,
+  );
   registerLocalPushHub(pushHub);
   const interactions = new SandboxInteractions(sandbox.emulator, { timingScale: sandbox.interactiveTimingScale });
   // With Connect telephony the keypad page places Connect contacts (ids `connect:<contact id>`).

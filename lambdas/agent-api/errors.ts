@@ -23,6 +23,8 @@ export const REFUSALS = {
   'outcome-unknown': 409,
   'not-capturing': 409,
   'not-finished': 409,
+  /** The request needs a telephony adapter this deployment does not have (a Chime-only action on a Connect-only stack). */
+  'telephony-unavailable': 409,
   'invalid-fields': 422,
 } as const;
 export type RefusalCode = keyof typeof REFUSALS;

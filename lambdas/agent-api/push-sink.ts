@@ -10,7 +10,7 @@ import type { SessionEvent, SessionEventSink } from '../shared/session/events';
 import { toPushes, type AgentPush } from './push';
 import { dynamoLib } from '../shared/sdk';
 import { documentClient } from '../shared/clients';
-import { sessionOwner } from '../shared/session/session-store';
+import { getCallAgent, sessionIdsOnCall, sessionOwner } from '../shared/session/session-store';
 
 export const PUSH_ENV = {
   target: 'AGENT_PUSH_TARGET',
@@ -21,6 +21,8 @@ export const PUSH_ENV = {
 
 export interface PushPublisher {
   publish(sessionId: string, messages: AgentPush[]): Promise<void>;
+  /** Messages about a call rather than a session (the caller keying while bridged), to the call's agent. */
+  publishToCall?(callTransactionId: string, messages: AgentPush[]): Promise<void>;
 }
 
 /** A push is a courtesy to the agent's screen: it must never hold up the caller's IVR for long. */
@@ -75,6 +77,10 @@ class LocalPublisher implements PushPublisher {
   public async publish(sessionId: string, messages: AgentPush[]): Promise<void> {
     await (globalThis as HubHolder)[LOCAL_PUSH_HUB]?.publish(sessionId, messages);
   }
+
+  public async publishToCall(callTransactionId: string, messages: AgentPush[]): Promise<void> {
+    await (globalThis as HubHolder)[LOCAL_PUSH_HUB]?.publishToCall?.(callTransactionId, messages);
+  }
 }
 
 /**
@@ -94,7 +100,6 @@ export class WebSocketPublisher implements PushPublisher {
   public constructor(private readonly settings: { connectionsTable: string; sessionTable: string; managementEndpoint: string }) {}
 
   public async publish(sessionId: string, messages: AgentPush[]): Promise<void> {
-    const [ddbLib, api] = await Promise.all([dynamoLib(), (managementApi ??= import('@aws-sdk/client-apigatewaymanagementapi'))]);
     const ddb = await documentClient();
     let owner = this.owners.get(sessionId);
     if (!owner) {
@@ -103,6 +108,24 @@ export class WebSocketPublisher implements PushPublisher {
       if (this.owners.size > 1000) this.owners.clear();
       this.owners.set(sessionId, owner);
     }
+    await this.sendToAgent(owner, messages);
+  }
+
+  /**
+   * The call's agent: whoever started the call's latest secure session, else the agent the answering SBC
+   * named on the agent leg (`x-secure-ivr-agent`). A call with neither has no one to tell.
+   */
+  public async publishToCall(callTransactionId: string, messages: AgentPush[]): Promise<void> {
+    const ddb = await documentClient();
+    const store = { ddb, tableName: this.settings.sessionTable, now: () => new Date() };
+    const latest = (await sessionIdsOnCall(store, callTransactionId)).at(-1);
+    const owner = latest ? await sessionOwner(store, latest) : (await getCallAgent(store, callTransactionId))?.agentHeader;
+    if (owner) await this.sendToAgent(owner, messages);
+  }
+
+  private async sendToAgent(owner: string, messages: AgentPush[]): Promise<void> {
+    const [ddbLib, api] = await Promise.all([dynamoLib(), (managementApi ??= import('@aws-sdk/client-apigatewaymanagementapi'))]);
+    const ddb = await documentClient();
     const key = { sessionId: agentTopic(owner) };
     const { Item } = await ddb.send(new ddbLib.GetCommand({ TableName: this.settings.connectionsTable, Key: key }));
     const connections = Item?.connections instanceof Set ? [...(Item.connections as Set<string>)] : [];
@@ -134,16 +157,42 @@ export class WebSocketPublisher implements PushPublisher {
   }
 }
 
-/** The push sinks a function's environment asks for (none unless AGENT_PUSH_TARGET is set). */
-export function agentPushSinks(env: NodeJS.ProcessEnv): SessionEventSink[] {
+/** The publisher a function's environment asks for (none unless AGENT_PUSH_TARGET is set). */
+export function agentPushPublisher(env: NodeJS.ProcessEnv): PushPublisher | undefined {
   const target = env[PUSH_ENV.target];
-  if (target === 'local') return [new AgentPushSink(new LocalPublisher())];
+  if (target === 'local') return new LocalPublisher();
   if (target === 'websocket') {
     const connectionsTable = env[PUSH_ENV.connectionsTable];
     const managementEndpoint = env[PUSH_ENV.managementEndpoint];
     const sessionTable = env[PUSH_ENV.sessionTable];
-    if (!connectionsTable || !managementEndpoint || !sessionTable) return [];
-    return [new AgentPushSink(new WebSocketPublisher({ connectionsTable, managementEndpoint, sessionTable }))];
+    if (!connectionsTable || !managementEndpoint || !sessionTable) return undefined;
+    return new WebSocketPublisher({ connectionsTable, managementEndpoint, sessionTable });
   }
-  return [];
+  return undefined;
+}
+
+/**
+ * Sends call-addressed messages within the push time limit; false when nothing could be sent (no push target,
+ * or it failed or timed out). Never throws: a push is a courtesy to the agent's screen.
+ */
+export async function publishToCall(publisher: PushPublisher | undefined, callTransactionId: string, messages: AgentPush[]): Promise<boolean> {
+  if (!publisher?.publishToCall) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PushTimedOutError()), PUSH_TIME_LIMIT_MS);
+  });
+  try {
+    await Promise.race([publisher.publishToCall(callTransactionId, messages), limit]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The push sinks a function's environment asks for (none unless AGENT_PUSH_TARGET is set). */
+export function agentPushSinks(env: NodeJS.ProcessEnv): SessionEventSink[] {
+  const publisher = agentPushPublisher(env);
+  return publisher ? [new AgentPushSink(publisher)] : [];
 }

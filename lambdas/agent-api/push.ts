@@ -40,6 +40,12 @@ export type AgentPush =
     }
   | { type: 'card.captured'; sessionId: string; brand: string; last4: string; at: string }
   | { type: 'caller.hung-up'; sessionId: string; at: string }
+  /**
+   * The caller is pressing keys while bridged to the agent (the IVR's listener heard some): the console warns
+   * the agent to have them wait for the secure prompt. Addressed by call; names the call's running session
+   * when there is one. Carries no key and no count.
+   */
+  | CallerKeyingPush
   | {
       type: 'session.outcome';
       sessionId: string;
@@ -51,6 +57,18 @@ export type AgentPush =
       error?: string;
       at: string;
     };
+
+export interface CallerKeyingPush {
+  type: 'caller-keying';
+  interactionId: string;
+  sessionId?: string;
+  at: string;
+}
+
+/** The one builder of the caller-keying message: nothing but the call, the session if any, and the time. */
+export function callerKeyingPush(interactionId: string, at: string, sessionId?: string): CallerKeyingPush {
+  return { type: 'caller-keying', interactionId, ...(sessionId ? { sessionId } : {}), at };
+}
 
 const FIELDS = new Set<PushField>(CARD_FIELDS);
 /** Free text from events can quote what a service said; no card number (shared detector) or card-length digit run passes. */

@@ -1,6 +1,7 @@
 /**
  * Wires the agent API to AWS (or to the sandbox's engines, through the same SDK clients): the secure
- * input configuration, the session table, Step Functions and the Chime SMA. Read once per container.
+ * input configuration, the session table, Step Functions and, unless the stack is Connect only
+ * (TELEPHONY_ADAPTERS=connect, no SIP_MEDIA_APPLICATION_ID), the Chime SMA. Read once per container.
  */
 import { randomUUID } from 'node:crypto';
 import { EnvReader } from '../shared/config';
@@ -9,7 +10,8 @@ import { ENV } from '../shared/session/contract';
 import type { FormsConfig } from '../shared/session/forms';
 import { startSecureSession } from '../shared/session/start-session';
 import type { SessionStoreDeps } from '../shared/session/session-store';
-import { AgentService } from './agent-service';
+import { AgentService, type CallUpdatePort } from './agent-service';
+import { AgentRequestRefusedError } from './errors';
 import type { InteractionDirectory } from './interactions';
 import { sfnSdk, voiceSdk } from '../shared/sdk';
 import { startOrLeaveForFlow } from '../telephony/connect/pending-requests';
@@ -45,7 +47,9 @@ export function liveAgentService(env: NodeJS.ProcessEnv, config: FormsConfig, op
   const r = new EnvReader(env);
   const tableName = r.required(ENV.sessionTable);
   const stateMachineArn = r.required(ENV.stateMachineArn);
-  const smaId = r.required(ENV.smaId);
+  // A Connect-only stack has no SIP media application: its id is required only where Chime carries calls.
+  const adapters = r.oneOf(ENV.telephonyAdapters, ['chime', 'connect', 'both'] as const, 'chime');
+  const smaId = adapters === 'connect' ? undefined : r.required(ENV.smaId);
   r.done();
   const now = (): Date => new Date();
   const store: SessionStoreDeps = { ...liveSessionStore(env), tableName, now };
@@ -60,22 +64,35 @@ export function liveAgentService(env: NodeJS.ProcessEnv, config: FormsConfig, op
         await (await sfnClient()).send(new SendTaskFailureCommand({ taskToken, error, cause }));
       },
     },
-    calls: {
-      update: async (callTransactionId, args) => {
-        const { UpdateSipMediaApplicationCallCommand } = await voiceSdk();
-        try {
-          await (await voiceClient()).send(
-            new UpdateSipMediaApplicationCallCommand({ SipMediaApplicationId: smaId, TransactionId: callTransactionId, Arguments: args }),
-          );
-          return true;
-        } catch (err) {
-          if (err instanceof Error && err.name === 'NotFoundException') return false;
-          throw err;
-        }
-      },
-    },
+    calls: chimeCallUpdates(smaId),
     interactions: options.interactions,
     newId: () => randomUUID(),
     ...(options.onSessionStarted ? { onSessionStarted: options.onSessionStarted } : {}),
   });
+}
+
+/**
+ * UpdateSipMediaApplicationCall on the stack's SMA (re-entry on a Chime call); false when the call is gone.
+ * Without an SMA (a Connect-only stack) every update is refused with a clear reason instead.
+ */
+export function chimeCallUpdates(smaId: string | undefined): CallUpdatePort {
+  return {
+    update: async (callTransactionId, args) => {
+      if (smaId === undefined)
+        throw new AgentRequestRefusedError(
+          'telephony-unavailable',
+          'This deployment runs on Amazon Connect only (no Chime SIP media application), so a Chime call cannot be updated',
+        );
+      const { UpdateSipMediaApplicationCallCommand } = await voiceSdk();
+      try {
+        await (await voiceClient()).send(
+          new UpdateSipMediaApplicationCallCommand({ SipMediaApplicationId: smaId, TransactionId: callTransactionId, Arguments: args }),
+        );
+        return true;
+      } catch (err) {
+        if (err instanceof Error && err.name === 'NotFoundException') return false;
+        throw err;
+      }
+    },
+  };
 }

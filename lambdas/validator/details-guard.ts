@@ -7,7 +7,8 @@
  *
  * What is compared: the details' digits, normalised, against the submitted card number (whole, even
  * with letters between its groups, and any 6 or more of its consecutive digits), the expiry (MMYY and
- * MM20YY) and the security code, each replaced (separators included) by `#`; then any other card
+ * MM20YY) and the security code where they are whole digit groups (not the 737 inside `573712`), each
+ * replaced (separators included) by `#`; then any other card
  * number the shared detector finds (lambdas/shared/card/card-detector.ts: Luhn, brand lengths, any
  * digits and separators), its digits replaced by `#`. The count of masked places is returned
  * for the audit trail; the text that was masked never is.
@@ -98,6 +99,25 @@ function markAll(marks: Uint8Array, haystack: string, needle: string, offset: nu
   for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + 1)) marks.fill(1, offset + at, offset + at + needle.length);
 }
 
+/** True where digit i and the digit after it touch in the text (no other character between them). */
+function touchesNext(scan: DigitScan, i: number): boolean {
+  return i + 1 < scan.digits.length && (scan.starts[i + 1] as number) <= (scan.ends[i] as number);
+}
+
+/**
+ * Marks the expiry or security code only where it is made of whole digit groups: `737`, `7 3 7`,
+ * `11/28` are echoes, but the 737 inside an authorization code `573712` is another number.
+ * A 3- or 4-digit value turns up inside unrelated codes and ids about once in a few hundred replies.
+ */
+function markWholeGroups(marks: Uint8Array, scan: DigitScan, run: string, needle: string, offset: number): void {
+  if (needle.length === 0) return;
+  for (let at = run.indexOf(needle); at >= 0; at = run.indexOf(needle, at + 1)) {
+    const first = offset + at;
+    const last = first + needle.length - 1;
+    if ((first === 0 || !touchesNext(scan, first - 1)) && !touchesNext(scan, last)) marks.fill(1, first, last + 1);
+  }
+}
+
 /** Masks every echo of the submitted card data (and any other Luhn-valid card number) in reply details. */
 export function maskEchoedCardData(details: string, card: SubmittedCard): GuardedDetails {
   const scan = scanDigits(details);
@@ -121,8 +141,8 @@ export function maskEchoedCardData(details: string, card: SubmittedCard): Guarde
     for (let i = 0; i + MIN_ECHOED_PAN_DIGITS <= run.length; i += 1) {
       if (grams.has(run.slice(i, i + MIN_ECHOED_PAN_DIGITS))) marks.fill(1, from + i, from + i + MIN_ECHOED_PAN_DIGITS);
     }
-    for (const form of exp) markAll(marks, run, form, from);
-    markAll(marks, run, cvv, from);
+    for (const form of exp) markWholeGroups(marks, scan, run, form, from);
+    markWholeGroups(marks, scan, run, cvv, from);
     from = to;
   }
 

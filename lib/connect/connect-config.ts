@@ -6,8 +6,9 @@
  * `-c connectFlowKeyAlarmDays=30` (alarm that many days before the certificate expires).
  */
 import type { Node } from 'constructs';
+import type { TelephonyChoice } from '../regions';
 
-export type TelephonyChoice = 'chime' | 'connect' | 'both';
+export type { TelephonyChoice };
 
 export interface ConnectConfig {
   readonly instanceArn: string;
@@ -17,19 +18,7 @@ export interface ConnectConfig {
   readonly flowKeyAlarmDays: number;
 }
 
-/** Regions where Amazon Connect instances run (voice). */
-export const CONNECT_REGIONS = [
-  'us-east-1',
-  'us-west-2',
-  'af-south-1',
-  'ap-northeast-1',
-  'ap-northeast-2',
-  'ap-southeast-1',
-  'ap-southeast-2',
-  'ca-central-1',
-  'eu-central-1',
-  'eu-west-2',
-] as const;
+// The region rule (lib/regions.ts CONNECT_STACK_REGIONS) depends on the telephony choice; stack-config applies it once.
 const INSTANCE_ARN = /^arn:aws[a-z-]*:connect:([a-z0-9-]+):(\d{12}):instance\/[0-9a-f-]{36}$/;
 const QUEUE = /^(arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/[0-9a-f-]{36}\/queue\/)?[0-9a-f-]{36}$/;
 
@@ -64,8 +53,6 @@ export function readConnectConfig(
   else if (!match) problems.push('connectInstanceArn must be an Amazon Connect instance ARN (arn:aws:connect:<region>:<account>:instance/<id>)');
   else if (match[1] !== where.region || match[2] !== where.account)
     problems.push("connectInstanceArn must be in the stack's own account and region (Lambda integrations and the flow key are regional)");
-  if (!(CONNECT_REGIONS as readonly string[]).includes(where.region))
-    problems.push(`region must be one where Amazon Connect runs (${CONNECT_REGIONS.join(', ')}) when telephony is connect or both`);
   const rawQueues: unknown = node.tryGetContext('connectAgentQueues');
   const agentQueues =
     rawQueues === undefined || rawQueues === null || rawQueues === ''

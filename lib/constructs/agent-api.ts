@@ -35,14 +35,25 @@ import { EncryptedLogGroup } from './encrypted-log-group';
 import { EncryptedTable } from './encrypted-table';
 import { PciFunction } from './pci-function';
 import type { SessionTable } from './session-table';
+import type { TelephonyChoice } from '../regions';
 
 export interface AgentApiProps {
   /** The checked secure input configuration (forms, workgroups, rights). */
   readonly config: FormsConfig;
   readonly sessions: SessionTable;
   readonly stateMachineArn: string;
-  readonly sipMediaApplicationId: string;
-  readonly sipMediaApplicationArn: string;
+  /**
+   * Optional - Which telephony carries the calls. With `connect` there is no SIP media application: the API
+   * gets no Chime permission and answers a Chime-only request (re-entry on a Chime call) with a clear refusal.
+   * @default 'chime'
+   */
+  readonly telephony?: TelephonyChoice;
+  /**
+   * Optional - The SIP media application the API updates (re-entry); required unless telephony is `connect`,
+   * refused when it is.
+   * @default - none (telephony=connect)
+   */
+  readonly sipMediaApplication?: { readonly id: string; readonly arn: string };
   readonly logsKey: kms.IKey;
   /**
    * Optional - An existing user pool (your identity provider federated into Cognito).
@@ -173,6 +184,11 @@ export class AgentApi extends Construct {
       problems.push('cognitoDomainPrefix is required when the stack has no explicit account');
     const domainPrefix = props.cognitoDomainPrefix ?? (Token.isUnresolved(stack.account) ? '' : defaultCognitoDomainPrefix(stack.stackName, stack.account));
     if (props.hostedUiUrl === undefined && domainPrefix !== '') problems.push(...cognitoDomainPrefixProblems(domainPrefix));
+    const telephony = props.telephony ?? 'chime';
+    if (telephony !== 'connect' && props.sipMediaApplication === undefined)
+      problems.push(`sipMediaApplication is required when telephony is ${telephony} (re-entry updates the Chime call)`);
+    if (telephony === 'connect' && props.sipMediaApplication !== undefined)
+      problems.push('sipMediaApplication must not be given when telephony is connect (the stack has no Chime resource)');
     if (problems.length > 0) throw new AgentApiPropsError(problems);
 
     this.userPool =
@@ -254,7 +270,9 @@ export class AgentApi extends Construct {
       environment: {
         [ENV.sessionTable]: props.sessions.table.tableName,
         [ENV.stateMachineArn]: props.stateMachineArn,
-        [ENV.smaId]: props.sipMediaApplicationId,
+        ...(props.sipMediaApplication ? { [ENV.smaId]: props.sipMediaApplication.id } : {}),
+        // Unset means chime (the runtime's default), which keeps a Chime-only template as it was.
+        ...(telephony !== 'chime' ? { [ENV.telephonyAdapters]: telephony } : {}),
         ...(props.allowedOrigins?.[0] ? { [AGENT_ENV.allowedOrigin]: props.allowedOrigins[0] } : {}),
       },
     });
@@ -263,7 +281,8 @@ export class AgentApi extends Construct {
     iam.Grant.addToPrincipal({ grantee: this.apiFunction, actions: ['states:StartExecution'], resourceArns: [props.stateMachineArn] });
     // Cancel fails GetKey's task token: only tokens of this state machine, as the IVR's grant is scoped.
     iam.Grant.addToPrincipal({ grantee: this.apiFunction, actions: ['states:SendTaskFailure'], resourceArns: [props.stateMachineArn] });
-    iam.Grant.addToPrincipal({ grantee: this.apiFunction, actions: ['chime:UpdateSipMediaApplicationCall'], resourceArns: [props.sipMediaApplicationArn] });
+    if (props.sipMediaApplication)
+      iam.Grant.addToPrincipal({ grantee: this.apiFunction, actions: ['chime:UpdateSipMediaApplicationCall'], resourceArns: [props.sipMediaApplication.arn] });
 
     const issuer = `https://cognito-idp.${region}.amazonaws.com/${this.userPool.userPoolId}`;
     this.httpAuthorizer = new authorizers.HttpJwtAuthorizer('CognitoJwt', issuer, { jwtAudience: [this.userPoolClient.userPoolClientId] });

@@ -14,7 +14,11 @@ export interface OperationsDashboardProps {
   /** Service names (POWERTOOLS_SERVICE_NAME) of the emitting functions. */
   readonly services: {
     readonly begin: string;
-    readonly sma: string;
+    /**
+     * Optional - The SMA handler (telephony=chime|both), which emits the card capture time.
+     * @default - no capture-time widget (no Chime SMA)
+     */
+    readonly sma?: string;
     readonly validate: string;
     /** End and Abort: both record outcomes. */
     readonly outcomes: readonly string[];
@@ -44,7 +48,7 @@ export class OperationsDashboard extends Construct {
 
   public constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
     const { services } = props;
-    const all = [services.begin, services.sma, services.validate, ...services.outcomes, ...services.auditWriters];
+    const all = [services.begin, ...(services.sma !== undefined ? [services.sma] : []), services.validate, ...services.outcomes, ...services.auditWriters];
     const problems = all
       .filter((s) => !SAFE_DIMENSION_VALUE.test(s))
       .map(() => 'service names must be letters, dashes and underscores (they are metric dimensions)');
@@ -85,12 +89,17 @@ export class OperationsDashboard extends Construct {
         right: [summed(METRIC.auditWriteFailures, 'failed', services.auditWriters)],
       }),
     );
+    const sma = services.sma;
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Card capture time (GetKey to last field), ms',
-        width: 12,
-        left: ['p50', 'p90', 'Maximum'].map((stat) => metric(METRIC.captureTime, services.sma, stat).with({ label: stat })),
-      }),
+      ...(sma !== undefined
+        ? [
+            new cloudwatch.GraphWidget({
+              title: 'Card capture time (GetKey to last field), ms',
+              width: 12,
+              left: ['p50', 'p90', 'Maximum'].map((stat) => metric(METRIC.captureTime, sma, stat).with({ label: stat })),
+            }),
+          ]
+        : []),
       new cloudwatch.GraphWidget({
         title: 'Validation service latency, ms',
         width: 12,

@@ -1,7 +1,8 @@
 /**
  * Alarms for failures of the payment controls (P23, PCI DSS 10.7.2): failed or timed-out sessions, errors of
- * every function, and a recording pause that did not happen (the SMA handler logs
- * `recording pause failed` and refuses to prompt for card digits, P13). Every alarm notifies a KMS-encrypted
+ * every function, a recording pause that did not happen (the SMA handler logs `recording pause failed`, the
+ * Connect capture function `recording could not be suspended`; both refuse to prompt for card digits, P13),
+ * and a vault key that could not seal card data (VaultCryptoError in the log of whichever adapter seals). Every alarm notifies a KMS-encrypted
  * SNS topic; subscribe the operations team to it.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
@@ -20,15 +21,27 @@ export const METRIC_NAMESPACE = 'SecureIvr';
 export const RECORDING_PAUSE_FAILED_MESSAGE = 'recording pause failed';
 /** What functions log when an audit event or a finance outcome record could not be written (lambdas/). */
 export const AUDIT_WRITE_FAILED_MESSAGES = ['session event not delivered', 'outcome record not written'] as const;
-/** The error name the SMA handler logs when the vault's KMS call failed (lambdas/shared/errors VaultCryptoError). */
+/** The Connect capture function's log message when the flow could not suspend recording (lambdas/telephony/connect/connect-session.ts). */
+export const CONNECT_RECORDING_SUSPEND_FAILED_MESSAGE = 'recording could not be suspended';
+/** The error name the sealing function (SMA handler, Connect capture) logs when the vault's KMS call failed (lambdas/shared/errors VaultCryptoError). */
 export const VAULT_KEY_FAILURE_ERROR = 'VaultCryptoError';
 
 export interface SessionAlarmsProps {
   readonly stateMachine: sfn.IStateMachine;
   /** Functions whose every error raises an alarm, by a readable name (used in the alarm name). */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
-  /** The SMA handler's log group, where the recording-pause failure is logged. */
-  readonly smaLogGroup: logs.ILogGroup;
+  /**
+   * Optional - The SMA handler's log group (telephony=chime|both), where its recording-pause and vault-key
+   * failures are logged. At least one of smaLogGroup and connectCaptureLogGroup is required.
+   * @default - no Chime SMA
+   */
+  readonly smaLogGroup?: logs.ILogGroup;
+  /**
+   * Optional - The Connect capture function's log group (telephony=connect|both), where its recording-suspend
+   * and vault-key failures are logged.
+   * @default - no Amazon Connect
+   */
+  readonly connectCaptureLogGroup?: logs.ILogGroup;
   /**
    * Optional - Log groups of the functions that write audit events and outcome records; a failed write
    * there raises the AuditWriteFailed alarm (PCI DSS 10.7.2: audit logging is a critical control).
@@ -37,11 +50,20 @@ export interface SessionAlarmsProps {
   readonly auditWriterLogGroups?: readonly logs.ILogGroup[];
 }
 
+export class SessionAlarmsPropsError extends Error {
+  public constructor(problems: string[]) {
+    super(`SessionAlarms: ${problems.join('; ')}`);
+    this.name = 'SessionAlarmsPropsError';
+  }
+}
+
 export class SessionAlarms extends Construct {
   public readonly topic: sns.Topic;
   public readonly alarms: cloudwatch.Alarm[] = [];
 
   public constructor(scope: Construct, id: string, props: SessionAlarmsProps) {
+    if (props.smaLogGroup === undefined && props.connectCaptureLogGroup === undefined)
+      throw new SessionAlarmsPropsError(['give smaLogGroup or connectCaptureLogGroup (the log of the function that seals card data)']);
     super(scope, id);
     const stack = Stack.of(this);
     const key = new kms.Key(this, 'TopicKey', { description: 'secure-ivr: alarm topic encryption', enableKeyRotation: true });
@@ -83,31 +105,42 @@ export class SessionAlarms extends Construct {
       add(`${name}Errors`, fn.metricErrors({ period, statistic: 'Sum' }), `The ${name} function reported an error.`);
     }
 
-    const pauseFailed = new logs.MetricFilter(this, 'RecordingPauseFailedFilter', {
-      logGroup: props.smaLogGroup,
-      filterPattern: logs.FilterPattern.literal(`{ $.message = "${RECORDING_PAUSE_FAILED_MESSAGE}" }`),
-      metricNamespace: METRIC_NAMESPACE,
-      metricName: 'RecordingPauseFailed',
-      metricValue: '1',
-    });
+    // One metric per control, fed by a filter on each adapter's log group (filter ids of the SMA unchanged).
+    const watched = (metricName: string, filters: Array<{ id: string; logGroup: logs.ILogGroup | undefined; pattern: string }>): cloudwatch.Metric => {
+      for (const f of filters) {
+        if (f.logGroup === undefined) continue;
+        new logs.MetricFilter(this, f.id, {
+          logGroup: f.logGroup,
+          filterPattern: logs.FilterPattern.literal(f.pattern),
+          metricNamespace: METRIC_NAMESPACE,
+          metricName,
+          metricValue: '1',
+        });
+      }
+      return new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName, period, statistic: 'Sum' });
+    };
     add(
       'RecordingPauseFailed',
-      pauseFailed.metric({ period, statistic: 'Sum' }),
+      watched('RecordingPauseFailed', [
+        { id: 'RecordingPauseFailedFilter', logGroup: props.smaLogGroup, pattern: `{ $.message = "${RECORDING_PAUSE_FAILED_MESSAGE}" }` },
+        {
+          id: 'RecordingPauseFailedFilterConnectCapture',
+          logGroup: props.connectCaptureLogGroup,
+          pattern: `{ $.message = "${CONNECT_RECORDING_SUSPEND_FAILED_MESSAGE}" }`,
+        },
+      ]),
       'Call recording could not be paused before card capture; the IVR refused to prompt (fail closed).',
     );
 
-    // KMS failures (P23, 10.7.2): the validator's Decrypt failures surface as Validator errors, but the SMA
-    // handler's error boundary catches a failed GenerateDataKey (no Lambda error), so watch for it in its log.
-    const vaultKeyFailed = new logs.MetricFilter(this, 'VaultKeyFailedFilter', {
-      logGroup: props.smaLogGroup,
-      filterPattern: logs.FilterPattern.literal(`{ $.error = "${VAULT_KEY_FAILURE_ERROR}" }`),
-      metricNamespace: METRIC_NAMESPACE,
-      metricName: 'VaultKeyFailed',
-      metricValue: '1',
-    });
+    // KMS failures (P23, 10.7.2): the validator's Decrypt failures surface as Validator errors, but the sealing
+    // functions' error boundaries catch a failed GenerateDataKey (no Lambda error), so watch for it in their logs.
+    const vaultPattern = `{ $.error = "${VAULT_KEY_FAILURE_ERROR}" }`;
     add(
       'VaultKeyFailed',
-      vaultKeyFailed.metric({ period, statistic: 'Sum' }),
+      watched('VaultKeyFailed', [
+        { id: 'VaultKeyFailedFilter', logGroup: props.smaLogGroup, pattern: vaultPattern },
+        { id: 'VaultKeyFailedFilterConnectCapture', logGroup: props.connectCaptureLogGroup, pattern: vaultPattern },
+      ]),
       'The vault KMS key could not encrypt card data (KMS error or throttling); the card capture was aborted.',
     );
 

@@ -1,6 +1,7 @@
 /**
- * The secure-ivr stack: wires the card vault, session table, recordings bucket, the SMA and its handler,
- * the session task functions and state machine, the alarms, the audit trail, and the agent experience:
+ * The secure-ivr stack: wires the card vault, session table, the telephony adapters (with telephony=chime|both
+ * the SMA, its handler and the recordings bucket; with connect|both secure input on the Amazon Connect
+ * instance; telephony=connect synthesizes no Chime resource at all), the session task functions and state machine, the alarms, the audit trail, and the agent experience:
  * the agent API (HTTP + WebSocket, Cognito JWT), the finance outcomes route and the console on CloudFront. Resources and their secure defaults are
  * decided in lib/constructs; this file only connects them and grants each function what it needs (P10).
  */
@@ -30,6 +31,13 @@ import type { SecureIvrConfig } from '../stack-config';
 /** S3 key prefix the SMA handler gives Chime for call recordings. */
 export const RECORDING_PREFIX = 'recordings/';
 
+/** The Chime SMA adapter's resources (telephony=chime|both). */
+interface ChimeAdapter {
+  readonly recordings: SecureBucket;
+  readonly handler: PciFunction;
+  readonly sma: SipMediaApplication;
+}
+
 export interface SecureIvrStackProps extends Omit<StackProps, 'env'> {
   /** Checked settings (see readStackConfig); account and region become the stack's explicit env. */
   readonly config: SecureIvrConfig;
@@ -38,9 +46,12 @@ export interface SecureIvrStackProps extends Omit<StackProps, 'env'> {
 export class SecureIvrStack extends Stack {
   public readonly vault: CardVault;
   public readonly sessions: SessionTable;
-  public readonly recordings: SecureBucket;
-  public readonly smaHandler: PciFunction;
-  public readonly sipMediaApplication: SipMediaApplication;
+  /** Only with telephony=chime|both: where Chime writes call recordings. */
+  public readonly recordings?: SecureBucket;
+  /** Only with telephony=chime|both. */
+  public readonly smaHandler?: PciFunction;
+  /** Only with telephony=chime|both. */
+  public readonly sipMediaApplication?: SipMediaApplication;
   public readonly session: SessionStateMachine;
   public readonly functions: Readonly<Record<SessionHandlerRole, PciFunction>>;
   public readonly alarms: SessionAlarms;
@@ -73,45 +84,17 @@ export class SecureIvrStack extends Stack {
     const logsKey = new LogsKey(this, 'LogsKey').key;
     this.sessions = new SessionTable(this, 'SessionTable');
     this.vault = new CardVault(this, 'CardVault');
-    this.recordings = new SecureBucket(this, 'Recordings', { purpose: 'call recordings', retentionDays: config.recordingRetentionDays });
     // A fixed name lets the SMA handler's task-token grant name the ARN without a reference (breaks a cycle:
     // state machine → GetKey → SMA → SMA handler → its policy → state machine).
     const stateMachineName = `${this.stackName}-Session`;
     const captureTimeout = Duration.minutes(config.captureTimeoutMinutes);
     const sessionTable = { [ENV.sessionTable]: this.sessions.table.tableName };
 
-    this.smaHandler = new PciFunction(this, 'SmaHandlerFunction', {
-      entry: 'lambdas/telephony/chime-sma/handler.ts',
-      serviceName: 'secure-ivr-sma',
-      description: 'Chime SDK SMA handler: drives the IVR and seals card fields into the vault',
-      logsKey,
-      // Chime retries after 5 s and drops the call at 20 s.
-      timeout: Duration.seconds(5),
-      memorySize: 512,
-      environment: {
-        ...sessionTable,
-        [ENV.vaultTable]: this.vault.table.tableName,
-        [ENV.vaultKeyArn]: this.vault.key.keyArn,
-        // The vault item outlives the longest capture plus validation; End/Abort delete it much sooner.
-        [ENV.vaultTtlSeconds]: String(captureTimeout.toSeconds() + 300),
-        [ENV.agentEndpointType]: config.agentEndpointType,
-        [ENV.agentEndpointUri]: config.agentEndpointUri,
-        ...(config.agentVoiceConnectorArn ? { [ENV.agentVoiceConnectorArn]: config.agentVoiceConnectorArn } : {}),
-        ...(config.callerIdNumber ? { [ENV.callerIdNumber]: config.callerIdNumber } : {}),
-        [ENV.recordingBucket]: this.recordings.bucket.bucketName,
-        [ENV.recordingPrefix]: RECORDING_PREFIX,
-      },
-    });
-    this.sessions.grantReadWrite(this.smaHandler);
-    this.vault.grantSeal(this.smaHandler);
-
-    this.sipMediaApplication = new SipMediaApplication(this, 'SipMediaApplication', {
-      handler: this.smaHandler,
-      name: `${this.stackName}-secure-ivr`,
-      phoneNumber: config.phoneNumber,
-      logsKey,
-    });
-    const smaId = { [ENV.smaId]: this.sipMediaApplication.smaId };
+    const chime = config.telephony === 'connect' ? undefined : this.addChime(config, captureTimeout, logsKey);
+    this.recordings = chime?.recordings;
+    this.smaHandler = chime?.handler;
+    this.sipMediaApplication = chime?.sma;
+    const smaId: Record<string, string> = chime ? { [ENV.smaId]: chime.sma.smaId } : {};
 
     const task = (name: string, entry: string, environment: Record<string, string>, timeout = Duration.seconds(10)): PciFunction =>
       new PciFunction(this, name, { entry, serviceName: `secure-ivr-${entry.split('/').slice(-2, -1)[0]}`, logsKey, environment, timeout });
@@ -163,16 +146,21 @@ export class SecureIvrStack extends Stack {
     if (useReference) this.referenceService?.grantInvoke(validate);
     for (const fn of [end, abort]) this.vault.grantDestroy(fn);
     this.audit = new AuditTrail(this, 'AuditTrail', { retentionDays: config.auditRetentionDays, logsKey });
-    for (const fn of [this.smaHandler, begin, getKey, insert, end, abort]) this.audit.grantAppend(fn);
+    // The functions that append session events (and push the agent's progress): the SMA handler only with Chime.
+    const sessionWriters = [...(chime ? [chime.handler] : []), begin, getKey, insert, end, abort];
+    for (const fn of sessionWriters) this.audit.grantAppend(fn);
     for (const fn of [end, abort]) this.audit.grantOutcomeWrite(fn);
-    for (const fn of [getKey, end, abort]) {
-      iam.Grant.addToPrincipal({ grantee: fn, actions: ['chime:UpdateSipMediaApplicationCall'], resourceArns: [this.sipMediaApplication.smaArn] });
+    if (chime) {
+      for (const fn of [getKey, end, abort]) {
+        iam.Grant.addToPrincipal({ grantee: fn, actions: ['chime:UpdateSipMediaApplicationCall'], resourceArns: [chime.sma.smaArn] });
+      }
     }
 
     this.session = new SessionStateMachine(this, 'Session', { functions: this.functions, logsKey, captureTimeout, stateMachineName });
-    this.session.grantTaskResponse(this.smaHandler);
-
-    this.allowChimeRecordings();
+    if (chime) {
+      this.session.grantTaskResponse(chime.handler);
+      this.allowChimeRecordings(chime.recordings, chime.sma);
+    }
     this.grantAuditorQueries();
 
     this.agentApi = new AgentApi(this, 'AgentApi', {
@@ -185,15 +173,15 @@ export class SecureIvrStack extends Stack {
         resourceName: stateMachineName,
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
       }),
-      sipMediaApplicationId: this.sipMediaApplication.smaId,
-      sipMediaApplicationArn: this.sipMediaApplication.smaArn,
+      ...(chime ? { sipMediaApplication: { id: chime.sma.smaId, arn: chime.sma.smaArn } } : {}),
+      telephony: config.telephony,
       logsKey,
       setAccountCloudWatchRole: config.apiGatewayAccountRole,
       cognitoDomainPrefix: config.cognitoDomainPrefix,
     });
     this.agentApi.bindConfigReader(begin);
     // Every function that emits session events pushes the agent's live, masked progress.
-    for (const fn of [this.smaHandler, begin, getKey, insert, end, abort]) this.agentApi.bindPushSink(fn, this.sessions);
+    for (const fn of sessionWriters) this.agentApi.bindPushSink(fn, this.sessions);
     this.agentApi.addOutcomesRoute(this.audit);
     this.agentConsole = new AgentConsole(this, 'AgentConsole', { api: this.agentApi, logsKey, embeddingOrigins: [...config.consoleEmbeddingOrigins] });
 
@@ -209,27 +197,48 @@ export class SecureIvrStack extends Stack {
         ),
     });
 
+    // Connect before the alarms: its flow functions join the function-error, vault-key and audit-write alarms.
+    if (config.connect) this.connect = this.addConnect(config, stateMachineName, captureTimeout, logsKey, [getKey, end, abort]);
+    const connectFunctions: Record<string, PciFunction> = this.connect
+      ? {
+          ConnectClaim: this.connect.claimFunction,
+          ConnectCapture: this.connect.captureFunction,
+          ConnectStatus: this.connect.statusFunction,
+          ConnectContactEvents: this.connect.contactEventsFunction,
+        }
+      : {};
+    const auditWriters = [...sessionWriters, ...Object.values(connectFunctions)];
+
     this.alarms = new SessionAlarms(this, 'Alarms', {
       stateMachine: this.session.stateMachine,
-      functions: { SmaHandler: this.smaHandler, Begin: begin, GetKey: getKey, Insert: insert, Validator: validate, End: end, Abort: abort },
-      smaLogGroup: this.smaHandler.functionLogGroup,
-      auditWriterLogGroups: [this.smaHandler, begin, getKey, insert, end, abort].map((fn) => fn.functionLogGroup),
+      functions: {
+        ...(chime ? { SmaHandler: chime.handler } : {}),
+        Begin: begin,
+        GetKey: getKey,
+        Insert: insert,
+        Validator: validate,
+        End: end,
+        Abort: abort,
+        ...connectFunctions,
+      },
+      ...(chime ? { smaLogGroup: chime.handler.functionLogGroup } : {}),
+      ...(this.connect ? { connectCaptureLogGroup: this.connect.captureFunction.functionLogGroup } : {}),
+      auditWriterLogGroups: auditWriters.map((fn) => fn.functionLogGroup),
     });
+    this.connect?.addAlarmTopic(this.alarms.topic);
 
     this.dashboard = new OperationsDashboard(this, 'Operations', {
       services: {
         begin: begin.serviceName,
-        sma: this.smaHandler.serviceName,
+        ...(chime ? { sma: chime.handler.serviceName } : {}),
         validate: validate.serviceName,
         outcomes: [end.serviceName, abort.serviceName],
-        auditWriters: [this.smaHandler, begin, getKey, insert, end, abort].map((fn) => fn.serviceName),
+        auditWriters: auditWriters.map((fn) => fn.serviceName),
       },
       alarms: this.alarms.alarms,
     });
 
-    if (config.connect) this.connect = this.addConnect(config, stateMachineName, captureTimeout, logsKey, [getKey, end, abort]);
-
-    new CfnOutput(this, 'SipMediaApplicationId', { value: this.sipMediaApplication.smaId, description: 'Target of the SIP rule for the IVR phone number' });
+    if (chime) new CfnOutput(this, 'SipMediaApplicationId', { value: chime.sma.smaId, description: 'Target of the SIP rule for the IVR phone number' });
     new CfnOutput(this, 'StateMachineArn', { value: this.session.stateMachine.stateMachineArn });
     new CfnOutput(this, 'RedactionUrl', {
       value: this.redaction.functionUrl.url,
@@ -240,7 +249,7 @@ export class SecureIvrStack extends Stack {
       description: 'CloudWatch dashboard: sessions, outcomes, capture time, validation latency, audit writes, alarms',
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'Subscribe operations to security-control alarms' });
-    new CfnOutput(this, 'RecordingBucketName', { value: this.recordings.bucket.bucketName });
+    if (chime) new CfnOutput(this, 'RecordingBucketName', { value: chime.recordings.bucket.bucketName });
     new CfnOutput(this, 'AuditBucketName', {
       value: this.audit.bucket.bucketName,
       description: 'secure-ivr audit pull|verify --bucket / secure-ivr outcomes --bucket',
@@ -269,6 +278,45 @@ export class SecureIvrStack extends Stack {
         description: 'Reference validation service (test cards only; IAM auth, SigV4 service lambda)',
       });
     }
+  }
+
+  /**
+   * The Chime SMA adapter (telephony=chime|both): the recordings bucket Chime writes to, the SMA handler (it
+   * seals card fields into the vault) and the SIP media application with its SIP rule.
+   */
+  private addChime(config: SecureIvrConfig, captureTimeout: Duration, logsKey: kms.IKey): ChimeAdapter {
+    const recordings = new SecureBucket(this, 'Recordings', { purpose: 'call recordings', retentionDays: config.recordingRetentionDays });
+    const handler = new PciFunction(this, 'SmaHandlerFunction', {
+      entry: 'lambdas/telephony/chime-sma/handler.ts',
+      serviceName: 'secure-ivr-sma',
+      description: 'Chime SDK SMA handler: drives the IVR and seals card fields into the vault',
+      logsKey,
+      // Chime retries after 5 s and drops the call at 20 s.
+      timeout: Duration.seconds(5),
+      memorySize: 512,
+      environment: {
+        [ENV.sessionTable]: this.sessions.table.tableName,
+        [ENV.vaultTable]: this.vault.table.tableName,
+        [ENV.vaultKeyArn]: this.vault.key.keyArn,
+        // The vault item outlives the longest capture plus validation; End/Abort delete it much sooner.
+        [ENV.vaultTtlSeconds]: String(captureTimeout.toSeconds() + 300),
+        [ENV.agentEndpointType]: config.agentEndpointType,
+        [ENV.agentEndpointUri]: config.agentEndpointUri,
+        ...(config.agentVoiceConnectorArn ? { [ENV.agentVoiceConnectorArn]: config.agentVoiceConnectorArn } : {}),
+        ...(config.callerIdNumber ? { [ENV.callerIdNumber]: config.callerIdNumber } : {}),
+        [ENV.recordingBucket]: recordings.bucket.bucketName,
+        [ENV.recordingPrefix]: RECORDING_PREFIX,
+      },
+    });
+    this.sessions.grantReadWrite(handler);
+    this.vault.grantSeal(handler);
+    const sma = new SipMediaApplication(this, 'SipMediaApplication', {
+      handler,
+      name: `${this.stackName}-secure-ivr`,
+      phoneNumber: config.phoneNumber,
+      logsKey,
+    });
+    return { recordings, handler, sma };
   }
 
   /** Secure input on the Connect instance: its own construct, wired to the same session, vault, audit and console. */
@@ -306,7 +354,6 @@ export class SecureIvrStack extends Stack {
       this.audit.grantAppend(fn);
       this.agentApi.bindPushSink(fn, this.sessions);
     }
-    secureInput.addAlarmTopic(this.alarms.topic);
     // The stages pick the adapter per session from its call id.
     for (const fn of telephonyStages) fn.addEnvironment(ENV.telephonyAdapters, config.telephony);
     new CfnOutput(this, 'ConnectSecureInputFlowArn', {
@@ -364,18 +411,18 @@ export class SecureIvrStack extends Stack {
    * SMA ARN without a cycle (key → SMA → handler → bucket → key), so it allows any SMA of this account and
    * region; the bucket policy, which is checked on every write, names the exact SMA.
    */
-  private allowChimeRecordings(): void {
+  private allowChimeRecordings(recordings: SecureBucket, sma: SipMediaApplication): void {
     const chime = new iam.ServicePrincipal(CHIME_VOICE_PRINCIPAL);
-    this.recordings.bucket.addToResourcePolicy(
+    recordings.bucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowChimeRecordingsFromThisSma',
         principals: [chime],
         actions: ['s3:PutObject', 's3:PutObjectAcl'],
-        resources: [this.recordings.bucket.arnForObjects(`${RECORDING_PREFIX}*`)],
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account, 'aws:SourceArn': this.sipMediaApplication.smaArn } },
+        resources: [recordings.bucket.arnForObjects(`${RECORDING_PREFIX}*`)],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account, 'aws:SourceArn': sma.smaArn } },
       }),
     );
-    this.recordings.key.addToResourcePolicy(
+    recordings.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowChimeRecordingEncryptionForThisAccountsSmas',
         principals: [chime],

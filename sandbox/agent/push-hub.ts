@@ -12,7 +12,11 @@ export class LocalPushHub implements PushPublisher {
   /** Every message published, for tests (bounded). */
   public readonly published: Array<{ agentId: string | undefined; message: AgentPush }> = [];
 
-  public constructor(private readonly ownerOf: (sessionId: string) => Promise<string | undefined>) {}
+  public constructor(
+    private readonly ownerOf: (sessionId: string) => Promise<string | undefined>,
+    /** The agent a call was delivered to (the sandbox's interaction directory), for call-addressed messages. */
+    private readonly callOwnerOf: (callTransactionId: string) => Promise<string | undefined> = async () => undefined,
+  ) {}
 
   public sessionStarted(agentId: string, sessionId: string): void {
     this.owners.set(sessionId, agentId);
@@ -31,6 +35,14 @@ export class LocalPushHub implements PushPublisher {
       owner = await this.ownerOf(sessionId);
       if (owner) this.owners.set(sessionId, owner);
     }
+    this.send(owner, messages);
+  }
+
+  public async publishToCall(callTransactionId: string, messages: AgentPush[]): Promise<void> {
+    this.send(await this.callOwnerOf(callTransactionId), messages);
+  }
+
+  private send(owner: string | undefined, messages: AgentPush[]): void {
     for (const message of messages) {
       if (this.published.length > 5000) this.published.splice(0, 1000);
       this.published.push({ agentId: owner, message });

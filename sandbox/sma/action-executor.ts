@@ -43,6 +43,8 @@ export interface ActionContext {
   notify(): void;
   /** Opens or closes the window in which the caller's keys are collected (see InteractiveCaller). */
   setCollecting(open: boolean): void;
+  /** Arms a ReceiveDigits listener on a leg (it replaces any listener armed before). */
+  armDigitListener(action: Extract<SmaAction, { Type: 'ReceiveDigits' }>, pattern: RegExp): void;
 }
 
 /** Real milliseconds per nominal millisecond of a Pause at the least (20 s hold → 1 s). */
@@ -121,6 +123,19 @@ export class ActionExecutor {
         } finally {
           call.setCollecting(false);
         }
+      case 'ReceiveDigits': {
+        // A listener, not a wait: it is armed and the action succeeds at once with no digits (dg:case-4).
+        const p = action.Parameters;
+        if (!this.leg(p.CallId)?.connected) return { kind: 'failed', errorType: 'InvalidActionParameter', errorMessage: 'Leg not connected' };
+        let pattern: RegExp;
+        try {
+          pattern = new RegExp(p.InputDigitsRegex);
+        } catch {
+          return { kind: 'failed', errorType: 'InvalidActionParameter', errorMessage: 'InputDigitsRegex is not a valid regular expression' };
+        }
+        call.armDigitListener(action, pattern);
+        return { kind: 'ok', data: { ReceivedDigits: '' } };
+      }
       case 'StartCallRecording':
         if (observer.recordingSpans.length > 0)
           return { kind: 'failed', errorType: 'InvalidActionParameter', errorMessage: 'Recording starts only once per leg' };

@@ -4,6 +4,8 @@
  * (LEG-A caller, LEG-B agent), at most 10 actions per response, ACTION_SUCCESSFUL only when every
  * action of a list succeeded (else ACTION_FAILED and the rest dropped), HANGUP on a leg's end,
  * CALL_UPDATE_REQUESTED from UpdateSipMediaApplicationCall (interrupting only Pause/PlayAudio/RecordAudio),
+ * ReceiveDigits listeners (armed at once; keys that match after the in-between gap come as DIGITS_RECEIVED,
+ * after which the listener is spent until armed again; keys that never match are dropped at the flush),
  * a 5 s Lambda deadline with one retry (so a slow handler sees a duplicate invocation), invalid responses
  * answered with INVALID_LAMBDA_RESPONSE, and at most 1000 invocations per call.
  *
@@ -97,6 +99,21 @@ interface Running {
 }
 
 const INTERRUPTIBLE = new Set(['Pause', 'PlayAudio', 'RecordAudio']);
+/**
+ * Real milliseconds per nominal millisecond of a ReceiveDigits gap or flush at the least: even an instant
+ * call keeps the listener's grouping of a burst of keys (a 1 s gap → 50 ms).
+ */
+const LISTENER_MIN_SCALE = 0.05;
+const LISTENED_KEY = /^[0-9#*]$/;
+
+/** An armed ReceiveDigits listener and the keys it heard since it was armed or last flushed. */
+interface DigitListener {
+  action: Extract<SmaAction, { Type: 'ReceiveDigits' }>;
+  pattern: RegExp;
+  buffer: string;
+  gapTimer?: NodeJS.Timeout;
+  flushTimer?: NodeJS.Timeout;
+}
 const MAX_INVOCATIONS = 1000;
 /** An action as the service echoes it back in ActionData. */
 const asActionData = (action: SmaAction, extra?: Partial<ActionData>): ActionData => ({ ...(clone(action) as unknown as ActionData), ...(extra ?? {}) });
@@ -124,6 +141,8 @@ export class EmulatedCall {
   public collectingDigits = false;
   /** How many digit-collecting actions have opened on this call (a test waits for the next prompt with it). */
   public digitPrompts = 0;
+  /** How many times a ReceiveDigits listener matched and DIGITS_RECEIVED was sent (the keys are not kept here). */
+  public digitsReceivedEvents = 0;
 
   private readonly legs: Leg[] = [];
   private sequence = 0;
@@ -136,6 +155,7 @@ export class EmulatedCall {
   private readonly endWaiters: Array<() => void> = [];
   private readonly changeWaiters: Array<() => void> = [];
   private readonly startedAt = Date.now();
+  private listener: DigitListener | undefined;
 
   public constructor(
     private readonly emulator: SmaEmulator,
@@ -180,6 +200,7 @@ export class EmulatedCall {
       },
       notify: () => this.notify(),
       setCollecting: (open: boolean) => this.setCollecting(open),
+      armDigitListener: (action, pattern) => this.armDigitListener(action, pattern),
     };
     this.executor = new ActionExecutor(context);
     caller.listenOutsidePrompts?.({ keyOutsidePrompt: (key) => this.keyOutsidePrompt(key) });
@@ -455,12 +476,60 @@ export class EmulatedCall {
     this.observer.keyPressed(key, this.clockMs, this.agentBridged, false);
     this.lastKeyAt = Date.now();
     this.emulator.callerKeyedOutsidePrompt(this);
+    this.listen(key);
     this.notify();
+  }
+
+  /** ReceiveDigits: a new listener replaces the one before (and whatever it had heard). */
+  private armDigitListener(action: Extract<SmaAction, { Type: 'ReceiveDigits' }>, pattern: RegExp): void {
+    this.disarmDigitListener();
+    this.listener = { action: clone(action), pattern, buffer: '' };
+  }
+
+  private disarmDigitListener(): void {
+    const l = this.listener;
+    if (!l) return;
+    clearTimeout(l.gapTimer);
+    clearTimeout(l.flushTimer);
+    this.listener = undefined;
+  }
+
+  /**
+   * A key outside any prompt reaches an armed listener on the caller's leg: after the in-between gap the keys
+   * heard are matched; a match is sent as DIGITS_RECEIVED and spends the listener. The flush window starts at
+   * the first key; keys that have not matched when it ends are dropped and the next key starts a new window.
+   */
+  private listen(key: CallerKey): void {
+    const l = this.listener;
+    if (!l || !LISTENED_KEY.test(key) || l.action.Parameters.CallId !== this.legA.callId) return;
+    const real = (nominalMs: number): number => nominalMs * Math.max(this.scale, LISTENER_MIN_SCALE);
+    l.buffer += key;
+    l.flushTimer ??= setTimeout(() => {
+      if (this.listener !== l) return;
+      clearTimeout(l.gapTimer);
+      l.gapTimer = undefined;
+      l.flushTimer = undefined;
+      l.buffer = '';
+    }, real(l.action.Parameters.FlushDigitsDurationInMilliseconds));
+    clearTimeout(l.gapTimer);
+    l.gapTimer = setTimeout(() => this.matchListener(l), real(l.action.Parameters.InBetweenDigitsDurationInMilliseconds));
+  }
+
+  private matchListener(l: DigitListener): void {
+    if (this.listener !== l || this.status !== 'active' || !l.pattern.test(l.buffer)) return;
+    const digits = l.buffer;
+    this.disarmDigitListener();
+    this.digitsReceivedEvents += 1;
+    void this.enqueue(async () => {
+      await this.deliver('DIGITS_RECEIVED', asActionData(l.action, { ReceivedDigits: digits }));
+      this.kick();
+    });
   }
 
   private async callerHangsUp(): Promise<void> {
     if (!this.legA.connected && this.status !== 'active') return;
     this.legA.connected = false;
+    this.disarmDigitListener();
     this.pending = [];
     this.notify();
     await this.deliver('HANGUP', { Type: 'Hangup', Parameters: { CallId: this.legA.callId, ParticipantTag: 'LEG-A', SipResponseCode: '0' } });
@@ -498,6 +567,7 @@ export class EmulatedCall {
   }
 
   private finish(): void {
+    this.disarmDigitListener();
     this.running?.interrupt();
     this.pending = [];
     this.emulator.callEnded(this);

@@ -63,6 +63,19 @@ export function checkResponse(raw: unknown): CheckedResponse | RefusedResponse {
     if (action.Type === 'CallAndBridge' && (!Array.isArray(params.Endpoints) || params.Endpoints.length !== 1)) {
       return { ok: false, errorType: 'InvalidActionParameter', errorMessage: 'CallAndBridge needs exactly one endpoint' };
     }
+    if (
+      action.Type === 'ReceiveDigits' &&
+      (typeof params.InputDigitsRegex !== 'string' ||
+        typeof params.InBetweenDigitsDurationInMilliseconds !== 'number' ||
+        typeof params.FlushDigitsDurationInMilliseconds !== 'number' ||
+        (typeof params.CallId !== 'string' && typeof params.ParticipantTag !== 'string'))
+    ) {
+      return {
+        ok: false,
+        errorType: 'InvalidActionParameter',
+        errorMessage: 'ReceiveDigits needs InputDigitsRegex, both durations and a CallId or ParticipantTag',
+      };
+    }
     if (action.Type === 'SpeakAndGetDigits' && (!isRecord(params.SpeechParameters) || typeof params.RepeatDurationInMilliseconds !== 'number')) {
       return { ok: false, errorType: 'InvalidActionParameter', errorMessage: 'SpeakAndGetDigits needs SpeechParameters and RepeatDurationInMilliseconds' };
     }

@@ -28,8 +28,7 @@ function build(): { app: App; stack: Stack; template: Template; api: AgentApi; c
     config,
     sessions,
     stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:secure-ivr-Session',
-    sipMediaApplicationId: 'sma-id',
-    sipMediaApplicationArn: 'arn:aws:chime:us-east-1:123456789012:sma/sma-id',
+    sipMediaApplication: { id: 'sma-id', arn: 'arn:aws:chime:us-east-1:123456789012:sma/sma-id' },
     logsKey,
   });
   const sessionFn = new PciFunction(stack, 'SessionFunction', { entry: 'lambdas/session/end/handler.ts', serviceName: 'test', logsKey });

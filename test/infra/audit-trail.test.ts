@@ -64,7 +64,7 @@ describe('the audit trail', () => {
 
   it('lets every event-emitting function append events and read/advance chain heads, and nothing more on the bucket', () => {
     const statements = identityStatements(template);
-    const roleIds = [stack.smaHandler, stack.functions.begin, stack.functions.getKey, stack.functions.insert, stack.functions.end, stack.functions.abort].map(
+    const roleIds = [stack.smaHandler!, stack.functions.begin, stack.functions.getKey, stack.functions.insert, stack.functions.end, stack.functions.abort].map(
       (f) => logicalId(f.role as never),
     );
     for (const role of roleIds) {

@@ -37,7 +37,7 @@ describe('compliance gate: what the packs miss', () => {
     const filters = template.findResources('AWS::Logs::MetricFilter', { Properties: { FilterPattern: '{ $.error = "VaultCryptoError" }' } });
     // Assess
     expect(Object.values(filters)).toHaveLength(1);
-    expect(Object.values(filters)[0]?.Properties.LogGroupName).toEqual({ Ref: logicalId(stack.smaHandler.functionLogGroup) });
+    expect(Object.values(filters)[0]?.Properties.LogGroupName).toEqual({ Ref: logicalId(stack.smaHandler!.functionLogGroup) });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'SecureIvr',
       MetricName: 'VaultKeyFailed',
@@ -55,7 +55,7 @@ describe('compliance gate: what the packs miss', () => {
       .filter(([, r]) => !['AWS::KMS::Key', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::Lambda::Function', 'AWS::IAM::Role'].includes(r.Type))
       .filter(([, r]) => JSON.stringify(r.Properties ?? {}).includes(`"${vaultKey}"`))
       .map(([id, r]) => `${r.Type} ${id}`);
-    const separate = new Set([vaultKey, logicalId(stack.audit.key), logicalId(stack.recordings.key)]);
+    const separate = new Set([vaultKey, logicalId(stack.audit.key), logicalId(stack.recordings!.key)]);
     // Assess
     expect(keyUsers).toEqual([]);
     expect(separate.size).toBe(3);
@@ -93,11 +93,11 @@ describe('compliance gate: what the packs miss', () => {
     const { stack, template } = sharedStack();
     // Act
     const intoSma = Object.values(template.findResources('AWS::Lambda::Permission')).filter((p) =>
-      JSON.stringify(p.Properties.FunctionName).includes(logicalId(stack.smaHandler)),
+      JSON.stringify(p.Properties.FunctionName).includes(logicalId(stack.smaHandler!)),
     );
     // Assess
     expect(intoSma.map((p) => p.Properties.Principal)).toEqual(['voiceconnector.chime.amazonaws.com']);
-    template.resourcePropertiesCountIs('AWS::Lambda::Url', { TargetFunctionArn: Match.objectLike({ 'Fn::GetAtt': [logicalId(stack.smaHandler), 'Arn'] }) }, 0);
+    template.resourcePropertiesCountIs('AWS::Lambda::Url', { TargetFunctionArn: Match.objectLike({ 'Fn::GetAtt': [logicalId(stack.smaHandler!), 'Arn'] }) }, 0);
   });
 
   it('blocks public access, versions and denies non-TLS access on every bucket, whatever constructs add (P09, P20)', () => {

@@ -119,7 +119,7 @@ describe('Connect secure input (telephony=both)', () => {
         .filter(({ statement }) => statement.Effect === 'Allow' && grantsAction(statement, action) && namesResource(statement, vaultKey))
         .flatMap(({ roles }) => roles);
     expect(rolesWith('kms:GenerateDataKey').sort()).toEqual(
-      [logicalId(stack.smaHandler.functionRole), logicalId(secureInput.captureFunction.functionRole)].sort(),
+      [logicalId(stack.smaHandler!.functionRole), logicalId(secureInput.captureFunction.functionRole)].sort(),
     );
     expect(rolesWith('kms:Decrypt')).toEqual([logicalId(stack.functions.validate.functionRole)]);
     expect(rolesWith('kms:Encrypt')).toEqual([]);

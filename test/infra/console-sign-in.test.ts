@@ -39,8 +39,7 @@ function apiStack(props: Partial<AgentApiProps> = {}): { app: App; stack: Stack;
     config,
     sessions: new SessionTable(stack, 'Sessions'),
     stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:secure-ivr-Session',
-    sipMediaApplicationId: 'sma-id',
-    sipMediaApplicationArn: 'arn:aws:chime:us-east-1:123456789012:sma/sma-id',
+    sipMediaApplication: { id: 'sma-id', arn: 'arn:aws:chime:us-east-1:123456789012:sma/sma-id' },
     logsKey,
     ...props,
   });

@@ -74,7 +74,7 @@ describe('deploy readiness', () => {
 
   it('lets Chime decrypt with the recordings key (multipart uploads), only for this account\u2019s SMAs', () => {
     // Act
-    const chime = keyStatements(template, logicalId(stack.recordings.key)).filter((st) =>
+    const chime = keyStatements(template, logicalId(stack.recordings!.key)).filter((st) =>
       JSON.stringify(st.Principal).includes('voiceconnector.chime.amazonaws.com'),
     );
     // Assess
@@ -110,7 +110,7 @@ describe('deploy readiness', () => {
       // Act
       const b = buildStack({ ...REQUIRED_CONTEXT, agentEndpointType: 'AWS', agentEndpointUri: 'agent-desk', agentVoiceConnectorArn: arn });
       // Assess
-      expect(b.template.toJSON().Resources[logicalId(b.stack.smaHandler)].Properties.Environment.Variables).toMatchObject({ AGENT_VOICE_CONNECTOR_ARN: arn });
+      expect(b.template.toJSON().Resources[logicalId(b.stack.smaHandler!)].Properties.Environment.Variables).toMatchObject({ AGENT_VOICE_CONNECTOR_ARN: arn });
     },
     300_000,
   );

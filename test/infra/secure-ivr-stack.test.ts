@@ -10,7 +10,7 @@ describe('SecureIvrStack', () => {
     const { stack, template } = sharedStack();
     // Act
     const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
-    const intoSma = permissions.filter((p) => JSON.stringify(p.Properties.FunctionName).includes(`"${logicalId(stack.smaHandler)}"`));
+    const intoSma = permissions.filter((p) => JSON.stringify(p.Properties.FunctionName).includes(`"${logicalId(stack.smaHandler!)}"`));
     // Assess: every other permission lets API Gateway invoke an agent-API function through this stack's two
     // APIs, or the redaction rule invoke the redaction function.
     expect(intoSma).toHaveLength(1);
@@ -31,7 +31,7 @@ describe('SecureIvrStack', () => {
     }
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
-      FunctionName: { 'Fn::GetAtt': [logicalId(stack.smaHandler), 'Arn'] },
+      FunctionName: { 'Fn::GetAtt': [logicalId(stack.smaHandler!), 'Arn'] },
       Principal: 'voiceconnector.chime.amazonaws.com',
       SourceAccount: '123456789012',
       SourceArn: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp(':sma/$')])]) }),
@@ -100,7 +100,7 @@ describe('SecureIvrStack', () => {
     const sealers = rolesWith('kms:GenerateDataKey');
     const openers = rolesWith('kms:Decrypt');
     // Assess
-    expect(sealers).toEqual([logicalId(stack.smaHandler.functionRole)]);
+    expect(sealers).toEqual([logicalId(stack.smaHandler!.functionRole)]);
     expect(openers).toEqual([logicalId(stack.functions.validate.functionRole)]);
     expect(rolesWith('kms:Encrypt')).toEqual([]);
   });
@@ -119,7 +119,7 @@ describe('SecureIvrStack', () => {
     });
     expect(deny('DenyDataKeysExceptSealers')).toMatchObject({
       Effect: 'Deny',
-      Condition: { StringNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [logicalId(stack.smaHandler.functionRole), 'Arn'] }] } },
+      Condition: { StringNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [logicalId(stack.smaHandler!.functionRole), 'Arn'] }] } },
     });
     const allows = policy.filter((s) => s.Effect === 'Allow');
     expect(allows).toEqual([expect.objectContaining({ Principal: { AWS: 'arn:aws:iam::123456789012:root' } })]);
@@ -150,7 +150,7 @@ describe('SecureIvrStack', () => {
   it('gives the function roles no way to delete or weaken their logs', () => {
     // Prepare
     const { stack, template } = sharedStack();
-    const functionRoles = new Set([stack.smaHandler, ...Object.values(stack.functions)].map((fn) => logicalId(fn.functionRole)));
+    const functionRoles = new Set([stack.smaHandler!, ...Object.values(stack.functions)].map((fn) => logicalId(fn.functionRole)));
     // Act
     const logActions = identityStatements(template)
       .filter(({ roles }) => roles.some((r) => functionRoles.has(r)))
@@ -173,7 +173,7 @@ describe('SecureIvrStack', () => {
       const identifiers = JSON.stringify(group.Properties.DataProtectionPolicy);
       for (const id of ['CreditCardNumber', 'CreditCardSecurityCode', 'CreditCardExpiration']) expect(identifiers).toContain(id);
     }
-    expect(stack.smaHandler.functionLogGroup).toBeDefined();
+    expect(stack.smaHandler!.functionLogGroup).toBeDefined();
   });
 
   it('logs the state machine at level ALL without execution data and traces it', () => {
@@ -224,7 +224,7 @@ describe('SecureIvrStack', () => {
     const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
     // Exemption: S3 server access log delivery supports only SSE-S3 on its target, so the three access-log buckets
     // (recordings, audit trail, console) are S3-encrypted; they hold request metadata, never card data.
-    const accessLogTargets = [stack.recordings.accessLogsBucket, stack.audit.accessLogsBucket, stack.agentConsole.site.accessLogsBucket].map((b) =>
+    const accessLogTargets = [stack.recordings!.accessLogsBucket, stack.audit.accessLogsBucket, stack.agentConsole.site.accessLogsBucket].map((b) =>
       logicalId(b),
     );
     // Assess
@@ -253,29 +253,29 @@ describe('SecureIvrStack', () => {
     // Prepare
     const { stack, template } = sharedStack();
     // Act
-    const recordings = template.toJSON().Resources[logicalId(stack.recordings.bucket)];
+    const recordings = template.toJSON().Resources[logicalId(stack.recordings!.bucket)];
     // Assess
     expect(recordings.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({
       SSEAlgorithm: 'aws:kms',
-      KMSMasterKeyID: { 'Fn::GetAtt': [logicalId(stack.recordings.key), 'Arn'] },
+      KMSMasterKeyID: { 'Fn::GetAtt': [logicalId(stack.recordings!.key), 'Arn'] },
     });
     expect(recordings.Properties.LoggingConfiguration.DestinationBucketName).toBeDefined();
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      Bucket: { Ref: logicalId(stack.recordings.bucket) },
+      Bucket: { Ref: logicalId(stack.recordings!.bucket) },
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
             Effect: 'Allow',
             Principal: { Service: 'voiceconnector.chime.amazonaws.com' },
             Action: ['s3:PutObject', 's3:PutObjectAcl'],
-            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.recordings.bucket), 'Arn'] }, `/${RECORDING_PREFIX}*`]] },
+            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.recordings!.bucket), 'Arn'] }, `/${RECORDING_PREFIX}*`]] },
             Condition: {
               StringEquals: {
                 'aws:SourceAccount': '123456789012',
                 'aws:SourceArn': {
                   'Fn::Join': [
                     '',
-                    ['arn:aws:chime:us-east-1:123456789012:sma/', { 'Fn::GetAtt': [logicalId(stack.sipMediaApplication.sma), 'SipMediaApplicationId'] }],
+                    ['arn:aws:chime:us-east-1:123456789012:sma/', { 'Fn::GetAtt': [logicalId(stack.sipMediaApplication!.sma), 'SipMediaApplicationId'] }],
                   ],
                 },
               },
@@ -323,7 +323,7 @@ describe('SecureIvrStack', () => {
     );
     const watched = filters.map((f) => f.Properties.LogGroupName.Ref as string).sort();
     // Assess: the SMA handler and the five emitting stages, each watched for both messages.
-    const writers = [stack.smaHandler, ...(['begin', 'getKey', 'insert', 'end', 'abort'] as const).map((r) => stack.functions[r])];
+    const writers = [stack.smaHandler!, ...(['begin', 'getKey', 'insert', 'end', 'abort'] as const).map((r) => stack.functions[r])];
     expect(watched).toEqual(writers.map((fn) => logicalId(fn.functionLogGroup)).sort());
     for (const f of filters)
       expect(f.Properties.FilterPattern).toBe('{ $.message = "session event not delivered" || $.message = "outcome record not written" }');
@@ -337,13 +337,13 @@ describe('SecureIvrStack', () => {
     const env = (fn: { node: { defaultChild?: unknown } }): Record<string, unknown> =>
       template.toJSON().Resources[logicalId(fn as never)].Properties.Environment.Variables;
     // Assess
-    expect(env(stack.smaHandler)).toMatchObject({
+    expect(env(stack.smaHandler!)).toMatchObject({
       [ENV.agentEndpointType]: 'PSTN',
       [ENV.agentEndpointUri]: '+15555550100',
       [ENV.callerIdNumber]: '+15555550111',
       [ENV.vaultTtlSeconds]: '900',
     });
-    expect(env(stack.smaHandler)).not.toHaveProperty(ENV.agentVoiceConnectorArn);
+    expect(env(stack.smaHandler!)).not.toHaveProperty(ENV.agentVoiceConnectorArn);
     expect(env(stack.functions.validate)).toMatchObject({
       [ENV.validationUrl]: 'https://pay.example.com/validate',
       [ENV.cardFieldNames]: '{"pan":"pan","exp":"expiry date","cvv":"security code"}',
@@ -395,7 +395,7 @@ describe('SecureIvrStack', () => {
     const env = (fn: { node: { defaultChild?: unknown } }): Record<string, unknown> =>
       template.toJSON().Resources[logicalId(fn as never)].Properties.Environment.Variables;
     // Act
-    const pushing = [stack.smaHandler, stack.functions.begin, stack.functions.getKey, stack.functions.insert, stack.functions.end, stack.functions.abort].map(
+    const pushing = [stack.smaHandler!, stack.functions.begin, stack.functions.getKey, stack.functions.insert, stack.functions.end, stack.functions.abort].map(
       (fn) => env(fn).AGENT_PUSH_TARGET,
     );
     // Assess
@@ -416,7 +416,7 @@ describe('SecureIvrStack', () => {
     expect(rule[0]?.Properties).toMatchObject({
       PhoneNumber: '+15555550199',
       AwsRegion: 'us-east-1',
-      SipMediaApplicationId: { 'Fn::GetAtt': [logicalId(withRule.stack.sipMediaApplication.sma), 'SipMediaApplicationId'] },
+      SipMediaApplicationId: { 'Fn::GetAtt': [logicalId(withRule.stack.sipMediaApplication!.sma), 'SipMediaApplicationId'] },
     });
     const chimeActions = identityStatements(withRule.template)
       .flatMap(({ statement }) => asList(statement.Action))

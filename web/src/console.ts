@@ -17,6 +17,7 @@ import { $ } from './dom';
 import { parseOrigins, startEmbedding } from './embedding';
 import { startFormDialog } from './form-dialog';
 import { brandName } from './masking';
+import { startCallerKeyingWarning } from './caller-keying';
 import { renderSession } from './session-render';
 import { initialView, reduce, screen, UNKNOWN_DECLINE, type CardFieldId, type LoosePush, type ViewInput, type ViewState } from './session-view';
 
@@ -37,6 +38,8 @@ let sessionTimer: number | undefined;
 let callTimer: number | undefined;
 let listTimer: number | undefined;
 let panel: SignInPanel | undefined;
+
+const keyingWarning = startCallerKeyingWarning($('caller-keying'), window);
 
 const embedding = startEmbedding(window, document, {
   setToken: (token) => void useToken(token),
@@ -85,6 +88,7 @@ function render(): void {
 }
 
 function onPush(message: LoosePush): void {
+  keyingWarning.onPush(message, view.call?.interactionId);
   dispatch({ type: 'push', message });
   const s = view.session;
   if (!s || message.sessionId !== s.sessionId) return;
@@ -112,6 +116,7 @@ function signedOut(reason: string): void {
   window.clearInterval(listTimer);
   window.clearInterval(sessionTimer);
   me = undefined;
+  keyingWarning.clear();
   panel?.showSignedOut(reason);
 }
 
@@ -214,6 +219,7 @@ $('refresh-calls').addEventListener('click', () => void refreshInteractions());
 async function selectInteraction(interactionId: string, parties?: number): Promise<void> {
   $('interaction').hidden = false;
   $('call-error').textContent = '';
+  if (view.call?.interactionId !== interactionId) keyingWarning.clear();
   dispatch({ type: 'call.selected', interactionId, ...(parties !== undefined ? { declaredParties: parties } : {}) });
   const known = interactions.find((i) => i.interactionId === interactionId);
   if (known)

@@ -24,6 +24,8 @@ export const SESSION_EVENT_TYPES = [
   'capture.declined',
   'recording.resumed',
   'caller.hung-up',
+  /** The caller pressed keys while still talking to the agent (never which keys, nor how many). */
+  'caller-keying',
   'fields.attached',
   'submitted',
   'outcome',

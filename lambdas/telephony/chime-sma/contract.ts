@@ -111,6 +111,10 @@ export type SmaAction =
       };
     }
   | { Type: 'StartCallRecording'; Parameters: { CallId: string; Track: 'BOTH' | 'INCOMING' | 'OUTGOING'; Destination: { Type: 'S3'; Location: string } } }
+  | {
+      Type: 'ReceiveDigits';
+      Parameters: { CallId: string; InputDigitsRegex: string; InBetweenDigitsDurationInMilliseconds: number; FlushDigitsDurationInMilliseconds: number };
+    }
   | { Type: 'PauseCallRecording'; Parameters: { CallId: string } }
   | { Type: 'ResumeCallRecording'; Parameters: { CallId: string } }
   | { Type: 'StopCallRecording'; Parameters: { CallId: string } };
@@ -224,6 +228,19 @@ export const actions = {
   startCallRecording: (callId: string, location: string): SmaAction => ({
     Type: 'StartCallRecording',
     Parameters: { CallId: callId, Track: 'BOTH', Destination: { Type: 'S3', Location: location } },
+  }),
+  /**
+   * Arms a listener on a leg: the service answers ACTION_SUCCESSFUL at once and later sends DIGITS_RECEIVED
+   * with the keys that matched, after which the listener is spent until a new ReceiveDigits arms it again.
+   */
+  receiveDigits: (callId: string, listen: { pattern: string; interDigitMs: number; flushMs: number }): SmaAction => ({
+    Type: 'ReceiveDigits',
+    Parameters: {
+      CallId: callId,
+      InputDigitsRegex: listen.pattern,
+      InBetweenDigitsDurationInMilliseconds: listen.interDigitMs,
+      FlushDigitsDurationInMilliseconds: listen.flushMs,
+    },
   }),
   pauseCallRecording: (callId: string): SmaAction => ({ Type: 'PauseCallRecording', Parameters: { CallId: callId } }),
   resumeCallRecording: (callId: string): SmaAction => ({ Type: 'ResumeCallRecording', Parameters: { CallId: callId } }),

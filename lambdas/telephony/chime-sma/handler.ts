@@ -21,6 +21,8 @@ import { documentClient, kmsClient, sfnClient } from '../../shared/clients';
 import * as sessionStore from '../../shared/session/session-store';
 import * as vault from '../../shared/vault';
 import { METRIC, metricsForService } from '../../shared/metrics';
+import { agentPushPublisher, publishToCall } from '../../agent-api/push-sink';
+import { callerKeyingPush } from '../../agent-api/push';
 
 const logger = createLogger('sma-handler');
 const metrics = metricsForService();
@@ -28,6 +30,8 @@ const metrics = metricsForService();
 const FINISHED_STATUSES: ReadonlySet<string> = new Set(['accepted', 'declined', 'aborted']);
 const COMPONENT = 'sma-handler';
 let sink: ReturnType<typeof eventSinkFor> | undefined;
+/** Statuses of a session asked for but not yet at the IVR (the agent still bridged): a caller keying then belongs in its trail. */
+const OPEN_STATUSES: ReadonlySet<string> = new Set(['requested', 'separating']);
 
 interface HandlerConfig {
   ivr: IvrConfig;
@@ -138,15 +142,35 @@ export function liveDeps(cfg: HandlerConfig, origin: { callTransactionId?: strin
         logger.warn('answered agent leg not recorded; secure input stays refused on this call', { ...origin, error: errorName(err) });
       }
     },
-    emit: async (type, sessionId, success, details) => {
-      sink ??= eventSinkFor(logger);
-      const actor =
-        type === 'caller.hung-up' || type.startsWith('field.') ? { kind: 'caller' as const, id: 'caller' } : { kind: 'system' as const, id: COMPONENT };
-      const event = sessionEvent(type, { sessionId, component: COMPONENT, actor, ...origin }, success, now(), details);
-      if (buffer) buffer.add(event);
-      else await emitSafely(sink, event, logger);
+    callerKeying: async (callTransactionId) => {
+      // Best effort, never the keys: the warning must not break the call, and an event only says "some keys".
+      try {
+        const { deps, store: s } = await store();
+        const latest = (await s.sessionIdsOnCall(deps, callTransactionId)).at(-1);
+        const session = latest ? await s.getSession(deps, latest) : undefined;
+        const open = latest && session && OPEN_STATUSES.has(session.status) ? latest : undefined;
+        if (open) await emitEvent('caller-keying', open, true, { stage: 'bridged' });
+        const pushed = await publishToCall(agentPushPublisher(process.env), callTransactionId, [
+          callerKeyingPush(callTransactionId, now().toISOString(), open),
+        ]);
+        if (!pushed) logger.info('caller keying not pushed to the agent', { ...origin });
+      } catch (err) {
+        logger.warn('caller keying not recorded', { ...origin, error: errorName(err) });
+      }
     },
+    emit: (type, sessionId, success, details) => emitEvent(type, sessionId, success, details),
   };
+
+  async function emitEvent(type: Parameters<IvrDeps['emit']>[0], sessionId: string, success: boolean, details?: Parameters<IvrDeps['emit']>[3]): Promise<void> {
+    sink ??= eventSinkFor(logger);
+    const actor =
+      type === 'caller.hung-up' || type === 'caller-keying' || type.startsWith('field.')
+        ? { kind: 'caller' as const, id: 'caller' }
+        : { kind: 'system' as const, id: COMPONENT };
+    const event = sessionEvent(type, { sessionId, component: COMPONENT, actor, ...origin }, success, now(), details);
+    if (buffer) buffer.add(event);
+    else await emitSafely(sink, event, logger);
+  }
 }
 
 async function handleEvent(raw: unknown, context: Context): Promise<SmaResponse> {

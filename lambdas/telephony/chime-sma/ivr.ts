@@ -36,6 +36,11 @@ export interface IvrDeps extends CaptureDeps {
    * the agent API checks before anyone acts on it (security review item 6).
    */
   recordAgentLeg(callTransactionId: string, leg: AgentLeg | undefined): Promise<void>;
+  /**
+   * The caller pressed keys while bridged to the agent (DIGITS_RECEIVED): warn the agent and note it. Never
+   * given the keys: the IVR only knows that some were pressed.
+   */
+  callerKeying(callTransactionId: string): Promise<void>;
 }
 
 /** The answered agent leg as the event reports it; undefined when the agent leg is gone. */
@@ -55,6 +60,12 @@ export interface IvrResult {
 }
 
 const HOLD_MS = 20_000;
+
+/**
+ * The listener armed on the caller's leg while the agent is bridged: any key, reported after a short gap,
+ * so a caller who starts keying a card number to the agent is noticed after the first key or two.
+ */
+export const KEYING_LISTENER = { pattern: '^[0-9#*]+$', interDigitMs: 1000, flushMs: 10_000 } as const;
 /** Hold rounds before the caller is sent back to the agent even without an outcome (≈ 3 minutes). */
 const MAX_HOLD_ROUNDS = 9;
 
@@ -92,9 +103,10 @@ export class SecureIvr {
       case 'NEW_OUTBOUND_CALL':
       case 'RINGING':
       case 'CALL_ANSWERED':
-      case 'DIGITS_RECEIVED':
-        // secure-ivr places no outbound calls and arms no ReceiveDigits listener: nothing to do.
+        // secure-ivr places no outbound calls: nothing to do.
         return result(state, []);
+      case 'DIGITS_RECEIVED':
+        return this.onCallerKeying(event, state);
       case 'ACTION_INTERRUPTED':
         // Information only: the service ignores actions returned for it.
         return result(state, []);
@@ -159,12 +171,16 @@ export class SecureIvr {
         if (state.stage === 'rebridging' && state.sessionId)
           return this.separate(event, { ...state, stage: 'bridged' }, state.sessionId, state.ivr ?? decodeIvr(undefined));
         if (state.stage === 'bridging' && this.config.recordingLocation && state.rec === 'off') {
+          // The keying listener is armed once the recording answers (one action per step: a failed action
+          // drops the rest of its list, and the recording must not depend on the listener).
           return result({ ...state, stage: 'bridged', rec: 'starting' }, [actions.startCallRecording(this.legACallId(event), this.config.recordingLocation)]);
         }
-        return result({ ...state, stage: 'bridged' }, []);
-      case 'StartCallRecording':
+        return this.listenWhileBridged(event, { ...state, stage: 'bridged' });
+      case 'StartCallRecording': {
         // A pause confirmed meanwhile stays in force: the late answer only says the recording exists.
-        return result({ ...state, rec: state.rec === 'off' || state.rec === 'starting' ? 'on' : state.rec }, []);
+        const next: CallState = { ...state, rec: state.rec === 'off' || state.rec === 'starting' ? 'on' : state.rec };
+        return next.stage === 'bridged' ? this.listenWhileBridged(event, next) : result(next, []);
+      }
       case 'Hangup':
         return state.stage === 'separating' ? this.afterSeparation(event, state) : result(state, []);
       case 'PauseCallRecording':
@@ -183,6 +199,27 @@ export class SecureIvr {
   }
 
   // -------------------------------------------------------------------------------------------
+  // DIGITS_RECEIVED: the caller keys while talking to the agent
+
+  /** Arms the keying listener on the caller's leg while the agent is on the line. */
+  private listenWhileBridged(event: SmaEvent, state: CallState): IvrResult {
+    if (state.stage !== 'bridged' || !this.legBConnected(event)) return result(state, []);
+    return result(state, [actions.receiveDigits(this.legACallId(event), KEYING_LISTENER)]);
+  }
+
+  /**
+   * Keys the agent (and the recording) can hear: the agent is warned to stop the caller before a card number
+   * is read out by tone. The keys themselves are dropped here, unread. The listener is spent once it fires,
+   * so it is armed again while the agent stays bridged; in any other stage (the IVR has taken over) it is not.
+   */
+  private async onCallerKeying(event: SmaEvent, state: CallState): Promise<IvrResult> {
+    if (state.stage !== 'bridged' || !this.legBConnected(event)) return result(state, []);
+    this.deps.log.info('caller keying while bridged to the agent', { stage: state.stage });
+    await this.deps.callerKeying(event.CallDetails.TransactionId);
+    return this.listenWhileBridged(event, state);
+  }
+
+  // -------------------------------------------------------------------------------------------
   // ACTION_FAILED
 
   private async onActionFailed(event: SmaEvent, state: CallState): Promise<IvrResult> {
@@ -197,10 +234,16 @@ export class SecureIvr {
         const callId = this.legACallId(event);
         return result({ ...withoutSession(state, 'ended') }, [actions.speak(callId, speech(ivr, promptsFor(ivr.language).noAgent)), actions.hangup(callId)]);
       }
-      case 'StartCallRecording':
+      case 'StartCallRecording': {
         this.deps.log.error('recording start failed', { errorType });
         // Only a start still in flight becomes off; a session pausing meanwhile fails closed on its own.
-        return result({ ...state, rec: state.rec === 'starting' ? 'off' : state.rec }, []);
+        const next: CallState = { ...state, rec: state.rec === 'starting' ? 'off' : state.rec };
+        return next.stage === 'bridged' ? this.listenWhileBridged(event, next) : result(next, []);
+      }
+      case 'ReceiveDigits':
+        // Only the agent's warning is lost; the call goes on as before.
+        this.deps.log.warn('keying listener not armed', { errorType, stage: state.stage });
+        return result(state, []);
       case 'Hangup':
         if (state.stage !== 'separating') return result(state, []);
         // The agent is still on the line: no card prompt may be played.

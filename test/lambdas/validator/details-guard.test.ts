@@ -96,6 +96,18 @@ describe('security review 1: the validator masks card data a validation service 
     expect(guarded).toEqual({ text: 'Approved - authorisation code 015158 on 2026-11-22', masked: 0 });
   });
 
+  it.each([
+    ['an authorization code that holds the security code', 'Approved - auth 573712'],
+    ['an authorization code that holds the expiry', 'Approved - auth 812309'],
+    ['a reference that starts with the security code', 'Approved - ref 737001 ok'],
+  ])('leaves %s alone: the expiry and the security code count only as whole digit groups', (_label, details) => {
+    // Act
+    const guarded = maskEchoedCardData(details, CARD);
+
+    // Assess
+    expect(guarded).toEqual({ text: details, masked: 0 });
+  });
+
   it('counts every separate echo and keeps the words around them', () => {
     // Act
     const guarded = maskEchoedCardData('pan 4111-1111-1111-1111 exp 12/30 cvv 737', CARD);

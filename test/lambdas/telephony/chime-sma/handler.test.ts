@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { KMSClient, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { SmaResponse } from '../../../../lambdas/telephony/chime-sma/contract';
@@ -118,5 +118,46 @@ describe('SMA handler', () => {
     expect(logs.length).toBeGreaterThan(0);
     expect(logs).not.toContain(PAN_SENTINEL);
     expect(logs).not.toContain(`"${CVV_SENTINEL}"`);
+  });
+});
+
+describe('SMA handler: the caller keying while bridged (DIGITS_RECEIVED)', () => {
+  it('notes caller-keying on the session the agent just asked for, re-arms the listener, and writes no key anywhere', async () => {
+    // Prepare: the agent has pressed Send to IVR (session requested) and the caller keys the card at them
+    ddb
+      .on(GetCommand)
+      .callsFake((input: { Key: { sessionId: string } }) =>
+        input.Key.sessionId.startsWith('interaction#')
+          ? { Item: { sessionId: input.Key.sessionId, sessionIds: ['session-0009'] } }
+          : { Item: { sessionId: 'session-0009', status: 'requested', agentId: 'alice' } },
+      );
+    // Act
+    const response = await handler(smaFixture('digits-received', { digits: PAN_SENTINEL }), context);
+    // Assess
+    expect(response.Actions).toEqual([
+      {
+        Type: 'ReceiveDigits',
+        Parameters: {
+          CallId: 'c0ffee00-0000-4000-8000-00000000000a',
+          InputDigitsRegex: '^[0-9#*]+$',
+          InBetweenDigitsDurationInMilliseconds: 1000,
+          FlushDigitsDurationInMilliseconds: 10_000,
+        },
+      },
+    ]);
+    const logs = allLogs();
+    expect(logs).toMatch(/"type":"caller-keying"/);
+    expect(logs).toMatch(/session-0009/);
+    expect(logs).not.toContain(PAN_SENTINEL);
+    expect(JSON.stringify(response)).not.toContain(PAN_SENTINEL);
+    expect(JSON.stringify(ddb.calls().map((c) => c.args[0].input))).not.toContain(PAN_SENTINEL);
+    expect(kms.calls()).toHaveLength(0);
+  });
+
+  it('still re-arms when the session table cannot be read (the warning is best effort)', async () => {
+    ddb.on(GetCommand).rejects(new Error('throttled'));
+    const response = await handler(smaFixture('digits-received', { digits: '12' }), context);
+    expect(response.Actions.map((a) => a.Type)).toEqual(['ReceiveDigits']);
+    expect(allLogs()).toMatch(/caller keying not recorded/);
   });
 });

@@ -17,10 +17,11 @@ interface Recorder {
   progress: ProgressUpdate[];
   logs: Array<{ level: string; message: string; attrs?: Record<string, unknown> }>;
   events: Array<{ type: string; success: boolean; details?: Record<string, unknown> }>;
+  keying: string[];
 }
 
 function recorder(options: { sealFails?: boolean; now?: Date } = {}): Recorder {
-  const r: Recorder = { sealed: [], completed: [], failed: [], progress: [], logs: [], events: [], deps: undefined as unknown as IvrDeps };
+  const r: Recorder = { sealed: [], completed: [], failed: [], progress: [], logs: [], events: [], keying: [], deps: undefined as unknown as IvrDeps };
   const log = (level: string) => (message: string, attrs?: Record<string, unknown>) => void r.logs.push({ level, message, ...(attrs ? { attrs } : {}) });
   r.deps = {
     now: () => options.now ?? new Date('2026-11-22T10:00:00Z'),
@@ -42,6 +43,9 @@ function recorder(options: { sealFails?: boolean; now?: Date } = {}): Recorder {
       r.progress.push(update);
     },
     recordAgentLeg: async () => undefined,
+    callerKeying: async (callTransactionId) => {
+      r.keying.push(callTransactionId);
+    },
     emit: async (type, _sid, success, details) => {
       r.events.push({ type, success, ...(details ? { details } : {}) });
     },
@@ -104,9 +108,9 @@ describe('secure IVR: bridging', () => {
     ]);
   });
 
-  it('records nothing when no recording location is configured', async () => {
+  it('records nothing when no recording location is configured, and listens for the caller keying at once', async () => {
     const { actions, attrs } = await run(smaFixture('action-successful-call-and-bridge'), recorder(), { ...config, recordingLocation: undefined });
-    expect(actions).toEqual([]);
+    expect(types(actions)).toEqual(['ReceiveDigits']);
     expect(attrs.stage).toBe('bridged');
   });
 
@@ -122,6 +126,72 @@ describe('secure IVR: bridging', () => {
     expect(ok.attrs.rec).toBe('on');
     expect(failed.attrs.rec).toBe('off');
     expect(failed.r.logs.some((l) => l.level === 'error' && l.message === 'recording start failed')).toBe(true);
+  });
+});
+
+describe('secure IVR: the caller keying while bridged to the agent (issue 14 item 1)', () => {
+  const listener = {
+    Type: 'ReceiveDigits',
+    Parameters: { CallId: LEG_A, InputDigitsRegex: '^[0-9#*]+$', InBetweenDigitsDurationInMilliseconds: 1000, FlushDigitsDurationInMilliseconds: 10_000 },
+  };
+
+  it('arms ReceiveDigits on the caller leg, matching any key after a short gap, once the recording answers', async () => {
+    // Act: the recording's start succeeds, or fails (the warning does not depend on the recording)
+    const ok = await run(smaFixture('action-successful-start-recording', { attrs: { stage: 'bridged', rec: 'starting', tries: '0' } }));
+    const failed = await run(smaFixture('action-failed-start-recording', { attrs: { stage: 'bridged', rec: 'starting', tries: '0' } }));
+    // Assess
+    expect(ok.actions).toEqual([listener]);
+    expect(failed.actions).toEqual([listener]);
+    expect(new RegExp(listener.Parameters.InputDigitsRegex).test('4')).toBe(true);
+    expect(new RegExp(listener.Parameters.InputDigitsRegex).test('')).toBe(false);
+  });
+
+  it('arms the listener again when the agent is called back after a session', async () => {
+    const { actions, attrs } = await run(smaFixture('action-successful-call-and-bridge', { attrs: { stage: 'rebridging', rec: 'on', tries: '0' } }));
+    expect(actions).toEqual([listener]);
+    expect(attrs.stage).toBe('bridged');
+  });
+
+  it('on DIGITS_RECEIVED warns the agent without the keys and re-arms the spent listener', async () => {
+    // Prepare: the caller keyed a sentinel card number at the agent
+    const r = recorder();
+    // Act
+    const { actions, attrs } = await run(smaFixture('digits-received', { digits: PAN_SENTINEL }), r);
+    // Assess
+    expect(r.keying).toEqual(['7ab1d2c3-0000-4000-8000-000000000001']);
+    expect(actions).toEqual([listener]);
+    expect(attrs.stage).toBe('bridged');
+    expect(JSON.stringify({ actions, attrs, logs: r.logs, events: r.events })).not.toContain(PAN_SENTINEL);
+    expect(r.sealed).toEqual([]);
+  });
+
+  it.each([
+    ['the IVR has the caller (capturing)', { ...capturing('pan') }],
+    ['the agent is being separated', { stage: 'separating', rec: 'on', tries: '0', sid: 'session-0001' }],
+    ['the call is being handed back to the agent', { stage: 'rebridging', rec: 'on', tries: '0' }],
+  ])('ignores DIGITS_RECEIVED and does not re-arm when %s', async (_why, attrs) => {
+    const r = recorder();
+    const { actions } = await run(smaFixture('digits-received', { attrs, digits: '12' }), r);
+    expect(actions).toEqual([]);
+    expect(r.keying).toEqual([]);
+  });
+
+  it('ignores DIGITS_RECEIVED once the agent leg is gone', async () => {
+    const event = smaFixture('digits-received', { digits: '1' });
+    (event.CallDetails.Participants[1] as { Status?: string }).Status = 'Disconnected';
+    const r = recorder();
+    const { actions } = await run(event, r);
+    expect(actions).toEqual([]);
+    expect(r.keying).toEqual([]);
+  });
+
+  it('goes on without the warning when the listener cannot be armed', async () => {
+    const event = smaFixture('action-failed-start-recording', { attrs: { stage: 'bridged', rec: 'on', tries: '0' } });
+    (event.ActionData as { Type: string }).Type = 'ReceiveDigits';
+    const { actions, attrs, r } = await run(event);
+    expect(actions).toEqual([]);
+    expect(attrs).toMatchObject({ stage: 'bridged', rec: 'on' });
+    expect(r.logs.some((l) => l.level === 'warn' && l.message === 'keying listener not armed')).toBe(true);
   });
 });
 
@@ -456,7 +526,7 @@ describe('secure IVR: hang-ups at every stage', () => {
 });
 
 describe('secure IVR: other events', () => {
-  it.each(['new-outbound-call', 'ringing', 'call-answered', 'digits-received', 'action-interrupted-pause'])('returns no actions for %s', async (name) => {
+  it.each(['new-outbound-call', 'ringing', 'call-answered', 'action-interrupted-pause'])('returns no actions for %s', async (name) => {
     const { actions, r } = await run(smaFixture(name));
     expect(actions).toEqual([]);
     expect(r.sealed).toEqual([]);
