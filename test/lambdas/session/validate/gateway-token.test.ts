@@ -164,6 +164,14 @@ describe('the validate stage and the gateway token', () => {
     expect(lastLog()).toMatchObject({ tokenRefused: problem });
   });
 
+  it('keeps a token made of a gateway id of 16 plain digits that passes the Luhn check (Adyen-style), as no card brand starts so', async () => {
+    // Act
+    const result = await throughReferenceService('adyen-style-id', 'shopper-42/8415995487234109');
+    // Assess
+    expect(result.result.token).toBe('shopper-42/8415995487234109');
+    expect(result.result.details).not.toContain(TOKEN_REFUSED_TEXT);
+  });
+
   it.each([
     ['a space', 'cus_1 2', 'charset'],
     ['a pipe', 'cus_1|2', 'charset'],
