@@ -12,6 +12,8 @@ export interface SandboxInfo {
   validationUrl: string;
   /** The telephony the sandbox runs (absent: chime, as before the Connect telephony existed). */
   telephony?: 'chime' | 'connect';
+  /** Its DynamoDB endpoint (the engine holds the data directory's lock): `audit verify --chain-table` reads the heads there. */
+  dynamodbEndpoint?: string;
 }
 
 const file = (dataDir: string): string => join(dataDir, 'sandbox.json');

@@ -4,7 +4,9 @@
  *           (the stored records, re-verifiable) or CSV, in chain order
  *   verify  recomputes every chain that has events in the window and reports gaps, reorderings,
  *           altered records and overwritten keys (more than one object version) with their stream,
- *           position and key; with the chain-head table, sessions whose objects are all gone
+ *           position and key; outcome records edited, removed or added (each is bound to its session's
+ *           final event) and finished sessions whose final events were removed; with the chain-head
+ *           table (deployed, or the sandbox's local DynamoDB), removed tails and sessions whose objects are all gone
  * Exit: 0 clean; 1 findings or failure; 2 bad usage.
  */
 import { parseArgs, one, UsageError, type ParsedArgs } from './args';
@@ -17,7 +19,8 @@ export const AUDIT_USAGE = `Usage: secure-ivr audit pull   --from TIME --to TIME
   --session ID      only this session's events
   --agent ID        only the sessions this agent requested
   --format          jsonl (default: the stored records, hashes included) or csv
-  --chain-table     the deployed chain-head table: also detects a removed tail or a whole removed session (needs dynamodb:Scan)
+  --chain-table     the chain-head table: also detects a removed tail or a whole removed session (needs dynamodb:Scan);
+                    with the sandbox (no --bucket) its local DynamoDB is read: the running sandbox's, or its data's
   --digest-key KEY  the digest signing key (ARN or alias): also checks the signed hourly digests — signatures,
                     the digest chain, and sessions removed, rewritten, back-dated or covered by no digest
                     (needs kms:GetPublicKey; the public key then verifies offline)
@@ -114,20 +117,61 @@ async function pull(
 }
 
 /** Every chain head of the window's days (a day earlier too, like the objects): to catch removed tails and sessions. */
-async function chainHeads(table: string, win: { from: Date; to: Date }, region: string | undefined): Promise<Map<string, { seq: number; hash: string }>> {
-  const [{ DynamoDBClient }, { DynamoDBDocumentClient }, { listChainHeads }] = await Promise.all([
-    import('@aws-sdk/client-dynamodb'),
-    import('@aws-sdk/lib-dynamodb'),
-    import('../../lambdas/audit/audit-writer'),
-  ]);
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ ...(region ? { region } : {}) }));
+async function chainHeads(table: string, win: { from: Date; to: Date }, args: ParsedArgs, opened: Opened): Promise<Map<string, { seq: number; hash: string }>> {
+  const [{ DynamoDBDocumentClient }, { listChainHeads }] = await Promise.all([import('@aws-sdk/lib-dynamodb'), import('../../lambdas/audit/audit-writer')]);
+  const dynamo = opened.sandbox ? await sandboxDynamo(args) : await deployedDynamo(one(args, 'region'));
+  const ddb = DynamoDBDocumentClient.from(dynamo.client);
   try {
     const fromDay = new Date(win.from.getTime() - 24 * 3600 * 1000).toISOString().slice(0, 10);
     const heads = await listChainHeads(ddb, table, fromDay, win.to.toISOString().slice(0, 10));
     return new Map([...heads].map(([stream, h]) => [stream, { seq: h.seq, hash: h.hash }]));
+  } catch (e) {
+    if (e instanceof Error && e.name === 'ResourceNotFoundException')
+      throw new UsageError(`there is no chain-head table ${table}${opened.sandbox ? ' in the sandbox (its table is AuditChainTable)' : ''}`);
+    throw e;
   } finally {
     ddb.destroy();
+    await dynamo.close();
   }
+}
+
+type DynamoClient = import('@aws-sdk/client-dynamodb').DynamoDBClient;
+
+/** The deployed table, with the caller's credentials (AWS_ENDPOINT_URL_DYNAMODB still overrides the endpoint). */
+async function deployedDynamo(region: string | undefined): Promise<{ client: DynamoClient; close(): Promise<void> }> {
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  return { client: new DynamoDBClient({ ...(region ? { region } : {}) }), close: async () => undefined };
+}
+
+/**
+ * The sandbox's DynamoDB: the running sandbox's own engine (it holds the data directory's lock, and says
+ * where it listens in sandbox.json), or, when none runs, a private engine over its data for this command.
+ */
+async function sandboxDynamo(args: ParsedArgs): Promise<{ client: DynamoClient; close(): Promise<void> }> {
+  const [{ join, resolve }, { existsSync }, { DynamoDBClient }, { findRunningSandbox }] = await Promise.all([
+    import('node:path'),
+    import('node:fs'),
+    import('@aws-sdk/client-dynamodb'),
+    import('../../sandbox/discovery'),
+  ]);
+  const dataDir = resolve(one(args, 'data-dir') ?? '.sandbox');
+  const local = (endpoint: string): DynamoClient =>
+    new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'sandbox-reader', secretAccessKey: 'sandbox-reader' } });
+  const running = findRunningSandbox(dataDir);
+  if (running?.dynamodbEndpoint) return { client: local(running.dynamodbEndpoint), close: async () => undefined };
+  if (running) throw new UsageError(`the sandbox running on ${dataDir} (pid ${running.pid}) does not say where its DynamoDB listens; restart it and try again`);
+  const store = join(dataDir, 'dynamodb');
+  if (!existsSync(store)) throw new UsageError(`the sandbox in ${dataDir} has no DynamoDB data; run npm start first`);
+  const { startDynamo } = await import('../../sandbox/engines/dynamodb');
+  const engine = await startDynamo({ dataDir: store, tables: [] });
+  const client = local(engine.endpoint);
+  return {
+    client,
+    close: async () => {
+      client.destroy();
+      await engine.close();
+    },
+  };
 }
 
 /** The digest key's public half (DER), fetched once with the caller's credentials. */
@@ -180,7 +224,7 @@ async function verify(
   const { verifyWindow } = await import('../../lambdas/audit/audit-reader');
   const now = new Date();
   const table = one(args, 'chain-table');
-  const heads = table ? await chainHeads(table, win, one(args, 'region')) : undefined;
+  const heads = table ? await chainHeads(table, win, args, opened) : undefined;
   const report = await verifyWindow(opened.source, win, { now, progress, ...(heads ? { heads } : {}) });
   const digestKey = one(args, 'digest-key');
   let digests: { digests: number; coveredStreams: number } | undefined;

@@ -7,9 +7,11 @@
 import { parseArgs, one, UsageError, type ParsedArgs } from './args';
 import { openSource, progressReporter, SOURCE_OPTIONS, SOURCE_USAGE } from './audit-source';
 
-export const OUTCOMES_USAGE = `Usage: secure-ivr outcomes --from TIME --to TIME [--format csv|json] [source]
+export const OUTCOMES_USAGE = `Usage: secure-ivr outcomes --from TIME --to TIME [--form ID] [--workgroup NAME] [--agent ID] [--format csv|json] [source]
 
   --from, --to      UTC window: YYYY-MM-DD (to is inclusive) or ISO 8601 time
+  --form, --workgroup, --agent
+                    only the sessions of this form, workgroup or agent (as the finance page filters)
   --format          csv (default) or json (records plus summary)
   --quiet           no progress on stderr
 source:
@@ -18,8 +20,19 @@ ${SOURCE_USAGE}`;
 export async function runOutcomesCommand(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   let args: ParsedArgs;
   let win: { from: Date; to: Date };
+  let filter: import('../../lambdas/audit/outcomes').OutcomeFilter;
   try {
-    args = parseArgs(argv, { ...SOURCE_OPTIONS, from: { value: true }, to: { value: true }, format: { value: true }, quiet: {}, help: {} });
+    args = parseArgs(argv, {
+      ...SOURCE_OPTIONS,
+      from: { value: true },
+      to: { value: true },
+      form: { value: true },
+      workgroup: { value: true },
+      agent: { value: true },
+      format: { value: true },
+      quiet: {},
+      help: {},
+    });
     if (args.flags.has('help')) {
       out.write(`${OUTCOMES_USAGE}\n`);
       return 0;
@@ -30,10 +43,18 @@ export async function runOutcomesCommand(argv: string[], out: NodeJS.WritableStr
     const from = one(args, 'from');
     const to = one(args, 'to');
     if (from === undefined || to === undefined) throw new UsageError('--from and --to are required');
-    const { parseWindow } = await import('../../lambdas/audit/finance-api');
+    const { parseWindow, parseOutcomeFilter } = await import('../../lambdas/audit/finance-api');
     const parsed = parseWindow(from, to, new Date());
     if ('problem' in parsed) throw new UsageError(parsed.problem.replace(/^(from|to) /, '--$1 '));
     win = parsed;
+    const params = new URLSearchParams();
+    for (const name of ['form', 'workgroup', 'agent']) {
+      const value = one(args, name);
+      if (value !== undefined) params.set(name, value);
+    }
+    const filtered = parseOutcomeFilter(params);
+    if ('problems' in filtered) throw new UsageError(filtered.problems.map((p) => `--${p}`).join('; '));
+    filter = filtered.filter;
   } catch (e) {
     err.write(`secure-ivr outcomes: ${e instanceof Error ? e.message : 'bad usage'}\n${OUTCOMES_USAGE}\n`);
     return 2;
@@ -41,9 +62,9 @@ export async function runOutcomesCommand(argv: string[], out: NodeJS.WritableStr
   let opened: Awaited<ReturnType<typeof openSource>> | undefined;
   try {
     opened = await openSource(args);
-    const { readOutcomes, outcomesCsv, summarizeOutcomes } = await import('../../lambdas/audit/outcomes');
+    const { readOutcomes, outcomesCsv, summarizeOutcomes, filterOutcomes } = await import('../../lambdas/audit/outcomes');
     const { summarizeCategories } = await import('../../lambdas/audit/outcome-categories');
-    const records = await readOutcomes(opened.source, win, progressReporter(err, 'reading outcomes', args.flags.has('quiet')));
+    const records = filterOutcomes(await readOutcomes(opened.source, win, progressReporter(err, 'reading outcomes', args.flags.has('quiet'))), filter);
     if ((one(args, 'format') ?? 'csv') === 'json')
       out.write(
         `${JSON.stringify({ from: win.from.toISOString(), to: win.to.toISOString(), summary: { ...summarizeOutcomes(records), ...summarizeCategories(records) }, outcomes: records }, null, 2)}\n`,

@@ -103,6 +103,7 @@ export async function runSandboxCommand(argv: string[], out: NodeJS.WritableStre
     startedAt: new Date().toISOString(),
     validationUrl: sandbox.validationUrl,
     telephony,
+    dynamodbEndpoint: sandbox.dynamo.endpoint,
   });
   out.write(
     [

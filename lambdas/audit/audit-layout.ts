@@ -44,6 +44,14 @@ export function outcomeKey(day: string, sessionId: string): string {
   return `${OUTCOMES_PREFIX}day=${day}/${sessionId}.json`;
 }
 
+const OUTCOME_KEY = /^outcomes\/day=(\d{4}-\d{2}-\d{2})\/([^/]+)\.json$/;
+
+/** Day and (storage-safe) session name from an outcome key; undefined for anything else. */
+export function parseOutcomeKey(key: string): { day: string; name: string } | undefined {
+  const m = OUTCOME_KEY.exec(key);
+  return m ? { day: m[1] as string, name: m[2] as string } : undefined;
+}
+
 export function outcomeDayPrefix(day: string): string {
   return `${OUTCOMES_PREFIX}day=${day}/`;
 }

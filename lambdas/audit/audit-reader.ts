@@ -4,7 +4,8 @@
  * Works on any S3 endpoint — the deployed bucket with the caller's credentials, or the sandbox's S3.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { daysBetween, digestDayPrefix, eventDayPrefix, parseEventKey } from './audit-layout';
+import { daysBetween, digestDayPrefix, eventDayPrefix, outcomeDayPrefix, parseEventKey, parseOutcomeKey } from './audit-layout';
+import { verifyOutcomeBindings, type StoredOutcome } from './outcome-binding';
 import { hourOf, verifyDigests, type DigestReport, type StoredDigest } from './digest-chain';
 import type { KeyObject } from 'node:crypto';
 import { verifyStreams, type AuditRecord, type Finding, type StoredRecord, type VerifyReport } from './hash-chain';
@@ -143,8 +144,28 @@ export async function verifyWindow(
       ...(options.openGraceMs !== undefined ? { openGraceMs: options.openGraceMs } : {}),
     },
   );
+  const outcomes = await readStoredOutcomes(source, window, options.progress);
+  report.findings.push(
+    ...verifyOutcomeBindings(
+      stored.filter((s) => keep.has(s.stream)),
+      outcomes,
+      { allStreams: new Set(stored.map((s) => s.stream)), window },
+    ),
+  );
   report.findings.push(...(await overwrittenKeys(source, window, keep)));
   return report;
+}
+
+/**
+ * Every stored outcome object of the window's days, a day either side: a session's record is filed under
+ * the day it ended, which may follow the day its chain began (and the window's end).
+ */
+export async function readStoredOutcomes(source: ObjectSource, window: Window, progress?: ProgressFn, concurrency = 16): Promise<StoredOutcome[]> {
+  const day = 24 * 3600 * 1000;
+  const keys: string[] = [];
+  for (const d of daysBetween(new Date(window.from.getTime() - day), new Date(window.to.getTime() + day)))
+    keys.push(...(await source.list(outcomeDayPrefix(d))).map((o) => o.key));
+  return mapLimited(keys, concurrency, async (key) => ({ key, text: await source.read(key) }), progress);
 }
 
 /** Keys with more than one version: in a write-once trail, each is an overwrite (or a deletion). */
@@ -162,6 +183,18 @@ async function overwrittenKeys(source: ObjectSource, window: Window, streams: Re
         seq: where.seq,
         key,
         message: `the object has ${versions} versions: it was written over after it was first stored`,
+      });
+    }
+    // Outcome records are write-once too: a second version is an edited (or deleted) finance record.
+    for (const { key, versions } of await source.listVersions(outcomeDayPrefix(day))) {
+      const where = parseOutcomeKey(key);
+      if (versions <= 1 || !where) continue;
+      findings.push({
+        kind: 'overwritten',
+        stream: where.name,
+        seq: 0,
+        key,
+        message: `the outcome record has ${versions} versions: it was written over (or deleted) after it was first stored`,
       });
     }
   }

@@ -1,6 +1,8 @@
 /**
  * The finance view over HTTP (the sandbox API serves it; an API Gateway route can adapt it the same way):
- *   GET /api/outcomes?from=…&to=…[&format=csv]   outcome records (JSON with a summary, or CSV)
+ *   GET /api/outcomes?from=…&to=…[&form=…][&workgroup=…][&agent=…][&format=csv]
+ *                                               outcome records (JSON with a summary, or CSV), the
+ *                                               filters applied here, on the server, to both formats
  *   GET /finance/ , /finance/<asset>            the finance page (web/finance)
  * and the role rule behind "finance users can read outcomes and nothing else": a request made as the
  * finance role is refused (403) on every other route, and only the finance role reads outcomes. The role
@@ -8,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { outcomesCsv, readOutcomes, summarizeOutcomes } from './outcomes';
+import { filterOutcomes, outcomesCsv, readOutcomes, summarizeOutcomes, type OutcomeFilter } from './outcomes';
 import { summarizeCategories } from './outcome-categories';
 import type { ObjectSource } from './audit-reader';
 import type { AgentIdentity } from '../agent-api/agent-service';
@@ -90,6 +92,41 @@ export function parseWindow(from: string | null | undefined, to: string | null |
   return { from: fromDate, to: toDate };
 }
 
+/** The query names of the page's filters, and the record field each one selects on. */
+const FILTER_PARAMS: ReadonlyArray<[param: string, field: keyof OutcomeFilter]> = [
+  ['form', 'formId'],
+  ['workgroup', 'workgroup'],
+  ['agent', 'agentId'],
+];
+// Ids of forms, workgroups and agents: printable, no control characters, bounded (records keep ≤ 128).
+const FILTER_VALUE = /^[^\u0000-\u001f\u007f-\u009f]{1,128}$/;
+
+/** The form / workgroup / agent filters of a request; an empty value means "all"; a bad one is a problem naming the parameter. */
+export function parseOutcomeFilter(params: URLSearchParams): { filter: OutcomeFilter } | { problems: string[] } {
+  const filter: OutcomeFilter = {};
+  const problems: string[] = [];
+  for (const [param, field] of FILTER_PARAMS) {
+    const values = params.getAll(param);
+    if (values.length > 1) problems.push(`${param} may be given once`);
+    const value = values[0];
+    if (value === undefined || value === '') continue;
+    if (!FILTER_VALUE.test(value)) problems.push(`${param} must be 1 to 128 characters without control characters`);
+    else filter[field] = value;
+  }
+  return problems.length > 0 ? { problems } : { filter };
+}
+
+/** The CSV's file name: the window's first and last day, then each filter (characters outside [A-Za-z0-9._-] as _). */
+function csvFileName(window: { from: Date; to: Date }, filter: OutcomeFilter): string {
+  const lastDay = new Date(window.to.getTime() - 1).toISOString().slice(0, 10);
+  const parts = [`outcomes-${window.from.toISOString().slice(0, 10)}-${lastDay}`];
+  for (const [param, field] of FILTER_PARAMS) {
+    const value = filter[field];
+    if (value !== undefined) parts.push(`${param}-${value.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40)}`);
+  }
+  return `${parts.join('-')}.csv`;
+}
+
 const ASSET_TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
 
 /**
@@ -105,10 +142,13 @@ export async function handleFinanceRequest(
     const refused = outcomesRefusal(req.identity);
     if (refused) return refused;
     const window = parseWindow(searchParams.get('from'), searchParams.get('to'), deps.now());
-    if ('problem' in window) return json(400, { error: 'BadRequest', problems: [window.problem] });
-    const records = await readOutcomes(await deps.outcomes(), window);
+    const filtered = parseOutcomeFilter(searchParams);
+    const problems = [...('problem' in window ? [window.problem] : []), ...('problems' in filtered ? filtered.problems : [])];
+    if ('problem' in window || 'problems' in filtered) return json(400, { error: 'BadRequest', problems });
+    const { filter } = filtered;
+    const records = filterOutcomes(await readOutcomes(await deps.outcomes(), window), filter);
     if (searchParams.get('format') === 'csv') {
-      const name = `outcomes-${window.from.toISOString().slice(0, 10)}-${window.to.toISOString().slice(0, 10)}.csv`;
+      const name = csvFileName(window, filter);
       return {
         status: 200,
         headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' },
@@ -118,6 +158,7 @@ export async function handleFinanceRequest(
     return json(200, {
       from: window.from.toISOString(),
       to: window.to.toISOString(),
+      ...(Object.keys(filter).length > 0 ? { filter } : {}),
       summary: { ...summarizeOutcomes(records), ...summarizeCategories(records) },
       outcomes: records,
     });

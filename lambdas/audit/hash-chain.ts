@@ -94,7 +94,14 @@ export type FindingKind =
   | 'digest-mismatch'
   | 'uncovered'
   | 'back-dated'
-  | 'removed';
+  | 'removed'
+  /** Outcome records bound to the chain (outcome-binding.ts): edited, missing, added or doubled… */
+  | 'outcome-altered'
+  | 'outcome-missing'
+  | 'outcome-unbound'
+  | 'outcome-duplicate'
+  /** A finished session (its outcome record, or End's own events, say so) whose final event is gone. */
+  | 'tail-removed';
 
 export interface Finding {
   kind: FindingKind;

@@ -2,7 +2,8 @@
  * Finance outcomes: one record per secure session, written by End or Abort next to the audit trail
  * (outcomes/ prefix of the audit bucket, under Object Lock), read by `secure-ivr outcomes` and the
  * finance page. A record holds what a finance analyst needs — time, form, workgroup, agent, amount and
- * currency when the form has them, card brand, last four, result, details, transaction id — and nothing
+ * currency when the form has them, card brand, last four, result, details, transaction id, the gateway's
+ * reusable token when the card was stored (tokenization; never the card) — and nothing
  * else: the form's other fields (names, account numbers) are not copied.
  *
  * An `unknown` outcome (sent, no usable answer: the card may have been charged) is its own result: its
@@ -16,6 +17,8 @@ import { s3Sdk } from '../shared/sdk';
 import { readAuditConfig } from './audit-config';
 import { s3Client } from '../shared/clients';
 import { categoryOf, resultOf } from './outcome-categories';
+import { OUTCOME_BINDING_DETAIL, outcomeRecordHash } from './outcome-binding';
+import { gatewayTokenSyntaxProblem } from '../validator/gateway-token';
 
 export interface OutcomeRecord {
   v: 1;
@@ -35,6 +38,8 @@ export interface OutcomeRecord {
   details: string;
   /** For an abort: the error name behind it. */
   error?: string;
+  /** The gateway's reusable token for the stored card (never the card), when the service returned one. */
+  token?: string;
 }
 
 /** Form field ids read as the amount and the currency (first present wins). */
@@ -83,6 +88,7 @@ export function buildOutcomeRecord(src: OutcomeSource): OutcomeRecord {
     outcome: outcome.status,
     details: outcome.details,
     ...(outcome.error ? { error: outcome.error } : {}),
+    ...(outcome.token && gatewayTokenSyntaxProblem(outcome.token) === undefined ? { token: outcome.token } : {}),
   };
 }
 
@@ -125,6 +131,23 @@ export async function readOutcomes(source: ObjectSource, window: { from: Date; t
   return records.sort((a, b) => a.at.localeCompare(b.at) || a.sessionId.localeCompare(b.sessionId));
 }
 
+/** The finance page's filters: each given one must match exactly (form id, workgroup, agent id). */
+export interface OutcomeFilter {
+  formId?: string;
+  workgroup?: string;
+  agentId?: string;
+}
+
+/** The records the filter selects (all of them for an empty filter), order kept. */
+export function filterOutcomes(records: OutcomeRecord[], filter: OutcomeFilter): OutcomeRecord[] {
+  return records.filter(
+    (r) =>
+      (filter.formId === undefined || r.formId === filter.formId) &&
+      (filter.workgroup === undefined || r.workgroup === filter.workgroup) &&
+      (filter.agentId === undefined || r.agentId === filter.agentId),
+  );
+}
+
 /** `result` and `category` (outcome-categories.ts) keep declines, sessions not completed and unknown outcomes apart. */
 export const OUTCOME_CSV_COLUMNS = [
   'time',
@@ -139,6 +162,7 @@ export const OUTCOME_CSV_COLUMNS = [
   'details',
   'transactionId',
   'sessionId',
+  'token',
   'result',
   'category',
 ] as const;
@@ -160,6 +184,7 @@ export function outcomesCsv(records: OutcomeRecord[]): string {
         r.details,
         r.transactionId,
         r.sessionId,
+        r.token,
         resultOf(r),
         categoryOf(r),
       ]
@@ -256,18 +281,45 @@ export function summarizeOutcomes(records: OutcomeRecord[]): OutcomeSummary {
   };
 }
 
-/** End and Abort call this: records the outcome when the function has an audit bucket; never throws. */
-export async function recordOutcomeSafely(
-  env: NodeJS.ProcessEnv,
-  src: OutcomeSource,
-  logger: { error(message: string, attrs: Record<string, unknown>): void },
-): Promise<void> {
+/** An outcome record built before the session's final event, with the hash that event will carry. */
+export interface PreparedOutcome {
+  bucket: string;
+  record: OutcomeRecord;
+  sha256: string;
+}
+
+interface OutcomeLogger {
+  error(message: string, attrs: Record<string, unknown>): void;
+}
+
+/**
+ * End and Abort call this first: the finance record (when the function has an audit bucket) and its hash,
+ * which goes into the final event's details under OUTCOME_BINDING_DETAIL. Never throws.
+ */
+export function prepareOutcome(env: NodeJS.ProcessEnv, src: OutcomeSource, logger: OutcomeLogger): PreparedOutcome | undefined {
   try {
     const config = readAuditConfig(env);
-    if (!config) return;
-    await writeOutcomeRecord(await s3Client(), config.bucket, buildOutcomeRecord(src));
+    if (!config) return undefined;
+    const record = buildOutcomeRecord(src);
+    return { bucket: config.bucket, record, sha256: outcomeRecordHash(record) };
   } catch (err) {
-    // An alarm watches this line; the audit trail still holds the outcome event.
-    logger.error('outcome record not written', { sessionId: src.outcome.sessionId, error: err instanceof Error ? err.name : 'UnknownError' });
+    logger.error('outcome record not prepared', { sessionId: src.outcome.sessionId, error: err instanceof Error ? err.name : 'UnknownError' });
+    return undefined;
+  }
+}
+
+/** The final event's binding detail for a prepared record (none when there is no record). */
+export function outcomeBinding(prepared: PreparedOutcome | undefined): Record<string, string> {
+  return prepared ? { [OUTCOME_BINDING_DETAIL]: prepared.sha256 } : {};
+}
+
+/** Then, after the final event: stores the prepared record; never throws. */
+export async function writePreparedOutcomeSafely(prepared: PreparedOutcome | undefined, logger: OutcomeLogger): Promise<void> {
+  if (!prepared) return;
+  try {
+    await writeOutcomeRecord(await s3Client(), prepared.bucket, prepared.record);
+  } catch (err) {
+    // An alarm watches this line; `audit verify` reports the record as missing from its bound session.
+    logger.error('outcome record not written', { sessionId: prepared.record.sessionId, error: err instanceof Error ? err.name : 'UnknownError' });
   }
 }

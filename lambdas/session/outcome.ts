@@ -18,6 +18,8 @@ interface OutcomeParts {
   details: string;
   card?: { last4: string; brand: string };
   error?: string;
+  /** The gateway's reusable token (already checked by the validator: never card data). */
+  token?: string;
 }
 
 /** The one place a SessionOutcome is assembled: details cleaned once, the result line built from them. */
@@ -31,6 +33,7 @@ function outcomeOf(parts: OutcomeParts): SessionOutcome {
     ...(parts.error !== undefined ? { error: parts.error } : {}),
     ...(parts.transactionId !== undefined ? { resultLine: resultLine(parts.transactionId, parts.status, details) } : {}),
     ...(parts.card ?? {}),
+    ...(parts.token !== undefined ? { token: parts.token } : {}),
   };
 }
 
@@ -40,7 +43,7 @@ export function endOutcome(input: Pick<EndInput, 'session' | 'capture' | 'valida
   if (capture.status !== 'captured') return outcomeOf({ ...base, status: 'declined', details: capture.reason });
   const card = { last4: capture.last4, brand: capture.brand };
   if (!validation) return outcomeOf({ ...base, status: 'declined', details: NO_VALIDATION_REPLY, card });
-  return outcomeOf({ ...base, status: validation.outcome, details: validation.details, card });
+  return outcomeOf({ ...base, status: validation.outcome, details: validation.details, card, ...(validation.token ? { token: validation.token } : {}) });
 }
 
 /**
@@ -61,6 +64,7 @@ export function abortOutcome(input: Pick<AbortInput, 'session' | 'capture' | 'va
     details: `${decided.details}; the session then closed with an error: ${reason}`,
     error,
     ...(card ? { card } : {}),
+    ...(decided.token ? { token: decided.token } : {}),
   });
 }
 

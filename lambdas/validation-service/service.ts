@@ -10,7 +10,8 @@
  * HMAC-SHA256, under a secret of this service, of the submission without its card fields: no hash
  * of a card number or security code is ever kept (an unkeyed hash of one is reversible by brute force),
  * and a resend of the same payment whose card the caller keyed again is recognised as the same.
- * Replies never echo card data and never contain `|`.
+ * Replies never echo card data and never contain `|`. A gateway token (tokenization) is sent in the details,
+ * as before, and as the reply's `token` attribute.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { WireOutcome } from '../shared/session/contract';
@@ -114,8 +115,8 @@ const HEADER_SAFE = /^[\x21-\x7e]{1,255}$/;
 /** Set on a reply that repeats an earlier one for the same Idempotency-Key (the name Stripe and others use). */
 const REPLAYED_HEADER = 'Idempotent-Replayed';
 
-function reply(status: number, outcome: WireOutcome, details: string, extra: Record<string, string> = {}): ValidationHttpResponse {
-  return { status, headers: { ...XML_HEADERS, ...extra }, body: buildReply(outcome, details) };
+function reply(status: number, outcome: WireOutcome, details: string, extra: Record<string, string> = {}, token?: string): ValidationHttpResponse {
+  return { status, headers: { ...XML_HEADERS, ...extra }, body: buildReply(outcome, details, token) };
 }
 
 function header(headers: ValidationHttpRequest['headers'], name: string): string | undefined {
@@ -168,7 +169,10 @@ async function authorize(
       ...(tokenizeValue === 'true' ? { tokenize: true } : {}),
     });
     const token = result.token === undefined ? '' : ` - token ${result.token}`;
-    return result.approved ? reply(200, 'accepted', `Approved - ${result.message}${token}`) : reply(200, 'declined', `Declined - ${result.message}`);
+    // The token also travels as the reply's own `token` attribute (xml-contract.ts GATEWAY_TOKEN), for the finance record.
+    return result.approved
+      ? reply(200, 'accepted', `Approved - ${result.message}${token}`, {}, result.token)
+      : reply(200, 'declined', `Declined - ${result.message}`);
   } catch (err) {
     // Sent but unanswered: the card may have been charged, so no outcome is claimed (the validator records `unknown`).
     if (err instanceof GatewayOutcomeUnknownError) return { status: 504, headers: { 'Cache-Control': 'no-store' }, body: '' };

@@ -118,8 +118,11 @@ function markWholeGroups(marks: Uint8Array, scan: DigitScan, run: string, needle
   }
 }
 
-/** Masks every echo of the submitted card data (and any other Luhn-valid card number) in reply details. */
-export function maskEchoedCardData(details: string, card: SubmittedCard): GuardedDetails {
+/**
+ * Masks every echo of the submitted card data (and, unless `otherCards` is false, any other Luhn-valid
+ * card number) in reply details.
+ */
+export function maskEchoedCardData(details: string, card: SubmittedCard, options: { otherCards?: boolean } = {}): GuardedDetails {
   const scan = scanDigits(details);
   const { digits } = scan;
   if (digits.length === 0) return { text: details, masked: 0 };
@@ -167,6 +170,7 @@ export function maskEchoedCardData(details: string, card: SubmittedCard): Guarde
   }
   parts.push(details.slice(at));
   // Then any other card number, found by the product's one detector (Luhn, brand lengths, any disguise).
+  if (options.otherCards === false) return { text: parts.join(''), masked: spans.length };
   const rest = maskCardNumbers(parts.join(''));
   return { text: rest.text, masked: spans.length + rest.count };
 }

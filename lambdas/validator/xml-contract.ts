@@ -1,6 +1,7 @@
 /**
  * The XML contract between secure-ivr and the merchant's validation web service, both directions:
- * the submission (`<params><param name value/>…</params>`) and the reply (`<outcome value details/>`).
+ * the submission (`<params><param name value/>…</params>`) and the reply (`<outcome value details/>`, with an
+ * optional `token` attribute: the gateway's reusable token for the stored card, see GATEWAY_TOKEN).
  * The result line shown to the desktop is built from the reply in lambdas/shared/session/result-line.ts.
  *
  * Replies, and submissions when the reference service reads them, are untrusted: a DOCTYPE (and with
@@ -14,6 +15,7 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { WireOutcome } from '../shared/session/contract';
+import { GATEWAY_TOKEN, gatewayTokenSyntaxProblem } from './gateway-token';
 
 export const DEFAULT_MAX_REPLY_BYTES = 64 * 1024;
 
@@ -27,6 +29,8 @@ export interface SubmissionParam {
 export interface ValidationReply {
   outcome: WireOutcome;
   details: string;
+  /** The reply's `token` attribute as sent (entities decoded); the validator checks it (gatewayTokenProblem). */
+  token?: string;
 }
 
 /** A parameter cannot be sent: it holds characters that XML 1.0 cannot carry or that we refuse. */
@@ -60,7 +64,7 @@ const INVALID_REPLY_TEXT: Record<InvalidXmlCode, string> = {
   entity: 'the reply uses an entity other than the five XML ones',
   malformed: 'the reply is not well-formed XML',
   'wrong-root': 'the reply root is not a single outcome element',
-  'unexpected-content': 'the outcome element has content or attributes beyond value and details',
+  'unexpected-content': 'the outcome element has content or attributes beyond value, details and token',
   'bad-outcome': 'the outcome value is neither accepted nor declined',
   'bad-param': 'a param element has no name or value attribute',
   'bad-declaration': 'the XML declaration is not version 1.0 with at most encoding and standalone',
@@ -112,10 +116,11 @@ export function buildSubmission(params: readonly SubmissionParam[]): string {
   return parts.join('');
 }
 
-/** Builds a reply document (used by the reference service and by tests). */
-export function buildReply(outcome: WireOutcome, details: string): string {
+/** Builds a reply document (used by the reference service and by tests); a token that breaks GATEWAY_TOKEN is left out. */
+export function buildReply(outcome: WireOutcome, details: string, token?: string): string {
   const safe = details.replace(/[\u0000-\u001f\u007f-\u009f|]/g, ' ');
-  return `${XML_DECLARATION}<outcome value="${outcome}" details="${escapeXmlAttribute(safe)}"/>`;
+  const tokenAttribute = token !== undefined && gatewayTokenSyntaxProblem(token) === undefined ? ` token="${escapeXmlAttribute(token)}"` : '';
+  return `${XML_DECLARATION}<outcome value="${outcome}" details="${escapeXmlAttribute(safe)}"${tokenAttribute}/>`;
 }
 
 // Attributes carry a prefix no element name can have, so `<outcome><value>…</value></outcome>` never
@@ -289,12 +294,15 @@ const isOutcome = (v: unknown): v is WireOutcome => v === 'accepted' || v === 'd
  */
 export function parseReply(body: string, maxBytes: number = DEFAULT_MAX_REPLY_BYTES): ValidationReply {
   const fail = (code: InvalidXmlCode): Error => new InvalidReplyError(code);
-  const outcome = attributesOnly(singleRoot(parseHardened(body, maxBytes, fail), 'outcome', fail), ['value', 'details'], fail);
+  const outcome = attributesOnly(singleRoot(parseHardened(body, maxBytes, fail), 'outcome', fail), ['value', 'details', GATEWAY_TOKEN.attribute], fail);
   if (!isOutcome(outcome.value)) throw fail('bad-outcome');
   // A missing details attribute is read as no details: the outcome itself is unambiguous.
   const details = outcome.details;
   if (details !== undefined && typeof details !== 'string') throw fail('unexpected-content');
-  return { outcome: outcome.value, details: details ?? '' };
+  const token = outcome[GATEWAY_TOKEN.attribute];
+  if (token !== undefined && typeof token !== 'string') throw fail('unexpected-content');
+  // The token is returned as sent: the validator checks it, so a bad token drops the token, never the outcome.
+  return { outcome: outcome.value, details: details ?? '', ...(token !== undefined ? { token } : {}) };
 }
 
 /** Parses a submission (the reference service's side of the contract), with the same hardening. */

@@ -80,8 +80,8 @@ describe('finance outcome records', () => {
     // Act
     const csv = outcomesCsv([base({ details: '=HYPERLINK("x"), ok', transactionId: 'SIV-1' })]);
     // Assess
-    expect(csv.split('\r\n')[0]).toBe('time,form,workgroup,agent,amount,currency,brand,last4,outcome,details,transactionId,sessionId,result,category');
-    expect(csv.split('\r\n')[1]).toBe('2026-11-20T10:00:00.000Z,card-payment,,alice,,,,,accepted,"\'=HYPERLINK(""x""), ok",SIV-1,s,accepted,accepted');
+    expect(csv.split('\r\n')[0]).toBe('time,form,workgroup,agent,amount,currency,brand,last4,outcome,details,transactionId,sessionId,token,result,category');
+    expect(csv.split('\r\n')[1]).toBe('2026-11-20T10:00:00.000Z,card-payment,,alice,,,,,accepted,"\'=HYPERLINK(""x""), ok",SIV-1,s,,accepted,accepted');
   });
 
   it('count an unknown outcome in its own column, never as a decline, with the amounts that may have been charged (security review 3)', () => {
@@ -105,8 +105,8 @@ describe('finance outcome records', () => {
     expect(summary).toMatchObject({ sessions: 2, accepted: 0, declined: 1, unknown: 1, aborted: 0, unknownAmounts: { USD: '12.50' } });
     expect(summary.declinesByReason).toEqual([{ reason: 'Declined - do not honour', count: 1 }]);
     expect(summary.perDay).toEqual([{ day: '2026-11-20', accepted: 0, declined: 1, unknown: 1, aborted: 0, acceptedAmounts: {} }]);
-    expect(csv[1]).toMatch(/,unknown,.*,SIV-U,s,unknown,status-unknown$/);
-    expect(csv[2]).toMatch(/,declined,.*,s,declined,gateway-declined$/);
+    expect(csv[1]).toMatch(/,unknown,.*,SIV-U,s,,unknown,status-unknown$/);
+    expect(csv[2]).toMatch(/,declined,.*,s,,declined,gateway-declined$/);
   });
 });
 

@@ -14,6 +14,7 @@ import { s3ObjectSource, pullRecords, verifyDigestWindow, verifyWindow } from '.
 import { DIGEST_KEY_ALIAS } from '../../sandbox/sandbox';
 import { publicKeyFromDer } from '../../lambdas/audit/digest-chain';
 import { readOutcomes } from '../../lambdas/audit/outcomes';
+import { OUTCOME_BINDING_DETAIL, outcomeRecordHash } from '../../lambdas/audit/outcome-binding';
 import { s3Client } from '../../lambdas/shared/clients';
 import { decodeWav } from '../../sandbox/recording/wav';
 import { detectDtmf, toneBlocks } from '../../sandbox/recording/dtmf';
@@ -155,6 +156,21 @@ describe('the audit trail of every session path', () => {
       expect(typeof event.success).toBe('boolean');
     }
     expect(records.some((x) => x.event.actor.kind === 'agent' && x.event.actor.id === 'agent-sandbox')).toBe(true);
+  });
+
+  it('binds every session’s outcome record to its final event by the record’s canonical hash', async () => {
+    // Act
+    const outcomes = await readOutcomes(await source(), window());
+    const bound = await Promise.all(
+      ran.map(async (r) => {
+        const records = await pullRecords(await source(), { ...window(), sessionId: r.sessionId });
+        const final = records.filter((x) => x.event.type === 'session.ended' || x.event.type === 'session.aborted');
+        const record = outcomes.find((o) => o.sessionId === r.sessionId);
+        return { label: r.label, bound: final.map((x) => x.event.details?.[OUTCOME_BINDING_DETAIL]), hash: record ? outcomeRecordHash(record) : 'no record' };
+      }),
+    );
+    // Assess
+    for (const b of bound) expect(b).toEqual({ label: b.label, bound: [b.hash], hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
   it('pulls one agent’s sessions only', async () => {

@@ -74,9 +74,9 @@ describe('secure-ivr outcomes', () => {
     // Assess
     expect(code).toBe(0);
     expect(out.split('\r\n')).toEqual([
-      'time,form,workgroup,agent,amount,currency,brand,last4,outcome,details,transactionId,sessionId,result,category',
-      '2026-11-20T10:00:00.000Z,card-payment,payments,alice,14.55,USD,visa,1111,accepted,Approved,SIV-1,s-1,accepted,accepted',
-      '2026-11-20T11:00:00.000Z,card-payment,payments,alice,14.55,USD,visa,0002,declined,Declined - do not honour,SIV-2,s-2,declined,gateway-declined',
+      'time,form,workgroup,agent,amount,currency,brand,last4,outcome,details,transactionId,sessionId,token,result,category',
+      '2026-11-20T10:00:00.000Z,card-payment,payments,alice,14.55,USD,visa,1111,accepted,Approved,SIV-1,s-1,,accepted,accepted',
+      '2026-11-20T11:00:00.000Z,card-payment,payments,alice,14.55,USD,visa,0002,declined,Declined - do not honour,SIV-2,s-2,,declined,gateway-declined',
       '',
     ]);
   });
@@ -93,6 +93,26 @@ describe('secure-ivr outcomes', () => {
       acceptedAmounts: { USD: '29.10' },
       declinesByReason: [{ reason: 'Declined - do not honour', count: 1 }],
     });
+  });
+
+  it('filters by form, workgroup and agent as the finance page does, and refuses a bad filter with exit 2', async () => {
+    // Act
+    const alice = await run(['--from', '2026-11-20', '--to', '2026-11-21', '--agent', 'alice', '--workgroup', 'payments', '--form', 'card-payment']);
+    const bob = await run(['--from', '2026-11-20', '--to', '2026-11-21', '--agent', 'bob']);
+    const bad = await run(['--from', '2026-11-20', '--to', '2026-11-21', '--form', 'a\tb']);
+    // Assess
+    expect(alice.code).toBe(0);
+    expect(
+      alice.out
+        .trimEnd()
+        .split('\r\n')
+        .slice(1)
+        .map((l) => l.split(',').at(-4)),
+    ).toEqual(['s-1', 's-2']);
+    expect(bob.code).toBe(0);
+    expect(bob.out.trimEnd().split('\r\n')).toHaveLength(1);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--form must be 1 to 128 characters without control characters');
   });
 
   it('refuses an unknown format and a missing window with exit 2', async () => {

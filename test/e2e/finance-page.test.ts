@@ -5,7 +5,7 @@
  * with every day of the range; filters by form, workgroup and agent; sign-in hidden once signed in; a
  * non-finance user gets a way back out. Screenshots go to test-artifacts/screenshots/ (gitignored).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -56,7 +56,7 @@ const record = (o: Partial<OutcomeRecord>): OutcomeRecord => {
 };
 
 const RECORDS: OutcomeRecord[] = [
-  record({ at: daysAgo(1, 9) }),
+  record({ at: daysAgo(1, 9), token: 'cus_Fin1Ab/pm_Fin2Cd' }),
   record({ at: daysAgo(1, 10), amount: '20.00', currency: 'EUR', agentId: 'carol', workgroup: 'support', formId: 'card-verify' }),
   record({ at: daysAgo(1, 11), outcome: 'declined', details: 'Declined - do not honour', last4: '0002' }),
   record({ at: daysAgo(3, 9), outcome: 'declined', details: 'Declined - insufficient funds', last4: '0002' }),
@@ -130,6 +130,8 @@ describe('the finance page', () => {
       expect(await page.locator('#not-completed').textContent()).toBe('3');
       expect(await page.locator('#unknown').textContent()).toBe('1');
       expect(await page.locator('#amounts').textContent()).toBe('20.00 EUR · 20.00 USD');
+      // The gateway's token of a stored card is its own column of the session list.
+      expect(await page.locator('#rows td.token').allTextContents()).toContain('cus_Fin1Ab/pm_Fin2Cd');
       const categories = await page
         .locator('#categories tr')
         .evaluateAll((rows: Array<{ dataset: { category?: string }; cells: Array<{ textContent: string }> }>) =>
@@ -191,6 +193,46 @@ describe('the finance page', () => {
       await page.getByLabel('Form', { exact: true }).selectOption('card-verify');
       await page.locator('#status', { hasText: '1 of 9 sessions' }).waitFor({ timeout: UI_TIMEOUT });
       expect(await page.locator('#amounts').textContent()).toBe('20.00 EUR');
+      await page.close();
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'downloads the CSV of the selection: only the rows of the chosen workgroup and agent, the note about the whole window gone',
+    async () => {
+      // Prepare
+      const page = await signIn('fran');
+      await rendered(page, 1);
+      const from = dayOf(daysAgo(6));
+      const to = dayOf(daysAgo(0));
+      await page.getByLabel('From (UTC)').fill(from);
+      await page.getByLabel('To (UTC)').fill(to);
+      await page.getByRole('button', { name: 'Show' }).click();
+      await page.locator('#status', { hasText: `from ${from} to ${to}` }).waitFor({ timeout: UI_TIMEOUT });
+      await page.getByLabel('Workgroup', { exact: true }).selectOption('support');
+      await page.getByLabel('Agent', { exact: true }).selectOption('carol');
+      await page.locator('#status', { hasText: '2 of 9 sessions' }).waitFor({ timeout: UI_TIMEOUT });
+      // Act
+      const [download] = await Promise.all([
+        page.waitForEvent('download', { timeout: UI_TIMEOUT }),
+        page.getByRole('button', { name: 'Download CSV' }).click(),
+      ]);
+      const file = await download.path();
+      const csv = readFileSync(file, 'utf8');
+      const [header, ...lines] = csv.trimEnd().split('\r\n');
+      const columns = (header ?? '').split(',');
+      const rows = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [columns[i], v])));
+      // Assess
+      expect(download.suggestedFilename()).toBe(`outcomes-${from}-${to}-workgroup-support-agent-carol.csv`);
+      expect(columns.slice(-2)).toEqual(['result', 'category']);
+      // Oldest first: the cancel three days ago, then the accepted payment yesterday.
+      expect(rows.map((r) => [r.agent, r.workgroup, r.result, r.category])).toEqual([
+        ['carol', 'support', 'not-completed', 'agent-cancelled'],
+        ['carol', 'support', 'accepted', 'accepted'],
+      ]);
+      expect(await page.locator('#csv-note').count()).toBe(0);
+      expect(await page.getByText('every session of the dates chosen').count()).toBe(0);
       await page.close();
     },
     TEST_TIMEOUT,

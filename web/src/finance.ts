@@ -6,7 +6,8 @@
  * holds the same figures for screen readers and copying; categories open onto the free text behind them.
  *
  * Data come from GET /api/outcomes (a finance user's bearer token: the identity provider's redirect
- * #id_token=… in AWS, the sandbox's local sign-in otherwise). Results and categories come from
+ * #id_token=… in AWS, the sandbox's local sign-in otherwise). The CSV download asks the same endpoint with
+ * the selection's form, workgroup and agent, which the server applies. Results and categories come from
  * lambdas/audit/outcome-categories.ts, the same module the API and CSV use. Text is set with textContent.
  */
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip, type Plugin } from 'chart.js';
@@ -41,6 +42,8 @@ interface FinanceRow extends DatedOutcome {
   brand?: string;
   last4?: string;
   transactionId?: string;
+  /** The gateway's reusable token for the stored card (tokenization), never the card. */
+  token?: string;
 }
 
 let token: string | null = null;
@@ -352,6 +355,7 @@ function render(): void {
         cell(tr, CATEGORY_LABEL.get(categoryOf(o)));
         cell(tr, o.details);
         cell(tr, o.transactionId);
+        cell(tr, o.token, 'token');
         return tr;
       }),
   );
@@ -401,14 +405,22 @@ $('window').addEventListener('submit', (e) => {
 
 $('csv').addEventListener('click', () => {
   if (!token) return void showSignIn();
-  const from = $<HTMLInputElement>('from').value;
-  const to = $<HTMLInputElement>('to').value;
-  void authorized(`/api/outcomes?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&format=csv`, 'text/csv')
-    .then((res) => res.blob())
-    .then((blob) => {
+  // The dates and filters shown (the last Show), the filters as chosen now: the server applies them, so
+  // the file holds exactly the sessions of the selection.
+  const from = shownFrom || $<HTMLInputElement>('from').value;
+  const to = shownTo || $<HTMLInputElement>('to').value;
+  const f = filterValues();
+  const query = new URLSearchParams({ from, to });
+  if (f.form) query.set('form', f.form);
+  if (f.workgroup) query.set('workgroup', f.workgroup);
+  if (f.agent) query.set('agent', f.agent);
+  query.set('format', 'csv');
+  void authorized(`/api/outcomes?${query.toString()}`, 'text/csv')
+    .then(async (res) => ({ blob: await res.blob(), name: /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] }))
+    .then(({ blob, name }) => {
       const a = document.createElement('a');
       a.href = URL.createObjectURL(blob);
-      a.download = `outcomes-${from}-${to}.csv`;
+      a.download = name ?? `outcomes-${from}-${to}.csv`;
       document.body.append(a);
       a.click();
       a.remove();

@@ -8,7 +8,7 @@ import { type AbortInput, SESSION_ERROR, type SessionOutcome } from '../../share
 import { finishSession, getSession } from '../../shared/session/session-store';
 import { destroy } from '../../shared/vault';
 import { abortOutcome, abortReason } from '../outcome';
-import { recordOutcomeSafely } from '../../audit/outcomes';
+import { outcomeBinding, prepareOutcome, writePreparedOutcomeSafely } from '../../audit/outcomes';
 import { stageDeps } from '../stage-deps';
 import { metricsForService, outcomeMetric } from '../../shared/metrics';
 
@@ -46,21 +46,8 @@ export const handler = async (event: AbortInput): Promise<SessionOutcome> => {
     ...(transactionId ? { transactionId } : {}),
     actor: { kind: 'system' as const, id: 'session-abort' },
   };
-  await deps.emitAll(
-    [
-      ...(decided
-        ? [{ type: 'outcome' as const, success: decided.outcome === 'accepted', details: { outcome: decided.outcome, details: outcome.details } }]
-        : []),
-      { type: 'data.destroyed', success: true, details: { destroyed } },
-      {
-        type: 'session.aborted',
-        success: false,
-        details: { error: errorName, reason: abortReason(event.error), ...(callAlive !== undefined ? { callAlive } : {}) },
-      },
-    ],
-    base,
-  );
-  await recordOutcomeSafely(
+  // The finance record is built first: its hash goes into the final event, binding it to the chain.
+  const prepared = prepareOutcome(
     process.env,
     {
       outcome,
@@ -72,5 +59,20 @@ export const handler = async (event: AbortInput): Promise<SessionOutcome> => {
     },
     logger,
   );
+  await deps.emitAll(
+    [
+      ...(decided
+        ? [{ type: 'outcome' as const, success: decided.outcome === 'accepted', details: { outcome: decided.outcome, details: outcome.details } }]
+        : []),
+      { type: 'data.destroyed', success: true, details: { destroyed } },
+      {
+        type: 'session.aborted',
+        success: false,
+        details: { error: errorName, reason: abortReason(event.error), ...(callAlive !== undefined ? { callAlive } : {}), ...outcomeBinding(prepared) },
+      },
+    ],
+    base,
+  );
+  await writePreparedOutcomeSafely(prepared, logger);
   return outcome;
 };

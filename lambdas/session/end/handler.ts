@@ -8,7 +8,7 @@ import type { EndInput, SessionOutcome } from '../../shared/session/contract';
 import { finishSession } from '../../shared/session/session-store';
 import { destroy } from '../../shared/vault';
 import { endOutcome } from '../outcome';
-import { recordOutcomeSafely } from '../../audit/outcomes';
+import { outcomeBinding, prepareOutcome, writePreparedOutcomeSafely } from '../../audit/outcomes';
 import { stageDeps } from '../stage-deps';
 import { metricsForService, outcomeMetric } from '../../shared/metrics';
 
@@ -46,6 +46,19 @@ export const handler = async (event: EndInput): Promise<SessionOutcome> => {
     transactionId: event.session.transactionId,
     actor: { kind: 'system' as const, id: 'session-end' },
   };
+  // The finance record is built first: its hash goes into the final event, binding it to the chain.
+  const prepared = prepareOutcome(
+    process.env,
+    {
+      outcome,
+      at: deps.now(),
+      formId: event.session.formId,
+      agentId: event.session.agentId,
+      workgroup: (event.session as { workgroup?: unknown }).workgroup ?? (event as { workgroup?: unknown }).workgroup,
+      fields: event.fields,
+    },
+    logger,
+  );
   // The validator emits no events of its own: a validation result in End's input is the record that the
   // card data was submitted to the merchant's service and a reply (or a failure turned decline) came back.
   await deps.emitAll(
@@ -65,21 +78,10 @@ export const handler = async (event: EndInput): Promise<SessionOutcome> => {
         details: { outcome: outcome.status, details: outcome.details, ...(outcome.last4 ? { last4: outcome.last4, brand: outcome.brand ?? 'unknown' } : {}) },
       },
       { type: 'data.destroyed', success: true, details: { destroyed } },
-      { type: 'session.ended', success: true, details: { outcome: outcome.status, callAlive } },
+      { type: 'session.ended', success: true, details: { outcome: outcome.status, callAlive, ...outcomeBinding(prepared) } },
     ],
     base,
   );
-  await recordOutcomeSafely(
-    process.env,
-    {
-      outcome,
-      at: deps.now(),
-      formId: event.session.formId,
-      agentId: event.session.agentId,
-      workgroup: (event.session as { workgroup?: unknown }).workgroup ?? (event as { workgroup?: unknown }).workgroup,
-      fields: event.fields,
-    },
-    logger,
-  );
+  await writePreparedOutcomeSafely(prepared, logger);
   return outcome;
 };

@@ -10,7 +10,9 @@
  *
  * The service's details are untrusted: while the card data is still in memory, every echo of it (in
  * any script, spacing or character reference) is masked, and the result says how many places were
- * masked so the audit trail can record it (a count, never the text).
+ * masked so the audit trail can record it (a count, never the text). A gateway token in the reply's `token`
+ * attribute is checked the same way while the card is at hand (syntax, the shared card detector, the echo
+ * guard); a token that fails is dropped and the details say so, the outcome stands.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { errorName, VaultItemNotFoundError } from '../../shared/errors';
@@ -18,7 +20,10 @@ import { OUTCOME_UNKNOWN_TEXT, type Outcome, type ValidateInput, type Validation
 import { forgetSecurityCode, markSubmitted, openCard, type OpenedCard, type VaultDeps } from '../../shared/vault';
 import type { CardFieldNames } from '../../validator/card-field-names';
 import type { ExchangeResult, ValidationClient } from '../../validator/https-client';
-import { maskEchoedCardData } from '../../validator/details-guard';
+import { maskEchoedCardData, type SubmittedCard } from '../../validator/details-guard';
+import { findCardNumbers } from '../../shared/card/card-detector';
+import { detectBrand } from '../../shared/card/card-rules';
+import { gatewayTokenSyntaxProblem } from '../../validator/gateway-token';
 import { cleanDetails } from '../../shared/session/result-line';
 import { buildSubmission, InvalidReplyError, parseReply, SubmissionRejectedError, type SubmissionParam } from '../../validator/xml-contract';
 
@@ -50,6 +55,9 @@ type ReasonCode =
   | `invalid-reply:${string}`
   | `failed:${string}`;
 
+/** Why a reply's gateway token was dropped (logged as tokenRefused; the token itself never is). */
+export type TokenProblem = 'length' | 'charset' | 'card-number' | 'card-echo';
+
 interface Decision {
   outcome: Outcome;
   details: string;
@@ -58,6 +66,26 @@ interface Decision {
   attempts?: number;
   /** Places in the service's details where card data was masked. */
   detailsMasked?: number;
+  /** The reply's gateway token, until checked; then only a token that passed. */
+  token?: string;
+  tokenRefused?: TokenProblem;
+}
+
+/** Text added to the details when the service's token was dropped. */
+export const TOKEN_REFUSED_TEXT = 'the gateway token in the reply was refused and not kept';
+
+/**
+ * Checks a reply's gateway token while the submitted card is still in memory: the contract's length and
+ * characters, then no card number (the shared detector) and no piece of the submitted card (the echo guard).
+ */
+export function gatewayTokenProblem(token: string, card: SubmittedCard): TokenProblem | undefined {
+  const syntax = gatewayTokenSyntaxProblem(token);
+  if (syntax !== undefined) return syntax;
+  // A card number of a known brand. Gateways' own ids can be 16 plain digits (Adyen's pspReference and stored
+  // payment method ids), which pass the Luhn check one time in ten: an unknown brand is no card number here.
+  if (findCardNumbers(token).some((m) => detectBrand(m.digits) !== 'unknown')) return 'card-number';
+  if (maskEchoedCardData(token, card, { otherCards: false }).masked > 0) return 'card-echo';
+  return undefined;
 }
 
 const declined = (details: string, reason: ReasonCode, extra: Partial<Decision> = {}): Decision => ({ outcome: 'declined', details, reason, ...extra });
@@ -101,7 +129,14 @@ export function decide(exchange: ExchangeResult, maxReplyBytes: number): Decisio
   if (status < 200 || status >= 300) return declined(`validation service answered with HTTP status ${status}`, 'http-status', { httpStatus: status, attempts });
   try {
     const reply = parseReply(body, maxReplyBytes);
-    return { outcome: reply.outcome, details: reply.details, reason: 'service-reply', httpStatus: status, attempts };
+    return {
+      outcome: reply.outcome,
+      details: reply.details,
+      reason: 'service-reply',
+      httpStatus: status,
+      attempts,
+      ...(reply.token !== undefined ? { token: reply.token } : {}),
+    };
   } catch (err) {
     if (err instanceof InvalidReplyError)
       return declined(`${DETAILS.invalidReply} (${err.code})`, `invalid-reply:${err.code}`, { httpStatus: status, attempts });
@@ -121,6 +156,8 @@ export async function validateSession(deps: ValidatorDeps, input: ValidateInput)
       ...(decision.httpStatus === undefined ? {} : { httpStatus: decision.httpStatus }),
       ...(decision.attempts === undefined ? {} : { attempts: decision.attempts }),
       ...(decision.detailsMasked ? { detailsMasked: decision.detailsMasked } : {}),
+      ...(decision.token !== undefined ? { tokenReturned: true } : {}),
+      ...(decision.tokenRefused ? { tokenRefused: decision.tokenRefused } : {}),
       durationMs: deps.vault.now().getTime() - started,
     });
     return {
@@ -128,6 +165,7 @@ export async function validateSession(deps: ValidatorDeps, input: ValidateInput)
       details: cleanDetails(decision.details),
       transactionId,
       detailsMasked: decision.detailsMasked ?? 0,
+      ...(decision.token !== undefined ? { token: decision.token } : {}),
     };
   };
 
@@ -159,7 +197,11 @@ export async function validateSession(deps: ValidatorDeps, input: ValidateInput)
     const decision = decide(await deps.client.post(body, transactionId), deps.maxReplyBytes);
     if (decision.reason !== 'service-reply') return conclude(decision);
     const guarded = maskEchoedCardData(decision.details, card);
-    return conclude({ ...decision, details: guarded.text, detailsMasked: guarded.masked });
+    const { token, ...checked } = decision;
+    const tokenRefused = token === undefined ? undefined : gatewayTokenProblem(token, card);
+    if (tokenRefused !== undefined)
+      return conclude({ ...checked, details: `${guarded.text}; ${TOKEN_REFUSED_TEXT}`, detailsMasked: guarded.masked, tokenRefused });
+    return conclude({ ...checked, details: guarded.text, detailsMasked: guarded.masked, ...(token !== undefined ? { token } : {}) });
   } finally {
     try {
       await forgetSecurityCode(deps.vault, sessionId);

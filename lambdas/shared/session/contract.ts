@@ -125,6 +125,8 @@ export interface ValidationResult {
   transactionId: string;
   /** Places in the service's details where the validator masked card data (a count, never the text). */
   detailsMasked?: number;
+  /** The gateway's reusable token for the stored card, from the reply's `token` attribute (checked: never card data). */
+  token?: string;
 }
 
 /** End's payload: the whole workflow state (request fields at the top level, each stage's result). */
@@ -158,6 +160,8 @@ export interface SessionOutcome {
   brand?: string;
   /** For an abort: the error name that caused it (CallerHungUp, RecordingPauseFailed, …). */
   error?: string;
+  /** The gateway's reusable token for the stored card (never the card), when the validation service returned one. */
+  token?: string;
 }
 
 /** Arguments of UpdateSipMediaApplicationCall sent to the SMA handler (string → string, ≤ 20 entries). */

@@ -92,12 +92,22 @@ const DETAIL_KEYS = new Set([
   'detailsMasked',
 ]);
 const DIGIT_RUN = /\d{5,}/;
+/**
+ * The final event's SHA-256 of the session's outcome record (lambdas/audit/outcome-binding.ts): kept only
+ * as exactly 64 lower-case hex digits, which no card number or other free text can pass for.
+ */
+const HASH_DETAIL_KEYS = new Set(['outcomeSha256']);
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** Keeps allow-listed details and refuses any value holding five or more digits in a row. */
 export function safeDetails(details: Record<string, EventDetailValue> | undefined): Record<string, EventDetailValue> | undefined {
   if (!details) return undefined;
   const out: Record<string, EventDetailValue> = {};
   for (const [k, v] of Object.entries(details)) {
+    if (HASH_DETAIL_KEYS.has(k)) {
+      if (typeof v === 'string' && SHA256_HEX.test(v)) out[k] = v;
+      continue;
+    }
     if (!DETAIL_KEYS.has(k)) continue;
     if (typeof v === 'string' && DIGIT_RUN.test(v) && k !== 'details') continue;
     out[k] =
