@@ -31,10 +31,7 @@ import { validateSession } from './validate';
 import { METRIC, metricsForService, type OperationalMetrics } from '../../shared/metrics';
 import { DEFAULT_MAX_REPLY_BYTES } from '../../validator/xml-contract';
 
-/**
- * Made on first use, not at import: its destination is read from the environment then (the sandbox
- * imports this module before it sets SECURE_IVR_LOG_DIR, and every metric went to the terminal).
- */
+/** Made on first use, not at import: its service name is read from the environment then. */
 let validationMetrics: OperationalMetrics | undefined;
 
 /** Validator settings beyond the shared ENV names. */
