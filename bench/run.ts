@@ -38,6 +38,18 @@ async function main(): Promise<void> {
     finish(report);
     return;
   }
+  // `npm run bench -- connect`: only the Amazon Connect capture function.
+  if (process.argv.slice(2).includes('connect')) {
+    await connectSection(report);
+    finish(report);
+    return;
+  }
+  // `npm run bench -- gateways`: only the payment gateway connectors against their fakes.
+  if (process.argv.slice(2).includes('gateways')) {
+    await gatewaysSection(report);
+    finish(report);
+    return;
+  }
 
   line('== SMA handler latency per event (warm, in-process, no AWS call) ==');
   const child = spawnSync(process.execPath, [...process.execArgv, join(__dirname, 'sma-latency.ts')], { cwd: ROOT, encoding: 'utf8' });
@@ -67,20 +79,9 @@ async function main(): Promise<void> {
     report.validator = validator;
   }
 
-  const connect = await optional('connect capture', async () => (await import('./connect-capture')).benchConnectCapture());
-  if (connect) {
-    line('\n== Amazon Connect capture function (per field: decrypt + check + seal on the local KMS/DynamoDB engines) ==');
-    for (const r of connect.perField)
-      line(`  run ${r.run}   p50 ${fmt(r.p50Ms)} ms   p99 ${fmt(r.p99Ms)} ms   (decrypt alone p50 ${fmt(r.decryptP50Ms)} ms, RSA-4096)`);
-    for (const b of connect.bundles) line(`  ${b.name.padEnd(16)} ${fmt(b.bytes / 1024).padStart(7)} KB`);
-    line(`  capture bundle cold init ${fmt(connect.captureInitMs)} ms (nothing: ${fmt(connect.bareInitMs, 2)} ms)`);
-    line('  AWS requests our Connect functions add to one session:');
-    for (const [op, n] of Object.entries(connect.requestsPerSession)) line(`    ${op.padEnd(50)} ${n}`);
-    line(
-      `  => our Connect functions' cost per session: $${connect.ourCostPerSessionUsd.toFixed(6)} (plus the shared stages; Connect's own per-minute charges not counted)`,
-    );
-    report.connect = connect;
-  }
+  await connectSection(report);
+
+  await gatewaysSection(report);
 
   finish(report);
 }
@@ -114,6 +115,35 @@ async function sandboxSection(report: Record<string, unknown>): Promise<void> {
   for (const item of sandbox.perSession.cost) line(`  $ ${item.item.padEnd(38)} ${fmt(item.quantity, 4).padStart(10)}  $${item.usd.toFixed(8)}`);
   line(`  => AWS cost per secure session: $${sandbox.perSession.costUsd.toFixed(6)} (telephony minutes excluded)`);
   report.sandbox = sandbox;
+}
+
+async function connectSection(report: Record<string, unknown>): Promise<void> {
+  const connect = await optional('connect capture', async () => (await import('./connect-capture')).benchConnectCapture());
+  if (connect) {
+    line('\n== Amazon Connect capture function (per field: decrypt + check + seal on the local KMS/DynamoDB engines) ==');
+    for (const r of connect.perField)
+      line(`  run ${r.run}   p50 ${fmt(r.p50Ms)} ms   p99 ${fmt(r.p99Ms)} ms   (decrypt alone p50 ${fmt(r.decryptP50Ms)} ms, RSA-4096)`);
+    for (const b of connect.bundles) line(`  ${b.name.padEnd(16)} ${fmt(b.bytes / 1024).padStart(7)} KB`);
+    line(`  capture bundle cold init ${fmt(connect.captureInitMs)} ms (nothing: ${fmt(connect.bareInitMs, 2)} ms)`);
+    line('  AWS requests our Connect functions add to one session:');
+    for (const [op, n] of Object.entries(connect.requestsPerSession)) line(`    ${op.padEnd(50)} ${n}`);
+    line(
+      `  => our Connect functions' cost per session: $${connect.ourCostPerSessionUsd.toFixed(6)} (plus the shared stages; Connect's own per-minute charges not counted)`,
+    );
+    report.connect = connect;
+  }
+}
+
+async function gatewaysSection(report: Record<string, unknown>): Promise<void> {
+  const gateways = await optional('gateways', async () => (await import('./gateways')).benchGateways());
+  if (!gateways) return;
+  line('\n== Payment gateway connectors against their local HTTPS fakes (approved test card, new TLS connection each) ==');
+  for (const r of gateways.roundTrips)
+    line(
+      `  ${r.kind.padEnd(10)} p50 ${fmt(r.p50Ms, 2).padStart(7)} ms   p95 ${fmt(r.p95Ms, 2).padStart(7)} ms   p99 ${fmt(r.p99Ms, 2).padStart(7)} ms   (${r.calls} calls)`,
+    );
+  for (const b of gateways.bundles) line(`  bundle: ${b.name.padEnd(30)} ${fmt(b.bytes / 1024).padStart(8)} KB`);
+  report.gateways = gateways;
 }
 
 async function redactionSection(report: Record<string, unknown>): Promise<void> {
