@@ -13,7 +13,8 @@ import { AUDIT_BUCKET, Sandbox, VAULT_TABLE, type CallResult } from '../sandbox'
 import { ScriptedCaller } from '../sma/caller';
 import type { EmulatedCall, EmulatorFaults } from '../sma/emulator';
 import { collectArtifacts, findSentinels } from '../../test/helpers/leak-scan';
-import { s3ObjectSource, readStoredRecords } from '../../lambdas/audit/audit-reader';
+import { readStoredOutcomes, readStoredRecords, s3ObjectSource } from '../../lambdas/audit/audit-reader';
+import { verifyOutcomeBindings } from '../../lambdas/audit/outcome-binding';
 import { streamOf, verifyStreams, type AuditRecord } from '../../lambdas/audit/hash-chain';
 import { startFaultyValidationServer, type RequestFault } from './faulty-validation-server';
 import { planCalls, SOAK_CARDS, SOAK_CVV, SOAK_CVV_AMEX, SOAK_EXPIRY, type CallPlan, type FaultKind } from './fault-plan';
@@ -373,7 +374,8 @@ async function runPlannedCall(
 
 /**
  * Sessions whose audit trail is not whole: the verifier's findings (gaps, broken links, altered records,
- * a stream without its closing event) plus sessions with no stream at all or without `data.destroyed`.
+ * a stream without its closing event, an outcome record its final event does not bind) plus sessions with
+ * no stream at all or without `data.destroyed`.
  */
 function lastType(stored: Array<{ stream: string; seq: number; text: string }>, stream: string): string {
   const last = stored.filter((s) => s.stream === stream).sort((a, b) => b.seq - a.seq)[0];
@@ -390,8 +392,12 @@ async function auditProblems(
 ): Promise<{ count: number; details: Array<{ sessionId: string; text: string }>; detailsMasked: number }> {
   const { s3Client } = await import('../../lambdas/shared/clients');
   const source = s3ObjectSource(await s3Client(), AUDIT_BUCKET);
-  const stored = await readStoredRecords(source, { from: new Date(since - 3600_000), to: new Date(Date.now() + 60_000) });
+  const window = { from: new Date(since - 3600_000), to: new Date(Date.now() + 60_000) };
+  const stored = await readStoredRecords(source, window);
   const report = verifyStreams(stored, { now: new Date(Date.now() + 24 * 3600_000), openGraceMs: 0 });
+  // Each finished session's outcome record must be the one its final event binds (edited, missing, extra or doubled records).
+  const outcomes = await readStoredOutcomes(source, window);
+  report.findings.push(...verifyOutcomeBindings(stored, outcomes, { allStreams: new Set(stored.map((r) => r.stream)), window }));
   const bad = new Map<string, string>();
   for (const f of report.findings)
     if (!bad.has(f.stream))

@@ -293,6 +293,9 @@ class ThreadList {
   }
 }
 
+/** Longest run the native scan returns at once (see the PikeMatcher constructor). */
+const RUN_FINDER_CAP = 4096;
+
 class PikeMatcher implements CompiledPattern {
   private readonly firstAscii = new Uint8Array(128);
 
@@ -317,10 +320,17 @@ class PikeMatcher implements CompiledPattern {
       const hi = alphabet.ranges[k + 1] as number;
       parts.push(lo === hi ? hex(lo) : `${hex(lo)}-${hex(hi)}`);
     }
-    this.runFinder = parts.length > 0 ? new RegExp(`[${parts.join('')}]{${Math.max(1, minMatch)},}`, 'gu') : undefined;
+    // The repeat is capped: V8 (Node 22) overflows its stack on one unbounded run of megabytes when the
+    // class holds astral ranges. A run that reaches the cap is extended by hand, one code point at a time.
+    const least = Math.max(1, minMatch);
+    this.runFinder = parts.length > 0 ? new RegExp(`[${parts.join('')}]{${least},${Math.max(least, RUN_FINDER_CAP)}}`, 'gu') : undefined;
+    this.runCap = Math.max(least, RUN_FINDER_CAP);
+    this.alphabet = alphabet;
   }
 
   private readonly runFinder: RegExp | undefined;
+  private readonly runCap: number;
+  private readonly alphabet: CharSet;
 
   public findAll(text: string, onMatch: (start: number, end: number) => void): void {
     // A match is a stretch of alphabet characters at least minMatch long: the VM runs only inside
@@ -331,7 +341,15 @@ class PikeMatcher implements CompiledPattern {
     finder.lastIndex = 0;
     for (let run = finder.exec(text); run !== null; run = finder.exec(text)) {
       const runStart = run.index;
-      const i = runStart + run[0].length;
+      let i = runStart + run[0].length;
+      if (run[0].length >= this.runCap) {
+        while (i < text.length) {
+          const cp = text.codePointAt(i) as number;
+          if (!this.alphabet.has(cp)) break;
+          i += cp > 0xffff ? 2 : 1;
+        }
+        finder.lastIndex = i;
+      }
       if (this.minDigitCount > 0) {
         let digits = 0;
         for (let k = runStart; k < i && digits < this.minDigitCount; k += 1) {
