@@ -28,8 +28,11 @@ export const handler = async (event: GetKeyInput): Promise<void> => {
     if (kept === 'hung-up') throw new CallerHungUp();
     return;
   }
-  await deps.telephony.beginCapture(event.session);
-  logger.info('card entry requested', { sessionId: event.session.sessionId });
+  // The event is written before the call is asked: once it is asked, the capture can fail the task and
+  // Abort can close the session's audit chain, and an event written after that would leave the chain
+  // looking cut short (on Connect the flow already prompts while this stage runs; the soak found it).
   const { sessionId, callTransactionId, transactionId, agentId } = event.session;
   await deps.emit('capture.requested', { sessionId, callTransactionId, transactionId, actor: { kind: 'agent', id: agentId } }, true);
+  await deps.telephony.beginCapture(event.session);
+  logger.info('card entry requested', { sessionId: event.session.sessionId });
 };
