@@ -171,14 +171,15 @@ describe('MIME email redaction', () => {
   });
 
   it('streams a large email with a card in every line and leaves no card digits', () => {
-    // Prepare: ~6 MB text part, base64-encoded
-    const body = Buffer.from(`Line with card ${SENTINEL} and order 4471902\r\n`.repeat(120_000)).toString('base64').replace(/.{76}/g, '$&\r\n');
+    // Prepare: ~1.5 MB text part, base64-encoded: 32 chunks of 64 KiB, a card in every line (the
+    // throughput of card-dense text is a benchmark's business, not this test's)
+    const body = Buffer.from(`Line with card ${SENTINEL} and order 4471902\r\n`.repeat(30_000)).toString('base64').replace(/.{76}/g, '$&\r\n');
     const message = Buffer.from(['Subject: big', 'Content-Type: text/plain; charset=us-ascii', 'Content-Transfer-Encoding: base64', '', body, ''].join('\r\n'));
     // Act
     const { out, tally } = redactEmail(message, 64 * 1024);
     const decoded = Buffer.from(out.toString('latin1').split('\r\n\r\n')[1] ?? '', 'base64').toString('latin1');
     // Assess
-    expect(tally['default-card-number']).toBe(120_000);
+    expect(tally['default-card-number']).toBe(30_000);
     expect(decoded).not.toContain(SENTINEL);
     expect(decoded.split('\r\n')[0]).toBe('Line with card ################ and order 4471902');
   });
