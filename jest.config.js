@@ -1,8 +1,9 @@
 /**
  * Jest runs the TypeScript sources directly (transpile only; `npm run typecheck` checks types).
- * Two projects: `unit` (pure modules, handlers with mocks or an in-process engine, CDK synthesis) for fast
- * feedback, and `integration` (the sandbox, local engines in child processes, the browser, the CLI, soak).
- * `npm test` runs both; `npm run test:unit` / `npm run test:integration` run one.
+ * Three projects: `unit` (pure modules, handlers with mocks or an in-process engine) for fast feedback,
+ * `infra` (CDK synthesis: template assertions, cdk-nag, the template validator; about half the CPU of the
+ * former unit project), and `integration` (the sandbox, local engines in child processes, the browser,
+ * the CLI, soak). `npm test` runs all three; `npm run test:unit`, `test:infra` and `test:integration` one each.
  */
 const INTEGRATION = [
   '<rootDir>/test/agent-api/authorization.test.ts',
@@ -16,6 +17,8 @@ const INTEGRATION = [
   '<rootDir>/test/soak/',
   '<rootDir>/test/web/console-build.test.ts',
 ];
+
+const INFRA = ['<rootDir>/test/infra/'];
 
 const shared = {
   testEnvironment: 'node',
@@ -37,7 +40,8 @@ const escape = (path) => path.replace('<rootDir>', '<rootDir>').replace(/[.]/g, 
 module.exports = {
   testTimeout: 30000,
   projects: [
-    { ...shared, displayName: 'unit', testPathIgnorePatterns: ['/node_modules/', ...INTEGRATION.map(escape)] },
+    { ...shared, displayName: 'unit', testPathIgnorePatterns: ['/node_modules/', ...INTEGRATION.map(escape), ...INFRA.map(escape)] },
+    { ...shared, displayName: 'infra', testMatch: INFRA.map((p) => `${p}**/*.test.ts`) },
     { ...shared, displayName: 'integration', testMatch: INTEGRATION.map((p) => (p.endsWith('/') ? `${p}**/*.test.ts` : p)) },
   ],
 };
