@@ -137,8 +137,7 @@ export class ConnectSandbox {
     ask: Omit<SessionRequest, 'sessionId' | 'callTransactionId'>,
     sessionId: string = randomUUID(),
   ): Promise<string> {
-    const [{ putPendingRequest }, { saveAgentRequest }, { documentClient }] = await Promise.all([
-      import('../../lambdas/telephony/connect/pending-requests'),
+    const [{ putPendingRequest, saveAgentRequest }, { documentClient }] = await Promise.all([
       import('../../lambdas/shared/session/session-store'),
       import('../../lambdas/shared/clients'),
     ]);

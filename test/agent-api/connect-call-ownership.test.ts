@@ -128,7 +128,7 @@ describe('an agent acts only on the Connect contacts routed to them', () => {
 
   it('attack: a request from Dave that got past the API is refused by the claim; nothing starts and the caller goes back to Alice', async () => {
     // Prepare: Dave's request left for Alice's contact, as if the API had let it through
-    const { putPendingRequest } = await import('../../lambdas/telephony/connect/pending-requests');
+    const { putPendingRequest } = await import('../../lambdas/shared/session/session-store');
     const { documentClient } = await import('../../lambdas/shared/clients');
     await putPendingRequest(
       { ddb: await documentClient(), tableName: TABLE, now: () => new Date() },

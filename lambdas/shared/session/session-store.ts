@@ -528,3 +528,58 @@ export async function getCallAgent(deps: SessionStoreDeps, callTransactionId: st
   const { sessionId: _key, expiresAt: _ttl, ...record } = Item;
   return record as CallAgentRecord;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Amazon Connect: the request the agent's console leaves for the flow's claim function (`pending#<call>`,
+// short-lived, taken at most once, only non-confidential form fields), and a caller's hang-up noted by the
+// contact events (`hangup#<call>`) for a claim still opening a session on that call.
+
+/** A request not claimed within this time is ignored (the agent sends it again). */
+export const PENDING_REQUEST_SECONDS = 600;
+
+const pendingKey = (callId: string): string => `pending#${callId}`;
+
+/** Leaves (or replaces) the request for a call. */
+export async function putPendingRequest(deps: SessionStoreDeps, request: SessionRequest): Promise<void> {
+  const { PutCommand } = await dynamoLib();
+  const now = deps.now();
+  await deps.ddb.send(
+    new PutCommand({
+      TableName: deps.tableName,
+      Item: { sessionId: pendingKey(request.callTransactionId), request, createdAt: now.toISOString(), expiresAt: seconds(now) + PENDING_REQUEST_SECONDS },
+    }),
+  );
+}
+
+/** Takes the request for a call: removed as it is read, so two transfers cannot both claim it. */
+export async function takePendingRequest(deps: SessionStoreDeps, callId: string): Promise<SessionRequest | undefined> {
+  const { DeleteCommand } = await dynamoLib();
+  const { Attributes } = await deps.ddb.send(new DeleteCommand({ TableName: deps.tableName, Key: { sessionId: pendingKey(callId) }, ReturnValues: 'ALL_OLD' }));
+  if (!Attributes || typeof Attributes.expiresAt !== 'number' || Attributes.expiresAt <= seconds(deps.now())) return undefined;
+  const request = Attributes.request as SessionRequest | undefined;
+  return request && typeof request.sessionId === 'string' && request.callTransactionId === callId ? request : undefined;
+}
+
+const hangUpKey = (callId: string): string => `hangup#${callId}`;
+
+/**
+ * Notes that the caller on a call hung up (Connect's contact events), so a claim still opening a session
+ * on that call fails it instead of leaving it to wait for card entry that can never come.
+ */
+export async function markCallHungUp(deps: SessionStoreDeps, callId: string): Promise<void> {
+  const { PutCommand } = await dynamoLib();
+  const now = deps.now();
+  await deps.ddb.send(
+    new PutCommand({
+      TableName: deps.tableName,
+      Item: { sessionId: hangUpKey(callId), hungUpAt: now.toISOString(), expiresAt: seconds(now) + PENDING_REQUEST_SECONDS },
+    }),
+  );
+}
+
+/** Whether the caller on a call has hung up (see markCallHungUp). */
+export async function callHungUp(deps: SessionStoreDeps, callId: string): Promise<boolean> {
+  const { GetCommand } = await dynamoLib();
+  const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.tableName, Key: { sessionId: hangUpKey(callId) }, ConsistentRead: true }));
+  return Item !== undefined && typeof Item.expiresAt === 'number' && Item.expiresAt > seconds(deps.now());
+}

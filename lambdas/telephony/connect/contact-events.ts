@@ -12,10 +12,9 @@ import { EnvReader } from '../../shared/config';
 import { ENV, SESSION_ERROR } from '../../shared/session/contract';
 import { sessionEvent, type SessionEvent } from '../../shared/session/events';
 import { emitSafely, eventSinkFor } from '../../shared/session/event-sinks';
-import type { SessionRecord } from '../../shared/session/session-store';
+import { markCallHungUp, type SessionRecord } from '../../shared/session/session-store';
 import { connectCallId } from './connect-telephony';
 import { connectUserIdOf } from './contact-owner';
-import { markCallHungUp } from './pending-requests';
 
 /** The parts of a contact event this reads (EventBridge `detail`). */
 export interface ContactEventDetail {

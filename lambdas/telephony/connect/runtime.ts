@@ -19,7 +19,6 @@ import * as vault from '../../shared/vault';
 import { CONNECT_ENV } from './contract';
 import type { ConnectSessionDeps } from './connect-session';
 import { ownerOfConnectAgent } from './contact-owner';
-import { callHungUp, takePendingRequest } from './pending-requests';
 
 export interface ConnectFunctionConfig {
   sessionTable: string;
@@ -117,7 +116,7 @@ export function liveConnectDeps(
       const actor = type.startsWith('field.') ? { kind: 'caller' as const, id: 'caller' } : { kind: 'system' as const, id: component };
       buffer.add(sessionEvent(type, { sessionId, component, actor, ...origin }, success, now(), details));
     },
-    takePendingRequest: async (callId) => takePendingRequest(await store(), callId),
+    takePendingRequest: async (callId) => sessionStore.takePendingRequest(await store(), callId),
     callOwner: async (callId) => {
       const leg = await sessionStore.getCallAgent(await store(), callId);
       if (!leg?.connected || leg.endpoint === undefined) return undefined;
@@ -125,7 +124,7 @@ export function liveConnectDeps(
     },
     takeReentryRequest: async (sessionId) => sessionStore.takeReentryRequest(await store(), sessionId),
     flowKeyExpired: () => flowKey.expired(now()),
-    callHungUp: async (callId) => callHungUp(await store(), callId),
+    callHungUp: async (callId) => sessionStore.callHungUp(await store(), callId),
     startSession: async (request) => startSecureSession(await sfnClient(), cfg.stateMachineArn, request),
     executionEnded: async (executionArn) => {
       const { DescribeExecutionCommand } = await sfnSdk();

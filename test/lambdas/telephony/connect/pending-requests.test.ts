@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startDynamo, type DynamoEngine } from '../../../../sandbox/engines/dynamodb';
-import { putPendingRequest, startOrLeaveForFlow, takePendingRequest } from '../../../../lambdas/telephony/connect/pending-requests';
+import { startOrLeaveForFlow } from '../../../../lambdas/telephony/connect/pending-requests';
+import { putPendingRequest, takePendingRequest } from '../../../../lambdas/shared/session/session-store';
 import type { SessionStoreDeps } from '../../../../lambdas/shared/session/session-store';
 import type { SessionRequest } from '../../../../lambdas/shared/session/contract';
 
