@@ -196,6 +196,9 @@ function digitish(c: number): boolean {
   return digitValue(c) >= 0 || c === 0x3b || c === 0x3e || c === 0x26 || c === 0x3c || c === 0x25 || (c >= 0xd800 && c <= 0xdfff);
 }
 
+/** Longest piece of a chunk a line stream redacts at once (see LineRedactionStream.write). */
+export const STREAM_PIECE = 16 * 1024;
+
 /** Line breaks looked at, from the end, for a place where no number can continue. */
 const MAX_CUT_SEARCH = 64;
 
@@ -240,7 +243,17 @@ export class LineRedactionStream {
   ) {}
 
   public write(chunk: string): string {
-    this.pending += chunk;
+    // A chunk is redacted in pieces as if it had arrived in smaller chunks (the result does not depend
+    // on the cutting): strings of 64 Ki characters or more are allocated outside V8's young generation,
+    // so joining and copying whole chunks costs several times what the same work costs in pieces.
+    if (chunk.length <= STREAM_PIECE) return this.writePiece(chunk);
+    let out = '';
+    for (let i = 0; i < chunk.length; i += STREAM_PIECE) out += this.writePiece(chunk.slice(i, i + STREAM_PIECE));
+    return out;
+  }
+
+  private writePiece(chunk: string): string {
+    this.pending = this.pending === '' ? chunk : this.pending + chunk;
     let out = '';
     const joinCut = lineJoinCut(this.pending);
     if (joinCut > 0) {

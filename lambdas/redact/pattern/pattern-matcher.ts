@@ -45,8 +45,18 @@ export interface CompiledPattern {
 
 export type CompileResult = { ok: true; pattern: CompiledPattern } | { ok: false; problems: PatternProblem[] };
 
+export interface CompileOptions {
+  /**
+   * How runs of the pattern's characters are found before the VM runs: 'sampled' (default) reads
+   * every minimum-match-th character and widens around the hits when every character a match can
+   * hold is a BMP character outside the surrogates, else uses a regular expression; 'regexp' always
+   * uses the regular expression (the reference the differential tests compare with). Same runs either way.
+   */
+  runFinder?: 'sampled' | 'regexp';
+}
+
 /** Parses, checks and compiles a pattern; never throws for a bad pattern, it returns every problem. */
-export function compilePattern(source: string, flags = ''): CompileResult {
+export function compilePattern(source: string, flags = '', options: CompileOptions = {}): CompileResult {
   const problems: PatternProblem[] = [];
   for (const flag of flags) {
     if (!(SUPPORTED_FLAGS as readonly string[]).includes(flag)) problems.push({ message: `flag "${flag}" is not supported (only i; m is implied)`, at: 0 });
@@ -69,7 +79,10 @@ export function compilePattern(source: string, flags = ''): CompileResult {
   const program = compile(expanded.root);
   if (program.size > MAX_PROGRAM_SIZE)
     return { ok: false, problems: [{ message: `the pattern compiles to more than ${MAX_PROGRAM_SIZE} steps; use smaller counted quantifiers`, at: 0 }] };
-  return { ok: true, pattern: new PikeMatcher(program, firstSet(expanded.root), minLength(expanded.root), minDigits(expanded.root)) };
+  return {
+    ok: true,
+    pattern: new PikeMatcher(program, firstSet(expanded.root), minLength(expanded.root), minDigits(expanded.root), options.runFinder !== 'regexp'),
+  };
 }
 
 interface Program {
@@ -306,6 +319,7 @@ class PikeMatcher implements CompiledPattern {
     minMatch: number,
     /** Fewest ASCII digits in a match: a run with fewer is skipped (an SSN rule skips "2026-11-29"). */
     private readonly minDigitCount = 0,
+    sampled = true,
   ) {
     for (let c = 0; c < 128; c += 1) this.firstAscii[c] = first.has(c) ? 1 : 0;
     // Characters any match consists of (lookaround bodies excluded: they consume nothing).
@@ -326,29 +340,84 @@ class PikeMatcher implements CompiledPattern {
     this.runFinder = parts.length > 0 ? new RegExp(`[${parts.join('')}]{${least},${Math.max(least, RUN_FINDER_CAP)}}`, 'gu') : undefined;
     this.runCap = Math.max(least, RUN_FINDER_CAP);
     this.alphabet = alphabet;
+    this.least = least;
+    // When every alphabet character is one UTF-16 unit (no astral characters, no surrogates), runs are
+    // found by sampling: code units and code points agree, so the runs are those the expression finds.
+    const last = alphabet.ranges[alphabet.ranges.length - 1] ?? 0;
+    let oneUnit = parts.length > 0 && last <= 0xffff;
+    for (let k = 0; k < alphabet.ranges.length && oneUnit; k += 2)
+      if ((alphabet.ranges[k] as number) <= 0xdfff && (alphabet.ranges[k + 1] as number) >= 0xd800) oneUnit = false;
+    if (sampled && oneUnit) {
+      this.inAlphabet = new Uint8Array(0x10000);
+      for (let k = 0; k < alphabet.ranges.length; k += 2) this.inAlphabet.fill(1, alphabet.ranges[k] as number, (alphabet.ranges[k + 1] as number) + 1);
+    }
   }
 
   private readonly runFinder: RegExp | undefined;
   private readonly runCap: number;
   private readonly alphabet: CharSet;
+  private readonly least: number;
+  /** Membership of every code unit in the alphabet, when runs are found by sampling. */
+  private readonly inAlphabet: Uint8Array | undefined;
+  /** End of the run nextSampledRun found last. */
+  private sampledRunEnd = 0;
+
+  /**
+   * Start of the first maximal run of at least `least` alphabet characters at or after `from` (where
+   * no run continues from before), its end in sampledRunEnd; -1 when none. Reads every least-th
+   * character: a run that long always contains one of them. Each character is read at most twice.
+   */
+  private nextSampledRun(text: string, from: number): number {
+    const t = this.inAlphabet as Uint8Array;
+    const least = this.least;
+    const n = text.length;
+    for (let p = from + least - 1; p < n; p += least) {
+      if (t[text.charCodeAt(p)] === 0) continue;
+      let s = p;
+      while (s > from && t[text.charCodeAt(s - 1)] === 1) s -= 1;
+      let e = p + 1;
+      while (e < n && t[text.charCodeAt(e)] === 1) e += 1;
+      if (e - s >= least) {
+        this.sampledRunEnd = e;
+        return s;
+      }
+      // The character at e is outside the alphabet: the next run starts after it.
+      p = e;
+      from = e;
+    }
+    return -1;
+  }
 
   public findAll(text: string, onMatch: (start: number, end: number) => void): void {
     // A match is a stretch of alphabet characters at least minMatch long: the VM runs only inside
     // such runs (an SSN rule never looks at a timestamp "10:03:05" or a word), still linear.
     const finder = this.runFinder;
     if (finder === undefined) return;
+    const sampled = this.inAlphabet !== undefined;
     let scratch: Scratch | undefined;
     finder.lastIndex = 0;
-    for (let run = finder.exec(text); run !== null; run = finder.exec(text)) {
-      const runStart = run.index;
-      let i = runStart + run[0].length;
-      if (run[0].length >= this.runCap) {
-        while (i < text.length) {
-          const cp = text.codePointAt(i) as number;
-          if (!this.alphabet.has(cp)) break;
-          i += cp > 0xffff ? 2 : 1;
+    let after = 0;
+    for (;;) {
+      let runStart: number;
+      let i: number;
+      if (sampled) {
+        runStart = this.nextSampledRun(text, after);
+        if (runStart < 0) break;
+        i = this.sampledRunEnd;
+        after = i;
+      } else {
+        const run = finder.exec(text);
+        if (run === null) break;
+        runStart = run.index;
+        i = runStart + run[0].length;
+        if (run[0].length >= this.runCap) {
+          while (i < text.length) {
+            const cp = text.codePointAt(i) as number;
+            if (!this.alphabet.has(cp)) break;
+            i += cp > 0xffff ? 2 : 1;
+          }
+          finder.lastIndex = i;
         }
-        finder.lastIndex = i;
       }
       if (this.minDigitCount > 0) {
         let digits = 0;
