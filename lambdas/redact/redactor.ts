@@ -193,11 +193,49 @@ export function safeCut(text: string): number {
 
 /** A character that may be (the end or start of) a digit as written: a digit, a reference, a tag, a surrogate. */
 function digitish(c: number): boolean {
-  return digitValue(c) >= 0 || c === 0x3b || c === 0x3e || c === 0x26 || c === 0x3c || c === 0x25 || (c >= 0xd800 && c <= 0xdfff);
+  return digitOf(c) >= 0 || c === 0x3b || c === 0x3e || c === 0x26 || c === 0x3c || c === 0x25 || (c >= 0xd800 && c <= 0xdfff);
 }
 
 /** Longest piece of a chunk a line stream redacts at once (see LineRedactionStream.write). */
 export const STREAM_PIECE = 16 * 1024;
+/** Characters at the start of a piece searched for a line break to finish the carried-over lines at. */
+const HEAD_SEARCH = 4096;
+/** Characters before that line break in which no card may end (a card's expiry and code window is shorter). */
+const HEAD_QUIET = 160;
+
+/**
+ * Offset just after a line break of `piece` (within its first HEAD_SEARCH characters) where a line
+ * stream will most likely be able to cut: the line does not end in a digit or markup, and no stretch
+ * of digits and separators holding 13 digits (a possible card), nor any markup, ends in the
+ * HEAD_QUIET characters before. 0 when none. Only a guess of where to cut: the stream checks the cut
+ * as always (lineJoinCut, contextSafeCut) and carries the lines over when it cannot cut there.
+ */
+export function headCut(piece: string): number {
+  let digits = 0; // digits in the current stretch of digits and separators
+  let loud = -HEAD_QUIET - 1; // last offset where a possible card or markup was seen
+  const to = Math.min(HEAD_SEARCH, piece.length);
+  for (let i = 0; i < to; i += 1) {
+    const c = piece.charCodeAt(i);
+    if (c === 0x0a) {
+      if (i - loud > HEAD_QUIET) {
+        let j = i - 1;
+        while (j > 0 && isGap(piece.charCodeAt(j))) j -= 1;
+        if (!digitish(piece.charCodeAt(j))) return i + 1;
+      }
+      continue;
+    }
+    if (digitOf(c) >= 0) {
+      digits += 1;
+      if (digits >= 13) loud = i;
+    } else if (digitish(c)) loud = i;
+    else if (!isGap(c)) digits = 0;
+  }
+  return 0;
+}
+
+// Module-level aliases of the detector's character tests (called per character in the loops above).
+const isGap = isGapCharacter;
+const digitOf = digitValue;
 
 /** Line breaks looked at, from the end, for a place where no number can continue. */
 const MAX_CUT_SEARCH = 64;
@@ -253,6 +291,17 @@ export class LineRedactionStream {
   }
 
   private writePiece(chunk: string): string {
+    if (this.pending !== '' && chunk.length > HEAD_SEARCH) {
+      // Joining the carried-over lines with the whole piece would copy the piece. Instead the carried
+      // lines are finished with the first lines of the piece (as if the piece had arrived cut there),
+      // at a line break where the text can usually be cut; the rest of the piece then needs no copy.
+      const x = headCut(chunk);
+      if (x > 0) return this.writeLines(chunk.slice(0, x)) + this.writeLines(chunk.slice(x));
+    }
+    return this.writeLines(chunk);
+  }
+
+  private writeLines(chunk: string): string {
     this.pending = this.pending === '' ? chunk : this.pending + chunk;
     let out = '';
     const joinCut = lineJoinCut(this.pending);

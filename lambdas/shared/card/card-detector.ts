@@ -465,12 +465,17 @@ class Scanner {
       let at: number;
       if (m >= 0 && m <= p && m < n) at = m;
       else {
-        if (p >= n) break;
-        sampled += 1;
-        if (c0[CLASS[text.charCodeAt(p)] as number] === 0) {
+        // Sample every STRIDE-th character up to the next markup (or the end) in one tight loop.
+        const limit = m >= 0 && m < n ? m : n;
+        while (p < limit && c0[CLASS[text.charCodeAt(p)] as number] === 0) {
           p += STRIDE;
-          continue;
+          sampled += 1;
         }
+        if (p >= limit) {
+          if (limit === n) break;
+          continue; // p passed the markup at m: parse there first
+        }
+        sampled += 1;
         at = p;
       }
       let start = at;
