@@ -145,6 +145,7 @@ export class HtmlRedactionStream {
   /** The additional rules on one text node: decode, apply, re-escape only if changed. */
   private rulesOnText(raw: string): string {
     if (!this.redactor.hasRules()) return raw;
+    if (!raw.includes('&') && !this.redactor.rulesMayMatch(raw)) return raw;
     const kept: string[] = [];
     const decoded = decodeEntities(raw, kept);
     const redacted = this.redactor.applyRules(decoded, this.tally);
@@ -248,6 +249,8 @@ export class HtmlRedactionStream {
   /** Redacts attribute values in one tag; names and punctuation are kept as they are. */
   private rewriteTag(tag: string): string {
     if (!/^<[A-Za-z]/.test(tag) || !tag.includes('=')) return tag;
+    // Without `&` no value decodes to anything but its own text: nothing to redact when the tag as a whole holds nothing.
+    if (!this.redactor.mayChange(tag)) return tag;
     return tag.replace(/(=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/g, (whole, eq: string, dq?: string, sq?: string, bare?: string) => {
       if (dq !== undefined) return `${eq}"${this.textNode(dq, true)}"`;
       if (sq !== undefined) return `${eq}'${this.textNode(sq, true)}'`;

@@ -5,7 +5,7 @@
  * configuration order, each on the previous one's output. Counts per rule id go into a tally the
  * caller owns; the matched text is never kept or returned anywhere else.
  */
-import { findCardNumberDetails, isGapCharacter, digitValue } from '../shared/card/card-detector';
+import { digitValue, findCardNumberDetails, isGapCharacter, mayHoldCardNumber } from '../shared/card/card-detector';
 import { cardContextDigits, contextReaches } from './card-context';
 import { CARD_CONTEXT_ID, DEFAULT_FILTER_ID, type CompiledRule, type RedactionConfig, type ReplacementConfig } from './redaction-config';
 
@@ -149,6 +149,21 @@ export class Redactor {
     return applyMask(text, found.ranges);
   }
 
+  /**
+   * False only when redacting `text` certainly changes nothing: it cannot hold a card number and no
+   * additional rule can match in it (quick tests, for the many short texts of HTML attributes and nodes).
+   */
+  public mayChange(text: string): boolean {
+    if (this.config.defaultFilter && mayHoldCardNumber(text)) return true;
+    return this.rulesMayMatch(text);
+  }
+
+  /** False only when no additional rule can match in `text`. */
+  public rulesMayMatch(text: string): boolean {
+    for (const rule of this.config.rules) if (rule.pattern.mayMatch(text)) return true;
+    return false;
+  }
+
   /** True when additional rules are configured. */
   public hasRules(): boolean {
     return this.config.rules.length > 0;
@@ -286,7 +301,17 @@ export class LineRedactionStream {
     // so joining and copying whole chunks costs several times what the same work costs in pieces.
     if (chunk.length <= STREAM_PIECE) return this.writePiece(chunk);
     let out = '';
-    for (let i = 0; i < chunk.length; i += STREAM_PIECE) out += this.writePiece(chunk.slice(i, i + STREAM_PIECE));
+    for (let i = 0; i < chunk.length; ) {
+      let end = i + STREAM_PIECE;
+      if (end >= chunk.length) end = chunk.length;
+      else {
+        // End the piece at a line break where the stream can cut (headCut), when there is one near.
+        const x = headCut(chunk.slice(end - HEAD_SEARCH / 2, end + HEAD_SEARCH / 2));
+        if (x > 0) end = end - HEAD_SEARCH / 2 + x;
+      }
+      out += this.writePiece(chunk.slice(i, end));
+      i = end;
+    }
     return out;
   }
 

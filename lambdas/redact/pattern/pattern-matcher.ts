@@ -41,6 +41,8 @@ interface LookSpec {
 export interface CompiledPattern {
   /** Calls `onMatch` for each non-overlapping leftmost-first match, in order. */
   findAll(text: string, onMatch: (start: number, end: number) => void): void;
+  /** False only when `text` holds no run of the pattern's characters long enough for a match (a quick test). */
+  mayMatch(text: string): boolean;
 }
 
 export type CompileResult = { ok: true; pattern: CompiledPattern } | { ok: false; problems: PatternProblem[] };
@@ -386,6 +388,12 @@ class PikeMatcher implements CompiledPattern {
       from = e;
     }
     return -1;
+  }
+
+  public mayMatch(text: string): boolean {
+    if (this.runFinder === undefined) return false;
+    if (this.inAlphabet === undefined) return true;
+    return this.nextSampledRun(text, 0) >= 0;
   }
 
   public findAll(text: string, onMatch: (start: number, end: number) => void): void {

@@ -798,6 +798,22 @@ export function normaliseDigits(text: string): { digits: string; positions: numb
   return { digits, positions };
 }
 
+/**
+ * False only when `text` cannot hold a card number: fewer than 13 decimal digits, no character
+ * reference (`&`) and no surrogate (astral digits). A quick test before a full scan of short texts.
+ */
+export function mayHoldCardNumber(text: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const k = CLASS[text.charCodeAt(i)] as number;
+    if (k === K_DIGIT) {
+      digits += 1;
+      if (digits >= CARD_DETECT_MIN_DIGITS) return true;
+    } else if (k === K_AMP || k === K_HIGH || k === K_LOW) return true;
+  }
+  return false;
+}
+
 /** Card numbers in `text`, in order, with offsets into the original text and their ASCII digits. */
 export function findCardNumbers(text: string, options: CardDetectOptions = {}): CardMatch[] {
   const found: CardMatch[] = [];
