@@ -15,6 +15,8 @@ import { tagJoinsNumbers } from '../shared/card/card-detector';
 import { CARD_CONTEXT_ID, DEFAULT_FILTER_ID } from './redaction-config';
 import { addToTally, applyMask, MAX_PENDING_LINE, safeCut, type MaskRanges, type RedactionTally, type Redactor } from './redactor';
 
+/** Longest piece of a chunk parsed at once (see write). */
+const HTML_PIECE = 16 * 1024;
 /** Longest tag held back while waiting for its `>`; beyond it the `<` is treated as text. */
 const MAX_TAG = 64 * 1024;
 
@@ -93,8 +95,18 @@ export class HtmlRedactionStream {
   ) {}
 
   public write(chunk: string): string {
-    this.buffer += chunk;
-    return this.drain(false);
+    if (chunk.length <= HTML_PIECE) {
+      this.buffer += chunk;
+      return this.drain(false);
+    }
+    // In pieces, as if the chunk had arrived so (the result does not depend on the cutting): joining the
+    // held text with a whole 64 KiB chunk would copy it outside V8's young generation.
+    let out = '';
+    for (let i = 0; i < chunk.length; i += HTML_PIECE) {
+      this.buffer += chunk.slice(i, i + HTML_PIECE);
+      out += this.drain(false);
+    }
+    return out;
   }
 
   public end(): string {
@@ -124,7 +136,10 @@ export class HtmlRedactionStream {
     const found = this.redactor.cardMask(whole);
     addToTally(this.tally, DEFAULT_FILTER_ID, found.cards);
     addToTally(this.tally, CARD_CONTEXT_ID, found.context);
-    let out = '';
+    // Items nothing changes in (no masked digit, no possible rule match) are passed on as one slice of
+    // the segment per run of them, not one string each.
+    const parts: string[] = [];
+    let kept = 0; // start of the run of unchanged items
     let offset = 0;
     let r = 0;
     for (const item of items) {
@@ -135,17 +150,27 @@ export class HtmlRedactionStream {
         local.push([a - offset, b - offset]);
         r += 1;
       }
-      const masked = applyMask(item.raw, local);
-      out += item.kind === 'text' ? this.rulesOnText(masked) : masked;
+      if (local.length > 0 || (item.kind === 'text' && this.rulesMayChange(item.raw))) {
+        if (kept < offset) parts.push(whole.slice(kept, offset));
+        const masked = applyMask(item.raw, local);
+        parts.push(item.kind === 'text' ? this.rulesOnText(masked) : masked);
+        kept = end;
+      }
       offset = end;
     }
-    return out;
+    if (kept === 0) return whole;
+    if (kept < offset) parts.push(whole.slice(kept, offset));
+    return parts.join('');
+  }
+
+  /** False only when rulesOnText certainly returns `raw` as it is. */
+  private rulesMayChange(raw: string): boolean {
+    return this.redactor.hasRules() && (raw.includes('&') || this.redactor.rulesMayMatch(raw));
   }
 
   /** The additional rules on one text node: decode, apply, re-escape only if changed. */
   private rulesOnText(raw: string): string {
-    if (!this.redactor.hasRules()) return raw;
-    if (!raw.includes('&') && !this.redactor.rulesMayMatch(raw)) return raw;
+    if (!this.rulesMayChange(raw)) return raw;
     const kept: string[] = [];
     const decoded = decodeEntities(raw, kept);
     const redacted = this.redactor.applyRules(decoded, this.tally);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { findCardNumberDetails } from '../../../lambdas/shared/card/card-detector';
+import { findCardNumberDetails, findCardNumbers, mayHoldCardNumber } from '../../../lambdas/shared/card/card-detector';
 import { compilePattern } from '../../../lambdas/redact/pattern/pattern-matcher';
-import { LineRedactionStream, type RedactionTally } from '../../../lambdas/redact/redactor';
+import { headCut, LineRedactionStream, lineJoinCut, type RedactionTally } from '../../../lambdas/redact/redactor';
 import { htmlInputs, longInputs, mimeInputs, shortInputs } from './differential-inputs';
 import { REFERENCE_PATH, referenceRedactor, run, sha256, sortedTally, type Reference } from './record-reference';
 
@@ -127,5 +127,57 @@ describe('redaction fast paths: the quick paths against the full paths they stan
         expect(fast).toEqual(full);
       }
     }
+  });
+
+  it('says a text cannot hold a card only when the detector finds none in it (every short input and each of its words)', () => {
+    const texts = shortInputs().flatMap((t) => [t, ...t.split(' ')]);
+    let quick = 0;
+    for (const text of texts) {
+      // Act
+      const may = mayHoldCardNumber(text);
+      // Assess
+      if (!may) {
+        quick += 1;
+        expect({ text, cards: findCardNumbers(text, { lineBreaks: true }).length }).toEqual({ text, cards: 0 });
+      }
+    }
+    expect(quick).toBeGreaterThan(100); // the quick answer is given often enough to matter
+    expect(mayHoldCardNumber('4111 1111 1111 1111')).toBe(true);
+    expect(mayHoldCardNumber('&#52;')).toBe(true);
+    expect(mayHoldCardNumber('\u{1d7d2}')).toBe(true);
+    expect(mayHoldCardNumber('order 123456 on 11-29')).toBe(false);
+  });
+
+  it('says a rule cannot match only when it finds no match, and a redactor cannot change a text only when redacting leaves it as it is', () => {
+    const compiled = compilePattern('\\b(?!000)([0-6]\\d{2}|7([0-6]\\d|7[012]))([-]?)(?!00)\\d\\d\\3(?!0000)\\d{4}\\b');
+    if (!compiled.ok) throw new Error('pattern refused');
+    const texts = shortInputs().flatMap((t) => [t, ...t.split(' ')]);
+    for (const text of texts) {
+      // Act
+      const found: number[] = [];
+      compiled.pattern.findAll(text, (a, b) => found.push(a, b));
+      // Assess
+      if (!compiled.pattern.mayMatch(text)) expect({ text, found }).toEqual({ text, found: [] });
+      if (!redactor.mayChange(text)) {
+        const tally: RedactionTally = {};
+        expect({ text, out: redactor.redact(text, tally), tally }).toEqual({ text, out: text, tally: {} });
+      }
+    }
+    expect(compiled.pattern.mayMatch('call 123-45-6789')).toBe(true);
+    expect(compiled.pattern.mayMatch('class="line"')).toBe(false);
+  });
+
+  it('guesses a piece cut only at a line break the line stream itself may cut at', () => {
+    for (const text of [...shortInputs(), ...longInputs()]) {
+      // Act
+      const x = headCut(text);
+      // Assess
+      if (x > 0) {
+        expect(text.charCodeAt(x - 1)).toBe(10);
+        expect(lineJoinCut(text.slice(0, x))).toBe(x);
+      }
+    }
+    expect(headCut(`${'word '.repeat(40)}\nnext line`)).toBe(201);
+    expect(headCut(`${'word '.repeat(40)} 4111 1111 1111 1111\nnext`)).toBe(0);
   });
 });
