@@ -479,13 +479,24 @@ class Scanner {
         at = p;
       }
       let start = at;
-      while (start > scanned && c0[CLASS[text.charCodeAt(start - 1)] as number] === 1) start -= 1;
+      // While backing up, count the digits and note whether anything but digits, separators (and line
+      // breaks, with lineBreaks) was passed: the quick skip below then reads on from `at` only.
+      let digitsBefore = 0;
+      let plain = true;
+      const eolClass = this.lineBreaks ? K_EOL : K_DIGIT;
+      while (start > scanned) {
+        const k = CLASS[text.charCodeAt(start - 1)] as number;
+        if (c0[k] !== 1) break;
+        if (k === K_DIGIT) digitsBefore += 1;
+        else if (k !== K_SEP && k !== eolClass) plain = false;
+        start -= 1;
+      }
       this.cost.steps += at - start;
-      if (at === p && !this.exhaustive) {
+      if (at === p && plain && !this.exhaustive) {
         // Quick skip: a stretch of plain digits and separators (and line breaks, with lineBreaks) that
         // ends at a character no number can continue past and holds fewer than 13 digits cannot hold
         // a card; scanFrom would parse it to the same end and find nothing (timestamps, phone numbers).
-        const end = this.shortStretchEnd(start);
+        const end = this.shortStretchEnd(at, digitsBefore);
         if (end >= 0) {
           this.cost.steps += end - start;
           scanned = end + 1;
@@ -504,14 +515,15 @@ class Scanner {
 
   /**
    * Where the stretch of digits and separators (and, with lineBreaks, line breaks) from `from` ends,
-   * when it holds fewer than CARD_DETECT_MIN_DIGITS digits and ends at the end of the text or at a
+   * when it holds, with the `digitsBefore` digits of its part before `from`, fewer than CARD_DETECT_MIN_DIGITS digits and ends at the end of the text or at a
    * character that ends every number (scanFrom stops there whatever came before); otherwise -1.
    */
-  private shortStretchEnd(from: number): number {
+  private shortStretchEnd(from: number, digitsBefore: number): number {
     const text = this.text;
     const n = text.length;
     const eol = this.lineBreaks ? K_EOL : K_DIGIT;
-    let digits = 0;
+    let digits = digitsBefore;
+    if (digits >= CARD_DETECT_MIN_DIGITS) return -1;
     let i = from;
     for (; i < n; i += 1) {
       const k = CLASS[text.charCodeAt(i)] as number;

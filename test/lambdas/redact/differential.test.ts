@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { findCardNumberDetails, findCardNumbers, mayHoldCardNumber } from '../../../lambdas/shared/card/card-detector';
 import { compilePattern } from '../../../lambdas/redact/pattern/pattern-matcher';
 import { headCut, LineRedactionStream, lineJoinCut, type RedactionTally } from '../../../lambdas/redact/redactor';
-import { htmlInputs, longInputs, mimeInputs, shortInputs } from './differential-inputs';
+import { htmlInputs, longInputs, mimeInputs, seeded, shortInputs } from './differential-inputs';
 import { REFERENCE_PATH, referenceRedactor, run, sha256, sortedTally, type Reference } from './record-reference';
 
 // The redactor's fast paths (chunked line stream, the scanner's quick skip of short digit stretches,
@@ -101,6 +101,51 @@ describe('redaction fast paths: the quick paths against the full paths they stan
         const full = findCardNumberDetails(text, { lineBreaks, exhaustive: true });
         // Assess
         expect(fast.map((c) => [c.start, c.end, c.digits])).toEqual(full.map((c) => [c.start, c.end, c.digits]));
+      }
+    }
+  });
+
+  it('finds the same card numbers with and without the quick skip in dense random mixes of number characters', () => {
+    const rand = seeded(4111);
+    const pieces = [
+      '4',
+      '1',
+      '5',
+      '0',
+      '9',
+      '7',
+      ' ',
+      '  ',
+      '-',
+      '.',
+      '\n',
+      '\r\n',
+      '\n> ',
+      '>',
+      ':',
+      'a',
+      '<b>',
+      '<br>',
+      '&#52;',
+      '&nbsp;',
+      '%20',
+      '%',
+      '\u00a0',
+      '\u{1d7d2}',
+      '\uff14',
+      '\ud800',
+      'DE89 ',
+    ];
+    for (let k = 0; k < 3000; k += 1) {
+      let text = '';
+      for (let j = Math.floor(rand() * 80); j > 0; j -= 1) text += pieces[Math.floor(rand() * pieces.length)];
+      if (rand() < 0.5) text += ' 4111 1111 1111 1111 ';
+      for (const lineBreaks of [false, true]) {
+        // Act
+        const fast = findCardNumberDetails(text, { lineBreaks }).map((c) => [c.start, c.end, c.digits]);
+        const full = findCardNumberDetails(text, { lineBreaks, exhaustive: true }).map((c) => [c.start, c.end, c.digits]);
+        // Assess
+        if (JSON.stringify(fast) !== JSON.stringify(full)) expect({ text, lineBreaks, fast }).toEqual({ text, lineBreaks, fast: full });
       }
     }
   });
