@@ -365,21 +365,32 @@ class PikeMatcher implements CompiledPattern {
   private sampledRunEnd = 0;
 
   /**
-   * Start of the first maximal run of at least `least` alphabet characters at or after `from` (where
-   * no run continues from before), its end in sampledRunEnd; -1 when none. Reads every least-th
+   * Start of the first maximal run of at least `least` alphabet characters, holding at least
+   * minDigitCount ASCII digits, at or after `from` (where no run continues from before), its end in
+   * sampledRunEnd; -1 when none. Reads every least-th
    * character: a run that long always contains one of them. Each character is read at most twice.
    */
   private nextSampledRun(text: string, from: number): number {
     const t = this.inAlphabet as Uint8Array;
     const least = this.least;
     const n = text.length;
+    const minDigits = this.minDigitCount;
     for (let p = from + least - 1; p < n; p += least) {
-      if (t[text.charCodeAt(p)] === 0) continue;
+      let c = text.charCodeAt(p);
+      if (t[c] === 0) continue;
+      // Widen to the whole run, counting its ASCII digits (a run with fewer than minDigitCount is skipped).
+      let digits = c >= 48 && c <= 57 ? 1 : 0;
       let s = p;
-      while (s > from && t[text.charCodeAt(s - 1)] === 1) s -= 1;
+      while (s > from && t[(c = text.charCodeAt(s - 1))] === 1) {
+        if (c >= 48 && c <= 57) digits += 1;
+        s -= 1;
+      }
       let e = p + 1;
-      while (e < n && t[text.charCodeAt(e)] === 1) e += 1;
-      if (e - s >= least) {
+      while (e < n && t[(c = text.charCodeAt(e))] === 1) {
+        if (c >= 48 && c <= 57) digits += 1;
+        e += 1;
+      }
+      if (e - s >= least && digits >= minDigits) {
         this.sampledRunEnd = e;
         return s;
       }
