@@ -227,12 +227,14 @@ export async function benchSandboxCalls(options: { sequential?: number; concurre
       seq.push(Date.now() - s);
     }
 
-    // Concurrent calls at a human pace: the emulator runs at a quarter of real time (a call takes about
-    // 11 s instead of 45 s) and calls start over a ramp, so that about `concurrent` calls are in progress
-    // together, as in a contact center, rather than all keying in the same millisecond.
+    // Concurrent calls at a person's pace: the emulator runs in real time (prompts as long as they are
+    // spoken, about 300 ms per key; a call takes about 45 s) and the calls start over a ramp as long as
+    // one call, so that at the peak all of them are in progress together, as in a contact center, rather
+    // than all keying in the same millisecond. `scale` below 1 compresses the calls (a stress figure).
     const concurrentCount = options.concurrent ?? 200;
-    const rampMs = options.rampMs ?? 10_000;
-    sandbox.emulator.timing.scale = options.scale ?? 0.25;
+    const scale = options.scale ?? 1;
+    const rampMs = options.rampMs ?? 40_000 * scale;
+    sandbox.emulator.timing.scale = scale;
     const validationTimes = sandbox.validation ? timeValidationRequests(sandbox.validation.port) : undefined;
     let inFlight = 0;
     let peak = 0;

@@ -422,7 +422,9 @@ export class Sandbox {
     for (const call of this.emulator.activeCalls()) await call.hangUpCaller().catch(() => undefined);
     await this.connect?.close();
     await this.recorder?.flush();
-    await Promise.allSettled([this.voice.close(), this.sfn.close(), this.validation?.close(), this.s3.close(), this.dynamo.close(), this.kms.close()]);
+    await Promise.allSettled([this.voice.close(), this.sfn.close(), this.validation?.close()]);
+    // Storage last: a stage function still finishing its writes when the workflow stopped gets to finish them.
+    await Promise.allSettled([this.s3.close(), this.dynamo.close(), this.kms.close()]);
     this.logs?.stop();
   }
 }

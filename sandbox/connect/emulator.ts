@@ -361,15 +361,15 @@ export class ConnectContact {
         this.keys.push({ key, collectedBy: actionId, heardBy: this.hearers(), buffered: false, atMs: this.clockMs });
         this.lastKeyAt = Date.now();
         if (o.storesInput && exposure.length > 0) this.violations.push(`a card key was collected while ${exposure.join(' and ')}`);
-        await this.wait(300);
+        // The key that completes the input ends the block at once; otherwise a person takes about 300 ms per key.
         if (o.singleKey) return key;
-        if (key === '*' && !o.cancelDisabled) {
-          input = '';
-          continue;
+        if (key === '*' && !o.cancelDisabled) input = '';
+        else {
+          input += key;
+          if (o.terminator && input.endsWith(o.terminator)) return input.slice(0, -o.terminator.length);
+          if (o.maxLength !== undefined && input.length >= o.maxLength) return input;
         }
-        input += key;
-        if (o.terminator && input.endsWith(o.terminator)) return input.slice(0, -o.terminator.length);
-        if (o.maxLength !== undefined && input.length >= o.maxLength) return input;
+        await this.wait(300);
       }
     } finally {
       this.collecting = undefined;

@@ -135,15 +135,24 @@ export async function startAwsJsonServer(options: AwsJsonServerOptions): Promise
   };
 }
 
-/** Closes a server without waiting for idle keep-alive connections of SDK clients to time out. */
-export function closeServer(server: Server): Promise<void> {
+/**
+ * Closes a server without waiting for idle keep-alive connections of SDK clients to time out. Requests
+ * already being served get up to `graceMs` to finish first: a write the engine has started is completed
+ * (or refused) instead of cut off half-way, and nothing runs on after the engine says it is closed.
+ */
+export function closeServer(server: Server, graceMs = 2_000): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (!server.listening) {
       resolve();
       return;
     }
-    server.close((err) => (err ? reject(err) : resolve()));
-    server.closeAllConnections();
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close((err) => {
+      clearTimeout(cut);
+      if (err) reject(err);
+      else resolve();
+    });
+    server.closeIdleConnections();
   });
 }
 

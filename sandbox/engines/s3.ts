@@ -149,6 +149,9 @@ export async function startS3(options: S3EngineOptions): Promise<S3Engine> {
     directory: options.dataDir,
     configureBuckets: options.buckets.map((name) => ({ name })),
   });
+  // Started silent, s3rver must stay silent: once its server has closed, its winston logger has no
+  // transport left and a late "Stored object" line would reach the console with a warning instead.
+  for (const level of ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly', 'log']) s3rver.logger[level] = () => s3rver.logger;
   await s3rver.run();
   const server = s3rver.httpServer;
   if (!server) throw new Error('s3rver did not start its HTTP server; check the s3rver version.');

@@ -164,6 +164,8 @@ const EXECUTION_NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]
 const MAX_PAYLOAD_BYTES = 256 * 1024;
 const DEFAULT_TASK_TIMEOUT_SECONDS = 60;
 const MAX_REMEMBERED_TIMEOUTS = 10_000;
+/** How long close() lets functions already running finish before the engine stops. */
+const INVOCATION_GRACE_MS = 5_000;
 
 type StateMap = Record<string, Record<string, unknown>>;
 
@@ -319,6 +321,8 @@ export async function startStepFunctions(options: StepFunctionsEngineOptions): P
   };
 
   /** A callback function's own return only means the task was submitted; its result comes with the token. */
+  /** Function invocations still running: an aborted execution does not stop the function it called. */
+  const invocations = new Set<Promise<unknown>>();
   const callFunction = async (
     role: string,
     payload: Json,
@@ -328,12 +332,16 @@ export async function startStepFunctions(options: StepFunctionsEngineOptions): P
   ): Promise<Json> => {
     record(exec, { type: 'TaskScheduled', stateName, input: payload });
     let result: Json;
+    const invocation = (async () => options.invoke(role, structuredClone(payload), { stateName, executionArn: exec.executionArn, sfnEndpoint: endpoint }))();
+    invocations.add(invocation);
     try {
-      result = toJson(await options.invoke(role, structuredClone(payload), { stateName, executionArn: exec.executionArn, sfnEndpoint: endpoint }));
+      result = toJson(await invocation);
     } catch (err) {
       const failure = lambdaError(err);
       record(exec, { type: 'TaskFailed', stateName, error: failure.name, cause: failure.message });
       throw failure;
+    } finally {
+      invocations.delete(invocation);
     }
     record(exec, { type: returned, stateName, output: result });
     return result;
@@ -582,6 +590,10 @@ export async function startStepFunctions(options: StepFunctionsEngineOptions): P
       const running = [...executions.values()].filter((e) => e.status === 'RUNNING');
       for (const exec of running) stop(exec, 'SandboxStopped', 'The local engine was closed.');
       await Promise.allSettled(running.map((e) => e.done));
+      // Let functions already running finish their writes (bounded) before the storage engines close.
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...invocations]), new Promise((r) => (grace = setTimeout(r, INVOCATION_GRACE_MS)))]);
+      clearTimeout(grace);
       for (const token of [...pending.keys()]) forget(token);
       await server.close();
     },

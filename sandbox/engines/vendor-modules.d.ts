@@ -41,6 +41,8 @@ declare module 's3rver' {
     public constructor(options?: S3rverOptions);
     public httpServer?: Server;
     public store: S3rverStore;
+    /** The winston logger behind `ctx.logger` and the request log. */
+    public logger: Record<string, unknown>;
     public run(): Promise<{ address: string; port: number }>;
     public close(): Promise<void>;
   }

@@ -199,11 +199,12 @@ export class ActionExecutor {
       // The entry is complete: further keys are no longer collected by this prompt.
       if (last) call.setCollecting(false);
       call.notify();
-      // A person takes about 300 ms per key.
-      await this.wait(300, { stop: false });
+      // The key that completes the entry ends the action at once, as on the platform.
       if (p.TerminatorDigits.includes(key)) return { kind: 'ok', data: { ReceivedDigits: received } };
       received += key;
       if (received.length >= p.MaxNumberOfDigits) return { kind: 'ok', data: { ReceivedDigits: received } };
+      // A person takes about 300 ms per key.
+      await this.wait(300, { stop: false });
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import { checkTimingScale, EmulatorTimingError, SmaEmulator, type EmulatedCall } from '../../sandbox/sma/emulator';
-import { InteractiveCaller } from '../../sandbox/sma/caller';
+import { InteractiveCaller, ScriptedCaller } from '../../sandbox/sma/caller';
 import { SandboxInteractions } from '../../sandbox/agent/interactions';
 import { parseTimingScale, runSandboxCommand } from '../../bin/commands/sandbox';
 import type { SmaEvent } from '../../lambdas/telephony/chime-sma/contract';
@@ -41,6 +41,34 @@ async function promptHandler(raw: unknown): Promise<unknown> {
   return { SchemaVersion: '1.0', Actions: [] };
 }
 
+/** Two digit entries (a terminated one, then one of exactly 4 digits), noting the call time each ends at. */
+const entryEndedAt: number[] = [];
+async function twoEntries(raw: unknown, call: () => EmulatedCall | undefined): Promise<unknown> {
+  const event = raw as SmaEvent;
+  const callId = event.CallDetails.Participants[0]?.CallId ?? '';
+  const speech = { Text: 'x', Engine: 'neural', LanguageCode: 'en-US', TextType: 'text', VoiceId: 'Joanna' };
+  const entry = (terminated: boolean) => ({
+    Type: 'SpeakAndGetDigits',
+    Parameters: {
+      CallId: callId,
+      SpeechParameters: speech,
+      FailureSpeechParameters: speech,
+      MinNumberOfDigits: 1,
+      MaxNumberOfDigits: terminated ? 10 : 4,
+      TerminatorDigits: terminated ? ['#'] : [],
+      InBetweenDigitsDurationInMilliseconds: 5000,
+      Repeat: 1,
+      RepeatDurationInMilliseconds: 5000,
+    },
+  });
+  if (event.InvocationEventType === 'NEW_INBOUND_CALL') return { SchemaVersion: '1.0', Actions: [entry(true)] };
+  if (event.InvocationEventType === 'ACTION_SUCCESSFUL') {
+    entryEndedAt.push(call()?.elapsedMs ?? Number.NaN);
+    if (entryEndedAt.length === 1) return { SchemaVersion: '1.0', Actions: [entry(false)] };
+  }
+  return { SchemaVersion: '1.0', Actions: [{ Type: 'Hangup', Parameters: { CallId: callId, ParticipantTag: 'LEG-A', SipResponseCode: '0' } }] };
+}
+
 const types = (call: EmulatedCall): string[] => call.invocations.map((i) => i.event.InvocationEventType);
 
 describe('per-call timing in the SMA emulator', () => {
@@ -59,6 +87,20 @@ describe('per-call timing in the SMA emulator', () => {
     expect(types(instant)).toEqual(['NEW_INBOUND_CALL']);
     expect(instant.status).toBe('active');
     await instant.hangUpCaller();
+  });
+
+  it('ends a digit entry at the key that completes it, with no key pause after it (terminator or last digit)', async () => {
+    // Prepare: a person keys "12#" into a terminated entry, then "1234" into one of at most 4 digits.
+    const emulator = new SmaEmulator({ handler: (raw) => twoEntries(raw, () => call), sipMediaApplicationId: 'sma' });
+    let call: EmulatedCall | undefined;
+    // Act
+    call = await emulator.placeCall(new ScriptedCaller('12#1234'));
+    await call.waitFor((c) => c.status !== 'active', 10_000);
+    // Assess: each ACTION_SUCCESSFUL came at the call time of the key that completed its entry.
+    const lastKeyOf = (i: number): number => call?.keys[i]?.atMs ?? Number.NaN;
+    expect(call.keys.map((k) => k.key).join('')).toBe('12#1234');
+    expect(entryEndedAt).toEqual([lastKeyOf(2), lastKeyOf(6)]);
+    expect(lastKeyOf(1) - lastKeyOf(0)).toBe(300);
   });
 
   it('follows the emulator\u2019s timing when the call gives none', async () => {

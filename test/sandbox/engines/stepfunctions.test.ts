@@ -369,3 +369,33 @@ describe('local Step Functions engine', () => {
     expect(history.some((e) => e.type === 'ExecutionSucceeded')).toBe(true);
   });
 });
+
+describe('closing the local Step Functions engine', () => {
+  it('lets a function already running finish before close() resolves, so storage can close after it', async () => {
+    // Prepare: Begin's function is still working (its writes not done) when the engine is closed.
+    let release: () => void = () => undefined;
+    let started: () => void = () => undefined;
+    const running = new Promise<void>((r) => (started = r));
+    let finished = false;
+    const invoke: InvokeFunction = async () => {
+      started();
+      await new Promise<void>((r) => (release = r));
+      finished = true;
+      return {};
+    };
+    const simple = { StartAt: 'Begin', States: { Begin: { Type: 'Task', Resource: BEGIN_ARN, TimeoutSeconds: 5, End: true } } };
+    const engine = await startStepFunctions({ definition: simple, invoke, functionRoles: ROLES, waitTimeScale: 0 });
+    const sfn = new SFNClient({ endpoint: engine.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } });
+    await sfn.send(new StartExecutionCommand({ stateMachineArn: engine.stateMachineArn, input: '{}' }));
+    await running;
+    sfn.destroy();
+
+    // Act: the function finishes a little after close() is called.
+    setTimeout(() => release(), 100);
+    let finishedWhenClosed: boolean | undefined;
+    await engine.close().then(() => (finishedWhenClosed = finished));
+
+    // Assess
+    expect(finishedWhenClosed).toBe(true);
+  });
+});
