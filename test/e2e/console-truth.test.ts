@@ -374,13 +374,19 @@ describe('the keypad page', () => {
       await caller.locator('#prompts li', { hasText: /enter your card number/ }).waitFor({ timeout: UI_TIMEOUT });
       // Act: hold every answer about the call, so only the page itself can count the keys
       const held: Array<() => Promise<void>> = [];
-      const hold = (route: { continue(): Promise<void> }): void => void held.push(() => route.continue());
+      // A held request the page has given up on in the meantime (its poll timed out on a busy machine) is
+      // already handled when released: only that is tolerated.
+      const release = (route: { continue(): Promise<void> }) => (): Promise<void> =>
+        route.continue().catch((error: unknown) => {
+          if (!(error instanceof Error && /already handled/i.test(error.message))) throw error;
+        });
+      const hold = (route: { continue(): Promise<void> }): void => void held.push(release(route));
       await caller.route(`**/sandbox/caller/calls/${callId}`, hold);
       await caller.keyboard.type('41111');
       const counted = await caller.locator('#keys-pressed').textContent();
-      for (const release of held.splice(0)) await release();
+      for (const next of held.splice(0)) await next();
       await caller.unroute(`**/sandbox/caller/calls/${callId}`, hold);
-      for (const release of held.splice(0)) await release();
+      for (const next of held.splice(0)) await next();
       await caller.keyboard.type('11111111111#');
       await key(caller, '1230#', /expiry date/);
       await key(caller, '737#', /security code/);
