@@ -77,17 +77,24 @@ export function escapeHtml(text: string, attribute: boolean): string {
 
 type State = { kind: 'data' } | { kind: 'raw'; endTag: string };
 
-interface SegmentItem {
-  kind: 'text' | 'tag';
-  raw: string;
-}
-
 export class HtmlRedactionStream {
   private buffer = '';
   private state: State = { kind: 'data' };
-  /** Text nodes and number-joining tags not yet redacted, in order. */
-  private segment: SegmentItem[] = [];
-  private segmentLength = 0;
+  /**
+   * The segment: text nodes and number-joining tags not yet redacted, in order. It is held as the
+   * few strings it is made of (mostly long slices of the input, since its items follow each other
+   * there) and where each text node lies in it, not as one object per item: an email's HTML part has
+   * a few items per line, and a segment lives long enough for items to be promoted out of V8's young generation.
+   */
+  private segParts: string[] = [];
+  /** Length of the strings in segParts. */
+  private segPartsLength = 0;
+  /** [start, end) of each text node in the segment, flat. */
+  private segTexts: number[] = [];
+  /** The input being parsed by drain, and the open run [runStart, runEnd) of it that belongs to the segment (-1: none). */
+  private input = '';
+  private runStart = -1;
+  private runEnd = -1;
 
   public constructor(
     private readonly redactor: Redactor,
@@ -114,52 +121,105 @@ export class HtmlRedactionStream {
     const rest = this.buffer;
     this.buffer = '';
     if (this.state.kind === 'raw') out += this.flush() + this.plain(rest);
-    else out += this.text(rest) + this.flush();
+    else {
+      this.input = rest;
+      out += this.text(0, rest.length);
+      out += this.flush();
+      this.closeRun();
+      this.input = '';
+    }
     return out;
   }
 
-  /** Adds a text node to the segment; returns output when the segment had to be flushed. */
-  private text(raw: string): string {
-    if (raw === '') return '';
-    this.segment.push({ kind: 'text', raw });
-    this.segmentLength += raw.length;
+  private get segmentLength(): number {
+    return this.segPartsLength + (this.runStart >= 0 ? this.runEnd - this.runStart : 0);
+  }
+
+  /** Moves the open run of the input into segParts. */
+  private closeRun(): void {
+    if (this.runStart < 0) return;
+    if (this.runEnd > this.runStart) {
+      this.segParts.push(this.input.slice(this.runStart, this.runEnd));
+      this.segPartsLength += this.runEnd - this.runStart;
+    }
+    this.runStart = -1;
+    this.runEnd = -1;
+  }
+
+  /** Adds input[start, end) to the segment as it is written. */
+  private extendRun(start: number, end: number): void {
+    if (this.runStart >= 0 && this.runEnd !== start) this.closeRun();
+    if (this.runStart < 0) this.runStart = start;
+    this.runEnd = end;
+  }
+
+  /** Adds the text node input[start, end) to the segment; returns output when the segment had to be flushed. */
+  private text(start: number, end: number): string {
+    if (end <= start) return '';
+    const at = this.segmentLength;
+    this.extendRun(start, end);
+    this.segTexts.push(at, at + end - start);
     return this.segmentLength > MAX_PENDING_LINE ? this.flush() : '';
+  }
+
+  /** Adds the number-joining tag input[start, end) to the segment, as rewritten (rewriteTag). */
+  private tag(start: number, end: number, rewritten: string, tag: string): void {
+    if (rewritten === tag) {
+      this.extendRun(start, end);
+      return;
+    }
+    this.closeRun();
+    this.segParts.push(rewritten);
+    this.segPartsLength += rewritten.length;
   }
 
   /** Redacts the segment: card numbers across its texts and tags, then the rules on each text node. */
   private flush(): string {
-    if (this.segment.length === 0) return '';
-    const items = this.segment;
-    this.segment = [];
-    this.segmentLength = 0;
-    const whole = items.map((item) => item.raw).join('');
+    this.closeRun();
+    if (this.segPartsLength === 0) {
+      this.segParts = [];
+      this.segTexts = [];
+      return '';
+    }
+    const whole = this.segParts.length === 1 ? (this.segParts[0] as string) : this.segParts.join('');
+    const texts = this.segTexts;
+    this.segParts = [];
+    this.segPartsLength = 0;
+    this.segTexts = [];
     const found = this.redactor.cardMask(whole);
     addToTally(this.tally, DEFAULT_FILTER_ID, found.cards);
     addToTally(this.tally, CARD_CONTEXT_ID, found.context);
-    // Items nothing changes in (no masked digit, no possible rule match) are passed on as one slice of
-    // the segment per run of them, not one string each.
+    // Stretches nothing changes in (no masked digit, no possible rule match) are passed on as one slice
+    // of the segment per run of them. Tags between text nodes are one stretch (rules never run on tags).
+    const ranges = found.ranges;
     const parts: string[] = [];
-    let kept = 0; // start of the run of unchanged items
-    let offset = 0;
+    let kept = 0; // start of the run of unchanged stretches
     let r = 0;
-    for (const item of items) {
-      const end = offset + item.raw.length;
-      const local: MaskRanges = [];
-      while (r < found.ranges.length && (found.ranges[r] as [number, number])[0] < end) {
-        const [a, b] = found.ranges[r] as [number, number];
-        local.push([a - offset, b - offset]);
+    const stretch = (start: number, end: number, isText: boolean): void => {
+      let local: MaskRanges | undefined;
+      while (r < ranges.length && (ranges[r] as [number, number])[0] < end) {
+        const [a, b] = ranges[r] as [number, number];
+        (local ??= []).push([a - start, b - start]);
         r += 1;
       }
-      if (local.length > 0 || (item.kind === 'text' && this.rulesMayChange(item.raw))) {
-        if (kept < offset) parts.push(whole.slice(kept, offset));
-        const masked = applyMask(item.raw, local);
-        parts.push(item.kind === 'text' ? this.rulesOnText(masked) : masked);
-        kept = end;
-      }
-      offset = end;
+      if (local === undefined && !(isText && this.rulesMayChange(whole.slice(start, end)))) return;
+      if (kept < start) parts.push(whole.slice(kept, start));
+      const raw = whole.slice(start, end);
+      const masked = local === undefined ? raw : applyMask(raw, local);
+      parts.push(isText ? this.rulesOnText(masked) : masked);
+      kept = end;
+    };
+    let previous = 0;
+    for (let t = 0; t < texts.length; t += 2) {
+      const start = texts[t] as number;
+      const end = texts[t + 1] as number;
+      if (start > previous) stretch(previous, start, false);
+      stretch(start, end, true);
+      previous = end;
     }
+    if (whole.length > previous) stretch(previous, whole.length, false);
     if (kept === 0) return whole;
-    if (kept < offset) parts.push(whole.slice(kept, offset));
+    if (kept < whole.length) parts.push(whole.slice(kept));
     return parts.join('');
   }
 
@@ -201,74 +261,84 @@ export class HtmlRedactionStream {
     return raw === '' ? raw : this.redactor.redact(raw, this.tally);
   }
 
+  /** Parses the buffer from its start with a cursor; what is left unparsed stays in the buffer. */
   private drain(final: boolean): string {
+    const b = this.buffer;
+    this.input = b;
+    let p = 0;
     let out = '';
     for (;;) {
-      const b = this.buffer;
       if (this.state.kind === 'raw') {
-        const end = b.toLowerCase().indexOf(this.state.endTag);
+        const end = b.slice(p).toLowerCase().indexOf(this.state.endTag);
         if (end < 0) {
-          if (b.length > MAX_PENDING_LINE) {
-            const cut = safeCut(b.slice(0, b.length - this.state.endTag.length));
-            out += this.plain(b.slice(0, cut));
-            this.buffer = b.slice(cut);
+          const rest = b.length - p;
+          if (rest > MAX_PENDING_LINE) {
+            const cut = safeCut(b.slice(p, b.length - this.state.endTag.length));
+            out += this.plain(b.slice(p, p + cut));
+            p += cut;
           }
-          return out;
+          break;
         }
-        out += this.plain(b.slice(0, end));
-        this.buffer = b.slice(end);
+        out += this.plain(b.slice(p, p + end));
+        p += end;
         this.state = { kind: 'data' };
         continue;
       }
-      const lt = b.indexOf('<');
+      const lt = b.indexOf('<', p);
       if (lt < 0) {
         // Hold the text until its node ends; a partial entity at the end must not be cut either.
-        if (b.length > MAX_PENDING_LINE) {
-          const cut = safeCut(b);
-          out += this.text(b.slice(0, cut));
-          this.buffer = b.slice(cut);
+        if (b.length - p > MAX_PENDING_LINE) {
+          const cut = safeCut(b.slice(p));
+          out += this.text(p, p + cut);
+          p += cut;
         }
-        return out;
+        break;
       }
-      if (lt > 0) {
-        out += this.text(b.slice(0, lt));
-        this.buffer = b.slice(lt);
+      if (lt > p) {
+        out += this.text(p, lt);
+        p = lt;
         continue;
       }
-      // The buffer starts with '<'.
-      if (b.startsWith('<!--')) {
-        const close = b.indexOf('-->', 4);
+      // The input at p starts with '<'.
+      const rest = b.length - p;
+      if (b.startsWith('<!--', p)) {
+        const close = b.indexOf('-->', p + 4);
         if (close < 0) {
-          if (!final && b.length <= MAX_PENDING_LINE) return out;
-          out += `${this.flush()}<!--${this.plain(b.slice(4))}`;
-          this.buffer = '';
-          return out;
+          if (!final && rest <= MAX_PENDING_LINE) break;
+          out += `${this.flush()}<!--${this.plain(b.slice(p + 4))}`;
+          p = b.length;
+          break;
         }
-        out += `${this.flush()}<!--${this.plain(b.slice(4, close))}-->`;
-        this.buffer = b.slice(close + 3);
+        out += `${this.flush()}<!--${this.plain(b.slice(p + 4, close))}-->`;
+        p = close + 3;
         continue;
       }
-      if (b.length < 4 && !final && '<!--'.startsWith(b)) return out;
-      if (b.length === 1 && !final) return out;
+      if (rest < 4 && !final && '<!--'.startsWith(b.slice(p))) break;
+      if (rest === 1 && !final) break;
       // `<` not followed by a tag name, `/`, `!` or `?` is text (as in `a < b`).
-      const tagEnd = b.length > 1 && /[A-Za-z/!?]/.test(b[1] as string) ? findTagEnd(b) : -2;
+      const tagEnd = rest > 1 && tagStartChar(b.charCodeAt(p + 1)) ? findTagEnd(b, p) : -2;
       if (tagEnd < 0) {
-        if (tagEnd === -1 && !final && b.length <= MAX_TAG) return out;
+        if (tagEnd === -1 && !final && rest <= MAX_TAG) break;
         // Not a tag after all (or an absurd one): treat the '<' as text.
-        out += this.text('<');
-        this.buffer = b.slice(1);
+        out += this.text(p, p + 1);
+        p += 1;
         continue;
       }
-      const tag = b.slice(0, tagEnd + 1);
-      if (tagJoinsNumbers(tag, true)) {
-        const rewritten = this.rewriteTag(tag);
-        this.segment.push({ kind: 'tag', raw: rewritten });
-        this.segmentLength += rewritten.length;
-      } else out += this.flush() + this.rewriteTag(tag);
-      this.buffer = b.slice(tagEnd + 1);
-      const open = /^<(script|style|textarea|title)\b/i.exec(tag);
-      if (open && !tag.endsWith('/>')) this.state = { kind: 'raw', endTag: `</${(open[1] as string).toLowerCase()}` };
+      const tag = b.slice(p, tagEnd + 1);
+      if (tagJoinsNumbers(tag, true)) this.tag(p, tagEnd + 1, this.rewriteTag(tag), tag);
+      else out += this.flush() + this.rewriteTag(tag);
+      p = tagEnd + 1;
+      const c = b.charCodeAt(p - tag.length + 1) | 0x20;
+      if (c === 0x73 || c === 0x74) {
+        // s or t: script, style, textarea or title
+        const open = /^<(script|style|textarea|title)\b/i.exec(tag);
+        if (open && !tag.endsWith('/>')) this.state = { kind: 'raw', endTag: `</${(open[1] as string).toLowerCase()}` };
+      }
     }
+    this.closeRun();
+    this.input = '';
+    this.buffer = p === 0 ? b : b.slice(p);
+    return out;
   }
 
   /** Redacts attribute values in one tag; names and punctuation are kept as they are. */
@@ -276,7 +346,7 @@ export class HtmlRedactionStream {
     if (!/^<[A-Za-z]/.test(tag) || !tag.includes('=')) return tag;
     // Without `&` no value decodes to anything but its own text: nothing to redact when the tag as a whole holds nothing.
     if (!this.redactor.mayChange(tag)) return tag;
-    return tag.replace(/(=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/g, (whole, eq: string, dq?: string, sq?: string, bare?: string) => {
+    const rewritten = tag.replace(/(=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/g, (whole, eq: string, dq?: string, sq?: string, bare?: string) => {
       if (dq !== undefined) return `${eq}"${this.textNode(dq, true)}"`;
       if (sq !== undefined) return `${eq}'${this.textNode(sq, true)}'`;
       if (bare !== undefined) {
@@ -285,20 +355,27 @@ export class HtmlRedactionStream {
       }
       return whole;
     });
+    return rewritten === tag ? tag : rewritten;
   }
 }
 
-/** Index of the `>` that closes the tag at the start of `text`, skipping quoted values; -1 if not yet (-2: not a tag). */
-function findTagEnd(text: string): number {
+/** A character that may follow `<` in a tag: a letter, `/`, `!` or `?`. */
+function tagStartChar(c: number): boolean {
+  return ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x2f || c === 0x21 || c === 0x3f;
+}
+
+/** Index in `text` of the `>` that closes the tag starting at `from`, skipping quoted values; -1 if not yet (-2: not a tag). */
+function findTagEnd(text: string, from: number): number {
   let quote = 0;
-  for (let i = 1; i < text.length && i <= MAX_TAG; i += 1) {
+  const to = Math.min(text.length, from + MAX_TAG + 1);
+  for (let i = from + 1; i < to; i += 1) {
     const c = text.charCodeAt(i);
     if (quote !== 0) {
       if (c === quote) quote = 0;
     } else if (c === 34 || c === 39) {
-      if (i > 1) quote = c;
+      if (i > from + 1) quote = c;
     } else if (c === 62) return i;
-    else if (c === 60 && i === 1) return -2;
+    else if (c === 60 && i === from + 1) return -2;
   }
   return -1;
 }

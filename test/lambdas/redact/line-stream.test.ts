@@ -113,4 +113,41 @@ describe('streaming redaction of HTML', () => {
     }
     expect(whole).not.toContain('4111');
   });
+
+  it('keeps a rewritten inline tag in place inside a number split over text nodes, and runs the rules on each text node', () => {
+    // Prepare
+    const withSsn = defaultRedactor();
+    const input =
+      '<p>card 4111 <span title="5500 0000 0000 0004">1111</span> 1111 <b>1111</b> ssn 123-45-6789 &amp; <i>4111</i> ok</p>' +
+      '<td>12 <span>345</span>-67-89</td><p>&eacute; 078-05-1120</p>';
+    const expected =
+      '<p>card #### <span title="#### #### #### ####">####</span> #### <b>####</b> ssn ###-##-#### &amp; <i>4111</i> ok</p>' +
+      '<td>12 <span>345</span>-67-89</td><p>&eacute; ###-##-####</p>';
+    for (let size = 1; size <= input.length; size += 1) {
+      // Act
+      const tally: RedactionTally = {};
+      const stream = new HtmlRedactionStream(withSsn, tally);
+      let out = '';
+      for (let i = 0; i < input.length; i += size) out += stream.write(input.slice(i, i + size));
+      out += stream.end();
+      // Assess
+      if (out !== expected) expect({ size, out }).toEqual({ size, out: expected });
+      expect(tally).toEqual({ 'default-card-number': 2, 'us-ssn': 2 });
+    }
+  });
+
+  it('redacts a segment longer than the 1 MiB it may hold in pieces, masking every card in it whatever the chunk size', () => {
+    // Prepare: one segment (inline tags only), so it is redacted in parts as it grows past the limit.
+    const line = (i: number): string => `<span>line ${i}: card 4111 <b>1111</b> 1111 1111 and order ${100000 + i}</span><br>\n`;
+    const input = Array.from({ length: 16_000 }, (_, i) => line(i)).join('');
+    const expected = Array.from({ length: 16_000 }, (_, i) => line(i).replace('4111 <b>1111</b> 1111 1111', '#### <b>####</b> #### ####')).join('');
+    for (const size of [16 * 1024, 64 * 1024, 1 << 22]) {
+      // Act
+      const { out, tally } = html(input, size);
+      // Assess
+      expect(input.length).toBeGreaterThan(1024 * 1024);
+      expect(out === expected).toBe(true);
+      expect(tally['default-card-number']).toBe(16_000);
+    }
+  });
 });
