@@ -32,6 +32,8 @@ const config: KnipConfig = {
     'web/src/console.ts',
     'web/src/keypad.ts',
     'web/src/finance.ts',
+    // The redaction worker thread, started by lambdas/redact/parallel.ts through a computed path.
+    'lambdas/redact/parallel-worker.ts',
     // Benchmarks and generators, each also runnable alone with `npx tsx <file>`.
     'bench/*.ts',
     'scripts/**/*.{js,ts}',

@@ -179,23 +179,29 @@ function loadReplacement(raw: unknown, name: string, problems: string[]): Replac
   }
 }
 
-/** Reads and loads a configuration file; JSON syntax errors become RedactionConfigError too. */
-export async function readRedactionConfigFile(path: string): Promise<RedactionConfig> {
+/**
+ * Reads a configuration file: the document as parsed (for worker threads, which load it again) and the
+ * loaded configuration. JSON syntax errors become RedactionConfigError too.
+ */
+export async function readRedactionConfigDocument(path: string): Promise<{ document: unknown; config: RedactionConfig }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch {
     throw new RedactionConfigError(['the configuration file cannot be read']);
   }
-  return parseRedactionConfig(text);
+  const document = parseJson(text);
+  return { document, config: loadRedactionConfig(document) };
 }
 
 export function parseRedactionConfig(text: string): RedactionConfig {
-  let raw: unknown;
+  return loadRedactionConfig(parseJson(text));
+}
+
+function parseJson(text: string): unknown {
   try {
-    raw = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     throw new RedactionConfigError(['the configuration is not valid JSON']);
   }
-  return loadRedactionConfig(raw);
 }

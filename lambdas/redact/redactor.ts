@@ -352,4 +352,13 @@ export class LineRedactionStream {
     this.pending = '';
     return out;
   }
+
+  /**
+   * The text written but not yet redacted (the last lines, which a number or a card's expiry and code
+   * may still continue from). It is the stream's whole state: a new stream written this text first
+   * continues exactly as this one would.
+   */
+  public held(): string {
+    return this.pending;
+  }
 }

@@ -1,0 +1,177 @@
+import { Readable, Writable } from 'node:stream';
+import defaultConfig from '../../../config/redaction.json';
+import { runRedactCommand } from '../../../bin/commands/redact';
+import { ParallelLineRedactor } from '../../../lambdas/redact/parallel';
+import { loadRedactionConfig } from '../../../lambdas/redact/redaction-config';
+import { LineRedactionStream, Redactor, type RedactionTally } from '../../../lambdas/redact/redactor';
+import { chatLog } from '../../../bench/redact';
+
+const redactor = new Redactor(loadRedactionConfig(defaultConfig));
+
+function serial(text: string): { out: string; tally: RedactionTally } {
+  const tally: RedactionTally = {};
+  const stream = new LineRedactionStream(redactor, tally);
+  let out = '';
+  for (let i = 0; i < text.length; i += 1 << 16) out += stream.write(text.slice(i, i + (1 << 16)));
+  return { out: out + stream.end(), tally };
+}
+
+/**
+ * A chat log with a card every few lines whose expiry follows on the next line: a line stream that has
+ * read the card's line (it ends in a word, so a cut there is otherwise fine) must hold it back.
+ */
+function archive(bytes: number): string {
+  const lines = chatLog(bytes, 5).split('\n');
+  for (let i = 0; i < lines.length; i += 4) lines[i] = `card 4111 1111 1111 1111 please\nexp 12/30 ok\n${lines[i]}`;
+  return lines.join('\n');
+}
+
+async function* chunks(text: string, size: number): AsyncGenerator<string> {
+  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
+}
+
+describe('redaction on worker threads (ParallelLineRedactor)', () => {
+  const text = archive(1_500_000);
+  const expected = serial(text);
+  let parallel: ParallelLineRedactor;
+  let careless: ParallelLineRedactor;
+
+  beforeAll(() => {
+    parallel = new ParallelLineRedactor(defaultConfig, { workers: 2, blockSize: 64 * 1024 });
+    careless = new ParallelLineRedactor(defaultConfig, { workers: 2, blockSize: 64 * 1024, cutting: 'any-line' });
+  });
+  afterAll(async () => {
+    await parallel.close();
+    await careless.close();
+  });
+
+  it('writes exactly what one line stream writes, with the same counts, and rarely redoes a block', async () => {
+    // Act
+    const tally: RedactionTally = {};
+    let out = '';
+    for await (const part of parallel.redactStream(chunks(text, 5000), tally)) out += part;
+    // Assess
+    expect(out === expected.out).toBe(true);
+    expect(tally).toEqual(expected.tally);
+    expect(expected.tally['card-expiry-security-code']).toBeGreaterThan(100);
+    expect(parallel.redone).toBe(0);
+  });
+
+  it('stays exact when blocks end where a card expiry may still follow: those blocks are redone from the held text', async () => {
+    // Act
+    const tally: RedactionTally = {};
+    const out = await careless.redact(text, tally);
+    // Assess
+    expect(careless.redone).toBeGreaterThan(0);
+    expect(out === expected.out).toBe(true);
+    expect(tally).toEqual(expected.tally);
+  });
+
+  it('reads UTF-8 bytes cut anywhere (inside characters too) and writes the same bytes a line stream would', async () => {
+    // Prepare: other scripts' digits and separators, and a chunk size that cuts multi-byte characters.
+    const mixed = `${text.slice(0, 300_000)}\n１２ ٤١١١ ١١١١ ١١١١ ١١١١ – café 😀\n${text.slice(300_000, 600_000)}`;
+    const bytes = Buffer.from(mixed, 'utf8');
+    async function* source(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < bytes.length; i += 4097) yield bytes.subarray(i, i + 4097);
+    }
+    // Act
+    const tally: RedactionTally = {};
+    const parts: Buffer[] = [];
+    for await (const part of parallel.redactBytes(source(), tally)) parts.push(part);
+    // Assess
+    const want = serial(mixed);
+    expect(Buffer.concat(parts).toString('utf8') === want.out).toBe(true);
+    expect(tally).toEqual(want.tally);
+  });
+
+  it('takes over text a line stream already held, so a stream can hand over mid-way', async () => {
+    // Prepare: a serial stream reads the first part and holds the card's last lines back.
+    const first = 'order 1\ncard 4111 1111 1111 1111\n';
+    const rest = `exp 12/30\ncvv 737\n${text.slice(0, 200_000)}`;
+    const tally: RedactionTally = {};
+    const stream = new LineRedactionStream(redactor, tally);
+    const head = stream.write(first);
+    // Act
+    let out = head;
+    for await (const part of parallel.redactStream(chunks(rest, 8192), tally, stream.held())) out += part;
+    // Assess
+    expect(stream.held()).not.toBe('');
+    const want = serial(first + rest);
+    expect(out === want.out).toBe(true);
+    expect(out).toContain('card #### #### #### ####\nexp ##/##\ncvv ###\n');
+  });
+
+  it('reports a worker that dies as an error naming no text, and refuses further work', async () => {
+    // Prepare
+    const doomed = new ParallelLineRedactor(defaultConfig, { workers: 1, blockSize: 16 * 1024 });
+    const workers = (doomed as unknown as { workers: Array<{ terminate(): Promise<number> }> }).workers;
+    // Act
+    const run = (async () => {
+      let n = 0;
+      for await (const part of doomed.redactStream(chunks(text, 4096), {})) {
+        n += part.length;
+        if (n > 0) await workers[0]?.terminate();
+      }
+    })();
+    // Assess
+    await expect(run).rejects.toThrow(/redaction worker stopped with exit code 1/);
+    await expect(doomed.redact('card 4111 1111 1111 1111\n', {})).rejects.toThrow(/redaction worker/);
+    await doomed.close();
+  });
+
+  it('refuses a configuration it cannot load before starting any worker', () => {
+    // Act / Assess
+    expect(() => new ParallelLineRedactor({ defaultFilter: { enabled: 'yes' }, additionalRules: [] })).toThrow(/Redaction configuration is invalid/);
+  });
+});
+
+describe('secure-ivr redact --jobs', () => {
+  async function cli(argv: string[], input: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    const out: Buffer[] = [];
+    let stderr = '';
+    const stdout = new Writable({
+      write(chunk: Buffer, _e, done) {
+        out.push(chunk);
+        done();
+      },
+    });
+    const err = new Writable({
+      write(chunk: Buffer, _e, done) {
+        stderr += chunk.toString('utf8');
+        done();
+      },
+    });
+    const bytes = Buffer.from(input, 'utf8');
+    const parts: Buffer[] = [];
+    for (let i = 0; i < bytes.length; i += 1 << 16) parts.push(bytes.subarray(i, i + (1 << 16)));
+    const code = await runRedactCommand(argv, { stdin: Readable.from(parts), stdout, stderr: err });
+    return { code, stdout: Buffer.concat(out).toString('utf8'), stderr };
+  }
+
+  it('writes the same output and summary with 2 jobs as with 1', async () => {
+    // Prepare
+    const input = archive(400_000);
+    // Act
+    const one = await cli([], input);
+    const two = await cli(['--jobs', '2'], input);
+    // Assess
+    expect(two.code).toBe(0);
+    expect(two.stdout === one.stdout).toBe(true);
+    expect(two.stderr).toBe(one.stderr);
+    expect(two.stdout).not.toContain('4111 1111 1111 1111');
+  });
+
+  it.each([
+    [['--jobs', '0'], '--jobs must be a whole number from 1 to 16'],
+    [['--jobs', '2.5'], '--jobs must be a whole number from 1 to 16'],
+    [['--jobs', '2', '--format', 'eml'], '--jobs applies to plain text only'],
+    [['--jobs', '2', '--conversation'], '--jobs applies to plain text only'],
+  ])('refuses %j with exit code 2: %s', async (argv, message) => {
+    // Act
+    const { code, stderr, stdout } = await cli(argv, 'card 4111 1111 1111 1111\n');
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+    expect(stdout).toBe('');
+  });
+});
