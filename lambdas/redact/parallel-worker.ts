@@ -1,32 +1,67 @@
 /**
- * A worker thread of ParallelLineRedactor (parallel.ts): redacts the blocks it is sent (UTF-8 or UTF-16
- * bytes) with a line stream that starts empty, and answers each with the output in the same encoding
- * (moved back rather than copied), the text the stream still holds (lines a number or a card's expiry
- * could still continue from) and the counts. Matched text never leaves it except masked.
+ * A worker thread of ParallelLineRedactor (parallel.ts): redacts each block written to one of its slots
+ * (UTF-16 or UTF-8) with a line stream that starts empty, writes the output into the slot's output area
+ * in the same encoding, and answers with its length, the text the stream still holds (lines a number or
+ * a card's expiry could still continue from) and the counts. It reads and writes in pieces, so it never
+ * makes a large string. Matched text never leaves it except masked.
  */
+import { StringDecoder } from 'node:string_decoder';
 import { parentPort, workerData } from 'node:worker_threads';
-import { movable, type BlockReply, type BlockRequest } from './parallel';
+import { PIECE, type BlockReply, type BlockRequest, type WorkerSetup } from './parallel';
 import { loadRedactionConfig } from './redaction-config';
 import { LineRedactionStream, Redactor, type RedactionTally } from './redactor';
 
-const redactor = new Redactor(loadRedactionConfig((workerData as { config: unknown }).config));
+const setup = workerData as WorkerSetup;
+const redactor = new Redactor(loadRedactionConfig(setup.config));
+const inputs = setup.inputs.map((b) => Buffer.from(b));
+const outputs = setup.outputs.map((b) => Buffer.from(b));
+
+function redactBlock(request: BlockRequest): { reply: BlockReply; transfer: ArrayBuffer[] } {
+  const tally: RedactionTally = {};
+  const stream = new LineRedactionStream(redactor, tally);
+  const input = inputs[request.slot] as Buffer;
+  const output = outputs[request.slot] as Buffer;
+  const { encoding } = request;
+  let written = 0;
+  let overflow: string[] | undefined;
+  const emit = (text: string): void => {
+    if (text === '') return;
+    if (overflow === undefined) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit; count exactly only near the end of the area.
+      const room = output.length - written;
+      const need = encoding === 'utf16le' ? text.length * 2 : text.length * 3 <= room ? 0 : Buffer.byteLength(text, 'utf8');
+      if (need <= room) {
+        written += output.write(text, written, encoding);
+        return;
+      }
+      overflow = [];
+    }
+    overflow.push(text);
+  };
+  if (encoding === 'utf16le') {
+    for (let from = 0; from < request.length; from += PIECE * 2)
+      emit(stream.write(input.toString('utf16le', from, Math.min(request.length, from + PIECE * 2))));
+  } else {
+    const decoder = new StringDecoder('utf8');
+    for (let from = 0; from < request.length; from += PIECE) emit(stream.write(decoder.write(input.subarray(from, Math.min(request.length, from + PIECE)))));
+    emit(stream.write(decoder.end()));
+  }
+  let rest = '';
+  if (request.final) emit(stream.end());
+  else rest = stream.held();
+  if (overflow === undefined) return { reply: { id: request.id, outLength: written, rest, tally }, transfer: [] };
+  const extra = Buffer.from(overflow.join(''), encoding);
+  const bytes = new Uint8Array(extra.length);
+  bytes.set(extra);
+  return { reply: { id: request.id, outLength: written, overflow: bytes, rest, tally }, transfer: [bytes.buffer] };
+}
 
 parentPort?.on('message', (request: BlockRequest) => {
-  let reply: BlockReply;
-  let transfer: ArrayBuffer[] = [];
+  let answer: { reply: BlockReply; transfer: ArrayBuffer[] };
   try {
-    const tally: RedactionTally = {};
-    const stream = new LineRedactionStream(redactor, tally);
-    const { bytes, encoding } = request;
-    let out = stream.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(encoding));
-    let rest = '';
-    if (request.final) out += stream.end();
-    else rest = stream.held();
-    const encoded = movable(Buffer.from(out, encoding));
-    transfer = [encoded.buffer as ArrayBuffer];
-    reply = { id: request.id, out: encoded, rest, tally };
+    answer = redactBlock(request);
   } catch (error) {
-    reply = { id: request.id, error: error instanceof Error ? error.name : 'Error' };
+    answer = { reply: { id: request.id, error: error instanceof Error ? error.name : 'Error' }, transfer: [] };
   }
-  parentPort?.postMessage(reply, transfer);
+  parentPort?.postMessage(answer.reply, answer.transfer);
 });

@@ -10,34 +10,52 @@
  * thrown away and block i+1 is redacted again here, from the held text. Blocks are cut where a probe of
  * the last lines says nothing will be held, so that redo is rare; it only costs time, never correctness.
  *
- * Workers get the configuration document and load it themselves; blocks go out in order and outputs
- * come back in order. Memory: at most `workers × 2` blocks in flight, plus the one being gathered.
+ * Workers get the configuration document and load it themselves. Blocks go out in order and outputs
+ * come back in order, through shared memory: each worker has two slots (an input and an output area),
+ * written and read in place, so no large string or buffer is made or collected per block, and the main
+ * thread, which only gathers, cuts and copies, leaves the cores to the workers. Memory: the slots,
+ * about 8 × blockSize bytes per slot pair (17 MiB for 2 workers at the default 512 Ki), plus the
+ * blocks in flight kept for a redo (at most 2 per worker) and the one being gathered.
  */
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { loadRedactionConfig } from './redaction-config';
 import { addToTally, LineRedactionStream, lineJoinCut, Redactor, type RedactionTally } from './redactor';
 
-/**
- * A block sent to a worker: text that ends at a line break (or at the input's end), as bytes moved to
- * the worker rather than copied: UTF-8 (the CLI's input as read) or UTF-16 (a JS string's own units:
- * converting is a plain copy, much cheaper than cloning a string through postMessage).
- */
+/** How a block's text is held in a slot: UTF-16 code units (a JS string's own; copying is a plain copy) or UTF-8 (the CLI's input as read). */
+export type SlotEncoding = 'utf16le' | 'utf8';
+
+/** What each worker is started with. */
+export interface WorkerSetup {
+  config: unknown;
+  /** Per slot: the input area and the output area. */
+  inputs: SharedArrayBuffer[];
+  outputs: SharedArrayBuffer[];
+}
+
+/** A block written to a slot: text ending at a line break (or at the input's end). */
 export interface BlockRequest {
   id: number;
-  bytes: Uint8Array;
-  encoding: 'utf8' | 'utf16le';
+  slot: number;
+  /** Bytes of input in the slot. */
+  length: number;
+  encoding: SlotEncoding;
   /** The last block: the worker ends its stream. */
   final: boolean;
 }
 
-/** A worker's answer: output (in the request's encoding) and held-back text, or the name of the error that stopped it. */
-export type BlockReply = { id: number; out: Uint8Array; rest: string; tally: RedactionTally; error?: undefined } | { id: number; error: string };
+/**
+ * A worker's answer: the output is in the slot's output area (`outLength` bytes, then `overflow` when it
+ * did not fit), with the text its stream still holds and the counts; or the name of the error that stopped it.
+ */
+export type BlockReply =
+  | { id: number; outLength: number; overflow?: Uint8Array; rest: string; tally: RedactionTally; error?: undefined }
+  | { id: number; error: string };
 
 export interface ParallelOptions {
   /** Worker threads (default 2). */
   workers?: number;
-  /** Characters per block (default 1 Mi). */
+  /** Characters (or bytes) per block (default 512 Ki). */
   blockSize?: number;
   /**
    * Where a block may end (tests force bad cuts to exercise the redo path): `probe` (default) cuts
@@ -46,22 +64,70 @@ export interface ParallelOptions {
   cutting?: 'probe' | 'any-line';
 }
 
-const DEFAULT_BLOCK = 1024 * 1024;
+const DEFAULT_BLOCK = 512 * 1024;
+/** Blocks in flight per worker (each has its own slot). */
+const SLOTS = 2;
+/** Input is gathered in pieces this long, and output yielded in pieces this long (characters or bytes). */
+export const PIECE = 32 * 1024;
 /** Line breaks tried, from the end of the gathered text, for a block's end. */
 const CUT_TRIES = 64;
 /** Characters before a candidate cut that the probe redacts. */
 const PROBE_SPAN = 1024;
 
-interface Pending {
-  /** The block's text (kept in case it must be redone here). */
-  text: () => string;
+/** The operations the gatherer needs on one piece of input: a string or UTF-8 bytes. */
+interface PieceKind<T> {
+  encoding: SlotEncoding;
+  /** Bytes a unit of length takes in a slot. */
+  unit: number;
+  length(piece: T): number;
+  slice(piece: T, from: number, to?: number): T;
+  /** Offset of the last line break at or before `at`, -1 when none. */
+  lastBreak(piece: T, at: number): number;
+  /** The text of consecutive pieces (decoded for bytes). */
+  text(pieces: T[]): string;
+  /** Copies the piece into `target` at byte `offset`. */
+  copy(piece: T, target: Buffer, offset: number): void;
+}
+
+const STRING_PIECES: PieceKind<string> = {
+  encoding: 'utf16le',
+  unit: 2,
+  length: (p) => p.length,
+  slice: (p, from, to) => p.slice(from, to),
+  lastBreak: (p, at) => p.lastIndexOf('\n', at),
+  text: (pieces) => pieces.join(''),
+  copy: (p, target, offset) => {
+    target.write(p, offset, 'utf16le');
+  },
+};
+
+const BYTE_PIECES: PieceKind<Buffer> = {
+  encoding: 'utf8',
+  unit: 1,
+  length: (p) => p.length,
+  slice: (p, from, to) => p.subarray(from, to),
+  lastBreak: (p, at) => p.lastIndexOf(0x0a, at),
+  text: (pieces) => Buffer.concat(pieces).toString('utf8'),
+  copy: (p, target, offset) => {
+    target.set(p, offset);
+  },
+};
+
+interface Pending<T> {
+  /** The block as gathered (kept in case it must be redone here). */
+  pieces: T[];
   final: boolean;
+  slot: number;
+  worker: number;
   reply: Promise<BlockReply>;
 }
 
 /** Redacts plain text like LineRedactionStream, with the work spread over worker threads. */
 export class ParallelLineRedactor {
   private readonly workers: Worker[] = [];
+  /** Per worker, per slot: the input and output areas. */
+  private readonly inputs: Buffer[][] = [];
+  private readonly outputs: Buffer[][] = [];
   private readonly waiting = new Map<number, { resolve: (reply: BlockReply) => void; reject: (error: Error) => void }>();
   private readonly redactor: Redactor;
   private readonly blockSize: number;
@@ -76,7 +142,7 @@ export class ParallelLineRedactor {
    */
   public constructor(document: unknown, options: ParallelOptions = {}) {
     this.redactor = new Redactor(loadRedactionConfig(document));
-    this.blockSize = options.blockSize ?? DEFAULT_BLOCK;
+    this.blockSize = Math.max(PIECE, options.blockSize ?? DEFAULT_BLOCK);
     this.cutting = options.cutting ?? 'probe';
     const file = join(__dirname, `parallel-worker${extname(__filename)}`);
     // Run as TypeScript (the CLI, the benchmark, the tests), the worker registers tsx's require hook first.
@@ -84,8 +150,17 @@ export class ParallelLineRedactor {
       extname(__filename) === '.ts'
         ? `require(${JSON.stringify(require.resolve('tsx/cjs'))});require(${JSON.stringify(file)});`
         : `require(${JSON.stringify(file)});`;
+    // A block is cut by 2 × blockSize at the latest (no line break in sight), and grows by at most a piece before that.
+    const slotBytes = (2 * this.blockSize + PIECE) * 2;
     for (let i = 0; i < Math.max(1, options.workers ?? 2); i += 1) {
-      const worker = new Worker(boot, { eval: true, workerData: { config: document } });
+      const setup: WorkerSetup = { config: document, inputs: [], outputs: [] };
+      for (let s = 0; s < SLOTS; s += 1) {
+        setup.inputs.push(new SharedArrayBuffer(slotBytes));
+        setup.outputs.push(new SharedArrayBuffer(slotBytes));
+      }
+      this.inputs.push(setup.inputs.map((b) => Buffer.from(b)));
+      this.outputs.push(setup.outputs.map((b) => Buffer.from(b)));
+      const worker = new Worker(boot, { eval: true, workerData: setup });
       worker.on('message', (reply: BlockReply) => {
         const w = this.waiting.get(reply.id);
         this.waiting.delete(reply.id);
@@ -107,122 +182,162 @@ export class ParallelLineRedactor {
 
   /** Redacts a whole text (the tally receives the counts). */
   public async redact(text: string, tally: RedactionTally): Promise<string> {
-    let out = '';
+    const parts: string[] = [];
     for await (const part of this.redactStream(
       (async function* () {
         yield text;
       })(),
       tally,
     ))
-      out += part;
-    return out;
+      parts.push(part);
+    return parts.join('');
   }
 
   /**
-   * Redacts text arriving in chunks; yields the output in order as blocks finish. `start` is text a
-   * line stream already held (LineRedactionStream.held), so a stream can hand over mid-way.
+   * Redacts text arriving in chunks; yields the output in order, in pieces, as blocks finish. `start` is
+   * text a line stream already held (LineRedactionStream.held), so a stream can hand over mid-way.
    */
-  public async *redactStream(source: AsyncIterable<string>, tally: RedactionTally, start = ''): AsyncGenerator<string> {
-    const settle = this.settler(tally);
-    const inFlight: Pending[] = [];
-    // Chunks are joined once per block (a flat string), not appended one by one (a rope that every
-    // search would flatten again).
-    let chunks: string[] = start === '' ? [] : [start];
-    let length = start.length;
-    for await (const chunk of source) {
-      chunks.push(chunk);
-      length += chunk.length;
-      if (length < this.blockSize) continue;
-      let gathered = chunks.length === 1 ? (chunks[0] as string) : chunks.join('');
-      while (gathered.length >= this.blockSize) {
-        let cut = this.textBlockEnd(gathered);
-        if (cut <= 0) {
-          if (gathered.length < 4 * this.blockSize) break;
-          cut = gathered.length; // no line break in sight: correct anyway, the next block may be redone
-        }
-        inFlight.push(this.sendText(gathered.slice(0, cut), false));
-        gathered = gathered.slice(cut);
-        while (inFlight.length >= this.inFlightLimit) yield asText(await settle(inFlight.shift() as Pending));
-      }
-      chunks = gathered === '' ? [] : [gathered];
-      length = gathered.length;
-    }
-    inFlight.push(this.sendText(chunks.join(''), true));
-    while (inFlight.length > 0) yield asText(await settle(inFlight.shift() as Pending));
+  public redactStream(source: AsyncIterable<string>, tally: RedactionTally, start = ''): AsyncGenerator<string> {
+    return this.run(
+      STRING_PIECES,
+      source,
+      tally,
+      start === '' ? [] : [start],
+      (out, from, to) => out.toString('utf16le', from, to),
+      (text) => [text],
+    );
   }
 
   /**
    * The same for UTF-8 bytes (the CLI): workers decode and encode too, so that work is spread as well.
-   * Bytes that are not UTF-8 are read as U+FFFD, as Buffer#toString does.
+   * Bytes that are not UTF-8 are read as U+FFFD, as a StringDecoder reads them.
    */
-  public async *redactBytes(source: AsyncIterable<Uint8Array>, tally: RedactionTally, start = ''): AsyncGenerator<Buffer> {
-    const settle = this.settler(tally);
-    const inFlight: Pending[] = [];
-    const toBuffer = (out: string | Buffer): Buffer => (typeof out === 'string' ? Buffer.from(out, 'utf8') : out);
-    let gathered: Buffer[] = start === '' ? [] : [Buffer.from(start, 'utf8')];
-    let length = gathered[0]?.length ?? 0;
-    for await (const chunk of source) {
-      gathered.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      length += chunk.byteLength;
-      if (length < this.blockSize) continue;
-      let all = gathered.length === 1 ? (gathered[0] as Buffer) : Buffer.concat(gathered, length);
-      while (all.length >= this.blockSize) {
-        let cut = this.byteBlockEnd(all);
-        if (cut <= 0) {
-          if (all.length < 4 * this.blockSize) break;
-          cut = all.length;
-        }
-        inFlight.push(this.sendBytes(all.subarray(0, cut), false));
-        all = all.subarray(cut);
-        while (inFlight.length >= this.inFlightLimit) yield toBuffer(await settle(inFlight.shift() as Pending));
-      }
-      gathered = all.length > 0 ? [all] : [];
-      length = all.length;
-    }
-    inFlight.push(this.sendBytes(gathered.length === 1 ? (gathered[0] as Buffer) : Buffer.concat(gathered, length), true));
-    while (inFlight.length > 0) yield toBuffer(await settle(inFlight.shift() as Pending));
+  public redactBytes(source: AsyncIterable<Uint8Array>, tally: RedactionTally, start = ''): AsyncGenerator<Buffer> {
+    const bytes = (async function* () {
+      for await (const chunk of source) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    })();
+    return this.run(
+      BYTE_PIECES,
+      bytes,
+      tally,
+      start === '' ? [] : [Buffer.from(start, 'utf8')],
+      (out, from, to) => Buffer.from(out.subarray(from, to)),
+      (text) => [Buffer.from(text, 'utf8')],
+    );
   }
 
-  /** Blocks sent and not yet settled, at most. */
-  private get inFlightLimit(): number {
-    return this.workers.length * 2;
+  private async *run<T>(
+    kind: PieceKind<T>,
+    source: AsyncIterable<T>,
+    tally: RedactionTally,
+    start: T[],
+    read: (out: Buffer, from: number, to: number) => T,
+    fromText: (text: string) => T[],
+  ): AsyncGenerator<T> {
+    const inFlight: Pending<T>[] = [];
+    const limit = this.workers.length * SLOTS;
+    let carry = '';
+    /** Output of the next block in flight, in order: the worker's (when the block before held nothing back) or redone here. */
+    const settle = async (): Promise<T[]> => {
+      const block = inFlight.shift() as Pending<T>;
+      const reply = await block.reply;
+      if (reply.error !== undefined) throw new Error(`a redaction worker could not redact a block (${reply.error})`);
+      if (carry !== '') {
+        // The previous block held text back: its state differs from the empty one the worker began with.
+        this.redone += 1;
+        const stream = new LineRedactionStream(this.redactor, tally);
+        let out = stream.write(carry) + stream.write(kind.text(block.pieces));
+        if (block.final) out += stream.end();
+        carry = block.final ? '' : stream.held();
+        return out === '' ? [] : fromText(out);
+      }
+      for (const [id, n] of Object.entries(reply.tally)) addToTally(tally, id, n);
+      carry = reply.rest;
+      const area = this.outputs[block.worker]?.[block.slot] as Buffer;
+      const parts: T[] = [];
+      // Output pieces are copied out of the slot (it is reused); pieces stay small (young generation).
+      const step = PIECE * kind.unit;
+      for (let from = 0; from < reply.outLength; from += step) parts.push(read(area, from, Math.min(reply.outLength, from + step)));
+      if (reply.overflow !== undefined)
+        parts.push(read(Buffer.from(reply.overflow.buffer, reply.overflow.byteOffset, reply.overflow.byteLength), 0, reply.overflow.byteLength));
+      return parts;
+    };
+
+    let pieces: T[] = [];
+    let length = 0;
+    /** The chunk in pieces of at most PIECE (a whole text may arrive as one chunk). */
+    function* split(chunk: T): Generator<T> {
+      const n = kind.length(chunk);
+      if (n <= PIECE) yield chunk;
+      else for (let i = 0; i < n; i += PIECE) yield kind.slice(chunk, i, i + PIECE);
+    }
+    const all = (async function* () {
+      yield* start;
+      for await (const chunk of source) yield chunk;
+    })();
+    for await (const chunk of all) {
+      for (const piece of split(chunk)) {
+        pieces.push(piece);
+        length += kind.length(piece);
+        while (length >= this.blockSize) {
+          // Taken a piece at a time, so when no line break is in sight the block is cut at under
+          // 2 × blockSize + PIECE (the slot's size): correct anyway, the next block may be redone.
+          const cut = this.blockEnd(kind, pieces);
+          if (cut === undefined && length < 2 * this.blockSize) break;
+          const [index, offset] = cut ?? [pieces.length, 0];
+          const block = pieces.slice(0, index);
+          const rest = pieces.slice(index);
+          if (offset > 0) {
+            const cutPiece = rest.shift() as T;
+            block.push(kind.slice(cutPiece, 0, offset));
+            if (offset < kind.length(cutPiece)) rest.unshift(kind.slice(cutPiece, offset));
+          }
+          pieces = rest;
+          length = 0;
+          for (const p of pieces) length += kind.length(p);
+          inFlight.push(this.send(kind, block, false));
+          while (inFlight.length >= limit) for (const part of await settle()) yield part;
+        }
+      }
+    }
+    inFlight.push(this.send(kind, pieces, true));
+    while (inFlight.length > 0) for (const part of await settle()) yield part;
   }
 
   /**
-   * Settles blocks in order: a worker's output stands when the block before ended holding nothing;
-   * otherwise the block is redacted again here, from the text held back.
+   * Where the block can end, near blockSize: [piece index, offset] just after a line break where a line
+   * stream holds nothing back (a probe of the text before it); undefined when none of the last line
+   * breaks before blockSize qualifies.
    */
-  private settler(tally: RedactionTally): (block: Pending) => Promise<string | Buffer> {
-    let carry = '';
-    return async (block) => {
-      const reply = await block.reply;
-      if (reply.error !== undefined) throw new Error(`a redaction worker could not redact a block (${reply.error})`);
-      if (carry === '') {
-        for (const [id, n] of Object.entries(reply.tally)) addToTally(tally, id, n);
-        carry = reply.rest;
-        return Buffer.from(reply.out.buffer, reply.out.byteOffset, reply.out.byteLength);
-      }
-      this.redone += 1;
-      const stream = new LineRedactionStream(this.redactor, tally);
-      let out = stream.write(carry) + stream.write(block.text());
-      if (block.final) out += stream.end();
-      carry = block.final ? '' : stream.held();
-      return out;
-    };
-  }
-
-  /** Where a block of the gathered text can end, near blockSize: just after a line break where a stream holds nothing back. */
-  private textBlockEnd(text: string): number {
-    let nl = text.lastIndexOf('\n', this.blockSize - 1);
-    for (let tries = 0; nl >= 0 && tries < CUT_TRIES; tries += 1, nl = nl > 0 ? text.lastIndexOf('\n', nl - 1) : -1) {
-      const cut = nl + 1;
-      if (this.quietBefore(text.slice(Math.max(0, cut - PROBE_SPAN), cut))) return cut;
+  private blockEnd<T>(kind: PieceKind<T>, pieces: T[]): [number, number] | undefined {
+    // The piece holding offset blockSize - 1.
+    let index = 0;
+    let at = this.blockSize - 1;
+    while (index < pieces.length && at >= kind.length(pieces[index] as T)) {
+      at -= kind.length(pieces[index] as T);
+      index += 1;
     }
-    return -1;
+    let tries = 0;
+    for (; index >= 0; index -= 1, at = index >= 0 ? kind.length(pieces[index] as T) - 1 : -1) {
+      const piece = pieces[index] as T;
+      for (let nl = kind.lastBreak(piece, at); nl >= 0; nl = nl > 0 ? kind.lastBreak(piece, nl - 1) : -1) {
+        if (this.quietBefore(kind, pieces, index, nl + 1)) return [index, nl + 1];
+        tries += 1;
+        if (tries >= CUT_TRIES) return undefined;
+      }
+    }
+    return undefined;
   }
 
-  /** True when a line stream written `head` (text ending in a line break) holds nothing back. */
-  private quietBefore(head: string): boolean {
+  /** True when a line stream written the text before [index, offset] would hold nothing back there. */
+  private quietBefore<T>(kind: PieceKind<T>, pieces: T[], index: number, offset: number): boolean {
+    // The last PROBE_SPAN units before the cut, from at most the piece before.
+    const own = kind.slice(pieces[index] as T, Math.max(0, offset - PROBE_SPAN), offset);
+    const need = PROBE_SPAN - kind.length(own);
+    const before = index > 0 && need > 0 ? pieces[index - 1] : undefined;
+    let head = kind.text(before === undefined ? [own] : [kind.slice(before, Math.max(0, kind.length(before) - need)), own]);
+    // Bytes may start inside a character: the probe starts after its first line break.
+    if (kind.unit === 1) head = head.slice(head.indexOf('\n') + 1);
     if (lineJoinCut(head) !== head.length) return false;
     if (this.cutting === 'any-line') return true;
     const probe = new LineRedactionStream(this.redactor, {});
@@ -230,47 +345,28 @@ export class ParallelLineRedactor {
     return probe.held() === '';
   }
 
-  /** textBlockEnd for UTF-8 bytes. */
-  private byteBlockEnd(bytes: Buffer): number {
-    let nl = bytes.lastIndexOf(0x0a, this.blockSize - 1);
-    for (let tries = 0; nl >= 0 && tries < CUT_TRIES; tries += 1, nl = nl > 0 ? bytes.lastIndexOf(0x0a, nl - 1) : -1) {
-      const cut = nl + 1;
-      // A line break byte never stands inside a UTF-8 sequence; the probe starts at one too.
-      const from = cut > PROBE_SPAN ? bytes.indexOf(0x0a, cut - PROBE_SPAN) + 1 : 0;
-      if (this.quietBefore(bytes.toString('utf8', from, cut))) return cut;
-    }
-    return -1;
-  }
-
-  private sendText(text: string, final: boolean): Pending {
-    const bytes = movable(Buffer.from(text, 'utf16le'));
-    return { text: () => text, final, reply: this.post({ id: this.takeId(), bytes, encoding: 'utf16le', final }, [bytes.buffer as ArrayBuffer]) };
-  }
-
-  private sendBytes(bytes: Buffer, final: boolean): Pending {
-    // The worker gets its own copy (moved, not cloned); the block stays here in case it must be redone.
-    const copy = new Uint8Array(bytes.length);
-    copy.set(bytes);
-    return { text: () => bytes.toString('utf8'), final, reply: this.post({ id: this.takeId(), bytes: copy, encoding: 'utf8', final }, [copy.buffer]) };
-  }
-
-  private takeId(): number {
+  private send<T>(kind: PieceKind<T>, pieces: T[], final: boolean): Pending<T> {
+    const id = this.nextId;
     this.nextId += 1;
-    return this.nextId - 1;
-  }
-
-  private post(request: BlockRequest, transfer: ArrayBuffer[] = []): Promise<BlockReply> {
-    const worker = this.workers[request.id % this.workers.length] as Worker;
+    const worker = id % this.workers.length;
+    // Blocks settle in order and at most workers × SLOTS are in flight, so this slot's last block has settled.
+    const slot = Math.floor(id / this.workers.length) % SLOTS;
+    const area = this.inputs[worker]?.[slot] as Buffer;
+    let length = 0;
+    for (const piece of pieces) {
+      kind.copy(piece, area, length);
+      length += kind.length(piece) * kind.unit;
+    }
     const reply = new Promise<BlockReply>((resolve, reject) => {
       if (this.failure !== undefined) {
         reject(this.failure);
         return;
       }
-      this.waiting.set(request.id, { resolve, reject });
-      worker.postMessage(request, transfer);
+      this.waiting.set(id, { resolve, reject });
+      (this.workers[worker] as Worker).postMessage({ id, slot, length, encoding: kind.encoding, final } satisfies BlockRequest);
     });
-    reply.catch(() => undefined); // awaited in order by the stream; a failure is rethrown there
-    return reply;
+    reply.catch(() => undefined); // awaited in order by run; a failure is rethrown there
+    return { pieces, final, slot, worker, reply };
   }
 
   private fail(error: Error): void {
@@ -278,17 +374,4 @@ export class ParallelLineRedactor {
     for (const w of this.waiting.values()) w.reject(this.failure);
     this.waiting.clear();
   }
-}
-
-/** A worker's UTF-16 output as a string (the settler's own redo is a string already). */
-function asText(out: string | Buffer): string {
-  return typeof out === 'string' ? out : out.toString('utf16le');
-}
-
-/** `bytes` as a Uint8Array that owns its whole ArrayBuffer (so moving the buffer moves nothing else). */
-export function movable(bytes: Buffer): Uint8Array {
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return new Uint8Array(bytes.buffer, 0, bytes.byteLength);
-  const copy = new Uint8Array(bytes.length);
-  copy.set(bytes);
-  return copy;
 }

@@ -119,6 +119,28 @@ describe('redaction on worker threads (ParallelLineRedactor)', () => {
     await doomed.close();
   });
 
+  it('stays exact when a rule makes the output far longer than its slot, and when a line never ends', async () => {
+    // Prepare: every pair of digits becomes 48 characters; and 300 KB without a line break.
+    const document = {
+      defaultFilter: { enabled: true },
+      additionalRules: [{ id: 'pairs', pattern: '\\d{2}', replacement: { strategy: 'fixed', text: 'REDACTED-NUMBER-REDACTED-NUMBER-REDACTED-NUMBER!' } }],
+    };
+    const growing = new ParallelLineRedactor(document, { workers: 2, blockSize: 32 * 1024 });
+    const input = `${text.slice(0, 100_000)}${'word 4111 1111 1111 1111 and 12 more '.repeat(8000)}\n${text.slice(100_000, 200_000)}`;
+    const own = new Redactor(loadRedactionConfig(document));
+    const wantTally: RedactionTally = {};
+    const stream = new LineRedactionStream(own, wantTally);
+    const want = stream.write(input) + stream.end();
+    // Act
+    const tally: RedactionTally = {};
+    const out = await growing.redact(input, tally);
+    await growing.close();
+    // Assess
+    expect(out.length).toBeGreaterThan(3 * input.length);
+    expect(out === want).toBe(true);
+    expect(tally).toEqual(wantTally);
+  });
+
   it('refuses a configuration it cannot load before starting any worker', () => {
     // Act / Assess
     expect(() => new ParallelLineRedactor({ defaultFilter: { enabled: 'yes' }, additionalRules: [] })).toThrow(/Redaction configuration is invalid/);
