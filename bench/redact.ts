@@ -16,8 +16,13 @@
  *   committed. Ours streams them as the Lambda and CLI do (64 KiB chunks, MIME parsed). The peers are
  *   not streaming or MIME-aware and are 2–4 orders of magnitude slower, so they run on the first
  *   PEER_SAMPLE bytes of the same files (the MB/s is per byte they actually processed).
- * Three timed runs each (after a warm-up); min / median / max are printed, of wall time and of the
- * process's CPU time (the machine is shared: the load average is printed with the figures).
+ * Three timed runs each, after three warm-up passes (V8 needs a few passes over the MIME path's many
+ * functions before it runs at its steady speed; a warm Lambda container or a long CLI run is there);
+ * min / median / max are printed, of wall time and of the process's CPU time (the machine is shared:
+ * the load average is printed with the figures).
+ * Also secure-ivr on worker threads (lambdas/redact/parallel.ts, `redact --jobs N`) on the chat log:
+ * text in and text out as above, and UTF-8 bytes in and out as the CLI reads and writes them (beside
+ * the same bytes path on one thread). Its output is the serial output (tested), so only speed is shown.
  * Also the peak RSS of `redact --conversation` streaming a 20 MB and a 200 MB transcript in a child
  * process (bench/redact-conversation-child.ts): similar figures mean memory is bounded by the window.
  *
@@ -29,7 +34,10 @@ import { normaliseDigits } from '../lambdas/shared/card/card-detector';
 import { HtmlRedactionStream } from '../lambdas/redact/html-redactor';
 import { MimeRedactionStream } from '../lambdas/redact/mime/mime-redactor';
 import { loadRedactionConfig } from '../lambdas/redact/redaction-config';
+import { ParallelLineRedactor } from '../lambdas/redact/parallel';
 import { LineRedactionStream, Redactor, type RedactionTally } from '../lambdas/redact/redactor';
+import { StringDecoder } from 'node:string_decoder';
+import { availableParallelism } from 'node:os';
 import defaultConfig from '../config/redaction.json';
 import { LAYOUTS, makeCardNumber } from '../scripts/redaction-corpus/card-layouts';
 
@@ -39,6 +47,9 @@ const CHAT_BYTES = 50 * 1024 * 1024;
 const EMAIL_TEXT_BYTES = 14 * 1024 * 1024;
 const PEER_SAMPLE = 256 * 1024;
 const RUNS = 3;
+const WARMUPS = 3;
+/** Worker threads for the parallel rows. */
+const JOBS = 2;
 /** Transcript sizes for the --conversation memory check (similar peak RSS = memory bounded by the window). */
 const CONVERSATION_SIZES = [20 * 1024 * 1024, 200 * 1024 * 1024];
 
@@ -99,7 +110,22 @@ export interface ConversationMemoryRow {
   exitCode: number;
 }
 
+/** secure-ivr on worker threads, chat log only (MB/s of wall time; CPU time is the whole process's). */
+export interface ParallelRow {
+  workers: number;
+  textWall: Spread;
+  textCpu: Spread;
+  bytesWall: Spread;
+  bytesCpu: Spread;
+  /** The same bytes in and out on one thread (StringDecoder, line stream, UTF-8 encoding), as `redact` without --jobs. */
+  serialBytesWall: Spread;
+  serialBytesCpu: Spread;
+  /** Blocks redone on the main thread because the block before held text back. */
+  redone: number;
+}
+
 export interface RedactionBenchReport {
+  parallel?: ParallelRow;
   conversationMemory?: ConversationMemoryRow[];
   corpus: { entries: number; cards: number; nearMisses: number };
   chatFileBytes: number;
@@ -301,7 +327,7 @@ function spread(values: number[]): Spread {
 }
 
 function throughput(run: () => number): { wall: Spread; cpu: Spread } {
-  run(); // warm-up: let the JIT settle before timing
+  for (let w = 0; w < WARMUPS; w += 1) run(); // let the JIT settle before timing
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let r = 0; r < RUNS; r += 1) {
@@ -314,6 +340,67 @@ function throughput(run: () => number): { wall: Spread; cpu: Spread } {
     cpu.push(bytes / 1e6 / ((used.user + used.system) / 1e6));
   }
   return { wall: spread(wall), cpu: spread(cpu) };
+}
+
+async function throughputAsync(run: () => Promise<number>): Promise<{ wall: Spread; cpu: Spread }> {
+  for (let w = 0; w < WARMUPS; w += 1) await run();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let r = 0; r < RUNS; r += 1) {
+    const cpuStart = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    const bytes = await run();
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const used = process.cpuUsage(cpuStart);
+    wall.push(bytes / 1e6 / seconds);
+    cpu.push(bytes / 1e6 / ((used.user + used.system) / 1e6));
+  }
+  return { wall: spread(wall), cpu: spread(cpu) };
+}
+
+/**
+ * The chat log on JOBS worker threads: text in 64 Ki chunks, output pieces counted (a consumer would
+ * write them); and UTF-8 bytes in 64 KiB chunks, as the CLI reads stdin, beside one thread doing the same.
+ */
+export async function benchParallel(chat: string, workers = JOBS): Promise<ParallelRow> {
+  const parallel = new ParallelLineRedactor(defaultConfig, { workers });
+  const bytes = Buffer.from(chat, 'utf8');
+  try {
+    const text = await throughputAsync(async () => {
+      async function* source(): AsyncGenerator<string> {
+        for (let i = 0; i < chat.length; i += CHUNK) yield chat.slice(i, i + CHUNK);
+      }
+      for await (const part of parallel.redactStream(source(), {})) void part.length;
+      return chat.length;
+    });
+    const byteRate = await throughputAsync(async () => {
+      async function* source(): AsyncGenerator<Uint8Array> {
+        for (let i = 0; i < bytes.length; i += CHUNK) yield bytes.subarray(i, i + CHUNK);
+      }
+      for await (const part of parallel.redactBytes(source(), {})) void part.length;
+      return bytes.length;
+    });
+    const redactor = new Redactor(loadRedactionConfig(defaultConfig));
+    const serialBytes = throughput(() => {
+      const decoder = new StringDecoder('utf8');
+      const stream = new LineRedactionStream(redactor, {});
+      for (let i = 0; i < bytes.length; i += CHUNK) void Buffer.from(stream.write(decoder.write(bytes.subarray(i, i + CHUNK))), 'utf8').length;
+      void Buffer.from(stream.write(decoder.end()) + stream.end(), 'utf8').length;
+      return bytes.length;
+    });
+    return {
+      workers,
+      textWall: text.wall,
+      textCpu: text.cpu,
+      bytesWall: byteRate.wall,
+      bytesCpu: byteRate.cpu,
+      serialBytesWall: serialBytes.wall,
+      serialBytesCpu: serialBytes.cpu,
+      redone: parallel.redone,
+    };
+  } finally {
+    await parallel.close();
+  }
 }
 
 function score(contender: Contender, corpus: CorpusEntry[]): RedactorRow {
@@ -446,10 +533,12 @@ export async function benchRedaction(): Promise<RedactionBenchReport> {
       });
     }
   }
+  const parallel = availableParallelism() > 1 ? await benchParallel(chat) : undefined;
   const cards = corpus.filter((e) => e.kind === 'card').reduce((n, e) => n + e.cards.length, 0);
   const { loadavg, cpus } = await import('node:os');
   const conversationMemory = await benchConversationMemory();
   return {
+    ...(parallel !== undefined ? { parallel } : {}),
     conversationMemory,
     corpus: { entries: corpus.length, cards, nearMisses: corpus.filter((e) => e.kind === 'near-miss').length },
     chatFileBytes: chat.length,
@@ -470,7 +559,7 @@ export function formatRedactionReport(report: RedactionBenchReport): string[] {
     `  corpus: ${report.corpus.entries} lines, ${report.corpus.cards} card numbers, ${report.corpus.nearMisses} near misses (events/redact/redaction-corpus.jsonl)`,
   );
   lines.push(
-    `  large files: chat ${(report.chatFileBytes / 1e6).toFixed(1)} MB, MIME ${(report.mimeFileBytes / 1e6).toFixed(1)} MB; ${RUNS} timed runs, median (min–max) MB/s of wall time and of this process's CPU time`,
+    `  large files: chat ${(report.chatFileBytes / 1e6).toFixed(1)} MB, MIME ${(report.mimeFileBytes / 1e6).toFixed(1)} MB; ${WARMUPS} warm-up passes, then ${RUNS} timed runs, median (min–max) MB/s of wall time and of this process's CPU time`,
   );
   lines.push(
     `  machine: ${report.cpus} cores, load average ${report.loadAverage.join(' ')} during the run (a shared machine: wall-time figures shrink with the load)`,
@@ -495,6 +584,12 @@ export function formatRedactionReport(report: RedactionBenchReport): string[] {
   const fmt = (cells: string[]): string => `  ${cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ')}`;
   lines.push(fmt(header));
   for (const b of body) lines.push(fmt(b));
+  const par = report.parallel;
+  if (par !== undefined)
+    lines.push(
+      `  secure-ivr on ${par.workers} worker threads (redact --jobs ${par.workers}), chat log: text in and out ${sp(par.textWall)} MB/s wall (${sp(par.textCpu)} of process CPU); ` +
+        `UTF-8 bytes in and out ${sp(par.bytesWall)} MB/s wall, against ${sp(par.serialBytesWall)} on one thread; blocks redone ${par.redone}`,
+    );
   for (const c of report.conversationMemory ?? [])
     lines.push(
       `  secure-ivr redact --conversation, ${(c.inputBytes / 1e6).toFixed(0)} MB transcript: peak RSS ${c.maxRssMiB} MiB, ` +
