@@ -16,8 +16,8 @@ import { StringDecoder } from 'node:string_decoder';
 import defaultConfig from '../../config/redaction.json';
 import { ConversationRedactionStream, messageProblems, toJsonLines, type ConversationMessage } from '../../lambdas/redact/conversation';
 import { HtmlRedactionStream } from '../../lambdas/redact/html-redactor';
-import { looksLikeEmail, MimeRedactionStream } from '../../lambdas/redact/mime/mime-redactor';
-import { ParallelLineRedactor } from '../../lambdas/redact/parallel';
+import { looksLikeEmail, MimeRedactionStream, type AttachmentReport } from '../../lambdas/redact/mime/mime-redactor';
+import { ParallelRedactor } from '../../lambdas/redact/parallel';
 import { loadRedactionConfig, readRedactionConfigDocument, RedactionConfigError, type RedactionConfig } from '../../lambdas/redact/redaction-config';
 import { LineRedactionStream, Redactor, tallyTotal, type RedactionTally } from '../../lambdas/redact/redactor';
 
@@ -38,9 +38,10 @@ const USAGE = `Usage: secure-ivr redact [--config FILE] [--format auto|text|html
   rules in a chat transcript, HTML or an email.
   --config FILE     redaction configuration (default: config/redaction.json)
   --format F        auto (default: email when the input starts with mail headers), text, html or eml
-  --jobs N          plain text only: redact on N worker threads (1 to 16; default 1). The output is
-                    the same as with 1; worth it for large archives (starting the workers takes
-                    about half a second)
+  --jobs N          redact on N worker threads (1 to 16; default 1): plain text in blocks, an email's
+                    text and HTML parts side by side. The output is the same as with 1; worth it for
+                    large archives and emails (starting the workers takes about half a second;
+                    input under 64 KiB stays on one thread)
   --conversation    input is JSON lines {participant, time, text}; numbers split over one participant's
                     messages are joined. Streams: memory holds only the messages of the window, and
                     output is written as it goes. A bad line (not JSON, or not a message) stops the
@@ -95,7 +96,7 @@ function parseArgs(argv: string[]): { configPath?: string; format: Format; help:
   }
   if (window !== undefined && !conversation) throw new UsageError('--window needs --conversation');
   if (conversation && format !== 'auto') throw new UsageError('--format cannot be used with --conversation');
-  if (jobs > 1 && (conversation || format === 'html' || format === 'eml')) throw new UsageError('--jobs applies to plain text only');
+  if (jobs > 1 && (conversation || format === 'html')) throw new UsageError('--jobs applies to plain text and email only');
   return { ...(configPath !== undefined ? { configPath } : {}), format, help, conversation, ...(window !== undefined ? { window } : {}), jobs };
 }
 
@@ -172,9 +173,10 @@ export async function runRedactCommand(argv: string[], io: RedactIo): Promise<nu
         if (headBytes < SNIFF_BYTES) continue;
         const all = Buffer.concat(head);
         head = [];
-        if (options.jobs > 1 && mime === undefined && isText(options.format, all)) {
-          await runParallel(document, options.jobs, all, input, tally, io);
-          summary(io, tally, []);
+        if (options.jobs > 1) {
+          const attachments: AttachmentReport[] = [];
+          await runParallel(document, options.jobs, isText(options.format, all) ? 'text' : 'eml', all, input, tally, attachments, io);
+          summary(io, tally, attachments);
           return 0;
         }
         filter = choose(all);
@@ -197,23 +199,26 @@ export async function runRedactCommand(argv: string[], io: RedactIo): Promise<nu
   return 0;
 }
 
-/** Plain text on worker threads (lambdas/redact/parallel.ts): the head already read, then the rest of stdin. */
+/** Plain text or an email on worker threads (lambdas/redact/parallel.ts): the head already read, then the rest of stdin. */
 async function runParallel(
   document: unknown,
   jobs: number,
+  format: 'text' | 'eml',
   head: Buffer,
   rest: AsyncIterator<Buffer | string>,
   tally: RedactionTally,
+  attachments: AttachmentReport[],
   io: RedactIo,
 ): Promise<void> {
-  const parallel = new ParallelLineRedactor(document, { workers: jobs });
+  const parallel = new ParallelRedactor(document, { workers: jobs });
   async function* source(): AsyncGenerator<Uint8Array> {
     yield head;
     for (let next = await rest.next(); !next.done; next = await rest.next())
       yield typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value;
   }
   try {
-    for await (const out of parallel.redactBytes(source(), tally)) await write(io.stdout, out);
+    const output = format === 'text' ? parallel.redactBytes(source(), tally) : parallel.redactMime(source(), tally, attachments);
+    for await (const out of output) await write(io.stdout, out);
   } finally {
     await parallel.close();
   }

@@ -1,5 +1,5 @@
 /**
- * A worker thread of ParallelLineRedactor (parallel.ts): redacts each block written to one of its slots
+ * A worker thread of ParallelRedactor (parallel.ts): redacts each block written to one of its slots
  * (UTF-16 or UTF-8) with a line stream that starts empty, writes the output into the slot's output area
  * in the same encoding, and answers with its length, the text the stream still holds (lines a number or
  * a card's expiry could still continue from) and the counts. It reads and writes in pieces, so it never
@@ -7,7 +7,8 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { parentPort, workerData } from 'node:worker_threads';
-import { PIECE, type BlockReply, type BlockRequest, type WorkerSetup } from './parallel';
+import { TextPart } from './mime/mime-redactor';
+import { movable, PIECE, type BlockReply, type BlockRequest, type PartReply, type PartRequest, type WorkerSetup } from './parallel';
 import { loadRedactionConfig } from './redaction-config';
 import { LineRedactionStream, Redactor, type RedactionTally } from './redactor';
 
@@ -56,7 +57,42 @@ function redactBlock(request: BlockRequest): { reply: BlockReply; transfer: Arra
   return { reply: { id: request.id, outLength: written, overflow: bytes, rest, tally }, transfer: [bytes.buffer] };
 }
 
-parentPort?.on('message', (request: BlockRequest) => {
+/** Email text parts open here, with their counts. */
+const parts = new Map<number, { part: TextPart; tally: RedactionTally }>();
+
+function partStep(request: PartRequest): { reply: PartReply; transfer: ArrayBuffer[] } {
+  if (request.op === 'part-open') {
+    const tally: RedactionTally = {};
+    parts.set(request.part, { part: new TextPart(request.spec, redactor, tally), tally });
+    return { reply: { part: request.part, out: new Uint8Array(0), done: false }, transfer: [] };
+  }
+  const open = parts.get(request.part);
+  if (open === undefined) throw new Error('unknown part');
+  let out: string;
+  if (request.op === 'part-write') {
+    const { bytes } = request;
+    out = open.part.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
+  } else {
+    out = open.part.end();
+    parts.delete(request.part);
+  }
+  const bytes = movable(Buffer.from(out, 'latin1'));
+  const done = request.op === 'part-end';
+  return { reply: { part: request.part, out: bytes, done, ...(done ? { tally: open.tally } : {}) }, transfer: [bytes.buffer as ArrayBuffer] };
+}
+
+parentPort?.on('message', (request: BlockRequest | PartRequest) => {
+  if ('op' in request) {
+    let answer: { reply: PartReply; transfer: ArrayBuffer[] };
+    try {
+      answer = partStep(request);
+    } catch (error) {
+      parts.delete(request.part);
+      answer = { reply: { part: request.part, error: error instanceof Error ? error.name : 'Error' }, transfer: [] };
+    }
+    parentPort?.postMessage(answer.reply, answer.transfer);
+    return;
+  }
   let answer: { reply: BlockReply; transfer: ArrayBuffer[] };
   try {
     answer = redactBlock(request);

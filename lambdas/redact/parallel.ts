@@ -19,6 +19,7 @@
  */
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { MimeRedactionStream, type AttachmentReport, type DeferredOutput, type RemoteTextPart, type TextPartSpec } from './mime/mime-redactor';
 import { loadRedactionConfig } from './redaction-config';
 import { addToTally, LineRedactionStream, lineJoinCut, Redactor, type RedactionTally } from './redactor';
 
@@ -52,6 +53,15 @@ export type BlockReply =
   | { id: number; outLength: number; overflow?: Uint8Array; rest: string; tally: RedactionTally; error?: undefined }
   | { id: number; error: string };
 
+/** A text part of an email redacted by a worker: opened, written (its raw body, as bytes moved there), ended. */
+export type PartRequest =
+  | { op: 'part-open'; part: number; spec: TextPartSpec }
+  | { op: 'part-write'; part: number; bytes: Uint8Array }
+  | { op: 'part-end'; part: number };
+
+/** A worker's output for a part (raw bytes, moved back); the last one has the counts. */
+export type PartReply = { part: number; out: Uint8Array; done: boolean; tally?: RedactionTally; error?: undefined } | { part: number; error: string };
+
 export interface ParallelOptions {
   /** Worker threads (default 2). */
   workers?: number;
@@ -73,6 +83,8 @@ export const PIECE = 32 * 1024;
 const CUT_TRIES = 64;
 /** Characters before a candidate cut that the probe redacts. */
 const PROBE_SPAN = 1024;
+/** Email bytes parsed ahead of the output at most (parts wait in the workers' queues meanwhile). */
+const READ_AHEAD = 64 * 1024 * 1024;
 
 /** The operations the gatherer needs on one piece of input: a string or UTF-8 bytes. */
 interface PieceKind<T> {
@@ -123,7 +135,7 @@ interface Pending<T> {
 }
 
 /** Redacts plain text like LineRedactionStream, with the work spread over worker threads. */
-export class ParallelLineRedactor {
+export class ParallelRedactor {
   private readonly workers: Worker[] = [];
   /** Per worker, per slot: the input and output areas. */
   private readonly inputs: Buffer[][] = [];
@@ -133,6 +145,9 @@ export class ParallelLineRedactor {
   private readonly blockSize: number;
   private readonly cutting: 'probe' | 'any-line';
   private nextId = 0;
+  private nextPart = 0;
+  /** Email text parts being redacted by workers: where each one's replies go. */
+  private readonly parts = new Map<number, (reply: PartReply) => void>();
   private failure: Error | undefined;
   /** Blocks whose worker output was thrown away and redone here (the previous block held text back). */
   public redone = 0;
@@ -161,7 +176,11 @@ export class ParallelLineRedactor {
       this.inputs.push(setup.inputs.map((b) => Buffer.from(b)));
       this.outputs.push(setup.outputs.map((b) => Buffer.from(b)));
       const worker = new Worker(boot, { eval: true, workerData: setup });
-      worker.on('message', (reply: BlockReply) => {
+      worker.on('message', (reply: BlockReply | PartReply) => {
+        if ('part' in reply) {
+          this.parts.get(reply.part)?.(reply);
+          return;
+        }
         const w = this.waiting.get(reply.id);
         this.waiting.delete(reply.id);
         w?.resolve(reply);
@@ -373,5 +392,125 @@ export class ParallelLineRedactor {
     this.failure ??= error;
     for (const w of this.waiting.values()) w.reject(this.failure);
     this.waiting.clear();
+    for (const deliver of this.parts.values()) deliver({ part: -1, error: this.failure.message });
+    this.parts.clear();
   }
+
+  /**
+   * Redacts an email (raw bytes in chunks) exactly as MimeRedactionStream does, with its text and HTML
+   * parts redacted by the workers (one part per worker at a time, parts spread over them), so the parts
+   * of a multipart message (text and HTML alternatives, several messages inside one) are redacted at once
+   * while this thread parses the rest and passes attachments through. Yields the output in order;
+   * `attachments` receives the attachment reports. Input read ahead of the output is bounded (64 MiB).
+   */
+  public async *redactMime(source: AsyncIterable<Uint8Array>, tally: RedactionTally, attachments: AttachmentReport[] = []): AsyncGenerator<Buffer> {
+    const stream = new MimeRedactionStream(this.redactor, tally, (spec) => this.remotePart(spec, tally));
+    const queue: Array<Buffer | DeferredOutput> = [];
+    let wake: (() => void) | undefined;
+    let done = false;
+    let failed: unknown;
+    let ahead = 0; // bytes read and not yet yielded
+    let resume: (() => void) | undefined;
+    const push = (items: Array<Buffer | DeferredOutput>): void => {
+      queue.push(...items);
+      wake?.();
+    };
+    // The producer parses ahead while the consumer below waits for parts in order.
+    const produce = (async () => {
+      try {
+        for await (const chunk of source) {
+          ahead += chunk.byteLength;
+          push(stream.writeSegments(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+          while (ahead > READ_AHEAD && failed === undefined) await new Promise<void>((r) => (resume = r));
+        }
+        push(stream.endSegments());
+        attachments.push(...stream.attachments);
+      } catch (error) {
+        failed = error;
+      }
+      done = true;
+      wake?.();
+    })();
+    try {
+      for (;;) {
+        const item = queue.shift();
+        if (item === undefined) {
+          if (failed !== undefined) throw failed;
+          if (done) break;
+          await new Promise<void>((r) => (wake = r));
+          wake = undefined;
+          continue;
+        }
+        if (Buffer.isBuffer(item)) {
+          ahead -= item.length;
+          yield item;
+        } else
+          for await (const out of item.deferred) {
+            ahead -= out.length;
+            yield out;
+          }
+        if (ahead <= READ_AHEAD) resume?.();
+      }
+    } finally {
+      failed ??= new Error('the output was not read to its end');
+      resume?.();
+      await produce;
+    }
+  }
+
+  /** A text part of an email sent to a worker; its output comes back as deferred output, in order. */
+  private remotePart(spec: TextPartSpec, tally: RedactionTally): RemoteTextPart {
+    const part = this.nextPart;
+    this.nextPart += 1;
+    const worker = this.workers[part % this.workers.length] as Worker;
+    const replies: PartReply[] = [];
+    let wake: (() => void) | undefined;
+    this.parts.set(part, (reply) => {
+      replies.push(reply);
+      wake?.();
+    });
+    const post = (request: PartRequest, transfer: ArrayBuffer[] = []): void => {
+      if (this.failure !== undefined) throw this.failure;
+      worker.postMessage(request, transfer);
+    };
+    post({ op: 'part-open', part, spec });
+    const parts = this.parts;
+    return {
+      write: (raw) => {
+        const bytes = movable(Buffer.from(raw, 'latin1'));
+        post({ op: 'part-write', part, bytes }, [bytes.buffer as ArrayBuffer]);
+        return '';
+      },
+      end: () => {
+        post({ op: 'part-end', part });
+        return {
+          deferred: (async function* () {
+            for (;;) {
+              const reply = replies.shift();
+              if (reply === undefined) {
+                await new Promise<void>((r) => (wake = r));
+                wake = undefined;
+                continue;
+              }
+              if (reply.error !== undefined) throw new Error(`a redaction worker could not redact an email part (${reply.error})`);
+              if (reply.out.byteLength > 0) yield Buffer.from(reply.out.buffer, reply.out.byteOffset, reply.out.byteLength);
+              if (reply.done) {
+                for (const [id, n] of Object.entries(reply.tally ?? {})) addToTally(tally, id, n);
+                parts.delete(part);
+                return;
+              }
+            }
+          })(),
+        };
+      },
+    };
+  }
+}
+
+/** `bytes` as a Uint8Array that owns its whole ArrayBuffer (so moving the buffer to another thread moves nothing else). */
+export function movable(bytes: Buffer): Uint8Array {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return new Uint8Array(bytes.buffer, 0, bytes.byteLength);
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  return copy;
 }

@@ -45,21 +45,41 @@ interface TextSink {
   end(): string;
 }
 
+/** How a text part is encoded, all a TextPart needs besides the redactor. */
+export interface TextPartSpec {
+  encoding: ReturnType<typeof transferEncoding>;
+  charset: CharsetKind;
+  html: boolean;
+  eol: string;
+}
+
+/** Output another thread is still producing (a text part redacted there), in order after all output before it. */
+export interface DeferredOutput {
+  deferred: AsyncIterable<Buffer>;
+}
+
+/**
+ * Where a text part is redacted when not here: `write` hands on the part's raw body (and returns no
+ * output), `end` returns the part's whole output as deferred output. Used by ParallelRedactor.redactMime.
+ */
+export interface RemoteTextPart {
+  write(raw: string): '';
+  end(): DeferredOutput;
+}
+
 /** One leaf part being rewritten: transfer-decode → charset-decode → redact → encode back. */
-class TextPart {
+export class TextPart {
   private readonly decoder: ByteCodec;
   private readonly encoder: ByteCodec;
   private readonly chars: TextPartDecoder;
   private readonly sink: TextSink;
 
-  public constructor(
-    encoding: ReturnType<typeof transferEncoding>,
-    private readonly charset: CharsetKind,
-    private readonly html: boolean,
-    redactor: Redactor,
-    tally: RedactionTally,
-    eol: string,
-  ) {
+  private readonly charset: CharsetKind;
+  private readonly html: boolean;
+
+  public constructor({ encoding, charset, html, eol }: TextPartSpec, redactor: Redactor, tally: RedactionTally) {
+    this.charset = charset;
+    this.html = html;
     this.decoder = encoding === 'base64' ? new Base64Decoder() : encoding === 'quoted-printable' ? new QuotedPrintableDecoder() : new IdentityCodec();
     this.encoder = encoding === 'base64' ? new Base64Encoder(eol) : encoding === 'quoted-printable' ? new QuotedPrintableEncoder() : new IdentityCodec();
     this.chars = new TextPartDecoder(charset);
@@ -87,7 +107,7 @@ class TextPart {
 }
 
 type Body =
-  | { kind: 'text'; part: TextPart }
+  | { kind: 'text'; part: TextPart | RemoteTextPart }
   | { kind: 'attachment'; report: AttachmentReport; base64: boolean; b64chars: number }
   | { kind: 'plain'; stream: LineRedactionStream };
 
@@ -103,16 +123,74 @@ export class MimeRedactionStream {
   private body: Body | undefined;
   private eol = '\r\n';
 
+  /** Output ready since the last write, as a binary string, after the segments. */
+  private ready = '';
+  /** Output ready since the last write that comes before deferred output. */
+  private segments: Array<Buffer | DeferredOutput> = [];
+
+  /**
+   * @param remote where text parts are redacted when not here (ParallelRedactor.redactMime); returns
+   *   undefined for a part that stays here
+   */
   public constructor(
     private readonly redactor: Redactor,
     private readonly tally: RedactionTally,
+    private readonly remote?: (spec: TextPartSpec) => RemoteTextPart | undefined,
   ) {}
 
   /** Takes raw message bytes; returns the redacted bytes ready so far. */
   public write(chunk: Buffer): Buffer {
+    this.feed(chunk);
+    return this.take();
+  }
+
+  public end(): Buffer {
+    this.finish();
+    return this.take();
+  }
+
+  /** write, for a stream with remote parts: the output in order, parts still being redacted elsewhere as deferred output. */
+  public writeSegments(chunk: Buffer): Array<Buffer | DeferredOutput> {
+    this.feed(chunk);
+    return this.takeSegments();
+  }
+
+  /** end, for a stream with remote parts. */
+  public endSegments(): Array<Buffer | DeferredOutput> {
+    this.finish();
+    return this.takeSegments();
+  }
+
+  private take(): Buffer {
+    if (this.segments.length > 0) throw new Error('MimeRedactionStream: a stream with remote text parts is read with writeSegments and endSegments');
+    const out = Buffer.from(this.ready, 'latin1');
+    this.ready = '';
+    return out;
+  }
+
+  private takeSegments(): Array<Buffer | DeferredOutput> {
+    const out = this.segments;
+    if (this.ready !== '') out.push(Buffer.from(this.ready, 'latin1'));
+    this.segments = [];
+    this.ready = '';
+    return out;
+  }
+
+  /** Appends output (each argument is evaluated, and may defer output, before it is appended). */
+  private emit(text: string): void {
+    if (text !== '') this.ready += text;
+  }
+
+  /** Output redacted elsewhere goes after everything ready so far. */
+  private defer(output: DeferredOutput): void {
+    if (this.ready !== '') this.segments.push(Buffer.from(this.ready, 'latin1'));
+    this.ready = '';
+    this.segments.push(output);
+  }
+
+  private feed(chunk: Buffer): void {
     this.pending += chunk.toString('latin1');
     const p = this.pending;
-    let out = '';
     let start = 0;
     for (;;) {
       if (this.mode === 'body' && !this.midLine && !p.startsWith('--', start)) {
@@ -121,31 +199,30 @@ export class MimeRedactionStream {
         const dash = p.indexOf('\n--', start);
         const blockEnd = dash >= 0 ? dash + 1 : p.lastIndexOf('\n') + 1;
         if (blockEnd > start) {
-          out += this.bodyData(p.slice(start, blockEnd));
+          this.emit(this.bodyData(p.slice(start, blockEnd)));
           start = blockEnd;
           continue;
         }
       }
       const nl = p.indexOf('\n', start);
       if (nl < 0) break;
-      out += this.line(p.slice(start, nl + 1));
+      this.emit(this.line(p.slice(start, nl + 1)));
       start = nl + 1;
     }
     this.pending = p.slice(start);
     if (this.pending.length > MAX_LINE_FRAGMENT && this.mode === 'body') {
-      out += this.bodyData(this.pending);
+      this.emit(this.bodyData(this.pending));
       this.pending = '';
       this.midLine = true;
     }
-    return Buffer.from(out, 'latin1');
   }
 
-  public end(): Buffer {
-    let out = this.pending === '' ? '' : this.line(this.pending);
+  private finish(): void {
+    const last = this.pending;
     this.pending = '';
-    if (this.mode === 'headers') out += this.flushHeaders();
-    out += this.finishBody();
-    return Buffer.from(out, 'latin1');
+    if (last !== '') this.emit(this.line(last));
+    if (this.mode === 'headers') this.emit(this.flushHeaders());
+    this.emit(this.finishBody());
   }
 
   private line(raw: string): string {
@@ -205,8 +282,12 @@ export class MimeRedactionStream {
     this.body = undefined;
     if (body === undefined) return '';
     switch (body.kind) {
-      case 'text':
-        return body.part.end();
+      case 'text': {
+        const out = body.part.end();
+        if (typeof out === 'string') return out;
+        this.defer(out);
+        return '';
+      }
       case 'plain':
         return body.stream.end();
       case 'attachment':
@@ -277,10 +358,8 @@ export class MimeRedactionStream {
       return;
     }
     if ((mediaType === 'text/plain' || mediaType === 'text/html') && !attachment) {
-      this.body = {
-        kind: 'text',
-        part: new TextPart(encoding, charsetKind(type.params.charset), mediaType === 'text/html', this.redactor, this.tally, this.eol),
-      };
+      const spec: TextPartSpec = { encoding, charset: charsetKind(type.params.charset), html: mediaType === 'text/html', eol: this.eol };
+      this.body = { kind: 'text', part: this.remote?.(spec) ?? new TextPart(spec, this.redactor, this.tally) };
       return;
     }
     const rawName = disposition.params.filename ?? type.params.name;

@@ -1,10 +1,12 @@
 import { Readable, Writable } from 'node:stream';
 import defaultConfig from '../../../config/redaction.json';
 import { runRedactCommand } from '../../../bin/commands/redact';
-import { ParallelLineRedactor } from '../../../lambdas/redact/parallel';
+import { ParallelRedactor } from '../../../lambdas/redact/parallel';
 import { loadRedactionConfig } from '../../../lambdas/redact/redaction-config';
 import { LineRedactionStream, Redactor, type RedactionTally } from '../../../lambdas/redact/redactor';
-import { chatLog } from '../../../bench/redact';
+import { chatLog, mimeEmail } from '../../../bench/redact';
+import { MimeRedactionStream, type AttachmentReport } from '../../../lambdas/redact/mime/mime-redactor';
+import { mimeInputs } from './differential-inputs';
 
 const redactor = new Redactor(loadRedactionConfig(defaultConfig));
 
@@ -30,15 +32,15 @@ async function* chunks(text: string, size: number): AsyncGenerator<string> {
   for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
 }
 
-describe('redaction on worker threads (ParallelLineRedactor)', () => {
+describe('redaction on worker threads (ParallelRedactor)', () => {
   const text = archive(1_500_000);
   const expected = serial(text);
-  let parallel: ParallelLineRedactor;
-  let careless: ParallelLineRedactor;
+  let parallel: ParallelRedactor;
+  let careless: ParallelRedactor;
 
   beforeAll(() => {
-    parallel = new ParallelLineRedactor(defaultConfig, { workers: 2, blockSize: 64 * 1024 });
-    careless = new ParallelLineRedactor(defaultConfig, { workers: 2, blockSize: 64 * 1024, cutting: 'any-line' });
+    parallel = new ParallelRedactor(defaultConfig, { workers: 2, blockSize: 64 * 1024 });
+    careless = new ParallelRedactor(defaultConfig, { workers: 2, blockSize: 64 * 1024, cutting: 'any-line' });
   });
   afterAll(async () => {
     await parallel.close();
@@ -103,7 +105,7 @@ describe('redaction on worker threads (ParallelLineRedactor)', () => {
 
   it('reports a worker that dies as an error naming no text, and refuses further work', async () => {
     // Prepare
-    const doomed = new ParallelLineRedactor(defaultConfig, { workers: 1, blockSize: 16 * 1024 });
+    const doomed = new ParallelRedactor(defaultConfig, { workers: 1, blockSize: 16 * 1024 });
     const workers = (doomed as unknown as { workers: Array<{ terminate(): Promise<number> }> }).workers;
     // Act
     const run = (async () => {
@@ -125,7 +127,7 @@ describe('redaction on worker threads (ParallelLineRedactor)', () => {
       defaultFilter: { enabled: true },
       additionalRules: [{ id: 'pairs', pattern: '\\d{2}', replacement: { strategy: 'fixed', text: 'REDACTED-NUMBER-REDACTED-NUMBER-REDACTED-NUMBER!' } }],
     };
-    const growing = new ParallelLineRedactor(document, { workers: 2, blockSize: 32 * 1024 });
+    const growing = new ParallelRedactor(document, { workers: 2, blockSize: 32 * 1024 });
     const input = `${text.slice(0, 100_000)}${'word 4111 1111 1111 1111 and 12 more '.repeat(8000)}\n${text.slice(100_000, 200_000)}`;
     const own = new Redactor(loadRedactionConfig(document));
     const wantTally: RedactionTally = {};
@@ -143,7 +145,143 @@ describe('redaction on worker threads (ParallelLineRedactor)', () => {
 
   it('refuses a configuration it cannot load before starting any worker', () => {
     // Act / Assess
-    expect(() => new ParallelLineRedactor({ defaultFilter: { enabled: 'yes' }, additionalRules: [] })).toThrow(/Redaction configuration is invalid/);
+    expect(() => new ParallelRedactor({ defaultFilter: { enabled: 'yes' }, additionalRules: [] })).toThrow(/Redaction configuration is invalid/);
+  });
+});
+
+function serialMime(raw: Buffer, chunk: number): { out: Buffer; tally: RedactionTally; attachments: AttachmentReport[] } {
+  const tally: RedactionTally = {};
+  const stream = new MimeRedactionStream(redactor, tally);
+  const parts: Buffer[] = [];
+  for (let i = 0; i < raw.length; i += chunk) parts.push(stream.write(raw.subarray(i, i + chunk)));
+  parts.push(stream.end());
+  return { out: Buffer.concat(parts), tally, attachments: stream.attachments };
+}
+
+/** An email with nested parts: alternatives (quoted-printable text, base64 HTML), a forwarded message, an attachment. */
+function nestedEmail(): string {
+  const card = 'card 4111 1111 1111 1111\r\nexp 12/30\r\ncvv 737';
+  const qp = `Hello,\r\nmy ${card} and ssn 123-45-6789.\r\nA long line that quoted-printable has to fold because it is longer than seventy-six characters =\r\ncontinues here 5500 0000=\r\n 0000 0004 ok\r\n`;
+  const html = Buffer.from(`<p>card 4111 <b>1111</b> 1111 1111</p><p>exp 12/30</p><div title="378282246310005">x</div>`, 'utf8').toString('base64');
+  return [
+    'From: a@example.com',
+    'Subject: =?utf-8?B?Y2FyZCA0MTExIDExMTEgMTExMSAxMTEx?=',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="outer"',
+    '',
+    'preamble 6011 1111 1111 1117',
+    '--outer',
+    'Content-Type: multipart/alternative; boundary="alt"',
+    '',
+    '--alt',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: quoted-printable',
+    '',
+    qp,
+    '--alt',
+    'Content-Type: text/html; charset=utf-8',
+    'Content-Transfer-Encoding: base64',
+    '',
+    html,
+    '--alt--',
+    '--outer',
+    'Content-Type: message/rfc822',
+    '',
+    'Subject: forwarded',
+    'Content-Type: text/plain; charset=iso-8859-1',
+    '',
+    `fwd ${card} caf\xe9`,
+    '--outer',
+    'Content-Type: application/pdf; name="statement 4111111111111111.pdf"',
+    'Content-Disposition: attachment; filename="statement 4111111111111111.pdf"',
+    'Content-Transfer-Encoding: base64',
+    '',
+    Buffer.from('PDF 4111111111111111').toString('base64'),
+    '--outer--',
+    'epilogue 4111 1111 1111 1111',
+    '',
+  ].join('\r\n');
+}
+
+describe('email redaction on worker threads (ParallelRedactor.redactMime)', () => {
+  let parallel: ParallelRedactor;
+  beforeAll(() => {
+    parallel = new ParallelRedactor(defaultConfig, { workers: 2 });
+  });
+  afterAll(async () => {
+    await parallel.close();
+  });
+
+  async function run(raw: Buffer, chunk: number): Promise<{ out: Buffer; tally: RedactionTally; attachments: AttachmentReport[] }> {
+    async function* source(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < raw.length; i += chunk) yield raw.subarray(i, i + chunk);
+    }
+    const tally: RedactionTally = {};
+    const attachments: AttachmentReport[] = [];
+    const parts: Buffer[] = [];
+    for await (const part of parallel.redactMime(source(), tally, attachments)) parts.push(part);
+    return { out: Buffer.concat(parts), tally, attachments };
+  }
+
+  it('writes exactly what MimeRedactionStream writes, with the same counts and attachment reports, for nested parts cut anywhere', async () => {
+    // Prepare
+    const raw = Buffer.from(nestedEmail(), 'latin1');
+    const want = serialMime(raw, 1 << 16);
+    expect(want.out.toString('latin1')).not.toContain('4111 1111');
+    expect(want.tally['default-card-number']).toBeGreaterThanOrEqual(6);
+    for (const chunk of [1, 7, 100, 1 << 16]) {
+      // Act
+      const got = await run(raw, chunk);
+      // Assess
+      expect({ chunk, out: got.out.toString('latin1') }).toEqual({ chunk, out: want.out.toString('latin1') });
+      expect(got.tally).toEqual(want.tally);
+      expect(got.attachments).toEqual(want.attachments);
+    }
+  });
+
+  it('matches the serial stream on every generated message (plain, quoted-printable, base64, HTML, attachments)', async () => {
+    for (const [i, message] of mimeInputs().entries()) {
+      // Prepare
+      const raw = Buffer.from(message, 'utf8');
+      const want = serialMime(raw, 4096);
+      // Act
+      const got = await run(raw, 4096);
+      // Assess
+      if (!got.out.equals(want.out)) expect({ i, out: got.out.toString('latin1') }).toEqual({ i, out: want.out.toString('latin1') });
+      expect({ i, tally: got.tally }).toEqual({ i, tally: want.tally });
+    }
+  });
+
+  it('matches it on the benchmark email (a 3 MB text part and an HTML part redacted side by side)', async () => {
+    // Prepare
+    const raw = Buffer.from(mimeEmail(3 * 1024 * 1024), 'utf8');
+    const want = serialMime(raw, 1 << 16);
+    // Act
+    const got = await run(raw, 1 << 16);
+    // Assess
+    expect(got.out.equals(want.out)).toBe(true);
+    expect(got.tally).toEqual(want.tally);
+    expect(got.attachments).toEqual([{ filename: 'statement.pdf', contentType: 'application/pdf', size: 3 * 1024 * 1024 }]);
+  });
+
+  it('fails with an error naming no text when a worker dies while it holds a part', async () => {
+    // Prepare
+    const doomed = new ParallelRedactor(defaultConfig, { workers: 1 });
+    const raw = Buffer.from(mimeEmail(1024 * 1024), 'utf8');
+    const workers = (doomed as unknown as { workers: Array<{ terminate(): Promise<number> }> }).workers;
+    async function* source(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < raw.length; i += 1 << 16) {
+        if (i === 4 << 16) await workers[0]?.terminate();
+        yield raw.subarray(i, i + (1 << 16));
+      }
+    }
+    // Act
+    const drain = (async () => {
+      for await (const part of doomed.redactMime(source(), {})) void part;
+    })();
+    // Assess
+    await expect(drain).rejects.toThrow(/redaction worker/);
+    await doomed.close();
   });
 });
 
@@ -183,11 +321,24 @@ describe('secure-ivr redact --jobs', () => {
     expect(two.stdout).not.toContain('4111 1111 1111 1111');
   });
 
+  it('writes the same email, summary and attachment report with 2 jobs as with 1', async () => {
+    // Prepare
+    const input = mimeEmail(300_000);
+    // Act
+    const one = await cli([], input);
+    const two = await cli(['--jobs', '2'], input);
+    // Assess
+    expect(two.code).toBe(0);
+    expect(two.stdout === one.stdout).toBe(true);
+    expect(two.stderr).toBe(one.stderr);
+    expect(two.stderr).toContain('attachments left as they are: statement.pdf [application/pdf');
+  });
+
   it.each([
     [['--jobs', '0'], '--jobs must be a whole number from 1 to 16'],
     [['--jobs', '2.5'], '--jobs must be a whole number from 1 to 16'],
-    [['--jobs', '2', '--format', 'eml'], '--jobs applies to plain text only'],
-    [['--jobs', '2', '--conversation'], '--jobs applies to plain text only'],
+    [['--jobs', '2', '--format', 'html'], '--jobs applies to plain text and email only'],
+    [['--jobs', '2', '--conversation'], '--jobs applies to plain text and email only'],
   ])('refuses %j with exit code 2: %s', async (argv, message) => {
     // Act
     const { code, stderr, stdout } = await cli(argv, 'card 4111 1111 1111 1111\n');
