@@ -20,9 +20,10 @@
  * functions before it runs at its steady speed; a warm Lambda container or a long CLI run is there);
  * min / median / max are printed, of wall time and of the process's CPU time (the machine is shared:
  * the load average is printed with the figures).
- * Also secure-ivr on worker threads (lambdas/redact/parallel.ts, `redact --jobs N`) on the chat log:
- * text in and text out as above, and UTF-8 bytes in and out as the CLI reads and writes them (beside
- * the same bytes path on one thread). Its output is the serial output (tested), so only speed is shown.
+ * Also secure-ivr on worker threads (lambdas/redact/parallel.ts, `redact --jobs N`): the chat log as
+ * text in and text out as above, and as UTF-8 bytes in and out as the CLI reads and writes them (beside
+ * the same bytes path on one thread); the MIME email with its parts on the workers. Its output is the
+ * serial output (tested), so only speed is shown.
  * Also the peak RSS of `redact --conversation` streaming a 20 MB and a 200 MB transcript in a child
  * process (bench/redact-conversation-child.ts): similar figures mean memory is bounded by the window.
  *
@@ -34,7 +35,7 @@ import { normaliseDigits } from '../lambdas/shared/card/card-detector';
 import { HtmlRedactionStream } from '../lambdas/redact/html-redactor';
 import { MimeRedactionStream } from '../lambdas/redact/mime/mime-redactor';
 import { loadRedactionConfig } from '../lambdas/redact/redaction-config';
-import { ParallelLineRedactor } from '../lambdas/redact/parallel';
+import { ParallelRedactor } from '../lambdas/redact/parallel';
 import { LineRedactionStream, Redactor, type RedactionTally } from '../lambdas/redact/redactor';
 import { StringDecoder } from 'node:string_decoder';
 import { availableParallelism } from 'node:os';
@@ -120,6 +121,9 @@ export interface ParallelRow {
   /** The same bytes in and out on one thread (StringDecoder, line stream, UTF-8 encoding), as `redact` without --jobs. */
   serialBytesWall: Spread;
   serialBytesCpu: Spread;
+  /** The MIME email, its text and HTML parts on the workers (redact --jobs on an .eml). */
+  mimeWall: Spread;
+  mimeCpu: Spread;
   /** Blocks redone on the main thread because the block before held text back. */
   redone: number;
 }
@@ -362,8 +366,8 @@ async function throughputAsync(run: () => Promise<number>): Promise<{ wall: Spre
  * The chat log on JOBS worker threads: text in 64 Ki chunks, output pieces counted (a consumer would
  * write them); and UTF-8 bytes in 64 KiB chunks, as the CLI reads stdin, beside one thread doing the same.
  */
-export async function benchParallel(chat: string, workers = JOBS): Promise<ParallelRow> {
-  const parallel = new ParallelLineRedactor(defaultConfig, { workers });
+export async function benchParallel(chat: string, raw: Buffer, workers = JOBS): Promise<ParallelRow> {
+  const parallel = new ParallelRedactor(defaultConfig, { workers });
   const bytes = Buffer.from(chat, 'utf8');
   try {
     const text = await throughputAsync(async () => {
@@ -379,6 +383,13 @@ export async function benchParallel(chat: string, workers = JOBS): Promise<Paral
       }
       for await (const part of parallel.redactBytes(source(), {})) void part.length;
       return bytes.length;
+    });
+    const mime = await throughputAsync(async () => {
+      async function* source(): AsyncGenerator<Uint8Array> {
+        for (let i = 0; i < raw.length; i += CHUNK) yield raw.subarray(i, i + CHUNK);
+      }
+      for await (const part of parallel.redactMime(source(), {})) void part.length;
+      return raw.length;
     });
     const redactor = new Redactor(loadRedactionConfig(defaultConfig));
     const serialBytes = throughput(() => {
@@ -396,6 +407,8 @@ export async function benchParallel(chat: string, workers = JOBS): Promise<Paral
       bytesCpu: byteRate.cpu,
       serialBytesWall: serialBytes.wall,
       serialBytesCpu: serialBytes.cpu,
+      mimeWall: mime.wall,
+      mimeCpu: mime.cpu,
       redone: parallel.redone,
     };
   } finally {
@@ -533,7 +546,7 @@ export async function benchRedaction(): Promise<RedactionBenchReport> {
       });
     }
   }
-  const parallel = availableParallelism() > 1 ? await benchParallel(chat) : undefined;
+  const parallel = availableParallelism() > 1 ? await benchParallel(chat, raw) : undefined;
   const cards = corpus.filter((e) => e.kind === 'card').reduce((n, e) => n + e.cards.length, 0);
   const { loadavg, cpus } = await import('node:os');
   const conversationMemory = await benchConversationMemory();
@@ -589,6 +602,10 @@ export function formatRedactionReport(report: RedactionBenchReport): string[] {
     lines.push(
       `  secure-ivr on ${par.workers} worker threads (redact --jobs ${par.workers}), chat log: text in and out ${sp(par.textWall)} MB/s wall (${sp(par.textCpu)} of process CPU); ` +
         `UTF-8 bytes in and out ${sp(par.bytesWall)} MB/s wall, against ${sp(par.serialBytesWall)} on one thread; blocks redone ${par.redone}`,
+    );
+  if (par !== undefined)
+    lines.push(
+      `  secure-ivr on ${par.workers} worker threads, MIME email (text and HTML parts on the workers): ${sp(par.mimeWall)} MB/s wall (${sp(par.mimeCpu)} of process CPU)`,
     );
   for (const c of report.conversationMemory ?? [])
     lines.push(
