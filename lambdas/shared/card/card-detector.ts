@@ -703,13 +703,23 @@ class Scanner {
   /**
    * A window that is only part of its run of groups must look typed as one number: groups of 3 or
    * more digits, all the size of the first except a shorter last one (4-4-4-4, 4-4-4-4-3, 8-8), or
-   * 4-6-5 / 4-6-4. An invoice reference `2022-633041 / 0975/068593` or single digits read out in a
-   * longer run are not cut into a card; a whole run may be grouped any way.
+   * 4-6-5 / 4-6-4; or groups of 1 or 2 digits (a shorter last one allowed) that are all the groups of
+   * that size there: the groups beside the window are of another size (`order 123456 41 11 11 …`).
+   * An invoice reference `2022-633041 / 0975/068593`, or 16 digits out of a longer list of single
+   * digits or pairs, is not cut into a card; a whole run may be grouped any way.
    */
   private regularWindow(g: number, h: number, groups: number): boolean {
     const first = this.groupSize(g, groups);
     const last = this.groupSize(h, groups);
     if (h - g === 2 && first === 4 && this.groupSize(g + 1, groups) === 6 && (last === 5 || last === 4)) return true;
+    if (first <= 2) {
+      for (let x = g; x <= h; x += 1) {
+        const s = this.groupSize(x, groups);
+        if (x < h ? s !== first : s > first) return false;
+      }
+      if (g > 0 && this.groupSize(g - 1, groups) === first) return false;
+      return last < first || h + 1 >= groups || this.groupSize(h + 1, groups) !== first;
+    }
     for (let x = g; x <= h; x += 1) {
       const s = this.groupSize(x, groups);
       if (s < 3) return false;

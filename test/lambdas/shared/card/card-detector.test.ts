@@ -121,6 +121,21 @@ describe('findCardNumbers: every layout people use', () => {
     expect(findCardNumbers('order 1234 4111111111111111').map((m) => m.digits)).toEqual([SENTINEL]);
   });
 
+  it('finds a card typed in pairs or single digits after a group of another size in the same run', () => {
+    // Act / Assess: the pairs (or singles) are all the groups of that size there, so they are read as one number.
+    expect(findCardNumbers('order 123456 41 11 11 11 11 11 11 11').map((m) => m.digits)).toEqual([SENTINEL]);
+    expect(findCardNumbers('ref 2026 4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 ok').map((m) => m.digits)).toEqual([SENTINEL]);
+    expect(findCardNumbers('amex 123 37 82 82 24 63 10 00 5').map((m) => m.digits)).toEqual(['378282246310005']);
+    expect(findCardNumbers('41 11 11 11 11 11 11 11 1234 5678').map((m) => m.digits)).toEqual([SENTINEL]);
+  });
+
+  it('does not cut 16 digits out of a longer list of pairs or single digits', () => {
+    // Act / Assess: a window of pairs next to another pair is part of a list, not a typed card.
+    expect(findCardNumbers('12 41 11 11 11 11 11 11 11')).toEqual([]);
+    expect(findCardNumbers('1234 12 34 41 11 11 11 11 11 11 11 22')).toEqual([]);
+    expect(findCardNumbers('7 4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 3 2')).toEqual([]);
+  });
+
   it('ignores digits inside the attributes of an inline tag', () => {
     // Act
     const masked = maskCardNumbers('4111 <span data-x="4111111111111111">1111</span> 1111 1111');
