@@ -206,6 +206,15 @@ export function safeCut(text: string): number {
   return text.length;
 }
 
+/** True when text[at - 2, at] is a percent escape (`%2D`): it may stand for a separator inside a number. */
+function percentEscapeEndsAt(text: string, at: number): boolean {
+  return at >= 2 && text.charCodeAt(at - 2) === 0x25 && isHexDigit(text.charCodeAt(at - 1)) && isHexDigit(text.charCodeAt(at));
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
+}
+
 /** A character that may be (the end or start of) a digit as written: a digit, a reference, a tag, a surrogate. */
 function digitish(c: number): boolean {
   return digitOf(c) >= 0 || c === 0x3b || c === 0x3e || c === 0x26 || c === 0x3c || c === 0x25 || (c >= 0xd800 && c <= 0xdfff);
@@ -234,8 +243,8 @@ export function headCut(piece: string): number {
     if (c === 0x0a) {
       if (i - loud > HEAD_QUIET) {
         let j = i - 1;
-        while (j > 0 && isGap(piece.charCodeAt(j))) j -= 1;
-        if (!digitish(piece.charCodeAt(j))) return i + 1;
+        while (j > 0 && (isGap(piece.charCodeAt(j)) || percentEscapeEndsAt(piece, j))) j -= isGap(piece.charCodeAt(j)) ? 1 : 3;
+        if (j >= 0 && !digitish(piece.charCodeAt(j))) return i + 1;
       }
       continue;
     }
@@ -265,9 +274,11 @@ export function lineJoinCut(text: string): number {
   for (let tries = 0; nl >= 0 && tries < MAX_CUT_SEARCH; tries += 1, nl = nl > 0 ? text.lastIndexOf('\n', nl - 1) : -1) {
     let j = nl - 1;
     let skipped = 0;
-    while (j >= 0 && skipped <= 260 && isGapCharacter(text.charCodeAt(j))) {
-      j -= 1;
-      skipped += 1;
+    for (; j >= 0 && skipped <= 260; skipped += 1) {
+      if (isGapCharacter(text.charCodeAt(j))) j -= 1;
+      else if (percentEscapeEndsAt(text, j))
+        j -= 3; // `%2D`, `%20`: a separator as a URL writes it
+      else break;
     }
     if (j < 0 || skipped > 260 || !digitish(text.charCodeAt(j))) return nl + 1;
     let k = nl + 1;

@@ -43,6 +43,21 @@ describe('streaming redaction of chat text', () => {
     }
   });
 
+  it('keeps a number whose line ends in a percent-escaped separator together, wherever the stream is cut', () => {
+    // Prepare: a URL wrapped after `%2D`; the detector reads the escape as a dash, so the number goes on.
+    const redactor = defaultRedactor();
+    const text = 'pay?card=4111%2D1111%2D1111%2D\n1111&ok=1\nsee %C2%A0\n4111 1111 1111 1111 end\nnext line\n';
+    const whole = redactor.redact(text, {});
+    expect(whole).toBe('pay?card=####%2D####%2D####%2D\n####&ok=1\nsee %C2%A0\n#### #### #### #### end\nnext line\n');
+    for (let cut = 1; cut < text.length; cut += 1) {
+      // Act
+      const stream = new LineRedactionStream(redactor, {});
+      const out = stream.write(text.slice(0, cut)) + stream.write(text.slice(cut)) + stream.end();
+      // Assess
+      if (out !== whole) expect({ cut, out }).toEqual({ cut, out: whole });
+    }
+  });
+
   it('cuts an endless line at a safe point and still masks a card on each side of the cut', () => {
     // Prepare: a 1 KB cap forces several cuts inside one line of words and cards
     const redactor = defaultRedactor();
