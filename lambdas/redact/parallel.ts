@@ -137,15 +137,20 @@ interface Pending<T> {
 /** Redacts plain text like LineRedactionStream, with the work spread over worker threads. */
 export class ParallelRedactor {
   private readonly workers: Worker[] = [];
-  /** Per worker, per slot: the input and output areas. */
-  private readonly inputs: Buffer[][] = [];
-  private readonly outputs: Buffer[][] = [];
+  /** Per slot: the input and output areas (shared with every worker). */
+  private readonly inputs: Buffer[];
+  private readonly outputs: Buffer[];
+  private readonly freeSlots: number[] = [];
+  /** Per worker: bytes sent to it and not yet answered (blocks and email parts), to pick the least busy one. */
+  private readonly load: number[] = [];
   private readonly waiting = new Map<number, { resolve: (reply: BlockReply) => void; reject: (error: Error) => void }>();
   private readonly redactor: Redactor;
   private readonly blockSize: number;
   private readonly cutting: 'probe' | 'any-line';
   private nextId = 0;
   private nextPart = 0;
+  /** Resolved when no run is using the slots. */
+  private slotsFree: Promise<void> = Promise.resolve();
   /** Email text parts being redacted by workers: where each one's replies go. */
   private readonly parts = new Map<number, (reply: PartReply) => void>();
   private failure: Error | undefined;
@@ -167,15 +172,19 @@ export class ParallelRedactor {
         : `require(${JSON.stringify(file)});`;
     // A block is cut by 2 × blockSize at the latest (no line break in sight), and grows by at most a piece before that.
     const slotBytes = (2 * this.blockSize + PIECE) * 2;
-    for (let i = 0; i < Math.max(1, options.workers ?? 2); i += 1) {
-      const setup: WorkerSetup = { config: document, inputs: [], outputs: [] };
-      for (let s = 0; s < SLOTS; s += 1) {
-        setup.inputs.push(new SharedArrayBuffer(slotBytes));
-        setup.outputs.push(new SharedArrayBuffer(slotBytes));
-      }
-      this.inputs.push(setup.inputs.map((b) => Buffer.from(b)));
-      this.outputs.push(setup.outputs.map((b) => Buffer.from(b)));
+    const count = Math.max(1, options.workers ?? 2);
+    // Every worker sees every slot: a block goes to the least busy worker, in whichever slot is free.
+    const setup: WorkerSetup = { config: document, inputs: [], outputs: [] };
+    for (let s = 0; s < count * SLOTS; s += 1) {
+      setup.inputs.push(new SharedArrayBuffer(slotBytes));
+      setup.outputs.push(new SharedArrayBuffer(slotBytes));
+      this.freeSlots.push(s);
+    }
+    this.inputs = setup.inputs.map((b) => Buffer.from(b));
+    this.outputs = setup.outputs.map((b) => Buffer.from(b));
+    for (let i = 0; i < count; i += 1) {
       const worker = new Worker(boot, { eval: true, workerData: setup });
+      this.load.push(0);
       worker.on('message', (reply: BlockReply | PartReply) => {
         if ('part' in reply) {
           this.parts.get(reply.part)?.(reply);
@@ -253,6 +262,29 @@ export class ParallelRedactor {
     read: (out: Buffer, from: number, to: number) => T,
     fromText: (text: string) => T[],
   ): AsyncGenerator<T> {
+    // One run at a time uses the slots (a slot is reused once its block has settled in this run's order).
+    if (this.failure !== undefined) throw this.failure;
+    let release: () => void = () => undefined;
+    const previous = this.slotsFree;
+    this.slotsFree = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    try {
+      yield* this.runAlone(kind, source, tally, start, read, fromText);
+    } finally {
+      release();
+    }
+  }
+
+  private async *runAlone<T>(
+    kind: PieceKind<T>,
+    source: AsyncIterable<T>,
+    tally: RedactionTally,
+    start: T[],
+    read: (out: Buffer, from: number, to: number) => T,
+    fromText: (text: string) => T[],
+  ): AsyncGenerator<T> {
     const inFlight: Pending<T>[] = [];
     const limit = this.workers.length * SLOTS;
     let carry = '';
@@ -261,6 +293,8 @@ export class ParallelRedactor {
       const block = inFlight.shift() as Pending<T>;
       const reply = await block.reply;
       if (reply.error !== undefined) throw new Error(`a redaction worker could not redact a block (${reply.error})`);
+      // The slot is free once its output has been read below (nothing is awaited in between).
+      queueMicrotask(() => this.freeSlots.push(block.slot));
       if (carry !== '') {
         // The previous block held text back: its state differs from the empty one the worker began with.
         this.redone += 1;
@@ -272,7 +306,7 @@ export class ParallelRedactor {
       }
       for (const [id, n] of Object.entries(reply.tally)) addToTally(tally, id, n);
       carry = reply.rest;
-      const area = this.outputs[block.worker]?.[block.slot] as Buffer;
+      const area = this.outputs[block.slot] as Buffer;
       const parts: T[] = [];
       // Output pieces are copied out of the slot (it is reused); pieces stay small (young generation).
       const step = PIECE * kind.unit;
@@ -367,25 +401,44 @@ export class ParallelRedactor {
   private send<T>(kind: PieceKind<T>, pieces: T[], final: boolean): Pending<T> {
     const id = this.nextId;
     this.nextId += 1;
-    const worker = id % this.workers.length;
-    // Blocks settle in order and at most workers × SLOTS are in flight, so this slot's last block has settled.
-    const slot = Math.floor(id / this.workers.length) % SLOTS;
-    const area = this.inputs[worker]?.[slot] as Buffer;
+    if (this.failure !== undefined) {
+      const failed = Promise.reject(this.failure);
+      failed.catch(() => undefined);
+      return { pieces, final, slot: -1, worker: -1, reply: failed };
+    }
+    // At most workers × SLOTS blocks are in flight (one run at a time): a slot is free.
+    const slot = this.freeSlots.pop() as number;
+    const worker = this.leastBusy();
+    const area = this.inputs[slot] as Buffer;
     let length = 0;
     for (const piece of pieces) {
       kind.copy(piece, area, length);
       length += kind.length(piece) * kind.unit;
     }
+    this.load[worker] = (this.load[worker] as number) + length;
     const reply = new Promise<BlockReply>((resolve, reject) => {
       if (this.failure !== undefined) {
         reject(this.failure);
         return;
       }
-      this.waiting.set(id, { resolve, reject });
+      this.waiting.set(id, {
+        resolve: (r) => {
+          this.load[worker] = (this.load[worker] as number) - length;
+          resolve(r);
+        },
+        reject,
+      });
       (this.workers[worker] as Worker).postMessage({ id, slot, length, encoding: kind.encoding, final } satisfies BlockRequest);
     });
     reply.catch(() => undefined); // awaited in order by run; a failure is rethrown there
     return { pieces, final, slot, worker, reply };
+  }
+
+  /** The worker with the fewest bytes sent and not yet answered. */
+  private leastBusy(): number {
+    let best = 0;
+    for (let w = 1; w < this.load.length; w += 1) if ((this.load[w] as number) < (this.load[best] as number)) best = w;
+    return best;
   }
 
   private fail(error: Error): void {
@@ -404,7 +457,8 @@ export class ParallelRedactor {
    * `attachments` receives the attachment reports. Input read ahead of the output is bounded (64 MiB).
    */
   public async *redactMime(source: AsyncIterable<Uint8Array>, tally: RedactionTally, attachments: AttachmentReport[] = []): AsyncGenerator<Buffer> {
-    const stream = new MimeRedactionStream(this.redactor, tally, (spec) => this.remotePart(spec, tally));
+    const blockInputs: Array<ItemQueue<Buffer>> = [];
+    const stream = new MimeRedactionStream(this.redactor, tally, (spec) => this.remotePart(spec, tally, blockInputs));
     const queue: Array<Buffer | DeferredOutput> = [];
     let wake: (() => void) | undefined;
     let done = false;
@@ -419,12 +473,15 @@ export class ParallelRedactor {
     const produce = (async () => {
       try {
         for await (const chunk of source) {
+          if (failed !== undefined) break; // the output is no longer read
           ahead += chunk.byteLength;
           push(stream.writeSegments(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
           while (ahead > READ_AHEAD && failed === undefined) await new Promise<void>((r) => (resume = r));
         }
-        push(stream.endSegments());
-        attachments.push(...stream.attachments);
+        if (failed === undefined) {
+          push(stream.endSegments());
+          attachments.push(...stream.attachments);
+        }
       } catch (error) {
         failed = error;
       }
@@ -455,17 +512,63 @@ export class ParallelRedactor {
       failed ??= new Error('the output was not read to its end');
       resume?.();
       await produce;
+      // A part cut short (an error, or output not read to its end) must not keep the slots.
+      for (const input of blockInputs) input.close();
     }
   }
 
+  /**
+   * A plain UTF-8 text part redacted in blocks on every worker: its body goes into redactBytes' path as
+   * it arrives (started at once, so blocks are redacted while the parser goes on), and the outputs are
+   * kept in order until the stream reads them. The output is TextPart's: the part is UTF-8 line-stream
+   * redaction, and TextPart's decoder and UTF-8 encoding back do what the block path does.
+   */
+  private blockPart(tally: RedactionTally, blockInputs: Array<ItemQueue<Buffer>>): RemoteTextPart {
+    const input = new ItemQueue<Buffer>();
+    blockInputs.push(input);
+    const output = new ItemQueue<Buffer>();
+    const redacted = this.run(
+      BYTE_PIECES,
+      input,
+      tally,
+      [],
+      (out, from, to) => Buffer.from(out.subarray(from, to)),
+      (text) => [Buffer.from(text, 'utf8')],
+    );
+    void (async () => {
+      try {
+        for await (const out of redacted) output.push(out);
+        output.close();
+      } catch (error) {
+        output.close(error instanceof Error ? error : new Error('a redaction worker failed'));
+      }
+    })();
+    return {
+      write: (raw) => {
+        if (raw !== '') input.push(Buffer.from(raw, 'latin1'));
+        return '';
+      },
+      end: () => {
+        input.close();
+        return { deferred: output };
+      },
+    };
+  }
+
   /** A text part of an email sent to a worker; its output comes back as deferred output, in order. */
-  private remotePart(spec: TextPartSpec, tally: RedactionTally): RemoteTextPart {
+  private remotePart(spec: TextPartSpec, tally: RedactionTally, blockInputs: Array<ItemQueue<Buffer>>): RemoteTextPart {
+    // A plain UTF-8 part as it travels (no transfer encoding) is plain text: it is cut into blocks like
+    // redactBytes' input, so one large part keeps every worker busy; other parts go whole to one worker.
+    if (spec.encoding === 'identity' && spec.charset === 'utf-8' && !spec.html) return this.blockPart(tally, blockInputs);
     const part = this.nextPart;
     this.nextPart += 1;
-    const worker = this.workers[part % this.workers.length] as Worker;
+    const index = this.leastBusy();
+    const worker = this.workers[index] as Worker;
     const replies: PartReply[] = [];
+    const sent: number[] = []; // bytes of each write not yet answered (answers come in order)
     let wake: (() => void) | undefined;
     this.parts.set(part, (reply) => {
+      if (reply.error === undefined && sent.length > 0) this.load[index] = (this.load[index] as number) - (sent.shift() as number);
       replies.push(reply);
       wake?.();
     });
@@ -473,15 +576,19 @@ export class ParallelRedactor {
       if (this.failure !== undefined) throw this.failure;
       worker.postMessage(request, transfer);
     };
+    sent.push(0);
     post({ op: 'part-open', part, spec });
     const parts = this.parts;
     return {
       write: (raw) => {
         const bytes = movable(Buffer.from(raw, 'latin1'));
+        sent.push(bytes.byteLength);
+        this.load[index] = (this.load[index] as number) + bytes.byteLength;
         post({ op: 'part-write', part, bytes }, [bytes.buffer as ArrayBuffer]);
         return '';
       },
       end: () => {
+        sent.push(0);
         post({ op: 'part-end', part });
         return {
           deferred: (async function* () {
@@ -513,4 +620,39 @@ export function movable(bytes: Buffer): Uint8Array {
   const copy = new Uint8Array(bytes.length);
   copy.set(bytes);
   return copy;
+}
+
+/** A queue read as an async iterable: items pushed in order, then closed (with an error, when one stopped it). */
+class ItemQueue<T> implements AsyncIterable<T> {
+  private readonly items: T[] = [];
+  private closed = false;
+  private error: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  public push(item: T): void {
+    this.items.push(item);
+    this.wake?.();
+  }
+
+  public close(error?: Error): void {
+    this.closed = true;
+    this.error = error;
+    this.wake?.();
+  }
+
+  public async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      const item = this.items.shift();
+      if (item !== undefined) {
+        yield item;
+        continue;
+      }
+      if (this.error !== undefined) throw this.error;
+      if (this.closed) return;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.wake = undefined;
+    }
+  }
 }

@@ -143,6 +143,16 @@ describe('redaction on worker threads (ParallelRedactor)', () => {
     expect(tally).toEqual(wantTally);
   });
 
+  it('serves two texts redacted at once on the same workers, each exactly', async () => {
+    // Prepare
+    const other = archive(700_000).replace(/customer/g, 'client');
+    // Act
+    const [a, b] = await Promise.all([parallel.redact(text, {}), parallel.redact(other, {})]);
+    // Assess
+    expect(a === expected.out).toBe(true);
+    expect(b === serial(other).out).toBe(true);
+  });
+
   it('refuses a configuration it cannot load before starting any worker', () => {
     // Act / Assess
     expect(() => new ParallelRedactor({ defaultFilter: { enabled: 'yes' }, additionalRules: [] })).toThrow(/Redaction configuration is invalid/);
@@ -262,6 +272,55 @@ describe('email redaction on worker threads (ParallelRedactor.redactMime)', () =
     expect(got.out.equals(want.out)).toBe(true);
     expect(got.tally).toEqual(want.tally);
     expect(got.attachments).toEqual([{ filename: 'statement.pdf', contentType: 'application/pdf', size: 3 * 1024 * 1024 }]);
+  });
+
+  it('matches it on a message with two large plain UTF-8 parts (each cut into blocks on both workers) and an HTML one', async () => {
+    // Prepare
+    const text = (seed: number): string => chatLog(600_000, seed).replace(/\n/g, '\r\n');
+    const message = [
+      'From: a@example.com',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="m"',
+      '',
+      '--m',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      text(1),
+      '--m',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      `<p>${text(2).replace(/\r\n/g, '</p>\r\n<p>')}</p>`,
+      '--m',
+      'Content-Type: text/plain; charset=UTF-8',
+      'Content-Transfer-Encoding: 8bit',
+      '',
+      text(3),
+      '--m--',
+      '',
+    ].join('\r\n');
+    const raw = Buffer.from(message, 'utf8');
+    const want = serialMime(raw, 1 << 16);
+    // Act
+    const got = await run(raw, 1 << 16);
+    // Assess
+    expect(got.out.equals(want.out)).toBe(true);
+    expect(got.tally).toEqual(want.tally);
+  });
+
+  it('frees its workers for the next email when the output is not read to its end', async () => {
+    // Prepare
+    const raw = Buffer.from(mimeEmail(2 * 1024 * 1024), 'utf8');
+    async function* source(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < raw.length; i += 1 << 16) yield raw.subarray(i, i + (1 << 16));
+    }
+    // Act: read one piece, then stop; then redact the next message on the same workers.
+    for await (const part of parallel.redactMime(source(), {})) {
+      void part;
+      break;
+    }
+    const next = await run(Buffer.from(nestedEmail(), 'latin1'), 1000);
+    // Assess
+    expect(next.out.equals(serialMime(Buffer.from(nestedEmail(), 'latin1'), 1000).out)).toBe(true);
   });
 
   it('fails with an error naming no text when a worker dies while it holds a part', async () => {
