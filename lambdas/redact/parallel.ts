@@ -1,21 +1,27 @@
 /**
- * Plain-text redaction on several cores, for large chat archives (`secure-ivr redact --jobs N`).
- * The output and the counts are exactly those of one LineRedactionStream over the whole text.
+ * Redaction on several cores, for large chat archives and emails (`secure-ivr redact --jobs N`). The
+ * output and the counts are exactly those of one LineRedactionStream (plain text) or one
+ * MimeRedactionStream (email) over the whole input.
  *
- * Why that holds: a line stream's whole state is the text it holds back (LineRedactionStream.held), and
- * its output does not depend on how its input was cut. The text is cut into blocks at line breaks; each
+ * Plain text: a line stream's whole state is the text it holds back (LineRedactionStream.held), and its
+ * output does not depend on how its input was cut. The text is cut into blocks at line breaks; each
  * block is redacted by a worker with a stream that starts empty. When the stream of block i ends holding
  * nothing, a stream over the whole text would also be empty there, so block i+1's worker output is what
  * it would have written. When it ends holding text (a card's expiry may still follow), that output is
  * thrown away and block i+1 is redacted again here, from the held text. Blocks are cut where a probe of
  * the last lines says nothing will be held, so that redo is rare; it only costs time, never correctness.
  *
- * Workers get the configuration document and load it themselves. Blocks go out in order and outputs
- * come back in order, through shared memory: each worker has two slots (an input and an output area),
- * written and read in place, so no large string or buffer is made or collected per block, and the main
- * thread, which only gathers, cuts and copies, leaves the cores to the workers. Memory: the slots,
- * about 8 × blockSize bytes per slot pair (17 MiB for 2 workers at the default 512 Ki), plus the
- * blocks in flight kept for a redo (at most 2 per worker) and the one being gathered.
+ * Email (redactMime): this thread parses the message; a text part that travels as plain UTF-8 takes
+ * the block path above, other text and HTML parts go whole to one worker (TextPart there), attachments
+ * pass through here; outputs are put back in order.
+ *
+ * Workers get the configuration document and load it themselves. Blocks go through shared memory:
+ * 2 × workers slots (an input and an output area each) that every worker can read, written and read in
+ * place, so no large string or buffer is made or collected per block, and this thread, which only
+ * gathers, cuts and copies, leaves the cores to the workers. A block goes to the worker with the fewest
+ * bytes unanswered. Memory: the slots, about 8 × blockSize bytes each (17 MiB for 2 workers at the
+ * default 512 Ki), plus the blocks in flight kept for a redo and the one being gathered; an email is
+ * read at most 64 MiB ahead of its output.
  */
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -75,7 +81,7 @@ export interface ParallelOptions {
 }
 
 const DEFAULT_BLOCK = 512 * 1024;
-/** Blocks in flight per worker (each has its own slot). */
+/** Slots (blocks in flight) per worker. */
 const SLOTS = 2;
 /** Input is gathered in pieces this long, and output yielded in pieces this long (characters or bytes). */
 export const PIECE = 32 * 1024;
