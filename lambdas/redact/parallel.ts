@@ -131,6 +131,21 @@ const BYTE_PIECES: PieceKind<Buffer> = {
   },
 };
 
+/** One run of the block path: its input, where counts go, and how output is read out of a slot or made from redone text. */
+interface RunJob<T> {
+  kind: PieceKind<T>;
+  source: AsyncIterable<T>;
+  tally: RedactionTally;
+  /** Input that comes before the source's (text a line stream held). */
+  start: T[];
+  read: (out: Buffer, from: number, to: number) => T;
+  fromText: (text: string) => T[];
+}
+
+/** UTF-8 output copied out of a slot (the slot is reused). */
+const copyOut = (out: Buffer, from: number, to: number): Buffer => Buffer.from(out.subarray(from, to));
+const utf8 = (text: string): Buffer[] => [Buffer.from(text, 'utf8')];
+
 interface Pending<T> {
   /** The block as gathered (kept in case it must be redone here). */
   pieces: T[];
@@ -232,14 +247,14 @@ export class ParallelRedactor {
    * text a line stream already held (LineRedactionStream.held), so a stream can hand over mid-way.
    */
   public redactStream(source: AsyncIterable<string>, tally: RedactionTally, start = ''): AsyncGenerator<string> {
-    return this.run(
-      STRING_PIECES,
+    return this.run({
+      kind: STRING_PIECES,
       source,
       tally,
-      start === '' ? [] : [start],
-      (out, from, to) => out.toString('utf16le', from, to),
-      (text) => [text],
-    );
+      start: start === '' ? [] : [start],
+      read: (out, from, to) => out.toString('utf16le', from, to),
+      fromText: (text) => [text],
+    });
   }
 
   /**
@@ -250,24 +265,10 @@ export class ParallelRedactor {
     const bytes = (async function* () {
       for await (const chunk of source) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     })();
-    return this.run(
-      BYTE_PIECES,
-      bytes,
-      tally,
-      start === '' ? [] : [Buffer.from(start, 'utf8')],
-      (out, from, to) => Buffer.from(out.subarray(from, to)),
-      (text) => [Buffer.from(text, 'utf8')],
-    );
+    return this.run({ kind: BYTE_PIECES, source: bytes, tally, start: start === '' ? [] : [Buffer.from(start, 'utf8')], read: copyOut, fromText: utf8 });
   }
 
-  private async *run<T>(
-    kind: PieceKind<T>,
-    source: AsyncIterable<T>,
-    tally: RedactionTally,
-    start: T[],
-    read: (out: Buffer, from: number, to: number) => T,
-    fromText: (text: string) => T[],
-  ): AsyncGenerator<T> {
+  private async *run<T>(job: RunJob<T>): AsyncGenerator<T> {
     // One run at a time uses the slots (a slot is reused once its block has settled in this run's order).
     if (this.failure !== undefined) throw this.failure;
     let release: () => void = () => undefined;
@@ -277,20 +278,13 @@ export class ParallelRedactor {
     });
     await previous;
     try {
-      yield* this.runAlone(kind, source, tally, start, read, fromText);
+      yield* this.runAlone(job);
     } finally {
       release();
     }
   }
 
-  private async *runAlone<T>(
-    kind: PieceKind<T>,
-    source: AsyncIterable<T>,
-    tally: RedactionTally,
-    start: T[],
-    read: (out: Buffer, from: number, to: number) => T,
-    fromText: (text: string) => T[],
-  ): AsyncGenerator<T> {
+  private async *runAlone<T>({ kind, source, tally, start, read, fromText }: RunJob<T>): AsyncGenerator<T> {
     const inFlight: Pending<T>[] = [];
     const limit = this.workers.length * SLOTS;
     let carry = '';
@@ -533,14 +527,7 @@ export class ParallelRedactor {
     const input = new ItemQueue<Buffer>();
     blockInputs.push(input);
     const output = new ItemQueue<Buffer>();
-    const redacted = this.run(
-      BYTE_PIECES,
-      input,
-      tally,
-      [],
-      (out, from, to) => Buffer.from(out.subarray(from, to)),
-      (text) => [Buffer.from(text, 'utf8')],
-    );
+    const redacted = this.run({ kind: BYTE_PIECES, source: input, tally, start: [], read: copyOut, fromText: utf8 });
     void (async () => {
       try {
         for await (const out of redacted) output.push(out);

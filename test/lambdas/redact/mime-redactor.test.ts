@@ -1,22 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEncodedWords } from '../../../lambdas/redact/mime/headers';
-import { looksLikeEmail, MimeRedactionStream, type AttachmentReport } from '../../../lambdas/redact/mime/mime-redactor';
+import { looksLikeEmail } from '../../../lambdas/redact/mime/mime-redactor';
 import { parseRedactionConfig } from '../../../lambdas/redact/redaction-config';
-import { Redactor, type RedactionTally } from '../../../lambdas/redact/redactor';
+import { Redactor } from '../../../lambdas/redact/redactor';
+import { redactEmail as redactWith } from './mime-helpers';
 
 const SENTINEL = '4111111111111111';
 const redactor = new Redactor(parseRedactionConfig(readFileSync(join(__dirname, '../../../config/redaction.json'), 'utf8')));
 const sample = readFileSync(join(__dirname, '../../../events/redact/multipart-email.eml'));
 
-function redactEmail(input: Buffer, chunkSize = input.length): { out: Buffer; tally: RedactionTally; attachments: AttachmentReport[] } {
-  const tally: RedactionTally = {};
-  const stream = new MimeRedactionStream(redactor, tally);
-  const parts: Buffer[] = [];
-  for (let i = 0; i < input.length; i += chunkSize) parts.push(stream.write(input.subarray(i, i + chunkSize)));
-  parts.push(stream.end());
-  return { out: Buffer.concat(parts), tally, attachments: stream.attachments };
-}
+const redactEmail = (input: Buffer, chunkSize = input.length): ReturnType<typeof redactWith> => redactWith(redactor, input, chunkSize);
 
 /** Decoded text of every part (for assertions on what a reader would see). */
 function partBodies(message: string): string[] {
