@@ -13,12 +13,29 @@
  */
 import { tagJoinsNumbers } from '../shared/card/card-detector';
 import { CARD_CONTEXT_ID, DEFAULT_FILTER_ID } from './redaction-config';
-import { addToTally, applyMask, MAX_PENDING_LINE, safeCut, type MaskRanges, type RedactionTally, type Redactor } from './redactor';
+import {
+  addToTally,
+  applyMask,
+  MAX_PENDING_LINE,
+  numberMayGoOn,
+  safeCut,
+  type CardMaskResult,
+  type MaskRanges,
+  type RedactionTally,
+  type Redactor,
+} from './redactor';
 
 /** Longest piece of a chunk parsed at once (see write). */
 const HTML_PIECE = 16 * 1024;
 /** Longest tag held back while waiting for its `>`; beyond it the `<` is treated as text. */
 const MAX_TAG = 64 * 1024;
+/**
+ * A segment longer than this is redacted early, before a line tag (`<p>`, `</p>`, `<br>`, `<div>`)
+ * where no number and no card's expiry or code can continue (see flushIfSafe): a page of paragraphs is
+ * otherwise one segment of up to 1 MiB, and strings that long cost several times more to make.
+ */
+const SEGMENT_SOFT = 32 * 1024;
+const LINE_TAG = /^<\/?(?:p|br|div)\b/i;
 
 const NAMED: Record<string, string> = {
   nbsp: '\u00a0',
@@ -96,10 +113,20 @@ export class HtmlRedactionStream {
   private runStart = -1;
   private runEnd = -1;
 
+  /** Segment length at which the next early redaction is tried (grows after a try that could not cut). */
+  private retryAt: number;
+
+  /**
+   * @param segmentSoft segment length from which it is redacted early where that is safe (Infinity:
+   *   never; the differential test compares both)
+   */
   public constructor(
     private readonly redactor: Redactor,
     private readonly tally: RedactionTally,
-  ) {}
+    private readonly segmentSoft = SEGMENT_SOFT,
+  ) {
+    this.retryAt = segmentSoft;
+  }
 
   public write(chunk: string): string {
     if (chunk.length <= HTML_PIECE) {
@@ -173,8 +200,42 @@ export class HtmlRedactionStream {
     this.segPartsLength += rewritten.length;
   }
 
+  /** The last (up to) `length` characters of the segment. */
+  private segmentTail(length: number): string {
+    let tail = this.runStart >= 0 ? this.input.slice(Math.max(this.runStart, this.runEnd - length), this.runEnd) : '';
+    for (let i = this.segParts.length - 1; i >= 0 && tail.length < length; i -= 1) {
+      const part = this.segParts[i] as string;
+      tail = part.slice(Math.max(0, part.length - (length - tail.length))) + tail;
+    }
+    return tail;
+  }
+
+  /**
+   * Before a line tag: redacts the segment so far when it is long and the cut is safe, i.e. no number
+   * can go on across it (the segment's last character that is not a gap or a tag cannot belong to one)
+   * and no card before it has an expiry or code window that reaches it (Redactor.contextSafeCut, the
+   * line stream's own test). A line tag starts a line, so nothing after it reads back across it either.
+   * When a card's window reaches the cut, the next try waits until the segment has grown by half (the
+   * test redacts the whole segment: so its cost stays linear in total).
+   */
+  private flushIfSafe(): string {
+    const length = this.segmentLength;
+    if (length < this.retryAt) return '';
+    // A number may go on: try again at the next line tag (this test reads only the last characters).
+    const tail = this.segmentTail(1024);
+    if (numberMayGoOn(tail, tail.length === length)) return '';
+    this.retryAt = length + Math.max(this.segmentSoft, length / 2);
+    this.closeRun();
+    const whole = this.segParts.length === 1 ? (this.segParts[0] as string) : this.segParts.join('');
+    this.segParts = [whole];
+    const { cut, found } = this.redactor.contextSafeCut(whole, whole.length);
+    if (cut !== whole.length) return '';
+    this.retryAt = this.segmentSoft;
+    return this.flush(found);
+  }
+
   /** Redacts the segment: card numbers across its texts and tags, then the rules on each text node. */
-  private flush(): string {
+  private flush(known?: CardMaskResult): string {
     this.closeRun();
     if (this.segPartsLength === 0) {
       this.segParts = [];
@@ -186,7 +247,8 @@ export class HtmlRedactionStream {
     this.segParts = [];
     this.segPartsLength = 0;
     this.segTexts = [];
-    const found = this.redactor.cardMask(whole);
+    this.retryAt = this.segmentSoft;
+    const found = known ?? this.redactor.cardMask(whole);
     addToTally(this.tally, DEFAULT_FILTER_ID, found.cards);
     addToTally(this.tally, CARD_CONTEXT_ID, found.context);
     // Stretches nothing changes in (no masked digit, no possible rule match) are passed on as one slice
@@ -325,8 +387,10 @@ export class HtmlRedactionStream {
         continue;
       }
       const tag = b.slice(p, tagEnd + 1);
-      if (tagJoinsNumbers(tag, true)) this.tag(p, tagEnd + 1, this.rewriteTag(tag), tag);
-      else out += this.flush() + this.rewriteTag(tag);
+      if (tagJoinsNumbers(tag, true)) {
+        if (this.segmentLength >= this.retryAt && LINE_TAG.test(tag)) out += this.flushIfSafe();
+        this.tag(p, tagEnd + 1, this.rewriteTag(tag), tag);
+      } else out += this.flush() + this.rewriteTag(tag);
       p = tagEnd + 1;
       const c = b.charCodeAt(p - tag.length + 1) | 0x20;
       if (c === 0x73 || c === 0x74) {

@@ -206,6 +206,30 @@ export function safeCut(text: string): number {
   return text.length;
 }
 
+/**
+ * True when a number written before the end of `text` could go on after it: the last character that is
+ * not a gap, a percent-escaped separator or a complete tag may belong to a number (a digit, a
+ * reference, markup). Looks back at most 1,024 characters; beyond that it answers true. `whole`:
+ * `text` starts where the text starts (false: it is only the end of a longer text).
+ */
+export function numberMayGoOn(text: string, whole = true): boolean {
+  let j = text.length - 1;
+  for (let steps = 0; steps < 1024; steps += 1) {
+    if (j < 0) return !whole; // the start of the text: of the whole text, nothing runs on from before it
+
+    const c = text.charCodeAt(j);
+    if (isGapCharacter(c)) j -= 1;
+    else if (percentEscapeEndsAt(text, j)) j -= 3;
+    else if (c === 0x3e) {
+      // A complete tag (`</p>`, `<b>`): inline and line tags stand between the groups of a number.
+      const lt = text.lastIndexOf('<', j);
+      if (lt < 0 || j - lt > 200) return true;
+      j = lt - 1;
+    } else return digitish(c);
+  }
+  return true;
+}
+
 /** True when text[at - 2, at] is a percent escape (`%2D`): it may stand for a separator inside a number. */
 function percentEscapeEndsAt(text: string, at: number): boolean {
   return at >= 2 && text.charCodeAt(at - 2) === 0x25 && isHexDigit(text.charCodeAt(at - 1)) && isHexDigit(text.charCodeAt(at));

@@ -16,7 +16,7 @@ export function seeded(seed: number): Rand {
   };
 }
 
-const pick = <T>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
+export const pick = <T>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
 const int = (rand: Rand, min: number, max: number): number => min + Math.floor(rand() * (max - min + 1));
 
 const WORDS = [

@@ -2,13 +2,23 @@ import { readFileSync } from 'node:fs';
 import { findCardNumberDetails, findCardNumbers, mayHoldCardNumber } from '../../../lambdas/shared/card/card-detector';
 import { compilePattern } from '../../../lambdas/redact/pattern/pattern-matcher';
 import { headCut, LineRedactionStream, lineJoinCut, type RedactionTally } from '../../../lambdas/redact/redactor';
-import { htmlInputs, longInputs, mimeInputs, seeded, shortInputs } from './differential-inputs';
+import { HtmlRedactionStream } from '../../../lambdas/redact/html-redactor';
+import { htmlInputs, longInputs, mimeInputs, pick, seeded, shortInputs, soup } from './differential-inputs';
 import { REFERENCE_PATH, referenceRedactor, run, sha256, sortedTally, type Reference } from './record-reference';
 
 // The redactor's fast paths (chunked line stream, the scanner's quick skip of short digit stretches,
 // the matcher's sampled run finder) against the outputs and tallies recorded from the code before them.
 const reference = JSON.parse(readFileSync(REFERENCE_PATH, 'utf8')) as Reference;
 const redactor = referenceRedactor();
+
+/** HTML through the stream in chunks, with the segment length from which it may redact early. */
+function redactHtml(html: string, chunk: number, segmentSoft: number): { output: string; tally: RedactionTally } {
+  const tally: RedactionTally = {};
+  const stream = new HtmlRedactionStream(redactor, tally, segmentSoft);
+  let output = '';
+  for (let i = 0; i < html.length; i += chunk) output += stream.write(html.slice(i, i + chunk));
+  return { output: output + stream.end(), tally };
+}
 
 describe('redaction fast paths: identical output and tallies to the recorded full path', () => {
   const short = shortInputs();
@@ -98,6 +108,46 @@ describe('redaction fast paths: identical output and tallies to the recorded ful
 });
 
 describe('redaction fast paths: the quick paths against the full paths they stand in for', () => {
+  it.each([
+    [
+      'a code announced before a card behind an inline tag',
+      `<p>${'x '.repeat(300)}cvv: 737, card <b>4111 1111 1111 1111</b> thanks</p><p>more</p>`,
+      'cvv: ###, card <b>####',
+    ],
+    ['a number split across paragraphs', `<p>${'x '.repeat(300)}card 4111 1111</p><p>1111 1111 ok</p>`, 'card #### ####</p><p>#### ####'],
+    ['an expiry in the next paragraph', `<p>card 4111 1111 1111 1111</p><p>exp 12/30</p><p>${'y '.repeat(300)}</p>`, '<p>exp ##/##</p>'],
+  ])('redacts early only where that changes nothing: %s', (_name, html, expected) => {
+    for (const size of [html.length, 7, 64]) {
+      // Act
+      const early = redactHtml(html, size, 16);
+      const whole = redactHtml(html, size, Number.POSITIVE_INFINITY);
+      // Assess
+      expect(whole.output).toContain(expected);
+      expect(early.output).toBe(whole.output);
+    }
+  });
+
+  it('redacts long HTML the same whether its segments are redacted early at safe line tags or held whole', () => {
+    // Prepare: pages of paragraphs, divs and breaks around random soups (cards in every layout, expiry
+    // dates and codes, numbers split by inline tags and across paragraphs, SSNs, references).
+    const rand = seeded(2718);
+    const tags = ['</p><p>', '</p>\n<p class="x">', '<br>', '<br/>\n', '</div><div>', '<p>', '</p>', ' <b>', '</b> ', '<span title="4111 1111 1111 1111">'];
+    for (let page = 0; page < 6; page += 1) {
+      const parts: string[] = ['<html><body><p>'];
+      while (parts.join('').length < 40_000 + page * 15_000) parts.push(soup(rand, 1 + Math.floor(rand() * 8)), pick(rand, tags));
+      parts.push('</p></body></html>');
+      const html = parts.join('');
+      for (const size of [1 << 16, 4093, 333]) {
+        // Act
+        const early = redactHtml(html, size, 512);
+        const whole = redactHtml(html, size, Number.POSITIVE_INFINITY);
+        // Assess
+        if (early.output !== whole.output) expect({ page, size, output: early.output }).toEqual({ page, size, output: whole.output });
+        expect(sortedTally(early.tally)).toEqual(sortedTally(whole.tally));
+      }
+    }
+  });
+
   it('finds the same card numbers in every short input with and without the quick skip of short digit stretches', () => {
     for (const text of [...shortInputs(), ...longInputs()]) {
       for (const lineBreaks of [false, true]) {
