@@ -155,7 +155,7 @@ interface Pending<T> {
   reply: Promise<BlockReply>;
 }
 
-/** Redacts plain text like LineRedactionStream, with the work spread over worker threads. */
+/** Redacts plain text as LineRedactionStream does and emails as MimeRedactionStream does, with the work spread over worker threads. */
 export class ParallelRedactor {
   private readonly workers: Worker[] = [];
   /** Per slot: the input and output areas (shared with every worker). */
