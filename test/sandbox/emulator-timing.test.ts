@@ -10,34 +10,37 @@ import { SandboxInteractions } from '../../sandbox/agent/interactions';
 import { parseTimingScale, runSandboxCommand } from '../../bin/commands/sandbox';
 import type { SmaEvent } from '../../lambdas/telephony/chime-sma/contract';
 
+const speech = { Text: 'x', Engine: 'neural', LanguageCode: 'en-US', TextType: 'text', VoiceId: 'Joanna' };
+
+/** A SpeakAndGetDigits action on the caller leg: at most `max` digits, ended by `terminators`, `gapMs` between keys. */
+function digitEntry(callId: string, max: number, terminators: string[], gapMs: number): unknown {
+  return {
+    Type: 'SpeakAndGetDigits',
+    Parameters: {
+      CallId: callId,
+      SpeechParameters: speech,
+      FailureSpeechParameters: speech,
+      MinNumberOfDigits: 1,
+      MaxNumberOfDigits: max,
+      TerminatorDigits: terminators,
+      InBetweenDigitsDurationInMilliseconds: gapMs,
+      Repeat: 1,
+      RepeatDurationInMilliseconds: gapMs,
+    },
+  };
+}
+
+const hangup = (callId: string): unknown => ({
+  SchemaVersion: '1.0',
+  Actions: [{ Type: 'Hangup', Parameters: { CallId: callId, ParticipantTag: 'LEG-A', SipResponseCode: '0' } }],
+});
+
 /** Asks for digits on the caller leg with a 50 ms limit; hangs up when the entry fails. */
 async function promptHandler(raw: unknown): Promise<unknown> {
   const event = raw as SmaEvent;
   const callId = event.CallDetails.Participants[0]?.CallId ?? '';
-  const speech = { Text: 'x', Engine: 'neural', LanguageCode: 'en-US', TextType: 'text', VoiceId: 'Joanna' };
-  if (event.InvocationEventType === 'NEW_INBOUND_CALL') {
-    return {
-      SchemaVersion: '1.0',
-      Actions: [
-        {
-          Type: 'SpeakAndGetDigits',
-          Parameters: {
-            CallId: callId,
-            SpeechParameters: speech,
-            FailureSpeechParameters: speech,
-            MinNumberOfDigits: 1,
-            MaxNumberOfDigits: 4,
-            TerminatorDigits: ['#'],
-            InBetweenDigitsDurationInMilliseconds: 50,
-            Repeat: 1,
-            RepeatDurationInMilliseconds: 50,
-          },
-        },
-      ],
-    };
-  }
-  if (event.InvocationEventType === 'ACTION_FAILED')
-    return { SchemaVersion: '1.0', Actions: [{ Type: 'Hangup', Parameters: { CallId: callId, ParticipantTag: 'LEG-A', SipResponseCode: '0' } }] };
+  if (event.InvocationEventType === 'NEW_INBOUND_CALL') return { SchemaVersion: '1.0', Actions: [digitEntry(callId, 4, ['#'], 50)] };
+  if (event.InvocationEventType === 'ACTION_FAILED') return hangup(callId);
   return { SchemaVersion: '1.0', Actions: [] };
 }
 
@@ -46,27 +49,12 @@ const entryEndedAt: number[] = [];
 async function twoEntries(raw: unknown, call: () => EmulatedCall | undefined): Promise<unknown> {
   const event = raw as SmaEvent;
   const callId = event.CallDetails.Participants[0]?.CallId ?? '';
-  const speech = { Text: 'x', Engine: 'neural', LanguageCode: 'en-US', TextType: 'text', VoiceId: 'Joanna' };
-  const entry = (terminated: boolean) => ({
-    Type: 'SpeakAndGetDigits',
-    Parameters: {
-      CallId: callId,
-      SpeechParameters: speech,
-      FailureSpeechParameters: speech,
-      MinNumberOfDigits: 1,
-      MaxNumberOfDigits: terminated ? 10 : 4,
-      TerminatorDigits: terminated ? ['#'] : [],
-      InBetweenDigitsDurationInMilliseconds: 5000,
-      Repeat: 1,
-      RepeatDurationInMilliseconds: 5000,
-    },
-  });
-  if (event.InvocationEventType === 'NEW_INBOUND_CALL') return { SchemaVersion: '1.0', Actions: [entry(true)] };
+  if (event.InvocationEventType === 'NEW_INBOUND_CALL') return { SchemaVersion: '1.0', Actions: [digitEntry(callId, 10, ['#'], 5000)] };
   if (event.InvocationEventType === 'ACTION_SUCCESSFUL') {
     entryEndedAt.push(call()?.elapsedMs ?? Number.NaN);
-    if (entryEndedAt.length === 1) return { SchemaVersion: '1.0', Actions: [entry(false)] };
+    if (entryEndedAt.length === 1) return { SchemaVersion: '1.0', Actions: [digitEntry(callId, 4, [], 5000)] };
   }
-  return { SchemaVersion: '1.0', Actions: [{ Type: 'Hangup', Parameters: { CallId: callId, ParticipantTag: 'LEG-A', SipResponseCode: '0' } }] };
+  return hangup(callId);
 }
 
 const types = (call: EmulatedCall): string[] => call.invocations.map((i) => i.event.InvocationEventType);
