@@ -87,6 +87,79 @@ describe('redaction on worker threads (ParallelRedactor)', () => {
     expect(tally).toEqual(want.tally);
   });
 
+  describe('with this thread sharing the blocks (shareWork)', () => {
+    let sharing: ParallelRedactor;
+    let sharingCareless: ParallelRedactor;
+    beforeAll(() => {
+      sharing = new ParallelRedactor(defaultConfig, { workers: 1, blockSize: 32 * 1024, shareWork: true });
+      sharingCareless = new ParallelRedactor(defaultConfig, { workers: 1, blockSize: 32 * 1024, shareWork: true, cutting: 'any-line' });
+    });
+    afterAll(async () => {
+      await sharing.close();
+      await sharingCareless.close();
+    });
+
+    it('writes exactly what one line stream writes, with blocks redacted both here and on the worker', async () => {
+      // Act
+      const tally: RedactionTally = {};
+      let out = '';
+      for await (const part of sharing.redactStream(chunks(text, 5000), tally)) out += part;
+      // Assess
+      expect(out === expected.out).toBe(true);
+      expect(tally).toEqual(expected.tally);
+      expect(sharing.sharedHere).toBeGreaterThan(0);
+      expect(sharing.redone).toBe(0);
+    });
+
+    it('stays exact when blocks here or on the worker must be redone from the held text', async () => {
+      // Act
+      const tally: RedactionTally = {};
+      const out = await sharingCareless.redact(text, tally);
+      // Assess
+      expect(sharingCareless.sharedHere).toBeGreaterThan(0);
+      expect(sharingCareless.redone).toBeGreaterThan(0);
+      expect(out === expected.out).toBe(true);
+      expect(tally).toEqual(expected.tally);
+    });
+
+    it('decodes and encodes UTF-8 here as the worker does, cut inside characters too', async () => {
+      // Prepare
+      const mixed = `${text.slice(0, 200_000)}\n１２ ٤١١١ ١١١١ ١١١١ ١١١١ – café 😀\n${text.slice(200_000, 400_000)}😀`;
+      const bytes = Buffer.from(mixed, 'utf8');
+      async function* source(): AsyncGenerator<Uint8Array> {
+        for (let i = 0; i < bytes.length; i += 4097) yield bytes.subarray(i, i + 4097);
+      }
+      const before = sharing.sharedHere;
+      // Act
+      const tally: RedactionTally = {};
+      const parts: Buffer[] = [];
+      for await (const part of sharing.redactBytes(source(), tally)) parts.push(part);
+      // Assess
+      const want = serial(mixed);
+      expect(sharing.sharedHere).toBeGreaterThan(before);
+      expect(Buffer.concat(parts).toString('utf8') === want.out).toBe(true);
+      expect(tally).toEqual(want.tally);
+    });
+
+    it('keeps email parts off this thread: an email comes out as one stream writes it', async () => {
+      // Prepare
+      const raw = Buffer.from(mimeEmail(300_000), 'utf8');
+      const before = sharing.sharedHere;
+      async function* source(): AsyncGenerator<Uint8Array> {
+        for (let i = 0; i < raw.length; i += 65536) yield raw.subarray(i, i + 65536);
+      }
+      // Act
+      const tally: RedactionTally = {};
+      const parts: Buffer[] = [];
+      for await (const part of sharing.redactMime(source(), tally)) parts.push(part);
+      // Assess
+      const want = redactEmail(redactor, raw);
+      expect(Buffer.concat(parts).equals(want.out)).toBe(true);
+      expect(tally).toEqual(want.tally);
+      expect(sharing.sharedHere).toBe(before);
+    });
+  });
+
   it('takes over text a line stream already held, so a stream can hand over mid-way', async () => {
     // Prepare: a serial stream reads the first part and holds the card's last lines back.
     const first = 'order 1\ncard 4111 1111 1111 1111\n';
