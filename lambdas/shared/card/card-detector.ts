@@ -418,6 +418,16 @@ export interface ScanCost {
 
 const EMPTY = new Int32Array(0);
 
+/** A run's arrays (Scanner), kept between scans: a redaction stream scans many short texts, each of which would allocate them. */
+interface RunArrays {
+  dVal: Int32Array<ArrayBuffer>;
+  dStart: Int32Array<ArrayBuffer>;
+  dEnd: Int32Array<ArrayBuffer>;
+  gFirst: Int32Array<ArrayBuffer>;
+}
+/** Arrays a finished scan left; a scan takes them on its first digit (a scan started inside another's callback makes its own). */
+let spareArrays: RunArrays | undefined;
+
 /** Called for each card number found; return `true` to stop scanning. */
 type OnCard = (match: CardMatchDetail) => boolean | void;
 
@@ -524,6 +534,8 @@ class Scanner {
       p = scanned + STRIDE - 1;
     }
     this.cost.steps += sampled;
+    if (this.dVal !== EMPTY && (spareArrays === undefined || spareArrays.dVal.length < this.dVal.length))
+      spareArrays = { dVal: this.dVal, dStart: this.dStart, dEnd: this.dEnd, gFirst: this.gFirst };
   }
 
   /**
@@ -619,6 +631,10 @@ class Scanner {
   }
 
   private pushDigit(value: number, start: number, end: number, newGroup: boolean): void {
+    if (this.dVal === EMPTY && spareArrays !== undefined) {
+      ({ dVal: this.dVal, dStart: this.dStart, dEnd: this.dEnd, gFirst: this.gFirst } = spareArrays);
+      spareArrays = undefined;
+    }
     if (this.dCount === this.dVal.length) {
       const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
         const b = new Int32Array(Math.max(64, a.length * 2));

@@ -318,3 +318,28 @@ describe('findCardNumbers: linear time (operation counts, not clocks)', () => {
     }
   });
 });
+
+describe('run arrays kept between scans', () => {
+  it('finds the same cards when a scan starts inside another scan’s callback, and when scans follow one another', () => {
+    // Prepare: a long run (grows the arrays) and a text with two cards.
+    const long = `ref ${'1 '.repeat(300)}end`;
+    const outer = 'pay 4111 1111 1111 1111 and 5500-0000-0000-0004 now';
+    const inner = 'inner 3782 822463 10005 and 6011 0009 9013 9424';
+    const alone = findCardNumberDetails(outer).map((m) => [m.start, m.end, m.digits, [...m.digitStarts]]);
+    const innerAlone = findCardNumbers(inner);
+    // Act
+    findCardNumbers(long);
+    const nested: unknown[] = [];
+    const innerSeen: unknown[] = [];
+    scanCardNumbers(outer, (m) => {
+      innerSeen.push(findCardNumbers(inner));
+      nested.push([m.start, m.end, m.digits, [...m.digitStarts]]);
+    });
+    // Assess
+    expect(nested).toEqual(alone);
+    expect(innerSeen).toEqual([innerAlone, innerAlone]);
+    expect(findCardNumbers(inner)).toEqual(innerAlone);
+    expect(alone).toHaveLength(2);
+    expect(innerAlone).toHaveLength(2);
+  });
+});
