@@ -135,6 +135,26 @@ function isLetter(cp: number): boolean {
   return /[\p{L}\p{M}]/u.test(String.fromCodePoint(cp));
 }
 
+/**
+ * True when `v` is one white-space character as regular expressions read `\s` (spaces, tabs, line
+ * breaks, no-break and other Unicode spaces, the BOM): a lookup instead of a regular expression per token.
+ */
+export function isSpaceToken(v: string): boolean {
+  if (v.length !== 1) return false;
+  const c = v.charCodeAt(0);
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return (
+    c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
+}
+
+const FILLER_PUNCTUATION = ',;:/.-\u2013\u2014';
+
+/** A separator that may stand between a card and its expiry or code: white space or `,` `;` `:` `/` `.` `-` `–` `—`. */
+export function isFillerSeparator(v: string): boolean {
+  return isSpaceToken(v) || (v.length === 1 && FILLER_PUNCTUATION.includes(v));
+}
+
 /** Tokens of text[from, to), made only as far as they are asked for (most windows stop early). */
 class Tokens {
   private readonly tokens: Token[] = [];
@@ -210,7 +230,7 @@ class Tokens {
         i += isMarkup ? markup.length : width;
         const value = isMarkup ? ' ' : text.slice(start, i);
         tokens.push({ kind: 'sep', start, end: i, value, eol });
-        if (!isMarkup && !markup.eol && !isLineBreakAt(text, start) && !/^\s$/u.test(value)) run = 'none';
+        if (!isMarkup && !markup.eol && !isLineBreakAt(text, start) && !isSpaceToken(value)) run = 'none';
       }
     }
     this.i = i;
@@ -233,7 +253,7 @@ function joiner(tokenAt: (k: number) => Token | undefined, from: number, to: num
   for (let t = from; t < to; t += 1) {
     const tok = tokenAt(t) as Token;
     if (tok.kind !== 'sep' || tok.eol === true) return undefined;
-    if (!/^\s$/u.test(tok.value)) s += tok.value;
+    if (!isSpaceToken(tok.value)) s += tok.value;
   }
   return s;
 }
@@ -247,7 +267,7 @@ function aloneOnLine(tokens: Tokens, k: number): boolean {
     const tok = tokens.at(t) as Token;
     if (tok.kind === 'sep') {
       if (tok.eol === true) return true;
-      if (!/^[\s,;:/.\-\u2013\u2014]$/u.test(tok.value)) return false;
+      if (!isFillerSeparator(tok.value)) return false;
     } else if (tok.kind === 'word') {
       if (!EXPIRY_WORDS.has(tok.value) && !CODE_WORDS.has(tok.value)) return false;
     } else return true;
@@ -303,7 +323,7 @@ export function cardContextDigits(
         adjacent = true;
         continue;
       }
-      if (!/^[\s,;:/.\-\u2013\u2014]$/u.test(tok.value)) adjacent = false;
+      if (!isFillerSeparator(tok.value)) adjacent = false;
       continue;
     }
     if (tok.kind === 'word') {

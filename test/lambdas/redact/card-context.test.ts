@@ -1,3 +1,4 @@
+import { isFillerSeparator, isSpaceToken } from '../../../lambdas/redact/card-context';
 import { HtmlRedactionStream } from '../../../lambdas/redact/html-redactor';
 import { MimeRedactionStream } from '../../../lambdas/redact/mime/mime-redactor';
 import { CARD_CONTEXT_ID, DEFAULT_FILTER_ID, loadRedactionConfig } from '../../../lambdas/redact/redaction-config';
@@ -258,5 +259,22 @@ describe('expiry and security code on the lines after the card (emails, plain te
         expect(tally).toEqual(wholeTally);
       }
     }
+  });
+});
+
+describe('separator tests of the context tokeniser (lookups that replaced regular expressions)', () => {
+  it('answers as /^\\s$/u and /^[\\s,;:/.\\-–—]$/u do for every one-unit character, and false for longer tokens', () => {
+    // Act
+    const differ: number[] = [];
+    for (let c = 0; c <= 0xffff; c += 1) {
+      const v = String.fromCharCode(c);
+      if (isSpaceToken(v) !== /^\s$/u.test(v) || isFillerSeparator(v) !== /^[\s,;:/.\-\u2013\u2014]$/u.test(v)) differ.push(c);
+    }
+    // Assess
+    expect(differ).toEqual([]);
+    expect(isSpaceToken(' ')).toBe(true);
+    expect(isSpaceToken('  ')).toBe(false);
+    expect(isFillerSeparator('\u{1d7ce}')).toBe(false);
+    expect(isFillerSeparator('')).toBe(false);
   });
 });
