@@ -114,10 +114,6 @@ export interface ConversationMemoryRow {
 /** secure-ivr on worker threads, chat log only (MB/s of wall time; CPU time is the whole process's). */
 export interface ParallelRow {
   workers: number;
-  /** Text in and out on `workers` threads: this one and workers - 1 workers sharing the blocks (shareWork). */
-  textSharedWall: Spread;
-  textSharedCpu: Spread;
-  /** Text in and out on `workers` workers, this thread only gathering. */
   textWall: Spread;
   textCpu: Spread;
   bytesWall: Spread;
@@ -367,24 +363,18 @@ async function throughputAsync(run: () => Promise<number>): Promise<{ wall: Spre
 }
 
 /**
- * The chat log on JOBS threads: text in 64 Ki chunks, output pieces counted (a consumer would write
- * them), once on this thread and JOBS - 1 workers sharing the blocks and once on JOBS workers; and UTF-8
- * bytes in 64 KiB chunks on JOBS workers, as the CLI reads stdin, beside one thread doing the same.
+ * The chat log on JOBS worker threads: text in 64 Ki chunks, output pieces counted (a consumer would
+ * write them); and UTF-8 bytes in 64 KiB chunks, as the CLI reads stdin, beside one thread doing the same.
  */
 export async function benchParallel(chat: string, raw: Buffer, workers = JOBS): Promise<ParallelRow> {
   const parallel = new ParallelRedactor(defaultConfig, { workers });
-  const sharing = new ParallelRedactor(defaultConfig, { workers: Math.max(1, workers - 1), shareWork: true });
   const bytes = Buffer.from(chat, 'utf8');
-  async function* textSource(): AsyncGenerator<string> {
-    for (let i = 0; i < chat.length; i += CHUNK) yield chat.slice(i, i + CHUNK);
-  }
   try {
-    const textShared = await throughputAsync(async () => {
-      for await (const part of sharing.redactStream(textSource(), {})) void part.length;
-      return chat.length;
-    });
     const text = await throughputAsync(async () => {
-      for await (const part of parallel.redactStream(textSource(), {})) void part.length;
+      async function* source(): AsyncGenerator<string> {
+        for (let i = 0; i < chat.length; i += CHUNK) yield chat.slice(i, i + CHUNK);
+      }
+      for await (const part of parallel.redactStream(source(), {})) void part.length;
       return chat.length;
     });
     const byteRate = await throughputAsync(async () => {
@@ -411,8 +401,6 @@ export async function benchParallel(chat: string, raw: Buffer, workers = JOBS): 
     });
     return {
       workers,
-      textSharedWall: textShared.wall,
-      textSharedCpu: textShared.cpu,
       textWall: text.wall,
       textCpu: text.cpu,
       bytesWall: byteRate.wall,
@@ -421,11 +409,10 @@ export async function benchParallel(chat: string, raw: Buffer, workers = JOBS): 
       serialBytesCpu: serialBytes.cpu,
       mimeWall: mime.wall,
       mimeCpu: mime.cpu,
-      redone: parallel.redone + sharing.redone,
+      redone: parallel.redone,
     };
   } finally {
     await parallel.close();
-    await sharing.close();
   }
 }
 
@@ -613,9 +600,8 @@ export function formatRedactionReport(report: RedactionBenchReport): string[] {
   const par = report.parallel;
   if (par !== undefined)
     lines.push(
-      `  secure-ivr on ${par.workers} threads, chat log, text in and out: this thread and ${Math.max(1, par.workers - 1)} worker sharing the blocks (shareWork) ${sp(par.textSharedWall)} MB/s wall (${sp(par.textSharedCpu)} of process CPU); ` +
-        `${par.workers} workers, this thread gathering, ${sp(par.textWall)} MB/s wall (${sp(par.textCpu)} of process CPU)`,
-      `  secure-ivr on ${par.workers} worker threads (redact --jobs ${par.workers}), chat log, UTF-8 bytes in and out: ${sp(par.bytesWall)} MB/s wall, against ${sp(par.serialBytesWall)} on one thread; blocks redone ${par.redone}`,
+      `  secure-ivr on ${par.workers} worker threads (redact --jobs ${par.workers}), chat log: text in and out ${sp(par.textWall)} MB/s wall (${sp(par.textCpu)} of process CPU); ` +
+        `UTF-8 bytes in and out ${sp(par.bytesWall)} MB/s wall, against ${sp(par.serialBytesWall)} on one thread; blocks redone ${par.redone}`,
     );
   if (par !== undefined)
     lines.push(

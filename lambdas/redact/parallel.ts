@@ -17,15 +17,13 @@
  *
  * Workers get the configuration document and load it themselves. Blocks go through shared memory:
  * 2 × workers slots (an input and an output area each) that every worker can read, written and read in
- * place, so no large string or buffer is made or collected per block. A block goes to the worker with
- * the fewest bytes unanswered. By default this thread only gathers, cuts and copies; with shareWork it
- * redacts a block itself whenever every slot is taken, as a worker would (a stream that starts empty),
- * and such a block is settled in order like the others. Memory: the slots, about 8 × blockSize bytes each (17 MiB for 2 workers at the
- * default 512 Ki), plus the blocks in flight kept for a redo (with shareWork, as many again with their output) and the one being gathered; an email is
+ * place, so no large string or buffer is made or collected per block, and this thread, which only
+ * gathers, cuts and copies, leaves the cores to the workers. A block goes to the worker with the fewest
+ * bytes unanswered. Memory: the slots, about 8 × blockSize bytes each (17 MiB for 2 workers at the
+ * default 512 Ki), plus the blocks in flight kept for a redo and the one being gathered; an email is
  * read at most 64 MiB ahead of its output.
  */
 import { extname, join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { Worker } from 'node:worker_threads';
 import { MimeRedactionStream, type AttachmentReport, type DeferredOutput, type RemoteTextPart, type TextPartSpec } from './mime/mime-redactor';
 import { loadRedactionConfig } from './redaction-config';
@@ -80,14 +78,6 @@ export interface ParallelOptions {
    * where a probe of the last lines holds nothing back; `any-line` at the last line break.
    */
   cutting?: 'probe' | 'any-line';
-  /**
-   * Plain text (redactStream, redactBytes): this thread redacts a block itself whenever every slot is
-   * taken (default false). Its blocks are not copied in and out of the slots, so the cores do less work
-   * in all: for text in memory on 2 cores, 1 worker sharing the work with this thread beats 2 workers
-   * (bench/redact.ts). For UTF-8 bytes it does not, on 2 cores: decoding and encoding here, on top of
-   * the gathering, makes this thread the slower one. Emails never share: this thread parses them.
-   */
-  shareWork?: boolean;
 }
 
 const DEFAULT_BLOCK = 512 * 1024;
@@ -115,12 +105,6 @@ interface PieceKind<T> {
   text(pieces: T[]): string;
   /** Copies the piece into `target` at byte `offset`. */
   copy(piece: T, target: Buffer, offset: number): void;
-  /** A decoder of consecutive pieces into text (bytes may end inside a character). */
-  decoder(): { write(piece: T): string; end(): string };
-  /** Consecutive texts as pieces (for bytes: one buffer, so a block's output is allocated once). */
-  encode(texts: string[]): T[];
-  /** A worker's output, the first `length` bytes of a slot's output area, copied out (the slot is reused). */
-  readOut(area: Buffer, length: number): T[];
 }
 
 const STRING_PIECES: PieceKind<string> = {
@@ -132,14 +116,6 @@ const STRING_PIECES: PieceKind<string> = {
   text: (pieces) => pieces.join(''),
   copy: (p, target, offset) => {
     target.write(p, offset, 'utf16le');
-  },
-  decoder: () => ({ write: (p) => p, end: () => '' }),
-  encode: (texts) => texts,
-  readOut: (area, length) => {
-    // Strings of at most PIECE characters stay in the young generation.
-    const parts: string[] = [];
-    for (let from = 0; from < length; from += PIECE * 2) parts.push(area.toString('utf16le', from, Math.min(length, from + PIECE * 2)));
-    return parts;
   },
 };
 
@@ -153,43 +129,30 @@ const BYTE_PIECES: PieceKind<Buffer> = {
   copy: (p, target, offset) => {
     target.set(p, offset);
   },
-  decoder: () => new StringDecoder('utf8'),
-  encode: (texts) => {
-    let bytes = 0;
-    for (const t of texts) bytes += Buffer.byteLength(t, 'utf8');
-    const out = Buffer.allocUnsafe(bytes);
-    let at = 0;
-    for (const t of texts) at += out.write(t, at, 'utf8');
-    return bytes === 0 ? [] : [out];
-  },
-  // One copy per block: the consumer gets one buffer instead of a piece's worth each.
-  readOut: (area, length) => (length === 0 ? [] : [Buffer.from(area.subarray(0, length))]),
 };
 
-/** One run of the block path: its input, where counts go. */
+/** One run of the block path: its input, where counts go, and how output is read out of a slot or made from redone text. */
 interface RunJob<T> {
   kind: PieceKind<T>;
   source: AsyncIterable<T>;
   tally: RedactionTally;
   /** Input that comes before the source's (text a line stream held). */
   start: T[];
-  /** This thread redacts blocks too (ParallelOptions.shareWork). */
-  share: boolean;
+  read: (out: Buffer, from: number, to: number) => T;
+  fromText: (text: string) => T[];
 }
+
+/** UTF-8 output copied out of a slot (the slot is reused). */
+const copyOut = (out: Buffer, from: number, to: number): Buffer => Buffer.from(out.subarray(from, to));
+const utf8 = (text: string): Buffer[] => [Buffer.from(text, 'utf8')];
 
 interface Pending<T> {
   /** The block as gathered (kept in case it must be redone here). */
   pieces: T[];
   final: boolean;
-  /** -1 for a block redacted here. */
   slot: number;
   worker: number;
-  /** The worker's answer (none for a block redacted here). */
-  reply?: Promise<BlockReply>;
-  /** Set when the reply has arrived (a block redacted here has its output at once). */
-  ready: boolean;
-  /** The output of a block redacted here, with a stream that started empty, as a worker would. */
-  local?: { out: T[]; rest: string; tally: RedactionTally };
+  reply: Promise<BlockReply>;
 }
 
 /** Redacts plain text as LineRedactionStream does and emails as MimeRedactionStream does, with the work spread over worker threads. */
@@ -205,7 +168,6 @@ export class ParallelRedactor {
   private readonly redactor: Redactor;
   private readonly blockSize: number;
   private readonly cutting: 'probe' | 'any-line';
-  private readonly shareWork: boolean;
   private nextId = 0;
   private nextPart = 0;
   /** Resolved when no run is using the slots. */
@@ -215,8 +177,6 @@ export class ParallelRedactor {
   private failure: Error | undefined;
   /** Blocks whose worker output was thrown away and redone here (the previous block held text back). */
   public redone = 0;
-  /** Blocks redacted by this thread because every slot was taken (shareWork). */
-  public sharedHere = 0;
 
   /**
    * @param document the redaction configuration document (as read from JSON; checked here and in each worker)
@@ -225,7 +185,6 @@ export class ParallelRedactor {
     this.redactor = new Redactor(loadRedactionConfig(document));
     this.blockSize = Math.max(PIECE, options.blockSize ?? DEFAULT_BLOCK);
     this.cutting = options.cutting ?? 'probe';
-    this.shareWork = options.shareWork ?? false;
     const file = join(__dirname, `parallel-worker${extname(__filename)}`);
     // Run as TypeScript (the CLI, the benchmark, the tests), the worker registers tsx's require hook first.
     const boot =
@@ -293,7 +252,8 @@ export class ParallelRedactor {
       source,
       tally,
       start: start === '' ? [] : [start],
-      share: this.shareWork,
+      read: (out, from, to) => out.toString('utf16le', from, to),
+      fromText: (text) => [text],
     });
   }
 
@@ -305,7 +265,7 @@ export class ParallelRedactor {
     const bytes = (async function* () {
       for await (const chunk of source) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     })();
-    return this.run({ kind: BYTE_PIECES, source: bytes, tally, start: start === '' ? [] : [Buffer.from(start, 'utf8')], share: this.shareWork });
+    return this.run({ kind: BYTE_PIECES, source: bytes, tally, start: start === '' ? [] : [Buffer.from(start, 'utf8')], read: copyOut, fromText: utf8 });
   }
 
   private async *run<T>(job: RunJob<T>): AsyncGenerator<T> {
@@ -324,49 +284,37 @@ export class ParallelRedactor {
     }
   }
 
-  private async *runAlone<T>({ kind, source, tally, start, share }: RunJob<T>): AsyncGenerator<T> {
+  private async *runAlone<T>({ kind, source, tally, start, read, fromText }: RunJob<T>): AsyncGenerator<T> {
     const inFlight: Pending<T>[] = [];
-    const slots = this.workers.length * SLOTS;
-    // Blocks in flight: every slot, and (share) as many again redacted here, waiting for their turn.
-    const limit = share ? 2 * slots : slots;
+    const limit = this.workers.length * SLOTS;
     let carry = '';
-    /** Output of the next block in flight, in order: its own (when the block before held nothing back) or redone here. */
+    /** Output of the next block in flight, in order: the worker's (when the block before held nothing back) or redone here. */
     const settle = async (): Promise<T[]> => {
       const block = inFlight.shift() as Pending<T>;
-      let parts: T[];
-      let rest: string;
-      let counts: RedactionTally;
-      if (block.local !== undefined) ({ out: parts, rest, tally: counts } = block.local);
-      else {
-        const reply = await (block.reply as Promise<BlockReply>);
-        if (reply.error !== undefined) throw new Error(`a redaction worker could not redact a block (${reply.error})`);
-        // The slot is free once its output has been read below (nothing is awaited in between).
-        queueMicrotask(() => this.freeSlots.push(block.slot));
-        parts = [];
-        rest = reply.rest;
-        counts = reply.tally;
-        if (carry === '') {
-          parts = kind.readOut(this.outputs[block.slot] as Buffer, reply.outLength);
-          if (reply.overflow !== undefined)
-            parts.push(...kind.readOut(Buffer.from(reply.overflow.buffer, reply.overflow.byteOffset, reply.overflow.byteLength), reply.overflow.byteLength));
-        }
-      }
+      const reply = await block.reply;
+      if (reply.error !== undefined) throw new Error(`a redaction worker could not redact a block (${reply.error})`);
+      // The slot is free once its output has been read below (nothing is awaited in between).
+      queueMicrotask(() => this.freeSlots.push(block.slot));
       if (carry !== '') {
-        // The previous block held text back: its state differs from the empty one this block began with.
+        // The previous block held text back: its state differs from the empty one the worker began with.
         this.redone += 1;
         const stream = new LineRedactionStream(this.redactor, tally);
         let out = stream.write(carry) + stream.write(kind.text(block.pieces));
         if (block.final) out += stream.end();
         carry = block.final ? '' : stream.held();
-        return out === '' ? [] : kind.encode([out]);
+        return out === '' ? [] : fromText(out);
       }
-      for (const [id, n] of Object.entries(counts)) addToTally(tally, id, n);
-      carry = rest;
+      for (const [id, n] of Object.entries(reply.tally)) addToTally(tally, id, n);
+      carry = reply.rest;
+      const area = this.outputs[block.slot] as Buffer;
+      const parts: T[] = [];
+      // Output pieces are copied out of the slot (it is reused); pieces stay small (young generation).
+      const step = PIECE * kind.unit;
+      for (let from = 0; from < reply.outLength; from += step) parts.push(read(area, from, Math.min(reply.outLength, from + step)));
+      if (reply.overflow !== undefined)
+        parts.push(read(Buffer.from(reply.overflow.buffer, reply.overflow.byteOffset, reply.overflow.byteLength), 0, reply.overflow.byteLength));
       return parts;
     };
-    /** Sends a block to a worker, or (share, every slot taken) redacts it here at once. */
-    const dispatch = (block: T[], final: boolean): Pending<T> =>
-      share && this.freeSlots.length === 0 && this.failure === undefined ? this.redactHere(kind, block, final) : this.send(kind, block, final);
 
     let pieces: T[] = [];
     let length = 0;
@@ -400,34 +348,13 @@ export class ParallelRedactor {
           pieces = rest;
           length = 0;
           for (const p of pieces) length += kind.length(p);
-          // Blocks that are done go out first, so their slots are free for the next ones.
-          while (inFlight.length > 0 && (inFlight[0] as Pending<T>).ready) for (const part of await settle()) yield part;
-          inFlight.push(dispatch(block, false));
+          inFlight.push(this.send(kind, block, false));
           while (inFlight.length >= limit) for (const part of await settle()) yield part;
         }
       }
     }
-    while (inFlight.length > 0 && (inFlight[0] as Pending<T>).ready) for (const part of await settle()) yield part;
-    inFlight.push(dispatch(pieces, true));
+    inFlight.push(this.send(kind, pieces, true));
     while (inFlight.length > 0) for (const part of await settle()) yield part;
-  }
-
-  /** Redacts a block here as a worker would: with a stream that starts empty, keeping what it holds back and its counts. */
-  private redactHere<T>(kind: PieceKind<T>, pieces: T[], final: boolean): Pending<T> {
-    this.sharedHere += 1;
-    const counts: RedactionTally = {};
-    const stream = new LineRedactionStream(this.redactor, counts);
-    const decoder = kind.decoder();
-    const texts: string[] = [];
-    const emit = (text: string): void => {
-      if (text !== '') texts.push(text);
-    };
-    for (const piece of pieces) emit(stream.write(decoder.write(piece)));
-    emit(stream.write(decoder.end()));
-    let rest = '';
-    if (final) emit(stream.end());
-    else rest = stream.held();
-    return { pieces, final, slot: -1, worker: -1, ready: true, local: { out: kind.encode(texts), rest, tally: counts } };
   }
 
   /**
@@ -477,7 +404,7 @@ export class ParallelRedactor {
     if (this.failure !== undefined) {
       const failed = Promise.reject(this.failure);
       failed.catch(() => undefined);
-      return { pieces, final, slot: -1, worker: -1, reply: failed, ready: true };
+      return { pieces, final, slot: -1, worker: -1, reply: failed };
     }
     // At most workers × SLOTS blocks are in flight (one run at a time): a slot is free.
     const slot = this.freeSlots.pop() as number;
@@ -489,8 +416,7 @@ export class ParallelRedactor {
       length += kind.length(piece) * kind.unit;
     }
     this.load[worker] = (this.load[worker] as number) + length;
-    const pending: Pending<T> = { pieces, final, slot, worker, ready: false };
-    pending.reply = new Promise<BlockReply>((resolve, reject) => {
+    const reply = new Promise<BlockReply>((resolve, reject) => {
       if (this.failure !== undefined) {
         reject(this.failure);
         return;
@@ -498,18 +424,14 @@ export class ParallelRedactor {
       this.waiting.set(id, {
         resolve: (r) => {
           this.load[worker] = (this.load[worker] as number) - length;
-          pending.ready = true;
           resolve(r);
         },
-        reject: (error) => {
-          pending.ready = true;
-          reject(error);
-        },
+        reject,
       });
       (this.workers[worker] as Worker).postMessage({ id, slot, length, encoding: kind.encoding, final } satisfies BlockRequest);
     });
-    pending.reply.catch(() => undefined); // awaited in order by run; a failure is rethrown there
-    return pending;
+    reply.catch(() => undefined); // awaited in order by run; a failure is rethrown there
+    return { pieces, final, slot, worker, reply };
   }
 
   /** The worker with the fewest bytes sent and not yet answered. */
@@ -605,7 +527,7 @@ export class ParallelRedactor {
     const input = new ItemQueue<Buffer>();
     blockInputs.push(input);
     const output = new ItemQueue<Buffer>();
-    const redacted = this.run({ kind: BYTE_PIECES, source: input, tally, start: [], share: false });
+    const redacted = this.run({ kind: BYTE_PIECES, source: input, tally, start: [], read: copyOut, fromText: utf8 });
     void (async () => {
       try {
         for await (const out of redacted) output.push(out);
