@@ -37,7 +37,7 @@ import { MimeRedactionStream } from '../lambdas/redact/mime/mime-redactor';
 import { loadRedactionConfig } from '../lambdas/redact/redaction-config';
 import { ParallelRedactor } from '../lambdas/redact/parallel';
 import { LineRedactionStream, Redactor, type RedactionTally } from '../lambdas/redact/redactor';
-import { StringDecoder } from 'node:string_decoder';
+import { encodeUtf8, Utf8StreamDecoder } from '../lambdas/redact/mime/charsets';
 import { availableParallelism } from 'node:os';
 import defaultConfig from '../config/redaction.json';
 import { LAYOUTS, makeCardNumber } from '../scripts/redaction-corpus/card-layouts';
@@ -118,7 +118,7 @@ export interface ParallelRow {
   textCpu: Spread;
   bytesWall: Spread;
   bytesCpu: Spread;
-  /** The same bytes in and out on one thread (StringDecoder, line stream, UTF-8 encoding), as `redact` without --jobs. */
+  /** The same bytes in and out on one thread (UTF-8 decoding, line stream, UTF-8 encoding), as `redact` without --jobs. */
   serialBytesWall: Spread;
   serialBytesCpu: Spread;
   /** The MIME email, its text and HTML parts on the workers (redact --jobs on an .eml). */
@@ -393,10 +393,10 @@ export async function benchParallel(chat: string, raw: Buffer, workers = JOBS): 
     });
     const redactor = new Redactor(loadRedactionConfig(defaultConfig));
     const serialBytes = throughput(() => {
-      const decoder = new StringDecoder('utf8');
+      const decoder = new Utf8StreamDecoder();
       const stream = new LineRedactionStream(redactor, {});
-      for (let i = 0; i < bytes.length; i += CHUNK) void Buffer.from(stream.write(decoder.write(bytes.subarray(i, i + CHUNK))), 'utf8').length;
-      void Buffer.from(stream.write(decoder.end()) + stream.end(), 'utf8').length;
+      for (let i = 0; i < bytes.length; i += CHUNK) void encodeUtf8(stream.write(decoder.write(bytes.subarray(i, i + CHUNK)))).length;
+      void encodeUtf8(stream.write(decoder.end()) + stream.end()).length;
       return bytes.length;
     });
     return {

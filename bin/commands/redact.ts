@@ -16,6 +16,7 @@ import { StringDecoder } from 'node:string_decoder';
 import defaultConfig from '../../config/redaction.json';
 import { ConversationRedactionStream, messageProblems, toJsonLines, type ConversationMessage } from '../../lambdas/redact/conversation';
 import { HtmlRedactionStream } from '../../lambdas/redact/html-redactor';
+import { encodeUtf8, Utf8StreamDecoder } from '../../lambdas/redact/mime/charsets';
 import { looksLikeEmail, MimeRedactionStream, type AttachmentReport } from '../../lambdas/redact/mime/mime-redactor';
 import { ParallelRedactor } from '../../lambdas/redact/parallel';
 import { loadRedactionConfig, readRedactionConfigDocument, RedactionConfigError, type RedactionConfig } from '../../lambdas/redact/redaction-config';
@@ -106,10 +107,10 @@ interface ByteFilter {
 }
 
 function textFilter(stream: { write(text: string): string; end(): string }): ByteFilter {
-  const decoder = new StringDecoder('utf8');
+  const decoder = new Utf8StreamDecoder();
   return {
-    write: (chunk) => stream.write(decoder.write(chunk)),
-    end: () => stream.write(decoder.end()) + stream.end(),
+    write: (chunk) => encodeUtf8(stream.write(decoder.write(chunk))),
+    end: () => encodeUtf8(stream.write(decoder.end()) + stream.end()),
   };
 }
 

@@ -5,8 +5,8 @@
  * a card's expiry could still continue from) and the counts. It reads and writes in pieces, so it never
  * makes a large string. Matched text never leaves it except masked.
  */
-import { StringDecoder } from 'node:string_decoder';
 import { parentPort, workerData } from 'node:worker_threads';
+import { Utf8StreamDecoder } from './mime/charsets';
 import { TextPart } from './mime/mime-redactor';
 import { movable, PIECE, type BlockReply, type BlockRequest, type PartReply, type PartRequest, type WorkerSetup } from './parallel';
 import { loadRedactionConfig } from './redaction-config';
@@ -43,7 +43,7 @@ function redactBlock(request: BlockRequest): { reply: BlockReply; transfer: Arra
     for (let from = 0; from < request.length; from += PIECE * 2)
       emit(stream.write(input.toString('utf16le', from, Math.min(request.length, from + PIECE * 2))));
   } else {
-    const decoder = new StringDecoder('utf8');
+    const decoder = new Utf8StreamDecoder();
     for (let from = 0; from < request.length; from += PIECE) emit(stream.write(decoder.write(input.subarray(from, Math.min(request.length, from + PIECE)))));
     emit(stream.write(decoder.end()));
   }

@@ -259,7 +259,7 @@ export class ParallelRedactor {
 
   /**
    * The same for UTF-8 bytes (the CLI): workers decode and encode too, so that work is spread as well.
-   * Bytes that are not UTF-8 are read as U+FFFD, as a StringDecoder reads them.
+   * Bytes that are not UTF-8 are read as U+FFFD, as a StringDecoder reads them (Utf8StreamDecoder).
    */
   public redactBytes(source: AsyncIterable<Uint8Array>, tally: RedactionTally, start = ''): AsyncGenerator<Buffer> {
     const bytes = (async function* () {

@@ -115,6 +115,39 @@ describe('MIME email redaction', () => {
     expect(tally).toEqual({});
   });
 
+  it('keeps a byte order mark at the start of a UTF-8 part, in every chunking, and still masks the card after it', () => {
+    // Prepare: quoted-printable and 8-bit parts whose text starts with U+FEFF.
+    const raw = Buffer.from(
+      [
+        'From: a@example.com',
+        'Content-Type: multipart/mixed; boundary="b"',
+        '',
+        '--b',
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: 8bit',
+        '',
+        '\ufeffOrder 4471902, card 4111 1111 1111 1111',
+        '--b',
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        '=EF=BB=BFplain text',
+        '--b--',
+        '',
+      ].join('\r\n'),
+      'utf8',
+    );
+    // Act
+    const whole = redactEmail(raw);
+    const cut = redactEmail(raw, 7);
+    // Assess
+    const text = whole.out.toString('utf8');
+    expect(text).toContain('\ufeffOrder 4471902, card #### #### #### ####');
+    expect(text).toContain('=EF=BB=BFplain text');
+    expect(cut.out.equals(whole.out)).toBe(true);
+    expect(whole.tally).toEqual({ 'default-card-number': 1 });
+  });
+
   it('keeps the decoded text of a quoted-printable part with nothing to redact (soft breaks may re-flow)', () => {
     // Prepare
     const clean = Buffer.from(

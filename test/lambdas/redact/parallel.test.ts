@@ -268,6 +268,19 @@ describe('email redaction on worker threads (ParallelRedactor.redactMime)', () =
     expect(got.attachments).toEqual([{ filename: 'statement.pdf', contentType: 'application/pdf', size: 3 * 1024 * 1024 }]);
   });
 
+  it('keeps a byte order mark at the start of a plain UTF-8 part, as the serial stream does', async () => {
+    // Prepare: the part's text starts with U+FEFF and is long enough for several blocks.
+    const body = `\ufeff${chatLog(300_000, 4).replace(/\n/g, '\r\n')}`;
+    const raw = Buffer.from(['From: a@example.com', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', body].join('\r\n'), 'utf8');
+    const want = serialMime(raw, 1 << 16);
+    // Act
+    const got = await run(raw, 1 << 16);
+    // Assess
+    expect(want.out.includes(Buffer.from('\r\n\r\n\ufeff[2026-', 'utf8'))).toBe(true);
+    expect(got.out.equals(want.out)).toBe(true);
+    expect(got.tally).toEqual(want.tally);
+  });
+
   it('matches it on a message with two large plain UTF-8 parts (each cut into blocks on both workers) and an HTML one', async () => {
     // Prepare
     const text = (seed: number): string => chatLog(600_000, seed).replace(/\n/g, '\r\n');

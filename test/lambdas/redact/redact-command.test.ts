@@ -35,6 +35,16 @@ describe('secure-ivr redact', () => {
     expect(stdout.toString('utf8') + stderr).not.toContain('4111 1111 1111 1111');
   });
 
+  it('writes plain text back byte for byte but the card digits: a BOM, characters cut between chunks, bytes that are not UTF-8', async () => {
+    // Prepare: chunks of 3 bytes cut the BOM, the en dash and the emoji; 0xFF is not UTF-8 and reads as U+FFFD.
+    const input = Buffer.concat([Buffer.from('\ufeffcard 4111 1111 1111 1111 – ok 😀\n', 'utf8'), Buffer.from([0xff, 0x0a])]);
+    // Act
+    const { code, stdout } = await run(['--format', 'text'], input, 3);
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout.equals(Buffer.from('\ufeffcard #### #### #### #### – ok 😀\n\ufffd\n', 'utf8'))).toBe(true);
+  });
+
   it('recognises an .eml on stdin, redacts it and reports attachments on stderr', async () => {
     // Prepare
     const eml = readFileSync(join(EVENTS, 'multipart-email.eml'));
