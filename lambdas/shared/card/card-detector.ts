@@ -217,6 +217,22 @@ C0_LINES[K_GT] = 1;
 for (let c = 0xd800; c <= 0xdbff; c += 1) CLASS[c] = K_HIGH;
 for (let c = 0xdc00; c <= 0xdfff; c += 1) CLASS[c] = K_LOW;
 
+// Per code unit, what it is to a stretch of a number as written, in one lookup (the sampler's loops
+// read many characters each): 0 it cannot be inside a number (markup `&` `<` aside: parsed apart),
+// 1 a digit, 2 a plain gap (a separator; a line break with lineBreaks), 3 anything else that may be
+// (`%`, a surrogate; `>` with lineBreaks). One table per lineBreaks setting.
+const S_DIGIT = 1;
+const S_GAP = 2;
+const S_OTHER = 3;
+const STRETCH_PLAIN = new Uint8Array(0x10000);
+const STRETCH_LINES = new Uint8Array(0x10000);
+for (let c = 0; c < 0x10000; c += 1) {
+  const k = CLASS[c] as number;
+  const kind = k === K_DIGIT ? S_DIGIT : k === K_SEP || k === K_EOL ? S_GAP : S_OTHER;
+  if (C0_PLAIN[k] === 1) STRETCH_PLAIN[c] = kind;
+  if (C0_LINES[k] === 1) STRETCH_LINES[c] = kind;
+}
+
 /** Digit value of a code point, or -1. */
 export function digitValue(cp: number): number {
   if (cp < 0x10000) return CLASS[cp] === K_DIGIT ? (DIGIT_VALUE[cp] as number) : -1;
@@ -458,7 +474,7 @@ class Scanner {
   public run(): void {
     const text = this.text;
     const n = text.length;
-    const c0 = this.lineBreaks ? C0_LINES : C0_PLAIN;
+    const stretch = this.lineBreaks ? STRETCH_LINES : STRETCH_PLAIN;
     let sampled = 0; // samples taken, added to cost.steps once at the end
     let scanned = 0;
     let nextLt = text.indexOf('<');
@@ -477,7 +493,7 @@ class Scanner {
       else {
         // Sample every STRIDE-th character up to the next markup (or the end) in one tight loop.
         const limit = m >= 0 && m < n ? m : n;
-        while (p < limit && c0[CLASS[text.charCodeAt(p)] as number] === 0) {
+        while (p < limit && stretch[text.charCodeAt(p)] === 0) {
           p += STRIDE;
           sampled += 1;
         }
@@ -506,12 +522,11 @@ class Scanner {
       // breaks, with lineBreaks) was passed: the quick skip below then reads on from `at` only.
       let digitsBefore = 0;
       let plain = true;
-      const eolClass = this.lineBreaks ? K_EOL : K_DIGIT;
       while (start > scanned) {
-        const k = CLASS[text.charCodeAt(start - 1)] as number;
-        if (c0[k] !== 1) break;
-        if (k === K_DIGIT) digitsBefore += 1;
-        else if (k !== K_SEP && k !== eolClass) plain = false;
+        const kind = stretch[text.charCodeAt(start - 1)] as number;
+        if (kind === 0) break;
+        if (kind === S_DIGIT) digitsBefore += 1;
+        else if (kind === S_OTHER) plain = false;
         start -= 1;
       }
       this.cost.steps += at - start;
@@ -546,16 +561,16 @@ class Scanner {
   private shortStretchEnd(from: number, digitsBefore: number): number {
     const text = this.text;
     const n = text.length;
-    const eol = this.lineBreaks ? K_EOL : K_DIGIT;
+    const stretch = this.lineBreaks ? STRETCH_LINES : STRETCH_PLAIN;
     let digits = digitsBefore;
     if (digits >= CARD_DETECT_MIN_DIGITS) return -1;
     let i = from;
     for (; i < n; i += 1) {
-      const k = CLASS[text.charCodeAt(i)] as number;
-      if (k === K_DIGIT) {
+      const kind = stretch[text.charCodeAt(i)] as number;
+      if (kind === S_DIGIT) {
         digits += 1;
         if (digits >= CARD_DETECT_MIN_DIGITS) return -1;
-      } else if (k !== K_SEP && k !== eol) break;
+      } else if (kind !== S_GAP) break;
     }
     if (i === n) return n;
     const k = CLASS[text.charCodeAt(i)] as number;
