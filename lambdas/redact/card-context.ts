@@ -247,6 +247,19 @@ const isYear = (v: string): boolean => v.length === 2 || (v.length === 4 && v.st
 const isMmYy = (v: string): boolean => v.length === 4 && isMonth(v.slice(0, 2)) && v.slice(0, 2) !== '00';
 const isCode = (v: string): boolean => v.length === 3 || v.length === 4;
 
+/**
+ * False only when no expiry or code keyword can be a word of `text`: a word token is lower-cased on its
+ * own, and each keyword is then a substring of the whole text lower-cased (a quick test before tokenising).
+ */
+export function mayHoldKeyword(text: string): boolean {
+  const lower = text.toLowerCase();
+  for (const word of KEYWORDS) if (lower.includes(word)) return true;
+  return false;
+}
+
+/** Every expiry and code keyword, shortest first (the shorter ones are found inside the longer ones' texts). */
+const KEYWORDS = [...new Set([...EXPIRY_WORDS, ...CODE_WORDS])].sort((a, b) => a.length - b.length);
+
 /** Separator text between two tokens, spaces dropped: '/', '-', '.', '' … */
 function joiner(tokenAt: (k: number) => Token | undefined, from: number, to: number): string | undefined {
   let s = '';
@@ -376,8 +389,14 @@ export function cardContextDigits(
     break;
   }
 
-  // Before the card: only a number announced by a keyword ("cvv 737, card 4111…").
-  const before = tokenise(text, Math.max(limitBefore, cardStart - BEFORE_WINDOW), cardStart);
+  // Before the card: only a number announced by a keyword ("cvv 737, card 4111…"). Most windows hold
+  // none of the keywords anywhere, even inside other words: then nothing is tokenised.
+  const beforeFrom = Math.max(limitBefore, cardStart - BEFORE_WINDOW);
+  if (!mayHoldKeyword(text.slice(beforeFrom, cardStart))) {
+    out.sort((a, b) => a[0] - b[0]);
+    return { ranges: out, items };
+  }
+  const before = tokenise(text, beforeFrom, cardStart);
   let lineStart = 0;
   before.forEach((tok, k) => {
     if (tok.kind === 'sep' && (tok.eol === true || /[\n\r\u2028\u2029\u0085]/.test(tok.value))) lineStart = k + 1;

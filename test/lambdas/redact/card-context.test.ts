@@ -1,4 +1,4 @@
-import { isFillerSeparator, isSpaceToken } from '../../../lambdas/redact/card-context';
+import { cardContextDigits, isFillerSeparator, isSpaceToken, mayHoldKeyword } from '../../../lambdas/redact/card-context';
 import { HtmlRedactionStream } from '../../../lambdas/redact/html-redactor';
 import { MimeRedactionStream } from '../../../lambdas/redact/mime/mime-redactor';
 import { CARD_CONTEXT_ID, DEFAULT_FILTER_ID, loadRedactionConfig } from '../../../lambdas/redact/redaction-config';
@@ -276,5 +276,56 @@ describe('separator tests of the context tokeniser (lookups that replaced regula
     expect(isSpaceToken('  ')).toBe(false);
     expect(isFillerSeparator('\u{1d7ce}')).toBe(false);
     expect(isFillerSeparator('')).toBe(false);
+  });
+});
+
+describe('the quick keyword test before the window in front of a card', () => {
+  const keywords = [
+    'exp',
+    'expiry',
+    'valid',
+    'thru',
+    'until',
+    'ablauf',
+    'gültig',
+    'vence',
+    'mmyy',
+    'date',
+    'cvv',
+    'cvc2',
+    'cid',
+    'security',
+    'code',
+    'pin',
+    'back',
+  ];
+
+  it('says a keyword may be there whatever its case, glued to other letters or after other scripts', () => {
+    // Act / Assess
+    for (const word of keywords) {
+      for (const cased of [word, word.toUpperCase(), word[0]?.toUpperCase() + word.slice(1)]) {
+        expect(mayHoldKeyword(`Σ ok ${cased}: `)).toBe(true);
+        expect(mayHoldKeyword(`x${cased}y`)).toBe(true);
+      }
+    }
+    expect(mayHoldKeyword('BAC\u212A 123 ')).toBe(true); // KELVIN SIGN lower-cases to k
+    expect(mayHoldKeyword('[2026-11-14 13:13:31] agent: Can I pay the remaining balance now? My card is ')).toBe(false);
+  });
+
+  it('changes nothing: a code announced before the card is still masked, and a window without keywords masks nothing', () => {
+    // Prepare
+    const withKeyword = 'CVV 737 then card 4111 1111 1111 1111';
+    const without = 'order 737 then card 4111 1111 1111 1111';
+    // Act
+    const found = cardContextDigits(withKeyword, withKeyword.indexOf('4111'), withKeyword.length);
+    const none = cardContextDigits(without, without.indexOf('4111'), without.length);
+    // Assess
+    expect(found.items).toBe(1);
+    expect(found.ranges).toEqual([
+      [4, 5],
+      [5, 6],
+      [6, 7],
+    ]);
+    expect(none).toEqual({ ranges: [], items: 0 });
   });
 });
