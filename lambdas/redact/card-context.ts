@@ -248,17 +248,16 @@ const isMmYy = (v: string): boolean => v.length === 4 && isMonth(v.slice(0, 2)) 
 const isCode = (v: string): boolean => v.length === 3 || v.length === 4;
 
 /**
- * False only when no expiry or code keyword can be a word of `text`: a word token is lower-cased on its
- * own, and each keyword is then a substring of the whole text lower-cased (a quick test before tokenising).
+ * False only when no expiry or code keyword can be a word of `text` (a quick test before tokenising).
+ * A word is a keyword when it lower-cases to one; every character that lower-cases to a letter of a
+ * keyword also case-folds to it, so a case-insensitive search for the keywords finds every such word
+ * (and some that are not words, inside longer ones: then the window is tokenised as before).
  */
 export function mayHoldKeyword(text: string): boolean {
-  const lower = text.toLowerCase();
-  for (const word of KEYWORDS) if (lower.includes(word)) return true;
-  return false;
+  return KEYWORD_PATTERN.test(text);
 }
 
-/** Every expiry and code keyword, shortest first (the shorter ones are found inside the longer ones' texts). */
-const KEYWORDS = [...new Set([...EXPIRY_WORDS, ...CODE_WORDS])].sort((a, b) => a.length - b.length);
+const KEYWORD_PATTERN = new RegExp([...new Set([...EXPIRY_WORDS, ...CODE_WORDS])].join('|'), 'iu');
 
 /** Separator text between two tokens, spaces dropped: '/', '-', '.', '' … */
 function joiner(tokenAt: (k: number) => Token | undefined, from: number, to: number): string | undefined {
