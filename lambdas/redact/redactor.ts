@@ -57,14 +57,27 @@ export function applyMask(text: string, ranges: MaskRanges): string {
   if (ranges.length === 0) return text;
   const parts: string[] = [];
   let last = 0;
-  for (const [start, end] of ranges) {
+  for (let r = 0; r < ranges.length; ) {
+    const [start, end] = ranges[r] as [number, number];
+    r += 1;
     if (start < last) continue;
-    parts.push(text.slice(last, start), '#');
-    last = end;
+    // Ranges that follow each other without a gap (a group of digits) become one run of `#`.
+    let to = end;
+    let count = 1;
+    while (r < ranges.length && (ranges[r] as [number, number])[0] === to) {
+      to = (ranges[r] as [number, number])[1];
+      count += 1;
+      r += 1;
+    }
+    parts.push(text.slice(last, start), count < HASHES.length ? (HASHES[count] as string) : '#'.repeat(count));
+    last = to;
   }
   parts.push(text.slice(last));
   return parts.join('');
 }
+
+/** '', '#', '##', … (the usual runs of masked digits, made once). */
+const HASHES = Array.from({ length: 33 }, (_, n) => '#'.repeat(n));
 
 export interface CardMaskResult {
   ranges: MaskRanges;

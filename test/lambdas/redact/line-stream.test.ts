@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HtmlRedactionStream } from '../../../lambdas/redact/html-redactor';
 import { loadRedactionConfig, parseRedactionConfig } from '../../../lambdas/redact/redaction-config';
-import { LineRedactionStream, Redactor, safeCut, type RedactionTally } from '../../../lambdas/redact/redactor';
+import { applyMask, LineRedactionStream, Redactor, safeCut, type MaskRanges, type RedactionTally } from '../../../lambdas/redact/redactor';
+import { seededRandom } from '../../../sandbox/faults/seeded-random';
 
 const defaultRedactor = (): Redactor => new Redactor(parseRedactionConfig(readFileSync(join(__dirname, '../../../config/redaction.json'), 'utf8')));
 
@@ -164,5 +165,65 @@ describe('streaming redaction of HTML', () => {
       expect(out === expected).toBe(true);
       expect(tally['default-card-number']).toBe(16_000);
     }
+  });
+});
+
+describe('applyMask', () => {
+  /** One `#` per range, a range starting inside the one before skipped (the definition, written plainly). */
+  function reference(text: string, ranges: MaskRanges): string {
+    let out = '';
+    let last = 0;
+    for (const [start, end] of ranges) {
+      if (start < last) continue;
+      out += `${text.slice(last, start)}#`;
+      last = end;
+    }
+    return out + text.slice(last);
+  }
+
+  it('writes one # per range, for runs of adjacent ranges, wide ranges (references) and overlapping ones alike', () => {
+    // Prepare
+    const random = seededRandom(21);
+    const text = 'card &#52;111 1111-1111 1111 exp 12/30 and 40 more digits: 1234567890123456789012345678901234567890';
+    const differ: string[] = [];
+    // Act
+    for (let t = 0; t < 3_000; t += 1) {
+      const ranges: MaskRanges = [];
+      let at = 0;
+      while (at < text.length) {
+        at += random.int(0, 3);
+        const width = random.int(1, 5);
+        if (at + width > text.length) break;
+        ranges.push([at, at + width]);
+        at += width - (random.chance(0.1) ? random.int(1, width) : 0);
+      }
+      if (applyMask(text, ranges) !== reference(text, ranges)) differ.push(JSON.stringify(ranges));
+    }
+    // Assess
+    expect(differ).toEqual([]);
+    expect(
+      applyMask('4111 1111', [
+        [0, 1],
+        [1, 2],
+        [2, 3],
+        [3, 4],
+        [5, 6],
+        [6, 7],
+        [7, 8],
+        [8, 9],
+      ]),
+    ).toBe('#### ####');
+    expect(
+      applyMask('x&#52;1y', [
+        [1, 6],
+        [6, 7],
+      ]),
+    ).toBe('x##y');
+    expect(
+      applyMask(
+        '0123456789'.repeat(5),
+        Array.from({ length: 50 }, (_, i): [number, number] => [i, i + 1]),
+      ),
+    ).toBe('#'.repeat(50));
   });
 });
