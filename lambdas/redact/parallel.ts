@@ -112,6 +112,11 @@ interface PieceKind<T> {
   text(pieces: T[]): string;
   /** Copies the piece into `target` at byte `offset`. */
   copy(piece: T, target: Buffer, offset: number): void;
+  /**
+   * Where to cut gathered pieces that hold no line break to cut at, as [piece index, offset]: their end,
+   * or for bytes the start of a character the end cuts (each block is decoded on its own).
+   */
+  charBoundary(pieces: T[]): [number, number];
 }
 
 const STRING_PIECES: PieceKind<string> = {
@@ -124,6 +129,8 @@ const STRING_PIECES: PieceKind<string> = {
   copy: (p, target, offset) => {
     target.write(p, offset, 'utf16le');
   },
+  // A surrogate pair cut here is whole again: the block before holds its unfinished line, so the next block is redone from it.
+  charBoundary: (pieces) => [pieces.length, 0],
 };
 
 const BYTE_PIECES: PieceKind<Buffer> = {
@@ -135,6 +142,26 @@ const BYTE_PIECES: PieceKind<Buffer> = {
   text: (pieces) => Buffer.concat(pieces).toString('utf8'),
   copy: (p, target, offset) => {
     target.set(p, offset);
+  },
+  charBoundary: (pieces) => {
+    // Back over the continuation bytes at the end (at most 3) to the byte that starts their character.
+    let index = pieces.length - 1;
+    let at = (pieces[index]?.length ?? 0) - 1;
+    for (let following = 0; index >= 0 && following < 4; ) {
+      if (at < 0) {
+        index -= 1;
+        at = (pieces[index]?.length ?? 0) - 1;
+        continue;
+      }
+      const b = (pieces[index] as Buffer)[at] as number;
+      if ((b & 0xc0) !== 0x80) {
+        const size = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+        return size > following + 1 ? [index, at] : [pieces.length, 0];
+      }
+      following += 1;
+      at -= 1;
+    }
+    return [pieces.length, 0];
   },
 };
 
@@ -344,7 +371,7 @@ export class ParallelRedactor {
           // 2 × blockSize + PIECE (the slot's size): correct anyway, the next block may be redone.
           const cut = this.blockEnd(kind, pieces);
           if (cut === undefined && length < 2 * this.blockSize) break;
-          const [index, offset] = cut ?? [pieces.length, 0];
+          const [index, offset] = cut ?? kind.charBoundary(pieces);
           const block = pieces.slice(0, index);
           const rest = pieces.slice(index);
           if (offset > 0) {

@@ -144,6 +144,30 @@ describe('redaction on worker threads (ParallelRedactor)', () => {
     expect(tally).toEqual(wantTally);
   });
 
+  it('cuts a line that never ends between characters, in UTF-8 bytes too: a character split over two blocks stays whole', async () => {
+    // Prepare: 400 KB without a line break, made of 2-, 3- and 4-byte characters, read in chunks of 4097 bytes.
+    const small = new ParallelRedactor(defaultConfig, { workers: 2, blockSize: 32 * 1024 });
+    const input = `${text.slice(0, 50_000)}${'café ４１１１ 😀 𝟒𝟏𝟏𝟏 '.repeat(20_000)}\n${text.slice(50_000, 100_000)}`;
+    const bytes = Buffer.from(input, 'utf8');
+    async function* source(): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < bytes.length; i += 4097) yield bytes.subarray(i, i + 4097);
+    }
+    // Act
+    const tally: RedactionTally = {};
+    const parts: Buffer[] = [];
+    try {
+      for await (const part of small.redactBytes(source(), tally)) parts.push(part);
+    } finally {
+      await small.close();
+    }
+    // Assess
+    const want = serial(input);
+    const got = Buffer.concat(parts).toString('utf8');
+    expect(got.includes('\ufffd')).toBe(false);
+    expect(got === want.out).toBe(true);
+    expect(tally).toEqual(want.tally);
+  });
+
   it('serves two texts redacted at once on the same workers, each exactly', async () => {
     // Prepare
     const other = archive(700_000).replace(/customer/g, 'client');
