@@ -16,7 +16,7 @@ import { StringDecoder } from 'node:string_decoder';
 import defaultConfig from '../../config/redaction.json';
 import { ConversationRedactionStream, messageProblems, toJsonLines, type ConversationMessage } from '../../lambdas/redact/conversation';
 import { HtmlRedactionStream } from '../../lambdas/redact/html-redactor';
-import { encodeUtf8, Utf8StreamDecoder } from '../../lambdas/redact/mime/charsets';
+import { encodeUtf8, encodeUtf8Parts, Utf8StreamDecoder } from '../../lambdas/redact/mime/charsets';
 import { looksLikeEmail, MimeRedactionStream, type AttachmentReport } from '../../lambdas/redact/mime/mime-redactor';
 import { ParallelRedactor } from '../../lambdas/redact/parallel';
 import { loadRedactionConfig, readRedactionConfigDocument, RedactionConfigError, type RedactionConfig } from '../../lambdas/redact/redaction-config';
@@ -114,6 +114,25 @@ function textFilter(stream: { write(text: string): string; end(): string }): Byt
   };
 }
 
+/** The same for a line stream, whose output parts are encoded one by one into one buffer (writeTo). */
+function lineFilter(stream: LineRedactionStream): ByteFilter {
+  const decoder = new Utf8StreamDecoder();
+  const encode = (text: string): Buffer => {
+    const parts: string[] = [];
+    stream.writeTo(text, (part) => parts.push(part));
+    return encodeUtf8Parts(parts);
+  };
+  return {
+    write: (chunk) => encode(decoder.write(chunk)),
+    end: () => {
+      const parts: string[] = [];
+      stream.writeTo(decoder.end(), (part) => parts.push(part));
+      parts.push(stream.end());
+      return encodeUtf8Parts(parts);
+    },
+  };
+}
+
 function write(out: NodeJS.WritableStream, data: Buffer | string): Promise<void> {
   if (data.length === 0) return Promise.resolve();
   return new Promise((resolve) => {
@@ -158,7 +177,7 @@ export async function runRedactCommand(argv: string[], io: RedactIo): Promise<nu
       mime = new MimeRedactionStream(redactor, tally);
       return mime;
     }
-    return textFilter(format === 'html' ? new HtmlRedactionStream(redactor, tally) : new LineRedactionStream(redactor, tally));
+    return format === 'html' ? textFilter(new HtmlRedactionStream(redactor, tally)) : lineFilter(new LineRedactionStream(redactor, tally));
   };
 
   try {

@@ -6,7 +6,7 @@
  * makes a large string. Matched text never leaves it except masked.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Utf8StreamDecoder } from './mime/charsets';
+import { Utf8PairJoiner, Utf8StreamDecoder } from './mime/charsets';
 import { TextPart } from './mime/mime-redactor';
 import { movable, PIECE, type BlockReply, type BlockRequest, type PartReply, type PartRequest, type WorkerSetup } from './parallel';
 import { loadRedactionConfig } from './redaction-config';
@@ -25,7 +25,10 @@ function redactBlock(request: BlockRequest): { reply: BlockReply; transfer: Arra
   const { encoding } = request;
   let written = 0;
   let overflow: string[] | undefined;
-  const emit = (text: string): void => {
+  // In UTF-8 a surrogate pair cut between two parts is kept whole (each half alone would be U+FFFD).
+  const pairs = new Utf8PairJoiner();
+  const emit = (part: string): void => {
+    const text = encoding === 'utf8' ? pairs.next(part) : part;
     if (text === '') return;
     if (overflow === undefined) {
       // UTF-8 takes at most 3 bytes per UTF-16 unit; count exactly only near the end of the area.
@@ -39,17 +42,19 @@ function redactBlock(request: BlockRequest): { reply: BlockReply; transfer: Arra
     }
     overflow.push(text);
   };
+  // The stream's output goes to the slot part by part (writeTo), so no joined string is made and flattened.
   if (encoding === 'utf16le') {
     for (let from = 0; from < request.length; from += PIECE * 2)
-      emit(stream.write(input.toString('utf16le', from, Math.min(request.length, from + PIECE * 2))));
+      stream.writeTo(input.toString('utf16le', from, Math.min(request.length, from + PIECE * 2)), emit);
   } else {
     const decoder = new Utf8StreamDecoder();
-    for (let from = 0; from < request.length; from += PIECE) emit(stream.write(decoder.write(input.subarray(from, Math.min(request.length, from + PIECE)))));
-    emit(stream.write(decoder.end()));
+    for (let from = 0; from < request.length; from += PIECE) stream.writeTo(decoder.write(input.subarray(from, Math.min(request.length, from + PIECE))), emit);
+    stream.writeTo(decoder.end(), emit);
   }
   let rest = '';
   if (request.final) emit(stream.end());
   else rest = stream.held();
+  emit(pairs.rest());
   if (overflow === undefined) return { reply: { id: request.id, outLength: written, rest, tally }, transfer: [] };
   const extra = Buffer.from(overflow.join(''), encoding);
   const bytes = new Uint8Array(extra.length);

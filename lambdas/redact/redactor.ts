@@ -344,11 +344,26 @@ export class LineRedactionStream {
   ) {}
 
   public write(chunk: string): string {
+    let out = '';
+    this.writeTo(chunk, (text) => {
+      out += text;
+    });
+    return out;
+  }
+
+  /**
+   * The same as write, with the output given to `emit` in parts (each a flat or sliced string, none
+   * empty) instead of joined: a caller that copies the output elsewhere (a buffer, a worker's slot)
+   * then copies each part once, where a joined string is first flattened, which copies it again.
+   */
+  public writeTo(chunk: string, emit: (text: string) => void): void {
     // A chunk is redacted in pieces as if it had arrived in smaller chunks (the result does not depend
     // on the cutting): strings of 64 Ki characters or more are allocated outside V8's young generation,
     // so joining and copying whole chunks costs several times what the same work costs in pieces.
-    if (chunk.length <= STREAM_PIECE) return this.writePiece(chunk);
-    let out = '';
+    if (chunk.length <= STREAM_PIECE) {
+      this.writePiece(chunk, emit);
+      return;
+    }
     for (let i = 0; i < chunk.length; ) {
       let end = i + STREAM_PIECE;
       if (end >= chunk.length) end = chunk.length;
@@ -357,42 +372,45 @@ export class LineRedactionStream {
         const x = headCut(chunk.slice(end - HEAD_SEARCH / 2, end + HEAD_SEARCH / 2));
         if (x > 0) end = end - HEAD_SEARCH / 2 + x;
       }
-      out += this.writePiece(chunk.slice(i, end));
+      this.writePiece(chunk.slice(i, end), emit);
       i = end;
     }
-    return out;
   }
 
-  private writePiece(chunk: string): string {
+  private writePiece(chunk: string, emit: (text: string) => void): void {
     if (this.pending !== '' && chunk.length > HEAD_SEARCH) {
       // Joining the carried-over lines with the whole piece would copy the piece. Instead the carried
       // lines are finished with the first lines of the piece (as if the piece had arrived cut there),
       // at a line break where the text can usually be cut; the rest of the piece then needs no copy.
       const x = headCut(chunk);
-      if (x > 0) return this.writeLines(chunk.slice(0, x)) + this.writeLines(chunk.slice(x));
+      if (x > 0) {
+        this.writeLines(chunk.slice(0, x), emit);
+        this.writeLines(chunk.slice(x), emit);
+        return;
+      }
     }
-    return this.writeLines(chunk);
+    this.writeLines(chunk, emit);
   }
 
-  private writeLines(chunk: string): string {
+  private writeLines(chunk: string, emit: (text: string) => void): void {
     this.pending = this.pending === '' ? chunk : this.pending + chunk;
-    let out = '';
     const joinCut = lineJoinCut(this.pending);
     if (joinCut > 0) {
       // Lines that a card's expiry and code may still continue into stay pending too.
       const { cut, found } = this.redactor.contextSafeCut(this.pending, joinCut);
       if (cut > 0) {
         const head = this.pending.slice(0, cut);
-        out = this.redactor.applyRules(this.redactor.applyCardMask(head, found, this.tally), this.tally);
+        const out = this.redactor.applyRules(this.redactor.applyCardMask(head, found, this.tally), this.tally);
         this.pending = this.pending.slice(cut);
+        if (out !== '') emit(out);
       }
     }
     while (this.pending.length > this.maxPending) {
       const at = safeCut(this.pending);
-      out += this.redactor.redact(this.pending.slice(0, at), this.tally);
+      const out = this.redactor.redact(this.pending.slice(0, at), this.tally);
       this.pending = this.pending.slice(at);
+      if (out !== '') emit(out);
     }
-    return out;
   }
 
   public end(): string {

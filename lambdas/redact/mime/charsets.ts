@@ -59,6 +59,44 @@ export function encodeUtf8(text: string): Buffer {
   return out.subarray(0, out.write(text, 0, 'utf8'));
 }
 
+/** Consecutive texts as the UTF-8 bytes of their concatenation, without making it (each text is encoded in place). */
+export function encodeUtf8Parts(texts: string[]): Buffer {
+  let units = 0;
+  for (const t of texts) units += t.length;
+  const out = Buffer.allocUnsafe(units * 3);
+  const pairs = new Utf8PairJoiner();
+  let at = 0;
+  for (const t of texts) at += out.write(pairs.next(t), at, 'utf8');
+  return out.subarray(0, at + out.write(pairs.rest(), at, 'utf8'));
+}
+
+/**
+ * Keeps a surrogate pair whole when consecutive texts are encoded one by one: a text that ends with a
+ * high surrogate gives it to the next one (encoded alone, each half would become U+FFFD).
+ */
+export class Utf8PairJoiner {
+  private carry = '';
+
+  /** The text to encode now. */
+  public next(text: string): string {
+    let t = this.carry === '' ? text : this.carry + text;
+    this.carry = '';
+    const last = t.charCodeAt(t.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      this.carry = t.slice(-1);
+      t = t.slice(0, -1);
+    }
+    return t;
+  }
+
+  /** What is still carried, at the end. */
+  public rest(): string {
+    const r = this.carry;
+    this.carry = '';
+    return r;
+  }
+}
+
 const CP1252_EXTRA: Record<number, number> = {};
 {
   const decoder = new TextDecoder('windows-1252');

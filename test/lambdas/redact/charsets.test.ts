@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import { encodeUtf8, Utf8StreamDecoder } from '../../../lambdas/redact/mime/charsets';
+import { encodeUtf8, encodeUtf8Parts, Utf8StreamDecoder } from '../../../lambdas/redact/mime/charsets';
 import { seededRandom } from '../../../sandbox/faults/seeded-random';
 
 /** Bytes that make valid and invalid UTF-8: ASCII, lead and continuation bytes, overlongs, surrogates, a BOM's bytes. */
@@ -42,5 +42,29 @@ describe('UTF-8 both ways for the line streams (Utf8StreamDecoder, encodeUtf8)',
     // Assess
     expect(differ).toEqual([]);
     expect(encodeUtf8('').length).toBe(0);
+  });
+
+  it('encodes consecutive texts as their concatenation, a surrogate pair cut between two of them included', () => {
+    // Prepare
+    const random = seededRandom(17);
+    const units = [0x41, 0x34, 0xe9, 0xff14, 0xd835, 0xdfce, 0xd83d, 0xde00];
+    const differ: string[] = [];
+    // Act
+    for (let t = 0; t < 3_000; t += 1) {
+      const text = String.fromCharCode(...Array.from({ length: random.int(0, 24) }, () => units[random.int(0, units.length - 1)] as number));
+      // Cut anywhere (inside surrogate pairs too), empty parts included.
+      const parts: string[] = [];
+      let at = 0;
+      while (at < text.length) {
+        const next = Math.min(text.length, at + random.int(0, 5));
+        parts.push(text.slice(at, next));
+        at = next;
+      }
+      if (!encodeUtf8Parts(parts).equals(Buffer.from(parts.join(''), 'utf8'))) differ.push(JSON.stringify(parts));
+    }
+    // Assess
+    expect(differ).toEqual([]);
+    expect(encodeUtf8Parts(['a\ud835', '\udfce b']).toString('utf8')).toBe('a\u{1d7ce} b');
+    expect(encodeUtf8Parts(['x\ud835']).equals(Buffer.from('x\ud835', 'utf8'))).toBe(true);
   });
 });

@@ -227,3 +227,30 @@ describe('applyMask', () => {
     ).toBe('#'.repeat(50));
   });
 });
+
+describe('LineRedactionStream.writeTo', () => {
+  it('gives the output of write in parts: joined they are the same text, and no part is empty', () => {
+    // Prepare: cards across lines and chunk ends, an expiry on the next line, a line longer than a piece.
+    const redactor = new Redactor(loadRedactionConfig({ defaultFilter: { enabled: true }, additionalRules: [] }));
+    const random = seededRandom(22);
+    const lines = Array.from({ length: 3000 }, (_, i) =>
+      i % 7 === 0 ? 'card 4111 1111\n1111 1111 then' : i % 11 === 0 ? 'exp 12/30' : i % 97 === 0 ? 'x'.repeat(20_000) : `line ${i} order ${1000 + i}`,
+    );
+    const text = lines.join('\n');
+    // Act
+    const joined = new LineRedactionStream(redactor, {});
+    const parted = new LineRedactionStream(redactor, {});
+    let want = '';
+    const parts: string[] = [];
+    for (let at = 0; at < text.length; ) {
+      const next = Math.min(text.length, at + random.int(1, 40_000));
+      want += joined.write(text.slice(at, next));
+      parted.writeTo(text.slice(at, next), (part) => parts.push(part));
+      at = next;
+    }
+    // Assess
+    expect(parts.every((p) => p !== '')).toBe(true);
+    expect(parts.join('') + parted.end() === want + joined.end()).toBe(true);
+    expect(want).toContain('card #### ####\n#### #### then');
+  });
+});
