@@ -12,6 +12,9 @@ const sample = readFileSync(join(__dirname, '../../../events/redact/multipart-em
 
 const redactEmail = (input: Buffer, chunkSize = input.length): ReturnType<typeof redactWith> => redactWith(redactor, input, chunkSize);
 
+/** A raw message: its lines joined with CRLF, as UTF-8. */
+const message = (lines: string[]): Buffer => Buffer.from(lines.join('\r\n'), 'utf8');
+
 /** Decoded text of every part (for assertions on what a reader would see). */
 function partBodies(message: string): string[] {
   return message.split(/\r\n--[\w-]+(?:--)?\r\n/).map((part) => {
@@ -95,19 +98,16 @@ describe('MIME email redaction', () => {
 
   it('keeps an 8-bit message with nothing to redact byte for byte', () => {
     // Prepare
-    const clean = Buffer.from(
-      [
-        'From: a@example.com',
-        'Subject: =?ISO-8859-1?Q?Gr=FC=DFe?=',
-        'Content-Type: text/plain; charset=utf-8',
-        'Content-Transfer-Encoding: 8bit',
-        '',
-        'Order 4471902 \u2013 call 555-867-5309',
-        ' soon',
-        '',
-      ].join('\r\n'),
-      'utf8',
-    );
+    const clean = message([
+      'From: a@example.com',
+      'Subject: =?ISO-8859-1?Q?Gr=FC=DFe?=',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: 8bit',
+      '',
+      'Order 4471902 \u2013 call 555-867-5309',
+      ' soon',
+      '',
+    ]);
     // Act
     const { out, tally } = redactEmail(clean);
     // Assess
@@ -117,26 +117,23 @@ describe('MIME email redaction', () => {
 
   it('keeps a byte order mark at the start of a UTF-8 part, in every chunking, and still masks the card after it', () => {
     // Prepare: quoted-printable and 8-bit parts whose text starts with U+FEFF.
-    const raw = Buffer.from(
-      [
-        'From: a@example.com',
-        'Content-Type: multipart/mixed; boundary="b"',
-        '',
-        '--b',
-        'Content-Type: text/plain; charset=utf-8',
-        'Content-Transfer-Encoding: 8bit',
-        '',
-        '\ufeffOrder 4471902, card 4111 1111 1111 1111',
-        '--b',
-        'Content-Type: text/plain; charset=utf-8',
-        'Content-Transfer-Encoding: quoted-printable',
-        '',
-        '=EF=BB=BFplain text',
-        '--b--',
-        '',
-      ].join('\r\n'),
-      'utf8',
-    );
+    const raw = message([
+      'From: a@example.com',
+      'Content-Type: multipart/mixed; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: 8bit',
+      '',
+      '\ufeffOrder 4471902, card 4111 1111 1111 1111',
+      '--b',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      '=EF=BB=BFplain text',
+      '--b--',
+      '',
+    ]);
     // Act
     const whole = redactEmail(raw);
     const cut = redactEmail(raw, 7);
