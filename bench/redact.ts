@@ -37,7 +37,7 @@ import { MimeRedactionStream } from '../lambdas/redact/mime/mime-redactor';
 import { loadRedactionConfig } from '../lambdas/redact/redaction-config';
 import { ParallelRedactor } from '../lambdas/redact/parallel';
 import { LineRedactionStream, Redactor, type RedactionTally } from '../lambdas/redact/redactor';
-import { encodeUtf8Parts, Utf8StreamDecoder } from '../lambdas/redact/mime/charsets';
+import { lineFilter } from '../bin/commands/redact';
 import { availableParallelism } from 'node:os';
 import defaultConfig from '../config/redaction.json';
 import { LAYOUTS, makeCardNumber } from '../scripts/redaction-corpus/card-layouts';
@@ -393,17 +393,10 @@ export async function benchParallel(chat: string, raw: Buffer, workers = JOBS): 
     });
     const redactor = new Redactor(loadRedactionConfig(defaultConfig));
     const serialBytes = throughput(() => {
-      // As the CLI's plain-text path does it (bin/commands/redact.ts, lineFilter).
-      const decoder = new Utf8StreamDecoder();
-      const stream = new LineRedactionStream(redactor, {});
-      const encode = (text: string, end: boolean): number => {
-        const parts: string[] = [];
-        stream.writeTo(text, (part) => parts.push(part));
-        if (end) parts.push(stream.end());
-        return encodeUtf8Parts(parts).length;
-      };
-      for (let i = 0; i < bytes.length; i += CHUNK) void encode(decoder.write(bytes.subarray(i, i + CHUNK)), false);
-      void encode(decoder.end(), true);
+      // As the CLI's plain-text path does it.
+      const filter = lineFilter(new LineRedactionStream(redactor, {}));
+      for (let i = 0; i < bytes.length; i += CHUNK) void filter.write(bytes.subarray(i, i + CHUNK)).length;
+      void filter.end().length;
       return bytes.length;
     });
     return {

@@ -115,22 +115,15 @@ function textFilter(stream: { write(text: string): string; end(): string }): Byt
 }
 
 /** The same for a line stream, whose output parts are encoded one by one into one buffer (writeTo). */
-function lineFilter(stream: LineRedactionStream): ByteFilter {
+export function lineFilter(stream: LineRedactionStream): { write(chunk: Buffer): Buffer; end(): Buffer } {
   const decoder = new Utf8StreamDecoder();
-  const encode = (text: string): Buffer => {
+  const encode = (text: string, end: boolean): Buffer => {
     const parts: string[] = [];
     stream.writeTo(text, (part) => parts.push(part));
+    if (end) parts.push(stream.end());
     return encodeUtf8Parts(parts);
   };
-  return {
-    write: (chunk) => encode(decoder.write(chunk)),
-    end: () => {
-      const parts: string[] = [];
-      stream.writeTo(decoder.end(), (part) => parts.push(part));
-      parts.push(stream.end());
-      return encodeUtf8Parts(parts);
-    },
-  };
+  return { write: (chunk) => encode(decoder.write(chunk), false), end: () => encode(decoder.end(), true) };
 }
 
 function write(out: NodeJS.WritableStream, data: Buffer | string): Promise<void> {

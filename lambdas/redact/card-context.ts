@@ -391,11 +391,7 @@ export function cardContextDigits(
   // Before the card: only a number announced by a keyword ("cvv 737, card 4111…"). Most windows hold
   // none of the keywords anywhere, even inside other words: then nothing is tokenised.
   const beforeFrom = Math.max(limitBefore, cardStart - BEFORE_WINDOW);
-  if (!mayHoldKeyword(text.slice(beforeFrom, cardStart))) {
-    out.sort((a, b) => a[0] - b[0]);
-    return { ranges: out, items };
-  }
-  const before = tokenise(text, beforeFrom, cardStart);
+  const before = mayHoldKeyword(text.slice(beforeFrom, cardStart)) ? tokenise(text, beforeFrom, cardStart) : [];
   let lineStart = 0;
   before.forEach((tok, k) => {
     if (tok.kind === 'sep' && (tok.eol === true || /[\n\r\u2028\u2029\u0085]/.test(tok.value))) lineStart = k + 1;

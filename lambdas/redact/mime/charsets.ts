@@ -55,8 +55,7 @@ export class Utf8StreamDecoder {
  * Buffer.from measures it first and then writes it).
  */
 export function encodeUtf8(text: string): Buffer {
-  const out = Buffer.allocUnsafe(text.length * 3);
-  return out.subarray(0, out.write(text, 0, 'utf8'));
+  return encodeUtf8Parts([text]);
 }
 
 /** Consecutive texts as the UTF-8 bytes of their concatenation, without making it (each text is encoded in place). */
