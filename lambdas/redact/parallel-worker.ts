@@ -73,15 +73,13 @@ function partStep(request: PartRequest): { reply: PartReply; transfer: ArrayBuff
   }
   const open = parts.get(request.part);
   if (open === undefined) throw new Error('unknown part');
-  let out: string;
-  if (request.op === 'part-write') {
-    const { bytes } = request;
-    out = open.part.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
-  } else {
-    out = open.part.end();
+  let out: Buffer;
+  if (request.op === 'part-write') out = open.part.writeBytes(request.bytes);
+  else {
+    out = open.part.endBytes();
     parts.delete(request.part);
   }
-  const bytes = movable(Buffer.from(out, 'latin1'));
+  const bytes = movable(out);
   const done = request.op === 'part-end';
   return { reply: { part: request.part, out: bytes, done, ...(done ? { tally: open.tally } : {}) }, transfer: [bytes.buffer as ArrayBuffer] };
 }

@@ -105,16 +105,13 @@ const CP1252_EXTRA: Record<number, number> = {};
   }
 }
 
-const NON_ASCII = /[^\x00-\x7f]+/g;
-const utf8Bytes = (run: string): string => Buffer.from(run, 'utf8').toString('latin1');
-
 /**
  * Text back to bytes (as a binary string). `fallback` renders a character the charset cannot hold
  * (only text from decoded HTML entities can hit this): a numeric reference for HTML, `?` otherwise.
  */
 export function encodeText(text: string, kind: CharsetKind, fallback: (code: number) => string): string {
-  // ASCII is its own UTF-8: only runs of other characters are encoded (a surrogate pair never straddles two runs).
-  if (kind === 'utf-8') return text.replace(NON_ASCII, utf8Bytes);
+  // Two native passes (UTF-8, then one char per byte): quicker than encoding each run of non-ASCII alone.
+  if (kind === 'utf-8') return Buffer.from(text, 'utf8').toString('latin1');
   if (kind === 'transparent' || !/[^\x00-\xff]/.test(text)) return text;
   let out = '';
   for (const ch of text) {

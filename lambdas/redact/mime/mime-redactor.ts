@@ -11,7 +11,7 @@
  */
 import { HtmlRedactionStream } from '../html-redactor';
 import { LineRedactionStream, type RedactionTally, type Redactor } from '../redactor';
-import { charsetKind, encodeText, TextPartDecoder, type CharsetKind } from './charsets';
+import { charsetKind, encodeText, encodeUtf8, TextPartDecoder, Utf8PairJoiner, Utf8StreamDecoder, type CharsetKind } from './charsets';
 import { decodeEncodedWords, encodeHeaderField, headerBytesToText, parseStructured } from './headers';
 import {
   Base64Decoder,
@@ -76,10 +76,16 @@ export class TextPart {
 
   private readonly charset: CharsetKind;
   private readonly html: boolean;
+  /** UTF-8 without a transfer encoding: the raw bytes are the text's own (writeBytes skips binary strings). */
+  private readonly plainUtf8: boolean;
+  /** UTF-8 output: a surrogate pair cut between two outputs of the sink is encoded whole. */
+  private readonly pairs = new Utf8PairJoiner();
+  private utf8: Utf8StreamDecoder | undefined;
 
   public constructor({ encoding, charset, html, eol }: TextPartSpec, redactor: Redactor, tally: RedactionTally) {
     this.charset = charset;
     this.html = html;
+    this.plainUtf8 = encoding === 'identity' && charset === 'utf-8';
     this.decoder = encoding === 'base64' ? new Base64Decoder() : encoding === 'quoted-printable' ? new QuotedPrintableDecoder() : new IdentityCodec();
     this.encoder = encoding === 'base64' ? new Base64Encoder(eol) : encoding === 'quoted-printable' ? new QuotedPrintableEncoder() : new IdentityCodec();
     this.chars = new TextPartDecoder(charset);
@@ -97,12 +103,41 @@ export class TextPart {
 
   public end(): string {
     const text = this.sink.write(this.chars.write(this.decoder.end(), true)) + this.sink.end();
-    return this.out(text) + this.encoder.end();
+    return this.out(text) + this.outRest() + this.encoder.end();
+  }
+
+  /**
+   * write, with the part's raw bytes in and its output bytes out (the same bytes). A UTF-8 part without
+   * a transfer encoding is decoded and encoded straight, without the binary strings the MIME layer
+   * carries (a worker of ParallelRedactor gets and returns bytes: about a third of an HTML part's time).
+   */
+  public writeBytes(raw: Uint8Array): Buffer {
+    if (!this.plainUtf8) return Buffer.from(this.write(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1')), 'latin1');
+    this.utf8 ??= new Utf8StreamDecoder();
+    const text = this.utf8.write(raw);
+    if (this.html || text.length <= TEXT_PIECE) return encodeUtf8(this.pairs.next(this.sink.write(text)));
+    const outs: string[] = [];
+    for (let i = 0; i < text.length; i += TEXT_PIECE) outs.push(this.pairs.next(this.sink.write(text.slice(i, i + TEXT_PIECE))));
+    return encodeUtf8(outs.join(''));
+  }
+
+  /** end, for a part read with writeBytes. */
+  public endBytes(): Buffer {
+    if (!this.plainUtf8) return Buffer.from(this.end(), 'latin1');
+    const text = this.sink.write(this.utf8?.end() ?? '') + this.sink.end();
+    return encodeUtf8(this.pairs.next(text) + this.pairs.rest());
   }
 
   private out(text: string): string {
-    if (text === '') return '';
-    return this.encoder.write(encodeText(text, this.charset, (code) => (this.html ? `&#${code};` : '?')));
+    const whole = this.charset === 'utf-8' ? this.pairs.next(text) : text;
+    if (whole === '') return '';
+    return this.encoder.write(encodeText(whole, this.charset, (code) => (this.html ? `&#${code};` : '?')));
+  }
+
+  /** A high surrogate the last UTF-8 output ended with, encoded at the end (as U+FFFD). */
+  private outRest(): string {
+    const rest = this.pairs.rest();
+    return rest === '' ? '' : this.encoder.write(encodeText(rest, 'utf-8', () => '?'));
   }
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEncodedWords } from '../../../lambdas/redact/mime/headers';
-import { looksLikeEmail } from '../../../lambdas/redact/mime/mime-redactor';
+import { looksLikeEmail, TextPart, type TextPartSpec } from '../../../lambdas/redact/mime/mime-redactor';
 import { parseRedactionConfig } from '../../../lambdas/redact/redaction-config';
 import { Redactor } from '../../../lambdas/redact/redactor';
 import { redactEmail as redactWith } from './mime-helpers';
@@ -206,6 +206,49 @@ describe('MIME email redaction', () => {
     expect(tally['default-card-number']).toBe(30_000);
     expect(decoded).not.toContain(SENTINEL);
     expect(decoded.split('\r\n')[0]).toBe('Line with card ################ and order 4471902');
+  });
+
+  it('gives the same bytes for a text part read as bytes (writeBytes) as for binary strings, for every encoding and chunking', () => {
+    // Prepare: the bodies as they travel, each with a card, non-ASCII text, an astral character and a BOM.
+    const text = '\ufeffCaf\u00e9 \u{1F600} card 4111\u00a01111\u00a01111\u00a01111 exp 12/30, order 4471902\r\n<b>5555</b> 5555 5555 4444 \u20ac\r\n';
+    const bodies: Array<[TextPartSpec, Buffer]> = [
+      [{ encoding: 'identity', charset: 'utf-8', html: false, eol: '\r\n' }, Buffer.from(text.repeat(40), 'utf8')],
+      [{ encoding: 'identity', charset: 'utf-8', html: true, eol: '\r\n' }, Buffer.from(`<p>${text.repeat(40)}</p>`, 'utf8')],
+      [
+        { encoding: 'quoted-printable', charset: 'utf-8', html: false, eol: '\r\n' },
+        Buffer.from('Caf=C3=A9 card 4111 1111 =\r\n1111 1111 exp 12/30\r\n'.repeat(40), 'latin1'),
+      ],
+      [
+        { encoding: 'base64', charset: 'utf-8', html: true, eol: '\r\n' },
+        Buffer.from(
+          Buffer.from(`<p>${text.repeat(40)}</p>`, 'utf8')
+            .toString('base64')
+            .replace(/.{76}/g, '$&\r\n'),
+          'latin1',
+        ),
+      ],
+      [{ encoding: 'identity', charset: 'latin1', html: false, eol: '\r\n' }, Buffer.from('Caf\u00e9 card 4111 1111 1111 1111\r\n'.repeat(40), 'latin1')],
+    ];
+    for (const [spec, raw] of bodies) {
+      const asStrings = new TextPart(spec, redactor, {});
+      const outs: string[] = [];
+      for (let i = 0; i < raw.length; i += 100) outs.push(asStrings.write(raw.subarray(i, i + 100).toString('latin1')));
+      outs.push(asStrings.end());
+      const want = Buffer.from(outs.join(''), 'latin1');
+      // Cuts of 1, 2 and 7 bytes fall inside UTF-8 characters.
+      for (const size of [1, 2, 7, 4096]) {
+        // Act
+        const tally = {};
+        const asBytes = new TextPart(spec, redactor, tally);
+        const got: Buffer[] = [];
+        for (let i = 0; i < raw.length; i += size) got.push(asBytes.writeBytes(raw.subarray(i, i + size)));
+        got.push(asBytes.endBytes());
+        // Assess
+        expect(Buffer.concat(got).equals(want)).toBe(true);
+        expect(Object.values(tally).length).toBeGreaterThan(0);
+      }
+      expect(want.toString('latin1')).not.toContain('4111');
+    }
   });
 
   it('tells an email from a chat message', () => {
