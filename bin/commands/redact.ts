@@ -16,7 +16,7 @@ import { StringDecoder } from 'node:string_decoder';
 import defaultConfig from '../../config/redaction.json';
 import { ConversationRedactionStream, messageProblems, toJsonLines, type ConversationMessage } from '../../lambdas/redact/conversation';
 import { HtmlRedactionStream } from '../../lambdas/redact/html-redactor';
-import { encodeUtf8, encodeUtf8Parts, Utf8StreamDecoder } from '../../lambdas/redact/mime/charsets';
+import { encodeUtf8Parts, Utf8PairJoiner, Utf8StreamDecoder } from '../../lambdas/redact/mime/charsets';
 import { looksLikeEmail, MimeRedactionStream, type AttachmentReport } from '../../lambdas/redact/mime/mime-redactor';
 import { ParallelRedactor } from '../../lambdas/redact/parallel';
 import { loadRedactionConfig, readRedactionConfigDocument, RedactionConfigError, type RedactionConfig } from '../../lambdas/redact/redaction-config';
@@ -106,22 +106,18 @@ interface ByteFilter {
   end(): Buffer | string;
 }
 
-function textFilter(stream: { write(text: string): string; end(): string }): ByteFilter {
+/**
+ * UTF-8 in and out through a line or HTML stream: the stream's output parts are encoded one by one into
+ * one buffer (writeTo; joined, they would be copied once more), a surrogate pair cut between two writes kept whole.
+ */
+export function lineFilter(stream: Pick<LineRedactionStream | HtmlRedactionStream, 'writeTo' | 'end'>): { write(chunk: Buffer): Buffer; end(): Buffer } {
   const decoder = new Utf8StreamDecoder();
-  return {
-    write: (chunk) => encodeUtf8(stream.write(decoder.write(chunk))),
-    end: () => encodeUtf8(stream.write(decoder.end()) + stream.end()),
-  };
-}
-
-/** The same for a line stream, whose output parts are encoded one by one into one buffer (writeTo). */
-export function lineFilter(stream: LineRedactionStream): { write(chunk: Buffer): Buffer; end(): Buffer } {
-  const decoder = new Utf8StreamDecoder();
+  const pairs = new Utf8PairJoiner();
   const encode = (text: string, end: boolean): Buffer => {
     const parts: string[] = [];
     stream.writeTo(text, (part) => parts.push(part));
     if (end) parts.push(stream.end());
-    return encodeUtf8Parts(parts);
+    return encodeUtf8Parts(parts, pairs, end);
   };
   return { write: (chunk) => encode(decoder.write(chunk), false), end: () => encode(decoder.end(), true) };
 }
@@ -170,7 +166,7 @@ export async function runRedactCommand(argv: string[], io: RedactIo): Promise<nu
       mime = new MimeRedactionStream(redactor, tally);
       return mime;
     }
-    return format === 'html' ? textFilter(new HtmlRedactionStream(redactor, tally)) : lineFilter(new LineRedactionStream(redactor, tally));
+    return lineFilter(format === 'html' ? new HtmlRedactionStream(redactor, tally) : new LineRedactionStream(redactor, tally));
   };
 
   try {

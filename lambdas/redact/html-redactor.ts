@@ -129,22 +129,41 @@ export class HtmlRedactionStream {
   }
 
   public write(chunk: string): string {
-    if (chunk.length <= HTML_PIECE) {
-      this.buffer += chunk;
-      return this.drain(false);
-    }
-    // In pieces, as if the chunk had arrived so (the result does not depend on the cutting): joining the
-    // held text with a whole 64 KiB chunk would copy it outside V8's young generation.
     let out = '';
-    for (let i = 0; i < chunk.length; i += HTML_PIECE) {
-      this.buffer += chunk.slice(i, i + HTML_PIECE);
-      out += this.drain(false);
-    }
+    this.writeTo(chunk, (text) => {
+      out += text;
+    });
     return out;
   }
 
+  /**
+   * The same as write, with the output given to `emit` in parts (none empty) instead of joined: a caller
+   * that encodes the output (an email part) then copies each part once, where the joined output of a
+   * piece is a string of many parts that is first flattened, often outside V8's young generation.
+   */
+  public writeTo(chunk: string, emit: (text: string) => void): void {
+    const out = (text: string): void => {
+      if (text !== '') emit(text);
+    };
+    // In pieces, as if the chunk had arrived so (the result does not depend on the cutting): joining the
+    // held text with a whole 64 KiB chunk would copy it outside V8's young generation.
+    if (chunk.length <= HTML_PIECE) {
+      this.buffer += chunk;
+      this.drain(false, out);
+      return;
+    }
+    for (let i = 0; i < chunk.length; i += HTML_PIECE) {
+      this.buffer += chunk.slice(i, i + HTML_PIECE);
+      this.drain(false, out);
+    }
+  }
+
   public end(): string {
-    let out = this.drain(true);
+    let out = '';
+    const emit = (text: string): void => {
+      out += text;
+    };
+    this.drain(true, emit);
     const rest = this.buffer;
     this.buffer = '';
     if (this.state.kind === 'raw') out += this.flush() + this.plain(rest);
@@ -324,11 +343,10 @@ export class HtmlRedactionStream {
   }
 
   /** Parses the buffer from its start with a cursor; what is left unparsed stays in the buffer. */
-  private drain(final: boolean): string {
+  private drain(final: boolean, out: (text: string) => void): void {
     const b = this.buffer;
     this.input = b;
     let p = 0;
-    let out = '';
     for (;;) {
       if (this.state.kind === 'raw') {
         const end = b.slice(p).toLowerCase().indexOf(this.state.endTag);
@@ -336,12 +354,12 @@ export class HtmlRedactionStream {
           const rest = b.length - p;
           if (rest > MAX_PENDING_LINE) {
             const cut = safeCut(b.slice(p, b.length - this.state.endTag.length));
-            out += this.plain(b.slice(p, p + cut));
+            out(this.plain(b.slice(p, p + cut)));
             p += cut;
           }
           break;
         }
-        out += this.plain(b.slice(p, p + end));
+        out(this.plain(b.slice(p, p + end)));
         p += end;
         this.state = { kind: 'data' };
         continue;
@@ -351,13 +369,13 @@ export class HtmlRedactionStream {
         // Hold the text until its node ends; a partial entity at the end must not be cut either.
         if (b.length - p > MAX_PENDING_LINE) {
           const cut = safeCut(b.slice(p));
-          out += this.text(p, p + cut);
+          out(this.text(p, p + cut));
           p += cut;
         }
         break;
       }
       if (lt > p) {
-        out += this.text(p, lt);
+        out(this.text(p, lt));
         p = lt;
         continue;
       }
@@ -367,11 +385,16 @@ export class HtmlRedactionStream {
         const close = b.indexOf('-->', p + 4);
         if (close < 0) {
           if (!final && rest <= MAX_PENDING_LINE) break;
-          out += `${this.flush()}<!--${this.plain(b.slice(p + 4))}`;
+          out(this.flush());
+          out('<!--');
+          out(this.plain(b.slice(p + 4)));
           p = b.length;
           break;
         }
-        out += `${this.flush()}<!--${this.plain(b.slice(p + 4, close))}-->`;
+        out(this.flush());
+        out('<!--');
+        out(this.plain(b.slice(p + 4, close)));
+        out('-->');
         p = close + 3;
         continue;
       }
@@ -382,15 +405,18 @@ export class HtmlRedactionStream {
       if (tagEnd < 0) {
         if (tagEnd === -1 && !final && rest <= MAX_TAG) break;
         // Not a tag after all (or an absurd one): treat the '<' as text.
-        out += this.text(p, p + 1);
+        out(this.text(p, p + 1));
         p += 1;
         continue;
       }
       const tag = b.slice(p, tagEnd + 1);
       if (tagJoinsNumbers(tag, true)) {
-        if (this.segmentLength >= this.retryAt && LINE_TAG.test(tag)) out += this.flushIfSafe();
+        if (this.segmentLength >= this.retryAt && LINE_TAG.test(tag)) out(this.flushIfSafe());
         this.tag(p, tagEnd + 1, this.rewriteTag(tag), tag);
-      } else out += this.flush() + this.rewriteTag(tag);
+      } else {
+        out(this.flush());
+        out(this.rewriteTag(tag));
+      }
       p = tagEnd + 1;
       const c = b.charCodeAt(p - tag.length + 1) | 0x20;
       if (c === 0x73 || c === 0x74) {
@@ -402,7 +428,6 @@ export class HtmlRedactionStream {
     this.closeRun();
     this.input = '';
     this.buffer = p === 0 ? b : b.slice(p);
-    return out;
   }
 
   /** Redacts attribute values in one tag; names and punctuation are kept as they are. */

@@ -51,22 +51,20 @@ export class Utf8StreamDecoder {
 }
 
 /**
- * `text` as UTF-8 bytes, written into a buffer sized for the worst case (one pass over the text, where
- * Buffer.from measures it first and then writes it).
+ * Consecutive texts as the UTF-8 bytes of their concatenation, without making it: each text is encoded
+ * in place into a buffer sized for the worst case (one pass, where Buffer.from measures first, then
+ * writes). With `pairs`, the texts continue a stream: a high surrogate carried from the texts before goes
+ * first, and one the last text ends with stays carried for the next call unless `final`.
  */
-export function encodeUtf8(text: string): Buffer {
-  return encodeUtf8Parts([text]);
-}
-
-/** Consecutive texts as the UTF-8 bytes of their concatenation, without making it (each text is encoded in place). */
-export function encodeUtf8Parts(texts: string[]): Buffer {
-  let units = 0;
+export function encodeUtf8Parts(texts: string[], pairs?: Utf8PairJoiner, final = pairs === undefined): Buffer {
+  const joiner = pairs ?? new Utf8PairJoiner();
+  let units = 1;
   for (const t of texts) units += t.length;
   const out = Buffer.allocUnsafe(units * 3);
-  const pairs = new Utf8PairJoiner();
   let at = 0;
-  for (const t of texts) at += out.write(pairs.next(t), at, 'utf8');
-  return out.subarray(0, at + out.write(pairs.rest(), at, 'utf8'));
+  for (const t of texts) at += out.write(joiner.next(t), at, 'utf8');
+  if (final) at += out.write(joiner.rest(), at, 'utf8');
+  return out.subarray(0, at);
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import { HtmlRedactionStream } from '../html-redactor';
 import { LineRedactionStream, type RedactionTally, type Redactor } from '../redactor';
-import { charsetKind, encodeText, encodeUtf8, TextPartDecoder, Utf8PairJoiner, Utf8StreamDecoder, type CharsetKind } from './charsets';
+import { charsetKind, encodeText, encodeUtf8Parts, TextPartDecoder, Utf8PairJoiner, Utf8StreamDecoder, type CharsetKind } from './charsets';
 import { decodeEncodedWords, encodeHeaderField, headerBytesToText, parseStructured } from './headers';
 import {
   Base64Decoder,
@@ -42,6 +42,8 @@ const REDACTED_HEADERS = new Set(['subject', 'thread-topic']);
 
 interface TextSink {
   write(text: string): string;
+  /** write, with the output in parts. */
+  writeTo(text: string, emit: (part: string) => void): void;
   end(): string;
 }
 
@@ -114,18 +116,19 @@ export class TextPart {
   public writeBytes(raw: Uint8Array): Buffer {
     if (!this.plainUtf8) return Buffer.from(this.write(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1')), 'latin1');
     this.utf8 ??= new Utf8StreamDecoder();
-    const text = this.utf8.write(raw);
-    if (this.html || text.length <= TEXT_PIECE) return encodeUtf8(this.pairs.next(this.sink.write(text)));
-    const outs: string[] = [];
-    for (let i = 0; i < text.length; i += TEXT_PIECE) outs.push(this.pairs.next(this.sink.write(text.slice(i, i + TEXT_PIECE))));
-    return encodeUtf8(outs.join(''));
+    // The sink's output parts are encoded one by one into one buffer (joined, they would be flattened first).
+    const parts: string[] = [];
+    this.sink.writeTo(this.utf8.write(raw), (part) => parts.push(part));
+    return encodeUtf8Parts(parts, this.pairs);
   }
 
   /** end, for a part read with writeBytes. */
   public endBytes(): Buffer {
     if (!this.plainUtf8) return Buffer.from(this.end(), 'latin1');
-    const text = this.sink.write(this.utf8?.end() ?? '') + this.sink.end();
-    return encodeUtf8(this.pairs.next(text) + this.pairs.rest());
+    const parts: string[] = [];
+    this.sink.writeTo(this.utf8?.end() ?? '', (part) => parts.push(part));
+    parts.push(this.sink.end());
+    return encodeUtf8Parts(parts, this.pairs, true);
   }
 
   private out(text: string): string {

@@ -1,11 +1,11 @@
 import { StringDecoder } from 'node:string_decoder';
-import { encodeUtf8, encodeUtf8Parts, Utf8StreamDecoder } from '../../../lambdas/redact/mime/charsets';
+import { encodeUtf8Parts, Utf8PairJoiner, Utf8StreamDecoder } from '../../../lambdas/redact/mime/charsets';
 import { seededRandom } from '../../../sandbox/faults/seeded-random';
 
 /** Bytes that make valid and invalid UTF-8: ASCII, lead and continuation bytes, overlongs, surrogates, a BOM's bytes. */
 const BYTES = [0x41, 0x20, 0x0a, 0x34, 0xc3, 0xa9, 0xe2, 0x80, 0x93, 0xf0, 0x9f, 0x98, 0x80, 0xff, 0xc0, 0xed, 0xa0, 0xbf, 0xf4, 0x90, 0xef, 0xbb];
 
-describe('UTF-8 both ways for the line streams (Utf8StreamDecoder, encodeUtf8)', () => {
+describe('UTF-8 both ways for the line streams (Utf8StreamDecoder, encodeUtf8Parts)', () => {
   it('decodes every byte sequence, cut anywhere, to the text a StringDecoder gives (U+FFFD alike, a BOM kept)', () => {
     // Prepare
     const random = seededRandom(15);
@@ -37,11 +37,11 @@ describe('UTF-8 both ways for the line streams (Utf8StreamDecoder, encodeUtf8)',
       const text = String.fromCharCode(
         ...Array.from({ length: Math.floor(random.next() * 20) }, () => units[Math.floor(random.next() * units.length)] as number),
       );
-      if (!encodeUtf8(text).equals(Buffer.from(text, 'utf8'))) differ.push(JSON.stringify(text));
+      if (!encodeUtf8Parts([text]).equals(Buffer.from(text, 'utf8'))) differ.push(JSON.stringify(text));
     }
     // Assess
     expect(differ).toEqual([]);
-    expect(encodeUtf8('').length).toBe(0);
+    expect(encodeUtf8Parts(['']).length).toBe(0);
   });
 
   it('encodes consecutive texts as their concatenation, a surrogate pair cut between two of them included', () => {
@@ -66,5 +66,20 @@ describe('UTF-8 both ways for the line streams (Utf8StreamDecoder, encodeUtf8)',
     expect(differ).toEqual([]);
     expect(encodeUtf8Parts(['a\ud835', '\udfce b']).toString('utf8')).toBe('a\u{1d7ce} b');
     expect(encodeUtf8Parts(['x\ud835']).equals(Buffer.from('x\ud835', 'utf8'))).toBe(true);
+  });
+
+  it('continues a stream over calls with a joiner: a pair cut between two calls is kept, and a lone half is U+FFFD at the end', () => {
+    // Prepare
+    const pairs = new Utf8PairJoiner();
+    // Act
+    const first = encodeUtf8Parts(['a', 'b\ud835'], pairs);
+    const second = encodeUtf8Parts(['\udfce c\ud83d'], pairs);
+    const last = encodeUtf8Parts(['!'], pairs, true);
+    const lone = encodeUtf8Parts(['z\ud83d'], new Utf8PairJoiner(), true);
+    // Assess
+    expect(first.toString('utf8')).toBe('ab');
+    expect(Buffer.concat([first, second]).toString('utf8')).toBe('ab\u{1d7ce} c');
+    expect(last.equals(Buffer.from('\ud83d!', 'utf8'))).toBe(true);
+    expect(lone.toString('hex')).toBe('7aefbfbd');
   });
 });

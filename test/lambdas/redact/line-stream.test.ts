@@ -254,3 +254,38 @@ describe('LineRedactionStream.writeTo', () => {
     expect(want).toContain('card #### ####\n#### #### then');
   });
 });
+
+describe('HtmlRedactionStream.writeTo', () => {
+  it('gives the output of write in parts: joined they are the same text, and no part is empty', () => {
+    // Prepare: cards across inline tags and paragraphs, comments, a script, attributes with cards, an
+    // expiry after the card, entities, a text longer than a piece; cut anywhere.
+    const random = seededRandom(23);
+    const blocks = Array.from({ length: 1500 }, (_, i) =>
+      i % 9 === 0
+        ? '<p>card <b>4111</b> 1111&nbsp;1111 1111 exp 12/30</p>'
+        : i % 13 === 0
+          ? '<!-- 5555 5555 5555 4444 --><script>var c = "4111111111111111";</script>'
+          : i % 17 === 0
+            ? `<a title="4111 1111 1111 1111" href="#">x</a><td>${'y'.repeat(20_000)}</td>`
+            : `<p class="line">line ${i} order ${1000 + i} &eacute; SSN 123-45-6789</p>\r\n`,
+    );
+    const html = blocks.join('');
+    // Act
+    const joined = new HtmlRedactionStream(defaultRedactor(), {});
+    const partedTally: RedactionTally = {};
+    const parted = new HtmlRedactionStream(defaultRedactor(), partedTally);
+    let want = '';
+    const parts: string[] = [];
+    for (let at = 0; at < html.length; ) {
+      const next = Math.min(html.length, at + random.int(1, 40_000));
+      want += joined.write(html.slice(at, next));
+      parted.writeTo(html.slice(at, next), (part) => parts.push(part));
+      at = next;
+    }
+    // Assess
+    expect(parts.every((p) => p !== '')).toBe(true);
+    expect(parts.join('') + parted.end() === want + joined.end()).toBe(true);
+    expect(want).toContain('<p>card <b>####</b> ####&nbsp;#### #### exp ##/##</p>');
+    expect(partedTally['default-card-number']).toBeGreaterThan(0);
+  });
+});
