@@ -30,7 +30,8 @@
  * Run alone: `npx tsx bench/redact.ts`; `npm run bench` (bench/run.ts) calls benchRedaction().
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { normaliseDigits } from '../lambdas/shared/card/card-detector';
 import { HtmlRedactionStream } from '../lambdas/redact/html-redactor';
 import { MimeRedactionStream } from '../lambdas/redact/mime/mime-redactor';
@@ -126,6 +127,12 @@ export interface ParallelRow {
   mimeCpu: Spread;
   /** Blocks redone on the main thread because the block before held text back. */
   redone: number;
+  /**
+   * Machine check: as many threads each redacting its share of the chat log on its own (no input copied
+   * in, no output copied out, no coordination), MB/s of wall time for the whole log: the most that many
+   * threads give on this machine at the moment, against which the rows above can be read.
+   */
+  aloneWall: Spread;
 }
 
 export interface RedactionBenchReport {
@@ -399,8 +406,10 @@ export async function benchParallel(chat: string, raw: Buffer, workers = JOBS): 
       void filter.end().length;
       return bytes.length;
     });
+    const alone = await benchThreadsAlone(chat, workers);
     return {
       workers,
+      aloneWall: alone.wall,
       textWall: text.wall,
       textCpu: text.cpu,
       bytesWall: byteRate.wall,
@@ -413,6 +422,40 @@ export async function benchParallel(chat: string, raw: Buffer, workers = JOBS): 
     };
   } finally {
     await parallel.close();
+  }
+}
+
+/** The chat log cut at line breaks into `threads` shares, each redacted on its own worker thread at once (ParallelRow.aloneWall). */
+async function benchThreadsAlone(chat: string, threads: number): Promise<{ wall: Spread; cpu: Spread }> {
+  const file = join(__dirname, `redact-alone-worker${extname(__filename)}`);
+  const boot =
+    extname(__filename) === '.ts'
+      ? `require(${JSON.stringify(require.resolve('tsx/cjs'))});require(${JSON.stringify(file)});`
+      : `require(${JSON.stringify(file)});`;
+  const workers: Worker[] = [];
+  let from = 0;
+  for (let t = 1; t <= threads; t += 1) {
+    const to = t === threads ? chat.length : chat.lastIndexOf('\n', Math.floor((chat.length * t) / threads)) + 1;
+    workers.push(new Worker(boot, { eval: true, workerData: { text: chat.slice(from, to) } }));
+    from = to;
+  }
+  try {
+    return await throughputAsync(async () => {
+      const lengths = await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<number>((resolve, reject) => {
+              w.once('message', resolve);
+              w.once('error', reject);
+              w.postMessage('run');
+            }),
+        ),
+      );
+      if (lengths.reduce((a, b) => a + b, 0) === 0) throw new Error('the machine check redacted nothing');
+      return chat.length;
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 }
 
@@ -606,6 +649,7 @@ export function formatRedactionReport(report: RedactionBenchReport): string[] {
   if (par !== undefined)
     lines.push(
       `  secure-ivr on ${par.workers} worker threads, MIME email (text and HTML parts on the workers): ${sp(par.mimeWall)} MB/s wall (${sp(par.mimeCpu)} of process CPU)`,
+      `  machine check: ${par.workers} threads each redacting its share of the chat log on its own (no input or output, no coordination): ${sp(par.aloneWall)} MB/s wall, the most ${par.workers} threads give here now`,
     );
   for (const c of report.conversationMemory ?? [])
     lines.push(
