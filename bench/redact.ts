@@ -133,6 +133,12 @@ export interface ParallelRow {
    * threads give on this machine at the moment, against which the rows above can be read.
    */
   aloneWall: Spread;
+  /**
+   * Share of the machine's CPU time that the hypervisor gave to other guests (steal, /proc/stat) while
+   * these rows ran, in %; undefined where the system does not report it. A share above a few % means
+   * the 2 cores were not both there for the whole run.
+   */
+  stealPercent?: number;
 }
 
 export interface RedactionBenchReport {
@@ -373,7 +379,20 @@ async function throughputAsync(run: () => Promise<number>): Promise<{ wall: Spre
  * The chat log on JOBS worker threads: text in 64 Ki chunks, output pieces counted (a consumer would
  * write them); and UTF-8 bytes in 64 KiB chunks, as the CLI reads stdin, beside one thread doing the same.
  */
+/** The machine's CPU time so far (clock ticks), in all and stolen by the hypervisor; undefined without /proc/stat. */
+function machineTicks(): { total: number; steal: number } | undefined {
+  try {
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is counted in user already)
+    if (fields.length < 8 || fields.some((n) => !Number.isFinite(n))) return undefined;
+    return { total: fields.slice(0, 8).reduce((a, b) => a + b, 0), steal: fields[7] as number };
+  } catch {
+    return undefined;
+  }
+}
+
 export async function benchParallel(chat: string, raw: Buffer, workers = JOBS): Promise<ParallelRow> {
+  const ticksBefore = machineTicks();
   const parallel = new ParallelRedactor(defaultConfig, { workers });
   const bytes = Buffer.from(chat, 'utf8');
   try {
@@ -407,7 +426,10 @@ export async function benchParallel(chat: string, raw: Buffer, workers = JOBS): 
       return bytes.length;
     });
     const alone = await benchThreadsAlone(chat, workers);
+    const ticksAfter = machineTicks();
+    const ticks = ticksBefore !== undefined && ticksAfter !== undefined ? ticksAfter.total - ticksBefore.total : 0;
     return {
+      ...(ticks > 0 ? { stealPercent: Math.round((((ticksAfter?.steal ?? 0) - (ticksBefore?.steal ?? 0)) / ticks) * 1000) / 10 } : {}),
       workers,
       aloneWall: alone.wall,
       textWall: text.wall,
@@ -649,7 +671,8 @@ export function formatRedactionReport(report: RedactionBenchReport): string[] {
   if (par !== undefined)
     lines.push(
       `  secure-ivr on ${par.workers} worker threads, MIME email (text and HTML parts on the workers): ${sp(par.mimeWall)} MB/s wall (${sp(par.mimeCpu)} of process CPU)`,
-      `  machine check: ${par.workers} threads each redacting its share of the chat log on its own (no input or output, no coordination): ${sp(par.aloneWall)} MB/s wall, the most ${par.workers} threads give here now`,
+      `  machine check: ${par.workers} threads each redacting its share of the chat log on its own (no input or output, no coordination): ${sp(par.aloneWall)} MB/s wall, the most ${par.workers} threads give here now` +
+        (par.stealPercent !== undefined ? `; CPU time stolen by the hypervisor during the worker-thread rows: ${par.stealPercent.toFixed(1)} %` : ''),
     );
   for (const c of report.conversationMemory ?? [])
     lines.push(
