@@ -38,7 +38,7 @@ import { MimeRedactionStream } from '../lambdas/redact/mime/mime-redactor';
 import { loadRedactionConfig } from '../lambdas/redact/redaction-config';
 import { ParallelRedactor } from '../lambdas/redact/parallel';
 import { LineRedactionStream, Redactor, type RedactionTally } from '../lambdas/redact/redactor';
-import { lineFilter } from '../bin/commands/redact';
+import { utf8Filter } from '../bin/commands/redact';
 import { availableParallelism } from 'node:os';
 import defaultConfig from '../config/redaction.json';
 import { LAYOUTS, makeCardNumber } from '../scripts/redaction-corpus/card-layouts';
@@ -420,7 +420,7 @@ export async function benchParallel(chat: string, raw: Buffer, workers = JOBS): 
     const redactor = new Redactor(loadRedactionConfig(defaultConfig));
     const serialBytes = throughput(() => {
       // As the CLI's plain-text path does it.
-      const filter = lineFilter(new LineRedactionStream(redactor, {}));
+      const filter = utf8Filter(new LineRedactionStream(redactor, {}));
       for (let i = 0; i < bytes.length; i += CHUNK) void filter.write(bytes.subarray(i, i + CHUNK)).length;
       void filter.end().length;
       return bytes.length;

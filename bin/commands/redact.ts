@@ -110,7 +110,7 @@ interface ByteFilter {
  * UTF-8 in and out through a line or HTML stream: the stream's output parts are encoded one by one into
  * one buffer (writeTo; joined, they would be copied once more), a surrogate pair cut between two writes kept whole.
  */
-export function lineFilter(stream: Pick<LineRedactionStream | HtmlRedactionStream, 'writeTo' | 'end'>): { write(chunk: Buffer): Buffer; end(): Buffer } {
+export function utf8Filter(stream: Pick<LineRedactionStream | HtmlRedactionStream, 'writeTo' | 'end'>): { write(chunk: Buffer): Buffer; end(): Buffer } {
   const decoder = new Utf8StreamDecoder();
   const pairs = new Utf8PairJoiner();
   const encode = (text: string, end: boolean): Buffer => {
@@ -166,7 +166,7 @@ export async function runRedactCommand(argv: string[], io: RedactIo): Promise<nu
       mime = new MimeRedactionStream(redactor, tally);
       return mime;
     }
-    return lineFilter(format === 'html' ? new HtmlRedactionStream(redactor, tally) : new LineRedactionStream(redactor, tally));
+    return utf8Filter(format === 'html' ? new HtmlRedactionStream(redactor, tally) : new LineRedactionStream(redactor, tally));
   };
 
   try {
