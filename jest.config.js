@@ -39,6 +39,9 @@ const escape = (path) => path.replace('<rootDir>', '<rootDir>').replace(/[.]/g, 
 
 module.exports = {
   testTimeout: 30000,
+  // One temporary directory for the whole run, removed at its end (test/setup/temp-root.js).
+  globalSetup: '<rootDir>/test/setup/temp-root.js',
+  globalTeardown: '<rootDir>/test/setup/temp-root-teardown.js',
   projects: [
     { ...shared, displayName: 'unit', testPathIgnorePatterns: ['/node_modules/', ...INTEGRATION.map(escape), ...INFRA.map(escape)] },
     { ...shared, displayName: 'infra', testMatch: INFRA.map((p) => `${p}**/*.test.ts`) },
