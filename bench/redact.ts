@@ -36,7 +36,7 @@ import { normaliseDigits } from '../lambdas/shared/card/card-detector';
 import { HtmlRedactionStream } from '../lambdas/redact/html-redactor';
 import { MimeRedactionStream } from '../lambdas/redact/mime/mime-redactor';
 import { loadRedactionConfig } from '../lambdas/redact/redaction-config';
-import { ParallelRedactor } from '../lambdas/redact/parallel';
+import { ParallelRedactor, workerBoot } from '../lambdas/redact/parallel';
 import { LineRedactionStream, Redactor, type RedactionTally } from '../lambdas/redact/redactor';
 import { utf8Filter } from '../bin/commands/redact';
 import { availableParallelism } from 'node:os';
@@ -375,10 +375,6 @@ async function throughputAsync(run: () => Promise<number>): Promise<{ wall: Spre
   return { wall: spread(wall), cpu: spread(cpu) };
 }
 
-/**
- * The chat log on JOBS worker threads: text in 64 Ki chunks, output pieces counted (a consumer would
- * write them); and UTF-8 bytes in 64 KiB chunks, as the CLI reads stdin, beside one thread doing the same.
- */
 /** The machine's CPU time so far (clock ticks), in all and stolen by the hypervisor; undefined without /proc/stat. */
 function machineTicks(): { total: number; steal: number } | undefined {
   try {
@@ -391,6 +387,10 @@ function machineTicks(): { total: number; steal: number } | undefined {
   }
 }
 
+/**
+ * The chat log on JOBS worker threads: text in 64 Ki chunks, output pieces counted (a consumer would
+ * write them); and UTF-8 bytes in 64 KiB chunks, as the CLI reads stdin, beside one thread doing the same.
+ */
 export async function benchParallel(chat: string, raw: Buffer, workers = JOBS): Promise<ParallelRow> {
   const ticksBefore = machineTicks();
   const parallel = new ParallelRedactor(defaultConfig, { workers });
@@ -427,9 +427,12 @@ export async function benchParallel(chat: string, raw: Buffer, workers = JOBS): 
     });
     const alone = await benchThreadsAlone(chat, workers);
     const ticksAfter = machineTicks();
-    const ticks = ticksBefore !== undefined && ticksAfter !== undefined ? ticksAfter.total - ticksBefore.total : 0;
+    const stolen =
+      ticksBefore !== undefined && ticksAfter !== undefined && ticksAfter.total > ticksBefore.total
+        ? (ticksAfter.steal - ticksBefore.steal) / (ticksAfter.total - ticksBefore.total)
+        : undefined;
     return {
-      ...(ticks > 0 ? { stealPercent: Math.round((((ticksAfter?.steal ?? 0) - (ticksBefore?.steal ?? 0)) / ticks) * 1000) / 10 } : {}),
+      ...(stolen !== undefined ? { stealPercent: Math.round(stolen * 1000) / 10 } : {}),
       workers,
       aloneWall: alone.wall,
       textWall: text.wall,
@@ -449,11 +452,7 @@ export async function benchParallel(chat: string, raw: Buffer, workers = JOBS): 
 
 /** The chat log cut at line breaks into `threads` shares, each redacted on its own worker thread at once (ParallelRow.aloneWall). */
 async function benchThreadsAlone(chat: string, threads: number): Promise<{ wall: Spread; cpu: Spread }> {
-  const file = join(__dirname, `redact-alone-worker${extname(__filename)}`);
-  const boot =
-    extname(__filename) === '.ts'
-      ? `require(${JSON.stringify(require.resolve('tsx/cjs'))});require(${JSON.stringify(file)});`
-      : `require(${JSON.stringify(file)});`;
+  const boot = workerBoot(join(__dirname, `redact-alone-worker${extname(__filename)}`));
   const workers: Worker[] = [];
   let from = 0;
   for (let t = 1; t <= threads; t += 1) {

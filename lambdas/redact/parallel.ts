@@ -219,12 +219,7 @@ export class ParallelRedactor {
     this.redactor = new Redactor(loadRedactionConfig(document));
     this.blockSize = Math.max(PIECE, options.blockSize ?? DEFAULT_BLOCK);
     this.cutting = options.cutting ?? 'probe';
-    const file = join(__dirname, `parallel-worker${extname(__filename)}`);
-    // Run as TypeScript (the CLI, the benchmark, the tests), the worker registers tsx's require hook first.
-    const boot =
-      extname(__filename) === '.ts'
-        ? `require(${JSON.stringify(require.resolve('tsx/cjs'))});require(${JSON.stringify(file)});`
-        : `require(${JSON.stringify(file)});`;
+    const boot = workerBoot(join(__dirname, `parallel-worker${extname(__filename)}`));
     // A block is cut by 2 × blockSize at the latest (no line break in sight), and grows by at most a piece before that.
     const slotBytes = (2 * this.blockSize + PIECE) * 2;
     const count = Math.max(1, options.workers ?? 2);
@@ -642,6 +637,15 @@ export class ParallelRedactor {
       },
     };
   }
+}
+
+/**
+ * The code a Worker is started with (`eval: true`) to run `file`: run as TypeScript (the CLI, the
+ * benchmark, the tests), the worker registers tsx's require hook first.
+ */
+export function workerBoot(file: string): string {
+  const load = `require(${JSON.stringify(file)});`;
+  return extname(file) === '.ts' ? `require(${JSON.stringify(require.resolve('tsx/cjs'))});${load}` : load;
 }
 
 /** `bytes` as a Uint8Array that owns its whole ArrayBuffer (so moving the buffer to another thread moves nothing else). */
